@@ -1,0 +1,47 @@
+# Switchboard: `make run` starts the assistant, `make test` runs every test.
+# Both install what is missing first. `make help` lists every target.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MODEL := models/switchboard.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+
+.DEFAULT_GOAL := help
+.PHONY: help install train run shell test test-unit test-e2e test-stories validate clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(INSTALLED): requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	# Rasa 3.6 declares Python <3.11: install the verified lock without resolving.
+	$(BIN)/pip install --quiet --no-deps --ignore-requires-python -r requirements.lock
+	touch $@
+
+install: $(INSTALLED) ## Create .venv and install the pinned lock
+
+$(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
+	$(BIN)/rasa train --fixed-model-name switchboard --out models
+	touch $@
+
+train: $(MODEL) ## Train the model when data, domain or config changed
+
+validate: $(INSTALLED) ## Check data and domain for mistakes
+	$(BIN)/rasa data validate --fail-on-warnings
+
+run: $(MODEL) ## Start backend, action server and Rasa (Ctrl-C stops all)
+	$(BIN)/python -m stack run
+
+shell: $(MODEL) ## Talk to the assistant in the terminal
+	$(BIN)/python -m stack shell
+
+test: $(MODEL) ## Run every test: unit, backend, conversations, rasa test
+	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/python -m pytest tests -q
+	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out var/results
+
+clean: ## Remove the model, databases and logs (keeps .venv)
+	rm -rf models/*.tar.gz var results

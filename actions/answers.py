@@ -1,0 +1,66 @@
+"""The answer to an order, claim or invoice question, once the form has verified
+who is asking."""
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import backend_client as backend
+from actions.failures import backend_trouble
+from actions.records import RecordKind
+from actions.render import RECORD_RENDERERS, open_records
+from actions.slots import (
+    BACKEND_ERROR, HUMAN_OFFERED, VERIFICATION_FAILED, VERIFIED_CUSTOMER_ID, request_finished,
+)
+from actions.verification import current_topic, verified_customer
+
+
+async def _answers(topic: RecordKind, record_id: Any, customer_id: str) -> List[str]:
+    """The messages that answer the request, from the backend's records."""
+    client = backend.client()
+    policies: Dict[str, Any] = {}
+    if topic.topic == "invoice":
+        policies = await backend.call(client.policies)
+    if record_id:
+        record = await backend.call(client.record, topic.collection, str(record_id))
+        if record.get("customer_id") != customer_id:
+            raise PermissionError(record_id)
+        return [RECORD_RENDERERS[topic.topic](record, policies)]
+    records = await backend.call(client.customer_records, customer_id, topic.collection)
+    return open_records(topic.topic, records, policies)
+
+
+class ActionAnswerRequest(Action):
+    """Tells a verified customer about the record they asked for, or their open
+    records of that kind; says why not when verification failed or the backend
+    is down. Either way the request's references are cleared for the next one."""
+
+    def name(self) -> Text:
+        return "action_answer_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        events = request_finished()
+        if tracker.get_slot(VERIFICATION_FAILED):
+            dispatcher.utter_message(response="utter_verification_failed")
+            return events + [SlotSet(HUMAN_OFFERED, True)]
+        if tracker.get_slot(BACKEND_ERROR):
+            return events + backend_trouble(dispatcher, tracker, counted=True)
+        topic, customer_id = current_topic(tracker), verified_customer(tracker)
+        if topic is None or customer_id is None:
+            dispatcher.utter_message(response="utter_default")
+            return events
+        try:
+            messages = await _answers(topic, tracker.get_slot(topic.slot), customer_id)
+        except PermissionError:
+            dispatcher.utter_message(response="utter_record_not_on_account",
+                                     record_label=topic.label,
+                                     record_id=tracker.get_slot(topic.slot))
+            return events
+        except backend.BackendError:
+            return events + backend_trouble(dispatcher, tracker)
+        for message in messages:
+            dispatcher.utter_message(text=message)
+        return events + [SlotSet(VERIFIED_CUSTOMER_ID, customer_id)]

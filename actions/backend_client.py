@@ -1,0 +1,143 @@
+"""The one client through which actions reach Brightwave's systems of record.
+
+Pointing Switchboard at a real CRM means configuring BACKEND_URL, or replacing
+this module's adapter, never editing the actions. Every call has a connect and a
+read timeout; idempotent reads are retried a bounded number of times; failures
+surface as the typed errors below.
+"""
+
+import asyncio
+import logging
+import time
+from functools import lru_cache
+from typing import Any, Dict, List, Optional
+
+import requests
+
+from actions.settings import settings
+
+logger = logging.getLogger(__name__)
+
+
+class BackendError(Exception):
+    """Any failure to get a usable answer from the backend."""
+
+
+class BackendUnavailable(BackendError):
+    """The backend could not be reached, timed out or failed (5xx)."""
+
+
+class RecordNotFound(BackendError):
+    """The backend answered 404: the record does not exist."""
+
+
+class BackendRejected(BackendError):
+    """The backend refused the request (4xx other than 404); carries its reason."""
+
+
+class BackendBadResponse(BackendError):
+    """The backend answered with something that is not the expected JSON."""
+
+
+class BackendClient:
+    """A small synchronous REST client; actions call it through `call`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        connect_timeout: float = 2.0,
+        read_timeout: float = 5.0,
+        retries: int = 1,
+        session: Optional[requests.Session] = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.retries = retries
+        self.session = session or requests.Session()
+
+    def _request(self, method: str, path: str, attempts: int, **kwargs: Any) -> Any:
+        url = f"{self.base_url}{path}"
+        for attempt in range(attempts):
+            try:
+                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.RequestException as error:
+                # Not only connection errors and timeouts: a body cut off mid-way
+                # (ChunkedEncodingError) or a broken encoding must surface typed too.
+                failure: BackendError = BackendUnavailable(f"{method} {path}: {error.__class__.__name__}")
+            else:
+                if response.status_code < 500:
+                    return self._decode(method, path, response)
+                failure = BackendUnavailable(f"{method} {path}: HTTP {response.status_code}")
+            logger.warning("backend call failed (attempt %d/%d): %s", attempt + 1, attempts, failure)
+            if attempt + 1 < attempts:
+                time.sleep(0.2 * 2**attempt)
+        raise failure
+
+    @staticmethod
+    def _decode(method: str, path: str, response: requests.Response) -> Any:
+        try:
+            body = response.json()
+        except ValueError:
+            raise BackendBadResponse(f"{method} {path}: HTTP {response.status_code} without JSON") from None
+        if response.status_code == 404:
+            raise RecordNotFound(_reason(body) or path)
+        if response.status_code >= 400:
+            raise BackendRejected(f"{method} {path}: HTTP {response.status_code}: {_reason(body)}")
+        return body
+
+    def get(self, path: str, params: Optional[Dict[str, str]] = None) -> Any:
+        """GET a resource; retried because reads are idempotent."""
+        return self._request("GET", path, 1 + self.retries, params=params)
+
+    def post(self, path: str, body: Dict[str, Any]) -> Any:
+        """POST once: writes are not retried, so they never happen twice."""
+        return self._request("POST", path, 1, json=body)
+
+    def record(self, collection: str, record_id: str) -> Dict[str, Any]:
+        """One record, e.g. record("orders", "BW-100002")."""
+        return _expect_dict(self.get(f"/{collection}/{record_id}"), collection)
+
+    def customer_records(self, customer_id: str, collection: str) -> List[Dict[str, Any]]:
+        """A customer's records of one collection (orders, claims, invoices…)."""
+        body = _expect_dict(self.get(f"/customers/{customer_id}/{collection}"), collection)
+        items = body.get("items")
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise BackendBadResponse(f"{collection} of {customer_id}: no item list")
+        return items
+
+    def policies(self) -> Dict[str, Any]:
+        """The company policies the assistant may quote."""
+        return _expect_dict(self.get("/policies"), "policies")
+
+    def log_interaction(self, conversation_id: str, channel: str, kind: str, summary: str,
+                        customer_id: Optional[str] = None) -> Dict[str, Any]:
+        """Record something that happened in a conversation on the customer's file."""
+        body: Dict[str, Any] = {"conversation_id": conversation_id, "channel": channel,
+                                "type": kind, "summary": summary}
+        if customer_id:
+            body["customer_id"] = customer_id
+        return _expect_dict(self.post("/interactions", body), "interaction")
+
+
+def _reason(body: Any) -> str:
+    return str(body.get("detail", "")) if isinstance(body, dict) else ""
+
+
+def _expect_dict(body: Any, what: str) -> Dict[str, Any]:
+    if not isinstance(body, dict):
+        raise BackendBadResponse(f"{what}: expected a JSON object")
+    return body
+
+
+@lru_cache(maxsize=1)
+def client() -> BackendClient:
+    """The process-wide client, configured from the validated settings."""
+    config = settings()
+    return BackendClient(config.backend_url, config.backend_connect_timeout,
+                         config.backend_read_timeout, config.backend_retries)
+
+
+async def call(method: Any, *args: Any) -> Any:
+    """Run a blocking client method off the event loop, so one slow backend call
+    does not stall every other conversation on the action server."""
+    return await asyncio.to_thread(method, *args)

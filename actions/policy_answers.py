@@ -1,0 +1,33 @@
+"""Answers to questions about company policy, read from the backend each time so a
+changed policy changes the answer without retraining."""
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import backend_client as backend
+from actions.failures import backend_trouble
+from actions.render import POLICY_ANSWERS
+
+
+class ActionAnswerPolicy(Action):
+    """Answers the policy question named by the latest intent."""
+
+    def name(self) -> Text:
+        return "action_answer_policy"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        answer = POLICY_ANSWERS.get(tracker.get_intent_of_latest_message() or "")
+        if answer is None:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        try:
+            policies = await backend.call(backend.client().policies)
+            text = answer(policies)
+        except (backend.BackendError, KeyError):
+            return backend_trouble(dispatcher, tracker)
+        dispatcher.utter_message(text=text)
+        return []

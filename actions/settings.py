@@ -1,0 +1,108 @@
+"""Validated runtime settings of the action server, read once from the environment.
+
+A wrong value stops the action server at start-up with a message naming the
+variable, instead of failing in the middle of a customer's conversation.
+"""
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Mapping, Optional, TypeVar
+from urllib.parse import urlparse
+
+T = TypeVar("T")
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the action server cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend_url: str
+    backend_connect_timeout: float
+    backend_read_timeout: float
+    backend_retries: int
+    integration_secret: Optional[str]
+    verification_max_attempts: int
+
+
+def _read(
+    env: Mapping[str, str], name: str, default: T, parse: Callable[[str], T],
+    check: Callable[[T], bool], rule: str,
+) -> T:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = parse(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected {rule}") from None
+    if not check(value):
+        raise SettingsError(f"{name}={raw!r}: expected {rule}")
+    return value
+
+
+def _is_http_url(value: str) -> bool:
+    parsed = urlparse(value)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+# The Rasa lock store holds a conversation for 60 s. One backend call, at its worst
+# (every attempt waiting out the connect and the read timeout, plus the back-off
+# between attempts), must stay well below that.
+BACKEND_CALL_BUDGET = 40.0
+
+
+def worst_case_call_seconds(connect: float, read: float, retries: int) -> float:
+    """The longest one backend read may take with these settings (see BackendClient)."""
+    return (connect + read) * (1 + retries) + sum(0.2 * 2**n for n in range(retries))
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Build settings from an environment mapping, validating every value."""
+    loaded = _load(env)
+    worst = worst_case_call_seconds(loaded.backend_connect_timeout,
+                                    loaded.backend_read_timeout, loaded.backend_retries)
+    if worst > BACKEND_CALL_BUDGET:
+        raise SettingsError(
+            f"BACKEND_CONNECT_TIMEOUT={loaded.backend_connect_timeout:g}, "
+            f"BACKEND_READ_TIMEOUT={loaded.backend_read_timeout:g} and "
+            f"BACKEND_RETRIES={loaded.backend_retries} let one backend call take "
+            f"{worst:.1f} s: expected at most {BACKEND_CALL_BUDGET:g} s in all "
+            f"(the Rasa lock store holds a conversation for 60 s)")
+    return loaded
+
+
+def _load(env: Mapping[str, str]) -> Settings:
+    return Settings(
+        backend_url=_read(
+            env, "BACKEND_URL", "http://127.0.0.1:8000", str, _is_http_url,
+            "an http(s) URL",
+        ).rstrip("/"),
+        # The Rasa lock store holds a conversation for 60 s: connect + read
+        # timeouts times the attempts must stay well below that (checked above).
+        backend_connect_timeout=_read(
+            env, "BACKEND_CONNECT_TIMEOUT", 2.0, float, lambda v: 0 < v <= 10,
+            "seconds between 0 and 10",
+        ),
+        backend_read_timeout=_read(
+            env, "BACKEND_READ_TIMEOUT", 5.0, float, lambda v: 0 < v <= 15,
+            "seconds between 0 and 15",
+        ),
+        backend_retries=_read(
+            env, "BACKEND_RETRIES", 1, int, lambda v: 0 <= v <= 2,
+            "a whole number from 0 to 2",
+        ),
+        integration_secret=env.get("SWITCHBOARD_INTEGRATION_SECRET") or None,
+        verification_max_attempts=_read(
+            env, "VERIFICATION_MAX_ATTEMPTS", 3, int, lambda v: 1 <= v <= 10,
+            "a whole number from 1 to 10",
+        ),
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process-wide settings, from os.environ."""
+    return load_settings(os.environ)

@@ -1,0 +1,30 @@
+"""Names of the slots the actions read and write, and the reset after a request."""
+
+from typing import List
+
+from rasa_sdk.events import EventType, SlotSet
+
+from actions.records import ALL_KINDS
+
+REQUEST_TOPIC = "request_topic"
+KNOWLEDGE_FACTOR = "knowledge_factor"
+CLAIMED_CUSTOMER_ID = "claimed_customer_id"
+VERIFIED_CUSTOMER_ID = "verified_customer_id"
+VERIFICATION_ATTEMPTS = "verification_attempts"
+VERIFICATION_FAILED = "verification_failed"
+BACKEND_ERROR = "backend_error"
+BACKEND_FAILURES = "backend_failures"
+HUMAN_OFFERED = "human_offered"
+HUMAN_REQUESTED = "human_requested"
+
+# Values that fill knowledge_factor once the check is over, so the form can end.
+FACTOR_CONFIRMED = "confirmed"
+FACTOR_REFUSED = "refused"
+
+
+def request_finished() -> List[EventType]:
+    """Forget one request's references so the next one starts clean; the verified
+    identity and the attempt count stay for the session."""
+    names = [kind.slot for kind in ALL_KINDS] + [
+        REQUEST_TOPIC, KNOWLEDGE_FACTOR, CLAIMED_CUSTOMER_ID, BACKEND_ERROR]
+    return [SlotSet(name, None) for name in names]

@@ -1,0 +1,136 @@
+"""The verification form: which record the customer means, and proof that it is theirs.
+
+The customer names an order, claim, invoice or customer number, then confirms one
+knowledge factor of the record's owner. Nothing about a record is said before
+that; after too many wrong answers the conversation is locked for account data.
+A conversation a trusted integration vouched for skips the question.
+"""
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import backend_client as backend
+from actions.identity import MAX_CANDIDATES, matches, read_factors, vouched_customer_id
+from actions.records import ALL_KINDS, CUSTOMER, TOPICS, RecordKind
+from actions.settings import settings
+from actions.slots import (
+    BACKEND_ERROR, BACKEND_FAILURES, CLAIMED_CUSTOMER_ID, FACTOR_CONFIRMED, FACTOR_REFUSED,
+    KNOWLEDGE_FACTOR, REQUEST_TOPIC, VERIFICATION_ATTEMPTS, VERIFICATION_FAILED,
+    VERIFIED_CUSTOMER_ID,
+)
+
+
+def current_topic(tracker: Tracker) -> Optional[RecordKind]:
+    """The journey asked about: the topic slot, else the kind of id the customer gave."""
+    topic = tracker.get_slot(REQUEST_TOPIC)
+    if topic in TOPICS:
+        return TOPICS[topic]
+    return next((kind for kind in TOPICS.values() if tracker.get_slot(kind.slot)), None)
+
+
+def verified_customer(tracker: Tracker) -> Optional[str]:
+    """The customer this conversation has proven to be, if any."""
+    return tracker.get_slot(VERIFIED_CUSTOMER_ID) or vouched_customer_id(
+        tracker.sender_id, tracker.latest_message.get("metadata"),
+        settings().integration_secret)
+
+
+def needed_slots(tracker: Tracker) -> List[Text]:
+    """What the form still has to ask for, given what is known."""
+    if tracker.get_slot(VERIFICATION_FAILED) or tracker.get_slot(BACKEND_ERROR):
+        return []
+    topic = current_topic(tracker)
+    if topic is None:
+        return [REQUEST_TOPIC]
+    if verified_customer(tracker):
+        return []
+    if tracker.get_slot(CLAIMED_CUSTOMER_ID) is None:
+        return [topic.slot, KNOWLEDGE_FACTOR]
+    return [KNOWLEDGE_FACTOR]
+
+
+class ValidateVerificationForm(FormValidationAction):
+    """Checks references against the backend and the customer's answer against the owner."""
+
+    def name(self) -> Text:
+        return "validate_verification_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        return needed_slots(tracker)
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        candidates = tracker.slots_to_validate()
+        updates: Dict[Text, Any] = {}
+        verified = verified_customer(tracker)
+        if verified and not tracker.get_slot(VERIFIED_CUSTOMER_ID):
+            updates[VERIFIED_CUSTOMER_ID] = verified
+        try:
+            for kind in ALL_KINDS:
+                if candidates.get(kind.slot):
+                    updates.update(await self._check_reference(
+                        kind, candidates[kind.slot], verified, dispatcher))
+            factor = candidates.get(KNOWLEDGE_FACTOR)
+            if factor and factor not in (FACTOR_CONFIRMED, FACTOR_REFUSED) and not verified:
+                updates.update(await self._check_factor(
+                    str(factor), {**tracker.slots, **updates}, dispatcher))
+        except backend.BackendError:
+            updates[BACKEND_ERROR] = True
+            updates[BACKEND_FAILURES] = (tracker.get_slot(BACKEND_FAILURES) or 0) + 1
+        return [SlotSet(name, value) for name, value in updates.items()]
+
+    @staticmethod
+    async def _check_reference(kind: RecordKind, raw: Any, verified: Optional[str],
+                               dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+        record_id = kind.normalize(raw)
+        if record_id is None:
+            dispatcher.utter_message(response="utter_reference_malformed", record_label=kind.label)
+            return {kind.slot: None}
+        try:
+            record = await backend.call(backend.client().record, kind.collection, record_id)
+        except backend.RecordNotFound:
+            record = None
+        owner = (record or {}).get("id" if kind is CUSTOMER else "customer_id")
+        if verified:
+            if owner != verified:
+                # Unknown and someone else's read the same: nothing leaks either way.
+                dispatcher.utter_message(response="utter_record_not_on_account",
+                                         record_label=kind.label, record_id=record_id)
+                return {kind.slot: None}
+            return {kind.slot: record_id}
+        if owner is None:
+            dispatcher.utter_message(response="utter_record_not_found",
+                                     record_label=kind.label, record_id=record_id)
+            return {kind.slot: None}
+        return {kind.slot: record_id, CLAIMED_CUSTOMER_ID: owner}
+
+    @staticmethod
+    async def _check_factor(text: str, slots: Dict[Text, Any],
+                            dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+        claimed = slots.get(CLAIMED_CUSTOMER_ID)
+        answer = read_factors(text)
+        if claimed is None:
+            return {KNOWLEDGE_FACTOR: None}
+        if answer.offered == 0:
+            dispatcher.utter_message(response="utter_factor_not_understood")
+            return {KNOWLEDGE_FACTOR: None}
+        if answer.offered > MAX_CANDIDATES:
+            dispatcher.utter_message(response="utter_factor_one_at_a_time")
+            return {KNOWLEDGE_FACTOR: None}
+        customer = await backend.call(backend.client().record, CUSTOMER.collection, claimed)
+        if matches(customer, answer):
+            return {KNOWLEDGE_FACTOR: FACTOR_CONFIRMED, VERIFIED_CUSTOMER_ID: claimed,
+                    VERIFICATION_ATTEMPTS: 0}
+        attempts = int(slots.get(VERIFICATION_ATTEMPTS) or 0) + 1
+        left = settings().verification_max_attempts - attempts
+        if left <= 0:
+            return {KNOWLEDGE_FACTOR: FACTOR_REFUSED, VERIFICATION_ATTEMPTS: attempts,
+                    VERIFICATION_FAILED: True}
+        dispatcher.utter_message(response="utter_factor_mismatch", attempts_left=left)
+        return {KNOWLEDGE_FACTOR: None, VERIFICATION_ATTEMPTS: attempts}

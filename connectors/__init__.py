@@ -1,0 +1,1 @@
+"""Rasa input channels of Switchboard that check what they are sent."""

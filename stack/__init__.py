@@ -1,0 +1,1 @@
+"""Starts, supervises and stops Switchboard's services: sample backend, action server, Rasa."""

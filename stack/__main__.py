@@ -1,0 +1,94 @@
+"""`python -m stack run` starts the whole assistant; `python -m stack shell` talks to
+it in the terminal. Ctrl-C stops every service it started, children included."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Callable, List
+
+from stack.config import ConfigError, StackConfig, load_config
+from stack.launch import start_action_server, start_backend, start_rasa, stop_all
+from stack.processes import ROOT, Service
+
+READY = """
+Switchboard is ready.
+  Talk to it:      curl -s -X POST {rasa}/webhooks/rest/webhook \\
+                     -H 'Content-Type: application/json' \\
+                     -d '{{"sender": "me", "message": "where is my order BW-100002"}}'
+  Sample backend:  {backend}/docs
+  Action server:   {actions}/health
+Press Ctrl-C to stop."""
+
+
+def start_in_order(starters: List[Callable[[StackConfig], Service]],
+                   config: StackConfig) -> List[Service]:
+    """Start services one after the other; if one fails, stop those already up."""
+    services: List[Service] = []
+    try:
+        for starter in starters:
+            services.append(starter(config))
+    except BaseException:
+        stop_all(services)
+        raise
+    return services
+
+
+def run(config: StackConfig) -> int:
+    print(f"Starting Switchboard (logs in {config.log_dir}) ...", flush=True)
+    services = start_in_order([start_backend, start_action_server, start_rasa], config)
+    try:
+        print(READY.format(rasa=config.rasa_url, backend=config.backend_url,
+                           actions=config.action_url), flush=True)
+        while all(service.process.poll() is None for service in services):
+            time.sleep(0.5)
+        stopped = next(s for s in services if s.process.poll() is not None)
+        print(f"{stopped.name} stopped unexpectedly:\n{stopped.log_tail()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+        return 0
+    finally:
+        stop_all(services)
+
+
+def shell(config: StackConfig) -> int:
+    services = start_in_order([start_backend, start_action_server], config)
+    try:
+        return subprocess.call(config.rasa_argv("shell"), cwd=ROOT,
+                               env={**os.environ, **config.env()})
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_all(services)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__)
+    parser.add_argument("command", choices=["run", "shell"])
+    args = parser.parse_args()
+    try:
+        config = load_config()
+    except ConfigError as error:
+        print(f"configuration: {error}", file=sys.stderr)
+        return 2
+    if not config.model.exists():
+        print(f"No trained model at {config.model}: run `make train` first.", file=sys.stderr)
+        return 2
+    # SIGTERM (say, from a supervisor) stops the stack as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return run(config) if args.command == "run" else shell(config)
+    except RuntimeError as error:  # a service that would not start, with its log
+        print(error, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

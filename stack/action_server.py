@@ -1,0 +1,78 @@
+"""rasa-sdk's action server, hardened: `python -m stack.action_server [--host] [--port]`.
+
+Stock `rasa run actions` listens on every interface, accepts calls from anyone
+and answers an unexpected error with the request echoed back (conversation
+data included). This one binds to the given host (loopback by default), refuses
+any call without `Authorization: Bearer $ACTION_SERVER_TOKEN` except the health
+probe, and answers errors with a bare message. Settings are validated before
+it starts, so a wrong value stops it at once with the variable's name.
+"""
+
+import argparse
+import hmac
+import logging
+import os
+import sys
+from typing import Optional
+
+from rasa_sdk.endpoint import create_app
+from sanic import Sanic, response
+from sanic.exceptions import SanicException
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from actions.settings import SettingsError, settings
+
+logger = logging.getLogger("stack.action_server")
+OPEN_PATHS = {"/health"}
+
+
+def build_app(token: str) -> Sanic:
+    """The rasa-sdk app serving the `actions` package, behind a token check."""
+    app = create_app("actions", cors_origins=None)
+    expected = f"Bearer {token}".encode()
+
+    @app.on_request
+    async def authenticate(request: Request) -> Optional[HTTPResponse]:
+        if request.path in OPEN_PATHS:
+            return None
+        given = (request.headers.get("Authorization") or "").encode()
+        if not hmac.compare_digest(given, expected):
+            return response.json({"error": "missing or wrong action server token"}, status=401)
+        return None
+
+    @app.exception(Exception)
+    async def without_echo(request: Request, exception: Exception) -> HTTPResponse:
+        if isinstance(exception, SanicException) and exception.status_code < 500:
+            return response.json({"error": str(exception)}, status=exception.status_code)
+        logger.error("action server error on %s", request.path, exc_info=exception)
+        return response.json({"error": "the action server failed; see its log"}, status=500)
+
+    return app
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5055)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    token = os.environ.get("ACTION_SERVER_TOKEN")
+    if not token:
+        print("ACTION_SERVER_TOKEN is not set: the action server refuses to run open.",
+              file=sys.stderr)
+        return 2
+    try:
+        settings()
+    except SettingsError as error:
+        print(f"action server settings: {error}", file=sys.stderr)
+        return 2
+    app = build_app(token)
+    logger.info("action server on http://%s:%d", args.host, args.port)
+    app.run(host=args.host, port=args.port, workers=1, access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

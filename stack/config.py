@@ -1,0 +1,104 @@
+"""The stack's settings: every default in one place, each changeable by an
+environment variable, checked before anything starts."""
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional
+
+from stack.processes import ROOT
+
+VENV_BIN = Path(os.environ.get("VIRTUAL_ENV") or ROOT / ".venv") / "bin"
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the stack cannot use."""
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"{name}={raw!r}: expected a TCP port from 1 to 65535")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Where each service listens and what it is given."""
+
+    host: str
+    rasa_port: int
+    action_port: int
+    backend_port: int
+    model: Path
+    tracker_store_url: str
+    database_url: str
+    action_server_token: str
+    rasa_api_token: Optional[str]
+    log_dir: Path
+    extra_env: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}"
+
+    @property
+    def backend_url(self) -> str:
+        return f"http://{self.host}:{self.backend_port}"
+
+    def env(self) -> Dict[str, str]:
+        """The environment every service of the stack runs with."""
+        return {
+            **self.extra_env,
+            "BACKEND_URL": self.backend_url,
+            "DATABASE_URL": self.database_url,
+            "ACTION_SERVER_URL": f"{self.action_url}/webhook",
+            "ACTION_SERVER_TOKEN": self.action_server_token,
+            "TRACKER_STORE_URL": self.tracker_store_url,
+            "PYTHONPATH": str(ROOT),
+            # No telemetry or crash reports leave the machine.
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
+
+    def backend_argv(self) -> List[str]:
+        return [str(VENV_BIN / "python"), "-m", "backend",
+                "--host", self.host, "--port", str(self.backend_port)]
+
+    def action_server_argv(self) -> List[str]:
+        return [str(VENV_BIN / "python"), "-m", "stack.action_server",
+                "--host", self.host, "--port", str(self.action_port)]
+
+    def rasa_argv(self, command: str = "run") -> List[str]:
+        """`rasa run` (or `rasa shell`) on the trained model with our endpoints."""
+        argv = [str(VENV_BIN / "rasa"), command, "--model", str(self.model),
+                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                "--port", str(self.rasa_port)]
+        if command == "run":
+            argv += ["--interface", self.host]
+            # The HTTP API only ever with a token (an open one is CVE-2024-49375's precondition).
+            if self.rasa_api_token:
+                argv += ["--enable-api", "--auth-token", self.rasa_api_token]
+        return argv
+
+
+def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
+    """The stack's configuration from the environment, with the documented defaults."""
+    var = ROOT / "var"
+    return StackConfig(
+        host=env.get("SWITCHBOARD_HOST") or "127.0.0.1",
+        rasa_port=_port(env, "RASA_PORT", 5005),
+        action_port=_port(env, "ACTION_SERVER_PORT", 5055),
+        backend_port=_port(env, "BACKEND_PORT", 8000),
+        model=Path(env.get("SWITCHBOARD_MODEL") or ROOT / "models" / "switchboard.tar.gz"),
+        tracker_store_url=env.get("TRACKER_STORE_URL") or f"sqlite:///{var / 'tracker.db'}",
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{var / 'backend.db'}",
+        # A fresh secret per start when none is configured: only Rasa is told it.
+        action_server_token=env.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(24),
+        rasa_api_token=env.get("RASA_API_TOKEN") or None,
+        log_dir=Path(env.get("SWITCHBOARD_LOG_DIR") or var / "log"),
+    )

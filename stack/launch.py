@@ -1,0 +1,33 @@
+"""Start each of the stack's services from its configuration, ready to use."""
+
+from typing import List
+
+from stack.config import StackConfig
+from stack.processes import Service, start_service
+
+# Loading TensorFlow and the model takes Rasa most of a minute on two cores.
+RASA_START_TIMEOUT = 300.0
+
+
+def start_backend(config: StackConfig) -> Service:
+    return start_service("backend", config.backend_argv(), f"{config.backend_url}/health",
+                         config.backend_url, config.log_dir, config.env())
+
+
+def start_action_server(config: StackConfig) -> Service:
+    return start_service("action-server", config.action_server_argv(),
+                         f"{config.action_url}/health", config.action_url, config.log_dir,
+                         config.env())
+
+
+def start_rasa(config: StackConfig) -> Service:
+    """Rasa is ready once its REST channel answers: the model is loaded by then."""
+    return start_service("rasa", config.rasa_argv(), f"{config.rasa_url}/webhooks/rest/",
+                         config.rasa_url, config.log_dir, config.env(),
+                         timeout=RASA_START_TIMEOUT)
+
+
+def stop_all(services: List[Service]) -> None:
+    """Stop services in the reverse order of their start."""
+    for service in reversed(services):
+        service.stop()

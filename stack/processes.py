@@ -1,0 +1,91 @@
+"""Start services as process groups and wait until they are ready.
+
+Readiness is polled on an HTTP endpoint, never assumed after a fixed sleep; a
+service that exits early is reported at once with the tail of its log. Used by
+`make run` and by the tests, so both start the stack the same way.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+LOG_TAIL = 4000
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    """True when a GET of url answers 2xx."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+@dataclass
+class Service:
+    """A running service started by start_service."""
+
+    name: str
+    process: subprocess.Popen
+    url: str
+    log_path: Path
+
+    def log_tail(self) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return text[-LOG_TAIL:]
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop the service and every process it started (it leads its own group)."""
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout)
+
+
+def start_service(
+    name: str,
+    argv: Sequence[str],
+    ready_url: str,
+    url: str,
+    log_dir: Path,
+    env: Optional[Mapping[str, str]] = None,
+    timeout: float = 180.0,
+) -> Service:
+    """Run argv from the project root and return once ready_url answers 2xx."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    log = open(log_path, "ab")
+    process = subprocess.Popen(
+        list(argv), cwd=ROOT, env={**os.environ, **(env or {})},
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    log.close()
+    service = Service(name, process, url, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{service.log_tail()}")
+        if http_ok(ready_url):
+            return service
+        time.sleep(0.25)
+    service.stop()
+    raise RuntimeError(f"{name} not ready after {timeout:.0f} s:\n{service.log_tail()}")

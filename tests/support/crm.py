@@ -1,0 +1,27 @@
+"""The Brightwave fixture the sample backend serves, for tests to pick records from."""
+
+import json
+from functools import lru_cache
+from typing import Any, Dict, List
+
+from stack.processes import ROOT
+
+FIXTURE = ROOT.parent / "shared" / "fixtures" / "brightwave_crm.json"
+
+
+@lru_cache(maxsize=1)
+def crm() -> Dict[str, Any]:
+    return json.loads(FIXTURE.read_text())
+
+
+def customer(customer_id: str) -> Dict[str, Any]:
+    return next(c for c in crm()["customers"] if c["id"] == customer_id)
+
+
+def first_with(collection: str, **fields: Any) -> Dict[str, Any]:
+    """The first record of a collection whose fields have the given values."""
+    return next(r for r in crm()[collection] if all(r.get(k) == v for k, v in fields.items()))
+
+
+def of_customer(collection: str, customer_id: str) -> List[Dict[str, Any]]:
+    return [r for r in crm()[collection] if r.get("customer_id") == customer_id]
