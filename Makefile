@@ -10,7 +10,7 @@ MODEL := models/switchboard.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train run shell test test-unit test-e2e test-stories validate clean
+.PHONY: help install train run shell test validate bench-latency clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -41,7 +41,10 @@ shell: $(MODEL) ## Talk to the assistant in the terminal
 test: $(MODEL) ## Run every test: unit, backend, conversations, rasa test
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/python -m pytest tests -q
-	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out var/results
+	$(BIN)/rasa test --stories tests/stories --nlu tests/nlu --model $(MODEL) --fail-on-prediction-errors --out var/results
+
+bench-latency: $(MODEL) ## Latency of a backend-calling turn over REST (p50/p95 over 100 turns)
+	$(BIN)/python -m bench.turn_latency --turns 100
 
 clean: ## Remove the model, databases and logs (keeps .venv)
 	rm -rf models/*.tar.gz var results

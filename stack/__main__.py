@@ -7,11 +7,12 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Callable, List
 
 from stack.config import ConfigError, StackConfig, load_config
-from stack.launch import start_action_server, start_backend, start_rasa, stop_all
-from stack.processes import ROOT, Service
+from stack.launch import (
+    start_action_server, start_backend, start_in_order, start_stack, stop_all,
+)
+from stack.processes import ROOT
 
 READY = """
 Switchboard is ready.
@@ -23,22 +24,9 @@ Switchboard is ready.
 Press Ctrl-C to stop."""
 
 
-def start_in_order(starters: List[Callable[[StackConfig], Service]],
-                   config: StackConfig) -> List[Service]:
-    """Start services one after the other; if one fails, stop those already up."""
-    services: List[Service] = []
-    try:
-        for starter in starters:
-            services.append(starter(config))
-    except BaseException:
-        stop_all(services)
-        raise
-    return services
-
-
 def run(config: StackConfig) -> int:
     print(f"Starting Switchboard (logs in {config.log_dir}) ...", flush=True)
-    services = start_in_order([start_backend, start_action_server, start_rasa], config)
+    services = start_stack(config)
     try:
         print(READY.format(rasa=config.rasa_url, backend=config.backend_url,
                            actions=config.action_url), flush=True)

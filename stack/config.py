@@ -1,13 +1,14 @@
 """The stack's settings: every default in one place, each changeable by an
 environment variable, checked before anything starts."""
 
+import dataclasses
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
-from stack.processes import ROOT
+from stack.processes import ROOT, free_port
 
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV") or ROOT / ".venv") / "bin"
 
@@ -102,3 +103,19 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
         rasa_api_token=env.get("RASA_API_TOKEN") or None,
         log_dir=Path(env.get("SWITCHBOARD_LOG_DIR") or var / "log"),
     )
+
+
+def isolated_config(home: Path, extra_env: Optional[Dict[str, str]] = None,
+                    rasa_api_token: Optional[str] = None) -> StackConfig:
+    """A stack on free loopback ports with its own databases and logs under home,
+    for tests and benchmarks that must not disturb (or be disturbed by) `make run`."""
+    config = load_config({
+        "RASA_PORT": str(free_port()),
+        "ACTION_SERVER_PORT": str(free_port()),
+        "BACKEND_PORT": str(free_port()),
+        "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",
+        "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",
+        "RASA_API_TOKEN": rasa_api_token or "",
+        "SWITCHBOARD_LOG_DIR": str(home / "log"),
+    })
+    return dataclasses.replace(config, extra_env=dict(extra_env or {}))

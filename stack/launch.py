@@ -1,6 +1,6 @@
 """Start each of the stack's services from its configuration, ready to use."""
 
-from typing import List
+from typing import Callable, List
 
 from stack.config import StackConfig
 from stack.processes import Service, start_service
@@ -31,3 +31,21 @@ def stop_all(services: List[Service]) -> None:
     """Stop services in the reverse order of their start."""
     for service in reversed(services):
         service.stop()
+
+
+def start_in_order(starters: List[Callable[[StackConfig], Service]],
+                   config: StackConfig) -> List[Service]:
+    """Start services one after the other; if one fails, stop those already up."""
+    services: List[Service] = []
+    try:
+        for starter in starters:
+            services.append(starter(config))
+    except BaseException:
+        stop_all(services)
+        raise
+    return services
+
+
+def start_stack(config: StackConfig) -> List[Service]:
+    """Backend, action server and Rasa, in that order."""
+    return start_in_order([start_backend, start_action_server, start_rasa], config)

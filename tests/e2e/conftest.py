@@ -2,7 +2,6 @@
 and Rasa with its SQL tracker store, each on a free loopback port, with its own
 databases. Tests talk to it over the REST channel like any client would."""
 
-import dataclasses
 import uuid
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -10,9 +9,9 @@ import pytest
 import requests
 
 from actions.identity import sign
-from stack.config import StackConfig, load_config
+from stack.config import StackConfig, isolated_config
 from stack.launch import start_action_server, start_backend, start_rasa, stop_all
-from stack.processes import Service, free_port
+from stack.processes import Service
 
 INTEGRATION_SECRET = "test-integration-secret"
 API_TOKEN = "test-api-token"
@@ -85,20 +84,11 @@ class Conversation:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    home = tmp_path_factory.mktemp("stack")
-    config = load_config({
-        "RASA_PORT": str(free_port()),
-        "ACTION_SERVER_PORT": str(free_port()),
-        "BACKEND_PORT": str(free_port()),
-        "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",
-        "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",
-        "RASA_API_TOKEN": API_TOKEN,
-        "SWITCHBOARD_LOG_DIR": str(home / "log"),
-    })
+    config = isolated_config(tmp_path_factory.mktemp("stack"),
+                             {"SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET},
+                             rasa_api_token=API_TOKEN)
     if not config.model.exists():
         pytest.fail(f"No trained model at {config.model}: `make test` trains it first.")
-    config = dataclasses.replace(
-        config, extra_env={"SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET})
     running = Stack(config)
     try:
         running.start()

@@ -1,0 +1,85 @@
+"""Latency of one customer turn that calls the backend, over the REST channel.
+
+`python -m bench.turn_latency [--turns 100]` starts its own stack (sample
+backend, action server, Rasa with the SQL tracker store) on free ports, then a
+customer whose channel vouches for them asks for an order's status again and
+again: every turn runs NLU, the verification form (a backend read to check the
+order belongs to them) and the answer (a second backend read). Prints p50, p95,
+mean and max, and writes bench/results/turn_latency.json.
+"""
+
+import argparse
+import json
+import platform
+import statistics
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Dict, List
+
+import requests
+
+from actions.identity import sign
+from stack.config import isolated_config
+from stack.launch import start_stack, stop_all
+from stack.processes import ROOT
+
+SECRET = "bench-integration-secret"
+CUSTOMER, ORDER = "C-1001", "BW-100002"
+RESULTS = ROOT / "bench" / "results"
+
+
+def percentile(values: List[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def measure(webhook: str, turns: int) -> List[float]:
+    """Milliseconds per turn; every reply must carry the order's status."""
+    sender = "bench-latency"
+    body = {"sender": sender, "message": f"where is my order {ORDER}", "metadata": {
+        "verified_customer_id": CUSTOMER,
+        "verification_signature": sign(SECRET, sender, CUSTOMER)}}
+    session = requests.Session()
+    timings = []
+    for _ in range(turns):
+        start = time.perf_counter()
+        reply = session.post(webhook, json=body, timeout=30).json()
+        timings.append((time.perf_counter() - start) * 1000)
+        if not any("delayed" in m.get("text", "") for m in reply):
+            raise RuntimeError(f"unexpected reply: {reply}")
+    return timings
+
+
+def main() -> Dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=100)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        config = isolated_config(Path(home), {"SWITCHBOARD_INTEGRATION_SECRET": SECRET})
+        services = start_stack(config)
+        try:
+            webhook = f"{config.rasa_url}/webhooks/rest/webhook"
+            measure(webhook, 3)  # warm-up: first calls load lazily
+            timings = measure(webhook, args.turns)
+        finally:
+            stop_all(services)
+    result = {
+        "turns": args.turns,
+        "p50_ms": round(percentile(timings, 0.50), 1),
+        "p95_ms": round(percentile(timings, 0.95), 1),
+        "mean_ms": round(statistics.mean(timings), 1),
+        "max_ms": round(max(timings), 1),
+        "machine": f"{platform.machine()}, {platform.python_version()}",
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "turn_latency.json").write_text(json.dumps(result, indent=2))
+    print(f"turn latency over {args.turns} backend-calling turns: p50 {result['p50_ms']} ms, "
+          f"p95 {result['p95_ms']} ms, mean {result['mean_ms']} ms, max {result['max_ms']} ms")
+    return result
+
+
+if __name__ == "__main__":
+    main()
