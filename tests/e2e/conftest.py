@@ -1,85 +1,13 @@
 """The whole stack, started once per test session: sample backend, action server
 and Rasa with its SQL tracker store, each on a free loopback port, with its own
-databases. Tests talk to it over the REST channel like any client would."""
+databases."""
 
-import uuid
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Iterator
 
 import pytest
-import requests
 
-from actions.identity import sign
-from stack.config import StackConfig, isolated_config
-from stack.launch import start_action_server, start_backend, start_rasa, stop_all
-from stack.processes import Service
-
-INTEGRATION_SECRET = "test-integration-secret"
-API_TOKEN = "test-api-token"
-TURN_TIMEOUT = 30
-
-
-class Stack:
-    """The running services, with the means to stop and restart them."""
-
-    def __init__(self, config: StackConfig) -> None:
-        self.config = config
-        self.backend: Optional[Service] = None
-        self.actions: Optional[Service] = None
-        self.rasa: Optional[Service] = None
-
-    def start(self) -> None:
-        self.backend = start_backend(self.config)
-        self.actions = start_action_server(self.config)
-        self.rasa = start_rasa(self.config)
-
-    def stop(self) -> None:
-        stop_all([s for s in (self.backend, self.actions, self.rasa) if s])
-
-    def restart_rasa(self) -> None:
-        assert self.rasa
-        self.rasa.stop()
-        self.rasa = start_rasa(self.config)
-
-    def stop_backend(self) -> None:
-        assert self.backend
-        self.backend.stop()
-
-    def start_backend(self) -> None:
-        self.backend = start_backend(self.config)
-
-    @property
-    def webhook(self) -> str:
-        return f"{self.config.rasa_url}/webhooks/rest/webhook"
-
-    def tracker(self, sender: str) -> Dict[str, Any]:
-        """The stored conversation, read through Rasa's token-protected HTTP API."""
-        response = requests.get(f"{self.config.rasa_url}/conversations/{sender}/tracker",
-                                params={"token": API_TOKEN}, timeout=TURN_TIMEOUT)
-        response.raise_for_status()
-        return response.json()
-
-
-class Conversation:
-    """One customer talking to the assistant over the REST channel."""
-
-    def __init__(self, stack: Stack, sender: Optional[str] = None,
-                 metadata: Optional[Dict[str, Any]] = None) -> None:
-        self.stack = stack
-        self.sender = sender or f"test-{uuid.uuid4().hex[:12]}"
-        self.metadata = metadata
-
-    def send(self, text: str) -> List[Dict[str, Any]]:
-        """The assistant's reply messages to one message."""
-        body: Dict[str, Any] = {"sender": self.sender, "message": text}
-        if self.metadata:
-            body["metadata"] = self.metadata
-        response = requests.post(self.stack.webhook, json=body, timeout=TURN_TIMEOUT)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def say(self, text: str) -> str:
-        """The assistant's reply to one message, as one text."""
-        return "\n".join(m.get("text", "") for m in self.send(text))
+from stack.config import isolated_config
+from tests.support.stack import API_TOKEN, INTEGRATION_SECRET, Conversation, Stack
 
 
 @pytest.fixture(scope="session")
@@ -101,13 +29,3 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def chat(stack: Stack) -> Conversation:
     """A new conversation with a customer nobody has verified."""
     return Conversation(stack)
-
-
-def vouched(stack: Stack, customer_id: str) -> Conversation:
-    """A conversation whose channel vouches for the customer, as a logged-in web
-    page of Brightwave's would."""
-    sender = f"test-{uuid.uuid4().hex[:12]}"
-    return Conversation(stack, sender, {
-        "verified_customer_id": customer_id,
-        "verification_signature": sign(INTEGRATION_SECRET, sender, customer_id),
-    })

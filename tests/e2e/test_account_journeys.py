@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from actions.identity import METADATA_CUSTOMER_ID
-from tests.e2e.conftest import Conversation, Stack, vouched
+from tests.support.stack import Conversation, Stack, vouched
 from tests.support.crm import crm, customer, first_with, of_customer
 
 FACTOR_QUESTION = "postcode, the e-mail address or the date of birth"

@@ -4,7 +4,7 @@ fallback, over the REST channel."""
 import pytest
 import requests
 
-from tests.e2e.conftest import Conversation, Stack
+from tests.support.stack import Conversation, Stack
 from tests.support.crm import crm
 
 POLICIES = crm()["policies"]

@@ -6,7 +6,7 @@ import json
 import pytest
 import requests
 
-from tests.e2e.conftest import Conversation, Stack
+from tests.support.stack import Conversation, Stack
 
 BAD_BODIES = {
     "malformed JSON": (b'{"sender": "x", "message": ', 400),

@@ -9,7 +9,7 @@ import requests
 from rasa.shared.nlu.training_data.loading import load_data
 
 from stack.processes import ROOT
-from tests.e2e.conftest import API_TOKEN, Stack
+from tests.support.stack import API_TOKEN, Stack
 
 HELD_OUT = ROOT / "tests" / "nlu" / "held_out.yml"
 # The share of held-out messages whose intent must be right; the held-out

@@ -1,0 +1,57 @@
+"""The FastAPI application factory."""
+
+import logging
+import os
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Optional
+
+from fastapi import FastAPI
+
+from backend import loader
+from backend.database import create_db_engine, session_factory
+from backend.errors import install_error_handlers
+from backend.limits import BodySizeLimit
+from backend.routes import router
+from backend.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+TAGS = [
+    {"name": "health", "description": "Readiness probe."},
+    {"name": "customers", "description": "Customer lookup and each customer's records, newest first."},
+    {"name": "records", "description": "One record by id (any case)."},
+    {"name": "reference", "description": "Company policies, catalog, protection plans and stores."},
+    {"name": "appointments", "description": "Free store slots, booking and cancelling."},
+    {"name": "interactions", "description": "The assistant's log of conversations."},
+    {"name": "admin", "description": "Rebuilding the database from the fixture."},
+]
+
+
+def create_app(settings: Optional[Settings] = None) -> FastAPI:
+    """The backend for settings (default: read from the environment). The
+    database is built from the fixture at start-up if it is missing or empty."""
+    settings = settings or load_settings(os.environ)
+    engine = create_db_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if loader.ensure_loaded(engine, settings.fixture_path):
+            logger.info("built the database from %s", settings.fixture_path)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Brightwave sample backend",
+        version="1.0.0",
+        description="Stand-in for Brightwave's CRM, order and claims systems, serving the "
+                    "shared fixture's records. Errors are `{\"detail\": \"<reason>\"}`.",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.add_middleware(BodySizeLimit)
+    install_error_handlers(app)
+    app.include_router(router)
+    return app

@@ -1,0 +1,74 @@
+"""Request bodies and response shapes of the API, as pydantic models.
+
+Strings are strict (a number is not a string), lengths are bounded to what the
+database columns hold, and unknown fields are refused.
+"""
+
+from datetime import datetime
+from typing import Any, Dict, List, Literal, Optional
+
+from pydantic import BaseModel, constr, validator
+
+RecordId = constr(strict=True, strip_whitespace=True, min_length=1, max_length=32)
+
+
+class StrictModel(BaseModel):
+    """A request body: unknown fields refused, every text storable in any database."""
+
+    class Config:
+        extra = "forbid"
+
+    @validator("*")
+    def _storable_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError("must not contain NUL characters")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("must be valid Unicode text") from None
+        return value
+
+
+class AppointmentRequest(StrictModel):
+    """A booking of one free slot at a store."""
+
+    customer_id: RecordId
+    store_id: RecordId
+    start: datetime
+    purpose: Literal["repair", "advice"]
+    claim_id: Optional[RecordId] = None
+
+    @validator("start", pre=True)
+    def _start_is_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise TypeError("expected an ISO 8601 date and time, e.g. 2026-11-25T09:30:00")
+        return value
+
+    @validator("start")
+    def _start_is_local(cls, value: datetime) -> datetime:
+        if value.tzinfo is not None:
+            raise ValueError("expected the store's local time without a UTC offset")
+        return value
+
+
+class InteractionRequest(StrictModel):
+    """Something that happened in a conversation, to keep on the customer's file."""
+
+    conversation_id: constr(strict=True, min_length=1, max_length=128)  # type: ignore[valid-type]
+    channel: constr(strict=True, min_length=1, max_length=32)  # type: ignore[valid-type]
+    type: constr(strict=True, min_length=1, max_length=64)  # type: ignore[valid-type]
+    summary: constr(strict=True, min_length=1, max_length=4000)  # type: ignore[valid-type]
+    customer_id: Optional[RecordId] = None
+
+
+class Items(BaseModel):
+    """A list answer."""
+
+    items: List[Dict[str, Any]]
+
+
+class ErrorBody(BaseModel):
+    """Every error answer."""
+
+    detail: str
