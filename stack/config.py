@@ -34,6 +34,7 @@ class StackConfig:
     backend_port: int
     model: Path
     tracker_store_url: str
+    tracker_store_journal: Path
     database_url: str
     action_server_token: str
     rasa_api_token: Optional[str]
@@ -61,6 +62,7 @@ class StackConfig:
             "ACTION_SERVER_URL": f"{self.action_url}/webhook",
             "ACTION_SERVER_TOKEN": self.action_server_token,
             "TRACKER_STORE_URL": self.tracker_store_url,
+            "TRACKER_STORE_JOURNAL": str(self.tracker_store_journal),
             "PYTHONPATH": str(ROOT),
             # No telemetry or crash reports leave the machine.
             "RASA_TELEMETRY_ENABLED": "false",
@@ -97,6 +99,8 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
         backend_port=_port(env, "BACKEND_PORT", 8000),
         model=Path(env.get("SWITCHBOARD_MODEL") or ROOT / "models" / "switchboard.tar.gz"),
         tracker_store_url=env.get("TRACKER_STORE_URL") or f"sqlite:///{var / 'tracker.db'}",
+        tracker_store_journal=Path(env.get("TRACKER_STORE_JOURNAL")
+                                   or var / "unsaved_turns.jsonl"),
         database_url=env.get("DATABASE_URL") or f"sqlite:///{var / 'backend.db'}",
         # A fresh secret per start when none is configured: only Rasa is told it.
         action_server_token=env.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(24),
@@ -114,6 +118,7 @@ def isolated_config(home: Path, extra_env: Optional[Dict[str, str]] = None,
         "ACTION_SERVER_PORT": str(free_port()),
         "BACKEND_PORT": str(free_port()),
         "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",
+        "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),
         "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",
         "RASA_API_TOKEN": rasa_api_token or "",
         "SWITCHBOARD_LOG_DIR": str(home / "log"),

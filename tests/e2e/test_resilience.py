@@ -2,6 +2,9 @@
 customer always gets an answer and nothing said is lost."""
 
 import json
+import sqlite3
+from contextlib import closing
+from typing import List
 
 import pytest
 import requests
@@ -67,3 +70,37 @@ def test_conversation_survives_a_rasa_restart(stack: Stack, chat: Conversation) 
     events = stack.tracker(chat.sender)["events"]
     texts = [e.get("text") for e in events if e["event"] == "user"]
     assert texts[:2] == ["where is my order BW-100002", "98096"]
+
+
+def tracker_db(stack: Stack) -> str:
+    return stack.config.tracker_store_url.removeprefix("sqlite:///")
+
+
+def stored_user_texts(stack: Stack, sender: str) -> List[str]:
+    """What the SQL tracker store holds of a conversation, read from the database."""
+    with closing(sqlite3.connect(tracker_db(stack))) as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' "
+                          "ORDER BY id", (sender,)).fetchall()
+    return [json.loads(data)["text"] for (data,) in rows]
+
+
+def test_turns_are_kept_while_the_tracker_database_refuses_writes(
+        stack: Stack, chat: Conversation) -> None:
+    chat.say("where is my order BW-100002")
+    chat.say("98096")
+    blocker = sqlite3.connect(tracker_db(stack), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # holds the write lock: Rasa's saves fail
+    try:
+        # Verified state comes from the turn the database has not stored.
+        answer = chat.say("and my invoices?")
+        assert "postcode" not in answer and "INV-" in answer
+        assert "Goodbye" in chat.say("thanks, bye")
+        assert stored_user_texts(stack, chat.sender) == ["where is my order BW-100002", "98096"]
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    journal = stack.config.tracker_store_journal.read_text().splitlines()
+    assert any(json.loads(line)["sender_id"] == chat.sender for line in journal)
+    chat.say("hello again")
+    assert stored_user_texts(stack, chat.sender) == [
+        "where is my order BW-100002", "98096", "and my invoices?", "thanks, bye", "hello again"]
