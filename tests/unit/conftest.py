@@ -1,19 +1,13 @@
 """Shared fixtures for the action-server unit tests."""
 
-import sys
-from pathlib import Path
+from typing import Any, Dict
 
 import pytest
 
-# The project root, so `actions` imports however pytest is started.
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from .crm import load  # noqa: E402
+from tests.support import crm as fixture
 
 
 @pytest.fixture(scope="session")
-def crm():
+def crm() -> Dict[str, Any]:
     """The Brightwave sample data (read-only)."""
-    return load()
+    return fixture.crm()

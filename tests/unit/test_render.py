@@ -9,7 +9,7 @@ from actions.render import (
     MAX_LISTED, NOTHING_OPEN, ORDER_STATUS, POLICY_ANSWERS, RECORD_RENDERERS, claim_status, day,
     invoice_status, join_words, money, open_records, order_status,
 )
-from .crm import load
+from tests.support.crm import crm
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
@@ -21,10 +21,10 @@ def spoken(iso: str) -> str:
     return f"{parsed.day} {MONTHS[parsed.month - 1]} {parsed.year}"
 
 
-ORDERS = load()["orders"]
-CLAIMS = load()["claims"]
-INVOICES = load()["invoices"]
-POLICIES = load()["policies"]
+ORDERS = crm()["orders"]
+CLAIMS = crm()["claims"]
+INVOICES = crm()["invoices"]
+POLICIES = crm()["policies"]
 
 
 def no_placeholders(text: str) -> None:
