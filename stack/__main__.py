@@ -69,8 +69,10 @@ def main() -> int:
     if not config.model.exists():
         print(f"No trained model at {config.model}: run `make train` first.", file=sys.stderr)
         return 2
-    # SIGTERM (say, from a supervisor) stops the stack as cleanly as Ctrl-C.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # SIGTERM (say, from a supervisor) stops the stack as cleanly as Ctrl-C, and
+    # Ctrl-C works even where the shell started us with SIGINT ignored.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _interrupt)
     try:
         return run(config) if args.command == "run" else shell(config)
     except RuntimeError as error:  # a service that would not start, with its log
