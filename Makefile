@@ -10,7 +10,7 @@ MODEL := models/switchboard.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train run shell test validate bench-latency clean
+.PHONY: help install train run shell test validate bench-latency bench-escalation bench-nlu bench-training clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -46,6 +46,15 @@ test: $(MODEL) ## Run every test: unit, backend, conversations, rasa test
 
 bench-latency: $(MODEL) ## Latency of a backend-calling turn over REST (p50/p95 over 100 turns)
 	$(BIN)/python -m bench.turn_latency --turns 100
+
+bench-escalation: $(INSTALLED) ## Precision/recall of the escalate decision on the labelled set
+	$(BIN)/python -m bench.escalation
+
+bench-nlu: $(INSTALLED) ## The NLU pipeline on BANKING77 and CLINC150
+	$(BIN)/python -m bench.nlu --dataset all
+
+bench-training: $(INSTALLED) ## Full and incremental training time of the assistant
+	$(BIN)/python -m bench.training
 
 clean: ## Remove the model, databases and logs (keeps .venv)
 	rm -rf models/*.tar.gz var results

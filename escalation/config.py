@@ -1,0 +1,379 @@
+"""Reads escalation.yml into frozen settings, refusing anything malformed.
+
+Everything is checked once, at load: the structure against `SCHEMA`, then
+what a schema cannot say (every regex compiles, a phrase set has something to
+match, the trend needs no more turns than it looks at). Every problem found is
+reported at once, each on its own line, as `key.path: problem`.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import yaml
+from jsonschema import Draft7Validator
+
+from escalation.topics import PhraseSet, any_of, phrase_pattern
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "escalation.yml"
+
+CHANNELS = ("rest", "socketio", "twilio", "twilio_voice", "email")
+# What a cue found in a message does to a positive VADER score: nothing, discard
+# it (VADER misreads "never again. worst experience ever." as praise), or turn
+# it negative (sarcasm: "oh great, another delay").
+POSITIVE_SENTIMENT = ("keep", "ignore", "flip")
+_ESCAPES = re.compile(r"\\.")  # \S, \W, \B... are not capital letters to match
+_UPPER_CASE = re.compile(r"[A-Z]")
+
+_PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
+_SCORE = {"type": "number", "minimum": -1, "maximum": 1}
+_COUNT = {"type": "integer", "minimum": 1}
+_STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+
+THRESHOLD_SECTIONS: dict[str, dict[str, Any]] = {
+    "confidence": {
+        "min_confidence": _PROBABILITY,
+        "min_margin": _PROBABILITY,
+        "misses_to_escalate": _COUNT,
+    },
+    "emotion": {
+        "turn_threshold": _SCORE,
+        "trend_threshold": _SCORE,
+    },
+    "turn_limit": {
+        "max_user_turns": {"type": ["integer", "null"], "minimum": 1},
+    },
+    "system_trouble": {
+        "max_backend_failures": _COUNT,
+    },
+}
+
+
+def _sections(required: bool) -> dict[str, Any]:
+    """The threshold sections, written once and used twice: in `defaults` every key
+    is required, in a channel's overrides every key is optional."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(THRESHOLD_SECTIONS) if required else [],
+        "properties": {
+            section: {
+                "type": "object",
+                "additionalProperties": False,
+                "required": list(keys) if required else [],
+                "properties": keys,
+            }
+            for section, keys in THRESHOLD_SECTIONS.items()
+        },
+    }
+
+
+_PHRASE_SET: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "phrases": _STRINGS,
+        "patterns": _STRINGS,
+        "exclude": _STRINGS,
+        "negated_by": {"type": "string", "minLength": 1},
+    },
+}
+
+_CUE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["weight"],
+    "properties": {
+        **_PHRASE_SET["properties"],
+        "weight": {"type": "number", "minimum": -1, "maximum": 0},
+        "positive_sentiment": {"enum": list(POSITIVE_SENTIMENT)},
+    },
+}
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["version", "defaults", "channels", "sentiment", "human_request", "topics"],
+    "properties": {
+        "version": {"const": 1},
+        "defaults": _sections(required=True),
+        "channels": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {channel: _sections(required=False)
+                           for channel in CHANNELS},
+        },
+        "sentiment": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["trend", "shouting", "cues"],
+            "properties": {
+                "lexicon_overrides": {
+                    "type": "object",
+                    "additionalProperties": {"type": "number", "minimum": -4, "maximum": 4},
+                },
+                "trend": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["smoothing", "window", "min_turns"],
+                    "properties": {
+                        "smoothing": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                        "window": _COUNT,
+                        "min_turns": _COUNT,
+                    },
+                },
+                "shouting": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["weight", "min_words", "min_ratio"],
+                    "properties": {
+                        "weight": _CUE["properties"]["weight"],
+                        "min_words": _COUNT,
+                        "min_ratio": _PROBABILITY,
+                    },
+                },
+                "cues": {"type": "object", "additionalProperties": _CUE},
+            },
+        },
+        "human_request": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["intents", "min_intent_confidence", "wording"],
+            "properties": {
+                "intents": _STRINGS,
+                "min_intent_confidence": _PROBABILITY,
+                "wording": _PHRASE_SET,
+            },
+        },
+        "topics": {"type": "object", "minProperties": 1, "additionalProperties": _PHRASE_SET},
+    },
+}
+
+
+class EscalationConfigError(ValueError):
+    """escalation.yml cannot be used; the message names each bad key and its problem."""
+
+
+@dataclass(frozen=True)
+class ConfidenceSettings:
+    min_confidence: float
+    min_margin: float
+    misses_to_escalate: int
+
+
+@dataclass(frozen=True)
+class EmotionSettings:
+    turn_threshold: float
+    trend_threshold: float
+
+
+@dataclass(frozen=True)
+class TurnLimitSettings:
+    max_user_turns: int | None  # None: the channel has no turn limit
+
+
+@dataclass(frozen=True)
+class SystemTroubleSettings:
+    max_backend_failures: int
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    """The thresholds in force on one channel: the defaults with its overrides."""
+
+    channel: str
+    confidence: ConfidenceSettings
+    emotion: EmotionSettings
+    turn_limit: TurnLimitSettings
+    system_trouble: SystemTroubleSettings
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A sign of emotion in the wording; `weight` (≤ 0) is added to the sentiment,
+    and `positive_sentiment` (one of POSITIVE_SENTIMENT) says what becomes of a
+    positive sentiment score when the cue is found."""
+
+    name: str
+    weight: float
+    phrases: PhraseSet
+    positive_sentiment: str
+
+
+@dataclass(frozen=True)
+class ShoutingCue:
+    """Shouting: at least `min_words` words of two or more letters, and at least
+    `min_ratio` of all such words, written in capitals."""
+
+    weight: float
+    min_words: int
+    min_ratio: float
+
+
+@dataclass(frozen=True)
+class TrendSettings:
+    """Exponentially weighted mean of the last `window` scores, the newest weighted
+    `smoothing`; no trend before `min_turns` scores."""
+
+    smoothing: float
+    window: int
+    min_turns: int
+
+
+@dataclass(frozen=True)
+class SentimentSettings:
+    lexicon_overrides: tuple[tuple[str, float], ...]
+    trend: TrendSettings
+    shouting: ShoutingCue
+    cues: tuple[Cue, ...]
+
+
+@dataclass(frozen=True)
+class HumanRequestSettings:
+    intents: frozenset[str]
+    min_intent_confidence: float
+    wording: PhraseSet
+
+
+@dataclass(frozen=True)
+class EscalationConfig:
+    """Everything in escalation.yml, validated; thresholds per channel via `for_channel`."""
+
+    defaults: ChannelSettings
+    channels: Mapping[str, ChannelSettings]
+    sentiment: SentimentSettings
+    human_request: HumanRequestSettings
+    topics: tuple[PhraseSet, ...]  # in the file's order: the first match names the topic
+
+    def for_channel(self, channel: str) -> ChannelSettings:
+        """A configured channel's settings; any other channel gets the defaults."""
+        return self.channels.get(channel, self.defaults)
+
+
+def load_escalation_config(path: str | Path | None = None) -> EscalationConfig:
+    """Reads and validates escalation.yml (the project root's unless `path` is given)."""
+    source = Path(path) if path is not None else DEFAULT_PATH
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise EscalationConfigError(f"{source}: cannot be read: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        raise EscalationConfigError(f"{source}: is not valid YAML: {error}") from error
+    return parse_escalation_config(raw, str(source))
+
+
+def parse_escalation_config(raw: Any, source: str = "escalation.yml") -> EscalationConfig:
+    """Validates an already parsed escalation.yml document and builds the settings."""
+    problems = [(_key(error.absolute_path), error.message)
+                for error in Draft7Validator(SCHEMA).iter_errors(raw)]
+    if not problems:
+        builder = _Builder()
+        config = builder.config(raw)
+        if not builder.problems:
+            return config
+        problems = builder.problems
+    lines = "\n".join(f"  {key or '(top level)'}: {message}" for key, message in sorted(problems))
+    raise EscalationConfigError(f"{source} is invalid:\n{lines}")
+
+
+def _key(path: Any) -> str:
+    """Where a problem is, as `channels.email.turn_limit` or `topics.fraud.patterns[2]`."""
+    key = ""
+    for part in path:
+        if isinstance(part, int):
+            key += f"[{part}]"
+        else:
+            key += f".{part}" if key else str(part)
+    return key
+
+
+class _Builder:
+    """Turns a schema-valid document into settings, collecting what is still wrong."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str]] = []
+
+    def config(self, raw: dict[str, Any]) -> EscalationConfig:
+        defaults = raw["defaults"]
+        channels = {name: self.channel(name, defaults, overrides)
+                    for name, overrides in raw["channels"].items()}
+        human = raw["human_request"]
+        return EscalationConfig(
+            defaults=self.channel("defaults", defaults, {}),
+            channels=MappingProxyType(channels),
+            sentiment=self.sentiment(raw["sentiment"]),
+            human_request=HumanRequestSettings(
+                intents=frozenset(human["intents"]),
+                min_intent_confidence=human["min_intent_confidence"],
+                wording=self.phrase_set("human_request.wording", human["wording"])),
+            topics=tuple(self.phrase_set(f"topics.{name}", spec)
+                         for name, spec in raw["topics"].items()),
+        )
+
+    @staticmethod
+    def channel(name: str, defaults: dict[str, Any], overrides: dict[str, Any]) -> ChannelSettings:
+        merged = {section: {**values, **overrides.get(section, {})}
+                  for section, values in defaults.items()}
+        return ChannelSettings(
+            channel=name,
+            confidence=ConfidenceSettings(**merged["confidence"]),
+            emotion=EmotionSettings(**merged["emotion"]),
+            turn_limit=TurnLimitSettings(**merged["turn_limit"]),
+            system_trouble=SystemTroubleSettings(**merged["system_trouble"]),
+        )
+
+    def sentiment(self, raw: dict[str, Any]) -> SentimentSettings:
+        trend = TrendSettings(**raw["trend"])
+        if trend.min_turns > trend.window:
+            self.problems.append(("sentiment.trend.min_turns",
+                                  f"{trend.min_turns} is more than the window of {trend.window}"))
+        overrides = raw.get("lexicon_overrides", {})
+        return SentimentSettings(
+            lexicon_overrides=tuple(sorted((word.lower(), float(value))
+                                           for word, value in overrides.items())),
+            trend=trend,
+            shouting=ShoutingCue(**raw["shouting"]),
+            cues=tuple(Cue(name=name, weight=spec["weight"],
+                           phrases=self.phrase_set(f"sentiment.cues.{name}", spec),
+                           positive_sentiment=spec.get("positive_sentiment", "keep"))
+                       for name, spec in raw["cues"].items()),
+        )
+
+    def phrase_set(self, key: str, spec: dict[str, Any]) -> PhraseSet:
+        patterns = [phrase_pattern(phrase) for phrase in spec.get("phrases", [])]
+        patterns += self.regexes(f"{key}.patterns", spec.get("patterns", []))
+        if not spec.get("phrases") and not spec.get("patterns"):
+            self.problems.append((key, "needs at least one entry in phrases or patterns"))
+        exclude = self.regexes(f"{key}.exclude", spec.get("exclude", []))
+        negation = spec.get("negated_by")
+        return PhraseSet(
+            name=key.rsplit(".", 1)[-1],
+            pattern=any_of(patterns),
+            exclude=any_of(exclude) if exclude else None,
+            negated_by=re.compile(negation)
+            if negation is not None and self.usable(f"{key}.negated_by", negation) else None,
+        )
+
+    def regexes(self, key: str, patterns: list[str]) -> list[str]:
+        return [pattern for index, pattern in enumerate(patterns)
+                if self.usable(f"{key}[{index}]", pattern)]
+
+    def usable(self, key: str, pattern: str) -> bool:
+        """Whether the pattern can be used; when not, the problem is noted."""
+        problem = _regex_problem(pattern)
+        if problem is not None:
+            self.problems.append((key, f"{problem}: {pattern!r}"))
+        return problem is None
+
+
+def _regex_problem(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+        re.compile(f"(?:{pattern})")  # as it will be joined with the others: see any_of
+    except re.error as error:
+        return f"is not a valid regular expression ({error})"
+    if _UPPER_CASE.search(_ESCAPES.sub("", pattern)):
+        return "has capital letters, but the text is matched in lower case"
+    return None

@@ -1,0 +1,92 @@
+"""How upset a customer sounds: VADER sentiment plus the cues of a contact centre.
+
+VADER is a lexicon with rules, no model: after its lexicon is read once per
+process, scoring a message is pure computation. Its general-purpose lexicon is
+corrected by `sentiment.lexicon_overrides` for words that here describe devices,
+not feelings ("my battery died", "this bug kills my battery"). The cues VADER does
+not know (shouting, repeated !!!/???, profanity, "third time", "still not",
+hostility, threats to leave, cancel or go public, sarcasm) add their negative
+weights; a cue can also discard or flip a positive VADER score, which misreads
+"never again. worst experience ever." and "oh great, another delay".
+"""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from escalation.config import SentimentSettings, ShoutingCue, TrendSettings
+from escalation.topics import normalise
+
+SHOUTING = "shouting"
+_WORDS = re.compile(r"(?<![\w-])[^\W\d_]{2,}(?![\w-])")  # ids such as BW-100002 are not words
+
+
+@dataclass(frozen=True)
+class EmotionSignal:
+    """One message's emotion: `score` in [-1, 1], negative when upset."""
+
+    score: float
+    sentiment: float  # VADER's compound score, before the cues
+    cues: tuple[tuple[str, str], ...]  # (cue name, what matched)
+    trend_settings: TrendSettings
+
+    def trend(self, previous_scores: Sequence[float]) -> float | None:
+        """Exponentially weighted mean of the last scores ending with this one;
+        None while there are fewer than the configured minimum of turns."""
+        settings = self.trend_settings
+        scores = [*previous_scores, self.score][-settings.window:]
+        if len(scores) < settings.min_turns:
+            return None
+        mean = scores[0]
+        for score in scores[1:]:
+            mean = settings.smoothing * score + (1 - settings.smoothing) * mean
+        return mean
+
+
+def warm_up(settings: SentimentSettings) -> None:
+    """Reads VADER's lexicon now rather than on the first scored message."""
+    _analyzer(settings.lexicon_overrides)
+
+
+def score_emotion(text: str, settings: SentimentSettings) -> EmotionSignal:
+    """VADER's score of the text, corrected by the cues found in it."""
+    sentiment = _analyzer(settings.lexicon_overrides).polarity_scores(text)["compound"]
+    normalised = normalise(text)
+    cues: list[tuple[str, str]] = []
+    weight = 0.0
+    treatments = {"keep"}  # what the cues found say about a positive sentiment
+    shouted = _shouted_words(text, settings.shouting)
+    if shouted:
+        cues.append((SHOUTING, shouted))
+        weight += settings.shouting.weight
+    for cue in settings.cues:
+        matched = cue.phrases.find(normalised)
+        if matched is not None:
+            cues.append((cue.name, matched))
+            weight += cue.weight
+            treatments.add(cue.positive_sentiment)
+    base = sentiment
+    if sentiment > 0 and "flip" in treatments:
+        base = -sentiment
+    elif sentiment > 0 and "ignore" in treatments:
+        base = 0.0
+    return EmotionSignal(score=max(-1.0, min(1.0, base + weight)), sentiment=sentiment,
+                         cues=tuple(cues), trend_settings=settings.trend)
+
+
+def _shouted_words(text: str, shouting: ShoutingCue) -> str | None:
+    words = _WORDS.findall(text)
+    capitals = [word for word in words if word.isupper()]
+    if len(capitals) >= shouting.min_words and len(capitals) >= shouting.min_ratio * len(words):
+        return " ".join(capitals)
+    return None
+
+
+@lru_cache(maxsize=4)
+def _analyzer(lexicon_overrides: tuple[tuple[str, float], ...]) -> SentimentIntensityAnalyzer:
+    analyzer = SentimentIntensityAnalyzer()
+    analyzer.lexicon.update(lexicon_overrides)
+    return analyzer
