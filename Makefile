@@ -10,7 +10,7 @@ MODEL := models/switchboard.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train run shell test validate bench-latency bench-escalation bench-nlu bench-training clean
+.PHONY: help install train run shell test validate bench-latency bench-escalation bench-nlu bench-training bench-load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ bench-nlu: $(INSTALLED) ## The NLU pipeline on BANKING77 and CLINC150
 
 bench-training: $(INSTALLED) ## Full and incremental training time of the assistant
 	$(BIN)/python -m bench.training
+
+bench-load: $(MODEL) ## 20 concurrent conversations against the stack and a stock rasa init bot
+	$(BIN)/python -m bench.load
 
 clean: ## Remove the model, databases and logs (keeps .venv)
 	rm -rf models/*.tar.gz var results

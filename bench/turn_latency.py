@@ -9,12 +9,9 @@ mean and max, and writes bench/results/turn_latency.json.
 """
 
 import argparse
-import json
-import platform
 import statistics
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List
 
@@ -23,16 +20,10 @@ import requests
 from actions.identity import sign
 from stack.config import isolated_config
 from stack.launch import start_stack, stop_all
-from stack.processes import ROOT
+from bench.results_file import percentile, write_result
 
 SECRET = "bench-integration-secret"
 CUSTOMER, ORDER = "C-1001", "BW-100002"
-RESULTS = ROOT / "bench" / "results"
-
-
-def percentile(values: List[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def measure(webhook: str, turns: int) -> List[float]:
@@ -55,7 +46,10 @@ def measure(webhook: str, turns: int) -> List[float]:
 def main() -> Dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=100)
+    parser.add_argument("--smoke", action="store_true", help="3 turns, for tests")
     args = parser.parse_args()
+    if args.smoke:
+        args.turns = 3
     with tempfile.TemporaryDirectory() as home:
         config = isolated_config(Path(home), {"SWITCHBOARD_INTEGRATION_SECRET": SECRET})
         services = start_stack(config)
@@ -71,11 +65,8 @@ def main() -> Dict[str, float]:
         "p95_ms": round(percentile(timings, 0.95), 1),
         "mean_ms": round(statistics.mean(timings), 1),
         "max_ms": round(max(timings), 1),
-        "machine": f"{platform.machine()}, {platform.python_version()}",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "turn_latency.json").write_text(json.dumps(result, indent=2))
+    write_result("turn_latency_smoke" if args.smoke else "turn_latency", result)
     print(f"turn latency over {args.turns} backend-calling turns: p50 {result['p50_ms']} ms, "
           f"p95 {result['p95_ms']} ms, mean {result['mean_ms']} ms, max {result['max_ms']} ms")
     return result

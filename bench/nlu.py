@@ -1,0 +1,231 @@
+"""Intent classification of the assistant's own NLU pipeline on public data sets.
+
+`python -m bench.nlu [--dataset banking77|clinc150|all] [--smoke]` trains the
+pipeline of config.yml (same components, same settings) on the data set's
+training split and evaluates it on the test split:
+
+- BANKING77 (Casanueva et al. 2020, CC BY 4.0): accuracy, macro-F1.
+- CLINC150 (Larson et al. 2019, CC BY 3.0): in-scope accuracy, out-of-scope
+  recall and precision, with the production mechanism: an `out_of_scope`
+  intent trained on `oos_train` plus the FallbackClassifier's confidence
+  threshold, the threshold tuned on `val` + `oos_val` only, never on `test`.
+
+Both report training time and single-message parse latency (p50/p99), print a
+summary line and write bench/results/nlu_<dataset>.json. `--smoke` runs a
+tiny subset in a minute, so tests can show the benchmark still works.
+"""
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import yaml
+
+from bench.results_file import percentile, write_result
+from stack.processes import ROOT
+
+SHARED = ROOT.parent / "shared" / "benchmarks"
+OUT_OF_SCOPE = "out_of_scope"
+FALLBACK = "nlu_fallback"
+Example = Tuple[str, str]
+
+
+@dataclass
+class Prediction:
+    intent: str
+    confidence: float
+
+
+def banking77() -> Dict[str, List[Example]]:
+    def read(name: str) -> List[Example]:
+        with open(SHARED / "banking77" / name, newline="", encoding="utf-8") as handle:
+            return [(row["text"], row["category"]) for row in csv.DictReader(handle)]
+    return {"train": read("train.csv"), "test": read("test.csv")}
+
+
+def clinc150() -> Dict[str, List[Example]]:
+    data = json.loads((SHARED / "clinc150" / "data_full.json").read_text())
+    oos = {split: [(text, OUT_OF_SCOPE) for text, _ in data[f"oos_{split}"]]
+           for split in ("train", "val", "test")}
+    return {"train": [tuple(e) for e in data["train"]] + oos["train"],
+            "val": [tuple(e) for e in data["val"]] + oos["val"],
+            "test": [tuple(e) for e in data["test"]] + oos["test"]}
+
+
+def smoke_subset(splits: Dict[str, List[Example]]) -> Dict[str, List[Example]]:
+    """Eight intents, a few examples each: enough to exercise every step."""
+    intents = sorted({label for _, label in splits["train"]})[:8]
+    if OUT_OF_SCOPE in {label for _, label in splits["train"]}:
+        intents = intents[:7] + [OUT_OF_SCOPE]
+    chosen = set(intents)
+
+    def take(examples: List[Example], per_intent: int) -> List[Example]:
+        counts: Dict[str, int] = defaultdict(int)
+        kept = []
+        for text, label in examples:
+            if label in chosen and counts[label] < per_intent:
+                counts[label] += 1
+                kept.append((text, label))
+        return kept
+    return {split: take(examples, 12 if split == "train" else 3)
+            for split, examples in splits.items()}
+
+
+def pipeline_config(smoke: bool) -> Dict[str, Any]:
+    """config.yml's NLU pipeline; in smoke mode every trainable part runs one epoch."""
+    config = yaml.safe_load((ROOT / "config.yml").read_text())
+    pipeline = [dict(component) for component in config["pipeline"]]
+    if smoke:
+        for component in pipeline:
+            if "epochs" in component:
+                component["epochs"] = 1
+    return {"recipe": config.get("recipe", "default.v1"),
+            "language": config.get("language", "en"), "pipeline": pipeline}
+
+
+def fallback_threshold(config: Dict[str, Any]) -> float:
+    return next((float(c.get("threshold", 0.3)) for c in config["pipeline"]
+                 if c["name"] == "FallbackClassifier"), 0.0)
+
+
+def write_nlu(examples: Sequence[Example], path: Path) -> None:
+    by_intent: Dict[str, List[str]] = defaultdict(list)
+    for text, label in examples:
+        by_intent[label].append(text)
+    nlu = [{"intent": label, "examples": "".join(f"- {json.dumps(t)}\n" for t in texts)}
+           for label, texts in sorted(by_intent.items())]
+    path.write_text(yaml.safe_dump({"version": "3.1", "nlu": nlu}, sort_keys=False,
+                                   allow_unicode=True))
+
+
+def train(config: Dict[str, Any], examples: Sequence[Example], workdir: Path) -> Tuple[str, float]:
+    """Train an NLU model from scratch (empty cache); return its path and the seconds."""
+    from rasa.model_training import train_nlu
+
+    config_path, data_path = workdir / "config.yml", workdir / "nlu.yml"
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    write_nlu(examples, data_path)
+    os.environ["RASA_CACHE_DIRECTORY"] = str(workdir / "cache")
+    start = time.perf_counter()
+    model = train_nlu(str(config_path), str(data_path), str(workdir / "models"),
+                      fixed_model_name="bench")
+    seconds = time.perf_counter() - start
+    if not model:
+        raise RuntimeError("training produced no model")
+    return model, seconds
+
+
+def predict(model: str, texts: Sequence[str]) -> Tuple[List[Prediction], List[float]]:
+    """The top intent before any fallback, its confidence, and the parse time of each."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model)
+    predictions, latencies = [], []
+
+    async def parse_all() -> None:
+        for text in texts:
+            start = time.perf_counter()
+            parsed = await agent.parse_message(text)
+            latencies.append((time.perf_counter() - start) * 1000)
+            ranking = [r for r in parsed.get("intent_ranking") or [] if r["name"] != FALLBACK]
+            top = ranking[0] if ranking else parsed["intent"]
+            predictions.append(Prediction(top["name"], float(top["confidence"] or 0.0)))
+    asyncio.run(parse_all())
+    return predictions, latencies
+
+
+def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    from sklearn.metrics import f1_score
+    return float(f1_score(gold, predicted, average="macro", zero_division=0))
+
+
+def oos_scores(gold: Sequence[str], predictions: Sequence[Prediction],
+               threshold: float) -> Dict[str, float]:
+    """In-scope accuracy and out-of-scope recall/precision at a confidence threshold."""
+    said_oos = [p.intent == OUT_OF_SCOPE or p.confidence < threshold for p in predictions]
+    in_scope = [(g, p, o) for g, p, o in zip(gold, predictions, said_oos) if g != OUT_OF_SCOPE]
+    oos_true = sum(1 for g, o in zip(gold, said_oos) if g == OUT_OF_SCOPE and o)
+    return {
+        "in_scope_accuracy": sum(1 for g, p, o in in_scope if not o and p.intent == g)
+        / max(1, len(in_scope)),
+        "oos_recall": oos_true / max(1, sum(1 for g in gold if g == OUT_OF_SCOPE)),
+        "oos_precision": oos_true / max(1, sum(said_oos)),
+    }
+
+
+def tune_threshold(gold: Sequence[str], predictions: Sequence[Prediction]) -> float:
+    """The threshold with the best mean of in-scope accuracy and oos recall on val."""
+    candidates = [round(0.05 * i, 2) for i in range(0, 20)]
+    return max(candidates, key=lambda t: sum(
+        oos_scores(gold, predictions, t)[k] for k in ("in_scope_accuracy", "oos_recall")))
+
+
+def run_banking77(config: Dict[str, Any], smoke: bool, workdir: Path) -> Dict[str, Any]:
+    splits = banking77()
+    splits = smoke_subset(splits) if smoke else splits
+    model, seconds = train(config, splits["train"], workdir)
+    gold = [label for _, label in splits["test"]]
+    predictions, latencies = predict(model, [text for text, _ in splits["test"]])
+    predicted = [p.intent for p in predictions]
+    return {"accuracy": sum(g == p for g, p in zip(gold, predicted)) / len(gold),
+            "macro_f1": macro_f1(gold, predicted), "train_seconds": seconds,
+            "parse_p50_ms": percentile(latencies, 0.5), "parse_p99_ms": percentile(latencies, 0.99),
+            "train_examples": len(splits["train"]), "test_examples": len(gold)}
+
+
+def run_clinc150(config: Dict[str, Any], smoke: bool, workdir: Path) -> Dict[str, Any]:
+    splits = clinc150()
+    splits = smoke_subset(splits) if smoke else splits
+    model, seconds = train(config, splits["train"], workdir)
+    val_predictions, _ = predict(model, [text for text, _ in splits["val"]])
+    threshold = tune_threshold([label for _, label in splits["val"]], val_predictions)
+    gold = [label for _, label in splits["test"]]
+    predictions, latencies = predict(model, [text for text, _ in splits["test"]])
+    return {**oos_scores(gold, predictions, threshold), "tuned_threshold": threshold,
+            "production_threshold": fallback_threshold(config),
+            "at_production_threshold": oos_scores(gold, predictions, fallback_threshold(config)),
+            "train_seconds": seconds, "parse_p50_ms": percentile(latencies, 0.5),
+            "parse_p99_ms": percentile(latencies, 0.99),
+            "train_examples": len(splits["train"]), "test_examples": len(gold)}
+
+
+DATASETS: Dict[str, Callable[[Dict[str, Any], bool, Path], Dict[str, Any]]] = {
+    "banking77": run_banking77, "clinc150": run_clinc150}
+
+
+def summary(name: str, result: Dict[str, Any]) -> str:
+    if name == "banking77":
+        quality = f"accuracy {result['accuracy']:.2%}, macro-F1 {result['macro_f1']:.3f}"
+    else:
+        quality = (f"in-scope accuracy {result['in_scope_accuracy']:.2%}, oos recall "
+                   f"{result['oos_recall']:.2%}, oos precision {result['oos_precision']:.2%} "
+                   f"(threshold {result['tuned_threshold']})")
+    return (f"nlu {name}: {quality}; training {result['train_seconds']:.0f} s; parse p50 "
+            f"{result['parse_p50_ms']:.1f} ms, p99 {result['parse_p99_ms']:.1f} ms")
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", choices=[*DATASETS, "all"], default="all")
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args(argv)
+    config = pipeline_config(args.smoke)
+    names = list(DATASETS) if args.dataset == "all" else [args.dataset]
+    for name in names:
+        with tempfile.TemporaryDirectory() as workdir:
+            result = DATASETS[name](config, args.smoke, Path(workdir))
+        result.update(smoke=args.smoke, pipeline=[c["name"] for c in config["pipeline"]])
+        write_result(f"nlu_{name}{'_smoke' if args.smoke else ''}", result)
+        print(summary(name, result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Training time of the assistant: from scratch, and after one NLU example changed.
+
+`python -m bench.training` copies the project's training inputs (config.yml,
+domain.yml, data/) to a temporary folder, trains there with an empty cache
+(full), changes one training example and trains again with the cache Rasa kept
+(incremental, what a developer waits for after an edit). Prints both and writes
+bench/results/training.json. The project's own models/ is not touched.
+`--smoke` trains one epoch per model, so tests can show the benchmark works.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+
+from bench.results_file import write_result
+from stack.config import VENV_BIN
+from stack.processes import ROOT
+
+CHANGED_FILE = Path("data/nlu/orders.yml")
+ADDED_EXAMPLE = "    - any idea when my delivery turns up, it's been ages\n"
+
+
+def copy_inputs(workdir: Path, smoke: bool) -> None:
+    """The training inputs; in smoke mode every trainable part runs one epoch."""
+    shutil.copy(ROOT / "domain.yml", workdir / "domain.yml")
+    shutil.copytree(ROOT / "data", workdir / "data")
+    config = yaml.safe_load((ROOT / "config.yml").read_text())
+    if smoke:
+        for part in config.get("pipeline", []) + config.get("policies", []):
+            if "epochs" in part:
+                part["epochs"] = 1
+    (workdir / "config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def change_one_example(workdir: Path) -> None:
+    """Add one example before the first example of the changed file."""
+    path = workdir / CHANGED_FILE
+    lines = path.read_text().splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith(ADDED_EXAMPLE[:6]))
+    lines.insert(first, ADDED_EXAMPLE)
+    path.write_text("".join(lines))
+
+
+def timed_train(workdir: Path) -> float:
+    env = {**os.environ, "RASA_CACHE_DIRECTORY": str(workdir / ".cache"),
+           "RASA_TELEMETRY_ENABLED": "false"}
+    start = time.perf_counter()
+    subprocess.run([str(VENV_BIN / "rasa"), "train", "--out", "models"], cwd=workdir, env=env,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="one epoch per model, for tests")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        copy_inputs(workdir, args.smoke)
+        full = timed_train(workdir)
+        change_one_example(workdir)
+        incremental = timed_train(workdir)
+    result = write_result("training_smoke" if args.smoke else "training",
+                          {"full_seconds": round(full, 1),
+                           "incremental_seconds": round(incremental, 1)})
+    print(f"training: full {full:.0f} s, after one NLU example changed {incremental:.0f} s")
+    return result
+
+
+if __name__ == "__main__":
+    main()

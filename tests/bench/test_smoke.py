@@ -1,0 +1,36 @@
+"""Every benchmark runs in its quick smoke mode, so none of them can rot; the
+real runs (`make bench-*`) are too long for the test suite."""
+
+import json
+import subprocess
+import sys
+from typing import List
+
+import pytest
+
+from bench.results_file import RESULTS
+from stack.processes import ROOT
+
+SMOKE_RUNS = {
+    "nlu": (["--smoke"], "nlu clinc150:", ["nlu_banking77_smoke", "nlu_clinc150_smoke"]),
+    "training": (["--smoke"], "training: full", ["training_smoke"]),
+    "turn_latency": (["--smoke"], "turn latency over 3", ["turn_latency_smoke"]),
+    "load": (["--smoke"], "load: switchboard", ["load-smoke"]),
+}
+
+
+def run_bench(module: str, args: List[str]) -> str:
+    done = subprocess.run([sys.executable, "-m", f"bench.{module}", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.mark.parametrize("module", sorted(SMOKE_RUNS))
+def test_benchmark_smoke_run(module: str) -> None:
+    args, summary, results = SMOKE_RUNS[module]
+    output = run_bench(module, args)
+    assert summary in output
+    for name in results:
+        result = json.loads((RESULTS / f"{name}.json").read_text())
+        assert result["date"] and result["machine"]
