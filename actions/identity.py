@@ -36,6 +36,9 @@ UK_INWARD_CODE = re.compile(r"\d[A-Z]{2}")
 # More candidate answers than this in one message is guessing, not answering.
 MAX_CANDIDATES = 2
 
+# Words that say a message carries a knowledge factor along with its request.
+FACTOR_CUES = re.compile(r"\b(?:post\s?code|zip|e-?mail|born|birth|dob|d\.o\.b)\b", re.IGNORECASE)
+
 METADATA_CUSTOMER_ID = "verified_customer_id"
 METADATA_SIGNATURE = "verification_signature"
 
@@ -120,6 +123,12 @@ def _postcode_values(tokens: List[str], single: Set[str]) -> int:
             values.add(token)
         i += 1
     return len(values)
+
+
+def volunteers_factor(text: str) -> bool:
+    """True when a message offers a knowledge factor unasked, as in "where is
+    BW-100002, postcode 98096"; a bare number or date alone could be anything."""
+    return bool(EMAIL.search(text) or FACTOR_CUES.search(text))
 
 
 def normalize_postcode(value: str) -> str:

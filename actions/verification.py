@@ -15,7 +15,9 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import backend_client as backend
-from actions.identity import MAX_CANDIDATES, matches, read_factors, vouched_customer_id
+from actions.identity import (
+    MAX_CANDIDATES, matches, read_factors, volunteers_factor, vouched_customer_id,
+)
 from actions.records import ALL_KINDS, CUSTOMER, TOPICS, RecordKind
 from actions.settings import settings
 from actions.slots import (
@@ -77,6 +79,9 @@ class ValidateVerificationForm(FormValidationAction):
                     updates.update(await self._check_reference(
                         kind, candidates[kind.slot], verified, dispatcher))
             factor = candidates.get(KNOWLEDGE_FACTOR)
+            text = tracker.latest_message.get("text") or ""
+            if not factor and updates.get(CLAIMED_CUSTOMER_ID) and volunteers_factor(text):
+                factor = text
             if factor and factor not in (FACTOR_CONFIRMED, FACTOR_REFUSED) and not verified:
                 updates.update(await self._check_factor(
                     str(factor), {**tracker.slots, **updates}, dispatcher))

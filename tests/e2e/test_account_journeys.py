@@ -127,3 +127,24 @@ def test_forged_identity_is_ignored(stack: Stack) -> None:
     chat = Conversation(stack, metadata={METADATA_CUSTOMER_ID: "C-1001",
                                          "verification_signature": "0" * 64})
     assert FACTOR_QUESTION in chat.say("where is my order BW-100002")
+
+
+def test_factor_given_with_the_question(chat: Conversation) -> None:
+    answer = chat.say("where is BW-100002, postcode 98096")
+    assert FACTOR_QUESTION not in answer
+    assert "carrier capacity shortage" in answer
+
+
+def test_no_number_to_hand_gets_help_not_silence(chat: Conversation) -> None:
+    assert "order number" in chat.say("i need to check my order status")
+    reply = chat.say("I don't know the number")
+    assert "customer number" in reply
+    assert FACTOR_QUESTION in chat.say("C-1001")
+    assert "BW-100002" in chat.say("98096")
+
+
+def test_stop_leaves_verification(chat: Conversation) -> None:
+    chat.say("where is my order BW-100002")
+    reply = chat.say("no")
+    assert "anything else" in reply and FACTOR_QUESTION not in reply
+    assert "30 days" in chat.say("what's your return policy?")

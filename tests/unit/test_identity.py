@@ -8,7 +8,7 @@ import pytest
 
 from actions.identity import (
     MAX_CANDIDATES, METADATA_CUSTOMER_ID, METADATA_SIGNATURE, FactorAnswer, matches,
-    normalize_postcode, parse_date, read_factors, sign, vouched_customer_id,
+    normalize_postcode, parse_date, read_factors, sign, volunteers_factor, vouched_customer_id,
 )
 
 NOAH_DOB = date(2000, 12, 5)
@@ -280,3 +280,14 @@ def test_malformed_metadata_vouches_for_nobody(bad_metadata):
 def test_extra_metadata_is_ignored():
     data = {**metadata("C-1001", sign(SECRET, "web-123", "C-1001")), "channel": "web"}
     assert vouched_customer_id("web-123", data, SECRET) == "C-1001"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("where is BW-100002, postcode 98096", True),
+    ("order BW-100002, my email is noah.obrien0@example.com", True),
+    ("claim CLM-70001, I was born on 5 December 2000", True),
+    ("where is my order BW-100002", False),
+    ("I ordered on 12/11/2026, where is BW-100002", False),
+])
+def test_volunteers_factor(text: str, expected: bool) -> None:
+    assert volunteers_factor(text) is expected
