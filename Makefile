@@ -40,9 +40,9 @@ shell: $(MODEL) ## Talk to the assistant in the terminal
 
 test: $(MODEL) ## Run every test: unit, backend, conversations, rasa test
 	$(BIN)/rasa data validate --fail-on-warnings
-	$(BIN)/python -m pytest tests -q
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out var/results/core
 	$(BIN)/rasa test nlu --nlu tests/nlu --model $(MODEL) --out var/results/nlu
+	$(BIN)/python -m pytest tests -q
 
 bench-latency: $(MODEL) ## Latency of a backend-calling turn over REST (p50/p95 over 100 turns)
 	$(BIN)/python -m bench.turn_latency --turns 100
