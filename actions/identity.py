@@ -41,6 +41,13 @@ FACTOR_CUES = re.compile(r"\b(?:post\s?code|zip|e-?mail|born|birth|dob|d\.o\.b)\
 
 METADATA_CUSTOMER_ID = "verified_customer_id"
 METADATA_SIGNATURE = "verification_signature"
+# The customer whose phone or WhatsApp number a message came from, named by a
+# connector that has checked Twilio's signature (connectors/caller.py). The number
+# is something the customer has, so it names the claimed identity; one knowledge
+# factor must still confirm it. Read only on these channels: the REST channel
+# passes client metadata through, and Rasa sets the input channel, not the client.
+METADATA_CHANNEL_CUSTOMER_ID = "channel_customer_id"
+NUMBER_CHANNELS = frozenset({"twilio", "twilio_voice"})
 
 
 @dataclass
@@ -169,3 +176,12 @@ def vouched_customer_id(sender_id: str, metadata: Optional[Dict[str, Any]],
             sign(secret, sender_id, customer_id), signature):
         return None
     return customer_id
+
+
+def channel_claimed_customer_id(input_channel: Optional[str],
+                                metadata: Optional[Dict[str, Any]]) -> Optional[str]:
+    """The customer a number-checking channel says the message came from, if any."""
+    if input_channel not in NUMBER_CHANNELS or not isinstance(metadata, dict):
+        return None
+    customer_id = metadata.get(METADATA_CHANNEL_CUSTOMER_ID)
+    return customer_id if isinstance(customer_id, str) and customer_id else None

@@ -3,7 +3,9 @@
 The customer names an order, claim, invoice or customer number, then confirms one
 knowledge factor of the record's owner. Nothing about a record is said before
 that; after too many wrong answers the conversation is locked for account data.
-A conversation a trusted integration vouched for skips the question.
+A conversation a trusted integration vouched for skips the question. On WhatsApp
+and voice the caller's number names the claimed customer, so a customer who names
+no record is asked only for the knowledge factor.
 """
 
 from typing import Any, Dict, List, Optional, Text
@@ -16,7 +18,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend_client as backend
 from actions.identity import (
-    MAX_CANDIDATES, matches, read_factors, volunteers_factor, vouched_customer_id,
+    MAX_CANDIDATES, channel_claimed_customer_id, matches, read_factors, volunteers_factor,
+    vouched_customer_id,
 )
 from actions.records import ALL_KINDS, CUSTOMER, TOPICS, RecordKind
 from actions.settings import settings
@@ -73,6 +76,10 @@ class ValidateVerificationForm(FormValidationAction):
         verified = verified_customer(tracker)
         if verified and not tracker.get_slot(VERIFIED_CUSTOMER_ID):
             updates[VERIFIED_CUSTOMER_ID] = verified
+        number_owner = channel_claimed_customer_id(tracker.get_latest_input_channel(),
+                                                   tracker.latest_message.get("metadata"))
+        if number_owner and not verified and not tracker.get_slot(CLAIMED_CUSTOMER_ID):
+            updates[CLAIMED_CUSTOMER_ID] = number_owner
         try:
             for kind in ALL_KINDS:
                 if candidates.get(kind.slot):

@@ -1,0 +1,49 @@
+"""A real SMTP server for the tests (aiosmtpd), keeping every message it receives."""
+
+import email
+import email.policy
+import threading
+from email.message import EmailMessage
+from typing import List
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope, Session, SMTP
+
+from stack.processes import free_port
+
+WAIT_SECONDS = 60.0
+
+
+class Mailbox:
+    """Messages delivered to a local SMTP server, waited for by recipient."""
+
+    def __init__(self) -> None:
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.messages: List[EmailMessage] = []
+        self.arrived = threading.Condition()
+        self.controller = Controller(self, hostname=self.host, port=self.port)
+
+    async def handle_DATA(self, server: SMTP, session: Session,  # noqa: N802 (aiosmtpd's name)
+                          envelope: Envelope) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.arrived:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def __enter__(self) -> "Mailbox":
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    def wait_for(self, recipient: str, count: int = 1) -> List[EmailMessage]:
+        """The first `count` messages to recipient, waiting for them to arrive."""
+        def delivered() -> List[EmailMessage]:
+            return [m for m in self.messages if recipient in str(m["To"])]
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: len(delivered()) >= count, WAIT_SECONDS):
+                raise AssertionError(f"no {count} message(s) to {recipient} within {WAIT_SECONDS} s")
+            return delivered()[:count]

@@ -1,0 +1,37 @@
+"""Buttons as numbered text and numbered replies back to payloads (no server needed)."""
+
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from actions.identity import channel_claimed_customer_id
+from connectors.options import chosen_payload, numbered, offered_buttons
+
+BUTTONS = [{"title": "An order", "payload": "/check_order_status"},
+           {"title": "A claim", "payload": "/check_claim_status"}]
+
+
+def test_buttons_become_numbered_lines_in_one_message() -> None:
+    assert numbered("Which one?", BUTTONS) == (
+        "Which one?\n1. An order\n2. A claim\nReply with a number.")
+
+
+def test_a_number_picks_the_last_offered_button() -> None:
+    tracker = DialogueStateTracker.from_events("s", [
+        UserUttered("hi"), BotUttered("Which one?", {"buttons": BUTTONS})])
+    assert chosen_payload(" 2. ", offered_buttons(tracker)) == "/check_claim_status"
+    assert chosen_payload("3", offered_buttons(tracker)) is None
+    assert chosen_payload("my order", offered_buttons(tracker)) is None
+
+
+def test_buttons_answered_already_are_not_offered() -> None:
+    tracker = DialogueStateTracker.from_events("s", [
+        BotUttered("Which one?", {"buttons": BUTTONS}), UserUttered("1"), BotUttered("OK")])
+    assert offered_buttons(tracker) == []
+
+
+def test_only_number_checking_channels_may_name_the_claimed_customer() -> None:
+    claim = {"channel_customer_id": "C-1001"}
+    assert channel_claimed_customer_id("twilio", claim) == "C-1001"
+    assert channel_claimed_customer_id("twilio_voice", claim) == "C-1001"
+    assert channel_claimed_customer_id("rest", claim) is None
+    assert channel_claimed_customer_id("twilio", {"channel_customer_id": 7}) is None

@@ -1,0 +1,165 @@
+"""WhatsApp through Twilio: signed form posts in, Messages API calls out."""
+
+import base64
+import sqlite3
+from typing import List
+
+import pytest
+import requests
+
+from actions.render import day
+from tests.channels.twilio_fake import (
+    ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_NUMBER, TwilioApi, TwilioWebhook,
+)
+from tests.support.crm import customer, first_with, of_customer
+from tests.support.stack import Conversation, Stack
+
+PATH = "/webhooks/twilio/webhook"
+TWO_HOURS = 2 * 3600
+
+
+class WhatsAppChat:
+    """One customer writing from their WhatsApp number."""
+
+    def __init__(self, stack: Stack, api: TwilioApi, number: str) -> None:
+        self.webhook = TwilioWebhook(stack.config.rasa_url, PATH)
+        self.api = api
+        self.sender = f"whatsapp:{number}"
+
+    def say(self, text: str) -> List[str]:
+        reply = self.webhook.post({"From": self.sender, "To": WHATSAPP_NUMBER, "Body": text,
+                                   "MessageSid": "SM" + "1" * 32, "AccountSid": ACCOUNT_SID,
+                                   "NumMedia": "0"})
+        assert reply.status_code == 200, reply.text
+        assert reply.headers["content-type"].startswith("text/xml")
+        return self.api.take(self.sender)
+
+
+@pytest.fixture
+def webhook(channel_stack: Stack) -> TwilioWebhook:
+    return TwilioWebhook(channel_stack.config.rasa_url, PATH)
+
+
+def test_a_verified_order_question_is_answered_over_the_messages_api(
+        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    order = first_with("orders", status="delayed")
+    owner = customer(order["customer_id"])
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    asked = chat.say(f"where is my order {order['id']}")
+    assert len(asked) == 1 and "postcode" in asked[0]
+    answer = " ".join(chat.say(owner["postcode"]))
+    assert order["id"] in answer
+    assert order["delay_reason"] in answer and day(order["eta"]) in answer
+
+
+def test_replies_use_the_whatsapp_number_and_the_account_credentials(
+        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    owner = customer("C-1003")
+    WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"]).webhook.post(
+        {"From": f"whatsapp:{owner['whatsapp']}", "Body": "hello"})
+    [sent] = twilio_api.messages_to(f"whatsapp:{owner['whatsapp']}")
+    twilio_api.take(f"whatsapp:{owner['whatsapp']}")
+    assert sent.path == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+    assert sent.form["From"] == WHATSAPP_NUMBER
+    expected = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+    assert sent.authorization == f"Basic {expected}"
+
+
+def test_the_number_names_the_customer_and_one_knowledge_factor_confirms_it(
+        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    owner = customer(first_with("orders", status="shipped", customer_id="C-1009")["customer_id"])
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    asked = " ".join(chat.say("where is my order?"))
+    assert "postcode" in asked and "order number" not in asked
+    answer = " ".join(chat.say(owner["postcode"]))
+    open_orders = [o for o in of_customer("orders", owner["id"])
+                   if o["status"] not in ("delivered", "cancelled", "returned")]
+    assert open_orders and all(o["id"] in answer for o in open_orders)
+
+
+def test_the_number_alone_proves_nothing(channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    owner = customer("C-1005")
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    chat.say("where is my order?")
+    answer = " ".join(chat.say("00000"))
+    assert "doesn't match" in answer
+    assert not any(o["id"] in answer for o in of_customer("orders", owner["id"]))
+
+
+def _age_conversation(stack: Stack, sender: str, seconds: int) -> None:
+    """Move a stored conversation back in time, as if the customer had been away."""
+    database = stack.config.tracker_store_url.removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE events SET timestamp = timestamp - ?, data = json_set(data, "
+                   "'$.timestamp', json_extract(data, '$.timestamp') - ?) WHERE sender_id = ?",
+                   (seconds, seconds, sender))
+
+
+def test_a_whatsapp_thread_outlives_a_live_chat_session(
+        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    """Two idle hours end a REST (live chat) session, not a WhatsApp one: the
+    WhatsApp customer is still verified, the chat customer is asked again."""
+    order = first_with("orders", status="shipped", customer_id="C-1004")
+    owner = customer(order["customer_id"])
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    chat.say(f"where is my order {order['id']}")
+    assert order["id"] in " ".join(chat.say(owner["postcode"]))
+    live = Conversation(channel_stack)
+    live.say(f"where is my order {order['id']}")
+    assert order["id"] in live.say(owner["postcode"])
+
+    _age_conversation(channel_stack, chat.sender, TWO_HOURS)
+    _age_conversation(channel_stack, live.sender, TWO_HOURS)
+
+    assert day(order["eta"]) in " ".join(chat.say(f"and where is {order['id']} now?"))
+    assert "postcode" in live.say(f"and where is {order['id']} now?")
+
+
+@pytest.mark.parametrize("change, status, reason", [
+    ({"signature": ""}, 403, "not signed"),
+    ({"signature": "bm90IGEgc2lnbmF0dXJl"}, 403, "does not match"),
+])
+def test_unsigned_or_wrongly_signed_posts_are_refused(
+        webhook: TwilioWebhook, twilio_api: TwilioApi, change: dict, status: int,
+        reason: str) -> None:
+    reply = webhook.post({"From": "whatsapp:+447700900001", "Body": "hello"}, **change)
+    assert reply.status_code == status and reason in reply.json()["error"]
+    assert not twilio_api.messages_to("whatsapp:+447700900001")
+
+
+def test_a_signature_for_another_url_is_refused(channel_stack: Stack) -> None:
+    params = {"From": "whatsapp:+447700900001", "Body": "hello"}
+    forged = TwilioWebhook(channel_stack.config.rasa_url, "/webhooks/rest/webhook")
+    signature = forged.validator.compute_signature(
+        f"{channel_stack.config.rasa_url}{PATH}", params)  # signed for the private URL
+    reply = TwilioWebhook(channel_stack.config.rasa_url, PATH).post(params, signature=signature)
+    assert reply.status_code == 403
+
+
+def test_another_accounts_signature_is_refused(channel_stack: Stack) -> None:
+    other = TwilioWebhook(channel_stack.config.rasa_url, PATH, auth_token="someone-else")
+    assert other.post({"From": "whatsapp:+447700900001", "Body": "hi"}).status_code == 403
+
+
+@pytest.mark.parametrize("params, status, reason", [
+    ({"From": "whatsapp:+447700900001", "Body": ""}, 400, "'Body' is empty"),
+    ({"Body": "hello"}, 400, "'From' is missing"),
+    ({"From": "whatsapp:+447700900001", "Body": "x" * 5000}, 413, "longer than"),
+])
+def test_signed_posts_with_bad_fields_are_refused(
+        webhook: TwilioWebhook, params: dict, status: int, reason: str) -> None:
+    reply = webhook.post(params)
+    assert reply.status_code == status and reason in reply.json()["error"]
+
+
+def test_empty_oversized_and_non_form_bodies_are_refused(channel_stack: Stack) -> None:
+    url = f"{channel_stack.config.rasa_url}{PATH}"
+    form = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x"}
+    empty = requests.post(url, data=b"", headers=form, timeout=10)
+    assert empty.status_code == 400 and "empty" in empty.json()["error"]
+    huge = requests.post(url, data=b"Body=" + b"x" * 40000, headers=form, timeout=10)
+    assert huge.status_code == 413 and "larger than" in huge.json()["error"]
+    as_json = requests.post(url, json={"From": "x", "Body": "hi"}, timeout=10)
+    assert as_json.status_code == 415 and "x-www-form-urlencoded" in as_json.json()["error"]
+    broken = requests.post(url, data=b"Body=%ff%fe", headers=form, timeout=10)
+    assert broken.status_code == 400 and "UTF-8" in broken.json()["error"]

@@ -1,0 +1,98 @@
+"""A stand-in for Twilio in the tests: a local HTTP server that records what the
+assistant sends to the Messages API (real wire format: form-encoded POSTs to
+/2010-04-01/Accounts/<sid>/Messages.json with basic auth), and a client that
+signs webhook calls the way Twilio does."""
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Dict, Iterator, List, Optional
+from urllib.parse import parse_qsl
+
+import requests
+from twilio.request_validator import RequestValidator
+
+ACCOUNT_SID = "AC" + "0" * 32
+AUTH_TOKEN = "test-twilio-auth-token"
+WHATSAPP_NUMBER = "whatsapp:+14155238886"
+VOICE_NUMBER = "+14155238887"
+# What Twilio calls: the public address of a proxy in front of Rasa.
+PUBLIC_URL = "https://switchboard.example.test"
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    path: str
+    authorization: str
+    form: Dict[str, str]
+
+
+class TwilioApi:
+    """The Messages API, recording every message sent."""
+
+    def __init__(self) -> None:
+        self.sent: List[SentMessage] = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(parse_qsl(self.rfile.read(length).decode()))
+                api.sent.append(SentMessage(self.path, self.headers.get("Authorization", ""), form))
+                body = json.dumps({"sid": f"SM{len(api.sent):032d}", "status": "queued",
+                                   "to": form.get("To"), "from": form.get("From"),
+                                   "body": form.get("Body"), "account_sid": ACCOUNT_SID}).encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "TwilioApi":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def messages_to(self, recipient: str) -> List[SentMessage]:
+        return [m for m in self.sent if m.form.get("To") == recipient]
+
+    def take(self, recipient: str) -> List[str]:
+        """The bodies sent to recipient since the last take (forgetting them)."""
+        taken = self.messages_to(recipient)
+        self.sent = [m for m in self.sent if m not in taken]
+        return [m.form.get("Body", "") for m in taken]
+
+
+class TwilioWebhook:
+    """Posts to one of Rasa's Twilio webhooks as Twilio does, signed for the public URL."""
+
+    def __init__(self, rasa_url: str, path: str, auth_token: str = AUTH_TOKEN) -> None:
+        self.rasa_url = rasa_url
+        self.path = path
+        self.validator = RequestValidator(auth_token)
+
+    def post(self, params: Dict[str, str], query: str = "", signature: Optional[str] = None,
+             **kwargs: object) -> requests.Response:
+        target = f"{self.path}{'?' + query if query else ''}"
+        if signature is None:
+            signature = self.validator.compute_signature(f"{PUBLIC_URL}{target}", params)
+        headers = {"X-Twilio-Signature": signature} if signature else {}
+        return requests.post(f"{self.rasa_url}{target}", data=params, headers=headers,
+                             timeout=60, **kwargs)
+
+
+def sentences(text: str) -> Iterator[str]:
+    """The sentences of a text, as a listener hears them."""
+    return (s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s)
