@@ -1,0 +1,37 @@
+"""Run the agent desk.
+
+    python -m desk [--host 127.0.0.1] [--port 8100]
+
+Configuration comes from the environment and desk/settings.yml, see
+``desk.settings``. Exit status 2 means a setting is unusable; the message says which.
+"""
+
+import argparse
+import logging
+import os
+import sys
+from typing import List, Optional
+
+import uvicorn
+
+from desk.app import create_app
+from desk.settings import SettingsError, load_settings
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m desk", description="Switchboard agent desk.")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8100, help="port to listen on (default 8100)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(os.environ)
+    except SettingsError as error:
+        print(f"desk: {error}", file=sys.stderr)
+        return 2
+    uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

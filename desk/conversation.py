@@ -1,0 +1,27 @@
+"""The conversation since a hand-over, as an agent reads it, from Rasa's events."""
+
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Mapping, Optional
+
+Message = Dict[str, Any]
+SPEAKERS = {"user": "customer", "bot": "assistant"}
+
+
+def _message(event: Mapping[str, Any]) -> Optional[Message]:
+    speaker = SPEAKERS.get(str(event.get("event")))
+    text = event.get("text")
+    if speaker is None or not text:
+        return None
+    agent = (event.get("metadata") or {}).get("agent") if speaker == "assistant" else None
+    at = datetime.fromtimestamp(float(event.get("timestamp") or 0), timezone.utc)
+    return {"from": "agent" if agent else speaker, "agent": agent, "text": str(text),
+            "at": at.isoformat(timespec="seconds")}
+
+
+def messages_since(events: List[Mapping[str, Any]], since: datetime) -> List[Message]:
+    """Customer, assistant and agent messages logged at or after since; a bot
+    message with metadata.agent is an agent's."""
+    start = since.timestamp()
+    found = (_message(event) for event in events
+             if float(event.get("timestamp") or 0) >= start)
+    return [message for message in found if message is not None]

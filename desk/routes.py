@@ -1,0 +1,109 @@
+"""The HTTP API. Handlers stay thin: the `Desk` does the work and raises the errors
+that become 4xx/5xx answers with a reason."""
+
+from typing import Annotated, Any, Dict, Iterator, List, Literal, Optional
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from desk.auth import Agent, agent, agent_or_integration, integration
+from desk.schemas import (
+    ErrorBody, Handoff, HandoffDetail, HandoffSummary, QueueState, RatingRequest, ReplyRequest,
+)
+from desk.service import Desk
+
+Json = Dict[str, Any]
+Status = Literal["waiting", "ticket", "claimed", "handed_back", "closed"]
+
+
+def _errors(*codes: int) -> Dict[int, Dict[str, Any]]:
+    return {code: {"model": ErrorBody} for code in codes}
+
+
+router = APIRouter(responses=_errors(401, 422))
+agent_api = APIRouter(prefix="/api/handoffs", tags=["agents"],
+                      responses=_errors(400, 404, 409, 502, 503))
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def get_desk(request: Request) -> Desk:
+    return request.app.state.desk
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+DeskDep = Annotated[Desk, Depends(get_desk)]
+HandoffId = Annotated[str, Path(max_length=64)]
+
+
+@router.get("/health", tags=["health"], summary="Readiness")
+def health() -> Dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.post("/api/handoffs", tags=["integration"], response_model=HandoffSummary,
+             status_code=201, dependencies=[Depends(integration)], responses={
+                 200: {"model": HandoffSummary,
+                       "description": "The conversation already had an open hand-over"}},
+             summary="Hand a conversation over (idempotent per conversation_id)")
+def submit(packet: Annotated[Json, Body(description="A hand-over packet, "
+                                                    "schemas/handoff_packet.v1.json")],
+           response: Response, desk: DeskDep, session: SessionDep) -> Json:
+    """Status is `ticket` when `customer_notice.human_available_at` is set (outside
+    human support hours), else `waiting`."""
+    summary, created = desk.submit(session, packet)
+    response.status_code = 201 if created else 200
+    return summary
+
+
+@router.get("/api/queue", tags=["integration"], response_model=QueueState,
+            dependencies=[Depends(agent_or_integration)], summary="Waiting hand-overs")
+def queue_state(desk: DeskDep, session: SessionDep) -> Json:
+    return desk.queue_state(session)
+
+
+@agent_api.get("", response_model=List[Handoff], dependencies=[Depends(agent)],
+               summary="The queue: open hand-overs in order, then ended ones")
+def listing(desk: DeskDep, session: SessionDep, status: Optional[Status] = Query(None)) -> List[Json]:
+    return desk.listing(session, status)
+
+
+@agent_api.get("/{handoff_id}", response_model=HandoffDetail, dependencies=[Depends(agent)],
+               summary="A hand-over with its packet and the conversation since")
+def detail(handoff_id: HandoffId, desk: DeskDep, session: SessionDep) -> Json:
+    return desk.detail(session, handoff_id)
+
+
+@agent_api.post("/{handoff_id}/claim", response_model=Handoff,
+                summary="Take the hand-over; the customer is told who joined")
+def claim(handoff_id: HandoffId, name: Agent, desk: DeskDep, session: SessionDep) -> Json:
+    return desk.move(session, handoff_id, "claim", name)
+
+
+@agent_api.post("/{handoff_id}/reply", response_model=Handoff,
+                summary="Send the customer a message")
+def reply(handoff_id: HandoffId, body: ReplyRequest, name: Agent, desk: DeskDep,
+          session: SessionDep) -> Json:
+    return desk.move(session, handoff_id, "reply", name, body.text)
+
+
+@agent_api.post("/{handoff_id}/hand_back", response_model=Handoff,
+                summary="Give the conversation back to the assistant")
+def hand_back(handoff_id: HandoffId, name: Agent, desk: DeskDep, session: SessionDep) -> Json:
+    return desk.move(session, handoff_id, "hand_back", name)
+
+
+@agent_api.post("/{handoff_id}/close", response_model=Handoff,
+                summary="End the hand-over; the assistant answers whatever comes next")
+def close(handoff_id: HandoffId, name: Agent, desk: DeskDep, session: SessionDep) -> Json:
+    return desk.move(session, handoff_id, "close", name)
+
+
+@agent_api.post("/{handoff_id}/rating", response_model=Handoff,
+                summary="Rate the packet: had what I needed, and what was missing")
+def rate(handoff_id: HandoffId, body: RatingRequest, name: Agent, desk: DeskDep,
+         session: SessionDep) -> Json:
+    return desk.rate(session, handoff_id, name, body.had_what_i_needed, body.missing)

@@ -1,0 +1,119 @@
+"""The desk's operations, shared by the API routes: one lock serialises every
+change (the desk runs as one process), so two agents cannot claim the same
+hand-over and a conversation never gets two open hand-overs."""
+
+import logging
+import threading
+from typing import Any, Dict, List, Optional, Tuple
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from desk import queue, transitions
+from desk.conversation import messages_since
+from desk.models import CLAIMED, Base, Handoff
+from desk.packets import check_packet
+from desk.rasa_client import RasaClient, RasaError
+from desk.settings import Settings
+from desk.webhook import WebhookSender
+
+logger = logging.getLogger(__name__)
+Json = Dict[str, Any]
+
+
+class Desk:
+    """The queue, the conversation client and the webhook, behind one lock."""
+
+    def __init__(self, settings: Settings, engine: Engine, sessions: Any) -> None:
+        self.settings = settings
+        self.queue_settings = settings.behaviour.queue
+        self.sessions = sessions
+        self.lock = threading.Lock()
+        rasa = settings.behaviour.rasa
+        self.rasa = RasaClient(settings.rasa_url, settings.rasa_api_token,
+                               rasa.connect_timeout_seconds, rasa.read_timeout_seconds)
+        self.webhook: Optional[WebhookSender] = None
+        if settings.webhook_url:
+            self.webhook = WebhookSender(settings.webhook_url, settings.webhook_secret,
+                                         settings.behaviour.webhook, sessions)
+        Base.metadata.create_all(engine)
+
+    def start(self) -> None:
+        if self.webhook:
+            self.webhook.resume_pending()
+
+    def stop(self) -> None:
+        if self.webhook:
+            self.webhook.stop()
+
+    def _position(self, session: Session, handoff: Handoff) -> int:
+        return queue.positions(session).get(handoff.id, 0)
+
+    def submit(self, session: Session, packet: Any) -> Tuple[Json, bool]:
+        """The conversation's open hand-over, created from the packet if there is
+        none; True when created."""
+        check_packet(packet)
+        with self.lock:
+            handoff, created = queue.create(session, packet)
+        if created and self.webhook:
+            self.webhook.start(handoff.id)
+        return queue.summary(handoff, self._position(session, handoff),
+                             self.queue_settings), created
+
+    def queue_state(self, session: Session) -> Json:
+        waiting = queue.waiting_count(session)
+        return {"waiting": waiting,
+                "expected_wait_minutes": queue.expected_wait(waiting + 1, self.queue_settings)}
+
+    def listing(self, session: Session, status: Optional[str]) -> List[Json]:
+        positions = queue.positions(session)
+        return [queue.view(handoff, positions.get(handoff.id, 0), self.queue_settings)
+                for handoff in queue.listing(session, status)]
+
+    def detail(self, session: Session, handoff_id: str) -> Json:
+        """The hand-over and the conversation since it began, read from Rasa. The
+        packet is still shown when Rasa does not answer, with the reason."""
+        handoff = queue.get(session, handoff_id)
+        view = queue.view(handoff, self._position(session, handoff), self.queue_settings)
+        try:
+            events = self.rasa.events(handoff.conversation_id)
+        except RasaError as error:
+            return {**view, "conversation": None, "conversation_error": str(error)}
+        return {**view, "conversation": messages_since(events, handoff.created_at),
+                "conversation_error": None}
+
+    def move(self, session: Session, handoff_id: str, name: str, agent: str,
+             text: str = "") -> Json:
+        """Make an agent's move; claiming what one already holds changes nothing."""
+        move = transitions.MOVES[name]
+        with self.lock:
+            handoff = queue.get(session, handoff_id)
+            if not (name == "claim" and handoff.status == CLAIMED and handoff.agent == agent):
+                transitions.check(move, handoff, agent)
+                self.rasa.append(handoff.conversation_id, move.events(handoff, agent, text))
+                self._record(handoff, move, agent)
+                session.commit()
+        return queue.view(handoff, self._position(session, handoff), self.queue_settings)
+
+    @staticmethod
+    def _record(handoff: Handoff, move: transitions.Move, agent: str) -> None:
+        if move.to is None:
+            return
+        handoff.status = move.to
+        handoff.agent = agent
+        if move.to == CLAIMED:
+            handoff.claimed_at = queue.now()
+        else:
+            handoff.ended_at = queue.now()
+
+    def rate(self, session: Session, handoff_id: str, agent: str, had_what_i_needed: bool,
+             missing: Optional[str]) -> Json:
+        with self.lock:
+            handoff = queue.get(session, handoff_id)
+            transitions.check_rating(handoff)
+            handoff.had_what_i_needed = had_what_i_needed
+            handoff.missing = missing
+            handoff.rated_by = agent
+            handoff.rated_at = queue.now()
+            session.commit()
+        return queue.view(handoff, self._position(session, handoff), self.queue_settings)

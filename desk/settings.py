@@ -1,0 +1,115 @@
+"""The desk's settings: where things are (environment) and how it behaves (YAML).
+
+Environment:
+- ``DESK_DATABASE_URL``: SQLAlchemy URL of the hand-over store
+  (default ``sqlite:///<repo>/var/desk.db``).
+- ``DESK_INTEGRATION_TOKEN``: bearer token of the action server, which posts packets.
+- ``DESK_AGENT_TOKEN``: bearer token of the agents.
+- ``RASA_URL``, ``RASA_API_TOKEN``: Rasa's HTTP API (the token goes in ``?token=``).
+- ``CCAAS_WEBHOOK_URL``, ``CCAAS_WEBHOOK_SECRET``: optional outbound webhook, and the
+  key of its ``X-Switchboard-Signature: sha256=<hex HMAC of the body>`` header.
+- ``DESK_SETTINGS``: the behaviour file (default ``desk/settings.yml``).
+
+A wrong value stops the desk at start-up with a message naming it.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+import yaml
+from pydantic import BaseModel, Extra, PositiveFloat, PositiveInt, ValidationError
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_BEHAVIOUR = Path(__file__).resolve().parent / "settings.yml"
+DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'desk.db'}"
+
+
+class SettingsError(ValueError):
+    """A setting the desk cannot use; the message names it."""
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+
+
+class QueueSettings(_Strict):
+    minutes_per_handoff: PositiveInt
+    agents_on_duty: PositiveInt
+
+
+class RasaSettings(_Strict):
+    connect_timeout_seconds: PositiveFloat
+    read_timeout_seconds: PositiveFloat
+
+
+class WebhookSettings(_Strict):
+    max_attempts: PositiveInt
+    initial_backoff_seconds: PositiveFloat
+    max_backoff_seconds: PositiveFloat
+    timeout_seconds: PositiveFloat
+
+
+class Behaviour(_Strict):
+    queue: QueueSettings
+    rasa: RasaSettings
+    webhook: WebhookSettings
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    integration_token: str
+    agent_token: str
+    rasa_url: str
+    rasa_api_token: str
+    webhook_url: Optional[str]
+    webhook_secret: Optional[str]
+    behaviour: Behaviour
+
+
+def load_behaviour(path: Path) -> Behaviour:
+    """The validated behaviour file; SettingsError says which value is wrong and why."""
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise SettingsError(f"{path}: {error}") from None
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{path}: expected a mapping with queue, rasa and webhook")
+    try:
+        return Behaviour.parse_obj(raw)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+                             for item in error.errors())
+        raise SettingsError(f"{path}: {problems}") from None
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = (env.get(name) or "").strip()
+    if not value:
+        raise SettingsError(f"{name} is not set")
+    return value
+
+
+def _http_url(env: Mapping[str, str], name: str, required: bool) -> Optional[str]:
+    value = (env.get(name) or "").strip()
+    if not value and not required:
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise SettingsError(f"{name}={value!r}: expected an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Settings from an environment mapping, every value checked."""
+    return Settings(
+        database_url=env.get("DESK_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        integration_token=_required(env, "DESK_INTEGRATION_TOKEN"),
+        agent_token=_required(env, "DESK_AGENT_TOKEN"),
+        rasa_url=str(_http_url(env, "RASA_URL", required=True)),
+        rasa_api_token=_required(env, "RASA_API_TOKEN"),
+        webhook_url=_http_url(env, "CCAAS_WEBHOOK_URL", required=False),
+        webhook_secret=(env.get("CCAAS_WEBHOOK_SECRET") or "").strip() or None,
+        behaviour=load_behaviour(Path(env.get("DESK_SETTINGS") or DEFAULT_BEHAVIOUR)),
+    )

@@ -1,0 +1,236 @@
+// The agent desk page: sign in, the queue, one hand-over (packet, live conversation,
+// moves, rating). It speaks only to the desk's own API; every text is set with
+// textContent, never parsed as HTML.
+"use strict";
+
+const QUEUE_REFRESH_MS = 3000;
+const CONVERSATION_REFRESH_MS = 2000;
+const $ = (id) => document.getElementById(id);
+const field = (name) => document.querySelector(`[data-testid="${name}"]`);
+let openId = null;
+
+function credentials() {
+  return { name: sessionStorage.getItem("agentName"), token: sessionStorage.getItem("agentToken") };
+}
+
+function showError(message) {
+  $("error").textContent = message;
+  $("error").hidden = !message;
+}
+
+async function api(method, path, body) {
+  const { name, token } = credentials();
+  const headers = { Authorization: `Bearer ${token}`, "X-Agent-Name": encodeURIComponent(name) };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = await response.json().catch(() => ({}));
+  if (response.status === 401) signOut();
+  if (!response.ok) throw new Error(data.detail || `HTTP ${response.status}`);
+  return data;
+}
+
+function element(tag, text, attributes = {}) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = text;
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  return node;
+}
+
+function fill(container, nodes) {
+  container.replaceChildren(...nodes);
+}
+
+// ---- sign in
+
+function signIn(event) {
+  event.preventDefault();
+  sessionStorage.setItem("agentName", $("agent-name").value.trim());
+  sessionStorage.setItem("agentToken", $("agent-token").value);
+  start();
+}
+
+function signOut() {
+  sessionStorage.clear();
+  location.reload();
+}
+
+function start() {
+  const { name, token } = credentials();
+  const signedIn = Boolean(name && token);
+  $("signin").hidden = signedIn;
+  $("desk").hidden = !signedIn;
+  $("signout").hidden = !signedIn;
+  $("who").textContent = signedIn ? `Signed in as ${name}` : "";
+  if (!signedIn) return;
+  refreshQueue();
+  setInterval(refreshQueue, QUEUE_REFRESH_MS);
+  setInterval(() => openId && refreshHandoff(), CONVERSATION_REFRESH_MS);
+}
+
+// ---- the queue
+
+function customerName(packet) {
+  const customer = packet.customer;
+  if (!customer.verified) return "Unverified customer";
+  return customer.name ? `${customer.name} (${customer.customer_id})` : customer.customer_id;
+}
+
+function queueRow(handoff) {
+  const row = element("li", null, { "data-testid": "handoff-row", "data-id": handoff.id,
+                                    "data-conversation": handoff.conversation_id });
+  row.append(element("span", handoff.status.replace("_", " "), { class: `status ${handoff.status}` }), " ");
+  row.append(element("strong", customerName(handoff.packet)), " ");
+  row.append(element("span", handoff.packet.escalation.reason_code.replace(/_/g, " ")));
+  const where = handoff.status === "waiting" ? `#${handoff.position}, about ${handoff.expected_wait_minutes} min`
+    : handoff.status === "ticket" ? `#${handoff.position}, answer from ${handoff.human_available_at}`
+    : handoff.agent ? `with ${handoff.agent}` : "";
+  if (where) row.append(element("span", where, { class: "meta" }));
+  if (handoff.id === openId) row.classList.add("open");
+  row.addEventListener("click", () => openHandoff(handoff.id));
+  return row;
+}
+
+async function refreshQueue() {
+  try {
+    const status = $("status-filter").value;
+    const handoffs = await api("GET", `/api/handoffs${status ? `?status=${status}` : ""}`);
+    fill($("queue-list"), handoffs.map(queueRow));
+    $("queue-empty").hidden = handoffs.length > 0;
+  } catch (error) {
+    showError(`Queue: ${error.message}`);
+  }
+}
+
+// ---- one hand-over
+
+function listOf(testid, items) {
+  fill(field(testid), items.length ? items.map((text) => element("li", text)) : [element("li", "none")]);
+}
+
+function chatLine(message) {
+  const who = message.from === "agent" ? message.agent : message.from;
+  const line = element("li", null, { "data-from": message.from, "data-testid": "message" });
+  line.append(element("span", `${who} · ${message.at}`, { class: "meta" }), element("span", message.text, { class: "text" }));
+  return line;
+}
+
+function snapshotTable(collection, records) {
+  const columns = [...new Set(records.flatMap((record) => Object.keys(record)))];
+  const table = element("table", null, { "data-collection": collection });
+  table.append(element("caption", collection));
+  const head = element("tr");
+  columns.forEach((column) => head.append(element("th", column)));
+  table.append(head);
+  for (const record of records) {
+    const row = element("tr");
+    columns.forEach((column) => {
+      const value = record[column];
+      row.append(element("td", typeof value === "object" && value !== null ? JSON.stringify(value) : value));
+    });
+    table.append(row);
+  }
+  return table;
+}
+
+function showPacket(packet) {
+  const escalation = packet.escalation;
+  const values = Object.entries(escalation.values).map(([key, value]) => `${key}: ${JSON.stringify(value)}`);
+  field("packet-reason").textContent = `${escalation.reason_code} (rule ${escalation.rule}${values.length ? "; " + values.join(", ") : ""})`;
+  const customer = packet.customer;
+  field("packet-customer").textContent = customer.verified
+    ? `${customerName(packet)}, tier ${customer.tier || "unknown"}, verified`
+    : "Not verified: no account details were shared.";
+  const issue = packet.stated_issue;
+  field("packet-issue").textContent = issue.customer_words
+    ? `"${issue.customer_words}"${issue.intent ? ` (${issue.intent})` : ""}` : "Not stated";
+  field("packet-summary").textContent = packet.summary;
+  field("packet-notice").textContent = packet.customer_notice.text;
+  listOf("packet-actions", packet.actions_taken.map((a) => `${a.result}: ${a.detail} (${a.action}, ${a.at})`));
+  listOf("packet-resolved", packet.resolved);
+  listOf("packet-open-items", packet.open_items);
+  const snapshot = packet.account_snapshot;
+  const tables = ["orders", "claims", "invoices"].filter((c) => snapshot[c].length)
+    .map((c) => snapshotTable(c, snapshot[c]));
+  if (snapshot.note) tables.push(element("p", snapshot.note));
+  fill(field("packet-snapshot"), tables.length ? tables : [element("p", "No records.")]);
+  const sentiment = packet.sentiment;
+  field("packet-sentiment").textContent = `${sentiment.current.toFixed(2)}, ${sentiment.trend}` +
+    (sentiment.trajectory.length ? ` (${sentiment.trajectory.map((s) => s.toFixed(2)).join(" → ")})` : "");
+  fill(field("packet-transcript"), packet.transcript.map((line) => chatLine({ ...line, agent: null })));
+}
+
+function showHandoff(handoff) {
+  const mine = handoff.agent === credentials().name;
+  $("handoff").hidden = false;
+  $("handoff-title").textContent = `${customerName(handoff.packet)} · ${handoff.packet.channel}`;
+  $("handoff-status").textContent = handoff.status.replace("_", " ") + (handoff.agent ? ` (${handoff.agent})` : "");
+  $("handoff-status").dataset.status = handoff.status;
+  $("claim").disabled = !["waiting", "ticket"].includes(handoff.status);
+  $("hand-back").disabled = !(handoff.status === "claimed" && mine);
+  $("close").disabled = !["waiting", "ticket", "claimed"].includes(handoff.status) || (handoff.status === "claimed" && !mine);
+  $("reply-send").disabled = !(handoff.status === "claimed" && mine);
+  $("rating-send").disabled = !handoff.agent;
+  $("rating-state").textContent = handoff.rating
+    ? `Rated by ${handoff.rating.rated_by}: ${handoff.rating.had_what_i_needed ? "had what I needed" : "missing: " + (handoff.rating.missing || "?")}`
+    : "";
+  $("conversation-error").hidden = !handoff.conversation_error;
+  $("conversation-error").textContent = handoff.conversation_error || "";
+  if (handoff.conversation) fill($("conversation"), handoff.conversation.map(chatLine));
+}
+
+async function refreshHandoff() {
+  try {
+    showHandoff(await api("GET", `/api/handoffs/${openId}`));
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function openHandoff(id) {
+  openId = id;
+  showError("");
+  try {
+    const handoff = await api("GET", `/api/handoffs/${id}`);
+    showPacket(handoff.packet);
+    showHandoff(handoff);
+    refreshQueue();
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function move(name, body) {
+  showError("");
+  try {
+    await api("POST", `/api/handoffs/${openId}/${name}`, body);
+    await refreshHandoff();
+    refreshQueue();
+    return true;
+  } catch (error) {
+    showError(error.message);
+    return false;
+  }
+}
+
+async function sendReply(event) {
+  event.preventDefault();
+  if (await move("reply", { text: $("reply-text").value })) $("reply-text").value = "";
+}
+
+function sendRating(event) {
+  event.preventDefault();
+  const had = $("rating-yes").checked;
+  move("rating", { had_what_i_needed: had, missing: had ? null : $("rating-missing").value.trim() || null });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("signin").addEventListener("submit", signIn);
+  $("signout").addEventListener("click", signOut);
+  $("status-filter").addEventListener("change", refreshQueue);
+  $("claim").addEventListener("click", () => move("claim"));
+  $("hand-back").addEventListener("click", () => move("hand_back"));
+  $("close").addEventListener("click", () => move("close"));
+  $("reply-form").addEventListener("submit", sendReply);
+  $("rating").addEventListener("submit", sendRating);
+  start();
+});

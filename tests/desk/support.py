@@ -1,0 +1,92 @@
+"""Helpers for the desk tests: valid packets, a desk process, Rasa's API as a test reads it."""
+
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import requests
+
+from actions.handoff_packet import NOT_VERIFIED_NOTE, build_packet, empty_snapshot
+from escalation.decision import Decision
+from stack.config import VENV_BIN
+from tests.support.services import Service, free_port, start_service
+from tests.support.stack import DeskClient
+
+INTEGRATION_TOKEN = "test-integration-token"
+AGENT_TOKEN = "test-agent-token"
+RASA_TOKEN = "test-rasa-token"
+POLICIES = {"support_hours_human": "Mon-Fri 08:00-20:00 CET"}
+WEDNESDAY_MORNING = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)  # open
+SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)  # closed
+ASKED_FOR_PERSON = Decision(True, False, "human_requested", "explicit_request",
+                            {"phrase": "talk to a person"}, emotion_score=0.0,
+                            low_confidence=False)
+TIMEOUT = 10
+
+
+def conversation_id() -> str:
+    return f"desk-test-{uuid.uuid4().hex[:12]}"
+
+
+def packet(conversation: Optional[str] = None, after_hours: bool = False) -> Dict[str, Any]:
+    """A valid packet of an unverified customer who asked for a person; after_hours
+    gives the one built outside support hours (a ticket)."""
+    now = SATURDAY if after_hours else WEDNESDAY_MORNING
+    sender = conversation or conversation_id()
+    events = [{"event": "user", "text": "I want to talk to a person", "input_channel": "rest",
+               "timestamp": now.timestamp() - 5,
+               "parse_data": {"intent": {"name": "request_human", "confidence": 0.97}}}]
+    tracker = {"sender_id": sender, "slots": {}, "events": events,
+               "latest_input_channel": "rest"}
+    return build_packet(tracker, ASKED_FOR_PERSON, empty_snapshot(NOT_VERIFIED_NOTE), None,
+                        POLICIES, now)
+
+
+def start_desk(name: str, workdir: Path, rasa_url: str, env: Optional[Dict[str, str]] = None,
+               ) -> Service:
+    """`python -m desk` on a free port with its own database, talking to rasa_url."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    return start_service(
+        name, [str(VENV_BIN / "python"), "-m", "desk", "--port", str(port)], f"{url}/health",
+        url, workdir / "logs", env={
+            "DESK_DATABASE_URL": f"sqlite:///{workdir / f'{name}.db'}",
+            "DESK_INTEGRATION_TOKEN": INTEGRATION_TOKEN, "DESK_AGENT_TOKEN": AGENT_TOKEN,
+            "RASA_URL": rasa_url, "RASA_API_TOKEN": RASA_TOKEN, **(env or {})})
+
+
+def integration(url: str) -> DeskClient:
+    """The desk as the action server calls it."""
+    return DeskClient(url, INTEGRATION_TOKEN)
+
+
+def agent(url: str, name: str = "Dana") -> DeskClient:
+    return DeskClient(url, AGENT_TOKEN, name)
+
+
+class RasaApi:
+    """Rasa's token-protected HTTP API, as the action server and the tests use it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def _conversation(self, sender: str) -> str:
+        return f"{self.url}/conversations/{sender}/tracker"
+
+    def append(self, sender: str, events: List[Dict[str, Any]]) -> None:
+        response = requests.post(f"{self._conversation(sender)}/events", json=events,
+                                 params={"token": RASA_TOKEN}, timeout=TIMEOUT)
+        assert response.status_code == 200, response.text
+
+    def tracker(self, sender: str) -> Dict[str, Any]:
+        response = requests.get(self._conversation(sender), params={"token": RASA_TOKEN},
+                                timeout=TIMEOUT)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def paused_conversation(self) -> str:
+        """A new conversation paused for a person, as the hand-over action leaves it."""
+        sender = conversation_id()
+        self.append(sender, [{"event": "pause"}])
+        return sender

@@ -1,0 +1,185 @@
+"""An agent claims, replies, hands back and closes; the customer's conversation in
+Rasa shows each move, and a wrong move is refused with the reason."""
+
+from typing import Any, Dict, List
+
+import pytest
+import requests
+
+from tests.support.stack import DeskClient
+
+from .support import RasaApi, packet
+
+JOINED = "Dana from Brightwave has joined the conversation."
+
+
+def handed_over(action_server: DeskClient, rasa: RasaApi) -> Dict[str, Any]:
+    """A conversation paused for a person and its hand-over."""
+    conversation = rasa.paused_conversation()
+    response = action_server.post("/api/handoffs", json=packet(conversation))
+    assert response.status_code == 201, response.text
+    return {**response.json(), "conversation_id": conversation}
+
+
+def bot_events(rasa: RasaApi, conversation: str) -> List[Dict[str, Any]]:
+    return [e for e in rasa.tracker(conversation)["events"] if e["event"] == "bot"]
+
+
+def marked(event: Dict[str, Any]) -> Dict[str, Any]:
+    """Who an event is from, as the desk marked it (Rasa adds keys of its own)."""
+    return {key: event["metadata"].get(key) for key in ("agent", "handoff_id")}
+
+
+def customer_says(rasa: RasaApi, conversation: str, text: str) -> List[Dict[str, Any]]:
+    response = requests.post(f"{rasa.url}/webhooks/rest/webhook",
+                             json={"sender": conversation, "message": text}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_claim_tells_the_customer_who_joined(action_server: DeskClient, rasa: RasaApi,
+                                             dana: DeskClient) -> None:
+    handoff = handed_over(action_server, rasa)
+    response = dana.move(handoff["id"], "claim")
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "claimed" and response.json()["agent"] == "Dana"
+    [joined] = bot_events(rasa, handoff["conversation_id"])
+    assert joined["text"] == JOINED
+    assert marked(joined) == {"agent": "Dana", "handoff_id": handoff["id"]}
+    assert rasa.tracker(handoff["conversation_id"])["paused"] is True
+
+
+def test_a_claimed_handoff_is_only_moved_by_its_agent(action_server: DeskClient,
+                                                      rasa: RasaApi, dana: DeskClient,
+                                                      sam: DeskClient) -> None:
+    handoff = handed_over(action_server, rasa)
+    assert dana.move(handoff["id"], "claim").status_code == 200
+    assert dana.move(handoff["id"], "claim").status_code == 200  # already Dana's
+    for move, body in (("claim", {}), ("reply", {"text": "hi"}), ("hand_back", {}),
+                       ("close", {})):
+        response = sam.move(handoff["id"], move, **body)
+        assert response.status_code == 409, move
+        assert "claimed by Dana" in response.json()["detail"]
+    assert len(bot_events(rasa, handoff["conversation_id"])) == 1
+
+
+def test_replies_reach_the_conversation_and_the_customer_reaches_the_agent(
+        action_server: DeskClient, rasa: RasaApi, dana: DeskClient) -> None:
+    handoff = handed_over(action_server, rasa)
+    dana.move(handoff["id"], "claim")
+    # While paused, Rasa logs the customer's message and the assistant says nothing.
+    assert customer_says(rasa, handoff["conversation_id"], "my order never came") == []
+    response = dana.move(handoff["id"], "reply", text="  I'm looking at it now.  ")
+    assert response.status_code == 200, response.text
+    reply = bot_events(rasa, handoff["conversation_id"])[-1]
+    assert reply["text"] == "I'm looking at it now."
+    assert marked(reply) == {"agent": "Dana", "handoff_id": handoff["id"]}
+    conversation = dana.get(f"/api/handoffs/{handoff['id']}").json()["conversation"]
+    assert [(m["from"], m["agent"], m["text"]) for m in conversation] == [
+        ("agent", "Dana", JOINED), ("customer", None, "my order never came"),
+        ("agent", "Dana", "I'm looking at it now.")]
+
+
+def test_hand_back_resumes_the_assistant(action_server: DeskClient, rasa: RasaApi,
+                                         dana: DeskClient) -> None:
+    handoff = handed_over(action_server, rasa)
+    dana.move(handoff["id"], "claim")
+    response = dana.move(handoff["id"], "hand_back")
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "handed_back" and response.json()["ended_at"]
+    tracker = rasa.tracker(handoff["conversation_id"])
+    assert tracker["paused"] is False
+    assert [e["event"] for e in tracker["events"]][-2:] == ["bot", "resume"]
+    assert "back with Brightwave's virtual assistant" in tracker["events"][-2]["text"]
+    for move, body in (("reply", {"text": "still there?"}), ("claim", {}), ("hand_back", {})):
+        refused = dana.move(handoff["id"], move, **body)
+        assert refused.status_code == 409, move
+        assert "handed back" in refused.json()["detail"]
+
+
+def test_close_resumes_the_assistant_and_frees_the_conversation(
+        action_server: DeskClient, rasa: RasaApi, dana: DeskClient) -> None:
+    handoff = handed_over(action_server, rasa)
+    dana.move(handoff["id"], "claim")
+    response = dana.move(handoff["id"], "close")
+    assert response.status_code == 200 and response.json()["status"] == "closed"
+    tracker = rasa.tracker(handoff["conversation_id"])
+    assert tracker["paused"] is False
+    assert "conversation is closed" in tracker["events"][-2]["text"]
+    again = action_server.post("/api/handoffs", json=packet(handoff["conversation_id"]))
+    assert again.status_code == 201 and again.json()["id"] != handoff["id"]
+
+
+def test_moves_on_an_unclaimed_handoff(action_server: DeskClient, rasa: RasaApi,
+                                       dana: DeskClient) -> None:
+    handoff = handed_over(action_server, rasa)
+    for move, body in (("reply", {"text": "hello"}), ("hand_back", {})):
+        response = dana.move(handoff["id"], move, **body)
+        assert response.status_code == 409
+        assert "claim it first" in response.json()["detail"]
+    assert dana.move(handoff["id"], "close").status_code == 200  # e.g. a duplicate
+    assert rasa.tracker(handoff["conversation_id"])["paused"] is False
+
+
+@pytest.mark.parametrize("move", ["claim", "reply", "hand_back", "close", "rating"])
+def test_an_unknown_handoff_is_404(dana: DeskClient, move: str) -> None:
+    body = {"text": "hi"} if move == "reply" else {"had_what_i_needed": True} \
+        if move == "rating" else {}
+    response = dana.move("no-such-id", move, **body)
+    assert response.status_code == 404
+    assert "no hand-over no-such-id" == response.json()["detail"]
+    assert dana.get("/api/handoffs/no-such-id").status_code == 404
+
+
+@pytest.mark.parametrize("headers, body, status, reason", [
+    ({}, {"text": ""}, 422, "text"),
+    ({}, {"text": "x" * 2001}, 422, "text"),
+    ({}, {"text": "hi", "html": "<b>"}, 422, "html"),
+    ({}, {}, 422, "text"),
+    ({"X-Agent-Name": ""}, {"text": "hi"}, 400, "X-Agent-Name"),
+    ({"X-Agent-Name": "a" * 101}, {"text": "hi"}, 400, "X-Agent-Name"),
+])
+def test_a_bad_reply_is_refused_with_the_reason(action_server: DeskClient, rasa: RasaApi,
+                                                dana: DeskClient, headers: Dict[str, str],
+                                                body: Dict[str, Any], status: int,
+                                                reason: str) -> None:
+    handoff = handed_over(action_server, rasa)
+    dana.move(handoff["id"], "claim")
+    response = dana.post(f"/api/handoffs/{handoff['id']}/reply", json=body, headers=headers)
+    assert response.status_code == status
+    assert reason in response.json()["detail"]
+
+
+def test_agent_names_may_be_any_language(action_server: DeskClient, rasa: RasaApi,
+                                         dana: DeskClient) -> None:
+    handoff = handed_over(action_server, rasa)
+    response = dana.post(f"/api/handoffs/{handoff['id']}/claim",
+                         headers={"X-Agent-Name": "Zo%C3%AB"})
+    assert response.status_code == 200 and response.json()["agent"] == "Zoë"
+    assert bot_events(rasa, handoff["conversation_id"])[-1]["text"].startswith("Zoë from")
+
+
+def test_the_rating_is_stored(action_server: DeskClient, rasa: RasaApi,
+                              dana: DeskClient) -> None:
+    handoff = handed_over(action_server, rasa)
+    early = dana.move(handoff["id"], "rating", had_what_i_needed=True)
+    assert early.status_code == 409 and "before an agent has claimed" in early.json()["detail"]
+    dana.move(handoff["id"], "claim")
+    dana.move(handoff["id"], "hand_back")
+    response = dana.move(handoff["id"], "rating", had_what_i_needed=False,
+                         missing="the delivery address")
+    assert response.status_code == 200, response.text
+    rating = dana.get(f"/api/handoffs/{handoff['id']}").json()["rating"]
+    assert rating["had_what_i_needed"] is False
+    assert rating["missing"] == "the delivery address" and rating["rated_by"] == "Dana"
+
+
+@pytest.mark.parametrize("body", [{}, {"had_what_i_needed": "yes"},
+                                  {"had_what_i_needed": True, "missing": 3, "x": 1}])
+def test_a_bad_rating_is_refused_with_the_reason(action_server: DeskClient, rasa: RasaApi,
+                                                 dana: DeskClient, body: Dict[str, Any]) -> None:
+    handoff = handed_over(action_server, rasa)
+    dana.move(handoff["id"], "claim")
+    response = dana.post(f"/api/handoffs/{handoff['id']}/rating", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"]
