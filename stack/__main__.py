@@ -19,6 +19,7 @@ Switchboard is ready.
   Talk to it:      curl -s -X POST {rasa}/webhooks/rest/webhook \\
                      -H 'Content-Type: application/json' \\
                      -d '{{"sender": "me", "message": "where is my order BW-100002"}}'
+  Agent desk:      {desk}/  (agent token: {agent_token}; API at {desk}/docs)
   Sample backend:  {backend}/docs
   Action server:   {actions}/health
 Press Ctrl-C to stop."""
@@ -29,7 +30,8 @@ def run(config: StackConfig) -> int:
     services = start_stack(config)
     try:
         print(READY.format(rasa=config.rasa_url, backend=config.backend_url,
-                           actions=config.action_url), flush=True)
+                           actions=config.action_url, desk=config.desk_url,
+                           agent_token=config.desk_agent_token), flush=True)
         while all(service.process.poll() is None for service in services):
             time.sleep(0.5)
         stopped = next(s for s in services if s.process.poll() is not None)

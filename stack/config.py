@@ -32,12 +32,16 @@ class StackConfig:
     rasa_port: int
     action_port: int
     backend_port: int
+    desk_port: int
     model: Path
     tracker_store_url: str
     tracker_store_journal: Path
     database_url: str
     action_server_token: str
-    rasa_api_token: Optional[str]
+    rasa_api_token: str
+    desk_database_url: str
+    desk_integration_token: str
+    desk_agent_token: str
     log_dir: Path
     extra_env: Dict[str, str] = field(default_factory=dict)
 
@@ -53,6 +57,10 @@ class StackConfig:
     def backend_url(self) -> str:
         return f"http://{self.host}:{self.backend_port}"
 
+    @property
+    def desk_url(self) -> str:
+        return f"http://{self.host}:{self.desk_port}"
+
     def env(self) -> Dict[str, str]:
         """The environment every service of the stack runs with."""
         return {
@@ -63,14 +71,32 @@ class StackConfig:
             "ACTION_SERVER_TOKEN": self.action_server_token,
             "TRACKER_STORE_URL": self.tracker_store_url,
             "TRACKER_STORE_JOURNAL": str(self.tracker_store_journal),
+            # The action server hands conversations over to the desk.
+            "DESK_URL": self.desk_url,
+            "DESK_INTEGRATION_TOKEN": self.desk_integration_token,
             "PYTHONPATH": str(ROOT),
             # No telemetry or crash reports leave the machine.
             "RASA_TELEMETRY_ENABLED": "false",
         }
 
+    def desk_env(self) -> Dict[str, str]:
+        """The desk's environment: the stack's plus Rasa's API and the agents' token,
+        which no other service is given."""
+        return {
+            **self.env(),
+            "DESK_DATABASE_URL": self.desk_database_url,
+            "DESK_AGENT_TOKEN": self.desk_agent_token,
+            "RASA_URL": self.rasa_url,
+            "RASA_API_TOKEN": self.rasa_api_token,
+        }
+
     def backend_argv(self) -> List[str]:
         return [str(VENV_BIN / "python"), "-m", "backend",
                 "--host", self.host, "--port", str(self.backend_port)]
+
+    def desk_argv(self) -> List[str]:
+        return [str(VENV_BIN / "python"), "-m", "desk",
+                "--host", self.host, "--port", str(self.desk_port)]
 
     def action_server_argv(self) -> List[str]:
         return [str(VENV_BIN / "python"), "-m", "stack.action_server",
@@ -83,9 +109,9 @@ class StackConfig:
                 "--port", str(self.rasa_port)]
         if command == "run":
             argv += ["--interface", self.host]
-            # The HTTP API only ever with a token (an open one is CVE-2024-49375's precondition).
-            if self.rasa_api_token:
-                argv += ["--enable-api", "--auth-token", self.rasa_api_token]
+            # The desk needs the HTTP API; only ever with a token (an open one is
+            # CVE-2024-49375's precondition).
+            argv += ["--enable-api", "--auth-token", self.rasa_api_token]
         return argv
 
 
@@ -97,14 +123,19 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
         rasa_port=_port(env, "RASA_PORT", 5005),
         action_port=_port(env, "ACTION_SERVER_PORT", 5055),
         backend_port=_port(env, "BACKEND_PORT", 8000),
+        desk_port=_port(env, "DESK_PORT", 8100),
         model=Path(env.get("SWITCHBOARD_MODEL") or ROOT / "models" / "switchboard.tar.gz"),
         tracker_store_url=env.get("TRACKER_STORE_URL") or f"sqlite:///{var / 'tracker.db'}",
         tracker_store_journal=Path(env.get("TRACKER_STORE_JOURNAL")
                                    or var / "unsaved_turns.jsonl"),
         database_url=env.get("DATABASE_URL") or f"sqlite:///{var / 'backend.db'}",
-        # A fresh secret per start when none is configured: only Rasa is told it.
+        # A fresh secret per start when none is configured: only the services are told it.
         action_server_token=env.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(24),
-        rasa_api_token=env.get("RASA_API_TOKEN") or None,
+        rasa_api_token=env.get("RASA_API_TOKEN") or secrets.token_urlsafe(24),
+        desk_database_url=env.get("DESK_DATABASE_URL") or f"sqlite:///{var / 'desk.db'}",
+        desk_integration_token=(env.get("DESK_INTEGRATION_TOKEN")
+                                or secrets.token_urlsafe(24)),
+        desk_agent_token=env.get("DESK_AGENT_TOKEN") or secrets.token_urlsafe(24),
         log_dir=Path(env.get("SWITCHBOARD_LOG_DIR") or var / "log"),
     )
 
@@ -117,6 +148,8 @@ def isolated_config(home: Path, extra_env: Optional[Dict[str, str]] = None,
         "RASA_PORT": str(free_port()),
         "ACTION_SERVER_PORT": str(free_port()),
         "BACKEND_PORT": str(free_port()),
+        "DESK_PORT": str(free_port()),
+        "DESK_DATABASE_URL": f"sqlite:///{home / 'desk.db'}",
         "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",
         "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),
         "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",

@@ -14,6 +14,11 @@ def start_backend(config: StackConfig) -> Service:
                          config.backend_url, config.log_dir, config.env())
 
 
+def start_desk(config: StackConfig) -> Service:
+    return start_service("desk", config.desk_argv(), f"{config.desk_url}/health",
+                         config.desk_url, config.log_dir, config.desk_env())
+
+
 def start_action_server(config: StackConfig) -> Service:
     return start_service("action-server", config.action_server_argv(),
                          f"{config.action_url}/health", config.action_url, config.log_dir,
@@ -47,5 +52,5 @@ def start_in_order(starters: List[Callable[[StackConfig], Service]],
 
 
 def start_stack(config: StackConfig) -> List[Service]:
-    """Backend, action server and Rasa, in that order."""
-    return start_in_order([start_backend, start_action_server, start_rasa], config)
+    """Backend, agent desk, action server and Rasa, in that order."""
+    return start_in_order([start_backend, start_desk, start_action_server, start_rasa], config)

@@ -36,10 +36,13 @@ def alive(pid: int) -> bool:
 
 
 def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
-    ports = {name: free_port() for name in ("RASA_PORT", "ACTION_SERVER_PORT", "BACKEND_PORT")}
+    ports = {name: free_port()
+             for name in ("RASA_PORT", "ACTION_SERVER_PORT", "BACKEND_PORT", "DESK_PORT")}
     env = {**os.environ, **{k: str(v) for k, v in ports.items()},
            "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'backend.db'}",
+           "DESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
+           "RASA_API_TOKEN": "cli-test-token",
            "SWITCHBOARD_LOG_DIR": str(tmp_path / "log")}
     stack = subprocess.Popen([sys.executable, "-m", "stack", "run"], cwd=ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -51,8 +54,13 @@ def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
                 break
         assert READY_LINE in "".join(output), "".join(output)
         services = children_of(stack.pid)
-        assert len(services) == 3
+        assert len(services) == 4
         assert http_ok(f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/")
+        assert http_ok(f"http://127.0.0.1:{ports['DESK_PORT']}/health")
+        # Rasa's HTTP API is always on for the desk, and always needs the token.
+        status = f"http://127.0.0.1:{ports['RASA_PORT']}/status"
+        assert http_ok(f"{status}?token=cli-test-token")
+        assert not http_ok(status)
         stack.send_signal(signal.SIGINT)
         assert stack.wait(timeout=60) == 0
     finally:

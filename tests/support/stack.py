@@ -8,7 +8,8 @@ import requests
 
 from actions.identity import sign
 from stack.config import StackConfig
-from stack.launch import start_action_server, start_backend, start_rasa, stop_all
+from tests.backend.support import Api
+from stack.launch import start_action_server, start_backend, start_desk, start_rasa, stop_all
 from stack.processes import Service
 
 INTEGRATION_SECRET = "test-integration-secret"
@@ -22,16 +23,18 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.backend: Optional[Service] = None
+        self.desk: Optional[Service] = None
         self.actions: Optional[Service] = None
         self.rasa: Optional[Service] = None
 
     def start(self) -> None:
         self.backend = start_backend(self.config)
+        self.desk = start_desk(self.config)
         self.actions = start_action_server(self.config)
         self.rasa = start_rasa(self.config)
 
     def stop(self) -> None:
-        stop_all([s for s in (self.backend, self.actions, self.rasa) if s])
+        stop_all([s for s in (self.backend, self.desk, self.actions, self.rasa) if s])
 
     def restart_rasa(self) -> None:
         assert self.rasa
@@ -45,6 +48,10 @@ class Stack:
     def start_backend(self) -> None:
         self.backend = start_backend(self.config)
 
+    def agent(self, name: str = "Dana") -> "DeskClient":
+        """An agent signed in to the desk."""
+        return DeskClient(self.config.desk_url, self.config.desk_agent_token, name)
+
     @property
     def webhook(self) -> str:
         return f"{self.config.rasa_url}/webhooks/rest/webhook"
@@ -55,6 +62,21 @@ class Stack:
                                 params={"token": API_TOKEN}, timeout=TURN_TIMEOUT)
         response.raise_for_status()
         return response.json()
+
+
+class DeskClient(Api):
+    """The desk's HTTP API as one agent (or, with the integration token, the action
+    server) calls it; answers are returned whatever their status."""
+
+    def __init__(self, url: str, token: str, name: Optional[str] = None) -> None:
+        super().__init__(url)
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        if name:
+            self.session.headers["X-Agent-Name"] = name
+
+    def move(self, handoff_id: str, move: str, **body: Any) -> requests.Response:
+        """claim, reply, hand_back, close or rating."""
+        return self.post(f"/api/handoffs/{handoff_id}/{move}", json=body or None)
 
 
 class Conversation:
