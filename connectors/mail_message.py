@@ -1,0 +1,149 @@
+"""Inbound e-mail as the e-mail channel receives it, and the reply it sends.
+
+The webhook takes JSON like common inbound-parse services post it:
+{"from": "Name <address>", "subject": "...", "text": "...", "message_id": "<id@host>",
+ "in_reply_to": "<id@host>", "references": "<root@host> <id@host>"} (references may
+also be a list). A thread is one conversation: its sender id comes from the thread's
+root Message-ID, which every reply carries first in References.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from datetime import datetime, timezone
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any, Dict, List, Tuple
+
+from connectors.rest import BadRequest
+
+MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
+# "On Tue, 24 Nov 2026, Brightwave wrote:" and everything quoted below it.
+QUOTE_HEADER = re.compile(r"^\s*On .{0,200}wrote:\s*$", re.MULTILINE)
+SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)
+SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    """A checked inbound e-mail."""
+
+    address: str
+    name: str
+    subject: str
+    text: str
+    message_id: str
+    references: Tuple[str, ...]
+
+    @property
+    def thread_root(self) -> str:
+        return self.references[0] if self.references else self.message_id
+
+    @property
+    def sender_id(self) -> str:
+        """The conversation's id: the same for every message of the thread."""
+        return "email-" + hashlib.sha256(self.thread_root.encode()).hexdigest()[:32]
+
+
+def _string(payload: Dict[str, Any], key: str, required: bool = True) -> str:
+    value = payload.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise BadRequest(400, f"'{key}' must be a non-empty string")
+    return value.strip()
+
+
+def _message_ids(value: Any, key: str) -> List[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = " ".join(value)
+    if not isinstance(value, str):
+        raise BadRequest(400, f"'{key}' must be a string or a list of Message-IDs")
+    return MESSAGE_ID.findall(value)
+
+
+def parse_inbound(body: bytes, max_text_chars: int) -> InboundMail:
+    """Check an inbound e-mail's JSON; raise BadRequest saying what is wrong."""
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest(400, "the body is not valid UTF-8 JSON") from None
+    if not isinstance(payload, dict):
+        raise BadRequest(400, "the body must be a JSON object")
+    name, address = parseaddr(_string(payload, "from"))
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+        raise BadRequest(400, "'from' must hold an e-mail address")
+    text = _string(payload, "text")
+    if len(text) > max_text_chars:
+        raise BadRequest(413, f"'text' is longer than {max_text_chars} characters")
+    message_id = _string(payload, "message_id")
+    if not MESSAGE_ID.fullmatch(message_id):
+        raise BadRequest(400, "'message_id' must be a Message-ID like <id@host>")
+    references = _message_ids(payload.get("references"), "references")
+    in_reply_to = _message_ids(payload.get("in_reply_to"), "in_reply_to")
+    if in_reply_to and in_reply_to[-1] not in references:
+        references.append(in_reply_to[-1])
+    return InboundMail(address, name, _string(payload, "subject", required=False), text,
+                       message_id, tuple(references))
+
+
+def new_text(text: str) -> str:
+    """What the customer wrote in this message: no quoted thread, no signature."""
+    for boundary in (QUOTE_HEADER, SIGNATURE):
+        match = boundary.search(text)
+        if match:
+            text = text[:match.start()]
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">")).strip()
+
+
+def questions(text: str, limit: int) -> List[str]:
+    """The message cut into what to answer: each question with the statements that
+    follow it ("Where is BW-100002? My postcode is 98096."), statements before the
+    first question joining it. A message without a question is one request."""
+    chunks: List[str] = []
+    lead: List[str] = []
+    for sentence in (s.strip() for s in SENTENCE.findall(new_text(text))):
+        if not sentence:
+            continue
+        if sentence.endswith("?"):
+            chunks.append(" ".join(lead + [sentence]))
+            lead = []
+        elif chunks:
+            chunks[-1] += f" {sentence}"
+        else:
+            lead.append(sentence)
+    if lead:
+        chunks.append(" ".join(lead))
+    return chunks[:limit]
+
+
+def _first_name(name: str) -> str:
+    first = name.replace('"', "").split()[0] if name.split() else ""
+    return first if first.isalpha() else ""
+
+
+def compose_reply(mail: InboundMail, answers: List[str], sender: str,
+                  signature: str) -> EmailMessage:
+    """A complete, polite reply in the customer's thread."""
+    greeting = f"Hello {_first_name(mail.name)}," if _first_name(mail.name) else "Hello,"
+    quoted = "\n".join(f"> {line}" for line in new_text(mail.text).splitlines())
+    body = "\n\n".join([greeting, "Thank you for your message.", *answers, signature,
+                        f"{mail.name or mail.address} wrote:\n{quoted}"])
+    reply = EmailMessage()
+    name, address = parseaddr(sender)
+    reply["From"] = str(Address(name, addr_spec=address)) if name else address
+    reply["To"] = str(Address(mail.name, addr_spec=mail.address)) if mail.name else mail.address
+    subject = mail.subject or "Your message to Brightwave"
+    reply["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
+    reply["Date"] = format_datetime(datetime.now(timezone.utc))
+    reply["Message-ID"] = make_msgid(domain=address.split("@")[-1])
+    reply["In-Reply-To"] = mail.message_id
+    reply["References"] = " ".join([*mail.references, mail.message_id])
+    reply["Auto-Submitted"] = "auto-replied"
+    reply.set_content(body + "\n")
+    return reply
+

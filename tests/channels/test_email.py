@@ -1,0 +1,120 @@
+"""E-mail: inbound JSON webhook in, a threaded reply through a real SMTP server out."""
+
+import uuid
+from email.message import EmailMessage
+from typing import Any, Dict, Optional
+
+import pytest
+import requests
+
+from actions.render import day
+from tests.channels.conftest import EMAIL_SECRET
+from tests.channels.mailbox import Mailbox
+from tests.support.crm import customer, first_with
+from tests.support.stack import Stack
+
+PATH = "/webhooks/email/webhook"
+
+
+def message_id() -> str:
+    return f"<{uuid.uuid4().hex}@mail.example>"
+
+
+def post(stack: Stack, payload: Any, secret: Optional[str] = EMAIL_SECRET,
+         **kwargs: Any) -> requests.Response:
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    return requests.post(f"{stack.config.rasa_url}{PATH}", json=payload, headers=headers,
+                         timeout=120, **kwargs)
+
+
+def body(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return part.get_content()
+
+
+def test_a_verified_order_question_gets_a_complete_polite_threaded_reply(
+        channel_stack: Stack, mailbox: Mailbox) -> None:
+    order = first_with("orders", status="delayed", customer_id="C-1009")
+    owner = customer(order["customer_id"])
+    address = f"order-{uuid.uuid4().hex[:8]}@example.com"
+    first_id = message_id()
+    mail: Dict[str, Any] = {
+        "from": f"{owner['first_name']} {owner['last_name']} <{address}>",
+        "subject": "My order", "message_id": first_id,
+        "text": (f"Hello,\n\nWhere is my order {order['id']}? My postcode is {owner['postcode']}.\n"
+                 f"And how long do I have to return something?\n\nThanks\n-- \n{owner['first_name']}")}
+    reply = post(channel_stack, mail)
+    assert reply.status_code == 200, reply.text
+    [answer] = mailbox.wait_for(address)
+    text = body(answer)
+    assert text.startswith(f"Hello {owner['first_name']},")
+    assert order["id"] in text and order["delay_reason"] in text and day(order["eta"]) in text
+    assert "return an item within" in text  # the second question is answered too
+    assert "Kind regards," in text
+    assert answer["Subject"] == "Re: My order"
+    assert answer["In-Reply-To"] == first_id and answer["References"] == first_id
+    assert answer["Message-ID"] == reply.json()["reply_message_id"]
+
+    # The customer answers the reply: the same thread, the same conversation.
+    follow_up = {"from": address, "subject": "Re: My order", "message_id": message_id(),
+                 "in_reply_to": answer["Message-ID"],
+                 "references": f"{first_id} {answer['Message-ID']}",
+                 "text": f"Thanks. When will {order['id']} arrive?\n\n"
+                         f"On Wed, 25 Nov 2026, Brightwave wrote:\n> {order['id']}"}
+    second = post(channel_stack, follow_up)
+    assert second.json()["conversation"] == reply.json()["conversation"]
+    [_, threaded] = mailbox.wait_for(address, 2)
+    assert day(order["eta"]) in body(threaded)  # still verified: no question asked again
+    assert threaded["References"].split() == [first_id, answer["Message-ID"], follow_up["message_id"]]
+
+
+def test_a_message_id_is_answered_once(channel_stack: Stack, mailbox: Mailbox) -> None:
+    address = f"twice-{uuid.uuid4().hex[:8]}@example.com"
+    mail = {"from": address, "subject": "Hours", "message_id": message_id(),
+            "text": "When is your support team available?"}
+    assert post(channel_stack, mail).json()["status"] == "answered"
+    assert post(channel_stack, mail).json()["status"] == "already answered"
+    mailbox.wait_for(address)
+    assert len([m for m in mailbox.messages if address in str(m["To"])]) == 1
+
+
+@pytest.mark.parametrize("secret, status, reason", [
+    (None, 401, "no 'Authorization"), ("wrong-secret", 403, "secret is wrong")])
+def test_without_the_shared_secret_nothing_is_read(
+        channel_stack: Stack, secret: Optional[str], status: int, reason: str) -> None:
+    reply = post(channel_stack, {"from": "a@example.com", "text": "hi",
+                                 "message_id": message_id()}, secret=secret)
+    assert reply.status_code == status and reason in reply.json()["error"]
+
+
+@pytest.mark.parametrize("payload, status, reason", [
+    ({"text": "hi", "message_id": "<a@b>"}, 400, "'from'"),
+    ({"from": "not an address", "text": "hi", "message_id": "<a@b>"}, 400, "e-mail address"),
+    ({"from": "a@example.com", "message_id": "<a@b>"}, 400, "'text'"),
+    ({"from": "a@example.com", "text": "hi"}, 400, "'message_id'"),
+    ({"from": "a@example.com", "text": "hi", "message_id": "no-brackets"}, 400, "Message-ID"),
+    ({"from": "a@example.com", "text": "> only quoted", "message_id": "<q@b>"}, 400, "quoted"),
+    ({"from": "a@example.com", "text": "x" * 30000, "message_id": "<a@b>"}, 413, "longer than"),
+    (["not", "an", "object"], 400, "JSON object"),
+])
+def test_bad_messages_are_refused_with_a_reason(
+        channel_stack: Stack, payload: Any, status: int, reason: str) -> None:
+    reply = post(channel_stack, payload)
+    assert reply.status_code == status and reason in reply.json()["error"]
+
+
+def test_wrong_content_type_empty_and_oversized_bodies_are_refused(channel_stack: Stack) -> None:
+    url = f"{channel_stack.config.rasa_url}{PATH}"
+    auth = {"Authorization": f"Bearer {EMAIL_SECRET}"}
+    form = requests.post(url, data={"from": "a@example.com"}, headers=auth, timeout=10)
+    assert form.status_code == 415 and "application/json" in form.json()["error"]
+    empty = requests.post(url, data=b"", headers={**auth, "Content-Type": "application/json"},
+                          timeout=10)
+    assert empty.status_code == 400 and "empty" in empty.json()["error"]
+    huge = requests.post(url, data=b"{" + b" " * 300000 + b"}", timeout=10,
+                         headers={**auth, "Content-Type": "application/json"})
+    assert huge.status_code == 413 and "larger than" in huge.json()["error"]
+    broken = requests.post(url, data=b"{not json", timeout=10,
+                           headers={**auth, "Content-Type": "application/json"})
+    assert broken.status_code == 400 and "JSON" in broken.json()["error"]
