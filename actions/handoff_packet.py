@@ -194,7 +194,6 @@ OUTCOMES: Dict[str, Callable[[_Running], Outcome]] = {
     "verification_form": _form_outcome,
     "action_answer_request": _answer_outcome,
     "action_answer_policy": _policy_outcome,
-    "action_request_human": lambda run: ("ok", "Person: request noted on the customer's file"),
     "action_decline_human": lambda run: ("ok", "Person: offer declined, carried on"),
 }
 # Actions whose success settles something the customer asked.
@@ -440,18 +439,22 @@ def _spoken(moment: datetime) -> str:
 
 
 def customer_notice(reason_code: str, policies: Mapping[str, Any], now: datetime,
-                    queue_position: Optional[int] = None) -> Json:
+                    queue_position: Optional[int] = None,
+                    expected_wait_minutes: Optional[int] = None) -> Json:
     """What the customer is told: why they are handed over and what happens next,
-    an expected wait within support hours or when the team is back outside them."""
+    their place in the queue and the expected wait (the desk's, when it gave one)
+    within support hours, or when the team is back outside them."""
     now = _aware(now)
     opening = f"{reason_sentence(reason_code)} {NO_REPEATING}"
     hours = parse_support_hours(str(policies.get("support_hours_human") or ""))
     if hours is None:
         return {"text": f"{opening} They'll reply as soon as they can.",
                 "expected_wait_minutes": None, "human_available_at": None}
-    wait = MINUTES_PER_QUEUE_POSITION * max(1, queue_position or 1)
+    wait = expected_wait_minutes if expected_wait_minutes is not None \
+        else MINUTES_PER_QUEUE_POSITION * max(1, queue_position or 1)
     if hours.is_open(now) and hours.is_open(now + timedelta(minutes=wait)):
-        return {"text": f"{opening} The expected wait is about {wait} minutes.",
+        place = f"You're number {queue_position} in the queue; t" if queue_position else "T"
+        return {"text": f"{opening} {place}he expected wait is about {wait} minutes.",
                 "expected_wait_minutes": wait, "human_available_at": None}
     back = hours.next_opening(now)
     return {"text": (f"{opening} Our team is available {hours.label}; a person will reply on "
@@ -620,6 +623,17 @@ def _customer(verified_id: Optional[str], record: Optional[Mapping[str, Any]]) -
             "tier": known.get("tier")}
 
 
+def _stated_issue(facts: HandoffFacts, decision: Decision) -> Json:
+    """The first statement of the problem; for a sensitive topic said in passing
+    ("I'm 84, can someone help me"), the message that raised it."""
+    words, intent = facts.customer_words, facts.issue_intent
+    if words is None and decision.reason_code.startswith("sensitive_topic:"):
+        raised = [m["text"] for m in facts.transcript if m["from"] == "customer"]
+        words = raised[-1] if raised else None
+        intent = facts.intents[-1] if facts.intents else None
+    return {"customer_words": words, "intent": intent}
+
+
 def tracker_state(tracker: Union[Tracker, Mapping[str, Any]]) -> Mapping[str, Any]:
     """The tracker as the dict Rasa sends to the action server."""
     return tracker.current_state() if isinstance(tracker, Tracker) else tracker
@@ -628,7 +642,8 @@ def tracker_state(tracker: Union[Tracker, Mapping[str, Any]]) -> Mapping[str, An
 def build_packet(tracker: Union[Tracker, Mapping[str, Any]], decision: Decision,
                  snapshot: Mapping[str, Any], customer: Optional[Mapping[str, Any]],
                  policies: Mapping[str, Any], now: datetime,
-                 queue_position: Optional[int] = None) -> Json:
+                 queue_position: Optional[int] = None,
+                 expected_wait_minutes: Optional[int] = None) -> Json:
     """The hand-over packet for a conversation the decision hands to a person.
 
     `snapshot` is what `fetch_snapshot` returned, `customer` the verified customer's
@@ -650,7 +665,7 @@ def build_packet(tracker: Union[Tracker, Mapping[str, Any]], decision: Decision,
                        # tuples and other sequences as JSON lists
                        "values": json.loads(json.dumps(dict(decision.values)))},
         "customer": _customer(verified_id, customer),
-        "stated_issue": {"customer_words": facts.customer_words, "intent": facts.issue_intent},
+        "stated_issue": _stated_issue(facts, decision),
         "summary": summary(facts, decision, account, bool(verified_id)),
         "actions_taken": [asdict(action) for action in facts.actions],
         "resolved": resolved_items(facts),
@@ -659,7 +674,8 @@ def build_packet(tracker: Union[Tracker, Mapping[str, Any]], decision: Decision,
         "sentiment": {"current": facts.sentiment[-1] if facts.sentiment else 0.0,
                       "trajectory": facts.sentiment, "trend": sentiment_trend(facts.sentiment)},
         "transcript": facts.transcript,
-        "customer_notice": customer_notice(decision.reason_code, policies, now, queue_position),
+        "customer_notice": customer_notice(decision.reason_code, policies, now, queue_position,
+                                           expected_wait_minutes),
     }
 
 

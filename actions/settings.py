@@ -25,6 +25,8 @@ class Settings:
     backend_retries: int
     integration_secret: Optional[str]
     verification_max_attempts: int
+    desk_url: Optional[str] = None  # the agent desk; None: hand-overs are noted on file only
+    desk_token: Optional[str] = None
 
 
 def _read(
@@ -99,6 +101,8 @@ def _load(env: Mapping[str, str]) -> Settings:
             env, "VERIFICATION_MAX_ATTEMPTS", 3, int, lambda v: 1 <= v <= 10,
             "a whole number from 1 to 10",
         ),
+        desk_url=_read(env, "DESK_URL", None, str, _is_http_url, "an http(s) URL"),
+        desk_token=env.get("DESK_INTEGRATION_TOKEN") or None,
     )
 
 

@@ -16,6 +16,7 @@ BACKEND_ERROR = "backend_error"
 BACKEND_FAILURES = "backend_failures"
 HUMAN_OFFERED = "human_offered"
 HUMAN_REQUESTED = "human_requested"
+HANDOFF_ID = "handoff_id"
 
 # Values that fill knowledge_factor once the check is over, so the form can end.
 FACTOR_CONFIRMED = "confirmed"

@@ -5,14 +5,22 @@ JSON, not UTF-8 or lacks `message` ends in a 500 or an empty reply; it also lets
 the client name any `input_channel`. This one answers every bad request with a
 4xx and a reason, bounds the message length, and always records the channel as
 `rest`. The URL stays Rasa's: POST /webhooks/rest/webhook.
+
+A REST client only hears back in the response to its own message, so what a person
+at the agent desk writes while the assistant is paused is fetched with
+GET /webhooks/rest/messages?sender=<id>&since=<unix time>: the bot messages stored
+in the conversation after that time, each naming the agent who wrote it, if any.
 """
 
 import json
+import math
 import re
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.events import BotUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -67,6 +75,31 @@ def parse_request(body: bytes, max_message_chars: int, max_body_bytes: int) -> R
     return RestMessage(sender, text, metadata)
 
 
+def parse_poll(args: Mapping[str, List[str]]) -> Tuple[str, float]:
+    """Check a poll's query; raise BadRequest saying what is wrong with it."""
+    sender, since = (args.get("sender") or [""])[0], (args.get("since") or ["0"])[0]
+    if not SENDER.match(sender):
+        raise BadRequest(400, "'sender' must be 1-128 letters, digits or . _ : @ + -")
+    try:
+        moment = float(since)
+    except ValueError:
+        raise BadRequest(400, "'since' must be a unix timestamp in seconds") from None
+    if not math.isfinite(moment) or moment < 0:
+        raise BadRequest(400, "'since' must be a unix timestamp in seconds")
+    return sender, moment
+
+
+def messages_since(tracker: Optional[DialogueStateTracker], since: float) -> Dict[str, Any]:
+    """The bot messages of the conversation after `since`, and whether a person has it."""
+    if tracker is None:
+        return {"paused": False, "messages": []}
+    messages = [{"recipient_id": tracker.sender_id, "text": event.text, **event.data,
+                 "timestamp": event.timestamp, "agent": (event.metadata or {}).get("agent")}
+                for event in tracker.events
+                if isinstance(event, BotUttered) and event.timestamp > since]
+    return {"paused": tracker.is_paused(), "messages": messages}
+
+
 class RestInput(InputChannel):
     """POST {"sender": ..., "message": ..., "metadata": {...}} and get the replies."""
 
@@ -109,5 +142,14 @@ class RestInput(InputChannel):
             except Exception:  # the customer still gets what was said so far
                 structlogger.exception("rest.message.failure", sender=message.sender)
             return response.json(collector.messages)
+
+        @webhook.route("/messages", methods=["GET"])
+        async def poll(request: Request) -> HTTPResponse:
+            try:
+                sender, since = parse_poll(request.args)
+            except BadRequest as error:
+                return response.json({"error": error.reason}, status=error.status)
+            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+            return response.json(messages_since(tracker, since))
 
         return webhook

@@ -2,7 +2,8 @@
 
 `escalation.yml` holds every threshold, cue and topic pattern; `load_escalation_config`
 reads and validates it once, and `decision.decide` applies the rules to one customer
-turn without any I/O, so a policy can call it on every turn. Nothing here imports
-Rasa: the policy that reads the tracker turns it into `TurnFacts` and
-`ConversationFacts`.
+turn without any I/O, so it can run on every turn. Only the two Rasa graph
+components import Rasa: `policy.EscalationPolicy`, which turns the tracker into
+`TurnFacts` and `ConversationFacts` after every customer message, and
+`emotion.EmotionAnalyzer`, which scores each message's emotion in the NLU pipeline.
 """

@@ -148,6 +148,7 @@ SCHEMA: dict[str, Any] = {
             },
         },
         "topics": {"type": "object", "minProperties": 1, "additionalProperties": _PHRASE_SET},
+        "goal_actions": {**_STRINGS, "uniqueItems": True},
     },
 }
 
@@ -246,6 +247,7 @@ class EscalationConfig:
     sentiment: SentimentSettings
     human_request: HumanRequestSettings
     topics: tuple[PhraseSet, ...]  # in the file's order: the first match names the topic
+    goal_actions: frozenset[str] = frozenset()  # actions that complete a customer's goal
 
     def for_channel(self, channel: str) -> ChannelSettings:
         """A configured channel's settings; any other channel gets the defaults."""
@@ -310,6 +312,7 @@ class _Builder:
                 wording=self.phrase_set("human_request.wording", human["wording"])),
             topics=tuple(self.phrase_set(f"topics.{name}", spec)
                          for name, spec in raw["topics"].items()),
+            goal_actions=frozenset(raw.get("goal_actions", ())),
         )
 
     @staticmethod

@@ -1,8 +1,7 @@
-"""Policies, small talk, honest AI disclosure, requests for a person and the
-fallback, over the REST channel."""
+"""Policies, small talk, honest AI disclosure and the fallback, over the REST
+channel (requests for a person: test_escalation.py)."""
 
 import pytest
-import requests
 
 from tests.support.stack import Conversation, Stack
 from tests.support.crm import crm
@@ -38,18 +37,6 @@ def test_greeting_thanks_and_goodbye(chat: Conversation) -> None:
 @pytest.mark.parametrize("question", ["are you a bot?", "am I talking to a real person"])
 def test_honest_ai_disclosure(chat: Conversation, question: str) -> None:
     assert "an AI, not a person" in chat.say(question)
-
-
-def test_request_for_a_person_is_acknowledged_and_recorded(stack: Stack,
-                                                           chat: Conversation) -> None:
-    chat.say("where is my order BW-100002")
-    chat.say("98096")
-    reply = chat.say("I want to speak to a human")
-    assert "member of our team" in reply and POLICIES["support_hours_human"] in reply
-    interactions = requests.get(
-        f"{stack.config.backend_url}/customers/C-1001/interactions", timeout=10).json()["items"]
-    assert any(i["conversation_id"] == chat.sender and i["type"] == "human_requested"
-               for i in interactions)
 
 
 @pytest.mark.parametrize("message", ["what's the weather like in Paris tomorrow",

@@ -52,9 +52,7 @@ def test_backend_down_apologises_offers_a_person_and_recovers(stack: Stack,
     try:
         reply = chat.say("where is my order BW-100002")
         assert "can't reach our systems" in reply and "member of our team" in reply
-        reply = chat.say("what is your return policy")
-        assert "can't reach our systems" in reply
-    finally:
+    finally:  # a second failure would hand over (tests/e2e/test_escalation.py)
         stack.start_backend()
     assert "postcode" in chat.say("ok, where is my order BW-100002 then")
     assert "carrier capacity shortage" in chat.say("98096")

@@ -147,9 +147,6 @@ def backend_failure_conversation() -> Dict[str, Any]:
         *slots(human_offered=True, backend_failures=2),
         action("action_listen"),
         user("yes please", "affirm", -0.3),
-        action("action_request_human"),
-        bot("I've noted that you'd like to talk to a member of our team."),
-        *slots(human_requested=True, human_offered=False),
     ]
     return tracker(events, backend_failures=2, human_requested=True)
 
@@ -338,7 +335,6 @@ def test_backend_failures_are_failed_actions_and_open_items(trouble_packet):
          "Claim CLM-70001: not answered, our systems did not answer"),
         ("action_answer_policy", "failed",
          "Return policy: not answered, our systems did not answer"),
-        ("action_request_human", "ok", "Person: request noted on the customer's file"),
     ]
     assert trouble_packet["resolved"] == []
     assert trouble_packet["open_items"] == [
@@ -456,10 +452,11 @@ def test_a_verified_packet_without_customer_id_is_invalid(angry_packet):
 ])
 def test_within_support_hours_the_customer_gets_an_expected_wait(now, position, wait):
     notice = customer_notice("human_requested", POLICIES, now, position)
+    place = f"You're number {position} in the queue; the" if position else "The"
     assert notice == {
         "text": ("Of course. I'm passing you to a member of our team. They'll see our "
-                 "conversation so far, so you won't need to repeat anything. The expected wait "
-                 f"is about {wait} minutes."),
+                 f"conversation so far, so you won't need to repeat anything. {place} expected "
+                 f"wait is about {wait} minutes."),
         "expected_wait_minutes": wait, "human_available_at": None}
 
 

@@ -1,0 +1,47 @@
+"""The one client through which actions reach the agent desk (desk/, port 8100).
+
+It shares the backend client's timeouts, error types and no-retry rule for
+writes: a hand-over POSTed twice is harmless anyway, since the desk keeps one
+open hand-over per conversation.
+"""
+
+from functools import lru_cache
+from typing import Any, Dict, Optional
+
+import requests
+
+from actions.backend_client import BackendClient, BackendUnavailable, _expect_dict
+from actions.settings import settings
+
+
+class DeskClient(BackendClient):
+    """The desk's integration API, authenticated with the integration token."""
+
+    def __init__(self, base_url: str, token: Optional[str], connect_timeout: float,
+                 read_timeout: float) -> None:
+        session = requests.Session()
+        if token:
+            session.headers["Authorization"] = f"Bearer {token}"
+        super().__init__(base_url, connect_timeout, read_timeout, retries=0, session=session)
+
+    def queue(self) -> Dict[str, Any]:
+        """How many customers wait and a new arrival's expected wait in minutes."""
+        return _expect_dict(self.get("/api/queue"), "queue")
+
+    def submit(self, packet: Dict[str, Any]) -> Dict[str, Any]:
+        """Queue a hand-over; the receipt has its id, status, position and wait."""
+        return _expect_dict(self.post("/api/handoffs", packet), "hand-over receipt")
+
+
+class NoDesk(BackendUnavailable):
+    """No desk is configured (DESK_URL unset)."""
+
+
+@lru_cache(maxsize=1)
+def desk() -> DeskClient:
+    """The process-wide desk client; NoDesk when DESK_URL is not set."""
+    config = settings()
+    if not config.desk_url:
+        raise NoDesk("DESK_URL is not set")
+    return DeskClient(config.desk_url, config.desk_token, config.backend_connect_timeout,
+                      config.backend_read_timeout)

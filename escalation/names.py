@@ -1,0 +1,8 @@
+"""Names the escalation policy shares with the actions and the NLU pipeline; kept
+apart so that the action server can read them without importing Rasa itself."""
+
+ESCALATE_ACTION = "action_escalate"
+CLARIFY_ACTION = "action_clarify"
+DECISION_SLOT = "escalation_decision"  # the latest decision, its rule and values
+BACKEND_FAILURES_SLOT = "backend_failures"
+SENTIMENT_KEY = "sentiment"  # the parse-data key of a message's emotion

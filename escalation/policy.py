@@ -1,0 +1,201 @@
+"""escalation.yml applied on every turn: a dialogue policy in Rasa's ensemble.
+
+Right after each customer message the policy rebuilds the conversation's facts from
+the tracker (since the session started or a person handed it back), asks `decide`
+and records the decision, with the rule that fired and its values, in the
+`escalation_decision` slot. An escalation predicts `action_escalate`, a first miss
+`action_clarify`. After an action that counted a backend failure it decides again,
+so system trouble hands over without waiting for the customer's next message.
+
+Its predictions are marked as not based on the customer's input, which in Rasa's
+ensemble outranks every other kind, and its priority is above RulePolicy's: an
+escalation wins even while a form is asking for something. A turn inside a form is
+never a miss, since answers to a form's question ("12 May 1984") are not intents.
+A non-escalation reads only the tracker: no I/O on the hot path.
+"""
+
+import json
+from typing import Any, Dict, List, Optional, Sequence, Text
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted, ConversationResumed, Event, SessionStarted, SlotSet, UserUttered,
+)
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
+
+from escalation.config import EscalationConfig, load_escalation_config
+from escalation.decision import ConversationFacts, Decision, TurnFacts, decide
+from escalation.names import (
+    BACKEND_FAILURES_SLOT, CLARIFY_ACTION, DECISION_SLOT, ESCALATE_ACTION, SENTIMENT_KEY,
+)
+from escalation.signals import warm_up
+
+NLU_FALLBACK = "nlu_fallback"
+# Above RulePolicy (6): on equal confidence the higher priority wins.
+ESCALATION_PRIORITY = 7
+# A channel Rasa does not name (rasa test, rasa shell) gets escalation.yml's defaults.
+UNNAMED_CHANNEL = "default"
+
+
+def decision_record(decision: Decision, channel: str) -> Dict[str, Any]:
+    """The decision as the slot (and the hand-over packet) keep it: plain JSON."""
+    return json.loads(json.dumps({
+        "escalate": decision.escalate, "clarify": decision.clarify,
+        "reason_code": decision.reason_code, "rule": decision.rule,
+        "values": dict(decision.values), "emotion_score": round(decision.emotion_score, 3),
+        "low_confidence": decision.low_confidence, "channel": channel,
+    }))
+
+
+def turn_facts(message: UserUttered, in_form: bool) -> TurnFacts:
+    """What the NLU made of one message. The FallbackClassifier's nlu_fallback is
+    skipped: the customer's likeliest real intent and its margin are what count."""
+    parse_data = message.parse_data or {}
+    ranking = [entry for entry in parse_data.get(INTENT_RANKING_KEY) or []
+               if entry.get(INTENT_NAME_KEY) != NLU_FALLBACK]
+    if not ranking:
+        intent = message.intent or {}
+        name = intent.get(INTENT_NAME_KEY)
+        ranking = [{INTENT_NAME_KEY: name,
+                    PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0)}]
+    top = ranking[0]
+    confidence = float(top.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+    runner_up = float(ranking[1].get(PREDICTED_CONFIDENCE_KEY) or 0.0) if len(ranking) > 1 else 0.0
+    if in_form:
+        confidence, runner_up = 1.0, 0.0
+    return TurnFacts(text=message.text or "", intent=top.get(INTENT_NAME_KEY),
+                     confidence=confidence, margin=confidence - runner_up)
+
+
+def _since_window(events: Sequence[Event]) -> List[Event]:
+    """The events since the session started or a person handed the conversation back."""
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], (SessionStarted, ConversationResumed)):
+            return list(events[index + 1:])
+    return list(events)
+
+
+def _is_miss(message: UserUttered, config: EscalationConfig, channel: str) -> bool:
+    facts = turn_facts(message, in_form=False)
+    thresholds = config.for_channel(channel).confidence
+    return facts.confidence < thresholds.min_confidence or facts.margin < thresholds.min_margin
+
+
+def conversation_facts(window: Sequence[Event], config: EscalationConfig,
+                       channel: str) -> ConversationFacts:
+    """The history `decide` needs, from the window's events before the latest message."""
+    user_turns_since_goal = 0
+    scores: List[float] = []
+    misses = 0
+    failures = 0
+    for event in window:
+        if isinstance(event, UserUttered):
+            user_turns_since_goal += 1
+            score = ((event.parse_data or {}).get(SENTIMENT_KEY) or {}).get("score")
+            if isinstance(score, (int, float)):
+                scores.append(float(score))
+            misses = misses + 1 if _is_miss(event, config, channel) else 0
+        elif isinstance(event, ActionExecuted) and event.action_name in config.goal_actions:
+            user_turns_since_goal = 0
+        elif isinstance(event, SlotSet) and event.key == BACKEND_FAILURES_SLOT and event.value:
+            failures += 1
+    keep = config.sentiment.trend.window - 1
+    return ConversationFacts(previous_scores=tuple(scores[-keep:]) if keep else (),
+                             consecutive_low_confidence=misses,
+                             user_turns=user_turns_since_goal,
+                             backend_failures=failures)
+
+
+def _latest_user_message(events: Sequence[Event]) -> Optional[int]:
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], UserUttered):
+            return index
+    return None
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
+)
+class EscalationPolicy(Policy):
+    """Hands the conversation to a person, or asks to clarify, as escalation.yml says."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # config_path None: the project's escalation.yml.
+        return {"priority": ESCALATION_PRIORITY, "config_path": None}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
+                 resource: Resource, execution_context: ExecutionContext,
+                 featurizer: Optional[Any] = None) -> None:
+        super().__init__(config, model_storage, resource, execution_context, featurizer)
+        # Read (and validated) when the model loads: a bad escalation.yml stops Rasa
+        # at start with the key that is wrong, never mid-conversation.
+        self.escalation = load_escalation_config(config.get("config_path"))
+        warm_up(self.escalation.sentiment)
+
+    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain,
+              **kwargs: Any) -> Resource:
+        """Nothing to learn: the rules are escalation.yml's."""
+        return self._resource
+
+    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
+                                     rule_only_data: Optional[Dict[Text, Any]] = None,
+                                     **kwargs: Any) -> PolicyPrediction:
+        latest_action = tracker.latest_action_name
+        if latest_action in (CLARIFY_ACTION, ESCALATE_ACTION):
+            return self._predict(domain, ACTION_LISTEN_NAME)
+        window = _since_window(list(tracker.events))
+        latest_user = _latest_user_message(window)
+        if latest_user is None or any(isinstance(event, ActionExecuted)
+                                      and event.action_name == ESCALATE_ACTION
+                                      for event in window):
+            return self._prediction(self._default_predictions(domain))
+        channel = tracker.get_latest_input_channel() or UNNAMED_CHANNEL
+        message = window[latest_user]
+        history = conversation_facts(window[:latest_user], self.escalation, channel)
+        turn = turn_facts(message, in_form=tracker.active_loop_name is not None)
+        after_message = latest_action == ACTION_LISTEN_NAME and not any(
+            isinstance(event, ActionExecuted) for event in window[latest_user:])
+        if after_message:
+            decision = decide(turn, history, self.escalation, channel)
+            record = [SlotSet(DECISION_SLOT, decision_record(decision, channel))]
+            if decision.escalate:
+                return self._predict(domain, ESCALATE_ACTION, record)
+            if decision.clarify:
+                return self._predict(domain, CLARIFY_ACTION, record)
+            return self._prediction(self._default_predictions(domain), events=record)
+        return self._after_action(tracker, domain, window, latest_user, turn, history, channel)
+
+    def _after_action(self, tracker: DialogueStateTracker, domain: Domain,
+                      window: List[Event], latest_user: int, turn: TurnFacts,
+                      history: ConversationFacts, channel: str) -> PolicyPrediction:
+        """Decide again once the action just run counted a backend failure."""
+        last_action = max((index for index, event in enumerate(window)
+                           if isinstance(event, ActionExecuted)), default=latest_user)
+        counted = any(isinstance(event, SlotSet) and event.key == BACKEND_FAILURES_SLOT
+                      and event.value for event in window[last_action:])
+        if not counted:
+            return self._prediction(self._default_predictions(domain))
+        facts = conversation_facts(window, self.escalation, channel)
+        history = ConversationFacts(history.previous_scores, history.consecutive_low_confidence,
+                                    history.user_turns, history.goal_completed,
+                                    facts.backend_failures)
+        decision = decide(turn, history, self.escalation, channel)
+        if not decision.escalate:
+            return self._prediction(self._default_predictions(domain))
+        return self._predict(domain, ESCALATE_ACTION,
+                             [SlotSet(DECISION_SLOT, decision_record(decision, channel))])
+
+    def _predict(self, domain: Domain, action: str,
+                 events: Optional[List[Event]] = None) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        probabilities[domain.index_for_action(action)] = 1.0
+        return self._prediction(probabilities, events=events, is_no_user_prediction=True)

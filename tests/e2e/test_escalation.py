@@ -1,0 +1,171 @@
+"""Every escalation trigger over the REST channel, against the whole stack: exactly
+one hand-over at the agent desk, a packet that matches the schema and tells the
+story of that conversation, the customer told why and what happens next, and the
+assistant silent afterwards. Calm, clear requests hand nothing over."""
+
+from typing import Any, Dict, List
+
+import pytest
+import requests
+
+from actions.handoff_packet import validate_packet
+from tests.support.crm import crm
+from tests.support.stack import Conversation, Stack, vouched
+
+POLICIES = crm()["policies"]
+MISSES = ["the thing with the stuff", "the green one from before"]  # NLU unsure of both
+
+
+def handoffs(stack: Stack, chat: Conversation) -> List[Dict[str, Any]]:
+    response = stack.agent().get("/api/handoffs")
+    assert response.status_code == 200, response.text
+    return [h for h in response.json() if h["conversation_id"] == chat.sender]
+
+
+def the_handoff(stack: Stack, chat: Conversation, reason_code: str) -> Dict[str, Any]:
+    """The conversation's one hand-over, checked against the schema and the tracker."""
+    found = handoffs(stack, chat)
+    assert len(found) == 1, found
+    packet = found[0]["packet"]
+    validate_packet(packet)
+    assert packet["conversation_id"] == chat.sender
+    assert packet["channel"] == "rest"
+    assert packet["escalation"]["reason_code"] == reason_code
+    tracker = stack.tracker(chat.sender)
+    said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    assert [m["text"] for m in packet["transcript"] if m["from"] == "customer"] == said
+    assert tracker["paused"] is True
+    assert tracker["slots"]["handoff_id"] == found[0]["id"]
+    return packet
+
+
+def told_why_and_what_next(reply: str, packet: Dict[str, Any]) -> None:
+    notice = packet["customer_notice"]
+    assert notice["text"] in reply
+    assert "won't need to repeat anything" in reply
+    if notice["human_available_at"] is not None:
+        assert "a person will reply on" in reply
+    elif notice["expected_wait_minutes"] is not None:
+        assert f"about {notice['expected_wait_minutes']} minutes" in reply
+    else:  # the support hours could not be read: no promise made
+        assert "as soon as they can" in reply
+
+
+def silent_now(stack: Stack, chat: Conversation) -> None:
+    """While a person holds the conversation the assistant says nothing, and the
+    customer's message is still kept for the agent."""
+    assert chat.send("hello? are you still there") == []
+    said = [e["text"] for e in stack.tracker(chat.sender)["events"] if e["event"] == "user"]
+    assert said[-1] == "hello? are you still there"
+
+
+def test_an_explicit_request_hands_over_at_once(stack: Stack) -> None:
+    chat = vouched(stack, "C-1001")
+    assert "carrier capacity shortage" in chat.say("where is my order BW-100002")
+    reply = chat.say("I want to speak to a human")
+    packet = the_handoff(stack, chat, "human_requested")
+    told_why_and_what_next(reply, packet)
+    assert packet["escalation"]["rule"] in ("human_request.intents", "human_request.wording")
+    assert packet["customer"] == {"verified": True, "customer_id": "C-1001",
+                                  "name": "Noah O'Brien", "tier": packet["customer"]["tier"]}
+    assert packet["stated_issue"]["customer_words"] == "where is my order BW-100002"
+    assert packet["stated_issue"]["intent"] == "check_order_status"
+    assert [o["id"] for o in packet["account_snapshot"]["orders"]] == ["BW-100002"]
+    assert any(a["action"] == "action_answer_request" and a["result"] == "ok"
+               for a in packet["actions_taken"])
+    interactions = requests.get(f"{stack.config.backend_url}/customers/C-1001/interactions",
+                                timeout=10).json()["items"]
+    assert any(i["conversation_id"] == chat.sender and i["type"] == "handoff"
+               for i in interactions)
+    silent_now(stack, chat)
+    assert len(handoffs(stack, chat)) == 1
+
+
+def test_an_angry_message_hands_over(chat: Conversation, stack: Stack) -> None:
+    chat.say("where is my order BW-100002")
+    reply = chat.say("This is the THIRD time I'm asking, absolutely useless!!!")
+    packet = the_handoff(stack, chat, "negative_emotion")
+    told_why_and_what_next(reply, packet)
+    assert "frustrating" in reply
+    assert packet["sentiment"]["current"] <= -0.6
+    assert packet["customer"]["verified"] is False
+    assert packet["account_snapshot"]["orders"] == []  # nothing of an unproven customer
+
+
+def test_a_first_miss_clarifies_and_a_second_hands_over(chat: Conversation, stack: Stack) -> None:
+    first = chat.send(MISSES[0])
+    assert "not sure I understood" in first[0]["text"]
+    assert handoffs(stack, chat) == []
+    reply = chat.say(MISSES[1])
+    packet = the_handoff(stack, chat, "low_confidence")
+    told_why_and_what_next(reply, packet)
+    assert packet["escalation"]["values"]["consecutive_misses"] == 2
+
+
+def test_a_tap_on_a_clarifying_option_is_understood(chat: Conversation, stack: Stack) -> None:
+    buttons = chat.send(MISSES[0])[0].get("buttons") or []
+    payloads = [b["payload"] for b in buttons]
+    assert payloads and all(p.startswith("/") for p in payloads)
+    chat.say("/ask_return_policy")
+    assert f"{POLICIES['return_window_days']} days" in chat.say("/ask_return_policy")
+    assert chat.say(MISSES[1])  # not two misses in a row: a clarification again
+    assert handoffs(stack, chat) == []
+
+
+def test_the_turn_cap_on_chat_hands_over(chat: Conversation, stack: Stack) -> None:
+    for _ in range(11):
+        assert "virtual assistant" in chat.say("hello")
+    reply = chat.say("hello")
+    packet = the_handoff(stack, chat, "turn_limit")
+    told_why_and_what_next(reply, packet)
+    assert packet["escalation"]["values"] == {"user_turns": 12, "max_user_turns": 12}
+
+
+@pytest.mark.parametrize("topic,message", [
+    ("bereavement", "My husband passed away last month and I need to sort out his account"),
+    ("legal", "I want to make a formal complaint about how my claim was handled"),
+    ("fraud", "There's a payment on my card for an order I didn't make"),
+    ("vulnerability", "I'm 84 and not very good with computers, can someone help me"),
+])
+def test_a_topic_never_automated_hands_over_at_once(chat: Conversation, stack: Stack,
+                                                    topic: str, message: str) -> None:
+    reply = chat.say(message)
+    packet = the_handoff(stack, chat, f"sensitive_topic:{topic}")
+    told_why_and_what_next(reply, packet)
+    assert packet["escalation"]["rule"] == f"topics.{topic}"
+    assert packet["stated_issue"]["customer_words"] == message
+
+
+def test_repeated_backend_failure_hands_over(stack: Stack) -> None:
+    chat = vouched(stack, "C-1001")
+    stack.stop_backend()
+    try:
+        assert "can't reach our systems" in chat.say("where is my order BW-100002")
+        assert handoffs(stack, chat) == []
+        reply = chat.say("and what's your return policy?")
+    finally:
+        stack.start_backend()
+    packet = the_handoff(stack, chat, "system_trouble")
+    told_why_and_what_next(reply, packet)
+    assert "systems aren't working properly" in reply
+    assert packet["escalation"]["values"]["backend_failures"] == 2
+    assert packet["account_snapshot"]["note"]  # the records could not be read
+    assert [a["result"] for a in packet["actions_taken"]].count("failed") >= 2
+
+
+@pytest.mark.parametrize("messages", [
+    ["where is my order BW-100002", "98096"],
+    ["what is your return policy", "and how long does delivery take?"],
+    ["hi", "can I pay with PayPal?", "thanks, bye"],
+    ["status of my claim CLM-70001 please"],
+    ["I'd like to check invoice INV-900001", "I don't have the postcode to hand"],
+    ["is the warranty on a laptop two years?", "great, thank you!"],
+])
+def test_calm_clear_requests_hand_nothing_over(stack: Stack, messages: List[str]) -> None:
+    chat = Conversation(stack)
+    for message in messages:
+        assert chat.say(message)
+    assert handoffs(stack, chat) == []
+    tracker = stack.tracker(chat.sender)
+    assert tracker["paused"] is False
+    assert tracker["slots"]["escalation_decision"]["escalate"] is False

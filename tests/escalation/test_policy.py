@@ -1,0 +1,144 @@
+"""The escalation policy inside Rasa's ensemble contract: what it predicts after a
+customer message or an action, and the decision it records, from real trackers."""
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted, ActiveLoop, ConversationResumed, Event, SessionStarted, SlotSet, UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from escalation.policy import EscalationPolicy
+from stack.processes import ROOT
+
+DOMAIN = Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture(scope="module")
+def policy(tmp_path_factory: pytest.TempPathFactory) -> EscalationPolicy:
+    storage = LocalModelStorage(Path(tmp_path_factory.mktemp("model")))
+    return EscalationPolicy.create(EscalationPolicy.get_default_config(), storage,
+                                   Resource("escalation"),
+                                   ExecutionContext(GraphSchema({}), "test"))
+
+
+def said(text: str, intent: str = "check_order_status", confidence: float = 0.95,
+         runner_up: float = 0.02, score: Optional[float] = None) -> List[Event]:
+    parse_data: Dict[str, Any] = {
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [{"name": intent, "confidence": confidence},
+                           {"name": "ask_return_policy", "confidence": runner_up}],
+    }
+    if score is not None:
+        parse_data["sentiment"] = {"score": score}
+    return [UserUttered(text, parse_data["intent"], parse_data=parse_data,
+                        input_channel="rest")]
+
+
+def did(action: str) -> List[Event]:
+    return [ActionExecuted(action)]
+
+
+def start() -> List[Event]:
+    return [ActionExecuted("action_session_start"), SessionStarted(),
+            ActionExecuted(ACTION_LISTEN_NAME)]
+
+
+def predict(policy: EscalationPolicy, events: List[Event]) -> tuple[Optional[str], Any]:
+    tracker = DialogueStateTracker.from_events("customer", events, DOMAIN.slots)
+    prediction = policy.predict_action_probabilities(tracker, DOMAIN)
+    best = prediction.max_confidence_index
+    action = DOMAIN.action_names_or_texts[best] if prediction.max_confidence > 0 else None
+    records = [event.value for event in prediction.events
+               if isinstance(event, SlotSet) and event.key == "escalation_decision"]
+    return action, (records[-1] if records else None), prediction
+
+
+def test_a_calm_clear_request_is_left_to_the_other_policies_with_its_decision_recorded(policy):
+    action, record, prediction = predict(policy, start() + said("where is my order BW-100002"))
+    assert action is None
+    assert record["escalate"] is False and record["reason_code"] == "none"
+    assert record["channel"] == "rest"
+
+
+def test_an_angry_message_escalates_with_the_rule_and_values(policy):
+    action, record, prediction = predict(policy, start() + said(
+        "THIS IS THE THIRD TIME I'M ASKING, ABSOLUTELY UNACCEPTABLE!!!"))
+    assert action == "action_escalate"
+    assert prediction.is_no_user_prediction  # outranks a form's happy path
+    assert record["reason_code"] == "negative_emotion"
+    assert record["rule"] == "emotion.turn_threshold"
+    assert record["values"]["score"] <= record["values"]["threshold"]
+
+
+def test_a_first_miss_clarifies_and_a_second_in_a_row_escalates(policy):
+    unsure = said("hmm the thing with the stuff", confidence=0.31, runner_up=0.28)
+    action, record, _ = predict(policy, start() + unsure)
+    assert (action, record["reason_code"], record["clarify"]) == \
+        ("action_clarify", "low_confidence", True)
+    action, record, _ = predict(policy, start() + unsure + did("action_clarify")
+                                + did(ACTION_LISTEN_NAME) + said("the other bit", confidence=0.2))
+    assert (action, record["rule"]) == ("action_escalate", "confidence.misses_to_escalate")
+
+
+def test_after_clarifying_the_assistant_listens(policy):
+    action, _, _ = predict(policy, start() + said("hmm", confidence=0.2) + did("action_clarify"))
+    assert action == ACTION_LISTEN_NAME
+
+
+def test_an_answer_to_a_form_is_never_a_miss(policy):
+    events = start() + said("where is my order") + did("verification_form") + \
+        [ActiveLoop("verification_form"), ActionExecuted(ACTION_LISTEN_NAME)] + \
+        said("12 May 1984", intent="inform", confidence=0.25, runner_up=0.2)
+    action, record, _ = predict(policy, events)
+    assert action is None and record["low_confidence"] is False
+
+
+def test_a_second_backend_failure_escalates_right_after_the_action(policy):
+    events = start() + said("where is my order BW-100002") + did("action_answer_request") + \
+        [SlotSet("backend_failures", 1)] + did(ACTION_LISTEN_NAME) + \
+        said("what about claim CLM-70001", intent="check_claim_status") + \
+        did("action_answer_request") + [SlotSet("backend_failures", 2)]
+    action, record, _ = predict(policy, events)
+    assert (action, record["reason_code"]) == ("action_escalate", "system_trouble")
+    assert record["values"]["backend_failures"] == 2
+
+
+def test_the_turn_limit_counts_from_the_last_goal_reached(policy):
+    events = start()
+    for _ in range(11):
+        events += said("hello there", intent="greet") + did("utter_greet") + \
+            did(ACTION_LISTEN_NAME)
+    action, record, _ = predict(policy, events + said("hello there", intent="greet"))
+    assert (action, record["rule"]) == ("action_escalate", "turn_limit.max_user_turns")
+    reached = events[:-8] + did("action_answer_policy") + events[-8:]
+    action, _, _ = predict(policy, reached + said("hello there", intent="greet"))
+    assert action is None
+
+
+def test_one_hand_over_per_stretch_and_a_fresh_start_after_a_hand_back(policy):
+    angry = said("you are useless idiots, I'm furious")
+    escalated = start() + angry + did("action_escalate") + did(ACTION_LISTEN_NAME)
+    action, _, _ = predict(policy, escalated + said("where is my order BW-100002"))
+    assert action is None  # the desk already has this conversation
+    resumed = escalated + [ConversationResumed(), ActionExecuted(ACTION_LISTEN_NAME)]
+    action, record, _ = predict(policy, resumed + said("where is my order BW-100002"))
+    assert action is None and record["reason_code"] == "none"
+    action, record, _ = predict(policy, resumed + angry)
+    assert action == "action_escalate"
+
+
+def test_the_emotion_trend_reads_the_scores_the_nlu_stored(policy):
+    events = start()
+    for score in (-0.3, -0.35):
+        events += said("still nothing", score=score) + did("action_answer_request") + \
+            did(ACTION_LISTEN_NAME)
+    action, record, _ = predict(policy, events + said("still not here, is there any news?"))
+    assert (action, record["rule"]) == ("action_escalate", "emotion.trend_threshold")
