@@ -1,0 +1,149 @@
+"""Twilio Voice: signed form posts in, TwiML out, spoken in short turns."""
+
+import uuid
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+import pytest
+import requests
+
+from actions.render import day
+from tests.channels.twilio_fake import ACCOUNT_SID, VOICE_NUMBER, TwilioWebhook, sentences
+from tests.support.crm import customer, first_with
+from tests.support.stack import Stack
+
+PATH = "/webhooks/twilio_voice/webhook"
+
+
+@dataclass
+class Spoken:
+    """What one TwiML response says and where it sends the caller's answer."""
+
+    text: str
+    action: str
+    gather: Dict[str, str]
+
+
+def spoken(twiml: str) -> Spoken:
+    root = ElementTree.fromstring(twiml)
+    assert root.tag == "Response"
+    [gather] = root.findall("Gather")
+    assert not root.findall("Say"), "everything is said inside the Gather (barge-in)"
+    text = " ".join(say.text or "" for say in gather.findall("Say"))
+    return Spoken(text, gather.attrib["action"], dict(gather.attrib))
+
+
+class Call:
+    """One phone call to the assistant, as Twilio makes it."""
+
+    def __init__(self, stack: Stack, number: Optional[str] = None) -> None:
+        self.webhook = TwilioWebhook(stack.config.rasa_url, PATH)
+        self.caller = number or f"+4477009{uuid.uuid4().int % 100000:05d}"
+        self.sid = "CA" + uuid.uuid4().hex
+        self.action = ""
+
+    def _post(self, extra: Dict[str, str]) -> Spoken:
+        query = self.action.partition("?")[2]
+        params = {"From": self.caller, "To": VOICE_NUMBER, "CallSid": self.sid,
+                  "AccountSid": ACCOUNT_SID, "CallStatus": "in-progress", **extra}
+        reply = self.webhook.post(params, query=query)
+        assert reply.status_code == 200, reply.text
+        assert reply.headers["content-type"].startswith("text/xml")
+        turn = spoken(reply.text)
+        self.action = turn.action
+        return turn
+
+    def ring(self) -> Spoken:
+        return self._post({"CallStatus": "ringing"})
+
+    def say(self, speech: str) -> Spoken:
+        return self._post({"SpeechResult": speech, "Confidence": "0.9"})
+
+    def key(self, digits: str) -> Spoken:
+        return self._post({"Digits": digits})
+
+    def silence(self) -> Spoken:
+        return self._post({})
+
+
+def assert_voice_shaped(turn: Spoken) -> None:
+    assert len(list(sentences(turn.text))) <= 2, turn.text
+    assert "http" not in turn.text and "www." not in turn.text
+
+
+def test_a_verified_order_question_is_answered_in_two_spoken_sentences(
+        channel_stack: Stack) -> None:
+    order = first_with("orders", status="delayed", customer_id="C-1003")
+    owner = customer(order["customer_id"])
+    call = Call(channel_stack)
+    greeting = call.ring()
+    assert "Brightwave" in greeting.text
+    assert greeting.gather["input"] == "speech dtmf" and greeting.gather["actionOnEmptyResult"] == "true"
+    spelled_id = " ".join(order["id"].replace("-", " ").lower())
+    asked = call.say(f"where is my order {spelled_id}")
+    assert "postcode" in asked.text and "key in" in asked.text
+    answer = call.key(owner["postcode"])
+    for turn in (greeting, asked, answer):
+        assert_voice_shaped(turn)
+    assert " ".join(order["id"].replace("-", "")) in answer.text  # spelled out for speech
+    assert order["id"] not in answer.text
+    assert order["delay_reason"] in answer.text and day(order["eta"]) in answer.text
+
+
+def test_the_callers_number_names_the_customer(channel_stack: Stack) -> None:
+    owner = customer("C-1018")
+    call = Call(channel_stack, owner["phone"])
+    call.ring()
+    asked = call.say("where is my order")
+    assert "postcode" in asked.text and "order number" not in asked.text
+
+
+def test_silence_is_reprompted_twice_then_a_person_is_asked_for(channel_stack: Stack) -> None:
+    call = Call(channel_stack)
+    greeting = call.ring()
+    first = call.silence()
+    assert "didn't hear" in first.text and first.action.endswith("silence=1")
+    second = call.silence()
+    assert "didn't hear" in second.text and second.action.endswith("silence=2")
+    handed_over = call.silence()
+    assert "didn't hear" not in handed_over.text and handed_over.action.endswith("silence=0")
+    assert_voice_shaped(handed_over)
+    intents = [e["parse_data"]["intent"]["name"] for e in channel_stack.tracker(call.caller)["events"]
+               if e["event"] == "user"]
+    assert intents[-1] == "request_human"
+    assert greeting.text != handed_over.text
+
+
+@pytest.fixture
+def webhook(channel_stack: Stack) -> TwilioWebhook:
+    return TwilioWebhook(channel_stack.config.rasa_url, PATH)
+
+
+CALL = {"From": "+447700900002", "CallSid": "CA" + "2" * 32, "CallStatus": "ringing"}
+
+
+@pytest.mark.parametrize("params, query, signature, status, reason", [
+    (CALL, "", "", 403, "not signed"),
+    (CALL, "", "d3Jvbmc=", 403, "does not match"),
+    ({"From": "+447700900002", "CallStatus": "ringing"}, "", None, 400, "'CallSid' is missing"),
+    ({"CallSid": "CA1", "CallStatus": "ringing"}, "", None, 400, "'From' is missing"),
+    (CALL, "silence=7", None, 400, "'silence'"),
+])
+def test_bad_calls_are_refused_with_a_reason(
+        webhook: TwilioWebhook, params: Dict[str, str], query: str, signature: Optional[str],
+        status: int, reason: str) -> None:
+    reply = webhook.post(params, query=query, signature=signature)
+    assert reply.status_code == status and reason in reply.json()["error"]
+
+
+def test_empty_oversized_and_non_form_bodies_are_refused(channel_stack: Stack) -> None:
+    url = f"{channel_stack.config.rasa_url}{PATH}"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    replies: List[requests.Response] = [
+        requests.post(url, data=b"", headers=form, timeout=10),
+        requests.post(url, data=b"SpeechResult=" + b"x" * 40000, headers=form, timeout=10),
+        requests.post(url, json=CALL, timeout=10),
+    ]
+    assert [r.status_code for r in replies] == [400, 413, 415]
+    assert all(r.json()["error"] for r in replies)
