@@ -4,7 +4,8 @@ POST /webhooks/email/webhook with the JSON of connectors/mail_message.py and
 `Authorization: Bearer <SWITCHBOARD_EMAIL_SECRET>`. Every question in the message
 goes to the assistant in turn, in the thread's conversation, and what it answers
 (an escalation notice included) is mailed back in one reply, threaded with
-In-Reply-To and References. The webhook answers once the reply is handed to the
+In-Reply-To and References. While a person holds the conversation the assistant
+is silent and nothing is mailed. The webhook answers once the reply is handed to the
 SMTP server, so an inbound-parse service that gets an error retries; a Message-ID
 already answered is not answered twice.
 """
@@ -163,6 +164,10 @@ class EmailInput(InputChannel):
                 logger.exception("email.message.failure sender=%s", mail.sender_id)
                 return response.json({"error": "the message could not be processed; "
                                                "send it again later"}, status=503)
+            if not answers:  # a person holds the conversation: they will answer
+                self._remember(mail.message_id)
+                return response.json({"status": "kept for the person handling the thread",
+                                      "conversation": mail.sender_id}, status=202)
             reply = compose_reply(mail, answers, self.from_address, SIGNATURE)
             try:
                 await asyncio.to_thread(self.smtp.send, reply)

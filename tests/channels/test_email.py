@@ -2,7 +2,7 @@
 
 import uuid
 from email.message import EmailMessage
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 import requests
@@ -118,3 +118,40 @@ def test_wrong_content_type_empty_and_oversized_bodies_are_refused(channel_stack
     broken = requests.post(url, data=b"{not json", timeout=10,
                            headers={**auth, "Content-Type": "application/json"})
     assert broken.status_code == 400 and "JSON" in broken.json()["error"]
+
+
+def desk_handoffs(stack: Stack, conversation: str) -> List[Dict[str, Any]]:
+    listed = stack.agent().get("/api/handoffs")
+    assert listed.status_code == 200, listed.text
+    return [h for h in listed.json() if h["conversation_id"] == conversation]
+
+
+@pytest.mark.parametrize("text", [
+    "the thing with the stuff",  # not understood: on e-mail no clarifying round trip
+    "I would like a real person to look at my complaint, please.",
+])
+def test_when_unsure_a_person_gets_a_ticket_and_the_customer_an_acknowledgement(
+        channel_stack: Stack, mailbox: Mailbox, text: str) -> None:
+    address = f"unsure-{uuid.uuid4().hex[:8]}@example.com"
+    first_id = message_id()
+    reply = post(channel_stack, {"from": address, "subject": "Help", "message_id": first_id,
+                                 "text": text})
+    assert reply.status_code == 200, reply.text
+    conversation = reply.json()["conversation"]
+    [ticket] = desk_handoffs(channel_stack, conversation)
+    notice = ticket["packet"]["customer_notice"]
+    assert ticket["packet"]["channel"] == "email"
+    [answer] = mailbox.wait_for(address)
+    text_sent = body(answer)
+    assert notice["text"] in text_sent and "not sure I understood" not in text_sent
+    assert "a person will reply on" in text_sent or "expected wait is about" in text_sent
+    assert text_sent.startswith("Hello,") and "Kind regards," in text_sent
+
+    # The thread now waits for the person: the assistant mails nothing more.
+    again = post(channel_stack, {"from": address, "subject": "Re: Help",
+                                 "message_id": message_id(), "in_reply_to": answer["Message-ID"],
+                                 "references": f"{first_id} {answer['Message-ID']}",
+                                 "text": "Any news?"})
+    assert again.status_code == 202 and again.json()["conversation"] == conversation
+    assert len(desk_handoffs(channel_stack, conversation)) == 1
+    assert len([m for m in mailbox.messages if address in str(m["To"])]) == 1
