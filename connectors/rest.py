@@ -16,7 +16,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.shared.core.events import BotUttered
@@ -75,9 +75,10 @@ def parse_request(body: bytes, max_message_chars: int, max_body_bytes: int) -> R
     return RestMessage(sender, text, metadata)
 
 
-def parse_poll(args: Mapping[str, List[str]]) -> Tuple[str, float]:
-    """Check a poll's query; raise BadRequest saying what is wrong with it."""
-    sender, since = (args.get("sender") or [""])[0], (args.get("since") or ["0"])[0]
+def parse_poll(args: Mapping[str, str]) -> Tuple[str, float]:
+    """Check a poll's query (each parameter's first value, as Sanic's args.get
+    gives it); raise BadRequest saying what is wrong with it."""
+    sender, since = args.get("sender") or "", args.get("since") or "0"
     if not SENDER.match(sender):
         raise BadRequest(400, "'sender' must be 1-128 letters, digits or . _ : @ + -")
     try:
