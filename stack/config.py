@@ -103,8 +103,10 @@ class StackConfig:
                 "--host", self.host, "--port", str(self.action_port)]
 
     def rasa_argv(self, command: str = "run") -> List[str]:
-        """`rasa run` (or `rasa shell`) on the trained model with our endpoints."""
-        argv = [str(VENV_BIN / "rasa"), command, "--model", str(self.model),
+        """`rasa run` (or `rasa shell`), with stack/rasa_server.py's fix, on the trained
+        model with our endpoints."""
+        argv = [str(VENV_BIN / "python"), "-m", "stack.rasa_server", command,
+                "--model", str(self.model),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                 "--port", str(self.rasa_port)]
         if command == "run":
