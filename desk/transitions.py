@@ -14,6 +14,9 @@ from desk.rasa_client import Event
 
 BACK_WITH_ASSISTANT = ("You're back with Brightwave's virtual assistant. I'll carry on from "
                        "here: just tell me what else you need.")
+# After `resume` the assistant listens again: without this, Rasa's last action is still
+# the one that paused the conversation, and the next prediction starts from there.
+RESUME: List[Event] = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 CLOSING = ("Thank you for contacting Brightwave. This conversation is closed; if you need "
            "anything else, write here and Brightwave's virtual assistant will help.")
 
@@ -41,9 +44,9 @@ MOVES: Dict[str, Move] = {move.name: move for move in (
     Move("reply", frozenset({CLAIMED}), None, lambda h, agent, text: [
         agent_says(text, agent, h)]),
     Move("hand_back", frozenset({CLAIMED}), HANDED_BACK, lambda h, agent, text: [
-        agent_says(BACK_WITH_ASSISTANT, agent, h), {"event": "resume"}]),
+        agent_says(BACK_WITH_ASSISTANT, agent, h), *RESUME]),
     Move("close", frozenset(OPEN), CLOSED, lambda h, agent, text: [
-        agent_says(CLOSING, agent, h), {"event": "resume"}]),
+        agent_says(CLOSING, agent, h), *RESUME]),
 )}
 
 

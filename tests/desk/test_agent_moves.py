@@ -89,8 +89,9 @@ def test_hand_back_resumes_the_assistant(action_server: DeskClient, rasa: RasaAp
     assert response.json()["status"] == "handed_back" and response.json()["ended_at"]
     tracker = rasa.tracker(handoff["conversation_id"])
     assert tracker["paused"] is False
-    assert [e["event"] for e in tracker["events"]][-2:] == ["bot", "resume"]
-    assert "back with Brightwave's virtual assistant" in tracker["events"][-2]["text"]
+    assert [e["event"] for e in tracker["events"]][-3:] == ["bot", "resume", "action"]
+    assert "back with Brightwave's virtual assistant" in tracker["events"][-3]["text"]
+    assert tracker["latest_action_name"] == "action_listen"
     for move, body in (("reply", {"text": "still there?"}), ("claim", {}), ("hand_back", {})):
         refused = dana.move(handoff["id"], move, **body)
         assert refused.status_code == 409, move
@@ -105,7 +106,7 @@ def test_close_resumes_the_assistant_and_frees_the_conversation(
     assert response.status_code == 200 and response.json()["status"] == "closed"
     tracker = rasa.tracker(handoff["conversation_id"])
     assert tracker["paused"] is False
-    assert "conversation is closed" in tracker["events"][-2]["text"]
+    assert "conversation is closed" in tracker["events"][-3]["text"]
     again = action_server.post("/api/handoffs", json=packet(handoff["conversation_id"]))
     assert again.status_code == 201 and again.json()["id"] != handoff["id"]
 

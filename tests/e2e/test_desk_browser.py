@@ -1,0 +1,99 @@
+"""The acceptance test of the agent desk, in headless Chromium against the whole
+stack: a verified customer asks for a person over REST, an agent signs in to the
+desk page, claims the hand-over, reads the packet and replies; the customer gets
+the reply on their channel; the agent hands back and the assistant answers the
+customer's next question in context, without asking them to verify again."""
+
+import time
+from typing import Any, Dict, Iterator, List
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from tests.support.browser import browser
+from tests.support.crm import customer, first_with
+from tests.support.stack import TURN_TIMEOUT, Conversation, Stack
+
+ORDER = first_with("orders", status="delayed")
+POSTCODE = customer(ORDER["customer_id"])["postcode"]
+AGENT = "Dana"
+REPLY = "Hi, I'm Dana. I can see your order is delayed; let me chase the carrier."
+WAIT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[Page]:
+    with browser() as chromium:
+        opened = chromium.new_page()
+        opened.set_default_timeout(WAIT_MS)
+        yield opened
+
+
+def handoff_of(stack: Stack, chat: Conversation) -> Dict[str, Any]:
+    listed = stack.agent().get("/api/handoffs").json()
+    [handoff] = [h for h in listed if h["conversation_id"] == chat.sender]
+    return handoff
+
+
+def messages_since(stack: Stack, chat: Conversation, since: float) -> List[Dict[str, Any]]:
+    """What a REST customer polls for while a person has the conversation."""
+    response = requests.get(f"{stack.config.rasa_url}/webhooks/rest/messages",
+                            params={"sender": chat.sender, "since": since},
+                            timeout=TURN_TIMEOUT)
+    assert response.status_code == 200, response.text
+    return response.json()["messages"]
+
+
+def sign_in(page: Page, stack: Stack) -> None:
+    page.goto(f"{stack.config.desk_url}/")
+    page.fill("#agent-name", AGENT)
+    page.fill("#agent-token", stack.config.desk_agent_token)
+    page.click("#signin-submit")
+    expect(page.get_by_test_id("who")).to_have_text(f"Signed in as {AGENT}")
+
+
+def test_an_agent_takes_over_and_hands_back(stack: Stack, chat: Conversation,
+                                            page: Page) -> None:
+    assert "postcode" in chat.say(f"where is my order {ORDER['id']}")
+    assert "delayed" in chat.say(POSTCODE)
+    chat.say("I want to talk to a person")
+    handoff = handoff_of(stack, chat)
+    assert stack.tracker(chat.sender)["paused"] is True
+
+    sign_in(page, stack)
+    page.locator(f'[data-testid="handoff-row"][data-id="{handoff["id"]}"]').click()
+    expect(page.get_by_test_id("packet-reason")).to_contain_text("human_requested")
+    expect(page.get_by_test_id("packet-customer")).to_contain_text(ORDER["customer_id"])
+    expect(page.get_by_test_id("packet-summary")).to_contain_text(ORDER["id"])
+    expect(page.get_by_test_id("packet-snapshot")).to_contain_text("delayed")
+    expect(page.get_by_test_id("packet-transcript")).to_contain_text("talk to a person")
+
+    page.get_by_test_id("claim").click()
+    expect(page.get_by_test_id("handoff-status")).to_have_text(f"claimed ({AGENT})")
+    since = time.time()
+    page.fill("#reply-text", REPLY)
+    page.get_by_test_id("reply-send").click()
+    expect(page.get_by_test_id("conversation")).to_contain_text(REPLY)
+
+    # The customer's channel delivers the reply, marked as the agent's.
+    [reply] = [m for m in messages_since(stack, chat, since) if m["text"] == REPLY]
+    assert reply["agent"] == AGENT
+    # The customer answers the person; the assistant keeps quiet, the agent sees it.
+    assert chat.send("thank you, please do") == []
+    expect(page.get_by_test_id("conversation")).to_contain_text("thank you, please do")
+
+    page.get_by_test_id("hand-back").click()
+    expect(page.get_by_test_id("handoff-status")).to_have_text(f"handed back ({AGENT})")
+    assert stack.tracker(chat.sender)["paused"] is False
+    answer = chat.say(f"where is my order {ORDER['id']} now?")
+    assert "delayed" in answer and ORDER["id"] in answer
+    assert "postcode" not in answer
+
+    page.check("#rating-no")
+    page.fill("#rating-missing", "the carrier's tracking link")
+    page.get_by_test_id("rating-send").click()
+    expect(page.get_by_test_id("rating-state")).to_contain_text("the carrier's tracking link")
+    rating = stack.agent().get(f"/api/handoffs/{handoff['id']}").json()["rating"]
+    assert rating == {**rating, "had_what_i_needed": False, "rated_by": AGENT,
+                      "missing": "the carrier's tracking link"}
