@@ -10,7 +10,7 @@ MODEL := models/switchboard.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train run shell test validate bench-latency bench-escalation bench-nlu bench-training bench-load clean
+.PHONY: help install browser train run shell test validate bench-latency bench-escalation bench-nlu bench-training bench-load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -22,6 +22,12 @@ $(INSTALLED): requirements.lock
 	touch $@
 
 install: $(INSTALLED) ## Create .venv and install the pinned lock
+
+# The page tests drive Debian's chromium through Playwright (which cannot fetch its own).
+CHROMIUM := /usr/bin/chromium
+browser: ## Install Debian's chromium for the headless page tests, if missing
+	@test -x $(CHROMIUM) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; }
 
 $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
 	$(BIN)/rasa train --fixed-model-name switchboard --out models
@@ -38,7 +44,7 @@ run: $(MODEL) ## Start backend, action server and Rasa (Ctrl-C stops all)
 shell: $(MODEL) ## Talk to the assistant in the terminal
 	$(BIN)/python -m stack shell
 
-test: $(MODEL) ## Run every test: unit, backend, conversations, rasa test
+test: $(MODEL) browser ## Run every test: unit, backend, conversations, rasa test
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out var/results/core
 	$(BIN)/rasa test nlu --nlu tests/nlu --model $(MODEL) --out var/results/nlu
