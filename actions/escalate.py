@@ -23,6 +23,7 @@ from actions.handoff_packet import (
     build_packet, conversation_facts, current_session, fetch_snapshot, validate_packet,
 )
 from actions.slots import HANDOFF_ID, HUMAN_OFFERED, HUMAN_REQUESTED, VERIFIED_CUSTOMER_ID
+from actions.verification import verified_customer
 from escalation.decision import Decision
 from escalation.names import DECISION_SLOT
 
@@ -59,7 +60,10 @@ class ActionEscalate(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         decision = decision_from_slot(tracker.get_slot(DECISION_SLOT))
-        verified_id = tracker.get_slot(VERIFIED_CUSTOMER_ID)
+        # A trusted channel's identity counts from the first message, even when the
+        # hand-over comes before any request that would have read it.
+        verified_id = verified_customer(tracker)
+        tracker.slots[VERIFIED_CUSTOMER_ID] = verified_id
         policies = await _optional("support hours", backend.client().policies) or {}
         queue = await _optional("the queue", lambda: desk().queue()) or {}
         customer = await _optional("the customer record", backend.client().record,
@@ -72,7 +76,8 @@ class ActionEscalate(Action):
                               queue_position=position + 1 if isinstance(position, int) else None,
                               expected_wait_minutes=queue.get("expected_wait_minutes"))
         validate_packet(packet)
-        events: List[EventType] = [SlotSet(HUMAN_REQUESTED, True), SlotSet(HUMAN_OFFERED, False)]
+        events: List[EventType] = [SlotSet(HUMAN_REQUESTED, True), SlotSet(HUMAN_OFFERED, False),
+                                   SlotSet(VERIFIED_CUSTOMER_ID, verified_id)]
         if tracker.active_loop_name:
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         await _optional("a note on the customer's file", backend.client().log_interaction,

@@ -10,6 +10,7 @@ import requests
 
 from actions.handoff_packet import validate_packet
 from tests.support.crm import crm
+from stack.launch import start_desk
 from tests.support.stack import Conversation, Stack, vouched
 
 POLICIES = crm()["policies"]
@@ -127,13 +128,15 @@ def test_the_turn_cap_on_chat_hands_over(chat: Conversation, stack: Stack) -> No
     ("fraud", "There's a payment on my card for an order I didn't make"),
     ("vulnerability", "I'm 84 and not very good with computers, can someone help me"),
 ])
-def test_a_topic_never_automated_hands_over_at_once(chat: Conversation, stack: Stack,
-                                                    topic: str, message: str) -> None:
+def test_a_topic_never_automated_hands_over_at_once(stack: Stack, topic: str,
+                                                    message: str) -> None:
+    chat = vouched(stack, "C-1002")  # a logged-in customer: known from the first message
     reply = chat.say(message)
     packet = the_handoff(stack, chat, f"sensitive_topic:{topic}")
     told_why_and_what_next(reply, packet)
     assert packet["escalation"]["rule"] == f"topics.{topic}"
     assert packet["stated_issue"]["customer_words"] == message
+    assert packet["customer"]["verified"] and packet["customer"]["customer_id"] == "C-1002"
 
 
 def test_repeated_backend_failure_hands_over(stack: Stack) -> None:
@@ -197,3 +200,20 @@ def test_polling_returns_the_assistants_messages_after_a_moment(stack: Stack,
                         timeout=10).json()["messages"] == []
     unknown = requests.get(poll, params={"sender": "nobody-here", "since": 0}, timeout=10).json()
     assert unknown == {"paused": False, "messages": []}
+
+
+def test_a_desk_that_cannot_be_reached_loses_nothing(stack: Stack) -> None:
+    chat = vouched(stack, "C-1001")
+    assert stack.desk is not None
+    stack.desk.stop()
+    try:
+        reply = chat.say("I want to speak to a human")
+        assert "couldn't reach our team" in reply and POLICIES["support_hours_human"] in reply
+        assert stack.tracker(chat.sender)["paused"] is False  # the assistant still answers
+        assert "carrier capacity shortage" in chat.say("where is my order BW-100002")
+    finally:
+        stack.desk = start_desk(stack.config)
+    interactions = requests.get(f"{stack.config.backend_url}/customers/C-1001/interactions",
+                                timeout=10).json()["items"]
+    assert any(i["conversation_id"] == chat.sender and i["type"] == "handoff"
+               for i in interactions)
