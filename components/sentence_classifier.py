@@ -1,0 +1,191 @@
+"""Intent classification by logistic regression over dense and TF-IDF features.
+
+The features of a message are its dense sentence features (from
+`MiniLMFeaturizer`, or whichever dense featurizers `dense_featurizers` names)
+next to TF-IDF of word 1–2-grams and of character 2–5-grams within word
+boundaries, fitted on the training texts. A multinomial scikit-learn
+`LogisticRegression` gives a probability per intent, so `intent` and
+`intent_ranking` carry probabilities for the FallbackClassifier and the
+escalation policy's confidence and margin rules.
+
+Persisted in the model storage without pickle: the TF-IDF vocabularies and the
+intent names as JSON, the IDF vectors and the regression weights as a NumPy
+archive.
+"""
+
+import json
+import logging
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+import numpy as np
+import scipy.sparse as sp
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.utils.tensorflow.constants import RANKING_LENGTH
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+logger = logging.getLogger(__name__)
+
+VOCABULARY_FILE = "vocabulary.json"
+WEIGHTS_FILE = "weights.npz"
+
+
+class _Model:
+    """The fitted parts: TF-IDF vectorizers, the dense feature size, the regression."""
+
+    def __init__(self, word: Optional[TfidfVectorizer], char: Optional[TfidfVectorizer],
+                 dense_size: int, regression: LogisticRegression) -> None:
+        self.word, self.char = word, char
+        self.dense_size = dense_size
+        self.regression = regression
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class SentenceIntentClassifier(IntentClassifier, GraphComponent):
+    """Logistic regression on [dense sentence features ; word TF-IDF ; char TF-IDF]."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "C": 10.0,                        # inverse regularisation strength
+            "max_iter": 3000,
+            "dense_featurizers": None,        # names of dense featurizers to use; None = all
+            "word_ngram_range": [1, 2],       # [] switches the word TF-IDF block off
+            "char_ngram_range": [2, 5],       # char_wb n-grams; [] switches the block off
+            "char_min_df": 2,
+            RANKING_LENGTH: LABEL_RANKING_LENGTH,
+        }
+
+    @classmethod
+    def required_packages(cls) -> List[Text]:
+        return ["sklearn"]
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
+                 resource: Resource, model: Optional[_Model] = None) -> None:
+        self.config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
+               resource: Resource, execution_context: ExecutionContext
+               ) -> "SentenceIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    def _vectorizers(self) -> Tuple[Optional[TfidfVectorizer], Optional[TfidfVectorizer]]:
+        word, char = self.config["word_ngram_range"], self.config["char_ngram_range"]
+        return (TfidfVectorizer(ngram_range=tuple(word), sublinear_tf=True) if word else None,
+                TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(char), sublinear_tf=True,
+                                min_df=self.config["char_min_df"]) if char else None)
+
+    def _dense(self, messages: List[Message], size: Optional[int]) -> np.ndarray:
+        """Each message's dense sentence features; zeros where it has none."""
+        rows = []
+        for message in messages:
+            _, sentence = message.get_dense_features(TEXT, self.config["dense_featurizers"])
+            rows.append(sentence.features.reshape(-1) if sentence is not None else None)
+        size = size if size is not None else max((len(r) for r in rows if r is not None), default=0)
+        return np.vstack([r if r is not None else np.zeros(size) for r in rows]
+                         ).reshape(len(messages), size)
+
+    def _features(self, messages: List[Message], model: _Model) -> sp.csr_matrix:
+        texts = [message.get(TEXT) or "" for message in messages]
+        blocks = [sp.csr_matrix(self._dense(messages, model.dense_size))]
+        blocks += [v.transform(texts) for v in (model.word, model.char) if v is not None]
+        return sp.hstack(blocks).tocsr()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fits TF-IDF on the training texts, then the regression on all features."""
+        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+        labels = [m.get(INTENT) for m in examples]
+        if len(set(labels)) < 2:
+            logger.warning(f"{self.__class__.__name__}: fewer than two intents to learn; "
+                           f"skipping training.")
+            return self._resource
+        texts = [m.get(TEXT) for m in examples]
+        word, char = self._vectorizers()
+        for vectorizer in (word, char):
+            if vectorizer is not None:
+                vectorizer.fit(texts)
+        dense = self._dense(examples, None)
+        regression = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"])
+        self.model = _Model(word, char, dense.shape[1], regression)
+        regression.fit(self._features(examples, self.model), labels)
+        self.persist()
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Sets `intent` and `intent_ranking` (probabilities, best first)."""
+        if self.model is None or not messages:
+            return messages
+        probabilities = self.model.regression.predict_proba(self._features(messages, self.model))
+        names = self.model.regression.classes_
+        length = self.config[RANKING_LENGTH]
+        for message, row in zip(messages, probabilities):
+            order = np.argsort(-row, kind="stable")
+            ranking = [{"name": str(names[i]), "confidence": float(row[i])} for i in order]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set("intent_ranking", ranking[:length] if length > 0 else ranking,
+                        add_to_output=True)
+        return messages
+
+    def persist(self) -> None:
+        """Writes vocabularies and intent names (JSON) and weights (npz), no pickle."""
+        model = self.model
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / VOCABULARY_FILE).write_text(json.dumps({
+                "classes": [str(c) for c in model.regression.classes_],
+                "dense_size": model.dense_size,
+                "word": _vocabulary(model.word), "char": _vocabulary(model.char)}))
+            np.savez(directory / WEIGHTS_FILE, coef=model.regression.coef_,
+                     intercept=model.regression.intercept_,
+                     word_idf=model.word.idf_ if model.word else np.zeros(0),
+                     char_idf=model.char.idf_ if model.char else np.zeros(0))
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "SentenceIntentClassifier":
+        """Restores the fitted model; without one (training skipped) predicts nothing."""
+        component = cls(config, model_storage, resource)
+        try:
+            with model_storage.read_from(resource) as directory:
+                stored = json.loads((directory / VOCABULARY_FILE).read_text())
+                with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as weights:
+                    arrays = {name: weights[name] for name in weights.files}
+        except (ValueError, FileNotFoundError):
+            logger.debug(f"{cls.__name__}: no trained model in '{resource.name}'.")
+            return component
+        word, char = component._vectorizers()
+        regression = LogisticRegression(C=config["C"], max_iter=config["max_iter"])
+        regression.classes_ = np.array(stored["classes"])
+        regression.coef_, regression.intercept_ = arrays["coef"], arrays["intercept"]
+        component.model = _Model(_restore(word, stored["word"], arrays["word_idf"]),
+                                 _restore(char, stored["char"], arrays["char_idf"]),
+                                 stored["dense_size"], regression)
+        return component
+
+
+def _vocabulary(vectorizer: Optional[TfidfVectorizer]) -> Optional[Dict[str, int]]:
+    if vectorizer is None:
+        return None
+    return {term: int(index) for term, index in vectorizer.vocabulary_.items()}
+
+
+def _restore(vectorizer: Optional[TfidfVectorizer], vocabulary: Optional[Dict[str, int]],
+             idf: np.ndarray) -> Optional[TfidfVectorizer]:
+    if vectorizer is None or vocabulary is None:
+        return None
+    vectorizer.vocabulary_ = vocabulary
+    vectorizer.idf_ = idf
+    return vectorizer
