@@ -1,7 +1,7 @@
 """The HTTP API. Handlers stay thin: the `Desk` does the work and raises the errors
 that become 4xx/5xx answers with a reason."""
 
-from typing import Annotated, Any, Dict, Iterator, List, Literal, Optional
+from typing import Annotated, Any, Callable, Dict, Iterator, List, Literal, Optional
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
@@ -77,12 +77,6 @@ def detail(handoff_id: HandoffId, desk: DeskDep, session: SessionDep) -> Json:
     return desk.detail(session, handoff_id)
 
 
-@agent_api.post("/{handoff_id}/claim", response_model=Handoff,
-                summary="Take the hand-over; the customer is told who joined")
-def claim(handoff_id: HandoffId, name: Agent, desk: DeskDep, session: SessionDep) -> Json:
-    return desk.move(session, handoff_id, "claim", name)
-
-
 @agent_api.post("/{handoff_id}/reply", response_model=Handoff,
                 summary="Send the customer a message")
 def reply(handoff_id: HandoffId, body: ReplyRequest, name: Agent, desk: DeskDep,
@@ -90,16 +84,25 @@ def reply(handoff_id: HandoffId, body: ReplyRequest, name: Agent, desk: DeskDep,
     return desk.move(session, handoff_id, "reply", name, body.text)
 
 
-@agent_api.post("/{handoff_id}/hand_back", response_model=Handoff,
-                summary="Give the conversation back to the assistant")
-def hand_back(handoff_id: HandoffId, name: Agent, desk: DeskDep, session: SessionDep) -> Json:
-    return desk.move(session, handoff_id, "hand_back", name)
+# The moves without a body, one route each.
+BARE_MOVES = {
+    "claim": "Take the hand-over; the customer is told who joined",
+    "hand_back": "Give the conversation back to the assistant",
+    "close": "End the hand-over; the assistant answers whatever comes next",
+}
 
 
-@agent_api.post("/{handoff_id}/close", response_model=Handoff,
-                summary="End the hand-over; the assistant answers whatever comes next")
-def close(handoff_id: HandoffId, name: Agent, desk: DeskDep, session: SessionDep) -> Json:
-    return desk.move(session, handoff_id, "close", name)
+def _mover(move: str) -> Callable[..., Json]:
+    def make_move(handoff_id: HandoffId, name: Agent, desk: DeskDep,
+                  session: SessionDep) -> Json:
+        return desk.move(session, handoff_id, move, name)
+
+    return make_move
+
+
+for _move, _summary in BARE_MOVES.items():
+    agent_api.add_api_route(f"/{{handoff_id}}/{_move}", _mover(_move), methods=["POST"],
+                            response_model=Handoff, summary=_summary, name=_move)
 
 
 @agent_api.post("/{handoff_id}/rating", response_model=Handoff,

@@ -55,8 +55,11 @@ class Desk:
         check_packet(packet)
         with self.lock:
             handoff, created = queue.create(session, packet)
-        if created and self.webhook:
-            self.webhook.start(handoff.id)
+        if created:
+            logger.info("hand-over %s queued for conversation %s (%s)", handoff.id,
+                        handoff.conversation_id, handoff.status)
+            if self.webhook:
+                self.webhook.start(handoff.id)
         return queue.summary(handoff, self._position(session, handoff),
                              self.queue_settings), created
 
@@ -93,6 +96,7 @@ class Desk:
                 self.rasa.append(handoff.conversation_id, move.events(handoff, agent, text))
                 self._record(handoff, move, agent)
                 session.commit()
+                logger.info("hand-over %s: %s by %s", handoff.id, name, agent)
         return queue.view(handoff, self._position(session, handoff), self.queue_settings)
 
     @staticmethod

@@ -114,6 +114,11 @@ function chatLine(message) {
   return line;
 }
 
+function cellText(value) {
+  if (Array.isArray(value)) return value.map((item) => item.name ? `${item.qty || 1}× ${item.name}` : JSON.stringify(item)).join(", ");
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : value;
+}
+
 function snapshotTable(collection, records) {
   const columns = [...new Set(records.flatMap((record) => Object.keys(record)))];
   const table = element("table", null, { "data-collection": collection });
@@ -124,8 +129,7 @@ function snapshotTable(collection, records) {
   for (const record of records) {
     const row = element("tr");
     columns.forEach((column) => {
-      const value = record[column];
-      row.append(element("td", typeof value === "object" && value !== null ? JSON.stringify(value) : value));
+      row.append(element("td", cellText(record[column])));
     });
     table.append(row);
   }
@@ -164,6 +168,7 @@ function showHandoff(handoff) {
   $("handoff").hidden = false;
   $("handoff-title").textContent = `${customerName(handoff.packet)} · ${handoff.packet.channel}`;
   $("handoff-status").textContent = handoff.status.replace("_", " ") + (handoff.agent ? ` (${handoff.agent})` : "");
+  $("handoff-status").className = `status ${handoff.status}`;
   $("handoff-status").dataset.status = handoff.status;
   $("claim").disabled = !["waiting", "ticket"].includes(handoff.status);
   $("hand-back").disabled = !(handoff.status === "claimed" && mine);
