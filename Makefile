@@ -8,9 +8,13 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 MODEL := models/switchboard.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+# The web chat widget (npm rasa-webchat), pinned by version and the registry's integrity.
+WEBCHAT := var/webchat/rasa-webchat.js
+WEBCHAT_PACKAGE := rasa-webchat@1.0.1
+WEBCHAT_INTEGRITY := sha512-Ld1zVJvTAaTrs6A5p8t70agNNrKYRyXlvqXZRgBoDvKKUXbA0jhJKECi5bdPGlaR6jsmqWtVylHS+YqIqo0x8w==
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser train run shell test validate bench-latency bench-escalation bench-nlu bench-training bench-load clean
+.PHONY: help install browser webchat train run shell test validate bench-latency bench-escalation bench-nlu bench-training bench-load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -29,6 +33,15 @@ browser: ## Install Debian's chromium for the headless page tests, if missing
 	@test -x $(CHROMIUM) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; }
 
+$(WEBCHAT):
+	rm -rf var/webchat/pack && mkdir -p var/webchat/pack
+	cd var/webchat/pack && npm pack --silent $(WEBCHAT_PACKAGE) > /dev/null
+	test "sha512-$$(openssl dgst -sha512 -binary var/webchat/pack/*.tgz | base64 -w0)" = "$(WEBCHAT_INTEGRITY)"
+	tar xzf var/webchat/pack/*.tgz -O package/lib/index.js > $@.tmp && mv $@.tmp $@
+	rm -rf var/webchat/pack
+
+webchat: $(WEBCHAT) ## Fetch the pinned web chat widget (npm rasa-webchat)
+
 $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
 	$(BIN)/rasa train --fixed-model-name switchboard --out models
 	touch $@
@@ -38,13 +51,13 @@ train: $(MODEL) ## Train the model when data, domain or config changed
 validate: $(INSTALLED) ## Check data and domain for mistakes
 	$(BIN)/rasa data validate --fail-on-warnings
 
-run: $(MODEL) ## Start backend, action server and Rasa (Ctrl-C stops all)
+run: $(MODEL) $(WEBCHAT) ## Start backend, action server and Rasa (Ctrl-C stops all)
 	$(BIN)/python -m stack run
 
 shell: $(MODEL) ## Talk to the assistant in the terminal
 	$(BIN)/python -m stack shell
 
-test: $(MODEL) browser ## Run every test: unit, backend, conversations, rasa test
+test: $(MODEL) browser $(WEBCHAT) ## Run every test: unit, backend, conversations, rasa test
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out var/results/core
 	$(BIN)/rasa test nlu --nlu tests/nlu --model $(MODEL) --out var/results/nlu

@@ -1,0 +1,15 @@
+// rasa-webchat keeps the session id and the messages in localStorage, so a reload
+// continues the same conversation (Rasa's session persistence).
+WebChat.default({
+  selector: "#webchat",
+  socketUrl: window.location.origin,
+  socketPath: "/socket.io/",
+  initPayload: "/greet",
+  title: "Brightwave",
+  subtitle: "Virtual assistant · ask for a person at any time",
+  inputTextFieldHint: "Type your message…",
+  embedded: true,
+  showFullScreenButton: false,
+  params: { storage: "local" },
+  customData: { language: "en" }
+}, null);

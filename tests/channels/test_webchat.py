@@ -1,0 +1,118 @@
+"""Web chat: the chat page in headless Chromium, over socket.io to the real Rasa."""
+
+import queue
+import re
+from typing import Iterator
+
+import pytest
+import requests
+import socketio
+from playwright.sync_api import Browser, Page, expect
+
+from actions.render import day
+from tests.support.browser import browser
+from tests.support.crm import customer, first_with
+from tests.support.stack import Stack
+
+WAIT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with browser() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(chromium: Browser, channel_stack: Stack) -> Iterator[Page]:
+    context = chromium.new_context()
+    opened = context.new_page()
+    opened.goto(f"{channel_stack.config.rasa_url}/webhooks/socketio/chat")
+    yield opened
+    context.close()
+
+
+def bot_messages(page: Page):  # type: ignore[no-untyped-def]
+    return page.locator(".rw-response")
+
+
+def session_id(page: Page) -> str:
+    """The conversation id the widget keeps in the browser (Rasa's sender id)."""
+    return page.evaluate("() => JSON.parse(window.localStorage.getItem('chat_session')).session_id")
+
+
+def send(page: Page, text: str) -> None:
+    """Type a message and wait for the assistant's answer to it."""
+    before = bot_messages(page).count()
+    page.locator(".rw-new-message").fill(text)
+    page.locator(".rw-new-message").press("Enter")
+    expect(page.locator(".rw-client").last).to_have_text(text, timeout=WAIT_MS)
+    page.wait_for_function(
+        "n => document.querySelectorAll('.rw-response').length > n", arg=before, timeout=WAIT_MS)
+
+
+def test_a_verified_order_question_and_a_reload_that_keeps_the_conversation(
+        page: Page, channel_stack: Stack) -> None:
+    order = first_with("orders", status="delayed", customer_id="C-1009")
+    owner = customer(order["customer_id"])
+    expect(bot_messages(page).first).to_contain_text("Brightwave", timeout=WAIT_MS)
+    send(page, f"where is my order {order['id']}")
+    expect(bot_messages(page).last).to_contain_text("postcode")
+    send(page, owner["postcode"])
+    answer = bot_messages(page).last
+    expect(answer).to_contain_text(order["id"])
+    expect(answer).to_contain_text(order["delay_reason"])
+    expect(answer).to_contain_text(day(order["eta"]))
+
+    session = session_id(page)
+    assert channel_stack.tracker(session)["latest_message"]["text"] == owner["postcode"]
+    page.reload()
+    expect(bot_messages(page).filter(has_text=order["delay_reason"])).to_have_count(1, timeout=WAIT_MS)
+    assert session_id(page) == session
+    other = first_with("orders", status="shipped", customer_id=owner["id"])
+    send(page, f"and where is {other['id']}?")  # still verified after the reload
+    expect(bot_messages(page).last).to_contain_text(day(other["eta"]))
+
+
+def test_options_are_buttons_and_a_tap_is_understood(page: Page) -> None:
+    expect(bot_messages(page).first).to_contain_text("Brightwave", timeout=WAIT_MS)
+    send(page, "the thing with the stuff")
+    options = page.locator(".rw-reply")
+    expect(options.first).to_be_visible(timeout=WAIT_MS)
+    before = bot_messages(page).count()
+    options.first.click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('.rw-response').length > n", arg=before, timeout=WAIT_MS)
+    expect(bot_messages(page).last).not_to_contain_text("not sure I understood")
+
+
+def test_the_page_and_widget_come_from_switchboard(channel_stack: Stack) -> None:
+    base = f"{channel_stack.config.rasa_url}/webhooks/socketio"
+    page = requests.get(f"{base}/chat", timeout=10)
+    assert page.status_code == 200 and "<script src=\"webchat.js\">" in page.text
+    assert "default-src 'self'" in page.text  # nothing from elsewhere, not even a font
+    assert "http" not in page.text.split("<script src")[1].split(">")[0]  # no CDN
+    widget = requests.get(f"{base}/webchat.js", timeout=10)
+    assert widget.status_code == 200 and "rw-new-message" in widget.text
+
+
+def test_a_client_cannot_choose_another_conversation_as_its_session(channel_stack: Stack) -> None:
+    confirmed: "queue.Queue[str]" = queue.Queue()
+    replies: "queue.Queue[dict]" = queue.Queue()
+    client = socketio.Client()
+    client.on("session_confirm", confirmed.put)
+    client.on("bot_uttered", replies.put)
+    client.connect(channel_stack.config.rasa_url, transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": "whatsapp:+447700998515"})
+        session = confirmed.get(timeout=30)
+        assert re.fullmatch(r"[0-9a-f]{32}", session)  # a fresh id, not the one asked for
+        client.emit("user_uttered", {"message": "hello", "session_id": "whatsapp:+447700998515"})
+        client.emit("user_uttered", {"message": "x" * 6000, "session_id": session})
+        client.emit("user_uttered", {"message": "hello", "session_id": session})
+        first = replies.get(timeout=30)  # the answer to the one acceptable message
+        assert "Brightwave" in first["text"]
+    finally:
+        client.disconnect()
+    events = channel_stack.tracker(session)["events"]
+    assert [e["text"] for e in events if e["event"] == "user"] == ["hello"]
