@@ -1,6 +1,7 @@
 """An agent claims, replies, hands back and closes; the customer's conversation in
 Rasa shows each move, and a wrong move is refused with the reason."""
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List
 
 import pytest
@@ -184,3 +185,12 @@ def test_a_bad_rating_is_refused_with_the_reason(action_server: DeskClient, rasa
     response = dana.post(f"/api/handoffs/{handoff['id']}/rating", json=body)
     assert response.status_code == 422
     assert response.json()["detail"]
+
+
+def test_two_agents_claiming_at_once_get_one_claim(action_server: DeskClient, rasa: RasaApi,
+                                                   dana: DeskClient, sam: DeskClient) -> None:
+    handoff = handed_over(action_server, rasa)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda agent: agent.move(handoff["id"], "claim"), (dana, sam)))
+    assert sorted(answer.status_code for answer in answers) == [200, 409]
+    assert len(bot_events(rasa, handoff["conversation_id"])) == 1

@@ -113,3 +113,18 @@ def test_an_unknown_status_filter_is_refused(dana: DeskClient) -> None:
     response = dana.get("/api/handoffs", params={"status": "lost"})
     assert response.status_code == 422
     assert "status" in response.json()["detail"]
+
+
+def test_the_api_is_documented(action_server: DeskClient) -> None:
+    schema = action_server.get("/openapi.json").json()
+    assert set(schema["paths"]) >= {
+        "/health", "/api/handoffs", "/api/queue", "/api/handoffs/{handoff_id}",
+        *(f"/api/handoffs/{{handoff_id}}/{move}"
+          for move in ("claim", "reply", "hand_back", "close", "rating"))}
+    assert action_server.get("/docs").status_code == 200
+
+
+def test_the_agent_page_is_served(action_server: DeskClient) -> None:
+    page = action_server.get("/")
+    assert page.status_code == 200 and 'id="signin"' in page.text
+    assert action_server.get("/static/desk.js").status_code == 200
