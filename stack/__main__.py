@@ -10,7 +10,7 @@ import time
 
 from stack.config import ConfigError, StackConfig, load_config
 from stack.launch import (
-    start_action_server, start_backend, start_in_order, start_stack, stop_all,
+    start_action_server, start_backend, start_desk, start_in_order, start_stack, stop_all,
 )
 from stack.processes import ROOT
 
@@ -19,10 +19,11 @@ Switchboard is ready.
   Talk to it:      curl -s -X POST {rasa}/webhooks/rest/webhook \\
                      -H 'Content-Type: application/json' \\
                      -d '{{"sender": "me", "message": "where is my order BW-100002"}}'
-  Agent desk:      {desk}/  (agent token: {agent_token}; API at {desk}/docs)
+{desk_line}
   Sample backend:  {backend}/docs
   Action server:   {actions}/health
 Press Ctrl-C to stop."""
+DESK = "  Agent desk:      {desk}/  (agent token: {agent_token}; API at {desk}/docs)"
 
 
 def run(config: StackConfig) -> int:
@@ -30,8 +31,10 @@ def run(config: StackConfig) -> int:
     services = start_stack(config)
     try:
         print(READY.format(rasa=config.rasa_url, backend=config.backend_url,
-                           actions=config.action_url, desk=config.desk_url,
-                           agent_token=config.desk_agent_token), flush=True)
+                           actions=config.action_url,
+                           desk_line=DESK.format(desk=config.desk_url,
+                                                 agent_token=config.desk_agent_token)),
+              flush=True)
         while all(service.process.poll() is None for service in services):
             time.sleep(0.5)
         stopped = next(s for s in services if s.process.poll() is not None)
@@ -45,7 +48,8 @@ def run(config: StackConfig) -> int:
 
 
 def shell(config: StackConfig) -> int:
-    services = start_in_order([start_backend, start_action_server], config)
+    services = start_in_order([start_backend, start_desk, start_action_server], config)
+    print(DESK.format(desk=config.desk_url, agent_token=config.desk_agent_token), flush=True)
     try:
         return subprocess.call(config.rasa_argv("shell"), cwd=ROOT,
                                env={**os.environ, **config.env()})

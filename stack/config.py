@@ -109,12 +109,10 @@ class StackConfig:
                 "--model", str(self.model),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                 "--port", str(self.rasa_port)]
-        if command == "run":
-            argv += ["--interface", self.host]
-            # The desk needs the HTTP API; only ever with a token (an open one is
-            # CVE-2024-49375's precondition).
-            argv += ["--enable-api", "--auth-token", self.rasa_api_token]
-        return argv
+        # The desk needs the HTTP API; only ever with a token (an open one is
+        # CVE-2024-49375's precondition), and only on the stack's interface.
+        return argv + ["--interface", self.host, "--enable-api", "--auth-token",
+                       self.rasa_api_token]
 
 
 def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
