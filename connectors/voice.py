@@ -5,8 +5,10 @@ X-Twilio-Signature, to /webhooks/twilio_voice/webhook and gets TwiML back: at
 most two sentences, spoken inside a <Gather> that listens for speech and keypad
 digits, so the caller can interrupt (barge in) at any time. Silence is re-prompted
 twice; the third time the assistant is told `/request_human`. The count travels in
-the Gather's action URL, which Twilio signs like everything else. The caller's
-number names the claimed customer (connectors/caller.py).
+the Gather's action URL, which Twilio signs like everything else. Once the
+assistant has handed the conversation to a person (it is paused), the call is put
+through to the agents' number when one is configured. The caller's number names
+the claimed customer (connectors/caller.py).
 """
 
 import logging
@@ -70,13 +72,14 @@ class VoiceInput(TwilioVoiceInput):
     """Twilio Voice's webhook, every request checked before Rasa sees it."""
 
     def __init__(self, auth_token: Optional[str], public_url: Optional[str],
-                 initial_prompt: str = "/greet", language: str = "en-GB",
+                 agent_number: Optional[str] = None, initial_prompt: str = "/greet", language: str = "en-GB",
                  assistant_voice: str = "Polly.Amy", speech_timeout: str = "auto",
                  speech_model: str = "numbers_and_commands",
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         super().__init__(initial_prompt, NOT_HEARD, assistant_voice, speech_timeout,
                          speech_model, "false")
         self.signature = TwilioSignature(auth_token, public_url)
+        self.agent_number = agent_number
         self.language = language
         self.max_body_bytes = max_body_bytes
 
@@ -94,6 +97,7 @@ class VoiceInput(TwilioVoiceInput):
             if key in credentials}
         return cls(setting(credentials, "auth_token", "TWILIO_AUTH_TOKEN"),
                    setting(credentials, "public_url", "SWITCHBOARD_PUBLIC_URL"),
+                   setting(credentials, "agent_number", "TWILIO_VOICE_AGENT_NUMBER"),
                    max_body_bytes=int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
                    **options)
 
@@ -120,6 +124,13 @@ class VoiceInput(TwilioVoiceInput):
             speech_timeout=self.speech_timeout, speech_model=self.speech_model,
             finish_on_key="#", timeout=5)
         gather.say(text, voice=self.assistant_voice, language=self.language)
+        return response.text(str(voice), content_type="text/xml")
+
+    def put_through(self, text: str) -> HTTPResponse:
+        """Say text, then connect the caller to the agents' number."""
+        voice = VoiceResponse()
+        voice.say(text, voice=self.assistant_voice, language=self.language)
+        voice.dial(self.agent_number)
         return response.text(str(voice), content_type="text/xml")
 
     async def _turn(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
@@ -159,6 +170,10 @@ class VoiceInput(TwilioVoiceInput):
             except Exception:
                 logger.exception("voice.message.failure caller=%s", caller)
                 text = TROUBLE
+            if self.agent_number:
+                tracker = await request.app.ctx.agent.tracker_store.retrieve(caller)
+                if tracker and tracker.is_paused():
+                    return self.put_through(text)
             return self.twiml(text or NOT_HEARD)
 
         return webhook

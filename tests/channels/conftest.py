@@ -8,7 +8,7 @@ import pytest
 from stack.config import isolated_config
 from tests.channels.mailbox import Mailbox
 from tests.channels.twilio_fake import (
-    ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, WHATSAPP_NUMBER, TwilioApi,
+    ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, PUBLIC_URL, WHATSAPP_NUMBER, TwilioApi,
 )
 from tests.support.stack import API_TOKEN, Stack
 
@@ -37,6 +37,7 @@ def channel_stack(tmp_path_factory: pytest.TempPathFactory, twilio_api: TwilioAp
         "TWILIO_WHATSAPP_NUMBER": WHATSAPP_NUMBER,
         "TWILIO_API_URL": twilio_api.url,
         "SWITCHBOARD_PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_VOICE_AGENT_NUMBER": AGENT_NUMBER,
         "SWITCHBOARD_SMTP_HOST": mailbox.host,
         "SWITCHBOARD_SMTP_PORT": str(mailbox.port),
         "SWITCHBOARD_EMAIL_FROM": EMAIL_FROM,

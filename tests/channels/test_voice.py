@@ -9,7 +9,9 @@ import pytest
 import requests
 
 from actions.render import day
-from tests.channels.twilio_fake import ACCOUNT_SID, VOICE_NUMBER, TwilioWebhook, sentences
+from tests.channels.twilio_fake import (
+    ACCOUNT_SID, AGENT_NUMBER, VOICE_NUMBER, TwilioWebhook, sentences,
+)
 from tests.support.crm import customer, first_with
 from tests.support.stack import Stack
 
@@ -99,20 +101,24 @@ def test_the_callers_number_names_the_customer(channel_stack: Stack) -> None:
     assert "postcode" in asked.text and "order number" not in asked.text
 
 
-def test_silence_is_reprompted_twice_then_a_person_is_asked_for(channel_stack: Stack) -> None:
+def test_silence_is_reprompted_twice_then_the_caller_is_put_through_to_a_person(
+        channel_stack: Stack) -> None:
     call = Call(channel_stack)
-    greeting = call.ring()
+    call.ring()
     first = call.silence()
     assert "didn't hear" in first.text and first.action.endswith("silence=1")
     second = call.silence()
     assert "didn't hear" in second.text and second.action.endswith("silence=2")
-    handed_over = call.silence()
-    assert "didn't hear" not in handed_over.text and handed_over.action.endswith("silence=0")
-    assert_voice_shaped(handed_over)
-    intents = [e["parse_data"]["intent"]["name"] for e in channel_stack.tracker(call.caller)["events"]
-               if e["event"] == "user"]
-    assert intents[-1] == "request_human"
-    assert greeting.text != handed_over.text
+    reply = call.webhook.post({"From": call.caller, "CallSid": call.sid,
+                               "CallStatus": "in-progress"}, query="silence=2")
+    root = ElementTree.fromstring(reply.text)
+    assert [child.tag for child in root] == ["Say", "Dial"]
+    assert root.find("Dial").text == AGENT_NUMBER  # type: ignore[union-attr]
+    notice = root.find("Say").text or ""  # type: ignore[union-attr]
+    assert "didn't hear" not in notice and len(list(sentences(notice))) <= 2
+    tracker = channel_stack.tracker(call.caller)
+    intents = [e["parse_data"]["intent"]["name"] for e in tracker["events"] if e["event"] == "user"]
+    assert intents[-1] == "request_human" and tracker["paused"] is True
 
 
 @pytest.fixture

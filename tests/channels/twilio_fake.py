@@ -18,6 +18,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-twilio-auth-token"
 WHATSAPP_NUMBER = "whatsapp:+14155238886"
 VOICE_NUMBER = "+14155238887"
+AGENT_NUMBER = "+441614960000"  # where a handed-over call is put through
 # What Twilio calls: the public address of a proxy in front of Rasa.
 PUBLIC_URL = "https://switchboard.example.test"
 
