@@ -26,9 +26,9 @@ from sanic.response import HTTPResponse
 from connectors.mail_message import InboundMail, compose_reply, parse_inbound, questions
 from connectors.options import chosen_payload, numbered, offered_buttons
 from connectors.rest import BadRequest
-from connectors.sessions import set_session_length
+from connectors.sessions import configure_session
 from connectors.settings import setting
-from connectors.webhook import JSON, checked_body, refusal
+from connectors.webhook import JSON, checked_body, webhook_blueprint
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +95,7 @@ class EmailInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
-        set_session_length(cls.name(), float(credentials.get("session_expiration_minutes",
-                                                             DEFAULT_SESSION_MINUTES)))
+        configure_session(cls.name(), credentials, DEFAULT_SESSION_MINUTES)
         smtp = Smtp(setting(credentials, "smtp_host", "SWITCHBOARD_SMTP_HOST"),
                     int(setting(credentials, "smtp_port", "SWITCHBOARD_SMTP_PORT", "25") or 25),
                     setting(credentials, "smtp_user", "SWITCHBOARD_SMTP_USER"),
@@ -144,18 +143,8 @@ class EmailInput(InputChannel):
             self.answered.popitem(last=False)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("switchboard_email_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            try:
-                mail = self._read(request)
-            except BadRequest as error:
-                return refusal(error)
+            mail = self._read(request)
             if mail.message_id in self.answered:
                 return response.json({"status": "already answered"})
             try:
@@ -179,4 +168,4 @@ class EmailInput(InputChannel):
             return response.json({"status": "answered", "conversation": mail.sender_id,
                                   "reply_message_id": reply["Message-ID"]})
 
-        return webhook
+        return webhook_blueprint("switchboard_email_webhook", receive)

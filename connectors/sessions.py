@@ -10,7 +10,7 @@ in on. Channels that register nothing keep domain.yml's length.
 """
 
 import time
-from typing import Callable, Dict
+from typing import Any, Callable, Dict
 
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import UserUttered
@@ -29,8 +29,10 @@ def set_session_length(channel: str, minutes: float) -> None:
     MessageProcessor._has_session_expired = _has_session_expired  # type: ignore[method-assign]
 
 
-def session_length(channel: str) -> float:
-    return _MINUTES[channel]
+def configure_session(channel: str, credentials: Dict[str, Any], default_minutes: float) -> None:
+    """The channel's `session_expiration_minutes` from credentials.yml, or the default."""
+    set_session_length(channel, float(credentials.get("session_expiration_minutes",
+                                                      default_minutes)))
 
 
 def _has_session_expired(processor: MessageProcessor, tracker: DialogueStateTracker) -> bool:

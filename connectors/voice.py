@@ -25,11 +25,11 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from connectors.caller import caller_metadata
 from connectors.rest import BadRequest
-from connectors.sessions import set_session_length
+from connectors.sessions import configure_session
 from connectors.settings import setting
 from connectors.speech import heard, spoken_turn
 from connectors.twilio_signature import TwilioSignature
-from connectors.webhook import read_form, refusal, required
+from connectors.webhook import read_form, required, webhook_blueprint
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +90,7 @@ class VoiceInput(TwilioVoiceInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
-        set_session_length(cls.name(), float(credentials.get("session_expiration_minutes",
-                                                             DEFAULT_SESSION_MINUTES)))
+        configure_session(cls.name(), credentials, DEFAULT_SESSION_MINUTES)
         options = {key: str(credentials[key]) for key in (
             "initial_prompt", "language", "assistant_voice", "speech_timeout", "speech_model")
             if key in credentials}
@@ -141,19 +140,9 @@ class VoiceInput(TwilioVoiceInput):
         return spoken_turn(m.get("text", "") for m in collector.messages)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("switchboard_voice_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            try:
-                params = self._read(request)
-                silences = self._silences(request)
-            except BadRequest as error:
-                return refusal(error)
+            params = self._read(request)
+            silences = self._silences(request)
             caller = params["From"].strip()
             said = heard(params.get("SpeechResult") or "") or (params.get("Digits") or "").strip()
             if not said and params.get("CallStatus") == "ringing":
@@ -176,4 +165,4 @@ class VoiceInput(TwilioVoiceInput):
                     return self.put_through(text)
             return self.twiml(text or NOT_HEARD)
 
-        return webhook
+        return webhook_blueprint("switchboard_voice_webhook", receive)

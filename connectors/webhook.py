@@ -1,10 +1,10 @@
 """Checks shared by the webhooks of Switchboard's channels: every bad request is
 refused with a 4xx and a reason before Rasa sees it."""
 
-from typing import Dict, Optional
+from typing import Awaitable, Callable, Dict, Optional
 from urllib.parse import parse_qsl
 
-from sanic import response
+from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -61,3 +61,23 @@ def public_url(request: Request, public_base_url: Optional[str]) -> str:
         return request.url
     query = f"?{request.query_string}" if request.query_string else ""
     return f"{public_base_url.rstrip('/')}{request.path}{query}"
+
+
+def webhook_blueprint(name: str, receive: Callable[[Request], Awaitable[HTTPResponse]]
+                      ) -> Blueprint:
+    """A channel's routes: GET / answers a health check, POST /webhook runs receive,
+    whose BadRequest becomes a 4xx with the reason."""
+    webhook = Blueprint(name, __name__)
+
+    @webhook.route("/", methods=["GET"])
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    @webhook.route("/webhook", methods=["POST"])
+    async def post(request: Request) -> HTTPResponse:
+        try:
+            return await receive(request)
+        except BadRequest as error:
+            return refusal(error)
+
+    return webhook

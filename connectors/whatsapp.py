@@ -21,11 +21,11 @@ from sanic.response import HTTPResponse
 from connectors.caller import caller_metadata
 from connectors.options import chosen_payload, numbered, offered_buttons
 from connectors.rest import BadRequest
-from connectors.sessions import set_session_length
+from connectors.sessions import configure_session
 from connectors.settings import setting
 from connectors.twilio_api import SEND_ERRORS, TWILIO_API_URL, RebasedHttpClient
 from connectors.twilio_signature import TwilioSignature
-from connectors.webhook import read_form, refusal, required
+from connectors.webhook import read_form, required, webhook_blueprint
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +79,7 @@ class WhatsAppInput(TwilioInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
-        set_session_length(cls.name(), float(credentials.get("session_expiration_minutes",
-                                                             DEFAULT_SESSION_MINUTES)))
+        configure_session(cls.name(), credentials, DEFAULT_SESSION_MINUTES)
         return cls(setting(credentials, "account_sid", "TWILIO_ACCOUNT_SID"),
                    setting(credentials, "auth_token", "TWILIO_AUTH_TOKEN"),
                    setting(credentials, "twilio_number", "TWILIO_WHATSAPP_NUMBER"),
@@ -103,18 +102,8 @@ class WhatsAppInput(TwilioInput):
         return params
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("switchboard_whatsapp_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            try:
-                params = self._read(request)
-            except BadRequest as error:
-                return refusal(error)
+            params = self._read(request)
             sender, text = params["From"].strip(), params["Body"].strip()
             tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
             text = chosen_payload(text, offered_buttons(tracker)) or text
@@ -126,4 +115,4 @@ class WhatsAppInput(TwilioInput):
                 logger.exception("whatsapp.message.failure sender=%s", sender)
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
-        return webhook
+        return webhook_blueprint("switchboard_whatsapp_webhook", receive)

@@ -25,7 +25,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.sessions import set_session_length
+from connectors.sessions import configure_session
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +54,8 @@ class WebChatInput(SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = dict(credentials or {})
-        set_session_length(cls.name(), float(credentials.pop("session_expiration_minutes",
-                                                             DEFAULT_SESSION_MINUTES)))
+        configure_session(cls.name(), credentials, DEFAULT_SESSION_MINUTES)
+        credentials.pop("session_expiration_minutes", None)
         widget = ROOT / str(credentials.pop("widget_script", DEFAULT_WIDGET))
         max_chars = int(credentials.pop("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS))
         return cls(widget, max_chars, session_persistence=True, **credentials)
