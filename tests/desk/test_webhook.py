@@ -8,11 +8,11 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 
-from tests.support.services import Service
+from tests.support.services import Service, free_port
 from tests.support.stack import DeskClient
 
 from .support import RasaApi, agent, integration, packet, start_desk
@@ -95,14 +95,23 @@ def webhook_desk(tmp_path: Path, rasa: RasaApi, receiver: Receiver) -> Iterator[
     service.stop()
 
 
-def recorded_delivery(dana: DeskClient, handoff_id: str) -> Dict[str, Any]:
-    """The hand-over's delivery state once the desk has recorded the receiver's 200
-    (it does so just after the answer)."""
+def recorded(dana: DeskClient, handoff_id: str, done: Callable[[Dict[str, Any]], bool],
+             ) -> Dict[str, Any]:
+    """The hand-over's delivery state once done says so (or WAIT has passed): the
+    desk records each attempt just after it."""
     deadline = time.monotonic() + WAIT
     while True:
         webhook = dana.get(f"/api/handoffs/{handoff_id}").json()["webhook"]
-        if webhook["delivered_at"] is not None or time.monotonic() > deadline:
+        if done(webhook) or time.monotonic() > deadline:
             return webhook
+
+
+def recorded_delivery(dana: DeskClient, handoff_id: str) -> Dict[str, Any]:
+    return recorded(dana, handoff_id, lambda webhook: webhook["delivered_at"] is not None)
+
+
+def recorded_attempt(dana: DeskClient, handoff_id: str) -> Dict[str, Any]:
+    return recorded(dana, handoff_id, lambda webhook: webhook["attempts"] > 0)
 
 
 def test_each_new_packet_is_delivered_with_retries_under_one_key(
@@ -140,3 +149,31 @@ def test_a_repeated_packet_is_not_sent_again(webhook_desk: Service, receiver: Re
     assert receiver.arrived(FAILURES + 2)
     keys = [r["headers"]["Idempotency-Key"] for r in receiver.requests]
     assert keys == [first["id"]] * (FAILURES + 1) + [other["id"]]
+
+
+def test_a_delivery_cut_short_by_a_restart_goes_on_after_it(
+        tmp_path: Path, rasa: RasaApi, receiver: Receiver) -> None:
+    """The first run's CCaaS is down and it stops between attempts; the next run of
+    the desk, on the same database, delivers under the same key."""
+    receiver.release.set()
+    settings = tmp_path / "settings.yml"
+    settings.write_text(SETTINGS.replace("initial_backoff_seconds: 0.1",
+                                         "initial_backoff_seconds: 60"))
+    env = {"DESK_SETTINGS": str(settings), "CCAAS_WEBHOOK_SECRET": SECRET}
+    first = start_desk("restarted-desk", tmp_path, rasa.url,
+                       {**env, "CCAAS_WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/down"})
+    try:
+        handoff_id = integration(first.url).post("/api/handoffs", json=packet()).json()["id"]
+        webhook = recorded_attempt(agent(first.url), handoff_id)
+        assert webhook["attempts"] == 1 and webhook["last_error"] == "ConnectionError"
+    finally:
+        first.stop()
+    second = start_desk("restarted-desk", tmp_path, rasa.url,
+                        {**env, "CCAAS_WEBHOOK_URL": receiver.url})
+    try:
+        assert receiver.arrived(FAILURES + 1)
+        assert {r["headers"]["Idempotency-Key"] for r in receiver.requests} == {handoff_id}
+        webhook = recorded_delivery(agent(second.url), handoff_id)
+        assert webhook["attempts"] == 1 + FAILURES + 1
+    finally:
+        second.stop()
