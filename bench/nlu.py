@@ -1,7 +1,8 @@
 """Intent classification of the assistant's own NLU pipeline on public data sets.
 
-`python -m bench.nlu [--dataset banking77|clinc150|all] [--smoke]` trains the
-pipeline of config.yml (same components, same settings) on the data set's
+`python -m bench.nlu [--dataset banking77|clinc150|all] [--config FILE] [--smoke]`
+trains the NLU pipeline of config.yml (same components, same settings), or of
+another Rasa config such as bench/pipelines/minilm.yml, on the data set's
 training split and evaluates it on the test split:
 
 - BANKING77 (Casanueva et al. 2020, CC BY 4.0): accuracy, macro-F1.
@@ -11,8 +12,9 @@ training split and evaluates it on the test split:
   threshold, the threshold tuned on `val` + `oos_val` only, never on `test`.
 
 Both report training time and single-message parse latency (p50/p99), print a
-summary line and write bench/results/nlu_<dataset>.json. `--smoke` runs a
-tiny subset in a minute, so tests can show the benchmark still works.
+summary line and write bench/results/nlu_<dataset>.json (nlu_<dataset>_<name>.json
+for another config <name>.yml). `--smoke` runs a tiny subset in a minute, so
+tests can show the benchmark still works.
 """
 
 import argparse
@@ -79,9 +81,9 @@ def smoke_subset(splits: Dict[str, List[Example]]) -> Dict[str, List[Example]]:
             for split, examples in splits.items()}
 
 
-def pipeline_config(smoke: bool) -> Dict[str, Any]:
-    """config.yml's NLU pipeline; in smoke mode every trainable part runs one epoch."""
-    config = yaml.safe_load((ROOT / "config.yml").read_text())
+def pipeline_config(path: Path, smoke: bool) -> Dict[str, Any]:
+    """The config's NLU pipeline; in smoke mode every trainable part runs one epoch."""
+    config = yaml.safe_load(path.read_text())
     pipeline = [dict(component) for component in config["pipeline"]]
     if smoke:
         for component in pipeline:
@@ -100,7 +102,8 @@ def write_nlu(examples: Sequence[Example], path: Path) -> None:
     by_intent: Dict[str, List[str]] = defaultdict(list)
     for text, label in examples:
         by_intent[label].append(text)
-    nlu = [{"intent": label, "examples": "".join(f"- {json.dumps(t)}\n" for t in texts)}
+    # One example per line, unquoted: Rasa would keep quotes in `examples: |` as text.
+    nlu = [{"intent": label, "examples": "".join(f"- {' '.join(t.split())}\n" for t in texts)}
            for label, texts in sorted(by_intent.items())]
     path.write_text(yaml.safe_dump({"version": "3.1", "nlu": nlu}, sort_keys=False,
                                    allow_unicode=True))
@@ -215,15 +218,21 @@ def summary(name: str, result: Dict[str, Any]) -> str:
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=[*DATASETS, "all"], default="all")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml",
+                        help="Rasa config whose pipeline is measured (default: config.yml)")
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args(argv)
-    config = pipeline_config(args.smoke)
+    config_path = (args.config if args.config.is_absolute() else Path.cwd() / args.config).resolve()
+    config = pipeline_config(config_path, args.smoke)
+    variant = "" if config_path == (ROOT / "config.yml").resolve() else f"_{config_path.stem}"
     names = list(DATASETS) if args.dataset == "all" else [args.dataset]
     for name in names:
         with tempfile.TemporaryDirectory() as workdir:
             result = DATASETS[name](config, args.smoke, Path(workdir))
-        result.update(smoke=args.smoke, pipeline=[c["name"] for c in config["pipeline"]])
-        write_result(f"nlu_{name}{'_smoke' if args.smoke else ''}", result)
+        result.update(smoke=args.smoke, pipeline=[c["name"] for c in config["pipeline"]],
+                      config=str(config_path.relative_to(ROOT)) if config_path.is_relative_to(ROOT)
+                      else str(config_path))
+        write_result(f"nlu_{name}{variant}{'_smoke' if args.smoke else ''}", result)
         print(summary(name, result), flush=True)
 
 
