@@ -7,7 +7,7 @@ import threading
 from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from desk import queue, transitions
 from desk.conversation import messages_since
@@ -24,7 +24,7 @@ Json = Dict[str, Any]
 class Desk:
     """The queue, the conversation client and the webhook, behind one lock."""
 
-    def __init__(self, settings: Settings, engine: Engine, sessions: Any) -> None:
+    def __init__(self, settings: Settings, engine: Engine, sessions: sessionmaker) -> None:
         self.settings = settings
         self.queue_settings = settings.behaviour.queue
         self.sessions = sessions
