@@ -76,7 +76,7 @@ def assert_voice_shaped(turn: Spoken) -> None:
 
 def test_a_verified_order_question_is_answered_in_two_spoken_sentences(
         channel_stack: Stack) -> None:
-    order = first_with("orders", status="delayed", customer_id="C-1003")
+    order = first_with("orders", status="delayed")
     owner = customer(order["customer_id"])
     call = Call(channel_stack)
     greeting = call.ring()
