@@ -114,11 +114,12 @@ def conversation_facts(window: Sequence[Event], config: EscalationConfig,
                              backend_failures=failures)
 
 
-def _latest_user_message(events: Sequence[Event]) -> Optional[int]:
+def _last_index(events: Sequence[Event], kind: type) -> int:
+    """Where the last event of this kind is; -1 when there is none."""
     for index in range(len(events) - 1, -1, -1):
-        if isinstance(events[index], UserUttered):
+        if isinstance(events[index], kind):
             return index
-    return None
+    return -1
 
 
 @DefaultV1Recipe.register(
@@ -149,12 +150,14 @@ class EscalationPolicy(Policy):
     def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
                                      rule_only_data: Optional[Dict[Text, Any]] = None,
                                      **kwargs: Any) -> PolicyPrediction:
-        latest_action = tracker.latest_action_name
-        if latest_action in (CLARIFY_ACTION, ESCALATE_ACTION):
+        events = list(tracker.events)
+        last_action = _last_index(events, ActionExecuted)
+        if last_action > _last_index(events, UserUttered) and \
+                events[last_action].action_name in (CLARIFY_ACTION, ESCALATE_ACTION):
             return self._predict(domain, ACTION_LISTEN_NAME)
-        window = _since_window(list(tracker.events))
-        latest_user = _latest_user_message(window)
-        if latest_user is None or any(isinstance(event, ActionExecuted)
+        window = _since_window(events)
+        latest_user = _last_index(window, UserUttered)
+        if latest_user < 0 or any(isinstance(event, ActionExecuted)
                                       and event.action_name == ESCALATE_ACTION
                                       for event in window):
             return self._prediction(self._default_predictions(domain))
@@ -162,8 +165,8 @@ class EscalationPolicy(Policy):
         message = window[latest_user]
         history = conversation_facts(window[:latest_user], self.escalation, channel)
         turn = turn_facts(message, in_form=tracker.active_loop_name is not None)
-        after_message = latest_action == ACTION_LISTEN_NAME and not any(
-            isinstance(event, ActionExecuted) for event in window[latest_user:])
+        after_message = not any(isinstance(event, ActionExecuted)
+                                for event in window[latest_user:])
         if after_message:
             decision = decide(turn, history, self.escalation, channel)
             record = [SlotSet(DECISION_SLOT, decision_record(decision, channel))]

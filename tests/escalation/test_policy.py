@@ -142,3 +142,10 @@ def test_the_emotion_trend_reads_the_scores_the_nlu_stored(policy):
             did(ACTION_LISTEN_NAME)
     action, record, _ = predict(policy, events + said("still not here, is there any news?"))
     assert (action, record["rule"]) == ("action_escalate", "emotion.trend_threshold")
+
+
+def test_a_message_after_a_hand_back_is_answered_even_without_a_listen_in_between(policy):
+    handed_back = start() + said("I want a person", intent="request_human") + \
+        did("action_escalate") + [ConversationResumed()]
+    action, record, _ = predict(policy, handed_back + said("where is my order BW-100002"))
+    assert action is None and record["reason_code"] == "none"
