@@ -1,5 +1,5 @@
-"""Buttons as numbered text for channels without buttons, and a numbered reply
-turned back into the chosen button's payload."""
+"""Buttons as numbered options for channels without buttons (written or spoken),
+and a numbered reply ("2", "two", key 2) turned back into the chosen button's payload."""
 
 from typing import Any, Dict, List, Optional
 
@@ -7,12 +7,23 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 Buttons = List[Dict[str, Any]]
+NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+                "six": "6", "seven": "7", "eight": "8", "nine": "9"}
 
 
 def numbered(text: str, buttons: Buttons) -> str:
     """'Which one?' + buttons → 'Which one?\\n1. An order\\n2. A claim\\nReply with a number.'"""
     lines = [text] + [f"{i}. {b.get('title', '')}" for i, b in enumerate(buttons, start=1)]
     return "\n".join(lines + ["Reply with a number."])
+
+
+def spoken(text: str, buttons: Buttons) -> str:
+    """'Did you mean one of these?' + buttons → '… Say or press 1 for an order, or 2 for a claim.'"""
+    choices = [f"{i} for {str(b.get('title', '')).rstrip('?.!').lower()}"
+               for i, b in enumerate(buttons, start=1)]
+    if len(choices) > 1:
+        choices[-1] = f"or {choices[-1]}"
+    return f"{text} Say or press {', '.join(choices)}."
 
 
 def offered_buttons(tracker: Optional[DialogueStateTracker]) -> Buttons:
@@ -27,7 +38,8 @@ def offered_buttons(tracker: Optional[DialogueStateTracker]) -> Buttons:
 
 def chosen_payload(reply: str, buttons: Buttons) -> Optional[str]:
     """The payload of the button whose number the reply is, if it is one."""
-    choice = reply.strip().rstrip(".")
+    choice = reply.strip().rstrip(".").lower()
+    choice = NUMBER_WORDS.get(choice, choice)
     if not choice.isdigit() or not 1 <= int(choice) <= len(buttons):
         return None
     payload = buttons[int(choice) - 1].get("payload")

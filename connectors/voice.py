@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from connectors.caller import caller_metadata
+from connectors.options import chosen_payload, offered_buttons, spoken
 from connectors.rest import BadRequest
 from connectors.sessions import configure_session
 from connectors.settings import setting
@@ -43,7 +44,7 @@ TROUBLE = "Sorry, something went wrong on our side. Please call again in a few m
 
 
 class VoiceCollector(CollectingOutputChannel):
-    """Collects what to say; buttons are not spoken (voice responses name their options)."""
+    """Collects what to say; buttons become spoken options to say or key in."""
 
     @classmethod
     def name(cls) -> Text:
@@ -51,7 +52,7 @@ class VoiceCollector(CollectingOutputChannel):
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
-        await self.send_text_message(recipient_id, text)
+        await self.send_text_message(recipient_id, spoken(text, buttons))
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         """Images are not spoken."""
@@ -64,7 +65,8 @@ def last_turn(tracker: Optional[DialogueStateTracker]) -> List[str]:
         if isinstance(event, UserUttered):
             break
         if isinstance(event, BotUttered) and event.text:
-            said.insert(0, event.text)
+            buttons = event.data.get("buttons")
+            said.insert(0, spoken(event.text, buttons) if buttons else event.text)
     return said
 
 
@@ -153,6 +155,9 @@ class VoiceInput(TwilioVoiceInput):
                                   silences + 1)
             elif not said:
                 said = HUMAN_REQUEST
+            else:
+                tracker = await request.app.ctx.agent.tracker_store.retrieve(caller)
+                said = chosen_payload(said, offered_buttons(tracker)) or said
             try:
                 text = await self._turn(on_new_message, said, caller,
                                         await caller_metadata("phone", caller))

@@ -121,6 +121,18 @@ def test_silence_is_reprompted_twice_then_the_caller_is_put_through_to_a_person(
     assert intents[-1] == "request_human" and tracker["paused"] is True
 
 
+def test_options_are_spoken_and_a_key_picks_one(channel_stack: Stack) -> None:
+    call = Call(channel_stack)
+    call.ring()
+    offered = call.say("the thing with the stuff")  # not understood: options offered
+    assert_voice_shaped(offered)
+    assert "Say or press 1 for" in offered.text
+    picked = call.key("1")
+    assert "not sure" not in picked.text
+    said = [e["text"] for e in channel_stack.tracker(call.caller)["events"] if e["event"] == "user"]
+    assert said[-1].startswith("/")  # the option's payload, not the digit
+
+
 @pytest.fixture
 def webhook(channel_stack: Stack) -> TwilioWebhook:
     return TwilioWebhook(channel_stack.config.rasa_url, PATH)

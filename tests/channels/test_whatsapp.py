@@ -86,6 +86,18 @@ def test_the_number_alone_proves_nothing(channel_stack: Stack, twilio_api: Twili
     assert not any(o["id"] in answer for o in of_customer("orders", owner["id"]))
 
 
+def test_options_are_numbered_and_a_number_picks_one(
+        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    chat = WhatsAppChat(channel_stack, twilio_api, customer("C-1007")["whatsapp"])
+    [offered] = chat.say("the thing with the stuff")  # not understood: options offered
+    lines = offered.splitlines()
+    assert lines[1].startswith("1. ") and lines[-1] == "Reply with a number."
+    reply = " ".join(chat.say("1"))
+    assert "not sure I understood" not in reply
+    said = [e["text"] for e in channel_stack.tracker(chat.sender)["events"] if e["event"] == "user"]
+    assert said[-1].startswith("/")  # the option's payload, not the digit
+
+
 def _age_conversation(stack: Stack, sender: str, seconds: int) -> None:
     """Move a stored conversation back in time, as if the customer had been away."""
     database = stack.config.tracker_store_url.removeprefix("sqlite:///")
