@@ -2,7 +2,7 @@
 links, and a turn cut to two sentences (a caller cannot scroll back)."""
 
 import re
-from typing import Iterable
+from typing import Iterable, List
 
 from actions.render import day
 
@@ -33,11 +33,19 @@ def for_speech(text: str) -> str:
     return re.sub(r"\s{2,}", " ", text).strip()
 
 
+def _sentences(texts: Iterable[str]) -> List[str]:
+    return [s for text in texts for s in SENTENCE_END.split(for_speech(text)) if s]
+
+
 def spoken_turn(texts: Iterable[str], max_sentences: int = MAX_SENTENCES) -> str:
     """The assistant's messages of one turn as what is said: at most max_sentences,
     in order (answers lead with their facts, so the first sentences carry them)."""
-    sentences = [s for text in texts for s in SENTENCE_END.split(for_speech(text)) if s]
-    return " ".join(sentences[:max_sentences])
+    return " ".join(_sentences(texts)[:max_sentences])
+
+
+def last_sentence(texts: Iterable[str]) -> str:
+    """What a turn ended with: its question, to ask again after silence."""
+    return (_sentences(texts) or [""])[-1]
 
 
 def heard(transcript: str) -> str:

@@ -28,7 +28,7 @@ from connectors.options import chosen_payload, offered_buttons, spoken
 from connectors.rest import BadRequest
 from connectors.sessions import configure_session
 from connectors.settings import setting
-from connectors.speech import heard, spoken_turn
+from connectors.speech import heard, last_sentence, spoken_turn
 from connectors.twilio_signature import TwilioSignature
 from connectors.webhook import read_form, required, webhook_blueprint
 
@@ -151,7 +151,7 @@ class VoiceInput(TwilioVoiceInput):
                 said = self.initial_prompt or "/greet"
             elif not said and silences < MAX_REPROMPTS:
                 tracker = await request.app.ctx.agent.tracker_store.retrieve(caller)
-                return self.twiml(spoken_turn([NOT_HEARD] + last_turn(tracker)[-1:]),
+                return self.twiml(spoken_turn([NOT_HEARD, last_sentence(last_turn(tracker))]),
                                   silences + 1)
             elif not said:
                 said = HUMAN_REQUEST

@@ -1,6 +1,6 @@
 """Text shaped for speech (no server needed)."""
 
-from connectors.speech import for_speech, heard, spoken_turn
+from connectors.speech import for_speech, heard, last_sentence, spoken_turn
 
 
 def test_ids_amounts_and_dates_are_rendered_to_be_spoken() -> None:
@@ -16,6 +16,11 @@ def test_links_are_not_read_out() -> None:
 def test_a_turn_is_at_most_two_sentences_in_order() -> None:
     assert spoken_turn(["One. Two! Three?", "Four."]) == "One. Two!"
     assert spoken_turn(["One.", "Two? Three."]) == "One. Two?"
+
+
+def test_silence_repeats_the_question_a_turn_ended_with() -> None:
+    assert last_sentence(["Hi. How can I help?"]) == "How can I help?"
+    assert last_sentence([]) == ""
 
 
 def test_spelled_out_ids_are_joined_again() -> None:

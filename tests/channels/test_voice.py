@@ -104,9 +104,10 @@ def test_the_callers_number_names_the_customer(channel_stack: Stack) -> None:
 def test_silence_is_reprompted_twice_then_the_caller_is_put_through_to_a_person(
         channel_stack: Stack) -> None:
     call = Call(channel_stack)
-    call.ring()
+    greeting = call.ring()
     first = call.silence()
     assert "didn't hear" in first.text and first.action.endswith("silence=1")
+    assert list(sentences(greeting.text))[-1] in first.text  # the question, asked again
     second = call.silence()
     assert "didn't hear" in second.text and second.action.endswith("silence=2")
     reply = call.webhook.post({"From": call.caller, "CallSid": call.sid,
