@@ -126,14 +126,14 @@ class EmailInput(InputChannel):
         return mail
 
     async def _answers(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                       mail: InboundMail, request: Request) -> List[str]:
+                       mail: InboundMail, sender: str, request: Request) -> List[str]:
         """Each question to the assistant in turn; everything it answers, in order."""
         collector = EmailCollector()
         metadata = {"email": {"subject": mail.subject, "message_id": mail.message_id}}
         for question in questions(mail.text, self.max_questions):
-            tracker = await request.app.ctx.agent.tracker_store.retrieve(mail.sender_id)
+            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
             text = chosen_payload(question, offered_buttons(tracker)) or question
-            await on_new_message(UserMessage(text, collector, mail.sender_id,
+            await on_new_message(UserMessage(text, collector, sender,
                                              input_channel=self.name(), metadata=metadata))
         return [m["text"] for m in collector.messages if m.get("text")]
 
@@ -147,25 +147,26 @@ class EmailInput(InputChannel):
             mail = self._read(request)
             if mail.message_id in self.answered:
                 return response.json({"status": "already answered"})
+            sender = mail.conversation_id(str(self.secret))
             try:
-                answers = await self._answers(on_new_message, mail, request)
+                answers = await self._answers(on_new_message, mail, sender, request)
             except Exception:
-                logger.exception("email.message.failure sender=%s", mail.sender_id)
+                logger.exception("email.message.failure sender=%s", sender)
                 return response.json({"error": "the message could not be processed; "
                                                "send it again later"}, status=503)
             if not answers:  # a person holds the conversation: they will answer
                 self._remember(mail.message_id)
                 return response.json({"status": "kept for the person handling the thread",
-                                      "conversation": mail.sender_id}, status=202)
+                                      "conversation": sender}, status=202)
             reply = compose_reply(mail, answers, self.from_address, SIGNATURE)
             try:
                 await asyncio.to_thread(self.smtp.send, reply)
             except (smtplib.SMTPException, OSError) as error:
-                logger.error("email.reply.failed sender=%s: %s", mail.sender_id, error)
+                logger.error("email.reply.failed sender=%s: %s", sender, error)
                 return response.json({"error": "the reply could not be sent; send the "
                                                "message again later"}, status=503)
             self._remember(mail.message_id)
-            return response.json({"status": "answered", "conversation": mail.sender_id,
+            return response.json({"status": "answered", "conversation": sender,
                                   "reply_message_id": reply["Message-ID"]})
 
         return webhook_blueprint("switchboard_email_webhook", receive)

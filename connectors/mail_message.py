@@ -3,11 +3,10 @@
 The webhook takes JSON like common inbound-parse services post it:
 {"from": "Name <address>", "subject": "...", "text": "...", "message_id": "<id@host>",
  "in_reply_to": "<id@host>", "references": "<root@host> <id@host>"} (references may
-also be a list). A thread is one conversation: its sender id comes from the thread's
-root Message-ID, which every reply carries first in References.
+also be a list). A thread is one conversation: its id comes from the thread's root
+Message-ID, which every reply carries first in References.
 """
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any, Dict, List, Tuple
 
+from connectors.conversation_ids import conversation_id
 from connectors.rest import BadRequest
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
@@ -41,10 +41,9 @@ class InboundMail:
     def thread_root(self) -> str:
         return self.references[0] if self.references else self.message_id
 
-    @property
-    def sender_id(self) -> str:
-        """The conversation's id: the same for every message of the thread."""
-        return "email-" + hashlib.sha256(self.thread_root.encode()).hexdigest()[:32]
+    def conversation_id(self, secret: str) -> str:
+        """The same for every message of the thread (connectors/conversation_ids.py)."""
+        return conversation_id("email", self.thread_root, secret)
 
 
 def _string(payload: Dict[str, Any], key: str, required: bool = True) -> str:

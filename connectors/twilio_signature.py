@@ -14,6 +14,7 @@ class TwilioSignature:
     """Checks requests against one Twilio account's auth token."""
 
     def __init__(self, auth_token: Optional[str], public_base_url: Optional[str]) -> None:
+        self.auth_token = auth_token
         self.validator = RequestValidator(auth_token) if auth_token else None
         self.public_base_url = public_base_url
 

@@ -8,7 +8,8 @@ twice; the third time the assistant is told `/request_human`. The count travels 
 the Gather's action URL, which Twilio signs like everything else. Once the
 assistant has handed the conversation to a person (it is paused), the call is put
 through to the agents' number when one is configured. The caller's number names
-the claimed customer (connectors/caller.py).
+the claimed customer (connectors/caller.py); the conversation id is derived from
+it with the auth token (connectors/conversation_ids.py).
 """
 
 import logging
@@ -24,6 +25,7 @@ from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from connectors.caller import caller_metadata
+from connectors.conversation_ids import conversation_id
 from connectors.options import chosen_payload, offered_buttons, spoken
 from connectors.rest import BadRequest
 from connectors.sessions import configure_session
@@ -145,7 +147,8 @@ class VoiceInput(TwilioVoiceInput):
         async def receive(request: Request) -> HTTPResponse:
             params = self._read(request)
             silences = self._silences(request)
-            caller = params["From"].strip()
+            number = params["From"].strip()
+            caller = conversation_id("voice", number, str(self.signature.auth_token))
             said = heard(params.get("SpeechResult") or "") or (params.get("Digits") or "").strip()
             if not said and params.get("CallStatus") == "ringing":
                 said = self.initial_prompt or "/greet"
@@ -160,7 +163,7 @@ class VoiceInput(TwilioVoiceInput):
                 said = chosen_payload(said, offered_buttons(tracker)) or said
             try:
                 text = await self._turn(on_new_message, said, caller,
-                                        await caller_metadata("phone", caller))
+                                        await caller_metadata("phone", number))
             except Exception:
                 logger.exception("voice.message.failure caller=%s", caller)
                 text = TROUBLE

@@ -4,7 +4,8 @@ POST /webhooks/twilio/webhook with Twilio's form (From, Body, …), signed in
 X-Twilio-Signature. The reply goes out through Twilio's Messages API, one message
 per paragraph, buttons as numbered options; a reply that is just an option's
 number is taken as that option. The sender's WhatsApp number names the claimed
-customer (connectors/caller.py). A WhatsApp conversation continues over days:
+customer (connectors/caller.py); the conversation id is derived from it with the
+auth token (connectors/conversation_ids.py), so no other channel can name it. A WhatsApp conversation continues over days:
 its session length is its own (connectors/sessions.py).
 """
 
@@ -19,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.caller import caller_metadata
+from connectors.conversation_ids import conversation_id
 from connectors.options import chosen_payload, numbered, offered_buttons
 from connectors.rest import BadRequest
 from connectors.sessions import configure_session
@@ -39,15 +41,17 @@ class WhatsAppOutput(TwilioOutput):
     """Sends through Twilio's Messages API, off the event loop, buttons as numbered text."""
 
     def __init__(self, account_sid: Optional[str], auth_token: Optional[str],
-                 whatsapp_number: Optional[str], api_url: str) -> None:
+                 whatsapp_number: Optional[str], api_url: str, recipient: str) -> None:
         super().__init__(account_sid, auth_token, whatsapp_number)
         self.http_client = RebasedHttpClient(api_url)
+        self.recipient = recipient
 
     @classmethod
     def name(cls) -> Text:
         return "twilio"
 
     async def _send_message(self, message_data: Dict[Text, Any]) -> Any:
+        message_data = {**message_data, "to": self.recipient}  # not the conversation id
         try:
             return await asyncio.to_thread(self.messages.create, **message_data)
         except SEND_ERRORS as error:
@@ -88,8 +92,9 @@ class WhatsAppInput(TwilioInput):
                    int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
                    int(credentials.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)))
 
-    def get_output_channel(self) -> OutputChannel:
-        return WhatsAppOutput(self.account_sid, self.auth_token, self.twilio_number, self.api_url)
+    def output_to(self, number: str) -> OutputChannel:
+        return WhatsAppOutput(self.account_sid, self.auth_token, self.twilio_number,
+                              self.api_url, number)
 
     def _read(self, request: Request) -> Dict[str, str]:
         params = read_form(request, self.max_body_bytes)
@@ -104,12 +109,13 @@ class WhatsAppInput(TwilioInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def receive(request: Request) -> HTTPResponse:
             params = self._read(request)
-            sender, text = params["From"].strip(), params["Body"].strip()
+            number, text = params["From"].strip(), params["Body"].strip()
+            sender = conversation_id("whatsapp", number, str(self.auth_token))
             tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
             text = chosen_payload(text, offered_buttons(tracker)) or text
-            metadata = await caller_metadata("whatsapp", sender)
+            metadata = await caller_metadata("whatsapp", number)
             try:
-                await on_new_message(UserMessage(text, self.get_output_channel(), sender,
+                await on_new_message(UserMessage(text, self.output_to(number), sender,
                                                  input_channel=self.name(), metadata=metadata))
             except Exception:  # Twilio must not retry a message that was handled
                 logger.exception("whatsapp.message.failure sender=%s", sender)

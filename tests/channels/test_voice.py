@@ -9,8 +9,9 @@ import pytest
 import requests
 
 from actions.render import day
+from connectors.conversation_ids import conversation_id
 from tests.channels.twilio_fake import (
-    ACCOUNT_SID, AGENT_NUMBER, VOICE_NUMBER, TwilioWebhook, sentences,
+    ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, VOICE_NUMBER, TwilioWebhook, sentences,
 )
 from tests.support.crm import customer, first_with
 from tests.support.stack import Stack
@@ -43,6 +44,7 @@ class Call:
         self.webhook = TwilioWebhook(stack.config.rasa_url, PATH)
         self.caller = number or f"+4477009{uuid.uuid4().int % 100000:05d}"
         self.sid = "CA" + uuid.uuid4().hex
+        self.conversation = conversation_id("voice", self.caller, AUTH_TOKEN)
         self.action = ""
 
     def _post(self, extra: Dict[str, str]) -> Spoken:
@@ -117,7 +119,7 @@ def test_silence_is_reprompted_twice_then_the_caller_is_put_through_to_a_person(
     assert root.find("Dial").text == AGENT_NUMBER  # type: ignore[union-attr]
     notice = root.find("Say").text or ""  # type: ignore[union-attr]
     assert "didn't hear" not in notice and len(list(sentences(notice))) <= 2
-    tracker = channel_stack.tracker(call.caller)
+    tracker = channel_stack.tracker(call.conversation)
     intents = [e["parse_data"]["intent"]["name"] for e in tracker["events"] if e["event"] == "user"]
     assert intents[-1] == "request_human" and tracker["paused"] is True
 
@@ -130,7 +132,7 @@ def test_options_are_spoken_and_a_key_picks_one(channel_stack: Stack) -> None:
     assert "Say or press 1 for" in offered.text
     picked = call.key("1")
     assert "not sure" not in picked.text
-    said = [e["text"] for e in channel_stack.tracker(call.caller)["events"] if e["event"] == "user"]
+    said = [e["text"] for e in channel_stack.tracker(call.conversation)["events"] if e["event"] == "user"]
     assert said[-1].startswith("/")  # the option's payload, not the digit
 
 

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from actions.render import day
+from connectors.conversation_ids import conversation_id
 from tests.channels.twilio_fake import (
     ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_NUMBER, TwilioApi, TwilioWebhook,
 )
@@ -25,6 +26,7 @@ class WhatsAppChat:
         self.webhook = TwilioWebhook(stack.config.rasa_url, PATH)
         self.api = api
         self.sender = f"whatsapp:{number}"
+        self.conversation = conversation_id("whatsapp", self.sender, AUTH_TOKEN)
 
     def say(self, text: str) -> List[str]:
         reply = self.webhook.post({"From": self.sender, "To": WHATSAPP_NUMBER, "Body": text,
@@ -94,7 +96,7 @@ def test_options_are_numbered_and_a_number_picks_one(
     assert lines[1].startswith("1. ") and lines[-1] == "Reply with a number."
     reply = " ".join(chat.say("1"))
     assert "not sure I understood" not in reply
-    said = [e["text"] for e in channel_stack.tracker(chat.sender)["events"] if e["event"] == "user"]
+    said = [e["text"] for e in channel_stack.tracker(chat.conversation)["events"] if e["event"] == "user"]
     assert said[-1].startswith("/")  # the option's payload, not the digit
 
 
@@ -120,11 +122,26 @@ def test_a_whatsapp_thread_outlives_a_live_chat_session(
     live.say(f"where is my order {order['id']}")
     assert order["id"] in live.say(owner["postcode"])
 
-    _age_conversation(channel_stack, chat.sender, TWO_HOURS)
+    _age_conversation(channel_stack, chat.conversation, TWO_HOURS)
     _age_conversation(channel_stack, live.sender, TWO_HOURS)
 
     assert day(order["eta"]) in " ".join(chat.say(f"and where is {order['id']} now?"))
     assert "postcode" in live.say(f"and where is {order['id']} now?")
+
+
+def test_rest_cannot_continue_a_whatsapp_conversation(
+        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    """Knowing a customer's WhatsApp number is not enough to reach their verified
+    conversation over REST: its id is keyed with the Twilio auth token."""
+    order = first_with("orders", status="shipped", customer_id="C-1029")
+    owner = customer(order["customer_id"])
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    chat.say(f"where is my order {order['id']}")
+    assert day(order["eta"]) in " ".join(chat.say(owner["postcode"]))
+    for guess in (chat.sender, owner["whatsapp"]):
+        intruder = Conversation(channel_stack, guess)
+        reply = intruder.say(f"where is my order {order['id']}")
+        assert day(order["eta"]) not in reply and "postcode" in reply
 
 
 @pytest.mark.parametrize("change, status, reason", [
