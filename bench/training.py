@@ -49,8 +49,9 @@ def change_one_example(workdir: Path) -> None:
 
 
 def timed_train(workdir: Path) -> float:
+    # PYTHONPATH: the pipeline's own components (escalation/, …) live in the project.
     env = {**os.environ, "RASA_CACHE_DIRECTORY": str(workdir / ".cache"),
-           "RASA_TELEMETRY_ENABLED": "false"}
+           "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     subprocess.run([str(VENV_BIN / "rasa"), "train", "--out", "models"], cwd=workdir, env=env,
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
