@@ -11,7 +11,7 @@ its session length is its own (connectors/sessions.py).
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput, TwilioOutput
@@ -41,17 +41,22 @@ class WhatsAppOutput(TwilioOutput):
     """Sends through Twilio's Messages API, off the event loop, buttons as numbered text."""
 
     def __init__(self, account_sid: Optional[str], auth_token: Optional[str],
-                 whatsapp_number: Optional[str], api_url: str, recipient: str) -> None:
+                 whatsapp_number: Optional[str], api_url: str,
+                 recipients: Mapping[str, str]) -> None:
         super().__init__(account_sid, auth_token, whatsapp_number)
         self.http_client = RebasedHttpClient(api_url)
-        self.recipient = recipient
+        self.recipients = recipients
 
     @classmethod
     def name(cls) -> Text:
         return "twilio"
 
     async def _send_message(self, message_data: Dict[Text, Any]) -> Any:
-        message_data = {**message_data, "to": self.recipient}  # not the conversation id
+        number = self.recipients.get(message_data["to"])
+        if number is None:
+            logger.error("whatsapp.send.failed: no number known for %s", message_data["to"])
+            return None
+        message_data = {**message_data, "to": number}  # the number, not the conversation id
         try:
             return await asyncio.to_thread(self.messages.create, **message_data)
         except SEND_ERRORS as error:
@@ -75,6 +80,7 @@ class WhatsAppInput(TwilioInput):
         self.api_url = api_url
         self.max_body_bytes = max_body_bytes
         self.max_message_chars = max_message_chars
+        self.recipients: Dict[str, str] = {}  # conversation id → WhatsApp number
 
     @classmethod
     def name(cls) -> Text:
@@ -92,9 +98,11 @@ class WhatsAppInput(TwilioInput):
                    int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
                    int(credentials.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)))
 
-    def output_to(self, number: str) -> OutputChannel:
+    def get_output_channel(self) -> OutputChannel:
+        """Also what Rasa's HTTP API sends an agent's messages through (the desk's
+        `output_channel=latest`): numbers are known for those who wrote since start."""
         return WhatsAppOutput(self.account_sid, self.auth_token, self.twilio_number,
-                              self.api_url, number)
+                              self.api_url, self.recipients)
 
     def _read(self, request: Request) -> Dict[str, str]:
         params = read_form(request, self.max_body_bytes)
@@ -111,11 +119,12 @@ class WhatsAppInput(TwilioInput):
             params = self._read(request)
             number, text = params["From"].strip(), params["Body"].strip()
             sender = conversation_id("whatsapp", number, str(self.auth_token))
+            self.recipients[sender] = number
             tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
             text = chosen_payload(text, offered_buttons(tracker)) or text
             metadata = await caller_metadata("whatsapp", number)
             try:
-                await on_new_message(UserMessage(text, self.output_to(number), sender,
+                await on_new_message(UserMessage(text, self.get_output_channel(), sender,
                                                  input_channel=self.name(), metadata=metadata))
             except Exception:  # Twilio must not retry a message that was handled
                 logger.exception("whatsapp.message.failure sender=%s", sender)

@@ -13,7 +13,7 @@ from tests.channels.twilio_fake import (
     ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_NUMBER, TwilioApi, TwilioWebhook,
 )
 from tests.support.crm import customer, first_with, of_customer
-from tests.support.stack import Conversation, Stack
+from tests.support.stack import API_TOKEN, Conversation, Stack
 
 PATH = "/webhooks/twilio/webhook"
 TWO_HOURS = 2 * 3600
@@ -142,6 +142,20 @@ def test_rest_cannot_continue_a_whatsapp_conversation(
         intruder = Conversation(channel_stack, guess)
         reply = intruder.say(f"where is my order {order['id']}")
         assert day(order["eta"]) not in reply and "postcode" in reply
+
+
+def test_an_agents_message_reaches_the_customer_on_whatsapp(
+        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    """What the agent desk does: a bot event appended through Rasa's HTTP API, sent
+    on the conversation's latest channel."""
+    chat = WhatsAppChat(channel_stack, twilio_api, customer("C-1030")["whatsapp"])
+    chat.say("hello")
+    appended = requests.post(
+        f"{channel_stack.config.rasa_url}/conversations/{chat.conversation}/tracker/events",
+        params={"token": API_TOKEN, "execute_side_effects": "true", "output_channel": "latest"},
+        json=[{"event": "bot", "text": "Hi, this is Dana from Brightwave."}], timeout=30)
+    assert appended.status_code == 200, appended.text
+    assert twilio_api.take(chat.sender) == ["Hi, this is Dana from Brightwave."]
 
 
 @pytest.mark.parametrize("change, status, reason", [
