@@ -7,7 +7,8 @@ goes to the assistant in turn, in the thread's conversation, and what it answers
 In-Reply-To and References. While a person holds the conversation the assistant
 is silent and nothing is mailed. The webhook answers once the reply is handed to the
 SMTP server, so an inbound-parse service that gets an error retries; a Message-ID
-already answered is not answered twice.
+already answered is not answered twice. An agent's messages, sent by the desk
+through Rasa's HTTP API, are mailed in the thread too.
 """
 
 import asyncio
@@ -16,9 +17,11 @@ import logging
 import smtplib
 from collections import OrderedDict
 from email.message import EmailMessage
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import (
+    CollectingOutputChannel, InputChannel, OutputChannel, UserMessage,
+)
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -40,6 +43,7 @@ SMTP_TIMEOUT_SECONDS = 20
 REMEMBERED_MESSAGE_IDS = 1000
 SIGNATURE = ("Kind regards,\nBrightwave's virtual assistant, for Brightwave Customer Service\n"
              "(Just reply to this e-mail to continue; ask for a person at any time.)")
+AGENT_SIGNATURE = "Kind regards,\nBrightwave Customer Service"
 
 
 class EmailCollector(CollectingOutputChannel):
@@ -73,6 +77,32 @@ class Smtp:
             server.send_message(message)
 
 
+class AgentMail(OutputChannel):
+    """An agent's message (sent through Rasa's HTTP API by the desk, with
+    `output_channel=latest`) mailed as a reply in the customer's thread. Threads
+    are known for customers who wrote since the server started."""
+
+    def __init__(self, smtp: Smtp, from_address: str, threads: Mapping[str, InboundMail]) -> None:
+        self.smtp = smtp
+        self.from_address = from_address
+        self.threads = threads
+
+    @classmethod
+    def name(cls) -> Text:
+        return "email"
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        mail = self.threads.get(recipient_id)
+        if mail is None:
+            logger.error("email.agent_reply.failed: no thread known for %s", recipient_id)
+            return
+        reply = compose_reply(mail, [text], self.from_address, AGENT_SIGNATURE)
+        try:
+            await asyncio.to_thread(self.smtp.send, reply)
+        except (smtplib.SMTPException, OSError) as error:
+            logger.error("email.agent_reply.failed %s: %s", recipient_id, error)
+
+
 class EmailInput(InputChannel):
     """Inbound e-mail webhook, authenticated with a shared secret; replies by SMTP."""
 
@@ -87,6 +117,7 @@ class EmailInput(InputChannel):
         self.max_text_chars = max_text_chars
         self.max_questions = max_questions
         self.answered: "OrderedDict[str, None]" = OrderedDict()
+        self.threads: Dict[str, InboundMail] = {}  # conversation id → its latest e-mail
 
     @classmethod
     def name(cls) -> Text:
@@ -108,6 +139,9 @@ class EmailInput(InputChannel):
                    int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
                    int(credentials.get("max_text_chars", DEFAULT_MAX_TEXT_CHARS)),
                    int(credentials.get("max_questions", DEFAULT_MAX_QUESTIONS)))
+
+    def get_output_channel(self) -> OutputChannel:
+        return AgentMail(self.smtp, self.from_address, self.threads)
 
     def _authenticate(self, request: Request) -> None:
         if not self.secret:
@@ -148,6 +182,7 @@ class EmailInput(InputChannel):
             if mail.message_id in self.answered:
                 return response.json({"status": "already answered"})
             sender = mail.conversation_id(str(self.secret))
+            self.threads[sender] = mail
             try:
                 answers = await self._answers(on_new_message, mail, sender, request)
             except Exception:
