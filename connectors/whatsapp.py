@@ -52,15 +52,15 @@ class WhatsAppOutput(TwilioOutput):
         return "twilio"
 
     async def _send_message(self, message_data: Dict[Text, Any]) -> Any:
-        number = self.recipients.get(message_data["to"])
+        conversation = message_data["to"]
+        number = self.recipients.get(conversation)
         if number is None:
-            logger.error("whatsapp.send.failed: no number known for %s", message_data["to"])
+            logger.error("whatsapp.send.failed conversation=%s: no number known", conversation)
             return None
-        message_data = {**message_data, "to": number}  # the number, not the conversation id
         try:
-            return await asyncio.to_thread(self.messages.create, **message_data)
+            return await asyncio.to_thread(self.messages.create, **{**message_data, "to": number})
         except SEND_ERRORS as error:
-            logger.error("whatsapp.send.failed to=%s: %s", message_data.get("to"), error)
+            logger.error("whatsapp.send.failed conversation=%s: %s", conversation, error)
             return None
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
