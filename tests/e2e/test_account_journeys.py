@@ -98,7 +98,7 @@ def test_three_wrong_factors_reveal_nothing_and_offer_a_person(chat: Conversatio
     # Locked for the session, even with the right answer now.
     again = chat.say("where is my order BW-100002")
     assert "capacity" not in again
-    assert "talk to a member of our team" in chat.say("yes please")
+    assert "passing you to a member of our team" in chat.say("yes please")  # a hand-over
 
 
 def test_unknown_order(chat: Conversation) -> None:
