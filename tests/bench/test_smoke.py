@@ -34,3 +34,12 @@ def test_benchmark_smoke_run(module: str) -> None:
     for name in results:
         result = json.loads((RESULTS / f"{name}.json").read_text())
         assert result["date"] and result["machine"]
+
+
+def test_nlu_benchmark_smoke_run_with_another_config() -> None:
+    output = run_bench("nlu", ["--dataset", "banking77", "--smoke",
+                               "--config", "bench/pipelines/minilm.yml"])
+    assert "nlu banking77:" in output
+    result = json.loads((RESULTS / "nlu_banking77_minilm_smoke.json").read_text())
+    assert result["config"] == "bench/pipelines/minilm.yml"
+    assert "components.sentence_classifier.SentenceIntentClassifier" in result["pipeline"]
