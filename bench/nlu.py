@@ -2,7 +2,7 @@
 
 `python -m bench.nlu [--dataset banking77|clinc150|all] [--config FILE] [--smoke]`
 trains the NLU pipeline of config.yml (same components, same settings), or of
-another Rasa config such as bench/pipelines/minilm.yml, on the data set's
+another Rasa config such as bench/pipelines/diet.yml, on the data set's
 training split and evaluates it on the test split:
 
 - BANKING77 (Casanueva et al. 2020, CC BY 4.0): accuracy, macro-F1.

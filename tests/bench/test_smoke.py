@@ -38,8 +38,8 @@ def test_benchmark_smoke_run(module: str) -> None:
 
 def test_nlu_benchmark_smoke_run_with_another_config() -> None:
     output = run_bench("nlu", ["--dataset", "banking77", "--smoke",
-                               "--config", "bench/pipelines/minilm.yml"])
+                               "--config", "bench/pipelines/diet.yml"])
     assert "nlu banking77:" in output
-    result = json.loads((RESULTS / "nlu_banking77_minilm_smoke.json").read_text())
-    assert result["config"] == "bench/pipelines/minilm.yml"
-    assert "components.sentence_classifier.SentenceIntentClassifier" in result["pipeline"]
+    result = json.loads((RESULTS / "nlu_banking77_diet_smoke.json").read_text())
+    assert result["config"] == "bench/pipelines/diet.yml"
+    assert "DIETClassifier" in result["pipeline"]
