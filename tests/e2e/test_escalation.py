@@ -84,7 +84,8 @@ def test_an_explicit_request_hands_over_at_once(stack: Stack) -> None:
 
 def test_an_angry_message_hands_over(chat: Conversation, stack: Stack) -> None:
     chat.say("where is my order BW-100002")
-    reply = chat.say("This is the THIRD time I'm asking, absolutely useless!!!")
+    reply = chat.say("Where is my order?! This is the THIRD time I'm asking, absolutely "
+                     "UNACCEPTABLE!!!")
     packet = the_handoff(stack, chat, "negative_emotion")
     told_why_and_what_next(reply, packet)
     assert "frustrating" in reply
