@@ -111,8 +111,10 @@ class StackConfig:
                 "--port", str(self.rasa_port)]
         # The desk needs the HTTP API; only ever with a token (an open one is
         # CVE-2024-49375's precondition), and only on the stack's interface.
-        return argv + ["--interface", self.host, "--enable-api", "--auth-token",
-                       self.rasa_api_token]
+        # One argument, "--auth-token=…": a random token may begin with "-", which
+        # argparse would take for an option of its own.
+        return argv + ["--interface", self.host, "--enable-api",
+                       f"--auth-token={self.rasa_api_token}"]
 
 
 def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:

@@ -1,12 +1,17 @@
-"""The action-response check Switchboard's Rasa uses accepts and refuses exactly
-what Rasa's own check does."""
+"""How Switchboard starts Rasa: the action-response check accepts and refuses
+exactly what Rasa's own does, and the arguments reach Rasa as meant."""
 
+import argparse
+import dataclasses
+from pathlib import Path
 from typing import Any, Dict
 
 import pytest
 from jsonschema import ValidationError, validate
+from rasa.cli.arguments.run import set_run_arguments
 from rasa.core.actions.action import RemoteAction
 
+from stack.config import isolated_config
 from stack.rasa_server import validate_action_result
 
 RESPONSES = [
@@ -41,3 +46,12 @@ def test_the_cached_check_agrees_with_rasas(result: Dict[str, Any]) -> None:
 def test_the_examples_include_both_verdicts() -> None:
     verdicts = {rasa_accepts(result) for result in RESPONSES}
     assert verdicts == {True, False}
+
+
+def test_a_token_that_looks_like_an_option_reaches_rasa_whole(tmp_path: Path) -> None:
+    config = dataclasses.replace(isolated_config(tmp_path), rasa_api_token="-starts-with-a-dash")
+    parser = argparse.ArgumentParser()
+    set_run_arguments(parser)
+    argv = config.rasa_argv()
+    parsed = parser.parse_args(argv[argv.index("run") + 1:])
+    assert parsed.auth_token == "-starts-with-a-dash" and parsed.enable_api
