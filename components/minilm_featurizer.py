@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.minilm_encoder import Encoder
+from components.model_text import model_text
 
 
 @DefaultV1Recipe.register(
@@ -60,7 +61,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         with_text = [m for m in messages if m.get(TEXT)]
         if not with_text:
             return
-        embeddings = self.encoder.encode([m.get(TEXT) for m in with_text],
+        embeddings = self.encoder.encode([model_text(m) for m in with_text],
                                          batch_size=int(self._config["batch_size"]))
         embeddings *= np.float32(self._config["scale"])
         for message, embedding in zip(with_text, embeddings):

@@ -32,6 +32,8 @@ from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from components.model_text import model_text
+
 logger = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "vocabulary.json"
@@ -100,7 +102,7 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
                          ).reshape(len(messages), size)
 
     def _features(self, messages: List[Message], model: _Model) -> sp.csr_matrix:
-        texts = [message.get(TEXT) or "" for message in messages]
+        texts = [model_text(message) for message in messages]
         blocks = [sp.csr_matrix(self._dense(messages, model.dense_size))]
         blocks += [v.transform(texts) for v in (model.word, model.char) if v is not None]
         return sp.hstack(blocks).tocsr()
@@ -113,7 +115,7 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
             logger.warning(f"{self.__class__.__name__}: fewer than two intents to learn; "
                            f"skipping training.")
             return self._resource
-        texts = [m.get(TEXT) for m in examples]
+        texts = [model_text(m) for m in examples]
         word, char = self._vectorizers()
         for vectorizer in (word, char):
             if vectorizer is not None:
