@@ -10,7 +10,7 @@ from tests.channels.mailbox import Mailbox
 from tests.channels.twilio_fake import (
     ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, PUBLIC_URL, WHATSAPP_NUMBER, TwilioApi,
 )
-from tests.support.stack import API_TOKEN, Stack
+from tests.support.stack import API_TOKEN, Stack, running_stack
 
 EMAIL_SECRET = "test-email-secret"
 EMAIL_FROM = "Brightwave Customer Service <help@brightwave.example>"
@@ -43,11 +43,5 @@ def channel_stack(tmp_path_factory: pytest.TempPathFactory, twilio_api: TwilioAp
         "SWITCHBOARD_EMAIL_FROM": EMAIL_FROM,
         "SWITCHBOARD_EMAIL_SECRET": EMAIL_SECRET,
     }, rasa_api_token=API_TOKEN)
-    if not config.model.exists():
-        pytest.fail(f"No trained model at {config.model}: `make test` trains it first.")
-    running = Stack(config)
-    try:
-        running.start()
+    with running_stack(config) as running:
         yield running
-    finally:
-        running.stop()

@@ -7,7 +7,9 @@ from typing import Iterator
 import pytest
 
 from stack.config import isolated_config
-from tests.support.stack import API_TOKEN, INTEGRATION_SECRET, Conversation, Stack
+from tests.support.stack import (
+    API_TOKEN, INTEGRATION_SECRET, Conversation, Stack, running_stack,
+)
 
 
 @pytest.fixture(scope="session")
@@ -15,14 +17,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     config = isolated_config(tmp_path_factory.mktemp("stack"),
                              {"SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET},
                              rasa_api_token=API_TOKEN)
-    if not config.model.exists():
-        pytest.fail(f"No trained model at {config.model}: `make test` trains it first.")
-    running = Stack(config)
-    try:
-        running.start()
+    with running_stack(config) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

@@ -2,14 +2,16 @@
 over the REST channel like any client would."""
 
 import uuid
-from typing import Any, Dict, List, Optional
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Optional
 
+import pytest
 import requests
 
 from actions.identity import sign
 from stack.config import StackConfig
-from tests.backend.support import Api
 from stack.launch import start_action_server, start_backend, start_desk, start_rasa, stop_all
+from tests.backend.support import Api
 from stack.processes import Service
 
 INTEGRATION_SECRET = "test-integration-secret"
@@ -77,6 +79,19 @@ class DeskClient(Api):
     def move(self, handoff_id: str, move: str, **body: Any) -> requests.Response:
         """claim, reply, hand_back, close or rating."""
         return self.post(f"/api/handoffs/{handoff_id}/{move}", json=body or None)
+
+
+@contextmanager
+def running_stack(config: StackConfig) -> Iterator[Stack]:
+    """The whole stack on this configuration, for a test session; the model must exist."""
+    if not config.model.exists():
+        pytest.fail(f"No trained model at {config.model}: `make test` trains it first.")
+    running = Stack(config)
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
 
 
 class Conversation:
