@@ -1,6 +1,9 @@
 """What the customer hears when Brightwave's systems cannot answer: an apology and
-the offer of a person, never silence or a stack trace."""
+the offer of a person, never silence or a stack trace. The failure that reaches
+escalation.yml's `system_trouble` limit is not offered a person: the escalation
+policy hands the customer over right after it."""
 
+from functools import lru_cache
 from typing import List
 
 from rasa_sdk import Tracker
@@ -8,14 +11,31 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import BACKEND_FAILURES, HUMAN_OFFERED
+from escalation.config import EscalationConfig, load_escalation_config
+from escalation.names import UNNAMED_CHANNEL
+
+
+@lru_cache(maxsize=1)
+def escalation_config() -> EscalationConfig:
+    return load_escalation_config()
+
+
+def failure_limit(tracker: Tracker) -> int:
+    """How many backend failures hand this conversation over, on its channel."""
+    channel = tracker.get_latest_input_channel() or UNNAMED_CHANNEL
+    return escalation_config().for_channel(channel).system_trouble.max_backend_failures
 
 
 def backend_trouble(dispatcher: CollectingDispatcher, tracker: Tracker,
                     counted: bool = False) -> List[EventType]:
     """Apologise and offer a person; count the failure unless it already was."""
-    dispatcher.utter_message(response="utter_backend_down")
-    events: List[EventType] = [SlotSet(HUMAN_OFFERED, True)]
+    failures = int(tracker.get_slot(BACKEND_FAILURES) or 0) + (0 if counted else 1)
+    if failures >= failure_limit(tracker):
+        dispatcher.utter_message(response="utter_backend_down_again")
+        events: List[EventType] = []
+    else:
+        dispatcher.utter_message(response="utter_backend_down")
+        events = [SlotSet(HUMAN_OFFERED, True)]
     if not counted:
-        failures = int(tracker.get_slot(BACKEND_FAILURES) or 0) + 1
         events.append(SlotSet(BACKEND_FAILURES, failures))
     return events

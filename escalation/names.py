@@ -6,3 +6,5 @@ CLARIFY_ACTION = "action_clarify"
 DECISION_SLOT = "escalation_decision"  # the latest decision, its rule and values
 BACKEND_FAILURES_SLOT = "backend_failures"
 SENTIMENT_KEY = "sentiment"  # the parse-data key of a message's emotion
+# A channel Rasa does not name (rasa test, rasa shell) gets escalation.yml's defaults.
+UNNAMED_CHANNEL = "default"

@@ -35,14 +35,13 @@ from escalation.config import EscalationConfig, load_escalation_config
 from escalation.decision import ConversationFacts, Decision, TurnFacts, decide
 from escalation.names import (
     BACKEND_FAILURES_SLOT, CLARIFY_ACTION, DECISION_SLOT, ESCALATE_ACTION, SENTIMENT_KEY,
+    UNNAMED_CHANNEL,
 )
 from escalation.signals import warm_up
 
 NLU_FALLBACK = "nlu_fallback"
 # Above RulePolicy (6): on equal confidence the higher priority wins.
 ESCALATION_PRIORITY = 7
-# A channel Rasa does not name (rasa test, rasa shell) gets escalation.yml's defaults.
-UNNAMED_CHANNEL = "default"
 
 
 def decision_record(decision: Decision, channel: str) -> Dict[str, Any]:

@@ -152,6 +152,7 @@ def test_repeated_backend_failure_hands_over(stack: Stack) -> None:
     packet = the_handoff(stack, chat, "system_trouble")
     told_why_and_what_next(reply, packet)
     assert "systems aren't working properly" in reply
+    assert "Would you like" not in reply  # no offer of what is happening anyway
     assert packet["escalation"]["values"]["backend_failures"] == 2
     assert packet["account_snapshot"]["note"]  # the records could not be read
     assert [a["result"] for a in packet["actions_taken"]].count("failed") >= 2
