@@ -75,13 +75,18 @@ class _Fired(NamedTuple):
     values: dict[str, Any]
 
 
+def is_miss(turn: TurnFacts, settings: ChannelSettings) -> bool:
+    """Whether the NLU was unsure of this message: low confidence or a small margin."""
+    return (turn.confidence < settings.confidence.min_confidence
+            or turn.margin < settings.confidence.min_margin)
+
+
 def decide(turn: TurnFacts, history: ConversationFacts, config: EscalationConfig,
            channel: str) -> Decision:
     """Whether to hand this conversation to a person now, and why."""
     settings = config.for_channel(channel)
     emotion = score_emotion(turn.text, config.sentiment)
-    miss = (turn.confidence < settings.confidence.min_confidence
-            or turn.margin < settings.confidence.min_margin)
+    miss = is_miss(turn, settings)
     context = _Turn(turn, history, config, settings, emotion, miss)
     for rule in _ESCALATION_RULES:
         fired = rule(context)

@@ -15,6 +15,7 @@ A non-escalation reads only the tracker: no I/O on the hot path.
 """
 
 import json
+from dataclasses import replace
 from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -32,7 +33,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 
 from escalation.config import EscalationConfig, load_escalation_config
-from escalation.decision import ConversationFacts, Decision, TurnFacts, decide
+from escalation.decision import ConversationFacts, Decision, TurnFacts, decide, is_miss
 from escalation.names import (
     BACKEND_FAILURES_SLOT, CLARIFY_ACTION, DECISION_SLOT, ESCALATE_ACTION, SENTIMENT_KEY,
     UNNAMED_CHANNEL,
@@ -82,35 +83,33 @@ def _since_window(events: Sequence[Event]) -> List[Event]:
     return list(events)
 
 
-def _is_miss(message: UserUttered, config: EscalationConfig, channel: str) -> bool:
-    facts = turn_facts(message, in_form=False)
-    thresholds = config.for_channel(channel).confidence
-    return facts.confidence < thresholds.min_confidence or facts.margin < thresholds.min_margin
+def _backend_failures(events: Sequence[Event]) -> int:
+    """Backend failures the actions counted among these events."""
+    return sum(1 for event in events
+               if isinstance(event, SlotSet) and event.key == BACKEND_FAILURES_SLOT and event.value)
 
 
 def conversation_facts(window: Sequence[Event], config: EscalationConfig,
                        channel: str) -> ConversationFacts:
     """The history `decide` needs, from the window's events before the latest message."""
+    settings = config.for_channel(channel)
     user_turns_since_goal = 0
     scores: List[float] = []
     misses = 0
-    failures = 0
     for event in window:
         if isinstance(event, UserUttered):
             user_turns_since_goal += 1
             score = ((event.parse_data or {}).get(SENTIMENT_KEY) or {}).get("score")
             if isinstance(score, (int, float)):
                 scores.append(float(score))
-            misses = misses + 1 if _is_miss(event, config, channel) else 0
+            misses = misses + 1 if is_miss(turn_facts(event, in_form=False), settings) else 0
         elif isinstance(event, ActionExecuted) and event.action_name in config.goal_actions:
             user_turns_since_goal = 0
-        elif isinstance(event, SlotSet) and event.key == BACKEND_FAILURES_SLOT and event.value:
-            failures += 1
     keep = config.sentiment.trend.window - 1
     return ConversationFacts(previous_scores=tuple(scores[-keep:]) if keep else (),
                              consecutive_low_confidence=misses,
                              user_turns=user_turns_since_goal,
-                             backend_failures=failures)
+                             backend_failures=_backend_failures(window))
 
 
 def _last_index(events: Sequence[Event], kind: type) -> int:
@@ -160,41 +159,25 @@ class EscalationPolicy(Policy):
                                       and event.action_name == ESCALATE_ACTION
                                       for event in window):
             return self._prediction(self._default_predictions(domain))
+        last_action = _last_index(window, ActionExecuted)
+        after_message = last_action < latest_user
+        # After an action, only one that counted a backend failure is worth a decision.
+        if not after_message and not _backend_failures(window[last_action:]):
+            return self._prediction(self._default_predictions(domain))
         channel = tracker.get_latest_input_channel() or UNNAMED_CHANNEL
-        message = window[latest_user]
+        turn = turn_facts(window[latest_user], in_form=tracker.active_loop_name is not None)
         history = conversation_facts(window[:latest_user], self.escalation, channel)
-        turn = turn_facts(message, in_form=tracker.active_loop_name is not None)
-        after_message = not any(isinstance(event, ActionExecuted)
-                                for event in window[latest_user:])
-        if after_message:
-            decision = decide(turn, history, self.escalation, channel)
-            record = [SlotSet(DECISION_SLOT, decision_record(decision, channel))]
-            if decision.escalate:
-                return self._predict(domain, ESCALATE_ACTION, record)
-            if decision.clarify:
-                return self._predict(domain, CLARIFY_ACTION, record)
-            return self._prediction(self._default_predictions(domain), events=record)
-        return self._after_action(tracker, domain, window, latest_user, turn, history, channel)
-
-    def _after_action(self, tracker: DialogueStateTracker, domain: Domain,
-                      window: List[Event], latest_user: int, turn: TurnFacts,
-                      history: ConversationFacts, channel: str) -> PolicyPrediction:
-        """Decide again once the action just run counted a backend failure."""
-        last_action = max((index for index, event in enumerate(window)
-                           if isinstance(event, ActionExecuted)), default=latest_user)
-        counted = any(isinstance(event, SlotSet) and event.key == BACKEND_FAILURES_SLOT
-                      and event.value for event in window[last_action:])
-        if not counted:
-            return self._prediction(self._default_predictions(domain))
-        facts = conversation_facts(window, self.escalation, channel)
-        history = ConversationFacts(history.previous_scores, history.consecutive_low_confidence,
-                                    history.user_turns, history.goal_completed,
-                                    facts.backend_failures)
+        if not after_message:
+            history = replace(history, backend_failures=_backend_failures(window))
         decision = decide(turn, history, self.escalation, channel)
-        if not decision.escalate:
+        record = [SlotSet(DECISION_SLOT, decision_record(decision, channel))]
+        if decision.escalate:
+            return self._predict(domain, ESCALATE_ACTION, record)
+        if not after_message:
             return self._prediction(self._default_predictions(domain))
-        return self._predict(domain, ESCALATE_ACTION,
-                             [SlotSet(DECISION_SLOT, decision_record(decision, channel))])
+        if decision.clarify:
+            return self._predict(domain, CLARIFY_ACTION, record)
+        return self._prediction(self._default_predictions(domain), events=record)
 
     def _predict(self, domain: Domain, action: str,
                  events: Optional[List[Event]] = None) -> PolicyPrediction:
