@@ -217,17 +217,25 @@ def build_onnx(weights: Dict[str, np.ndarray], layers: int = 6, heads: int = 12)
 class Encoder:
     """`encode(texts)` → float32 [n, 384], L2-normalised all-MiniLM-L6-v2 embeddings."""
 
-    def __init__(self, threads: int = 0) -> None:
-        import onnxruntime
-
+    def __init__(self, threads: int = 0,
+                 tuned: Optional[Dict[str, np.ndarray]] = None) -> None:
+        """The shipped weights, with the tensors in `tuned` (fine-tuned layers) replaced."""
+        self.threads = threads
         folder = model_dir()
         self.tokenizer = WordPiece(folder / "vocab.txt")
+        self.weights = load_safetensors(folder / "model.safetensors")
+        self.use(tuned or {})
+
+    def use(self, tuned: Dict[str, np.ndarray]) -> None:
+        """Serve these tensors from now on in place of the shipped ones of the same name."""
+        import onnxruntime
+
+        self.weights.update(tuned)
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads
+        options.intra_op_num_threads = self.threads
         self.session = onnxruntime.InferenceSession(
-            build_onnx(load_safetensors(folder / "model.safetensors")), options,
-            providers=["CPUExecutionProvider"])
+            build_onnx(self.weights), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Embed in length-sorted batches, so little of each batch is padding."""

