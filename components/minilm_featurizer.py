@@ -76,9 +76,8 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         epochs = int(self._config["fine_tune_epochs"])
         if epochs and len({m.get(INTENT) for m in examples}) > 1:
-            tuned = fine_tune(self.encoder.weights, self.encoder.tokenizer,
-                              [model_text(m) for m in examples], [m.get(INTENT) for m in examples],
-                              epochs=epochs,
+            tuned = fine_tune(self.encoder, [model_text(m) for m in examples],
+                              [m.get(INTENT) for m in examples], epochs=epochs,
                               batch_size=int(self._config["fine_tune_batch_size"]),
                               learning_rate=float(self._config["fine_tune_learning_rate"]))
             with self._model_storage.write_to(self._resource) as directory:

@@ -21,7 +21,7 @@ from typing import Dict, List, Sequence
 import numpy as np
 import tensorflow as tf
 
-from components.minilm_encoder import DIMENSION, WordPiece
+from components.minilm_encoder import DIMENSION, Encoder
 
 logger = logging.getLogger(__name__)
 
@@ -54,22 +54,19 @@ def _batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator) 
     return batches
 
 
-def fine_tune(weights: Dict[str, np.ndarray], tokenizer: WordPiece, texts: Sequence[str],
-              labels: Sequence[str], epochs: int, batch_size: int = 32,
-              learning_rate: float = 1e-4, seed: int = 0) -> Dict[str, np.ndarray]:
+def fine_tune(encoder: Encoder, texts: Sequence[str], labels: Sequence[str], epochs: int,
+              batch_size: int = 32, learning_rate: float = 1e-4, seed: int = 0
+              ) -> Dict[str, np.ndarray]:
     """The transformer-layer tensors after `epochs` of intent classification."""
     tf.random.set_seed(seed)
     rng = np.random.default_rng(seed)
     classes = sorted(set(labels))
     targets = np.array([classes.index(label) for label in labels], dtype=np.int32)
     ids = [x[:MAX_TRAINING_TOKENS - 1] + [x[-1]] if len(x) > MAX_TRAINING_TOKENS else x
-           for x in (tokenizer.encode(text) for text in texts)]
-    model = _TrainableBert(weights)
-    embed = tf.function(lambda i, m: model(i, m, training=False))
+           for x in (encoder.tokenizer.encode(text) for text in texts)]
+    model = _TrainableBert(encoder.weights)
 
-    frozen = np.zeros((len(ids), DIMENSION), dtype=np.float32)
-    for batch in _batches([len(x) for x in ids], 128, rng):
-        frozen[batch] = embed(*_pad([ids[i] for i in batch])).numpy()
+    frozen = encoder.encode(texts)
     centroids = np.stack([frozen[targets == c].mean(axis=0) for c in range(len(classes))])
     head = tf.Variable(centroids / np.linalg.norm(centroids, axis=1, keepdims=True))
 

@@ -29,8 +29,7 @@ def encoder() -> Encoder:
 
 @pytest.fixture(scope="module")
 def tuned(encoder: Encoder) -> Dict[str, np.ndarray]:
-    return fine_tune(encoder.weights, encoder.tokenizer, TEXTS, LABELS, epochs=3,
-                     batch_size=8, learning_rate=3e-4)
+    return fine_tune(encoder, TEXTS, LABELS, epochs=3, batch_size=8, learning_rate=3e-4)
 
 
 def separation(vectors: np.ndarray) -> float:
