@@ -6,7 +6,10 @@ next to TF-IDF of word 1–2-grams and of character 2–5-grams within word
 boundaries, fitted on the training texts. A multinomial scikit-learn
 `LogisticRegression` gives a probability per intent, so `intent` and
 `intent_ranking` carry probabilities for the FallbackClassifier and the
-escalation policy's confidence and margin rules.
+escalation policy's confidence and margin rules. With `novelty_neighbours` > 0
+those probabilities are scaled down for a message unlike every in-scope training
+example (`components.novelty`), so the fallback threshold catches topics the
+assistant was never taught.
 
 Persisted in the model storage without pickle: the TF-IDF vocabularies and the
 intent names as JSON, the IDF vectors and the regression weights as a NumPy
@@ -25,6 +28,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -33,6 +37,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from components.model_text import model_text
+from components.novelty import Novelty
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +49,12 @@ class _Model:
     """The fitted parts: TF-IDF vectorizers, the dense feature size, the regression."""
 
     def __init__(self, word: Optional[TfidfVectorizer], char: Optional[TfidfVectorizer],
-                 dense_size: int, regression: LogisticRegression) -> None:
+                 dense_size: int, regression: LogisticRegression,
+                 novelty: Optional[Novelty]) -> None:
         self.word, self.char = word, char
         self.dense_size = dense_size
         self.regression = regression
+        self.novelty = novelty
 
 
 @DefaultV1Recipe.register(
@@ -65,8 +72,18 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
             "word_ngram_range": [1, 2],       # [] switches the word TF-IDF block off
             "char_ngram_range": [2, 5],       # char_wb n-grams; [] switches the block off
             "char_min_df": 2,
+            "novelty_neighbours": 0,          # k nearest training examples; 0 = no novelty
+            "novelty_quantile": 0.05,         # scale down below this share of training
+            "out_of_scope_intent": "out_of_scope",  # its examples are no neighbours
             RANKING_LENGTH: LABEL_RANKING_LENGTH,
         }
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        if int(config["novelty_neighbours"]) < 0 or not 0 < float(config["novelty_quantile"]) <= 1:
+            raise InvalidConfigException(
+                f"{cls.__name__}: 'novelty_neighbours' must be >= 0 and 'novelty_quantile' "
+                f"in (0, 1].")
 
     @classmethod
     def required_packages(cls) -> List[Text]:
@@ -122,17 +139,28 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
                 vectorizer.fit(texts)
         dense = self._dense(examples, None)
         regression = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"])
-        self.model = _Model(word, char, dense.shape[1], regression)
+        in_scope = dense[[label != self.config["out_of_scope_intent"] for label in labels]]
+        novelty = (Novelty.fit(in_scope, int(self.config["novelty_neighbours"]))
+                   if self.config["novelty_neighbours"] and len(in_scope) > 1 and dense.shape[1]
+                   else None)
+        self.model = _Model(word, char, dense.shape[1], regression, novelty)
         regression.fit(self._features(examples, self.model), labels)
         self.persist()
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Sets `intent` and `intent_ranking` (probabilities, best first)."""
+        """Sets `intent` and `intent_ranking` (probabilities, scaled by novelty, best first)."""
         if self.model is None or not messages:
             return messages
         probabilities = self.model.regression.predict_proba(self._features(messages, self.model))
         names = self.model.regression.classes_
+        if self.model.novelty is not None:
+            # A message already read as out of scope keeps that reading.
+            factor = self.model.novelty.factor(self._dense(messages, self.model.dense_size),
+                                               float(self.config["novelty_quantile"]))
+            said_out_of_scope = names[probabilities.argmax(axis=1)] == self.config[
+                "out_of_scope_intent"]
+            probabilities *= np.where(said_out_of_scope, 1.0, factor)[:, np.newaxis]
         length = self.config[RANKING_LENGTH]
         for message, row in zip(messages, probabilities):
             order = np.argsort(-row, kind="stable")
@@ -153,7 +181,8 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
             np.savez(directory / WEIGHTS_FILE, coef=model.regression.coef_,
                      intercept=model.regression.intercept_,
                      word_idf=model.word.idf_ if model.word else np.zeros(0),
-                     char_idf=model.char.idf_ if model.char else np.zeros(0))
+                     char_idf=model.char.idf_ if model.char else np.zeros(0),
+                     **(model.novelty.arrays() if model.novelty else {}))
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -174,7 +203,8 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
         regression.coef_, regression.intercept_ = arrays["coef"], arrays["intercept"]
         component.model = _Model(_restore(word, stored["word"], arrays["word_idf"]),
                                  _restore(char, stored["char"], arrays["char_idf"]),
-                                 stored["dense_size"], regression)
+                                 stored["dense_size"], regression,
+                                 Novelty.from_arrays(arrays) if "novelty_k" in arrays else None)
         return component
 
 
