@@ -9,7 +9,8 @@ training split and evaluates it on the test split:
 - CLINC150 (Larson et al. 2019, CC BY 3.0): in-scope accuracy, out-of-scope
   recall and precision, with the production mechanism: an `out_of_scope`
   intent trained on `oos_train` plus the FallbackClassifier's confidence
-  threshold, the threshold tuned on `val` + `oos_val` only, never on `test`.
+  threshold, the threshold tuned on `val` + `oos_val` only, never on `test`
+  (the best val in-scope accuracy with oos_val recall ≥ 0.90).
 
 Both report training time and single-message parse latency (p50/p99), print a
 summary line and write bench/results/nlu_<dataset>.json (nlu_<dataset>_<name>.json
@@ -87,8 +88,9 @@ def pipeline_config(path: Path, smoke: bool) -> Dict[str, Any]:
     pipeline = [dict(component) for component in config["pipeline"]]
     if smoke:
         for component in pipeline:
-            if "epochs" in component:
-                component["epochs"] = 1
+            for key in component:
+                if key.endswith("epochs") and component[key]:
+                    component[key] = 1
     return {"recipe": config.get("recipe", "default.v1"),
             "language": config.get("language", "en"), "pipeline": pipeline}
 
@@ -164,11 +166,20 @@ def oos_scores(gold: Sequence[str], predictions: Sequence[Prediction],
     }
 
 
+# The threshold rule the NLU prototype fixed before its test runs: 5 points above the 0.85 target,
+# because 100 oos_val messages measure recall to about ±3 points.
+VAL_OOS_RECALL = 0.90
+
+
 def tune_threshold(gold: Sequence[str], predictions: Sequence[Prediction]) -> float:
-    """The threshold with the best mean of in-scope accuracy and oos recall on val."""
-    candidates = [round(0.05 * i, 2) for i in range(0, 20)]
-    return max(candidates, key=lambda t: sum(
-        oos_scores(gold, predictions, t)[k] for k in ("in_scope_accuracy", "oos_recall")))
+    """The threshold with the best val in-scope accuracy among those reaching
+    VAL_OOS_RECALL on oos_val (the highest-recall one if none does)."""
+    scored = [(t, oos_scores(gold, predictions, t))
+              for t in (round(0.01 * i, 2) for i in range(100))]
+    reaching = [(t, s) for t, s in scored if s["oos_recall"] >= VAL_OOS_RECALL]
+    if not reaching:
+        return max(scored, key=lambda ts: (ts[1]["oos_recall"], -ts[0]))[0]
+    return max(reaching, key=lambda ts: (ts[1]["in_scope_accuracy"], -ts[0]))[0]
 
 
 def run_banking77(config: Dict[str, Any], smoke: bool, workdir: Path) -> Dict[str, Any]:
