@@ -5,6 +5,7 @@ database refuses is still retried, journalled and surfaced."""
 import asyncio
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any, Iterator, List, Optional
 
@@ -14,6 +15,7 @@ from rasa.shared.core.events import (ActionExecuted, BotUttered, Event, SessionS
                                      SlotSet, UserUttered)
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from tracker_store.sql import DurableSQLTrackerStore
 
@@ -187,6 +189,38 @@ def test_a_failed_commit_leaves_no_cached_state_behind(
     store.pending.clear()  # as if the process restarted without its pending turns
     tracker = run(store.retrieve(SENDER))
     assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["stored"]
+
+
+def test_a_slow_commit_does_not_hold_up_the_event_loop(
+        store: DurableSQLTrackerStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    commit = Session.commit
+
+    def slow_disk(session: Session) -> None:
+        time.sleep(0.3)
+        commit(session)
+    monkeypatch.setattr(Session, "commit", slow_disk)
+
+    async def save_while_ticking() -> int:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+        ticker = asyncio.create_task(tick())
+        tracker = DialogueStateTracker(SENDER, DOMAIN.slots)
+        for event in session_start() + turn("hello"):
+            tracker.update(event)
+        await store.save(tracker)
+        ticker.cancel()
+        return ticks
+    assert run(save_while_ticking()) >= 10
+    assert stored_texts(store_db(store), Path(store.journal)) == ["hello"]
+
+
+def store_db(store: DurableSQLTrackerStore) -> Path:
+    return Path(store.engine.url.database)
 
 
 def test_the_cache_holds_at_most_the_configured_conversations(
