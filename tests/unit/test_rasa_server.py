@@ -15,7 +15,7 @@ from rasa.shared.core.events import BotUttered, Event, UserUttered, deserialise_
 from rasa.shared.utils.common import all_subclasses
 
 from stack.config import isolated_config
-from stack.rasa_server import resolve_event_type, validate_action_result
+from stack.rasa_server import _valid_by_event_type, resolve_event_type, validate_action_result
 
 RESPONSES = [
     {"events": [{"event": "slot", "name": "order_id", "value": "BW-100002"}],
@@ -26,6 +26,22 @@ RESPONSES = [
     {"events": "not a list"},
     {"responses": [1, 2]},
     {"events": [{"event": "no_such_event"}]},
+    {"events": [{"event": "user", "text": "hi", "parse_data": {
+        "intent": {"name": "greet", "confidence": 0.9},
+        "entities": [{"entity": "order_id", "value": "BW-1", "start": 0, "end": 4}]}},
+                {"event": "bot", "text": "hello", "data": {}},
+                {"event": "action", "name": "action_listen", "confidence": None}]},
+    {"events": [{"event": "user", "parse_data": {"intent": "greet"}}]},  # intent not an object
+    {"events": [{"event": "user", "parse_data": {"entities": [{"entity": "x"}]}}]},  # no value
+    {"events": [{"event": "slot", "name": 3, "value": 1}]},
+    {"events": [{"event": "slot", "name": "x", "value": 1, "timestamp": "now"}]},
+    {"events": [{"event": 5}]},
+    {"events": [{"name": "x", "value": 1}]},  # no event name
+    {"events": ["slot"]},
+    {"events": [{"event": "slot", "name": "x", "value": 1}, {"event": "pause", "metadata": 1}]},
+    {"events": [{"event": "active_loop", "name": "order_form"}, {"event": "restart"}],
+     "responses": [{"text": "x"}, "not an object"]},
+    ["not an object"],
 ]
 
 
@@ -49,6 +65,12 @@ def test_the_cached_check_agrees_with_rasas(result: Dict[str, Any]) -> None:
 def test_the_examples_include_both_verdicts() -> None:
     verdicts = {rasa_accepts(result) for result in RESPONSES}
     assert verdicts == {True, False}
+
+
+@pytest.mark.parametrize("result", RESPONSES)
+def test_a_response_is_passed_by_its_event_types_only_when_rasa_passes_it(
+        result: Any) -> None:
+    assert _valid_by_event_type(result) == rasa_accepts(result)
 
 
 def test_a_token_that_looks_like_an_option_reaches_rasa_whole(tmp_path: Path) -> None:
