@@ -17,13 +17,15 @@ lost one is gone for good. This store instead
 Conversation cache (write-through). Every save still goes to the database, as
 above. The store also keeps, for the `cache_conversations` most recently used
 conversations, the stored rows of their latest session (the JSON text the
-database holds) together with how many rows the database holds for that sender
-and the id of the newest. A retrieve first asks the database for those two
-figures (one indexed query) and rebuilds the tracker from the cached rows only
-while they still match; a save uses the cached rows in place of Rasa's count
-query under the same condition. A write by any other process (a second Rasa, a
-script) changes the count, so the cache never hides it; deleting and adding the
-same number of rows with no higher id in between would, which nothing here does.
+database holds) together with what the database holds for that sender: how many
+rows, the newest id, the earliest and latest timestamp. A retrieve first asks the
+database for those figures (one query on the sender's rows) and rebuilds the
+tracker from the cached rows only while they still match; a save uses the cached
+rows in place of Rasa's count query under the same condition. Another process
+(a second Rasa, a script) that adds or removes rows, or moves their times (the
+channel tests age a conversation so), changes them, so the cache does not hide
+its write. Editing a stored row's data in place and keeping its time would go
+unnoticed; Rasa never edits stored events.
 A tracker is rebuilt from the same rows with the same code as from the database
 (`DialogueStateTracker.from_dict`), so a cached one is no different. The desk
 and the HTTP API write through this process too.
@@ -72,10 +74,22 @@ class Row:
 
 @dataclass(frozen=True)
 class Stored:
-    """How many events the database holds for a sender, and the newest one's id."""
+    """What the database holds of a sender: how many events, the newest one's id,
+    the earliest and latest timestamp (None where there is none)."""
 
     count: int
     last_id: Optional[int]
+    first_time: Optional[float]
+    last_time: Optional[float]
+
+    def after(self, records: Sequence[Any]) -> "Stored":
+        """These figures once the records (rows just inserted) are added. The times
+        are compared, not added up, so they match the database's exactly."""
+        times = [t for t in (self.first_time, self.last_time,
+                             *(r.timestamp for r in records)) if t is not None]
+        return Stored(self.count + len(records),
+                      records[-1].id if records else self.last_id,
+                      min(times, default=None), max(times, default=None))
 
 
 @dataclass(frozen=True)
@@ -185,13 +199,12 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             records = [self._record(sender_id, event) for event in events[len(known):]]
             session.add_all(records)
             session.flush()  # assigns the ids, which the commit would expire
-            last_id = records[-1].id if records else None
+            stored = stored.after(records) if stored is not None else None
             new_rows = [Row(r.timestamp, r.type_name, r.data) for r in records]
             session.commit()
         if stored is not None:
             self._remember(sender_id, CachedConversation(
-                Stored(stored.count + len(records), last_id or stored.last_id),
-                latest_session([*known, *new_rows])))
+                stored, latest_session([*known, *new_rows])))
         logger.debug("Tracker with sender_id '%s' stored to database", sender_id)
 
     def _record(self, sender_id: Text, event: Event) -> Any:
@@ -223,10 +236,11 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         return rows
 
     def _stored(self, session: Session, sender_id: Text) -> Stored:
-        count, last_id = session.query(
-            sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id)
-        ).filter(self.SQLEvent.sender_id == sender_id).one()
-        return Stored(count, last_id)
+        SQLEvent = self.SQLEvent
+        return Stored(*session.query(
+            sa.func.count(SQLEvent.id), sa.func.max(SQLEvent.id),
+            sa.func.min(SQLEvent.timestamp), sa.func.max(SQLEvent.timestamp),
+        ).filter(SQLEvent.sender_id == sender_id).one())
 
     def _remember(self, sender_id: Text, conversation: CachedConversation) -> None:
         if not self.cache_conversations:

@@ -5,7 +5,9 @@ database refuses is still retried, journalled and surfaced."""
 import asyncio
 import json
 import logging
+import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any, Iterator, List, Optional
 
@@ -147,6 +149,19 @@ def test_another_process_write_is_not_hidden_by_the_cache(
     assert stored_texts(db, journal) == [
         "from process one", "from process two", "process one again", "process two again"]
     assert dump(run(store.retrieve(SENDER))) == dump(run(other.retrieve(SENDER)))
+
+
+def test_another_process_moving_stored_times_is_not_hidden_by_the_cache(
+        store: DurableSQLTrackerStore, db: Path) -> None:
+    say(store, session_start() + turn("hello"))
+    with closing(sqlite3.connect(db)) as connection, connection:
+        # As the channel tests age a conversation: every row two hours earlier.
+        connection.execute(
+            "UPDATE events SET timestamp = timestamp - 7200, data = json_set(data, "
+            "'$.timestamp', json_extract(data, '$.timestamp') - 7200) WHERE sender_id = ?",
+            (SENDER,))
+    tracker = run(store.retrieve(SENDER))
+    assert all(event.timestamp < time.time() - 3600 for event in tracker.events)
 
 
 def test_a_refused_save_is_retried_journalled_and_surfaced(
