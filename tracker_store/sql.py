@@ -191,7 +191,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
 
     def _write(self, sender_id: Text, events: List[Event]) -> None:
         """SQLTrackerStore.save: the events the database does not hold yet, in one
-        transaction; then the cache knows the rows and the count it left."""
+        transaction; then the cache knows the rows and the figures it left."""
         with self.session_scope() as session:
             # Read before writing, and dropped from the cache until the commit succeeds.
             known = self._known_rows(session, sender_id)
@@ -221,8 +221,8 @@ class DurableSQLTrackerStore(SQLTrackerStore):
     def _known_rows(self, session: Session, sender_id: Text) -> List[Row]:
         """The rows of the sender's latest session: from the cache while the
         database still holds what it did when they were cached, else read (and
-        cached). The count is read first: a write landing between it and the rows
-        leaves a count that no longer matches, so the next call reads again."""
+        cached). The figures are read first: a write landing between them and the
+        rows leaves figures that no longer match, so the next call reads again."""
         stored = self._stored(session, sender_id)
         cached = self.cache.get(sender_id)
         if cached is not None and cached.stored == stored:
