@@ -429,15 +429,15 @@ def errors(result: Dict[str, Any]) -> int:
 
 # --- profiling ---------------------------------------------------------------------
 
-# Runs a script or module with a profiler that SIGUSR1 switches on and SIGUSR2 switches
+# Runs a module with a profiler that SIGUSR1 switches on and SIGUSR2 switches
 # off and dumps (to a temp name first, then renamed), so that only the load is
 # profiled, not the minute of start-up. Signal handlers run on the main thread, which
 # is the one running the event loop: actions' backend calls in worker threads
 # (asyncio.to_thread) show as waiting, not in detail.
 PROFILE_LAUNCHER = """
 import cProfile, os, runpy, signal, sys
-out, kind, target = sys.argv[1:4]
-sys.argv = [target, *sys.argv[4:]]
+out, module = sys.argv[1:3]
+sys.argv = [module, *sys.argv[3:]]
 profiler = cProfile.Profile()
 def dump(*_):
     profiler.disable()
@@ -445,10 +445,7 @@ def dump(*_):
     os.replace(out + ".tmp", out)
 signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
 signal.signal(signal.SIGUSR2, dump)
-if kind == "module":
-    runpy.run_module(target, run_name="__main__", alter_sys=True)
-else:
-    runpy.run_path(target, run_name="__main__")
+runpy.run_module(module, run_name="__main__", alter_sys=True)
 """
 PROFILED = ("rasa", "action-server")
 DUMP_TIMEOUT = 60.0
@@ -462,15 +459,17 @@ class ProfiledConfig(StackConfig):
     profile_dir: Path = Path(".")
 
     def rasa_argv(self, command: str = "run") -> List[str]:
-        return self._profiled("rasa", "path", super().rasa_argv(command))
+        return self._profiled("rasa", super().rasa_argv(command))
 
     def action_server_argv(self) -> List[str]:
-        # [python, -m, module, args...]: the launcher runs the module itself.
-        return self._profiled("action-server", "module", super().action_server_argv()[2:])
+        return self._profiled("action-server", super().action_server_argv())
 
-    def _profiled(self, name: str, kind: str, argv: List[str]) -> List[str]:
+    def _profiled(self, name: str, argv: List[str]) -> List[str]:
+        """argv is [python, -m, module, args...]: the launcher runs the module itself."""
+        if argv[1] != "-m":
+            raise ValueError(f"cannot profile {name}: not started as a module: {argv}")
         return [str(VENV_BIN / "python"), "-c", PROFILE_LAUNCHER,
-                str(self.profile_dir / f"{name}.prof"), kind, *argv]
+                str(self.profile_dir / f"{name}.prof"), *argv[2:]]
 
 
 def signal_profiled(services: Sequence[Service], signum: int) -> None:

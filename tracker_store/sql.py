@@ -1,4 +1,5 @@
-"""Rasa's SQL tracker store, made so that no turn is ever lost quietly.
+"""Rasa's SQL tracker store, made so that no turn is ever lost quietly, and so that
+a turn does not re-read its whole conversation from the database.
 
 Rasa wraps every tracker store in a FailSafeTrackerStore: when a save fails it
 logs once and writes the turn to an in-memory store that nothing reads back
@@ -13,39 +14,127 @@ lost one is gone for good. This store instead
 - says so loudly: `tracker_store.save.failed` and `tracker_store.save.recovered`
   at error/warning level, with the number of conversations not yet stored.
 
-endpoints.yml: `type: tracker_store.sql.DurableSQLTrackerStore`, `url: <SQLAlchemy URL>`.
+Conversation cache (write-through). Every save still goes to the database, as
+above. The store also keeps, for the `cache_conversations` most recently used
+conversations, the stored rows of their latest session (the JSON text the
+database holds) together with what the database holds for that sender: how many
+rows, the newest id, the earliest and latest timestamp. A retrieve first asks the
+database for those figures (one query on the sender's rows) and rebuilds the
+tracker from the cached rows only while they still match; a save uses the cached
+rows in place of Rasa's count query under the same condition. Another process
+(a second Rasa, a script) that adds or removes rows, or moves their times (the
+channel tests age a conversation so), changes them, so the cache does not hide
+its write. Editing a stored row's data in place and keeping its time would go
+unnoticed; Rasa never edits stored events.
+A tracker is rebuilt from the same rows with the same code as from the database
+(`DialogueStateTracker.from_dict`), so a cached one is no different. The desk
+and the HTTP API write through this process too.
+
+The database work runs on one thread of the store's own, so that the event loop
+goes on with other conversations while a commit waits for the disk.
+
+endpoints.yml: `type: tracker_store.sql.DurableSQLTrackerStore`, `url: <SQLAlchemy URL>`,
+optionally `journal`, `cache_conversations` (0 switches the cache off).
 """
 
 import asyncio
 import json
 import logging
 import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, Dict, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text, TypeVar
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_JOURNAL = Path(__file__).resolve().parents[1] / "var" / "unsaved_turns.jsonl"
+DEFAULT_CACHE_CONVERSATIONS = 1000
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One stored event as the events table holds it."""
+
+    timestamp: Optional[float]
+    type_name: Text
+    data: Text
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the database holds of a sender: how many events, the newest one's id,
+    the earliest and latest timestamp (None where there is none)."""
+
+    count: int
+    last_id: Optional[int]
+    first_time: Optional[float]
+    last_time: Optional[float]
+
+    def after(self, records: Sequence[Any]) -> "Stored":
+        """These figures once the records (rows just inserted) are added. The times
+        are compared, not added up, so they match the database's exactly."""
+        times = [t for t in (self.first_time, self.last_time,
+                             *(r.timestamp for r in records)) if t is not None]
+        return Stored(self.count + len(records),
+                      records[-1].id if records else self.last_id,
+                      min(times, default=None), max(times, default=None))
+
+
+@dataclass(frozen=True)
+class CachedConversation:
+    """What the database held of a conversation when this process last read or
+    wrote it: every row of the latest session (and possibly older ones)."""
+
+    stored: Stored
+    rows: Sequence[Row]
+
+
+def latest_session(rows: Sequence[Row]) -> List[Row]:
+    """The rows SQLTrackerStore's retrieve returns: those from the newest
+    SessionStarted's timestamp on, or all when there is none (its `_event_query`)."""
+    starts = [r.timestamp for r in rows
+              if r.type_name == SessionStarted.type_name and r.timestamp is not None]
+    if not starts:
+        return list(rows)
+    start = max(starts)
+    return [r for r in rows if r.timestamp is not None and r.timestamp >= start]
 
 
 class DurableSQLTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore with retries, a pending buffer and an on-disk journal."""
+    """SQLTrackerStore with retries, a pending buffer, an on-disk journal and a
+    write-through cache of recent conversations."""
 
     def __init__(self, domain: Optional[Domain] = None, host: Optional[Text] = None,
                  save_attempts: int = 3, retry_delay: float = 0.2,
-                 journal: Optional[Text] = None, **kwargs: Any) -> None:
+                 journal: Optional[Text] = None,
+                 cache_conversations: int = DEFAULT_CACHE_CONVERSATIONS,
+                 **kwargs: Any) -> None:
         if save_attempts < 1 or retry_delay < 0:
             raise ValueError("save_attempts must be at least 1 and retry_delay not negative")
+        if isinstance(cache_conversations, bool) or not isinstance(cache_conversations, int) \
+                or cache_conversations < 0:
+            raise ValueError(f"cache_conversations must be a whole number, 0 or more, "
+                             f"not {cache_conversations!r}")
         super().__init__(domain=domain, host=host, **kwargs)
         self.save_attempts = save_attempts
         self.retry_delay = retry_delay
         self.journal = Path(journal) if journal else DEFAULT_JOURNAL
         self.pending: Dict[Text, DialogueStateTracker] = {}
+        self.cache_conversations = cache_conversations
+        self.cache: "OrderedDict[Text, CachedConversation]" = OrderedDict()
+        self.database_thread = ThreadPoolExecutor(1, thread_name_prefix="tracker-store")
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the turn, or keep it pending and journalled if the database refuses."""
@@ -63,15 +152,20 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             self._recovered(tracker.sender_id)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        """The newest state: the pending one when the database has not got it yet."""
+        """The newest state: the pending one when the database has not got it yet,
+        else the latest session as the database holds it."""
         if sender_id in self.pending:
             return self.pending[sender_id]
-        return await super().retrieve(sender_id)
+        rows = await self._in_database(partial(self._read, sender_id))
+        if not self.domain or not rows:
+            return None
+        return DialogueStateTracker.from_dict(
+            sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
 
     async def _save_with_retries(self, tracker: DialogueStateTracker) -> None:
         for attempt in range(1, self.save_attempts + 1):
             try:
-                await super().save(tracker)
+                await self._save_once(tracker)
                 return
             except SQLAlchemyError as error:
                 if attempt == self.save_attempts:
@@ -80,13 +174,89 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                                tracker.sender_id, attempt, error)
                 await asyncio.sleep(self.retry_delay * attempt)
 
+    async def _save_once(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        await self._in_database(partial(self._write, tracker.sender_id, list(tracker.events)))
+
+    async def _in_database(self, work: Callable[[], T]) -> T:
+        """Runs work on the store's one database thread: a commit waits for the disk
+        (an fsync, 1 to 15 ms a turn depending on the disk's other work) without
+        holding up the event loop. One thread keeps writes in order and is the only
+        one that touches the cache."""
+        return await asyncio.get_running_loop().run_in_executor(self.database_thread, work)
+
+    def _read(self, sender_id: Text) -> List[Row]:
+        with self.session_scope() as session:
+            return self._known_rows(session, sender_id)
+
+    def _write(self, sender_id: Text, events: List[Event]) -> None:
+        """SQLTrackerStore.save: the events the database does not hold yet, in one
+        transaction; then the cache knows the rows and the figures it left."""
+        with self.session_scope() as session:
+            # Read before writing, and dropped from the cache until the commit succeeds.
+            known = self._known_rows(session, sender_id)
+            stored = self.cache.pop(sender_id).stored if sender_id in self.cache else None
+            records = [self._record(sender_id, event) for event in events[len(known):]]
+            session.add_all(records)
+            session.flush()  # assigns the ids, which the commit would expire
+            stored = stored.after(records) if stored is not None else None
+            new_rows = [Row(r.timestamp, r.type_name, r.data) for r in records]
+            session.commit()
+        if stored is not None:
+            self._remember(sender_id, CachedConversation(
+                stored, latest_session([*known, *new_rows])))
+        logger.debug("Tracker with sender_id '%s' stored to database", sender_id)
+
+    def _record(self, sender_id: Text, event: Event) -> Any:
+        """A row of the events table for one event, as SQLTrackerStore.save writes it."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+            action_name=data.get("name"),
+            data=json.dumps(data))
+
+    def _known_rows(self, session: Session, sender_id: Text) -> List[Row]:
+        """The rows of the sender's latest session: from the cache while the
+        database still holds what it did when they were cached, else read (and
+        cached). The figures are read first: a write landing between them and the
+        rows leaves figures that no longer match, so the next call reads again."""
+        stored = self._stored(session, sender_id)
+        cached = self.cache.get(sender_id)
+        if cached is not None and cached.stored == stored:
+            self.cache.move_to_end(sender_id)
+            return latest_session(cached.rows)
+        query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+        SQLEvent = self.SQLEvent
+        rows = [Row(*values) for values in query.with_entities(
+            SQLEvent.timestamp, SQLEvent.type_name, SQLEvent.data)]
+        self._remember(sender_id, CachedConversation(stored, rows))
+        return rows
+
+    def _stored(self, session: Session, sender_id: Text) -> Stored:
+        SQLEvent = self.SQLEvent
+        return Stored(*session.query(
+            sa.func.count(SQLEvent.id), sa.func.max(SQLEvent.id),
+            sa.func.min(SQLEvent.timestamp), sa.func.max(SQLEvent.timestamp),
+        ).filter(SQLEvent.sender_id == sender_id).one())
+
+    def _remember(self, sender_id: Text, conversation: CachedConversation) -> None:
+        if not self.cache_conversations:
+            return
+        self.cache[sender_id] = conversation
+        self.cache.move_to_end(sender_id)
+        while len(self.cache) > self.cache_conversations:
+            self.cache.popitem(last=False)
+
     async def _write_pending(self, except_for: Text) -> None:
         """Try once to store the other conversations still pending."""
         for sender_id, tracker in list(self.pending.items()):
             if sender_id == except_for:
                 continue
             try:
-                await super().save(tracker)
+                await self._save_once(tracker)
             except SQLAlchemyError:
                 return
             del self.pending[sender_id]

@@ -4,6 +4,7 @@ real runs (`make bench-*`) are too long for the test suite."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import List
 
 import pytest
@@ -34,6 +35,13 @@ def test_benchmark_smoke_run(module: str) -> None:
     for name in results:
         result = json.loads((RESULTS / f"{name}.json").read_text())
         assert result["date"] and result["machine"]
+
+
+def test_load_benchmark_profiles_rasa_and_the_action_server(tmp_path: Path) -> None:
+    output = run_bench("load", ["--smoke", "--profile", str(tmp_path)])
+    assert "=== rasa by cumulative ===" in output
+    for name in ("rasa", "action-server"):
+        assert "handle_request" in (tmp_path / f"{name}.cumulative.txt").read_text()
 
 
 def test_nlu_benchmark_smoke_run_with_another_config() -> None:

@@ -1,0 +1,267 @@
+"""The durable SQL tracker store: what it serves from its conversation cache is what
+the database holds, another process's writes are never hidden, and a save the
+database refuses is still retried, journalled and surfaced."""
+
+import asyncio
+import json
+import logging
+import sqlite3
+import time
+from contextlib import closing
+from pathlib import Path
+from typing import Any, Iterator, List, Optional
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (ActionExecuted, BotUttered, Event, SessionStarted,
+                                     SlotSet, UserUttered)
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from tracker_store.sql import DurableSQLTrackerStore
+
+DOMAIN = Domain.from_yaml("""
+version: "3.1"
+intents: [greet, order_status]
+slots:
+  order_id:
+    type: text
+    mappings: [{type: custom}]
+actions: [action_order_status]
+""")
+SENDER = "customer-1"
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def make_store(db: Path, journal: Path, **kwargs: Any) -> DurableSQLTrackerStore:
+    """A store as one Rasa process has it; two of them on one file are two processes."""
+    return DurableSQLTrackerStore(DOMAIN, host=f"sqlite:///{db}", journal=str(journal),
+                                  retry_delay=0, **kwargs)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "tracker.db"
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Path:
+    return tmp_path / "unsaved.jsonl"
+
+
+@pytest.fixture
+def store(db: Path, journal: Path) -> DurableSQLTrackerStore:
+    return make_store(db, journal)
+
+
+@pytest.fixture
+def reads(store: DurableSQLTrackerStore, monkeypatch: pytest.MonkeyPatch) -> List[str]:
+    """Every time the store reads a conversation's rows from the database."""
+    calls: List[str] = []
+    original = store._event_query
+
+    def counting(session: Any, sender_id: str, **kwargs: Any) -> Any:
+        calls.append(sender_id)
+        return original(session, sender_id, **kwargs)
+    monkeypatch.setattr(store, "_event_query", counting)
+    return calls
+
+
+def turn(text: str, order_id: Optional[str] = None) -> List[Event]:
+    """One customer turn as Rasa logs it."""
+    events: List[Event] = [UserUttered(text, {"name": "order_status", "confidence": 0.9})]
+    if order_id:
+        events.append(SlotSet("order_id", order_id))
+    return events + [ActionExecuted("action_order_status"), BotUttered(f"re: {text}"),
+                     ActionExecuted("action_listen")]
+
+
+def session_start() -> List[Event]:
+    return [ActionExecuted("action_session_start"), SessionStarted(),
+            ActionExecuted("action_listen")]
+
+
+def say(store: DurableSQLTrackerStore, events: List[Event],
+        sender: str = SENDER) -> DialogueStateTracker:
+    """A turn: retrieve (or start) the conversation, add the events, save."""
+    tracker = run(store.retrieve(sender)) or DialogueStateTracker(sender, DOMAIN.slots)
+    for event in events:
+        tracker.update(event)
+    run(store.save(tracker))
+    return tracker
+
+
+def dump(tracker: Optional[DialogueStateTracker]) -> Any:
+    assert tracker is not None
+    return tracker.current_state(), [e.as_dict() for e in tracker.events]
+
+
+def stored_texts(db: Path, journal: Path, sender: str = SENDER) -> List[str]:
+    """What a fresh process (no cache) reads back from the database."""
+    tracker = run(make_store(db, journal, cache_conversations=0).retrieve_full_tracker(sender))
+    return [e.text for e in tracker.events if isinstance(e, UserUttered)] if tracker else []
+
+
+def test_a_cached_retrieve_is_what_the_database_gives(store: DurableSQLTrackerStore, db: Path,
+                                                      journal: Path, reads: List[str]) -> None:
+    say(store, session_start() + turn("where is my order", "BW-1"))
+    say(store, turn("and now?"))
+    reads.clear()
+    cached = run(store.retrieve(SENDER))
+    assert reads == []  # served from the cache
+    fresh = run(make_store(db, journal, cache_conversations=0).retrieve(SENDER))
+    assert dump(cached) == dump(fresh)
+    assert cached.get_slot("order_id") == "BW-1"
+
+
+def test_a_new_session_is_served_like_the_database_serves_it(
+        store: DurableSQLTrackerStore, db: Path, journal: Path, reads: List[str]) -> None:
+    say(store, session_start() + turn("first session", "BW-1"))
+    # The next session starts within a turn, on the tracker that still holds the old one.
+    say(store, session_start() + turn("second session"))
+    say(store, turn("still the second"))
+    reads.clear()
+    cached = run(store.retrieve(SENDER))
+    assert reads == []
+    fresh = run(make_store(db, journal, cache_conversations=0).retrieve(SENDER))
+    assert dump(cached) == dump(fresh)
+    assert [e.text for e in cached.events if isinstance(e, UserUttered)] == [
+        "second session", "still the second"]
+    assert stored_texts(db, journal) == ["first session", "second session", "still the second"]
+
+
+def test_another_process_write_is_not_hidden_by_the_cache(
+        store: DurableSQLTrackerStore, db: Path, journal: Path) -> None:
+    say(store, session_start() + turn("from process one"))
+    other = make_store(db, journal)
+    say(other, turn("from process two", "BW-2"))
+    tracker = run(store.retrieve(SENDER))
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == [
+        "from process one", "from process two"]
+    assert tracker.get_slot("order_id") == "BW-2"
+    # And this process's next save appends after the other's rows, none lost or doubled.
+    say(store, turn("process one again"))
+    say(other, turn("process two again"))
+    assert stored_texts(db, journal) == [
+        "from process one", "from process two", "process one again", "process two again"]
+    assert dump(run(store.retrieve(SENDER))) == dump(run(other.retrieve(SENDER)))
+
+
+def test_another_process_moving_stored_times_is_not_hidden_by_the_cache(
+        store: DurableSQLTrackerStore, db: Path) -> None:
+    say(store, session_start() + turn("hello"))
+    with closing(sqlite3.connect(db)) as connection, connection:
+        # As the channel tests age a conversation: every row two hours earlier.
+        connection.execute(
+            "UPDATE events SET timestamp = timestamp - 7200, data = json_set(data, "
+            "'$.timestamp', json_extract(data, '$.timestamp') - 7200) WHERE sender_id = ?",
+            (SENDER,))
+    tracker = run(store.retrieve(SENDER))
+    assert all(event.timestamp < time.time() - 3600 for event in tracker.events)
+
+
+def test_a_refused_save_is_retried_journalled_and_surfaced(
+        store: DurableSQLTrackerStore, db: Path, journal: Path,
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    say(store, session_start() + turn("stored"))
+    attempts: List[int] = []
+
+    def refuse(*_: Any) -> None:
+        attempts.append(1)
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+    monkeypatch.setattr(store, "_record", refuse)
+    with caplog.at_level(logging.WARNING, logger="tracker_store.sql"):
+        tracker = say(store, turn("refused", "BW-9"))
+    assert len(attempts) == store.save_attempts
+    assert "tracker_store.save.failed" in caplog.text
+    assert json.loads(journal.read_text().splitlines()[-1])["sender_id"] == SENDER
+    assert stored_texts(db, journal) == ["stored"]
+    # The next turn is built from the unsaved state, not from the cache or the database.
+    assert run(store.retrieve(SENDER)) is tracker
+    monkeypatch.undo()
+    say(store, turn("after recovery"))
+    assert stored_texts(db, journal) == ["stored", "refused", "after recovery"]
+    assert SENDER not in store.pending
+    fresh = run(make_store(db, journal, cache_conversations=0).retrieve(SENDER))
+    assert dump(run(store.retrieve(SENDER))) == dump(fresh)
+
+
+def test_a_failed_commit_leaves_no_cached_state_behind(
+        store: DurableSQLTrackerStore, db: Path, journal: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    say(store, session_start() + turn("stored"))
+    store.save_attempts = 1
+
+    def refuse(*_: Any) -> None:
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+    monkeypatch.setattr("sqlalchemy.orm.Session.commit", refuse)
+    say(store, turn("lost commit"))
+    monkeypatch.undo()
+    store.pending.clear()  # as if the process restarted without its pending turns
+    tracker = run(store.retrieve(SENDER))
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["stored"]
+
+
+def test_a_slow_commit_does_not_hold_up_the_event_loop(
+        store: DurableSQLTrackerStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    commit = Session.commit
+
+    def slow_disk(session: Session) -> None:
+        time.sleep(0.3)
+        commit(session)
+    monkeypatch.setattr(Session, "commit", slow_disk)
+
+    async def save_while_ticking() -> int:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+        ticker = asyncio.create_task(tick())
+        tracker = DialogueStateTracker(SENDER, DOMAIN.slots)
+        for event in session_start() + turn("hello"):
+            tracker.update(event)
+        await store.save(tracker)
+        ticker.cancel()
+        return ticks
+    assert run(save_while_ticking()) >= 10
+    assert stored_texts(store_db(store), Path(store.journal)) == ["hello"]
+
+
+def store_db(store: DurableSQLTrackerStore) -> Path:
+    return Path(store.engine.url.database)
+
+
+def test_the_cache_holds_at_most_the_configured_conversations(
+        db: Path, journal: Path) -> None:
+    store = make_store(db, journal, cache_conversations=2)
+    for sender in ("a", "b", "c"):
+        say(store, session_start() + turn(f"hello from {sender}"), sender=sender)
+    assert list(store.cache) == ["b", "c"]
+    tracker = run(store.retrieve("a"))  # from the database
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["hello from a"]
+    assert list(store.cache) == ["c", "a"]
+
+
+def test_without_a_cache_nothing_is_kept_and_every_turn_is_stored(db: Path, journal: Path) -> None:
+    store = make_store(db, journal, cache_conversations=0)
+    say(store, session_start() + turn("one"))
+    say(store, turn("two"))
+    assert store.cache == {}
+    assert stored_texts(db, journal) == ["one", "two"]
+
+
+def test_an_unknown_conversation_is_none(store: DurableSQLTrackerStore) -> None:
+    assert run(store.retrieve("nobody")) is None
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, "10", True, None])
+def test_cache_size_is_validated(db: Path, journal: Path, value: Any) -> None:
+    with pytest.raises(ValueError, match="cache_conversations"):
+        make_store(db, journal, cache_conversations=value)
