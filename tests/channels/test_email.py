@@ -127,7 +127,7 @@ def desk_handoffs(stack: Stack, conversation: str) -> List[Dict[str, Any]]:
 
 
 @pytest.mark.parametrize("text", [
-    "order or claim or something",  # not understood: on e-mail no clarifying round trip
+    "order, claim, invoice, whatever",  # not understood: on e-mail no clarifying round trip
     "I would like a real person to look at my complaint, please.",
 ])
 def test_when_unsure_a_person_gets_a_ticket_and_the_customer_an_acknowledgement(

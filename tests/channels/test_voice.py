@@ -127,7 +127,7 @@ def test_silence_is_reprompted_twice_then_the_caller_is_put_through_to_a_person(
 def test_options_are_spoken_and_a_key_picks_one(channel_stack: Stack) -> None:
     call = Call(channel_stack)
     call.ring()
-    offered = call.say("order or claim or something")  # not understood: options offered
+    offered = call.say("order, claim, invoice, whatever")  # not understood: options offered
     assert_voice_shaped(offered)
     assert "Say or press 1 for" in offered.text
     picked = call.key("1")

@@ -76,7 +76,7 @@ def test_a_verified_order_question_and_a_reload_that_keeps_the_conversation(
 
 def test_options_are_buttons_and_a_tap_is_understood(page: Page) -> None:
     expect(bot_messages(page).first).to_contain_text("Brightwave", timeout=WAIT_MS)
-    send(page, "order or claim or something")
+    send(page, "order, claim, invoice, whatever")
     options = page.locator(".rw-reply")
     expect(options.first).to_be_visible(timeout=WAIT_MS)
     before = bot_messages(page).count()

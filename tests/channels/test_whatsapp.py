@@ -91,7 +91,7 @@ def test_the_number_alone_proves_nothing(channel_stack: Stack, twilio_api: Twili
 def test_options_are_numbered_and_a_number_picks_one(
         channel_stack: Stack, twilio_api: TwilioApi) -> None:
     chat = WhatsAppChat(channel_stack, twilio_api, customer("C-1007")["whatsapp"])
-    [offered] = chat.say("order or claim or something")  # not understood: options offered
+    [offered] = chat.say("order, claim, invoice, whatever")  # not understood: options offered
     lines = offered.splitlines()
     assert lines[1].startswith("1. ") and lines[-1] == "Reply with a number."
     reply = " ".join(chat.say("1"))
