@@ -28,10 +28,9 @@ from sanic.response import HTTPResponse
 
 from connectors.mail_message import InboundMail, compose_reply, parse_inbound, questions
 from connectors.options import chosen_payload, numbered, offered_buttons
-from connectors.rest import BadRequest
 from connectors.sessions import configure_session
 from connectors.settings import setting
-from connectors.webhook import JSON, checked_body, webhook_blueprint
+from connectors.webhook import JSON, BadRequest, checked_body, webhook_blueprint
 
 logger = logging.getLogger(__name__)
 

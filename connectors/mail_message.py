@@ -17,7 +17,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any, Dict, List, Tuple
 
 from connectors.conversation_ids import conversation_id
-from connectors.rest import BadRequest
+from connectors.webhook import BadRequest
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 # "On Tue, 24 Nov 2026, Brightwave wrote:" and everything quoted below it.

@@ -26,20 +26,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 import structlog
 
+from connectors.webhook import BadRequest, refusal, webhook_blueprint
+
 structlogger = structlog.get_logger()
 
 SENDER = re.compile(r"^[\w.:@+-]{1,128}$")
 DEFAULT_MAX_MESSAGE_CHARS = 5000
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
-
-
-class BadRequest(Exception):
-    """A request the channel refuses, with the status and the reason to send back."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -122,19 +115,9 @@ class RestInput(InputChannel):
                    int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("switchboard_rest_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            try:
-                message = parse_request(request.body or b"", self.max_message_chars,
-                                        self.max_body_bytes)
-            except BadRequest as error:
-                return response.json({"error": error.reason}, status=error.status)
+            message = parse_request(request.body or b"", self.max_message_chars,
+                                    self.max_body_bytes)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(
@@ -144,12 +127,14 @@ class RestInput(InputChannel):
                 structlogger.exception("rest.message.failure", sender=message.sender)
             return response.json(collector.messages)
 
+        webhook = webhook_blueprint("switchboard_rest_webhook", receive)
+
         @webhook.route("/messages", methods=["GET"])
         async def poll(request: Request) -> HTTPResponse:
             try:
                 sender, since = parse_poll(request.args)
             except BadRequest as error:
-                return response.json({"error": error.reason}, status=error.status)
+                return refusal(error)
             tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
             return response.json(messages_since(tracker, since))
 

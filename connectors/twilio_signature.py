@@ -6,8 +6,7 @@ from typing import Dict, Optional
 from sanic.request import Request
 from twilio.request_validator import RequestValidator
 
-from connectors.rest import BadRequest
-from connectors.webhook import public_url
+from connectors.webhook import BadRequest, public_url
 
 
 class TwilioSignature:

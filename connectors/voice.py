@@ -27,12 +27,11 @@ from twilio.twiml.voice_response import VoiceResponse
 from connectors.caller import caller_metadata
 from connectors.conversation_ids import conversation_id
 from connectors.options import chosen_payload, offered_buttons, spoken
-from connectors.rest import BadRequest
 from connectors.sessions import configure_session
 from connectors.settings import setting
 from connectors.speech import heard, last_sentence, spoken_turn
 from connectors.twilio_signature import TwilioSignature
-from connectors.webhook import read_form, required, webhook_blueprint
+from connectors.webhook import BadRequest, read_form, required, webhook_blueprint
 
 logger = logging.getLogger(__name__)
 

@@ -8,10 +8,17 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.rest import BadRequest
-
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
+
+
+class BadRequest(Exception):
+    """A request the channel refuses, with the status and the reason to send back."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
 
 
 def media_type(request: Request) -> str:

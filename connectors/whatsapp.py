@@ -22,12 +22,11 @@ from sanic.response import HTTPResponse
 from connectors.caller import caller_metadata
 from connectors.conversation_ids import conversation_id
 from connectors.options import chosen_payload, numbered, offered_buttons
-from connectors.rest import BadRequest
 from connectors.sessions import configure_session
 from connectors.settings import setting
 from connectors.twilio_api import SEND_ERRORS, TWILIO_API_URL, RebasedHttpClient
 from connectors.twilio_signature import TwilioSignature
-from connectors.webhook import read_form, required, webhook_blueprint
+from connectors.webhook import BadRequest, read_form, required, webhook_blueprint
 
 logger = logging.getLogger(__name__)
 
