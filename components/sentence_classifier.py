@@ -118,9 +118,9 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
         return np.vstack([r if r is not None else np.zeros(size) for r in rows]
                          ).reshape(len(messages), size)
 
-    def _features(self, messages: List[Message], model: _Model) -> sp.csr_matrix:
-        texts = [model_text(message) for message in messages]
-        blocks = [sp.csr_matrix(self._dense(messages, model.dense_size))]
+    @staticmethod
+    def _features(texts: List[str], dense: np.ndarray, model: _Model) -> sp.csr_matrix:
+        blocks = [sp.csr_matrix(dense)]
         blocks += [v.transform(texts) for v in (model.word, model.char) if v is not None]
         return sp.hstack(blocks).tocsr()
 
@@ -144,7 +144,7 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
                    if self.config["novelty_neighbours"] and len(in_scope) > 1 and dense.shape[1]
                    else None)
         self.model = _Model(word, char, dense.shape[1], regression, novelty)
-        regression.fit(self._features(examples, self.model), labels)
+        regression.fit(self._features(texts, dense, self.model), labels)
         self.persist()
         return self._resource
 
@@ -152,12 +152,13 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
         """Sets `intent` and `intent_ranking` (probabilities, scaled by novelty, best first)."""
         if self.model is None or not messages:
             return messages
-        probabilities = self.model.regression.predict_proba(self._features(messages, self.model))
+        dense = self._dense(messages, self.model.dense_size)
+        probabilities = self.model.regression.predict_proba(
+            self._features([model_text(m) for m in messages], dense, self.model))
         names = self.model.regression.classes_
         if self.model.novelty is not None:
             # A message already read as out of scope keeps that reading.
-            factor = self.model.novelty.factor(self._dense(messages, self.model.dense_size),
-                                               float(self.config["novelty_quantile"]))
+            factor = self.model.novelty.factor(dense, float(self.config["novelty_quantile"]))
             said_out_of_scope = names[probabilities.argmax(axis=1)] == self.config[
                 "out_of_scope_intent"]
             probabilities *= np.where(said_out_of_scope, 1.0, factor)[:, np.newaxis]
