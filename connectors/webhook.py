@@ -1,7 +1,7 @@
 """Checks shared by the webhooks of Switchboard's channels: every bad request is
 refused with a 4xx and a reason before Rasa sees it."""
 
-from typing import Awaitable, Callable, Dict, Optional
+from typing import Awaitable, Callable, Dict, Mapping, Optional
 from urllib.parse import parse_qsl
 
 from sanic import Blueprint, response
@@ -15,10 +15,12 @@ JSON = "application/json"
 class BadRequest(Exception):
     """A request the channel refuses, with the status and the reason to send back."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str,
+                 headers: Optional[Mapping[str, str]] = None) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.headers = dict(headers or {})
 
 
 def media_type(request: Request) -> str:
@@ -58,7 +60,7 @@ def required(params: Dict[str, str], name: str) -> str:
 
 
 def refusal(error: BadRequest) -> HTTPResponse:
-    return response.json({"error": error.reason}, status=error.status)
+    return response.json({"error": error.reason}, status=error.status, headers=error.headers)
 
 
 def public_url(request: Request, public_base_url: Optional[str]) -> str:
