@@ -10,9 +10,10 @@
   offered it); anything else goes on as text with its leading slashes removed.
 """
 
+import json
 import re
 import unicodedata
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from connectors.webhook import BadRequest
 
@@ -20,6 +21,30 @@ COMMAND_PREFIX = "/"
 # C0 and C1 control characters except tab and newline; DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]")
+MAX_JSON_DEPTH = 8
+
+
+def load_json(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """A JSON body, its nesting checked before it is parsed; BadRequest saying what
+    is wrong with it otherwise (not UTF-8, too deep, not JSON, a number too long)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest(400, "the body is not valid UTF-8") from None
+    depth = deepest = 0
+    for bracket in _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    if deepest > max_depth:
+        raise BadRequest(400, f"the JSON is nested deeper than {max_depth} levels")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadRequest(400, f"the body is not valid JSON ({error.msg})") from None
+    except (ValueError, RecursionError) as error:  # e.g. an integer of over 4,300 digits
+        raise BadRequest(400, f"the body is not usable JSON ({error})"[:200]) from None
 
 
 def clean_text(text: str, max_chars: int, field: str = "message") -> str:
