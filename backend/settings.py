@@ -3,7 +3,7 @@
 - ``DATABASE_URL``: an SQLAlchemy URL, ``sqlite:///path`` or ``postgresql://…``
   (default ``sqlite:///<repo>/var/backend.db``).
 - ``BRIGHTWAVE_FIXTURE``: the JSON fixture the database is built from
-  (default ``<repo>/../shared/fixtures/brightwave_crm.json``).
+  (default ``<repo>/fixtures/brightwave_crm.json``).
 - ``BACKEND_ADMIN_TOKEN``: optional; when set, ``POST /admin/rebuild`` needs
   ``Authorization: Bearer <token>``, when unset it is open to loopback clients only.
 
@@ -19,7 +19,7 @@ from sqlalchemy.exc import ArgumentError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'backend.db'}"
-DEFAULT_FIXTURE = REPO_ROOT.parent / "shared" / "fixtures" / "brightwave_crm.json"
+DEFAULT_FIXTURE = REPO_ROOT / "fixtures" / "brightwave_crm.json"
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
 

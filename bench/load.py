@@ -56,7 +56,7 @@ from stack.launch import start_stack, stop_all
 from stack.processes import ROOT, Service
 
 # The data the sample backend serves: its variable and default, relative to the root.
-FIXTURE = ROOT / (os.environ.get("BRIGHTWAVE_FIXTURE") or "../shared/fixtures/brightwave_crm.json")
+FIXTURE = ROOT / (os.environ.get("BRIGHTWAVE_FIXTURE") or "fixtures/brightwave_crm.json")
 TURN_TIMEOUT = 30.0
 STOCK_MESSAGES = ("hi", "I am sad", "yes", "great", "bye")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

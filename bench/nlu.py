@@ -35,7 +35,7 @@ import yaml
 from bench.results_file import percentile, write_result
 from stack.processes import ROOT
 
-SHARED = ROOT.parent / "shared" / "benchmarks"
+DATA = ROOT / "bench" / "data"
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
 Example = Tuple[str, str]
@@ -49,13 +49,13 @@ class Prediction:
 
 def banking77() -> Dict[str, List[Example]]:
     def read(name: str) -> List[Example]:
-        with open(SHARED / "banking77" / name, newline="", encoding="utf-8") as handle:
+        with open(DATA / "banking77" / name, newline="", encoding="utf-8") as handle:
             return [(row["text"], row["category"]) for row in csv.DictReader(handle)]
     return {"train": read("train.csv"), "test": read("test.csv")}
 
 
 def clinc150() -> Dict[str, List[Example]]:
-    data = json.loads((SHARED / "clinc150" / "data_full.json").read_text())
+    data = json.loads((DATA / "clinc150" / "data_full.json").read_text())
     oos = {split: [(text, OUT_OF_SCOPE) for text, _ in data[f"oos_{split}"]]
            for split in ("train", "val", "test")}
     return {"train": [tuple(e) for e in data["train"]] + oos["train"],

@@ -6,7 +6,7 @@ from typing import Any, Dict, List
 
 from stack.processes import ROOT
 
-FIXTURE = ROOT.parent / "shared" / "fixtures" / "brightwave_crm.json"
+FIXTURE = ROOT / "fixtures" / "brightwave_crm.json"
 
 
 @lru_cache(maxsize=1)
