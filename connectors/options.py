@@ -40,7 +40,9 @@ def chosen_payload(reply: str, buttons: Buttons) -> Optional[str]:
     """The payload of the button whose number the reply is, if it is one."""
     choice = reply.strip().rstrip(".").lower()
     choice = NUMBER_WORDS.get(choice, choice)
-    if not choice.isdigit() or not 1 <= int(choice) <= len(buttons):
+    # isdecimal, not isdigit: "²" or "①" are digits that int() refuses; and a
+    # length bound before int(), which refuses numbers of over 4,300 digits.
+    if not choice.isdecimal() or len(choice) > 2 or not 1 <= int(choice) <= len(buttons):
         return None
     payload = buttons[int(choice) - 1].get("payload")
     return payload if isinstance(payload, str) else None

@@ -29,6 +29,12 @@ def test_a_number_picks_the_last_offered_button() -> None:
     assert chosen_payload("my order", offered_buttons(tracker)) is None
 
 
+def test_unicode_digits_and_huge_numbers_pick_nothing() -> None:
+    for reply in ("²", "³", "①", "1" * 5000, "0", "-1", "٢٢٢"):
+        assert chosen_payload(reply, BUTTONS) is None
+    assert chosen_payload("٢", BUTTONS) == "/check_claim_status"  # Arabic-Indic two
+
+
 def test_buttons_answered_already_are_not_offered() -> None:
     tracker = DialogueStateTracker.from_events("s", [
         BotUttered("Which one?", {"buttons": BUTTONS}), UserUttered("1"), BotUttered("OK")])
