@@ -132,6 +132,15 @@ class ChannelState:
         """Forget an owned message that was not handled, so that a retry handles it."""
         await asyncio.to_thread(self._release, channel, _hashed(key))
 
+    def _outcome(self, channel: str, key: str) -> Optional[str]:
+        with self.engine.connect() as db:
+            return db.execute(sa.select(claims.c.state).where(
+                claims.c.channel == channel, claims.c.key == key)).scalar()
+
+    async def outcome(self, channel: str, key: str) -> Optional[str]:
+        """The state a message was left in (pending, open or done), None if unknown."""
+        return await asyncio.to_thread(self._outcome, channel, _hashed(key))
+
     def _prune(self, now: float) -> None:
         if now - self._pruned_at < PRUNE_EVERY_SECONDS:
             return

@@ -35,12 +35,15 @@ def test_of_concurrent_duplicates_exactly_one_owns_the_message(state: ChannelSta
 
 def test_a_done_message_gives_its_result_and_an_open_one_is_resumed(state: ChannelState) -> None:
     async def scenario() -> None:
+        assert await state.outcome("voice", "a") is None
         assert (await state.claim("voice", "a")).owned
+        assert await state.outcome("voice", "a") == PENDING
         pending = await state.claim("voice", "a")
         assert not pending.owned and pending.state == PENDING
         await state.settle("voice", "a", "<Response/>")
         done = await state.claim("voice", "a")
         assert (done.owned, done.state, done.result) == (False, DONE, "<Response/>")
+        assert await state.outcome("voice", "a") == DONE
 
         assert (await state.claim("email", "b")).owned
         await state.settle("email", "b", "the reply", done=False)
