@@ -2,9 +2,10 @@
 
 import email
 import email.policy
+import ssl
 import threading
 from email.message import EmailMessage
-from typing import List
+from typing import List, Optional
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session, SMTP
@@ -15,14 +16,16 @@ WAIT_SECONDS = 60.0
 
 
 class Mailbox:
-    """Messages delivered to a local SMTP server, waited for by recipient."""
+    """Messages delivered to a local SMTP server, waited for by recipient; with a TLS
+    context, the server offers STARTTLS and refuses mail without it."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: Optional[ssl.SSLContext] = None) -> None:
         self.host = "127.0.0.1"
         self.port = free_port()
         self.messages: List[EmailMessage] = []
         self.arrived = threading.Condition()
-        self.controller = Controller(self, hostname=self.host, port=self.port)
+        options = {"tls_context": tls, "require_starttls": True} if tls else {}
+        self.controller = Controller(self, hostname=self.host, port=self.port, **options)
 
     async def handle_DATA(self, server: SMTP, session: Session,  # noqa: N802 (aiosmtpd's name)
                           envelope: Envelope) -> str:
