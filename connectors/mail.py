@@ -122,7 +122,7 @@ class Smtp:
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any]) -> "Smtp":
         port = setting(credentials, "smtp_port", "SWITCHBOARD_SMTP_PORT", "25") or "25"
-        if not port.isdigit() or not 0 < int(port) < 65536:
+        if not (port.isascii() and port.isdecimal()) or not 0 < int(port) < 65536:
             raise SmtpConfigError(f"SWITCHBOARD_SMTP_PORT={port!r}: expected a TCP port")
         starttls = (setting(credentials, "smtp_starttls", "SWITCHBOARD_SMTP_STARTTLS", "false")
                     or "false").lower()

@@ -34,9 +34,10 @@ MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 QUOTE_HEADER = re.compile(r"^\s*On .{0,200}wrote:\s*$", re.MULTILINE)
 SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-# What must not reach a header: line breaks and other control characters (CR/LF would
-# inject headers), and lone surrogates (not encodable).
-HEADER_ILLEGAL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# What must not reach a header: line breaks (CR/LF would inject headers; the email
+# package refuses whatever str.splitlines() splits at, U+2028/2029 too), other control
+# characters, and lone surrogates (not encodable).
+HEADER_ILLEGAL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 MAX_HEADER_CHARS = 900  # under RFC 5322's 998 per line
 MAX_REFERENCES = 50
 

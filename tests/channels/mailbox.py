@@ -4,8 +4,9 @@ import email
 import email.policy
 import ssl
 import threading
+from contextlib import contextmanager
 from email.message import EmailMessage
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session, SMTP
@@ -24,16 +25,28 @@ class Mailbox:
         self.port = free_port()
         self.messages: List[EmailMessage] = []
         self.arrived = threading.Condition()
+        self.failing = False
         options = {"tls_context": tls, "require_starttls": True} if tls else {}
         self.controller = Controller(self, hostname=self.host, port=self.port, **options)
 
     async def handle_DATA(self, server: SMTP, session: Session,  # noqa: N802 (aiosmtpd's name)
                           envelope: Envelope) -> str:
+        if self.failing:
+            return "451 Requested action aborted: local error in processing"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.arrived:
             self.messages.append(message)  # type: ignore[arg-type]
             self.arrived.notify_all()
         return "250 Message accepted for delivery"
+
+    @contextmanager
+    def out_of_order(self) -> Iterator[None]:
+        """Every message refused with a temporary error meanwhile."""
+        self.failing = True
+        try:
+            yield
+        finally:
+            self.failing = False
 
     def __enter__(self) -> "Mailbox":
         self.controller.start()
