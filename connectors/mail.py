@@ -29,6 +29,7 @@ import hmac
 import logging
 import smtplib
 import ssl
+import time
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -183,6 +184,7 @@ class EmailInput(InputChannel):
         self.max_questions = max_questions
         self.limits = limits or RateLimits(CHANNEL, DEFAULT_RATE_LIMITS)
         self.state = state or channel_state()
+        self.started = time.time()
 
     @classmethod
     def name(cls) -> Text:
@@ -287,4 +289,15 @@ class EmailInput(InputChannel):
                 raise BadRequest(503, "the message cannot be taken now; send it again later",
                                  headers=RETRY_AFTER) from None
 
-        return webhook_blueprint("switchboard_email_webhook", receive)
+        webhook = webhook_blueprint("switchboard_email_webhook", receive)
+
+        @webhook.listener("after_server_start")
+        async def reopen(*_: Any) -> None:
+            """Requests left half-handled by a process that stopped are opened again,
+            so that their retries are handled (not refused as in progress)."""
+            try:
+                await self.state.reopen(CHANNEL, self.started)
+            except SQLAlchemyError as error:
+                logger.error("email.reopen.failed: %s", type(error).__name__)
+
+        return webhook

@@ -9,8 +9,9 @@ PostgreSQL by URL), with two tables:
 - `channel_claims`: one row per inbound message id (hashed). A handler claims a
   message with a unique insert, so of two concurrent duplicates only one runs;
   the row then holds the outcome (`done` with what was answered, or `open` with work
-  a retry may resume). A claim left `pending` by a process that died is taken over
-  after `STALE_CLAIM_SECONDS`. Rows older than `RETENTION_SECONDS` are pruned.
+  a retry may resume). A claim left `pending` by a process that died is opened again
+  when a channel starts (`reopen`), and taken over by anyone after
+  `STALE_CLAIM_SECONDS`. Rows older than `RETENTION_SECONDS` are pruned.
 - `channel_recipients`: conversation id → where its replies go (a WhatsApp number,
   an e-mail thread's latest message).
 
@@ -24,7 +25,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -84,15 +85,15 @@ class ChannelState:
 
     # Claims
 
-    def _claim(self, channel: str, key: str) -> Claim:
+    def _claim(self, channel: str, key: str, payload: Optional[str] = None) -> Claim:
         now = time.time()
         self._prune(now)
         where = sa.and_(claims.c.channel == channel, claims.c.key == key)
         try:
             with self.engine.begin() as db:
                 db.execute(claims.insert().values(channel=channel, key=key, state=PENDING,
-                                                  claimed_at=now))
-            return Claim(True, PENDING, None)
+                                                  result=payload, claimed_at=now))
+            return Claim(True, PENDING, payload)
         except IntegrityError:
             pass
         with self.engine.begin() as db:
@@ -102,13 +103,29 @@ class ChannelState:
                                .values(state=PENDING, claimed_at=now)).rowcount
             row = db.execute(sa.select(claims.c.state, claims.c.result).where(where)).first()
         if row is None:  # released between the two statements: claim it afresh
-            return self._claim(channel, key)
+            return self._claim(channel, key, payload)
         return Claim(bool(taken), PENDING if taken else row.state, row.result)
 
-    async def claim(self, channel: str, key: str) -> Claim:
+    async def claim(self, channel: str, key: str, payload: Optional[str] = None) -> Claim:
         """Take a message for handling, once: owned by exactly one of any number of
-        concurrent callers (and by a later one only if it was left open or stale)."""
-        return await asyncio.to_thread(self._claim, channel, _hashed(key))
+        concurrent callers (and by a later one only if it was left open or stale).
+        A new claim keeps `payload` (what to resume from) until it is settled."""
+        return await asyncio.to_thread(self._claim, channel, _hashed(key), payload)
+
+    def _reopen(self, channel: str, before: float) -> List[str]:
+        mine = claims.c.channel == channel
+        with self.engine.begin() as db:
+            db.execute(claims.update().where(mine, claims.c.state == PENDING,
+                                             claims.c.claimed_at < before).values(state=OPEN))
+            return [row.result for row in db.execute(
+                sa.select(claims.c.result).where(mine, claims.c.state == OPEN,
+                                                 claims.c.result.isnot(None)))]
+
+    async def reopen(self, channel: str, before: float) -> List[str]:
+        """Open again the channel's claims left pending since before `before` (by a
+        process that stopped: the caller's start), for a retry or the caller to take;
+        the results (payloads) of the channel's open claims."""
+        return await asyncio.to_thread(self._reopen, channel, before)
 
     def _settle(self, channel: str, key: str, state: str, result: Optional[str]) -> None:
         with self.engine.begin() as db:

@@ -18,7 +18,9 @@ channel database (connectors/state.py) by what Twilio signed (the URL, with a fr
 `turn` token in each Gather's action, and the form), and its TwiML is kept there: a
 retried request is answered with the same TwiML and its turn is not run again.
 Twilio's `I-Twilio-Idempotency-Token` header is not signed, so it is not the key: a
-replayed request with a new token is still the same request.
+replayed request with a new token is still the same request. A request left
+half-answered by a process that stopped is opened again when the channel starts,
+so Twilio's retry is answered.
 """
 
 import asyncio
@@ -120,6 +122,7 @@ class VoiceInput(TwilioVoiceInput):
         self.max_message_chars = max_message_chars
         self.limits = limits or RateLimits(CHANNEL, DEFAULT_RATE_LIMITS)
         self.state = state or channel_state()
+        self.started = time.time()
 
     @classmethod
     def name(cls) -> Text:
@@ -170,7 +173,8 @@ class VoiceInput(TwilioVoiceInput):
         """Say text inside a Gather, so the caller may interrupt with speech or keys."""
         voice = VoiceResponse()
         # A fresh token per turn: the next request is told apart from a retry of this one.
-        action = f"/webhooks/{self.name()}/webhook?{TURN}={secrets.token_hex(8)}&{SILENCE}={silences}"
+        action = (f"/webhooks/{self.name()}/webhook"
+                  f"?{TURN}={secrets.token_hex(8)}&{SILENCE}={silences}")
         gather = voice.gather(
             input="speech dtmf", action=action,
             method="POST", action_on_empty_result=True, language=self.language,
@@ -258,4 +262,15 @@ class VoiceInput(TwilioVoiceInput):
                 await self.state.settle(CHANNEL, key, twiml)
             return response.text(twiml, content_type="text/xml")
 
-        return webhook_blueprint("switchboard_voice_webhook", receive)
+        webhook = webhook_blueprint("switchboard_voice_webhook", receive)
+
+        @webhook.listener("after_server_start")
+        async def reopen(*_: Any) -> None:
+            """Requests left half-handled by a process that stopped are opened again,
+            so that their retries are handled (not refused as in progress)."""
+            try:
+                await self.state.reopen(CHANNEL, self.started)
+            except SQLAlchemyError as error:
+                logger.error("voice.reopen.failed: %s", type(error).__name__)
+
+        return webhook

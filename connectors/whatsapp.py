@@ -8,7 +8,8 @@ turn is done, one message per paragraph, buttons as numbered options. A reply th
 is just an option's number is taken as that option. A message's MessageSid is
 claimed in the channel database (connectors/state.py), so a retried or duplicated
 message is handled once; one conversation's messages are handled in the order they
-arrived.
+arrived. A message acknowledged by a process that stopped before its turn was done
+is run when the channel starts again (Twilio would not send it again).
 
 The sender's WhatsApp number names the claimed customer (connectors/caller.py); the
 conversation id is derived from it with the auth token
@@ -19,14 +20,18 @@ session length is its own (connectors/sessions.py).
 """
 
 import asyncio
+import dataclasses
+import json
 import logging
+import time
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput, TwilioOutput
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
@@ -144,6 +149,7 @@ class WhatsAppInput(TwilioInput):
         self.limits = limits or RateLimits(CHANNEL, DEFAULT_RATE_LIMITS)
         self.state = state or channel_state()
         self.in_order = InOrder()
+        self.started = time.time()
 
     @classmethod
     def name(cls) -> Text:
@@ -181,35 +187,72 @@ class WhatsAppInput(TwilioInput):
         return params
 
     async def _turn(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Agent,
-                    sender: str, number: str, text: str, message_sid: str) -> None:
+                    sender: str, message: "Inbound") -> None:
         try:
             tracker = await agent.tracker_store.retrieve(sender)
-            metadata = await caller_metadata("whatsapp", number)
+            metadata = await caller_metadata("whatsapp", message.number)
             await on_new_message(UserMessage(
-                customer_reply(text, offered_buttons(tracker)), self.get_output_channel(),
-                sender, input_channel=self.name(), metadata=metadata))
-        finally:  # a turn that failed half-way is not run again either
-            await self.state.settle(CHANNEL, message_sid)
+                customer_reply(message.text, offered_buttons(tracker)),
+                self.get_output_channel(), sender, input_channel=self.name(),
+                metadata=metadata))
+        except Exception:  # a turn that failed half-way is not run again either
+            await self.state.settle(CHANNEL, message.sid)
+            raise
+        # Done. (Cancelled by a stopping server, it stays claimed and runs on the next start.)
+        await self.state.settle(CHANNEL, message.sid)
+
+    async def _take(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Agent,
+                    message: "Inbound") -> None:
+        """Queue the message's turn in its conversation's line, if this process is the
+        one to claim it (the claim keeps the message until its turn is done)."""
+        sender = conversation_id("whatsapp", message.number, str(self.auth_token))
+        place = self.in_order.queue(sender)
+        run: Work = None
+        try:
+            await self.state.remember(CHANNEL, sender, message.number)
+            if (await self.state.claim(CHANNEL, message.sid, message.to_json())).owned:
+                run = partial(self._turn, on_new_message, agent, sender, message)
+        finally:
+            place.set_result(run)  # its place in line goes on, with or without work
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def receive(request: Request) -> HTTPResponse:
             params = self._read(request)
-            number, text, message_sid = params["From"].strip(), params["Body"], params["MessageSid"]
-            sender = conversation_id("whatsapp", number, str(self.auth_token))
-            place = self.in_order.queue(sender)
-            run: Work = None
+            message = Inbound(params["MessageSid"], params["From"].strip(), params["Body"])
             try:
-                await self.state.remember(CHANNEL, sender, number)
-                if (await self.state.claim(CHANNEL, message_sid)).owned:
-                    agent = request.app.ctx.agent
-                    run = partial(self._turn, on_new_message, agent, sender, number, text,
-                                  message_sid)
+                await self._take(on_new_message, request.app.ctx.agent, message)
             except SQLAlchemyError as error:
-                logger.error("whatsapp.state.failed sender=%s: %s", sender, type(error).__name__)
+                logger.error("whatsapp.state.failed: %s", type(error).__name__)
                 raise BadRequest(503, "the message cannot be taken now; send it again later",
                                  headers={"Retry-After": RETRY_SECONDS}) from None
-            finally:
-                place.set_result(run)  # its place in line goes on, with or without work
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
-        return webhook_blueprint("switchboard_whatsapp_webhook", receive)
+        webhook = webhook_blueprint("switchboard_whatsapp_webhook", receive)
+
+        @webhook.listener("after_server_start")
+        async def resume(app: Sanic, _: asyncio.AbstractEventLoop) -> None:
+            """Messages acknowledged by a process that stopped before their turn was
+            done (Twilio sends them no more) are run now."""
+            try:
+                for payload in await self.state.reopen(CHANNEL, self.started):
+                    await self._take(on_new_message, app.ctx.agent, Inbound.from_json(payload))
+            except (SQLAlchemyError, ValueError, KeyError, TypeError) as error:
+                logger.error("whatsapp.resume.failed: %s", type(error).__name__)
+
+        return webhook
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message taken from Twilio, as its claim keeps it until its turn is done."""
+
+    sid: str
+    number: str
+    text: str
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, payload: str) -> "Inbound":
+        return cls(**json.loads(payload))

@@ -3,6 +3,7 @@ duplicates arrive at once, and recipients outlive the process (connectors/state.
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 from typing import List
 
@@ -89,3 +90,18 @@ def test_old_claims_are_pruned(state: ChannelState, monkeypatch: pytest.MonkeyPa
     with state.engine.connect() as db:
         keys = [row.key for row in db.execute(state_module.claims.select())]
     assert keys == ["new"]
+
+
+def test_claims_left_pending_by_a_stopped_process_are_opened_again(state: ChannelState) -> None:
+    async def scenario() -> None:
+        assert (await state.claim("twilio", "SM1", '{"text": "hello"}')).owned
+        assert (await state.claim("twilio", "SM2")).owned
+        await state.settle("twilio", "SM2")
+        started = time.time()
+        assert (await state.claim("twilio", "SM3", '{"text": "mine"}')).owned  # this process's
+        assert await state.reopen("twilio", started) == ['{"text": "hello"}']
+        assert await state.reopen("email", started) == []
+        resumed = await state.claim("twilio", "SM1")
+        assert (resumed.owned, resumed.result) == (True, '{"text": "hello"}')
+        assert not (await state.claim("twilio", "SM3")).owned
+    asyncio.run(scenario())
