@@ -29,7 +29,7 @@ from typing import List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 STATE_URL_ENV = "CHANNEL_STATE_URL"
 DEFAULT_URL = f"sqlite:///{Path(__file__).resolve().parents[1] / 'var' / 'channels.db'}"
@@ -196,7 +196,16 @@ class ChannelState:
         return await asyncio.to_thread(self._recall, channel, conversation)
 
 
+class ChannelStateConfigError(ValueError):
+    """CHANNEL_STATE_URL names no database the channels can open."""
+
+
 @lru_cache(maxsize=None)
 def channel_state(url: Optional[str] = None) -> ChannelState:
-    """The process's channel database (one engine per URL)."""
-    return ChannelState(url or os.environ.get(STATE_URL_ENV) or DEFAULT_URL)
+    """The process's channel database (one engine per URL); a URL that cannot be
+    opened stops the start, naming the variable (not the URL: it may hold a password)."""
+    try:
+        return ChannelState(url or os.environ.get(STATE_URL_ENV) or DEFAULT_URL)
+    except (SQLAlchemyError, ValueError, OSError) as error:
+        raise ChannelStateConfigError(f"{STATE_URL_ENV}: the channels' database cannot be "
+                                      f"opened ({type(error).__name__})") from None

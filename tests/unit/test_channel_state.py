@@ -10,7 +10,9 @@ from typing import List
 import pytest
 
 from connectors import state as state_module
-from connectors.state import DONE, OPEN, PENDING, ChannelState, Claim
+from connectors.state import (
+    DONE, OPEN, PENDING, ChannelState, ChannelStateConfigError, Claim, channel_state,
+)
 
 
 @pytest.fixture
@@ -105,3 +107,11 @@ def test_claims_left_pending_by_a_stopped_process_are_opened_again(state: Channe
         assert (resumed.owned, resumed.result) == (True, '{"text": "hello"}')
         assert not (await state.claim("twilio", "SM3")).owned
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("url", ["nonsense", "sqlite:////nonexistent-dir/\x00/channels.db",
+                                 "postgresql://user:secret@127.0.0.1:1/db"])
+def test_a_database_that_cannot_be_opened_stops_the_start(url: str) -> None:
+    with pytest.raises(ChannelStateConfigError, match="CHANNEL_STATE_URL") as refused:
+        channel_state(url)
+    assert "secret" not in str(refused.value)
