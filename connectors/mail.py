@@ -6,18 +6,33 @@ goes to the assistant in turn, in the thread's conversation, and what it answers
 (an escalation notice included) is mailed back in one reply, threaded with
 In-Reply-To and References. While a person holds the conversation the assistant
 is silent and nothing is mailed. The webhook answers once the reply is handed to the
-SMTP server, so an inbound-parse service that gets an error retries; a Message-ID
-already answered is not answered twice. An agent's messages, sent by the desk
-through Rasa's HTTP API, are mailed in the thread too.
+SMTP server, so an inbound-parse service that gets an error retries.
+
+Each Message-ID is answered once, however often and however concurrently it is
+posted: it is claimed in the channel database (connectors/state.py) before its
+turn runs; a copy posted while it is being answered gets 409, one posted after it
+was answered "already answered". When the turn ran but the reply could not be sent
+(503), the reply is kept with the claim, and the retry sends it without running
+the turn again. The thread's latest message per conversation is kept there too, so
+an agent's messages, sent by the desk through Rasa's HTTP API, are mailed in the
+thread, also after a restart.
+
+Replies go out over TLS with the certificate checked (STARTTLS with
+`SWITCHBOARD_SMTP_STARTTLS=true`, implicit TLS on port 465), against the system's
+CAs or `SWITCHBOARD_SMTP_CA_FILE`; a login without TLS is refused at start.
 """
 
 import asyncio
+import email
+import email.policy
 import hmac
 import logging
 import smtplib
-from collections import OrderedDict
+import ssl
+import time
 from email.message import EmailMessage
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import (
     CollectingOutputChannel, InputChannel, OutputChannel, UserMessage,
@@ -25,11 +40,15 @@ from rasa.core.channels.channel import (
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
+from connectors.inbound import customer_text
 from connectors.mail_message import InboundMail, compose_reply, parse_inbound, questions
-from connectors.options import chosen_payload, numbered, offered_buttons
+from connectors.options import customer_reply, numbered, offered_buttons
+from connectors.ratelimit import RateLimits
 from connectors.sessions import configure_session
 from connectors.settings import setting
+from connectors.state import DONE, ChannelState, channel_state
 from connectors.webhook import JSON, BadRequest, checked_body, webhook_blueprint
 
 logger = logging.getLogger(__name__)
@@ -39,7 +58,11 @@ DEFAULT_MAX_TEXT_CHARS = 20000
 DEFAULT_MAX_QUESTIONS = 5
 DEFAULT_SESSION_MINUTES = 14 * 24 * 60
 SMTP_TIMEOUT_SECONDS = 20
-REMEMBERED_MESSAGE_IDS = 1000
+IMPLICIT_TLS_PORT = 465
+CHANNEL = "email"
+# Per client address (the inbound-parse service's) and per From address.
+DEFAULT_RATE_LIMITS = {"client": "300/minute", "sender": "10/minute;100/hour"}
+RETRY_AFTER = {"Retry-After": "30"}
 SIGNATURE = ("Kind regards,\nBrightwave's virtual assistant, for Brightwave Customer Service\n"
              "(Just reply to this e-mail to continue; ask for a person at any time.)")
 AGENT_SIGNATURE = "Kind regards,\nBrightwave Customer Service"
@@ -57,49 +80,91 @@ class EmailCollector(CollectingOutputChannel):
         await self.send_text_message(recipient_id, numbered(text, buttons))
 
 
+class SmtpConfigError(ValueError):
+    """An SMTP setting the channel cannot send with; names the setting."""
+
+
 class Smtp:
-    """Where replies are sent: host, port and optional STARTTLS login."""
+    """Where replies are sent: host and port, over TLS with the server's certificate
+    checked (STARTTLS, or implicit TLS on port 465), with an optional login."""
 
     def __init__(self, host: Optional[str], port: int, user: Optional[str] = None,
-                 password: Optional[str] = None, starttls: bool = False) -> None:
+                 password: Optional[str] = None, starttls: bool = False,
+                 ca_file: Optional[str] = None) -> None:
         self.host, self.port, self.user, self.password = host, port, user, password
         self.starttls = starttls
+        self.implicit_tls = port == IMPLICIT_TLS_PORT
+        if ca_file and not Path(ca_file).is_file():
+            raise SmtpConfigError(f"SWITCHBOARD_SMTP_CA_FILE={ca_file!r}: no such file")
+        if (user or password) and not (starttls or self.implicit_tls):
+            raise SmtpConfigError("SWITCHBOARD_SMTP_USER/_PASSWORD need TLS: set "
+                                  "SWITCHBOARD_SMTP_STARTTLS=true or use port 465")
+        self.ca_file = ca_file
+
+    def _tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
 
     def send(self, message: EmailMessage) -> None:
         if not self.host:
             raise smtplib.SMTPException("no SMTP host is configured")
-        with smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS) as server:
-            if self.starttls:
-                server.starttls()
+        server: smtplib.SMTP
+        if self.implicit_tls:
+            server = smtplib.SMTP_SSL(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS,
+                                      context=self._tls())
+        else:
+            server = smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS)
+        with server:
+            if self.starttls and not self.implicit_tls:
+                server.starttls(context=self._tls())  # refuses a server without STARTTLS
             if self.user and self.password:
                 server.login(self.user, self.password)
             server.send_message(message)
 
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any]) -> "Smtp":
+        port = setting(credentials, "smtp_port", "SWITCHBOARD_SMTP_PORT", "25") or "25"
+        if not (port.isascii() and port.isdecimal()) or not 0 < int(port) < 65536:
+            raise SmtpConfigError(f"SWITCHBOARD_SMTP_PORT={port!r}: expected a TCP port")
+        starttls = (setting(credentials, "smtp_starttls", "SWITCHBOARD_SMTP_STARTTLS", "false")
+                    or "false").lower()
+        if starttls not in ("true", "false"):
+            raise SmtpConfigError(f"SWITCHBOARD_SMTP_STARTTLS={starttls!r}: expected true or false")
+        return cls(setting(credentials, "smtp_host", "SWITCHBOARD_SMTP_HOST"), int(port),
+                   setting(credentials, "smtp_user", "SWITCHBOARD_SMTP_USER"),
+                   setting(credentials, "smtp_password", "SWITCHBOARD_SMTP_PASSWORD"),
+                   starttls == "true",
+                   setting(credentials, "smtp_ca_file", "SWITCHBOARD_SMTP_CA_FILE"))
+
 
 class AgentMail(OutputChannel):
     """An agent's message (sent through Rasa's HTTP API by the desk, with
-    `output_channel=latest`) mailed as a reply in the customer's thread. Threads
-    are known for customers who wrote since the server started."""
+    `output_channel=latest`) mailed as a reply in the customer's thread, to the
+    latest message the channel database holds for the conversation."""
 
-    def __init__(self, smtp: Smtp, from_address: str, threads: Mapping[str, InboundMail]) -> None:
+    def __init__(self, smtp: Smtp, from_address: str, state: ChannelState) -> None:
         self.smtp = smtp
         self.from_address = from_address
-        self.threads = threads
+        self.state = state
 
     @classmethod
     def name(cls) -> Text:
-        return "email"
+        return CHANNEL
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        mail = self.threads.get(recipient_id)
-        if mail is None:
+        try:
+            latest = await self.state.recall(CHANNEL, recipient_id)
+        except SQLAlchemyError as error:
+            logger.error("email.agent_reply.failed %s: %s", recipient_id, type(error).__name__)
+            return
+        if latest is None:
             logger.error("email.agent_reply.failed: no thread known for %s", recipient_id)
             return
-        reply = compose_reply(mail, [text], self.from_address, AGENT_SIGNATURE)
+        reply = compose_reply(InboundMail.from_json(latest), [text], self.from_address,
+                              AGENT_SIGNATURE)
         try:
             await asyncio.to_thread(self.smtp.send, reply)
         except (smtplib.SMTPException, OSError) as error:
-            logger.error("email.agent_reply.failed %s: %s", recipient_id, error)
+            logger.error("email.agent_reply.failed %s: %s", recipient_id, type(error).__name__)
 
 
 class EmailInput(InputChannel):
@@ -108,39 +173,38 @@ class EmailInput(InputChannel):
     def __init__(self, secret: Optional[str], smtp: Smtp, from_address: str,
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
                  max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
-                 max_questions: int = DEFAULT_MAX_QUESTIONS) -> None:
+                 max_questions: int = DEFAULT_MAX_QUESTIONS,
+                 limits: Optional[RateLimits] = None,
+                 state: Optional[ChannelState] = None) -> None:
         self.secret = secret
         self.smtp = smtp
         self.from_address = from_address
         self.max_body_bytes = max_body_bytes
         self.max_text_chars = max_text_chars
         self.max_questions = max_questions
-        self.answered: "OrderedDict[str, None]" = OrderedDict()
-        self.threads: Dict[str, InboundMail] = {}  # conversation id → its latest e-mail
+        self.limits = limits or RateLimits(CHANNEL, DEFAULT_RATE_LIMITS)
+        self.state = state or channel_state()
+        self.started = time.time()
 
     @classmethod
     def name(cls) -> Text:
-        return "email"
+        return CHANNEL
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
         configure_session(cls.name(), credentials, DEFAULT_SESSION_MINUTES)
-        smtp = Smtp(setting(credentials, "smtp_host", "SWITCHBOARD_SMTP_HOST"),
-                    int(setting(credentials, "smtp_port", "SWITCHBOARD_SMTP_PORT", "25") or 25),
-                    setting(credentials, "smtp_user", "SWITCHBOARD_SMTP_USER"),
-                    setting(credentials, "smtp_password", "SWITCHBOARD_SMTP_PASSWORD"),
-                    (setting(credentials, "smtp_starttls", "SWITCHBOARD_SMTP_STARTTLS", "false")
-                     or "false").lower() == "true")
-        return cls(setting(credentials, "secret", "SWITCHBOARD_EMAIL_SECRET"), smtp,
+        return cls(setting(credentials, "secret", "SWITCHBOARD_EMAIL_SECRET"),
+                   Smtp.from_credentials(credentials),
                    setting(credentials, "from_address", "SWITCHBOARD_EMAIL_FROM",
                            "Brightwave Customer Service <help@brightwave.example>") or "",
                    int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
                    int(credentials.get("max_text_chars", DEFAULT_MAX_TEXT_CHARS)),
-                   int(credentials.get("max_questions", DEFAULT_MAX_QUESTIONS)))
+                   int(credentials.get("max_questions", DEFAULT_MAX_QUESTIONS)),
+                   RateLimits.from_credentials(CHANNEL, credentials, DEFAULT_RATE_LIMITS))
 
     def get_output_channel(self) -> OutputChannel:
-        return AgentMail(self.smtp, self.from_address, self.threads)
+        return AgentMail(self.smtp, self.from_address, self.state)
 
     def _authenticate(self, request: Request) -> None:
         if not self.secret:
@@ -152,10 +216,15 @@ class EmailInput(InputChannel):
             raise BadRequest(403, "the shared secret is wrong")
 
     def _read(self, request: Request) -> InboundMail:
+        self.limits.check(client=request.ip)
         self._authenticate(request)
         mail = parse_inbound(checked_body(request, JSON, self.max_body_bytes), self.max_text_chars)
-        if not questions(mail.text, self.max_questions):
+        self.limits.check(sender=mail.address.lower())
+        asked = questions(mail.text, self.max_questions)
+        if not asked:
             raise BadRequest(400, "'text' holds nothing but quoted text or a signature")
+        for question in asked:
+            customer_text(question)  # nothing but a slash: refused before any turn runs
         return mail
 
     async def _answers(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
@@ -165,42 +234,70 @@ class EmailInput(InputChannel):
         metadata = {"email": {"subject": mail.subject, "message_id": mail.message_id}}
         for question in questions(mail.text, self.max_questions):
             tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
-            text = chosen_payload(question, offered_buttons(tracker)) or question
-            await on_new_message(UserMessage(text, collector, sender,
-                                             input_channel=self.name(), metadata=metadata))
+            await on_new_message(UserMessage(customer_reply(question, offered_buttons(tracker)),
+                                             collector, sender, input_channel=self.name(),
+                                             metadata=metadata))
         return [m["text"] for m in collector.messages if m.get("text")]
 
-    def _remember(self, message_id: str) -> None:
-        self.answered[message_id] = None
-        while len(self.answered) > REMEMBERED_MESSAGE_IDS:
-            self.answered.popitem(last=False)
-
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        async def receive(request: Request) -> HTTPResponse:
-            mail = self._read(request)
-            if mail.message_id in self.answered:
-                return response.json({"status": "already answered"})
-            sender = mail.conversation_id(str(self.secret))
-            self.threads[sender] = mail
+    async def _reply(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                     mail: InboundMail, sender: str, request: Request,
+                     kept: Optional[str]) -> HTTPResponse:
+        """Answer a claimed message (or send the reply kept from an earlier attempt)."""
+        if kept is None:
+            await self.state.remember(CHANNEL, sender, mail.to_json())
             try:
                 answers = await self._answers(on_new_message, mail, sender, request)
             except Exception:
                 logger.exception("email.message.failure sender=%s", sender)
+                await self.state.release(CHANNEL, mail.message_id)
                 return response.json({"error": "the message could not be processed; "
-                                               "send it again later"}, status=503)
+                                               "send it again later"}, status=503,
+                                     headers=RETRY_AFTER)
             if not answers:  # a person holds the conversation: they will answer
-                self._remember(mail.message_id)
+                await self.state.settle(CHANNEL, mail.message_id)
                 return response.json({"status": "kept for the person handling the thread",
                                       "conversation": sender}, status=202)
             reply = compose_reply(mail, answers, self.from_address, SIGNATURE)
-            try:
-                await asyncio.to_thread(self.smtp.send, reply)
-            except (smtplib.SMTPException, OSError) as error:
-                logger.error("email.reply.failed sender=%s: %s", sender, error)
-                return response.json({"error": "the reply could not be sent; send the "
-                                               "message again later"}, status=503)
-            self._remember(mail.message_id)
-            return response.json({"status": "answered", "conversation": sender,
-                                  "reply_message_id": reply["Message-ID"]})
+        else:
+            reply = email.message_from_string(kept, policy=email.policy.default)
+        try:
+            await asyncio.to_thread(self.smtp.send, reply)
+        except (smtplib.SMTPException, OSError) as error:
+            logger.error("email.reply.failed sender=%s: %s", sender, type(error).__name__)
+            await self.state.settle(CHANNEL, mail.message_id, reply.as_string(), done=False)
+            return response.json({"error": "the reply could not be sent; send the "
+                                           "message again later"}, status=503,
+                                 headers=RETRY_AFTER)
+        await self.state.settle(CHANNEL, mail.message_id)
+        return response.json({"status": "answered", "conversation": sender,
+                              "reply_message_id": reply["Message-ID"]})
 
-        return webhook_blueprint("switchboard_email_webhook", receive)
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        async def receive(request: Request) -> HTTPResponse:
+            mail = self._read(request)
+            sender = mail.conversation_id(str(self.secret))
+            try:
+                claim = await self.state.claim(CHANNEL, mail.message_id)
+                if not claim.owned:
+                    if claim.state == DONE:
+                        return response.json({"status": "already answered"})
+                    raise BadRequest(409, "this message is being answered; send it again "
+                                          "later", headers=RETRY_AFTER)
+                return await self._reply(on_new_message, mail, sender, request, claim.result)
+            except SQLAlchemyError as error:
+                logger.error("email.state.failed sender=%s: %s", sender, type(error).__name__)
+                raise BadRequest(503, "the message cannot be taken now; send it again later",
+                                 headers=RETRY_AFTER) from None
+
+        webhook = webhook_blueprint("switchboard_email_webhook", receive)
+
+        @webhook.listener("after_server_start")
+        async def reopen(*_: Any) -> None:
+            """Requests left half-handled by a process that stopped are opened again,
+            so that their retries are handled (not refused as in progress)."""
+            try:
+                await self.state.reopen(CHANNEL, self.started)
+            except SQLAlchemyError as error:
+                logger.error("email.reopen.failed: %s", type(error).__name__)
+
+        return webhook

@@ -3,20 +3,30 @@
 The webhook takes JSON like common inbound-parse services post it:
 {"from": "Name <address>", "subject": "...", "text": "...", "message_id": "<id@host>",
  "in_reply_to": "<id@host>", "references": "<root@host> <id@host>"} (references may
-also be a list). A thread is one conversation: its id comes from the thread's root
-Message-ID, which every reply carries first in References.
+also be a list). A thread is one conversation per address writing in it: its id
+comes from the thread's root Message-ID (which every reply carries first in
+References) and the From address, so a verification given in a thread holds only
+for the address that gave it; someone else writing into the thread (knowing a
+Message-ID is easy) starts a conversation of their own.
+
+What goes into the reply's headers (subject, sender name, Message-IDs) is refused
+with 400 when it holds a line break or another control character, before any turn
+runs.
 """
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
-from datetime import datetime, timezone
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any, Dict, List, Tuple
 
 from connectors.conversation_ids import conversation_id
+from connectors.inbound import clean_text, load_json
 from connectors.webhook import BadRequest
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
@@ -24,6 +34,12 @@ MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 QUOTE_HEADER = re.compile(r"^\s*On .{0,200}wrote:\s*$", re.MULTILINE)
 SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+# What must not reach a header: line breaks (CR/LF would inject headers; the email
+# package refuses whatever str.splitlines() splits at, U+2028/2029 too), other control
+# characters, and lone surrogates (not encodable).
+HEADER_ILLEGAL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+MAX_HEADER_CHARS = 900  # under RFC 5322's 998 per line
+MAX_REFERENCES = 50
 
 
 @dataclass(frozen=True)
@@ -42,17 +58,36 @@ class InboundMail:
         return self.references[0] if self.references else self.message_id
 
     def conversation_id(self, secret: str) -> str:
-        """The same for every message of the thread (connectors/conversation_ids.py)."""
-        return conversation_id("email", self.thread_root, secret)
+        """The same for every message of the thread from this address
+        (connectors/conversation_ids.py)."""
+        return conversation_id("email", f"{self.thread_root} {self.address.lower()}", secret)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "InboundMail":
+        fields = json.loads(text)
+        return cls(**{**fields, "references": tuple(fields["references"])})
 
 
-def _string(payload: Dict[str, Any], key: str, required: bool = True) -> str:
+def _header_safe(value: str, key: str) -> str:
+    if HEADER_ILLEGAL.search(value):
+        raise BadRequest(400, f"'{key}' holds a line break or another control character")
+    if len(value) > MAX_HEADER_CHARS:
+        raise BadRequest(413, f"'{key}' is longer than {MAX_HEADER_CHARS} characters")
+    return value
+
+
+def _string(payload: Dict[str, Any], key: str, required: bool = True,
+            header: bool = True) -> str:
+    """A string field; one that goes into a reply's headers is checked for that."""
     value = payload.get(key)
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
         raise BadRequest(400, f"'{key}' must be a non-empty string")
-    return value.strip()
+    return _header_safe(value.strip(), key) if header else value.strip()
 
 
 def _message_ids(value: Any, key: str) -> List[str]:
@@ -62,23 +97,30 @@ def _message_ids(value: Any, key: str) -> List[str]:
         value = " ".join(value)
     if not isinstance(value, str):
         raise BadRequest(400, f"'{key}' must be a string or a list of Message-IDs")
+    if HEADER_ILLEGAL.search(value):
+        raise BadRequest(400, f"'{key}' holds a line break or another control character")
     return MESSAGE_ID.findall(value)
+
+
+def _sender(payload: Dict[str, Any]) -> Tuple[str, str]:
+    """The From field's display name and address, both usable in a reply's To."""
+    name, address = parseaddr(_string(payload, "from"))
+    if not address.isascii() or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+        raise BadRequest(400, "'from' must hold an e-mail address")
+    try:
+        str(Address(name, addr_spec=address))
+    except (HeaderParseError, IndexError, ValueError):
+        raise BadRequest(400, "'from' must hold an e-mail address") from None
+    return name, address
 
 
 def parse_inbound(body: bytes, max_text_chars: int) -> InboundMail:
     """Check an inbound e-mail's JSON; raise BadRequest saying what is wrong."""
-    try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequest(400, "the body is not valid UTF-8 JSON") from None
+    payload = load_json(body)
     if not isinstance(payload, dict):
         raise BadRequest(400, "the body must be a JSON object")
-    name, address = parseaddr(_string(payload, "from"))
-    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
-        raise BadRequest(400, "'from' must hold an e-mail address")
-    text = _string(payload, "text")
-    if len(text) > max_text_chars:
-        raise BadRequest(413, f"'text' is longer than {max_text_chars} characters")
+    name, address = _sender(payload)
+    text = clean_text(_string(payload, "text", header=False), max_text_chars, "text")
     message_id = _string(payload, "message_id")
     if not MESSAGE_ID.fullmatch(message_id):
         raise BadRequest(400, "'message_id' must be a Message-ID like <id@host>")
@@ -86,6 +128,8 @@ def parse_inbound(body: bytes, max_text_chars: int) -> InboundMail:
     in_reply_to = _message_ids(payload.get("in_reply_to"), "in_reply_to")
     if in_reply_to and in_reply_to[-1] not in references:
         references.append(in_reply_to[-1])
+    if len(references) > MAX_REFERENCES:  # the root and the latest are what threads
+        references = references[:1] + references[1 - MAX_REFERENCES:]
     return InboundMail(address, name, _string(payload, "subject", required=False), text,
                        message_id, tuple(references))
 

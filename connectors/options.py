@@ -6,6 +6,8 @@ from typing import Any, Dict, List, Optional
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from connectors.inbound import customer_text
+
 Buttons = List[Dict[str, Any]]
 NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
                 "six": "6", "seven": "7", "eight": "8", "nine": "9"}
@@ -40,7 +42,17 @@ def chosen_payload(reply: str, buttons: Buttons) -> Optional[str]:
     """The payload of the button whose number the reply is, if it is one."""
     choice = reply.strip().rstrip(".").lower()
     choice = NUMBER_WORDS.get(choice, choice)
-    if not choice.isdigit() or not 1 <= int(choice) <= len(buttons):
+    # isdecimal, not isdigit: "²" or "①" are digits that int() refuses; and a
+    # length bound before int(), which refuses numbers of over 4,300 digits.
+    if not choice.isdecimal() or len(choice) > 2 or not 1 <= int(choice) <= len(buttons):
         return None
     payload = buttons[int(choice) - 1].get("payload")
     return payload if isinstance(payload, str) else None
+
+
+def customer_reply(text: str, buttons: Buttons) -> str:
+    """What Rasa reads of a customer's reply: the payload of the offered option it
+    names by number (the channel offered it, so it vouches for it), else the text
+    with a typed command as plain text (connectors/inbound.py)."""
+    payloads = [b["payload"] for b in buttons if isinstance(b.get("payload"), str)]
+    return chosen_payload(text, buttons) or customer_text(text, payloads)

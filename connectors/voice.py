@@ -8,13 +8,30 @@ twice; the third time the assistant is told `/request_human`. The count travels 
 the Gather's action URL, which Twilio signs like everything else. Once the
 assistant has handed the conversation to a person (it is paused), the call is put
 through to the agents' number when one is configured. The caller's number names
-the claimed customer (connectors/caller.py); the conversation id is derived from
-it with the auth token (connectors/conversation_ids.py).
+the claimed customer (connectors/caller.py). A call is one conversation: its id is
+derived from the CallSid with the auth token (connectors/conversation_ids.py), so
+nothing confirmed in one call carries to the next call from the same number (caller
+ID is easily spoofed).
+
+Twilio retries a webhook call it got no answer to. Each request is claimed in the
+channel database (connectors/state.py) by what Twilio signed (the URL, with a fresh
+`turn` token in each Gather's action, and the form), and its TwiML is kept there: a
+retried request is answered with the same TwiML and its turn is not run again.
+Twilio's `I-Twilio-Idempotency-Token` header is not signed, so it is not the key: a
+replayed request with a new token is still the same request. A request left
+half-answered by a process that stopped is opened again when the channel starts,
+so Twilio's retry is answered.
 """
 
+import asyncio
 import logging
+import re
+import secrets
+import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from urllib.parse import urlencode
 
+from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.twilio_voice import TwilioVoiceInput
 from rasa.shared.core.events import BotUttered, UserUttered
@@ -22,23 +39,37 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
 from connectors.caller import caller_metadata
 from connectors.conversation_ids import conversation_id
-from connectors.options import chosen_payload, offered_buttons, spoken
+from connectors.inbound import clean_text
+from connectors.options import customer_reply, offered_buttons, spoken
+from connectors.ratelimit import RateLimits
 from connectors.sessions import configure_session
 from connectors.settings import setting
 from connectors.speech import heard, last_sentence, spoken_turn
+from connectors.state import DONE, ChannelState, channel_state
 from connectors.twilio_signature import TwilioSignature
-from connectors.webhook import BadRequest, read_form, required, webhook_blueprint
+from connectors.webhook import (
+    BadRequest, public_url, read_form, required, webhook_blueprint,
+)
 
 logger = logging.getLogger(__name__)
 
+CHANNEL = "twilio_voice"
 DEFAULT_MAX_BODY_BYTES = 32 * 1024
+DEFAULT_MAX_MESSAGE_CHARS = 1000
 DEFAULT_SESSION_MINUTES = 10
+# Per client address (Twilio's own, in production) and per caller's number.
+DEFAULT_RATE_LIMITS = {"client": "600/minute", "sender": "30/minute;300/hour"}
 MAX_REPROMPTS = 2
 SILENCE = "silence"
+TURN = "turn"
+TURN_TOKEN = re.compile(r"[0-9a-f]{16}")
+RETRY_WAIT_SECONDS = 12.0  # a retry waits for the first request's TwiML (Twilio: 15 s)
+RETRY_POLL_SECONDS = 0.25
 HUMAN_REQUEST = "/request_human"
 NOT_HEARD = "Sorry, I didn't hear anything."
 TROUBLE = "Sorry, something went wrong on our side. Please call again in a few minutes."
@@ -78,13 +109,20 @@ class VoiceInput(TwilioVoiceInput):
                  agent_number: Optional[str] = None, initial_prompt: str = "/greet", language: str = "en-GB",
                  assistant_voice: str = "Polly.Amy", speech_timeout: str = "auto",
                  speech_model: str = "numbers_and_commands",
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+                 limits: Optional[RateLimits] = None,
+                 state: Optional[ChannelState] = None) -> None:
         super().__init__(initial_prompt, NOT_HEARD, assistant_voice, speech_timeout,
                          speech_model, "false")
         self.signature = TwilioSignature(auth_token, public_url)
         self.agent_number = agent_number
         self.language = language
         self.max_body_bytes = max_body_bytes
+        self.max_message_chars = max_message_chars
+        self.limits = limits or RateLimits(CHANNEL, DEFAULT_RATE_LIMITS)
+        self.state = state or channel_state()
+        self.started = time.time()
 
     @classmethod
     def name(cls) -> Text:
@@ -101,39 +139,56 @@ class VoiceInput(TwilioVoiceInput):
                    setting(credentials, "public_url", "SWITCHBOARD_PUBLIC_URL"),
                    setting(credentials, "agent_number", "TWILIO_VOICE_AGENT_NUMBER"),
                    max_body_bytes=int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
+                   max_message_chars=int(credentials.get("max_message_chars",
+                                                         DEFAULT_MAX_MESSAGE_CHARS)),
+                   limits=RateLimits.from_credentials(CHANNEL, credentials, DEFAULT_RATE_LIMITS),
                    **options)
 
     def _read(self, request: Request) -> Dict[str, str]:
+        self.limits.check(client=request.ip)
         params = read_form(request, self.max_body_bytes)
         self.signature.check(request, params)
-        required(params, "From")
+        self.limits.check(sender=required(params, "From"))
         required(params, "CallSid")
         return params
 
     @staticmethod
     def _silences(request: Request) -> int:
         raw = request.args.get(SILENCE, "0")
-        if not raw.isdigit() or int(raw) > MAX_REPROMPTS:
+        if not (raw.isascii() and raw.isdecimal()) or len(raw) > 2 or int(raw) > MAX_REPROMPTS:
             raise BadRequest(400, f"'{SILENCE}' must be a number from 0 to {MAX_REPROMPTS}")
+        if not TURN_TOKEN.fullmatch(request.args.get(TURN, "0" * 16)):
+            raise BadRequest(400, f"'{TURN}' must be 16 hexadecimal digits")
         return int(raw)
 
-    def twiml(self, text: str, silences: int = 0) -> HTTPResponse:
+    def _said(self, params: Dict[str, str]) -> str:
+        """What the caller said or keyed in, cleaned ('' for nothing)."""
+        for field, text in (("SpeechResult", heard(params.get("SpeechResult") or "")),
+                            ("Digits", params.get("Digits") or "")):
+            if text.strip():
+                return clean_text(text, self.max_message_chars, field)
+        return ""
+
+    def twiml(self, text: str, silences: int = 0) -> str:
         """Say text inside a Gather, so the caller may interrupt with speech or keys."""
         voice = VoiceResponse()
+        # A fresh token per turn: the next request is told apart from a retry of this one.
+        action = (f"/webhooks/{self.name()}/webhook"
+                  f"?{TURN}={secrets.token_hex(8)}&{SILENCE}={silences}")
         gather = voice.gather(
-            input="speech dtmf", action=f"/webhooks/{self.name()}/webhook?{SILENCE}={silences}",
+            input="speech dtmf", action=action,
             method="POST", action_on_empty_result=True, language=self.language,
             speech_timeout=self.speech_timeout, speech_model=self.speech_model,
             finish_on_key="#", timeout=5)
         gather.say(text, voice=self.assistant_voice, language=self.language)
-        return response.text(str(voice), content_type="text/xml")
+        return str(voice)
 
-    def put_through(self, text: str) -> HTTPResponse:
+    def put_through(self, text: str) -> str:
         """Say text, then connect the caller to the agents' number."""
         voice = VoiceResponse()
         voice.say(text, voice=self.assistant_voice, language=self.language)
         voice.dial(self.agent_number)
-        return response.text(str(voice), content_type="text/xml")
+        return str(voice)
 
     async def _turn(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
                     caller: str, metadata: Dict[str, Any]) -> str:
@@ -142,34 +197,80 @@ class VoiceInput(TwilioVoiceInput):
                                          metadata=metadata))
         return spoken_turn(m.get("text", "") for m in collector.messages)
 
+    async def _answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                      agent: Agent, params: Dict[str, str], silences: int) -> str:
+        """The TwiML for one request: the caller's turn, a re-prompt, or the way to a person."""
+        number = params["From"].strip()
+        caller = conversation_id("voice", params["CallSid"].strip(), str(self.signature.auth_token))
+        said = self._said(params)
+        tracker = await agent.tracker_store.retrieve(caller)
+        if not said and params.get("CallStatus") == "ringing":
+            said = self.initial_prompt or "/greet"
+        elif not said and silences < MAX_REPROMPTS:
+            return self.twiml(spoken_turn([NOT_HEARD, last_sentence(last_turn(tracker))]),
+                              silences + 1)
+        elif not said:
+            said = HUMAN_REQUEST
+        else:
+            said = customer_reply(said, offered_buttons(tracker))
+        try:
+            text = await self._turn(on_new_message, said, caller,
+                                    await caller_metadata("phone", number))
+        except Exception:
+            logger.exception("voice.message.failure caller=%s", caller)
+            text = TROUBLE
+        if self.agent_number:
+            tracker = await agent.tracker_store.retrieve(caller)
+            if tracker and tracker.is_paused():
+                return self.put_through(text)
+        return self.twiml(text or NOT_HEARD)
+
+    async def _answered_before(self, key: str) -> Optional[str]:
+        """None when this request is this handler's to answer; else the TwiML its
+        first delivery was answered with (waiting while that is still being made)."""
+        deadline = time.monotonic() + RETRY_WAIT_SECONDS
+        while True:
+            claim = await self.state.claim(CHANNEL, key)
+            if claim.owned:
+                return None
+            if claim.state == DONE and claim.result:
+                return claim.result
+            if time.monotonic() > deadline:
+                raise BadRequest(503, "this request is still being answered",
+                                 headers={"Retry-After": "2"})
+            await asyncio.sleep(RETRY_POLL_SECONDS)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def receive(request: Request) -> HTTPResponse:
             params = self._read(request)
             silences = self._silences(request)
-            number = params["From"].strip()
-            caller = conversation_id("voice", number, str(self.signature.auth_token))
-            said = heard(params.get("SpeechResult") or "") or (params.get("Digits") or "").strip()
-            if not said and params.get("CallStatus") == "ringing":
-                said = self.initial_prompt or "/greet"
-            elif not said and silences < MAX_REPROMPTS:
-                tracker = await request.app.ctx.agent.tracker_store.retrieve(caller)
-                return self.twiml(spoken_turn([NOT_HEARD, last_sentence(last_turn(tracker))]),
-                                  silences + 1)
-            elif not said:
-                said = HUMAN_REQUEST
-            else:
-                tracker = await request.app.ctx.agent.tracker_store.retrieve(caller)
-                said = chosen_payload(said, offered_buttons(tracker)) or said
+            key = public_url(request, self.signature.public_base_url) + "\n" + urlencode(
+                sorted(params.items()))
             try:
-                text = await self._turn(on_new_message, said, caller,
-                                        await caller_metadata("phone", number))
-            except Exception:
-                logger.exception("voice.message.failure caller=%s", caller)
-                text = TROUBLE
-            if self.agent_number:
-                tracker = await request.app.ctx.agent.tracker_store.retrieve(caller)
-                if tracker and tracker.is_paused():
-                    return self.put_through(text)
-            return self.twiml(text or NOT_HEARD)
+                twiml = await self._answered_before(key)
+            except SQLAlchemyError as error:
+                logger.error("voice.state.failed: %s", type(error).__name__)
+                raise BadRequest(503, "the call cannot be answered now",
+                                 headers={"Retry-After": "2"}) from None
+            if twiml is None:
+                try:
+                    twiml = await self._answer(on_new_message, request.app.ctx.agent, params,
+                                               silences)
+                except BaseException:
+                    await self.state.release(CHANNEL, key)
+                    raise
+                await self.state.settle(CHANNEL, key, twiml)
+            return response.text(twiml, content_type="text/xml")
 
-        return webhook_blueprint("switchboard_voice_webhook", receive)
+        webhook = webhook_blueprint("switchboard_voice_webhook", receive)
+
+        @webhook.listener("after_server_start")
+        async def reopen(*_: Any) -> None:
+            """Requests left half-handled by a process that stopped are opened again,
+            so that their retries are handled (not refused as in progress)."""
+            try:
+                await self.state.reopen(CHANNEL, self.started)
+            except SQLAlchemyError as error:
+                logger.error("voice.reopen.failed: %s", type(error).__name__)
+
+        return webhook

@@ -1,70 +1,135 @@
 """WhatsApp through Twilio, on Rasa's Twilio connector.
 
-POST /webhooks/twilio/webhook with Twilio's form (From, Body, …), signed in
-X-Twilio-Signature. The reply goes out through Twilio's Messages API, one message
-per paragraph, buttons as numbered options; a reply that is just an option's
-number is taken as that option. The sender's WhatsApp number names the claimed
-customer (connectors/caller.py); the conversation id is derived from it with the
-auth token (connectors/conversation_ids.py), so no other channel can name it. A WhatsApp conversation continues over days:
-its session length is its own (connectors/sessions.py).
+POST /webhooks/twilio/webhook with Twilio's form (From, Body, MessageSid, …), signed
+in X-Twilio-Signature. The webhook answers Twilio at once (empty TwiML) and runs the
+turn in the background, so Twilio (which gives up after 15 s and retries) never
+waits for a slow turn; the replies go out through Twilio's Messages API when the
+turn is done, one message per paragraph, buttons as numbered options. A reply that
+is just an option's number is taken as that option. A message's MessageSid is
+claimed in the channel database (connectors/state.py), so a retried or duplicated
+message is handled once; one conversation's messages are handled in the order they
+arrived. A message acknowledged by a process that stopped before its turn was done
+is run when the channel starts again (Twilio would not send it again).
+
+The sender's WhatsApp number names the claimed customer (connectors/caller.py); the
+conversation id is derived from it with the auth token
+(connectors/conversation_ids.py), so no other channel can name it. The number of
+each conversation is kept in the channel database, so an agent's message reaches
+the customer after a restart too. A WhatsApp conversation continues over days: its
+session length is its own (connectors/sessions.py).
 """
 
 import asyncio
+import dataclasses
+import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
+from rasa.core.agent import Agent
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput, TwilioOutput
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.caller import caller_metadata
 from connectors.conversation_ids import conversation_id
-from connectors.options import chosen_payload, numbered, offered_buttons
+from connectors.inbound import clean_text, customer_text
+from connectors.options import customer_reply, numbered, offered_buttons
+from connectors.ratelimit import RateLimits
 from connectors.sessions import configure_session
 from connectors.settings import setting
+from connectors.state import ChannelState, channel_state
 from connectors.twilio_api import SEND_ERRORS, TWILIO_API_URL, RebasedHttpClient
 from connectors.twilio_signature import TwilioSignature
 from connectors.webhook import BadRequest, read_form, required, webhook_blueprint
 
 logger = logging.getLogger(__name__)
 
+CHANNEL = "twilio"
 DEFAULT_MAX_BODY_BYTES = 32 * 1024
 DEFAULT_MAX_MESSAGE_CHARS = 4096  # WhatsApp's own limit for a text message
 DEFAULT_SESSION_MINUTES = 3 * 24 * 60
+# Per client address (Twilio's own, in production) and per WhatsApp number.
+DEFAULT_RATE_LIMITS = {"client": "600/minute", "sender": "20/minute;200/hour"}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+RETRY_SECONDS = "5"
+Work = Optional[Callable[[], Awaitable[Any]]]
 
 
 class WhatsAppOutput(TwilioOutput):
-    """Sends through Twilio's Messages API, off the event loop, buttons as numbered text."""
+    """Sends through Twilio's Messages API, off the event loop, buttons as numbered
+    text, to the number the channel database holds for the conversation."""
 
     def __init__(self, account_sid: Optional[str], auth_token: Optional[str],
-                 whatsapp_number: Optional[str], api_url: str,
-                 recipients: Mapping[str, str]) -> None:
+                 whatsapp_number: Optional[str], api_url: str, state: ChannelState) -> None:
         super().__init__(account_sid, auth_token, whatsapp_number)
         self.http_client = RebasedHttpClient(api_url)
-        self.recipients = recipients
+        self.state = state
 
     @classmethod
     def name(cls) -> Text:
-        return "twilio"
+        return CHANNEL
 
     async def _send_message(self, message_data: Dict[Text, Any]) -> Any:
         conversation = message_data["to"]
-        number = self.recipients.get(conversation)
+        try:
+            number = await self.state.recall(CHANNEL, conversation)
+        except SQLAlchemyError as error:
+            logger.error("whatsapp.send.failed conversation=%s: %s", conversation,
+                         type(error).__name__)
+            return None
         if number is None:
             logger.error("whatsapp.send.failed conversation=%s: no number known", conversation)
             return None
         try:
             return await asyncio.to_thread(self.messages.create, **{**message_data, "to": number})
         except SEND_ERRORS as error:
-            logger.error("whatsapp.send.failed conversation=%s: %s", conversation, error)
+            logger.error("whatsapp.send.failed conversation=%s: %s", conversation,
+                         type(error).__name__)
             return None
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
         await self.send_text_message(recipient_id, numbered(text, buttons))
+
+
+class InOrder:
+    """Background work, one conversation's in the order it was queued: each piece
+    takes its place in the conversation's line when queued (before the handler
+    awaits anything), and runs once the one before it is done."""
+
+    def __init__(self) -> None:
+        self.locks: Dict[str, asyncio.Lock] = {}
+        self.queued: Dict[str, int] = {}
+        self.tasks: Set["asyncio.Task[None]"] = set()  # kept until done (asyncio holds weak refs)
+
+    def queue(self, conversation: str) -> "asyncio.Future[Work]":
+        """A place in line; set its result to the work to run there, or None to pass."""
+        work: "asyncio.Future[Work]" = asyncio.get_running_loop().create_future()
+        self.queued[conversation] = self.queued.get(conversation, 0) + 1
+        task = asyncio.create_task(self._in_line(conversation, work))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return work
+
+    async def _in_line(self, conversation: str, work: "asyncio.Future[Work]") -> None:
+        lock = self.locks.setdefault(conversation, asyncio.Lock())
+        try:
+            async with lock:
+                run = await work
+                if run is not None:
+                    await run()
+        except Exception:  # the webhook has answered already: nothing to tell Twilio
+            logger.exception("whatsapp.message.failure sender=%s", conversation)
+        finally:
+            self.queued[conversation] -= 1
+            if not self.queued[conversation]:
+                del self.queued[conversation], self.locks[conversation]
 
 
 class WhatsAppInput(TwilioInput):
@@ -73,17 +138,22 @@ class WhatsAppInput(TwilioInput):
     def __init__(self, account_sid: Optional[str], auth_token: Optional[str],
                  whatsapp_number: Optional[str], public_url: Optional[str] = None,
                  api_url: str = TWILIO_API_URL, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> None:
+                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+                 limits: Optional[RateLimits] = None,
+                 state: Optional[ChannelState] = None) -> None:
         super().__init__(account_sid, auth_token, whatsapp_number, debug_mode=False)
         self.signature = TwilioSignature(auth_token, public_url)
         self.api_url = api_url
         self.max_body_bytes = max_body_bytes
         self.max_message_chars = max_message_chars
-        self.recipients: Dict[str, str] = {}  # conversation id → WhatsApp number
+        self.limits = limits or RateLimits(CHANNEL, DEFAULT_RATE_LIMITS)
+        self.state = state or channel_state()
+        self.in_order = InOrder()
+        self.started = time.time()
 
     @classmethod
     def name(cls) -> Text:
-        return "twilio"
+        return CHANNEL
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
@@ -95,38 +165,94 @@ class WhatsAppInput(TwilioInput):
                    setting(credentials, "public_url", "SWITCHBOARD_PUBLIC_URL"),
                    setting(credentials, "api_url", "TWILIO_API_URL", TWILIO_API_URL) or TWILIO_API_URL,
                    int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
-                   int(credentials.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)))
+                   int(credentials.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)),
+                   RateLimits.from_credentials(CHANNEL, credentials, DEFAULT_RATE_LIMITS))
 
     def get_output_channel(self) -> OutputChannel:
         """Also what Rasa's HTTP API sends an agent's messages through (the desk's
-        `output_channel=latest`): numbers are known for those who wrote since start."""
+        `output_channel=latest`)."""
         return WhatsAppOutput(self.account_sid, self.auth_token, self.twilio_number,
-                              self.api_url, self.recipients)
+                              self.api_url, self.state)
 
     def _read(self, request: Request) -> Dict[str, str]:
+        self.limits.check(client=request.ip)
         params = read_form(request, self.max_body_bytes)
         self.signature.check(request, params)
-        required(params, "From")
+        self.limits.check(sender=required(params, "From"))
+        required(params, "MessageSid")
         if not (params.get("Body") or "").strip():
             raise BadRequest(400, "'Body' is empty: only text messages are understood")
-        if len(params["Body"]) > self.max_message_chars:
-            raise BadRequest(413, f"'Body' is longer than {self.max_message_chars} characters")
+        params["Body"] = clean_text(params["Body"], self.max_message_chars, "Body")
+        customer_text(params["Body"])  # nothing but a slash: refused now, not after the 200
         return params
+
+    async def _turn(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Agent,
+                    sender: str, message: "Inbound") -> None:
+        try:
+            tracker = await agent.tracker_store.retrieve(sender)
+            metadata = await caller_metadata("whatsapp", message.number)
+            await on_new_message(UserMessage(
+                customer_reply(message.text, offered_buttons(tracker)),
+                self.get_output_channel(), sender, input_channel=self.name(),
+                metadata=metadata))
+        except Exception:  # a turn that failed half-way is not run again either
+            await self.state.settle(CHANNEL, message.sid)
+            raise
+        # Done. (Cancelled by a stopping server, it stays claimed and runs on the next start.)
+        await self.state.settle(CHANNEL, message.sid)
+
+    async def _take(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Agent,
+                    message: "Inbound") -> None:
+        """Queue the message's turn in its conversation's line, if this process is the
+        one to claim it (the claim keeps the message until its turn is done)."""
+        sender = conversation_id("whatsapp", message.number, str(self.auth_token))
+        place = self.in_order.queue(sender)
+        run: Work = None
+        try:
+            await self.state.remember(CHANNEL, sender, message.number)
+            if (await self.state.claim(CHANNEL, message.sid, message.to_json())).owned:
+                run = partial(self._turn, on_new_message, agent, sender, message)
+        finally:
+            place.set_result(run)  # its place in line goes on, with or without work
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def receive(request: Request) -> HTTPResponse:
             params = self._read(request)
-            number, text = params["From"].strip(), params["Body"].strip()
-            sender = conversation_id("whatsapp", number, str(self.auth_token))
-            self.recipients[sender] = number
-            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
-            text = chosen_payload(text, offered_buttons(tracker)) or text
-            metadata = await caller_metadata("whatsapp", number)
+            message = Inbound(params["MessageSid"], params["From"].strip(), params["Body"])
             try:
-                await on_new_message(UserMessage(text, self.get_output_channel(), sender,
-                                                 input_channel=self.name(), metadata=metadata))
-            except Exception:  # Twilio must not retry a message that was handled
-                logger.exception("whatsapp.message.failure sender=%s", sender)
+                await self._take(on_new_message, request.app.ctx.agent, message)
+            except SQLAlchemyError as error:
+                logger.error("whatsapp.state.failed: %s", type(error).__name__)
+                raise BadRequest(503, "the message cannot be taken now; send it again later",
+                                 headers={"Retry-After": RETRY_SECONDS}) from None
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
-        return webhook_blueprint("switchboard_whatsapp_webhook", receive)
+        webhook = webhook_blueprint("switchboard_whatsapp_webhook", receive)
+
+        @webhook.listener("after_server_start")
+        async def resume(app: Sanic, _: asyncio.AbstractEventLoop) -> None:
+            """Messages acknowledged by a process that stopped before their turn was
+            done (Twilio sends them no more) are run now."""
+            try:
+                for payload in await self.state.reopen(CHANNEL, self.started):
+                    await self._take(on_new_message, app.ctx.agent, Inbound.from_json(payload))
+            except (SQLAlchemyError, ValueError, KeyError, TypeError) as error:
+                logger.error("whatsapp.resume.failed: %s", type(error).__name__)
+
+        return webhook
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message taken from Twilio, as its claim keeps it until its turn is done."""
+
+    sid: str
+    number: str
+    text: str
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, payload: str) -> "Inbound":
+        return cls(**json.loads(payload))

@@ -43,6 +43,7 @@ class StackConfig:
     desk_integration_token: str
     desk_agent_token: str
     log_dir: Path
+    channel_state_url: str
     extra_env: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -71,6 +72,8 @@ class StackConfig:
             "ACTION_SERVER_TOKEN": self.action_server_token,
             "TRACKER_STORE_URL": self.tracker_store_url,
             "TRACKER_STORE_JOURNAL": str(self.tracker_store_journal),
+            # What the channels remember across restarts (connectors/state.py).
+            "CHANNEL_STATE_URL": self.channel_state_url,
             # The action server hands conversations over to the desk.
             "DESK_URL": self.desk_url,
             "DESK_INTEGRATION_TOKEN": self.desk_integration_token,
@@ -139,6 +142,7 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
                                 or secrets.token_urlsafe(24)),
         desk_agent_token=env.get("DESK_AGENT_TOKEN") or secrets.token_urlsafe(24),
         log_dir=Path(env.get("SWITCHBOARD_LOG_DIR") or var / "log"),
+        channel_state_url=env.get("CHANNEL_STATE_URL") or f"sqlite:///{var / 'channels.db'}",
     )
 
 
@@ -157,5 +161,6 @@ def isolated_config(home: Path, extra_env: Optional[Dict[str, str]] = None,
         "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",
         "RASA_API_TOKEN": rasa_api_token or "",
         "SWITCHBOARD_LOG_DIR": str(home / "log"),
+        "CHANNEL_STATE_URL": f"sqlite:///{home / 'channels.db'}",
     })
     return dataclasses.replace(config, extra_env=dict(extra_env or {}))

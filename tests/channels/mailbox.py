@@ -2,9 +2,11 @@
 
 import email
 import email.policy
+import ssl
 import threading
+from contextlib import contextmanager
 from email.message import EmailMessage
-from typing import List
+from typing import Iterator, List, Optional
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session, SMTP
@@ -15,22 +17,36 @@ WAIT_SECONDS = 60.0
 
 
 class Mailbox:
-    """Messages delivered to a local SMTP server, waited for by recipient."""
+    """Messages delivered to a local SMTP server, waited for by recipient; with a TLS
+    context, the server offers STARTTLS and refuses mail without it."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: Optional[ssl.SSLContext] = None) -> None:
         self.host = "127.0.0.1"
         self.port = free_port()
         self.messages: List[EmailMessage] = []
         self.arrived = threading.Condition()
-        self.controller = Controller(self, hostname=self.host, port=self.port)
+        self.failing = False
+        options = {"tls_context": tls, "require_starttls": True} if tls else {}
+        self.controller = Controller(self, hostname=self.host, port=self.port, **options)
 
     async def handle_DATA(self, server: SMTP, session: Session,  # noqa: N802 (aiosmtpd's name)
                           envelope: Envelope) -> str:
+        if self.failing:
+            return "451 Requested action aborted: local error in processing"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.arrived:
             self.messages.append(message)  # type: ignore[arg-type]
             self.arrived.notify_all()
         return "250 Message accepted for delivery"
+
+    @contextmanager
+    def out_of_order(self) -> Iterator[None]:
+        """Every message refused with a temporary error meanwhile."""
+        self.failing = True
+        try:
+            yield
+        finally:
+            self.failing = False
 
     def __enter__(self) -> "Mailbox":
         self.controller.start()

@@ -8,10 +8,10 @@ import pytest
 import requests
 
 from actions.render import day
-from tests.channels.conftest import EMAIL_SECRET
+from tests.support.channels import EMAIL_SECRET, agent_message
 from tests.channels.mailbox import Mailbox
 from tests.support.crm import customer, first_with
-from tests.support.stack import API_TOKEN, Stack
+from tests.support.stack import Stack
 
 PATH = "/webhooks/email/webhook"
 
@@ -157,11 +157,8 @@ def test_when_unsure_a_person_gets_a_ticket_and_the_customer_an_acknowledgement(
     assert len([m for m in mailbox.messages if address in str(m["To"])]) == 1
 
     # The agent's answer, sent by the desk through Rasa's HTTP API, is mailed in the thread.
-    appended = requests.post(
-        f"{channel_stack.config.rasa_url}/conversations/{conversation}/tracker/events",
-        params={"token": API_TOKEN, "execute_side_effects": "true", "output_channel": "latest"},
-        json=[{"event": "bot", "text": "This is Dana from Brightwave: I'm looking into it."}],
-        timeout=30)
+    appended = agent_message(channel_stack, conversation,
+                             "This is Dana from Brightwave: I'm looking into it.")
     assert appended.status_code == 200, appended.text
     [_, from_agent] = mailbox.wait_for(address, 2)
     assert "This is Dana from Brightwave" in body(from_agent)

@@ -4,7 +4,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.identity import channel_claimed_customer_id
-from connectors.options import chosen_payload, numbered, offered_buttons, spoken
+from connectors.options import chosen_payload, customer_reply, numbered, offered_buttons, spoken
 
 BUTTONS = [{"title": "An order", "payload": "/check_order_status"},
            {"title": "A claim", "payload": "/check_claim_status"}]
@@ -27,6 +27,20 @@ def test_a_number_picks_the_last_offered_button() -> None:
     assert chosen_payload("One", offered_buttons(tracker)) == "/check_order_status"
     assert chosen_payload("3", offered_buttons(tracker)) is None
     assert chosen_payload("my order", offered_buttons(tracker)) is None
+
+
+def test_unicode_digits_and_huge_numbers_pick_nothing() -> None:
+    for reply in ("²", "³", "①", "1" * 5000, "0", "-1", "٢٢٢"):
+        assert chosen_payload(reply, BUTTONS) is None
+    assert chosen_payload("٢", BUTTONS) == "/check_claim_status"  # Arabic-Indic two
+
+
+def test_a_typed_command_is_text_unless_it_is_an_offered_payload() -> None:
+    assert customer_reply("2", BUTTONS) == "/check_claim_status"
+    assert customer_reply("/check_order_status", BUTTONS) == "/check_order_status"
+    assert customer_reply("/restart", BUTTONS) == "restart"
+    assert customer_reply("/check_order_status", []) == "check_order_status"
+    assert customer_reply("hello", [{"title": "odd", "payload": {"not": "text"}}]) == "hello"
 
 
 def test_buttons_answered_already_are_not_offered() -> None:

@@ -44,7 +44,7 @@ class Call:
         self.webhook = TwilioWebhook(stack.config.rasa_url, PATH)
         self.caller = number or f"+4477009{uuid.uuid4().int % 100000:05d}"
         self.sid = "CA" + uuid.uuid4().hex
-        self.conversation = conversation_id("voice", self.caller, AUTH_TOKEN)
+        self.conversation = conversation_id("voice", self.sid, AUTH_TOKEN)  # one per call
         self.action = ""
 
     def _post(self, extra: Dict[str, str]) -> Spoken:

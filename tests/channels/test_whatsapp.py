@@ -2,39 +2,20 @@
 
 import base64
 import sqlite3
-from typing import List
 
 import pytest
 import requests
 
 from actions.render import day
-from connectors.conversation_ids import conversation_id
 from tests.channels.twilio_fake import (
     ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_NUMBER, TwilioApi, TwilioWebhook,
 )
+from tests.support.channels import WHATSAPP_PATH as PATH
+from tests.support.channels import WhatsAppChat, agent_message, handled
 from tests.support.crm import customer, first_with, of_customer
-from tests.support.stack import API_TOKEN, Conversation, Stack
+from tests.support.stack import Conversation, Stack
 
-PATH = "/webhooks/twilio/webhook"
 TWO_HOURS = 2 * 3600
-
-
-class WhatsAppChat:
-    """One customer writing from their WhatsApp number."""
-
-    def __init__(self, stack: Stack, api: TwilioApi, number: str) -> None:
-        self.webhook = TwilioWebhook(stack.config.rasa_url, PATH)
-        self.api = api
-        self.sender = f"whatsapp:{number}"
-        self.conversation = conversation_id("whatsapp", self.sender, AUTH_TOKEN)
-
-    def say(self, text: str) -> List[str]:
-        reply = self.webhook.post({"From": self.sender, "To": WHATSAPP_NUMBER, "Body": text,
-                                   "MessageSid": "SM" + "1" * 32, "AccountSid": ACCOUNT_SID,
-                                   "NumMedia": "0"})
-        assert reply.status_code == 200, reply.text
-        assert reply.headers["content-type"].startswith("text/xml")
-        return self.api.take(self.sender)
 
 
 @pytest.fixture
@@ -57,10 +38,11 @@ def test_a_verified_order_question_is_answered_over_the_messages_api(
 def test_replies_use_the_whatsapp_number_and_the_account_credentials(
         channel_stack: Stack, twilio_api: TwilioApi) -> None:
     owner = customer("C-1003")
-    WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"]).webhook.post(
-        {"From": f"whatsapp:{owner['whatsapp']}", "Body": "hello"})
-    [sent] = twilio_api.messages_to(f"whatsapp:{owner['whatsapp']}")
-    twilio_api.take(f"whatsapp:{owner['whatsapp']}")
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    assert chat.post("hello", "SM" + "5" * 32).status_code == 200
+    handled(channel_stack, "twilio", "SM" + "5" * 32)
+    [sent] = twilio_api.messages_to(chat.sender)
+    twilio_api.take(chat.sender)
     assert sent.path == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
     assert sent.form["From"] == WHATSAPP_NUMBER
     expected = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
@@ -150,10 +132,7 @@ def test_an_agents_message_reaches_the_customer_on_whatsapp(
     on the conversation's latest channel."""
     chat = WhatsAppChat(channel_stack, twilio_api, customer("C-1030")["whatsapp"])
     chat.say("hello")
-    appended = requests.post(
-        f"{channel_stack.config.rasa_url}/conversations/{chat.conversation}/tracker/events",
-        params={"token": API_TOKEN, "execute_side_effects": "true", "output_channel": "latest"},
-        json=[{"event": "bot", "text": "Hi, this is Dana from Brightwave."}], timeout=30)
+    appended = agent_message(channel_stack, chat.conversation, "Hi, this is Dana from Brightwave.")
     assert appended.status_code == 200, appended.text
     assert twilio_api.take(chat.sender) == ["Hi, this is Dana from Brightwave."]
 
@@ -165,7 +144,8 @@ def test_an_agents_message_reaches_the_customer_on_whatsapp(
 def test_unsigned_or_wrongly_signed_posts_are_refused(
         webhook: TwilioWebhook, twilio_api: TwilioApi, change: dict, status: int,
         reason: str) -> None:
-    reply = webhook.post({"From": "whatsapp:+447700900001", "Body": "hello"}, **change)
+    reply = webhook.post({"From": "whatsapp:+447700900001", "Body": "hello",
+                          "MessageSid": "SM" + "3" * 32}, **change)
     assert reply.status_code == status and reason in reply.json()["error"]
     assert not twilio_api.messages_to("whatsapp:+447700900001")
 
@@ -184,10 +164,18 @@ def test_another_accounts_signature_is_refused(channel_stack: Stack) -> None:
     assert other.post({"From": "whatsapp:+447700900001", "Body": "hi"}).status_code == 403
 
 
+SID = "SM" + "4" * 32
+
+
 @pytest.mark.parametrize("params, status, reason", [
-    ({"From": "whatsapp:+447700900001", "Body": ""}, 400, "'Body' is empty"),
-    ({"Body": "hello"}, 400, "'From' is missing"),
-    ({"From": "whatsapp:+447700900001", "Body": "x" * 5000}, 413, "longer than"),
+    ({"From": "whatsapp:+447700900001", "Body": "", "MessageSid": SID}, 400, "'Body' is empty"),
+    ({"Body": "hello", "MessageSid": SID}, 400, "'From' is missing"),
+    ({"From": "whatsapp:+447700900001", "Body": "hello"}, 400, "'MessageSid' is missing"),
+    ({"From": "whatsapp:+447700900001", "Body": "x" * 5000, "MessageSid": SID}, 413,
+     "longer than"),
+    ({"From": "whatsapp:+447700900001", "Body": "\x00\x01 \x7f", "MessageSid": SID}, 400,
+     "no text"),
+    ({"From": "whatsapp:+447700900001", "Body": "//", "MessageSid": SID}, 400, "no text"),
 ])
 def test_signed_posts_with_bad_fields_are_refused(
         webhook: TwilioWebhook, params: dict, status: int, reason: str) -> None:

@@ -1,0 +1,62 @@
+"""Inbound e-mail checks that need no server (connectors/mail_message.py)."""
+
+import json
+from typing import Any, Dict
+
+import pytest
+
+from connectors.mail_message import MAX_REFERENCES, InboundMail, compose_reply, parse_inbound
+from connectors.webhook import BadRequest
+
+MAIL = {"from": "Noah O'Brien <noah@example.com>", "subject": "My order",
+        "message_id": "<b@mail.example>", "references": "<root@mail.example>",
+        "text": "Where is my order BW-100002?"}
+
+
+def parsed(**changes: Any) -> InboundMail:
+    return parse_inbound(json.dumps({**MAIL, **changes}).encode(), 20000)
+
+
+def test_a_thread_is_one_conversation_per_address() -> None:
+    first = parsed()
+    again = parsed(message_id="<c@mail.example>", **{"from": "NOAH@example.com"})
+    other = parsed(**{"from": "eve@example.com"})
+    assert first.conversation_id("s") == again.conversation_id("s")
+    assert other.conversation_id("s") != first.conversation_id("s")
+
+
+@pytest.mark.parametrize("changes", [
+    {"subject": "a\r\nBcc: x@example.com"}, {"subject": "tab\there"},
+    {"subject": "a\u0085b"}, {"subject": "a\u2028b"}, {"from": "Eve\n <eve@example.com>"},
+    {"message_id": "<a\x7f@b>"}, {"references": ["<a@b>", "<c@d>\r\n"]},
+    {"in_reply_to": "<a@b>\x00"}, {"subject": "x" * 1000},
+    {"from": "ü@example.com"},
+])
+def test_header_illegal_fields_are_refused(changes: Dict[str, Any]) -> None:
+    with pytest.raises(BadRequest) as refused:
+        parsed(**changes)
+    assert refused.value.status in (400, 413)
+
+
+def test_text_is_cleaned_and_a_reply_can_always_be_composed() -> None:
+    mail = parsed(text="Where is BW-100002?\x00\x1b", **{"from": 'Zoë "Z" Ng <z@example.com>'})
+    assert mail.text == "Where is BW-100002?"
+    reply = compose_reply(mail, ["It is on its way."], "Help <help@example.com>", "Bye")
+    assert reply["To"] and reply["Subject"] == "Re: My order"
+
+
+def test_references_are_capped_keeping_the_root_and_the_latest() -> None:
+    ids = [f"<r{i}@mail.example>" for i in range(200)]
+    mail = parsed(references=ids)
+    assert len(mail.references) == MAX_REFERENCES
+    assert mail.references[0] == ids[0] and mail.references[-1] == ids[-1]
+
+
+def test_a_mail_survives_its_round_trip_through_the_channel_database() -> None:
+    mail = parsed()
+    assert InboundMail.from_json(mail.to_json()) == mail
+
+
+def test_deep_json_is_refused_before_parsing() -> None:
+    with pytest.raises(BadRequest, match="nested deeper"):
+        parse_inbound(b'{"x": ' + b"[" * 5000 + b"]" * 5000 + b"}", 20000)
