@@ -15,7 +15,7 @@ from stack.launch import (
     STACK, start_action_server, start_backend, start_desk, start_in_order, stop_all,
 )
 from stack.processes import ROOT
-from stack.supervisor import Supervisor
+from stack.supervisor import Backoff, Supervisor
 
 READY = """
 Switchboard is ready.
@@ -31,7 +31,8 @@ DESK = "  Agent desk:      {desk}/  (agent token: {agent_token}; API at {desk}/d
 
 def run(config: StackConfig) -> int:
     print(f"Starting Switchboard (logs in {config.log_dir}) ...", flush=True)
-    supervisor = Supervisor([launch(config) for launch in STACK])
+    supervisor = Supervisor([launch(config) for launch in STACK],
+                            backoff=Backoff(initial_seconds=config.restart_backoff_seconds))
     try:
         supervisor.start()
         print(READY.format(rasa=config.rasa_url, backend=config.backend_url,

@@ -48,6 +48,8 @@ class StackConfig:
     public_host: str = "127.0.0.1"
     rasa_internal_port: int = 5006
     desk_rasa_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # The supervisor's first wait before restarting a service that stopped.
+    restart_backoff_seconds: float = 1.0
     extra_env: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -136,6 +138,17 @@ class StackConfig:
                        "--internal-port", str(self.rasa_internal_port)]
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float, most: float) -> float:
+    raw = env.get(name) or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= most:
+        raise ConfigError(f"{name}={raw!r}: expected seconds above 0 and at most {most:g}")
+    return value
+
+
 def _reachable(host: str) -> str:
     """The address a local client uses for a listener bound to host."""
     return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
@@ -156,6 +169,7 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
         rasa_internal_port=rasa_internal_port,
         desk_rasa_secret=(env.get("SWITCHBOARD_DESK_RASA_SECRET")
                           or secrets.token_urlsafe(32)),
+        restart_backoff_seconds=_seconds(env, "SWITCHBOARD_RESTART_BACKOFF_SECONDS", 1.0, 60.0),
         action_port=_port(env, "ACTION_SERVER_PORT", 5055),
         backend_port=_port(env, "BACKEND_PORT", 8000),
         desk_port=_port(env, "DESK_PORT", 8100),

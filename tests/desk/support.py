@@ -89,7 +89,14 @@ class RasaApi:
         return response.json()
 
     def paused_conversation(self) -> str:
-        """A new conversation paused for a person, as the hand-over action leaves it."""
+        """A new conversation paused for a person, as the hand-over action leaves it:
+        the customer has said something (logged through Rasa's processor, without a
+        prediction), then the assistant paused. (A pause before any customer message
+        does not survive the session Rasa starts at the first one.)"""
         sender = conversation_id()
+        response = requests.post(f"{self.url}/conversations/{sender}/messages",
+                                 params={"token": RASA_TOKEN}, timeout=TIMEOUT,
+                                 json={"text": "I want to talk to a person", "sender": "user"})
+        assert response.status_code == 200, response.text
         self.append(sender, [{"event": "pause"}])
         return sender
