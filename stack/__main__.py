@@ -55,7 +55,7 @@ def shell(config: StackConfig) -> int:
     print(DESK.format(desk=config.desk_url, agent_token=config.desk_agent_token), flush=True)
     try:
         return subprocess.call(config.rasa_argv("shell"), cwd=ROOT,
-                               env={**os.environ, **config.env()})
+                               env={**os.environ, **config.rasa_env()})
     except KeyboardInterrupt:
         return 0
     finally:

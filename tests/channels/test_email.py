@@ -158,7 +158,8 @@ def test_when_unsure_a_person_gets_a_ticket_and_the_customer_an_acknowledgement(
 
     # The agent's answer, sent by the desk through Rasa's HTTP API, is mailed in the thread.
     appended = requests.post(
-        f"{channel_stack.config.rasa_url}/conversations/{conversation}/tracker/events",
+        f"{channel_stack.config.rasa_internal_url}/conversations/"
+        f"{conversation}/tracker/events",
         params={"token": API_TOKEN, "execute_side_effects": "true", "output_channel": "latest"},
         json=[{"event": "bot", "text": "This is Dana from Brightwave: I'm looking into it."}],
         timeout=30)

@@ -151,7 +151,8 @@ def test_an_agents_message_reaches_the_customer_on_whatsapp(
     chat = WhatsAppChat(channel_stack, twilio_api, customer("C-1030")["whatsapp"])
     chat.say("hello")
     appended = requests.post(
-        f"{channel_stack.config.rasa_url}/conversations/{chat.conversation}/tracker/events",
+        f"{channel_stack.config.rasa_internal_url}/conversations/"
+        f"{chat.conversation}/tracker/events",
         params={"token": API_TOKEN, "execute_side_effects": "true", "output_channel": "latest"},
         json=[{"event": "bot", "text": "Hi, this is Dana from Brightwave."}], timeout=30)
     assert appended.status_code == 200, appended.text
