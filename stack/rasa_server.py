@@ -129,7 +129,7 @@ def resolve_event_type(type_name: Text,
 def internal_listener(argv: List[str]) -> Tuple[Optional[InternalListener], List[str]]:
     """Our own options taken out of argv; the rest is Rasa's. Without them, Rasa
     serves as it would on its own (one listener)."""
-    parser = argparse.ArgumentParser(add_help=False)
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--internal-interface")
     parser.add_argument("--internal-port", type=int)
     ours, rest = parser.parse_known_args(argv)
