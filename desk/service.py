@@ -30,7 +30,7 @@ class Desk:
         self.sessions = sessions
         self.lock = threading.Lock()
         rasa = settings.behaviour.rasa
-        self.rasa = RasaClient(settings.rasa_url, settings.rasa_api_token,
+        self.rasa = RasaClient(settings.rasa_url, settings.desk_rasa_secret,
                                rasa.connect_timeout_seconds, rasa.read_timeout_seconds)
         self.webhook: Optional[WebhookSender] = None
         if settings.webhook_url:

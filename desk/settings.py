@@ -5,7 +5,10 @@ Environment:
   (default ``sqlite:///<repo>/var/desk.db``).
 - ``DESK_INTEGRATION_TOKEN``: bearer token of the action server, which posts packets.
 - ``DESK_AGENT_TOKEN``: bearer token of the agents.
-- ``RASA_URL``, ``RASA_API_TOKEN``: Rasa's HTTP API (the token goes in ``?token=``).
+- ``RASA_URL``: Rasa's internal listener (``RASA_INTERNAL_PORT``), where the desk's
+  conversation endpoint is; ``SWITCHBOARD_DESK_RASA_SECRET``: the key of the
+  short-lived, conversation-scoped JWTs the desk signs for it. The desk never holds
+  Rasa's API token.
 - ``CCAAS_WEBHOOK_URL``, ``CCAAS_WEBHOOK_SECRET``: optional outbound webhook, and the
   key of its ``X-Switchboard-Signature: sha256=<hex HMAC of the body>`` header.
 - ``DESK_SETTINGS``: the behaviour file (default ``desk/settings.yml``).
@@ -63,7 +66,7 @@ class Settings:
     integration_token: str
     agent_token: str
     rasa_url: str
-    rasa_api_token: str
+    desk_rasa_secret: str
     webhook_url: Optional[str]
     webhook_secret: Optional[str]
     behaviour: Behaviour
@@ -101,6 +104,16 @@ def _http_url(env: Mapping[str, str], name: str, required: bool) -> Optional[str
     return value.rstrip("/")
 
 
+MIN_SECRET_CHARS = 32  # HS256 wants a key of at least 256 bits (RFC 7518 3.2)
+
+
+def _secret(env: Mapping[str, str], name: str) -> str:
+    value = _required(env, name)
+    if len(value) < MIN_SECRET_CHARS:
+        raise SettingsError(f"{name}: at least {MIN_SECRET_CHARS} characters are needed")
+    return value
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Settings from an environment mapping, every value checked."""
     return Settings(
@@ -108,7 +121,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         integration_token=_required(env, "DESK_INTEGRATION_TOKEN"),
         agent_token=_required(env, "DESK_AGENT_TOKEN"),
         rasa_url=str(_http_url(env, "RASA_URL", required=True)),
-        rasa_api_token=_required(env, "RASA_API_TOKEN"),
+        desk_rasa_secret=_secret(env, "SWITCHBOARD_DESK_RASA_SECRET"),
         webhook_url=_http_url(env, "CCAAS_WEBHOOK_URL", required=False),
         webhook_secret=(env.get("CCAAS_WEBHOOK_SECRET") or "").strip() or None,
         behaviour=load_behaviour(Path(env.get("DESK_SETTINGS") or DEFAULT_BEHAVIOUR)),

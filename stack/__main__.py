@@ -1,5 +1,7 @@
-"""`python -m stack run` starts the whole assistant; `python -m stack shell` talks to
-it in the terminal. Ctrl-C stops every service it started, children included."""
+"""`python -m stack run` starts the whole assistant and keeps it running (a service
+that stops is restarted, with backoff, and the restart reported); `python -m stack
+shell` talks to it in the terminal. Ctrl-C or SIGTERM stops every service it
+started, children included."""
 
 import argparse
 import os
@@ -10,9 +12,10 @@ import time
 
 from stack.config import ConfigError, StackConfig, load_config
 from stack.launch import (
-    start_action_server, start_backend, start_desk, start_in_order, start_stack, stop_all,
+    STACK, start_action_server, start_backend, start_desk, start_in_order, stop_all,
 )
 from stack.processes import ROOT
+from stack.supervisor import Backoff, Supervisor
 
 READY = """
 Switchboard is ready.
@@ -28,23 +31,23 @@ DESK = "  Agent desk:      {desk}/  (agent token: {agent_token}; API at {desk}/d
 
 def run(config: StackConfig) -> int:
     print(f"Starting Switchboard (logs in {config.log_dir}) ...", flush=True)
-    services = start_stack(config)
+    supervisor = Supervisor([launch(config) for launch in STACK],
+                            backoff=Backoff(initial_seconds=config.restart_backoff_seconds))
     try:
+        supervisor.start()
         print(READY.format(rasa=config.rasa_url, backend=config.backend_url,
                            actions=config.action_url,
                            desk_line=DESK.format(desk=config.desk_url,
                                                  agent_token=config.desk_agent_token)),
               flush=True)
-        while all(service.process.poll() is None for service in services):
-            time.sleep(0.5)
-        stopped = next(s for s in services if s.process.poll() is not None)
-        print(f"{stopped.name} stopped unexpectedly:\n{stopped.log_tail()}", file=sys.stderr)
-        return 1
+        supervisor.watch()
+        while True:
+            time.sleep(1)
     except KeyboardInterrupt:
         print("\nStopping ...", flush=True)
         return 0
     finally:
-        stop_all(services)
+        supervisor.stop()
 
 
 def shell(config: StackConfig) -> int:
@@ -52,7 +55,7 @@ def shell(config: StackConfig) -> int:
     print(DESK.format(desk=config.desk_url, agent_token=config.desk_agent_token), flush=True)
     try:
         return subprocess.call(config.rasa_argv("shell"), cwd=ROOT,
-                               env={**os.environ, **config.env()})
+                               env={**os.environ, **config.rasa_env()})
     except KeyboardInterrupt:
         return 0
     finally:

@@ -44,11 +44,25 @@ class StackConfig:
     desk_agent_token: str
     log_dir: Path
     channel_state_url: str
+    # Rasa's channels face the public interface; its HTTP API and the desk's thin
+    # endpoint listen on the internal one (host) only, on their own port.
+    public_host: str = "127.0.0.1"
+    rasa_internal_port: int = 5006
+    desk_rasa_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # The supervisor's first wait before restarting a service that stopped.
+    restart_backoff_seconds: float = 1.0
     extra_env: Dict[str, str] = field(default_factory=dict)
 
     @property
     def rasa_url(self) -> str:
-        return f"http://{self.host}:{self.rasa_port}"
+        """Rasa's public listener: channel webhooks and the web chat page only."""
+        return f"http://{_reachable(self.public_host)}:{self.rasa_port}"
+
+    @property
+    def rasa_internal_url(self) -> str:
+        """Rasa's internal listener: the HTTP API (with RASA_API_TOKEN) and the desk's
+        thin conversation endpoint (with a JWT signed by SWITCHBOARD_DESK_RASA_SECRET)."""
+        return f"http://{_reachable(self.host)}:{self.rasa_internal_port}"
 
     @property
     def action_url(self) -> str:
@@ -83,15 +97,20 @@ class StackConfig:
         }
 
     def desk_env(self) -> Dict[str, str]:
-        """The desk's environment: the stack's plus Rasa's API and the agents' token,
-        which no other service is given."""
+        """The desk's environment: the stack's plus the agents' token and the secret of
+        its conversation-scoped credential, which no other service but Rasa is given.
+        Never RASA_API_TOKEN: the desk only reads and appends to conversations."""
         return {
             **self.env(),
             "DESK_DATABASE_URL": self.desk_database_url,
             "DESK_AGENT_TOKEN": self.desk_agent_token,
-            "RASA_URL": self.rasa_url,
-            "RASA_API_TOKEN": self.rasa_api_token,
+            "RASA_URL": self.rasa_internal_url,
+            "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret,
         }
+
+    def rasa_env(self) -> Dict[str, str]:
+        """Rasa's environment: the stack's plus the secret that checks the desk's JWTs."""
+        return {**self.env(), "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret}
 
     def backend_argv(self) -> List[str]:
         return [str(VENV_BIN / "python"), "-m", "backend",
@@ -112,20 +131,48 @@ class StackConfig:
                 "--model", str(self.model),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                 "--port", str(self.rasa_port)]
-        # The desk needs the HTTP API; only ever with a token (an open one is
-        # CVE-2024-49375's precondition), and only on the stack's interface.
-        # One argument, "--auth-token=…": a random token may begin with "-", which
-        # argparse would take for an option of its own.
-        return argv + ["--interface", self.host, "--enable-api",
-                       f"--auth-token={self.rasa_api_token}"]
+        # Channels on the public interface; the HTTP API only ever with a token (an
+        # open one is CVE-2024-49375's precondition), and only on the internal
+        # listener (stack/rasa_server.py). One argument, "--auth-token=…": a random
+        # token may begin with "-", which argparse would take for an option of its own.
+        return argv + ["--interface", self.public_host, "--enable-api",
+                       f"--auth-token={self.rasa_api_token}",
+                       "--internal-interface", self.host,
+                       "--internal-port", str(self.rasa_internal_port)]
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, most: float) -> float:
+    raw = env.get(name) or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= most:
+        raise ConfigError(f"{name}={raw!r}: expected seconds above 0 and at most {most:g}")
+    return value
+
+
+def _reachable(host: str) -> str:
+    """The address a local client uses for a listener bound to host."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
 
 
 def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
     """The stack's configuration from the environment, with the documented defaults."""
     var = ROOT / "var"
+    rasa_port = _port(env, "RASA_PORT", 5005)
+    rasa_internal_port = _port(env, "RASA_INTERNAL_PORT", 5006)
+    if rasa_internal_port == rasa_port:
+        raise ConfigError(f"RASA_INTERNAL_PORT={rasa_internal_port}: must differ from "
+                          "RASA_PORT (the public listener's port)")
     return StackConfig(
         host=env.get("SWITCHBOARD_HOST") or "127.0.0.1",
-        rasa_port=_port(env, "RASA_PORT", 5005),
+        public_host=env.get("SWITCHBOARD_PUBLIC_HOST") or "127.0.0.1",
+        rasa_port=rasa_port,
+        rasa_internal_port=rasa_internal_port,
+        desk_rasa_secret=(env.get("SWITCHBOARD_DESK_RASA_SECRET")
+                          or secrets.token_urlsafe(32)),
+        restart_backoff_seconds=_seconds(env, "SWITCHBOARD_RESTART_BACKOFF_SECONDS", 1.0, 60.0),
         action_port=_port(env, "ACTION_SERVER_PORT", 5055),
         backend_port=_port(env, "BACKEND_PORT", 8000),
         desk_port=_port(env, "DESK_PORT", 8100),
@@ -152,6 +199,7 @@ def isolated_config(home: Path, extra_env: Optional[Dict[str, str]] = None,
     for tests and benchmarks that must not disturb (or be disturbed by) `make run`."""
     config = load_config({
         "RASA_PORT": str(free_port()),
+        "RASA_INTERNAL_PORT": str(free_port()),
         "ACTION_SERVER_PORT": str(free_port()),
         "BACKEND_PORT": str(free_port()),
         "DESK_PORT": str(free_port()),

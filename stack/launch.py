@@ -1,35 +1,77 @@
-"""Start each of the stack's services from its configuration, ready to use."""
+"""How each of the stack's services is started from its configuration, and how its
+readiness is seen."""
 
-from typing import Callable, List
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List
 
 from stack.config import StackConfig
-from stack.processes import Service, start_service
+from stack.processes import Service, spawn, wait_ready
 
 # Loading TensorFlow and the model takes Rasa most of a minute on two cores.
 RASA_START_TIMEOUT = 300.0
 
 
+@dataclass(frozen=True)
+class Launch:
+    """One service's command, environment and readiness probe."""
+
+    name: str
+    argv: List[str]
+    ready_url: str
+    url: str
+    log_dir: Path
+    env: Dict[str, str] = field(default_factory=dict)
+    timeout: float = 180.0
+
+    def spawn(self) -> Service:
+        return spawn(self.name, self.argv, self.url, self.log_dir, self.env)
+
+    def start(self) -> Service:
+        """The service, once ready."""
+        return wait_ready(self.spawn(), self.ready_url, self.timeout)
+
+
+def backend(config: StackConfig) -> Launch:
+    return Launch("backend", config.backend_argv(), f"{config.backend_url}/health",
+                  config.backend_url, config.log_dir, config.env())
+
+
+def desk(config: StackConfig) -> Launch:
+    return Launch("desk", config.desk_argv(), f"{config.desk_url}/health", config.desk_url,
+                  config.log_dir, config.desk_env())
+
+
+def action_server(config: StackConfig) -> Launch:
+    return Launch("action-server", config.action_server_argv(), f"{config.action_url}/health",
+                  config.action_url, config.log_dir, config.env())
+
+
+def rasa(config: StackConfig) -> Launch:
+    """Rasa is ready once its internal listener answers: that opens after the public
+    one, once the model is loaded."""
+    return Launch("rasa", config.rasa_argv(), f"{config.rasa_internal_url}/", config.rasa_url,
+                  config.log_dir, config.rasa_env(), timeout=RASA_START_TIMEOUT)
+
+
+# Backend, agent desk, action server and Rasa, in the order they start.
+STACK: List[Callable[[StackConfig], Launch]] = [backend, desk, action_server, rasa]
+
+
 def start_backend(config: StackConfig) -> Service:
-    return start_service("backend", config.backend_argv(), f"{config.backend_url}/health",
-                         config.backend_url, config.log_dir, config.env())
+    return backend(config).start()
 
 
 def start_desk(config: StackConfig) -> Service:
-    return start_service("desk", config.desk_argv(), f"{config.desk_url}/health",
-                         config.desk_url, config.log_dir, config.desk_env())
+    return desk(config).start()
 
 
 def start_action_server(config: StackConfig) -> Service:
-    return start_service("action-server", config.action_server_argv(),
-                         f"{config.action_url}/health", config.action_url, config.log_dir,
-                         config.env())
+    return action_server(config).start()
 
 
 def start_rasa(config: StackConfig) -> Service:
-    """Rasa is ready once its REST channel answers: the model is loaded by then."""
-    return start_service("rasa", config.rasa_argv(), f"{config.rasa_url}/webhooks/rest/",
-                         config.rasa_url, config.log_dir, config.env(),
-                         timeout=RASA_START_TIMEOUT)
+    return rasa(config).start()
 
 
 def stop_all(services: List[Service]) -> None:

@@ -61,6 +61,36 @@ class Service:
             self.process.wait(timeout)
 
 
+def spawn(name: str, argv: Sequence[str], url: str, log_dir: Path,
+          env: Optional[Mapping[str, str]] = None) -> Service:
+    """Run argv from the project root as the leader of its own process group,
+    appending its output to log_dir/<name>.log."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    log = open(log_path, "ab")
+    process = subprocess.Popen(
+        list(argv), cwd=ROOT, env={**os.environ, **(env or {})},
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    log.close()
+    return Service(name, process, url, log_path)
+
+
+def wait_ready(service: Service, ready_url: str, timeout: float = 180.0) -> Service:
+    """The service once ready_url answers 2xx; RuntimeError with its log's tail when
+    it exits first (or is stopped meanwhile) or is not ready in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"{service.name} exited with {service.process.returncode}:\n"
+                               f"{service.log_tail()}")
+        if http_ok(ready_url):
+            return service
+        time.sleep(0.25)
+    service.stop()
+    raise RuntimeError(f"{service.name} not ready after {timeout:.0f} s:\n{service.log_tail()}")
+
+
 def start_service(
     name: str,
     argv: Sequence[str],
@@ -71,21 +101,4 @@ def start_service(
     timeout: float = 180.0,
 ) -> Service:
     """Run argv from the project root and return once ready_url answers 2xx."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{name}.log"
-    log = open(log_path, "ab")
-    process = subprocess.Popen(
-        list(argv), cwd=ROOT, env={**os.environ, **(env or {})},
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    log.close()
-    service = Service(name, process, url, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode}:\n{service.log_tail()}")
-        if http_ok(ready_url):
-            return service
-        time.sleep(0.25)
-    service.stop()
-    raise RuntimeError(f"{name} not ready after {timeout:.0f} s:\n{service.log_tail()}")
+    return wait_ready(spawn(name, argv, url, log_dir, env), ready_url, timeout)

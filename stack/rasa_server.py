@@ -12,16 +12,28 @@ Rasa finds the class of every event it deserialises (each tracker read from the
 store, each action-server response) by walking all subclasses of Event, recursively,
 and comparing names: about 80 µs an event, several milliseconds a turn. Here each
 name's class is remembered once Rasa's own lookup has found it.
+
+Besides, Rasa's app gets Switchboard's serving set-up before it starts: the second,
+internal listener for its HTTP API (`--internal-interface`, `--internal-port`;
+stack/rasa_listeners.py), the desk's thin conversation endpoint
+(stack/desk_endpoint.py) and an apology when the action server is away
+(stack/action_fallback.py).
 """
 
+import argparse
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Dict, Optional, Text, Type
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple, Type
 
+import rasa.core.run
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
+from sanic import Sanic
+
+from stack import action_fallback, desk_endpoint, rasa_listeners
+from stack.rasa_listeners import InternalListener
 
 DOCS = "https://rasa.com/docs/rasa/custom-actions"
 
@@ -114,12 +126,41 @@ def resolve_event_type(type_name: Text,
     return found
 
 
+def internal_listener(argv: List[str]) -> Tuple[Optional[InternalListener], List[str]]:
+    """Our own options taken out of argv; the rest is Rasa's. Without them, Rasa
+    serves as it would on its own (one listener)."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--internal-interface")
+    parser.add_argument("--internal-port", type=int)
+    ours, rest = parser.parse_known_args(argv)
+    if ours.internal_port is None:
+        return None, rest
+    return InternalListener(ours.internal_interface or "127.0.0.1", ours.internal_port), rest
+
+
+def with_switchboard_serving(listener: Optional[InternalListener]) -> Callable[..., Sanic]:
+    """rasa.core.run.configure_app, followed by Switchboard's set-up of the app."""
+    rasa_configure_app = rasa.core.run.configure_app
+
+    def configure_app(*args: Any, **kwargs: Any) -> Sanic:
+        app = rasa_configure_app(*args, **kwargs)
+        if listener is not None:
+            rasa_listeners.install(app, listener)
+        app.blueprint(desk_endpoint.blueprint())
+        return app
+
+    return configure_app
+
+
 def main() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
+    action_fallback.install()
+    listener, rasa_argv = internal_listener(sys.argv[1:])
+    rasa.core.run.configure_app = with_switchboard_serving(listener)  # type: ignore[assignment]
     from rasa.__main__ import main as rasa_main
 
-    sys.argv[0] = "rasa"
+    sys.argv = ["rasa", *rasa_argv]
     rasa_main()
 
 

@@ -1,6 +1,7 @@
 """A real Rasa server (the trained model, its SQL tracker store, its token-protected
 HTTP API) and desk processes talking to it, each on a free loopback port."""
 
+import dataclasses
 from typing import Iterator
 
 import pytest
@@ -10,16 +11,18 @@ from stack.launch import start_rasa
 from tests.support.services import Service, free_port
 from tests.support.stack import DeskClient
 
-from .support import RASA_TOKEN, RasaApi, agent, integration, start_desk
+from .support import DESK_RASA_SECRET, RASA_TOKEN, RasaApi, agent, integration, start_desk
 
 
 @pytest.fixture(scope="session")
 def rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaApi]:
-    config = isolated_config(tmp_path_factory.mktemp("rasa"), rasa_api_token=RASA_TOKEN)
+    config = dataclasses.replace(
+        isolated_config(tmp_path_factory.mktemp("rasa"), rasa_api_token=RASA_TOKEN),
+        desk_rasa_secret=DESK_RASA_SECRET)
     if not config.model.exists():
         pytest.fail(f"No trained model at {config.model}: `make test` trains it first.")
     service = start_rasa(config)
-    yield RasaApi(config.rasa_url)
+    yield RasaApi(config.rasa_internal_url)
     service.stop()
 
 

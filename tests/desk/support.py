@@ -16,6 +16,7 @@ from tests.support.stack import DeskClient
 INTEGRATION_TOKEN = "test-integration-token"
 AGENT_TOKEN = "test-agent-token"
 RASA_TOKEN = "test-rasa-token"
+DESK_RASA_SECRET = "test-desk-rasa-secret-of-32-characters"
 POLICIES = {"support_hours_human": "Mon-Fri 08:00-20:00 CET"}
 WEDNESDAY_MORNING = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)  # open
 SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)  # closed
@@ -45,7 +46,8 @@ def packet(conversation: Optional[str] = None, after_hours: bool = False) -> Dic
 
 def start_desk(name: str, workdir: Path, rasa_url: str, env: Optional[Dict[str, str]] = None,
                ) -> Service:
-    """`python -m desk` on a free port with its own database, talking to rasa_url."""
+    """`python -m desk` on a free port with its own database, talking to rasa_url
+    (Rasa's internal listener)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     return start_service(
@@ -53,7 +55,8 @@ def start_desk(name: str, workdir: Path, rasa_url: str, env: Optional[Dict[str, 
         url, workdir / "logs", env={
             "DESK_DATABASE_URL": f"sqlite:///{workdir / f'{name}.db'}",
             "DESK_INTEGRATION_TOKEN": INTEGRATION_TOKEN, "DESK_AGENT_TOKEN": AGENT_TOKEN,
-            "RASA_URL": rasa_url, "RASA_API_TOKEN": RASA_TOKEN, **(env or {})})
+            "RASA_URL": rasa_url, "SWITCHBOARD_DESK_RASA_SECRET": DESK_RASA_SECRET,
+            **(env or {})})
 
 
 def integration(url: str) -> DeskClient:
@@ -66,7 +69,7 @@ def agent(url: str, name: str = "Dana") -> DeskClient:
 
 
 class RasaApi:
-    """Rasa's token-protected HTTP API, as the action server and the tests use it."""
+    """Rasa's token-protected HTTP API on its internal listener, as the tests use it."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -86,7 +89,14 @@ class RasaApi:
         return response.json()
 
     def paused_conversation(self) -> str:
-        """A new conversation paused for a person, as the hand-over action leaves it."""
+        """A new conversation paused for a person, as the hand-over action leaves it:
+        the customer has said something (logged through Rasa's processor, without a
+        prediction), then the assistant paused. (A pause before any customer message
+        does not survive the session Rasa starts at the first one.)"""
         sender = conversation_id()
+        response = requests.post(f"{self.url}/conversations/{sender}/messages",
+                                 params={"token": RASA_TOKEN}, timeout=TIMEOUT,
+                                 json={"text": "I want to talk to a person", "sender": "user"})
+        assert response.status_code == 200, response.text
         self.append(sender, [{"event": "pause"}])
         return sender

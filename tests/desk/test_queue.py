@@ -88,7 +88,8 @@ def test_the_claim_fails_cleanly_when_rasa_is_down(desk_without_rasa: Service) -
 
 
 def test_a_wrong_rasa_token_is_a_bad_gateway(tmp_path: Path, rasa: RasaApi) -> None:
-    service = start_desk("wrong-token-desk", tmp_path, rasa.url, {"RASA_API_TOKEN": "wrong"})
+    service = start_desk("wrong-token-desk", tmp_path, rasa.url,
+                         {"SWITCHBOARD_DESK_RASA_SECRET": "a-wrong-secret-of-32-characters-or-more"})
     try:
         handoff = integration(service.url).post("/api/handoffs", json=packet()).json()
         response = agent(service.url).move(handoff["id"], "claim")

@@ -42,7 +42,7 @@ def test_server_keeps_serving_after_bad_requests(stack: Stack, chat: Conversatio
 
 
 def test_http_api_needs_the_token(stack: Stack) -> None:
-    response = requests.get(f"{stack.config.rasa_url}/status", timeout=10)
+    response = requests.get(f"{stack.config.rasa_internal_url}/status", timeout=10)
     assert response.status_code == 401
 
 

@@ -36,8 +36,8 @@ def alive(pid: int) -> bool:
 
 
 def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
-    ports = {name: free_port()
-             for name in ("RASA_PORT", "ACTION_SERVER_PORT", "BACKEND_PORT", "DESK_PORT")}
+    ports = {name: free_port() for name in ("RASA_PORT", "RASA_INTERNAL_PORT",
+                                            "ACTION_SERVER_PORT", "BACKEND_PORT", "DESK_PORT")}
     env = {**os.environ, **{k: str(v) for k, v in ports.items()},
            "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'backend.db'}",
@@ -57,10 +57,12 @@ def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
         assert len(services) == 4
         assert http_ok(f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/")
         assert http_ok(f"http://127.0.0.1:{ports['DESK_PORT']}/health")
-        # Rasa's HTTP API is always on for the desk, and always needs the token.
-        status = f"http://127.0.0.1:{ports['RASA_PORT']}/status"
+        # Rasa's HTTP API is always on, only on the internal listener, and always
+        # needs the token; the public listener serves the channels only.
+        status = f"http://127.0.0.1:{ports['RASA_INTERNAL_PORT']}/status"
         assert http_ok(f"{status}?token=cli-test-token")
         assert not http_ok(status)
+        assert not http_ok(f"http://127.0.0.1:{ports['RASA_PORT']}/status?token=cli-test-token")
         stack.send_signal(signal.SIGINT)
         assert stack.wait(timeout=60) == 0
     finally:

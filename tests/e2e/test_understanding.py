@@ -22,7 +22,7 @@ def parsed(stack: Stack) -> List[Tuple[Dict, Dict]]:
     """Each held-out example with what the server made of it."""
     results = []
     for example in load_data(str(HELD_OUT)).training_examples:
-        response = requests.post(f"{stack.config.rasa_url}/model/parse",
+        response = requests.post(f"{stack.config.rasa_internal_url}/model/parse",
                                  params={"token": API_TOKEN},
                                  json={"text": example.get("text")}, timeout=30)
         response.raise_for_status()

@@ -69,10 +69,8 @@ def handled(stack: Stack, channel: str, key: str, timeout: float = TURN_SECONDS)
 def agent_message(stack: Stack, conversation: str, text: str) -> requests.Response:
     """What the agent desk does: a bot event appended through Rasa's HTTP API, sent on
     the conversation's latest channel."""
-    # Rasa's HTTP API, on its internal listener where it has one (contract C2).
-    api = getattr(stack.config, "rasa_internal_url", stack.config.rasa_url)
     return requests.post(
-        f"{api}/conversations/{conversation}/tracker/events",
+        f"{stack.config.rasa_internal_url}/conversations/{conversation}/tracker/events",
         params={"token": API_TOKEN, "execute_side_effects": "true", "output_channel": "latest"},
         json=[{"event": "bot", "text": text}], timeout=60)
 

@@ -59,9 +59,11 @@ class Stack:
         return f"{self.config.rasa_url}/webhooks/rest/webhook"
 
     def tracker(self, sender: str) -> Dict[str, Any]:
-        """The stored conversation, read through Rasa's token-protected HTTP API."""
-        response = requests.get(f"{self.config.rasa_url}/conversations/{sender}/tracker",
-                                params={"token": API_TOKEN}, timeout=TURN_TIMEOUT)
+        """The stored conversation, read through Rasa's token-protected HTTP API on its
+        internal listener."""
+        response = requests.get(
+            f"{self.config.rasa_internal_url}/conversations/{sender}/tracker",
+            params={"token": API_TOKEN}, timeout=TURN_TIMEOUT)
         response.raise_for_status()
         return response.json()
 

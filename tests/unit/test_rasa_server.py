@@ -15,7 +15,10 @@ from rasa.shared.core.events import BotUttered, Event, UserUttered, deserialise_
 from rasa.shared.utils.common import all_subclasses
 
 from stack.config import isolated_config
-from stack.rasa_server import _valid_by_event_type, resolve_event_type, validate_action_result
+from stack.rasa_listeners import InternalListener
+from stack.rasa_server import (
+    _valid_by_event_type, internal_listener, resolve_event_type, validate_action_result,
+)
 
 RESPONSES = [
     {"events": [{"event": "slot", "name": "order_id", "value": "BW-100002"}],
@@ -78,7 +81,9 @@ def test_a_token_that_looks_like_an_option_reaches_rasa_whole(tmp_path: Path) ->
     parser = argparse.ArgumentParser()
     set_run_arguments(parser)
     argv = config.rasa_argv()
-    parsed = parser.parse_args(argv[argv.index("run") + 1:])
+    listener, rasa_argv = internal_listener(argv[argv.index("run") + 1:])
+    assert listener == InternalListener(config.host, config.rasa_internal_port)
+    parsed = parser.parse_args(rasa_argv)
     assert parsed.auth_token == "-starts-with-a-dash" and parsed.enable_api
 
 
