@@ -17,6 +17,7 @@ from desk.models import ADMIN, Base
 from desk.settings import DEFAULT_BEHAVIOUR, DEFAULT_DATABASE_URL, SettingsError, load_behaviour
 
 ACTOR = "command line"
+ALREADY = "The desk already has an admin account."
 
 
 def _password(stdin: TextIO) -> str:
@@ -39,7 +40,7 @@ def create_admin(username: str, if_no_admin: bool, stdin: TextIO = sys.stdin,
     try:
         with session_factory(engine)() as session:
             if if_no_admin and accounts.has_admin(session):
-                print("The desk already has an admin account.", file=out)
+                print(ALREADY, file=out)
                 return 0
             given = _password(stdin)
             password = given or accounts.generated_password()

@@ -7,7 +7,7 @@ from typing import Any, Dict, Optional
 
 import requests
 
-from backend.errors import NotFound
+from backend.errors import NotFound, RequestRejected
 
 
 class IdentityError(Exception):
@@ -20,6 +20,16 @@ class IdentityUnreachable(IdentityError):
 
 class IdentityFailed(IdentityError):
     """The action server answered with an error or something that is no lockout."""
+
+
+def _reason(response: requests.Response) -> str:
+    """The reason in an error body ({"error": …} from Sanic, {"detail": …} otherwise)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "no reason given"
+    reason = body.get("error") or body.get("detail") if isinstance(body, dict) else None
+    return str(reason)[:200] if reason else "no reason given"
 
 
 class IdentityClient:
@@ -53,6 +63,11 @@ class IdentityClient:
         if response.status_code in (401, 403):
             raise IdentityFailed(f"the action server refused the desk's identity admin token "
                                  f"(HTTP {response.status_code})")
+        if response.status_code == 400:
+            raise RequestRejected(f"the action server refused the unlock: {_reason(response)}")
+        if response.status_code in (429, 503):
+            raise IdentityUnreachable(f"the action server cannot unlock now "
+                                      f"(HTTP {response.status_code}: {_reason(response)})")
         if response.status_code >= 300:
             raise IdentityFailed(f"the action server answered the unlock with HTTP "
                                  f"{response.status_code}")

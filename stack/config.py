@@ -41,7 +41,8 @@ class StackConfig:
     rasa_api_token: str
     desk_database_url: str
     desk_integration_token: str
-    desk_agent_token: str
+    desk_admin_username: str
+    desk_admin_password: str  # empty: `create-admin` generates one and prints it once
     log_dir: Path
     extra_env: Dict[str, str] = field(default_factory=dict)
 
@@ -80,12 +81,11 @@ class StackConfig:
         }
 
     def desk_env(self) -> Dict[str, str]:
-        """The desk's environment: the stack's plus Rasa's API and the agents' token,
-        which no other service is given."""
+        """The desk's environment: the stack's plus Rasa's API, which no other
+        service is given."""
         return {
             **self.env(),
             "DESK_DATABASE_URL": self.desk_database_url,
-            "DESK_AGENT_TOKEN": self.desk_agent_token,
             "RASA_URL": self.rasa_url,
             "RASA_API_TOKEN": self.rasa_api_token,
         }
@@ -137,7 +137,8 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
         desk_database_url=env.get("DESK_DATABASE_URL") or f"sqlite:///{var / 'desk.db'}",
         desk_integration_token=(env.get("DESK_INTEGRATION_TOKEN")
                                 or secrets.token_urlsafe(24)),
-        desk_agent_token=env.get("DESK_AGENT_TOKEN") or secrets.token_urlsafe(24),
+        desk_admin_username=env.get("DESK_ADMIN_USERNAME") or "admin",
+        desk_admin_password=env.get("DESK_ADMIN_PASSWORD") or "",
         log_dir=Path(env.get("SWITCHBOARD_LOG_DIR") or var / "log"),
     )
 
@@ -156,6 +157,7 @@ def isolated_config(home: Path, extra_env: Optional[Dict[str, str]] = None,
         "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),
         "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",
         "RASA_API_TOKEN": rasa_api_token or "",
+        "DESK_ADMIN_PASSWORD": secrets.token_urlsafe(18),
         "SWITCHBOARD_LOG_DIR": str(home / "log"),
     })
     return dataclasses.replace(config, extra_env=dict(extra_env or {}))

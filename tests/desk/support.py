@@ -10,11 +10,13 @@ import requests
 from actions.handoff_packet import NOT_VERIFIED_NOTE, build_packet, empty_snapshot
 from escalation.decision import Decision
 from stack.config import VENV_BIN
+from stack.desk_admin import create_admin
 from tests.support.services import Service, free_port, start_service
 from tests.support.stack import DeskClient
 
 INTEGRATION_TOKEN = "test-integration-token"
-AGENT_TOKEN = "test-agent-token"
+ADMIN = "admin"
+ADMIN_PASSWORD = "test-admin-password"
 RASA_TOKEN = "test-rasa-token"
 POLICIES = {"support_hours_human": "Mon-Fri 08:00-20:00 CET"}
 WEDNESDAY_MORNING = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)  # open
@@ -45,15 +47,17 @@ def packet(conversation: Optional[str] = None, after_hours: bool = False) -> Dic
 
 def start_desk(name: str, workdir: Path, rasa_url: str, env: Optional[Dict[str, str]] = None,
                ) -> Service:
-    """`python -m desk` on a free port with its own database, talking to rasa_url."""
+    """`python -m desk` on a free port with its own database, talking to rasa_url,
+    its first admin created with `python -m desk create-admin`."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    desk_env = {"DESK_DATABASE_URL": f"sqlite:///{workdir / f'{name}.db'}",
+                "DESK_INTEGRATION_TOKEN": INTEGRATION_TOKEN,
+                "RASA_URL": rasa_url, "RASA_API_TOKEN": RASA_TOKEN, **(env or {})}
+    create_admin(ADMIN, ADMIN_PASSWORD, desk_env)
     return start_service(
         name, [str(VENV_BIN / "python"), "-m", "desk", "--port", str(port)], f"{url}/health",
-        url, workdir / "logs", env={
-            "DESK_DATABASE_URL": f"sqlite:///{workdir / f'{name}.db'}",
-            "DESK_INTEGRATION_TOKEN": INTEGRATION_TOKEN, "DESK_AGENT_TOKEN": AGENT_TOKEN,
-            "RASA_URL": rasa_url, "RASA_API_TOKEN": RASA_TOKEN, **(env or {})})
+        url, workdir / "logs", env=desk_env)
 
 
 def integration(url: str) -> DeskClient:
@@ -61,8 +65,13 @@ def integration(url: str) -> DeskClient:
     return DeskClient(url, INTEGRATION_TOKEN)
 
 
-def agent(url: str, name: str = "Dana") -> DeskClient:
-    return DeskClient(url, AGENT_TOKEN, name)
+def admin(url: str) -> DeskClient:
+    return DeskClient.signed_in(url, ADMIN, ADMIN_PASSWORD)
+
+
+def agent(url: str, name: str = "Dana", role: str = "agent") -> DeskClient:
+    """An account of that name and role, created if needed, signed in."""
+    return admin(url).account(name, role)
 
 
 class RasaApi:
