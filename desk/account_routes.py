@@ -28,7 +28,7 @@ session_api = APIRouter(prefix="/api/session", tags=["session"])
 accounts_api = APIRouter(prefix="/api/accounts", tags=["accounts"],
                          responses=errors(*SIGNED_IN_ERRORS, 400, 404, 409))
 audit_api = APIRouter(tags=["audit"], responses=errors(*SIGNED_IN_ERRORS, 400))
-unlock_api = APIRouter(tags=["agents"], responses=errors(*SIGNED_IN_ERRORS, 404, 502, 503))
+unlock_api = APIRouter(tags=["agents"], responses=errors(*SIGNED_IN_ERRORS, 400, 404, 502, 503))
 
 
 def _account_settings(request: Request) -> Any:

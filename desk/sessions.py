@@ -13,8 +13,8 @@ from desk.models import Account, SignedIn
 from desk.queue import now
 from desk.settings import AccountSettings
 
-# Seconds between two writes of a session's last request, so polling does not
-# write on every request.
+# At most this long between two writes of a session's last request, so polling does
+# not write on every request (and never more than a tenth of the idle timeout).
 TOUCH_EVERY = timedelta(seconds=30)
 
 
@@ -46,7 +46,8 @@ def account_of(session: Session, token: str, settings: AccountSettings) -> Optio
         session.delete(found)
         session.commit()
         return None
-    if moment - found.last_seen_at > TOUCH_EVERY:
+    touch_every = min(TOUCH_EVERY, timedelta(minutes=settings.idle_minutes) / 10)
+    if moment - found.last_seen_at > touch_every:
         found.last_seen_at = moment
         session.commit()
     return account

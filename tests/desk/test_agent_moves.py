@@ -10,7 +10,7 @@ import requests
 from tests.support.services import Service
 from tests.support.stack import DeskClient
 
-from .support import RasaApi, agent, packet
+from .support import RasaApi, admin, agent, packet
 
 JOINED = "Dana from Brightwave has joined the conversation."
 
@@ -217,3 +217,18 @@ def test_two_agents_claiming_at_once_get_one_claim(action_server: DeskClient, ra
         answers = list(pool.map(lambda agent: agent.move(handoff["id"], "claim"), (dana, sam)))
     assert sorted(answer.status_code for answer in answers) == [200, 409]
     assert len(bot_events(rasa, handoff["conversation_id"])) == 1
+
+
+def test_every_move_is_audited(action_server: DeskClient, rasa: RasaApi, desk: Service,
+                               dana: DeskClient) -> None:
+    handoff = handed_over(action_server, rasa)
+    dana.move(handoff["id"], "claim")
+    dana.move(handoff["id"], "reply", text="on it")
+    dana.move(handoff["id"], "hand_back")
+    dana.move(handoff["id"], "rating", had_what_i_needed=True)
+    entries = admin(desk.url).get("/api/audit", params={"handoff_id": handoff["id"]}).json()
+    assert [(e["actor"], e["action"], e["outcome"]) for e in reversed(entries)] == [
+        ("integration", "hand_over", "ok"), ("Dana", "claim", "ok"), ("Dana", "reply", "ok"),
+        ("Dana", "hand_back", "ok"), ("Dana", "rating", "ok")]
+    assert {e["conversation_id"] for e in entries} == {handoff["conversation_id"]}
+    assert "on it" not in str(entries)  # what the agent wrote is the conversation's, not the log's
