@@ -78,7 +78,8 @@ def create(session: Session, username: str, password: str, role: str, created_by
         raise RequestRejected(f"role: one of {', '.join(ROLES)}")
     if find(session, name) is not None:
         raise Conflict(f"an account {name} already exists")
-    account = Account(username=name, key=_key(name), password_hash=_hasher.hash(password), role=role,
+    account = Account(username=name, key=_key(name), password_hash=_hasher.hash(password),
+                      role=role,
                       active=True, created_at=now(), created_by=created_by)
     session.add(account)
     return account

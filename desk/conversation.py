@@ -16,8 +16,8 @@ def _message(event: Mapping[str, Any]) -> Optional[Message]:
         return None
     agent = (event.get("metadata") or {}).get("agent") if speaker == "assistant" else None
     at = datetime.fromtimestamp(float(event.get("timestamp") or 0), timezone.utc)
-    return {"from": "agent" if agent else speaker, "agent": safe_text(str(agent)) if agent else None,
-            "text": safe_text(str(text)),
+    return {"from": "agent" if agent else speaker,
+            "agent": safe_text(str(agent)) if agent else None, "text": safe_text(str(text)),
             "at": at.isoformat(timespec="seconds")}
 
 

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Optional, Tuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from desk.models import Account, SignedIn
@@ -24,9 +24,11 @@ def _hash(token: str) -> str:
 
 def open_session(session: Session, account: Account, settings: AccountSettings,
                  ) -> Tuple[str, datetime]:
-    """A new session for the account: its token and when it expires."""
+    """A new session for the account: its token and when it expires. Sessions that
+    expired unused are removed on the way."""
     token = secrets.token_urlsafe(32)
     moment = now()
+    session.execute(delete(SignedIn).where(SignedIn.expires_at < moment))
     expires = moment + timedelta(hours=settings.session_hours)
     session.add(SignedIn(token_hash=_hash(token), username=account.username,
                          created_at=moment, last_seen_at=moment, expires_at=expires))
@@ -63,7 +65,3 @@ def close_all(session: Session, username: str) -> None:
     """End every session of an account (disabled, or its password changed)."""
     session.execute(delete(SignedIn).where(SignedIn.username == username))
 
-
-def live_count(session: Session, username: str) -> int:
-    return len(session.scalars(select(SignedIn.token_hash)
-                               .where(SignedIn.username == username)).all())

@@ -9,7 +9,9 @@ the end runs against the real action server once the branches are merged).
 The desk's Rasa is not running here: nothing in this file needs a conversation.
 """
 
+import importlib.util
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -21,9 +23,13 @@ import pytest
 import requests
 from jsonschema import Draft202012Validator
 
+from stack.config import isolated_config
+from stack.desk_admin import first_desk_admin
+from stack.launch import start_action_server, stop_all
+from stack.launch import start_desk as start_desk_service
 from tests.desk.support import ADMIN, ADMIN_PASSWORD, admin, agent, integration, packet, start_desk
 from tests.support.services import Service, free_port
-from tests.support.stack import DeskClient, desk_password
+from tests.support.stack import INTEGRATION_SECRET, DeskClient, desk_password
 
 IDENTITY_TOKEN = "test-identity-admin-token"
 SETTINGS = """
@@ -341,7 +347,7 @@ def test_the_page_and_its_files_forbid_framing_and_inline_scripts(desk: Service)
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "no-referrer"
     page = requests.get(f"{desk.url}/", timeout=10).text
-    assert "<script>" not in page and " on" not in page.replace(" one", "")  # no handlers
+    assert "<script>" not in page and not re.search(r"\son[a-z]+=", page)  # no inline code
     assert requests.get(f"{desk.url}/docs", timeout=10).headers["X-Frame-Options"] == "DENY"
 
 
@@ -485,7 +491,8 @@ def test_an_agent_unlocks_a_customer_through_the_action_server(
     response = agent(desk.url, "Dana").post("/api/customers/C-1001/unlock")
     assert response.status_code == 200, response.text
     assert response.json() == {"customer_id": "C-1001", "locked": False}
-    assert lockouts.requests == [{"path": "/identity/lockouts/C-1001/unlock", "body": {"by": "Dana"},
+    assert lockouts.requests == [{"path": "/identity/lockouts/C-1001/unlock",
+                                  "body": {"by": "Dana"},
                                   "authorization": f"Bearer {IDENTITY_TOKEN}"}]
     [entry] = audit(desk, action="unlock", subject="C-1001", actor="Dana", limit=1)
     assert entry["outcome"] == "ok"
@@ -519,3 +526,35 @@ def test_an_unreachable_action_server_is_503(tmp_path: Path) -> None:
 def test_unlocking_needs_a_signed_in_agent(desk: Service) -> None:
     assert integration(desk.url).post("/api/customers/C-1001/unlock").status_code == 401
     assert DeskClient(desk.url).post("/api/customers/C-1001/unlock").status_code == 401
+
+
+# ---- after the merge: the real action server (contract C3)
+
+LOCKOUT_API = importlib.util.find_spec("actions.lockout_api") is not None
+
+
+@pytest.mark.skipif(not LOCKOUT_API, reason="LEAD: runs once sec-actions (the action server's "
+                                            "lockout API, contract C3) is merged")
+def test_an_agent_unlocks_a_locked_customer_on_the_real_action_server(tmp_path: Path) -> None:
+    from actions.lockout import LockoutStore  # sec-actions
+
+    config = isolated_config(tmp_path, {"SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET})
+    services = []
+    try:
+        services.append(start_action_server(config))
+        first_desk_admin(config)
+        services.append(start_desk_service(config))
+        merged: Any = config  # identity_admin_token, assistant_database_url: sec-actions
+        LockoutStore(merged.assistant_database_url, max_failures=1,
+                     lock_seconds=600).record_failure("C-1001")
+        lockout = f"{config.action_url}/identity/lockouts/C-1001"
+        admin_token = {"Authorization": f"Bearer {merged.identity_admin_token}"}
+        assert requests.get(lockout, headers=admin_token, timeout=10).json()["locked"] is True
+        dana = DeskClient.signed_in(config.desk_url, config.desk_admin_username,
+                                    config.desk_admin_password).account("Dana")
+        response = dana.post("/api/customers/C-1001/unlock")
+        assert response.status_code == 200, response.text
+        assert response.json() == {"customer_id": "C-1001", "locked": False}
+        assert requests.get(lockout, headers=admin_token, timeout=10).json()["locked"] is False
+    finally:
+        stop_all(services)
