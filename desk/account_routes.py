@@ -22,7 +22,7 @@ from desk.text import safe_text
 Json = Dict[str, Any]
 WRONG = "wrong username or password"
 ANONYMOUS = "anonymous"  # a failed sign-in's actor: the typed name is only its subject
-CustomerId = Annotated[str, Path(max_length=64, regex=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+CustomerId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 
 session_api = APIRouter(prefix="/api/session", tags=["session"])
 accounts_api = APIRouter(prefix="/api/accounts", tags=["accounts"],
