@@ -36,8 +36,9 @@ def desk_line(config: StackConfig) -> str:
                  f"{config.desk_admin_username}); more: python -m desk create-admin NAME")
     else:
         admin = "\n".join(f"                   {line}" for line in said.splitlines())
-        admin += f"\n                   Sign in as {config.desk_admin_username}; admins add " \
-                 "agents at POST /api/accounts."
+        given = " with DESK_ADMIN_PASSWORD" if config.desk_admin_password else ""
+        admin += f"\n                   Sign in as {config.desk_admin_username}{given}; admins " \
+                 "add agents at POST /api/accounts."
     return DESK.format(desk=config.desk_url, admin=admin)
 
 
