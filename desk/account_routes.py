@@ -1,5 +1,6 @@
 """Signing in and out, accounts (admins), the audit log (supervisors and admins) and
-unlocking a customer's verification (agents). Every call is audited."""
+unlocking a customer's verification (agents). Each of them is audited, save asking
+who is signed in."""
 
 from datetime import datetime, timezone
 from typing import Annotated, Any, Dict, List, Optional

@@ -69,7 +69,6 @@ def signed_in(request: Request, credentials: Credentials) -> Identity:
             raise _unauthorized("your session has expired or was ended: sign in again")
         identity = Identity(account.username, account.role)
     state.limits.request(identity.username)
-    request.state.identity = identity
     return identity
 
 
