@@ -78,5 +78,8 @@ bench-training: $(INSTALLED) ## Full and incremental training time of the assist
 bench-load: $(MODEL) ## 20 concurrent conversations against the stack and a stock rasa init bot
 	$(BIN)/python -m bench.load
 
+desk-admin: $(INSTALLED) ## Create a desk admin account: make desk-admin NAME=<name> (prints a generated password)
+	$(BIN)/python -m desk create-admin $(NAME) </dev/null
+
 clean: ## Remove the model, databases and logs (keeps .venv)
 	rm -rf models/*.tar.gz var results

@@ -1,18 +1,24 @@
 """The FastAPI application factory."""
 
+import json
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator, Optional
+from typing import Any, AsyncIterator, Dict, Optional
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from backend.database import create_db_engine, session_factory
 from backend.errors import error_response, install_error_handlers
 from backend.limits import BodySizeLimit
+from desk.account_routes import accounts_api, audit_api, session_api, unlock_api
+from desk.headers import SecurityHeaders
+from desk.identity_client import IdentityClient, IdentityFailed, IdentityUnreachable
 from desk.rasa_client import RasaFailed, RasaUnreachable
+from desk.ratelimit import DeskLimits
 from desk.routes import agent_api, router
 from desk.service import Desk
 from desk.settings import Settings, load_settings
@@ -23,17 +29,49 @@ TAGS = [
     {"name": "health", "description": "Readiness probe."},
     {"name": "integration", "description": "The action server hands conversations over "
                                            "(`Authorization: Bearer DESK_INTEGRATION_TOKEN`)."},
-    {"name": "agents", "description": "Agents work the queue (`Authorization: Bearer "
-                                      "DESK_AGENT_TOKEN`; moves also need `X-Agent-Name`)."},
+    {"name": "session", "description": "Sign in with a username and password; the session's "
+                                       "token goes in `Authorization: Bearer` (or the page's "
+                                       "HttpOnly cookie)."},
+    {"name": "agents", "description": "Agents (and supervisors, admins) work the queue."},
+    {"name": "audit", "description": "Who read or did what, when (supervisors, admins)."},
+    {"name": "accounts", "description": "Admins manage accounts."},
 ]
 
 
-async def _rasa_unreachable(request: Request, error: RasaUnreachable) -> JSONResponse:
+class SafeJSONResponse(JSONResponse):
+    """JSON that can always be written: a lone surrogate that slipped into stored text
+    becomes U+FFFD instead of failing the whole answer."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
+                          separators=(",", ":")).encode("utf-8", "replace")
+
+
+async def _unreachable(request: Request, error: Exception) -> JSONResponse:
     return error_response(503, str(error))
 
 
-async def _rasa_failed(request: Request, error: RasaFailed) -> JSONResponse:
+async def _bad_gateway(request: Request, error: Exception) -> JSONResponse:
     return error_response(502, str(error))
+
+
+def _truthful_openapi(app: FastAPI) -> Dict[str, Any]:
+    """The schema with FastAPI's default 422 body (a list of errors) replaced by what
+    the desk sends: {"detail": reason}."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, routes=app.routes,
+                             description=app.description, tags=app.openapi_tags)
+        for path in schema["paths"].values():
+            for operation in path.values():
+                answer = operation.get("responses", {}).get("422")
+                if answer and "HTTPValidationError" in str(answer):
+                    answer["content"] = {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        components = schema.get("components", {}).get("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
@@ -51,22 +89,33 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     app = FastAPI(
         title="Switchboard agent desk",
-        version="1.0.0",
+        version="2.0.0",
         description="The queue of customers the assistant hands over to people. Errors are "
                     "`{\"detail\": \"<reason>\"}`; Rasa not answering is 503, Rasa failing 502.",
         openapi_tags=TAGS,
         lifespan=lifespan,
+        default_response_class=SafeJSONResponse,
     )
     app.state.settings = settings
     app.state.sessions = desk.sessions
     app.state.desk = desk
+    app.state.limits = DeskLimits(settings.behaviour.accounts)
+    identity = settings.behaviour.identity
+    app.state.identity = IdentityClient(settings.action_server_url,
+                                        settings.identity_admin_token,
+                                        identity.connect_timeout_seconds,
+                                        identity.read_timeout_seconds)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
-    app.add_exception_handler(RasaUnreachable, _rasa_unreachable)
-    app.add_exception_handler(RasaFailed, _rasa_failed)
-    app.include_router(router)
-    app.include_router(agent_api)
+    app.add_exception_handler(RasaUnreachable, _unreachable)
+    app.add_exception_handler(RasaFailed, _bad_gateway)
+    app.add_exception_handler(IdentityUnreachable, _unreachable)
+    app.add_exception_handler(IdentityFailed, _bad_gateway)
+    for api in (router, session_api, agent_api, unlock_api, audit_api, accounts_api):
+        app.include_router(api)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.openapi = lambda: _truthful_openapi(app)  # type: ignore[method-assign]
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:

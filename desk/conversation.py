@@ -3,6 +3,8 @@
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional
 
+from desk.text import safe_text
+
 Message = Dict[str, Any]
 SPEAKERS = {"user": "customer", "bot": "assistant"}
 
@@ -14,7 +16,8 @@ def _message(event: Mapping[str, Any]) -> Optional[Message]:
         return None
     agent = (event.get("metadata") or {}).get("agent") if speaker == "assistant" else None
     at = datetime.fromtimestamp(float(event.get("timestamp") or 0), timezone.utc)
-    return {"from": "agent" if agent else speaker, "agent": agent, "text": str(text),
+    return {"from": "agent" if agent else speaker,
+            "agent": safe_text(str(agent)) if agent else None, "text": safe_text(str(text)),
             "at": at.isoformat(timespec="seconds")}
 
 

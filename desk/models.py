@@ -1,6 +1,6 @@
-"""The hand-over table: one row per customer handed to a person."""
+"""The desk's tables: hand-overs, accounts, sign-in sessions and the audit log."""
 
-from sqlalchemy import JSON, Boolean, Column, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 
 from backend.models import UTCDateTime
@@ -38,3 +38,54 @@ class Handoff(Base):
     webhook_attempts = Column(Integer, nullable=False, default=0)
     webhook_last_error = Column(Text)
     webhook_delivered_at = Column(UTCDateTime)
+
+
+AGENT = "agent"
+SUPERVISOR = "supervisor"
+ADMIN = "admin"
+ROLES = (AGENT, SUPERVISOR, ADMIN)  # each may do what the ones before it may
+
+
+class Account(Base):
+    """Someone who signs in to the desk; the password is kept only as an argon2 hash."""
+
+    __tablename__ = "accounts"
+
+    username = Column(String(64), primary_key=True)
+    key = Column(String(256), nullable=False, unique=True)  # the casefolded name
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(16), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    created_by = Column(String(64))
+
+
+class SignedIn(Base):
+    """A sign-in session. Only the SHA-256 of its bearer token is stored, so the
+    table cannot be replayed if it leaks."""
+
+    __tablename__ = "sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    username = Column(String(64), ForeignKey("accounts.username"), nullable=False, index=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    last_seen_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+
+
+class AuditEntry(Base):
+    """One read or move: who, what, on which hand-over/conversation/account, when.
+    Rows are only ever added (see desk.audit)."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    at = Column(UTCDateTime, nullable=False, index=True)
+    actor = Column(String(64), nullable=False, index=True)
+    role = Column(String(16))
+    action = Column(String(32), nullable=False, index=True)
+    handoff_id = Column(String(32), index=True)
+    conversation_id = Column(String(255), index=True)
+    subject = Column(String(255), index=True)
+    outcome = Column(String(16), nullable=False)
+    detail = Column(Text)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from backend.errors import NotFound
 from desk.models import OPEN, TICKET, UNCLAIMED, WAITING, Handoff
 from desk.settings import QueueSettings
+from desk.text import safe_json
 
 Json = Dict[str, Any]
 
@@ -108,5 +109,5 @@ def view(handoff: Handoff, position: int, settings: QueueSettings) -> Json:
         "webhook": {"attempts": handoff.webhook_attempts,
                     "last_error": handoff.webhook_last_error,
                     "delivered_at": _iso(handoff.webhook_delivered_at)},
-        "packet": handoff.packet,
+        "packet": safe_json(handoff.packet),  # rows stored before packets were made safe
     }

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Callable, Dict, Iterator, List, Literal, Opti
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from desk.auth import Agent, agent, agent_or_integration, integration
+from desk.auth import Agent, agent_or_integration, integration
 from desk.schemas import (
     ErrorBody, Handoff, HandoffDetail, HandoffSummary, QueueState, RatingRequest, ReplyRequest,
 )
@@ -16,13 +16,15 @@ Json = Dict[str, Any]
 Status = Literal["waiting", "ticket", "claimed", "handed_back", "closed"]
 
 
-def _errors(*codes: int) -> Dict[int, Dict[str, Any]]:
+def errors(*codes: int) -> Dict[int, Dict[str, Any]]:
+    """Error answers as they are sent: {"detail": reason}."""
     return {code: {"model": ErrorBody} for code in codes}
 
 
-router = APIRouter(responses=_errors(401, 422))
+SIGNED_IN_ERRORS = (401, 403, 413, 422, 429)
+router = APIRouter(responses=errors(401, 413, 422, 429))
 agent_api = APIRouter(prefix="/api/handoffs", tags=["agents"],
-                      responses=_errors(400, 404, 409, 502, 503))
+                      responses=errors(*SIGNED_IN_ERRORS, 404, 409, 502, 503))
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -65,37 +67,39 @@ def queue_state(desk: DeskDep, session: SessionDep) -> Json:
     return desk.queue_state(session)
 
 
-@agent_api.get("", response_model=List[Handoff], dependencies=[Depends(agent)],
+@agent_api.get("", response_model=List[Handoff],
                summary="The queue: open hand-overs in order, then ended ones")
-def listing(desk: DeskDep, session: SessionDep, status: Optional[Status] = Query(None)) -> List[Json]:
-    return desk.listing(session, status)
+def listing(me: Agent, desk: DeskDep, session: SessionDep,
+            status: Optional[Status] = Query(None)) -> List[Json]:
+    return desk.listing(session, status, me)
 
 
-@agent_api.get("/{handoff_id}", response_model=HandoffDetail, dependencies=[Depends(agent)],
+@agent_api.get("/{handoff_id}", response_model=HandoffDetail,
                summary="A hand-over with its packet and the conversation since")
-def detail(handoff_id: HandoffId, desk: DeskDep, session: SessionDep) -> Json:
-    return desk.detail(session, handoff_id)
+def detail(handoff_id: HandoffId, me: Agent, desk: DeskDep, session: SessionDep) -> Json:
+    return desk.detail(session, handoff_id, me)
 
 
 @agent_api.post("/{handoff_id}/reply", response_model=Handoff,
                 summary="Send the customer a message")
-def reply(handoff_id: HandoffId, body: ReplyRequest, name: Agent, desk: DeskDep,
+def reply(handoff_id: HandoffId, body: ReplyRequest, me: Agent, desk: DeskDep,
           session: SessionDep) -> Json:
-    return desk.move(session, handoff_id, "reply", name, body.text)
+    return desk.move(session, handoff_id, "reply", me, body.text)
 
 
 # The moves without a body, one route each.
 BARE_MOVES = {
-    "claim": "Take the hand-over; the customer is told who joined",
+    "claim": "Take the hand-over; the customer is told who joined (a supervisor may take "
+             "over one another agent holds)",
     "hand_back": "Give the conversation back to the assistant",
     "close": "End the hand-over; the assistant answers whatever comes next",
 }
 
 
 def _mover(move: str) -> Callable[..., Json]:
-    def make_move(handoff_id: HandoffId, name: Agent, desk: DeskDep,
+    def make_move(handoff_id: HandoffId, me: Agent, desk: DeskDep,
                   session: SessionDep) -> Json:
-        return desk.move(session, handoff_id, move, name)
+        return desk.move(session, handoff_id, move, me)
 
     return make_move
 
@@ -107,6 +111,6 @@ for _move, _summary in BARE_MOVES.items():
 
 @agent_api.post("/{handoff_id}/rating", response_model=Handoff,
                 summary="Rate the packet: had what I needed, and what was missing")
-def rate(handoff_id: HandoffId, body: RatingRequest, name: Agent, desk: DeskDep,
+def rate(handoff_id: HandoffId, body: RatingRequest, me: Agent, desk: DeskDep,
          session: SessionDep) -> Json:
-    return desk.rate(session, handoff_id, name, body.had_what_i_needed, body.missing)
+    return desk.rate(session, handoff_id, me, body.had_what_i_needed, body.missing)

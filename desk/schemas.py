@@ -1,13 +1,39 @@
-"""Bodies of the agent API and of its answers, for validation and /docs."""
+"""Bodies of the agent API and of its answers, for validation and /docs.
 
-from typing import Any, Dict, List, Optional
+pydantic 1.10 documents an Optional field as its type alone, although the answer
+holds null; every model here declares such fields nullable (OpenAPI 3.1: anyOf
+with {"type": "null"}), so generated clients accept what the desk sends.
+"""
 
-from pydantic import BaseModel, Extra, Field, StrictBool, constr
+from typing import Any, Dict, List, Literal, Optional, Type
+
+from pydantic import BaseModel, Extra, Field, StrictBool, constr, validator
+
+from desk.text import safe_text
 
 MAX_TEXT = 2000
+Role = Literal["agent", "supervisor", "admin"]
 
 
-class _Strict(BaseModel):
+def _nullable(schema: Dict[str, Any], model: Type[BaseModel]) -> None:
+    for field in model.__fields__.values():
+        prop = schema.get("properties", {}).get(field.alias)
+        if field.allow_none and prop is not None and "anyOf" not in prop:
+            described = {key: prop.pop(key) for key in ("title", "description") if key in prop}
+            schema["properties"][field.alias] = {**described,
+                                                 "anyOf": [prop, {"type": "null"}]}
+
+
+def _safe_text(value: Any) -> Any:
+    return safe_text(value) if isinstance(value, str) else value
+
+
+class _Documented(BaseModel):
+    class Config:
+        schema_extra = _nullable
+
+
+class _Strict(_Documented):
     class Config:
         extra = Extra.forbid
 
@@ -15,14 +41,18 @@ class _Strict(BaseModel):
 class ReplyRequest(_Strict):
     text: constr(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)  # type: ignore[valid-type]
 
+    _safe = validator("text", pre=True, allow_reuse=True)(_safe_text)
+
 
 class RatingRequest(_Strict):
     had_what_i_needed: StrictBool = Field(description="Did the packet have what the agent needed?")
     missing: Optional[constr(strip_whitespace=True, max_length=MAX_TEXT)] = Field(  # type: ignore[valid-type]
         None, description="What was missing, in the agent's words")
 
+    _safe = validator("missing", pre=True, allow_reuse=True)(_safe_text)
 
-class HandoffSummary(BaseModel):
+
+class HandoffSummary(_Documented):
     id: str
     status: str = Field(description="waiting, or ticket outside human support hours")
     position: int = Field(description="1 = next in its line; 0 once claimed or ended")
@@ -30,12 +60,12 @@ class HandoffSummary(BaseModel):
     human_available_at: Optional[str]
 
 
-class QueueState(BaseModel):
+class QueueState(_Documented):
     waiting: int
     expected_wait_minutes: int = Field(description="The wait of a new arrival")
 
 
-class Message(BaseModel):
+class Message(_Documented):
     from_: str = Field(alias="from", description="customer, assistant or agent")
     agent: Optional[str]
     text: str
@@ -59,5 +89,60 @@ class HandoffDetail(Handoff):
     conversation_error: Optional[str]
 
 
-class ErrorBody(BaseModel):
-    detail: str
+class ErrorBody(_Documented):
+    detail: str = Field(description="The reason, in words")
+
+
+class SignInRequest(_Strict):
+    username: constr(max_length=64)  # type: ignore[valid-type]
+    password: constr(max_length=256)  # type: ignore[valid-type]
+
+
+class SessionInfo(_Documented):
+    username: str
+    role: str
+    token: Optional[str] = Field(description="The session's bearer token (only when signing in)")
+    expires_at: Optional[str] = Field(description="When the session ends at the latest "
+                                                  "(only when signing in)")
+
+
+class AccountRequest(_Strict):
+    username: constr(max_length=64)  # type: ignore[valid-type]
+    role: Role = "agent"
+    password: Optional[constr(max_length=256)] = Field(  # type: ignore[valid-type]
+        None, description="Generated and returned once when left out")
+
+
+class AccountChange(_Strict):
+    role: Optional[Role]
+    active: Optional[StrictBool] = Field(description="false disables the account and ends "
+                                                    "its sessions")
+    password: Optional[constr(max_length=256)] = Field(  # type: ignore[valid-type]
+        description="A new password; ends the account's sessions")
+
+
+class AccountView(_Documented):
+    username: str
+    role: str
+    active: bool
+    created_at: str
+    created_by: Optional[str]
+    password: Optional[str] = Field(description="The generated password, shown only once")
+
+
+class AuditEntry(_Documented):
+    id: int
+    at: str
+    actor: str = Field(description="The account, or 'integration' for the action server")
+    role: Optional[str]
+    action: str
+    handoff_id: Optional[str]
+    conversation_id: Optional[str]
+    subject: Optional[str] = Field(description="The account or customer acted on")
+    outcome: str = Field(description="ok, refused or failed")
+    detail: Optional[str]
+
+
+class UnlockResult(_Documented):
+    customer_id: str
+    locked: bool

@@ -1,6 +1,7 @@
 """The desk's operations, shared by the API routes: one lock serialises every
 change (the desk runs as one process), so two agents cannot claim the same
-hand-over and a conversation never gets two open hand-overs."""
+hand-over and a conversation never gets two open hand-overs. Every read and every
+move is written to the audit log in the same transaction as the change."""
 
 import logging
 import threading
@@ -9,16 +10,20 @@ from typing import Any, Dict, List, Optional, Tuple
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from desk import queue, transitions
+from backend.errors import RequestRejected
+from desk import audit, queue, transitions
+from desk.accounts import Identity
 from desk.conversation import messages_since
-from desk.models import CLAIMED, Base, Handoff
+from desk.models import CLAIMED, SUPERVISOR, Base, Handoff
 from desk.packets import check_packet
 from desk.rasa_client import RasaClient, RasaError
 from desk.settings import Settings
+from desk.text import safe_json
 from desk.webhook import WebhookSender
 
 logger = logging.getLogger(__name__)
 Json = Dict[str, Any]
+INTEGRATION = "integration"
 
 
 class Desk:
@@ -51,10 +56,15 @@ class Desk:
 
     def submit(self, session: Session, packet: Any) -> Tuple[Json, bool]:
         """The conversation's open hand-over, created from the packet if there is
-        none; True when created."""
+        none; True when created. The packet is stored with its text made safe."""
         check_packet(packet)
+        packet = safe_json(packet)
         with self.lock:
             handoff, created = queue.create(session, packet)
+            audit.record(session, INTEGRATION, "hand_over", handoff_id=handoff.id,
+                         conversation_id=handoff.conversation_id,
+                         detail=None if created else "already open")
+            session.commit()
         if created:
             logger.info("hand-over %s queued for conversation %s (%s)", handoff.id,
                         handoff.conversation_id, handoff.status)
@@ -68,15 +78,22 @@ class Desk:
         return {"waiting": waiting,
                 "expected_wait_minutes": queue.expected_wait(waiting + 1, self.queue_settings)}
 
-    def listing(self, session: Session, status: Optional[str]) -> List[Json]:
+    def listing(self, session: Session, status: Optional[str], reader: Identity) -> List[Json]:
         positions = queue.positions(session)
+        found = queue.listing(session, status)
+        audit.record(session, reader.username, "read_queue", role=reader.role,
+                     detail=f"status={status or 'all'}, {len(found)} hand-overs")
+        session.commit()
         return [queue.view(handoff, positions.get(handoff.id, 0), self.queue_settings)
-                for handoff in queue.listing(session, status)]
+                for handoff in found]
 
-    def detail(self, session: Session, handoff_id: str) -> Json:
+    def detail(self, session: Session, handoff_id: str, reader: Identity) -> Json:
         """The hand-over and the conversation since it began, read from Rasa. The
         packet is still shown when Rasa does not answer, with the reason."""
         handoff = queue.get(session, handoff_id)
+        audit.record(session, reader.username, "read_handoff", role=reader.role,
+                     handoff_id=handoff.id, conversation_id=handoff.conversation_id)
+        session.commit()
         view = queue.view(handoff, self._position(session, handoff), self.queue_settings)
         try:
             events = self.rasa.events(handoff.conversation_id)
@@ -85,18 +102,38 @@ class Desk:
         return {**view, "conversation": messages_since(events, handoff.created_at),
                 "conversation_error": None}
 
-    def move(self, session: Session, handoff_id: str, name: str, agent: str,
+    def move(self, session: Session, handoff_id: str, name: str, agent: Identity,
              text: str = "") -> Json:
-        """Make an agent's move; claiming what one already holds changes nothing."""
+        """Make an agent's move; claiming what one already holds changes nothing. A
+        refused or failed move is audited too, with the reason."""
         move = transitions.MOVES[name]
         with self.lock:
             handoff = queue.get(session, handoff_id)
-            if not (name == "claim" and handoff.status == CLAIMED and handoff.agent == agent):
-                transitions.check(move, handoff, agent)
-                self.rasa.append(handoff.conversation_id, move.events(handoff, agent, text))
-                self._record(handoff, move, agent)
+            action = name
+            try:
+                if not (name == "claim" and handoff.status == CLAIMED
+                        and handoff.agent == agent.username):
+                    taking_over = name == "claim" and handoff.status == CLAIMED
+                    transitions.check(move, handoff, agent.username,
+                                      may_take_over=agent.at_least(SUPERVISOR))
+                    action = "take_over" if taking_over else name
+                    detail = f"from {handoff.agent}" if taking_over else None
+                    self.rasa.append(handoff.conversation_id,
+                                     move.events(handoff, agent.username, text))
+                    self._record(handoff, move, agent.username)
+                    audit.record(session, agent.username, action, role=agent.role,
+                                 handoff_id=handoff.id,
+                                 conversation_id=handoff.conversation_id, detail=detail)
+                    session.commit()
+                    logger.info("hand-over %s: %s by %s", handoff.id, action, agent.username)
+            except (RequestRejected, RasaError) as error:
+                session.rollback()
+                outcome = audit.REFUSED if isinstance(error, RequestRejected) else audit.FAILED
+                audit.record(session, agent.username, action, role=agent.role,
+                             handoff_id=handoff_id, conversation_id=handoff.conversation_id,
+                             outcome=outcome, detail=str(error))
                 session.commit()
-                logger.info("hand-over %s: %s by %s", handoff.id, name, agent)
+                raise
         return queue.view(handoff, self._position(session, handoff), self.queue_settings)
 
     @staticmethod
@@ -110,14 +147,17 @@ class Desk:
         else:
             handoff.ended_at = queue.now()
 
-    def rate(self, session: Session, handoff_id: str, agent: str, had_what_i_needed: bool,
+    def rate(self, session: Session, handoff_id: str, agent: Identity, had_what_i_needed: bool,
              missing: Optional[str]) -> Json:
         with self.lock:
             handoff = queue.get(session, handoff_id)
             transitions.check_rating(handoff)
             handoff.had_what_i_needed = had_what_i_needed
             handoff.missing = missing
-            handoff.rated_by = agent
+            handoff.rated_by = agent.username
             handoff.rated_at = queue.now()
+            audit.record(session, agent.username, "rating", role=agent.role,
+                         handoff_id=handoff.id, conversation_id=handoff.conversation_id,
+                         detail="had what I needed" if had_what_i_needed else "missing")
             session.commit()
         return queue.view(handoff, self._position(session, handoff), self.queue_settings)

@@ -4,11 +4,12 @@ Environment:
 - ``DESK_DATABASE_URL``: SQLAlchemy URL of the hand-over store
   (default ``sqlite:///<repo>/var/desk.db``).
 - ``DESK_INTEGRATION_TOKEN``: bearer token of the action server, which posts packets.
-- ``DESK_AGENT_TOKEN``: bearer token of the agents.
 - ``RASA_URL``: Rasa's internal listener (``RASA_INTERNAL_PORT``), where the desk's
   conversation endpoint is; ``SWITCHBOARD_DESK_RASA_SECRET``: the key of the
   short-lived, conversation-scoped JWTs the desk signs for it. The desk never holds
   Rasa's API token.
+- ``ACTION_SERVER_BASE_URL``, ``IDENTITY_ADMIN_TOKEN``: where agents' unlocks of a
+  customer's verification lockout go (optional: without them unlocking answers 503).
 - ``CCAAS_WEBHOOK_URL``, ``CCAAS_WEBHOOK_SECRET``: optional outbound webhook, and the
   key of its ``X-Switchboard-Signature: sha256=<hex HMAC of the body>`` header.
 - ``DESK_SETTINGS``: the behaviour file (default ``desk/settings.yml``).
@@ -21,7 +22,8 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 import yaml
-from pydantic import BaseModel, Extra, PositiveFloat, PositiveInt, ValidationError
+from limits import parse_many
+from pydantic import BaseModel, Extra, PositiveFloat, PositiveInt, ValidationError, validator
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BEHAVIOUR = Path(__file__).resolve().parent / "settings.yml"
@@ -54,21 +56,53 @@ class WebhookSettings(_Strict):
     timeout_seconds: PositiveFloat
 
 
+class AccountSettings(_Strict):
+    """Sign-in sessions, passwords and how often one may try (`limits` notation,
+    e.g. "5/15 minutes")."""
+
+    session_hours: PositiveFloat = 12
+    idle_minutes: PositiveFloat = 30
+    min_password_length: PositiveInt = 12
+    cookie_secure: bool = False
+    failed_sign_ins_per_account: str = "5/15 minutes"
+    failed_sign_ins_per_client: str = "20/15 minutes"
+    requests_per_account: str = "600/minute"
+
+    @validator("failed_sign_ins_per_account", "failed_sign_ins_per_client",
+               "requests_per_account")
+    def _a_rate(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate such as '5/15 minutes'") from None
+        return value
+
+
+class IdentitySettings(_Strict):
+    """Calls to the action server's identity lockouts (an agent's unlock)."""
+
+    connect_timeout_seconds: PositiveFloat = 2
+    read_timeout_seconds: PositiveFloat = 5
+
+
 class Behaviour(_Strict):
     queue: QueueSettings
     rasa: RasaSettings
     webhook: WebhookSettings
+    accounts: AccountSettings = AccountSettings()
+    identity: IdentitySettings = IdentitySettings()
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     integration_token: str
-    agent_token: str
     rasa_url: str
     desk_rasa_secret: str
     webhook_url: Optional[str]
     webhook_secret: Optional[str]
+    action_server_url: Optional[str]
+    identity_admin_token: Optional[str]
     behaviour: Behaviour
 
 
@@ -119,10 +153,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     return Settings(
         database_url=env.get("DESK_DATABASE_URL") or DEFAULT_DATABASE_URL,
         integration_token=_required(env, "DESK_INTEGRATION_TOKEN"),
-        agent_token=_required(env, "DESK_AGENT_TOKEN"),
         rasa_url=str(_http_url(env, "RASA_URL", required=True)),
         desk_rasa_secret=_secret(env, "SWITCHBOARD_DESK_RASA_SECRET"),
         webhook_url=_http_url(env, "CCAAS_WEBHOOK_URL", required=False),
         webhook_secret=(env.get("CCAAS_WEBHOOK_SECRET") or "").strip() or None,
+        action_server_url=_http_url(env, "ACTION_SERVER_BASE_URL", required=False),
+        identity_admin_token=(env.get("IDENTITY_ADMIN_TOKEN") or "").strip() or None,
         behaviour=load_behaviour(Path(env.get("DESK_SETTINGS") or DEFAULT_BEHAVIOUR)),
     )

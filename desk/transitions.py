@@ -50,10 +50,13 @@ MOVES: Dict[str, Move] = {move.name: move for move in (
 )}
 
 
-def check(move: Move, handoff: Handoff, agent: str) -> None:
+def check(move: Move, handoff: Handoff, agent: str, may_take_over: bool = False) -> None:
     """Conflict unless the agent may make the move now. A claimed hand-over is only
-    ever moved by the agent who holds it."""
+    ever moved by the agent who holds it; a supervisor (may_take_over) may claim it
+    from them and then holds it."""
     if handoff.status == CLAIMED and handoff.agent != agent:
+        if move.name == "claim" and may_take_over:
+            return
         raise Conflict(f"hand-over {handoff.id} is claimed by {handoff.agent}")
     if handoff.status not in move.allowed_from:
         hint = " (claim it first)" if handoff.status in UNCLAIMED else ""

@@ -11,6 +11,7 @@ import sys
 import time
 
 from stack.config import ConfigError, StackConfig, load_config
+from stack.desk_admin import first_desk_admin
 from stack.launch import (
     STACK, start_action_server, start_backend, start_desk, start_in_order, stop_all,
 )
@@ -26,20 +27,33 @@ Switchboard is ready.
   Sample backend:  {backend}/docs
   Action server:   {actions}/health
 Press Ctrl-C to stop."""
-DESK = "  Agent desk:      {desk}/  (agent token: {agent_token}; API at {desk}/docs)"
+DESK = "  Agent desk:      {desk}/  (API at {desk}/docs)\n{admin}"
+
+
+def desk_line(config: StackConfig) -> str:
+    """Where the desk is and how to sign in: the first admin is created on the first
+    start (with DESK_ADMIN_PASSWORD, or a generated password shown only then)."""
+    said = first_desk_admin(config)
+    if said is None:
+        admin = (f"                   Sign in with your desk account (first admin: "
+                 f"{config.desk_admin_username}); more: python -m desk create-admin NAME")
+    else:
+        admin = "\n".join(f"                   {line}" for line in said.splitlines())
+        given = " with DESK_ADMIN_PASSWORD" if config.desk_admin_password else ""
+        admin += f"\n                   Sign in as {config.desk_admin_username}{given}; admins " \
+                 "add agents at POST /api/accounts."
+    return DESK.format(desk=config.desk_url, admin=admin)
 
 
 def run(config: StackConfig) -> int:
     print(f"Starting Switchboard (logs in {config.log_dir}) ...", flush=True)
+    desk = desk_line(config)
     supervisor = Supervisor([launch(config) for launch in STACK],
                             backoff=Backoff(initial_seconds=config.restart_backoff_seconds))
     try:
         supervisor.start()
         print(READY.format(rasa=config.rasa_url, backend=config.backend_url,
-                           actions=config.action_url,
-                           desk_line=DESK.format(desk=config.desk_url,
-                                                 agent_token=config.desk_agent_token)),
-              flush=True)
+                           actions=config.action_url, desk_line=desk), flush=True)
         supervisor.watch()
         while True:
             time.sleep(1)
@@ -51,8 +65,9 @@ def run(config: StackConfig) -> int:
 
 
 def shell(config: StackConfig) -> int:
+    desk = desk_line(config)
     services = start_in_order([start_backend, start_desk, start_action_server], config)
-    print(DESK.format(desk=config.desk_url, agent_token=config.desk_agent_token), flush=True)
+    print(desk, flush=True)
     try:
         return subprocess.call(config.rasa_argv("shell"), cwd=ROOT,
                                env={**os.environ, **config.rasa_env()})

@@ -41,7 +41,8 @@ class StackConfig:
     rasa_api_token: str
     desk_database_url: str
     desk_integration_token: str
-    desk_agent_token: str
+    desk_admin_username: str
+    desk_admin_password: str  # empty: `create-admin` generates one and prints it once
     log_dir: Path
     channel_state_url: str
     # Rasa's channels face the public interface; its HTTP API and the desk's thin
@@ -97,13 +98,12 @@ class StackConfig:
         }
 
     def desk_env(self) -> Dict[str, str]:
-        """The desk's environment: the stack's plus the agents' token and the secret of
-        its conversation-scoped credential, which no other service but Rasa is given.
+        """The desk's environment: the stack's plus the secret of its
+        conversation-scoped credential, which no other service but Rasa is given.
         Never RASA_API_TOKEN: the desk only reads and appends to conversations."""
         return {
             **self.env(),
             "DESK_DATABASE_URL": self.desk_database_url,
-            "DESK_AGENT_TOKEN": self.desk_agent_token,
             "RASA_URL": self.rasa_internal_url,
             "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret,
         }
@@ -187,7 +187,8 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
         desk_database_url=env.get("DESK_DATABASE_URL") or f"sqlite:///{var / 'desk.db'}",
         desk_integration_token=(env.get("DESK_INTEGRATION_TOKEN")
                                 or secrets.token_urlsafe(24)),
-        desk_agent_token=env.get("DESK_AGENT_TOKEN") or secrets.token_urlsafe(24),
+        desk_admin_username=env.get("DESK_ADMIN_USERNAME") or "admin",
+        desk_admin_password=env.get("DESK_ADMIN_PASSWORD") or "",
         log_dir=Path(env.get("SWITCHBOARD_LOG_DIR") or var / "log"),
         channel_state_url=env.get("CHANNEL_STATE_URL") or f"sqlite:///{var / 'channels.db'}",
     )
@@ -208,6 +209,7 @@ def isolated_config(home: Path, extra_env: Optional[Dict[str, str]] = None,
         "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),
         "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",
         "RASA_API_TOKEN": rasa_api_token or "",
+        "DESK_ADMIN_PASSWORD": secrets.token_urlsafe(18),
         "SWITCHBOARD_LOG_DIR": str(home / "log"),
         "CHANNEL_STATE_URL": f"sqlite:///{home / 'channels.db'}",
     })

@@ -1,30 +1,34 @@
 // The agent desk page: sign in, the queue, one hand-over (packet, live conversation,
-// moves, rating). It speaks only to the desk's own API; every text is set with
-// textContent, never parsed as HTML.
+// moves, rating). It speaks only to the desk's own API; the session lives in an
+// HttpOnly cookie the page never sees; every text is set with textContent, never
+// parsed as HTML.
 "use strict";
 
 const QUEUE_REFRESH_MS = 3000;
 const CONVERSATION_REFRESH_MS = 2000;
+const SUPERVISING = ["supervisor", "admin"];
 const $ = (id) => document.getElementById(id);
 const field = (name) => document.querySelector(`[data-testid="${name}"]`);
 let openId = null;
-
-function credentials() {
-  return { name: sessionStorage.getItem("agentName"), token: sessionStorage.getItem("agentToken") };
-}
+let me = null; // {username, role} once signed in
+let timers = [];
 
 function showError(message) {
   $("error").textContent = message;
   $("error").hidden = !message;
 }
 
-async function api(method, path, body) {
-  const { name, token } = credentials();
-  const headers = { Authorization: `Bearer ${token}`, "X-Agent-Name": encodeURIComponent(name) };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+async function call(method, path, body) {
+  const headers = body === undefined ? {} : { "Content-Type": "application/json" };
+  const response = await fetch(path, { method, headers, credentials: "same-origin",
+                                       body: body === undefined ? undefined : JSON.stringify(body) });
   const data = await response.json().catch(() => ({}));
-  if (response.status === 401) signOut();
+  return { response, data };
+}
+
+async function api(method, path, body) {
+  const { response, data } = await call(method, path, body);
+  if (response.status === 401 && me) showSignIn(data.detail || "Please sign in again.");
   if (!response.ok) throw new Error(data.detail || `HTTP ${response.status}`);
   return data;
 }
@@ -42,29 +46,53 @@ function fill(container, nodes) {
 
 // ---- sign in
 
-function signIn(event) {
-  event.preventDefault();
-  sessionStorage.setItem("agentName", $("agent-name").value.trim());
-  sessionStorage.setItem("agentToken", $("agent-token").value);
-  start();
+function showSignIn(message) {
+  me = null;
+  openId = null;
+  timers.forEach(clearInterval);
+  timers = [];
+  $("signin-error").textContent = message || "";
+  $("signin-error").hidden = !message;
+  $("signin").hidden = false;
+  $("desk").hidden = true;
+  $("signout").hidden = true;
+  $("handoff").hidden = true;
+  $("who").textContent = "";
 }
 
-function signOut() {
-  sessionStorage.clear();
-  location.reload();
-}
-
-function start() {
-  const { name, token } = credentials();
-  const signedIn = Boolean(name && token);
-  $("signin").hidden = signedIn;
-  $("desk").hidden = !signedIn;
-  $("signout").hidden = !signedIn;
-  $("who").textContent = signedIn ? `Signed in as ${name}` : "";
-  if (!signedIn) return;
+function showDesk(account) {
+  me = account;
+  $("signin").hidden = true;
+  $("desk").hidden = false;
+  $("signout").hidden = false;
+  $("who").textContent = `Signed in as ${me.username}`;
+  $("who").dataset.role = me.role;
   refreshQueue();
-  setInterval(refreshQueue, QUEUE_REFRESH_MS);
-  setInterval(() => openId && refreshHandoff(), CONVERSATION_REFRESH_MS);
+  timers = [setInterval(refreshQueue, QUEUE_REFRESH_MS),
+            setInterval(() => openId && refreshHandoff(), CONVERSATION_REFRESH_MS)];
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const { response, data } = await call("POST", "/api/session",
+    { username: $("username").value.trim(), password: $("password").value });
+  $("password").value = "";
+  if (!response.ok) {
+    showSignIn(data.detail || `Sign-in failed (HTTP ${response.status})`);
+    return;
+  }
+  showDesk(data);
+}
+
+async function signOut() {
+  await call("DELETE", "/api/session");
+  showSignIn("");
+}
+
+async function start() {
+  const { response, data } = await call("GET", "/api/session");
+  if (response.ok) showDesk(data);
+  else showSignIn("");
 }
 
 // ---- the queue
@@ -164,13 +192,18 @@ function showPacket(packet) {
 }
 
 function showHandoff(handoff) {
-  const mine = handoff.agent === credentials().name;
+  const mine = handoff.agent === me.username;
+  const takeOver = handoff.status === "claimed" && !mine && SUPERVISING.includes(me.role);
   $("handoff").hidden = false;
   $("handoff-title").textContent = `${customerName(handoff.packet)} · ${handoff.packet.channel}`;
   $("handoff-status").textContent = handoff.status.replace("_", " ") + (handoff.agent ? ` (${handoff.agent})` : "");
   $("handoff-status").className = `status ${handoff.status}`;
   $("handoff-status").dataset.status = handoff.status;
-  $("claim").disabled = !["waiting", "ticket"].includes(handoff.status);
+  $("claim").disabled = !(["waiting", "ticket"].includes(handoff.status) || takeOver);
+  $("claim").textContent = takeOver ? "Take over" : "Claim";
+  const customer = handoff.packet.customer;
+  $("unlock").hidden = !(customer.verified && customer.customer_id);
+  $("unlock").dataset.customer = customer.customer_id || "";
   $("hand-back").disabled = !(handoff.status === "claimed" && mine);
   $("close").disabled = !["waiting", "ticket", "claimed"].includes(handoff.status) || (handoff.status === "claimed" && !mine);
   $("reply-send").disabled = !(handoff.status === "claimed" && mine);
@@ -194,6 +227,7 @@ async function refreshHandoff() {
 async function openHandoff(id) {
   openId = id;
   showError("");
+  $("unlock-state").textContent = "";
   try {
     const handoff = await api("GET", `/api/handoffs/${id}`);
     showPacket(handoff.packet);
@@ -222,6 +256,16 @@ async function sendReply(event) {
   if (await move("reply", { text: $("reply-text").value })) $("reply-text").value = "";
 }
 
+async function unlock() {
+  const customerId = $("unlock").dataset.customer;
+  try {
+    await api("POST", `/api/customers/${encodeURIComponent(customerId)}/unlock`);
+    $("unlock-state").textContent = `Verification unlocked for ${customerId}.`;
+  } catch (error) {
+    $("unlock-state").textContent = error.message;
+  }
+}
+
 function sendRating(event) {
   event.preventDefault();
   const had = $("rating-yes").checked;
@@ -237,5 +281,6 @@ document.addEventListener("DOMContentLoaded", () => {
   $("close").addEventListener("click", () => move("close"));
   $("reply-form").addEventListener("submit", sendReply);
   $("rating").addEventListener("submit", sendRating);
+  $("unlock").addEventListener("click", unlock);
   start();
 });

@@ -10,11 +10,13 @@ import requests
 from actions.handoff_packet import NOT_VERIFIED_NOTE, build_packet, empty_snapshot
 from escalation.decision import Decision
 from stack.config import VENV_BIN
+from stack.desk_admin import create_admin
 from tests.support.services import Service, free_port, start_service
 from tests.support.stack import DeskClient
 
 INTEGRATION_TOKEN = "test-integration-token"
-AGENT_TOKEN = "test-agent-token"
+ADMIN = "admin"
+ADMIN_PASSWORD = "test-admin-password"
 RASA_TOKEN = "test-rasa-token"
 DESK_RASA_SECRET = "test-desk-rasa-secret-of-32-characters"
 POLICIES = {"support_hours_human": "Mon-Fri 08:00-20:00 CET"}
@@ -50,13 +52,14 @@ def start_desk(name: str, workdir: Path, rasa_url: str, env: Optional[Dict[str, 
     (Rasa's internal listener)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    desk_env = {"DESK_DATABASE_URL": f"sqlite:///{workdir / f'{name}.db'}",
+                "DESK_INTEGRATION_TOKEN": INTEGRATION_TOKEN,
+                "RASA_URL": rasa_url, "SWITCHBOARD_DESK_RASA_SECRET": DESK_RASA_SECRET,
+                **(env or {})}
+    create_admin(ADMIN, ADMIN_PASSWORD, desk_env)
     return start_service(
         name, [str(VENV_BIN / "python"), "-m", "desk", "--port", str(port)], f"{url}/health",
-        url, workdir / "logs", env={
-            "DESK_DATABASE_URL": f"sqlite:///{workdir / f'{name}.db'}",
-            "DESK_INTEGRATION_TOKEN": INTEGRATION_TOKEN, "DESK_AGENT_TOKEN": AGENT_TOKEN,
-            "RASA_URL": rasa_url, "SWITCHBOARD_DESK_RASA_SECRET": DESK_RASA_SECRET,
-            **(env or {})})
+        url, workdir / "logs", env=desk_env)
 
 
 def integration(url: str) -> DeskClient:
@@ -64,8 +67,13 @@ def integration(url: str) -> DeskClient:
     return DeskClient(url, INTEGRATION_TOKEN)
 
 
-def agent(url: str, name: str = "Dana") -> DeskClient:
-    return DeskClient(url, AGENT_TOKEN, name)
+def admin(url: str) -> DeskClient:
+    return DeskClient.signed_in(url, ADMIN, ADMIN_PASSWORD)
+
+
+def agent(url: str, name: str = "Dana", role: str = "agent") -> DeskClient:
+    """An account of that name and role, created if needed, signed in."""
+    return admin(url).account(name, role)
 
 
 class RasaApi:

@@ -26,7 +26,8 @@ def test_handing_over_needs_the_integration_token(desk: Service, token: Any) -> 
     assert "integration token" in response.json()["detail"]
 
 
-def test_the_agent_api_needs_the_agent_token(desk: Service, action_server: DeskClient) -> None:
+def test_the_agent_api_needs_a_signed_in_agent(desk: Service,
+                                               action_server: DeskClient) -> None:
     assert action_server.get("/api/handoffs").status_code == 401
     assert action_server.post("/api/handoffs/x/claim").status_code == 401
     assert agent(desk.url).get("/api/handoffs").status_code == 200

@@ -70,8 +70,8 @@ def test_a_wrong_settings_file_stops_the_desk_with_the_reason(tmp_path: Path,
 
 
 def test_a_missing_token_stops_the_desk_with_the_reason(tmp_path: Path, rasa: RasaApi) -> None:
-    with pytest.raises(RuntimeError, match="DESK_AGENT_TOKEN is not set"):
-        start_desk("tokenless-desk", tmp_path, rasa.url, {"DESK_AGENT_TOKEN": ""})
+    with pytest.raises(RuntimeError, match="DESK_INTEGRATION_TOKEN is not set"):
+        start_desk("tokenless-desk", tmp_path, rasa.url, {"DESK_INTEGRATION_TOKEN": ""})
 
 
 def test_the_claim_fails_cleanly_when_rasa_is_down(desk_without_rasa: Service) -> None:

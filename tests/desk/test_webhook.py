@@ -156,12 +156,14 @@ def test_a_delivery_cut_short_by_a_restart_goes_on_after_it(
     """The first run's CCaaS is down and it stops between attempts; the next run of
     the desk, on the same database, delivers under the same key."""
     receiver.release.set()
-    settings = tmp_path / "settings.yml"
-    settings.write_text(SETTINGS.replace("initial_backoff_seconds: 0.1",
-                                         "initial_backoff_seconds: 60"))
-    env = {"DESK_SETTINGS": str(settings), "CCAAS_WEBHOOK_SECRET": SECRET}
+    slow, quick = tmp_path / "slow.yml", tmp_path / "settings.yml"
+    slow.write_text(SETTINGS.replace("initial_backoff_seconds: 0.1", "initial_backoff_seconds: 60")
+                    .replace("max_backoff_seconds: 0.5", "max_backoff_seconds: 60"))
+    quick.write_text(SETTINGS)
+    env = {"DESK_SETTINGS": str(quick), "CCAAS_WEBHOOK_SECRET": SECRET}
     first = start_desk("restarted-desk", tmp_path, rasa.url,
-                       {**env, "CCAAS_WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/down"})
+                       {**env, "DESK_SETTINGS": str(slow),
+                        "CCAAS_WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/down"})
     try:
         handoff_id = integration(first.url).post("/api/handoffs", json=packet()).json()["id"]
         webhook = recorded_attempt(agent(first.url), handoff_id)

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.browser import browser
 from tests.support.crm import customer, first_with
-from tests.support.stack import TURN_TIMEOUT, Conversation, Stack
+from tests.support.stack import TURN_TIMEOUT, Conversation, Stack, desk_password
 
 ORDER = first_with("orders", status="delayed")
 POSTCODE = customer(ORDER["customer_id"])["postcode"]
@@ -46,9 +46,15 @@ def messages_since(stack: Stack, chat: Conversation, since: float) -> List[Dict[
 
 
 def sign_in(page: Page, stack: Stack) -> None:
+    """Sign in as the agent in the page: a wrong password first, which the page
+    explains, then the right one."""
+    stack.agent(AGENT)  # the admin has created the account
     page.goto(f"{stack.config.desk_url}/")
-    page.fill("#agent-name", AGENT)
-    page.fill("#agent-token", stack.config.desk_agent_token)
+    page.fill("#username", AGENT)
+    page.fill("#password", "not-the-password")
+    page.click("#signin-submit")
+    expect(page.get_by_test_id("signin-error")).to_have_text("wrong username or password")
+    page.fill("#password", desk_password(AGENT))
     page.click("#signin-submit")
     expect(page.get_by_test_id("who")).to_have_text(f"Signed in as {AGENT}")
 
@@ -97,3 +103,10 @@ def test_an_agent_takes_over_and_hands_back(stack: Stack, chat: Conversation,
     rating = stack.agent().get(f"/api/handoffs/{handoff['id']}").json()["rating"]
     assert rating == {**rating, "had_what_i_needed": False, "rated_by": AGENT,
                       "missing": "the carrier's tracking link"}
+
+    # Signing out ends the session: the page asks to sign in again, even after a reload.
+    page.click("#signout")
+    expect(page.get_by_test_id("signin")).to_be_visible()
+    page.reload()
+    expect(page.get_by_test_id("signin")).to_be_visible()
+    expect(page.get_by_test_id("who")).to_have_text("")

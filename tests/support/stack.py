@@ -10,6 +10,7 @@ import requests
 
 from actions.identity import sign
 from stack.config import StackConfig
+from stack.desk_admin import first_desk_admin
 from stack.launch import start_action_server, start_backend, start_desk, start_rasa, stop_all
 from tests.backend.support import Api
 from stack.processes import Service
@@ -31,6 +32,7 @@ class Stack:
 
     def start(self) -> None:
         self.backend = start_backend(self.config)
+        first_desk_admin(self.config)
         self.desk = start_desk(self.config)
         self.actions = start_action_server(self.config)
         self.rasa = start_rasa(self.config)
@@ -50,9 +52,15 @@ class Stack:
     def start_backend(self) -> None:
         self.backend = start_backend(self.config)
 
-    def agent(self, name: str = "Dana") -> "DeskClient":
-        """An agent signed in to the desk."""
-        return DeskClient(self.config.desk_url, self.config.desk_agent_token, name)
+    def desk_admin(self) -> "DeskClient":
+        """The desk's first admin, signed in."""
+        return DeskClient.signed_in(self.config.desk_url, self.config.desk_admin_username,
+                                    self.config.desk_admin_password)
+
+    def agent(self, name: str = "Dana", role: str = "agent") -> "DeskClient":
+        """An agent signed in to the desk as themselves; the account (password
+        desk_password(name)) is created by the admin when it does not exist yet."""
+        return self.desk_admin().account(name, role)
 
     @property
     def webhook(self) -> str:
@@ -68,15 +76,37 @@ class Stack:
         return response.json()
 
 
-class DeskClient(Api):
-    """The desk's HTTP API as one agent (or, with the integration token, the action
-    server) calls it; answers are returned whatever their status."""
+def desk_password(username: str) -> str:
+    """The password test helpers give the accounts they create."""
+    return f"{username}-test-password"
 
-    def __init__(self, url: str, token: str, name: Optional[str] = None) -> None:
+
+class DeskClient(Api):
+    """The desk's HTTP API as one signed-in account (or, with the integration token,
+    the action server) calls it; answers are returned whatever their status."""
+
+    def __init__(self, url: str, token: Optional[str] = None) -> None:
         super().__init__(url)
-        self.session.headers["Authorization"] = f"Bearer {token}"
-        if name:
-            self.session.headers["X-Agent-Name"] = name
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    @classmethod
+    def signed_in(cls, url: str, username: str, password: str) -> "DeskClient":
+        """Signed in with POST /api/session; the session token goes as a bearer token."""
+        client = cls(url)
+        response = client.post("/api/session", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        client.session.cookies.clear()  # the bearer token alone, as an API client sends it
+        client.session.headers["Authorization"] = f"Bearer {response.json()['token']}"
+        return client
+
+    def account(self, username: str, role: str = "agent") -> "DeskClient":
+        """(As an admin) the account, created with desk_password(username) if it does
+        not exist, signed in."""
+        response = self.post("/api/accounts", json={"username": username, "role": role,
+                                                    "password": desk_password(username)})
+        assert response.status_code in (201, 409), response.text
+        return DeskClient.signed_in(self.url, username, desk_password(username))
 
     def move(self, handoff_id: str, move: str, **body: Any) -> requests.Response:
         """claim, reply, hand_back, close or rating."""

@@ -53,7 +53,7 @@ def test_rasa_does_not_start_with_a_bad_desk_endpoint_setting(env: dict, name: s
 
 
 def test_the_desk_does_not_start_with_a_short_secret() -> None:
-    env = {"DESK_INTEGRATION_TOKEN": "i", "DESK_AGENT_TOKEN": "a",
+    env = {"DESK_INTEGRATION_TOKEN": "i",
            "RASA_URL": "http://127.0.0.1:5006", "SWITCHBOARD_DESK_RASA_SECRET": "short"}
     with pytest.raises(SettingsError, match="SWITCHBOARD_DESK_RASA_SECRET"):
         load_settings(env)

@@ -1,0 +1,62 @@
+"""How often accounts and clients may try to sign in, and how fast an account may
+call the API, with the `limits` library (moving windows, in memory: the desk runs
+as one process). Keys are hashed, so no name or address is kept in the counters."""
+
+import hashlib
+import math
+import time
+from typing import List
+
+from fastapi import HTTPException
+from limits import RateLimitItem, parse_many, storage, strategies
+
+from desk.settings import AccountSettings
+
+
+def _key(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+class TooMany(HTTPException):
+    """429 with the reason and Retry-After."""
+
+    def __init__(self, what: str, retry_after: int) -> None:
+        super().__init__(429, f"{what}: try again in {retry_after} s",
+                         headers={"Retry-After": str(retry_after)})
+
+
+class DeskLimits:
+    """Failed sign-ins per account name and per client, and requests per account."""
+
+    def __init__(self, settings: AccountSettings) -> None:
+        self.limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+        self.per_account = parse_many(settings.failed_sign_ins_per_account)
+        self.per_client = parse_many(settings.failed_sign_ins_per_client)
+        self.requests = parse_many(settings.requests_per_account)
+
+    def _retry_after(self, item: RateLimitItem, *keys: str) -> int:
+        reset = self.limiter.get_window_stats(item, *keys).reset_time
+        return max(1, math.ceil(reset - time.time()))
+
+    def _sign_in_keys(self, username: str, client: str) -> List[tuple]:
+        return [(item, "account", _key(username.strip().casefold())) for item in self.per_account] \
+            + [(item, "client", _key(client)) for item in self.per_client]
+
+    def check_sign_in(self, username: str, client: str) -> None:
+        """TooMany while the account name or the client has failed too often."""
+        for item, scope, key in self._sign_in_keys(username, client):
+            if not self.limiter.test(item, "sign-in", scope, key):
+                raise TooMany(f"too many failed sign-ins for this {scope}",
+                              self._retry_after(item, "sign-in", scope, key))
+
+    def failed_sign_in(self, username: str, client: str) -> None:
+        for item, scope, key in self._sign_in_keys(username, client):
+            self.limiter.hit(item, "sign-in", scope, key)
+
+    def request(self, username: str) -> None:
+        """Count one request of a signed-in account; TooMany when over its rate."""
+        key = _key(username.casefold())
+        for item in self.requests:
+            if not self.limiter.hit(item, "requests", key):
+                raise TooMany("too many requests from this account",
+                              self._retry_after(item, "requests", key))
