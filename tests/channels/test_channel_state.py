@@ -68,4 +68,7 @@ def test_a_message_acknowledged_before_a_crash_is_answered_after_it(
     assert not twilio_api.take(chat.sender)
     channel_stack.rasa = start_rasa(channel_stack.config)
     handled(channel_stack, "twilio", sid)
-    assert "postcode" in " ".join(twilio_api.take(chat.sender))
+    # Asked for a factor, or answered outright where an earlier test of the session
+    # already verified this number's conversation: either way the turn was run.
+    reply = " ".join(twilio_api.take(chat.sender))
+    assert "postcode" in reply or order["id"] in reply, reply
