@@ -10,7 +10,13 @@ from functools import lru_cache
 from typing import Callable, Mapping, Optional, TypeVar
 from urllib.parse import urlparse
 
+from limits import parse_many
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 T = TypeVar("T")
+
+DEFAULT_ASSISTANT_DATABASE_URL = "sqlite:///var/assistant.db"
 
 
 class SettingsError(ValueError):
@@ -27,6 +33,13 @@ class Settings:
     verification_max_attempts: int
     desk_url: Optional[str] = None  # the agent desk; None: hand-overs are noted on file only
     desk_token: Optional[str] = None
+    # Failed knowledge factors per customer record, across conversations and channels
+    # (actions/lockout.py), and how long the record stays locked once they reach the limit.
+    assistant_database_url: str = DEFAULT_ASSISTANT_DATABASE_URL
+    verification_max_failures: int = 5
+    verification_lock_minutes: int = 60
+    # Requests per client address to the identity-lock endpoints (`limits` notation).
+    identity_admin_rate_limit: str = "60/minute"
 
 
 def _read(
@@ -43,6 +56,22 @@ def _read(
     if not check(value):
         raise SettingsError(f"{name}={raw!r}: expected {rule}")
     return value
+
+
+def _is_database_url(value: str) -> bool:
+    try:
+        make_url(value)
+    except ArgumentError:
+        return False
+    return True
+
+
+def _is_rate(value: str) -> bool:
+    try:
+        parse_many(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_http_url(value: str) -> bool:
@@ -103,6 +132,22 @@ def _load(env: Mapping[str, str]) -> Settings:
         ),
         desk_url=_read(env, "DESK_URL", None, str, _is_http_url, "an http(s) URL"),
         desk_token=env.get("DESK_INTEGRATION_TOKEN") or None,
+        assistant_database_url=_read(
+            env, "ASSISTANT_DATABASE_URL", DEFAULT_ASSISTANT_DATABASE_URL, str,
+            _is_database_url, "an SQLAlchemy database URL such as sqlite:///var/assistant.db",
+        ),
+        verification_max_failures=_read(
+            env, "VERIFICATION_MAX_FAILURES", 5, int, lambda v: 1 <= v <= 100,
+            "a whole number from 1 to 100",
+        ),
+        verification_lock_minutes=_read(
+            env, "VERIFICATION_LOCK_MINUTES", 60, int, lambda v: 1 <= v <= 10080,
+            "a whole number of minutes from 1 to 10080 (a week)",
+        ),
+        identity_admin_rate_limit=_read(
+            env, "IDENTITY_ADMIN_RATE_LIMIT", "60/minute", str, _is_rate,
+            "a rate such as 60/minute",
+        ),
     )
 
 

@@ -49,6 +49,14 @@ def test_values_are_read_and_parsed():
     ("BACKEND_RETRIES", " 2 ", "backend_retries", 2),
     ("VERIFICATION_MAX_ATTEMPTS", "1", "verification_max_attempts", 1),
     ("VERIFICATION_MAX_ATTEMPTS", "10", "verification_max_attempts", 10),
+    ("VERIFICATION_MAX_FAILURES", "1", "verification_max_failures", 1),
+    ("VERIFICATION_MAX_FAILURES", "100", "verification_max_failures", 100),
+    ("VERIFICATION_LOCK_MINUTES", "1", "verification_lock_minutes", 1),
+    ("VERIFICATION_LOCK_MINUTES", "10080", "verification_lock_minutes", 10080),
+    ("IDENTITY_ADMIN_RATE_LIMIT", "5/second;100/hour", "identity_admin_rate_limit",
+     "5/second;100/hour"),
+    ("ASSISTANT_DATABASE_URL", "postgresql://sb:pw@db:5432/assistant",
+     "assistant_database_url", "postgresql://sb:pw@db:5432/assistant"),
     ("BACKEND_URL", "http://backend:8000", "backend_url", "http://backend:8000"),
     ("BACKEND_URL", "https://crm.example.com//", "backend_url", "https://crm.example.com"),
 ])
@@ -77,6 +85,15 @@ def test_boundary_values_are_accepted(name, value, field, expected):
     ("VERIFICATION_MAX_ATTEMPTS", "0", "a whole number from 1 to 10"),
     ("VERIFICATION_MAX_ATTEMPTS", "11", "a whole number from 1 to 10"),
     ("VERIFICATION_MAX_ATTEMPTS", "three", "a whole number from 1 to 10"),
+    ("VERIFICATION_MAX_FAILURES", "0", "a whole number from 1 to 100"),
+    ("VERIFICATION_MAX_FAILURES", "101", "a whole number from 1 to 100"),
+    ("VERIFICATION_MAX_FAILURES", "five", "a whole number from 1 to 100"),
+    ("VERIFICATION_LOCK_MINUTES", "0", "a whole number of minutes from 1 to 10080 (a week)"),
+    ("VERIFICATION_LOCK_MINUTES", "10081", "a whole number of minutes from 1 to 10080 (a week)"),
+    ("VERIFICATION_LOCK_MINUTES", "1.5", "a whole number of minutes from 1 to 10080 (a week)"),
+    ("IDENTITY_ADMIN_RATE_LIMIT", "often", "a rate such as 60/minute"),
+    ("ASSISTANT_DATABASE_URL", "not a url",
+     "an SQLAlchemy database URL such as sqlite:///var/assistant.db"),
 ])
 def test_invalid_values_name_the_variable_value_and_rule(name, value, rule):
     with pytest.raises(SettingsError) as caught:
