@@ -43,6 +43,10 @@ class StackConfig:
     desk_integration_token: str
     desk_agent_token: str
     log_dir: Path
+    # The action server's own store (verification lockouts) and the agents' token
+    # for its identity-lock endpoints (contract C3).
+    assistant_database_url: str = ""
+    identity_admin_token: str = ""
     extra_env: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -79,11 +83,22 @@ class StackConfig:
             "RASA_TELEMETRY_ENABLED": "false",
         }
 
+    def action_env(self) -> Dict[str, str]:
+        """The action server's environment: the stack's plus its own database and the
+        identity-lock token, which only it and the desk are given."""
+        return {
+            **self.env(),
+            "ASSISTANT_DATABASE_URL": self.assistant_database_url,
+            "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
+        }
+
     def desk_env(self) -> Dict[str, str]:
         """The desk's environment: the stack's plus Rasa's API and the agents' token,
         which no other service is given."""
         return {
             **self.env(),
+            "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
+            "ACTION_SERVER_BASE_URL": self.action_url,
             "DESK_DATABASE_URL": self.desk_database_url,
             "DESK_AGENT_TOKEN": self.desk_agent_token,
             "RASA_URL": self.rasa_url,
@@ -139,6 +154,9 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
                                 or secrets.token_urlsafe(24)),
         desk_agent_token=env.get("DESK_AGENT_TOKEN") or secrets.token_urlsafe(24),
         log_dir=Path(env.get("SWITCHBOARD_LOG_DIR") or var / "log"),
+        assistant_database_url=(env.get("ASSISTANT_DATABASE_URL")
+                                or f"sqlite:///{var / 'assistant.db'}"),
+        identity_admin_token=env.get("IDENTITY_ADMIN_TOKEN") or secrets.token_urlsafe(24),
     )
 
 
@@ -155,6 +173,7 @@ def isolated_config(home: Path, extra_env: Optional[Dict[str, str]] = None,
         "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",
         "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),
         "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",
+        "ASSISTANT_DATABASE_URL": f"sqlite:///{home / 'assistant.db'}",
         "RASA_API_TOKEN": rasa_api_token or "",
         "SWITCHBOARD_LOG_DIR": str(home / "log"),
     })

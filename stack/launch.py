@@ -22,7 +22,7 @@ def start_desk(config: StackConfig) -> Service:
 def start_action_server(config: StackConfig) -> Service:
     return start_service("action-server", config.action_server_argv(),
                          f"{config.action_url}/health", config.action_url, config.log_dir,
-                         config.env())
+                         config.action_env())
 
 
 def start_rasa(config: StackConfig) -> Service:
