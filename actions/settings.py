@@ -38,6 +38,10 @@ class Settings:
     assistant_database_url: str = DEFAULT_ASSISTANT_DATABASE_URL
     verification_max_failures: int = 5
     verification_lock_minutes: int = 60
+    # Failed backend attempts in a row that open the circuit breaker, and how long
+    # calls then fail at once before one probes (actions/backend_client.py).
+    backend_breaker_failures: int = 3
+    backend_breaker_cool_off: float = 5.0
     # Requests per client address to the identity-lock endpoints (`limits` notation).
     identity_admin_rate_limit: str = "60/minute"
 
@@ -143,6 +147,14 @@ def _load(env: Mapping[str, str]) -> Settings:
         verification_lock_minutes=_read(
             env, "VERIFICATION_LOCK_MINUTES", 60, int, lambda v: 1 <= v <= 10080,
             "a whole number of minutes from 1 to 10080 (a week)",
+        ),
+        backend_breaker_failures=_read(
+            env, "BACKEND_BREAKER_FAILURES", 3, int, lambda v: 1 <= v <= 50,
+            "a whole number from 1 to 50",
+        ),
+        backend_breaker_cool_off=_read(
+            env, "BACKEND_BREAKER_COOL_OFF", 5.0, float, lambda v: 0.1 <= v <= 300,
+            "seconds from 0.1 to 300",
         ),
         identity_admin_rate_limit=_read(
             env, "IDENTITY_ADMIN_RATE_LIMIT", "60/minute", str, _is_rate,
