@@ -42,6 +42,9 @@ class Settings:
     # calls then fail at once before one probes (actions/backend_client.py).
     backend_breaker_failures: int = 3
     backend_breaker_cool_off: float = 5.0
+    # The longest a hand-over waits on reads it can go without (support hours, the
+    # queue, the customer's records): during an outage it is queued with what is known.
+    handoff_read_budget: float = 2.0
     # Requests per client address to the identity-lock endpoints (`limits` notation).
     identity_admin_rate_limit: str = "60/minute"
 
@@ -155,6 +158,10 @@ def _load(env: Mapping[str, str]) -> Settings:
         backend_breaker_cool_off=_read(
             env, "BACKEND_BREAKER_COOL_OFF", 5.0, float, lambda v: 0.1 <= v <= 300,
             "seconds from 0.1 to 300",
+        ),
+        handoff_read_budget=_read(
+            env, "HANDOFF_READ_BUDGET", 2.0, float, lambda v: 0.1 <= v <= 10,
+            "seconds from 0.1 to 10",
         ),
         identity_admin_rate_limit=_read(
             env, "IDENTITY_ADMIN_RATE_LIMIT", "60/minute", str, _is_rate,

@@ -16,6 +16,10 @@ VERIFICATION_FAILED = "verification_failed"
 # the lock lives in the store and may be lifted by an agent meanwhile.
 VERIFICATION_LOCKED = "verification_locked"
 BACKEND_ERROR = "backend_error"
+# A knowledge factor given while the backend was down, and the customer it was
+# meant for (None when the record was not known yet): checked when next possible.
+PENDING_FACTOR = "pending_factor"
+PENDING_CLAIM = "pending_claim"
 BACKEND_FAILURES = "backend_failures"
 HUMAN_OFFERED = "human_offered"
 HUMAN_REQUESTED = "human_requested"

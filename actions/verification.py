@@ -32,8 +32,8 @@ from actions.records import ALL_KINDS, CUSTOMER, TOPICS, RecordKind
 from actions.settings import settings
 from actions.slots import (
     BACKEND_ERROR, BACKEND_FAILURES, CLAIMED_CUSTOMER_ID, FACTOR_CONFIRMED, FACTOR_REFUSED,
-    KNOWLEDGE_FACTOR, NO_SUCH_OWNER, REQUEST_TOPIC, VERIFICATION_ATTEMPTS, VERIFICATION_FAILED,
-    VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID,
+    KNOWLEDGE_FACTOR, NO_SUCH_OWNER, PENDING_CLAIM, PENDING_FACTOR, REQUEST_TOPIC,
+    VERIFICATION_ATTEMPTS, VERIFICATION_FAILED, VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID,
 )
 
 
@@ -92,6 +92,10 @@ class ValidateVerificationForm(FormValidationAction):
                                                    tracker.latest_message.get("metadata"))
         if number_owner and not verified and not tracker.get_slot(CLAIMED_CUSTOMER_ID):
             updates[CLAIMED_CUSTOMER_ID] = number_owner
+        text = tracker.latest_message.get("text") or ""
+        typed = candidates.get(KNOWLEDGE_FACTOR)
+        if typed in (FACTOR_CONFIRMED, FACTOR_REFUSED):
+            typed = None
         try:
             for kind in ALL_KINDS:
                 if candidates.get(kind.slot):
@@ -99,17 +103,40 @@ class ValidateVerificationForm(FormValidationAction):
                         CLAIMED_CUSTOMER_ID)
                     updates.update(await self._check_reference(
                         kind, candidates[kind.slot], verified, claimed, dispatcher))
-            factor = candidates.get(KNOWLEDGE_FACTOR)
-            text = tracker.latest_message.get("text") or ""
+            factor = typed
             if not factor and updates.get(CLAIMED_CUSTOMER_ID) and volunteers_factor(text):
                 factor = text
-            if factor and factor not in (FACTOR_CONFIRMED, FACTOR_REFUSED) and not verified:
+            if not factor and not verified:
+                factor = self._pending_factor(tracker, updates)
+            if factor and not verified:
                 updates.update(await self._check_factor(
                     str(factor), {**tracker.slots, **updates}, dispatcher))
         except backend.BackendError:
             updates[BACKEND_ERROR] = True
             updates[BACKEND_FAILURES] = (tracker.get_slot(BACKEND_FAILURES) or 0) + 1
+            kept = (typed or (text if volunteers_factor(text) else None)
+                    or tracker.get_slot(PENDING_FACTOR))
+            if kept and not verified:
+                # Given during an outage: checked once the backend answers again, so
+                # the customer need not repeat it (nor is it read as a new request).
+                updates[PENDING_FACTOR] = str(kept)
+                updates[PENDING_CLAIM] = (updates.get(CLAIMED_CUSTOMER_ID)
+                                          or tracker.get_slot(CLAIMED_CUSTOMER_ID)
+                                          or tracker.get_slot(PENDING_CLAIM))
         return [SlotSet(name, value) for name, value in updates.items()]
+
+    @staticmethod
+    def _pending_factor(tracker: Tracker, updates: Dict[Text, Any]) -> Optional[str]:
+        """A factor kept from an outage, taken (once) when it is for the record the
+        customer claims now."""
+        pending = tracker.get_slot(PENDING_FACTOR)
+        if tracker.get_slot(VERIFICATION_FAILED):
+            return None
+        claimed = updates.get(CLAIMED_CUSTOMER_ID) or tracker.get_slot(CLAIMED_CUSTOMER_ID)
+        if not pending or not claimed or tracker.get_slot(PENDING_CLAIM) not in (None, claimed):
+            return None
+        updates[PENDING_FACTOR] = updates[PENDING_CLAIM] = None
+        return str(pending)
 
     @staticmethod
     async def _check_reference(kind: RecordKind, raw: Any, verified: Optional[str],

@@ -4,6 +4,7 @@ told about existing and unknown records, and how the record lock holds."""
 
 import asyncio
 import functools
+import socket
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional
 
@@ -16,12 +17,13 @@ from actions.answers import ActionAnswerRequest
 from actions.identity import sign
 from actions.settings import settings
 from actions.slots import (
-    CLAIMED_CUSTOMER_ID, FACTOR_REFUSED, KNOWLEDGE_FACTOR, NO_SUCH_OWNER, VERIFICATION_ATTEMPTS,
-    VERIFICATION_FAILED, VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID,
+    BACKEND_ERROR, CLAIMED_CUSTOMER_ID, FACTOR_REFUSED, KNOWLEDGE_FACTOR, NO_SUCH_OWNER,
+    PENDING_CLAIM, PENDING_FACTOR, VERIFICATION_ATTEMPTS, VERIFICATION_FAILED,
+    VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID, request_finished,
 )
 from actions.verification import ValidateVerificationForm, needed_slots
 from tests.backend.support import start_backend
-from tests.support.crm import customer
+from tests.support.crm import crm, customer
 
 MAX_FAILURES = 3
 MAX_ATTEMPTS = 2
@@ -194,3 +196,73 @@ async def test_a_store_outage_fails_closed(tmp_path: Path,
     lockout.store.cache_clear()
     result, said = await give_factor(POSTCODE, slots)
     assert result["backend_error"] is True and VERIFIED_CUSTOMER_ID not in result
+
+
+def backend_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the actions at a port nothing listens on (a backend that is down)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("BACKEND_RETRIES", "0")
+    settings.cache_clear()
+    backend_client.client.cache_clear()
+
+
+def backend_back(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("BACKEND_URL", url)
+    settings.cache_clear()
+    backend_client.client.cache_clear()
+
+
+def after_the_apology(slots: Dict[str, Any]) -> Dict[str, Any]:
+    """The slots once action_answer_request has closed the request."""
+    finished = {event["name"]: event["value"] for event in request_finished()}
+    return {**slots, **finished}
+
+
+@synchronous
+async def test_a_factor_given_during_an_outage_is_checked_when_the_backend_is_back(
+        backend_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    slots = await give_reference("BW-100002")
+    backend_down(monkeypatch)
+    result, _ = await give_factor(POSTCODE, slots)
+    assert result[BACKEND_ERROR] is True and VERIFIED_CUSTOMER_ID not in result
+    assert (result[PENDING_FACTOR], result[PENDING_CLAIM]) == (POSTCODE, "C-1001")
+    kept = after_the_apology({**slots, **result})
+    # Asked again while still down: the factor stays kept.
+    again, _ = await validate(tracker("where is BW-100002", {"order_id": "BW-100002"}, kept))
+    assert again[BACKEND_ERROR] is True and again[PENDING_FACTOR] == POSTCODE
+    backend_back(monkeypatch, backend_url)
+    verified, said = await validate(tracker("where is BW-100002", {"order_id": "BW-100002"},
+                                            after_the_apology({**kept, **again})))
+    assert verified[VERIFIED_CUSTOMER_ID] == "C-1001" and said == []
+    assert verified[PENDING_FACTOR] is None and verified[PENDING_CLAIM] is None
+
+
+@synchronous
+async def test_a_kept_factor_is_not_tried_on_someone_elses_record(
+        backend_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    slots = await give_reference("BW-100002")
+    backend_down(monkeypatch)
+    result, _ = await give_factor(POSTCODE, slots)
+    backend_back(monkeypatch, backend_url)
+    other = next(o["id"] for o in crm()["orders"] if o["customer_id"] != "C-1001")
+    checked, said = await validate(tracker(f"where is {other}", {"order_id": other},
+                                           after_the_apology({**slots, **result})))
+    assert VERIFIED_CUSTOMER_ID not in checked and PENDING_FACTOR not in checked and said == []
+    assert lockout.store().status("C-1001").failures == 0
+
+
+@synchronous
+async def test_a_wrong_kept_factor_counts_like_any_wrong_answer(
+        backend_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    slots = await give_reference("BW-100002")
+    backend_down(monkeypatch)
+    result, _ = await give_factor("12345", slots)
+    backend_back(monkeypatch, backend_url)
+    checked, said = await validate(tracker("where is BW-100002", {"order_id": "BW-100002"},
+                                           after_the_apology({**slots, **result})))
+    assert said == [("utter_factor_mismatch", MAX_ATTEMPTS - 1)]
+    assert checked[PENDING_FACTOR] is None and VERIFIED_CUSTOMER_ID not in checked
+    assert lockout.store().status("C-1001").failures == 1
