@@ -46,7 +46,7 @@ class Settings:
     # queue, the customer's records): during an outage it is queued with what is known.
     handoff_read_budget: float = 2.0
     # Requests per client address to the identity-lock endpoints (`limits` notation).
-    identity_admin_rate_limit: str = "60/minute"
+    identity_admin_rate_limit: str = "120/minute"
 
 
 def _read(
@@ -164,7 +164,7 @@ def _load(env: Mapping[str, str]) -> Settings:
             "seconds from 0.1 to 10",
         ),
         identity_admin_rate_limit=_read(
-            env, "IDENTITY_ADMIN_RATE_LIMIT", "60/minute", str, _is_rate,
+            env, "IDENTITY_ADMIN_RATE_LIMIT", "120/minute", str, _is_rate,
             "a rate such as 60/minute",
         ),
     )

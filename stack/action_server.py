@@ -31,7 +31,7 @@ logger = logging.getLogger("stack.action_server")
 OPEN_PATHS = {"/health"}
 
 
-def build_app(token: str, admin_token: str, admin_rate: str = "60/minute") -> Sanic:
+def build_app(token: str, admin_token: str, admin_rate: str = "120/minute") -> Sanic:
     """The rasa-sdk app serving the `actions` package, behind a token check, with
     the identity-lock endpoints behind their own."""
     app = create_app("actions", cors_origins=None)

@@ -139,6 +139,11 @@ def test_the_unlock_endpoint_takes_only_the_identity_admin_token(stack: Stack) -
         assert "identity admin token" in refused.json()["error"]
         assert admin(stack, "GET", owner_id, token).status_code == 401
     assert admin(stack, "GET", owner_id).json()["locked"] is True
+    # Nor does the admin token open the action server's own endpoint.
+    as_admin = {"Authorization": f"Bearer {stack.config.identity_admin_token}"}
+    webhook = requests.post(f"{stack.config.action_url}/webhook", json={}, headers=as_admin,
+                            timeout=TIMEOUT)
+    assert webhook.status_code == 401
 
     unlocked = admin(stack, "POST", owner_id, json=body)
     assert unlocked.status_code == 200
