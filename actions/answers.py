@@ -1,6 +1,7 @@
 """The answer to an order, claim or invoice question, once the form has verified
 who is asking."""
 
+import asyncio
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -8,11 +9,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
+from actions import lockout
 from actions.failures import backend_trouble
 from actions.records import RecordKind
 from actions.render import RECORD_RENDERERS, open_records
 from actions.slots import (
-    BACKEND_ERROR, HUMAN_OFFERED, VERIFICATION_FAILED, VERIFIED_CUSTOMER_ID, request_finished,
+    BACKEND_ERROR, HUMAN_OFFERED, VERIFICATION_FAILED, VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID,
+    request_finished,
 )
 from actions.verification import current_topic, verified_customer
 
@@ -43,6 +46,9 @@ class ActionAnswerRequest(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         events = request_finished()
+        if tracker.get_slot(VERIFICATION_LOCKED):
+            dispatcher.utter_message(response="utter_account_locked")
+            return events + [SlotSet(HUMAN_OFFERED, True)]
         if tracker.get_slot(VERIFICATION_FAILED):
             dispatcher.utter_message(response="utter_verification_failed")
             return events + [SlotSet(HUMAN_OFFERED, True)]
@@ -53,6 +59,11 @@ class ActionAnswerRequest(Action):
             dispatcher.utter_message(response="utter_default")
             return events
         try:
+            # A record locked after someone else's guesses is locked on every channel,
+            # for sessions verified before the lock or vouched for by an integration too.
+            if (await asyncio.to_thread(lockout.store().status, customer_id)).locked:
+                dispatcher.utter_message(response="utter_account_locked")
+                return events + [SlotSet(HUMAN_OFFERED, True)]
             messages = await _answers(topic, tracker.get_slot(topic.slot), customer_id)
         except PermissionError:
             dispatcher.utter_message(response="utter_record_not_on_account",

@@ -2,17 +2,24 @@
 
 Pointing Switchboard at a real CRM means configuring BACKEND_URL, or replacing
 this module's adapter, never editing the actions. Every call has a connect and a
-read timeout; idempotent reads are retried a bounded number of times; failures
-surface as the typed errors below.
+read timeout; idempotent reads are retried a bounded number of times (tenacity);
+failures surface as the typed errors below. A circuit breaker makes an outage
+cheap: after BACKEND_BREAKER_FAILURES failed attempts in a row, calls fail at once
+for BACKEND_BREAKER_COOL_OFF seconds, so customers hear the apology without
+waiting out timeouts; then one call probes, and its success closes the breaker.
 """
 
 import asyncio
 import logging
+import threading
 import time
 from functools import lru_cache
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import requests
+from tenacity import (
+    RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential,
+)
 
 from actions.settings import settings
 
@@ -39,6 +46,65 @@ class BackendBadResponse(BackendError):
     """The backend answered with something that is not the expected JSON."""
 
 
+class CircuitOpen(BackendUnavailable):
+    """Refused at once: the service failed repeatedly and is cooling off."""
+
+
+class CircuitBreaker:
+    """Closed while calls succeed; open after `threshold` failed attempts in a row,
+    refusing every call for `cool_off` seconds; then half-open: one call probes,
+    and closes it by succeeding or opens it again by failing. Thread-safe, since
+    actions run their calls on worker threads."""
+
+    def __init__(self, threshold: int = 3, cool_off: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.threshold = threshold
+        self.cool_off = cool_off
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._opened_at: Optional[float] = None
+        self._probing = False
+
+    @property
+    def is_open(self) -> bool:
+        with self._lock:
+            return self._opened_at is not None
+
+    def admit(self, what: str) -> None:
+        """Let a call through, or raise CircuitOpen at once."""
+        with self._lock:
+            if self._opened_at is None:
+                return
+            if self._probing or self.clock() - self._opened_at < self.cool_off:
+                raise CircuitOpen(f"{what}: failing fast, the service is cooling off")
+            self._probing = True
+
+    def succeeded(self) -> None:
+        with self._lock:
+            if self._opened_at is not None:
+                logger.info("circuit closed: the service answers again")
+            self._failures, self._opened_at, self._probing = 0, None, False
+
+    def failed(self) -> None:
+        with self._lock:
+            self._failures += 1
+            if self._probing or self._failures >= self.threshold:
+                if self._opened_at is None or self._probing:
+                    logger.warning("circuit open after %d failed attempts: failing fast "
+                                   "for %g s", self._failures, self.cool_off)
+                self._opened_at, self._probing = self.clock(), False
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, BackendUnavailable) and not isinstance(error, CircuitOpen)
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    logger.warning("backend call failed (attempt %d): %s; retrying", state.attempt_number, error)
+
+
 class BackendClient:
     """A small synchronous REST client; actions call it through `call`."""
 
@@ -49,29 +115,37 @@ class BackendClient:
         read_timeout: float = 5.0,
         retries: int = 1,
         session: Optional[requests.Session] = None,
+        breaker: Optional[CircuitBreaker] = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.retries = retries
         self.session = session or requests.Session()
+        self.breaker = breaker or CircuitBreaker()
 
     def _request(self, method: str, path: str, attempts: int, **kwargs: Any) -> Any:
-        url = f"{self.base_url}{path}"
-        for attempt in range(attempts):
-            try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-            except requests.RequestException as error:
-                # Not only connection errors and timeouts: a body cut off mid-way
-                # (ChunkedEncodingError) or a broken encoding must surface typed too.
-                failure: BackendError = BackendUnavailable(f"{method} {path}: {error.__class__.__name__}")
-            else:
-                if response.status_code < 500:
-                    return self._decode(method, path, response)
-                failure = BackendUnavailable(f"{method} {path}: HTTP {response.status_code}")
-            logger.warning("backend call failed (attempt %d/%d): %s", attempt + 1, attempts, failure)
-            if attempt + 1 < attempts:
-                time.sleep(0.2 * 2**attempt)
-        raise failure
+        retrying = Retrying(
+            stop=stop_after_attempt(attempts), wait=wait_exponential(multiplier=0.2),
+            retry=retry_if_exception(_retryable), before_sleep=_log_retry, reraise=True)
+        return retrying(self._attempt, method, path, **kwargs)
+
+    def _attempt(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One request through the breaker: only an unreachable, timed-out or failing
+        (5xx) service counts against it; any other answer shows it is up."""
+        self.breaker.admit(f"{method} {path}")
+        try:
+            response = self.session.request(method, f"{self.base_url}{path}",
+                                            timeout=self.timeout, **kwargs)
+        except requests.RequestException as error:
+            # Not only connection errors and timeouts: a body cut off mid-way
+            # (ChunkedEncodingError) or a broken encoding must surface typed too.
+            self.breaker.failed()
+            raise BackendUnavailable(f"{method} {path}: {error.__class__.__name__}") from None
+        if response.status_code >= 500:
+            self.breaker.failed()
+            raise BackendUnavailable(f"{method} {path}: HTTP {response.status_code}")
+        self.breaker.succeeded()
+        return self._decode(method, path, response)
 
     @staticmethod
     def _decode(method: str, path: str, response: requests.Response) -> Any:
@@ -134,7 +208,9 @@ def client() -> BackendClient:
     """The process-wide client, configured from the validated settings."""
     config = settings()
     return BackendClient(config.backend_url, config.backend_connect_timeout,
-                         config.backend_read_timeout, config.backend_retries)
+                         config.backend_read_timeout, config.backend_retries,
+                         breaker=CircuitBreaker(config.backend_breaker_failures,
+                                                config.backend_breaker_cool_off))
 
 
 async def call(method: Any, *args: Any) -> Any:

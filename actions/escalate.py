@@ -9,6 +9,7 @@ While the conversation is paused Rasa keeps the customer's messages and says
 nothing; the desk resumes it when the agent hands back or closes.
 """
 
+import asyncio
 import logging
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Text
@@ -20,8 +21,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client as backend
 from actions.desk_client import desk
 from actions.handoff_packet import (
-    build_packet, conversation_facts, current_session, fetch_snapshot, validate_packet,
+    BACKEND_DOWN_NOTE, build_packet, conversation_facts, current_session, empty_snapshot,
+    fetch_snapshot, validate_packet,
 )
+from actions.settings import settings
 from actions.slots import HANDOFF_ID, HUMAN_OFFERED, HUMAN_REQUESTED, VERIFIED_CUSTOMER_ID
 from actions.verification import verified_customer
 from escalation.decision import Decision
@@ -43,12 +46,28 @@ def decision_from_slot(record: Optional[Mapping[str, Any]]) -> Decision:
 
 
 async def _optional(what: str, method: Any, *args: Any) -> Optional[Dict[str, Any]]:
-    """A read the hand-over can go without: None (and a warning) when it fails."""
+    """A read (or note) the hand-over can go without: None (and a warning) when it
+    fails or takes longer than HANDOFF_READ_BUDGET, so an outage never holds it up."""
     try:
-        return await backend.call(method, *args)
-    except backend.BackendError as error:
-        logger.warning("hand-over without %s: %s", what, error)
+        return await asyncio.wait_for(backend.call(method, *args),
+                                      settings().handoff_read_budget)
+    except (backend.BackendError, asyncio.TimeoutError) as error:
+        logger.warning("hand-over without %s: %s", what, error.__class__.__name__)
         return None
+
+
+async def _snapshot(touched: Dict[str, List[str]], customer_id: Optional[str]) -> Dict[str, Any]:
+    """The touched records, or the note that they could not be read in time."""
+    try:
+        return await asyncio.wait_for(fetch_snapshot(touched, customer_id),
+                                      settings().handoff_read_budget)
+    except asyncio.TimeoutError:
+        logger.warning("hand-over snapshot without records: timed out")
+        return empty_snapshot(BACKEND_DOWN_NOTE)
+
+
+async def _nothing() -> None:
+    return None
 
 
 class ActionEscalate(Action):
@@ -64,12 +83,16 @@ class ActionEscalate(Action):
         # hand-over comes before any request that would have read it.
         verified_id = verified_customer(tracker)
         tracker.slots[VERIFIED_CUSTOMER_ID] = verified_id
-        policies = await _optional("support hours", backend.client().policies) or {}
-        queue = await _optional("the queue", lambda: desk().queue()) or {}
-        customer = await _optional("the customer record", backend.client().record,
-                                   "customers", verified_id) if verified_id else None
         touched = conversation_facts(current_session(tracker.events)).record_ids
-        snapshot = await fetch_snapshot(touched, verified_id)
+        # Read side by side, each within the budget: the hand-over is queued with what
+        # is known, however slow or down the backend is.
+        found_policies, found_queue, customer, snapshot = await asyncio.gather(
+            _optional("support hours", backend.client().policies),
+            _optional("the queue", lambda: desk().queue()),
+            _optional("the customer record", backend.client().record, "customers",
+                      verified_id) if verified_id else _nothing(),
+            _snapshot(touched, verified_id))
+        policies, queue = found_policies or {}, found_queue or {}
         position = queue.get("waiting")
         packet = build_packet(tracker, decision, snapshot, customer, policies,
                               datetime.now(timezone.utc),
@@ -80,18 +103,25 @@ class ActionEscalate(Action):
                                    SlotSet(VERIFIED_CUSTOMER_ID, verified_id)]
         if tracker.active_loop_name:
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
-        await _optional("a note on the customer's file", backend.client().log_interaction,
-                        tracker.sender_id, packet["channel"], "handoff", packet["summary"],
-                        verified_id)
         try:
             receipt = await backend.call(desk().submit, packet)
         except backend.BackendError as error:
             logger.error("hand-over %s not queued at the desk: %s", tracker.sender_id, error)
+            await self._note(tracker, packet, verified_id)
             dispatcher.utter_message(response="utter_handoff_unavailable",
                                      support_hours=policies.get("support_hours_human")
                                      or "during business hours")
             return events
         logger.info("hand-over %s queued: %s (%s)", receipt.get("id"), decision.reason_code,
                     decision.rule)
+        await self._note(tracker, packet, verified_id)
         dispatcher.utter_message(text=packet["customer_notice"]["text"])
         return events + [SlotSet(HANDOFF_ID, receipt.get("id")), ConversationPaused()]
+
+    @staticmethod
+    async def _note(tracker: Tracker, packet: Dict[str, Any],
+                    verified_id: Optional[str]) -> None:
+        """The hand-over on the customer's file, after the desk has it (not before)."""
+        await _optional("a note on the customer's file", backend.client().log_interaction,
+                        tracker.sender_id, packet["channel"], "handoff", packet["summary"],
+                        verified_id)

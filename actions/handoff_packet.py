@@ -31,7 +31,7 @@ from actions.redaction import mask_pii
 from actions.render import POLICY_ANSWERS, join_words
 from actions.slots import (
     BACKEND_ERROR, BACKEND_FAILURES, FACTOR_CONFIRMED, KNOWLEDGE_FACTOR, REQUEST_TOPIC,
-    VERIFICATION_ATTEMPTS, VERIFICATION_FAILED, VERIFIED_CUSTOMER_ID,
+    VERIFICATION_ATTEMPTS, VERIFICATION_FAILED, VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID,
 )
 from escalation.decision import Decision
 
@@ -158,6 +158,9 @@ def _verification_method(run: _Running) -> str:
 def _form_outcome(run: _Running) -> Outcome:
     if run.changes.get(VERIFIED_CUSTOMER_ID) and not run.before.get(VERIFIED_CUSTOMER_ID):
         return "ok", f"Identity: verified by {_verification_method(run)}"
+    if run.changes.get(VERIFICATION_LOCKED):
+        return "failed", ("Identity: not confirmed, the record is locked after too many "
+                          "failed attempts; account details withheld")
     if run.changes.get(VERIFICATION_FAILED):
         attempts = int(run.changes.get(VERIFICATION_ATTEMPTS) or 0)
         return "failed", (f"Identity: not confirmed after {attempts} attempts, "
@@ -169,6 +172,8 @@ def _form_outcome(run: _Running) -> Outcome:
 
 def _answer_outcome(run: _Running) -> Outcome:
     subject = _subject(run.before)
+    if run.before.get(VERIFICATION_LOCKED):
+        return "refused", f"{subject}: not answered, the record is locked"
     if run.before.get(VERIFICATION_FAILED):
         return "refused", f"{subject}: not answered, identity not confirmed"
     if run.before.get(BACKEND_ERROR) or _failures_rose(run):

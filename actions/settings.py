@@ -10,7 +10,13 @@ from functools import lru_cache
 from typing import Callable, Mapping, Optional, TypeVar
 from urllib.parse import urlparse
 
+from limits import parse_many
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 T = TypeVar("T")
+
+DEFAULT_ASSISTANT_DATABASE_URL = "sqlite:///var/assistant.db"
 
 
 class SettingsError(ValueError):
@@ -27,6 +33,20 @@ class Settings:
     verification_max_attempts: int
     desk_url: Optional[str] = None  # the agent desk; None: hand-overs are noted on file only
     desk_token: Optional[str] = None
+    # Failed knowledge factors per customer record, across conversations and channels
+    # (actions/lockout.py), and how long the record stays locked once they reach the limit.
+    assistant_database_url: str = DEFAULT_ASSISTANT_DATABASE_URL
+    verification_max_failures: int = 5
+    verification_lock_minutes: int = 60
+    # Failed backend attempts in a row that open the circuit breaker, and how long
+    # calls then fail at once before one probes (actions/backend_client.py).
+    backend_breaker_failures: int = 3
+    backend_breaker_cool_off: float = 5.0
+    # The longest a hand-over waits on reads it can go without (support hours, the
+    # queue, the customer's records): during an outage it is queued with what is known.
+    handoff_read_budget: float = 2.0
+    # Requests per client address to the identity-lock endpoints (`limits` notation).
+    identity_admin_rate_limit: str = "120/minute"
 
 
 def _read(
@@ -43,6 +63,22 @@ def _read(
     if not check(value):
         raise SettingsError(f"{name}={raw!r}: expected {rule}")
     return value
+
+
+def _is_database_url(value: str) -> bool:
+    try:
+        make_url(value)
+    except ArgumentError:
+        return False
+    return True
+
+
+def _is_rate(value: str) -> bool:
+    try:
+        parse_many(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_http_url(value: str) -> bool:
@@ -103,6 +139,34 @@ def _load(env: Mapping[str, str]) -> Settings:
         ),
         desk_url=_read(env, "DESK_URL", None, str, _is_http_url, "an http(s) URL"),
         desk_token=env.get("DESK_INTEGRATION_TOKEN") or None,
+        assistant_database_url=_read(
+            env, "ASSISTANT_DATABASE_URL", DEFAULT_ASSISTANT_DATABASE_URL, str,
+            _is_database_url, "an SQLAlchemy database URL such as sqlite:///var/assistant.db",
+        ),
+        verification_max_failures=_read(
+            env, "VERIFICATION_MAX_FAILURES", 5, int, lambda v: 1 <= v <= 100,
+            "a whole number from 1 to 100",
+        ),
+        verification_lock_minutes=_read(
+            env, "VERIFICATION_LOCK_MINUTES", 60, int, lambda v: 1 <= v <= 10080,
+            "a whole number of minutes from 1 to 10080 (a week)",
+        ),
+        backend_breaker_failures=_read(
+            env, "BACKEND_BREAKER_FAILURES", 3, int, lambda v: 1 <= v <= 50,
+            "a whole number from 1 to 50",
+        ),
+        backend_breaker_cool_off=_read(
+            env, "BACKEND_BREAKER_COOL_OFF", 5.0, float, lambda v: 0.1 <= v <= 300,
+            "seconds from 0.1 to 300",
+        ),
+        handoff_read_budget=_read(
+            env, "HANDOFF_READ_BUDGET", 2.0, float, lambda v: 0.1 <= v <= 10,
+            "seconds from 0.1 to 10",
+        ),
+        identity_admin_rate_limit=_read(
+            env, "IDENTITY_ADMIN_RATE_LIMIT", "120/minute", str, _is_rate,
+            "a rate such as 60/minute",
+        ),
     )
 
 

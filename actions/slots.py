@@ -12,7 +12,14 @@ CLAIMED_CUSTOMER_ID = "claimed_customer_id"
 VERIFIED_CUSTOMER_ID = "verified_customer_id"
 VERIFICATION_ATTEMPTS = "verification_attempts"
 VERIFICATION_FAILED = "verification_failed"
+# The claimed record is locked (actions/lockout.py); cleared with the request, since
+# the lock lives in the store and may be lifted by an agent meanwhile.
+VERIFICATION_LOCKED = "verification_locked"
 BACKEND_ERROR = "backend_error"
+# A knowledge factor given while the backend was down, and the customer it was
+# meant for (None when the record was not known yet): checked when next possible.
+PENDING_FACTOR = "pending_factor"
+PENDING_CLAIM = "pending_claim"
 BACKEND_FAILURES = "backend_failures"
 HUMAN_OFFERED = "human_offered"
 HUMAN_REQUESTED = "human_requested"
@@ -21,11 +28,14 @@ HANDOFF_ID = "handoff_id"
 # Values that fill knowledge_factor once the check is over, so the form can end.
 FACTOR_CONFIRMED = "confirmed"
 FACTOR_REFUSED = "refused"
+# The claimed owner of a reference that names no record. Asked for a factor like any
+# other (so nothing says the record does not exist); no answer can match it.
+NO_SUCH_OWNER = "-"
 
 
 def request_finished() -> List[EventType]:
     """Forget one request's references so the next one starts clean; the verified
     identity and the attempt count stay for the session."""
     names = [kind.slot for kind in ALL_KINDS] + [
-        REQUEST_TOPIC, KNOWLEDGE_FACTOR, CLAIMED_CUSTOMER_ID, BACKEND_ERROR]
+        REQUEST_TOPIC, KNOWLEDGE_FACTOR, CLAIMED_CUSTOMER_ID, BACKEND_ERROR, VERIFICATION_LOCKED]
     return [SlotSet(name, None) for name in names]

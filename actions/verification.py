@@ -2,12 +2,18 @@
 
 The customer names an order, claim, invoice or customer number, then confirms one
 knowledge factor of the record's owner. Nothing about a record is said before
-that; after too many wrong answers the conversation is locked for account data.
+that, not even whether it exists: a reference that names no record is asked for a
+factor like any other, and every answer to it reads as a wrong one. Wrong answers
+are counted twice: per conversation (VERIFICATION_MAX_ATTEMPTS, then account data
+is refused for the session) and per customer record in the assistant's own store
+(actions/lockout.py), which no restart or new conversation clears; a locked record
+is verified by no answer, right or wrong, on any channel.
 A conversation a trusted integration vouched for skips the question. On WhatsApp
 and voice the caller's number names the claimed customer, so a customer who names
 no record is asked only for the knowledge factor.
 """
 
+import asyncio
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -17,6 +23,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import backend_client as backend
+from actions import lockout
 from actions.identity import (
     MAX_CANDIDATES, channel_claimed_customer_id, matches, read_factors, volunteers_factor,
     vouched_customer_id,
@@ -25,9 +32,13 @@ from actions.records import ALL_KINDS, CUSTOMER, TOPICS, RecordKind
 from actions.settings import settings
 from actions.slots import (
     BACKEND_ERROR, BACKEND_FAILURES, CLAIMED_CUSTOMER_ID, FACTOR_CONFIRMED, FACTOR_REFUSED,
-    KNOWLEDGE_FACTOR, REQUEST_TOPIC, VERIFICATION_ATTEMPTS, VERIFICATION_FAILED,
-    VERIFIED_CUSTOMER_ID,
+    KNOWLEDGE_FACTOR, NO_SUCH_OWNER, PENDING_CLAIM, PENDING_FACTOR, REQUEST_TOPIC,
+    VERIFICATION_ATTEMPTS, VERIFICATION_FAILED, VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID,
 )
+
+
+# The form's result for a locked record: it ends, and the answer says why.
+LOCKED: Dict[Text, Any] = {KNOWLEDGE_FACTOR: FACTOR_REFUSED, VERIFICATION_LOCKED: True}
 
 
 def current_topic(tracker: Tracker) -> Optional[RecordKind]:
@@ -47,7 +58,8 @@ def verified_customer(tracker: Tracker) -> Optional[str]:
 
 def needed_slots(tracker: Tracker) -> List[Text]:
     """What the form still has to ask for, given what is known."""
-    if tracker.get_slot(VERIFICATION_FAILED) or tracker.get_slot(BACKEND_ERROR):
+    if any(tracker.get_slot(name)
+           for name in (VERIFICATION_FAILED, VERIFICATION_LOCKED, BACKEND_ERROR)):
         return []
     topic = current_topic(tracker)
     if topic is None:
@@ -80,25 +92,55 @@ class ValidateVerificationForm(FormValidationAction):
                                                    tracker.latest_message.get("metadata"))
         if number_owner and not verified and not tracker.get_slot(CLAIMED_CUSTOMER_ID):
             updates[CLAIMED_CUSTOMER_ID] = number_owner
+        text = tracker.latest_message.get("text") or ""
+        typed = candidates.get(KNOWLEDGE_FACTOR)
+        if typed in (FACTOR_CONFIRMED, FACTOR_REFUSED):
+            typed = None
         try:
             for kind in ALL_KINDS:
                 if candidates.get(kind.slot):
+                    claimed = updates.get(CLAIMED_CUSTOMER_ID) or tracker.get_slot(
+                        CLAIMED_CUSTOMER_ID)
                     updates.update(await self._check_reference(
-                        kind, candidates[kind.slot], verified, dispatcher))
-            factor = candidates.get(KNOWLEDGE_FACTOR)
-            text = tracker.latest_message.get("text") or ""
+                        kind, candidates[kind.slot], verified, claimed, dispatcher))
+            factor = typed
             if not factor and updates.get(CLAIMED_CUSTOMER_ID) and volunteers_factor(text):
                 factor = text
-            if factor and factor not in (FACTOR_CONFIRMED, FACTOR_REFUSED) and not verified:
+            if not factor and not verified:
+                factor = self._pending_factor(tracker, updates)
+            if factor and not verified:
                 updates.update(await self._check_factor(
                     str(factor), {**tracker.slots, **updates}, dispatcher))
         except backend.BackendError:
             updates[BACKEND_ERROR] = True
             updates[BACKEND_FAILURES] = (tracker.get_slot(BACKEND_FAILURES) or 0) + 1
+            kept = (typed or (text if volunteers_factor(text) else None)
+                    or tracker.get_slot(PENDING_FACTOR))
+            if kept and not verified:
+                # Given during an outage: checked once the backend answers again, so
+                # the customer need not repeat it (nor is it read as a new request).
+                updates[PENDING_FACTOR] = str(kept)
+                updates[PENDING_CLAIM] = (updates.get(CLAIMED_CUSTOMER_ID)
+                                          or tracker.get_slot(CLAIMED_CUSTOMER_ID)
+                                          or tracker.get_slot(PENDING_CLAIM))
         return [SlotSet(name, value) for name, value in updates.items()]
 
     @staticmethod
+    def _pending_factor(tracker: Tracker, updates: Dict[Text, Any]) -> Optional[str]:
+        """A factor kept from an outage, taken (once) when it is for the record the
+        customer claims now."""
+        pending = tracker.get_slot(PENDING_FACTOR)
+        if tracker.get_slot(VERIFICATION_FAILED):
+            return None
+        claimed = updates.get(CLAIMED_CUSTOMER_ID) or tracker.get_slot(CLAIMED_CUSTOMER_ID)
+        if not pending or not claimed or tracker.get_slot(PENDING_CLAIM) not in (None, claimed):
+            return None
+        updates[PENDING_FACTOR] = updates[PENDING_CLAIM] = None
+        return str(pending)
+
+    @staticmethod
     async def _check_reference(kind: RecordKind, raw: Any, verified: Optional[str],
+                               claimed: Optional[str],
                                dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
         record_id = kind.normalize(raw)
         if record_id is None:
@@ -116,11 +158,10 @@ class ValidateVerificationForm(FormValidationAction):
                                          record_label=kind.label, record_id=record_id)
                 return {kind.slot: None}
             return {kind.slot: record_id}
-        if owner is None:
-            dispatcher.utter_message(response="utter_record_not_found",
-                                     record_label=kind.label, record_id=record_id)
-            return {kind.slot: None}
-        return {kind.slot: record_id, CLAIMED_CUSTOMER_ID: owner}
+        # An unknown reference is asked for a factor too, so the reply does not say
+        # whether the record exists. The customer already claimed (by their number,
+        # say) stays claimed; otherwise no answer can match the absent owner.
+        return {kind.slot: record_id, CLAIMED_CUSTOMER_ID: owner or claimed or NO_SUCH_OWNER}
 
     @staticmethod
     async def _check_factor(text: str, slots: Dict[Text, Any],
@@ -135,10 +176,16 @@ class ValidateVerificationForm(FormValidationAction):
         if answer.offered > MAX_CANDIDATES:
             dispatcher.utter_message(response="utter_factor_one_at_a_time")
             return {KNOWLEDGE_FACTOR: None}
-        customer = await backend.call(backend.client().record, CUSTOMER.collection, claimed)
-        if matches(customer, answer):
-            return {KNOWLEDGE_FACTOR: FACTOR_CONFIRMED, VERIFIED_CUSTOMER_ID: claimed,
-                    VERIFICATION_ATTEMPTS: 0}
+        if claimed != NO_SUCH_OWNER:
+            store = lockout.store()
+            if (await asyncio.to_thread(store.status, claimed)).locked:
+                return LOCKED  # even a right answer: the lock is what stops guessing
+            customer = await backend.call(backend.client().record, CUSTOMER.collection, claimed)
+            if matches(customer, answer):
+                return {KNOWLEDGE_FACTOR: FACTOR_CONFIRMED, VERIFIED_CUSTOMER_ID: claimed,
+                        VERIFICATION_ATTEMPTS: 0}
+            if (await asyncio.to_thread(store.record_failure, claimed)).locked:
+                return LOCKED
         attempts = int(slots.get(VERIFICATION_ATTEMPTS) or 0) + 1
         left = settings().verification_max_attempts - attempts
         if left <= 0:

@@ -5,7 +5,9 @@ and answers an unexpected error with the request echoed back (conversation
 data included). This one binds to the given host (loopback by default), refuses
 any call without `Authorization: Bearer $ACTION_SERVER_TOKEN` except the health
 probe, and answers errors with a bare message. Settings are validated before
-it starts, so a wrong value stops it at once with the variable's name.
+it starts, so a wrong value stops it at once with the variable's name. It also
+serves the agents' verification-lock endpoints (actions/lockout_api.py), which
+take IDENTITY_ADMIN_TOKEN and never the action server token.
 """
 
 import argparse
@@ -21,20 +23,24 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions import lockout
+from actions.lockout_api import identity_admin, is_identity_admin
 from actions.settings import SettingsError, settings
 
 logger = logging.getLogger("stack.action_server")
 OPEN_PATHS = {"/health"}
 
 
-def build_app(token: str) -> Sanic:
-    """The rasa-sdk app serving the `actions` package, behind a token check."""
+def build_app(token: str, admin_token: str, admin_rate: str = "120/minute") -> Sanic:
+    """The rasa-sdk app serving the `actions` package, behind a token check, with
+    the identity-lock endpoints behind their own."""
     app = create_app("actions", cors_origins=None)
+    app.blueprint(identity_admin(admin_token, admin_rate))
     expected = f"Bearer {token}".encode()
 
     @app.on_request
     async def authenticate(request: Request) -> Optional[HTTPResponse]:
-        if request.path in OPEN_PATHS:
+        if request.path in OPEN_PATHS or is_identity_admin(request):
             return None
         given = (request.headers.get("Authorization") or "").encode()
         if not hmac.compare_digest(given, expected):
@@ -63,12 +69,22 @@ def main(argv: Optional[list] = None) -> int:
         print("ACTION_SERVER_TOKEN is not set: the action server refuses to run open.",
               file=sys.stderr)
         return 2
+    admin_token = os.environ.get("IDENTITY_ADMIN_TOKEN")
+    if not admin_token or admin_token == token:
+        print("IDENTITY_ADMIN_TOKEN must be set, and differ from ACTION_SERVER_TOKEN: "
+              "the action server refuses to run without it.", file=sys.stderr)
+        return 2
     try:
-        settings()
+        config = settings()
+        lockout.store()
     except SettingsError as error:
         print(f"action server settings: {error}", file=sys.stderr)
         return 2
-    app = build_app(token)
+    except lockout.LockoutStoreUnavailable as error:
+        print(f"action server: the assistant database cannot be opened ({error})",
+              file=sys.stderr)
+        return 2
+    app = build_app(token, admin_token, config.identity_admin_rate_limit)
     logger.info("action server on http://%s:%d", args.host, args.port)
     app.run(host=args.host, port=args.port, workers=1, access_log=False)
     return 0

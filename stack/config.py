@@ -52,6 +52,10 @@ class StackConfig:
     desk_rasa_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # The supervisor's first wait before restarting a service that stopped.
     restart_backoff_seconds: float = 1.0
+    # The action server's own store (verification lockouts) and the agents' token
+    # for its identity-lock endpoints (contract C3).
+    assistant_database_url: str = ""
+    identity_admin_token: str = ""
     extra_env: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -97,12 +101,23 @@ class StackConfig:
             "RASA_TELEMETRY_ENABLED": "false",
         }
 
+    def action_env(self) -> Dict[str, str]:
+        """The action server's environment: the stack's plus its own database and the
+        identity-lock token, which only it and the desk are given."""
+        return {
+            **self.env(),
+            "ASSISTANT_DATABASE_URL": self.assistant_database_url,
+            "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
+        }
+
     def desk_env(self) -> Dict[str, str]:
         """The desk's environment: the stack's plus the secret of its
         conversation-scoped credential, which no other service but Rasa is given.
         Never RASA_API_TOKEN: the desk only reads and appends to conversations."""
         return {
             **self.env(),
+            "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
+            "ACTION_SERVER_BASE_URL": self.action_url,
             "DESK_DATABASE_URL": self.desk_database_url,
             "RASA_URL": self.rasa_internal_url,
             "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret,
@@ -191,6 +206,9 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
         desk_admin_password=env.get("DESK_ADMIN_PASSWORD") or "",
         log_dir=Path(env.get("SWITCHBOARD_LOG_DIR") or var / "log"),
         channel_state_url=env.get("CHANNEL_STATE_URL") or f"sqlite:///{var / 'channels.db'}",
+        assistant_database_url=(env.get("ASSISTANT_DATABASE_URL")
+                                or f"sqlite:///{var / 'assistant.db'}"),
+        identity_admin_token=env.get("IDENTITY_ADMIN_TOKEN") or secrets.token_urlsafe(24),
     )
 
 
@@ -208,6 +226,7 @@ def isolated_config(home: Path, extra_env: Optional[Dict[str, str]] = None,
         "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",
         "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),
         "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",
+        "ASSISTANT_DATABASE_URL": f"sqlite:///{home / 'assistant.db'}",
         "RASA_API_TOKEN": rasa_api_token or "",
         "DESK_ADMIN_PASSWORD": secrets.token_urlsafe(18),
         "SWITCHBOARD_LOG_DIR": str(home / "log"),

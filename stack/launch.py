@@ -44,7 +44,7 @@ def desk(config: StackConfig) -> Launch:
 
 def action_server(config: StackConfig) -> Launch:
     return Launch("action-server", config.action_server_argv(), f"{config.action_url}/health",
-                  config.action_url, config.log_dir, config.env())
+                  config.action_url, config.log_dir, config.action_env())
 
 
 def rasa(config: StackConfig) -> Launch:

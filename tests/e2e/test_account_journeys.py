@@ -101,9 +101,18 @@ def test_three_wrong_factors_reveal_nothing_and_offer_a_person(chat: Conversatio
     assert "passing you to a member of our team" in chat.say("yes please")  # a hand-over
 
 
-def test_unknown_order(chat: Conversation) -> None:
-    reply = chat.say("where is my order BW-999999")
-    assert "couldn't find order BW-999999" in reply
+def test_an_unknown_order_reads_like_an_existing_one(stack: Stack) -> None:
+    existing_id = crm()["orders"][-1]["id"]
+    unknown, existing = Conversation(stack), Conversation(stack)
+    # Before verification nothing says whether a record exists: the same question,
+    # and a wrong answer reads the same.
+    asked = unknown.say("where is my order BW-999999")
+    assert FACTOR_QUESTION in asked
+    assert asked == existing.say(f"where is my order {existing_id}")
+    assert unknown.say("98096") == existing.say("00000") == (
+        "That doesn't match what we have on file (2 attempts left).\n"
+        "To make sure it's you, please tell me the postcode, the e-mail address or the "
+        "date of birth on the account.")
 
 
 def test_someone_elses_order_is_not_revealed(chat: Conversation) -> None:

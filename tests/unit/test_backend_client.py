@@ -14,7 +14,7 @@ import requests
 from actions import backend_client as backend
 from actions.backend_client import (
     BackendBadResponse, BackendClient, BackendError, BackendRejected, BackendUnavailable,
-    RecordNotFound,
+    CircuitBreaker, CircuitOpen, RecordNotFound,
 )
 from actions.settings import settings
 
@@ -504,3 +504,103 @@ def test_client_is_configured_from_the_settings(monkeypatch, fresh_settings):
     assert client.timeout == (1.5, 4.0)
     assert client.retries == 2
     assert backend.client() is client
+
+
+# --- circuit breaker ----------------------------------------------------------------
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_breaker_opens_after_the_threshold_cools_off_and_probes_once():
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=3, cool_off=5.0, clock=clock)
+    for _ in range(2):
+        breaker.admit("x")
+        breaker.failed()
+    assert not breaker.is_open
+    breaker.admit("x")
+    breaker.failed()
+    assert breaker.is_open
+    with pytest.raises(CircuitOpen):
+        breaker.admit("GET /orders")
+    clock.now += 5.0
+    breaker.admit("probe")  # half-open: this one goes through ...
+    with pytest.raises(CircuitOpen):
+        breaker.admit("meanwhile")  # ... and no other while it runs
+    breaker.failed()  # a failed probe opens it again for a full cool-off
+    clock.now += 4.9
+    with pytest.raises(CircuitOpen):
+        breaker.admit("x")
+    clock.now += 0.1
+    breaker.admit("probe")
+    breaker.succeeded()
+    assert not breaker.is_open
+    breaker.admit("x")
+
+
+def test_a_success_resets_the_count_of_failures():
+    breaker = CircuitBreaker(threshold=2, cool_off=5.0, clock=Clock())
+    breaker.failed()
+    breaker.succeeded()
+    breaker.failed()
+    assert not breaker.is_open
+
+
+def test_a_frozen_backend_trips_the_breaker_and_later_calls_fail_at_once(server):
+    server.route("GET", "/orders/BW-100002", Reply(200, ORDER, delay=SLOW))
+    client = BackendClient(server.url, TIMEOUT, TIMEOUT, retries=1,
+                           breaker=CircuitBreaker(threshold=3, cool_off=60.0))
+    for _ in range(2):  # 2 + 1 timed-out attempts open it (the third call stops at once)
+        with pytest.raises(BackendUnavailable):
+            client.record("orders", "BW-100002")
+    assert client.breaker.is_open and server.count("GET", "/orders/BW-100002") == 3
+    started = time.monotonic()
+    for _ in range(20):
+        with pytest.raises(CircuitOpen):
+            client.record("orders", "BW-100002")
+    assert time.monotonic() - started < 0.2  # no timeouts, no back-off
+    assert server.count("GET", "/orders/BW-100002") == 3
+
+
+def test_after_the_cool_off_one_probe_closes_the_breaker_when_the_backend_is_back(server):
+    server.route("GET", "/orders/BW-100002", Reply(503, {}), Reply(200, ORDER))
+    client = BackendClient(server.url, TIMEOUT, TIMEOUT, retries=0,
+                           breaker=CircuitBreaker(threshold=1, cool_off=0.3))
+    with pytest.raises(BackendUnavailable):
+        client.record("orders", "BW-100002")
+    with pytest.raises(CircuitOpen):
+        client.record("orders", "BW-100002")
+    time.sleep(0.35)
+    assert client.record("orders", "BW-100002") == ORDER
+    assert not client.breaker.is_open and server.count("GET", "/orders/BW-100002") == 2
+
+
+@pytest.mark.parametrize("status", [400, 404, 422])
+def test_answers_below_500_do_not_count_against_the_backend(server, status):
+    server.route("GET", "/orders/BW-1", Reply(status, {"detail": "no"}))
+    client = BackendClient(server.url, TIMEOUT, TIMEOUT, retries=0,
+                           breaker=CircuitBreaker(threshold=1, cool_off=60.0))
+    for _ in range(3):
+        with pytest.raises(BackendError):
+            client.record("orders", "BW-1")
+    assert not client.breaker.is_open and server.count("GET", "/orders/BW-1") == 3
+
+
+def test_the_breaker_comes_from_the_settings(monkeypatch):
+    monkeypatch.setenv("BACKEND_BREAKER_FAILURES", "7")
+    monkeypatch.setenv("BACKEND_BREAKER_COOL_OFF", "12.5")
+    settings.cache_clear()
+    backend.client.cache_clear()
+    try:
+        breaker = backend.client().breaker
+        assert (breaker.threshold, breaker.cool_off) == (7, 12.5)
+    finally:
+        settings.cache_clear()
+        backend.client.cache_clear()

@@ -1,0 +1,268 @@
+"""The verification form's validation and the answer, run against rasa-sdk Trackers,
+the real sample backend and a real lockout store: what an unverified customer is
+told about existing and unknown records, and how the record lock holds."""
+
+import asyncio
+import functools
+import socket
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import backend_client, lockout
+from actions.answers import ActionAnswerRequest
+from actions.identity import sign
+from actions.settings import settings
+from actions.slots import (
+    BACKEND_ERROR, CLAIMED_CUSTOMER_ID, FACTOR_REFUSED, KNOWLEDGE_FACTOR, NO_SUCH_OWNER,
+    PENDING_CLAIM, PENDING_FACTOR, VERIFICATION_ATTEMPTS, VERIFICATION_FAILED,
+    VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID, request_finished,
+)
+from actions.verification import ValidateVerificationForm, needed_slots
+from tests.backend.support import start_backend
+from tests.support.crm import crm, customer
+
+MAX_FAILURES = 3
+MAX_ATTEMPTS = 2
+SECRET = "unit-secret"
+POSTCODE = customer("C-1001")["postcode"]
+
+
+def synchronous(test: Callable[..., Awaitable[None]]) -> Callable[..., None]:
+    """An async test run to completion (the actions are coroutines)."""
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+    return run
+
+
+@pytest.fixture(scope="module")
+def backend_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    workdir = tmp_path_factory.mktemp("form-backend")
+    service = start_backend("backend", workdir, {
+        "DATABASE_URL": f"sqlite:///{workdir / 'backend.db'}", "BACKEND_ADMIN_TOKEN": ""})
+    yield service.url
+    service.stop()
+
+
+@pytest.fixture(autouse=True)
+def configured(backend_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Settings, backend client and store from this test's environment, and only it."""
+    monkeypatch.setenv("BACKEND_URL", backend_url)
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", f"sqlite:///{tmp_path / 'assistant.db'}")
+    monkeypatch.setenv("VERIFICATION_MAX_FAILURES", str(MAX_FAILURES))
+    monkeypatch.setenv("VERIFICATION_MAX_ATTEMPTS", str(MAX_ATTEMPTS))
+    monkeypatch.setenv("SWITCHBOARD_INTEGRATION_SECRET", SECRET)
+    caches = (settings, backend_client.client, lockout.store)
+    for cache in caches:
+        cache.cache_clear()
+    yield
+    for cache in caches:
+        cache.cache_clear()
+
+
+def tracker(text: str, candidates: Dict[str, Any], slots: Optional[Dict[str, Any]] = None,
+            sender: str = "conversation-1", metadata: Optional[Dict[str, Any]] = None) -> Tracker:
+    """The tracker as the form's validation sees it: the customer's message, then the
+    slot candidates extracted from it."""
+    events: List[Dict[str, Any]] = [
+        {"event": "user", "text": text, "input_channel": "rest", "metadata": metadata or {},
+         "parse_data": {"intent": {"name": "inform"}, "entities": []}},
+        *({"event": "slot", "name": name, "value": value} for name, value in candidates.items()),
+    ]
+    all_slots = {"request_topic": "order", "verification_attempts": 0,
+                 "verification_failed": False, "verification_locked": False,
+                 "backend_error": False, **(slots or {}), **candidates}
+    return Tracker(sender, all_slots, {"text": text, "metadata": metadata or {},
+                                       "intent": {"name": "inform"}, "entities": []},
+                   events, False, None, {"name": "verification_form"}, "action_listen")
+
+
+async def validate(track: Tracker) -> tuple:
+    """The slots the validation sets and the responses it sends."""
+    dispatcher = CollectingDispatcher()
+    events = await ValidateVerificationForm().get_validation_events(dispatcher, track, {})
+    return ({e["name"]: e["value"] for e in events},
+            [(m["response"], m.get("attempts_left")) for m in dispatcher.messages])
+
+
+async def give_reference(order_id: str, sender: str = "conversation-1") -> Dict[str, Any]:
+    slots, said = await validate(tracker(f"where is {order_id}", {"order_id": order_id},
+                                         sender=sender))
+    assert said == []  # nothing about the record, whether it exists or not
+    return slots
+
+
+async def give_factor(factor: str, slots: Dict[str, Any]) -> tuple:
+    return await validate(tracker(factor, {KNOWLEDGE_FACTOR: factor}, slots))
+
+
+@synchronous
+async def test_existing_and_unknown_orders_both_ask_for_the_factor() -> None:
+    for order_id in ("BW-100002", "BW-999999"):
+        slots = await give_reference(order_id)
+        assert slots["order_id"] == order_id and slots[CLAIMED_CUSTOMER_ID]
+        followed = tracker("", {}, slots)
+        assert needed_slots(followed) == [KNOWLEDGE_FACTOR]
+    assert (await give_reference("BW-999999"))[CLAIMED_CUSTOMER_ID] == NO_SUCH_OWNER
+
+
+@synchronous
+async def test_an_answer_for_an_unknown_order_reads_like_a_wrong_one() -> None:
+    existing, unknown = await give_reference("BW-100002"), await give_reference("BW-999999")
+    for attempt in range(1, MAX_ATTEMPTS):
+        known_slots, known_said = await give_factor("12345", existing)
+        unknown_slots, unknown_said = await give_factor(POSTCODE, unknown)
+        assert known_said == unknown_said == [("utter_factor_mismatch", MAX_ATTEMPTS - attempt)]
+        assert known_slots == unknown_slots == {KNOWLEDGE_FACTOR: None,
+                                                VERIFICATION_ATTEMPTS: attempt}
+        existing.update(known_slots)
+        unknown.update(unknown_slots)
+    assert (await give_factor("12345", existing)) == (await give_factor(POSTCODE, unknown))
+
+
+@synchronous
+async def test_a_malformed_reference_is_refused() -> None:
+    slots, said = await validate(tracker("where is BW-12", {"order_id": "BW-12"}))
+    assert slots == {"order_id": None}
+    assert said == [("utter_reference_malformed", None)]
+
+
+@synchronous
+async def test_failures_across_conversations_lock_the_record() -> None:
+    for conversation in range(MAX_FAILURES):
+        slots = await give_reference("BW-100002", sender=f"conversation-{conversation}")
+        result, _ = await give_factor("12345", slots)
+        assert VERIFIED_CUSTOMER_ID not in result
+    assert result.get(VERIFICATION_LOCKED) is True and result[KNOWLEDGE_FACTOR] == FACTOR_REFUSED
+    # A fresh conversation (a restart, another channel) with the right answer.
+    slots = await give_reference("BW-100002", sender="after-restart")
+    result, said = await give_factor(POSTCODE, slots)
+    assert result == {KNOWLEDGE_FACTOR: FACTOR_REFUSED, VERIFICATION_LOCKED: True}
+    assert said == []
+    assert needed_slots(tracker("", {}, {**slots, **result})) == []
+
+
+@synchronous
+async def test_an_unlock_lets_the_right_answer_verify() -> None:
+    store = lockout.store()
+    for _ in range(MAX_FAILURES):
+        store.record_failure("C-1001")
+    store.unlock("C-1001", "dana")
+    result, _ = await give_factor(POSTCODE, await give_reference("BW-100002"))
+    assert result[VERIFIED_CUSTOMER_ID] == "C-1001"
+
+
+@synchronous
+async def test_the_per_conversation_limit_still_ends_the_session() -> None:
+    slots = await give_reference("BW-100002")
+    for _ in range(MAX_ATTEMPTS):
+        result, _ = await give_factor("12345", slots)
+        slots.update(result)
+    assert slots[VERIFICATION_FAILED] is True and not slots.get(VERIFICATION_LOCKED)
+    assert lockout.store().status("C-1001").failures == MAX_ATTEMPTS
+
+
+async def answer(slots: Dict[str, Any], metadata: Optional[Dict[str, Any]] = None,
+                 sender: str = "conversation-1") -> List[str]:
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerRequest().run(dispatcher, tracker("ok", {}, slots, sender, metadata), {})
+    return [m.get("response") or m.get("text") for m in dispatcher.messages]
+
+
+@synchronous
+async def test_a_locked_record_is_not_answered_even_when_verified_or_vouched() -> None:
+    verified = {"order_id": "BW-100002", VERIFIED_CUSTOMER_ID: "C-1001"}
+    assert "BW-100002" in (await answer(verified))[0]
+    for _ in range(MAX_FAILURES):
+        lockout.store().record_failure("C-1001")
+    assert await answer(verified) == ["utter_account_locked"]
+    vouch = {"verified_customer_id": "C-1001",
+             "verification_signature": sign(SECRET, "web-1", "C-1001")}
+    assert await answer({"order_id": "BW-100002"}, vouch, sender="web-1") == [
+        "utter_account_locked"]
+    assert await answer({VERIFICATION_LOCKED: True}) == ["utter_account_locked"]
+
+
+@synchronous
+async def test_a_store_outage_fails_closed(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    slots = await give_reference("BW-100002")
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", f"sqlite:///{tmp_path / 'gone' / 'x.db'}")
+    settings.cache_clear()
+    lockout.store.cache_clear()
+    result, said = await give_factor(POSTCODE, slots)
+    assert result["backend_error"] is True and VERIFIED_CUSTOMER_ID not in result
+
+
+def backend_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the actions at a port nothing listens on (a backend that is down)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("BACKEND_RETRIES", "0")
+    settings.cache_clear()
+    backend_client.client.cache_clear()
+
+
+def backend_back(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("BACKEND_URL", url)
+    settings.cache_clear()
+    backend_client.client.cache_clear()
+
+
+def after_the_apology(slots: Dict[str, Any]) -> Dict[str, Any]:
+    """The slots once action_answer_request has closed the request."""
+    finished = {event["name"]: event["value"] for event in request_finished()}
+    return {**slots, **finished}
+
+
+@synchronous
+async def test_a_factor_given_during_an_outage_is_checked_when_the_backend_is_back(
+        backend_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    slots = await give_reference("BW-100002")
+    backend_down(monkeypatch)
+    result, _ = await give_factor(POSTCODE, slots)
+    assert result[BACKEND_ERROR] is True and VERIFIED_CUSTOMER_ID not in result
+    assert (result[PENDING_FACTOR], result[PENDING_CLAIM]) == (POSTCODE, "C-1001")
+    kept = after_the_apology({**slots, **result})
+    # Asked again while still down: the factor stays kept.
+    again, _ = await validate(tracker("where is BW-100002", {"order_id": "BW-100002"}, kept))
+    assert again[BACKEND_ERROR] is True and again[PENDING_FACTOR] == POSTCODE
+    backend_back(monkeypatch, backend_url)
+    verified, said = await validate(tracker("where is BW-100002", {"order_id": "BW-100002"},
+                                            after_the_apology({**kept, **again})))
+    assert verified[VERIFIED_CUSTOMER_ID] == "C-1001" and said == []
+    assert verified[PENDING_FACTOR] is None and verified[PENDING_CLAIM] is None
+
+
+@synchronous
+async def test_a_kept_factor_is_not_tried_on_someone_elses_record(
+        backend_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    slots = await give_reference("BW-100002")
+    backend_down(monkeypatch)
+    result, _ = await give_factor(POSTCODE, slots)
+    backend_back(monkeypatch, backend_url)
+    other = next(o["id"] for o in crm()["orders"] if o["customer_id"] != "C-1001")
+    checked, said = await validate(tracker(f"where is {other}", {"order_id": other},
+                                           after_the_apology({**slots, **result})))
+    assert VERIFIED_CUSTOMER_ID not in checked and PENDING_FACTOR not in checked and said == []
+    assert lockout.store().status("C-1001").failures == 0
+
+
+@synchronous
+async def test_a_wrong_kept_factor_counts_like_any_wrong_answer(
+        backend_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    slots = await give_reference("BW-100002")
+    backend_down(monkeypatch)
+    result, _ = await give_factor("12345", slots)
+    backend_back(monkeypatch, backend_url)
+    checked, said = await validate(tracker("where is BW-100002", {"order_id": "BW-100002"},
+                                           after_the_apology({**slots, **result})))
+    assert said == [("utter_factor_mismatch", MAX_ATTEMPTS - 1)]
+    assert checked[PENDING_FACTOR] is None and VERIFIED_CUSTOMER_ID not in checked
+    assert lockout.store().status("C-1001").failures == 1
