@@ -14,6 +14,7 @@ from stack.config import ConfigError, StackConfig, load_config
 from stack.launch import (
     STACK, start_action_server, start_backend, start_desk, start_in_order, stop_all,
 )
+from stack.preflight import check_channels
 from stack.processes import ROOT
 from stack.supervisor import Backoff, Supervisor
 
@@ -29,8 +30,24 @@ Press Ctrl-C to stop."""
 DESK = "  Agent desk:      {desk}/  (agent token: {agent_token}; API at {desk}/docs)"
 
 
+def channels_ready(config: StackConfig) -> bool:
+    """Print each channel's readiness; False when a channel refuses its settings (Rasa
+    would not start)."""
+    print("Channels:", flush=True)
+    readiness = check_channels({**os.environ, **config.rasa_env()})
+    for channel in readiness:
+        print(channel.line(), flush=True)
+    refused = [channel.channel for channel in readiness if channel.refused]
+    if refused:
+        print(f"configuration: {', '.join(refused)} refuses its settings (see above); "
+              "Rasa would not start", file=sys.stderr)
+    return not refused
+
+
 def run(config: StackConfig) -> int:
     print(f"Starting Switchboard (logs in {config.log_dir}) ...", flush=True)
+    if not channels_ready(config):
+        return 2
     supervisor = Supervisor([launch(config) for launch in STACK],
                             backoff=Backoff(initial_seconds=config.restart_backoff_seconds))
     try:
