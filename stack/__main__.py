@@ -34,7 +34,11 @@ def channels_ready(config: StackConfig) -> bool:
     """Print each channel's readiness; False when a channel refuses its settings (Rasa
     would not start)."""
     print("Channels:", flush=True)
-    readiness = check_channels({**os.environ, **config.rasa_env()})
+    try:
+        readiness = check_channels({**os.environ, **config.rasa_env()})
+    except ConfigError as error:
+        print(f"configuration: {error}", file=sys.stderr)
+        return False
     for channel in readiness:
         print(channel.line(), flush=True)
     refused = [channel.channel for channel in readiness if channel.refused]

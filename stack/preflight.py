@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional
 from urllib.parse import urlsplit
 
-import yaml
+from rasa.shared.exceptions import RasaException
+from rasa.shared.utils.io import read_config_file
 
 from connectors.settings import TwilioSettings
 from connectors.smtp import IMPLICIT_TLS_PORT, MailSettings, Smtp, SmtpConfigError
+from stack.config import ConfigError
 from stack.processes import ROOT
 
 READY = "ready"
@@ -235,8 +237,13 @@ CHECKS: Dict[str, Check] = {REST: check_rest, WHATSAPP: check_whatsapp, VOICE: c
 def check_channels(env: Mapping[str, str],
                    credentials_file: Path = ROOT / "credentials.yml") -> List[Readiness]:
     """Every channel's readiness, in the README's order; a channel without a section in
-    credentials.yml is not served at all."""
-    sections = yaml.safe_load(credentials_file.read_text()) or {}
+    credentials.yml is not served at all. The file is read as Rasa reads it (with
+    `${VAR}` taken from this process's environment); one Rasa cannot read raises
+    ConfigError."""
+    try:
+        sections = read_config_file(credentials_file)
+    except RasaException as error:
+        raise ConfigError(f"{credentials_file.name}: {error}") from None
     readiness = []
     for section, check in CHECKS.items():
         if section in sections:

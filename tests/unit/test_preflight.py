@@ -13,6 +13,7 @@ from stack.preflight import (
     MISCONFIGURED, NOT_CONFIGURED, OFF, READY, Readiness, check_channels, check_email,
     check_rest, check_voice, check_webchat, check_whatsapp, smtp_unreachable,
 )
+from stack.config import ConfigError
 from stack.processes import free_port
 from tests.channels.mailbox import Mailbox
 
@@ -221,3 +222,10 @@ def test_every_channel_in_order_and_one_left_out_of_credentials(tmp_path: Path) 
         ("REST", READY), ("WhatsApp", READY), ("Voice", READY), ("E-mail", NOT_CONFIGURED),
         ("Web chat", OFF)]
     assert readiness[-1].line() == "  Web chat: off (not in credentials.yml)"
+
+
+def test_credentials_rasa_cannot_read_stop_the_start(tmp_path: Path) -> None:
+    credentials = tmp_path / "credentials.yml"
+    credentials.write_text("connectors.mail.EmailInput:\n  secret: ${PREFLIGHT_UNSET_VARIABLE}\n")
+    with pytest.raises(ConfigError, match="credentials.yml: .*PREFLIGHT_UNSET_VARIABLE"):
+        check_channels({}, credentials)
