@@ -104,3 +104,19 @@ def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
     assert not [pid for pid in services if alive(pid)]
     for port in ports.values():
         assert not http_ok(f"http://127.0.0.1:{port}/")
+
+
+def test_a_setting_a_channel_refuses_stops_the_start_before_any_service(tmp_path: Path) -> None:
+    env = {**os.environ, **CHANNELS, "SWITCHBOARD_LOG_DIR": str(tmp_path / "log"),
+           "RASA_PORT": str(free_port()), "RASA_INTERNAL_PORT": str(free_port()),
+           "SWITCHBOARD_SMTP_HOST": "127.0.0.1", "SWITCHBOARD_SMTP_USER": "relay-user",
+           "SWITCHBOARD_SMTP_PASSWORD": "smtp-password-for-the-cli-test"}
+    done = subprocess.run([sys.executable, "-m", "stack", "run"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert ("  E-mail:   misconfigured (SWITCHBOARD_SMTP_USER/_PASSWORD need TLS: set "
+            "SWITCHBOARD_SMTP_STARTTLS=true or use port 465)") in done.stdout.splitlines()
+    assert "configuration: E-mail refuses its settings" in done.stderr
+    assert READY_LINE not in done.stdout
+    assert "smtp-password-for-the-cli-test" not in done.stdout + done.stderr
+    assert not (tmp_path / "log").exists() or not list((tmp_path / "log").iterdir())
