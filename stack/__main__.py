@@ -32,10 +32,10 @@ DESK = "  Agent desk:      {desk}/  (agent token: {agent_token}; API at {desk}/d
 
 def channels_ready(config: StackConfig) -> bool:
     """Print each channel's readiness; False when a channel refuses its settings (Rasa
-    would not start)."""
+    would not start). What the deployer set, not the secrets the stack makes per start."""
     print("Channels:", flush=True)
     try:
-        readiness = check_channels({**os.environ, **config.rasa_env()})
+        readiness = check_channels({**os.environ, **config.extra_env})
     except ConfigError as error:
         print(f"configuration: {error}", file=sys.stderr)
         return False
