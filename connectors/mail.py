@@ -28,10 +28,7 @@ import email.policy
 import hmac
 import logging
 import smtplib
-import ssl
 import time
-from email.message import EmailMessage
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import (
@@ -47,7 +44,7 @@ from connectors.mail_message import InboundMail, compose_reply, parse_inbound, q
 from connectors.options import customer_reply, numbered, offered_buttons
 from connectors.ratelimit import RateLimits
 from connectors.sessions import configure_session
-from connectors.settings import setting
+from connectors.smtp import MailSettings, Smtp, SmtpConfigError  # noqa: F401
 from connectors.state import DONE, ChannelState, channel_state
 from connectors.webhook import JSON, BadRequest, checked_body, webhook_blueprint
 
@@ -57,8 +54,6 @@ DEFAULT_MAX_BODY_BYTES = 256 * 1024
 DEFAULT_MAX_TEXT_CHARS = 20000
 DEFAULT_MAX_QUESTIONS = 5
 DEFAULT_SESSION_MINUTES = 14 * 24 * 60
-SMTP_TIMEOUT_SECONDS = 20
-IMPLICIT_TLS_PORT = 465
 CHANNEL = "email"
 # Per client address (the inbound-parse service's) and per From address.
 DEFAULT_RATE_LIMITS = {"client": "300/minute", "sender": "10/minute;100/hour"}
@@ -78,62 +73,6 @@ class EmailCollector(CollectingOutputChannel):
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
         await self.send_text_message(recipient_id, numbered(text, buttons))
-
-
-class SmtpConfigError(ValueError):
-    """An SMTP setting the channel cannot send with; names the setting."""
-
-
-class Smtp:
-    """Where replies are sent: host and port, over TLS with the server's certificate
-    checked (STARTTLS, or implicit TLS on port 465), with an optional login."""
-
-    def __init__(self, host: Optional[str], port: int, user: Optional[str] = None,
-                 password: Optional[str] = None, starttls: bool = False,
-                 ca_file: Optional[str] = None) -> None:
-        self.host, self.port, self.user, self.password = host, port, user, password
-        self.starttls = starttls
-        self.implicit_tls = port == IMPLICIT_TLS_PORT
-        if ca_file and not Path(ca_file).is_file():
-            raise SmtpConfigError(f"SWITCHBOARD_SMTP_CA_FILE={ca_file!r}: no such file")
-        if (user or password) and not (starttls or self.implicit_tls):
-            raise SmtpConfigError("SWITCHBOARD_SMTP_USER/_PASSWORD need TLS: set "
-                                  "SWITCHBOARD_SMTP_STARTTLS=true or use port 465")
-        self.ca_file = ca_file
-
-    def _tls(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=self.ca_file)
-
-    def send(self, message: EmailMessage) -> None:
-        if not self.host:
-            raise smtplib.SMTPException("no SMTP host is configured")
-        server: smtplib.SMTP
-        if self.implicit_tls:
-            server = smtplib.SMTP_SSL(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS,
-                                      context=self._tls())
-        else:
-            server = smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS)
-        with server:
-            if self.starttls and not self.implicit_tls:
-                server.starttls(context=self._tls())  # refuses a server without STARTTLS
-            if self.user and self.password:
-                server.login(self.user, self.password)
-            server.send_message(message)
-
-    @classmethod
-    def from_credentials(cls, credentials: Dict[str, Any]) -> "Smtp":
-        port = setting(credentials, "smtp_port", "SWITCHBOARD_SMTP_PORT", "25") or "25"
-        if not (port.isascii() and port.isdecimal()) or not 0 < int(port) < 65536:
-            raise SmtpConfigError(f"SWITCHBOARD_SMTP_PORT={port!r}: expected a TCP port")
-        starttls = (setting(credentials, "smtp_starttls", "SWITCHBOARD_SMTP_STARTTLS", "false")
-                    or "false").lower()
-        if starttls not in ("true", "false"):
-            raise SmtpConfigError(f"SWITCHBOARD_SMTP_STARTTLS={starttls!r}: expected true or false")
-        return cls(setting(credentials, "smtp_host", "SWITCHBOARD_SMTP_HOST"), int(port),
-                   setting(credentials, "smtp_user", "SWITCHBOARD_SMTP_USER"),
-                   setting(credentials, "smtp_password", "SWITCHBOARD_SMTP_PASSWORD"),
-                   starttls == "true",
-                   setting(credentials, "smtp_ca_file", "SWITCHBOARD_SMTP_CA_FILE"))
 
 
 class AgentMail(OutputChannel):
@@ -194,10 +133,8 @@ class EmailInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
         configure_session(cls.name(), credentials, DEFAULT_SESSION_MINUTES)
-        return cls(setting(credentials, "secret", "SWITCHBOARD_EMAIL_SECRET"),
-                   Smtp.from_credentials(credentials),
-                   setting(credentials, "from_address", "SWITCHBOARD_EMAIL_FROM",
-                           "Brightwave Customer Service <help@brightwave.example>") or "",
+        settings = MailSettings.from_credentials(credentials)
+        return cls(settings.secret, settings.smtp, settings.from_address,
                    int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
                    int(credentials.get("max_text_chars", DEFAULT_MAX_TEXT_CHARS)),
                    int(credentials.get("max_questions", DEFAULT_MAX_QUESTIONS)),

@@ -3,7 +3,10 @@ deployment-specific values come from the environment (Rasa refuses to start on a
 unset `${VAR}` in credentials.yml, and a stack without Twilio must still start)."""
 
 import os
+from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional
+
+TWILIO_API_URL = "https://api.twilio.com"
 
 
 def setting(credentials: Optional[Dict[str, Any]], key: str, env_name: str,
@@ -13,3 +16,28 @@ def setting(credentials: Optional[Dict[str, Any]], key: str, env_name: str,
     if value not in (None, ""):
         return str(value)
     return env.get(env_name) or default
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    """What a Twilio channel (WhatsApp, voice) is configured with, from its section of
+    credentials.yml and the environment. Read here once, by the channel and by the
+    stack's start-up check (stack/preflight.py) alike."""
+
+    account_sid: Optional[str]
+    auth_token: Optional[str]
+    whatsapp_number: Optional[str]
+    public_url: Optional[str]
+    api_url: str
+    agent_number: Optional[str]
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]],
+                         env: Mapping[str, str] = os.environ) -> "TwilioSettings":
+        return cls(setting(credentials, "account_sid", "TWILIO_ACCOUNT_SID", env=env),
+                   setting(credentials, "auth_token", "TWILIO_AUTH_TOKEN", env=env),
+                   setting(credentials, "twilio_number", "TWILIO_WHATSAPP_NUMBER", env=env),
+                   setting(credentials, "public_url", "SWITCHBOARD_PUBLIC_URL", env=env),
+                   setting(credentials, "api_url", "TWILIO_API_URL", TWILIO_API_URL, env)
+                   or TWILIO_API_URL,
+                   setting(credentials, "agent_number", "TWILIO_VOICE_AGENT_NUMBER", env=env))

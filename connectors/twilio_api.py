@@ -8,9 +8,10 @@ from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
+from connectors.settings import TWILIO_API_URL
+
 logger = logging.getLogger(__name__)
 
-TWILIO_API_URL = "https://api.twilio.com"
 REQUEST_TIMEOUT_SECONDS = 10.0
 
 

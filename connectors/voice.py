@@ -48,7 +48,7 @@ from connectors.inbound import clean_text
 from connectors.options import customer_reply, offered_buttons, spoken
 from connectors.ratelimit import RateLimits
 from connectors.sessions import configure_session
-from connectors.settings import setting
+from connectors.settings import TwilioSettings
 from connectors.speech import heard, last_sentence, spoken_turn
 from connectors.state import DONE, ChannelState, channel_state
 from connectors.twilio_signature import TwilioSignature
@@ -135,9 +135,8 @@ class VoiceInput(TwilioVoiceInput):
         options = {key: str(credentials[key]) for key in (
             "initial_prompt", "language", "assistant_voice", "speech_timeout", "speech_model")
             if key in credentials}
-        return cls(setting(credentials, "auth_token", "TWILIO_AUTH_TOKEN"),
-                   setting(credentials, "public_url", "SWITCHBOARD_PUBLIC_URL"),
-                   setting(credentials, "agent_number", "TWILIO_VOICE_AGENT_NUMBER"),
+        twilio = TwilioSettings.from_credentials(credentials)
+        return cls(twilio.auth_token, twilio.public_url, twilio.agent_number,
                    max_body_bytes=int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
                    max_message_chars=int(credentials.get("max_message_chars",
                                                          DEFAULT_MAX_MESSAGE_CHARS)),

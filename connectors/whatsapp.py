@@ -42,7 +42,7 @@ from connectors.inbound import clean_text, customer_text
 from connectors.options import customer_reply, numbered, offered_buttons
 from connectors.ratelimit import RateLimits
 from connectors.sessions import configure_session
-from connectors.settings import setting
+from connectors.settings import TwilioSettings
 from connectors.state import ChannelState, channel_state
 from connectors.twilio_api import SEND_ERRORS, TWILIO_API_URL, RebasedHttpClient
 from connectors.twilio_signature import TwilioSignature
@@ -159,11 +159,9 @@ class WhatsAppInput(TwilioInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
         configure_session(cls.name(), credentials, DEFAULT_SESSION_MINUTES)
-        return cls(setting(credentials, "account_sid", "TWILIO_ACCOUNT_SID"),
-                   setting(credentials, "auth_token", "TWILIO_AUTH_TOKEN"),
-                   setting(credentials, "twilio_number", "TWILIO_WHATSAPP_NUMBER"),
-                   setting(credentials, "public_url", "SWITCHBOARD_PUBLIC_URL"),
-                   setting(credentials, "api_url", "TWILIO_API_URL", TWILIO_API_URL) or TWILIO_API_URL,
+        twilio = TwilioSettings.from_credentials(credentials)
+        return cls(twilio.account_sid, twilio.auth_token, twilio.whatsapp_number,
+                   twilio.public_url, twilio.api_url,
                    int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
                    int(credentials.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)),
                    RateLimits.from_credentials(CHANNEL, credentials, DEFAULT_RATE_LIMITS))

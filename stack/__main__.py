@@ -15,6 +15,7 @@ from stack.desk_admin import first_desk_admin
 from stack.launch import (
     STACK, start_action_server, start_backend, start_desk, start_in_order, stop_all,
 )
+from stack.preflight import check_channels
 from stack.processes import ROOT
 from stack.supervisor import Backoff, Supervisor
 
@@ -45,8 +46,28 @@ def desk_line(config: StackConfig) -> str:
     return DESK.format(desk=config.desk_url, admin=admin)
 
 
+def channels_ready(config: StackConfig) -> bool:
+    """Print each channel's readiness; False when a channel refuses its settings (Rasa
+    would not start). What the deployer set, not the secrets the stack makes per start."""
+    print("Channels:", flush=True)
+    try:
+        readiness = check_channels({**os.environ, **config.extra_env})
+    except ConfigError as error:
+        print(f"configuration: {error}", file=sys.stderr)
+        return False
+    for channel in readiness:
+        print(channel.line(), flush=True)
+    refused = [channel.channel for channel in readiness if channel.refused]
+    if refused:
+        print(f"configuration: {', '.join(refused)} refuses its settings (see above); "
+              "Rasa would not start", file=sys.stderr)
+    return not refused
+
+
 def run(config: StackConfig) -> int:
     print(f"Starting Switchboard (logs in {config.log_dir}) ...", flush=True)
+    if not channels_ready(config):
+        return 2
     desk = desk_line(config)
     supervisor = Supervisor([launch(config) for launch in STACK],
                             backoff=Backoff(initial_seconds=config.restart_backoff_seconds))
