@@ -43,6 +43,10 @@ class StackConfig:
     desk_integration_token: str
     desk_agent_token: str
     log_dir: Path
+    # The REST channel's JWT secret and the web chat's session-signing secret.
+    rest_jwt_secret: str
+    webchat_secret: str
+    credentials: Path  # the input channels Rasa runs (credentials.yml)
     extra_env: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -90,6 +94,11 @@ class StackConfig:
             "RASA_API_TOKEN": self.rasa_api_token,
         }
 
+    def rasa_env(self) -> Dict[str, str]:
+        """Rasa's environment: the stack's plus the secrets only its channels hold."""
+        return {**self.env(), "SWITCHBOARD_REST_JWT_SECRET": self.rest_jwt_secret,
+                "SWITCHBOARD_WEBCHAT_SECRET": self.webchat_secret}
+
     def backend_argv(self) -> List[str]:
         return [str(VENV_BIN / "python"), "-m", "backend",
                 "--host", self.host, "--port", str(self.backend_port)]
@@ -107,7 +116,7 @@ class StackConfig:
         model with our endpoints."""
         argv = [str(VENV_BIN / "python"), "-m", "stack.rasa_server", command,
                 "--model", str(self.model),
-                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                "--endpoints", "endpoints.yml", "--credentials", str(self.credentials),
                 "--port", str(self.rasa_port)]
         # The desk needs the HTTP API; only ever with a token (an open one is
         # CVE-2024-49375's precondition), and only on the stack's interface.
@@ -139,6 +148,9 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
                                 or secrets.token_urlsafe(24)),
         desk_agent_token=env.get("DESK_AGENT_TOKEN") or secrets.token_urlsafe(24),
         log_dir=Path(env.get("SWITCHBOARD_LOG_DIR") or var / "log"),
+        rest_jwt_secret=env.get("SWITCHBOARD_REST_JWT_SECRET") or secrets.token_urlsafe(32),
+        webchat_secret=env.get("SWITCHBOARD_WEBCHAT_SECRET") or secrets.token_urlsafe(32),
+        credentials=Path(env.get("SWITCHBOARD_CREDENTIALS") or ROOT / "credentials.yml"),
     )
 
 

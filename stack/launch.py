@@ -28,7 +28,7 @@ def start_action_server(config: StackConfig) -> Service:
 def start_rasa(config: StackConfig) -> Service:
     """Rasa is ready once its REST channel answers: the model is loaded by then."""
     return start_service("rasa", config.rasa_argv(), f"{config.rasa_url}/webhooks/rest/",
-                         config.rasa_url, config.log_dir, config.env(),
+                         config.rasa_url, config.log_dir, config.rasa_env(),
                          timeout=RASA_START_TIMEOUT)
 
 
