@@ -68,8 +68,9 @@ def agent(url: str, name: str = "Dana") -> DeskClient:
 class RasaApi:
     """Rasa's token-protected HTTP API, as the action server and the tests use it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, rest_secret: str = "") -> None:
         self.url = url
+        self.rest_secret = rest_secret  # the REST channel's, for a customer's message
 
     def _conversation(self, sender: str) -> str:
         return f"{self.url}/conversations/{sender}/tracker"
