@@ -49,8 +49,9 @@ def load_json(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
 
 def clean_text(text: str, max_chars: int, field: str = "message") -> str:
     """The text as Rasa may read it; BadRequest when nothing is left or it is too long."""
-    cleaned = _CONTROL.sub(" ", _SURROGATE.sub("", text))
-    cleaned = unicodedata.normalize("NFC", cleaned.replace("\r\n", "\n").replace("\r", "\n"))
+    # Line breaks first: "\r" is a control character too.
+    cleaned = _SURROGATE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    cleaned = unicodedata.normalize("NFC", _CONTROL.sub(" ", cleaned))
     cleaned = cleaned.strip()
     if not cleaned:
         raise BadRequest(400, f"'{field}' holds no text")
