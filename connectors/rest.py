@@ -33,7 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 import structlog
 
-from connectors.inbound import clean_text, customer_text, load_json
+from connectors.inbound import clean_text, customer_text, load_json, valid_unicode
 from connectors.options import offered_buttons
 from connectors.ratelimit import RateLimits
 from connectors.rest_auth import SECRET_ENV, check_sender, checked_secret, checked_sender
@@ -74,7 +74,7 @@ def parse_request(body: bytes, max_message_chars: int, max_body_bytes: int) -> R
     text = clean_text(text, max_message_chars)
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest(400, "'metadata' must be a JSON object")
-    return RestMessage(sender, text, metadata)
+    return RestMessage(sender, text, valid_unicode(metadata, "metadata"))
 
 
 def parse_poll(args: Mapping[str, str]) -> Tuple[str, float]:

@@ -29,6 +29,7 @@ forbidden"), so the channel offers long-polling only.
 
 import logging
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text
@@ -42,7 +43,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.inbound import clean_text, customer_text
+from connectors.inbound import clean_text, customer_text, valid_unicode
 from connectors.options import offered_buttons
 from connectors.ratelimit import RateLimits
 from connectors.sessions import configure_session
@@ -63,6 +64,7 @@ DEFAULT_FRAME_ANCESTORS = "'self'"
 DEFAULT_RATE_LIMITS = {"client": "120/minute", "session": "30/minute"}
 SECRET_ENV = "SWITCHBOARD_WEBCHAT_SECRET"
 PUBLIC_URL_ENV = "SWITCHBOARD_PUBLIC_URL"
+FRAME_ANCESTORS = re.compile(r"[^;,\s]+( [^;,\s]+)*")  # space-separated sources, one directive
 # Everything from Switchboard itself (the widget's web font is not fetched).
 CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -129,8 +131,11 @@ class WebChatInput(SocketIOInput):
         public_url = os.environ.get(PUBLIC_URL_ENV)
         if public_url:
             origins.append(origin_of(public_url))
-        return cls(widget, tokens, rate_limits, [origin_of(o) for o in origins],
-                   str(credentials.pop("frame_ancestors", DEFAULT_FRAME_ANCESTORS)),
+        frame_ancestors = str(credentials.pop("frame_ancestors", DEFAULT_FRAME_ANCESTORS))
+        if not FRAME_ANCESTORS.fullmatch(frame_ancestors):
+            raise ValueError("connectors.webchat.WebChatInput: frame_ancestors must be CSP "
+                             "sources such as 'self' https://www.example.com")
+        return cls(widget, tokens, rate_limits, [origin_of(o) for o in origins], frame_ancestors,
                    credentials.pop("init_payload", DEFAULT_INIT_PAYLOAD), max_chars,
                    session_persistence=True, **credentials)
 
@@ -185,15 +190,16 @@ class WebChatInput(SocketIOInput):
                 text = clean_text(text, self.max_message_chars)
                 tracker = await request.app.ctx.agent.tracker_store.retrieve(conversation)
                 text = customer_text(text, self.allowed_commands(tracker))
+                metadata = data.get(self.metadata_key)
+                metadata = valid_unicode(metadata, "metadata") if isinstance(metadata, dict) \
+                    else None
             except BadRequest as error:
                 logger.warning("webchat.message.refused conversation=%s: %s", conversation,
                                error.reason)
                 return
-            metadata = data.get(self.metadata_key)
             await on_new_message(UserMessage(
                 text, SocketIOOutput(sio, self.bot_message_evt), conversation,
-                input_channel=self.name(),
-                metadata=metadata if isinstance(metadata, dict) else None))
+                input_channel=self.name(), metadata=metadata))
 
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)

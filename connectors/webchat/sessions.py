@@ -24,8 +24,8 @@ class SessionTokens:
 
     def __init__(self, secret: str) -> None:
         if len(secret) < MIN_SECRET_CHARS:
-            raise ValueError(f"the web chat secret must have at least {MIN_SECRET_CHARS} "
-                             "characters")
+            raise ValueError(f"the web chat secret (SWITCHBOARD_WEBCHAT_SECRET) must have at "
+                             f"least {MIN_SECRET_CHARS} characters")
         self._key = secret.encode("utf-8")
 
     def _mac(self, purpose: str, value: str) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from connectors.inbound import clean_text, customer_text, load_json
+from connectors.inbound import clean_text, customer_text, load_json, valid_unicode
 from connectors.webhook import BadRequest
 
 
@@ -57,3 +57,9 @@ def test_load_json_refuses_with_a_reason(body: bytes, reason: str) -> None:
 def test_load_json_ignores_brackets_inside_strings() -> None:
     assert load_json(b'{"a": "[[[[[[[[[[[[\\"{{{{{{{{{"}') == {"a": '[[[[[[[[[[[["{{{{{{{{{'}
     assert load_json(b"[" * 8 + b"]" * 8) == [[[[[[[[]]]]]]]]
+
+
+def test_json_values_must_hold_valid_unicode_only() -> None:
+    assert valid_unicode({"a": ["é", 1, None]}, "metadata") == {"a": ["é", 1, None]}
+    error = refused(valid_unicode, {"a": {"b": "x\ud800"}}, "metadata")
+    assert error.status == 400 and "'metadata'" in error.reason

@@ -35,6 +35,7 @@ def test_a_good_request_is_cleaned() -> None:
     (json.dumps({"sender": "x", "message": "a" * 101}).encode(), 413, "longer than 100"),
     (b"\xff", 400, "UTF-8"),
     (b'{"sender": "x", "message": 5}', 400, "'message'"),
+    (b'{"sender": "x", "message": "hi", "metadata": {"a": ["\\udfff"]}}', 400, "'metadata'"),
 ])
 def test_bad_bodies_are_refused_with_a_reason(body: bytes, status: int, reason: str) -> None:
     error = refused(body)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from connectors.webchat import security_headers
+from connectors.webchat import WebChatInput, security_headers
 from connectors.webchat.sessions import SessionTokens
 
 SECRET = "unit-test-webchat-secret-32-chars-long"
@@ -47,3 +47,31 @@ def test_the_page_may_be_framed_only_by_the_configured_ancestors() -> None:
     elsewhere = security_headers("https://www.brightwave.example")
     assert "frame-ancestors https://www.brightwave.example" in elsewhere["Content-Security-Policy"]
     assert "X-Frame-Options" not in elsewhere  # it cannot name another site; CSP rules
+
+
+def channel(**credentials: object) -> WebChatInput:
+    return WebChatInput.from_credentials(  # type: ignore[return-value]
+        {"session_secret": SECRET, **credentials})
+
+
+def test_origins_are_the_pages_own_the_public_url_and_the_configured(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SWITCHBOARD_PUBLIC_URL", "https://chat.brightwave.example/base")
+    chat = channel(allowed_origins=["https://www.brightwave.example/shop"])
+    environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "127.0.0.1:5005"}
+    for origin in ("http://127.0.0.1:5005", "https://chat.brightwave.example",
+                   "https://www.brightwave.example"):
+        assert chat.origin_allowed(origin, environ), origin
+    for origin in ("https://evil.example", "http://localhost:5005", "null"):
+        assert not chat.origin_allowed(origin, environ), origin
+
+
+@pytest.mark.parametrize("credentials,key", [
+    ({"allowed_origins": "https://www.brightwave.example"}, "allowed_origins"),
+    ({"frame_ancestors": "'self'; script-src *"}, "frame_ancestors"),
+    ({"rate_limits": {"session": "often"}}, "rate_limits.session"),
+    ({"session_secret": "short"}, "SWITCHBOARD_WEBCHAT_SECRET"),
+])
+def test_a_bad_setting_stops_the_start_naming_it(credentials: dict, key: str) -> None:
+    with pytest.raises(ValueError, match=key):
+        channel(**credentials)
