@@ -125,6 +125,6 @@ def test_a_client_cannot_choose_another_conversation_as_its_session(channel_stac
         first = replies.get(timeout=30)  # the answer to the one acceptable message
         assert "Brightwave" in first["text"]
     finally:
-        client.disconnect()
+        client.eio.disconnect(abort=True)  # a clean one waits out the long poll (~30 s)
     events = channel_stack.tracker(conversation(channel_stack, token))["events"]
     assert [e["text"] for e in events if e["event"] == "user"] == ["hello"]

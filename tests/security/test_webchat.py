@@ -66,7 +66,8 @@ class ChatSocket:
         return SessionTokens(self.stack.config.webchat_secret).conversation(self.token)
 
     def close(self) -> None:
-        self.client.disconnect()
+        # Over long-polling a clean disconnect waits out the pending poll (~30 s).
+        self.client.eio.disconnect(abort=True)
 
 
 @pytest.fixture
