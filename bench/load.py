@@ -50,8 +50,9 @@ import aiohttp
 from actions.identity import sign
 from bench.stock_bot import start_stock_bot
 from bench.results_file import RESULTS, percentile
-from bench.turn_latency import SECRET
-from stack.config import VENV_BIN, StackConfig, isolated_config
+from bench.turn_latency import SECRET, bench_config
+from connectors.rest_auth import authorization
+from stack.config import VENV_BIN, StackConfig
 from stack.launch import start_stack, stop_all
 from stack.processes import ROOT, Service
 
@@ -86,6 +87,7 @@ class Script:
     sender: str
     turns: Tuple[Turn, ...]
     metadata: Optional[Dict[str, str]] = None
+    headers: Optional[Dict[str, str]] = None  # Switchboard's REST credential
 
 
 ScriptMaker = Callable[[str, int, int], Script]  # (sender, conversation index, turns)
@@ -128,8 +130,9 @@ def customer_cycle(crm: Dict[str, Any], customer_id: str, round_: int) -> List[T
     return turns
 
 
-def switchboard_scripts(crm: Dict[str, Any], secret: str) -> ScriptMaker:
-    """Conversation i is customer i (cycling), vouched for by a signed identity."""
+def switchboard_scripts(crm: Dict[str, Any], secret: str, rest_secret: str) -> ScriptMaker:
+    """Conversation i is customer i (cycling), vouched for by a signed identity, each
+    sender with its REST credential."""
     customers = bench_customers(crm)
 
     def make(sender: str, index: int, turns: int) -> Script:
@@ -137,7 +140,8 @@ def switchboard_scripts(crm: Dict[str, Any], secret: str) -> ScriptMaker:
         cycles = (customer_cycle(crm, customer, r) for r in itertools.count())
         return Script(sender, take(cycles, turns), {
             "verified_customer_id": customer,
-            "verification_signature": sign(secret, sender, customer)})
+            "verification_signature": sign(secret, sender, customer)},
+            authorization(rest_secret, sender))
     return make
 
 
@@ -179,7 +183,7 @@ async def send(session: aiohttp.ClientSession, webhook: str, script: Script,
         body["metadata"] = script.metadata
     start = time.perf_counter()
     try:
-        async with session.post(webhook, json=body) as response:
+        async with session.post(webhook, json=body, headers=script.headers) as response:
             error = judge(response.status, await response.text(), turn)
     except asyncio.TimeoutError:
         error = "timeout"
@@ -348,9 +352,9 @@ def measure(target: Target, plan: Plan) -> Dict[str, Any]:
 
 
 def switchboard_target(home: Path) -> Target:
-    config = isolated_config(home / "switchboard", {"SWITCHBOARD_INTEGRATION_SECRET": SECRET})
+    config = bench_config(home / "switchboard")
     return Target("switchboard", config.rasa_url, start_stack(config),
-                  switchboard_scripts(load_crm(), SECRET))
+                  switchboard_scripts(load_crm(), SECRET, config.rest_jwt_secret))
 
 
 def stock_target(home: Path) -> Target:
@@ -497,7 +501,7 @@ def profiled_load(config: ProfiledConfig, plan: Plan) -> Dict[str, Any]:
     services = start_stack(config)
     try:
         target = Target("switchboard", config.rasa_url, services,
-                        switchboard_scripts(load_crm(), SECRET))
+                        switchboard_scripts(load_crm(), SECRET, config.rest_jwt_secret))
         run_id = uuid.uuid4().hex[:8]
         run_phase(target, "warmup", plan.warmup_conversations, plan.warmup_turns, run_id)
         signal_profiled(services, signal.SIGUSR1)
@@ -517,7 +521,7 @@ def profile(plan: Plan, out_dir: Path) -> int:
     for name in PROFILED:
         (out_dir / f"{name}.prof").unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as home:
-        base = isolated_config(Path(home), {"SWITCHBOARD_INTEGRATION_SECRET": SECRET})
+        base = bench_config(Path(home))
         config = ProfiledConfig(**{f.name: getattr(base, f.name)
                                    for f in dataclasses.fields(base)}, profile_dir=out_dir)
         load = profiled_load(config, plan)

@@ -47,10 +47,21 @@ def load_json(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise BadRequest(400, f"the body is not usable JSON ({error})"[:200]) from None
 
 
+def valid_unicode(value: Any, field: str) -> Any:
+    """A JSON value (say, client metadata) whose strings are all valid Unicode, so that
+    whatever stores or renders it later can; BadRequest 400 otherwise."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(400, f"'{field}' holds text that is not valid Unicode") from None
+    return value
+
+
 def clean_text(text: str, max_chars: int, field: str = "message") -> str:
     """The text as Rasa may read it; BadRequest when nothing is left or it is too long."""
-    cleaned = _CONTROL.sub(" ", _SURROGATE.sub("", text))
-    cleaned = unicodedata.normalize("NFC", cleaned.replace("\r\n", "\n").replace("\r", "\n"))
+    # Line breaks first: "\r" is a control character too.
+    cleaned = _SURROGATE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    cleaned = unicodedata.normalize("NFC", _CONTROL.sub(" ", cleaned))
     cleaned = cleaned.strip()
     if not cleaned:
         raise BadRequest(400, f"'{field}' holds no text")

@@ -1,22 +1,29 @@
-"""The REST channel, with the request checked before Rasa sees it.
+"""The REST channel, the trusted-integration channel, with every request checked
+before Rasa sees it.
 
-Rasa's own RestInput reads `request.json` without checks, so a body that is not
-JSON, not UTF-8 or lacks `message` ends in a 500 or an empty reply; it also lets
-the client name any `input_channel`. This one answers every bad request with a
-4xx and a reason, bounds the message length, and always records the channel as
-`rest`. The URL stays Rasa's: POST /webhooks/rest/webhook.
+Rasa's own RestInput reads `request.json` without checks, lets the client name any
+`input_channel` and any sender, and asks for no credential. Here:
+- every message and every poll carries `Authorization: Bearer <JWT>` whose `sub` is
+  the sender (connectors/rest_auth.py): 401 without, 403 with a wrong, expired or
+  another sender's token; a sender id of another channel's form is refused (400);
+- the body goes through the shared input guard (connectors/inbound.py): JSON depth
+  checked before parsing, valid text only, and a typed "/command" is plain text
+  unless it is a button the assistant just offered;
+- rate limits per client address and per sender (credentials.yml `rate_limits`),
+  429 with Retry-After;
+- the channel is always recorded as `rest`. The URL stays Rasa's:
+  POST /webhooks/rest/webhook.
 
 A REST client only hears back in the response to its own message, so what a person
 at the agent desk writes while the assistant is paused is fetched with
-GET /webhooks/rest/messages?sender=<id>&since=<unix time>: the bot messages stored
-in the conversation after that time, each naming the agent who wrote it, if any.
+GET /webhooks/rest/messages?sender=<id>&since=<unix time> (same credential): the
+bot messages stored in the conversation after that time, each naming the agent who
+wrote it, if any.
 """
 
-import json
 import math
-import re
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.shared.core.events import BotUttered
@@ -26,13 +33,22 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 import structlog
 
+from connectors.inbound import clean_text, customer_text, load_json, valid_unicode
+from connectors.options import offered_buttons
+from connectors.ratelimit import RateLimits
+from connectors.rest_auth import SECRET_ENV, check_sender, checked_secret, checked_sender
+from connectors.settings import setting
 from connectors.webhook import BadRequest, refusal, webhook_blueprint
 
 structlogger = structlog.get_logger()
 
-SENDER = re.compile(r"^[\w.:@+-]{1,128}$")
 DEFAULT_MAX_MESSAGE_CHARS = 5000
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 8
+# Per client address (an integration's server speaks for many customers) and per
+# sender; polls have their own, as a client polls while it waits for an agent.
+DEFAULT_RATE_LIMITS = {"client": "600/minute", "sender": "30/minute",
+                       "poll_client": "1200/minute", "poll_sender": "60/minute"}
 
 
 @dataclass(frozen=True)
@@ -48,32 +64,23 @@ def parse_request(body: bytes, max_message_chars: int, max_body_bytes: int) -> R
     """Check a raw request body; raise BadRequest saying what is wrong with it."""
     if len(body) > max_body_bytes:
         raise BadRequest(413, f"the body is larger than {max_body_bytes} bytes")
-    try:
-        payload = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise BadRequest(400, "the body is not valid UTF-8") from None
-    except ValueError as error:
-        raise BadRequest(400, f"the body is not valid JSON ({error.msg})") from None
+    payload = load_json(body, MAX_JSON_DEPTH)
     if not isinstance(payload, dict):
         raise BadRequest(400, "the body must be a JSON object with 'sender' and 'message'")
-    sender, text, metadata = payload.get("sender"), payload.get("message"), payload.get("metadata")
-    if not isinstance(sender, str) or not SENDER.match(sender):
-        raise BadRequest(400, "'sender' must be 1-128 letters, digits or . _ : @ + -")
-    if not isinstance(text, str) or not text.strip():
+    text, metadata = payload.get("message"), payload.get("metadata")
+    sender = checked_sender(payload.get("sender"))
+    if not isinstance(text, str):
         raise BadRequest(400, "'message' must be a non-empty string")
-    if len(text) > max_message_chars:
-        raise BadRequest(413, f"'message' is longer than {max_message_chars} characters")
+    text = clean_text(text, max_message_chars)
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest(400, "'metadata' must be a JSON object")
-    return RestMessage(sender, text, metadata)
+    return RestMessage(sender, text, valid_unicode(metadata, "metadata"))
 
 
 def parse_poll(args: Mapping[str, str]) -> Tuple[str, float]:
     """Check a poll's query (each parameter's first value, as Sanic's args.get
     gives it); raise BadRequest saying what is wrong with it."""
-    sender, since = args.get("sender") or "", args.get("since") or "0"
-    if not SENDER.match(sender):
-        raise BadRequest(400, "'sender' must be 1-128 letters, digits or . _ : @ + -")
+    sender, since = checked_sender(args.get("sender") or ""), args.get("since") or "0"
     try:
         moment = float(since)
     except ValueError:
@@ -81,6 +88,11 @@ def parse_poll(args: Mapping[str, str]) -> Tuple[str, float]:
     if not math.isfinite(moment) or moment < 0:
         raise BadRequest(400, "'since' must be a unix timestamp in seconds")
     return sender, moment
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (behind a proxy, as Sanic's forwarded-header settings say)."""
+    return request.remote_addr or request.ip or "unknown"
 
 
 def messages_since(tracker: Optional[DialogueStateTracker], since: float) -> Dict[str, Any]:
@@ -97,10 +109,13 @@ def messages_since(tracker: Optional[DialogueStateTracker], since: float) -> Dic
 class RestInput(InputChannel):
     """POST {"sender": ..., "message": ..., "metadata": {...}} and get the replies."""
 
-    def __init__(self, max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+    def __init__(self, jwt_secret: Optional[str], rate_limits: RateLimits,
+                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         if max_message_chars < 1 or max_body_bytes < 1:
             raise ValueError("max_message_chars and max_body_bytes must be positive")
+        self.jwt_secret = jwt_secret
+        self.rate_limits = rate_limits
         self.max_message_chars = max_message_chars
         self.max_body_bytes = max_body_bytes
 
@@ -111,17 +126,37 @@ class RestInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
-        return cls(int(credentials.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)),
+        secret = setting(credentials, "jwt_secret", SECRET_ENV)
+        return cls(checked_secret(secret) if secret else None,
+                   RateLimits.from_credentials(cls.name(), credentials, DEFAULT_RATE_LIMITS),
+                   int(credentials.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)),
                    int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)))
+
+    def authorize(self, request: Request, sender: str) -> None:
+        """The request's token must be the sender's (401/403), and the sender within
+        its limit; 503 while no secret is configured."""
+        if not self.jwt_secret:
+            raise BadRequest(503, f"the REST channel is not configured: {SECRET_ENV} is unset")
+        check_sender(request.headers, self.jwt_secret, sender)
+
+    async def offered_payloads(self, request: Request, sender: str) -> List[str]:
+        """The payloads of the buttons the assistant offered in its last turn."""
+        tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+        return [str(button.get("payload")) for button in offered_buttons(tracker)]
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def receive(request: Request) -> HTTPResponse:
+            self.rate_limits.check(client=client_address(request))
             message = parse_request(request.body or b"", self.max_message_chars,
                                     self.max_body_bytes)
+            self.authorize(request, message.sender)
+            self.rate_limits.check(sender=message.sender)
+            text = customer_text(message.text,
+                                 await self.offered_payloads(request, message.sender))
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(
-                    message.text, collector, message.sender,
+                    text, collector, message.sender,
                     input_channel=self.name(), metadata=message.metadata))
             except Exception:  # the customer still gets what was said so far
                 structlogger.exception("rest.message.failure", sender=message.sender)
@@ -132,7 +167,10 @@ class RestInput(InputChannel):
         @webhook.route("/messages", methods=["GET"])
         async def poll(request: Request) -> HTTPResponse:
             try:
+                self.rate_limits.check(poll_client=client_address(request))
                 sender, since = parse_poll(request.args)
+                self.authorize(request, sender)
+                self.rate_limits.check(poll_sender=sender)
             except BadRequest as error:
                 return refusal(error)
             tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)

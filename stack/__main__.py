@@ -1,7 +1,8 @@
 """`python -m stack run` starts the whole assistant and keeps it running (a service
 that stops is restarted, with backoff, and the restart reported); `python -m stack
-shell` talks to it in the terminal. Ctrl-C or SIGTERM stops every service it
-started, children included."""
+shell` talks to it in the terminal; `python -m stack token <sender>` mints a REST
+channel credential with SWITCHBOARD_REST_JWT_SECRET. Ctrl-C or SIGTERM stops every
+service it started, children included."""
 
 import argparse
 import os
@@ -10,6 +11,8 @@ import subprocess
 import sys
 import time
 
+from connectors.rest_auth import SECRET_ENV, checked_sender, rest_token
+from connectors.webhook import BadRequest
 from stack.config import ConfigError, StackConfig, load_config
 from stack.desk_admin import first_desk_admin
 from stack.launch import (
@@ -21,13 +24,19 @@ from stack.supervisor import Backoff, Supervisor
 
 READY = """
 Switchboard is ready.
-  Talk to it:      curl -s -X POST {rasa}/webhooks/rest/webhook \\
-                     -H 'Content-Type: application/json' \\
-                     -d '{{"sender": "me", "message": "where is my order BW-100002"}}'
+  Talk to it:      TOKEN={token}
+                   curl -s -X POST {rasa}/webhooks/rest/webhook \\
+                     -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" \\
+                     -d '{{"sender": "{sender}", "message": "where is my order BW-100002"}}'
+                   (the token is {sender}'s for {hours} h; with SWITCHBOARD_REST_JWT_SECRET set,
+                   `.venv/bin/python -m stack token <sender>` mints one for any sender)
+  Web chat:        {rasa}/webhooks/socketio/chat
 {desk_line}
   Sample backend:  {backend}/docs
   Action server:   {actions}/health
 Press Ctrl-C to stop."""
+EXAMPLE_SENDER = "customer-42"  # the README's
+TOKEN_HOURS = 12
 DESK = "  Agent desk:      {desk}/  (API at {desk}/docs)\n{admin}"
 
 
@@ -73,7 +82,9 @@ def run(config: StackConfig) -> int:
                             backoff=Backoff(initial_seconds=config.restart_backoff_seconds))
     try:
         supervisor.start()
-        print(READY.format(rasa=config.rasa_url, backend=config.backend_url,
+        token = rest_token(config.rest_jwt_secret, EXAMPLE_SENDER, TOKEN_HOURS * 3600)
+        print(READY.format(rasa=config.rasa_url, backend=config.backend_url, token=token,
+                           sender=EXAMPLE_SENDER, hours=TOKEN_HOURS,
                            actions=config.action_url, desk_line=desk), flush=True)
         supervisor.watch()
         while True:
@@ -98,14 +109,34 @@ def shell(config: StackConfig) -> int:
         stop_all(services)
 
 
+def token(sender: str) -> int:
+    """Print a REST credential for sender, signed with the configured secret."""
+    secret = os.environ.get(SECRET_ENV)
+    if not secret:
+        print(f"{SECRET_ENV} is not set: `make run` then makes a secret of its own and prints "
+              f"a token for {EXAMPLE_SENDER}; set the variable for both to mint others.",
+              file=sys.stderr)
+        return 2
+    try:
+        sender = checked_sender(sender)
+    except BadRequest as error:
+        print(error.reason, file=sys.stderr)
+        return 2
+    print(rest_token(secret, sender, TOKEN_HOURS * 3600))
+    return 0
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__)
-    parser.add_argument("command", choices=["run", "shell"])
+    parser.add_argument("command", choices=["run", "shell", "token"])
+    parser.add_argument("sender", nargs="?", help="token: the sender id the token is for")
     args = parser.parse_args()
+    if args.command == "token":
+        return token(args.sender or EXAMPLE_SENDER)
     try:
         config = load_config()
     except ConfigError as error:

@@ -45,6 +45,10 @@ class StackConfig:
     desk_admin_password: str  # empty: `create-admin` generates one and prints it once
     log_dir: Path
     channel_state_url: str
+    # The REST channel's JWT secret and the web chat's session-signing secret.
+    rest_jwt_secret: str
+    webchat_secret: str
+    credentials: Path  # the input channels Rasa runs (credentials.yml)
     # Rasa's channels face the public interface; its HTTP API and the desk's thin
     # endpoint listen on the internal one (host) only, on their own port.
     public_host: str = "127.0.0.1"
@@ -124,8 +128,11 @@ class StackConfig:
         }
 
     def rasa_env(self) -> Dict[str, str]:
-        """Rasa's environment: the stack's plus the secret that checks the desk's JWTs."""
-        return {**self.env(), "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret}
+        """Rasa's environment: the stack's plus the secrets only its channels hold and
+        the one that checks the desk's JWTs."""
+        return {**self.env(), "SWITCHBOARD_REST_JWT_SECRET": self.rest_jwt_secret,
+                "SWITCHBOARD_WEBCHAT_SECRET": self.webchat_secret,
+                "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret}
 
     def backend_argv(self) -> List[str]:
         return [str(VENV_BIN / "python"), "-m", "backend",
@@ -144,7 +151,7 @@ class StackConfig:
         model with our endpoints."""
         argv = [str(VENV_BIN / "python"), "-m", "stack.rasa_server", command,
                 "--model", str(self.model),
-                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                "--endpoints", "endpoints.yml", "--credentials", str(self.credentials),
                 "--port", str(self.rasa_port)]
         # Channels on the public interface; the HTTP API only ever with a token (an
         # open one is CVE-2024-49375's precondition), and only on the internal
@@ -209,6 +216,9 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
         assistant_database_url=(env.get("ASSISTANT_DATABASE_URL")
                                 or f"sqlite:///{var / 'assistant.db'}"),
         identity_admin_token=env.get("IDENTITY_ADMIN_TOKEN") or secrets.token_urlsafe(24),
+        rest_jwt_secret=env.get("SWITCHBOARD_REST_JWT_SECRET") or secrets.token_urlsafe(32),
+        webchat_secret=env.get("SWITCHBOARD_WEBCHAT_SECRET") or secrets.token_urlsafe(32),
+        credentials=Path(env.get("SWITCHBOARD_CREDENTIALS") or ROOT / "credentials.yml"),
     )
 
 

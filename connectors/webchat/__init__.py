@@ -2,10 +2,24 @@
 
 GET /webhooks/socketio/chat is a page embedding rasa-webchat (an existing,
 maintained widget; `make webchat` fetches the pinned build, nothing comes from a
-CDN at run time) that talks to Rasa over socket.io at /socket.io/. Sessions
-persist across reloads: the widget keeps its session id, which becomes the sender
-id. Only ids Rasa hands out (32 hex digits) are accepted, so a client cannot pick
-another channel's conversation (say `whatsapp:+44…`) as its session.
+CDN at run time) that talks to Rasa over socket.io at /socket.io/.
+
+Who may write in a conversation:
+- the server issues the session (connectors/webchat/sessions.py): a signed token
+  the widget keeps and sends back after a reload, bound to the browser's socket on
+  `session_request`; a token it did not sign gets a fresh one. The conversation id
+  is derived from the token, so the id others see cannot be used to join it;
+- a `user_uttered` naming any session but the one bound to its socket is dropped
+  (logged, no reply);
+- socket.io checks the Origin header: the page's own origin, the stack's public URL
+  and the configured `allowed_origins` only;
+- each message goes through the shared input guard (connectors/inbound.py): valid
+  text only, and a typed "/command" is plain text unless it is a button the
+  assistant just offered (or the widget's start payload, before anything was said);
+- rate limits per session and per client address (credentials.yml `rate_limits`);
+  a message over them is dropped and logged.
+The page and its scripts carry a Content-Security-Policy (nothing from elsewhere,
+framed only by `frame_ancestors`), X-Frame-Options and X-Content-Type-Options.
 
 Two fixes to Rasa 3.6's socket.io channel with the pinned libraries: its session
 handshake does not await python-socketio 5's `enter_room` (so replies reach no
@@ -14,18 +28,28 @@ forbidden"), so the channel offers long-polling only.
 """
 
 import logging
+import os
 import re
-import uuid
+import secrets
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text
+from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.inbound import clean_text, customer_text, valid_unicode
+from connectors.options import offered_buttons
+from connectors.ratelimit import RateLimits
 from connectors.sessions import configure_session
+from connectors.settings import setting
+from connectors.webchat.sessions import SessionTokens
+from connectors.webhook import BadRequest
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +59,52 @@ PAGE_SCRIPT = Path(__file__).with_name("chat.js")
 DEFAULT_WIDGET = "var/webchat/rasa-webchat.js"
 DEFAULT_MAX_MESSAGE_CHARS = 5000
 DEFAULT_SESSION_MINUTES = 30
-SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+DEFAULT_INIT_PAYLOAD = "/greet"  # chat.js's initPayload
+DEFAULT_FRAME_ANCESTORS = "'self'"
+DEFAULT_RATE_LIMITS = {"client": "120/minute", "session": "30/minute"}
+SECRET_ENV = "SWITCHBOARD_WEBCHAT_SECRET"
+PUBLIC_URL_ENV = "SWITCHBOARD_PUBLIC_URL"
+FRAME_ANCESTORS = re.compile(r"[^;,\s]+( [^;,\s]+)*")  # space-separated sources, one directive
+# Everything from Switchboard itself (the widget's web font is not fetched).
+CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'none'; frame-ancestors {frame_ancestors}")
+
+
+def origin_of(url: str) -> str:
+    """'https://chat.example.com/path' → 'https://chat.example.com'."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def security_headers(frame_ancestors: str) -> Dict[str, str]:
+    """The headers of the chat page and its scripts."""
+    headers = {"Content-Security-Policy": CSP.format(frame_ancestors=frame_ancestors),
+               "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+    legacy = {"'self'": "SAMEORIGIN", "'none'": "DENY"}.get(frame_ancestors)
+    if legacy:  # browsers without CSP level 2; others follow frame-ancestors
+        headers["X-Frame-Options"] = legacy
+    return headers
+
+
+def has_customer_spoken(tracker: Optional[DialogueStateTracker]) -> bool:
+    return any(isinstance(event, UserUttered) for event in (tracker.events if tracker else []))
 
 
 class WebChatInput(SocketIOInput):
-    """Rasa's socket.io channel with checked session ids, and the chat page."""
+    """Rasa's socket.io channel with server-issued sessions, and the chat page."""
 
-    def __init__(self, widget: Path, max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
-                 **socketio: Any) -> None:
+    def __init__(self, widget: Path, tokens: SessionTokens, rate_limits: RateLimits,
+                 allowed_origins: Sequence[str] = (), frame_ancestors: str = DEFAULT_FRAME_ANCESTORS,
+                 init_payload: Optional[str] = DEFAULT_INIT_PAYLOAD,
+                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, **socketio: Any) -> None:
         super().__init__(**socketio)
         self.widget = widget
+        self.tokens = tokens
+        self.rate_limits = rate_limits
+        self.allowed_origins = set(allowed_origins)
+        self.frame_ancestors = frame_ancestors
+        self.init_payload = init_payload
         self.max_message_chars = max_message_chars
 
     @classmethod
@@ -58,51 +118,108 @@ class WebChatInput(SocketIOInput):
         credentials.pop("session_expiration_minutes", None)
         widget = ROOT / str(credentials.pop("widget_script", DEFAULT_WIDGET))
         max_chars = int(credentials.pop("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS))
-        return cls(widget, max_chars, session_persistence=True, **credentials)
+        # Random per process when unset: sessions then last until Rasa restarts.
+        tokens = SessionTokens(setting(credentials, "session_secret", SECRET_ENV)
+                               or secrets.token_urlsafe(32))
+        credentials.pop("session_secret", None)
+        rate_limits = RateLimits.from_credentials(cls.name(), credentials, DEFAULT_RATE_LIMITS)
+        credentials.pop("rate_limits", None)
+        origins = credentials.pop("allowed_origins", None) or []
+        if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
+            raise ValueError("connectors.webchat.WebChatInput: allowed_origins must be a list "
+                             "of origins such as https://www.example.com")
+        public_url = os.environ.get(PUBLIC_URL_ENV)
+        if public_url:
+            origins.append(origin_of(public_url))
+        frame_ancestors = str(credentials.pop("frame_ancestors", DEFAULT_FRAME_ANCESTORS))
+        if not FRAME_ANCESTORS.fullmatch(frame_ancestors):
+            raise ValueError("connectors.webchat.WebChatInput: frame_ancestors must be CSP "
+                             "sources such as 'self' https://www.example.com")
+        return cls(widget, tokens, rate_limits, [origin_of(o) for o in origins], frame_ancestors,
+                   credentials.pop("init_payload", DEFAULT_INIT_PAYLOAD), max_chars,
+                   session_persistence=True, **credentials)
 
-    def _accepted(self, message: UserMessage) -> bool:
-        if not SESSION_ID.match(message.sender_id or ""):
-            logger.warning("webchat.message.refused: not a session id Rasa handed out")
-            return False
-        if not isinstance(message.text, str) or not 0 < len(message.text) <= self.max_message_chars:
-            logger.warning("webchat.message.refused: empty or longer than %d characters",
-                           self.max_message_chars)
-            return False
-        return True
+    def origin_allowed(self, origin: str, environ: Dict[str, Any]) -> bool:
+        """The page's own origin (scheme and Host of the request) or a configured one."""
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin == own or origin in self.allowed_origins
+
+    def allowed_commands(self, tracker: Optional[DialogueStateTracker]) -> List[str]:
+        """The payloads a message may carry as a command: the buttons just offered, and
+        the widget's start payload while the customer has said nothing yet."""
+        payloads = [str(button.get("payload")) for button in offered_buttons(tracker)]
+        if self.init_payload and not has_customer_spoken(tracker):
+            payloads.append(self.init_payload)
+        return payloads
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        async def checked(message: UserMessage) -> None:
-            if self._accepted(message):
-                await on_new_message(message)
-
-        webhook = super().blueprint(checked)
+        webhook = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None
         sio.eio.transports = ["polling"]
+        sio.eio.cors_allowed_origins = self.origin_allowed
+        headers = security_headers(self.frame_ancestors)
 
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
-            """Rasa's session handshake, keeping only session ids of its own making."""
-            session_id = (data or {}).get("session_id")
-            if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
-                session_id = uuid.uuid4().hex
-            await sio.enter_room(sid, session_id)
-            await sio.emit("session_confirm", session_id, room=sid)
+        async def session_request(sid: Text, data: Any) -> None:
+            """Bind a session to this socket: the token it brings if this server
+            signed it, a fresh one otherwise."""
+            token = data.get("session_id") if isinstance(data, dict) else None
+            if not self.tokens.valid(token):
+                token = self.tokens.issue()
+            conversation = self.tokens.conversation(token)
+            await sio.save_session(sid, {"token": token, "conversation": conversation},
+                                   namespace=self.namespace)
+            await sio.enter_room(sid, conversation, namespace=self.namespace)
+            await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
+
+        async def handle_message(sid: Text, data: Any) -> None:
+            """A customer's message, in the conversation bound to this socket only."""
+            bound = await sio.get_session(sid, namespace=self.namespace)
+            token = data.get("session_id") if isinstance(data, dict) else None
+            if not bound.get("token") or token != bound["token"]:
+                logger.warning("webchat.message.refused: names a session not bound to its socket")
+                return
+            conversation = bound["conversation"]
+            request: Request = sio.get_environ(sid, namespace=self.namespace)["sanic.request"]
+            try:
+                self.rate_limits.check(client=request.remote_addr or request.ip,
+                                       session=conversation)
+                text = data.get("message")
+                if not isinstance(text, str):
+                    raise BadRequest(400, "'message' must be a string")
+                text = clean_text(text, self.max_message_chars)
+                tracker = await request.app.ctx.agent.tracker_store.retrieve(conversation)
+                text = customer_text(text, self.allowed_commands(tracker))
+                metadata = data.get(self.metadata_key)
+                metadata = valid_unicode(metadata, "metadata") if isinstance(metadata, dict) \
+                    else None
+            except BadRequest as error:
+                logger.warning("webchat.message.refused conversation=%s: %s", conversation,
+                               error.reason)
+                return
+            await on_new_message(UserMessage(
+                text, SocketIOOutput(sio, self.bot_message_evt), conversation,
+                input_channel=self.name(), metadata=metadata))
 
         sio.on("session_request", session_request, namespace=self.namespace)
+        sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
+
+        async def served(path: Path, mime_type: str) -> HTTPResponse:
+            return await response.file(path, mime_type=mime_type, headers=headers)
 
         @webhook.route("/chat", methods=["GET"])
         async def page(_: Request) -> HTTPResponse:
-            return await response.file(PAGE, mime_type="text/html; charset=utf-8")
+            return await served(PAGE, "text/html; charset=utf-8")
 
         @webhook.route("/chat.js", methods=["GET"])
         async def page_script(_: Request) -> HTTPResponse:
-            return await response.file(PAGE_SCRIPT, mime_type="application/javascript")
+            return await served(PAGE_SCRIPT, "application/javascript")
 
         @webhook.route("/webchat.js", methods=["GET"])
         async def widget(_: Request) -> HTTPResponse:
             if not self.widget.is_file():
                 return response.json({"error": "the chat widget is not installed: "
                                                "run `make webchat`"}, status=503)
-            return await response.file(self.widget, mime_type="application/javascript")
+            return await served(self.widget, "application/javascript")
 
         return webhook

@@ -1,5 +1,5 @@
-// rasa-webchat keeps the session id and the messages in localStorage, so a reload
-// continues the same conversation (Rasa's session persistence).
+// rasa-webchat keeps the session token the server issued and the messages in
+// localStorage, so a reload continues the same conversation.
 WebChat.default({
   selector: "#webchat",
   socketUrl: window.location.origin,

@@ -10,6 +10,7 @@ import socketio
 from playwright.sync_api import Browser, Page, expect
 
 from actions.render import day
+from connectors.webchat.sessions import SessionTokens
 from tests.support.browser import browser
 from tests.support.crm import customer, first_with
 from tests.support.stack import Stack
@@ -36,9 +37,14 @@ def bot_messages(page: Page):  # type: ignore[no-untyped-def]
     return page.locator(".rw-response")
 
 
-def session_id(page: Page) -> str:
-    """The conversation id the widget keeps in the browser (Rasa's sender id)."""
+def session_token(page: Page) -> str:
+    """The session token the widget keeps in the browser."""
     return page.evaluate("() => JSON.parse(window.localStorage.getItem('chat_session')).session_id")
+
+
+def conversation(stack: Stack, token: str) -> str:
+    """The Rasa conversation id the server derives from a session token."""
+    return SessionTokens(stack.config.webchat_secret).conversation(token)
 
 
 def send(page: Page, text: str) -> None:
@@ -64,11 +70,12 @@ def test_a_verified_order_question_and_a_reload_that_keeps_the_conversation(
     expect(answer).to_contain_text(order["delay_reason"])
     expect(answer).to_contain_text(day(order["eta"]))
 
-    session = session_id(page)
-    assert channel_stack.tracker(session)["latest_message"]["text"] == owner["postcode"]
+    token = session_token(page)
+    assert channel_stack.tracker(conversation(channel_stack, token))["latest_message"]["text"] \
+        == owner["postcode"]
     page.reload()
     expect(bot_messages(page).filter(has_text=order["delay_reason"])).to_have_count(1, timeout=WAIT_MS)
-    assert session_id(page) == session
+    assert session_token(page) == token
     other = first_with("orders", status="shipped", customer_id=owner["id"])
     send(page, f"and where is {other['id']}?")  # still verified after the reload
     expect(bot_messages(page).last).to_contain_text(day(other["eta"]))
@@ -90,10 +97,15 @@ def test_the_page_and_widget_come_from_switchboard(channel_stack: Stack) -> None
     base = f"{channel_stack.config.rasa_url}/webhooks/socketio"
     page = requests.get(f"{base}/chat", timeout=10)
     assert page.status_code == 200 and "<script src=\"webchat.js\">" in page.text
-    assert "default-src 'self'" in page.text  # nothing from elsewhere, not even a font
     assert "http" not in page.text.split("<script src")[1].split(">")[0]  # no CDN
     widget = requests.get(f"{base}/webchat.js", timeout=10)
     assert widget.status_code == 200 and "rw-new-message" in widget.text
+    for served in (page, widget, requests.get(f"{base}/chat.js", timeout=10)):
+        policy = served.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy  # nothing from elsewhere, not even a font
+        assert "frame-ancestors 'self'" in policy
+        assert served.headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_a_client_cannot_choose_another_conversation_as_its_session(channel_stack: Stack) -> None:
@@ -105,14 +117,14 @@ def test_a_client_cannot_choose_another_conversation_as_its_session(channel_stac
     client.connect(channel_stack.config.rasa_url, transports=["polling"])
     try:
         client.emit("session_request", {"session_id": "whatsapp:+447700998515"})
-        session = confirmed.get(timeout=30)
-        assert re.fullmatch(r"[0-9a-f]{32}", session)  # a fresh id, not the one asked for
+        token = confirmed.get(timeout=30)
+        assert re.fullmatch(r"[0-9a-f]{32}\.[0-9a-f]{32}", token)  # a fresh one, not the one asked for
         client.emit("user_uttered", {"message": "hello", "session_id": "whatsapp:+447700998515"})
-        client.emit("user_uttered", {"message": "x" * 6000, "session_id": session})
-        client.emit("user_uttered", {"message": "hello", "session_id": session})
+        client.emit("user_uttered", {"message": "x" * 6000, "session_id": token})
+        client.emit("user_uttered", {"message": "hello", "session_id": token})
         first = replies.get(timeout=30)  # the answer to the one acceptable message
         assert "Brightwave" in first["text"]
     finally:
-        client.disconnect()
-    events = channel_stack.tracker(session)["events"]
+        client.eio.disconnect(abort=True)  # a clean one waits out the long poll (~30 s)
+    events = channel_stack.tracker(conversation(channel_stack, token))["events"]
     assert [e["text"] for e in events if e["event"] == "user"] == ["hello"]

@@ -22,7 +22,7 @@ def rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaApi]:
     if not config.model.exists():
         pytest.fail(f"No trained model at {config.model}: `make test` trains it first.")
     service = start_rasa(config)
-    yield RasaApi(config.rasa_internal_url)
+    yield RasaApi(config.rasa_internal_url, config.rest_jwt_secret, config.rasa_url)
     service.stop()
 
 

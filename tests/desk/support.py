@@ -79,8 +79,11 @@ def agent(url: str, name: str = "Dana", role: str = "agent") -> DeskClient:
 class RasaApi:
     """Rasa's token-protected HTTP API on its internal listener, as the tests use it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, rest_secret: str = "", public_url: str = "") -> None:
         self.url = url
+        # The REST channel (public listener) and its secret, for a customer's message.
+        self.public_url = public_url or url
+        self.rest_secret = rest_secret
 
     def _conversation(self, sender: str) -> str:
         return f"{self.url}/conversations/{sender}/tracker"

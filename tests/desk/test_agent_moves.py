@@ -7,6 +7,7 @@ from typing import Any, Dict, List
 import pytest
 import requests
 
+from connectors.rest_auth import authorization
 from tests.support.services import Service
 from tests.support.stack import DeskClient
 
@@ -33,8 +34,9 @@ def marked(event: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def customer_says(rasa: RasaApi, conversation: str, text: str) -> List[Dict[str, Any]]:
-    response = requests.post(f"{rasa.url}/webhooks/rest/webhook",
-                             json={"sender": conversation, "message": text}, timeout=30)
+    response = requests.post(f"{rasa.public_url}/webhooks/rest/webhook",
+                             json={"sender": conversation, "message": text},
+                             headers=authorization(rasa.rest_secret, conversation), timeout=30)
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -8,12 +8,11 @@ import time
 from typing import Any, Dict, Iterator, List
 
 import pytest
-import requests
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import browser
 from tests.support.crm import customer, first_with
-from tests.support.stack import TURN_TIMEOUT, Conversation, Stack, desk_password
+from tests.support.stack import Conversation, Stack, desk_password
 
 ORDER = first_with("orders", status="delayed")
 POSTCODE = customer(ORDER["customer_id"])["postcode"]
@@ -34,15 +33,6 @@ def handoff_of(stack: Stack, chat: Conversation) -> Dict[str, Any]:
     listed = stack.agent().get("/api/handoffs").json()
     [handoff] = [h for h in listed if h["conversation_id"] == chat.sender]
     return handoff
-
-
-def messages_since(stack: Stack, chat: Conversation, since: float) -> List[Dict[str, Any]]:
-    """What a REST customer polls for while a person has the conversation."""
-    response = requests.get(f"{stack.config.rasa_url}/webhooks/rest/messages",
-                            params={"sender": chat.sender, "since": since},
-                            timeout=TURN_TIMEOUT)
-    assert response.status_code == 200, response.text
-    return response.json()["messages"]
 
 
 def sign_in(page: Page, stack: Stack) -> None:
@@ -83,7 +73,7 @@ def test_an_agent_takes_over_and_hands_back(stack: Stack, chat: Conversation,
     expect(page.get_by_test_id("conversation")).to_contain_text(REPLY)
 
     # The customer's channel delivers the reply, marked as the agent's.
-    [reply] = [m for m in messages_since(stack, chat, since) if m["text"] == REPLY]
+    [reply] = [m for m in chat.poll(since)["messages"] if m["text"] == REPLY]
     assert reply["agent"] == AGENT
     # The customer answers the person; the assistant keeps quiet, the agent sees it.
     assert chat.send("thank you, please do") == []

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from actions.identity import sign
+from connectors.rest_auth import authorization
 from stack.config import StackConfig
 from stack.desk_admin import first_desk_admin
 from stack.launch import start_action_server, start_backend, start_desk, start_rasa, stop_all
@@ -65,6 +66,14 @@ class Stack:
     @property
     def webhook(self) -> str:
         return f"{self.config.rasa_url}/webhooks/rest/webhook"
+
+    @property
+    def poll_url(self) -> str:
+        return f"{self.config.rasa_url}/webhooks/rest/messages"
+
+    def rest_auth(self, sender: str) -> Dict[str, str]:
+        """The REST credential of one sender (contract C1)."""
+        return authorization(self.config.rest_jwt_secret, sender)
 
     def tracker(self, sender: str) -> Dict[str, Any]:
         """The stored conversation, read through Rasa's token-protected HTTP API on its
@@ -127,7 +136,7 @@ def running_stack(config: StackConfig) -> Iterator[Stack]:
 
 
 class Conversation:
-    """One customer talking to the assistant over the REST channel."""
+    """One customer talking to the assistant over the REST channel, with its credential."""
 
     def __init__(self, stack: Stack, sender: Optional[str] = None,
                  metadata: Optional[Dict[str, Any]] = None) -> None:
@@ -140,7 +149,15 @@ class Conversation:
         body: Dict[str, Any] = {"sender": self.sender, "message": text}
         if self.metadata:
             body["metadata"] = self.metadata
-        response = requests.post(self.stack.webhook, json=body, timeout=TURN_TIMEOUT)
+        response = requests.post(self.stack.webhook, json=body,
+                                 headers=self.stack.rest_auth(self.sender), timeout=TURN_TIMEOUT)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def poll(self, since: float = 0) -> Dict[str, Any]:
+        """What the customer's client fetches while a person has the conversation."""
+        response = requests.get(self.stack.poll_url, params={"sender": self.sender, "since": since},
+                                headers=self.stack.rest_auth(self.sender), timeout=TURN_TIMEOUT)
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -1,0 +1,47 @@
+"""Web chat session tokens: issued by the server, signed, and never the conversation id.
+
+A browser gets a token on `session_request` (32 random hex digits, a dot, and
+their HMAC with the web chat secret) and keeps it to continue the conversation
+after a reload. A token the server did not sign is replaced by a fresh one. The
+Rasa conversation id is derived from the token with the secret ("webchat-" + 32
+hex digits), so the id agents, logs and the CCaaS see cannot be turned back into
+a token, and knowing it does not let anyone join the conversation.
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+from typing import Any
+
+TOKEN = re.compile(r"([0-9a-f]{32})\.([0-9a-f]{32})", re.ASCII)
+CONVERSATION_PREFIX = "webchat-"
+MIN_SECRET_CHARS = 32
+
+
+class SessionTokens:
+    """Issues and checks session tokens, and names their conversations."""
+
+    def __init__(self, secret: str) -> None:
+        if len(secret) < MIN_SECRET_CHARS:
+            raise ValueError(f"the web chat secret (SWITCHBOARD_WEBCHAT_SECRET) must have at "
+                             f"least {MIN_SECRET_CHARS} characters")
+        self._key = secret.encode("utf-8")
+
+    def _mac(self, purpose: str, value: str) -> str:
+        return hmac.new(self._key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def issue(self) -> str:
+        """A fresh token."""
+        nonce = secrets.token_hex(16)
+        return f"{nonce}.{self._mac('session', nonce)}"
+
+    def valid(self, token: Any) -> bool:
+        """Whether this server signed the token."""
+        match = TOKEN.fullmatch(token) if isinstance(token, str) else None
+        return bool(match) and hmac.compare_digest(match.group(2),  # type: ignore[union-attr]
+                                                   self._mac("session", match.group(1)))
+
+    def conversation(self, token: str) -> str:
+        """The Rasa conversation id of a (valid) token."""
+        return f"{CONVERSATION_PREFIX}{self._mac('conversation', token)}"

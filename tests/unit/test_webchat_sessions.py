@@ -1,0 +1,77 @@
+"""Web chat sessions and page headers (connectors/webchat), without a server."""
+
+import re
+
+import pytest
+
+from connectors.webchat import WebChatInput, security_headers
+from connectors.webchat.sessions import SessionTokens
+
+SECRET = "unit-test-webchat-secret-32-chars-long"
+
+
+def test_an_issued_token_is_valid_and_names_a_stable_conversation() -> None:
+    tokens = SessionTokens(SECRET)
+    token = tokens.issue()
+    assert tokens.valid(token) and token != tokens.issue()
+    conversation = tokens.conversation(token)
+    assert re.fullmatch(r"webchat-[0-9a-f]{32}", conversation)
+    assert SessionTokens(SECRET).conversation(token) == conversation  # after a restart too
+    assert token.split(".")[0] not in conversation
+
+
+@pytest.mark.parametrize("forged", [
+    None, 42, "", "0123456789abcdef0123456789abcdef",  # an id of the old kind
+    "0123456789abcdef0123456789abcdef.0123456789abcdef0123456789abcdef",
+    "webchat-0123456789abcdef0123456789abcdef"])
+def test_a_token_this_server_did_not_sign_is_not_valid(forged: object) -> None:
+    assert not SessionTokens(SECRET).valid(forged)
+
+
+def test_a_token_of_another_secret_is_not_valid() -> None:
+    token = SessionTokens("another-webchat-secret-of-32-chars!").issue()
+    assert not SessionTokens(SECRET).valid(token)
+    assert not SessionTokens(SECRET).valid(token + "\n")
+
+
+def test_a_short_secret_is_refused() -> None:
+    with pytest.raises(ValueError, match="32"):
+        SessionTokens("short")
+
+
+def test_the_page_may_be_framed_only_by_the_configured_ancestors() -> None:
+    own = security_headers("'self'")
+    assert "frame-ancestors 'self'" in own["Content-Security-Policy"]
+    assert "default-src 'self'" in own["Content-Security-Policy"]
+    assert own["X-Frame-Options"] == "SAMEORIGIN" and own["X-Content-Type-Options"] == "nosniff"
+    elsewhere = security_headers("https://www.brightwave.example")
+    assert "frame-ancestors https://www.brightwave.example" in elsewhere["Content-Security-Policy"]
+    assert "X-Frame-Options" not in elsewhere  # it cannot name another site; CSP rules
+
+
+def channel(**credentials: object) -> WebChatInput:
+    return WebChatInput.from_credentials(  # type: ignore[return-value]
+        {"session_secret": SECRET, **credentials})
+
+
+def test_origins_are_the_pages_own_the_public_url_and_the_configured(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SWITCHBOARD_PUBLIC_URL", "https://chat.brightwave.example/base")
+    chat = channel(allowed_origins=["https://www.brightwave.example/shop"])
+    environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "127.0.0.1:5005"}
+    for origin in ("http://127.0.0.1:5005", "https://chat.brightwave.example",
+                   "https://www.brightwave.example"):
+        assert chat.origin_allowed(origin, environ), origin
+    for origin in ("https://evil.example", "http://localhost:5005", "null"):
+        assert not chat.origin_allowed(origin, environ), origin
+
+
+@pytest.mark.parametrize("credentials,key", [
+    ({"allowed_origins": "https://www.brightwave.example"}, "allowed_origins"),
+    ({"frame_ancestors": "'self'; script-src *"}, "frame_ancestors"),
+    ({"rate_limits": {"session": "often"}}, "rate_limits.session"),
+    ({"session_secret": "short"}, "SWITCHBOARD_WEBCHAT_SECRET"),
+])
+def test_a_bad_setting_stops_the_start_naming_it(credentials: dict, key: str) -> None:
+    with pytest.raises(ValueError, match=key):
+        channel(**credentials)
