@@ -28,6 +28,7 @@ from rasa.shared.exceptions import RasaException
 from rasa.shared.utils.io import read_config_file
 
 from connectors.settings import TwilioSettings
+from connectors.rest_auth import MIN_SECRET_CHARS, SECRET_ENV
 from connectors.smtp import IMPLICIT_TLS_PORT, MailSettings, Smtp, SmtpConfigError
 from stack.config import ConfigError
 from stack.processes import ROOT
@@ -42,7 +43,6 @@ SUBMISSION_PORT = 587
 WHATSAPP_NUMBER = re.compile(r"whatsapp:\+[1-9][0-9]{6,14}")
 PHONE_NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
 ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
-REST_JWT_SECRET = "SWITCHBOARD_REST_JWT_SECRET"  # contract C1 (connectors/rest_auth.py)
 WEBCHAT_WIDGET = "var/webchat/rasa-webchat.js"  # connectors/webchat's default widget_script
 
 # Each channel's section of credentials.yml.
@@ -86,9 +86,13 @@ Check = Callable[[Dict[str, Any], Mapping[str, str]], Readiness]
 
 def check_rest(credentials: Dict[str, Any], env: Mapping[str, str]) -> Readiness:
     """The REST channel needs its JWT secret: configured, or made for this start."""
-    if env.get(REST_JWT_SECRET):
-        return Readiness(NAMES[REST], notes=[f"JWT secret from {REST_JWT_SECRET}"])
-    return Readiness(NAMES[REST], notes=[f"{REST_JWT_SECRET} unset: a JWT secret is generated "
+    secret = env.get(SECRET_ENV)
+    if secret and len(secret) < MIN_SECRET_CHARS:
+        return Readiness(NAMES[REST], wrong=[f"{SECRET_ENV} is shorter than "
+                                             f"{MIN_SECRET_CHARS} characters"], refused=True)
+    if secret:
+        return Readiness(NAMES[REST], notes=[f"JWT secret from {SECRET_ENV}"])
+    return Readiness(NAMES[REST], notes=[f"{SECRET_ENV} unset: a JWT secret is generated "
                                          "for this start, tokens minted before a restart "
                                          "are refused"])
 

@@ -195,8 +195,10 @@ def test_email_settings_the_channel_refuses_stop_the_start(mailbox: Mailbox) -> 
 
 
 def test_rest_secret_configured_or_generated() -> None:
-    configured = check_rest({}, {"SWITCHBOARD_REST_JWT_SECRET": EMAIL_SECRET})
+    configured = check_rest({}, {"SWITCHBOARD_REST_JWT_SECRET": "s" * 32})
     assert shown(configured) == "  REST:     ready (JWT secret from SWITCHBOARD_REST_JWT_SECRET)"
+    short = check_rest({}, {"SWITCHBOARD_REST_JWT_SECRET": EMAIL_SECRET})
+    assert short.refused and "shorter than 32 characters" in short.line()
     generated = check_rest({}, {})
     assert generated.status == READY
     assert "a JWT secret is generated for this start" in generated.line()
