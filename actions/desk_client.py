@@ -22,7 +22,10 @@ class DeskClient(BackendClient):
         session = requests.Session()
         if token:
             session.headers["Authorization"] = f"Bearer {token}"
-        super().__init__(base_url, connect_timeout, read_timeout, retries=0, session=session)
+        # Not bound by the turn's backend budget: the hand-over must reach the desk
+        # even when the backend's reads have spent it.
+        super().__init__(base_url, connect_timeout, read_timeout, retries=0, session=session,
+                         turn_bound=False)
 
     def queue(self) -> Dict[str, Any]:
         """How many customers wait and a new arrival's expected wait in minutes."""

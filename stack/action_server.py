@@ -24,6 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions import lockout
+from actions.backend_client import start_turn
 from actions.lockout_api import identity_admin, is_identity_admin
 from actions.settings import SettingsError, settings
 
@@ -31,9 +32,11 @@ logger = logging.getLogger("stack.action_server")
 OPEN_PATHS = {"/health"}
 
 
-def build_app(token: str, admin_token: str, admin_rate: str = "120/minute") -> Sanic:
+def build_app(token: str, admin_token: str, admin_rate: str = "120/minute",
+              turn_budget: float = 2.5) -> Sanic:
     """The rasa-sdk app serving the `actions` package, behind a token check, with
-    the identity-lock endpoints behind their own."""
+    the identity-lock endpoints behind their own. Each request's backend calls
+    share one deadline, `turn_budget` seconds from its arrival."""
     app = create_app("actions", cors_origins=None)
     app.blueprint(identity_admin(admin_token, admin_rate))
     expected = f"Bearer {token}".encode()
@@ -45,6 +48,7 @@ def build_app(token: str, admin_token: str, admin_rate: str = "120/minute") -> S
         given = (request.headers.get("Authorization") or "").encode()
         if not hmac.compare_digest(given, expected):
             return response.json({"error": "missing or wrong action server token"}, status=401)
+        start_turn(turn_budget)
         return None
 
     @app.exception(Exception)
@@ -84,7 +88,8 @@ def main(argv: Optional[list] = None) -> int:
         print(f"action server: the assistant database cannot be opened ({error})",
               file=sys.stderr)
         return 2
-    app = build_app(token, admin_token, config.identity_admin_rate_limit)
+    app = build_app(token, admin_token, config.identity_admin_rate_limit,
+                    config.backend_turn_budget)
     logger.info("action server on http://%s:%d", args.host, args.port)
     app.run(host=args.host, port=args.port, workers=1, access_log=False)
     return 0

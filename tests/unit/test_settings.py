@@ -56,6 +56,8 @@ def test_values_are_read_and_parsed():
     ("BACKEND_BREAKER_FAILURES", "1", "backend_breaker_failures", 1),
     ("BACKEND_BREAKER_COOL_OFF", "300", "backend_breaker_cool_off", 300.0),
     ("HANDOFF_READ_BUDGET", "0.1", "handoff_read_budget", 0.1),
+    ("BACKEND_TURN_BUDGET", "0.5", "backend_turn_budget", 0.5),
+    ("BACKEND_TURN_BUDGET", "12", "backend_turn_budget", 12.0),
     ("IDENTITY_ADMIN_RATE_LIMIT", "5/second;100/hour", "identity_admin_rate_limit",
      "5/second;100/hour"),
     ("ASSISTANT_DATABASE_URL", "postgresql://sb:pw@db:5432/assistant",
@@ -102,6 +104,9 @@ def test_boundary_values_are_accepted(name, value, field, expected):
     ("BACKEND_BREAKER_COOL_OFF", "nan", "seconds from 0.1 to 300"),
     ("HANDOFF_READ_BUDGET", "0.05", "seconds from 0.1 to 10"),
     ("HANDOFF_READ_BUDGET", "11", "seconds from 0.1 to 10"),
+    ("BACKEND_TURN_BUDGET", "0.4", "seconds from 0.5 to 12"),
+    ("BACKEND_TURN_BUDGET", "13", "seconds from 0.5 to 12"),
+    ("BACKEND_TURN_BUDGET", "nan", "seconds from 0.5 to 12"),
     ("ASSISTANT_DATABASE_URL", "not a url",
      "an SQLAlchemy database URL such as sqlite:///var/assistant.db"),
 ])
