@@ -247,12 +247,16 @@ class BackendClient:
         return _expect_dict(self.get("/policies"), "policies")
 
     def log_interaction(self, conversation_id: str, channel: str, kind: str, summary: str,
-                        customer_id: Optional[str] = None) -> Dict[str, Any]:
-        """Record something that happened in a conversation on the customer's file."""
+                        customer_id: Optional[str] = None,
+                        request_id: Optional[str] = None) -> Dict[str, Any]:
+        """Record something that happened in a conversation on the customer's file;
+        the same request_id again (a retried write) is stored once."""
         body: Dict[str, Any] = {"conversation_id": conversation_id, "channel": channel,
                                 "type": kind, "summary": summary}
         if customer_id:
             body["customer_id"] = customer_id
+        if request_id:
+            body["request_id"] = request_id
         return _expect_dict(self.post("/interactions", body), "interaction")
 
 

@@ -19,6 +19,7 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
+from actions import outbox
 from actions.desk_client import desk
 from actions.handoff_packet import (
     BACKEND_DOWN_NOTE, build_packet, conversation_facts, current_session, empty_snapshot,
@@ -121,7 +122,13 @@ class ActionEscalate(Action):
     @staticmethod
     async def _note(tracker: Tracker, packet: Dict[str, Any],
                     verified_id: Optional[str]) -> None:
-        """The hand-over on the customer's file, after the desk has it (not before)."""
-        await _optional("a note on the customer's file", backend.client().log_interaction,
-                        tracker.sender_id, packet["channel"], "handoff", packet["summary"],
-                        verified_id)
+        """The hand-over on the customer's file, after the desk has it (not before):
+        kept in the outbox, whose worker delivers it whenever the backend takes it."""
+        note = {"conversation_id": tracker.sender_id, "channel": packet["channel"],
+                "kind": "handoff", "summary": packet["summary"], "customer_id": verified_id}
+        try:
+            await asyncio.to_thread(outbox.store().add, "interaction", note)
+        except outbox.OutboxUnavailable as error:
+            logger.error("hand-over note not kept in the outbox: %s; sending it now", error)
+            await _optional("a note on the customer's file", backend.client().log_interaction,
+                            *note.values())

@@ -49,6 +49,10 @@ class Settings:
     # retry of the turn): a frozen backend is apologised for within this, plus Rasa's
     # own few tenths of a second, from the very first failing turn.
     backend_turn_budget: float = 2.5
+    # Writes to the CRM wait in the outbox (actions/outbox.py): how often its worker
+    # looks for due ones, and the longest wait between two attempts at one.
+    outbox_poll_seconds: float = 1.0
+    outbox_max_backoff: float = 300.0
     # Requests per client address to the identity-lock endpoints (`limits` notation).
     identity_admin_rate_limit: str = "120/minute"
 
@@ -172,6 +176,14 @@ def _load(env: Mapping[str, str]) -> Settings:
         backend_turn_budget=_read(
             env, "BACKEND_TURN_BUDGET", 2.5, float, lambda v: 0.5 <= v <= 12,
             "seconds from 0.5 to 12",  # a voice turn must end within Twilio's 15 s
+        ),
+        outbox_poll_seconds=_read(
+            env, "OUTBOX_POLL_SECONDS", 1.0, float, lambda v: 0.1 <= v <= 60,
+            "seconds from 0.1 to 60",
+        ),
+        outbox_max_backoff=_read(
+            env, "OUTBOX_MAX_BACKOFF", 300.0, float, lambda v: 1 <= v <= 3600,
+            "seconds from 1 to 3600",
         ),
         identity_admin_rate_limit=_read(
             env, "IDENTITY_ADMIN_RATE_LIMIT", "120/minute", str, _is_rate,

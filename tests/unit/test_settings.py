@@ -58,6 +58,8 @@ def test_values_are_read_and_parsed():
     ("HANDOFF_READ_BUDGET", "0.1", "handoff_read_budget", 0.1),
     ("BACKEND_TURN_BUDGET", "0.5", "backend_turn_budget", 0.5),
     ("BACKEND_TURN_BUDGET", "12", "backend_turn_budget", 12.0),
+    ("OUTBOX_POLL_SECONDS", "0.1", "outbox_poll_seconds", 0.1),
+    ("OUTBOX_MAX_BACKOFF", "3600", "outbox_max_backoff", 3600.0),
     ("IDENTITY_ADMIN_RATE_LIMIT", "5/second;100/hour", "identity_admin_rate_limit",
      "5/second;100/hour"),
     ("ASSISTANT_DATABASE_URL", "postgresql://sb:pw@db:5432/assistant",
@@ -107,6 +109,9 @@ def test_boundary_values_are_accepted(name, value, field, expected):
     ("BACKEND_TURN_BUDGET", "0.4", "seconds from 0.5 to 12"),
     ("BACKEND_TURN_BUDGET", "13", "seconds from 0.5 to 12"),
     ("BACKEND_TURN_BUDGET", "nan", "seconds from 0.5 to 12"),
+    ("OUTBOX_POLL_SECONDS", "0", "seconds from 0.1 to 60"),
+    ("OUTBOX_MAX_BACKOFF", "0.5", "seconds from 1 to 3600"),
+    ("OUTBOX_MAX_BACKOFF", "inf", "seconds from 1 to 3600"),
     ("ASSISTANT_DATABASE_URL", "not a url",
      "an SQLAlchemy database URL such as sqlite:///var/assistant.db"),
 ])
