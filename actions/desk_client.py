@@ -7,6 +7,7 @@ open hand-over per conversation.
 
 from functools import lru_cache
 from typing import Any, Dict, Optional
+from urllib.parse import quote
 
 import requests
 
@@ -34,6 +35,12 @@ class DeskClient(BackendClient):
     def submit(self, packet: Dict[str, Any]) -> Dict[str, Any]:
         """Queue a hand-over; the receipt has its id, status, position and wait."""
         return _expect_dict(self.post("/api/handoffs", packet), "hand-over receipt")
+
+
+    def enrich(self, handoff_id: str, parts: Dict[str, Any]) -> Dict[str, Any]:
+        """Complete a hand-over queued during an outage (customer, account_snapshot)."""
+        return _expect_dict(self.post(f"/api/handoffs/{quote(handoff_id, safe='')}/enrichment",
+                                      parts), "hand-over")
 
 
 class NoDesk(BackendUnavailable):

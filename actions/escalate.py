@@ -19,12 +19,13 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
-from actions import outbox
+from actions import late_enrichment, outbox
 from actions.desk_client import desk
 from actions.handoff_packet import (
     BACKEND_DOWN_NOTE, build_packet, conversation_facts, current_session, empty_snapshot,
     fetch_snapshot, validate_packet,
 )
+from actions.late_enrichment import enrichment_write, needs_enrichment
 from actions.settings import settings
 from actions.slots import HANDOFF_ID, HUMAN_OFFERED, HUMAN_REQUESTED, VERIFIED_CUSTOMER_ID
 from actions.verification import verified_customer
@@ -116,8 +117,21 @@ class ActionEscalate(Action):
         logger.info("hand-over %s queued: %s (%s)", receipt.get("id"), decision.reason_code,
                     decision.rule)
         await self._note(tracker, packet, verified_id)
+        if verified_id and receipt.get("id") and needs_enrichment(verified_id, customer,
+                                                                  snapshot):
+            await self._complete_later(str(receipt["id"]), verified_id, touched)
         dispatcher.utter_message(text=packet["customer_notice"]["text"])
         return events + [SlotSet(HANDOFF_ID, receipt.get("id")), ConversationPaused()]
+
+    @staticmethod
+    async def _complete_later(handoff_id: str, verified_id: str,
+                              touched: Dict[str, List[str]]) -> None:
+        """The customer's records, unread in time, go to the desk once readable."""
+        try:
+            await asyncio.to_thread(outbox.store().add, late_enrichment.KIND,
+                                    enrichment_write(handoff_id, verified_id, touched))
+        except outbox.OutboxUnavailable as error:
+            logger.error("hand-over %s will not be completed later: %s", handoff_id, error)
 
     @staticmethod
     async def _note(tracker: Tracker, packet: Dict[str, Any],

@@ -3,7 +3,8 @@
 An action never waits for the CRM to take a write (the note on the customer's file
 at hand-over): it adds the write to this outbox, one row in the assistant's own
 database (ASSISTANT_DATABASE_URL, like actions/lockout.py), and answers the
-customer. The action server's worker (`deliver_forever`) sends each row, retrying
+customer. A hand-over queued without the customer's records adds the write that
+completes it later (actions/late_enrichment.py). The action server's worker (`deliver_forever`) sends each row, retrying
 an unreachable backend with exponential back-off up to OUTBOX_MAX_BACKOFF; rows
 left by a stopped action server are sent after its restart. Every delivery carries
 the row's id as its request id, so a write whose answer was lost is stored once.
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import backend_client as backend
+from actions import late_enrichment
 from actions.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -141,7 +143,8 @@ def deliver_interaction(payload: Dict[str, Any], request_id: str) -> Any:
     return backend.client().log_interaction(**payload, request_id=request_id)
 
 
-DELIVERERS: Dict[str, Deliverer] = {"interaction": deliver_interaction}
+DELIVERERS: Dict[str, Deliverer] = {"interaction": deliver_interaction,
+                                     late_enrichment.KIND: late_enrichment.deliver_enrichment}
 
 
 async def deliver_due(outbox: Outbox, deliverers: Mapping[str, Deliverer]) -> int:
