@@ -3,7 +3,8 @@ default breaker settings and turn budget: the apology comes within seconds from 
 very first failing turn (never near Twilio's 15 s), and at once once the breaker is
 open; a hand-over is queued at once with what is known, and its note on the
 customer's file is kept and delivered when the backend is back, also after an
-action-server restart in between; a postcode given during the outage is checked
+action-server restart in between, and its packet completed with the customer's
+record; a postcode given during the outage is checked
 once the backend is back."""
 
 import os
@@ -82,11 +83,26 @@ def delivered_note(stack: Stack, customer_id: str, sender: str) -> Tuple[Dict[st
     raise AssertionError(f"the hand-over note was not delivered in {DELIVERY_WAIT:g} s")
 
 
-def queued_packet(stack: Stack, sender: str) -> Dict[str, Any]:
+def queued_handoff(stack: Stack, sender: str) -> Dict[str, Any]:
     queued = [h for h in stack.agent().get("/api/handoffs").json()
               if h["conversation_id"] == sender]
     assert len(queued) == 1
-    return queued[0]["packet"]
+    return queued[0]
+
+
+def queued_packet(stack: Stack, sender: str) -> Dict[str, Any]:
+    return queued_handoff(stack, sender)["packet"]
+
+
+def enriched_packet(stack: Stack, sender: str) -> Tuple[Dict[str, Any], float]:
+    """The hand-over's packet once its customer's record has been added, and when."""
+    started = time.monotonic()
+    while time.monotonic() - started < DELIVERY_WAIT:
+        packet = queued_packet(stack, sender)
+        if packet["customer"]["name"] is not None:
+            return packet, time.monotonic() - started
+        time.sleep(0.5)
+    raise AssertionError(f"the hand-over was not completed in {DELIVERY_WAIT:g} s")
 
 
 def test_a_frozen_backend_fails_fast_hands_over_at_once_and_keeps_the_factor(
@@ -116,6 +132,12 @@ def test_a_frozen_backend_fails_fast_hands_over_at_once_and_keeps_the_factor(
     # The note on the customer's file waited in the outbox: it arrives now, once.
     note, note_after = delivered_note(stack, "C-1002", signed_in.sender)
     assert note["summary"] == packet["summary"]
+    # The hand-over is completed with the customer's record now that it can be read.
+    enriched, enriched_after = enriched_packet(stack, signed_in.sender)
+    customer = Api(stack.config.backend_url).get("/customers/C-1002").json()
+    assert enriched["customer"] == {
+        "verified": True, "customer_id": "C-1002",
+        "name": f"{customer['first_name']} {customer['last_name']}", "tier": customer["tier"]}
     time.sleep(max(0.0, COOL_OFF + 0.5 - note_after))
     # The postcode given during the outage is checked now: no need to give it again.
     answer = chat.say("is it working again? where is my order BW-100002")
@@ -123,7 +145,8 @@ def test_a_frozen_backend_fails_fast_hands_over_at_once_and_keeps_the_factor(
     assert "carrier capacity shortage" in answer
     print(f"\noutage timings: first turn {first:.2f} s, second {second:.2f} s, "
           f"third {third:.2f} s, breaker open {fast:.2f} s, hand-over {handover:.2f} s, "
-          f"note on file {note_after:.1f} s after the backend was back")
+          f"note on file {note_after:.1f} s after the backend was back, "
+          f"hand-over completed {note_after + enriched_after:.1f} s after it")
 
 
 def test_a_note_kept_during_an_outage_is_delivered_after_an_action_server_restart(
@@ -136,7 +159,7 @@ def test_a_note_kept_during_an_outage_is_delivered_after_an_action_server_restar
         assert handover < FIRST_APOLOGY, handover
         queued_packet(stack, signed_in.sender)
         stack.actions.stop()
-        assert outbox.pending() >= 1  # kept across the stop, not in memory
+        assert outbox.pending() == 2  # the note and the completion, kept across the stop
     # The worker's attempt cut off by the stop may still reach the backend once it
     # wakes; the row stays pending all the same, and its resending is stored once.
     started = time.monotonic()
@@ -144,6 +167,8 @@ def test_a_note_kept_during_an_outage_is_delivered_after_an_action_server_restar
     restart = time.monotonic() - started
     note, note_after = delivered_note(stack, "C-1003", signed_in.sender)
     assert note["customer_id"] == "C-1003"
+    enriched, _ = enriched_packet(stack, signed_in.sender)
+    assert enriched["customer"]["tier"]
     deadline = time.monotonic() + 10
     while outbox.pending() and time.monotonic() < deadline:
         time.sleep(0.25)
