@@ -128,8 +128,8 @@ class ActionEscalate(Action):
                               touched: Dict[str, List[str]]) -> None:
         """The customer's records, unread in time, go to the desk once readable."""
         try:
-            await asyncio.to_thread(outbox.store().add, late_enrichment.KIND,
-                                    enrichment_write(handoff_id, verified_id, touched))
+            await outbox.keep(late_enrichment.KIND,
+                              enrichment_write(handoff_id, verified_id, touched))
         except outbox.OutboxUnavailable as error:
             logger.error("hand-over %s will not be completed later: %s", handoff_id, error)
 
@@ -141,7 +141,7 @@ class ActionEscalate(Action):
         note = {"conversation_id": tracker.sender_id, "channel": packet["channel"],
                 "kind": "handoff", "summary": packet["summary"], "customer_id": verified_id}
         try:
-            await asyncio.to_thread(outbox.store().add, "interaction", note)
+            await outbox.keep("interaction", note)
         except outbox.OutboxUnavailable as error:
             logger.error("hand-over note not kept in the outbox: %s; sending it now", error)
             await _optional("a note on the customer's file", backend.client().log_interaction,

@@ -19,7 +19,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -175,15 +175,43 @@ async def deliver_due(outbox: Outbox, deliverers: Mapping[str, Deliverer]) -> in
     return delivered
 
 
+_wakeups: Set[asyncio.Event] = set()
+
+
+def wake() -> None:
+    """Have the running workers look at once: a write was just added. Call it on
+    the event loop the workers run on (as actions do)."""
+    for wakeup in _wakeups:
+        wakeup.set()
+
+
+async def keep(kind: str, payload: Mapping[str, Any]) -> str:
+    """Add a write to the process-wide outbox and have the worker look at once;
+    OutboxUnavailable when it cannot be kept."""
+    entry_id = await asyncio.to_thread(store().add, kind, payload)
+    wake()
+    return entry_id
+
+
 async def deliver_forever(outbox: Outbox, poll_seconds: float,
                           deliverers: Mapping[str, Deliverer] = DELIVERERS) -> None:
-    """The action server's background worker: pending rows first, then new ones."""
-    while True:
-        try:
-            await deliver_due(outbox, deliverers)
-        except OutboxUnavailable as error:
-            logger.error("outbox unreadable: %s; trying again", error)
-        await asyncio.sleep(poll_seconds)
+    """The action server's background worker: pending rows first, then new ones,
+    looked for every poll_seconds or at once when woken."""
+    wakeup = asyncio.Event()
+    _wakeups.add(wakeup)
+    try:
+        while True:
+            wakeup.clear()
+            try:
+                await deliver_due(outbox, deliverers)
+            except OutboxUnavailable as error:
+                logger.error("outbox unreadable: %s; trying again", error)
+            try:
+                await asyncio.wait_for(wakeup.wait(), poll_seconds)
+            except asyncio.TimeoutError:
+                pass
+    finally:
+        _wakeups.discard(wakeup)
 
 
 @lru_cache(maxsize=1)

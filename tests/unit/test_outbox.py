@@ -10,7 +10,7 @@ import pytest
 
 from actions.backend_client import BackendRejected, BackendUnavailable, CircuitOpen
 from actions.outbox import (
-    Outbox, OutboxUnavailable, backoff_seconds, deliver_due, deliver_forever,
+    Outbox, OutboxUnavailable, backoff_seconds, deliver_due, deliver_forever, wake,
 )
 
 NOTE = {"conversation_id": "web-1", "channel": "rest", "kind": "handoff",
@@ -147,3 +147,21 @@ def test_the_worker_delivers_what_is_added_while_it_runs(url):
 def test_an_unusable_database_is_named_at_start(tmp_path):
     with pytest.raises(OutboxUnavailable):
         Outbox(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
+
+
+def test_a_woken_worker_delivers_at_once_not_at_its_next_poll(url):
+    box = Outbox(url)
+    backend = Backend()
+
+    async def run() -> float:
+        worker = asyncio.create_task(deliver_forever(box, 30.0, {"interaction": backend}))
+        await asyncio.sleep(0.1)  # the worker has looked and waits 30 s
+        box.add("interaction", NOTE)
+        started = asyncio.get_running_loop().time()
+        wake()
+        while not backend.received:
+            await asyncio.sleep(0.01)
+        worker.cancel()
+        return asyncio.get_running_loop().time() - started
+
+    assert asyncio.run(run()) < 1.0
