@@ -4,9 +4,10 @@ An action never waits for the CRM to take a write (the note on the customer's fi
 at hand-over): it adds the write to this outbox, one row in the assistant's own
 database (ASSISTANT_DATABASE_URL, like actions/lockout.py), and answers the
 customer. A hand-over queued without the customer's records adds the write that
-completes it later (actions/late_enrichment.py). The action server's worker (`deliver_forever`) sends each row, retrying
-an unreachable backend with exponential back-off up to OUTBOX_MAX_BACKOFF; rows
-left by a stopped action server are sent after its restart. Every delivery carries
+completes it later (actions/late_enrichment.py). The action server's worker
+(`deliver_forever`) sends each row, retrying an unreachable backend with
+exponential back-off up to OUTBOX_MAX_BACKOFF; rows left by a stopped action
+server are sent after its restart. Every delivery carries
 the row's id as its request id, so a write whose answer was lost is stored once.
 A write the backend refuses (4xx) is kept, marked failed, and never resent. Logs
 name the row's id, kind and error class, never what it carries.

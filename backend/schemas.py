@@ -61,7 +61,8 @@ class InteractionRequest(StrictModel):
     summary: constr(strict=True, min_length=1, max_length=4000)  # type: ignore[valid-type]
     customer_id: Optional[RecordId] = None
     # Sent again with a retried write: the interaction already stored is answered.
-    request_id: Optional[constr(strict=True, regex=r"^[A-Za-z0-9_-]{8,64}$")] = None  # type: ignore[valid-type]
+    request_id: Optional[  # type: ignore[valid-type]
+        constr(strict=True, regex=r"^[A-Za-z0-9_-]{8,64}$")] = None
 
 
 class Items(BaseModel):
