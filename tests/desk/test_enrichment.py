@@ -4,6 +4,7 @@ the same customer, only parts that keep the packet valid; every change audited."
 from typing import Any, Dict
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from actions.handoff_packet import BACKEND_DOWN_NOTE, build_packet, empty_snapshot, enrichment
 from tests.support.services import Service
@@ -103,3 +104,22 @@ def test_an_oversized_enrichment_is_refused(action_server: DeskClient) -> None:
     huge = {"account_snapshot": {**empty_snapshot("x" * 2_000_000)}}
     assert action_server.post(f"/api/handoffs/{handoff_id}/enrichment",
                               json=huge).status_code == 413
+
+
+def test_its_answers_match_the_openapi_document(action_server: DeskClient) -> None:
+    spec = action_server.get("/openapi.json").json()
+    operation = spec["paths"]["/api/handoffs/{handoff_id}/enrichment"]["post"]
+    handoff_id = queued(action_server)
+    path = f"/api/handoffs/{handoff_id}/enrichment"
+    answers = [action_server.post(path, json=late_parts()),
+               action_server.post(path, json={}),
+               action_server.post(path, json={"customer": {**late_parts()["customer"],
+                                                           "customer_id": "C-1001"}}),
+               action_server.post("/api/handoffs/H-nope/enrichment", json=late_parts()),
+               DeskClient(action_server.url).post(path, json=late_parts())]
+    assert [a.status_code for a in answers] == [200, 422, 409, 404, 401]
+    for answer in answers:
+        declared = operation["responses"][str(answer.status_code)]
+        schema = declared["content"]["application/json"]["schema"]
+        validator = Draft202012Validator({**schema, "components": spec["components"]})
+        assert not [e.message for e in validator.iter_errors(answer.json())], answer.text
