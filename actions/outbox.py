@@ -169,6 +169,12 @@ async def deliver_due(outbox: Outbox, deliverers: Mapping[str, Deliverer]) -> in
             logger.error("outbox %s (%s) refused by the backend: %s; kept, not resent",
                          entry.id, entry.kind, error.__class__.__name__)
             continue
+        except Exception as error:  # a fault of ours: kept and tried again, never lost
+            delay = await asyncio.to_thread(outbox.retry_later, entry,
+                                            error.__class__.__name__)
+            logger.error("outbox %s (%s) failed unexpectedly: %s; next in %g s",
+                         entry.id, entry.kind, error.__class__.__name__, delay)
+            continue
         await asyncio.to_thread(outbox.delivered, entry)
         delivered += 1
         logger.info("outbox %s (%s) delivered after %d attempt(s)", entry.id, entry.kind,
@@ -207,6 +213,8 @@ async def deliver_forever(outbox: Outbox, poll_seconds: float,
                 await deliver_due(outbox, deliverers)
             except OutboxUnavailable as error:
                 logger.error("outbox unreadable: %s; trying again", error)
+            except Exception as error:  # the worker must outlive any one failure
+                logger.error("outbox worker: %s; trying again", error.__class__.__name__)
             try:
                 await asyncio.wait_for(wakeup.wait(), poll_seconds)
             except asyncio.TimeoutError:

@@ -165,3 +165,14 @@ def test_a_woken_worker_delivers_at_once_not_at_its_next_poll(url):
         return asyncio.get_running_loop().time() - started
 
     assert asyncio.run(run()) < 1.0
+
+
+def test_an_unexpected_failure_keeps_the_write_for_a_later_attempt(url, clock, caplog):
+    box = Outbox(url, clock=clock)
+    box.add("interaction", NOTE)
+    backend = Backend(KeyError("summary of Mill Lane"))
+    with caplog.at_level(logging.INFO, logger="actions.outbox"):
+        assert deliver(box, backend) == 0
+    assert box.pending() == 1 and "KeyError" in caplog.text and "Mill Lane" not in caplog.text
+    clock.now += 1
+    assert deliver(box, backend) == 1
