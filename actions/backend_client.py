@@ -7,14 +7,20 @@ failures surface as the typed errors below. A circuit breaker makes an outage
 cheap: after BACKEND_BREAKER_FAILURES failed attempts in a row, calls fail at once
 for BACKEND_BREAKER_COOL_OFF seconds, so customers hear the apology without
 waiting out timeouts; then one call probes, and its success closes the breaker.
+Before that, one turn never waits long: all the backend calls of one action run
+share one deadline (BACKEND_TURN_BUDGET, `turn_deadline`), which caps every
+attempt's timeouts and stops the retries, so the first turn of an outage hears
+the apology within seconds and a voice call never outlasts Twilio's 15 s.
 """
 
 import asyncio
 import logging
 import threading
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import requests
 from tenacity import (
@@ -96,6 +102,48 @@ class CircuitBreaker:
                 self._opened_at, self._probing = self.clock(), False
 
 
+class TurnBudgetSpent(BackendUnavailable):
+    """The turn's backend budget is spent: no further attempt is started."""
+
+
+# The monotonic time by which this turn's backend calls must be done; None outside
+# a turn (e.g. the outbox worker), where only the timeouts bound a call. asyncio
+# tasks and asyncio.to_thread copy it, so it reaches the calls made on threads.
+_turn_deadline: ContextVar[Optional[float]] = ContextVar("backend_turn_deadline",
+                                                         default=None)
+
+# Below this many seconds left, another attempt could not get an answer anyway.
+MIN_ATTEMPT_SECONDS = 0.05
+
+
+@contextmanager
+def turn_deadline(seconds: float) -> Iterator[float]:
+    """Give the backend calls made inside one deadline, `seconds` from now."""
+    deadline = time.monotonic() + seconds
+    token = _turn_deadline.set(deadline)
+    try:
+        yield deadline
+    finally:
+        _turn_deadline.reset(token)
+
+
+def start_turn(seconds: float) -> None:
+    """Set this turn's deadline for the rest of the current context (one request)."""
+    _turn_deadline.set(time.monotonic() + seconds)
+
+
+def remaining_turn() -> Optional[float]:
+    """Seconds left of this turn's budget; None outside a turn."""
+    deadline = _turn_deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
+
+
+def _budget_left(state: RetryCallState) -> bool:
+    """tenacity stop: no retry once the turn's budget is (nearly) spent."""
+    left = remaining_turn()
+    return left is not None and left < MIN_ATTEMPT_SECONDS
+
+
 def _retryable(error: BaseException) -> bool:
     return isinstance(error, BackendUnavailable) and not isinstance(error, CircuitOpen)
 
@@ -116,26 +164,41 @@ class BackendClient:
         retries: int = 1,
         session: Optional[requests.Session] = None,
         breaker: Optional[CircuitBreaker] = None,
+        turn_bound: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.retries = retries
         self.session = session or requests.Session()
         self.breaker = breaker or CircuitBreaker()
+        self.turn_bound = turn_bound
 
     def _request(self, method: str, path: str, attempts: int, **kwargs: Any) -> Any:
+        stop = stop_after_attempt(attempts)
+        if self.turn_bound:
+            stop = stop | _budget_left
         retrying = Retrying(
-            stop=stop_after_attempt(attempts), wait=wait_exponential(multiplier=0.2),
+            stop=stop, wait=wait_exponential(multiplier=0.2),
             retry=retry_if_exception(_retryable), before_sleep=_log_retry, reraise=True)
         return retrying(self._attempt, method, path, **kwargs)
+
+    def _timeout(self, what: str) -> Tuple[float, float]:
+        """The connect and read timeouts, each capped by what is left of the turn."""
+        left = remaining_turn() if self.turn_bound else None
+        if left is None:
+            return self.timeout
+        if left < MIN_ATTEMPT_SECONDS:
+            raise TurnBudgetSpent(f"{what}: the turn's backend budget is spent")
+        return min(self.timeout[0], left), min(self.timeout[1], left)
 
     def _attempt(self, method: str, path: str, **kwargs: Any) -> Any:
         """One request through the breaker: only an unreachable, timed-out or failing
         (5xx) service counts against it; any other answer shows it is up."""
+        timeout = self._timeout(f"{method} {path}")
         self.breaker.admit(f"{method} {path}")
         try:
             response = self.session.request(method, f"{self.base_url}{path}",
-                                            timeout=self.timeout, **kwargs)
+                                            timeout=timeout, **kwargs)
         except requests.RequestException as error:
             # Not only connection errors and timeouts: a body cut off mid-way
             # (ChunkedEncodingError) or a broken encoding must surface typed too.
@@ -184,12 +247,16 @@ class BackendClient:
         return _expect_dict(self.get("/policies"), "policies")
 
     def log_interaction(self, conversation_id: str, channel: str, kind: str, summary: str,
-                        customer_id: Optional[str] = None) -> Dict[str, Any]:
-        """Record something that happened in a conversation on the customer's file."""
+                        customer_id: Optional[str] = None,
+                        request_id: Optional[str] = None) -> Dict[str, Any]:
+        """Record something that happened in a conversation on the customer's file;
+        the same request_id again (a retried write) is stored once."""
         body: Dict[str, Any] = {"conversation_id": conversation_id, "channel": channel,
                                 "type": kind, "summary": summary}
         if customer_id:
             body["customer_id"] = customer_id
+        if request_id:
+            body["request_id"] = request_id
         return _expect_dict(self.post("/interactions", body), "interaction")
 
 

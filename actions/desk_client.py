@@ -7,6 +7,7 @@ open hand-over per conversation.
 
 from functools import lru_cache
 from typing import Any, Dict, Optional
+from urllib.parse import quote
 
 import requests
 
@@ -22,7 +23,10 @@ class DeskClient(BackendClient):
         session = requests.Session()
         if token:
             session.headers["Authorization"] = f"Bearer {token}"
-        super().__init__(base_url, connect_timeout, read_timeout, retries=0, session=session)
+        # Not bound by the turn's backend budget: the hand-over must reach the desk
+        # even when the backend's reads have spent it.
+        super().__init__(base_url, connect_timeout, read_timeout, retries=0, session=session,
+                         turn_bound=False)
 
     def queue(self) -> Dict[str, Any]:
         """How many customers wait and a new arrival's expected wait in minutes."""
@@ -31,6 +35,12 @@ class DeskClient(BackendClient):
     def submit(self, packet: Dict[str, Any]) -> Dict[str, Any]:
         """Queue a hand-over; the receipt has its id, status, position and wait."""
         return _expect_dict(self.post("/api/handoffs", packet), "hand-over receipt")
+
+
+    def enrich(self, handoff_id: str, parts: Dict[str, Any]) -> Dict[str, Any]:
+        """Complete a hand-over queued during an outage (customer, account_snapshot)."""
+        return _expect_dict(self.post(f"/api/handoffs/{quote(handoff_id, safe='')}/enrichment",
+                                      parts), "hand-over")
 
 
 class NoDesk(BackendUnavailable):

@@ -19,11 +19,13 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
+from actions import late_enrichment, outbox
 from actions.desk_client import desk
 from actions.handoff_packet import (
     BACKEND_DOWN_NOTE, build_packet, conversation_facts, current_session, empty_snapshot,
     fetch_snapshot, validate_packet,
 )
+from actions.late_enrichment import enrichment_write, needs_enrichment
 from actions.settings import settings
 from actions.slots import HANDOFF_ID, HUMAN_OFFERED, HUMAN_REQUESTED, VERIFIED_CUSTOMER_ID
 from actions.verification import verified_customer
@@ -115,13 +117,32 @@ class ActionEscalate(Action):
         logger.info("hand-over %s queued: %s (%s)", receipt.get("id"), decision.reason_code,
                     decision.rule)
         await self._note(tracker, packet, verified_id)
+        if verified_id and receipt.get("id") and needs_enrichment(verified_id, customer,
+                                                                  snapshot):
+            await self._complete_later(str(receipt["id"]), verified_id, touched)
         dispatcher.utter_message(text=packet["customer_notice"]["text"])
         return events + [SlotSet(HANDOFF_ID, receipt.get("id")), ConversationPaused()]
 
     @staticmethod
+    async def _complete_later(handoff_id: str, verified_id: str,
+                              touched: Dict[str, List[str]]) -> None:
+        """The customer's records, unread in time, go to the desk once readable."""
+        try:
+            await outbox.keep(late_enrichment.KIND,
+                              enrichment_write(handoff_id, verified_id, touched))
+        except outbox.OutboxUnavailable as error:
+            logger.error("hand-over %s will not be completed later: %s", handoff_id, error)
+
+    @staticmethod
     async def _note(tracker: Tracker, packet: Dict[str, Any],
                     verified_id: Optional[str]) -> None:
-        """The hand-over on the customer's file, after the desk has it (not before)."""
-        await _optional("a note on the customer's file", backend.client().log_interaction,
-                        tracker.sender_id, packet["channel"], "handoff", packet["summary"],
-                        verified_id)
+        """The hand-over on the customer's file, after the desk has it (not before):
+        kept in the outbox, whose worker delivers it whenever the backend takes it."""
+        note = {"conversation_id": tracker.sender_id, "channel": packet["channel"],
+                "kind": "handoff", "summary": packet["summary"], "customer_id": verified_id}
+        try:
+            await outbox.keep("interaction", note)
+        except outbox.OutboxUnavailable as error:
+            logger.error("hand-over note not kept in the outbox: %s; sending it now", error)
+            await _optional("a note on the customer's file", backend.client().log_interaction,
+                            *note.values())

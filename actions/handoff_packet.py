@@ -684,6 +684,14 @@ def build_packet(tracker: Union[Tracker, Mapping[str, Any]], decision: Decision,
     }
 
 
+def enrichment(verified_id: str, customer: Optional[Mapping[str, Any]],
+               snapshot: Mapping[str, Any]) -> Json:
+    """The parts of a verified customer's packet that need the backend, built as
+    `build_packet` builds them: sent to the desk when they were read late."""
+    return {"customer": _customer(verified_id, customer),
+            "account_snapshot": _account(snapshot, True)}
+
+
 # ------------------------------------------------------------------ the schema
 
 @lru_cache(maxsize=1)

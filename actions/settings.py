@@ -45,6 +45,14 @@ class Settings:
     # The longest a hand-over waits on reads it can go without (support hours, the
     # queue, the customer's records): during an outage it is queued with what is known.
     handoff_read_budget: float = 2.0
+    # The longest one action waits on the backend in all (every call, attempt and
+    # retry of the turn): a frozen backend is apologised for within this, plus Rasa's
+    # own few tenths of a second, from the very first failing turn.
+    backend_turn_budget: float = 2.5
+    # Writes to the CRM wait in the outbox (actions/outbox.py): how often its worker
+    # looks for due ones, and the longest wait between two attempts at one.
+    outbox_poll_seconds: float = 1.0
+    outbox_max_backoff: float = 300.0
     # Requests per client address to the identity-lock endpoints (`limits` notation).
     identity_admin_rate_limit: str = "120/minute"
 
@@ -88,7 +96,9 @@ def _is_http_url(value: str) -> bool:
 
 # The Rasa lock store holds a conversation for 60 s. One backend call, at its worst
 # (every attempt waiting out the connect and the read timeout, plus the back-off
-# between attempts), must stay well below that.
+# between attempts), must stay well below that. In a turn, BACKEND_TURN_BUDGET cuts
+# it much shorter; this bound still holds the calls made outside a turn (the outbox
+# worker) and the desk's, which the turn's budget does not cut.
 BACKEND_CALL_BUDGET = 40.0
 
 
@@ -162,6 +172,18 @@ def _load(env: Mapping[str, str]) -> Settings:
         handoff_read_budget=_read(
             env, "HANDOFF_READ_BUDGET", 2.0, float, lambda v: 0.1 <= v <= 10,
             "seconds from 0.1 to 10",
+        ),
+        backend_turn_budget=_read(
+            env, "BACKEND_TURN_BUDGET", 2.5, float, lambda v: 0.5 <= v <= 12,
+            "seconds from 0.5 to 12",  # a voice turn must end within Twilio's 15 s
+        ),
+        outbox_poll_seconds=_read(
+            env, "OUTBOX_POLL_SECONDS", 1.0, float, lambda v: 0.1 <= v <= 60,
+            "seconds from 0.1 to 60",
+        ),
+        outbox_max_backoff=_read(
+            env, "OUTBOX_MAX_BACKOFF", 300.0, float, lambda v: 1 <= v <= 3600,
+            "seconds from 1 to 3600",
         ),
         identity_admin_rate_limit=_read(
             env, "IDENTITY_ADMIN_RATE_LIMIT", "120/minute", str, _is_rate,

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Tuple, Type
 
-from sqlalchemy import Date, DateTime, inspect, select
+from sqlalchemy import Date, DateTime, inspect, select, text
 from sqlalchemy.engine import Engine
 
 from backend.models import (
@@ -126,9 +126,22 @@ def is_loaded(engine: Engine) -> bool:
         return connection.execute(select(Customer.id).limit(1)).first() is not None
 
 
+def add_request_ids(engine: Engine) -> bool:
+    """Give a database built before interactions had a request_id that column (and its
+    unique index), keeping its rows; True if it was added."""
+    if "request_id" in {c["name"] for c in inspect(engine).get_columns("interactions")}:
+        return False
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE interactions ADD COLUMN request_id VARCHAR(64)"))
+        connection.execute(text("CREATE UNIQUE INDEX ix_interactions_request_id "
+                                "ON interactions (request_id)"))
+    return True
+
+
 def ensure_loaded(engine: Engine, fixture_path: Path) -> bool:
     """Build the database from the fixture if it is missing or empty; True if it was built."""
     if is_loaded(engine):
+        add_request_ids(engine)
         return False
     rebuild(engine, fixture_path)
     return True

@@ -265,6 +265,7 @@ class Interaction(Base):
 
     __tablename__ = "interactions"
     __noun__ = "interaction"
+    __hidden__ = frozenset({"request_id"})
 
     id = Column(ID, primary_key=True)
     conversation_id = Column(String(128), nullable=False, index=True)
@@ -273,3 +274,6 @@ class Interaction(Base):
     summary = Column(Text, nullable=False)
     customer_id = Column(ID, ForeignKey("customers.id"), index=True)
     created_at = Column(UTCDateTime, nullable=False)
+    # The client's id for this write: the same id again is the same interaction,
+    # so a client may retry a write whose answer it never got.
+    request_id = Column(String(64), unique=True)

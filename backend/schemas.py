@@ -60,6 +60,9 @@ class InteractionRequest(StrictModel):
     type: constr(strict=True, min_length=1, max_length=64)  # type: ignore[valid-type]
     summary: constr(strict=True, min_length=1, max_length=4000)  # type: ignore[valid-type]
     customer_id: Optional[RecordId] = None
+    # Sent again with a retried write: the interaction already stored is answered.
+    request_id: Optional[  # type: ignore[valid-type]
+        constr(strict=True, regex=r"^[A-Za-z0-9_-]{8,64}$")] = None
 
 
 class Items(BaseModel):

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from desk.auth import Agent, agent_or_integration, integration
 from desk.schemas import (
-    ErrorBody, Handoff, HandoffDetail, HandoffSummary, QueueState, RatingRequest, ReplyRequest,
+    EnrichmentRequest, ErrorBody, Handoff, HandoffDetail, HandoffSummary, QueueState,
+    RatingRequest, ReplyRequest,
 )
 from desk.service import Desk
 
@@ -59,6 +60,21 @@ def submit(packet: Annotated[Json, Body(description="A hand-over packet, "
     summary, created = desk.submit(session, packet)
     response.status_code = 201 if created else 200
     return summary
+
+
+def limited_integration(request: Request) -> None:
+    """The integration's writes to existing hand-overs, counted like an account's
+    requests (a name no account can have: names are stripped)."""
+    request.app.state.limits.request(" integration")
+
+
+@router.post("/api/handoffs/{handoff_id}/enrichment", tags=["integration"],
+             response_model=Handoff, responses=errors(404, 409),
+             dependencies=[Depends(integration), Depends(limited_integration)],
+             summary="Complete a hand-over queued while the customer's records were unreadable")
+def enrich(handoff_id: HandoffId, body: EnrichmentRequest, desk: DeskDep,
+           session: SessionDep) -> Json:
+    return desk.enrich(session, handoff_id, body.dict(exclude_none=True))
 
 
 @router.get("/api/queue", tags=["integration"], response_model=QueueState,

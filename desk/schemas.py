@@ -52,6 +52,16 @@ class RatingRequest(_Strict):
     _safe = validator("missing", pre=True, allow_reuse=True)(_safe_text)
 
 
+class EnrichmentRequest(_Strict):
+    """What the assistant could not read at hand-over time, read since: each part
+    given replaces the packet's; the packet must still match its schema."""
+
+    customer: Optional[Dict[str, Any]] = Field(
+        None, description="The packet's `customer`, with the name and tier now known")
+    account_snapshot: Optional[Dict[str, Any]] = Field(
+        None, description="The packet's `account_snapshot`, with the records now read")
+
+
 class HandoffSummary(_Documented):
     id: str
     status: str = Field(description="waiting, or ticket outside human support hours")

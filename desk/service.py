@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.errors import RequestRejected
+from backend.errors import Conflict, RequestRejected, Unprocessable
 from desk import audit, queue, transitions
 from desk.accounts import Identity
 from desk.conversation import messages_since
@@ -72,6 +72,28 @@ class Desk:
                 self.webhook.start(handoff.id)
         return queue.summary(handoff, self._position(session, handoff),
                              self.queue_settings), created
+
+    def enrich(self, session: Session, handoff_id: str, parts: Json) -> Json:
+        """Complete a hand-over queued during an outage with what was read since: the
+        customer's name and tier, the account snapshot. It stays the same customer."""
+        if not parts:
+            raise Unprocessable("nothing to add: give customer and/or account_snapshot")
+        with self.lock:
+            handoff = queue.get(session, handoff_id)
+            before = handoff.packet.get("customer") or {}
+            after = parts.get("customer", before)
+            if (after.get("verified"), after.get("customer_id")) != \
+                    (before.get("verified"), before.get("customer_id")):
+                raise Conflict("the enrichment names another customer than the hand-over")
+            packet = {**handoff.packet, **parts}
+            check_packet(packet)
+            handoff.packet = safe_json(packet)
+            audit.record(session, INTEGRATION, "enrich", handoff_id=handoff.id,
+                         conversation_id=handoff.conversation_id,
+                         detail=", ".join(sorted(parts)))
+            session.commit()
+        logger.info("hand-over %s enriched: %s", handoff.id, ", ".join(sorted(parts)))
+        return queue.view(handoff, self._position(session, handoff), self.queue_settings)
 
     def queue_state(self, session: Session) -> Json:
         waiting = queue.waiting_count(session)

@@ -11,11 +11,12 @@ take IDENTITY_ADMIN_TOKEN and never the action server token.
 """
 
 import argparse
+import asyncio
 import hmac
 import logging
 import os
 import sys
-from typing import Optional
+from typing import Dict, Optional
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
@@ -23,7 +24,8 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions import lockout
+from actions import lockout, outbox
+from actions.backend_client import start_turn
 from actions.lockout_api import identity_admin, is_identity_admin
 from actions.settings import SettingsError, settings
 
@@ -31,9 +33,11 @@ logger = logging.getLogger("stack.action_server")
 OPEN_PATHS = {"/health"}
 
 
-def build_app(token: str, admin_token: str, admin_rate: str = "120/minute") -> Sanic:
+def build_app(token: str, admin_token: str, admin_rate: str = "120/minute",
+              turn_budget: float = 2.5) -> Sanic:
     """The rasa-sdk app serving the `actions` package, behind a token check, with
-    the identity-lock endpoints behind their own."""
+    the identity-lock endpoints behind their own. Each request's backend calls
+    share one deadline, `turn_budget` seconds from its arrival."""
     app = create_app("actions", cors_origins=None)
     app.blueprint(identity_admin(admin_token, admin_rate))
     expected = f"Bearer {token}".encode()
@@ -45,6 +49,7 @@ def build_app(token: str, admin_token: str, admin_rate: str = "120/minute") -> S
         given = (request.headers.get("Authorization") or "").encode()
         if not hmac.compare_digest(given, expected):
             return response.json({"error": "missing or wrong action server token"}, status=401)
+        start_turn(turn_budget)
         return None
 
     @app.exception(Exception)
@@ -55,6 +60,21 @@ def build_app(token: str, admin_token: str, admin_rate: str = "120/minute") -> S
         return response.json({"error": "the action server failed; see its log"}, status=500)
 
     return app
+
+
+def deliver_writes(app: Sanic, box: outbox.Outbox, poll_seconds: float) -> None:
+    """Run the outbox's worker while the server runs: writes left pending by an
+    earlier run are sent first."""
+    worker: Dict[str, asyncio.Task] = {}
+
+    @app.after_server_start
+    async def start_worker(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        worker["task"] = loop.create_task(outbox.deliver_forever(box, poll_seconds))
+
+    @app.before_server_stop
+    async def stop_worker(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        if "task" in worker:
+            worker["task"].cancel()
 
 
 def main(argv: Optional[list] = None) -> int:
@@ -77,14 +97,17 @@ def main(argv: Optional[list] = None) -> int:
     try:
         config = settings()
         lockout.store()
+        outbox.store()
     except SettingsError as error:
         print(f"action server settings: {error}", file=sys.stderr)
         return 2
-    except lockout.LockoutStoreUnavailable as error:
+    except (lockout.LockoutStoreUnavailable, outbox.OutboxUnavailable) as error:
         print(f"action server: the assistant database cannot be opened ({error})",
               file=sys.stderr)
         return 2
-    app = build_app(token, admin_token, config.identity_admin_rate_limit)
+    app = build_app(token, admin_token, config.identity_admin_rate_limit,
+                    config.backend_turn_budget)
+    deliver_writes(app, outbox.store(), config.outbox_poll_seconds)
     logger.info("action server on http://%s:%d", args.host, args.port)
     app.run(host=args.host, port=args.port, workers=1, access_log=False)
     return 0

@@ -59,3 +59,20 @@ def test_interaction_without_a_field(api: Api, field: str) -> None:
     response = api.post("/interactions", json={key: value for key, value in NOTE.items() if key != field})
     assert response.status_code == 422
     assert response.json() == {"detail": f"body.{field}: field required"}
+
+
+def test_a_write_sent_again_with_its_request_id_is_stored_once(api: Api, reset: None) -> None:
+    retried = {**NOTE, "customer_id": "C-1001", "request_id": "outbox-0f3a9c2e"}
+    first = api.post("/interactions", json=retried)
+    again = api.post("/interactions", json=retried)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and "request_id" not in first.json()
+    other = api.post("/interactions", json={**retried, "request_id": "outbox-77aa00bb"}).json()
+    assert other["id"] != first.json()["id"]
+    assert api.get("/customers/C-1001/interactions").json() == {"items": [other, first.json()]}
+
+
+@pytest.mark.parametrize("request_id", ["short", "x" * 65, "has space1", "a/b/c/d/e", 12345678])
+def test_a_malformed_request_id_is_refused(api: Api, reset: None, request_id: Any) -> None:
+    response = api.post("/interactions", json={**NOTE, "request_id": request_id})
+    assert response.status_code == 422, response.text

@@ -3,6 +3,7 @@ one hand-over at the agent desk, a packet that matches the schema and tells the
 story of that conversation, the customer told why and what happens next, and the
 assistant silent afterwards. Calm, clear requests hand nothing over."""
 
+import time
 from typing import Any, Dict, List
 
 import pytest
@@ -15,6 +16,20 @@ from tests.support.stack import Conversation, Stack, vouched
 
 POLICIES = crm()["policies"]
 MISSES = ["order, claim, invoice, whatever", "the usual please"]  # NLU unsure of both
+
+
+def note_on_file(stack: Stack, customer_id: str, sender: str, wait: float = 10.0) -> bool:
+    """Whether the hand-over's note reaches the customer's file: the action server's
+    outbox delivers it just after the answer."""
+    deadline = time.monotonic() + wait
+    while True:
+        items = requests.get(f"{stack.config.backend_url}/customers/{customer_id}/interactions",
+                             timeout=10).json()["items"]
+        if any(i["conversation_id"] == sender and i["type"] == "handoff" for i in items):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
 
 
 def handoffs(stack: Stack, chat: Conversation) -> List[Dict[str, Any]]:
@@ -74,10 +89,7 @@ def test_an_explicit_request_hands_over_at_once(stack: Stack) -> None:
     assert [o["id"] for o in packet["account_snapshot"]["orders"]] == ["BW-100002"]
     assert any(a["action"] == "action_answer_request" and a["result"] == "ok"
                for a in packet["actions_taken"])
-    interactions = requests.get(f"{stack.config.backend_url}/customers/C-1001/interactions",
-                                timeout=10).json()["items"]
-    assert any(i["conversation_id"] == chat.sender and i["type"] == "handoff"
-               for i in interactions)
+    assert note_on_file(stack, "C-1001", chat.sender)
     silent_now(stack, chat)
     assert len(handoffs(stack, chat)) == 1
 
@@ -213,7 +225,4 @@ def test_a_desk_that_cannot_be_reached_loses_nothing(stack: Stack) -> None:
         assert "carrier capacity shortage" in chat.say("where is my order BW-100002")
     finally:
         stack.desk = start_desk(stack.config)
-    interactions = requests.get(f"{stack.config.backend_url}/customers/C-1001/interactions",
-                                timeout=10).json()["items"]
-    assert any(i["conversation_id"] == chat.sender and i["type"] == "handoff"
-               for i in interactions)
+    assert note_on_file(stack, "C-1001", chat.sender)

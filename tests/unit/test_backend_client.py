@@ -16,6 +16,7 @@ from actions.backend_client import (
     BackendBadResponse, BackendClient, BackendError, BackendRejected, BackendUnavailable,
     CircuitBreaker, CircuitOpen, RecordNotFound,
 )
+from actions.desk_client import DeskClient
 from actions.settings import settings
 
 TIMEOUT = 0.3  # seconds; the read timeout most tests use
@@ -604,3 +605,66 @@ def test_the_breaker_comes_from_the_settings(monkeypatch):
     finally:
         settings.cache_clear()
         backend.client.cache_clear()
+
+
+# --- the turn's deadline --------------------------------------------------------------
+
+def test_one_deadline_cuts_every_attempt_and_retry_of_the_turn(server):
+    """Timeouts of 1 s and two retries could take 3.6 s; the turn's 0.5 s cuts them."""
+    server.route("GET", "/orders/BW-100002", Reply(200, ORDER, delay=SLOW))
+    server.route("GET", "/policies", Reply(200, {}, delay=SLOW))
+    client = make_client(server, retries=2, read=1.0, connect=1.0)
+    started = time.monotonic()
+    with backend.turn_deadline(0.5):
+        with pytest.raises(BackendUnavailable):
+            client.record("orders", "BW-100002")
+        with pytest.raises(backend.TurnBudgetSpent):  # the next call of the turn: none left
+            client.policies()
+    elapsed = time.monotonic() - started
+    assert 0.45 <= elapsed < 0.5 + SLACK, elapsed
+    assert server.count("GET", "/orders/BW-100002") == 1
+    assert server.count("GET", "/policies") == 0
+
+
+def test_the_deadline_reaches_calls_run_on_threads_and_ends_with_the_turn(server):
+    server.route("GET", "/orders/BW-100002", Reply(200, ORDER, delay=SLOW))
+    client = make_client(server, retries=0, read=1.5, connect=1.5)
+
+    async def turn() -> float:
+        with backend.turn_deadline(0.4):
+            started = time.monotonic()
+            with pytest.raises(BackendUnavailable):
+                await backend.call(client.record, "orders", "BW-100002")
+            return time.monotonic() - started
+
+    assert asyncio.run(turn()) < 0.4 + SLACK
+    assert backend.remaining_turn() is None
+    started = time.monotonic()  # outside a turn only the timeouts bound a call
+    with pytest.raises(BackendUnavailable):
+        client.record("orders", "BW-100002")
+    assert time.monotonic() - started >= 1.4
+
+
+def test_a_healthy_backend_is_unaffected_by_the_deadline(server):
+    server.route("GET", "/orders/BW-100002", Reply(503, {}), Reply(200, ORDER, delay=0.1))
+    client = make_client(server, retries=1)
+    with backend.turn_deadline(2.5):
+        assert client.record("orders", "BW-100002") == ORDER
+        assert backend.remaining_turn() > 2.0
+    assert server.count("GET", "/orders/BW-100002") == 2
+
+
+def test_a_spent_budget_does_not_count_against_the_backend(server):
+    server.route("GET", "/orders/BW-100002", Reply(200, ORDER))
+    client = BackendClient(server.url, TIMEOUT, TIMEOUT, retries=0,
+                           breaker=CircuitBreaker(threshold=1, cool_off=60.0))
+    with backend.turn_deadline(0.0):
+        with pytest.raises(backend.TurnBudgetSpent):
+            client.record("orders", "BW-100002")
+    assert not client.breaker.is_open and server.count("GET", "/orders/BW-100002") == 0
+
+
+def test_the_desk_is_not_bound_by_the_backends_turn_budget(server):
+    server.route("GET", "/api/queue", Reply(200, {"waiting": 0}))
+    with backend.turn_deadline(0.0):
+        assert DeskClient(server.url, "t", TIMEOUT, TIMEOUT).queue() == {"waiting": 0}
