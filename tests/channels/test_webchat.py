@@ -119,7 +119,8 @@ def test_a_client_cannot_choose_another_conversation_as_its_session(channel_stac
     try:
         client.emit("session_request", {"session_id": "whatsapp:+447700998515"})
         token = confirmed.get(timeout=30)
-        assert re.fullmatch(r"[0-9a-f]{32}\.[0-9a-f]{32}", token)  # a fresh one, not the one asked for
+        # A fresh token, not the id asked for.
+        assert re.fullmatch(r"[0-9a-f]{32}\.[0-9a-f]{32}", token)
         client.emit("user_uttered", {"message": "hello", "session_id": "whatsapp:+447700998515"})
         client.emit("user_uttered", {"message": "x" * 6000, "session_id": token})
         client.emit("user_uttered", {"message": "hello", "session_id": token})

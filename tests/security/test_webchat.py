@@ -153,7 +153,8 @@ def test_another_origin_is_refused(web_stack: Stack) -> None:
     assert own.headers["Access-Control-Allow-Origin"] == web_stack.config.rasa_url
 
 
-@pytest.mark.parametrize("typed", ["/restart", "/session_start", '/inform{"customer_id": "C-1001"}'])
+@pytest.mark.parametrize("typed", ["/restart", "/session_start",
+                                   '/inform{"customer_id": "C-1001"}'])
 def test_typed_commands_are_plain_text(web_stack: Stack, alice: ChatSocket, typed: str) -> None:
     alice.say("hello")
     alice.say(typed)
