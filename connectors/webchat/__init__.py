@@ -95,7 +95,8 @@ class WebChatInput(SocketIOInput):
     """Rasa's socket.io channel with server-issued sessions, and the chat page."""
 
     def __init__(self, widget: Path, tokens: SessionTokens, rate_limits: RateLimits,
-                 allowed_origins: Sequence[str] = (), frame_ancestors: str = DEFAULT_FRAME_ANCESTORS,
+                 allowed_origins: Sequence[str] = (),
+                 frame_ancestors: str = DEFAULT_FRAME_ANCESTORS,
                  init_payload: Optional[str] = DEFAULT_INIT_PAYLOAD,
                  max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, **socketio: Any) -> None:
         super().__init__(**socketio)

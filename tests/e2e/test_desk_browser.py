@@ -5,7 +5,7 @@ the reply on their channel; the agent hands back and the assistant answers the
 customer's next question in context, without asking them to verify again."""
 
 import time
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator
 
 import pytest
 from playwright.sync_api import Page, expect

@@ -20,6 +20,10 @@ WAIT = 30
 QUIET = 5  # seconds a refused message must stay unanswered
 
 
+def user_texts(stack: Stack, conversation: str) -> List[str]:
+    return [e["text"] for e in stack.tracker(conversation)["events"] if e["event"] == "user"]
+
+
 class ChatSocket:
     """One browser's socket.io connection, as rasa-webchat uses it."""
 
@@ -45,14 +49,20 @@ class ChatSocket:
                                           "session_id": session_id or self.token})
 
     def say(self, text: str) -> str:
-        """A message and its reply (all the messages of the turn)."""
+        """A message and its reply (all the messages of the turn), once the turn is stored."""
+        before = len(user_texts(self.stack, self.conversation))
         self.send(text)
         said = [self.replies.get(timeout=WAIT)]
         try:
             while True:
                 said.append(self.replies.get(timeout=1))
         except queue.Empty:
-            return "\n".join(str(message.get("text")) for message in said)
+            pass
+        deadline = time.monotonic() + WAIT  # Rasa stores the turn once its replies are out
+        while len(user_texts(self.stack, self.conversation)) == before:
+            assert time.monotonic() < deadline, "the turn was never stored"
+            time.sleep(0.2)
+        return "\n".join(str(message.get("text")) for message in said)
 
     def heard_nothing(self) -> bool:
         try:
@@ -84,10 +94,6 @@ def mallory(web_stack: Stack):  # type: ignore[no-untyped-def]
     chat.session()
     yield chat
     chat.close()
-
-
-def user_texts(stack: Stack, conversation: str) -> List[str]:
-    return [e["text"] for e in stack.tracker(conversation)["events"] if e["event"] == "user"]
 
 
 def test_a_message_naming_another_session_is_dropped(web_stack: Stack, alice: ChatSocket,
@@ -147,7 +153,8 @@ def test_another_origin_is_refused(web_stack: Stack) -> None:
     assert own.headers["Access-Control-Allow-Origin"] == web_stack.config.rasa_url
 
 
-@pytest.mark.parametrize("typed", ["/restart", "/session_start", '/inform{"customer_id": "C-1001"}'])
+@pytest.mark.parametrize("typed", ["/restart", "/session_start",
+                                   '/inform{"customer_id": "C-1001"}'])
 def test_typed_commands_are_plain_text(web_stack: Stack, alice: ChatSocket, typed: str) -> None:
     alice.say("hello")
     alice.say(typed)
