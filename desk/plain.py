@@ -7,6 +7,7 @@ agent needs the reason in a sentence, "WhatsApp", local times with an age, and t
 title of the button the customer tapped or the option they chose by number.
 """
 
+import ast
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -21,6 +22,10 @@ from desk.settings import ROOT
 Json = Dict[str, Any]
 ESCALATION_FILE = ROOT / "escalation.yml"
 DOMAIN_FILE = ROOT / "domain.yml"
+# The clarifying action offers the likeliest goals as buttons; its titles table
+# (INTENT_LABELS) is read from the source, not imported with the action server.
+CLARIFY_FILE = ROOT / "actions" / "clarify.py"
+CLARIFY_RESPONSE = "utter_clarify"
 
 CHANNEL_NAMES = {"socketio": "Web chat", "twilio": "WhatsApp", "twilio_voice": "Phone",
                  "email": "E-mail", "rest": "API"}
@@ -153,32 +158,68 @@ def age(value: str, now: datetime) -> str:
 
 @dataclass(frozen=True)
 class Offer:
-    """A response of the assistant that offered buttons: its text and the buttons."""
+    """A message of the assistant that offered buttons: its text and the buttons.
+    `ordered` is False when the buttons are chosen per turn (the clarifying action
+    offers some of them, in an order the packet does not keep)."""
 
     text: str
     buttons: Tuple[Tuple[str, str], ...]  # (payload, title)
+    ordered: bool = True
 
 
-def _offers(domain: Any) -> List[Offer]:
-    offers: List[Offer] = []
+def _text(variant: Mapping[str, Any]) -> str:
+    return " ".join(str(variant.get("text") or "").split())
+
+
+def _variants(domain: Any, name: str) -> List[Mapping[str, Any]]:
     responses = domain.get("responses") if isinstance(domain, dict) else None
-    for variants in (responses or {}).values():
-        for variant in variants if isinstance(variants, list) else []:
-            buttons = variant.get("buttons") if isinstance(variant, dict) else None
+    variants = (responses or {}).get(name)
+    return [v for v in variants if isinstance(v, dict)] if isinstance(variants, list) else []
+
+
+def _offers(domain: Any, clarify_labels: Mapping[str, str]) -> List[Offer]:
+    clarify = tuple((f"/{intent}", title) for intent, title in clarify_labels.items())
+    offers = [Offer(_text(variant), clarify, ordered=False)
+              for variant in _variants(domain, CLARIFY_RESPONSE)] if clarify else []
+    responses = domain.get("responses") if isinstance(domain, dict) else None
+    for name in responses or {}:
+        for variant in _variants(domain, name):
             pairs = tuple((str(b.get("payload")), str(b.get("title")))
-                          for b in buttons or [] if isinstance(b, dict))
+                          for b in variant.get("buttons") or [] if isinstance(b, dict))
             if pairs:
-                offers.append(Offer(" ".join(str(variant.get("text") or "").split()), pairs))
+                offers.append(Offer(_text(variant), pairs))
     return offers
 
 
-@lru_cache(maxsize=4)
-def button_offers(path: Path = DOMAIN_FILE) -> Tuple[Offer, ...]:
-    """The responses in domain.yml that offer buttons; none when it cannot be read."""
+def clarify_labels(path: Path = CLARIFY_FILE) -> Dict[str, str]:
+    """The clarifying action's button titles by intent, read from its source (a
+    literal dict); none when it cannot be read."""
     try:
-        return tuple(_offers(yaml.safe_load(path.read_text(encoding="utf-8"))))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return {}
+    for node in tree.body:
+        target = node.target if isinstance(node, ast.AnnAssign) else (
+            node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
+        if isinstance(target, ast.Name) and target.id == "INTENT_LABELS" and node.value:
+            try:
+                labels = ast.literal_eval(node.value)
+            except ValueError:
+                return {}
+            return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+    return {}
+
+
+@lru_cache(maxsize=4)
+def button_offers(domain_path: Path = DOMAIN_FILE,
+                  clarify_path: Path = CLARIFY_FILE) -> Tuple[Offer, ...]:
+    """Every message of the assistant that offers buttons: the clarifying question
+    first, then the responses in domain.yml with buttons; none when unreadable."""
+    try:
+        domain = yaml.safe_load(domain_path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return ()
+    return tuple(_offers(domain, clarify_labels(clarify_path)))
 
 
 def _offer_for(assistant_text: Optional[str], offers: Sequence[Offer]) -> Optional[Offer]:
@@ -208,7 +249,8 @@ def _customer_line(text: str, offer: Optional[Offer], offers: Sequence[Offer], c
         offered = list(offer.buttons) if offer else []
         for index, (button_payload, title) in enumerate(offered, start=1):
             if button_payload == payload:
-                return title, f"chose option {index}" if numbered else "tapped a button"
+                chose = f"chose option {index}" if offer and offer.ordered else "chose an option"
+                return title, chose if numbered else "tapped a button"
         titles = [title for o in offers for p, title in o.buttons if p == payload]
         if titles:
             return titles[0], "chose an option" if numbered else "tapped a button"
@@ -217,7 +259,7 @@ def _customer_line(text: str, offer: Optional[Offer], offers: Sequence[Offer], c
             return "(opened the conversation)", None
         return f"({intent.replace('_', ' ') or 'a choice'})", "sent by the page, not typed"
     number = _choice(text)
-    if offer and number and 1 <= number <= len(offer.buttons):
+    if offer and offer.ordered and number and 1 <= number <= len(offer.buttons):
         return offer.buttons[number - 1][1], f"chose option {number}"
     return text, None
 
@@ -241,7 +283,8 @@ def transcript(lines: Sequence[Mapping[str, Any]], channel: str, time_zone: Zone
             last_offer = None
         else:
             last_offer = _offer_for(text, offers)
-            options = [title for _, title in last_offer.buttons] if last_offer else []
+            options = [title for _, title in last_offer.buttons] \
+                if last_offer and last_offer.ordered else []
         shown.append({"from": speaker, "text": text, "note": note, "options": options,
                       "at": local_time(str(line.get("at") or ""), time_zone)})
     return shown

@@ -111,7 +111,38 @@ def test_a_payload_without_the_offer_before_it() -> None:
                               line("customer", "/check_invoice"),
                               line("customer", "/request_human")], "socketio", BERLIN)
     assert [(entry["text"], entry["note"]) for entry in shown[1:]] == [
-        ("An invoice", "tapped a button"), ("(request human)", "sent by the page, not typed")]
+        ("A question about an invoice", "tapped a button"),
+        ("Talk to a person", "tapped a button")]
+    unknown = plain.transcript([line("customer", "hi"), line("customer", "/restart")],
+                               "socketio", BERLIN)
+    assert (unknown[1]["text"], unknown[1]["note"]) == ("(restart)", "sent by the page, not typed")
+
+
+CLARIFY = "Sorry, I'm not sure I understood. Did you mean one of these?"
+
+
+@pytest.mark.parametrize("channel, note", [("socketio", "tapped a button"),
+                                           ("twilio", "chose an option")])
+def test_a_clarifying_option_is_the_title_the_action_gave_it(channel: str, note: str) -> None:
+    # The clarifying action picks its buttons per turn (actions/clarify.py): their
+    # titles are known, not which were offered in which order.
+    shown = plain.transcript([line("customer", "order, claim, invoice, whatever"),
+                              line("assistant", CLARIFY), line("customer", "/check_claim_status"),
+                              line("assistant", CLARIFY), line("customer", "2")], channel, BERLIN)
+    assert shown[1]["options"] == []
+    assert (shown[2]["text"], shown[2]["note"]) == ("How is my claim going?", note)
+    assert (shown[4]["text"], shown[4]["note"]) == ("2", None)
+
+
+def test_the_clarify_titles_are_read_from_the_source_without_importing_it(tmp_path: Path,
+                                                                          ) -> None:
+    source = tmp_path / "clarify.py"
+    source.write_text("import nothing_that_exists\nINTENT_LABELS: dict = {'greet': 'Hello'}\n")
+    assert plain.clarify_labels(source) == {"greet": "Hello"}
+    source.write_text("INTENT_LABELS = make_labels()\n")
+    assert plain.clarify_labels(source) == {}
+    assert plain.clarify_labels(tmp_path / "missing.py") == {}
+    assert plain.clarify_labels()["check_claim_status"] == "How is my claim going?"
 
 
 def test_a_typed_number_without_an_offer_stays_as_typed() -> None:
