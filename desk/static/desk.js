@@ -213,7 +213,7 @@ function snapshotTable(collection, records) {
   const table = element("table", null, { "data-collection": collection });
   table.append(element("caption", collection));
   const head = element("tr");
-  columns.forEach((column) => head.append(element("th", column)));
+  columns.forEach((column) => head.append(element("th", column.replace(/_/g, " "), { scope: "col" })));
   table.append(head);
   for (const record of records) {
     const row = element("tr");
@@ -242,8 +242,7 @@ function showPacket(packet, plain) {
     ? `${customerName(packet)}, tier ${customer.tier || "unknown"}, verified`
     : "Not verified: no account details were shared.";
   const issue = packet.stated_issue;
-  field("packet-issue").textContent = issue.customer_words
-    ? `"${issue.customer_words}"${issue.intent ? ` (${issue.intent})` : ""}` : "Not stated";
+  field("packet-issue").textContent = issue.customer_words ? `"${issue.customer_words}"` : "Not stated";
   field("packet-summary").textContent = packet.summary;
   field("packet-notice").textContent = packet.customer_notice.text;
   listOf("packet-actions", packet.actions_taken.map((a) => `${a.detail} (${a.result === "ok" ? "done" : a.result}, ${localTime(a.at)})`));
@@ -255,7 +254,8 @@ function showPacket(packet, plain) {
   if (snapshot.note) tables.push(element("p", snapshot.note));
   fill(field("packet-snapshot"), tables.length ? tables : [element("p", "No records.")]);
   const sentiment = packet.sentiment;
-  field("packet-sentiment").textContent = `${sentiment.current.toFixed(2)}, ${sentiment.trend}` +
+  const mood = sentiment.current <= -0.3 ? "negative" : sentiment.current >= 0.3 ? "positive" : "neutral";
+  field("packet-sentiment").textContent = `${mood} (${sentiment.current.toFixed(2)}), ${sentiment.trend}` +
     (sentiment.trajectory.length ? ` (${sentiment.trajectory.map((s) => s.toFixed(2)).join(" → ")})` : "");
   fill(field("packet-transcript"), plain.transcript.map((line) => chatLine({ ...line, agent: null, shown_at: line.at })));
 }

@@ -104,3 +104,12 @@ def test_the_queue_and_the_packet_in_plain_words(stack: Stack, chat: Conversatio
     shot = Path(os.environ.get("DESK_SCREENSHOT") or tmp_path / "desk-packet-view.png")
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
+
+    # A supervisor closes it from the queue with a reason: closed, and the assistant
+    # answers the customer again.
+    mine.get_by_test_id("select").check()
+    page.fill("#bulk-reason", "test conversation")
+    page.get_by_test_id("bulk-close").click()
+    expect(page.get_by_test_id("bulk-state")).to_have_text("Closed 1.")
+    expect(mine.locator(".status")).to_have_text("closed")
+    assert stack.tracker(chat.sender)["paused"] is False
