@@ -112,7 +112,8 @@ def why(escalation: Mapping[str, Any], descriptions: Optional[Mapping[str, str]]
     sentence = RULE_WORDS.get(rule) or REASON_WORDS.get(code)
     if sentence:
         return sentence
-    return f"The assistant handed over: {code.replace('_', ' ').replace(':', ', ') or 'no reason given'}."
+    named = code.replace("_", " ").replace(":", ", ") or "no reason given"
+    return f"The assistant handed over: {named}."
 
 
 def why_evidence(escalation: Mapping[str, Any]) -> Optional[str]:

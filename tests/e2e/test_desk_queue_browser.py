@@ -69,14 +69,16 @@ def test_the_queue_and_the_packet_in_plain_words(stack: Stack, chat: Conversatio
     expect(mine.get_by_test_id("row-channel")).to_have_text("API")
     expect(mine.get_by_test_id("row-age")).to_have_text(re.compile(r"just now|\d+ min ago"))
     expect(mine.get_by_test_id("row-why")).to_have_text("The customer asked to speak to a person.")
-    theirs = page.locator(f'[data-testid="handoff-row"][data-conversation="{whatsapp["conversation_id"]}"]')
+    theirs = page.locator('[data-testid="handoff-row"]'
+                          f'[data-conversation="{whatsapp["conversation_id"]}"]')
     expect(theirs.get_by_test_id("row-channel")).to_have_text("WhatsApp")
 
     # The channel filter is applied by the desk: only WhatsApp rows, then only API rows.
     page.select_option("#channel-filter", "twilio")
     expect(mine).to_have_count(0)
     expect(theirs).to_have_count(1)
-    expect(page.locator('[data-testid="handoff-row"]:not([data-channel="WhatsApp"])')).to_have_count(0)
+    expect(page.locator('[data-testid="handoff-row"]:not([data-channel="WhatsApp"])')
+           ).to_have_count(0)
     page.select_option("#channel-filter", "rest")
     expect(theirs).to_have_count(0)
     expect(page.locator('[data-testid="handoff-row"]:not([data-channel="API"])')).to_have_count(0)
