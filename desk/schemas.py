@@ -117,7 +117,8 @@ class Handoff(HandoffSummary):
     rating: Optional[Dict[str, Any]]
     webhook: Dict[str, Any] = Field(description="attempts, last_error, delivered_at")
     packet: Dict[str, Any]
-    plain: PlainView
+    plain: Optional[PlainView] = Field(description="The packet in an agent's words; every "
+                                                   "answer to an agent has it")
 
 
 class BulkCloseRequest(_Strict):
