@@ -156,3 +156,18 @@ def test_a_bad_bulk_close_is_refused_with_the_reason(desk: Service, body: Dict[s
                                                            json=body)
     assert response.status_code == 422
     assert reason in response.json()["detail"]
+
+
+def test_a_close_rasa_does_not_take_is_skipped_and_changes_nothing(desk_without_rasa: Service) -> None:
+    url = desk_without_rasa.url
+    handoff = handed_over(integration(url), conversation_id(), "email")
+    done = agent(url, "Sofia", "supervisor").post(
+        "/api/handoffs/bulk_close", json={"ids": [handoff["id"]], "reason": "tests"})
+    assert done.status_code == 200, done.text
+    [skipped] = done.json()["skipped"]
+    assert skipped["id"] == handoff["id"] and skipped["reason"]
+    assert done.json()["closed"] == []
+    assert agent(url).get(f"/api/handoffs/{handoff['id']}").json()["status"] == "waiting"
+    [entry] = admin(url).get("/api/audit", params={"handoff_id": handoff["id"],
+                                                   "action": "bulk_close"}).json()
+    assert (entry["outcome"], entry["detail"]) == ("failed", f"tests ({skipped['reason']})")
