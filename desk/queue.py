@@ -2,6 +2,7 @@
 
 import math
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -70,12 +71,49 @@ def create(session: Session, packet: Json) -> Tuple[Handoff, bool]:
     return handoff, True
 
 
-def listing(session: Session, status: Optional[str]) -> List[Handoff]:
-    """Hand-overs, open ones first in queue order, then the rest newest first."""
+@dataclass(frozen=True)
+class Filters:
+    """What an agent narrows the queue to; None matches everything."""
+
+    status: Optional[str] = None
+    channel: Optional[str] = None  # the packet's channel, e.g. twilio_voice
+    reason: Optional[str] = None  # a reason code, or its kind ("sensitive_topic")
+    text: Optional[str] = None  # in ids, the customer's name or the conversation
+
+    def describe(self) -> str:
+        given = [f"{key}={value}" for key, value in
+                 (("status", self.status), ("channel", self.channel), ("reason", self.reason))
+                 if value]
+        return ", ".join(given + (["search"] if self.text else [])) or "all"
+
+
+def _searchable(handoff: Handoff) -> str:
+    packet = handoff.packet or {}
+    customer = packet.get("customer") or {}
+    issue = packet.get("stated_issue") or {}
+    texts = [handoff.id, handoff.conversation_id, customer.get("customer_id"),
+             customer.get("name"), issue.get("customer_words"), packet.get("summary"),
+             *(line.get("text") for line in packet.get("transcript") or [])]
+    return "\n".join(str(text) for text in texts if text).casefold()
+
+
+def _matches(handoff: Handoff, filters: Filters) -> bool:
+    packet = handoff.packet or {}
+    reason = str((packet.get("escalation") or {}).get("reason_code") or "")
+    return ((not filters.channel or packet.get("channel") == filters.channel)
+            and (not filters.reason or filters.reason in (reason, reason.split(":")[0]))
+            and (not filters.text or filters.text.casefold() in _searchable(handoff)))
+
+
+def listing(session: Session, filters: Filters) -> List[Handoff]:
+    """Hand-overs matching the filters, open ones first in queue order, then the
+    rest newest first."""
     query = select(Handoff)
-    if status:
-        query = query.where(Handoff.status == status)
-    found = list(session.scalars(query.order_by(Handoff.created_at, Handoff.id)))
+    if filters.status:
+        query = query.where(Handoff.status == filters.status)
+    found = [handoff for handoff in session.scalars(query.order_by(Handoff.created_at,
+                                                                   Handoff.id))
+             if _matches(handoff, filters)]
     open_ones = [h for h in found if h.status in OPEN]
     ended = [h for h in found if h.status not in OPEN]
     return open_ones + ended[::-1]

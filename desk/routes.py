@@ -6,15 +6,18 @@ from typing import Annotated, Any, Callable, Dict, Iterator, List, Literal, Opti
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from desk.auth import Agent, agent_or_integration, integration
+from desk.auth import Agent, Supervisor, agent_or_integration, integration
+from desk.queue import Filters
 from desk.schemas import (
-    EnrichmentRequest, ErrorBody, Handoff, HandoffDetail, HandoffSummary, QueueState,
-    RatingRequest, ReplyRequest,
+    BulkCloseRequest, BulkCloseResult, EnrichmentRequest, ErrorBody, Handoff, HandoffDetail,
+    HandoffSummary, QueueState, RatingRequest, ReplyRequest,
 )
 from desk.service import Desk
 
 Json = Dict[str, Any]
 Status = Literal["waiting", "ticket", "claimed", "handed_back", "closed"]
+Channel = Literal["socketio", "twilio", "twilio_voice", "email", "rest"]
+REASON_PATTERN = r"^[a-z_]+(:[a-z_]+)?$"
 
 
 def errors(*codes: int) -> Dict[int, Dict[str, Any]]:
@@ -86,8 +89,28 @@ def queue_state(desk: DeskDep, session: SessionDep) -> Json:
 @agent_api.get("", response_model=List[Handoff],
                summary="The queue: open hand-overs in order, then ended ones")
 def listing(me: Agent, desk: DeskDep, session: SessionDep,
-            status: Optional[Status] = Query(None)) -> List[Json]:
-    return desk.listing(session, status, me)
+            status: Optional[Status] = Query(None),
+            channel: Optional[Channel] = Query(None, description="The packet's channel"),
+            reason: Optional[str] = Query(None, max_length=64, regex=REASON_PATTERN,
+                                          description="A reason code (sensitive_topic:fraud) "
+                                                      "or its kind (sensitive_topic)"),
+            q: Optional[str] = Query(None, min_length=1, max_length=200,
+                                     description="Text in the customer id or name, the "
+                                                 "conversation or hand-over id, or what was "
+                                                 "said (case-insensitive)")) -> List[Json]:
+    filters = Filters(status=status, channel=channel, reason=reason,
+                      text=q.strip() if q and q.strip() else None)
+    return desk.listing(session, filters, me)
+
+
+@agent_api.post("/bulk_close", response_model=BulkCloseResult,
+                summary="Close test or abandoned hand-overs at once (supervisors)")
+def bulk_close(body: BulkCloseRequest, me: Supervisor, desk: DeskDep,
+               session: SessionDep) -> Json:
+    """Each open one is closed as an agent closes it (the customer is told, the
+    assistant resumes) and audited as `bulk_close` with the reason; the others are
+    listed under `skipped` with why."""
+    return desk.bulk_close(session, body.ids, body.reason, me)
 
 
 @agent_api.get("/{handoff_id}", response_model=HandoffDetail,

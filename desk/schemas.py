@@ -7,11 +7,12 @@ with {"type": "null"}), so generated clients accept what the desk sends.
 
 from typing import Any, Dict, List, Literal, Optional, Type
 
-from pydantic import BaseModel, Extra, Field, StrictBool, constr, validator
+from pydantic import BaseModel, Extra, Field, StrictBool, conlist, constr, validator
 
 from desk.text import safe_text
 
 MAX_TEXT = 2000
+MAX_BULK = 200
 Role = Literal["agent", "supervisor", "admin"]
 
 
@@ -82,6 +83,41 @@ class Message(_Documented):
     at: str
 
 
+class ContactDetail(_Documented):
+    label: str
+    value: str
+
+
+class Contact(_Documented):
+    details: List[ContactDetail] = Field(description="What the packet's customer block holds")
+    callback_number: Optional[str] = Field(description="The number to call back (calls only)")
+    missing: Optional[str] = Field(description="What the packet lacks, in words")
+
+
+class PlainLine(_Documented):
+    from_: str = Field(alias="from", description="customer, assistant or agent")
+    text: str = Field(description="As the customer saw or wrote it: a tapped button or a "
+                                  "chosen number as the option's title")
+    note: Optional[str] = Field(description="How the customer answered, e.g. 'chose option 2'")
+    options: List[str] = Field(description="The options the assistant offered with this message")
+    at: Optional[str] = Field(description="Local time in the support hours' time zone")
+
+
+class PlainView(_Documented):
+    """The packet in an agent's words (desk/plain.py)."""
+
+    channel: str = Field(description="Web chat, WhatsApp, Phone, E-mail or API")
+    why: str = Field(description="The escalation rule's description, in words")
+    why_evidence: Optional[str] = Field(description="The customer's words that fired it")
+    received: str = Field(description="When the hand-over came in, local time")
+    age: str = Field(description="How long ago, e.g. '12 min ago'")
+    time_zone: str
+    human_available_at: Optional[str] = Field(description="When a person answers a ticket, "
+                                                          "local time")
+    contact: Contact
+    transcript: List[PlainLine]
+
+
 class Handoff(HandoffSummary):
     conversation_id: str
     created_at: str
@@ -91,6 +127,28 @@ class Handoff(HandoffSummary):
     rating: Optional[Dict[str, Any]]
     webhook: Dict[str, Any] = Field(description="attempts, last_error, delivered_at")
     packet: Dict[str, Any]
+    plain: Optional[PlainView] = Field(description="The packet in an agent's words; every "
+                                                   "answer to an agent has it")
+
+
+class BulkCloseRequest(_Strict):
+    ids: conlist(constr(min_length=1, max_length=64), min_items=1,  # type: ignore[valid-type]
+                 max_items=MAX_BULK, unique_items=True) = Field(
+        description="The hand-overs to close")
+    reason: constr(strip_whitespace=True, min_length=1, max_length=500) = Field(  # type: ignore[valid-type]
+        description="Why, e.g. 'test conversations'; kept in the audit log")
+
+    _safe = validator("reason", pre=True, allow_reuse=True)(_safe_text)
+
+
+class Skipped(_Documented):
+    id: str
+    reason: str
+
+
+class BulkCloseResult(_Documented):
+    closed: List[str]
+    skipped: List[Skipped] = Field(description="Not closed, each with the reason")
 
 
 class HandoffDetail(Handoff):

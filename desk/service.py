@@ -14,8 +14,9 @@ from backend.errors import Conflict, RequestRejected, Unprocessable
 from desk import audit, queue, transitions
 from desk.accounts import Identity
 from desk.conversation import messages_since
-from desk.models import CLAIMED, SUPERVISOR, Base, Handoff
+from desk.models import CLAIMED, OPEN, SUPERVISOR, Base, Handoff
 from desk.packets import check_packet
+from desk.plain import plain_view, zone
 from desk.rasa_client import RasaClient, RasaError
 from desk.settings import Settings
 from desk.text import safe_json
@@ -34,6 +35,7 @@ class Desk:
         self.queue_settings = settings.behaviour.queue
         self.sessions = sessions
         self.lock = threading.Lock()
+        self.time_zone = zone(settings.behaviour.display.time_zone)
         rasa = settings.behaviour.rasa
         self.rasa = RasaClient(settings.rasa_url, settings.desk_rasa_secret,
                                rasa.connect_timeout_seconds, rasa.read_timeout_seconds)
@@ -93,20 +95,27 @@ class Desk:
                          detail=", ".join(sorted(parts)))
             session.commit()
         logger.info("hand-over %s enriched: %s", handoff.id, ", ".join(sorted(parts)))
-        return queue.view(handoff, self._position(session, handoff), self.queue_settings)
+        return self._view(handoff, self._position(session, handoff))
 
     def queue_state(self, session: Session) -> Json:
         waiting = queue.waiting_count(session)
         return {"waiting": waiting,
                 "expected_wait_minutes": queue.expected_wait(waiting + 1, self.queue_settings)}
 
-    def listing(self, session: Session, status: Optional[str], reader: Identity) -> List[Json]:
+    def _view(self, handoff: Handoff, position: int) -> Json:
+        """The hand-over as the API shows it, with its packet in plain words."""
+        shown = queue.view(handoff, position, self.queue_settings)
+        return {**shown, "plain": plain_view(handoff.packet, shown["created_at"], queue.now(),
+                                             self.time_zone)}
+
+    def listing(self, session: Session, filters: queue.Filters, reader: Identity,
+                ) -> List[Json]:
         positions = queue.positions(session)
-        found = queue.listing(session, status)
+        found = queue.listing(session, filters)
         audit.record(session, reader.username, "read_queue", role=reader.role,
-                     detail=f"status={status or 'all'}, {len(found)} hand-overs")
+                     detail=f"{filters.describe()}, {len(found)} hand-overs")
         session.commit()
-        return [queue.view(handoff, positions.get(handoff.id, 0), self.queue_settings)
+        return [self._view(handoff, positions.get(handoff.id, 0))
                 for handoff in found]
 
     def detail(self, session: Session, handoff_id: str, reader: Identity) -> Json:
@@ -116,7 +125,7 @@ class Desk:
         audit.record(session, reader.username, "read_handoff", role=reader.role,
                      handoff_id=handoff.id, conversation_id=handoff.conversation_id)
         session.commit()
-        view = queue.view(handoff, self._position(session, handoff), self.queue_settings)
+        view = self._view(handoff, self._position(session, handoff))
         try:
             events = self.rasa.events(handoff.conversation_id)
         except RasaError as error:
@@ -156,7 +165,43 @@ class Desk:
                              outcome=outcome, detail=str(error))
                 session.commit()
                 raise
-        return queue.view(handoff, self._position(session, handoff), self.queue_settings)
+        return self._view(handoff, self._position(session, handoff))
+
+    def bulk_close(self, session: Session, handoff_ids: List[str], reason: str,
+                   supervisor: Identity) -> Json:
+        """Close test or abandoned hand-overs, whoever holds them: each is closed as
+        an agent closes one (the customer is told, the assistant resumes) and audited
+        on its own with the reason; one that cannot be closed is skipped, with why."""
+        closed: List[str] = []
+        skipped: List[Json] = []
+        move = transitions.MOVES["close"]
+        with self.lock:
+            for handoff_id in handoff_ids:
+                handoff = session.get(Handoff, handoff_id)
+                problem = "no such hand-over" if handoff is None else None
+                if handoff is not None and handoff.status not in OPEN:
+                    problem = f"it is {handoff.status.replace('_', ' ')}"
+                outcome = audit.REFUSED
+                if problem is None:
+                    try:
+                        self.rasa.append(handoff.conversation_id,
+                                         move.events(handoff, supervisor.username, ""))
+                    except RasaError as error:
+                        problem, outcome = str(error), audit.FAILED
+                if problem is not None:
+                    skipped.append({"id": handoff_id, "reason": problem})
+                else:
+                    self._record(handoff, move, supervisor.username)
+                    closed.append(handoff_id)
+                audit.record(session, supervisor.username, "bulk_close", role=supervisor.role,
+                             handoff_id=handoff_id,
+                             conversation_id=handoff.conversation_id if handoff else None,
+                             outcome=audit.OK if problem is None else outcome,
+                             detail=reason if problem is None else f"{reason} ({problem})")
+                session.commit()
+        logger.info("bulk close by %s: %d closed, %d skipped", supervisor.username,
+                    len(closed), len(skipped))
+        return {"closed": closed, "skipped": skipped}
 
     @staticmethod
     def _record(handoff: Handoff, move: transitions.Move, agent: str) -> None:
@@ -182,4 +227,4 @@ class Desk:
                          handoff_id=handoff.id, conversation_id=handoff.conversation_id,
                          detail="had what I needed" if had_what_i_needed else "missing")
             session.commit()
-        return queue.view(handoff, self._position(session, handoff), self.queue_settings)
+        return self._view(handoff, self._position(session, handoff))

@@ -20,6 +20,7 @@ A wrong value stops the desk at start-up with a message naming it.
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from limits import parse_many
@@ -85,12 +86,27 @@ class IdentitySettings(_Strict):
     read_timeout_seconds: PositiveFloat = 5
 
 
+class DisplaySettings(_Strict):
+    """How the page shows times: in the support hours' time zone (an IANA name)."""
+
+    time_zone: str = "Europe/Berlin"
+
+    @validator("time_zone")
+    def _a_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"{value!r} is not a time zone such as 'Europe/Berlin'") from None
+        return value
+
+
 class Behaviour(_Strict):
     queue: QueueSettings
     rasa: RasaSettings
     webhook: WebhookSettings
     accounts: AccountSettings = AccountSettings()
     identity: IdentitySettings = IdentitySettings()
+    display: DisplaySettings = DisplaySettings()
 
 
 @dataclass(frozen=True)

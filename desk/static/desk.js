@@ -67,6 +67,7 @@ function showDesk(account) {
   $("signout").hidden = false;
   $("who").textContent = `Signed in as ${me.username}`;
   $("who").dataset.role = me.role;
+  $("bulk").hidden = !SUPERVISING.includes(me.role);
   refreshQueue();
   timers = [setInterval(refreshQueue, QUEUE_REFRESH_MS),
             setInterval(() => openId && refreshHandoff(), CONVERSATION_REFRESH_MS)];
@@ -103,14 +104,31 @@ function customerName(packet) {
   return customer.name ? `${customer.name} (${customer.customer_id})` : customer.customer_id;
 }
 
+const selected = new Set(); // hand-overs a supervisor ticked for closing in bulk
+const OPEN_STATUSES = ["waiting", "ticket", "claimed"];
+
 function queueRow(handoff) {
+  const plain = handoff.plain;
   const row = element("li", null, { "data-testid": "handoff-row", "data-id": handoff.id,
-                                    "data-conversation": handoff.conversation_id });
+                                    "data-conversation": handoff.conversation_id,
+                                    "data-channel": plain.channel });
+  if (SUPERVISING.includes(me.role) && OPEN_STATUSES.includes(handoff.status)) {
+    const tick = element("input", null, { type: "checkbox", "data-testid": "select",
+                                          "aria-label": `Select ${customerName(handoff.packet)}` });
+    tick.checked = selected.has(handoff.id);
+    tick.addEventListener("click", (event) => event.stopPropagation());
+    tick.addEventListener("change", () => {
+      if (tick.checked) selected.add(handoff.id); else selected.delete(handoff.id);
+    });
+    row.append(tick, " ");
+  }
   row.append(element("span", handoff.status.replace("_", " "), { class: `status ${handoff.status}` }), " ");
   row.append(element("strong", customerName(handoff.packet)), " ");
-  row.append(element("span", handoff.packet.escalation.reason_code.replace(/_/g, " ")));
+  row.append(element("span", plain.channel, { class: "channel", "data-testid": "row-channel" }), " ");
+  row.append(element("span", plain.age, { class: "age", "data-testid": "row-age", title: plain.received }));
+  row.append(element("span", plain.why, { class: "why", "data-testid": "row-why" }));
   const where = handoff.status === "waiting" ? `#${handoff.position}, about ${handoff.expected_wait_minutes} min`
-    : handoff.status === "ticket" ? `#${handoff.position}, answer from ${handoff.human_available_at}`
+    : handoff.status === "ticket" ? `#${handoff.position}, answer from ${plain.human_available_at}`
     : handoff.agent ? `with ${handoff.agent}` : "";
   if (where) row.append(element("span", where, { class: "meta" }));
   if (handoff.id === openId) row.classList.add("open");
@@ -118,14 +136,40 @@ function queueRow(handoff) {
   return row;
 }
 
+function queueQuery() {
+  const params = new URLSearchParams();
+  const filters = { status: $("status-filter").value, channel: $("channel-filter").value,
+                    reason: $("reason-filter").value, q: $("search").value.trim() };
+  for (const [key, value] of Object.entries(filters)) if (value) params.set(key, value);
+  const query = params.toString();
+  return query ? `?${query}` : "";
+}
+
 async function refreshQueue() {
   try {
-    const status = $("status-filter").value;
-    const handoffs = await api("GET", `/api/handoffs${status ? `?status=${status}` : ""}`);
+    const handoffs = await api("GET", `/api/handoffs${queueQuery()}`);
     fill($("queue-list"), handoffs.map(queueRow));
     $("queue-empty").hidden = handoffs.length > 0;
+    $("queue-empty").textContent = queueQuery() ? "Nothing matches." : "Nobody is waiting.";
   } catch (error) {
     showError(`Queue: ${error.message}`);
+  }
+}
+
+async function bulkClose() {
+  const reason = $("bulk-reason").value.trim();
+  if (!selected.size || !reason) {
+    $("bulk-state").textContent = "Select hand-overs and give a reason first.";
+    return;
+  }
+  try {
+    const result = await api("POST", "/api/handoffs/bulk_close", { ids: [...selected], reason });
+    selected.clear();
+    const skipped = result.skipped.map((item) => `${item.id}: ${item.reason}`).join("; ");
+    $("bulk-state").textContent = `Closed ${result.closed.length}.` + (skipped ? ` Not closed: ${skipped}` : "");
+    refreshQueue();
+  } catch (error) {
+    $("bulk-state").textContent = error.message;
   }
 }
 
@@ -135,10 +179,27 @@ function listOf(testid, items) {
   fill(field(testid), items.length ? items.map((text) => element("li", text)) : [element("li", "none")]);
 }
 
+let timeZone = "UTC"; // the support hours' zone, as the desk names it
+const WHO = { customer: "Customer", assistant: "Assistant" };
+
+function localTime(iso) {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "short", day: "numeric", month: "short",
+                                            hour: "2-digit", minute: "2-digit", timeZoneName: "short" })
+    .format(new Date(iso));
+}
+
 function chatLine(message) {
-  const who = message.from === "agent" ? message.agent : message.from;
+  const who = message.from === "agent" ? message.agent : WHO[message.from] || message.from;
   const line = element("li", null, { "data-from": message.from, "data-testid": "message" });
-  line.append(element("span", `${who} · ${message.at}`, { class: "meta" }), element("span", message.text, { class: "text" }));
+  const when = message.shown_at === undefined ? localTime(message.at) : message.shown_at;
+  line.append(element("span", [who, when, message.note].filter(Boolean).join(" · "), { class: "meta" }),
+              element("span", message.text, { class: "text" }));
+  if (message.options && message.options.length) {
+    const options = element("ol", null, { class: "options", "aria-label": "Options offered" });
+    message.options.forEach((title) => options.append(element("li", title)));
+    line.append(options);
+  }
   return line;
 }
 
@@ -152,7 +213,7 @@ function snapshotTable(collection, records) {
   const table = element("table", null, { "data-collection": collection });
   table.append(element("caption", collection));
   const head = element("tr");
-  columns.forEach((column) => head.append(element("th", column)));
+  columns.forEach((column) => head.append(element("th", column.replace(/_/g, " "), { scope: "col" })));
   table.append(head);
   for (const record of records) {
     const row = element("tr");
@@ -164,20 +225,27 @@ function snapshotTable(collection, records) {
   return table;
 }
 
-function showPacket(packet) {
+function showPacket(packet, plain) {
+  timeZone = plain.time_zone;
   const escalation = packet.escalation;
   const values = Object.entries(escalation.values).map(([key, value]) => `${key}: ${JSON.stringify(value)}`);
-  field("packet-reason").textContent = `${escalation.reason_code} (rule ${escalation.rule}${values.length ? "; " + values.join(", ") : ""})`;
+  field("packet-reason").textContent = plain.why;
+  field("packet-evidence").textContent = plain.why_evidence || "";
+  field("packet-evidence").hidden = !plain.why_evidence;
+  field("packet-rule").textContent = `${escalation.reason_code} (rule ${escalation.rule}${values.length ? "; " + values.join(", ") : ""})`;
+  const contact = plain.contact;
+  const details = contact.details.map((item) => element("li", `${item.label}: ${item.value}`));
+  if (contact.missing) details.push(element("li", contact.missing, { class: "missing" }));
+  fill(field("packet-contact"), details);
   const customer = packet.customer;
   field("packet-customer").textContent = customer.verified
     ? `${customerName(packet)}, tier ${customer.tier || "unknown"}, verified`
     : "Not verified: no account details were shared.";
   const issue = packet.stated_issue;
-  field("packet-issue").textContent = issue.customer_words
-    ? `"${issue.customer_words}"${issue.intent ? ` (${issue.intent})` : ""}` : "Not stated";
+  field("packet-issue").textContent = issue.customer_words ? `"${issue.customer_words}"` : "Not stated";
   field("packet-summary").textContent = packet.summary;
   field("packet-notice").textContent = packet.customer_notice.text;
-  listOf("packet-actions", packet.actions_taken.map((a) => `${a.result}: ${a.detail} (${a.action}, ${a.at})`));
+  listOf("packet-actions", packet.actions_taken.map((a) => `${a.detail} (${a.result === "ok" ? "done" : a.result}, ${localTime(a.at)})`));
   listOf("packet-resolved", packet.resolved);
   listOf("packet-open-items", packet.open_items);
   const snapshot = packet.account_snapshot;
@@ -186,16 +254,20 @@ function showPacket(packet) {
   if (snapshot.note) tables.push(element("p", snapshot.note));
   fill(field("packet-snapshot"), tables.length ? tables : [element("p", "No records.")]);
   const sentiment = packet.sentiment;
-  field("packet-sentiment").textContent = `${sentiment.current.toFixed(2)}, ${sentiment.trend}` +
+  const mood = sentiment.current <= -0.3 ? "negative" : sentiment.current >= 0.3 ? "positive" : "neutral";
+  field("packet-sentiment").textContent = `${mood} (${sentiment.current.toFixed(2)}), ${sentiment.trend}` +
     (sentiment.trajectory.length ? ` (${sentiment.trajectory.map((s) => s.toFixed(2)).join(" → ")})` : "");
-  fill(field("packet-transcript"), packet.transcript.map((line) => chatLine({ ...line, agent: null })));
+  fill(field("packet-transcript"), plain.transcript.map((line) => chatLine({ ...line, agent: null, shown_at: line.at })));
 }
 
 function showHandoff(handoff) {
   const mine = handoff.agent === me.username;
   const takeOver = handoff.status === "claimed" && !mine && SUPERVISING.includes(me.role);
   $("handoff").hidden = false;
-  $("handoff-title").textContent = `${customerName(handoff.packet)} · ${handoff.packet.channel}`;
+  $("handoff-title").textContent = customerName(handoff.packet);
+  $("handoff-channel").textContent = handoff.plain.channel;
+  $("handoff-received").textContent = handoff.plain.received;
+  $("handoff-age").textContent = handoff.plain.age;
   $("handoff-status").textContent = handoff.status.replace("_", " ") + (handoff.agent ? ` (${handoff.agent})` : "");
   $("handoff-status").className = `status ${handoff.status}`;
   $("handoff-status").dataset.status = handoff.status;
@@ -230,7 +302,7 @@ async function openHandoff(id) {
   $("unlock-state").textContent = "";
   try {
     const handoff = await api("GET", `/api/handoffs/${id}`);
-    showPacket(handoff.packet);
+    showPacket(handoff.packet, handoff.plain);
     showHandoff(handoff);
     refreshQueue();
   } catch (error) {
@@ -275,7 +347,10 @@ function sendRating(event) {
 document.addEventListener("DOMContentLoaded", () => {
   $("signin").addEventListener("submit", signIn);
   $("signout").addEventListener("click", signOut);
-  $("status-filter").addEventListener("change", refreshQueue);
+  $("filters").addEventListener("submit", (event) => { event.preventDefault(); refreshQueue(); });
+  for (const id of ["status-filter", "channel-filter", "reason-filter"]) $(id).addEventListener("change", refreshQueue);
+  $("search").addEventListener("input", refreshQueue);
+  $("bulk-close").addEventListener("click", bulkClose);
   $("claim").addEventListener("click", () => move("claim"));
   $("hand-back").addEventListener("click", () => move("hand_back"));
   $("close").addEventListener("click", () => move("close"));

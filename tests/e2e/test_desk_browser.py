@@ -59,7 +59,8 @@ def test_an_agent_takes_over_and_hands_back(stack: Stack, chat: Conversation,
 
     sign_in(page, stack)
     page.locator(f'[data-testid="handoff-row"][data-id="{handoff["id"]}"]').click()
-    expect(page.get_by_test_id("packet-reason")).to_contain_text("human_requested")
+    expect(page.get_by_test_id("packet-reason")).to_have_text(
+        "The customer asked to speak to a person.")
     expect(page.get_by_test_id("packet-customer")).to_contain_text(ORDER["customer_id"])
     expect(page.get_by_test_id("packet-summary")).to_contain_text(ORDER["id"])
     expect(page.get_by_test_id("packet-snapshot")).to_contain_text("delayed")

@@ -1,0 +1,201 @@
+"""The packet in an agent's words (desk/plain.py), without a server: the reason from
+escalation.yml's descriptions or the desk's wording, channel names, local times
+with their age, the transcript with button payloads and option numbers turned
+back into the titles the customer saw, and contact details."""
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from actions.handoff_packet import NOT_VERIFIED_NOTE, build_packet, empty_snapshot
+from desk import plain
+from desk.settings import SettingsError, load_behaviour
+from escalation.decision import Decision
+
+BERLIN = plain.zone("Europe/Berlin")
+NEW_YORK = plain.zone("America/New_York")
+SUNDAY_NIGHT = datetime(2026, 11, 29, 23, 58, tzinfo=timezone.utc)  # Monday 00:58 in Berlin
+MENU = "Sure. Is it about an order, a claim or an invoice?"
+CHOICES = ["An order", "A claim", "An invoice"]
+
+
+def line(speaker: str, text: str, minute: int = 0) -> dict:
+    return {"from": speaker, "text": text, "at": f"2026-11-29T23:{minute:02d}:00+00:00"}
+
+
+@pytest.mark.parametrize(("channel", "name"), [
+    ("socketio", "Web chat"), ("twilio", "WhatsApp"), ("twilio_voice", "Phone"),
+    ("email", "E-mail"), ("rest", "API"), ("cmdline", "Cmdline"), ("", "Unknown")])
+def test_channel_names_for_people(channel: str, name: str) -> None:
+    assert plain.channel_name(channel) == name
+
+
+def test_why_in_words_never_the_rule_internals() -> None:
+    asked = {"reason_code": "human_requested", "rule": "human_request.intents",
+             "values": {"intent": "request_human", "confidence": 0.9933338004554514}}
+    words = plain.why(asked, {})
+    assert words == "The customer asked to speak to a person."
+    for internal in ("human_requested", "human_request.intents", "0.99", "request_human"):
+        assert internal not in words
+    fraud = {"reason_code": "sensitive_topic:fraud", "rule": "topics.fraud", "values": {}}
+    assert "possible fraud" in plain.why(fraud, {})
+    unknown = {"reason_code": "new_rule", "rule": "new_rule.limit", "values": {}}
+    assert plain.why(unknown, {}) == "The assistant handed over: new rule."
+
+
+def test_a_description_in_escalation_yml_wins(tmp_path: Path) -> None:
+    config = tmp_path / "escalation.yml"
+    config.write_text("human_request:\n  description: Asked for a human being.\n"
+                      "  intents: [request_human]\n"
+                      "topics:\n  fraud:\n    description: >\n      Fraud: the fraud team\n"
+                      "      calls back.\n"
+                      "defaults:\n  emotion:\n    description: Upset.\n")
+    descriptions = plain.rule_descriptions(config)
+    assert plain.why({"reason_code": "human_requested", "rule": "human_request.intents"},
+                     descriptions) == "Asked for a human being."
+    assert plain.why({"reason_code": "sensitive_topic:fraud", "rule": "topics.fraud"},
+                     descriptions) == "Fraud: the fraud team calls back."
+    assert plain.why({"reason_code": "negative_emotion", "rule": "emotion.turn_threshold"},
+                     descriptions) == "Upset."
+    # The project's file, whatever it holds, gives a sentence for every rule.
+    assert plain.why({"reason_code": "turn_limit", "rule": "turn_limit.max_user_turns"})
+    assert plain.rule_descriptions(tmp_path / "missing.yml") == {}
+
+
+def test_evidence_is_the_customers_words() -> None:
+    assert plain.why_evidence({"values": {"phrase": "talk to a person"}}) == \
+        'They wrote "talk to a person".'
+    assert plain.why_evidence({"values": {"confidence": 0.99}}) is None
+
+
+def test_times_in_the_support_hours_zone_with_their_age() -> None:
+    stamp = "2026-11-29T23:46:00+00:00"
+    assert plain.local_time(stamp, BERLIN) == "Mon 30 Nov, 00:46 CET"
+    assert plain.local_time("2026-07-01T10:00:00Z", BERLIN) == "Wed 1 Jul, 12:00 CEST"
+    assert plain.local_time(stamp, NEW_YORK) == "Sun 29 Nov, 18:46 EST"
+    assert plain.local_time(None, BERLIN) is None
+    assert plain.age(stamp, SUNDAY_NIGHT) == "12 min ago"
+    assert plain.age("2026-11-29T23:57:40+00:00", SUNDAY_NIGHT) == "just now"
+    assert plain.age("2026-11-29T20:53:00+00:00", SUNDAY_NIGHT) == "3 h 5 min ago"
+    assert plain.age("2026-11-29T21:58:00+00:00", SUNDAY_NIGHT) == "2 h ago"
+    assert plain.age("2026-11-27T10:00:00+00:00", SUNDAY_NIGHT) == "2 days ago"
+
+
+def test_a_tapped_button_is_its_title_on_web_chat() -> None:
+    shown = plain.transcript([line("customer", "/greet", 1), line("assistant", "Hi!", 1),
+                              line("customer", "I have a question", 2),
+                              line("assistant", MENU, 2),
+                              line("customer", "/check_claim_status", 3)], "socketio", BERLIN)
+    assert [entry["text"] for entry in shown] == [
+        "(opened the conversation)", "Hi!", "I have a question", MENU, "A claim"]
+    assert shown[3]["options"] == CHOICES
+    assert shown[4]["note"] == "tapped a button"
+    assert shown[4]["at"] == "Mon 30 Nov, 00:03 CET"
+    assert not any(entry["text"].startswith("/") for entry in shown)
+
+
+@pytest.mark.parametrize("channel", ["twilio", "twilio_voice", "email"])
+def test_an_option_number_is_its_title_on_channels_without_buttons(channel: str) -> None:
+    # The channel turns "2" into the payload before Rasa; a number it did not
+    # recognise (or one written in words) arrives as the customer sent it.
+    shown = plain.transcript([line("assistant", MENU), line("customer", "/check_claim_status"),
+                              line("assistant", MENU), line("customer", "three"),
+                              line("assistant", MENU), line("customer", "7")], channel, BERLIN)
+    assert [(entry["text"], entry["note"]) for entry in shown if entry["from"] == "customer"] == [
+        ("A claim", "chose option 2"), ("An invoice", "chose option 3"), ("7", None)]
+
+
+def test_a_payload_without_the_offer_before_it() -> None:
+    shown = plain.transcript([line("assistant", "Something else"),
+                              line("customer", "/check_invoice"),
+                              line("customer", "/request_human")], "socketio", BERLIN)
+    assert [(entry["text"], entry["note"]) for entry in shown[1:]] == [
+        ("A question about an invoice", "tapped a button"),
+        ("Talk to a person", "tapped a button")]
+    unknown = plain.transcript([line("customer", "hi"), line("customer", "/restart")],
+                               "socketio", BERLIN)
+    assert (unknown[1]["text"], unknown[1]["note"]) == ("(restart)", "sent by the page, not typed")
+
+
+CLARIFY = "Sorry, I'm not sure I understood. Did you mean one of these?"
+
+
+@pytest.mark.parametrize("channel, note", [("socketio", "tapped a button"),
+                                           ("twilio", "chose an option")])
+def test_a_clarifying_option_is_the_title_the_action_gave_it(channel: str, note: str) -> None:
+    # The clarifying action picks its buttons per turn (actions/clarify.py): their
+    # titles are known, not which were offered in which order.
+    shown = plain.transcript([line("customer", "order, claim, invoice, whatever"),
+                              line("assistant", CLARIFY), line("customer", "/check_claim_status"),
+                              line("assistant", CLARIFY), line("customer", "2")], channel, BERLIN)
+    assert shown[1]["options"] == []
+    assert (shown[2]["text"], shown[2]["note"]) == ("How is my claim going?", note)
+    assert (shown[4]["text"], shown[4]["note"]) == ("2", None)
+
+
+def test_the_clarify_titles_are_read_from_the_source_without_importing_it(tmp_path: Path,
+                                                                          ) -> None:
+    source = tmp_path / "clarify.py"
+    source.write_text("import nothing_that_exists\nINTENT_LABELS: dict = {'greet': 'Hello'}\n")
+    assert plain.clarify_labels(source) == {"greet": "Hello"}
+    source.write_text("INTENT_LABELS = make_labels()\n")
+    assert plain.clarify_labels(source) == {}
+    assert plain.clarify_labels(tmp_path / "missing.py") == {}
+    assert plain.clarify_labels()["check_claim_status"] == "How is my claim going?"
+
+
+def test_a_typed_number_without_an_offer_stays_as_typed() -> None:
+    shown = plain.transcript([line("assistant", "Hi!"), line("customer", "2")], "twilio", BERLIN)
+    assert shown[1]["text"] == "2" and shown[1]["note"] is None
+
+
+def test_contact_details_and_the_callback_number() -> None:
+    assert plain.contact({"verified": False}, "twilio_voice") == {
+        "details": [], "callback_number": None,
+        "missing": "The packet holds no number to call back."}
+    assert plain.contact({"verified": False}, "socketio")["missing"] == \
+        "The packet holds no contact details."
+    caller = plain.contact({"contact": {"email": "noah@example.com",
+                                        "callback_number": "+4930123456"}}, "twilio_voice")
+    assert caller["callback_number"] == "+4930123456" and caller["missing"] is None
+    assert {"label": "E-mail", "value": "noah@example.com"} in caller["details"]
+
+
+def test_the_view_of_a_real_packet() -> None:
+    decision = Decision(True, False, "human_requested", "human_request.intents",
+                        {"intent": "request_human", "confidence": 0.9933338004554514},
+                        emotion_score=0.0, low_confidence=False)
+    at = SUNDAY_NIGHT.timestamp() - 600
+    events = [
+        {"event": "user", "text": "/greet", "input_channel": "twilio", "timestamp": at,
+         "parse_data": {"intent": {"name": "greet", "confidence": 1.0}}},
+        {"event": "bot", "text": MENU, "timestamp": at + 1},
+        {"event": "user", "text": "/check_claim_status", "input_channel": "twilio",
+         "timestamp": at + 2, "parse_data": {"intent": {"name": "check_claim_status"}}},
+        {"event": "user", "text": "I want a person", "input_channel": "twilio",
+         "timestamp": at + 3, "parse_data": {"intent": {"name": "request_human"}}}]
+    tracker = {"sender_id": "whatsapp-1", "slots": {}, "events": events,
+               "latest_input_channel": "twilio"}
+    packet = build_packet(tracker, decision, empty_snapshot(NOT_VERIFIED_NOTE), None,
+                          {"support_hours_human": "Mon-Fri 08:00-20:00 CET"}, SUNDAY_NIGHT)
+    view = plain.plain_view(packet, "2026-11-29T23:46:00+00:00", SUNDAY_NIGHT, BERLIN)
+    assert (view["channel"], view["why"], view["age"], view["received"]) == (
+        "WhatsApp", "The customer asked to speak to a person.", "12 min ago",
+        "Mon 30 Nov, 00:46 CET")
+    assert [entry["text"] for entry in view["transcript"]] == [
+        "(opened the conversation)", MENU, "A claim", "I want a person"]
+    assert view["human_available_at"] == "Mon 30 Nov, 08:00 CET"
+
+
+def test_the_time_zone_setting_is_validated(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.yml"
+    base = ("queue: {minutes_per_handoff: 5, agents_on_duty: 2}\n"
+            "rasa: {connect_timeout_seconds: 1, read_timeout_seconds: 5}\n"
+            "webhook: {max_attempts: 3, initial_backoff_seconds: 1, max_backoff_seconds: 5, "
+            "timeout_seconds: 2}\n")
+    settings.write_text(base)
+    assert load_behaviour(settings).display.time_zone == "Europe/Berlin"
+    settings.write_text(base + "display: {time_zone: Mars/Olympus}\n")
+    with pytest.raises(SettingsError, match="display.time_zone: 'Mars/Olympus' is not a time"):
+        load_behaviour(settings)
