@@ -21,15 +21,14 @@ longer answers.
 import argparse
 import json
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import requests
 from hypothesis import strategies as st
 
+from bench.channel_stack import channel_stack
 from bench.fuzz import channels
 from bench.fuzz.cases import Case, Request
 from bench.fuzz.credentials import Credentials
@@ -37,13 +36,7 @@ from bench.fuzz.driver import Tally, draw_cases, run_cases
 from bench.fuzz.openapi import Operation, requests_of
 from bench.load import bench_customers, load_crm
 from bench.results_file import write_result
-from stack.config import isolated_config
-from tests.channels.conftest import EMAIL_FROM, EMAIL_SECRET
-from tests.channels.mailbox import Mailbox
-from tests.channels.twilio_fake import (
-    ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, PUBLIC_URL, WHATSAPP_NUMBER, TwilioApi,
-)
-from tests.support.stack import API_TOKEN, Conversation, Stack, running_stack
+from tests.support.stack import Conversation, Stack
 
 SEED = 20  # the reliability issue's number
 SMOKE_CASES = 30
@@ -57,15 +50,6 @@ class EntryPoint:
     # Built when the entry point's turn comes: the desk's ids exist only after
     # the channels have handed conversations over.
     cases: Callable[[], Tuple[List[Case], st.SearchStrategy[Case]]]
-
-
-def channel_env(twilio: TwilioApi, mailbox: Mailbox) -> Dict[str, str]:
-    """Every channel configured, as tests/channels/conftest.py configures them."""
-    return {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_WHATSAPP_NUMBER": WHATSAPP_NUMBER, "TWILIO_API_URL": twilio.url,
-            "SWITCHBOARD_PUBLIC_URL": PUBLIC_URL, "TWILIO_VOICE_AGENT_NUMBER": AGENT_NUMBER,
-            "SWITCHBOARD_SMTP_HOST": mailbox.host, "SWITCHBOARD_SMTP_PORT": str(mailbox.port),
-            "SWITCHBOARD_EMAIL_FROM": EMAIL_FROM, "SWITCHBOARD_EMAIL_SECRET": EMAIL_SECRET}
 
 
 def openapi_cases(url: str, credentials: Callable[[Operation], Dict[str, str]],
@@ -195,13 +179,9 @@ def main(argv: Sequence[str] = ()) -> int:
                         help=f"{SMOKE_CASES} cases per entry point, for the tests")
     args = parser.parse_args(argv)
     cases = SMOKE_CASES if args.smoke else args.cases
-    with tempfile.TemporaryDirectory(prefix="bench-fuzz-") as home, TwilioApi() as twilio, \
-            Mailbox() as mailbox:
-        config = isolated_config(Path(home), channel_env(twilio, mailbox),
-                                 rasa_api_token=API_TOKEN)
-        with running_stack(config) as stack:
-            results = fuzz(stack, cases, args.seed, args.workers)
-            health = still_answers(stack)
+    with channel_stack("bench-fuzz-") as stack:
+        results = fuzz(stack, cases, args.seed, args.workers)
+        health = still_answers(stack)
     failed = sum(r["5xx"] + r["crashes"] + len(r["services_down"]) for r in results.values())
     passed = failed == 0 and health["ok"]
     print(table(results))

@@ -16,7 +16,7 @@ class Request:
     body: bytes = b""
     note: str = ""  # what the case is about, for a reproduction
 
-    def describe(self, limit: int = 240) -> str:
+    def describe(self, limit: int = 120) -> str:
         body = repr(self.body[:limit]) + (f"… ({len(self.body)} bytes)"
                                           if len(self.body) > limit else "")
         return f"{self.note + ': ' if self.note else ''}{self.method} {self.target[:limit]} {body}"
@@ -32,7 +32,7 @@ class SocketCase:
     raw_packet: Optional[str] = None
     note: str = ""
 
-    def describe(self, limit: int = 240) -> str:
+    def describe(self, limit: int = 120) -> str:
         what = self.raw_packet if self.raw_packet is not None else repr(self.message)
         return f"{self.note + ': ' if self.note else ''}socket.io session_id=" \
                f"{str(self.session_id)[:60]!r} {what[:limit]}"
