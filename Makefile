@@ -81,5 +81,8 @@ bench-load: $(MODEL) ## 20 concurrent conversations against the stack and a stoc
 bench-fuzz: $(MODEL) $(WEBCHAT) ## 1,000 fuzz cases per entry point of the whole stack: 0 answers of 5xx
 	$(BIN)/python -m bench.fuzz --cases 1000
 
+bench-hostile: $(MODEL) $(WEBCHAT) ## Normal REST traffic's p99 alone and beside hostile messages
+	$(BIN)/python -m bench.hostile
+
 clean: ## Remove the model, databases and logs (keeps .venv)
 	rm -rf models/*.tar.gz var results
