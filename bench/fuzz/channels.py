@@ -71,7 +71,8 @@ def rest_cases(creds: Credentials) -> st.SearchStrategy[Case]:
         else:
             text = draw(raw_json_text())
         headers = _headers(draw, JSON, creds.rest(str(sender)), draw(mostly(9)))
-        return Request("POST", REST_WEBHOOK, headers, encode(text, draw(st.sampled_from(ENCODINGS))))
+        body = encode(text, draw(st.sampled_from(ENCODINGS)))
+        return Request("POST", REST_WEBHOOK, headers, body)
     return case()
 
 

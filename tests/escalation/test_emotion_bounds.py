@@ -48,7 +48,8 @@ def test_an_ordinary_message_scores_as_before(analyzer: EmotionAnalyzer,
     text = "This is the THIRD time I ask!!!! Where is my order?? 😡😡"
     message = Message(data={TEXT: text})
     analyzer.process([message])
-    assert message.get(SENTIMENT_KEY)["score"] == round(score_emotion(text, config.sentiment).score, 3)
+    expected = score_emotion(text, config.sentiment).score
+    assert message.get(SENTIMENT_KEY)["score"] == round(expected, 3)
 
 
 def test_the_bound_keeps_the_start_cuts_runs_and_caps_emoji() -> None:
