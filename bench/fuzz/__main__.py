@@ -140,12 +140,12 @@ def still_answers(stack: Stack) -> Dict[str, Any]:
 
 def table(results: Dict[str, Dict[str, Any]]) -> str:
     head = (f"{'entry point':<18} {'cases':>6} {'2xx':>5} {'4xx':>5} {'429':>5} {'5xx':>5} "
-            f"{'crashes':>7} {'tracebacks':>10} {'p50 ms':>7} {'max ms':>8}")
+            f"{'crashes':>7} {'tracebacks':>10} {'p50 ms':>7} {'max ms':>8} {'unsent':>6}")
     rows = [head, "-" * len(head)]
     for name, r in results.items():
         rows.append(f"{name:<18} {r['cases']:>6} {r['2xx']:>5} {r['4xx']:>5} {r['429']:>5} "
                     f"{r['5xx']:>5} {r['crashes']:>7} {r['tracebacks_logged']:>10} "
-                    f"{r['p50_ms']:>7.0f} {r['max_ms']:>8.0f}")
+                    f"{r['p50_ms'] or 0:>7.0f} {r['max_ms'] or 0:>8.0f} {r['unsendable']:>6}")
     for name, r in results.items():
         if r["services_down"]:
             rows.append(f"{name}: services down afterwards: {', '.join(r['services_down'])}")
@@ -155,7 +155,9 @@ def table(results: Dict[str, Dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
-def fuzz(stack: Stack, cases: int, base_seed: int, workers: int) -> Dict[str, Dict[str, Any]]:
+def fuzz(stack: Stack, cases: int, base_seed: int, workers: int,
+         keep: Callable[[Dict[str, Dict[str, Any]]], None]) -> Dict[str, Dict[str, Any]]:
+    """Each entry point in turn; keep() is given the results so far after each."""
     creds = Credentials.of(stack)
     services = [s for s in (stack.backend, stack.desk, stack.actions, stack.rasa) if s]
     results: Dict[str, Dict[str, Any]] = {}
@@ -167,6 +169,7 @@ def fuzz(stack: Stack, cases: int, base_seed: int, workers: int) -> Dict[str, Di
         results[point.name] = tally.summary()
         print(f"{point.name}: {tally.cases} cases in {time.perf_counter() - started:.0f} s, "
               f"{tally.by_class['5xx']} 5xx, {tally.crashes} crashes", flush=True)
+        keep(results)
     return results
 
 
@@ -179,8 +182,14 @@ def main(argv: Sequence[str] = ()) -> int:
                         help=f"{SMOKE_CASES} cases per entry point, for the tests")
     args = parser.parse_args(argv)
     cases = SMOKE_CASES if args.smoke else args.cases
+    name = "fuzz-smoke" if args.smoke else "fuzz"
+    settings = {"cases_per_entry_point": cases, "seed": args.seed, "workers": args.workers}
+
+    def keep(results: Dict[str, Dict[str, Any]]) -> None:  # a long run's figures so far
+        write_result(name, {**settings, "entry_points": results, "complete": False})
+
     with channel_stack("bench-fuzz-") as stack:
-        results = fuzz(stack, cases, args.seed, args.workers)
+        results = fuzz(stack, cases, args.seed, args.workers, keep)
         health = still_answers(stack)
     failed = sum(r["5xx"] + r["crashes"] + len(r["services_down"]) for r in results.values())
     passed = failed == 0 and health["ok"]
@@ -191,9 +200,8 @@ def main(argv: Sequence[str] = ()) -> int:
           f"{sum(r['crashes'] for r in results.values())} crashes; the stack "
           f"{'still answers' if health['ok'] else 'NO LONGER ANSWERS'} ({json.dumps(health)}); "
           f"{'PASS' if passed else 'FAIL'}")
-    write_result("fuzz-smoke" if args.smoke else "fuzz", {
-        "cases_per_entry_point": cases, "seed": args.seed, "workers": args.workers,
-        "entry_points": results, "still_answers": health, "passed": passed})
+    write_result(name, {**settings, "entry_points": results, "still_answers": health,
+                        "passed": passed, "complete": True})
     return 0 if passed else 1
 
 

@@ -19,6 +19,7 @@ from stack.processes import Service
 TIMEOUT_SECONDS = 120.0
 REPRODUCTIONS_SHOWN = 5
 TRACEBACK = "Traceback (most recent call last)"
+UNSENDABLE = 0  # the status of a case the HTTP client refused to send
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ def send_request(session: requests.Session, base_url: str, request: Request) -> 
         return Outcome(None, (time.perf_counter() - started) * 1000, "timeout")
     except requests.ConnectionError as error:
         return Outcome(None, (time.perf_counter() - started) * 1000, f"connection: {error}")
+    except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, ValueError):
+        # the client library would not send it (a CR in a header): nothing reached the stack
+        return Outcome(UNSENDABLE, 0.0, "not sendable")
     return _answer(response, started)
 
 
@@ -79,7 +83,7 @@ def send_socket(session: requests.Session, base_url: str, case: SocketCase) -> O
         outcomes.append(send_request(session, base_url, Request(
             "POST", f"/socket.io/?EIO=4&transport=polling&sid={sid}",
             {"Content-Type": "text/plain;charset=UTF-8"}, encode(payload, "raw-surrogates"))))
-    worst = max(outcomes, key=lambda o: 1000 if o.status is None else o.status)
+    worst = max(outcomes, key=lambda o: 1000 if o.status is None else o.status or 999)
     return Outcome(worst.status, (time.perf_counter() - started) * 1000, worst.detail)
 
 
@@ -98,6 +102,7 @@ class Tally:
     by_class: Dict[str, int] = field(default_factory=lambda: {"2xx": 0, "3xx": 0, "4xx": 0,
                                                                "5xx": 0})
     rate_limited: int = 0
+    unsendable: int = 0
     crashes: int = 0  # no answer at all
     tracebacks_logged: int = 0
     services_down: List[str] = field(default_factory=list)
@@ -106,6 +111,9 @@ class Tally:
 
     def add(self, case: Case, outcome: Outcome) -> None:
         self.cases += 1
+        if outcome.status == UNSENDABLE:
+            self.unsendable += 1
+            return
         self.ms.append(outcome.ms)
         if outcome.status is None:
             self.crashes += 1
@@ -123,6 +131,7 @@ class Tally:
 
     def summary(self) -> Dict[str, Any]:
         return {"cases": self.cases, **self.by_class, "429": self.rate_limited,
+                "unsendable": self.unsendable,
                 "crashes": self.crashes, "tracebacks_logged": self.tracebacks_logged,
                 "services_down": self.services_down,
                 "p50_ms": round(percentile(self.ms, 0.5), 1) if self.ms else None,

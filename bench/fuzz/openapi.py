@@ -121,7 +121,8 @@ def requests_of(spec: Spec, credentials: Callable[[Operation], Dict[str, str]],
             elif where == "query":
                 pairs.append((name, value))
             elif where == "header":
-                headers[name] = value.encode("latin-1", "replace").decode("latin-1").strip()
+                headers[name] = "".join(c for c in value if " " <= c <= "\xff" and c != "\x7f"
+                                        ).strip()
         headers.update({k: v.strip() for k, v in draw(extra_headers()).items()})
         if draw(st.integers(0, 9)) < 8:
             headers.update(credentials(op))
