@@ -8,12 +8,9 @@ earlier scores for the trend; the hand-over packet shows the trajectory.
 VADER's cost grows with the square of a message's words, and it spells every
 emoji out as words: 10,000 emoji took minutes of the event loop. So only the
 first `max_chars` characters are scored, with at most `max_emoji` emoji among
-them (the rest dropped) and runs of one character cut to four (VADER counts no
-more than four "!" anyway); what is scored is bounded whatever arrives.
+them (escalation.signals.bounded); both are this component's config.
 """
 
-import re
-import unicodedata
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -26,27 +23,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from escalation.config import SentimentSettings, load_escalation_config
 from escalation.names import SENTIMENT_KEY
-from escalation.signals import score_emotion, warm_up
-
-# A run of one character longer than this is cut to it before scoring.
-_LONG_RUN = re.compile(r"(.)\1{4,}", re.DOTALL)
-DEFAULT_MAX_CHARS = 1000
-DEFAULT_MAX_EMOJI = 50
-
-
-def bounded(text: str, max_chars: int, max_emoji: int) -> str:
-    """The part of a message that is scored: its first max_chars characters after
-    long runs are cut, with emoji (any other symbol too) beyond the first max_emoji
-    dropped."""
-    text = _LONG_RUN.sub(lambda m: m.group(1) * 4, text[:max_chars * 4])[:max_chars]
-    kept, seen = [], 0
-    for character in text:
-        if unicodedata.category(character) == "So":
-            seen += 1
-            if seen > max_emoji:
-                continue
-        kept.append(character)
-    return "".join(kept)
+from escalation.signals import DEFAULT_MAX_CHARS, DEFAULT_MAX_EMOJI, score_emotion, warm_up
 
 
 @DefaultV1Recipe.register(
@@ -83,7 +60,7 @@ class EmotionAnalyzer(GraphComponent):
             text: Optional[str] = message.get(TEXT)
             if not text or text.startswith("/"):  # button payloads carry no feeling
                 continue
-            signal = score_emotion(bounded(text, self.max_chars, self.max_emoji), self.settings)
+            signal = score_emotion(text, self.settings, self.max_chars, self.max_emoji)
             message.set(SENTIMENT_KEY, {
                 "score": round(signal.score, 3), "sentiment": round(signal.sentiment, 3),
                 "cues": [name for name, _ in signal.cues]}, add_to_output=True)

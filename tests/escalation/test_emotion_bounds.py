@@ -8,9 +8,9 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from escalation.config import EscalationConfig
-from escalation.emotion import EmotionAnalyzer, bounded
+from escalation.emotion import EmotionAnalyzer
 from escalation.names import SENTIMENT_KEY
-from escalation.signals import score_emotion
+from escalation.signals import bounded, score_emotion
 
 BOUND_SECONDS = 0.5
 HOSTILE = {
@@ -35,6 +35,14 @@ def test_a_hostile_message_is_scored_within_the_bound(analyzer: EmotionAnalyzer,
     analyzer.process([message])
     assert time.perf_counter() - started < BOUND_SECONDS
     assert -1.0 <= message.get(SENTIMENT_KEY)["score"] <= 1.0
+
+
+@pytest.mark.parametrize("label", sorted(HOSTILE))
+def test_the_policy_s_own_scoring_is_bounded_too(config: EscalationConfig, label: str) -> None:
+    """escalation.decision scores the raw text itself, outside the NLU pipeline."""
+    started = time.perf_counter()
+    score_emotion(HOSTILE[label], config.sentiment)
+    assert time.perf_counter() - started < BOUND_SECONDS
 
 
 def test_a_long_angry_message_still_reads_as_angry(analyzer: EmotionAnalyzer) -> None:
