@@ -5,7 +5,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import requests
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -154,8 +154,7 @@ def _new_tracebacks(services: Sequence[Service], before: Dict[str, int]) -> int:
 
 
 def run_cases(base_url: str, reproductions: Sequence[Case], generated: Sequence[Case],
-              services: Sequence[Service], workers: int,
-              progress: Callable[[int], None] = lambda done: None) -> Tally:
+              services: Sequence[Service], workers: int) -> Tally:
     """Reproductions one after the other (some depend on order: a retried
     Message-ID), then the generated cases concurrently."""
     tally = Tally()
@@ -167,9 +166,8 @@ def run_cases(base_url: str, reproductions: Sequence[Case], generated: Sequence[
         sessions = [requests.Session() for _ in range(workers)]
         outcomes = pool.map(lambda pair: send(sessions[pair[0] % workers], base_url, pair[1]),
                             enumerate(generated))
-        for done, (case, outcome) in enumerate(zip(generated, outcomes), 1):
+        for case, outcome in zip(generated, outcomes):
             tally.add(case, outcome)
-            progress(done)
     tally.tracebacks_logged = _new_tracebacks(services, logs)
     tally.services_down = [s.name for s in services if s.process.poll() is not None]
     return tally
