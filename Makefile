@@ -14,7 +14,7 @@ WEBCHAT_PACKAGE := rasa-webchat@1.0.1
 WEBCHAT_INTEGRITY := sha512-Ld1zVJvTAaTrs6A5p8t70agNNrKYRyXlvqXZRgBoDvKKUXbA0jhJKECi5bdPGlaR6jsmqWtVylHS+YqIqo0x8w==
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser webchat train run shell test validate bench-latency bench-escalation bench-nlu bench-training bench-load clean
+.PHONY: help install browser webchat train run shell test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile desk-admin clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -80,6 +80,12 @@ bench-load: $(MODEL) ## 20 concurrent conversations against the stack and a stoc
 
 desk-admin: $(INSTALLED) ## Create a desk admin account: make desk-admin NAME=<name> (prints a generated password)
 	$(BIN)/python -m desk create-admin $(NAME) </dev/null
+
+bench-fuzz: $(MODEL) $(WEBCHAT) ## 1,000 fuzz cases per entry point of the whole stack: 0 answers of 5xx
+	$(BIN)/python -m bench.fuzz --cases 1000
+
+bench-hostile: $(MODEL) $(WEBCHAT) ## Normal REST traffic's p99 alone and beside hostile messages
+	$(BIN)/python -m bench.hostile
 
 clean: ## Remove the model, databases and logs (keeps .venv)
 	rm -rf models/*.tar.gz var results

@@ -13,11 +13,17 @@ import json
 import struct
 import unicodedata
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence
 
 import numpy as np
 
 MAX_SEQ_LEN = 256  # sentence_bert_config.json
+# The tokenizer reads text in pieces of this many characters (cut at a space) and
+# stops once it has MAX_SEQ_LEN tokens, or after MAX_READ_CHARS characters (256
+# tokens of ordinary text take about 1,300): its cost is bounded, whatever arrives.
+CHUNK_CHARS = 1024
+MAX_READ_CHARS = 8 * CHUNK_CHARS
+MAX_CACHED_WORDS = 50_000  # WordPiece results remembered; hostile words are not
 DIMENSION = 384
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
@@ -114,15 +120,33 @@ class WordPiece:
             start = end
         if len(word) > 100:
             ids = [self.unk]
-        self._pieces[word] = ids
+        if len(self._pieces) < MAX_CACHED_WORDS:
+            self._pieces[word] = ids
         return ids
 
     def encode(self, text: str) -> List[int]:
-        """Token ids with [CLS] and [SEP], truncated to MAX_SEQ_LEN."""
+        """Token ids with [CLS] and [SEP], truncated to MAX_SEQ_LEN; only as much of
+        the text is read as those tokens need."""
         ids = [self.cls]
-        for word in self._words(text):
-            ids.extend(self._wordpiece(word))
+        for chunk in chunks(text[:MAX_READ_CHARS], CHUNK_CHARS):
+            for word in self._words(chunk):
+                ids.extend(self._wordpiece(word))
+            if len(ids) >= MAX_SEQ_LEN:
+                break
         return ids[: MAX_SEQ_LEN - 1] + [self.sep]
+
+
+def chunks(text: str, size: int) -> Iterator[str]:
+    """text in pieces of at most size characters, each cut after its last space
+    where it has one, so that no word is split (the tokenizer splits on spaces)."""
+    start = 0
+    while start < len(text):
+        end = start + size
+        if end < len(text):
+            space = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+            end = space + 1 if space > start else end
+        yield text[start:end]
+        start = end
 
 
 def build_onnx(weights: Dict[str, np.ndarray], layers: int = 6, heads: int = 12) -> bytes:

@@ -14,12 +14,23 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 
+# The sentence models read at most this much of a message: the encoder keeps 256
+# tokens anyway, and TF-IDF's cost grows with the length. Training texts are shorter.
+MAX_CHARS = 2000
+
+
 def model_text(message: Message) -> str:
-    text: str = message.get(TEXT) or ""
+    """The first MAX_CHARS characters, each entity inside them read as its name."""
+    text: str = (message.get(TEXT) or "")[:MAX_CHARS]
     spans: List[Dict[str, Any]] = sorted(
         (e for e in message.get(ENTITIES) or []
-         if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)),
-        key=lambda e: e["start"], reverse=True)
+         if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+         and 0 <= e["start"] <= e["end"] <= len(text)),
+        key=lambda e: e["start"])
+    parts, position = [], 0
     for entity in spans:
-        text = f"{text[:entity['start']]}{entity['entity']}{text[entity['end']:]}"
-    return text
+        if entity["start"] < position:  # overlaps the previous one
+            continue
+        parts += [text[position:entity["start"]], str(entity["entity"])]
+        position = entity["end"]
+    return "".join(parts + [text[position:]])

@@ -4,6 +4,11 @@ A graph component in the NLU pipeline: each parsed message gets `sentiment`
 (`score` in [-1, 1], VADER's compound `sentiment`, the `cues` found) in its parse
 data, so the tracker keeps a score per message. The escalation policy reads the
 earlier scores for the trend; the hand-over packet shows the trajectory.
+
+VADER's cost grows with the square of a message's words, and it spells every
+emoji out as words: 10,000 emoji took minutes of the event loop. So only the
+first `max_chars` characters are scored, with at most `max_emoji` emoji among
+them (escalation.signals.bounded); both are this component's config.
 """
 
 from typing import Any, Dict, List, Optional, Text
@@ -18,7 +23,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from escalation.config import SentimentSettings, load_escalation_config
 from escalation.names import SENTIMENT_KEY
-from escalation.signals import score_emotion, warm_up
+from escalation.signals import DEFAULT_MAX_CHARS, DEFAULT_MAX_EMOJI, score_emotion, warm_up
 
 
 @DefaultV1Recipe.register(
@@ -29,23 +34,33 @@ class EmotionAnalyzer(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"config_path": None}
+        # max_chars, max_emoji: how much of a message is scored (see the module's doc).
+        return {"config_path": None, "max_chars": DEFAULT_MAX_CHARS,
+                "max_emoji": DEFAULT_MAX_EMOJI}
 
-    def __init__(self, settings: SentimentSettings) -> None:
+    def __init__(self, settings: SentimentSettings, max_chars: int = DEFAULT_MAX_CHARS,
+                 max_emoji: int = DEFAULT_MAX_EMOJI) -> None:
+        for key, value in (("max_chars", max_chars), ("max_emoji", max_emoji)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"EmotionAnalyzer {key}={value!r}: expected a positive integer")
         self.settings = settings
+        self.max_chars = max_chars
+        self.max_emoji = max_emoji
         warm_up(settings)
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
                resource: Resource, execution_context: ExecutionContext) -> "EmotionAnalyzer":
-        return cls(load_escalation_config(config.get("config_path")).sentiment)
+        return cls(load_escalation_config(config.get("config_path")).sentiment,
+                   config.get("max_chars", DEFAULT_MAX_CHARS),
+                   config.get("max_emoji", DEFAULT_MAX_EMOJI))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text: Optional[str] = message.get(TEXT)
             if not text or text.startswith("/"):  # button payloads carry no feeling
                 continue
-            signal = score_emotion(text, self.settings)
+            signal = score_emotion(text, self.settings, self.max_chars, self.max_emoji)
             message.set(SENTIMENT_KEY, {
                 "score": round(signal.score, 3), "sentiment": round(signal.sentiment, 3),
                 "cues": [name for name, _ in signal.cues]}, add_to_output=True)

@@ -11,6 +11,7 @@ weights; a cue can also discard or flip a positive VADER score, which misreads
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
@@ -21,6 +22,12 @@ from escalation.config import SentimentSettings, ShoutingCue, TrendSettings
 from escalation.topics import normalise
 
 SHOUTING = "shouting"
+# How much of a message is scored: VADER's cost grows with the square of its words
+# and it spells every emoji out (10,000 emoji took minutes). Runs of one character
+# longer than four are cut to four (VADER counts no more than four "!" anyway).
+DEFAULT_MAX_CHARS = 1000
+DEFAULT_MAX_EMOJI = 50
+_LONG_RUN = re.compile(r"(.)\1{4,}", re.DOTALL)
 _WORDS = re.compile(r"(?<![\w-])[^\W\d_]{2,}(?![\w-])")  # ids such as BW-100002 are not words
 
 
@@ -51,8 +58,25 @@ def warm_up(settings: SentimentSettings) -> None:
     _analyzer(settings.lexicon_overrides)
 
 
-def score_emotion(text: str, settings: SentimentSettings) -> EmotionSignal:
-    """VADER's score of the text, corrected by the cues found in it."""
+def bounded(text: str, max_chars: int, max_emoji: int) -> str:
+    """The part of a message that is scored: its first max_chars characters after
+    long runs are cut, with emoji (any other symbol too) beyond the first max_emoji
+    dropped."""
+    text = _LONG_RUN.sub(lambda m: m.group(1) * 4, text[:max_chars * 4])[:max_chars]
+    kept, seen = [], 0
+    for character in text:
+        if unicodedata.category(character) == "So":
+            seen += 1
+            if seen > max_emoji:
+                continue
+        kept.append(character)
+    return "".join(kept)
+
+
+def score_emotion(text: str, settings: SentimentSettings, max_chars: int = DEFAULT_MAX_CHARS,
+                  max_emoji: int = DEFAULT_MAX_EMOJI) -> EmotionSignal:
+    """VADER's score of the (bounded) text, corrected by the cues found in it."""
+    text = bounded(text, max_chars, max_emoji)
     sentiment = _analyzer(settings.lexicon_overrides).polarity_scores(text)["compound"]
     normalised = normalise(text)
     cues: list[tuple[str, str]] = []

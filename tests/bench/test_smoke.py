@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -17,7 +17,10 @@ SMOKE_RUNS = {
     "training": (["--smoke"], "training: full", ["training_smoke"]),
     "turn_latency": (["--smoke"], "turn latency over 3", ["turn_latency_smoke"]),
     "load": (["--smoke"], "load: switchboard", ["load-smoke"]),
+    "hostile": (["--smoke"], "hostile: normal traffic", ["hostile-smoke"]),
 }
+FUZZED = ("REST webhook", "REST poll", "WhatsApp signed", "WhatsApp unsigned", "Voice", "E-mail",
+          "Web chat", "Backend API", "Desk API")
 
 
 def run_bench(module: str, args: List[str]) -> str:
@@ -51,3 +54,36 @@ def test_nlu_benchmark_smoke_run_with_another_config() -> None:
     result = json.loads((RESULTS / "nlu_banking77_diet_smoke.json").read_text())
     assert result["config"] == "bench/pipelines/diet.yml"
     assert "DIETClassifier" in result["pipeline"]
+
+
+@pytest.fixture(scope="module")
+def fuzz_smoke() -> Tuple[int, str, Dict[str, Any]]:
+    """One smoke run of the fuzz bench (it exits 1 when it finds a 5xx, so its exit
+    status is checked by the tests below rather than by run_bench)."""
+    done = subprocess.run([sys.executable, "-m", "bench.fuzz", "--smoke"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=1800)
+    assert "fuzz: " in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.returncode, done.stdout, json.loads((RESULTS / "fuzz-smoke.json").read_text())
+
+
+def test_fuzz_smoke_run_reports_every_entry_point(
+        fuzz_smoke: Tuple[int, str, Dict[str, Any]]) -> None:
+    code, output, result = fuzz_smoke
+    assert result["date"] and result["machine"]
+    assert sorted(result["entry_points"]) == sorted(FUZZED)
+    for name in FUZZED:
+        assert result["entry_points"][name]["cases"] >= 30
+        assert name in output
+    assert code == (0 if result["passed"] else 1)
+
+
+def test_fuzz_smoke_run_finds_no_5xx_and_the_stack_still_answers(
+        fuzz_smoke: Tuple[int, str, Dict[str, Any]]) -> None:
+    """Issues #10 and #20: every reproduction of #20's table plus generated cases,
+    0 answers of 5xx, 0 crashes, and a normal conversation afterwards."""
+    _, output, result = fuzz_smoke
+    failed = {name: {"5xx": r["5xx"], "crashes": r["crashes"], "down": r["services_down"]}
+              for name, r in result["entry_points"].items()
+              if r["5xx"] or r["crashes"] or r["services_down"]}
+    assert not failed, output[-6000:]
+    assert result["still_answers"]["ok"], result["still_answers"]

@@ -1,0 +1,1 @@
+"""Fuzzing every entry point of the running stack (`python -m bench.fuzz`)."""

@@ -1,0 +1,68 @@
+"""What each entry point's legitimate caller presents, in one place per channel, so
+a change of credentials (REST's bearer JWT, the desk's signed-in accounts) is a
+change here and nowhere else."""
+
+from dataclasses import dataclass
+from typing import Callable, Dict, Optional
+
+from stack.config import StackConfig
+from tests.channels.conftest import EMAIL_SECRET
+from tests.channels.twilio_fake import PUBLIC_URL, TwilioWebhook
+from tests.support.stack import Stack
+
+try:  # contract C1: REST messages and polls carry a JWT naming the sender
+    from connectors.rest_auth import rest_token as _rest_token
+except ImportError:  # before the REST credential exists, REST takes no credential
+    _rest_token = None
+
+FUZZ_AGENT = "Fuzz Agent"
+
+
+def _rest_headers(config: StackConfig) -> Callable[[str], Dict[str, str]]:
+    secret: Optional[str] = getattr(config, "rest_jwt_secret", None)
+    if _rest_token is None or not secret:
+        return lambda sender: {}
+    return lambda sender: {"Authorization": f"Bearer {_rest_token(secret, sender)}"}
+
+
+def _desk_agent(stack: Stack) -> Dict[str, str]:
+    """An agent's headers as the signed-in DeskClient sends them (contract C4), its
+    session cookie included, whatever the desk's sign-in turns out to be."""
+    client = stack.agent(FUZZ_AGENT)
+    headers = {k: v for k, v in client.session.headers.items()
+               if k.lower() in ("authorization", "x-agent-name", "x-csrf-token")}
+    cookies = "; ".join(f"{k}={v}" for k, v in client.session.cookies.items())
+    return {**headers, **({"Cookie": cookies} if cookies else {})}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    rest: Callable[[str], Dict[str, str]]  # sender → headers
+    email: Dict[str, str]
+    desk_agent: Dict[str, str]
+    desk_integration: Dict[str, str]
+    twilio_public_url: str
+    whatsapp_signer: TwilioWebhook
+    voice_signer: TwilioWebhook
+
+    @classmethod
+    def of(cls, stack: Stack) -> "Credentials":
+        config = stack.config
+        return cls(
+            rest=_rest_headers(config),
+            email={"Authorization": f"Bearer {EMAIL_SECRET}"},
+            desk_agent=_desk_agent(stack),
+            desk_integration={"Authorization": f"Bearer {config.desk_integration_token}"},
+            twilio_public_url=PUBLIC_URL,
+            whatsapp_signer=TwilioWebhook(config.rasa_url, "/webhooks/twilio/webhook"),
+            voice_signer=TwilioWebhook(config.rasa_url, "/webhooks/twilio_voice/webhook"),
+        )
+
+    def twilio_signature(self, signer: TwilioWebhook, target: str,
+                         params: Dict[str, str]) -> str:
+        """Twilio's X-Twilio-Signature for a path (with its query) and form."""
+        try:
+            return signer.validator.compute_signature(f"{self.twilio_public_url}{target}",
+                                                      params)
+        except UnicodeEncodeError:  # lone surrogates: Twilio could not have signed it
+            return "bm90LXNpZ25hYmxl"
