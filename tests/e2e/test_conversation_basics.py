@@ -3,7 +3,7 @@ channel (requests for a person: test_escalation.py)."""
 
 import pytest
 
-from tests.support.stack import Conversation, Stack
+from tests.support.stack import Conversation
 from tests.support.crm import crm
 
 POLICIES = crm()["policies"]
