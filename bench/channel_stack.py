@@ -2,12 +2,14 @@
 configures it: Twilio's API replaced by the tests' recorder, e-mail replies going
 to the tests' SMTP server. For the benchmarks that drive every channel."""
 
+import dataclasses
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator
 
 from stack.config import isolated_config
+from stack.credentials import without_rate_limits
 from tests.channels.conftest import EMAIL_FROM, EMAIL_SECRET
 from tests.channels.mailbox import Mailbox
 from tests.channels.twilio_fake import (
@@ -26,10 +28,13 @@ def channel_env(twilio: TwilioApi, mailbox: Mailbox) -> Dict[str, str]:
 
 @contextmanager
 def channel_stack(prefix: str) -> Iterator[Stack]:
-    """The stack on free ports in a temp dir, stopped (with the fakes) on leaving."""
+    """The stack on free ports in a temp dir, its channels without rate limits (a
+    benchmark fuzzes or loads the assistant, not the limiter), stopped (with the
+    fakes) on leaving."""
     with tempfile.TemporaryDirectory(prefix=prefix) as home, TwilioApi() as twilio, \
             Mailbox() as mailbox:
         config = isolated_config(Path(home), channel_env(twilio, mailbox),
                                  rasa_api_token=API_TOKEN)
+        config = dataclasses.replace(config, credentials=without_rate_limits(Path(home)))
         with running_stack(config) as stack:
             yield stack

@@ -21,23 +21,18 @@ import requests
 from actions.identity import sign
 from connectors.rest_auth import authorization
 from stack.config import StackConfig, isolated_config
-from stack.credentials import credentials_with
+from stack.credentials import without_rate_limits
 from stack.launch import start_stack, stop_all
 from bench.results_file import percentile, write_result
 
 SECRET = "bench-integration-secret"
 CUSTOMER, ORDER = "C-1001", "BW-100002"
-# A benchmark measures the assistant, not the rate limiter: one client and one sender
-# here stand for many customers.
-UNLIMITED = "1000000/minute"
-BENCH_CHANNELS = {"connectors.rest.RestInput": {"rate_limits": {
-    scope: UNLIMITED for scope in ("client", "sender", "poll_client", "poll_sender")}}}
 
 
 def bench_config(home: Path) -> StackConfig:
     """A stack of its own for a benchmark, vouching with SECRET, without rate limits."""
     config = isolated_config(home, {"SWITCHBOARD_INTEGRATION_SECRET": SECRET})
-    return dataclasses.replace(config, credentials=credentials_with(home, BENCH_CHANNELS))
+    return dataclasses.replace(config, credentials=without_rate_limits(home))
 
 
 def measure(config: StackConfig, turns: int) -> List[float]:

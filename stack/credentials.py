@@ -23,3 +23,17 @@ def credentials_with(home: Path, changes: Mapping[str, Mapping[str, Any]],
     path = home / "credentials.yml"
     path.write_text(yaml.safe_dump(channels, sort_keys=False))
     return path
+
+
+# A benchmark measures the assistant, not the rate limiter: one client and one
+# sender there stand for many customers.
+UNLIMITED = "1000000/minute"
+
+
+def without_rate_limits(home: Path, base: Path = CREDENTIALS) -> Path:
+    """home/credentials.yml: base with every channel's rate limits lifted."""
+    channels = yaml.safe_load(base.read_text()) or {}
+    return credentials_with(home, {
+        channel: {"rate_limits": {scope: UNLIMITED for scope in keys["rate_limits"]}}
+        for channel, keys in channels.items()
+        if isinstance(keys, dict) and isinstance(keys.get("rate_limits"), dict)}, base)
