@@ -3,26 +3,20 @@ a change of credentials (REST's bearer JWT, the desk's signed-in accounts) is a
 change here and nowhere else."""
 
 from dataclasses import dataclass
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict
 
+from connectors.rest_auth import authorization
 from stack.config import StackConfig
 from tests.channels.conftest import EMAIL_SECRET
 from tests.channels.twilio_fake import PUBLIC_URL, TwilioWebhook
 from tests.support.stack import Stack
 
-try:  # contract C1: REST messages and polls carry a JWT naming the sender
-    from connectors.rest_auth import rest_token as _rest_token
-except ImportError:  # before the REST credential exists, REST takes no credential
-    _rest_token = None
-
-FUZZ_AGENT = "Fuzz Agent"
+FUZZ_AGENT = "fuzz-agent"
 
 
 def _rest_headers(config: StackConfig) -> Callable[[str], Dict[str, str]]:
-    secret: Optional[str] = getattr(config, "rest_jwt_secret", None)
-    if _rest_token is None or not secret:
-        return lambda sender: {}
-    return lambda sender: {"Authorization": f"Bearer {_rest_token(secret, sender)}"}
+    """REST messages and polls carry a JWT naming the sender."""
+    return lambda sender: authorization(config.rest_jwt_secret, sender)
 
 
 def _desk_agent(stack: Stack) -> Dict[str, str]:
