@@ -56,12 +56,14 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = Path(__file__).with_name("chat.html")
 PAGE_SCRIPT = Path(__file__).with_name("chat.js")
+PAGE_STYLE = Path(__file__).with_name("chat.css")
 DEFAULT_WIDGET = "var/webchat/rasa-webchat.js"
 DEFAULT_MAX_MESSAGE_CHARS = 5000
 DEFAULT_SESSION_MINUTES = 30
 DEFAULT_INIT_PAYLOAD = "/greet"  # chat.js's initPayload
 DEFAULT_FRAME_ANCESTORS = "'self'"
 DEFAULT_RATE_LIMITS = {"client": "120/minute", "session": "30/minute"}
+AGENT_CLASS = "rw-agent"  # chat.css and chat.js know it
 SECRET_ENV = "SWITCHBOARD_WEBCHAT_SECRET"
 PUBLIC_URL_ENV = "SWITCHBOARD_PUBLIC_URL"
 FRAME_ANCESTORS = re.compile(r"[^;,\s]+( [^;,\s]+)*")  # space-separated sources, one directive
@@ -85,6 +87,22 @@ def security_headers(frame_ancestors: str) -> Dict[str, str]:
     if legacy:  # browsers without CSP level 2; others follow frame-ancestors
         headers["X-Frame-Options"] = legacy
     return headers
+
+
+class WebChatOutput(SocketIOOutput):
+    """Rasa's socket.io output, with an agent's messages marked for the page: the
+    desk's bot events carry `metadata.agent`, which Rasa passes on with the text but
+    rasa-webchat would drop. They go out with the class the page styles and the
+    agent's name, which the widget stores with the message and chat.js shows."""
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        agent = kwargs.get("agent")
+        if not isinstance(agent, str) or not agent.strip():
+            await super().send_text_message(recipient_id, text, **kwargs)
+            return
+        mark = {"customCss": {"style": "class", "css": AGENT_CLASS, "agent": agent.strip()}}
+        for part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": part, "metadata": mark})
 
 
 def has_customer_spoken(tracker: Optional[DialogueStateTracker]) -> bool:
@@ -138,6 +156,10 @@ class WebChatInput(SocketIOInput):
         return cls(widget, tokens, rate_limits, [origin_of(o) for o in origins], frame_ancestors,
                    credentials.pop("init_payload", DEFAULT_INIT_PAYLOAD), max_chars,
                    session_persistence=True, **credentials)
+
+    def get_output_channel(self) -> Optional[WebChatOutput]:
+        """Where replies and the desk's messages go (stack/desk_endpoint.py asks too)."""
+        return WebChatOutput(self.sio, self.bot_message_evt) if self.sio else None
 
     def origin_allowed(self, origin: str, environ: Dict[str, Any]) -> bool:
         """The page's own origin (scheme and Host of the request) or a configured one."""
@@ -198,7 +220,7 @@ class WebChatInput(SocketIOInput):
                                error.reason)
                 return
             await on_new_message(UserMessage(
-                text, SocketIOOutput(sio, self.bot_message_evt), conversation,
+                text, self.get_output_channel(), conversation,
                 input_channel=self.name(), metadata=metadata))
 
         sio.on("session_request", session_request, namespace=self.namespace)
@@ -214,6 +236,10 @@ class WebChatInput(SocketIOInput):
         @webhook.route("/chat.js", methods=["GET"])
         async def page_script(_: Request) -> HTTPResponse:
             return await served(PAGE_SCRIPT, "application/javascript")
+
+        @webhook.route("/chat.css", methods=["GET"])
+        async def page_style(_: Request) -> HTTPResponse:
+            return await served(PAGE_STYLE, "text/css; charset=utf-8")
 
         @webhook.route("/webchat.js", methods=["GET"])
         async def widget(_: Request) -> HTTPResponse:
