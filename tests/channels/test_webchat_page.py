@@ -5,7 +5,8 @@ turn, a screen reader hears each reply and finds the input and the send button b
 name, and an agent's message shows who wrote it.
 
 Set WEBCHAT_SCREENSHOT_DIR to keep a screenshot of each width after the conversation
-(docs/webchat-390.png and docs/webchat-1280.png come from that)."""
+(docs/webchat-390.png, docs/webchat-1280.png and docs/webchat-agent-390.png
+come from that)."""
 
 import os
 from pathlib import Path
@@ -94,6 +95,13 @@ def assert_usable(page: Page) -> None:
         page.viewport_size["height"], "the page itself scrolls"  # type: ignore[index]
 
 
+def screenshot(page: Page, name: str) -> None:
+    """Keep a screenshot for the docs when WEBCHAT_SCREENSHOT_DIR is set."""
+    keep = os.environ.get("WEBCHAT_SCREENSHOT_DIR")
+    if keep:
+        page.screenshot(path=str(Path(keep) / name))
+
+
 def conversation(stack: Stack, page: Page) -> str:
     token = page.evaluate(
         "() => JSON.parse(window.localStorage.getItem('chat_session')).session_id")
@@ -140,9 +148,7 @@ def test_the_conversation_header_and_input_stay_in_view_after_every_turn(
         assert overflows
     assert page.csp_refusals == [] or all(  # type: ignore[attr-defined]
         "fonts.googleapis.com" in refusal for refusal in page.csp_refusals)  # type: ignore
-    keep = os.environ.get("WEBCHAT_SCREENSHOT_DIR")
-    if keep:
-        page.screenshot(path=str(Path(keep) / f"webchat-{viewport['width']}.png"))
+    screenshot(page, f"webchat-{viewport['width']}.png")
     page.context.close()
 
 
@@ -160,6 +166,7 @@ def test_an_agents_message_shows_the_agents_name_also_after_a_reload(
     settled(page)
     assert inside_viewport(page, bubble)
     expect(page.locator("[aria-live=polite]")).to_contain_text(f"Dana, Brightwave team: {text}")
+    screenshot(page, "webchat-agent-390.png")
     page.reload()
     expect(page.locator(".rw-response.rw-agent .rw-agent-name")).to_have_text(
         "Dana, Brightwave team", timeout=WAIT_MS)
