@@ -48,6 +48,8 @@ from connectors.options import offered_buttons
 from connectors.ratelimit import RateLimits
 from connectors.sessions import configure_session
 from connectors.settings import setting
+from connectors.state import channel_state
+from connectors.webchat.outbox import Outbox
 from connectors.webchat.sessions import SessionTokens
 from connectors.webhook import BadRequest
 
@@ -90,10 +92,17 @@ def security_headers(frame_ancestors: str) -> Dict[str, str]:
 
 
 class WebChatOutput(SocketIOOutput):
-    """Rasa's socket.io output, with an agent's messages marked for the page: the
+    """Rasa's socket.io output, with every message kept until a browser confirms it
+    (connectors/webchat/outbox.py), and an agent's messages marked for the page: the
     desk's bot events carry `metadata.agent`, which Rasa passes on with the text but
     rasa-webchat would drop. They go out with the class the page styles and the
     agent's name, which the widget stores with the message and chat.js shows."""
+
+    def __init__(self, sio: Any, bot_message_evt: Text, outbox: Outbox,
+                 namespace: Optional[Text] = None) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.outbox = outbox
+        self.namespace = namespace or "/"
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         agent = kwargs.get("agent")
@@ -104,6 +113,24 @@ class WebChatOutput(SocketIOOutput):
         for part in text.strip().split("\n\n"):
             await self._send_message(recipient_id, {"text": part, "metadata": mark})
 
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        """socket_id is the conversation (each of its sockets is in that room)."""
+        key = await self.outbox.put(socket_id, response)
+        await self.emit(socket_id, key, response)
+
+    async def emit(self, conversation: Text, key: int, message: Dict[str, Any],
+                   to: Optional[Text] = None) -> None:
+        """Send a kept message to one socket or all of the conversation's, each asked
+        to confirm; the first confirmation ends its wait."""
+        async def confirmed(*_: Any) -> None:
+            await self.outbox.delivered(key)
+
+        sockets = [to] if to else [sid for sid, _ in
+                                   self.sio.manager.get_participants(self.namespace, conversation)]
+        for sid in sockets:
+            await self.sio.emit(self.bot_message_evt, message, to=sid, namespace=self.namespace,
+                                callback=confirmed)
+
 
 def has_customer_spoken(tracker: Optional[DialogueStateTracker]) -> bool:
     return any(isinstance(event, UserUttered) for event in (tracker.events if tracker else []))
@@ -113,13 +140,15 @@ class WebChatInput(SocketIOInput):
     """Rasa's socket.io channel with server-issued sessions, and the chat page."""
 
     def __init__(self, widget: Path, tokens: SessionTokens, rate_limits: RateLimits,
-                 allowed_origins: Sequence[str] = (), frame_ancestors: str = DEFAULT_FRAME_ANCESTORS,
+                 outbox: Outbox, allowed_origins: Sequence[str] = (),
+                 frame_ancestors: str = DEFAULT_FRAME_ANCESTORS,
                  init_payload: Optional[str] = DEFAULT_INIT_PAYLOAD,
                  max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, **socketio: Any) -> None:
         super().__init__(**socketio)
         self.widget = widget
         self.tokens = tokens
         self.rate_limits = rate_limits
+        self.outbox = outbox
         self.allowed_origins = set(allowed_origins)
         self.frame_ancestors = frame_ancestors
         self.init_payload = init_payload
@@ -153,13 +182,16 @@ class WebChatInput(SocketIOInput):
         if not FRAME_ANCESTORS.fullmatch(frame_ancestors):
             raise ValueError("connectors.webchat.WebChatInput: frame_ancestors must be CSP "
                              "sources such as 'self' https://www.example.com")
-        return cls(widget, tokens, rate_limits, [origin_of(o) for o in origins], frame_ancestors,
+        return cls(widget, tokens, rate_limits, Outbox(channel_state()),
+                   [origin_of(o) for o in origins], frame_ancestors,
                    credentials.pop("init_payload", DEFAULT_INIT_PAYLOAD), max_chars,
                    session_persistence=True, **credentials)
 
     def get_output_channel(self) -> Optional[WebChatOutput]:
         """Where replies and the desk's messages go (stack/desk_endpoint.py asks too)."""
-        return WebChatOutput(self.sio, self.bot_message_evt) if self.sio else None
+        if self.sio is None:
+            return None
+        return WebChatOutput(self.sio, self.bot_message_evt, self.outbox, self.namespace)
 
     def origin_allowed(self, origin: str, environ: Dict[str, Any]) -> bool:
         """The page's own origin (scheme and Host of the request) or a configured one."""
@@ -193,6 +225,10 @@ class WebChatInput(SocketIOInput):
                                    namespace=self.namespace)
             await sio.enter_room(sid, conversation, namespace=self.namespace)
             await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
+            output = self.get_output_channel()
+            assert output is not None
+            for key, message in await self.outbox.waiting(conversation):  # written meanwhile
+                await output.emit(conversation, key, message, to=sid)
 
         async def handle_message(sid: Text, data: Any) -> None:
             """A customer's message, in the conversation bound to this socket only."""

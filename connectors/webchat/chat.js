@@ -8,7 +8,8 @@
 // localStorage ("chat_session"), so a reload continues the same conversation. An
 // agent's message arrives with the class "rw-agent" and the agent's name in its
 // customCss (connectors/webchat sends both); the widget stores that with the
-// message, so the name is found again after a reload.
+// message, so the name is found again after a reload. Each message received is
+// confirmed to the server, which sends unconfirmed ones again on return.
 (function () {
   "use strict";
 
@@ -33,7 +34,15 @@
     embedded: true,
     showFullScreenButton: false,
     params: { storage: "local" },
-    customData: { language: "en" }
+    customData: { language: "en" },
+    // The server keeps each message until a browser confirms it, and sends what is
+    // still waiting when the customer comes back (connectors/webchat/outbox.py).
+    onSocketEvent: {
+      bot_uttered: function () {
+        var confirm = arguments[arguments.length - 1];
+        if (typeof confirm === "function") confirm();
+      }
+    }
   }, root);
 
   function replies() {

@@ -183,3 +183,28 @@ def test_the_page_has_no_inline_code_and_its_stylesheet_comes_with_the_policy(
     assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/css")
     assert "default-src 'self'" in sheet.headers["Content-Security-Policy"]
     assert sheet.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_agents_reply_written_after_the_tab_closed_is_there_when_the_customer_returns(
+        chromium: Browser, channel_stack: Stack) -> None:
+    page = open_chat(chromium, channel_stack, PHONE)
+    send(page, "I want to talk to a person")
+    conversation_id = conversation(channel_stack, page)
+    kept = page.context.storage_state()  # the browser's localStorage: token and messages
+    page.context.close()  # the customer closes the tab
+    text = "Hi, it's Sam from the Brightwave team: your refund went out this morning."
+    agent_says(channel_stack, conversation_id, "Sam", text)
+
+    returned = chromium.new_context(viewport=PHONE, storage_state=kept).new_page()  # type: ignore
+    returned.goto(f"{channel_stack.config.rasa_url}/webhooks/socketio/chat")
+    bubble = returned.locator(".rw-response.rw-agent")
+    expect(bubble.locator(".rw-message-text")).to_have_text(text, timeout=WAIT_MS)
+    expect(bubble.locator(".rw-agent-name")).to_have_text("Sam, Brightwave team")
+    expect(returned.locator(".rw-client").filter(has_text="talk to a person")).to_have_count(1)
+    settled(returned)
+    assert inside_viewport(returned, bubble)
+    returned.reload()  # confirmed: shown once, not sent again
+    expect(returned.locator(".rw-response.rw-agent")).to_have_count(1, timeout=WAIT_MS)
+    returned.wait_for_timeout(3000)
+    expect(returned.locator(".rw-response.rw-agent")).to_have_count(1)
+    returned.context.close()
