@@ -21,6 +21,12 @@ Who may write in a conversation:
 The page and its scripts carry a Content-Security-Policy (nothing from elsewhere,
 framed only by `frame_ancestors`), X-Frame-Options and X-Content-Type-Options.
 
+What the channel sends: every message waits in the outbox (connectors/webchat/
+outbox.py) until the page confirms it, and what is still waiting goes to a browser
+binding the session again, so a reply written while the tab was closed is shown on
+return. An agent's message (the desk's bot event with `metadata.agent`) carries the
+agent's name for the page to show (chat.js); no customer-facing text is made here.
+
 Two fixes to Rasa 3.6's socket.io channel with the pinned libraries: its session
 handshake does not await python-socketio 5's `enter_room` (so replies reach no
 one), and Sanic 21.12's websockets fail on Python 3.11 ("Passing coroutines is

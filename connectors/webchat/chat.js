@@ -29,7 +29,6 @@
     socketUrl: window.location.origin,
     socketPath: "/socket.io/",
     initPayload: "/greet",
-    title: "Brightwave",
     inputTextFieldHint: "Type your message…",
     embedded: true,
     showFullScreenButton: false,
