@@ -21,6 +21,12 @@ Who may write in a conversation:
 The page and its scripts carry a Content-Security-Policy (nothing from elsewhere,
 framed only by `frame_ancestors`), X-Frame-Options and X-Content-Type-Options.
 
+What the channel sends: every message waits in the outbox (connectors/webchat/
+outbox.py) until the page confirms it, and what is still waiting goes to a browser
+binding the session again, so a reply written while the tab was closed is shown on
+return. An agent's message (the desk's bot event with `metadata.agent`) carries the
+agent's name for the page to show (chat.js); no customer-facing text is made here.
+
 Two fixes to Rasa 3.6's socket.io channel with the pinned libraries: its session
 handshake does not await python-socketio 5's `enter_room` (so replies reach no
 one), and Sanic 21.12's websockets fail on Python 3.11 ("Passing coroutines is
@@ -48,6 +54,8 @@ from connectors.options import offered_buttons
 from connectors.ratelimit import RateLimits
 from connectors.sessions import configure_session
 from connectors.settings import setting
+from connectors.state import channel_state
+from connectors.webchat.outbox import Outbox
 from connectors.webchat.sessions import SessionTokens
 from connectors.webhook import BadRequest
 
@@ -56,12 +64,14 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = Path(__file__).with_name("chat.html")
 PAGE_SCRIPT = Path(__file__).with_name("chat.js")
+PAGE_STYLE = Path(__file__).with_name("chat.css")
 DEFAULT_WIDGET = "var/webchat/rasa-webchat.js"
 DEFAULT_MAX_MESSAGE_CHARS = 5000
 DEFAULT_SESSION_MINUTES = 30
 DEFAULT_INIT_PAYLOAD = "/greet"  # chat.js's initPayload
 DEFAULT_FRAME_ANCESTORS = "'self'"
 DEFAULT_RATE_LIMITS = {"client": "120/minute", "session": "30/minute"}
+AGENT_CLASS = "rw-agent"  # chat.css and chat.js know it
 SECRET_ENV = "SWITCHBOARD_WEBCHAT_SECRET"
 PUBLIC_URL_ENV = "SWITCHBOARD_PUBLIC_URL"
 FRAME_ANCESTORS = re.compile(r"[^;,\s]+( [^;,\s]+)*")  # space-separated sources, one directive
@@ -87,6 +97,47 @@ def security_headers(frame_ancestors: str) -> Dict[str, str]:
     return headers
 
 
+class WebChatOutput(SocketIOOutput):
+    """Rasa's socket.io output, with every message kept until a browser confirms it
+    (connectors/webchat/outbox.py), and an agent's messages marked for the page: the
+    desk's bot events carry `metadata.agent`, which Rasa passes on with the text but
+    rasa-webchat would drop. They go out with the class the page styles and the
+    agent's name, which the widget stores with the message and chat.js shows."""
+
+    def __init__(self, sio: Any, bot_message_evt: Text, outbox: Outbox,
+                 namespace: Optional[Text] = None) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.outbox = outbox
+        self.namespace = namespace or "/"
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        agent = kwargs.get("agent")
+        if not isinstance(agent, str) or not agent.strip():
+            await super().send_text_message(recipient_id, text, **kwargs)
+            return
+        mark = {"customCss": {"style": "class", "css": AGENT_CLASS, "agent": agent.strip()}}
+        for part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": part, "metadata": mark})
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        """socket_id is the conversation (each of its sockets is in that room)."""
+        key = await self.outbox.put(socket_id, response)
+        await self.emit(socket_id, key, response)
+
+    async def emit(self, conversation: Text, key: int, message: Dict[str, Any],
+                   to: Optional[Text] = None) -> None:
+        """Send a kept message to one socket or all of the conversation's, each asked
+        to confirm; the first confirmation ends its wait."""
+        async def confirmed(*_: Any) -> None:
+            await self.outbox.delivered(key)
+
+        sockets = [to] if to else [sid for sid, _ in
+                                   self.sio.manager.get_participants(self.namespace, conversation)]
+        for sid in sockets:
+            await self.sio.emit(self.bot_message_evt, message, to=sid, namespace=self.namespace,
+                                callback=confirmed)
+
+
 def has_customer_spoken(tracker: Optional[DialogueStateTracker]) -> bool:
     return any(isinstance(event, UserUttered) for event in (tracker.events if tracker else []))
 
@@ -95,7 +146,7 @@ class WebChatInput(SocketIOInput):
     """Rasa's socket.io channel with server-issued sessions, and the chat page."""
 
     def __init__(self, widget: Path, tokens: SessionTokens, rate_limits: RateLimits,
-                 allowed_origins: Sequence[str] = (),
+                 outbox: Outbox, allowed_origins: Sequence[str] = (),
                  frame_ancestors: str = DEFAULT_FRAME_ANCESTORS,
                  init_payload: Optional[str] = DEFAULT_INIT_PAYLOAD,
                  max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, **socketio: Any) -> None:
@@ -103,6 +154,7 @@ class WebChatInput(SocketIOInput):
         self.widget = widget
         self.tokens = tokens
         self.rate_limits = rate_limits
+        self.outbox = outbox
         self.allowed_origins = set(allowed_origins)
         self.frame_ancestors = frame_ancestors
         self.init_payload = init_payload
@@ -136,9 +188,16 @@ class WebChatInput(SocketIOInput):
         if not FRAME_ANCESTORS.fullmatch(frame_ancestors):
             raise ValueError("connectors.webchat.WebChatInput: frame_ancestors must be CSP "
                              "sources such as 'self' https://www.example.com")
-        return cls(widget, tokens, rate_limits, [origin_of(o) for o in origins], frame_ancestors,
+        return cls(widget, tokens, rate_limits, Outbox(channel_state()),
+                   [origin_of(o) for o in origins], frame_ancestors,
                    credentials.pop("init_payload", DEFAULT_INIT_PAYLOAD), max_chars,
                    session_persistence=True, **credentials)
+
+    def get_output_channel(self) -> Optional[WebChatOutput]:
+        """Where replies and the desk's messages go (stack/desk_endpoint.py asks too)."""
+        if self.sio is None:
+            return None
+        return WebChatOutput(self.sio, self.bot_message_evt, self.outbox, self.namespace)
 
     def origin_allowed(self, origin: str, environ: Dict[str, Any]) -> bool:
         """The page's own origin (scheme and Host of the request) or a configured one."""
@@ -172,6 +231,10 @@ class WebChatInput(SocketIOInput):
                                    namespace=self.namespace)
             await sio.enter_room(sid, conversation, namespace=self.namespace)
             await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
+            output = self.get_output_channel()
+            assert output is not None
+            for key, message in await self.outbox.waiting(conversation):  # written meanwhile
+                await output.emit(conversation, key, message, to=sid)
 
         async def handle_message(sid: Text, data: Any) -> None:
             """A customer's message, in the conversation bound to this socket only."""
@@ -199,7 +262,7 @@ class WebChatInput(SocketIOInput):
                                error.reason)
                 return
             await on_new_message(UserMessage(
-                text, SocketIOOutput(sio, self.bot_message_evt), conversation,
+                text, self.get_output_channel(), conversation,
                 input_channel=self.name(), metadata=metadata))
 
         sio.on("session_request", session_request, namespace=self.namespace)
@@ -215,6 +278,10 @@ class WebChatInput(SocketIOInput):
         @webhook.route("/chat.js", methods=["GET"])
         async def page_script(_: Request) -> HTTPResponse:
             return await served(PAGE_SCRIPT, "application/javascript")
+
+        @webhook.route("/chat.css", methods=["GET"])
+        async def page_style(_: Request) -> HTTPResponse:
+            return await served(PAGE_STYLE, "text/css; charset=utf-8")
 
         @webhook.route("/webchat.js", methods=["GET"])
         async def widget(_: Request) -> HTTPResponse:
