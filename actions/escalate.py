@@ -115,7 +115,8 @@ class ActionEscalate(Action):
         logger.info("hand-over %s queued: %s (%s)", receipt.get("id"), decision.reason_code,
                     decision.rule)
         await self._note(tracker, packet, verified_id)
-        dispatcher.utter_message(text=packet["customer_notice"]["text"])
+        for said in packet["customer_notice"]["messages"]:
+            dispatcher.utter_message(response=said["response"], **said["variables"])
         return events + [SlotSet(HANDOFF_ID, receipt.get("id")), ConversationPaused()]
 
     @staticmethod
