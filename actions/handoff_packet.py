@@ -440,10 +440,11 @@ def _next_step(policies: Mapping[str, Any], now: datetime, queue_position: Optio
     wait = expected_wait_minutes if expected_wait_minutes is not None \
         else MINUTES_PER_QUEUE_POSITION * max(1, queue_position or 1)
     if hours.is_open(now) and hours.is_open(now + timedelta(minutes=wait)):
+        minutes = {"wait_minutes": wait, "wait_minutes_spoken": spoken.number(wait)}
         said = ({"response": "utter_handoff_queued",
-                 "variables": {"position": queue_position, "wait_minutes": wait}}
-                if queue_position else
-                {"response": "utter_handoff_wait", "variables": {"wait_minutes": wait}})
+                 "variables": {"position": queue_position,
+                               "position_spoken": spoken.number(queue_position), **minutes}}
+                if queue_position else {"response": "utter_handoff_wait", "variables": minutes})
         return said, {"expected_wait_minutes": wait, "human_available_at": None}
     back = hours.next_opening(now)
     return ({"response": "utter_handoff_after_hours",
