@@ -50,7 +50,7 @@ def items(order: Record) -> str:
 
 
 def spoken_items(order: Record) -> str:
-    """'two 65W fast chargers' reads badly; 'two times 65W fast charger and Slate 10 tablet'."""
+    """The items as said: 'two times 65W fast charger and Slate 10 tablet'."""
     counts = Counter(str(item.get("name")) for item in order.get("items") or []
                      for _ in range(int(item.get("qty") or 1)))
     return join_words([f"{spoken.number(n)} times {name}" if n > 1 else name
