@@ -134,6 +134,24 @@ def test_silence_is_reprompted_twice_then_the_caller_is_put_through_to_a_person(
     assert intents[-1] == "request_human" and tracker["paused"] is True
 
 
+def test_a_caller_who_asks_for_a_person_hears_what_happens_next_in_full(
+        channel_stack: Stack) -> None:
+    call = Call(channel_stack)
+    call.ring()
+    reply = call.webhook.post({"From": call.caller, "CallSid": call.sid, "CallStatus": "in-progress",
+                               "SpeechResult": "I want to speak to a person"},
+                              query=call.action.partition("?")[2])
+    said = ElementTree.fromstring(reply.text).find("Say").text or ""  # type: ignore[union-attr]
+    listed = channel_stack.agent().get("/api/handoffs").json()
+    [handoff] = [h for h in listed if h["conversation_id"] == call.conversation]
+    notice = handoff["packet"]["customer_notice"]
+    # The packet records the responses sent, and the voice wording is what the caller heard.
+    assert [m["response"] for m in notice["messages"]][0] == "utter_handoff_human_requested"
+    assert said == " ".join(notice["text"].splitlines())
+    assert "The wait is about" in said or "A person will get back to you on" in said
+    assert_voice_shaped(Spoken(said, "", {}))
+
+
 def test_options_are_spoken_and_a_key_picks_one(channel_stack: Stack) -> None:
     call = Call(channel_stack)
     call.ring()
