@@ -197,7 +197,9 @@ POLICY_ANSWERS: Dict[str, Callable[[Record], Answer]] = {
         "return_window_days_spoken": spoken.number(p["return_window_days"])}),
     "ask_shipping_time": lambda p: ("utter_policy_shipping_time", {
         "standard_days": p["standard_shipping_business_days"],
-        "express_days": p["express_shipping_business_days"]}),
+        "standard_days_spoken": spoken.span(p["standard_shipping_business_days"]),
+        "express_days": p["express_shipping_business_days"],
+        "express_days_spoken": spoken.span(p["express_shipping_business_days"])}),
     "ask_free_shipping": lambda p: ("utter_policy_free_shipping", {
         "threshold": money(p["free_shipping_threshold_eur"]),
         "threshold_spoken": spoken.money(p["free_shipping_threshold_eur"])}),

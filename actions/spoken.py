@@ -24,6 +24,11 @@ def number(value: Any) -> str:
     return str(num2words(int(value)))
 
 
+def span(value: Any) -> str:
+    """'2-4' → 'two to four', 1 → 'one'."""
+    return " to ".join(number(part) for part in str(value).replace("–", "-").split("-"))
+
+
 def money(amount: Any, currency: str = "EUR") -> str:
     """49.99 EUR → 'forty-nine euros and ninety-nine cent'."""
     one, many, cents = CURRENCY_WORDS.get(currency, (currency, currency, "cents"))

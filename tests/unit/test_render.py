@@ -424,3 +424,6 @@ def test_amounts_and_hours_on_voice():
     hours = policy_answer("ask_support_hours", POLICIES, VOICE)
     assert "Monday to Friday, eight a m to eight p m, Central European Time" in hours
     assert "day and night" in hours
+    assert policy_answer("ask_shipping_time", POLICIES, VOICE) == (
+        "Standard delivery takes two to four business days. Express delivery takes one "
+        "business day.")

@@ -49,3 +49,8 @@ def test_moments_in_words(when, expected):
 ])
 def test_support_hours_in_words(label, expected):
     assert spoken.hours(label) == expected
+
+
+@pytest.mark.parametrize("value,expected", [("2-4", "two to four"), ("1", "one"), (3, "three")])
+def test_spans_of_days_in_words(value, expected):
+    assert spoken.span(value) == expected
