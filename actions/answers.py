@@ -12,7 +12,7 @@ from actions import backend_client as backend
 from actions import lockout
 from actions.failures import backend_trouble
 from actions.records import RecordKind
-from actions.render import RECORD_RENDERERS, open_records
+from actions.render import RECORD_ANSWERS, Answer, not_on_account, open_records
 from actions.slots import (
     BACKEND_ERROR, HUMAN_OFFERED, VERIFICATION_FAILED, VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID,
     request_finished,
@@ -20,8 +20,9 @@ from actions.slots import (
 from actions.verification import current_topic, verified_customer
 
 
-async def _answers(topic: RecordKind, record_id: Any, customer_id: str) -> List[str]:
-    """The messages that answer the request, from the backend's records."""
+async def _answers(topic: RecordKind, record_id: Any, customer_id: str) -> List[Answer]:
+    """The responses (and their variables) that answer the request, from the backend's
+    records."""
     client = backend.client()
     policies: Dict[str, Any] = {}
     if topic.topic == "invoice":
@@ -30,7 +31,7 @@ async def _answers(topic: RecordKind, record_id: Any, customer_id: str) -> List[
         record = await backend.call(client.record, topic.collection, str(record_id))
         if record.get("customer_id") != customer_id:
             raise PermissionError(record_id)
-        return [RECORD_RENDERERS[topic.topic](record, policies)]
+        return [RECORD_ANSWERS[topic.topic](record, policies)]
     records = await backend.call(client.customer_records, customer_id, topic.collection)
     return open_records(topic.topic, records, policies)
 
@@ -64,14 +65,13 @@ class ActionAnswerRequest(Action):
             if (await asyncio.to_thread(lockout.store().status, customer_id)).locked:
                 dispatcher.utter_message(response="utter_account_locked")
                 return events + [SlotSet(HUMAN_OFFERED, True)]
-            messages = await _answers(topic, tracker.get_slot(topic.slot), customer_id)
+            answers = await _answers(topic, tracker.get_slot(topic.slot), customer_id)
         except PermissionError:
             dispatcher.utter_message(response="utter_record_not_on_account",
-                                     record_label=topic.label,
-                                     record_id=tracker.get_slot(topic.slot))
+                                     **not_on_account(topic, tracker.get_slot(topic.slot)))
             return events
         except backend.BackendError:
             return events + backend_trouble(dispatcher, tracker)
-        for message in messages:
-            dispatcher.utter_message(text=message)
+        for response, variables in answers:
+            dispatcher.utter_message(response=response, **variables)
         return events + [SlotSet(VERIFIED_CUSTOMER_ID, customer_id)]

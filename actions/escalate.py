@@ -120,7 +120,8 @@ class ActionEscalate(Action):
         if verified_id and receipt.get("id") and needs_enrichment(verified_id, customer,
                                                                   snapshot):
             await self._complete_later(str(receipt["id"]), verified_id, touched)
-        dispatcher.utter_message(text=packet["customer_notice"]["text"])
+        for said in packet["customer_notice"]["messages"]:
+            dispatcher.utter_message(response=said["response"], **said["variables"])
         return events + [SlotSet(HANDOFF_ID, receipt.get("id")), ConversationPaused()]
 
     @staticmethod

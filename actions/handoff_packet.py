@@ -25,9 +25,11 @@ from jsonschema import validators
 from rasa_sdk import Tracker
 
 from actions import backend_client as backend
+from actions import spoken
 from actions.identity import read_factors
 from actions.records import TOPICS, RecordKind
 from actions.redaction import mask_pii
+from actions.responses import render
 from actions.render import POLICY_ANSWERS, join_words
 from actions.slots import (
     BACKEND_ERROR, BACKEND_FAILURES, FACTOR_CONFIRMED, KNOWLEDGE_FACTOR, REQUEST_TOPIC,
@@ -395,41 +397,26 @@ def parse_support_hours(text: str) -> Optional[SupportHours]:
 
 # ------------------------------------------------------------------ what the customer is told
 
-TEAM = "a member of our team"
-REASON_SENTENCES: Dict[str, str] = {
-    "human_requested": f"Of course. I'm passing you to {TEAM}.",
-    "negative_emotion": (f"I'm sorry this has been so frustrating. I'm passing you to {TEAM} "
-                         f"who can sort it out with you."),
-    "system_trouble": (f"I'm sorry, our systems aren't working properly right now, so I'm "
-                       f"passing you to {TEAM}."),
-    "turn_limit": (f"I don't want to keep you going round in circles, so I'm passing you to "
-                   f"{TEAM}."),
-    "low_confidence": (f"I'm sorry, I'm not understanding this well enough to help, so I'm "
-                       f"passing you to {TEAM}."),
-    "sensitive_topic:fraud": (
-        "Thank you for telling us. Anything that looks like fraud or an unrecognised payment is "
-        "handled by a specialist on our team, so I'm passing you to them straight away."),
-    "sensitive_topic:bereavement": (
-        f"I'm so sorry for your loss. {TEAM.capitalize()} will help you with this personally, "
-        f"with care and without any rush."),
-    "sensitive_topic:legal": (
-        f"I understand. This deserves proper attention from {TEAM} who handles complaints and "
-        f"legal matters, so I'm passing it to them."),
-    "sensitive_topic:vulnerability": (
-        f"Thank you for letting us know. {TEAM.capitalize()} will help you personally and can "
-        f"make any adjustments you need."),
+# The reason codes with a notice of their own (utter_handoff_<name> in domain.yml).
+REASON_RESPONSES: Dict[str, str] = {
+    "human_requested": "utter_handoff_human_requested",
+    "negative_emotion": "utter_handoff_negative_emotion",
+    "system_trouble": "utter_handoff_system_trouble",
+    "turn_limit": "utter_handoff_turn_limit",
+    "low_confidence": "utter_handoff_low_confidence",
+    "sensitive_topic:fraud": "utter_handoff_fraud",
+    "sensitive_topic:bereavement": "utter_handoff_bereavement",
+    "sensitive_topic:legal": "utter_handoff_legal",
+    "sensitive_topic:vulnerability": "utter_handoff_vulnerability",
 }
-SENSITIVE_SENTENCE = (f"This is something {TEAM} should help you with personally, so I'm "
-                      f"passing you to them.")
-DEFAULT_SENTENCE = f"I'm passing you to {TEAM}."
-NO_REPEATING = "They'll see our conversation so far, so you won't need to repeat anything."
 
 
-def reason_sentence(reason_code: str) -> str:
-    """Why the customer is handed over, in plain words that never blame them."""
-    if reason_code in REASON_SENTENCES:
-        return REASON_SENTENCES[reason_code]
-    return SENSITIVE_SENTENCE if reason_code.startswith("sensitive_topic:") else DEFAULT_SENTENCE
+def reason_response(reason_code: str) -> str:
+    """The response saying why the customer is handed over, in words that never blame them."""
+    if reason_code in REASON_RESPONSES:
+        return REASON_RESPONSES[reason_code]
+    return "utter_handoff_sensitive" if reason_code.startswith("sensitive_topic:") \
+        else "utter_handoff_other"
 
 
 def _aware(now: datetime) -> datetime:
@@ -438,33 +425,49 @@ def _aware(now: datetime) -> datetime:
     return now
 
 
-def _spoken(moment: datetime) -> str:
+def _written(moment: datetime) -> str:
     """'Monday 30 November at 08:00 CET'."""
     return f"{moment:%A} {moment.day} {moment:%B} at {moment:%H:%M} {moment.tzname()}"
 
 
-def customer_notice(reason_code: str, policies: Mapping[str, Any], now: datetime,
-                    queue_position: Optional[int] = None,
-                    expected_wait_minutes: Optional[int] = None) -> Json:
-    """What the customer is told: why they are handed over and what happens next,
-    their place in the queue and the expected wait (the desk's, when it gave one)
-    within support hours, or when the team is back outside them."""
-    now = _aware(now)
-    opening = f"{reason_sentence(reason_code)} {NO_REPEATING}"
+def _next_step(policies: Mapping[str, Any], now: datetime, queue_position: Optional[int],
+               expected_wait_minutes: Optional[int]) -> Tuple[Json, Json]:
+    """What happens next (a response and its variables), and the notice's facts."""
     hours = parse_support_hours(str(policies.get("support_hours_human") or ""))
     if hours is None:
-        return {"text": f"{opening} They'll reply as soon as they can.",
-                "expected_wait_minutes": None, "human_available_at": None}
+        return ({"response": "utter_handoff_when_possible", "variables": {}},
+                {"expected_wait_minutes": None, "human_available_at": None})
     wait = expected_wait_minutes if expected_wait_minutes is not None \
         else MINUTES_PER_QUEUE_POSITION * max(1, queue_position or 1)
     if hours.is_open(now) and hours.is_open(now + timedelta(minutes=wait)):
-        place = f"You're number {queue_position} in the queue; t" if queue_position else "T"
-        return {"text": f"{opening} {place}he expected wait is about {wait} minutes.",
-                "expected_wait_minutes": wait, "human_available_at": None}
+        minutes = {"wait_minutes": wait, "wait_minutes_spoken": spoken.number(wait)}
+        said = ({"response": "utter_handoff_queued",
+                 "variables": {"position": queue_position,
+                               "position_spoken": spoken.number(queue_position), **minutes}}
+                if queue_position else {"response": "utter_handoff_wait", "variables": minutes})
+        return said, {"expected_wait_minutes": wait, "human_available_at": None}
     back = hours.next_opening(now)
-    return {"text": (f"{opening} Our team is available {hours.label}; a person will reply on "
-                     f"{_spoken(back)}."),
-            "expected_wait_minutes": None, "human_available_at": back.isoformat()}
+    return ({"response": "utter_handoff_after_hours",
+             "variables": {"support_hours": hours.label,
+                           "support_hours_spoken": spoken.hours(hours.label),
+                           "available_at": _written(back),
+                           "available_at_spoken": spoken.moment(back)}},
+            {"expected_wait_minutes": None, "human_available_at": back.isoformat()})
+
+
+def customer_notice(reason_code: str, policies: Mapping[str, Any], now: datetime,
+                    queue_position: Optional[int] = None,
+                    expected_wait_minutes: Optional[int] = None,
+                    channel: Optional[str] = None) -> Json:
+    """What the customer is told: why they are handed over and what happens next,
+    their place in the queue and the expected wait (the desk's, when it gave one)
+    within support hours, or when the team is back outside them. `messages` are the
+    responses action_escalate utters; `text` is what they read as on the channel."""
+    now = _aware(now)
+    next_step, facts = _next_step(policies, now, queue_position, expected_wait_minutes)
+    messages = [{"response": reason_response(reason_code), "variables": {}}, next_step]
+    text = "\n".join(render(m["response"], m["variables"], channel) for m in messages)
+    return {"text": text, "messages": messages, **facts}
 
 
 # ------------------------------------------------------------------ account snapshot
@@ -659,10 +662,11 @@ def build_packet(tracker: Union[Tracker, Mapping[str, Any]], decision: Decision,
     verified_id = (state.get("slots") or {}).get(VERIFIED_CUSTOMER_ID)
     account = _account(snapshot, bool(verified_id))
     created_at = now.isoformat(timespec="seconds")
+    channel = facts.channel or state.get("latest_input_channel") or "unknown"
     return {
         "packet_version": PACKET_VERSION,
         "conversation_id": str(state.get("sender_id")),
-        "channel": facts.channel or state.get("latest_input_channel") or "unknown",
+        "channel": channel,
         "language": ASSISTANT_LANGUAGE,
         "created_at": created_at,
         "conversation_started_at": facts.started_at or created_at,
@@ -680,7 +684,7 @@ def build_packet(tracker: Union[Tracker, Mapping[str, Any]], decision: Decision,
                       "trajectory": facts.sentiment, "trend": sentiment_trend(facts.sentiment)},
         "transcript": facts.transcript,
         "customer_notice": customer_notice(decision.reason_code, policies, now, queue_position,
-                                           expected_wait_minutes),
+                                           expected_wait_minutes, channel),
     }
 
 

@@ -26,8 +26,8 @@ class ActionAnswerPolicy(Action):
             return []
         try:
             policies = await backend.call(backend.client().policies)
-            text = answer(policies)
+            response, variables = answer(policies)
         except (backend.BackendError, KeyError):
             return backend_trouble(dispatcher, tracker)
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(response=response, **variables)
         return []

@@ -1,17 +1,26 @@
-"""Plain-language answers built from backend records.
+"""Which response answers a record, and the values that fill it.
 
-Pure functions of the record (and the company policies), so every status reads
-the same on every channel and is unit-tested without a server.
+The sentences are responses in domain.yml (with `channel:` variants); here each
+record becomes a response name and its named variables: written values for text
+channels and `*_spoken` ones for the voice variants. Pure functions of the record
+(and the company policies), unit-tested without a server.
 """
 
 from collections import Counter
 from datetime import date
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from actions import spoken
+from actions.records import RecordKind
 
 Record = Mapping[str, Any]
+Variables = Dict[str, Any]
+Answer = Tuple[str, Variables]  # a response name and its variables
 
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 
+
+# ------------------------------------------------------------------ formatting of values
 
 def day(iso: Optional[str]) -> str:
     """'2026-11-25' → '25 November 2026'."""
@@ -26,86 +35,6 @@ def money(amount: Any, currency: str = "EUR") -> str:
     return f"{symbol}{float(amount):.2f}" if symbol else f"{float(amount):.2f} {currency}"
 
 
-def _items(order: Record) -> str:
-    counts = Counter(str(item.get("name")) for item in order.get("items") or []
-                     for _ in range(int(item.get("qty") or 1)))
-    return ", ".join(f"{n} x {name}" if n > 1 else name for name, n in counts.items()) or "your items"
-
-
-def _tracking(order: Record) -> str:
-    if order.get("carrier") and order.get("tracking_number"):
-        return f" It's with {order['carrier']}, tracking number {order['tracking_number']}."
-    return ""
-
-
-ORDER_STATUS: Dict[str, Callable[[Record], str]] = {
-    "processing": lambda o: (
-        f"is being prepared in our warehouse and hasn't shipped yet. We expect to "
-        f"dispatch it so that it arrives by {day(o.get('eta'))}."),
-    "shipped": lambda o: (
-        f"has shipped and is expected to arrive on {day(o.get('eta'))}.{_tracking(o)}"),
-    "out_for_delivery": lambda o: (
-        f"is out for delivery and should reach you by {day(o.get('eta'))}.{_tracking(o)}"),
-    "delayed": lambda o: (
-        f"is delayed because of {o.get('delay_reason') or 'a problem in transit'}. "
-        f"The new expected delivery date is {day(o.get('eta'))}.{_tracking(o)} "
-        f"I'm sorry for the wait."),
-    "delivered": lambda o: f"was delivered on {day(o.get('delivered_at'))}.",
-    "cancelled": lambda o: "was cancelled, so it won't be delivered.",
-    "returned": lambda o: "has been returned to us.",
-}
-
-
-def order_status(order: Record) -> str:
-    status = str(order.get("status"))
-    describe = ORDER_STATUS.get(status, lambda o: f"has the status '{status}'.")
-    return f"Your order {order['id']} ({_items(order)}) {describe(order)}"
-
-
-def claim_status(claim: Record) -> str:
-    kind = str(claim.get("type") or "device").replace("_", " ")
-    status = str(claim.get("status") or "unknown").replace("_", " ")
-    text = (f"Your {kind} claim {claim['id']} is {status} "
-            f"(last updated {day(claim.get('last_update'))}).")
-    if claim.get("payout"):
-        text += f" The payout is {money(claim['payout'])}."
-    if claim.get("next_step"):
-        text += f" Next step: {claim['next_step']}"
-    return text
-
-
-INVOICE_FIXES = {
-    "card expired": ("To fix it, add a new card under Account > Payment methods, or pay "
-                     "by {alternatives}. We'll retry the payment once the card is updated."),
-}
-DEFAULT_FIX = ("To fix it, check the payment details under Account > Payment methods, "
-               "or pay by {alternatives}.")
-
-
-def invoice_status(invoice: Record, policies: Optional[Record] = None) -> str:
-    amount = money(invoice.get("amount", 0), str(invoice.get("currency") or "EUR"))
-    head = f"Invoice {invoice['id']} for {amount}"
-    status = invoice.get("status")
-    if status == "paid":
-        return f"{head} is paid. Nothing more to do."
-    if status == "due":
-        return f"{head} is due on {day(invoice.get('due_date'))} and will be charged to your {invoice.get('method')}."
-    if status == "overdue":
-        return (f"{head} is overdue (due date {day(invoice.get('due_date'))}). You can pay it "
-                f"in your account under Invoices, with {_alternatives(policies)}.")
-    if status == "failed":
-        reason = invoice.get("failure_reason") or "payment was declined"
-        fix = INVOICE_FIXES.get(reason, DEFAULT_FIX).format(alternatives=_alternatives(policies))
-        return (f"{head}: the payment with your {invoice.get('method')} failed because the "
-                f"{reason}. {fix}")
-    return f"{head} has the status '{status}'."
-
-
-def _alternatives(policies: Optional[Record]) -> str:
-    methods = list((policies or {}).get("payment_methods") or ["card", "PayPal", "bank transfer"])
-    return join_words(methods, "or")
-
-
 def join_words(words: List[str], conjunction: str = "and") -> str:
     """['a', 'b', 'c'] → 'a, b and c'."""
     if len(words) <= 1:
@@ -113,10 +42,125 @@ def join_words(words: List[str], conjunction: str = "and") -> str:
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
 
 
-RECORD_RENDERERS: Dict[str, Callable[[Record, Record], str]] = {
-    "order": lambda record, policies: order_status(record),
-    "claim": lambda record, policies: claim_status(record),
-    "invoice": invoice_status,
+def items(order: Record) -> str:
+    """The order's items, repeated ones counted: '2 x 65W fast charger, Slate 10 tablet'."""
+    counts = Counter(str(item.get("name")) for item in order.get("items") or []
+                     for _ in range(int(item.get("qty") or 1)))
+    return ", ".join(f"{n} x {name}" if n > 1 else name for name, n in counts.items()) or "your items"
+
+
+def spoken_items(order: Record) -> str:
+    """The items as said: 'two times 65W fast charger and Slate 10 tablet'."""
+    counts = Counter(str(item.get("name")) for item in order.get("items") or []
+                     for _ in range(int(item.get("qty") or 1)))
+    return join_words([f"{spoken.number(n)} times {name}" if n > 1 else name
+                       for name, n in counts.items()]) or "your items"
+
+
+def _dated(variables: Variables, name: str, iso: Optional[str]) -> None:
+    variables[name] = day(iso)
+    variables[f"{name}_spoken"] = spoken.day(iso)
+
+
+def _id(variables: Variables, name: str, record_id: Any) -> None:
+    variables[name] = str(record_id)
+    variables[f"{name}_spoken"] = spoken.spell(record_id)
+
+
+# ------------------------------------------------------------------ orders
+
+TRACKED = ("shipped", "out_for_delivery", "delayed")
+
+
+def order_answer(order: Record) -> Answer:
+    """utter_order_<status>[_tracked], e.g. utter_order_delayed_tracked with {order_id},
+    {items}, {delay_reason}, {eta}, {carrier}, {tracking_number}."""
+    status = str(order.get("status"))
+    variables: Variables = {"items": items(order), "items_spoken": spoken_items(order)}
+    _id(variables, "order_id", order["id"])
+    if status not in ORDER_RESPONSES:
+        return "utter_order_other_status", {**variables, "status": status}
+    _dated(variables, "eta", order.get("eta"))
+    _dated(variables, "delivered_at", order.get("delivered_at"))
+    name = f"utter_order_{status}"
+    if status == "delayed":
+        if order.get("delay_reason"):
+            variables["delay_reason"] = order["delay_reason"]
+        else:
+            name = "utter_order_delayed_unexplained"
+    if status in TRACKED and order.get("carrier") and order.get("tracking_number"):
+        name += "_tracked"
+        variables.update(carrier=order["carrier"], tracking_number=order["tracking_number"])
+    return name, variables
+
+
+ORDER_RESPONSES = ("processing", "shipped", "out_for_delivery", "delayed", "delivered",
+                   "cancelled", "returned")
+
+
+# ------------------------------------------------------------------ claims
+
+def claim_answer(claim: Record) -> Answer:
+    """utter_claim_status[_payout][_no_next_step] with {claim_type}, {claim_id},
+    {status}, {last_update}, {payout}, {next_step}."""
+    variables: Variables = {
+        "claim_type": str(claim.get("type") or "device").replace("_", " "),
+        "status": str(claim.get("status") or "unknown").replace("_", " "),
+    }
+    _id(variables, "claim_id", claim["id"])
+    _dated(variables, "last_update", claim.get("last_update"))
+    name = "utter_claim_status"
+    if claim.get("payout"):
+        name += "_payout"
+        variables.update(payout=money(claim["payout"]), payout_spoken=spoken.money(claim["payout"]))
+    if claim.get("next_step"):
+        variables["next_step"] = claim["next_step"]
+    else:
+        name += "_no_next_step"
+    return name, variables
+
+
+# ------------------------------------------------------------------ invoices
+
+# Failure reasons with a fix of their own (utter_invoice_failed_<key>); others get
+# the general one (utter_invoice_failed).
+INVOICE_FIXES = {"card expired": "card_expired"}
+INVOICE_STATUSES = ("paid", "due", "overdue", "failed")
+
+
+def payment_alternatives(policies: Optional[Record]) -> str:
+    methods = list((policies or {}).get("payment_methods") or ["card", "PayPal", "bank transfer"])
+    return join_words(methods, "or")
+
+
+def invoice_answer(invoice: Record, policies: Optional[Record] = None) -> Answer:
+    """utter_invoice_<status> (utter_invoice_failed_card_expired for an expired card)
+    with {invoice_id}, {amount}, {due_date}, {method}, {failure_reason}, {alternatives}."""
+    currency = str(invoice.get("currency") or "EUR")
+    status = str(invoice.get("status"))
+    variables: Variables = {
+        "amount": money(invoice.get("amount", 0), currency),
+        "amount_spoken": spoken.money(invoice.get("amount", 0), currency),
+        "method": str(invoice.get("method") or "payment method"),
+        "alternatives": payment_alternatives(policies),
+    }
+    _id(variables, "invoice_id", invoice["id"])
+    _dated(variables, "due_date", invoice.get("due_date"))
+    if status not in INVOICE_STATUSES:
+        return "utter_invoice_other_status", {**variables, "status": status}
+    name = f"utter_invoice_{status}"
+    if status == "failed":
+        reason = str(invoice.get("failure_reason") or "payment was declined")
+        variables["failure_reason"] = reason
+        if reason in INVOICE_FIXES:
+            name += "_" + INVOICE_FIXES[reason]
+    return name, variables
+
+
+RECORD_ANSWERS: Dict[str, Callable[[Record, Record], Answer]] = {
+    "order": lambda record, policies: order_answer(record),
+    "claim": lambda record, policies: claim_answer(record),
+    "invoice": invoice_answer,
 }
 
 # Which of a customer's records are worth showing when they name none.
@@ -125,41 +169,51 @@ OPEN_RECORDS: Dict[str, Callable[[Record], bool]] = {
     "claim": lambda c: c.get("status") not in ("closed", "paid"),
     "invoice": lambda i: i.get("status") != "paid",
 }
-NOTHING_OPEN = {
-    "order": "You have no orders on the way right now: everything has been delivered, cancelled or returned.",
-    "claim": "You have no open claims right now.",
-    "invoice": "All your invoices are paid. Nothing is due.",
-}
+NOTHING_OPEN = {"order": "utter_no_open_orders", "claim": "utter_no_open_claims",
+                "invoice": "utter_no_open_invoices"}
 MAX_LISTED = 3
 
 
-def open_records(topic: str, records: List[Record], policies: Record) -> List[str]:
-    """The customer's open records of a topic, one message each, newest first."""
+def open_records(topic: str, records: List[Record], policies: Record) -> List[Answer]:
+    """The customer's open records of a topic, one answer each, newest first."""
     wanted = [r for r in records if OPEN_RECORDS[topic](r)][:MAX_LISTED]
     if not wanted:
-        return [NOTHING_OPEN[topic]]
-    return [RECORD_RENDERERS[topic](r, policies) for r in wanted]
+        return [(NOTHING_OPEN[topic], {})]
+    return [RECORD_ANSWERS[topic](r, policies) for r in wanted]
 
 
-POLICY_ANSWERS: Dict[str, Callable[[Record], str]] = {
-    "ask_return_policy": lambda p: (
-        f"You can return an item within {p['return_window_days']} days of delivery for a full "
-        f"refund. Start the return in your account under Orders, or ask me about your order."),
-    "ask_shipping_time": lambda p: (
-        f"Standard delivery takes {p['standard_shipping_business_days']} business days and "
-        f"express delivery {p['express_shipping_business_days']} business day."),
-    "ask_free_shipping": lambda p: (
-        f"Standard delivery is free on orders over {money(p['free_shipping_threshold_eur'])}."),
-    "ask_warranty": lambda p: (
-        f"Every Brightwave product has a {p['warranty_months']}-month warranty against "
-        f"manufacturing faults. Accidental damage, water damage and theft are covered by our "
-        f"device-protection plans."),
-    "ask_payment_methods": lambda p: (
-        f"We accept {join_words(list(p['payment_methods']))}."),
-    "ask_support_hours": lambda p: (
-        f"Our human support team is available {p['support_hours_human']}. I'm here "
-        f"{p.get('assistant_hours', '24/7')}, and I can pass your request to the team at any time."),
-    "ask_claim_decision_time": lambda p: (
-        f"We decide on a device-protection claim within {p['claim_decision_business_days']} "
-        f"business days of receiving it. You can ask me for the status of your claim at any time."),
+# ------------------------------------------------------------------ company policy
+
+def _support_hours(p: Record) -> Variables:
+    assistant = p.get("assistant_hours", "24/7")
+    return {"support_hours": p["support_hours_human"],
+            "support_hours_spoken": spoken.hours(p["support_hours_human"]),
+            "assistant_hours": assistant, "assistant_hours_spoken": spoken.hours(assistant)}
+
+
+POLICY_ANSWERS: Dict[str, Callable[[Record], Answer]] = {
+    "ask_return_policy": lambda p: ("utter_policy_returns", {
+        "return_window_days": p["return_window_days"],
+        "return_window_days_spoken": spoken.number(p["return_window_days"])}),
+    "ask_shipping_time": lambda p: ("utter_policy_shipping_time", {
+        "standard_days": p["standard_shipping_business_days"],
+        "standard_days_spoken": spoken.span(p["standard_shipping_business_days"]),
+        "express_days": p["express_shipping_business_days"],
+        "express_days_spoken": spoken.span(p["express_shipping_business_days"])}),
+    "ask_free_shipping": lambda p: ("utter_policy_free_shipping", {
+        "threshold": money(p["free_shipping_threshold_eur"]),
+        "threshold_spoken": spoken.money(p["free_shipping_threshold_eur"])}),
+    "ask_warranty": lambda p: ("utter_policy_warranty", {
+        "warranty_months": p["warranty_months"]}),
+    "ask_payment_methods": lambda p: ("utter_policy_payment_methods", {
+        "payment_methods": join_words(list(p["payment_methods"]))}),
+    "ask_support_hours": lambda p: ("utter_policy_support_hours", _support_hours(p)),
+    "ask_claim_decision_time": lambda p: ("utter_policy_claim_decision_time", {
+        "decision_days": p["claim_decision_business_days"]}),
 }
+
+
+def not_on_account(kind: RecordKind, record_id: Any) -> Variables:
+    """utter_record_not_on_account's {record_label}, {record_id} and {record_id_spoken}."""
+    return {"record_label": kind.label, "record_id": str(record_id),
+            "record_id_spoken": spoken.spell(record_id)}

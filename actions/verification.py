@@ -24,11 +24,13 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend_client as backend
 from actions import lockout
+from actions import spoken
 from actions.identity import (
     MAX_CANDIDATES, channel_claimed_customer_id, matches, read_factors, volunteers_factor,
     vouched_customer_id,
 )
 from actions.records import ALL_KINDS, CUSTOMER, TOPICS, RecordKind
+from actions.render import not_on_account
 from actions.settings import settings
 from actions.slots import (
     BACKEND_ERROR, BACKEND_FAILURES, CLAIMED_CUSTOMER_ID, FACTOR_CONFIRMED, FACTOR_REFUSED,
@@ -155,7 +157,7 @@ class ValidateVerificationForm(FormValidationAction):
             if owner != verified:
                 # Unknown and someone else's read the same: nothing leaks either way.
                 dispatcher.utter_message(response="utter_record_not_on_account",
-                                         record_label=kind.label, record_id=record_id)
+                                         **not_on_account(kind, record_id))
                 return {kind.slot: None}
             return {kind.slot: record_id}
         # An unknown reference is asked for a factor too, so the reply does not say
@@ -191,5 +193,9 @@ class ValidateVerificationForm(FormValidationAction):
         if left <= 0:
             return {KNOWLEDGE_FACTOR: FACTOR_REFUSED, VERIFICATION_ATTEMPTS: attempts,
                     VERIFICATION_FAILED: True}
-        dispatcher.utter_message(response="utter_factor_mismatch", attempts_left=left)
+        if left == 1:
+            dispatcher.utter_message(response="utter_factor_mismatch_last_attempt")
+        else:
+            dispatcher.utter_message(response="utter_factor_mismatch", attempts_left=left,
+                                     attempts_left_spoken=spoken.number(left))
         return {KNOWLEDGE_FACTOR: None, VERIFICATION_ATTEMPTS: attempts}

@@ -1,12 +1,13 @@
-"""Text shaped to be spoken: ids spelled out, amounts and dates in words, no
-links, and a turn cut to two sentences (a caller cannot scroll back)."""
+"""Text made speakable: what a voice variant in domain.yml did not already word for
+speech (an id, an amount or a date inside a shared response, a link) is turned into
+something a caller can hear. Nothing is cut: the voice variants are short already,
+and what happens next is always said in full."""
 
 import re
 from typing import Iterable, List
 
 from actions.render import day
 
-MAX_SENTENCES = 2
 RECORD_ID = re.compile(r"\b([A-Z]{1,4})-?(\d{4,})\b")
 AMOUNT = re.compile(r"([€£$])(\d+)(?:\.(\d{2}))?")
 CURRENCY_WORDS = {"€": "euros", "£": "pounds", "$": "dollars"}
@@ -37,10 +38,9 @@ def _sentences(texts: Iterable[str]) -> List[str]:
     return [s for text in texts for s in SENTENCE_END.split(for_speech(text)) if s]
 
 
-def spoken_turn(texts: Iterable[str], max_sentences: int = MAX_SENTENCES) -> str:
-    """The assistant's messages of one turn as what is said: at most max_sentences,
-    in order (answers lead with their facts, so the first sentences carry them)."""
-    return " ".join(_sentences(texts)[:max_sentences])
+def spoken_turn(texts: Iterable[str]) -> str:
+    """The assistant's messages of one turn as what is said, every one, in order."""
+    return " ".join(_sentences(texts))
 
 
 def last_sentence(texts: Iterable[str]) -> str:

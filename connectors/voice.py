@@ -1,9 +1,10 @@
 """Phone calls through Twilio Voice, on Rasa's twilio_voice connector.
 
 Twilio POSTs its form (From, CallStatus, SpeechResult or Digits, …), signed in
-X-Twilio-Signature, to /webhooks/twilio_voice/webhook and gets TwiML back: at
-most two sentences, spoken inside a <Gather> that listens for speech and keypad
-digits, so the caller can interrupt (barge in) at any time. Silence is re-prompted
+X-Twilio-Signature, to /webhooks/twilio_voice/webhook and gets TwiML back: the
+turn's messages in full (domain.yml's short voice variants), spoken inside a
+<Gather> that listens for speech and keypad digits, so the caller can interrupt
+(barge in) at any time. Silence is re-prompted
 twice; the third time the assistant is told `/request_human`. The count travels in
 the Gather's action URL, which Twilio signs like everything else. Once the
 assistant has handed the conversation to a person (it is paused), the call is put

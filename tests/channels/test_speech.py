@@ -13,9 +13,9 @@ def test_links_are_not_read_out() -> None:
     assert for_speech("See https://brightwave.example/orders for details.") == "See for details."
 
 
-def test_a_turn_is_at_most_two_sentences_in_order() -> None:
-    assert spoken_turn(["One. Two! Three?", "Four."]) == "One. Two!"
-    assert spoken_turn(["One.", "Two? Three."]) == "One. Two?"
+def test_a_turn_is_said_in_full_in_order() -> None:
+    assert spoken_turn(["One. Two! Three?", "Four."]) == "One. Two! Three? Four."
+    assert spoken_turn(["One.", "Two? Three."]) == "One. Two? Three."
 
 
 def test_silence_repeats_the_question_a_turn_ended_with() -> None:

@@ -1,5 +1,7 @@
-"""Twilio Voice: signed form posts in, TwiML out, spoken in short turns."""
+"""Twilio Voice: signed form posts in, TwiML out, the voice variants of domain.yml said
+in full (never cut), ids, amounts and dates in words."""
 
+import re
 import uuid
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
@@ -8,7 +10,7 @@ from typing import Dict, List, Optional
 import pytest
 import requests
 
-from actions.render import day
+from actions import spoken as words
 from connectors.conversation_ids import conversation_id
 from tests.channels.twilio_fake import (
     ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, VOICE_NUMBER, TwilioWebhook, sentences,
@@ -72,11 +74,14 @@ class Call:
 
 
 def assert_voice_shaped(turn: Spoken) -> None:
-    assert len(list(sentences(turn.text))) <= 2, turn.text
+    """Short sentences, nothing a voice would read out wrongly: no link, no written id,
+    no symbol or digits of an amount or a date."""
+    assert all(len(sentence.split()) <= 30 for sentence in sentences(turn.text)), turn.text
     assert "http" not in turn.text and "www." not in turn.text
+    assert not re.search(r"\b[A-Z]{2,3}-\d|[€£$(]|\d{1,2}:\d{2}|\b20\d\d\b", turn.text), turn.text
 
 
-def test_a_verified_order_question_is_answered_in_two_spoken_sentences(
+def test_a_verified_order_question_is_answered_in_words_for_speech(
         channel_stack: Stack) -> None:
     order = first_with("orders", status="delayed")
     owner = customer(order["customer_id"])
@@ -92,7 +97,8 @@ def test_a_verified_order_question_is_answered_in_two_spoken_sentences(
         assert_voice_shaped(turn)
     assert " ".join(order["id"].replace("-", "")) in answer.text  # spelled out for speech
     assert order["id"] not in answer.text
-    assert order["delay_reason"] in answer.text and day(order["eta"]) in answer.text
+    assert order["delay_reason"] in answer.text and words.day(order["eta"]) in answer.text
+    assert "I'm sorry for the wait." in answer.text  # the last sentence too: nothing is cut
 
 
 def test_the_callers_number_names_the_customer(channel_stack: Stack) -> None:
@@ -118,10 +124,32 @@ def test_silence_is_reprompted_twice_then_the_caller_is_put_through_to_a_person(
     assert [child.tag for child in root] == ["Say", "Dial"]
     assert root.find("Dial").text == AGENT_NUMBER  # type: ignore[union-attr]
     notice = root.find("Say").text or ""  # type: ignore[union-attr]
-    assert "didn't hear" not in notice and len(list(sentences(notice))) <= 2
+    assert "didn't hear" not in notice
+    # What happens next is said in full: the wait, or when a person will answer.
+    assert "won't need to repeat anything" in notice
+    assert "The wait is about" in notice or "A person will get back to you on" in notice
+    assert_voice_shaped(Spoken(notice, "", {}))
     tracker = channel_stack.tracker(call.conversation)
     intents = [e["parse_data"]["intent"]["name"] for e in tracker["events"] if e["event"] == "user"]
     assert intents[-1] == "request_human" and tracker["paused"] is True
+
+
+def test_a_caller_who_asks_for_a_person_hears_what_happens_next_in_full(
+        channel_stack: Stack) -> None:
+    call = Call(channel_stack)
+    call.ring()
+    reply = call.webhook.post({"From": call.caller, "CallSid": call.sid, "CallStatus": "in-progress",
+                               "SpeechResult": "I want to speak to a person"},
+                              query=call.action.partition("?")[2])
+    said = ElementTree.fromstring(reply.text).find("Say").text or ""  # type: ignore[union-attr]
+    listed = channel_stack.agent().get("/api/handoffs").json()
+    [handoff] = [h for h in listed if h["conversation_id"] == call.conversation]
+    notice = handoff["packet"]["customer_notice"]
+    # The packet records the responses sent, and the voice wording is what the caller heard.
+    assert [m["response"] for m in notice["messages"]][0] == "utter_handoff_human_requested"
+    assert said == " ".join(notice["text"].splitlines())
+    assert "The wait is about" in said or "A person will get back to you on" in said
+    assert_voice_shaped(Spoken(said, "", {}))
 
 
 def test_options_are_spoken_and_a_key_picks_one(channel_stack: Stack) -> None:

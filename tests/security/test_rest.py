@@ -95,7 +95,7 @@ def test_typed_restart_does_not_reset_the_verification_attempts(web_stack: Stack
     chat = Conversation(web_stack)
     assert "postcode" in chat.say(f"where is my order {ORDER['id']}")
     assert "attempts left" in chat.say(WRONG_POSTCODES[0])
-    assert "1 attempts left" in chat.say(WRONG_POSTCODES[1])
+    assert "(1 attempt left)" in chat.say(WRONG_POSTCODES[1])
     chat.say("/restart")
     third = chat.say(WRONG_POSTCODES[2])
     assert "2 attempts left" not in third and ORDER["delay_reason"] not in third

@@ -10,11 +10,13 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions import backend_client as backend
+from actions import spoken
 from actions.handoff_packet import (
     BACKEND_DOWN_NOTE, NOT_VERIFIED_NOTE, PacketInvalid, build_packet, conversation_facts,
-    customer_notice, fetch_snapshot, parse_support_hours, reason_sentence, sentiment_trend,
+    customer_notice, fetch_snapshot, parse_support_hours, reason_response, sentiment_trend,
     validate_packet,
 )
+from actions.responses import render
 from actions.settings import settings
 from escalation.decision import Decision
 from tests.support import crm
@@ -453,11 +455,29 @@ def test_a_verified_packet_without_customer_id_is_invalid(angry_packet):
 def test_within_support_hours_the_customer_gets_an_expected_wait(now, position, wait):
     notice = customer_notice("human_requested", POLICIES, now, position)
     place = f"You're number {position} in the queue; the" if position else "The"
+    next_step = ({"response": "utter_handoff_queued",
+                  "variables": {"position": position, "wait_minutes": wait}} if position else
+                 {"response": "utter_handoff_wait", "variables": {"wait_minutes": wait}})
+    spoken_wait = {"wait_minutes_spoken": spoken.number(wait)}
+    next_step["variables"].update(spoken_wait if not position else
+                                  {**spoken_wait, "position_spoken": spoken.number(position)})
     assert notice == {
         "text": ("Of course. I'm passing you to a member of our team. They'll see our "
-                 f"conversation so far, so you won't need to repeat anything. {place} expected "
+                 f"conversation so far, so you won't need to repeat anything.\n{place} expected "
                  f"wait is about {wait} minutes."),
+        "messages": [{"response": "utter_handoff_human_requested", "variables": {}}, next_step],
         "expected_wait_minutes": wait, "human_available_at": None}
+
+
+def test_on_voice_the_notice_is_worded_for_speech():
+    evening = datetime(2026, 11, 27, 19, 30, tzinfo=UTC)  # Friday 20:30 CET
+    notice = customer_notice("human_requested", POLICIES, evening, None, channel="twilio_voice")
+    assert notice["text"].endswith(
+        "Our team is available Monday to Friday, eight a m to eight p m, Central European "
+        "Time. A person will get back to you on Monday the thirtieth of November at eight a m.")
+    queued = customer_notice("human_requested", POLICIES, WEDNESDAY_MORNING, 2,
+                             channel="twilio_voice")
+    assert queued["text"].endswith("You're number two in the queue. The wait is about six minutes.")
 
 
 @pytest.mark.parametrize("now,available,spoken", [
@@ -532,17 +552,17 @@ def test_support_hours_time_zone_follows_daylight_saving():
     "sensitive_topic:vulnerability", "sensitive_topic:something_new", "none",
 ])
 def test_every_reason_is_told_kindly_without_blaming_the_customer(reason_code):
-    sentence = reason_sentence(reason_code)
+    sentence = render(reason_response(reason_code), {})
     assert "member of our team" in sentence or "specialist on our team" in sentence
     assert not re.search(r"\byou (did|didn't|failed|should have)\b|\byour fault\b", sentence,
                          re.IGNORECASE)
 
 
 def test_sensitive_topics_get_their_own_sentence():
-    sentences = {reason_sentence(f"sensitive_topic:{topic}")
+    sentences = {reason_response(f"sensitive_topic:{topic}")
                  for topic in ("fraud", "bereavement", "legal", "vulnerability", "other")}
     assert len(sentences) == 5
-    assert "sorry for your loss" in reason_sentence("sensitive_topic:bereavement")
+    assert "sorry for your loss" in render(reason_response("sensitive_topic:bereavement"), {})
 
 
 # --- fetch_snapshot against a real HTTP server ---------------------------------------

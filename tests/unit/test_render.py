@@ -1,15 +1,52 @@
-"""Plain-language answers, checked against every record of the real fixture."""
+"""Plain-language answers, checked against every record of the real fixture: each
+record's response and variables (actions/render.py) rendered by Rasa's own response
+generator from domain.yml, on the text channels and on voice."""
 
+import asyncio
 import re
 from datetime import date
+from typing import Any, Mapping, Optional
 
 import pytest
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.render import (
-    MAX_LISTED, NOTHING_OPEN, ORDER_STATUS, POLICY_ANSWERS, RECORD_RENDERERS, claim_status, day,
-    invoice_status, join_words, money, open_records, order_status,
+    MAX_LISTED, NOTHING_OPEN, ORDER_RESPONSES, POLICY_ANSWERS, RECORD_ANSWERS, Answer,
+    claim_answer, day, invoice_answer, join_words, money, open_records, order_answer,
 )
+from actions.responses import placeholders, responses
 from tests.support.crm import crm
+
+NLG = TemplatedNaturalLanguageGenerator(responses())
+VOICE = "twilio_voice"
+
+
+def said(answer: Answer, channel: Optional[str] = "rest") -> str:
+    """What Rasa sends for the response and its variables on the channel."""
+    name, variables = answer
+    assert placeholders(name) <= set(variables), name  # every variant fully filled
+    message = asyncio.run(NLG.generate(name, DialogueStateTracker("test", slots=[]), channel,
+                                       **variables))
+    assert message is not None, name
+    return str(message["text"])
+
+
+def order_status(order: Mapping[str, Any], channel: Optional[str] = "rest") -> str:
+    return said(order_answer(order), channel)
+
+
+def claim_status(claim: Mapping[str, Any], channel: Optional[str] = "rest") -> str:
+    return said(claim_answer(claim), channel)
+
+
+def invoice_status(invoice: Mapping[str, Any], policies: Optional[Mapping[str, Any]] = None,
+                   channel: Optional[str] = "rest") -> str:
+    return said(invoice_answer(invoice, policies), channel)
+
+
+def policy_answer(key: str, policies: Mapping[str, Any], channel: Optional[str] = "rest") -> str:
+    return said(POLICY_ANSWERS[key](policies), channel)
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
@@ -37,7 +74,7 @@ def no_placeholders(text: str) -> None:
 # --- orders -----------------------------------------------------------------------
 
 def test_the_fixture_has_every_order_status_and_each_has_its_own_wording():
-    assert {o["status"] for o in ORDERS} == set(ORDER_STATUS)
+    assert {o["status"] for o in ORDERS} == set(ORDER_RESPONSES)
 
 
 def test_delayed_order_bw_100002_word_for_word():
@@ -226,7 +263,7 @@ def test_every_policy_answer_is_checked():
 
 @pytest.mark.parametrize("key", sorted(POLICY_FACTS))
 def test_policy_answer_quotes_the_fixture_figures(key):
-    text = POLICY_ANSWERS[key](POLICIES)
+    text = policy_answer(key, POLICIES)
     for fact in POLICY_FACTS[key]:
         assert fact in text
     no_placeholders(text)
@@ -244,13 +281,13 @@ def test_policy_answer_quotes_the_fixture_figures(key):
     ("ask_claim_decision_time", "claim_decision_business_days", 10, "within 10 business days"),
 ])
 def test_every_policy_figure_comes_from_the_policies(key, field, value, fact):
-    assert fact not in POLICY_ANSWERS[key](POLICIES)
-    assert fact in POLICY_ANSWERS[key]({**POLICIES, field: value})
+    assert fact not in policy_answer(key, POLICIES)
+    assert fact in policy_answer(key, {**POLICIES, field: value})
 
 
 def test_support_hours_default_for_the_assistant():
     policies = {k: v for k, v in POLICIES.items() if k != "assistant_hours"}
-    assert "I'm here 24/7" in POLICY_ANSWERS["ask_support_hours"](policies)
+    assert "I'm here 24/7" in policy_answer("ask_support_hours", policies)
 
 
 # --- open records -----------------------------------------------------------------
@@ -262,7 +299,7 @@ def of_customer(records, customer_id):
 def test_open_orders_of_noah_leave_out_delivered_ones():
     orders = of_customer(ORDERS, "C-1001")
     assert {o["status"] for o in orders} >= {"delivered", "delayed"}
-    messages = open_records("order", orders, POLICIES)
+    messages = [said(a) for a in open_records("order", orders, POLICIES)]
     expected = [o for o in orders if o["status"] not in ("delivered", "cancelled", "returned")]
     assert messages == [order_status(o) for o in expected]
     assert any("BW-100002" in m for m in messages)
@@ -272,7 +309,7 @@ def test_open_orders_of_noah_leave_out_delivered_ones():
 def test_open_records_lists_at_most_max_listed_in_the_given_order():
     orders = [{"id": f"BW-10000{n}", "status": "shipped", "eta": "2026-11-30", "items": []}
               for n in range(1, 6)]
-    messages = open_records("order", orders, POLICIES)
+    messages = [said(a) for a in open_records("order", orders, POLICIES)]
     assert MAX_LISTED == 3
     assert [m.split()[2] for m in messages] == ["BW-100001", "BW-100002", "BW-100003"]
 
@@ -284,25 +321,26 @@ def test_open_records_lists_at_most_max_listed_in_the_given_order():
     ("order", []),
 ])
 def test_nothing_open(topic, records):
-    assert open_records(topic, records, POLICIES) == [NOTHING_OPEN[topic]]
+    assert open_records(topic, records, POLICIES) == [(NOTHING_OPEN[topic], {})]
+    assert said((NOTHING_OPEN[topic], {}))
 
 
 def test_open_invoices_use_the_policies_for_alternatives():
     invoices = [i for i in INVOICES if i["status"] in ("overdue", "paid")][:4]
-    messages = open_records("invoice", invoices, POLICIES)
+    messages = [said(a) for a in open_records("invoice", invoices, POLICIES)]
     open_ones = [i for i in invoices if i["status"] != "paid"]
     assert messages == [invoice_status(i, POLICIES) for i in open_ones]
     assert all(ALTERNATIVES in m for m in messages)
 
 
 def test_open_claims_from_the_fixture():
-    messages = open_records("claim", CLAIMS, POLICIES)
+    messages = [said(a) for a in open_records("claim", CLAIMS, POLICIES)]
     open_ids = [c["id"] for c in CLAIMS if c["status"] not in ("closed", "paid")][:MAX_LISTED]
     assert [re.search(r"CLM-\d+", m).group(0) for m in messages] == open_ids
 
 
-def test_renderers_cover_every_topic():
-    assert set(RECORD_RENDERERS) == set(NOTHING_OPEN) == {"order", "claim", "invoice"}
+def test_answers_cover_every_topic():
+    assert set(RECORD_ANSWERS) == set(NOTHING_OPEN) == {"order", "claim", "invoice"}
 
 
 # --- helpers ----------------------------------------------------------------------
@@ -349,3 +387,43 @@ def test_money_defaults_to_euro():
 ])
 def test_day(iso, expected):
     assert day(iso) == expected
+
+
+# --- voice ------------------------------------------------------------------------
+
+ALL_ANSWERS = ([order_answer(o) for o in ORDERS] + [claim_answer(c) for c in CLAIMS]
+               + [invoice_answer(i, POLICIES) for i in INVOICES]
+               + [answer(POLICIES) for answer in POLICY_ANSWERS.values()])
+WRITTEN_FORMS = re.compile(r"\b[A-Z]{2,3}-\d+|[€£$]|\d{1,2}:\d{2}|\(|\)| > |\b20\d\d\b")
+
+
+@pytest.mark.parametrize("answer", ALL_ANSWERS, ids=lambda a: a[0])
+def test_every_answer_has_words_for_voice(answer):
+    """Ids spelled out, amounts, dates and hours in words: a voice variant for every
+    answer that carries one, and nothing in it a voice would read out wrongly."""
+    name, variables = answer
+    if any(key.endswith("_spoken") for key in variables):
+        assert any(v.get("channel") == VOICE for v in responses()[name]), name
+    text = said(answer, VOICE)
+    assert not WRITTEN_FORMS.search(text), text
+    no_placeholders(text)
+
+
+def test_a_delayed_order_on_voice_word_for_word():
+    order = next(o for o in ORDERS if o["id"] == "BW-100002")
+    assert order_status(order, VOICE) == (
+        "Your order B W 1 0 0 0 0 2, for Orbit 12 protective case and 65W fast charger, is "
+        "delayed because of carrier capacity shortage. It's with DPD and should now arrive on "
+        "Wednesday the twenty-fifth of November. I'm sorry for the wait.")
+
+
+def test_amounts_and_hours_on_voice():
+    invoice = {"id": "INV-1", "amount": 19.9, "currency": "EUR", "status": "paid"}
+    assert invoice_status(invoice, channel=VOICE) == (
+        "Invoice I N V 1, for nineteen euros and ninety cent, is paid. Nothing more to do.")
+    hours = policy_answer("ask_support_hours", POLICIES, VOICE)
+    assert "Monday to Friday, eight a m to eight p m, Central European Time" in hours
+    assert "day and night" in hours
+    assert policy_answer("ask_shipping_time", POLICIES, VOICE) == (
+        "Standard delivery takes two to four business days. Express delivery takes one "
+        "business day.")

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import socket
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from rasa_sdk import Tracker
@@ -110,13 +110,20 @@ async def test_existing_and_unknown_orders_both_ask_for_the_factor() -> None:
     assert (await give_reference("BW-999999"))[CLAIMED_CUSTOMER_ID] == NO_SUCH_OWNER
 
 
+def mismatch(left: int) -> Tuple[str, Optional[int]]:
+    """What a wrong answer is told, with so many attempts left (never "1 attempts")."""
+    if left == 1:
+        return ("utter_factor_mismatch_last_attempt", None)
+    return ("utter_factor_mismatch", left)
+
+
 @synchronous
 async def test_an_answer_for_an_unknown_order_reads_like_a_wrong_one() -> None:
     existing, unknown = await give_reference("BW-100002"), await give_reference("BW-999999")
     for attempt in range(1, MAX_ATTEMPTS):
         known_slots, known_said = await give_factor("12345", existing)
         unknown_slots, unknown_said = await give_factor(POSTCODE, unknown)
-        assert known_said == unknown_said == [("utter_factor_mismatch", MAX_ATTEMPTS - attempt)]
+        assert known_said == unknown_said == [mismatch(MAX_ATTEMPTS - attempt)]
         assert known_slots == unknown_slots == {KNOWLEDGE_FACTOR: None,
                                                 VERIFICATION_ATTEMPTS: attempt}
         existing.update(known_slots)
@@ -176,7 +183,7 @@ async def answer(slots: Dict[str, Any], metadata: Optional[Dict[str, Any]] = Non
 @synchronous
 async def test_a_locked_record_is_not_answered_even_when_verified_or_vouched() -> None:
     verified = {"order_id": "BW-100002", VERIFIED_CUSTOMER_ID: "C-1001"}
-    assert "BW-100002" in (await answer(verified))[0]
+    assert await answer(verified) == ["utter_order_delayed_tracked"]  # BW-100002's answer
     for _ in range(MAX_FAILURES):
         lockout.store().record_failure("C-1001")
     assert await answer(verified) == ["utter_account_locked"]
@@ -263,6 +270,6 @@ async def test_a_wrong_kept_factor_counts_like_any_wrong_answer(
     backend_back(monkeypatch, backend_url)
     checked, said = await validate(tracker("where is BW-100002", {"order_id": "BW-100002"},
                                            after_the_apology({**slots, **result})))
-    assert said == [("utter_factor_mismatch", MAX_ATTEMPTS - 1)]
+    assert said == [mismatch(MAX_ATTEMPTS - 1)]
     assert checked[PENDING_FACTOR] is None and VERIFIED_CUSTOMER_ID not in checked
     assert lockout.store().status("C-1001").failures == 1
