@@ -12,23 +12,32 @@ write_lock = threading.Lock()
 """Serialises the writes that allocate record ids (the backend runs as one process)."""
 
 
-def _enforce_sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
+# How long an SQLite connection waits for another's write before giving up.
+SQLITE_BUSY_SECONDS = 30
+
+
+def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    """Foreign keys enforced as PostgreSQL does; write-ahead logging, so that reads
+    never wait for a write and concurrent requests do not fail with "database is
+    locked"."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
 def create_db_engine(database_url: str) -> Engine:
-    """An engine for database_url; an SQLite file gets its folder created and
-    enforces foreign keys like PostgreSQL does."""
+    """An engine for database_url; an SQLite file gets its folder created, enforces
+    foreign keys like PostgreSQL does and lets reads run beside a write."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         # FastAPI may open, use and close a request's session on different
         # threadpool threads; each connection still serves one request at a time.
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _enforce_sqlite_foreign_keys)
+        engine = create_engine(url, future=True, connect_args={
+            "check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
+        event.listen(engine, "connect", _configure_sqlite)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
 

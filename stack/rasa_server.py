@@ -33,7 +33,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 from sanic import Sanic
 
-from stack import action_fallback, desk_endpoint, nlu_pool, rasa_listeners
+from stack import action_fallback, desk_endpoint, nlu_pool, rasa_errors, rasa_listeners
 from stack.rasa_listeners import InternalListener
 
 DOCS = "https://rasa.com/docs/rasa/custom-actions"
@@ -145,6 +145,7 @@ def with_switchboard_serving(listener: Optional[InternalListener]) -> Callable[.
 
     def configure_app(*args: Any, **kwargs: Any) -> Sanic:
         app = rasa_configure_app(*args, **kwargs)
+        rasa_errors.install(app)
         if listener is not None:
             rasa_listeners.install(app, listener)
         app.blueprint(desk_endpoint.blueprint())

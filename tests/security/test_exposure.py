@@ -101,6 +101,18 @@ def test_channels_are_served_on_the_public_listener(rasa: StackConfig) -> None:
     assert refused.status_code in (400, 401) and refused.json()["error"]  # the channel's own
 
 
+@pytest.mark.parametrize("method,path", [
+    ("HEAD", "/webhooks/socketio/chat.js"), ("POST", "/webhooks/socketio/"),
+    ("HEAD", "/webhooks/rest/"), ("PUT", "/webhooks/rest/webhook")])
+@pytest.mark.parametrize("accept", ["text/html;q=\xff,,;;=", ";;;==,x/"])
+def test_a_wrong_method_with_a_malformed_accept_header_is_a_4xx(
+        rasa: StackConfig, method: str, path: str, accept: str) -> None:
+    """Sanic's own error page failed on such a header and answered 500."""
+    answer = requests.request(method, f"{rasa.rasa_url}{path}", timeout=10,
+                              headers={"Accept": accept.encode("latin-1")})
+    assert answer.status_code == 405, answer.text
+
+
 def test_the_http_api_answers_on_the_internal_listener_with_the_token_only(
         rasa: StackConfig) -> None:
     status = f"{rasa.rasa_internal_url}/status"
