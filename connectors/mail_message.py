@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -71,9 +72,23 @@ class InboundMail:
         return cls(**{**fields, "references": tuple(fields["references"])})
 
 
-def _header_safe(value: str, key: str) -> str:
-    if HEADER_ILLEGAL.search(value):
+def _decoded(value: str) -> str:
+    """A header value as the email package will write it: RFC 2047 encoded-words
+    ("=?utf-8?q?a=0D=0AB?=") decoded, which may hide a line break."""
+    try:
+        return str(make_header(decode_header(value)))
+    except (HeaderParseError, LookupError, UnicodeError, ValueError):
+        return "\x00"  # undecodable: refused like a control character
+
+
+def _no_control(value: str, key: str) -> str:
+    if HEADER_ILLEGAL.search(value) or HEADER_ILLEGAL.search(_decoded(value)):
         raise BadRequest(400, f"'{key}' holds a line break or another control character")
+    return value
+
+
+def _header_safe(value: str, key: str) -> str:
+    _no_control(value, key)
     if len(value) > MAX_HEADER_CHARS:
         raise BadRequest(413, f"'{key}' is longer than {MAX_HEADER_CHARS} characters")
     return value
@@ -97,9 +112,7 @@ def _message_ids(value: Any, key: str) -> List[str]:
         value = " ".join(value)
     if not isinstance(value, str):
         raise BadRequest(400, f"'{key}' must be a string or a list of Message-IDs")
-    if HEADER_ILLEGAL.search(value):
-        raise BadRequest(400, f"'{key}' holds a line break or another control character")
-    return MESSAGE_ID.findall(value)
+    return MESSAGE_ID.findall(_no_control(value, key))
 
 
 def _sender(payload: Dict[str, Any]) -> Tuple[str, str]:
@@ -130,8 +143,13 @@ def parse_inbound(body: bytes, max_text_chars: int) -> InboundMail:
         references.append(in_reply_to[-1])
     if len(references) > MAX_REFERENCES:  # the root and the latest are what threads
         references = references[:1] + references[1 - MAX_REFERENCES:]
-    return InboundMail(address, name, _string(payload, "subject", required=False), text,
+    mail = InboundMail(address, name, _string(payload, "subject", required=False), text,
                        message_id, tuple(references))
+    try:  # whatever is taken must be answerable: the reply's headers are built now
+        compose_reply(mail, [], "reply@example.com", "").as_bytes()
+    except (HeaderParseError, UnicodeError, ValueError):
+        raise BadRequest(400, "the message's headers cannot be used in a reply") from None
+    return mail
 
 
 def new_text(text: str) -> str:

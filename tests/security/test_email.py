@@ -70,6 +70,11 @@ def test_another_address_in_a_verified_thread_is_not_verified(
     ("message_id", "<a\x01b@mail.example>"),
     ("references", "<root@mail.example>\r\nBcc: everyone@example.com"),
     ("in_reply_to", ["<root@mail.example>", "<x@y>\n"]),
+    # RFC 2047 encoded-words, which the email package decodes into a line break.
+    ("subject", "=?utf-8?q?Order=0D=0ABcc:_x@evil.example=0D=0A=0D=0AInjected?="),
+    ("from", "=?utf-8?q?Eve=0D=0AReply-To:_eve@evil.example?= <{address}>"),
+    ("message_id", "<=?utf-8?q?a=0D=0AReply-To:_v@evil.example?=@x.y>"),
+    ("references", "<root@x.y> <=?utf-8?q?a=0D=0AReply-To:_v@evil.example?=@x.y>"),
 ])
 def test_header_illegal_input_is_refused_before_any_turn(
         channel_stack: Stack, mailbox: Mailbox, field: str, value: Any) -> None:

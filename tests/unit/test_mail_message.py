@@ -31,6 +31,11 @@ def test_a_thread_is_one_conversation_per_address() -> None:
     {"message_id": "<a\x7f@b>"}, {"references": ["<a@b>", "<c@d>\r\n"]},
     {"in_reply_to": "<a@b>\x00"}, {"subject": "x" * 1000},
     {"from": "ü@example.com"},
+    {"subject": "=?utf-8?q?Order=0D=0ABcc:_x@evil=0D=0A=0D=0AInjected_body?="},
+    {"subject": "=?utf-8?b?T3JkZXINCkJjYzogeEBldmls?="},
+    {"from": "=?utf-8?q?x=0D=0AX:y?= <a@example.com>"},
+    {"message_id": "<=?utf-8?q?a=0D=0AReply-To:_v@evil.example?=@x.y>"},
+    {"references": "<r@x.y> <=?utf-8?q?a=0D=0AReply-To:_v@evil.example?=@x.y>"},
 ])
 def test_header_illegal_fields_are_refused(changes: Dict[str, Any]) -> None:
     with pytest.raises(BadRequest) as refused:
