@@ -90,14 +90,40 @@ class LockoutStore:
         except SQLAlchemyError as error:
             raise LockoutStoreUnavailable(f"lockout status: {error.__class__.__name__}") from None
 
-    def record_failure(self, customer_id: str) -> LockoutStatus:
-        """Count one wrong knowledge factor; lock the record once the count reaches
-        the limit within the window. A count older than the window starts afresh."""
+    def take_attempt(self, customer_id: str) -> bool:
+        """Count an answer before it is checked (a wrong one stays counted, a right one
+        is given back): False, counting nothing, while the record is locked or its
+        count has reached the limit. So answers checked at the same moment, say from
+        many conversations at once, can never go past the limit together."""
         now = self.clock()
         try:
-            if not self._count(customer_id, now):
-                self._create(customer_id)
-                self._count(customer_id, now)
+            if self._count(customer_id, now):
+                return True
+            self._create(customer_id)
+            return self._count(customer_id, now)
+        except SQLAlchemyError as error:
+            raise LockoutStoreUnavailable(f"lockout attempt: {error.__class__.__name__}") from None
+
+    def give_back(self, customer_id: str) -> None:
+        """Uncount an attempt whose answer was right (or was never checked)."""
+        try:
+            with self.engine.begin() as db:
+                db.execute(sa.update(lockouts).where(
+                    lockouts.c.customer_id == customer_id, lockouts.c.failures > 0,
+                ).values(failures=lockouts.c.failures - 1))
+        except SQLAlchemyError as error:
+            raise LockoutStoreUnavailable(f"lockout give back: {error.__class__.__name__}") from None
+
+    def record_failure(self, customer_id: str) -> LockoutStatus:
+        """A wrong answer counted and the lock checked, in one call (verification does
+        the two around its check of the answer)."""
+        self.take_attempt(customer_id)
+        return self.lock_if_reached(customer_id)
+
+    def lock_if_reached(self, customer_id: str) -> LockoutStatus:
+        """Lock the record when its count has reached the limit; its status."""
+        now = self.clock()
+        try:
             with self.engine.begin() as db:
                 db.execute(sa.update(lockouts).where(
                     lockouts.c.customer_id == customer_id,
@@ -130,12 +156,15 @@ class LockoutStore:
         return LockoutStatus(customer_id, False, 0, None)
 
     def _count(self, customer_id: str, now: float) -> bool:
-        """One UPDATE: +1, or 1 when the window has passed. False: no row yet."""
+        """One UPDATE: +1, or 1 when the window has passed. False: no row yet, or the
+        record is locked, or its count is at the limit."""
         stale = sa.or_(lockouts.c.window_started_at.is_(None),
                        lockouts.c.window_started_at <= now - self.lock_seconds)
         with self.engine.begin() as db:
             result = db.execute(sa.update(lockouts).where(
                 lockouts.c.customer_id == customer_id,
+                sa.or_(lockouts.c.locked_until.is_(None), lockouts.c.locked_until <= now),
+                sa.or_(stale, lockouts.c.failures < self.max_failures),
             ).values(
                 failures=sa.case((stale, 1), else_=lockouts.c.failures + 1),
                 window_started_at=sa.case((stale, now), else_=lockouts.c.window_started_at),

@@ -180,13 +180,21 @@ class ValidateVerificationForm(FormValidationAction):
             return {KNOWLEDGE_FACTOR: None}
         if claimed != NO_SUCH_OWNER:
             store = lockout.store()
-            if (await asyncio.to_thread(store.status, claimed)).locked:
+            # The answer is counted before it is checked, so that answers checked at
+            # the same moment cannot pass the limit together; a right one is given back.
+            if not await asyncio.to_thread(store.take_attempt, claimed):
                 return LOCKED  # even a right answer: the lock is what stops guessing
-            customer = await backend.call(backend.client().record, CUSTOMER.collection, claimed)
+            try:
+                customer = await backend.call(backend.client().record, CUSTOMER.collection,
+                                              claimed)
+            except backend.BackendError:
+                await asyncio.to_thread(store.give_back, claimed)  # nothing was checked
+                raise
             if matches(customer, answer):
+                await asyncio.to_thread(store.give_back, claimed)
                 return {KNOWLEDGE_FACTOR: FACTOR_CONFIRMED, VERIFIED_CUSTOMER_ID: claimed,
                         VERIFICATION_ATTEMPTS: 0}
-            if (await asyncio.to_thread(store.record_failure, claimed)).locked:
+            if (await asyncio.to_thread(store.lock_if_reached, claimed)).locked:
                 return LOCKED
         attempts = int(slots.get(VERIFICATION_ATTEMPTS) or 0) + 1
         left = settings().verification_max_attempts - attempts

@@ -116,6 +116,25 @@ def test_concurrent_failures_are_all_counted(tmp_path: Path, clock: Clock) -> No
     assert sorted(r.failures for r in results)[-1] == 40
 
 
+def test_answers_checked_at_once_cannot_pass_the_limit_together(tmp_path: Path,
+                                                                  clock: Clock) -> None:
+    """Each answer is counted before it is checked: of 40 guesses from 40
+    conversations at the same moment, only the limit's worth is checked at all."""
+    store = LockoutStore(f"sqlite:///{tmp_path / 'race.db'}", MAX, WINDOW, clock)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        taken = list(pool.map(lambda _: store.take_attempt("C-1001"), range(40)))
+    assert sum(taken) == MAX
+    assert store.lock_if_reached("C-1001").locked
+    assert not store.take_attempt("C-1001")
+
+
+def test_a_right_answer_gives_its_attempt_back(store: LockoutStore) -> None:
+    for _ in range(MAX * 2):
+        assert store.take_attempt("C-1001")
+        store.give_back("C-1001")
+    assert store.status("C-1001").failures == 0
+
+
 def test_an_unreachable_database_fails_closed(tmp_path: Path, clock: Clock) -> None:
     store = LockoutStore(f"sqlite:///{tmp_path / 'assistant.db'}", MAX, WINDOW, clock)
     store.engine.dispose()
