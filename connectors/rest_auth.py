@@ -21,6 +21,8 @@ SECRET_ENV = "SWITCHBOARD_REST_JWT_SECRET"
 DEFAULT_TTL_SECONDS = 3600
 # A token a few seconds past its expiry still counts: clocks drift between hosts.
 LEEWAY_SECONDS = 10
+# The longest a token may be valid for: a leaked one stops working within a day.
+MAX_TTL_SECONDS = 24 * 3600
 MIN_SECRET_CHARS = 32
 SENDER = re.compile(r"[\w.:@+-]{1,128}", re.ASCII)
 # Conversation ids other channels derive (connectors/conversation_ids.py, the web
@@ -47,7 +49,10 @@ def checked_secret(secret: str) -> str:
 
 
 def rest_token(secret: str, sender: str, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> str:
-    """A token that lets its holder write as, and poll for, one sender."""
+    """A token that lets its holder write as, and poll for, one sender (for at most
+    MAX_TTL_SECONDS)."""
+    if ttl_seconds > MAX_TTL_SECONDS:
+        raise ValueError(f"a token is valid for at most {MAX_TTL_SECONDS} s")
     now = int(time.time())
     return jwt.encode({"sub": sender, "iat": now, "exp": now + ttl_seconds}, secret,
                       algorithm=ALGORITHM)
@@ -75,3 +80,6 @@ def check_sender(headers: Mapping[str, str], secret: str, sender: str) -> None:
         raise BadRequest(403, "the token is not valid") from None
     if claims["sub"] != sender:
         raise BadRequest(403, "the token was issued for another sender")
+    if not isinstance(claims["exp"], (int, float)) or \
+            claims["exp"] > time.time() + MAX_TTL_SECONDS + LEEWAY_SECONDS:
+        raise BadRequest(403, f"the token is valid for longer than {MAX_TTL_SECONDS} s")

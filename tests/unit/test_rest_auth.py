@@ -48,6 +48,8 @@ def test_no_bearer_token_is_401(headers) -> None:  # type: ignore[no-untyped-def
     (jwt.encode({"sub": "customer-42", "exp": time.time() + 60}, None,  # type: ignore[arg-type]
                 algorithm="none"), "not valid"),
     ("not-a-jwt", "not valid"),
+    (jwt.encode({"sub": "customer-42", "exp": time.time() + 10 * 24 * 3600}, SECRET,
+                algorithm="HS256"), "longer than"),
 ])
 def test_a_wrong_token_is_403_with_the_reason(token: str, reason: str) -> None:
     error = refusal({"Authorization": f"Bearer {token}"})
