@@ -120,10 +120,15 @@ def test_rest_cannot_continue_a_whatsapp_conversation(
     chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
     chat.say(f"where is my order {order['id']}")
     assert day(order["eta"]) in " ".join(chat.say(owner["postcode"]))
-    for guess in (chat.sender, owner["whatsapp"]):
-        intruder = Conversation(channel_stack, guess)
-        reply = intruder.say(f"where is my order {order['id']}")
-        assert day(order["eta"]) not in reply and "postcode" in reply
+    # The channel's own id form is refused outright, even with a valid REST token ...
+    refused = requests.post(channel_stack.webhook, timeout=30,
+                            json={"sender": chat.sender, "message": "hello"},
+                            headers=channel_stack.rest_auth(chat.sender))
+    assert refused.status_code == 400, refused.text
+    # ... and the number alone is a conversation of its own, which must verify afresh.
+    intruder = Conversation(channel_stack, owner["whatsapp"])
+    reply = intruder.say(f"where is my order {order['id']}")
+    assert day(order["eta"]) not in reply and "postcode" in reply
 
 
 def test_an_agents_message_reaches_the_customer_on_whatsapp(

@@ -167,7 +167,10 @@ def test_repeated_backend_failure_hands_over(stack: Stack) -> None:
     assert "systems aren't working properly" in reply
     assert "Would you like" not in reply  # no offer of what is happening anyway
     assert packet["escalation"]["values"]["backend_failures"] == 2
-    assert packet["account_snapshot"]["note"]  # the records could not be read
+    # The records could not be read at hand-over; once the backend answers again the
+    # hand-over is completed with them (actions/late_enrichment.py): either may be seen.
+    snapshot = packet["account_snapshot"]
+    assert snapshot["note"] or [order["id"] for order in snapshot["orders"]] == ["BW-100002"]
     assert [a["result"] for a in packet["actions_taken"]].count("failed") >= 2
 
 

@@ -11,7 +11,7 @@ import select
 import socket
 import time
 import uuid
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import jwt
 import pytest
@@ -187,28 +187,31 @@ def now() -> int:
     return int(time.time())
 
 
-BAD_TOKENS: Dict[str, Tuple[Optional[str], int]] = {
-    "none": (None, 401),
-    "not a JWT": ("not-a-jwt", 401),
-    "wrong secret": (forged({"scope": APPEND_SCOPE, "exp": now() + 60},
-                            "someone-elses-secret-of-32-characters"), 401),
-    "read scope": (forged({"scope": READ_SCOPE, "exp": now() + 60}), 403),
-    "no scope": (forged({"exp": now() + 60}), 401),
-    "other scope": (forged({"scope": "model:load", "exp": now() + 60}), 403),
-    "no expiry": (forged({"scope": APPEND_SCOPE}), 401),
-    "expired": (forged({"scope": APPEND_SCOPE, "exp": now() - 120}), 401),
-    "lives a day": (forged({"scope": APPEND_SCOPE, "exp": now() + 86400}), 403),
-    "alg none": (jwt.encode({"scope": APPEND_SCOPE, "exp": now() + 60}, None,
-                            algorithm="none"), 401),
-    "HS512": (forged({"scope": APPEND_SCOPE, "exp": now() + 60}, algorithm="HS512"), 401),
-    "API token": (API_TOKEN, 401),
+# Made when the test runs: a token made at collection would have expired by then.
+BAD_TOKENS: Dict[str, Tuple[Callable[[], Optional[str]], int]] = {
+    "none": (lambda: None, 401),
+    "not a JWT": (lambda: "not-a-jwt", 401),
+    "wrong secret": (lambda: forged({"scope": APPEND_SCOPE, "exp": now() + 60},
+                                    "someone-elses-secret-of-32-characters"), 401),
+    "read scope": (lambda: forged({"scope": READ_SCOPE, "exp": now() + 60}), 403),
+    "no scope": (lambda: forged({"exp": now() + 60}), 401),
+    "other scope": (lambda: forged({"scope": "model:load", "exp": now() + 60}), 403),
+    "no expiry": (lambda: forged({"scope": APPEND_SCOPE}), 401),
+    "expired": (lambda: forged({"scope": APPEND_SCOPE, "exp": now() - 120}), 401),
+    "lives a day": (lambda: forged({"scope": APPEND_SCOPE, "exp": now() + 86400}), 403),
+    "alg none": (lambda: jwt.encode({"scope": APPEND_SCOPE, "exp": now() + 60},
+                                    None, algorithm="none"), 401),  # type: ignore[arg-type]
+    "HS512": (lambda: forged({"scope": APPEND_SCOPE, "exp": now() + 60}, algorithm="HS512"),
+              401),
+    "API token": (lambda: API_TOKEN, 401),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_TOKENS))
 def test_an_append_without_the_right_token_is_refused_and_changes_nothing(
         rasa: StackConfig, case: str) -> None:
-    token, status = BAD_TOKENS[case]
+    make_token, status = BAD_TOKENS[case]
+    token = make_token()
     talk = conversation()
     response = desk_call(rasa, "POST", talk, token, [{"event": "bot", "text": "pwned"}])
     assert response.status_code == status, response.text

@@ -15,6 +15,7 @@ from connectors.webhook import BadRequest
 from stack.processes import ROOT
 
 SECRET = "unit-test-rest-secret-" * 3  # long enough for HS512 too
+DAY = 24 * 3600
 
 
 def refusal(headers, sender: str = "customer-42") -> BadRequest:  # type: ignore[no-untyped-def]
@@ -39,8 +40,9 @@ def test_no_bearer_token_is_401(headers) -> None:  # type: ignore[no-untyped-def
 
 
 @pytest.mark.parametrize("token,reason", [
-    (rest_token(SECRET, "someone-else"), "another sender"),
-    (rest_token("another-secret-that-is-long-enough-too", "customer-42"), "not valid"),
+    # Made at collection, so valid for a day: a long suite still runs them in time.
+    (rest_token(SECRET, "someone-else", ttl_seconds=DAY), "another sender"),
+    (rest_token("another-secret-that-is-long-enough-too", "customer-42", DAY), "not valid"),
     (rest_token(SECRET, "customer-42", ttl_seconds=-60), "expired"),
     (jwt.encode({"sub": "customer-42"}, SECRET, algorithm="HS256"), "not valid"),  # no exp
     (jwt.encode({"sub": "customer-42", "exp": time.time() + 60}, SECRET, algorithm="HS512"),
