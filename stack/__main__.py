@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 
 from connectors.rest_auth import SECRET_ENV, checked_sender, rest_token
 from connectors.webhook import BadRequest
@@ -60,7 +61,11 @@ def channels_ready(config: StackConfig) -> bool:
     would not start). What the deployer set, not the secrets the stack makes per start."""
     print("Channels:", flush=True)
     try:
-        readiness = check_channels({**os.environ, **config.extra_env})
+        # Reading credentials.yml imports Rasa's helpers, whose libraries warn about
+        # their own deprecations: noise in the middle of the report.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            readiness = check_channels({**os.environ, **config.extra_env})
     except ConfigError as error:
         print(f"configuration: {error}", file=sys.stderr)
         return False
