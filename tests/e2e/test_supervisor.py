@@ -43,6 +43,11 @@ class SupervisedStack:
                     "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),
                     "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",
                     "DESK_DATABASE_URL": f"sqlite:///{home / 'desk.db'}",
+                    "CHANNEL_STATE_URL": f"sqlite:///{home / 'channels.db'}",
+                    "ASSISTANT_DATABASE_URL": f"sqlite:///{home / 'assistant.db'}",
+                    "DESK_ADMIN_PASSWORD": "supervisor-test-admin-password",
+                    # The REST credential the test's customers present (contract C1).
+                    "SWITCHBOARD_REST_JWT_SECRET": "supervisor-test-rest-secret-of-32-chars",
                     "RASA_API_TOKEN": API_TOKEN,
                     "SWITCHBOARD_RESTART_BACKOFF_SECONDS": str(BACKOFF_SECONDS),
                     "SWITCHBOARD_LOG_DIR": str(home / "log")}
