@@ -142,6 +142,31 @@ def has_customer_spoken(tracker: Optional[DialogueStateTracker]) -> bool:
     return any(isinstance(event, UserUttered) for event in (tracker.events if tracker else []))
 
 
+# An Engine.IO v4 payload: packets separated by a record separator, each starting
+# with its type, an ASCII digit from 0 to 6 ("b": base64 binary).
+ENGINEIO_SEPARATOR = "\x1e"
+ENGINEIO_TYPES = frozenset("0123456b")
+
+
+def engineio_payload_ok(body: bytes) -> bool:
+    """False when a packet's type is not one Engine.IO knows. python-engineio reads it
+    with int(), which also takes other scripts' digits ("৫" is 5, an upgrade), and a
+    polling request with such a packet was never answered."""
+    text = body.decode("utf-8", errors="replace")
+    return all(packet[:1] in ENGINEIO_TYPES for packet in text.split(ENGINEIO_SEPARATOR))
+
+
+def engineio_checked(handle_request: Callable[..., Awaitable[Any]]
+                     ) -> Callable[..., Awaitable[Any]]:
+    """Engine.IO's request handler behind a check of what a client POSTs."""
+    async def checked(request: Request, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST" and not engineio_payload_ok(request.body or b""):
+            return response.json({"error": "the body is not an Engine.IO payload"}, status=400)
+        return await handle_request(request, *args, **kwargs)
+
+    return checked
+
+
 class WebChatInput(SocketIOInput):
     """Rasa's socket.io channel with server-issued sessions, and the chat page."""
 
@@ -218,6 +243,7 @@ class WebChatInput(SocketIOInput):
         assert sio is not None
         sio.eio.transports = ["polling"]
         sio.eio.cors_allowed_origins = self.origin_allowed
+        sio.eio.handle_request = engineio_checked(sio.eio.handle_request)
         headers = security_headers(self.frame_ancestors)
 
         async def session_request(sid: Text, data: Any) -> None:

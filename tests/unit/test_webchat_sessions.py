@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from connectors.webchat import WebChatInput, security_headers
+from connectors.webchat import WebChatInput, engineio_payload_ok, security_headers
 from connectors.webchat.sessions import SessionTokens
 
 SECRET = "unit-test-webchat-secret-32-chars-long"
@@ -75,3 +75,13 @@ def test_origins_are_the_pages_own_the_public_url_and_the_configured(
 def test_a_bad_setting_stops_the_start_naming_it(credentials: dict, key: str) -> None:
     with pytest.raises(ValueError, match=key):
         channel(**credentials)
+
+
+@pytest.mark.parametrize("body,ok", [
+    (b"40", True), (b'42["user_uttered",{"message":"hi"}]\x1e1', True), (b"2", True),
+    ("৫".encode(), False), ("৬³‮".encode(), False), ("²".encode(), False), (b"", False),
+    (b"40\x1e\xe0\xa7\xab", False), (b"9", False)])
+def test_only_engineio_packet_types_reach_engineio(body: bytes, ok: bool) -> None:
+    """python-engineio reads a packet's type with int(), which takes other scripts'
+    digits too: such a polling request was never answered."""
+    assert engineio_payload_ok(body) is ok
