@@ -28,15 +28,15 @@ def free_slots(session: Session, store_id: str, day: Optional[date] = None) -> L
 
 def book(session: Session, request: AppointmentRequest) -> Appointment:
     """Book a free slot for a customer; Conflict if the slot is not free."""
-    customer = get_record(session, Customer, request.customer_id)
-    store = get_record(session, Store, request.store_id)
-    claim_id = None
-    if request.claim_id is not None:
-        claim = get_record(session, Claim, request.claim_id)
-        if claim.customer_id != customer.id:
-            raise Unprocessable(f"claim {claim.id} is not a claim of customer {customer.id}")
-        claim_id = claim.id
-    with write_lock:
+    with write_lock:  # the reads too, see cancel()
+        customer = get_record(session, Customer, request.customer_id)
+        store = get_record(session, Store, request.store_id)
+        claim_id = None
+        if request.claim_id is not None:
+            claim = get_record(session, Claim, request.claim_id)
+            if claim.customer_id != customer.id:
+                raise Unprocessable(f"claim {claim.id} is not a claim of customer {customer.id}")
+            claim_id = claim.id
         appointment = Appointment(
             id=next_id(session, Appointment, "APT", 4), customer_id=customer.id, store_id=store.id,
             purpose=request.purpose, claim_id=claim_id, start=request.start, status=BOOKED,
@@ -58,9 +58,11 @@ def book(session: Session, request: AppointmentRequest) -> Appointment:
 
 def cancel(session: Session, appointment_id: str) -> Appointment:
     """Cancel an appointment and free its slot; cancelling twice changes nothing."""
-    appointment = get_record(session, Appointment, appointment_id)
-    if appointment.status != CANCELLED:
-        with write_lock:
+    # Read under the write lock too: a transaction that read before another request's
+    # write committed could not write afterwards (SQLite: "database is locked").
+    with write_lock:
+        appointment = get_record(session, Appointment, appointment_id)
+        if appointment.status != CANCELLED:
             appointment.status = CANCELLED
             session.execute(update(Slot).where(Slot.appointment_id == appointment.id)
                             .values(appointment_id=None))
