@@ -17,12 +17,9 @@ SQLITE_BUSY_SECONDS = 30
 
 
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
-    """Foreign keys enforced as PostgreSQL does; write-ahead logging, so that reads
-    never wait for a write and concurrent requests do not fail with "database is
-    locked"."""
+    """Foreign keys enforced as PostgreSQL does."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
@@ -38,6 +35,11 @@ def create_db_engine(database_url: str) -> Engine:
         engine = create_engine(url, future=True, connect_args={
             "check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
         event.listen(engine, "connect", _configure_sqlite)
+        if url.database and url.database != ":memory:":
+            # Write-ahead logging, set once (it stays with the file): reads never wait
+            # for a write, so concurrent requests do not fail with "database is locked".
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
 
