@@ -110,6 +110,10 @@ def rebuild(engine: Engine, fixture_path: Path) -> Dict[str, int]:
     """Drop, create and load every table from the fixture; returns the rows per table."""
     rows = read_fixture(fixture_path)
     with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            # pysqlite runs DDL outside any transaction: without this BEGIN, readers
+            # beside a rebuild found the tables dropped ("no such table", 503).
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         Base.metadata.drop_all(connection)
         Base.metadata.create_all(connection)
         for table in Base.metadata.sorted_tables:

@@ -36,3 +36,16 @@ def test_interactions_logged_at_once(api: Api, reset: None) -> None:
     assert [response.status_code for response in responses] == [201] * CALLS
     assert len({response.json()["id"] for response in responses}) == CALLS
     assert len(api.get("/customers/C-1002/interactions").json()["items"]) == CALLS
+
+
+def test_reads_during_a_rebuild_see_a_whole_database(api: Api, reset: None) -> None:
+    """A rebuild replaces every table in one transaction: a read beside it sees the
+    old tables or the new ones, never none (it answered 503 "no such table")."""
+    def read(i: int) -> int:
+        if i % 4 == 0:
+            return api.post("/admin/rebuild").status_code
+        return api.get("/orders/BW-100002" if i % 2 else "/policies").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(read, range(CALLS * 4)))
+    assert set(statuses) == {200}, statuses
