@@ -28,9 +28,16 @@ HANDOFF_ID = "handoff_id"
 # Values that fill knowledge_factor once the check is over, so the form can end.
 FACTOR_CONFIRMED = "confirmed"
 FACTOR_REFUSED = "refused"
-# The claimed owner of a reference that names no record. Asked for a factor like any
-# other (so nothing says the record does not exist); no answer can match it.
+# The claimed owner of a reference that names no record starts with this. Asked for a
+# factor like any other, counted and locked like any other (so nothing, not even the
+# lock, says the record does not exist); no answer can match it.
 NO_SUCH_OWNER = "-"
+
+
+def no_such_owner(collection: str, record_id: str) -> str:
+    """The lockout key of a reference that names no record: its own, so guesses at it
+    lock it as guesses at a real record lock that record's owner."""
+    return f"{NO_SUCH_OWNER}{collection}:{record_id}"[:64]
 
 
 def request_finished() -> List[EventType]:

@@ -36,6 +36,7 @@ from actions.slots import (
     BACKEND_ERROR, BACKEND_FAILURES, CLAIMED_CUSTOMER_ID, FACTOR_CONFIRMED, FACTOR_REFUSED,
     KNOWLEDGE_FACTOR, NO_SUCH_OWNER, PENDING_CLAIM, PENDING_FACTOR, REQUEST_TOPIC,
     VERIFICATION_ATTEMPTS, VERIFICATION_FAILED, VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID,
+    no_such_owner,
 )
 
 
@@ -163,7 +164,8 @@ class ValidateVerificationForm(FormValidationAction):
         # An unknown reference is asked for a factor too, so the reply does not say
         # whether the record exists. The customer already claimed (by their number,
         # say) stays claimed; otherwise no answer can match the absent owner.
-        return {kind.slot: record_id, CLAIMED_CUSTOMER_ID: owner or claimed or NO_SUCH_OWNER}
+        return {kind.slot: record_id,
+                CLAIMED_CUSTOMER_ID: owner or claimed or no_such_owner(kind.collection, record_id)}
 
     @staticmethod
     async def _check_factor(text: str, slots: Dict[Text, Any],
@@ -178,12 +180,12 @@ class ValidateVerificationForm(FormValidationAction):
         if answer.offered > MAX_CANDIDATES:
             dispatcher.utter_message(response="utter_factor_one_at_a_time")
             return {KNOWLEDGE_FACTOR: None}
-        if claimed != NO_SUCH_OWNER:
-            store = lockout.store()
-            # The answer is counted before it is checked, so that answers checked at
-            # the same moment cannot pass the limit together; a right one is given back.
-            if not await asyncio.to_thread(store.take_attempt, claimed):
-                return LOCKED  # even a right answer: the lock is what stops guessing
+        store = lockout.store()
+        # The answer is counted before it is checked, so that answers checked at the
+        # same moment cannot pass the limit together; a right one is given back.
+        if not await asyncio.to_thread(store.take_attempt, claimed):
+            return LOCKED  # even a right answer: the lock is what stops guessing
+        if not claimed.startswith(NO_SUCH_OWNER):
             try:
                 customer = await backend.call(backend.client().record, CUSTOMER.collection,
                                               claimed)
@@ -194,8 +196,8 @@ class ValidateVerificationForm(FormValidationAction):
                 await asyncio.to_thread(store.give_back, claimed)
                 return {KNOWLEDGE_FACTOR: FACTOR_CONFIRMED, VERIFIED_CUSTOMER_ID: claimed,
                         VERIFICATION_ATTEMPTS: 0}
-            if (await asyncio.to_thread(store.lock_if_reached, claimed)).locked:
-                return LOCKED
+        if (await asyncio.to_thread(store.lock_if_reached, claimed)).locked:
+            return LOCKED
         attempts = int(slots.get(VERIFICATION_ATTEMPTS) or 0) + 1
         left = settings().verification_max_attempts - attempts
         if left <= 0:

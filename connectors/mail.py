@@ -42,7 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from connectors.inbound import customer_text
 from connectors.mail_message import InboundMail, compose_reply, parse_inbound, questions
 from connectors.options import customer_reply, numbered, offered_buttons
-from connectors.ratelimit import RateLimits
+from connectors.ratelimit import RateLimits, client_address
 from connectors.sessions import configure_session
 from connectors.smtp import MailSettings, Smtp, SmtpConfigError  # noqa: F401
 from connectors.state import DONE, ChannelState, channel_state
@@ -153,7 +153,7 @@ class EmailInput(InputChannel):
             raise BadRequest(403, "the shared secret is wrong")
 
     def _read(self, request: Request) -> InboundMail:
-        self.limits.check(client=request.ip)
+        self.limits.check(client=client_address(request))
         self._authenticate(request)
         mail = parse_inbound(checked_body(request, JSON, self.max_body_bytes), self.max_text_chars)
         self.limits.check(sender=mail.address.lower())

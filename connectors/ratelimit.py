@@ -21,6 +21,7 @@ import time
 from typing import Any, Dict, List, Mapping, Optional
 
 from limits import RateLimitItem, parse_many, storage, strategies
+from sanic.request import Request
 
 from connectors.webhook import BadRequest
 
@@ -30,6 +31,12 @@ DEFAULT_STORAGE = "memory://"
 
 class RateLimitConfigError(ValueError):
     """A rate in credentials.yml that `limits` cannot read; names the channel and scope."""
+
+
+def client_address(request: Request) -> str:
+    """The caller's address: behind a proxy, as Sanic's forwarded-header settings
+    say (stack/rasa_listeners.trust_proxies); otherwise the connection's peer."""
+    return request.remote_addr or request.ip or "unknown"
 
 
 def _key(value: str) -> str:

@@ -35,7 +35,7 @@ import structlog
 
 from connectors.inbound import clean_text, customer_text, load_json, valid_unicode
 from connectors.options import offered_buttons
-from connectors.ratelimit import RateLimits
+from connectors.ratelimit import RateLimits, client_address
 from connectors.rest_auth import SECRET_ENV, check_sender, checked_secret, checked_sender
 from connectors.settings import setting
 from connectors.webhook import BadRequest, refusal, webhook_blueprint
@@ -88,11 +88,6 @@ def parse_poll(args: Mapping[str, str]) -> Tuple[str, float]:
     if not math.isfinite(moment) or moment < 0:
         raise BadRequest(400, "'since' must be a unix timestamp in seconds")
     return sender, moment
-
-
-def client_address(request: Request) -> str:
-    """The caller's address (behind a proxy, as Sanic's forwarded-header settings say)."""
-    return request.remote_addr or request.ip or "unknown"
 
 
 def messages_since(tracker: Optional[DialogueStateTracker], since: float) -> Dict[str, Any]:

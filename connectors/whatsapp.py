@@ -40,7 +40,7 @@ from connectors.caller import caller_metadata
 from connectors.conversation_ids import conversation_id
 from connectors.inbound import clean_text, customer_text
 from connectors.options import customer_reply, numbered, offered_buttons
-from connectors.ratelimit import RateLimits
+from connectors.ratelimit import RateLimits, client_address
 from connectors.sessions import configure_session
 from connectors.settings import TwilioSettings
 from connectors.state import ChannelState, channel_state
@@ -173,7 +173,7 @@ class WhatsAppInput(TwilioInput):
                               self.api_url, self.state)
 
     def _read(self, request: Request) -> Dict[str, str]:
-        self.limits.check(client=request.ip)
+        self.limits.check(client=client_address(request))
         params = read_form(request, self.max_body_bytes)
         self.signature.check(request, params)
         self.limits.check(sender=required(params, "From"))

@@ -35,11 +35,12 @@ class RasaFailed(RasaError):
     """Rasa answered, but with an error or something that is not what was asked."""
 
 
-def desk_token(secret: str, scope: str, ttl_seconds: int = TOKEN_TTL_SECONDS) -> str:
-    """A short-lived JWT for one scope of the desk endpoint."""
+def desk_token(secret: str, scope: str, conversation_id: str,
+               ttl_seconds: int = TOKEN_TTL_SECONDS) -> str:
+    """A short-lived JWT for one scope of the desk endpoint on one conversation."""
     now = int(time.time())
-    return jwt.encode({"scope": scope, "iat": now, "exp": now + ttl_seconds}, secret,
-                      algorithm="HS256")
+    return jwt.encode({"scope": scope, "sub": conversation_id, "iat": now,
+                       "exp": now + ttl_seconds}, secret, algorithm="HS256")
 
 
 class RasaClient:
@@ -56,7 +57,7 @@ class RasaClient:
               **kwargs: Any) -> Dict[str, Any]:
         quoted = requests.utils.quote(conversation_id, safe="")
         url = f"{self.base_url}/internal/conversations/{quoted}/events"
-        headers = {"Authorization": f"Bearer {desk_token(self.secret, scope)}"}
+        headers = {"Authorization": f"Bearer {desk_token(self.secret, scope, conversation_id)}"}
         what = f"{method} conversation {conversation_id}"
         try:
             response = self.session.request(method, url, headers=headers,

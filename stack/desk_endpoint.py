@@ -5,7 +5,8 @@ Rasa's HTTP API token can replace the model, rewrite any tracker and run any
 action; the desk only ever tells a customer what an agent wrote and resumes the
 assistant. So the desk holds no API token but a secret (SWITCHBOARD_DESK_RASA_SECRET)
 with which it signs short-lived JWTs (HS256, `scope` "conversation:read" or
-"conversation:append", `exp` at most five minutes ahead), and these routes, served
+"conversation:append", `sub` the conversation id, `exp` at most five minutes
+ahead), and these routes, served
 on Rasa's internal listener only, accept nothing else:
 
 - `GET /internal/conversations/{id}/events` (read): the customer's and the
@@ -35,7 +36,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.inbound import clean_text, load_json
-from connectors.ratelimit import RateLimitConfigError, RateLimits
+from connectors.ratelimit import RateLimitConfigError, RateLimits, client_address
 from connectors.webhook import BadRequest, refusal
 
 logger = logging.getLogger(__name__)
@@ -86,8 +87,10 @@ def rate_limits(env: Mapping[str, str]) -> RateLimits:
         raise DeskEndpointConfigError(f"{RATE_ENV}: {error}") from None
 
 
-def check_token(request: Request, secret: Optional[str], scope: str) -> None:
-    """BadRequest unless the request carries a valid, short-lived JWT for scope."""
+def check_token(request: Request, secret: Optional[str], scope: str,
+                conversation_id: str) -> None:
+    """BadRequest unless the request carries a valid, short-lived JWT for scope on
+    this conversation (a leaked token opens one conversation for a minute, no more)."""
     if not secret:
         raise BadRequest(503, f"the desk endpoint is off: {SECRET_ENV} is not set")
     header = request.headers.get("Authorization") or ""
@@ -95,12 +98,14 @@ def check_token(request: Request, secret: Optional[str], scope: str) -> None:
         raise BadRequest(401, "missing bearer token")
     try:
         claims = jwt.decode(header[len("Bearer "):], secret, algorithms=[ALGORITHM],
-                            options={"require": ["exp", "scope"]},
+                            options={"require": ["exp", "scope", "sub"]},
                             leeway=CLOCK_LEEWAY_SECONDS)
     except jwt.PyJWTError as error:
         raise BadRequest(401, f"invalid token ({error.__class__.__name__})") from None
     if claims.get("scope") != scope:
         raise BadRequest(403, f"the token's scope is not {scope}")
+    if claims.get("sub") != conversation_id:
+        raise BadRequest(403, "the token is for another conversation")
     if float(claims["exp"]) > time.time() + MAX_TTL_SECONDS + CLOCK_LEEWAY_SECONDS:
         raise BadRequest(403, f"the token lives longer than {MAX_TTL_SECONDS} s")
 
@@ -171,8 +176,8 @@ def blueprint(env: Mapping[str, str] = os.environ) -> Blueprint:
     routes = Blueprint("desk_internal", url_prefix="/internal/conversations")
 
     def admit(request: Request, conversation_id: str, scope: str) -> Any:
-        limits.check(client=request.ip)
-        check_token(request, secret, scope)
+        limits.check(client=client_address(request))
+        check_token(request, secret, scope, conversation_id)
         limits.check(conversation=conversation_id)
         agent = getattr(request.app.ctx, "agent", None)
         if agent is None or not agent.is_ready():

@@ -13,11 +13,18 @@ which the kernel sets and no header can change.
 The app's REQUEST_MAX_SIZE (Sanic's default is 100 MB) is lowered so that a larger
 body is refused with 413 while it arrives, before it is buffered: at once from its
 Content-Length, or as soon as a chunked body passes the limit.
+
+Behind a reverse proxy every request comes from the proxy's address, so the
+per-client rate limits would count all customers as one. `trust_proxies` gives
+Sanic the deployer's proxy settings (SWITCHBOARD_PROXIES_COUNT: how many proxies in
+front append to X-Forwarded-For; SWITCHBOARD_FORWARDED_SECRET: the secret of an
+RFC 7239 `Forwarded` header the proxy adds). Without them, forwarded headers are
+ignored: a client cannot pick its own address to dodge a limit.
 """
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from sanic import Sanic, response
 from sanic.exceptions import PayloadTooLarge
@@ -37,6 +44,25 @@ class InternalListener:
 
     host: str
     port: int
+
+
+PROXIES_ENV = "SWITCHBOARD_PROXIES_COUNT"
+FORWARDED_SECRET_ENV = "SWITCHBOARD_FORWARDED_SECRET"
+MAX_PROXIES = 10
+
+
+class ProxyConfigError(ValueError):
+    """A proxy setting Sanic cannot use; names the variable and the reason."""
+
+
+def trust_proxies(app: Sanic, env: Mapping[str, str]) -> None:
+    """Sanic reads the client's address from forwarded headers as the deployer says."""
+    raw = env.get(PROXIES_ENV, "").strip() or "0"
+    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_PROXIES:
+        raise ProxyConfigError(f"{PROXIES_ENV}: expected the number of proxies in front of "
+                               f"Rasa, 0 to {MAX_PROXIES}, not {raw!r}")
+    app.config.PROXIES_COUNT = int(raw)
+    app.config.FORWARDED_SECRET = env.get(FORWARDED_SECRET_ENV) or None
 
 
 def is_public_path(path: str) -> bool:

@@ -22,6 +22,7 @@ instead of the event loop (stack/nlu_pool.py).
 """
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -146,6 +147,7 @@ def with_switchboard_serving(listener: Optional[InternalListener]) -> Callable[.
     def configure_app(*args: Any, **kwargs: Any) -> Sanic:
         app = rasa_configure_app(*args, **kwargs)
         rasa_errors.install(app)
+        rasa_listeners.trust_proxies(app, os.environ)
         if listener is not None:
             rasa_listeners.install(app, listener)
         app.blueprint(desk_endpoint.blueprint())

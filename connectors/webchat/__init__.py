@@ -68,6 +68,7 @@ PAGE_STYLE = Path(__file__).with_name("chat.css")
 DEFAULT_WIDGET = "var/webchat/rasa-webchat.js"
 DEFAULT_MAX_MESSAGE_CHARS = 5000
 DEFAULT_SESSION_MINUTES = 30
+DEFAULT_TOKEN_DAYS = 7  # how long a browser may come back to its conversation
 DEFAULT_INIT_PAYLOAD = "/greet"  # chat.js's initPayload
 DEFAULT_FRAME_ANCESTORS = "'self'"
 DEFAULT_RATE_LIMITS = {"client": "120/minute", "session": "30/minute"}
@@ -197,8 +198,12 @@ class WebChatInput(SocketIOInput):
         widget = ROOT / str(credentials.pop("widget_script", DEFAULT_WIDGET))
         max_chars = int(credentials.pop("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS))
         # Random per process when unset: sessions then last until Rasa restarts.
+        days = credentials.pop("session_token_days", DEFAULT_TOKEN_DAYS)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+            raise ValueError("connectors.webchat.WebChatInput: session_token_days must be a "
+                             f"whole number of days from 1 to 365, not {days!r}")
         tokens = SessionTokens(setting(credentials, "session_secret", SECRET_ENV)
-                               or secrets.token_urlsafe(32))
+                               or secrets.token_urlsafe(32), max_age_seconds=days * 86400)
         credentials.pop("session_secret", None)
         rate_limits = RateLimits.from_credentials(cls.name(), credentials, DEFAULT_RATE_LIMITS)
         credentials.pop("rate_limits", None)

@@ -82,7 +82,7 @@ API_CALLS = [
 @pytest.mark.parametrize("method,path", API_CALLS)
 def test_the_http_api_is_not_served_on_the_public_listener(rasa: StackConfig, method: str,
                                                            path: str) -> None:
-    token = desk_token(DESK_SECRET, APPEND_SCOPE)
+    token = desk_token(DESK_SECRET, APPEND_SCOPE, conversation())
     response = requests.request(method, f"{rasa.rasa_url}{path}", params={"token": API_TOKEN},
                                 headers={"Authorization": f"Bearer {token}"}, json=[],
                                 timeout=TIMEOUT)
@@ -141,9 +141,9 @@ def test_the_desk_token_appends_an_agent_message_and_reads_the_conversation(
     talk = conversation()
     events = [{"event": "bot", "text": "Dana here.", "metadata": {"agent": "Dana"}},
               {"event": "resume"}, {"event": "action", "name": "action_listen"}]
-    appended = desk_call(rasa, "POST", talk, desk_token(DESK_SECRET, APPEND_SCOPE), events)
+    appended = desk_call(rasa, "POST", talk, desk_token(DESK_SECRET, APPEND_SCOPE, talk), events)
     assert appended.status_code == 200, appended.text
-    read = desk_call(rasa, "GET", talk, desk_token(DESK_SECRET, READ_SCOPE))
+    read = desk_call(rasa, "GET", talk, desk_token(DESK_SECRET, READ_SCOPE, talk))
     assert read.status_code == 200
     assert [(e["event"], e["text"]) for e in read.json()["events"]] == [("bot", "Dana here.")]
     assert read.json()["events"][0]["metadata"]["agent"] == "Dana"
@@ -158,7 +158,7 @@ def test_a_read_shows_messages_only(rasa: StackConfig) -> None:
                       {"event": "slot", "name": "customer_id", "value": "C-1001"},
                       {"event": "user", "text": "hello", "metadata": {"secret": "x"},
                        "parse_data": {"intent": {"name": "greet", "confidence": 1.0}}}])
-    read = desk_call(rasa, "GET", talk, desk_token(DESK_SECRET, READ_SCOPE)).json()
+    read = desk_call(rasa, "GET", talk, desk_token(DESK_SECRET, READ_SCOPE, talk)).json()
     assert read["events"] == [{"event": "user", "text": "hello",
                                "timestamp": read["events"][0]["timestamp"]}]
 
@@ -169,9 +169,10 @@ def test_a_read_shows_messages_only(rasa: StackConfig) -> None:
 ])
 def test_the_desk_token_opens_nothing_of_rasas_api(rasa: StackConfig, path: str,
                                                    method: str) -> None:
-    url = f"{rasa.rasa_internal_url}{path.format(id=conversation())}"
+    talk = conversation()
+    url = f"{rasa.rasa_internal_url}{path.format(id=talk)}"
     for scope in (READ_SCOPE, APPEND_SCOPE):
-        token = desk_token(DESK_SECRET, scope)
+        token = desk_token(DESK_SECRET, scope, talk)
         for how in ({"params": {"token": token}},
                     {"headers": {"Authorization": f"Bearer {token}"}}):
             response = requests.request(method, url, json={"event": "restart"}, timeout=TIMEOUT,
@@ -188,22 +189,29 @@ def now() -> int:
 
 
 # Made when the test runs: a token made at collection would have expired by then.
-BAD_TOKENS: Dict[str, Tuple[Callable[[], Optional[str]], int]] = {
-    "none": (lambda: None, 401),
-    "not a JWT": (lambda: "not-a-jwt", 401),
-    "wrong secret": (lambda: forged({"scope": APPEND_SCOPE, "exp": now() + 60},
-                                    "someone-elses-secret-of-32-characters"), 401),
-    "read scope": (lambda: forged({"scope": READ_SCOPE, "exp": now() + 60}), 403),
-    "no scope": (lambda: forged({"exp": now() + 60}), 401),
-    "other scope": (lambda: forged({"scope": "model:load", "exp": now() + 60}), 403),
-    "no expiry": (lambda: forged({"scope": APPEND_SCOPE}), 401),
-    "expired": (lambda: forged({"scope": APPEND_SCOPE, "exp": now() - 120}), 401),
-    "lives a day": (lambda: forged({"scope": APPEND_SCOPE, "exp": now() + 86400}), 403),
-    "alg none": (lambda: jwt.encode({"scope": APPEND_SCOPE, "exp": now() + 60},
-                                    None, algorithm="none"), 401),  # type: ignore[arg-type]
-    "HS512": (lambda: forged({"scope": APPEND_SCOPE, "exp": now() + 60}, algorithm="HS512"),
-              401),
-    "API token": (lambda: API_TOKEN, 401),
+BAD_TOKENS: Dict[str, Tuple[Callable[[str], Optional[str]], int]] = {
+    "none": (lambda talk: None, 401),
+    "not a JWT": (lambda talk: "not-a-jwt", 401),
+    "wrong secret": (lambda talk: forged({"scope": APPEND_SCOPE, "sub": talk, "exp": now() + 60},
+                                         "someone-elses-secret-of-32-characters"), 401),
+    "read scope": (lambda talk: forged({"scope": READ_SCOPE, "sub": talk, "exp": now() + 60}),
+                   403),
+    "no scope": (lambda talk: forged({"sub": talk, "exp": now() + 60}), 401),
+    "other scope": (lambda talk: forged({"scope": "model:load", "sub": talk,
+                                         "exp": now() + 60}), 403),
+    "no conversation": (lambda talk: forged({"scope": APPEND_SCOPE, "exp": now() + 60}), 401),
+    "another conversation": (lambda talk: desk_token(DESK_SECRET, APPEND_SCOPE, conversation()),
+                             403),
+    "no expiry": (lambda talk: forged({"scope": APPEND_SCOPE, "sub": talk}), 401),
+    "expired": (lambda talk: forged({"scope": APPEND_SCOPE, "sub": talk, "exp": now() - 120}),
+                401),
+    "lives a day": (lambda talk: forged({"scope": APPEND_SCOPE, "sub": talk,
+                                         "exp": now() + 86400}), 403),
+    "alg none": (lambda talk: jwt.encode({"scope": APPEND_SCOPE, "sub": talk, "exp": now() + 60},
+                                         None, algorithm="none"), 401),  # type: ignore[arg-type]
+    "HS512": (lambda talk: forged({"scope": APPEND_SCOPE, "sub": talk, "exp": now() + 60},
+                                  algorithm="HS512"), 401),
+    "API token": (lambda talk: API_TOKEN, 401),
 }
 
 
@@ -211,8 +219,8 @@ BAD_TOKENS: Dict[str, Tuple[Callable[[], Optional[str]], int]] = {
 def test_an_append_without_the_right_token_is_refused_and_changes_nothing(
         rasa: StackConfig, case: str) -> None:
     make_token, status = BAD_TOKENS[case]
-    token = make_token()
     talk = conversation()
+    token = make_token(talk)
     response = desk_call(rasa, "POST", talk, token, [{"event": "bot", "text": "pwned"}])
     assert response.status_code == status, response.text
     assert response.json()["error"]
@@ -221,7 +229,7 @@ def test_an_append_without_the_right_token_is_refused_and_changes_nothing(
 
 def test_a_read_needs_the_read_scope(rasa: StackConfig) -> None:
     talk = conversation()
-    assert desk_call(rasa, "GET", talk, desk_token(DESK_SECRET, APPEND_SCOPE)).status_code == 403
+    assert desk_call(rasa, "GET", talk, desk_token(DESK_SECRET, APPEND_SCOPE, talk)).status_code == 403
     assert desk_call(rasa, "GET", talk, None).status_code == 401
 
 
@@ -244,7 +252,7 @@ BAD_EVENTS: Dict[str, Any] = {
 def test_only_the_events_of_an_agents_move_may_be_appended(rasa: StackConfig,
                                                            case: str) -> None:
     talk = conversation()
-    response = desk_call(rasa, "POST", talk, desk_token(DESK_SECRET, APPEND_SCOPE),
+    response = desk_call(rasa, "POST", talk, desk_token(DESK_SECRET, APPEND_SCOPE, talk),
                          BAD_EVENTS[case])
     assert response.status_code == 400, response.text
     assert response.json()["error"]
@@ -254,18 +262,20 @@ def test_only_the_events_of_an_agents_move_may_be_appended(rasa: StackConfig,
 
 def test_a_large_desk_body_is_refused(rasa: StackConfig) -> None:
     body = [{"event": "bot", "text": "x" * 3000, "metadata": {"pad": "y" * 70000}}]
-    response = desk_call(rasa, "POST", conversation(), desk_token(DESK_SECRET, APPEND_SCOPE),
-                         body)
+    talk = conversation()
+    response = desk_call(rasa, "POST", talk, desk_token(DESK_SECRET, APPEND_SCOPE, talk), body)
     assert response.status_code == 413 and response.json()["error"]
 
 
 def test_the_desk_endpoint_is_rate_limited_per_conversation(rasa: StackConfig) -> None:
     talk = conversation()
-    token = desk_token(DESK_SECRET, READ_SCOPE)
+    token = desk_token(DESK_SECRET, READ_SCOPE, talk)
     statuses = [desk_call(rasa, "GET", talk, token) for _ in range(RATE + 1)]
     assert [r.status_code for r in statuses[:RATE]] == [200] * RATE
     assert statuses[-1].status_code == 429 and int(statuses[-1].headers["Retry-After"]) >= 1
-    assert desk_call(rasa, "GET", conversation(), token).status_code == 200  # others go on
+    other = conversation()
+    assert desk_call(rasa, "GET", other, desk_token(DESK_SECRET, READ_SCOPE, other)
+                     ).status_code == 200  # others go on
 
 
 # --- a huge body is refused before it is buffered ------------------------------

@@ -226,6 +226,21 @@ def test_an_unknown_customer_number_reads_like_an_existing_one(stack: Stack) -> 
     assert unknown.say("10002") == existing.say("10002")
 
 
+def test_an_unknown_record_locks_like_an_existing_one(stack: Stack) -> None:
+    """Guessing at a record that does not exist ends in the same lock as guessing at
+    one that does: the lock reveals nothing either (it did, once only real records
+    locked)."""
+    existing = victim()
+    unknown = {"order": {**existing["order"], "id": "BW-999977"}, "owner": existing["owner"]}
+    replies = []
+    for case in (unknown, existing):
+        first = Conversation(stack)
+        guess_wrong(first, case, MAX_ATTEMPTS)
+        replies.append(guess_wrong(Conversation(stack), case, MAX_FAILURES - MAX_ATTEMPTS))
+    assert LOCKED in replies[1]
+    assert replies[0] == replies[1]
+
+
 def test_no_knowledge_factor_reaches_the_logs(stack: Stack) -> None:
     case = victim()
     chat = Conversation(stack)

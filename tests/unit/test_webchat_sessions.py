@@ -85,3 +85,22 @@ def test_only_engineio_packet_types_reach_engineio(body: bytes, ok: bool) -> Non
     """python-engineio reads a packet's type with int(), which takes other scripts'
     digits too: such a polling request was never answered."""
     assert engineio_payload_ok(body) is ok
+
+
+def test_a_token_expires() -> None:
+    now = [1_800_000_000.0]
+    tokens = SessionTokens(SECRET, max_age_seconds=3600, clock=lambda: now[0])
+    token = tokens.issue()
+    now[0] += 3600
+    assert tokens.valid(token)
+    now[0] += 1
+    assert not tokens.valid(token)
+    # Nor can the issue time be moved forward: it is covered by the HMAC.
+    forged = f"{int(now[0]):08x}{token[8:]}"
+    assert not tokens.valid(forged)
+
+
+@pytest.mark.parametrize("days", [0, 366, "7", 1.5, True])
+def test_a_bad_token_lifetime_is_refused(days: object) -> None:
+    with pytest.raises(ValueError, match="session_token_days"):
+        channel(session_token_days=days)
