@@ -17,9 +17,9 @@ from actions.answers import ActionAnswerRequest
 from actions.identity import sign
 from actions.settings import settings
 from actions.slots import (
-    BACKEND_ERROR, CLAIMED_CUSTOMER_ID, FACTOR_REFUSED, KNOWLEDGE_FACTOR, NO_SUCH_OWNER,
+    BACKEND_ERROR, CLAIMED_CUSTOMER_ID, FACTOR_REFUSED, KNOWLEDGE_FACTOR,
     PENDING_CLAIM, PENDING_FACTOR, VERIFICATION_ATTEMPTS, VERIFICATION_FAILED,
-    VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID, request_finished,
+    VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID, no_such_owner, request_finished,
 )
 from actions.verification import ValidateVerificationForm, needed_slots
 from tests.backend.support import start_backend
@@ -107,7 +107,8 @@ async def test_existing_and_unknown_orders_both_ask_for_the_factor() -> None:
         assert slots["order_id"] == order_id and slots[CLAIMED_CUSTOMER_ID]
         followed = tracker("", {}, slots)
         assert needed_slots(followed) == [KNOWLEDGE_FACTOR]
-    assert (await give_reference("BW-999999"))[CLAIMED_CUSTOMER_ID] == NO_SUCH_OWNER
+    assert (await give_reference("BW-999999"))[CLAIMED_CUSTOMER_ID] == no_such_owner(
+        "orders", "BW-999999")
 
 
 def mismatch(left: int) -> Tuple[str, Optional[int]]:
