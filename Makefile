@@ -6,6 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# schemathesis lives apart: its pins clash with Rasa's (requirements-schemathesis.lock).
+SCHEMATHESIS_VENV := .venv-schemathesis
+SCHEMATHESIS := $(SCHEMATHESIS_VENV)/.installed
 MODEL := models/switchboard.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 # The web chat widget (npm rasa-webchat), pinned by version and the registry's integrity.
@@ -14,7 +17,7 @@ WEBCHAT_PACKAGE := rasa-webchat@1.0.1
 WEBCHAT_INTEGRITY := sha512-Ld1zVJvTAaTrs6A5p8t70agNNrKYRyXlvqXZRgBoDvKKUXbA0jhJKECi5bdPGlaR6jsmqWtVylHS+YqIqo0x8w==
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser webchat train run shell test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile desk-admin clean
+.PHONY: help install schemathesis browser webchat train run shell test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile desk-admin clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -26,6 +29,13 @@ $(INSTALLED): requirements.lock
 	touch $@
 
 install: $(INSTALLED) ## Create .venv and install the pinned lock
+
+$(SCHEMATHESIS): requirements-schemathesis.lock
+	$(PYTHON) -m venv $(SCHEMATHESIS_VENV)
+	$(SCHEMATHESIS_VENV)/bin/pip install --quiet --no-deps -r requirements-schemathesis.lock
+	touch $@
+
+schemathesis: $(SCHEMATHESIS) ## Install schemathesis (its own .venv-schemathesis) for the OpenAPI tests
 
 # The page tests drive Debian's chromium through Playwright (which cannot fetch its own).
 CHROMIUM := /usr/bin/chromium
@@ -57,7 +67,7 @@ run: $(MODEL) $(WEBCHAT) ## Start backend, action server and Rasa (Ctrl-C stops 
 shell: $(MODEL) ## Talk to the assistant in the terminal
 	$(BIN)/python -m stack shell
 
-test: $(MODEL) browser $(WEBCHAT) ## Run every test: unit, backend, conversations, rasa test
+test: $(MODEL) browser $(WEBCHAT) $(SCHEMATHESIS) ## Run every test: unit, backend, conversations, rasa test
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out var/results/core
 	$(BIN)/rasa test nlu --nlu tests/nlu --model $(MODEL) --out var/results/nlu
