@@ -1,16 +1,20 @@
 """The audit log: every read and every move, who made it, on what, and when.
 
-Append-only: this module only adds rows and reads them, and a flush that would
-change or delete a row is refused, so no code path can rewrite history.
+Append-only: this module only adds rows and reads them, a flush that would change
+or delete a row is refused, and the database itself refuses an UPDATE, DELETE (or,
+on PostgreSQL, TRUNCATE) of the table by triggers installed with the tables, so
+neither code nor someone with the desk's database credentials and a SQL prompt
+rewrites history without dropping the triggers first.
 """
 
 from datetime import datetime
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import event, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from desk.models import AuditEntry
+from desk.models import AuditEntry, Base
 from desk.queue import now
 
 OK = "ok"
@@ -27,6 +31,29 @@ class AuditTampering(RuntimeError):
 def _append_only(session: Session, flush_context: Any, instances: Any) -> None:
     if any(isinstance(row, AuditEntry) for row in (*session.dirty, *session.deleted)):
         raise AuditTampering("audit entries are never changed or deleted")
+
+
+_TABLE = AuditEntry.__tablename__
+_REFUSAL = "audit entries are never changed or deleted"
+_SQLITE_TRIGGERS = [
+    f"CREATE TRIGGER IF NOT EXISTS {_TABLE}_no_{verb.lower()} BEFORE {verb} ON {_TABLE} "
+    f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END" for verb in ("UPDATE", "DELETE")]
+_POSTGRESQL_TRIGGERS = [
+    f"CREATE OR REPLACE FUNCTION {_TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql "
+    f"AS $$ BEGIN RAISE EXCEPTION '{_REFUSAL}'; END $$",
+    f"CREATE OR REPLACE TRIGGER {_TABLE}_no_change BEFORE UPDATE OR DELETE ON {_TABLE} "
+    f"FOR EACH ROW EXECUTE FUNCTION {_TABLE}_append_only()",
+    f"CREATE OR REPLACE TRIGGER {_TABLE}_no_truncate BEFORE TRUNCATE ON {_TABLE} "
+    f"FOR EACH STATEMENT EXECUTE FUNCTION {_TABLE}_append_only()"]
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _database_refuses_changes(target: Any, connection: Connection, **kw: Any) -> None:
+    """After every create_all (also on a database made before the triggers existed)."""
+    statements = {"sqlite": _SQLITE_TRIGGERS,
+                  "postgresql": _POSTGRESQL_TRIGGERS}.get(connection.dialect.name, [])
+    for statement in statements:
+        connection.exec_driver_sql(statement)
 
 
 def record(session: Session, actor: str, action: str, *, role: Optional[str] = None,

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backend.database import create_db_engine, session_factory
@@ -103,6 +105,17 @@ def test_audit_entries_cannot_be_changed_or_deleted(db: Session) -> None:
     db.delete(db.query(AuditEntry).one())
     with pytest.raises(audit.AuditTampering):
         db.commit()
+
+
+def test_the_database_refuses_to_change_or_delete_audit_entries(db: Session) -> None:
+    """Even SQL that bypasses the ORM (someone with the database credentials)."""
+    audit.record(db, "Dana", "read_queue")
+    db.commit()
+    for statement in ("UPDATE audit_log SET actor = 'Sam'", "DELETE FROM audit_log"):
+        with pytest.raises(DBAPIError, match="never changed or deleted"):
+            db.execute(text(statement))
+        db.rollback()
+    assert db.query(AuditEntry).one().actor == "Dana"
 
 
 def test_a_bad_rate_in_the_settings_is_named(tmp_path: Path) -> None:
