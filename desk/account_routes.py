@@ -48,10 +48,11 @@ def sign_in(body: SignInRequest, request: Request, response: Response,
     for one account name or from one client address are 429 with Retry-After."""
     limits = request.app.state.limits
     client = request.client.host if request.client else "unknown"
-    limits.check_sign_in(body.username, client)
-    account = accounts.verify(session, body.username, body.password)
+    with limits.sign_in_attempt(body.username, client) as failed:
+        account = accounts.verify(session, body.username, body.password)
+        if account is None:
+            failed()
     if account is None:
-        limits.failed_sign_in(body.username, client)
         audit.record(session, ANONYMOUS, "sign_in", subject=safe_text(body.username),
                      outcome=audit.REFUSED, detail=f"{WRONG} (from {client})")
         session.commit()

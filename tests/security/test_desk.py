@@ -15,6 +15,7 @@ import re
 import sqlite3
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -165,6 +166,16 @@ def test_failed_sign_ins_are_rate_limited_per_account(desk: Service) -> None:
     assert "too many failed sign-ins for this account" in blocked.json()["detail"]
     assert 1 <= int(blocked.headers["Retry-After"]) <= 60
     assert sign_in(desk, ADMIN, ADMIN_PASSWORD).status_code == 200  # others are not blocked
+
+
+def test_guesses_sent_at_once_are_limited_like_guesses_in_a_row(desk: Service) -> None:
+    """All checked before the first failure was counted, 20 parallel guesses used to
+    get 20 password checks; now the limit holds (3 per account here)."""
+    agent(desk.url, "Petra")
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda _: sign_in(desk, "Petra", "guess-guess-guess").status_code,
+                                 range(20)))
+    assert sorted(statuses) == [401] * 3 + [429] * 17
 
 
 def test_failed_sign_ins_are_rate_limited_per_client(tmp_path: Path,
