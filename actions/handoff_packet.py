@@ -502,10 +502,11 @@ async def fetch_snapshot(record_ids: Dict[str, List[str]], customer_id: Optional
         logger.warning("hand-over snapshot without records: %s", error)
         return empty_snapshot(BACKEND_DOWN_NOTE)
     snapshot = empty_snapshot(None)
-    for (collection, record_id), record in zip(wanted, found):
+    for (collection, _), record in zip(wanted, found, strict=True):
         if record is not None:
             snapshot[collection].append(record)
-    left_out = [record_id for (_, record_id), record in zip(wanted, found) if record is None]
+    left_out = [record_id for (_, record_id), record in zip(wanted, found, strict=True)
+                if record is None]
     if left_out:
         snapshot["note"] = (f"Left out, not found or not on this customer's account: "
                             f"{', '.join(left_out)}.")

@@ -7,7 +7,7 @@ variable, instead of failing in the middle of a customer's conversation.
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Mapping, Optional, TypeVar
+from typing import Callable, Mapping, Optional, TypeVar, Union
 from urllib.parse import urlparse
 
 from limits import parse_many
@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 T = TypeVar("T")
+D = TypeVar("D")  # the default may differ in type, e.g. None for an optional URL
 
 DEFAULT_ASSISTANT_DATABASE_URL = "sqlite:///var/assistant.db"
 
@@ -58,9 +59,9 @@ class Settings:
 
 
 def _read(
-    env: Mapping[str, str], name: str, default: T, parse: Callable[[str], T],
+    env: Mapping[str, str], name: str, default: D, parse: Callable[[str], T],
     check: Callable[[T], bool], rule: str,
-) -> T:
+) -> Union[T, D]:
     raw = env.get(name)
     if raw is None or raw == "":
         return default

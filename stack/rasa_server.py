@@ -77,7 +77,7 @@ def _event_checks() -> Optional[EventChecks]:
     response = {**schema, "properties": {**schema["properties"], "events": events}}
     return EventChecks(validator_class(response), {
         name: validator_class({**common, "allOf": [branch]})
-        for name, branch in zip(names, branches)})
+        for name, branch in zip(names, branches, strict=True)})
 
 
 def _valid_by_event_type(result: Any) -> bool:
@@ -155,12 +155,12 @@ def with_switchboard_serving(listener: Optional[InternalListener]) -> Callable[.
 
 
 def main() -> None:
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
-    Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
+    RemoteAction._validate_action_result = validate_action_result
+    Event.resolve_by_type = staticmethod(resolve_event_type)
     action_fallback.install()
     nlu_pool.install()
     listener, rasa_argv = internal_listener(sys.argv[1:])
-    rasa.core.run.configure_app = with_switchboard_serving(listener)  # type: ignore[assignment]
+    rasa.core.run.configure_app = with_switchboard_serving(listener)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *rasa_argv]

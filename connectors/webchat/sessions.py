@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from typing import Any
+from typing import Any, TypeGuard
 
 TOKEN = re.compile(r"([0-9a-f]{32})\.([0-9a-f]{32})", re.ASCII)
 CONVERSATION_PREFIX = "webchat-"
@@ -36,11 +36,11 @@ class SessionTokens:
         nonce = secrets.token_hex(16)
         return f"{nonce}.{self._mac('session', nonce)}"
 
-    def valid(self, token: Any) -> bool:
+    def valid(self, token: Any) -> TypeGuard[str]:
         """Whether this server signed the token."""
         match = TOKEN.fullmatch(token) if isinstance(token, str) else None
-        return bool(match) and hmac.compare_digest(match.group(2),  # type: ignore[union-attr]
-                                                   self._mac("session", match.group(1)))
+        return match is not None and hmac.compare_digest(match.group(2),
+                                                         self._mac("session", match.group(1)))
 
     def conversation(self, token: str) -> str:
         """The Rasa conversation id of a (valid) token."""

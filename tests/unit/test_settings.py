@@ -20,9 +20,7 @@ def test_defaults():
 
 
 def test_empty_values_mean_the_default():
-    empty = {name: "" for name in (
-        "BACKEND_URL", "BACKEND_CONNECT_TIMEOUT", "BACKEND_READ_TIMEOUT", "BACKEND_RETRIES",
-        "SWITCHBOARD_INTEGRATION_SECRET", "VERIFICATION_MAX_ATTEMPTS")}
+    empty = dict.fromkeys(("BACKEND_URL", "BACKEND_CONNECT_TIMEOUT", "BACKEND_READ_TIMEOUT", "BACKEND_RETRIES", "SWITCHBOARD_INTEGRATION_SECRET", "VERIFICATION_MAX_ATTEMPTS"), "")
     assert load_settings(empty) == load_settings({})
 
 
