@@ -34,7 +34,9 @@ def test_values_are_read_and_parsed():
         "VERIFICATION_MAX_ATTEMPTS": "5",
         "UNRELATED": "ignored",
     })
-    assert loaded == Settings("https://crm.example.com/api", 0.5, 3.0, 2, "s3cret", 5)
+    assert loaded == Settings(backend_url="https://crm.example.com/api", backend_connect_timeout=0.5,
+                              backend_read_timeout=3.0, backend_retries=2,
+                              integration_secret="s3cret", verification_max_attempts=5)
     assert isinstance(loaded.backend_retries, int)
     assert isinstance(loaded.backend_read_timeout, float)
 
