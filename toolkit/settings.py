@@ -7,7 +7,7 @@ environment variable and the rule a value must follow.
 
     Settings.from_env(os.environ, SettingsError)
 
-An unset or empty variable means the default. A wrong value stops the start with
+An unset, empty or blank variable means the default. A wrong value stops the start with
 `NAME='value': expected <rule>` (the validator's reason where there is no rule), raised
 as the service's own error; a field marked `secret=True` never shows its value, one
 with `show=f` shows f(value) (say, a URL with its password masked).
@@ -46,7 +46,7 @@ class EnvSettings(BaseSettings):
         given: Dict[str, str] = {}
         for name, field in cls.__fields__.items():
             raw = env.get(variable(field))
-            if raw is not None and raw != "":
+            if raw is not None and raw.strip() != "":
                 given[name] = raw
         try:
             return cls(**given)
