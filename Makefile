@@ -17,7 +17,7 @@ WEBCHAT_PACKAGE := rasa-webchat@1.0.1
 WEBCHAT_INTEGRITY := sha512-Ld1zVJvTAaTrs6A5p8t70agNNrKYRyXlvqXZRgBoDvKKUXbA0jhJKECi5bdPGlaR6jsmqWtVylHS+YqIqo0x8w==
 
 .DEFAULT_GOAL := help
-.PHONY: help install schemathesis browser webchat train run shell test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile desk-admin clean
+.PHONY: help install schemathesis browser webchat train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile desk-admin clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -67,7 +67,17 @@ run: $(MODEL) $(WEBCHAT) ## Start backend, action server and Rasa (Ctrl-C stops 
 shell: $(MODEL) ## Talk to the assistant in the terminal
 	$(BIN)/python -m stack shell
 
-test: $(MODEL) browser $(WEBCHAT) $(SCHEMATHESIS) ## Run every test: unit, backend, conversations, rasa test
+lint: $(INSTALLED) ## Lint (ruff) and type-check (mypy) the code; settings in pyproject.toml
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Python 3.11 evaluates `X | None` and builtin generics at run time, so the typing rewrites
+# ruff calls unsafe (for older Pythons) are safe here.
+fix: $(INSTALLED) ## Apply ruff's fixes and format the code (one commit, after merges)
+	$(BIN)/ruff check --fix --unsafe-fixes .
+	$(BIN)/ruff format .
+
+test: lint $(MODEL) browser $(WEBCHAT) $(SCHEMATHESIS) ## Run every test: lint, unit, backend, conversations, rasa test
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out var/results/core
 	$(BIN)/rasa test nlu --nlu tests/nlu --model $(MODEL) --out var/results/nlu

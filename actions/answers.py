@@ -66,7 +66,8 @@ class ActionAnswerRequest(Action):
                 dispatcher.utter_message(response="utter_account_locked")
                 return events + [SlotSet(HUMAN_OFFERED, True)]
             answers = await _answers(topic, tracker.get_slot(topic.slot), customer_id)
-        except PermissionError:
+        except (PermissionError, backend.RecordNotFound):
+            # Unknown and someone else's read the same (the form says so too).
             dispatcher.utter_message(response="utter_record_not_on_account",
                                      **not_on_account(topic, tracker.get_slot(topic.slot)))
             return events

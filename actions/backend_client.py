@@ -26,6 +26,7 @@ import requests
 from tenacity import (
     RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential,
 )
+from tenacity.stop import stop_base
 
 from actions.settings import settings
 
@@ -138,10 +139,12 @@ def remaining_turn() -> Optional[float]:
     return None if deadline is None else deadline - time.monotonic()
 
 
-def _budget_left(state: RetryCallState) -> bool:
+class _BudgetSpent(stop_base):
     """tenacity stop: no retry once the turn's budget is (nearly) spent."""
-    left = remaining_turn()
-    return left is not None and left < MIN_ATTEMPT_SECONDS
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        left = remaining_turn()
+        return left is not None and left < MIN_ATTEMPT_SECONDS
 
 
 def _retryable(error: BaseException) -> bool:
@@ -174,9 +177,9 @@ class BackendClient:
         self.turn_bound = turn_bound
 
     def _request(self, method: str, path: str, attempts: int, **kwargs: Any) -> Any:
-        stop = stop_after_attempt(attempts)
+        stop: stop_base = stop_after_attempt(attempts)
         if self.turn_bound:
-            stop = stop | _budget_left
+            stop = stop | _BudgetSpent()
         retrying = Retrying(
             stop=stop, wait=wait_exponential(multiplier=0.2),
             retry=retry_if_exception(_retryable), before_sleep=_log_retry, reraise=True)

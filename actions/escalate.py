@@ -53,7 +53,7 @@ async def _optional(what: str, method: Any, *args: Any) -> Optional[Dict[str, An
     try:
         return await asyncio.wait_for(backend.call(method, *args),
                                       settings().handoff_read_budget)
-    except (backend.BackendError, asyncio.TimeoutError) as error:
+    except (TimeoutError, backend.BackendError) as error:
         logger.warning("hand-over without %s: %s", what, error.__class__.__name__)
         return None
 
@@ -63,7 +63,7 @@ async def _snapshot(touched: Dict[str, List[str]], customer_id: Optional[str]) -
     try:
         return await asyncio.wait_for(fetch_snapshot(touched, customer_id),
                                       settings().handoff_read_budget)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         logger.warning("hand-over snapshot without records: timed out")
         return empty_snapshot(BACKEND_DOWN_NOTE)
 

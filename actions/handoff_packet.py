@@ -21,7 +21,6 @@ from statistics import mean
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Tuple, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jsonschema import validators
 from rasa_sdk import Tracker
 
 from actions import backend_client as backend
@@ -36,6 +35,7 @@ from actions.slots import (
     VERIFICATION_ATTEMPTS, VERIFICATION_FAILED, VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID,
 )
 from escalation.decision import Decision
+from toolkit.schemas import schema_validator
 
 logger = logging.getLogger(__name__)
 
@@ -502,10 +502,11 @@ async def fetch_snapshot(record_ids: Dict[str, List[str]], customer_id: Optional
         logger.warning("hand-over snapshot without records: %s", error)
         return empty_snapshot(BACKEND_DOWN_NOTE)
     snapshot = empty_snapshot(None)
-    for (collection, record_id), record in zip(wanted, found):
+    for (collection, _), record in zip(wanted, found, strict=True):
         if record is not None:
             snapshot[collection].append(record)
-    left_out = [record_id for (_, record_id), record in zip(wanted, found) if record is None]
+    left_out = [record_id for (_, record_id), record in zip(wanted, found, strict=True)
+                if record is None]
     if left_out:
         snapshot["note"] = (f"Left out, not found or not on this customer's account: "
                             f"{', '.join(left_out)}.")
@@ -706,10 +707,7 @@ def packet_schema() -> Json:
 @lru_cache(maxsize=1)
 def _validator() -> Any:
     """The validator of the draft the schema names in $schema, built once."""
-    schema = packet_schema()
-    validator_class = validators.validator_for(schema)
-    validator_class.check_schema(schema)
-    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    return schema_validator(packet_schema())
 
 
 def validate_packet(packet: Mapping[str, Any]) -> None:

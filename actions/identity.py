@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from datetime import date, datetime
 from typing import Any, Dict, List, Optional, Set
 
@@ -106,7 +107,7 @@ def read_factors(text: str) -> FactorAnswer:
     tokens = TOKEN.findall(rest.upper())
     single = {t for t in tokens if len(t) >= 3 and any(ch.isdigit() for ch in t)}
     # Postcodes such as "SW1A 1AA" are written as two tokens.
-    pairs = {a + b for a, b in zip(tokens, tokens[1:])
+    pairs = {a + b for a, b in pairwise(tokens)
              if any(ch.isdigit() for ch in a) and any(ch.isdigit() for ch in b)}
     answer.postcodes = single | pairs
     answer.offered = len(answer.emails) + len(dates) + _postcode_values(tokens, single)

@@ -44,9 +44,12 @@ async def _small_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > UNLOCK_BODY_LIMIT):
         raise BadRequest(413, f"body larger than {UNLOCK_BODY_LIMIT} bytes")
+    stream = request.stream
+    if stream is None:  # the route is declared with stream=True
+        raise RuntimeError("the unlock route must be a streaming route")
     body = b""
     while True:
-        chunk = await request.stream.read()
+        chunk = await stream.read()
         if chunk is None:
             return body
         body += chunk

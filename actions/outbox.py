@@ -14,6 +14,7 @@ name the row's id, kind and error class, never what it carries.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -215,10 +216,8 @@ async def deliver_forever(outbox: Outbox, poll_seconds: float,
                 logger.error("outbox unreadable: %s; trying again", error)
             except Exception as error:  # the worker must outlive any one failure
                 logger.error("outbox worker: %s; trying again", error.__class__.__name__)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), poll_seconds)
-            except asyncio.TimeoutError:
-                pass
     finally:
         _wakeups.discard(wakeup)
 

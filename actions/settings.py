@@ -5,16 +5,15 @@ variable, instead of failing in the middle of a customer's conversation.
 """
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Mapping, Optional, TypeVar
-from urllib.parse import urlparse
+from typing import Mapping, Optional
 
 from limits import parse_many
+from pydantic import Field, validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-T = TypeVar("T")
+from toolkit.settings import EnvSettings, http_url
 
 DEFAULT_ASSISTANT_DATABASE_URL = "sqlite:///var/assistant.db"
 
@@ -23,75 +22,73 @@ class SettingsError(ValueError):
     """An environment variable holds a value the action server cannot use."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    backend_url: str
-    backend_connect_timeout: float
-    backend_read_timeout: float
-    backend_retries: int
-    integration_secret: Optional[str]
-    verification_max_attempts: int
-    desk_url: Optional[str] = None  # the agent desk; None: hand-overs are noted on file only
-    desk_token: Optional[str] = None
+class Settings(EnvSettings):
+    backend_url: str = Field("http://127.0.0.1:8000", env="BACKEND_URL",
+                             rule="an http(s) URL")
+    # The Rasa lock store holds a conversation for 60 s: connect + read timeouts times
+    # the attempts must stay well below that (checked in load_settings).
+    backend_connect_timeout: float = Field(2.0, env="BACKEND_CONNECT_TIMEOUT", gt=0, le=10,
+                                           rule="seconds between 0 and 10")
+    backend_read_timeout: float = Field(5.0, env="BACKEND_READ_TIMEOUT", gt=0, le=15,
+                                        rule="seconds between 0 and 15")
+    backend_retries: int = Field(1, env="BACKEND_RETRIES", ge=0, le=2,
+                                 rule="a whole number from 0 to 2")
+    integration_secret: Optional[str] = Field(None, env="SWITCHBOARD_INTEGRATION_SECRET")
+    verification_max_attempts: int = Field(3, env="VERIFICATION_MAX_ATTEMPTS", ge=1, le=10,
+                                           rule="a whole number from 1 to 10")
+    # The agent desk; None: hand-overs are noted on file only.
+    desk_url: Optional[str] = Field(None, env="DESK_URL", rule="an http(s) URL")
+    desk_token: Optional[str] = Field(None, env="DESK_INTEGRATION_TOKEN")
     # Failed knowledge factors per customer record, across conversations and channels
     # (actions/lockout.py), and how long the record stays locked once they reach the limit.
-    assistant_database_url: str = DEFAULT_ASSISTANT_DATABASE_URL
-    verification_max_failures: int = 5
-    verification_lock_minutes: int = 60
+    assistant_database_url: str = Field(
+        DEFAULT_ASSISTANT_DATABASE_URL, env="ASSISTANT_DATABASE_URL",
+        rule="an SQLAlchemy database URL such as sqlite:///var/assistant.db")
+    verification_max_failures: int = Field(5, env="VERIFICATION_MAX_FAILURES", ge=1, le=100,
+                                           rule="a whole number from 1 to 100")
+    verification_lock_minutes: int = Field(
+        60, env="VERIFICATION_LOCK_MINUTES", ge=1, le=10080,
+        rule="a whole number of minutes from 1 to 10080 (a week)")
     # Failed backend attempts in a row that open the circuit breaker, and how long
     # calls then fail at once before one probes (actions/backend_client.py).
-    backend_breaker_failures: int = 3
-    backend_breaker_cool_off: float = 5.0
+    backend_breaker_failures: int = Field(3, env="BACKEND_BREAKER_FAILURES", ge=1, le=50,
+                                          rule="a whole number from 1 to 50")
+    backend_breaker_cool_off: float = Field(5.0, env="BACKEND_BREAKER_COOL_OFF", ge=0.1,
+                                            le=300, rule="seconds from 0.1 to 300")
     # The longest a hand-over waits on reads it can go without (support hours, the
     # queue, the customer's records): during an outage it is queued with what is known.
-    handoff_read_budget: float = 2.0
+    handoff_read_budget: float = Field(2.0, env="HANDOFF_READ_BUDGET", ge=0.1, le=10,
+                                       rule="seconds from 0.1 to 10")
     # The longest one action waits on the backend in all (every call, attempt and
     # retry of the turn): a frozen backend is apologised for within this, plus Rasa's
-    # own few tenths of a second, from the very first failing turn.
-    backend_turn_budget: float = 2.5
+    # own few tenths of a second, from the very first failing turn. A voice turn must
+    # end within Twilio's 15 s.
+    backend_turn_budget: float = Field(2.5, env="BACKEND_TURN_BUDGET", ge=0.5, le=12,
+                                       rule="seconds from 0.5 to 12")
     # Writes to the CRM wait in the outbox (actions/outbox.py): how often its worker
     # looks for due ones, and the longest wait between two attempts at one.
-    outbox_poll_seconds: float = 1.0
-    outbox_max_backoff: float = 300.0
+    outbox_poll_seconds: float = Field(1.0, env="OUTBOX_POLL_SECONDS", ge=0.1, le=60,
+                                       rule="seconds from 0.1 to 60")
+    outbox_max_backoff: float = Field(300.0, env="OUTBOX_MAX_BACKOFF", ge=1, le=3600,
+                                      rule="seconds from 1 to 3600")
     # Requests per client address to the identity-lock endpoints (`limits` notation).
-    identity_admin_rate_limit: str = "120/minute"
+    identity_admin_rate_limit: str = Field("120/minute", env="IDENTITY_ADMIN_RATE_LIMIT",
+                                           rule="a rate such as 60/minute")
 
+    _urls = validator("backend_url", "desk_url", allow_reuse=True)(http_url)
 
-def _read(
-    env: Mapping[str, str], name: str, default: T, parse: Callable[[str], T],
-    check: Callable[[T], bool], rule: str,
-) -> T:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = parse(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r}: expected {rule}") from None
-    if not check(value):
-        raise SettingsError(f"{name}={raw!r}: expected {rule}")
-    return value
+    @validator("assistant_database_url")
+    def _database_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError("not a database URL") from None
+        return value
 
-
-def _is_database_url(value: str) -> bool:
-    try:
-        make_url(value)
-    except ArgumentError:
-        return False
-    return True
-
-
-def _is_rate(value: str) -> bool:
-    try:
-        parse_many(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_http_url(value: str) -> bool:
-    parsed = urlparse(value)
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+    @validator("identity_admin_rate_limit")
+    def _rate(cls, value: str) -> str:
+        parse_many(value)  # ValueError when it is not a rate
+        return value
 
 
 # The Rasa lock store holds a conversation for 60 s. One backend call, at its worst
@@ -109,7 +106,7 @@ def worst_case_call_seconds(connect: float, read: float, retries: int) -> float:
 
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build settings from an environment mapping, validating every value."""
-    loaded = _load(env)
+    loaded = Settings.from_env(env, SettingsError)
     worst = worst_case_call_seconds(loaded.backend_connect_timeout,
                                     loaded.backend_read_timeout, loaded.backend_retries)
     if worst > BACKEND_CALL_BUDGET:
@@ -120,76 +117,6 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             f"{worst:.1f} s: expected at most {BACKEND_CALL_BUDGET:g} s in all "
             f"(the Rasa lock store holds a conversation for 60 s)")
     return loaded
-
-
-def _load(env: Mapping[str, str]) -> Settings:
-    return Settings(
-        backend_url=_read(
-            env, "BACKEND_URL", "http://127.0.0.1:8000", str, _is_http_url,
-            "an http(s) URL",
-        ).rstrip("/"),
-        # The Rasa lock store holds a conversation for 60 s: connect + read
-        # timeouts times the attempts must stay well below that (checked above).
-        backend_connect_timeout=_read(
-            env, "BACKEND_CONNECT_TIMEOUT", 2.0, float, lambda v: 0 < v <= 10,
-            "seconds between 0 and 10",
-        ),
-        backend_read_timeout=_read(
-            env, "BACKEND_READ_TIMEOUT", 5.0, float, lambda v: 0 < v <= 15,
-            "seconds between 0 and 15",
-        ),
-        backend_retries=_read(
-            env, "BACKEND_RETRIES", 1, int, lambda v: 0 <= v <= 2,
-            "a whole number from 0 to 2",
-        ),
-        integration_secret=env.get("SWITCHBOARD_INTEGRATION_SECRET") or None,
-        verification_max_attempts=_read(
-            env, "VERIFICATION_MAX_ATTEMPTS", 3, int, lambda v: 1 <= v <= 10,
-            "a whole number from 1 to 10",
-        ),
-        desk_url=_read(env, "DESK_URL", None, str, _is_http_url, "an http(s) URL"),
-        desk_token=env.get("DESK_INTEGRATION_TOKEN") or None,
-        assistant_database_url=_read(
-            env, "ASSISTANT_DATABASE_URL", DEFAULT_ASSISTANT_DATABASE_URL, str,
-            _is_database_url, "an SQLAlchemy database URL such as sqlite:///var/assistant.db",
-        ),
-        verification_max_failures=_read(
-            env, "VERIFICATION_MAX_FAILURES", 5, int, lambda v: 1 <= v <= 100,
-            "a whole number from 1 to 100",
-        ),
-        verification_lock_minutes=_read(
-            env, "VERIFICATION_LOCK_MINUTES", 60, int, lambda v: 1 <= v <= 10080,
-            "a whole number of minutes from 1 to 10080 (a week)",
-        ),
-        backend_breaker_failures=_read(
-            env, "BACKEND_BREAKER_FAILURES", 3, int, lambda v: 1 <= v <= 50,
-            "a whole number from 1 to 50",
-        ),
-        backend_breaker_cool_off=_read(
-            env, "BACKEND_BREAKER_COOL_OFF", 5.0, float, lambda v: 0.1 <= v <= 300,
-            "seconds from 0.1 to 300",
-        ),
-        handoff_read_budget=_read(
-            env, "HANDOFF_READ_BUDGET", 2.0, float, lambda v: 0.1 <= v <= 10,
-            "seconds from 0.1 to 10",
-        ),
-        backend_turn_budget=_read(
-            env, "BACKEND_TURN_BUDGET", 2.5, float, lambda v: 0.5 <= v <= 12,
-            "seconds from 0.5 to 12",  # a voice turn must end within Twilio's 15 s
-        ),
-        outbox_poll_seconds=_read(
-            env, "OUTBOX_POLL_SECONDS", 1.0, float, lambda v: 0.1 <= v <= 60,
-            "seconds from 0.1 to 60",
-        ),
-        outbox_max_backoff=_read(
-            env, "OUTBOX_MAX_BACKOFF", 300.0, float, lambda v: 1 <= v <= 3600,
-            "seconds from 1 to 3600",
-        ),
-        identity_admin_rate_limit=_read(
-            env, "IDENTITY_ADMIN_RATE_LIMIT", "120/minute", str, _is_rate,
-            "a rate such as 60/minute",
-        ),
-    )
 
 
 @lru_cache(maxsize=1)

@@ -65,13 +65,15 @@ async def _database_unavailable(request: Request, error: OperationalError) -> JS
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
     return error_response(500, "internal error")
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every failure with a JSON reason instead of a traceback or an HTML page."""
-    app.add_exception_handler(RequestRejected, _rejected)
-    app.add_exception_handler(RequestValidationError, _invalid)
+    # Starlette's stubs type every handler as taking Exception, though it calls each one
+    # only with the class it is registered for.
+    app.add_exception_handler(RequestRejected, _rejected)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -8,11 +8,13 @@ slot) are listed in ``__hidden__`` and never served.
 """
 
 from datetime import date, datetime, timezone
-from typing import Any, ClassVar, Dict, FrozenSet, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, FrozenSet, Optional
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, MetaData, String, Text,
+)
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import declarative_base
+from sqlalchemy.orm import as_declarative
 from sqlalchemy.types import TypeDecorator
 
 ID = String(32)
@@ -63,7 +65,16 @@ class Record:
         return record
 
 
-Base = declarative_base(cls=Record)
+@as_declarative()
+class Base(Record):
+    """Every table's declarative base (a class statement, so type checkers see a class)."""
+
+    # What the declarative base adds at run time, spelled out for the type checker
+    # (SQLAlchemy 1.4 ships no type information).
+    metadata: ClassVar[MetaData]
+
+    if TYPE_CHECKING:
+        def __init__(self, **columns: Any) -> None: ...
 
 
 class Customer(Base):

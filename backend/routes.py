@@ -4,7 +4,7 @@ and serialise; the services raise the errors that become 4xx answers."""
 import hmac
 import ipaddress
 from datetime import date
-from typing import Annotated, Any, Callable, Dict, Iterable, Iterator, Optional
+from typing import Annotated, Any, Callable, Dict, Iterable, Iterator, Optional, Union
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,7 +20,7 @@ from backend.schemas import AppointmentRequest, ErrorBody, InteractionRequest, I
 Body = Dict[str, Any]
 
 
-def _errors(*codes: int) -> Dict[int, Dict[str, Any]]:
+def _errors(*codes: int) -> Dict[Union[int, str], Dict[str, Any]]:
     return {code: {"model": ErrorBody} for code in codes}
 
 

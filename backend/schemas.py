@@ -5,11 +5,16 @@ database columns hold, and unknown fields are refused.
 """
 
 from datetime import datetime
-from typing import Any, Dict, List, Literal, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional
 
 from pydantic import BaseModel, constr, validator
 
-RecordId = constr(strict=True, strip_whitespace=True, min_length=1, max_length=32)
+if TYPE_CHECKING:  # pydantic 1's constr() builds a str subclass at run time
+    RecordId = str
+    RequestId = str
+else:
+    RecordId = constr(strict=True, strip_whitespace=True, min_length=1, max_length=32)
+    RequestId = constr(strict=True, regex=r"^[A-Za-z0-9_-]{8,64}$")
 
 
 class StrictModel(BaseModel):
@@ -61,8 +66,7 @@ class InteractionRequest(StrictModel):
     summary: constr(strict=True, min_length=1, max_length=4000)  # type: ignore[valid-type]
     customer_id: Optional[RecordId] = None
     # Sent again with a retried write: the interaction already stored is answered.
-    request_id: Optional[  # type: ignore[valid-type]
-        constr(strict=True, regex=r"^[A-Za-z0-9_-]{8,64}$")] = None
+    request_id: Optional[RequestId] = None
 
 
 class Items(BaseModel):

@@ -10,12 +10,14 @@
 A wrong value stops the backend at start-up with a message naming the variable.
 """
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
+from pydantic import Field, validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from toolkit.settings import EnvSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'backend.db'}"
@@ -27,40 +29,44 @@ class SettingsError(ValueError):
     """An environment variable holds a value the backend cannot use."""
 
 
-@dataclass(frozen=True)
-class Settings:
+def _masked(url: str) -> str:
+    """The URL with its password masked (ValueError when it is no URL)."""
+    try:
+        return str(make_url(url).render_as_string(hide_password=True))
+    except ArgumentError:
+        raise ValueError("not a database URL") from None
+
+
+class Settings(EnvSettings):
     """Everything the backend needs to know about its environment."""
 
-    database_url: str
-    fixture_path: Path
-    admin_token: Optional[str] = None
+    database_url: str = Field(DEFAULT_DATABASE_URL, env="DATABASE_URL", show=_masked)
+    fixture_path: Path = Field(DEFAULT_FIXTURE, env="BRIGHTWAVE_FIXTURE")
+    admin_token: Optional[str] = Field(None, env="BACKEND_ADMIN_TOKEN")
 
+    @validator("database_url")
+    def _database(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            # The value may carry a password: never echo it.
+            raise ValueError("not a database URL (expected sqlite:///path "
+                             "or postgresql://user:password@host/name)") from None
+        if url.get_backend_name() not in SUPPORTED_DATABASES:
+            raise ValueError(f"expected one of {', '.join(SUPPORTED_DATABASES)}")
+        return value
 
-def _database_url(env: Mapping[str, str]) -> str:
-    raw = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    try:
-        url = make_url(raw)
-    except ArgumentError:
-        # The value may carry a password: never echo it.
-        raise SettingsError("DATABASE_URL: not a database URL (expected sqlite:///path "
-                            "or postgresql://user:password@host/name)") from None
-    if url.get_backend_name() not in SUPPORTED_DATABASES:
-        raise SettingsError(f"DATABASE_URL={url.render_as_string(hide_password=True)!r}: "
-                            f"expected one of {', '.join(SUPPORTED_DATABASES)}")
-    return raw
+    @validator("fixture_path")
+    def _fixture(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError("no such file")
+        return value
 
-
-def _fixture_path(env: Mapping[str, str]) -> Path:
-    path = Path(env.get("BRIGHTWAVE_FIXTURE") or DEFAULT_FIXTURE)
-    if not path.is_file():
-        raise SettingsError(f"BRIGHTWAVE_FIXTURE={str(path)!r}: no such file")
-    return path
+    @validator("admin_token")
+    def _token(cls, value: Optional[str]) -> Optional[str]:
+        return (value or "").strip() or None
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build settings from an environment mapping, validating every value."""
-    return Settings(
-        database_url=_database_url(env),
-        fixture_path=_fixture_path(env),
-        admin_token=(env.get("BACKEND_ADMIN_TOKEN") or "").strip() or None,
-    )
+    return Settings.from_env(env, SettingsError)

@@ -185,7 +185,7 @@ async def send(session: aiohttp.ClientSession, webhook: str, script: Script,
     try:
         async with session.post(webhook, json=body, headers=script.headers) as response:
             error = judge(response.status, await response.text(), turn)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         error = "timeout"
     except aiohttp.ClientError:
         error = "connection"

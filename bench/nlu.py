@@ -156,8 +156,8 @@ def oos_scores(gold: Sequence[str], predictions: Sequence[Prediction],
                threshold: float) -> Dict[str, float]:
     """In-scope accuracy and out-of-scope recall/precision at a confidence threshold."""
     said_oos = [p.intent == OUT_OF_SCOPE or p.confidence < threshold for p in predictions]
-    in_scope = [(g, p, o) for g, p, o in zip(gold, predictions, said_oos) if g != OUT_OF_SCOPE]
-    oos_true = sum(1 for g, o in zip(gold, said_oos) if g == OUT_OF_SCOPE and o)
+    in_scope = [(g, p, o) for g, p, o in zip(gold, predictions, said_oos, strict=True) if g != OUT_OF_SCOPE]
+    oos_true = sum(1 for g, o in zip(gold, said_oos, strict=True) if g == OUT_OF_SCOPE and o)
     return {
         "in_scope_accuracy": sum(1 for g, p, o in in_scope if not o and p.intent == g)
         / max(1, len(in_scope)),
@@ -189,7 +189,7 @@ def run_banking77(config: Dict[str, Any], smoke: bool, workdir: Path) -> Dict[st
     gold = [label for _, label in splits["test"]]
     predictions, latencies = predict(model, [text for text, _ in splits["test"]])
     predicted = [p.intent for p in predictions]
-    return {"accuracy": sum(g == p for g, p in zip(gold, predicted)) / len(gold),
+    return {"accuracy": sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold),
             "macro_f1": macro_f1(gold, predicted), "train_seconds": seconds,
             "parse_p50_ms": percentile(latencies, 0.5), "parse_p99_ms": percentile(latencies, 0.99),
             "train_examples": len(splits["train"]), "test_examples": len(gold)}

@@ -14,7 +14,7 @@ RESULTS = ROOT / "bench" / "results"
 def percentile(values: Sequence[float], share: float) -> float:
     """The nearest-rank percentile (share 0.5 is the median)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def write_result(name: str, result: Dict[str, Any]) -> Dict[str, Any]:

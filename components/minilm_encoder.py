@@ -13,7 +13,7 @@ import json
 import struct
 import unicodedata
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 import numpy as np
 
@@ -155,13 +155,14 @@ def build_onnx(weights: Dict[str, np.ndarray], layers: int = 6, heads: int = 12)
     from onnx import TensorProto, helper, numpy_helper
 
     head_dim = DIMENSION // heads
-    initializers, nodes = [], []
+    initializers: List[Any] = []
+    nodes: List[Any] = []
 
     def const(name: str, array: np.ndarray) -> str:
         initializers.append(numpy_helper.from_array(np.asarray(array), name))
         return name
 
-    def node(op: str, inputs: List[str], output: Optional[str] = None, **attrs: object) -> str:
+    def node(op: str, inputs: List[str], output: Optional[str] = None, **attrs: Any) -> str:
         output = output or f"{op}_{len(nodes)}"
         nodes.append(helper.make_node(op, inputs, [output], **attrs))
         return output

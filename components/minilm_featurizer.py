@@ -106,7 +106,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         embeddings = self.encoder.encode([model_text(m) for m in with_text],
                                          batch_size=int(self._config["batch_size"]))
         embeddings *= np.float32(self._config["scale"])
-        for message, embedding in zip(with_text, embeddings):
+        for message, embedding in zip(with_text, embeddings, strict=True):
             self.add_features_to_message(None, embedding[np.newaxis, :], TEXT, message)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -85,13 +85,13 @@ def fine_tune(encoder: Encoder, texts: Sequence[str], labels: Sequence[str], epo
             logits = HEAD_SCALE * tf.matmul(embedding, tf.math.l2_normalize(head, axis=1),
                                             transpose_b=True)
             loss = loss_of(target, logits)
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return loss
 
     for epoch in range(epochs):
         losses = [float(step(*_pad([ids[i] for i in batch]), targets[batch]))
                   for batch in _batches([len(x) for x in ids], batch_size, rng)]
-        logger.info(f"MiniLM fine-tuning epoch {epoch + 1}/{epochs}: loss {np.mean(losses):.4f}")
+        logger.info("MiniLM fine-tuning epoch %d/%d: loss %.4f", epoch + 1, epochs, np.mean(losses))
     return {name: variable.numpy() for name, variable in model.trainable.items()}
 
 

@@ -51,6 +51,6 @@ class LinearRegexFeaturizer(RegexFeaturizer):
                         if attribute in (RESPONSE, TEXT, ACTION_TEXT):
                             sentence[0][index] = 1.0
                     position += 1
-        for token, mark in zip(tokens, marks):
+        for token, mark in zip(tokens, marks, strict=True):
             token.set("pattern", mark)
         return scipy.sparse.coo_matrix(sequence), scipy.sparse.coo_matrix(sentence)

@@ -129,8 +129,8 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         labels = [m.get(INTENT) for m in examples]
         if len(set(labels)) < 2:
-            logger.warning(f"{self.__class__.__name__}: fewer than two intents to learn; "
-                           f"skipping training.")
+            logger.warning("%s: fewer than two intents to learn; skipping training.",
+                           self.__class__.__name__)
             return self._resource
         texts = [model_text(m) for m in examples]
         word, char = self._vectorizers()
@@ -163,7 +163,7 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
                 "out_of_scope_intent"]
             probabilities *= np.where(said_out_of_scope, 1.0, factor)[:, np.newaxis]
         length = self.config[RANKING_LENGTH]
-        for message, row in zip(messages, probabilities):
+        for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(-row, kind="stable")
             ranking = [{"name": str(names[i]), "confidence": float(row[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
@@ -174,6 +174,8 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
     def persist(self) -> None:
         """Writes vocabularies and intent names (JSON) and weights (npz), no pickle."""
         model = self.model
+        if model is None:
+            raise RuntimeError(f"{self.__class__.__name__}: persist() before train()")
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps({
                 "classes": [str(c) for c in model.regression.classes_],
@@ -196,7 +198,7 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
                 with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as weights:
                     arrays = {name: weights[name] for name in weights.files}
         except (ValueError, FileNotFoundError):
-            logger.debug(f"{cls.__name__}: no trained model in '{resource.name}'.")
+            logger.debug("%s: no trained model in '%s'.", cls.__name__, resource.name)
             return component
         word, char = component._vectorizers()
         regression = LogisticRegression(C=config["C"], max_iter=config["max_iter"])

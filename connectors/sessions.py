@@ -26,7 +26,7 @@ def set_session_length(channel: str, minutes: float) -> None:
     if minutes <= 0:
         raise ValueError(f"the session length of {channel} must be positive")
     _MINUTES[channel] = minutes
-    MessageProcessor._has_session_expired = _has_session_expired  # type: ignore[method-assign]
+    MessageProcessor._has_session_expired = _has_session_expired
 
 
 def configure_session(channel: str, credentials: Dict[str, Any], default_minutes: float) -> None:

@@ -133,7 +133,7 @@ class VoiceInput(TwilioVoiceInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
         configure_session(cls.name(), credentials, DEFAULT_SESSION_MINUTES)
-        options = {key: str(credentials[key]) for key in (
+        options: Dict[str, Any] = {key: str(credentials[key]) for key in (
             "initial_prompt", "language", "assistant_voice", "speech_timeout", "speech_model")
             if key in credentials}
         twilio = TwilioSettings.from_credentials(credentials)

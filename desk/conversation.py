@@ -1,7 +1,7 @@
 """The conversation since a hand-over, as an agent reads it, from Rasa's events."""
 
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from desk.text import safe_text
 
@@ -21,7 +21,7 @@ def _message(event: Mapping[str, Any]) -> Optional[Message]:
             "at": at.isoformat(timespec="seconds")}
 
 
-def messages_since(events: List[Mapping[str, Any]], since: datetime) -> List[Message]:
+def messages_since(events: Sequence[Mapping[str, Any]], since: datetime) -> List[Message]:
     """Customer, assistant and agent messages logged at or after since; a bot
     message with metadata.agent is an agent's."""
     start = since.timestamp()

@@ -4,6 +4,7 @@ fails with a typed error: the app answers IdentityUnreachable with 503 and
 IdentityFailed with 502, each with the reason."""
 
 from typing import Any, Dict, Optional
+from urllib.parse import quote
 
 import requests
 
@@ -47,7 +48,7 @@ class IdentityClient:
         if not (self.base_url and self.token):
             raise IdentityUnreachable("unlocking is not configured on this desk "
                                       "(ACTION_SERVER_BASE_URL and IDENTITY_ADMIN_TOKEN)")
-        quoted = requests.utils.quote(customer_id, safe="")
+        quoted = quote(customer_id, safe="")
         url = f"{self.base_url}/identity/lockouts/{quoted}/unlock"
         try:
             response = self.session.post(url, json={"by": by}, timeout=self.timeout,

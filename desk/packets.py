@@ -4,10 +4,9 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from jsonschema import validators
-
 from backend.errors import Unprocessable
 from desk.settings import ROOT
+from toolkit.schemas import schema_validator
 
 SCHEMA_PATH = ROOT / "schemas" / "handoff_packet.v1.json"
 MAX_PROBLEMS = 5
@@ -15,9 +14,7 @@ MAX_PROBLEMS = 5
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    validator_class = validators.validator_for(schema)
-    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    return schema_validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
 def check_packet(packet: Any) -> None:

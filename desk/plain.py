@@ -202,7 +202,8 @@ def clarify_labels(path: Path = CLARIFY_FILE) -> Dict[str, str]:
     for node in tree.body:
         target = node.target if isinstance(node, ast.AnnAssign) else (
             node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
-        if isinstance(target, ast.Name) and target.id == "INTENT_LABELS" and node.value:
+        if (isinstance(node, (ast.AnnAssign, ast.Assign)) and isinstance(target, ast.Name)
+                and target.id == "INTENT_LABELS" and node.value):
             try:
                 labels = ast.literal_eval(node.value)
             except ValueError:

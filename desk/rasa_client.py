@@ -12,6 +12,7 @@ with the reason.
 import logging
 import time
 from typing import Any, Dict, List
+from urllib.parse import quote
 
 import jwt
 import requests
@@ -55,7 +56,7 @@ class RasaClient:
 
     def _call(self, method: str, conversation_id: str, scope: str,
               **kwargs: Any) -> Dict[str, Any]:
-        quoted = requests.utils.quote(conversation_id, safe="")
+        quoted = quote(conversation_id, safe="")
         url = f"{self.base_url}/internal/conversations/{quoted}/events"
         headers = {"Authorization": f"Bearer {desk_token(self.secret, scope, conversation_id)}"}
         what = f"{method} conversation {conversation_id}"

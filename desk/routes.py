@@ -1,7 +1,7 @@
 """The HTTP API. Handlers stay thin: the `Desk` does the work and raises the errors
 that become 4xx/5xx answers with a reason."""
 
-from typing import Annotated, Any, Callable, Dict, Iterator, List, Literal, Optional
+from typing import Annotated, Any, Callable, Dict, Iterator, List, Literal, Optional, Union
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ Channel = Literal["socketio", "twilio", "twilio_voice", "email", "rest"]
 REASON_PATTERN = r"^[a-z_]+(:[a-z_]+)?$"
 
 
-def errors(*codes: int) -> Dict[int, Dict[str, Any]]:
+def errors(*codes: int) -> Dict[Union[int, str], Dict[str, Any]]:
     """Error answers as they are sent: {"detail": reason}."""
     return {code: {"model": ErrorBody} for code in codes}
 

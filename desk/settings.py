@@ -24,7 +24,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from limits import parse_many
-from pydantic import BaseModel, Extra, PositiveFloat, PositiveInt, ValidationError, validator
+from pydantic import (
+    BaseModel, Extra, Field, PositiveFloat, PositiveInt, ValidationError, validator,
+)
+
+from toolkit.settings import EnvSettings, http_url
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BEHAVIOUR = Path(__file__).resolve().parent / "settings.yml"
@@ -138,42 +142,37 @@ def load_behaviour(path: Path) -> Behaviour:
         raise SettingsError(f"{path}: {problems}") from None
 
 
-def _required(env: Mapping[str, str], name: str) -> str:
-    value = (env.get(name) or "").strip()
-    if not value:
-        raise SettingsError(f"{name} is not set")
-    return value
-
-
-def _http_url(env: Mapping[str, str], name: str, required: bool) -> Optional[str]:
-    value = (env.get(name) or "").strip()
-    if not value and not required:
-        return None
-    if not value.startswith(("http://", "https://")):
-        raise SettingsError(f"{name}={value!r}: expected an http:// or https:// URL")
-    return value.rstrip("/")
-
-
 MIN_SECRET_CHARS = 32  # HS256 wants a key of at least 256 bits (RFC 7518 3.2)
 
 
-def _secret(env: Mapping[str, str], name: str) -> str:
-    value = _required(env, name)
-    if len(value) < MIN_SECRET_CHARS:
-        raise SettingsError(f"{name}: at least {MIN_SECRET_CHARS} characters are needed")
-    return value
+class _Environment(EnvSettings):
+    """The desk's environment variables (see the module's docstring)."""
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, env="DESK_DATABASE_URL", secret=True)
+    integration_token: str = Field(..., env="DESK_INTEGRATION_TOKEN", secret=True)
+    rasa_url: str = Field(..., env="RASA_URL", rule="an http:// or https:// URL")
+    desk_rasa_secret: str = Field(..., env="SWITCHBOARD_DESK_RASA_SECRET", secret=True,
+                                  min_length=MIN_SECRET_CHARS,
+                                  rule=f"at least {MIN_SECRET_CHARS} characters")
+    webhook_url: Optional[str] = Field(None, env="CCAAS_WEBHOOK_URL",
+                                       rule="an http:// or https:// URL")
+    webhook_secret: Optional[str] = Field(None, env="CCAAS_WEBHOOK_SECRET", secret=True)
+    action_server_url: Optional[str] = Field(None, env="ACTION_SERVER_BASE_URL",
+                                             rule="an http:// or https:// URL")
+    identity_admin_token: Optional[str] = Field(None, env="IDENTITY_ADMIN_TOKEN", secret=True)
+    behaviour_path: Path = Field(DEFAULT_BEHAVIOUR, env="DESK_SETTINGS")
+
+    _urls = validator("rasa_url", "webhook_url", "action_server_url",
+                      allow_reuse=True)(http_url)
+
+    @validator("integration_token", "desk_rasa_secret", "webhook_secret",
+               "identity_admin_token", pre=True)
+    def _stripped(cls, value: Optional[str]) -> Optional[str]:
+        return (value or "").strip() or None
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Settings from an environment mapping, every value checked."""
-    return Settings(
-        database_url=env.get("DESK_DATABASE_URL") or DEFAULT_DATABASE_URL,
-        integration_token=_required(env, "DESK_INTEGRATION_TOKEN"),
-        rasa_url=str(_http_url(env, "RASA_URL", required=True)),
-        desk_rasa_secret=_secret(env, "SWITCHBOARD_DESK_RASA_SECRET"),
-        webhook_url=_http_url(env, "CCAAS_WEBHOOK_URL", required=False),
-        webhook_secret=(env.get("CCAAS_WEBHOOK_SECRET") or "").strip() or None,
-        action_server_url=_http_url(env, "ACTION_SERVER_BASE_URL", required=False),
-        identity_admin_token=(env.get("IDENTITY_ADMIN_TOKEN") or "").strip() or None,
-        behaviour=load_behaviour(Path(env.get("DESK_SETTINGS") or DEFAULT_BEHAVIOUR)),
-    )
+    given = _Environment.from_env(env, SettingsError)
+    return Settings(**given.dict(exclude={"behaviour_path"}),
+                    behaviour=load_behaviour(given.behaviour_path))

@@ -3,6 +3,7 @@ CCAAS_WEBHOOK_URL in a background thread, retried with exponential backoff under
 one `Idempotency-Key` (the hand-over's id), and every attempt is recorded on the
 hand-over. The request that created the hand-over never waits for it."""
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -14,6 +15,7 @@ from typing import Any, Dict, Optional
 import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from tenacity import RetryCallState, Retrying, retry_if_result
 
 from desk.models import Handoff
 from desk.settings import WebhookSettings
@@ -30,6 +32,10 @@ def envelope(handoff: Handoff) -> Dict[str, Any]:
     """What the CCaaS receives."""
     return {"handoff_id": handoff.id, "conversation_id": handoff.conversation_id,
             "status": handoff.status, "packet": handoff.packet}
+
+
+class _Stopping(Exception):
+    """The desk is stopping: a delivery waiting for its next attempt ends."""
 
 
 class WebhookSender:
@@ -87,16 +93,32 @@ class WebhookSender:
         return error is None
 
     def deliver(self, handoff_id: str) -> None:
-        """Attempt until delivered, out of attempts, or the desk stops."""
+        """Attempt until delivered, out of attempts, or the desk stops. The attempts
+        are counted on the hand-over, so a restarted desk goes on where it stopped."""
         with self.sessions() as session:
             handoff = session.get(Handoff, handoff_id)
-            while handoff.webhook_attempts < self.settings.max_attempts:
-                if self._attempt(session, handoff):
-                    logger.info("webhook: hand-over %s delivered", handoff_id)
-                    return
+
+            def out_of_attempts(_: Any = None) -> bool:
+                if handoff.webhook_attempts < self.settings.max_attempts:
+                    return False
+                logger.error("webhook: hand-over %s not delivered after %d attempts",
+                             handoff_id, handoff.webhook_attempts)
+                return True
+
+            def failed(_: RetryCallState) -> None:
                 logger.warning("webhook: hand-over %s attempt %d failed: %s", handoff_id,
                                handoff.webhook_attempts, handoff.webhook_last_error)
-                if self.stopping.wait(self.backoff(handoff.webhook_attempts)):
-                    return
-            logger.error("webhook: hand-over %s not delivered after %d attempts", handoff_id,
-                         handoff.webhook_attempts)
+
+            def pause(seconds: float) -> None:
+                if self.stopping.wait(seconds):
+                    raise _Stopping
+
+            if out_of_attempts():
+                return
+            retrying = Retrying(
+                retry=retry_if_result(lambda delivered: not delivered), after=failed,
+                stop=out_of_attempts, wait=lambda _: self.backoff(handoff.webhook_attempts),
+                sleep=pause, retry_error_callback=lambda _: False)
+            with contextlib.suppress(_Stopping):
+                if retrying(self._attempt, session, handoff):
+                    logger.info("webhook: hand-over %s delivered", handoff_id)

@@ -62,5 +62,5 @@ async def run_or_apologise(action: RemoteAction, output_channel: Any, nlg: Any,
 
 
 def install() -> None:
-    MessageProcessor._run_action = run_predicted  # type: ignore[assignment]
-    RemoteAction.run = run_or_apologise  # type: ignore[assignment]
+    MessageProcessor._run_action = run_predicted
+    RemoteAction.run = run_or_apologise

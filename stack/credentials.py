@@ -34,6 +34,6 @@ def without_rate_limits(home: Path, base: Path = CREDENTIALS) -> Path:
     """home/credentials.yml: base with every channel's rate limits lifted."""
     channels = yaml.safe_load(base.read_text()) or {}
     return credentials_with(home, {
-        channel: {"rate_limits": {scope: UNLIMITED for scope in keys["rate_limits"]}}
+        channel: {"rate_limits": dict.fromkeys(keys["rate_limits"], UNLIMITED)}
         for channel, keys in channels.items()
         if isinstance(keys, dict) and isinstance(keys.get("rate_limits"), dict)}, base)

@@ -70,4 +70,4 @@ async def parse_message(processor: MessageProcessor, message: UserMessage,
 
 
 def install() -> None:
-    MessageProcessor.parse_message = parse_message  # type: ignore[method-assign]
+    MessageProcessor.parse_message = parse_message

@@ -19,7 +19,7 @@ import re
 import socket
 import threading
 from dataclasses import dataclass, field
-from email.headerregistry import HeaderRegistry
+from email.headerregistry import AddressHeader, HeaderRegistry
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional
 from urllib.parse import urlsplit
@@ -194,7 +194,7 @@ def _tls(readiness: Readiness, smtp: Smtp) -> None:
 
 def _from_address(readiness: Readiness, value: str) -> None:
     header = HeaderRegistry()("From", value)
-    addresses = header.addresses
+    addresses = header.addresses if isinstance(header, AddressHeader) else ()
     if (header.defects or len(addresses) != 1 or not addresses[0].username
             or "." not in addresses[0].domain):
         readiness.wrong.append(f"SWITCHBOARD_EMAIL_FROM={value!r} is not one valid address")

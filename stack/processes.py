@@ -67,12 +67,11 @@ def spawn(name: str, argv: Sequence[str], url: str, log_dir: Path,
     appending its output to log_dir/<name>.log."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
-    log = open(log_path, "ab")
-    process = subprocess.Popen(
-        list(argv), cwd=ROOT, env={**os.environ, **(env or {})},
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    log.close()
+    with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            list(argv), cwd=ROOT, env={**os.environ, **(env or {})},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
     return Service(name, process, url, log_path)
 
 

@@ -29,23 +29,21 @@ from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Text, Tuple, Type
 
 import rasa.core.run
-from jsonschema import ValidationError, validators
+from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 from sanic import Sanic
 
 from stack import action_fallback, desk_endpoint, nlu_pool, rasa_errors, rasa_listeners
 from stack.rasa_listeners import InternalListener
+from toolkit.schemas import schema_validator
 
 DOCS = "https://rasa.com/docs/rasa/custom-actions"
 
 
 @lru_cache(maxsize=1)
 def _response_validator() -> Any:
-    schema = RemoteAction.action_response_format_spec()
-    validator_class = validators.validator_for(schema)
-    validator_class.check_schema(schema)
-    return validator_class(schema)
+    return schema_validator(RemoteAction.action_response_format_spec(), formats=False)
 
 
 @dataclass(frozen=True)
@@ -72,13 +70,13 @@ def _event_checks() -> Optional[EventChecks]:
         return None
     if "event" not in item.get("required", ()) or len(set(names)) != len(names):
         return None
-    validator_class = validators.validator_for(schema)
+    draft = {"$schema": schema["$schema"]} if "$schema" in schema else {}
     common = {key: value for key, value in item.items() if key != "oneOf"}
     events = {**schema["properties"]["events"], "items": {}}
     response = {**schema, "properties": {**schema["properties"], "events": events}}
-    return EventChecks(validator_class(response), {
-        name: validator_class({**common, "allOf": [branch]})
-        for name, branch in zip(names, branches)})
+    return EventChecks(schema_validator(response, formats=False), {
+        name: schema_validator({**draft, **common, "allOf": [branch]}, formats=False)
+        for name, branch in zip(names, branches, strict=True)})
 
 
 def _valid_by_event_type(result: Any) -> bool:
@@ -157,12 +155,12 @@ def with_switchboard_serving(listener: Optional[InternalListener]) -> Callable[.
 
 
 def main() -> None:
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
-    Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
+    RemoteAction._validate_action_result = validate_action_result
+    Event.resolve_by_type = staticmethod(resolve_event_type)
     action_fallback.install()
     nlu_pool.install()
     listener, rasa_argv = internal_listener(sys.argv[1:])
-    rasa.core.run.configure_app = with_switchboard_serving(listener)  # type: ignore[assignment]
+    rasa.core.run.configure_app = with_switchboard_serving(listener)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *rasa_argv]

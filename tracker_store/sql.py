@@ -55,6 +55,10 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from tenacity import (
+    AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt,
+    wait_incrementing,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -163,16 +167,18 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
 
     async def _save_with_retries(self, tracker: DialogueStateTracker) -> None:
-        for attempt in range(1, self.save_attempts + 1):
-            try:
-                await self._save_once(tracker)
-                return
-            except SQLAlchemyError as error:
-                if attempt == self.save_attempts:
-                    raise
-                logger.warning("tracker_store.save.retry sender=%s attempt=%d error=%s",
-                               tracker.sender_id, attempt, error)
-                await asyncio.sleep(self.retry_delay * attempt)
+        def log_retry(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            logger.warning("tracker_store.save.retry sender=%s attempt=%d error=%s",
+                           tracker.sender_id, state.attempt_number, error)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.save_attempts),
+            # retry_delay, then twice that, and so on, as the attempts go.
+            wait=wait_incrementing(start=self.retry_delay, increment=self.retry_delay),
+            retry=retry_if_exception_type(SQLAlchemyError), before_sleep=log_retry,
+            reraise=True)
+        await retrying(self._save_once, tracker)
 
     async def _save_once(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)

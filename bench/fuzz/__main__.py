@@ -23,7 +23,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple
 
 import requests
 from hypothesis import strategies as st
@@ -53,10 +53,10 @@ class EntryPoint:
 
 
 def openapi_cases(url: str, credentials: Callable[[Operation], Dict[str, str]],
-                  known: Dict[str, Sequence[str]], reproductions: List[Case]
+                  known: Mapping[str, Sequence[str]], reproductions: Sequence[Case]
                   ) -> Tuple[List[Case], st.SearchStrategy[Case]]:
     spec = requests.get(f"{url}/openapi.json", timeout=30).json()
-    return reproductions, requests_of(spec, credentials, lambda name: known.get(name, ()))
+    return list(reproductions), requests_of(spec, credentials, lambda name: known.get(name, ()))
 
 
 def desk_handoff_ids(stack: Stack, creds: Credentials) -> List[str]:

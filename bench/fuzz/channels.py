@@ -206,7 +206,7 @@ def voice_cases(creds: Credentials) -> st.SearchStrategy[Case]:
 
 
 def voice_reproductions(creds: Credentials) -> List[Case]:
-    cases = []
+    cases: List[Case] = []
     for value in (*UNICODE_DIGITS[:3], HUGE_DIGITS):
         label = value if len(value) < 5 else "4,400 digits"
         cases += [twilio_request(creds, VOICE, voice_pairs((field, value)), True,

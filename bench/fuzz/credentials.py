@@ -23,7 +23,7 @@ def _desk_agent(stack: Stack) -> Dict[str, str]:
     """An agent's headers as the signed-in DeskClient sends them (contract C4), its
     session cookie included, whatever the desk's sign-in turns out to be."""
     client = stack.agent(FUZZ_AGENT)
-    headers = {k: v for k, v in client.session.headers.items()
+    headers = {k: v if isinstance(v, str) else v.decode() for k, v in client.session.headers.items()
                if k.lower() in ("authorization", "x-agent-name", "x-csrf-token")}
     cookies = "; ".join(f"{k}={v}" for k, v in client.session.cookies.items())
     return {**headers, **({"Cookie": cookies} if cookies else {})}

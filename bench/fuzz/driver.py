@@ -166,7 +166,7 @@ def run_cases(base_url: str, reproductions: Sequence[Case], generated: Sequence[
         sessions = [requests.Session() for _ in range(workers)]
         outcomes = pool.map(lambda pair: send(sessions[pair[0] % workers], base_url, pair[1]),
                             enumerate(generated))
-        for case, outcome in zip(generated, outcomes):
+        for case, outcome in zip(generated, outcomes, strict=True):
             tally.add(case, outcome)
     tally.tracebacks_logged = _new_tracebacks(services, logs)
     tally.services_down = [s.name for s in services if s.process.poll() is not None]

@@ -18,7 +18,7 @@ import hmac
 import re
 import secrets
 import time
-from typing import Any, Callable
+from typing import Any, Callable, TypeGuard
 
 TOKEN = re.compile(r"([0-9a-f]{32})\.([0-9a-f]{32})", re.ASCII)
 CONVERSATION_PREFIX = "webchat-"
@@ -47,7 +47,7 @@ class SessionTokens:
         nonce = f"{int(self._clock()) & 0xFFFFFFFF:08x}{secrets.token_hex(12)}"
         return f"{nonce}.{self._mac('session', nonce)}"
 
-    def valid(self, token: Any) -> bool:
+    def valid(self, token: Any) -> TypeGuard[str]:
         """Whether this server signed the token, and not too long ago."""
         match = TOKEN.fullmatch(token) if isinstance(token, str) else None
         if match is None or not hmac.compare_digest(match.group(2),

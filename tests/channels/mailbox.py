@@ -6,7 +6,7 @@ import ssl
 import threading
 from contextlib import contextmanager
 from email.message import EmailMessage
-from typing import Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session, SMTP
@@ -26,16 +26,17 @@ class Mailbox:
         self.messages: List[EmailMessage] = []
         self.arrived = threading.Condition()
         self.failing = False
-        options = {"tls_context": tls, "require_starttls": True} if tls else {}
+        options: Dict[str, Any] = {"tls_context": tls, "require_starttls": True} if tls else {}
         self.controller = Controller(self, hostname=self.host, port=self.port, **options)
 
-    async def handle_DATA(self, server: SMTP, session: Session,  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: SMTP, session: Session,
                           envelope: Envelope) -> str:
         if self.failing:
             return "451 Requested action aborted: local error in processing"
+        assert isinstance(envelope.content, bytes)  # aiosmtpd's default: decode_data=False
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.arrived:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
             self.arrived.notify_all()
         return "250 Message accepted for delivery"
 

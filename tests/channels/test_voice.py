@@ -146,7 +146,7 @@ def test_a_caller_who_asks_for_a_person_hears_what_happens_next_in_full(
     [handoff] = [h for h in listed if h["conversation_id"] == call.conversation]
     notice = handoff["packet"]["customer_notice"]
     # The packet records the responses sent, and the voice wording is what the caller heard.
-    assert [m["response"] for m in notice["messages"]][0] == "utter_handoff_human_requested"
+    assert notice["messages"][0]["response"] == "utter_handoff_human_requested"
     assert said == " ".join(notice["text"].splitlines())
     assert "The wait is about" in said or "A person will get back to you on" in said
     assert_voice_shaped(Spoken(said, "", {}))

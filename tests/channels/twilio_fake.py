@@ -8,7 +8,7 @@ import re
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 from urllib.parse import parse_qsl
 
 import requests
@@ -38,7 +38,7 @@ class TwilioApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = dict(parse_qsl(self.rfile.read(length).decode()))
                 api.sent.append(SentMessage(self.path, self.headers.get("Authorization", ""), form))
@@ -85,7 +85,7 @@ class TwilioWebhook:
         self.validator = RequestValidator(auth_token)
 
     def post(self, params: Dict[str, str], query: str = "", signature: Optional[str] = None,
-             **kwargs: object) -> requests.Response:
+             **kwargs: Any) -> requests.Response:
         target = f"{self.path}{'?' + query if query else ''}"
         if signature is None:
             signature = self.validator.compute_signature(f"{PUBLIC_URL}{target}", params)

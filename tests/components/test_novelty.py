@@ -38,7 +38,7 @@ def test_round_trips_through_its_arrays() -> None:
 
 
 def test_classifier_lowers_confidence_only_for_unknown_topics(
-        tmp_path: Path, featurizer: MiniLMFeaturizer) -> None:  # noqa: F811
+        tmp_path: Path, featurizer: MiniLMFeaturizer) -> None:
     (tmp_path / "plain").mkdir()
     (tmp_path / "novelty").mkdir()
     plain_storage, plain_resource, plain_config = trained(tmp_path / "plain", featurizer)

@@ -86,7 +86,7 @@ def test_trains_persists_loads_and_predicts_probabilities(
     assert [m.get(INTENT)["name"] for m in messages] == ["order_status", "greet", "request_refund"]
     for message in messages:
         ranking = message.get("intent_ranking")
-        assert [r["name"] for r in ranking][0] == message.get(INTENT)["name"]
+        assert ranking[0]["name"] == message.get(INTENT)["name"]
         assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
         assert ranking == sorted(ranking, key=lambda r: -r["confidence"])
         assert message.get(INTENT)["confidence"] == ranking[0]["confidence"]
@@ -101,7 +101,7 @@ def test_loaded_model_predicts_exactly_as_the_trained_one(
     texts = ["package not here", "good evening", "money back please", "what?"]
     before = fresh.process(featurizer.process([Message(data={TEXT: t}) for t in texts]))
     after = loaded.process(featurizer.process([Message(data={TEXT: t}) for t in texts]))
-    for a, b in zip(before, after):
+    for a, b in zip(before, after, strict=True):
         assert len(b.get("intent_ranking")) == 2
         assert [r["name"] for r in a.get("intent_ranking")] == [r["name"] for r in b.get("intent_ranking")]
         assert np.allclose([r["confidence"] for r in a.get("intent_ranking")],

@@ -132,7 +132,7 @@ def test_an_unknown_handoff_is_404(dana: DeskClient, move: str) -> None:
         if move == "rating" else {}
     response = dana.move("no-such-id", move, **body)
     assert response.status_code == 404
-    assert "no hand-over no-such-id" == response.json()["detail"]
+    assert response.json()["detail"] == "no hand-over no-such-id"
     assert dana.get("/api/handoffs/no-such-id").status_code == 404
 
 

@@ -122,11 +122,11 @@ def test_a_bad_rate_in_the_settings_is_named(tmp_path: Path) -> None:
     settings = tmp_path / "settings.yml"
     settings.write_text(DEFAULT_BEHAVIOUR.read_text().replace(
         "failed_sign_ins_per_client: 20/15 minutes", "failed_sign_ins_per_client: lots"))
-    with pytest.raises(SettingsError, match="accounts.failed_sign_ins_per_client"):
+    with pytest.raises(SettingsError, match=r"accounts\.failed_sign_ins_per_client"):
         load_behaviour(settings)
     settings.write_text(DEFAULT_BEHAVIOUR.read_text().replace("idle_minutes: 30",
                                                               "idle_minutes: -1"))
-    with pytest.raises(SettingsError, match="accounts.idle_minutes"):
+    with pytest.raises(SettingsError, match=r"accounts\.idle_minutes"):
         load_behaviour(settings)
 
 

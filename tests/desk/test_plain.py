@@ -197,5 +197,5 @@ def test_the_time_zone_setting_is_validated(tmp_path: Path) -> None:
     settings.write_text(base)
     assert load_behaviour(settings).display.time_zone == "Europe/Berlin"
     settings.write_text(base + "display: {time_zone: Mars/Olympus}\n")
-    with pytest.raises(SettingsError, match="display.time_zone: 'Mars/Olympus' is not a time"):
+    with pytest.raises(SettingsError, match=r"display\.time_zone: 'Mars/Olympus' is not a time"):
         load_behaviour(settings)

@@ -155,7 +155,7 @@ def test_a_note_kept_during_an_outage_is_delivered_after_an_action_server_restar
     outbox = Outbox(stack.config.assistant_database_url)
     with frozen_backend(stack):
         signed_in = vouched(stack, "C-1003")
-        reply, handover = timed(signed_in, "I want to talk to a person")
+        _, handover = timed(signed_in, "I want to talk to a person")
         assert handover < FIRST_APOLOGY, handover
         queued_packet(stack, signed_in.sender)
         stack.actions.stop()

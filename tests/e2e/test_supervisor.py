@@ -3,6 +3,7 @@ service killed in turn during a live conversation comes back, the others keep
 serving meanwhile, every turn the assistant acknowledged is stored, and SIGTERM
 to the process group stops every service."""
 
+import contextlib
 import os
 import queue
 import signal
@@ -67,10 +68,8 @@ class SupervisedStack:
     def wait_for(self, text: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while not any(text in line for line in self.output):
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.output.append(self.lines.get(timeout=max(0.1, deadline - time.monotonic())))
-            except queue.Empty:
-                pass
             if time.monotonic() > deadline:
                 pytest.fail(f"no {text!r} after {timeout:.0f} s:\n{''.join(self.output)}")
 
@@ -125,7 +124,7 @@ def test_each_killed_service_comes_back_and_no_acknowledged_turn_is_lost(
     stack = Stack(supervised.config)
     customer = Customer(stack)
     customer.say("hello")
-    for restart, name in enumerate(["backend", "desk", "action-server", "rasa"], start=1):
+    for name in ["backend", "desk", "action-server", "rasa"]:
         others = {n: pid for n, pid in supervised.pids().items() if n != name}
         killed = supervised.kill(name)
         if name != "rasa":  # nothing answers a customer without Rasa

@@ -62,7 +62,7 @@ def predict(policy: EscalationPolicy, events: List[Event]) -> tuple[Optional[str
 
 
 def test_a_calm_clear_request_is_left_to_the_other_policies_with_its_decision_recorded(policy):
-    action, record, prediction = predict(policy, start() + said("where is my order BW-100002"))
+    action, record, _ = predict(policy, start() + said("where is my order BW-100002"))
     assert action is None
     assert record["escalate"] is False and record["reason_code"] == "none"
     assert record["channel"] == "rest"

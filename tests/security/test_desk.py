@@ -58,7 +58,7 @@ class LockoutServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 server.requests.append({"path": self.path, "body": json.loads(body),
                                         "authorization": self.headers.get("Authorization")})
@@ -229,7 +229,7 @@ def test_a_session_expires_however_busy(tmp_path: Path, lockouts: LockoutServer)
 
 def test_a_bad_settings_value_stops_the_desk_naming_it(tmp_path: Path,
                                                        lockouts: LockoutServer) -> None:
-    with pytest.raises(RuntimeError, match="accounts.failed_sign_ins_per_account"):
+    with pytest.raises(RuntimeError, match=r"accounts\.failed_sign_ins_per_account"):
         _desk("bad-rate-desk", tmp_path, lockouts.url,
               failed_sign_ins_per_account="'often'")
 

@@ -135,7 +135,7 @@ def test_a_retry_after_a_failed_send_sends_the_kept_reply_without_a_second_turn(
      + b"[" * 1000 + b"]" * 1000 + b"}", "nested deeper"),
     (b'{"from": "a@example.com", "text": "hi", "message_id": "<a@b>", "x": '
      + b"9" * 5000 + b"}", "JSON"),
-    ('{"from": "a@example.com", "text": "hi \\ud800", "message_id": "<a\\ud800@b>"}'.encode(),
+    (b'{"from": "a@example.com", "text": "hi \\ud800", "message_id": "<a\\ud800@b>"}',
      "control character"),
 ])
 def test_hostile_json_is_refused_with_400(channel_stack: Stack, raw: bytes, reason: str) -> None:

@@ -156,7 +156,7 @@ class Conversation:
 
     def poll(self, since: float = 0) -> Dict[str, Any]:
         """What the customer's client fetches while a person has the conversation."""
-        response = requests.get(self.stack.poll_url, params={"sender": self.sender, "since": since},
+        response = requests.get(self.stack.poll_url, params={"sender": self.sender, "since": str(since)},
                                 headers=self.stack.rest_auth(self.sender), timeout=TURN_TIMEOUT)
         assert response.status_code == 200, response.text
         return response.json()

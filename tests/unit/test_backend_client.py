@@ -392,7 +392,7 @@ def test_record_rejects_json_that_is_not_an_object(server, body):
     server.route("GET", "/orders/BW-100002", Reply(200, body))
     with pytest.raises(BackendBadResponse) as caught:
         make_client(server).record("orders", "BW-100002")
-    assert "orders: expected a JSON object" == str(caught.value)
+    assert str(caught.value) == "orders: expected a JSON object"
 
 
 def test_policies_rejects_a_list(server):
@@ -658,9 +658,8 @@ def test_a_spent_budget_does_not_count_against_the_backend(server):
     server.route("GET", "/orders/BW-100002", Reply(200, ORDER))
     client = BackendClient(server.url, TIMEOUT, TIMEOUT, retries=0,
                            breaker=CircuitBreaker(threshold=1, cool_off=60.0))
-    with backend.turn_deadline(0.0):
-        with pytest.raises(backend.TurnBudgetSpent):
-            client.record("orders", "BW-100002")
+    with backend.turn_deadline(0.0), pytest.raises(backend.TurnBudgetSpent):
+        client.record("orders", "BW-100002")
     assert not client.breaker.is_open and server.count("GET", "/orders/BW-100002") == 0
 
 

@@ -229,5 +229,5 @@ def test_every_channel_in_order_and_one_left_out_of_credentials(tmp_path: Path) 
 def test_credentials_rasa_cannot_read_stop_the_start(tmp_path: Path) -> None:
     credentials = tmp_path / "credentials.yml"
     credentials.write_text("connectors.mail.EmailInput:\n  secret: ${PREFLIGHT_UNSET_VARIABLE}\n")
-    with pytest.raises(ConfigError, match="credentials.yml: .*PREFLIGHT_UNSET_VARIABLE"):
+    with pytest.raises(ConfigError, match=r"credentials\.yml: .*PREFLIGHT_UNSET_VARIABLE"):
         check_channels({}, credentials)

@@ -20,9 +20,7 @@ def test_defaults():
 
 
 def test_empty_values_mean_the_default():
-    empty = {name: "" for name in (
-        "BACKEND_URL", "BACKEND_CONNECT_TIMEOUT", "BACKEND_READ_TIMEOUT", "BACKEND_RETRIES",
-        "SWITCHBOARD_INTEGRATION_SECRET", "VERIFICATION_MAX_ATTEMPTS")}
+    empty = dict.fromkeys(("BACKEND_URL", "BACKEND_CONNECT_TIMEOUT", "BACKEND_READ_TIMEOUT", "BACKEND_RETRIES", "SWITCHBOARD_INTEGRATION_SECRET", "VERIFICATION_MAX_ATTEMPTS"), "")
     assert load_settings(empty) == load_settings({})
 
 
@@ -36,7 +34,9 @@ def test_values_are_read_and_parsed():
         "VERIFICATION_MAX_ATTEMPTS": "5",
         "UNRELATED": "ignored",
     })
-    assert loaded == Settings("https://crm.example.com/api", 0.5, 3.0, 2, "s3cret", 5)
+    assert loaded == Settings(backend_url="https://crm.example.com/api", backend_connect_timeout=0.5,
+                              backend_read_timeout=3.0, backend_retries=2,
+                              integration_secret="s3cret", verification_max_attempts=5)
     assert isinstance(loaded.backend_retries, int)
     assert isinstance(loaded.backend_read_timeout, float)
 

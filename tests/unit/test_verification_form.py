@@ -202,7 +202,7 @@ async def test_a_store_outage_fails_closed(tmp_path: Path,
     monkeypatch.setenv("ASSISTANT_DATABASE_URL", f"sqlite:///{tmp_path / 'gone' / 'x.db'}")
     settings.cache_clear()
     lockout.store.cache_clear()
-    result, said = await give_factor(POSTCODE, slots)
+    result, _ = await give_factor(POSTCODE, slots)
     assert result["backend_error"] is True and VERIFIED_CUSTOMER_ID not in result
 
 
