@@ -8,6 +8,7 @@ reported at once, each on its own line, as `key.path: problem`.
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -264,6 +265,13 @@ def load_escalation_config(path: str | Path | None = None) -> EscalationConfig:
     except yaml.YAMLError as error:
         raise EscalationConfigError(f"{source}: is not valid YAML: {error}") from error
     return parse_escalation_config(raw, str(source))
+
+
+@lru_cache(maxsize=4)
+def escalation_config(path: str | Path | None = None) -> EscalationConfig:
+    """escalation.yml read and validated once per process: the loader its readers share
+    (the policy, the emotion analyser, the actions, the bench)."""
+    return load_escalation_config(path)
 
 
 def parse_escalation_config(raw: Any, source: str = "escalation.yml") -> EscalationConfig:
