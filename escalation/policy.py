@@ -6,8 +6,9 @@ slot. The history of the next turn is read from those records (since the session
 started or a person handed it back), advanced decision by decision as
 `decision.advance` says: computed once, when each message was decided, never
 recomputed differently later (the escalation bench replays this class). An
-escalation predicts `action_escalate`, a first miss `action_clarify`. After an action that counted a backend failure it decides again,
-so system trouble hands over without waiting for the customer's next message.
+escalation predicts `action_escalate`, a first miss `action_clarify`. After an
+action that counted a backend failure it decides again, so system trouble hands
+over without waiting for the customer's next message.
 
 Its predictions are marked as not based on the customer's input, which in Rasa's
 ensemble outranks every other kind, and its priority is above RulePolicy's: an

@@ -255,8 +255,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"escalation bench over {len(outcomes)} items ({sizes})")
     for half, result in results.items():
         report(half, result)
-    print(f"EscalationPolicy.predict_action_probabilities(): mean {latency['mean_us']} µs, max {latency['max_us']} µs "
-          f"over {latency['turns']} turns")
+    print(f"EscalationPolicy.predict_action_probabilities(): mean {latency['mean_us']} µs, "
+          f"max {latency['max_us']} µs over {latency['turns']} turns")
     if not args.smoke:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps({

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from actions.handoff_packet import NOT_VERIFIED_NOTE, build_packet, empty_snapshot
+from actions.packet.account import NOT_VERIFIED_NOTE, empty_snapshot
+from actions.packet.build import build_packet
 from desk import plain
 from desk.settings import SettingsError, load_behaviour
 from escalation.decision import Decision

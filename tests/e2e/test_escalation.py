@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 import pytest
 import requests
 
-from actions.handoff_packet import validate_packet
+from actions.packet.schema import validate_packet
 from tests.support.crm import crm
 from stack.launch import start_desk
 from tests.support.stack import Conversation, Stack, vouched
@@ -51,7 +51,11 @@ def the_handoff(stack: Stack, chat: Conversation, reason_code: str) -> Dict[str,
     said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
     assert [m["text"] for m in packet["transcript"] if m["from"] == "customer"] == said
     assert tracker["paused"] is True
-    assert tracker["slots"]["handoff_id"] == found[0]["id"]
+    handed_over = tracker["slots"]["outcomes"][-1]
+    assert (handed_over["action"], handed_over["goal"], handed_over["result"]) == \
+        ("action_escalate", "hand_over", "handed_over")
+    assert handed_over["record"] == found[0]["id"]
+    assert handed_over["detail"]["reason_code"] == reason_code
     return packet
 
 
