@@ -2,9 +2,10 @@
 customer told why and what happens next, and the assistant paused.
 
 The escalation policy (escalation/policy.py) decides and records its decision in
-the `escalation_decision` slot, which is read here; a customer who accepts the offer of a person
-(after a failure or a locked verification) reaches here through a rule, with no
-decision of the policy's, and is handed over as having asked for a person.
+the `escalation_decision` slot, which is read here; a customer who accepts the
+offer of a person (after a failure or a locked verification) reaches here through
+a rule, with no decision of the policy's, and is handed over as having asked for a
+person. How the hand-over ended goes into the outcome record (actions/outcomes.py).
 While the conversation is paused Rasa keeps the customer's messages and says
 nothing; the desk resumes it when the agent hands back or closes.
 """

@@ -228,7 +228,12 @@ def test_a_desk_that_cannot_be_reached_loses_nothing(stack: Stack) -> None:
     try:
         reply = chat.say("I want to speak to a human")
         assert "couldn't reach our team" in reply and POLICIES["support_hours_human"] in reply
-        assert stack.tracker(chat.sender)["paused"] is False  # the assistant still answers
+        tracker = stack.tracker(chat.sender)
+        assert tracker["paused"] is False  # the assistant still answers
+        not_queued = tracker["slots"]["outcomes"][-1]
+        assert (not_queued["action"], not_queued["result"], not_queued["record"]) == (
+            "action_escalate", "unavailable", None)
+        assert not_queued["detail"]["note"] == "queued"  # the note waits in the outbox
         assert "carrier capacity shortage" in chat.say("where is my order BW-100002")
     finally:
         stack.desk = start_desk(stack.config)
