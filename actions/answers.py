@@ -11,13 +11,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client as backend
 from actions import lockout
 from actions.failures import backend_trouble
+from actions.outcomes import ANSWERED, FAILED, NOT_FOUND, REFUSED, UNAVAILABLE, record, topic_goal
 from actions.records import RecordKind
 from actions.render import RECORD_ANSWERS, Answer, not_on_account, open_records
 from actions.slots import (
-    BACKEND_ERROR, HUMAN_OFFERED, VERIFICATION_FAILED, VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID,
-    request_finished,
+    BACKEND_ERROR, HUMAN_OFFERED, VERIFICATION_FAILED, VERIFICATION_LOCKED, request_finished,
 )
 from actions.verification import current_topic, verified_customer
+
+ACTION = "action_answer_request"
 
 
 async def _answers(topic: RecordKind, record_id: Any, customer_id: str) -> List[Answer]:
@@ -42,37 +44,47 @@ class ActionAnswerRequest(Action):
     is down. Either way the request's references are cleared for the next one."""
 
     def name(self) -> Text:
-        return "action_answer_request"
+        return ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
+        topic = current_topic(tracker)
+        record_id = topic.normalize(tracker.get_slot(topic.slot)) if topic else None
+
+        def outcome(result: str, **detail: Any) -> EventType:
+            return record(tracker, ACTION, topic_goal(topic), result, record_id, detail)
+
         events = request_finished()
         if tracker.get_slot(VERIFICATION_LOCKED):
             dispatcher.utter_message(response="utter_account_locked")
-            return events + [SlotSet(HUMAN_OFFERED, True)]
+            return events + [SlotSet(HUMAN_OFFERED, True), outcome(REFUSED, reason="locked")]
         if tracker.get_slot(VERIFICATION_FAILED):
             dispatcher.utter_message(response="utter_verification_failed")
-            return events + [SlotSet(HUMAN_OFFERED, True)]
+            return events + [SlotSet(HUMAN_OFFERED, True),
+                             outcome(REFUSED, reason="not_verified")]
         if tracker.get_slot(BACKEND_ERROR):
-            return events + backend_trouble(dispatcher, tracker, counted=True)
-        topic, customer_id = current_topic(tracker), verified_customer(tracker)
+            return events + backend_trouble(dispatcher, tracker, counted=True) + [
+                outcome(UNAVAILABLE, reason="backend")]
+        customer_id = verified_customer(tracker)
         if topic is None or customer_id is None:
             dispatcher.utter_message(response="utter_default")
-            return events
+            return events + [outcome(FAILED, reason="unclear")]
         try:
             # A record locked after someone else's guesses is locked on every channel,
             # for sessions verified before the lock or vouched for by an integration too.
             if (await asyncio.to_thread(lockout.store().status, customer_id)).locked:
                 dispatcher.utter_message(response="utter_account_locked")
-                return events + [SlotSet(HUMAN_OFFERED, True)]
+                return events + [SlotSet(HUMAN_OFFERED, True), outcome(REFUSED, reason="locked")]
             answers = await _answers(topic, tracker.get_slot(topic.slot), customer_id)
         except (PermissionError, backend.RecordNotFound):
             # Unknown and someone else's read the same (the form says so too).
             dispatcher.utter_message(response="utter_record_not_on_account",
                                      **not_on_account(topic, tracker.get_slot(topic.slot)))
-            return events
+            return events + [outcome(NOT_FOUND)]
         except backend.BackendError:
-            return events + backend_trouble(dispatcher, tracker)
+            return events + backend_trouble(dispatcher, tracker) + [
+                outcome(UNAVAILABLE, reason="backend")]
         for response, variables in answers:
             dispatcher.utter_message(response=response, **variables)
-        return events + [SlotSet(VERIFIED_CUSTOMER_ID, customer_id)]
+        # Without a record id the customer's open records were listed.
+        return events + [outcome(ANSWERED) if record_id else outcome(ANSWERED, scope="open")]

@@ -12,6 +12,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.outcomes import CLARIFIED, UNKNOWN_GOAL, record
+
+ACTION = "action_clarify"
 MAX_OPTIONS = 3
 MIN_OPTION_CONFIDENCE = 0.05  # below this a candidate is noise, not a meaning
 
@@ -44,7 +47,7 @@ class ActionClarify(Action):
     """Asks which of the likeliest goals the customer meant."""
 
     def name(self) -> Text:
-        return "action_clarify"
+        return ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
@@ -53,4 +56,5 @@ class ActionClarify(Action):
             dispatcher.utter_message(response="utter_clarify", buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_ask_rephrase")
-        return []
+        offered = [button["payload"].lstrip("/") for button in buttons]
+        return [record(tracker, ACTION, UNKNOWN_GOAL, CLARIFIED, detail={"options": offered})]

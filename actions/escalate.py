@@ -2,9 +2,10 @@
 customer told why and what happens next, and the assistant paused.
 
 The escalation policy (escalation/policy.py) decides and records its decision in
-the `escalation_decision` slot; a customer who accepts the offer of a person
-(after a failure or a locked verification) reaches here through a rule, with no
-decision of the policy's, and is handed over as having asked for a person.
+the `escalation_decision` slot, which is read here; a customer who accepts the
+offer of a person (after a failure or a locked verification) reaches here through
+a rule, with no decision of the policy's, and is handed over as having asked for a
+person. How the hand-over ended goes into the outcome record (actions/outcomes.py).
 While the conversation is paused Rasa keeps the customer's messages and says
 nothing; the desk resumes it when the agent hands back or closes.
 """
@@ -21,16 +22,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client as backend
 from actions import late_enrichment, outbox
 from actions.desk_client import desk
-from actions.handoff_packet import (
-    BACKEND_DOWN_NOTE, build_packet, conversation_facts, current_session, empty_snapshot,
-    fetch_snapshot, validate_packet,
-)
 from actions.late_enrichment import enrichment_write, needs_enrichment
+from actions.outcomes import HAND_OVER, HANDED_OVER, UNAVAILABLE, record
+from actions.packet.account import BACKEND_DOWN_NOTE, empty_snapshot, fetch_snapshot
+from actions.packet.build import build_packet, session_records
+from actions.packet.schema import validate_packet
 from actions.settings import settings
-from actions.slots import HANDOFF_ID, HUMAN_OFFERED, HUMAN_REQUESTED, VERIFIED_CUSTOMER_ID
+from actions.slots import HUMAN_OFFERED, VERIFIED_CUSTOMER_ID
 from actions.verification import verified_customer
-from escalation.decision import Decision
-from escalation.names import DECISION_SLOT
+from escalation.decision import Decision, decision_from_record
+from escalation.names import DECISION_SLOT, ESCALATE_ACTION
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +43,7 @@ def decision_from_slot(record: Optional[Mapping[str, Any]]) -> Decision:
     """The policy's escalation, or the customer's acceptance of an offered person."""
     if not record or not record.get("escalate"):
         return ACCEPTED_OFFER
-    return Decision(True, False, str(record["reason_code"]), str(record["rule"]),
-                    dict(record.get("values") or {}), float(record.get("emotion_score") or 0.0),
-                    bool(record.get("low_confidence")))
+    return decision_from_record(record)
 
 
 async def _optional(what: str, method: Any, *args: Any) -> Optional[Dict[str, Any]]:
@@ -76,7 +75,7 @@ class ActionEscalate(Action):
     """Hands the conversation to a person with a validated hand-over packet."""
 
     def name(self) -> Text:
-        return "action_escalate"
+        return ESCALATE_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
@@ -85,7 +84,7 @@ class ActionEscalate(Action):
         # hand-over comes before any request that would have read it.
         verified_id = verified_customer(tracker)
         tracker.slots[VERIFIED_CUSTOMER_ID] = verified_id
-        touched = conversation_facts(current_session(tracker.events)).record_ids
+        touched = session_records(tracker)
         # Read side by side, each within the budget: the hand-over is queued with what
         # is known, however slow or down the backend is.
         found_policies, found_queue, customer, snapshot = await asyncio.gather(
@@ -96,54 +95,67 @@ class ActionEscalate(Action):
             _snapshot(touched, verified_id))
         policies, queue = found_policies or {}, found_queue or {}
         position = queue.get("waiting")
+        position = position + 1 if isinstance(position, int) else None
         packet = build_packet(tracker, decision, snapshot, customer, policies,
                               datetime.now(timezone.utc),
-                              queue_position=position + 1 if isinstance(position, int) else None,
+                              queue_position=position,
                               expected_wait_minutes=queue.get("expected_wait_minutes"))
         validate_packet(packet)
-        events: List[EventType] = [SlotSet(HUMAN_REQUESTED, True), SlotSet(HUMAN_OFFERED, False),
+        events: List[EventType] = [SlotSet(HUMAN_OFFERED, False),
                                    SlotSet(VERIFIED_CUSTOMER_ID, verified_id)]
+        why = {"reason_code": decision.reason_code, "rule": decision.rule}
         if tracker.active_loop_name:
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         try:
             receipt = await backend.call(desk().submit, packet)
         except backend.BackendError as error:
             logger.error("hand-over %s not queued at the desk: %s", tracker.sender_id, error)
-            await self._note(tracker, packet, verified_id)
+            note = await self._note(tracker, packet, verified_id)
             dispatcher.utter_message(response="utter_handoff_unavailable",
                                      support_hours=policies.get("support_hours_human")
                                      or "during business hours")
-            return events
+            return events + [record(tracker, ESCALATE_ACTION, HAND_OVER, UNAVAILABLE,
+                                    detail={**why, "reason": "desk", "note": note})]
         logger.info("hand-over %s queued: %s (%s)", receipt.get("id"), decision.reason_code,
                     decision.rule)
-        await self._note(tracker, packet, verified_id)
+        detail = {**why, "position": position,
+                  "note": await self._note(tracker, packet, verified_id)}
         if verified_id and receipt.get("id") and needs_enrichment(verified_id, customer,
                                                                   snapshot):
-            await self._complete_later(str(receipt["id"]), verified_id, touched)
+            detail["enrichment"] = await self._complete_later(str(receipt["id"]), verified_id,
+                                                              touched)
         for said in packet["customer_notice"]["messages"]:
             dispatcher.utter_message(response=said["response"], **said["variables"])
-        return events + [SlotSet(HANDOFF_ID, receipt.get("id")), ConversationPaused()]
+        handoff_id = str(receipt["id"]) if receipt.get("id") else None
+        return events + [record(tracker, ESCALATE_ACTION, HAND_OVER, HANDED_OVER, handoff_id,
+                                detail), ConversationPaused()]
 
     @staticmethod
     async def _complete_later(handoff_id: str, verified_id: str,
-                              touched: Dict[str, List[str]]) -> None:
-        """The customer's records, unread in time, go to the desk once readable."""
+                              touched: Dict[str, List[str]]) -> str:
+        """The customer's records, unread in time, go to the desk once readable:
+        'queued', or 'lost' when the outbox cannot keep the write."""
         try:
             await outbox.keep(late_enrichment.KIND,
                               enrichment_write(handoff_id, verified_id, touched))
         except outbox.OutboxUnavailable as error:
             logger.error("hand-over %s will not be completed later: %s", handoff_id, error)
+            return "lost"
+        return "queued"
 
     @staticmethod
     async def _note(tracker: Tracker, packet: Dict[str, Any],
-                    verified_id: Optional[str]) -> None:
+                    verified_id: Optional[str]) -> str:
         """The hand-over on the customer's file, after the desk has it (not before):
-        kept in the outbox, whose worker delivers it whenever the backend takes it."""
+        kept in the outbox, whose worker delivers it whenever the backend takes it.
+        Says where the note went: 'queued' (outbox), 'sent' (at once) or 'lost'."""
         note = {"conversation_id": tracker.sender_id, "channel": packet["channel"],
                 "kind": "handoff", "summary": packet["summary"], "customer_id": verified_id}
         try:
             await outbox.keep("interaction", note)
         except outbox.OutboxUnavailable as error:
             logger.error("hand-over note not kept in the outbox: %s; sending it now", error)
-            await _optional("a note on the customer's file", backend.client().log_interaction,
-                            *note.values())
+            sent = await _optional("a note on the customer's file",
+                                   backend.client().log_interaction, *note.values())
+            return "lost" if sent is None else "sent"
+        return "queued"

@@ -3,7 +3,6 @@ the offer of a person, never silence or a stack trace. The failure that reaches
 escalation.yml's `system_trouble` limit is not offered a person: the escalation
 policy hands the customer over right after it."""
 
-from functools import lru_cache
 from typing import List
 
 from rasa_sdk import Tracker
@@ -11,13 +10,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import BACKEND_FAILURES, HUMAN_OFFERED
-from escalation.config import EscalationConfig, load_escalation_config
+from escalation.config import escalation_config
 from escalation.names import UNNAMED_CHANNEL
-
-
-@lru_cache(maxsize=1)
-def escalation_config() -> EscalationConfig:
-    return load_escalation_config()
 
 
 def failure_limit(tracker: Tracker) -> int:

@@ -7,16 +7,19 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.outcomes import DECLINED, HAND_OVER, record
 from actions.slots import HUMAN_OFFERED
+
+ACTION = "action_decline_human"
 
 
 class ActionDeclineHuman(Action):
     """The customer said no to a person: carry on with the assistant."""
 
     def name(self) -> Text:
-        return "action_decline_human"
+        return ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_anything_else")
-        return [SlotSet(HUMAN_OFFERED, False)]
+        return [SlotSet(HUMAN_OFFERED, False), record(tracker, ACTION, HAND_OVER, DECLINED)]

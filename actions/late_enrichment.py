@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from actions import backend_client as backend
 from actions.desk_client import desk
-from actions.handoff_packet import BACKEND_DOWN_NOTE, enrichment, fetch_snapshot
+from actions.packet.account import BACKEND_DOWN_NOTE, enrichment, fetch_snapshot
 
 KIND = "handoff_enrichment"
 

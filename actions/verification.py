@@ -26,8 +26,11 @@ from actions import backend_client as backend
 from actions import lockout
 from actions import spoken
 from actions.identity import (
-    MAX_CANDIDATES, channel_claimed_customer_id, matches, read_factors, volunteers_factor,
-    vouched_customer_id,
+    MAX_CANDIDATES, FactorAnswer, channel_claimed_customer_id, matches, read_factors,
+    volunteers_factor, vouched_customer_id,
+)
+from actions.outcomes import (
+    FAILED, NOT_FOUND, REFUSED, VERIFIED, VERIFY_IDENTITY, record, topic_goal,
 )
 from actions.records import ALL_KINDS, CUSTOMER, TOPICS, RecordKind
 from actions.render import not_on_account
@@ -42,6 +45,9 @@ from actions.slots import (
 
 # The form's result for a locked record: it ends, and the answer says why.
 LOCKED: Dict[Text, Any] = {KNOWLEDGE_FACTOR: FACTOR_REFUSED, VERIFICATION_LOCKED: True}
+# The form, as the outcome record names it (its validation action does the work).
+FORM = "verification_form"
+VOUCHED = "signed-in channel"
 
 
 def current_topic(tracker: Tracker) -> Optional[RecordKind]:
@@ -57,6 +63,42 @@ def verified_customer(tracker: Tracker) -> Optional[str]:
     return tracker.get_slot(VERIFIED_CUSTOMER_ID) or vouched_customer_id(
         tracker.sender_id, tracker.latest_message.get("metadata"),
         settings().integration_secret)
+
+
+def factor_named(text: str) -> str:
+    """Which knowledge factor a message offered (never its value), for the record."""
+    answer: FactorAnswer = read_factors(text)
+    if answer.emails:
+        return "e-mail address"
+    if answer.birthdates:
+        return "date of birth"
+    return "postcode" if answer.postcodes else "knowledge factor"
+
+
+def verification_outcome(tracker: Tracker, updates: Dict[Text, Any],
+                         factor: Optional[str]) -> Optional[EventType]:
+    """The outcome of one turn of the form, from what it decided: verified (and how),
+    a wrong answer, the session's last wrong answer, or a locked record."""
+    customer = updates.get(VERIFIED_CUSTOMER_ID) or updates.get(CLAIMED_CUSTOMER_ID) \
+        or tracker.get_slot(CLAIMED_CUSTOMER_ID)
+    customer = customer if customer != NO_SUCH_OWNER else None
+
+    def outcome(result: str, **detail: Any) -> EventType:
+        return record(tracker, FORM, VERIFY_IDENTITY, result, customer, detail)
+
+    if updates.get(VERIFICATION_LOCKED):
+        return outcome(REFUSED, reason="locked")
+    attempts = int(updates.get(VERIFICATION_ATTEMPTS) or 0)
+    if updates.get(VERIFICATION_FAILED):
+        return outcome(FAILED, attempts=attempts, attempts_left=0)
+    if updates.get(VERIFIED_CUSTOMER_ID):
+        if updates.get(KNOWLEDGE_FACTOR) == FACTOR_CONFIRMED and factor:
+            return outcome(VERIFIED, method=factor_named(factor))
+        return outcome(VERIFIED, method=VOUCHED)
+    if attempts:
+        return outcome(FAILED, attempts=attempts,
+                       attempts_left=settings().verification_max_attempts - attempts)
+    return None
 
 
 def needed_slots(tracker: Tracker) -> List[Text]:
@@ -99,13 +141,20 @@ class ValidateVerificationForm(FormValidationAction):
         typed = candidates.get(KNOWLEDGE_FACTOR)
         if typed in (FACTOR_CONFIRMED, FACTOR_REFUSED):
             typed = None
+        factor: Optional[Any] = None
+        outcomes: List[EventType] = []
         try:
             for kind in ALL_KINDS:
                 if candidates.get(kind.slot):
                     claimed = updates.get(CLAIMED_CUSTOMER_ID) or tracker.get_slot(
                         CLAIMED_CUSTOMER_ID)
-                    updates.update(await self._check_reference(
-                        kind, candidates[kind.slot], verified, claimed, dispatcher))
+                    checked = await self._check_reference(
+                        kind, candidates[kind.slot], verified, claimed, dispatcher)
+                    record_id = kind.normalize(candidates[kind.slot])
+                    if verified and record_id and checked[kind.slot] is None:
+                        outcomes.append(record(tracker, FORM, topic_goal(current_topic(tracker)),
+                                               NOT_FOUND, record_id))
+                    updates.update(checked)
             factor = typed
             if not factor and updates.get(CLAIMED_CUSTOMER_ID) and volunteers_factor(text):
                 factor = text
@@ -126,7 +175,11 @@ class ValidateVerificationForm(FormValidationAction):
                 updates[PENDING_CLAIM] = (updates.get(CLAIMED_CUSTOMER_ID)
                                           or tracker.get_slot(CLAIMED_CUSTOMER_ID)
                                           or tracker.get_slot(PENDING_CLAIM))
-        return [SlotSet(name, value) for name, value in updates.items()]
+        # A backend failure is recorded by the answer that apologises for it.
+        verdict = None if updates.get(BACKEND_ERROR) else \
+            verification_outcome(tracker, updates, str(factor) if factor else None)
+        return [SlotSet(name, value) for name, value in updates.items()] + outcomes + (
+            [verdict] if verdict else [])
 
     @staticmethod
     def _pending_factor(tracker: Tracker, updates: Dict[Text, Any]) -> Optional[str]:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from desk.settings import ROOT
+from escalation.config import EscalationConfigError, escalation_config
 
 Json = Dict[str, Any]
 ESCALATION_FILE = ROOT / "escalation.yml"
@@ -65,24 +66,13 @@ def channel_name(channel: str) -> str:
 
 # ------------------------------------------------------------------ why
 
-def _descriptions(node: Any, path: Tuple[str, ...] = ()) -> Dict[str, str]:
-    found: Dict[str, str] = {}
-    if isinstance(node, dict):
-        text = node.get("description")
-        if isinstance(text, str) and text.strip() and path:
-            found[".".join(path)] = " ".join(text.split())
-        for key, value in node.items():
-            found.update(_descriptions(value, (*path, str(key))))
-    return found
-
-
-@lru_cache(maxsize=4)
 def rule_descriptions(path: Path = ESCALATION_FILE) -> Dict[str, str]:
-    """Every `description` in escalation.yml by its dotted key ("topics.fraud"); none
-    when the file cannot be read (the desk still shows its own wording)."""
+    """Every `description` in escalation.yml by its dotted key ("topics.fraud"), read
+    by the loader the assistant uses; none when the file cannot be used (the desk
+    still shows its own wording)."""
     try:
-        return _descriptions(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError):
+        return dict(escalation_config(path).descriptions)
+    except EscalationConfigError:
         return {}
 
 

@@ -7,7 +7,8 @@ reported at once, each on its own line, as `key.path: problem`.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -248,6 +249,9 @@ class EscalationConfig:
     human_request: HumanRequestSettings
     topics: tuple[PhraseSet, ...]  # in the file's order: the first match names the topic
     goal_actions: frozenset[str] = frozenset()  # actions that complete a customer's goal
+    # A `description` written anywhere, by its dotted key ("topics.fraud"): the agent
+    # desk's sentence for the rule.
+    descriptions: Mapping[str, str] = field(default_factory=dict)
 
     def for_channel(self, channel: str) -> ChannelSettings:
         """A configured channel's settings; any other channel gets the defaults."""
@@ -266,15 +270,37 @@ def load_escalation_config(path: str | Path | None = None) -> EscalationConfig:
     return parse_escalation_config(raw, str(source))
 
 
+@lru_cache(maxsize=4)
+def escalation_config(path: str | Path | None = None) -> EscalationConfig:
+    """escalation.yml read and validated once per process: the loader its readers share
+    (the policy, the emotion analyser, the actions, the bench)."""
+    return load_escalation_config(path)
+
+
+def _without_descriptions(node: Any, path: tuple[str, ...],
+                          found: dict[str, str]) -> Any:
+    """The document without its `description` texts, which go into `found`."""
+    if not isinstance(node, dict):
+        return node
+    text = node.get("description")
+    if isinstance(text, str) and path:
+        found[".".join(path)] = " ".join(text.split())
+    return {key: _without_descriptions(value, (*path, str(key)), found)
+            for key, value in node.items()
+            if not (key == "description" and isinstance(value, str) and path)}
+
+
 def parse_escalation_config(raw: Any, source: str = "escalation.yml") -> EscalationConfig:
     """Validates an already parsed escalation.yml document and builds the settings."""
+    descriptions: dict[str, str] = {}
+    raw = _without_descriptions(raw, (), descriptions)
     problems = [(_key(error.absolute_path), error.message)
                 for error in Draft7Validator(SCHEMA).iter_errors(raw)]
     if not problems:
         builder = _Builder()
         config = builder.config(raw)
         if not builder.problems:
-            return config
+            return replace(config, descriptions=MappingProxyType(descriptions))
         problems = builder.problems
     lines = "\n".join(f"  {key or '(top level)'}: {message}" for key, message in sorted(problems))
     raise EscalationConfigError(f"{source} is invalid:\n{lines}")

@@ -16,6 +16,7 @@ A policy that sees a backend failure without a new customer message can call it
 again with the last turn and the updated `ConversationFacts`.
 """
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, NamedTuple
 
@@ -98,6 +99,25 @@ def decide(turn: TurnFacts, history: ConversationFacts, config: EscalationConfig
         return Decision(False, True, "low_confidence", f"confidence.{threshold}",
                         _confidence_values(context), emotion.score, True)
     return Decision(False, False, NO_REASON, NO_REASON, {}, emotion.score, False)
+
+
+def decision_record(decision: Decision, channel: str) -> dict[str, Any]:
+    """The decision as the policy records it in the tracker: plain JSON."""
+    return json.loads(json.dumps({
+        "escalate": decision.escalate, "clarify": decision.clarify,
+        "reason_code": decision.reason_code, "rule": decision.rule,
+        "values": dict(decision.values), "emotion_score": round(decision.emotion_score, 3),
+        "low_confidence": decision.low_confidence, "channel": channel,
+    }))
+
+
+def decision_from_record(record: Mapping[str, Any]) -> Decision:
+    """A recorded decision read back: what the hand-over and the next turn's history use."""
+    return Decision(bool(record.get("escalate")), bool(record.get("clarify")),
+                    str(record.get("reason_code") or NO_REASON),
+                    str(record.get("rule") or NO_REASON),
+                    dict(record.get("values") or {}), float(record.get("emotion_score") or 0.0),
+                    bool(record.get("low_confidence")))
 
 
 def advance(history: ConversationFacts, decision: Decision,

@@ -21,7 +21,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from escalation.config import SentimentSettings, load_escalation_config
+from escalation.config import SentimentSettings, escalation_config
 from escalation.names import SENTIMENT_KEY
 from escalation.signals import DEFAULT_MAX_CHARS, DEFAULT_MAX_EMOJI, score_emotion, warm_up
 
@@ -51,7 +51,7 @@ class EmotionAnalyzer(GraphComponent):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
                resource: Resource, execution_context: ExecutionContext) -> "EmotionAnalyzer":
-        return cls(load_escalation_config(config.get("config_path")).sentiment,
+        return cls(escalation_config(config.get("config_path")).sentiment,
                    config.get("max_chars", DEFAULT_MAX_CHARS),
                    config.get("max_emoji", DEFAULT_MAX_EMOJI))
 

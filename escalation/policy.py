@@ -1,11 +1,14 @@
 """escalation.yml applied on every turn: a dialogue policy in Rasa's ensemble.
 
-Right after each customer message the policy rebuilds the conversation's facts from
-the tracker (since the session started or a person handed it back), asks `decide`
-and records the decision, with the rule that fired and its values, in the
-`escalation_decision` slot. An escalation predicts `action_escalate`, a first miss
-`action_clarify`. After an action that counted a backend failure it decides again,
-so system trouble hands over without waiting for the customer's next message.
+Right after each customer message the policy asks `decide` and records the
+decision, with the rule that fired and its values, in the `escalation_decision`
+slot. The history of the next turn is read from those records (since the session
+started or a person handed it back), advanced decision by decision as
+`decision.advance` says: computed once, when each message was decided, never
+recomputed differently later (the escalation bench replays this class). An
+escalation predicts `action_escalate`, a first miss `action_clarify`. After an
+action that counted a backend failure it decides again, so system trouble hands
+over without waiting for the customer's next message.
 
 Its predictions are marked as not based on the customer's input, which in Rasa's
 ensemble outranks every other kind, and its priority is above RulePolicy's: an
@@ -14,7 +17,6 @@ never a miss, since answers to a form's question ("12 May 1984") are not intents
 A non-escalation reads only the tracker: no I/O on the hot path.
 """
 
-import json
 from dataclasses import replace
 from typing import Any, Dict, List, Optional, Sequence, Text
 
@@ -32,27 +34,18 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 
-from escalation.config import EscalationConfig, load_escalation_config
-from escalation.decision import ConversationFacts, Decision, TurnFacts, decide, is_miss
+from escalation.config import EscalationConfig, escalation_config
+from escalation.decision import (
+    ConversationFacts, TurnFacts, advance, decide, decision_from_record, decision_record,
+)
 from escalation.names import (
-    BACKEND_FAILURES_SLOT, CLARIFY_ACTION, DECISION_SLOT, ESCALATE_ACTION, SENTIMENT_KEY,
-    UNNAMED_CHANNEL,
+    BACKEND_FAILURES_SLOT, CLARIFY_ACTION, DECISION_SLOT, ESCALATE_ACTION, UNNAMED_CHANNEL,
 )
 from escalation.signals import warm_up
 
 NLU_FALLBACK = "nlu_fallback"
 # Above RulePolicy (6): on equal confidence the higher priority wins.
 ESCALATION_PRIORITY = 7
-
-
-def decision_record(decision: Decision, channel: str) -> Dict[str, Any]:
-    """The decision as the slot (and the hand-over packet) keep it: plain JSON."""
-    return json.loads(json.dumps({
-        "escalate": decision.escalate, "clarify": decision.clarify,
-        "reason_code": decision.reason_code, "rule": decision.rule,
-        "values": dict(decision.values), "emotion_score": round(decision.emotion_score, 3),
-        "low_confidence": decision.low_confidence, "channel": channel,
-    }))
 
 
 def turn_facts(message: UserUttered, in_form: bool) -> TurnFacts:
@@ -89,27 +82,21 @@ def _backend_failures(events: Sequence[Event]) -> int:
                if isinstance(event, SlotSet) and event.key == BACKEND_FAILURES_SLOT and event.value)
 
 
-def conversation_facts(window: Sequence[Event], config: EscalationConfig,
-                       channel: str) -> ConversationFacts:
-    """The history `decide` needs, from the window's events before the latest message."""
-    settings = config.for_channel(channel)
+def conversation_facts(window: Sequence[Event], config: EscalationConfig) -> ConversationFacts:
+    """The history `decide` needs, from the window's events before the latest message:
+    the decisions recorded for earlier messages, customer messages since the last goal
+    reached, and the backend failures counted."""
+    history = ConversationFacts(backend_failures=_backend_failures(window))
     user_turns_since_goal = 0
-    scores: List[float] = []
-    misses = 0
     for event in window:
         if isinstance(event, UserUttered):
             user_turns_since_goal += 1
-            score = ((event.parse_data or {}).get(SENTIMENT_KEY) or {}).get("score")
-            if isinstance(score, (int, float)):
-                scores.append(float(score))
-            misses = misses + 1 if is_miss(turn_facts(event, in_form=False), settings) else 0
+        elif isinstance(event, SlotSet) and event.key == DECISION_SLOT and \
+                isinstance(event.value, dict):
+            history = advance(history, decision_from_record(event.value), config)
         elif isinstance(event, ActionExecuted) and event.action_name in config.goal_actions:
             user_turns_since_goal = 0
-    keep = config.sentiment.trend.window - 1
-    return ConversationFacts(previous_scores=tuple(scores[-keep:]) if keep else (),
-                             consecutive_low_confidence=misses,
-                             user_turns=user_turns_since_goal,
-                             backend_failures=_backend_failures(window))
+    return replace(history, user_turns=user_turns_since_goal)
 
 
 def _last_index(events: Sequence[Event], kind: type) -> int:
@@ -137,7 +124,7 @@ class EscalationPolicy(Policy):
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         # Read (and validated) when the model loads: a bad escalation.yml stops Rasa
         # at start with the key that is wrong, never mid-conversation.
-        self.escalation = load_escalation_config(config.get("config_path"))
+        self.escalation = escalation_config(config.get("config_path"))
         warm_up(self.escalation.sentiment)
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain,
@@ -166,7 +153,7 @@ class EscalationPolicy(Policy):
             return self._prediction(self._default_predictions(domain))
         channel = tracker.get_latest_input_channel() or UNNAMED_CHANNEL
         turn = turn_facts(window[latest_user], in_form=tracker.active_loop_name is not None)
-        history = conversation_facts(window[:latest_user], self.escalation, channel)
+        history = conversation_facts(window[:latest_user], self.escalation)
         if not after_message:
             history = replace(history, backend_failures=_backend_failures(window))
         decision = decide(turn, history, self.escalation, channel)

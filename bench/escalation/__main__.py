@@ -1,8 +1,11 @@
 """How well the escalation rules pick the conversations a person should take over.
 
-`python -m bench.escalation [--smoke] [--half dev|test]` runs `escalation.decision.decide`
-over every labelled item of bench/escalation/messages.yml, turn by turn for the
-conversations (a conversation escalates when any turn does), and prints precision,
+`python -m bench.escalation [--smoke] [--half dev|test]` replays every labelled item of
+bench/escalation/messages.yml through the shipped `escalation.policy.EscalationPolicy`,
+turn by turn for the conversations, on a real Rasa tracker: each message is a
+`UserUttered` event, the decision the policy records is kept in the tracker as Rasa
+keeps it, and the next turn's history is what the policy reads from those records
+(a conversation escalates when any turn does). It prints precision,
 recall, F1, the confusion counts, per-reason recall, the misclassified items and a
 final `summary:` line; it writes bench/results/escalation.json.
 
@@ -16,6 +19,7 @@ import hashlib
 import json
 import platform
 import statistics
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,18 +27,29 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
-from escalation.config import EscalationConfig, load_escalation_config
-from escalation.decision import ConversationFacts, Decision, TurnFacts, advance, decide
-from escalation.signals import warm_up
+from escalation.decision import ConversationFacts, Decision, TurnFacts, decision_from_record
+from escalation.names import BACKEND_FAILURES_SLOT, CLARIFY_ACTION, DECISION_SLOT
+from escalation.policy import EscalationPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = Path(__file__).resolve().parent / "messages.yml"
+DOMAIN_FILE = ROOT / "domain.yml"
 RESULTS = ROOT / "bench" / "results" / "escalation.json"
 HALVES = ("dev", "test")
 TARGETS = {"precision": 0.90, "recall": 0.95}
 SMOKE_STRIDE = 40  # --smoke runs every 40th item
 TURN_DEFAULTS = {"intent": "other", "confidence": 0.95, "margin": 0.9}
+RUNNER_UP = "runner_up"  # the second intent of a turn's ranking, `margin` below the first
+# What an item's `history` may say: the events a conversation so far leaves.
+HISTORY_KEYS = frozenset({"user_turns", "goal_completed", "backend_failures"})
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,9 @@ def load_cases(path: Path = MESSAGES) -> list[Case]:
 def _case(item: dict[str, Any]) -> Case:
     turns = item.get("turns") or [{"text": item["text"],
                                     **{key: item[key] for key in TURN_DEFAULTS if key in item}}]
+    unknown = set(item.get("history", {})) - HISTORY_KEYS
+    if unknown:
+        raise ValueError(f"{item['id']}: history cannot say {sorted(unknown)}")
     return Case(
         id=item["id"],
         turns=tuple(TurnFacts(**{**TURN_DEFAULTS, **turn}) for turn in turns),
@@ -83,19 +101,57 @@ def _case(item: dict[str, Any]) -> Case:
     )
 
 
-def run(case: Case, config: EscalationConfig) -> Outcome:
-    history, clarified = case.history, False
+def shipped_policy(model_dir: Path) -> EscalationPolicy:
+    """The policy as Rasa loads it, with the project's escalation.yml."""
+    return EscalationPolicy.create(EscalationPolicy.get_default_config(),
+                                   LocalModelStorage(model_dir), Resource("escalation"),
+                                   ExecutionContext(GraphSchema({}), "bench"))
+
+
+def _history_events(history: ConversationFacts, goal_action: str) -> list[Event]:
+    """What an item's conversation so far left in the tracker: earlier customer
+    messages (undecided, as before the policy ran), a goal reached, backend failures."""
+    events: list[Event] = [ActionExecuted(ACTION_LISTEN_NAME)]
+    for _ in range(history.user_turns):
+        events += [UserUttered(""), ActionExecuted(ACTION_LISTEN_NAME)]
+    if history.goal_completed:
+        events += [ActionExecuted(goal_action), ActionExecuted(ACTION_LISTEN_NAME)]
+    # Each failing action sets the slot to its running count.
+    events += [SlotSet(BACKEND_FAILURES_SLOT, count)
+               for count in range(1, history.backend_failures + 1)]
+    return events
+
+
+def _message(turn: TurnFacts, channel: str) -> UserUttered:
+    intent = {"name": turn.intent, "confidence": turn.confidence}
+    ranking = [intent, {"name": RUNNER_UP, "confidence": turn.confidence - turn.margin}]
+    return UserUttered(turn.text, intent, parse_data={"intent": intent,
+                                                      "intent_ranking": ranking},
+                       input_channel=channel)
+
+
+def run(case: Case, policy: EscalationPolicy, domain: Domain) -> Outcome:
+    """The case's turns through the policy, each decision kept as Rasa keeps it."""
+    goal_action = sorted(policy.escalation.goal_actions)[0]
+    tracker = DialogueStateTracker.from_events(
+        case.id, _history_events(case.history, goal_action), domain.slots)
+    clarified = False
     scores: list[float] = []
     seconds: list[float] = []
     for turn in case.turns:
+        tracker.update(_message(turn, case.channel), domain)
         start = time.perf_counter()
-        decision = decide(turn, history, config, case.channel)
+        prediction = policy.predict_action_probabilities(tracker, domain)
         seconds.append(time.perf_counter() - start)
+        tracker.update_with_events(prediction.events, domain)
+        decision = decision_from_record(tracker.get_slot(DECISION_SLOT))
         scores.append(decision.emotion_score)
         clarified = clarified or decision.clarify
         if decision.escalate:
             break
-        history = advance(history, decision, config)
+        if decision.clarify:
+            tracker.update(ActionExecuted(CLARIFY_ACTION), domain)
+        tracker.update(ActionExecuted(ACTION_LISTEN_NAME), domain)
     return Outcome(case, decision, clarified, tuple(scores), tuple(seconds))
 
 
@@ -181,13 +237,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--half", choices=HALVES, help="report this half only")
     args = parser.parse_args(argv)
 
-    config = load_escalation_config()
-    warm_up(config.sentiment)
+    domain = Domain.load(str(DOMAIN_FILE))
     cases = load_cases()
     if args.smoke:
         cases = cases[::SMOKE_STRIDE]
     halves = (args.half,) if args.half else HALVES
-    outcomes = [run(case, config) for case in cases if case.half in halves]
+    with tempfile.TemporaryDirectory() as model_dir:
+        policy = shipped_policy(Path(model_dir))
+        outcomes = [run(case, policy, domain) for case in cases if case.half in halves]
     results = {half: metrics([o for o in outcomes if o.case.half == half]) for half in halves}
 
     seconds = [second for outcome in outcomes for second in outcome.seconds]
@@ -198,8 +255,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"escalation bench over {len(outcomes)} items ({sizes})")
     for half, result in results.items():
         report(half, result)
-    print(f"decide(): mean {latency['mean_us']} µs, max {latency['max_us']} µs "
-          f"over {latency['turns']} turns")
+    print(f"EscalationPolicy.predict_action_probabilities(): mean {latency['mean_us']} µs, "
+          f"max {latency['max_us']} µs over {latency['turns']} turns")
     if not args.smoke:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps({

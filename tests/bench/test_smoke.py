@@ -13,6 +13,7 @@ from bench.results_file import RESULTS
 from stack.processes import ROOT
 
 SMOKE_RUNS = {
+    "escalation": (["--smoke"], "summary: dev P", []),
     "nlu": (["--smoke"], "nlu clinc150:", ["nlu_banking77_smoke", "nlu_clinc150_smoke"]),
     "training": (["--smoke"], "training: full", ["training_smoke"]),
     "turn_latency": (["--smoke"], "turn latency over 3", ["turn_latency_smoke"]),

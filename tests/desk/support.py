@@ -7,7 +7,8 @@ from typing import Any, Dict, List, Optional
 
 import requests
 
-from actions.handoff_packet import NOT_VERIFIED_NOTE, build_packet, empty_snapshot
+from actions.packet.account import NOT_VERIFIED_NOTE, empty_snapshot
+from actions.packet.build import build_packet
 from escalation.decision import Decision
 from stack.config import VENV_BIN
 from stack.desk_admin import create_admin

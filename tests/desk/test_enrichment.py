@@ -6,7 +6,8 @@ from typing import Any, Dict
 import pytest
 from jsonschema import Draft202012Validator
 
-from actions.handoff_packet import BACKEND_DOWN_NOTE, build_packet, empty_snapshot, enrichment
+from actions.packet.account import BACKEND_DOWN_NOTE, empty_snapshot, enrichment
+from actions.packet.build import build_packet
 from tests.support.services import Service
 from tests.support.stack import DeskClient
 

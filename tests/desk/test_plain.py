@@ -7,10 +7,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 
-from actions.handoff_packet import NOT_VERIFIED_NOTE, build_packet, empty_snapshot
+from actions.packet.account import NOT_VERIFIED_NOTE, empty_snapshot
+from actions.packet.build import build_packet
 from desk import plain
-from desk.settings import SettingsError, load_behaviour
+from desk.settings import ROOT, SettingsError, load_behaviour
+from escalation.config import parse_escalation_config
 from escalation.decision import Decision
 
 BERLIN = plain.zone("Europe/Berlin")
@@ -45,12 +48,16 @@ def test_why_in_words_never_the_rule_internals() -> None:
 
 
 def test_a_description_in_escalation_yml_wins(tmp_path: Path) -> None:
+    """The project's escalation.yml with descriptions added: valid for the assistant's
+    loader (which the desk shares), and read by the desk."""
+    raw = yaml.safe_load((ROOT / "escalation.yml").read_text(encoding="utf-8"))
+    raw["human_request"]["description"] = "Asked for a human being."
+    raw["topics"]["fraud"]["description"] = "Fraud: the fraud team\n  calls back."
+    raw["defaults"]["emotion"]["description"] = "Upset."
     config = tmp_path / "escalation.yml"
-    config.write_text("human_request:\n  description: Asked for a human being.\n"
-                      "  intents: [request_human]\n"
-                      "topics:\n  fraud:\n    description: >\n      Fraud: the fraud team\n"
-                      "      calls back.\n"
-                      "defaults:\n  emotion:\n    description: Upset.\n")
+    config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert parse_escalation_config(raw).descriptions["topics.fraud"] == \
+        "Fraud: the fraud team calls back."
     descriptions = plain.rule_descriptions(config)
     assert plain.why({"reason_code": "human_requested", "rule": "human_request.intents"},
                      descriptions) == "Asked for a human being."
@@ -61,6 +68,8 @@ def test_a_description_in_escalation_yml_wins(tmp_path: Path) -> None:
     # The project's file, whatever it holds, gives a sentence for every rule.
     assert plain.why({"reason_code": "turn_limit", "rule": "turn_limit.max_user_turns"})
     assert plain.rule_descriptions(tmp_path / "missing.yml") == {}
+    (tmp_path / "broken.yml").write_text("defaults: [", encoding="utf-8")
+    assert plain.rule_descriptions(tmp_path / "broken.yml") == {}
 
 
 def test_evidence_is_the_customers_words() -> None:

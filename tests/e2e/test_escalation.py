@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 import pytest
 import requests
 
-from actions.handoff_packet import validate_packet
+from actions.packet.schema import validate_packet
 from tests.support.crm import crm
 from stack.launch import start_desk
 from tests.support.stack import Conversation, Stack, vouched
@@ -51,7 +51,11 @@ def the_handoff(stack: Stack, chat: Conversation, reason_code: str) -> Dict[str,
     said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
     assert [m["text"] for m in packet["transcript"] if m["from"] == "customer"] == said
     assert tracker["paused"] is True
-    assert tracker["slots"]["handoff_id"] == found[0]["id"]
+    handed_over = tracker["slots"]["outcomes"][-1]
+    assert (handed_over["action"], handed_over["goal"], handed_over["result"]) == \
+        ("action_escalate", "hand_over", "handed_over")
+    assert handed_over["record"] == found[0]["id"]
+    assert handed_over["detail"]["reason_code"] == reason_code
     return packet
 
 
@@ -224,7 +228,12 @@ def test_a_desk_that_cannot_be_reached_loses_nothing(stack: Stack) -> None:
     try:
         reply = chat.say("I want to speak to a human")
         assert "couldn't reach our team" in reply and POLICIES["support_hours_human"] in reply
-        assert stack.tracker(chat.sender)["paused"] is False  # the assistant still answers
+        tracker = stack.tracker(chat.sender)
+        assert tracker["paused"] is False  # the assistant still answers
+        not_queued = tracker["slots"]["outcomes"][-1]
+        assert (not_queued["action"], not_queued["result"], not_queued["record"]) == (
+            "action_escalate", "unavailable", None)
+        assert not_queued["detail"]["note"] == "queued"  # the note waits in the outbox
         assert "carrier capacity shortage" in chat.say("where is my order BW-100002")
     finally:
         stack.desk = start_desk(stack.config)

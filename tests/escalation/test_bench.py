@@ -35,7 +35,7 @@ def test_the_halves_are_fixed_by_the_text_and_both_sizeable():
 
 def test_the_smoke_run_prints_the_summary():
     result = subprocess.run([sys.executable, "-m", "bench.escalation", "--smoke"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120, check=True)
+                            capture_output=True, text=True, timeout=600, check=True)
     last_line = result.stdout.strip().splitlines()[-1]
     assert last_line.startswith("summary: dev P ")
     assert "| test P " in last_line and "targets (precision >= 0.90, recall >= 0.95)" in last_line

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from escalation.config import (
-    CHANNELS, EscalationConfig, EscalationConfigError, load_escalation_config,
-    parse_escalation_config,
+    CHANNELS, EscalationConfig, EscalationConfigError, escalation_config,
+    load_escalation_config, parse_escalation_config,
 )
 
 
@@ -141,3 +141,19 @@ def test_a_file_that_is_not_yaml_is_named(tmp_path: Path):
 def test_settings_are_frozen(config: EscalationConfig):
     with pytest.raises(AttributeError):
         config.defaults.confidence.min_confidence = 0.0  # type: ignore[misc]
+
+
+def test_descriptions_anywhere_are_collected_not_refused(raw: dict[str, Any]):
+    raw["topics"]["fraud"]["description"] = "Possible fraud:\n  the fraud team calls back."
+    raw["defaults"]["emotion"]["description"] = "Upset."
+    config = parse_escalation_config(raw)
+    assert dict(config.descriptions) == {
+        "topics.fraud": "Possible fraud: the fraud team calls back.",
+        "defaults.emotion": "Upset."}
+    raw["defaults"]["emotion"]["description"] = 3  # not a text: the schema says so
+    assert "defaults.emotion" in _problems(raw)
+
+
+def test_every_reader_shares_one_loaded_file():
+    assert escalation_config() is escalation_config()
+    assert escalation_config().defaults == load_escalation_config().defaults

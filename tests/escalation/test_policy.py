@@ -15,6 +15,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from escalation.names import DECISION_SLOT
 from escalation.policy import EscalationPolicy
 from stack.processes import ROOT
 
@@ -83,9 +84,24 @@ def test_a_first_miss_clarifies_and_a_second_in_a_row_escalates(policy):
     action, record, _ = predict(policy, start() + unsure)
     assert (action, record["reason_code"], record["clarify"]) == \
         ("action_clarify", "low_confidence", True)
-    action, record, _ = predict(policy, start() + unsure + did("action_clarify")
+    # The second turn's history is the first turn's recorded decision, as Rasa keeps it.
+    first = [SlotSet(DECISION_SLOT, record)]
+    action, record, _ = predict(policy, start() + unsure + first + did("action_clarify")
                                 + did(ACTION_LISTEN_NAME) + said("the other bit", confidence=0.2))
     assert (action, record["rule"]) == ("action_escalate", "confidence.misses_to_escalate")
+
+
+def test_a_form_answer_before_a_miss_is_not_counted_as_one(policy):
+    """The history is the recorded decisions: the form answer's (no miss) stays no miss."""
+    answer = said("12 May 1984", intent="inform", confidence=0.25, runner_up=0.2)
+    events = start() + said("where is my order") + did("verification_form") + \
+        [ActiveLoop("verification_form"), ActionExecuted(ACTION_LISTEN_NAME)] + answer
+    _, record, _ = predict(policy, events)
+    assert record["low_confidence"] is False
+    events += [SlotSet(DECISION_SLOT, record), ActiveLoop(None), *did(ACTION_LISTEN_NAME),
+               *said("hmm the thing with the stuff", confidence=0.31, runner_up=0.28)]
+    action, record, _ = predict(policy, events)
+    assert (action, record["rule"]) == ("action_clarify", "confidence.min_confidence")
 
 
 def test_after_clarifying_the_assistant_listens(policy):
@@ -135,11 +151,13 @@ def test_one_hand_over_per_stretch_and_a_fresh_start_after_a_hand_back(policy):
     assert action == "action_escalate"
 
 
-def test_the_emotion_trend_reads_the_scores_the_nlu_stored(policy):
+def test_the_emotion_trend_reads_the_scores_recorded_with_earlier_decisions(policy):
     events = start()
     for score in (-0.3, -0.35):
-        events += said("still nothing", score=score) + did("action_answer_request") + \
-            did(ACTION_LISTEN_NAME)
+        recorded = {"escalate": False, "clarify": False, "emotion_score": score,
+                    "low_confidence": False, "reason_code": "none", "rule": "none"}
+        events += said("still nothing") + [SlotSet(DECISION_SLOT, recorded)] + \
+            did("action_answer_request") + did(ACTION_LISTEN_NAME)
     action, record, _ = predict(policy, events + said("still not here, is there any news?"))
     assert (action, record["rule"]) == ("action_escalate", "emotion.trend_threshold")
 

@@ -11,11 +11,12 @@ from rasa_sdk import Tracker
 
 from actions import backend_client as backend
 from actions import spoken
-from actions.handoff_packet import (
-    BACKEND_DOWN_NOTE, NOT_VERIFIED_NOTE, PacketInvalid, build_packet, conversation_facts,
-    customer_notice, fetch_snapshot, parse_support_hours, reason_response, sentiment_trend,
-    validate_packet,
-)
+from actions.handoff_packet import customer_notice, parse_support_hours, reason_response
+from actions.outcomes import outcome
+from actions.packet.account import BACKEND_DOWN_NOTE, NOT_VERIFIED_NOTE, fetch_snapshot
+from actions.packet.build import build_packet, session_records
+from actions.packet.schema import PacketInvalid, validate_packet
+from actions.packet.story import sentiment_trend
 from actions.responses import render
 from actions.settings import settings
 from escalation.decision import Decision
@@ -64,6 +65,12 @@ def stamped(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """The events with timestamps ten seconds apart from 25 Nov 2026 09:00 UTC, as Rasa
     logs them."""
     return [{**event, "timestamp": START + 10 * n} for n, event in enumerate(events)]
+
+
+def done(action: str, goal: str, result: str, record: Optional[str] = None, at: int = 0,
+         **detail: Any) -> Dict[str, Any]:
+    """An outcome as the action recorded it, `at` seconds after START."""
+    return outcome(action, goal, result, record, detail, at=START + at)
 
 
 def tracker(events: List[Dict[str, Any]], **slot_values: Any) -> Dict[str, Any]:
@@ -119,7 +126,11 @@ def verified_order_then_angry() -> Dict[str, Any]:
         action("action_listen"),
         user(ANGRY_TEXT, "out_of_scope", -0.72),
     ]
-    return tracker(events, verified_customer_id="C-1001", verification_attempts=0)
+    return tracker(events, verified_customer_id="C-1001", verification_attempts=0, outcomes=[
+        done("verification_form", "verify_identity", "verified", "C-1001", 150,
+             method="postcode"),
+        done("action_answer_request", "check_order_status", "answered", "BW-100002", 170),
+    ])
 
 
 def unverified_fraud_report() -> Dict[str, Any]:
@@ -150,7 +161,12 @@ def backend_failure_conversation() -> Dict[str, Any]:
         action("action_listen"),
         user("yes please", "affirm", -0.3),
     ]
-    return tracker(events, backend_failures=2, human_requested=True)
+    return tracker(events, backend_failures=2, outcomes=[
+        done("action_answer_request", "check_claim_status", "unavailable", "CLM-70001", 50,
+             reason="backend"),
+        done("action_answer_policy", "ask_return_policy", "unavailable", None, 100,
+             reason="backend"),
+    ])
 
 
 def noah_snapshot() -> Dict[str, Any]:
@@ -331,8 +347,6 @@ def test_without_scores_the_trajectory_is_empty_and_current_zero():
 def test_backend_failures_are_failed_actions_and_open_items(trouble_packet):
     validate_packet(trouble_packet)
     assert [(a["action"], a["result"], a["detail"]) for a in trouble_packet["actions_taken"]] == [
-        ("verification_form", "failed",
-         "Claim CLM-70001: lookup failed, our systems did not answer"),
         ("action_answer_request", "failed",
          "Claim CLM-70001: not answered, our systems did not answer"),
         ("action_answer_policy", "failed",
@@ -341,7 +355,6 @@ def test_backend_failures_are_failed_actions_and_open_items(trouble_packet):
     assert trouble_packet["resolved"] == []
     assert trouble_packet["open_items"] == [
         "Escalation: system trouble (2 backend failures)",
-        "Claim CLM-70001: lookup failed, our systems did not answer",
         "Claim CLM-70001: not answered, our systems did not answer",
         "Return policy: not answered, our systems did not answer",
         "Issue not addressed yet: \"what's happening with my claim CLM-70001\"",
@@ -351,58 +364,111 @@ def test_backend_failures_are_failed_actions_and_open_items(trouble_packet):
     assert trouble_packet["summary"].endswith("Escalated: system trouble (2 backend failures).")
 
 
+def actions_of(outcomes: List[Dict[str, Any]], **slot_values: Any) -> List[tuple]:
+    """What the packet makes of an outcome record."""
+    state = tracker([*session_start(), user("hello", "greet")], outcomes=outcomes,
+                    **slot_values)
+    packet = build_packet(state, FRAUD, {}, None, POLICIES, WEDNESDAY_MORNING)
+    validate_packet(packet)
+    return [(a["action"], a["result"], a["detail"]) for a in packet["actions_taken"]]
+
+
 def test_verification_failure_refuses_the_answer():
-    events = [
-        *session_start(), user("invoice INV-900001 please", "check_invoice"),
-        action("action_extract_slots"), *slots(request_topic="invoice", invoice_id="INV-900001"),
-        action("verification_form"),
-        *slots(knowledge_factor="refused", verification_attempts=3, verification_failed=True),
-        action("action_answer_request"),
-        bot("I'm sorry, I couldn't confirm that the account is yours."),
-        *slots(**REQUEST_FINISHED, human_offered=True),
+    assert actions_of([
+        done("verification_form", "verify_identity", "failed", "C-1001", 10,
+             attempts=1, attempts_left=2),
+        done("verification_form", "verify_identity", "failed", "C-1001", 20,
+             attempts=3, attempts_left=0),
+        done("action_answer_request", "check_invoice", "refused", "INV-900001", 30,
+             reason="not_verified"),
+    ]) == [
+        ("verification_form", "failed",
+         "Identity: not confirmed after 3 attempts, account details withheld"),
+        ("action_answer_request", "refused",
+         "Invoice INV-900001: not answered, identity not confirmed"),
     ]
-    facts = conversation_facts(stamped(events))
-    assert [(a.result, a.detail) for a in facts.actions] == [
-        ("failed", "Identity: not confirmed after 3 attempts, account details withheld"),
-        ("refused", "Invoice INV-900001: not answered, identity not confirmed"),
+
+
+def test_a_wrong_answer_stays_in_the_record_until_a_later_word_on_identity():
+    assert actions_of([done("verification_form", "verify_identity", "failed", "C-1001", 10,
+                            attempts=1, attempts_left=2)]) == [
+        ("verification_form", "failed", "Identity: answer 1 did not match")]
+
+
+def test_a_locked_record_is_refused():
+    assert actions_of([
+        done("verification_form", "verify_identity", "refused", "C-1001", 10, reason="locked"),
+        done("action_answer_request", "check_order_status", "refused", "BW-100002", 20,
+             reason="locked"),
+    ]) == [
+        ("verification_form", "refused", "Identity: not confirmed, the record is locked after "
+                                         "too many failed attempts; account details withheld"),
+        ("action_answer_request", "refused", "Order BW-100002: not answered, the record is locked"),
     ]
-    assert facts.record_ids == {"orders": [], "claims": [], "invoices": ["INV-900001"]}
 
 
 def test_a_record_not_on_the_account_is_refused_and_a_policy_answer_resolves():
-    events = [
-        *session_start(), *slots(verified_customer_id="C-1001"),
-        user("and order bw 100005?", "check_order_status"),
-        action("action_extract_slots"), *slots(request_topic="order", order_id="bw 100005"),
-        action("verification_form"), action("action_answer_request"),
-        bot("I can't find order BW-100005 on your account."), *slots(**REQUEST_FINISHED),
-        user("how long do I have to return something?", "ask_return_policy"),
-        action("action_answer_policy"), bot("You can return an item within 30 days."),
-    ]
-    facts = conversation_facts(stamped(events))
-    assert [(a.action, a.result, a.detail) for a in facts.actions] == [
+    assert actions_of([
+        done("action_answer_request", "check_order_status", "not_found", "BW-100005", 10),
+        done("action_answer_policy", "ask_return_policy", "answered", None, 20),
+        done("action_answer_request", "check_claim_status", "answered", None, 30, scope="open"),
+    ]) == [
         ("action_answer_request", "refused",
          "Order BW-100005: not answered, not on the customer's account"),
         ("action_answer_policy", "ok", "Return policy: answered"),
+        ("action_answer_request", "ok", "Open claims: status given"),
     ]
-    assert facts.record_ids["orders"] == ["BW-100005"]
+
+
+def test_clarifying_declining_and_earlier_hand_overs_are_told():
+    assert actions_of([
+        done("action_clarify", "unknown", "clarified", None, 10,
+             options=["check_order_status", "check_claim_status"]),
+        done("action_clarify", "unknown", "clarified", None, 15, options=[]),
+        done("action_answer_policy", "unknown", "failed", None, 20, reason="unclear"),
+        done("action_answer_request", "unknown", "failed", None, 25, reason="unclear"),
+        done("action_decline_human", "hand_over", "declined", None, 30),
+        done("action_escalate", "hand_over", "handed_over", "H-1", 40),
+        done("action_escalate", "hand_over", "unavailable", None, 50, reason="desk"),
+    ]) == [
+        ("action_clarify", "ok", "Asked which of 2 goals was meant"),
+        ("action_clarify", "ok", "Asked the customer to rephrase"),
+        ("action_answer_policy", "failed", "Policy question: not recognised"),
+        ("action_answer_request", "failed", "Request: not answered, the record meant was unclear"),
+        ("action_decline_human", "ok", "Person: offer declined, carried on"),
+        ("action_escalate", "ok", "Hand-over: queued for a person"),
+        ("action_escalate", "failed", "Hand-over: the desk could not be reached"),
+    ]
 
 
 def test_a_signed_in_channel_verification_is_named_so():
-    events = [*session_start(), user("my orders please", "check_order_status"),
-              action("verification_form"), *slots(verified_customer_id="C-1001")]
-    facts = conversation_facts(stamped(events))
-    assert facts.verified_by == "signed-in channel"
-    assert facts.actions[0].detail == "Identity: verified by signed-in channel"
+    state = tracker([*session_start(), user("my orders please", "check_order_status")],
+                    verified_customer_id="C-1001", outcomes=[
+                        done("verification_form", "verify_identity", "verified", "C-1001", 10,
+                             method="signed-in channel")])
+    packet = build_packet(state, ANGRY, noah_snapshot(), None, POLICIES, WEDNESDAY_MORNING)
+    assert "Identity verified by signed-in channel." in packet["summary"]
+    assert packet["actions_taken"][0]["detail"] == "Identity: verified by signed-in channel"
 
 
-def test_records_are_collected_from_texts_and_slots_once_each():
+def test_the_packet_reads_the_record_not_the_slots():
+    """Slot changes alone (what the packet once diffed) say nothing happened."""
+    events = [*session_start(), user("where is BW-100002", "check_order_status"),
+              action("verification_form"), *slots(verified_customer_id="C-1001"),
+              action("action_answer_request"), *slots(**REQUEST_FINISHED)]
+    packet = build_packet(tracker(events), ANGRY, {}, None, POLICIES, WEDNESDAY_MORNING)
+    assert packet["actions_taken"] == [] and packet["resolved"] == []
+
+
+def test_records_are_collected_from_texts_and_outcomes_once_each():
     events = [*session_start(),
               user("orders BW-100002 and bw100003, claim clm 70001, invoice INV-900001", "inform"),
-              action("action_extract_slots"), *slots(order_id="BW-100002", claim_id="CLM-70001"),
               user("also BW-100002 again and C-1001", "inform")]
-    assert conversation_facts(stamped(events)).record_ids == {
-        "orders": ["BW-100002", "BW-100003"], "claims": ["CLM-70001"], "invoices": ["INV-900001"]}
+    acted_on = [done("action_answer_request", "check_order_status", "answered", "BW-100004"),
+                done("verification_form", "verify_identity", "verified", "C-1001")]
+    assert session_records(tracker(events, outcomes=acted_on)) == {
+        "orders": ["BW-100002", "BW-100003", "BW-100004"], "claims": ["CLM-70001"],
+        "invoices": ["INV-900001"]}
 
 
 @pytest.mark.parametrize("scores,trend", [
@@ -620,8 +686,7 @@ def test_fetched_snapshot_goes_into_a_valid_packet(server, backend_at):
     serve_records(server, ("orders", crm.first_with("orders", id="BW-100002")))
     backend_at(server.url)
     state = verified_order_then_angry()
-    facts = conversation_facts(state["events"])
-    snapshot = asyncio.run(fetch_snapshot(facts.record_ids, "C-1001"))
+    snapshot = asyncio.run(fetch_snapshot(session_records(state), "C-1001"))
     packet = build_packet(state, ANGRY, snapshot, crm.customer("C-1001"), POLICIES,
                           WEDNESDAY_MORNING)
     validate_packet(packet)

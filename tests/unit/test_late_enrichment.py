@@ -7,7 +7,7 @@ import pytest
 
 from actions import backend_client as backend
 from actions.desk_client import desk
-from actions.handoff_packet import BACKEND_DOWN_NOTE, empty_snapshot
+from actions.packet.account import BACKEND_DOWN_NOTE, empty_snapshot
 from actions.late_enrichment import deliver_enrichment, enrichment_write, needs_enrichment
 from actions.settings import settings
 from tests.unit.test_backend_client import ORDER, Reply, ScriptedServer

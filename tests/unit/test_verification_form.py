@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client, lockout
 from actions.answers import ActionAnswerRequest
 from actions.identity import sign
+from actions.outcomes import OUTCOMES
 from actions.settings import settings
 from actions.slots import (
     BACKEND_ERROR, CLAIMED_CUSTOMER_ID, FACTOR_REFUSED, KNOWLEDGE_FACTOR,
@@ -82,11 +83,20 @@ def tracker(text: str, candidates: Dict[str, Any], slots: Optional[Dict[str, Any
 
 
 async def validate(track: Tracker) -> tuple:
-    """The slots the validation sets and the responses it sends."""
+    """The slots the validation sets (but the outcome record) and the responses it sends."""
     dispatcher = CollectingDispatcher()
     events = await ValidateVerificationForm().get_validation_events(dispatcher, track, {})
-    return ({e["name"]: e["value"] for e in events},
+    return ({e["name"]: e["value"] for e in events if e["name"] != OUTCOMES},
             [(m["response"], m.get("attempts_left")) for m in dispatcher.messages])
+
+
+async def outcomes_of(track: Tracker) -> List[Tuple[str, str, Optional[str], Dict[str, Any]]]:
+    """What the validation recorded: (goal, result, record, detail) of each outcome."""
+    events = await ValidateVerificationForm().get_validation_events(
+        CollectingDispatcher(), track, {})
+    recorded = [e["value"] for e in events if e["name"] == OUTCOMES]
+    return [(o["goal"], o["result"], o["record"], o["detail"])
+            for o in (recorded[-1] if recorded else [])]
 
 
 async def give_reference(order_id: str, sender: str = "conversation-1") -> Dict[str, Any]:
@@ -174,11 +184,69 @@ async def test_the_per_conversation_limit_still_ends_the_session() -> None:
     assert lockout.store().status("C-1001").failures == MAX_ATTEMPTS
 
 
+@synchronous
+async def test_the_form_records_each_verdict_without_the_answer_given() -> None:
+    slots = await give_reference("BW-100002")
+    wrong = tracker("12345", {KNOWLEDGE_FACTOR: "12345"}, slots)
+    assert await outcomes_of(wrong) == [
+        ("verify_identity", "failed", "C-1001", {"attempts": 1, "attempts_left": 1})]
+    def right() -> Tracker:
+        return tracker(f"it's {POSTCODE}", {KNOWLEDGE_FACTOR: f"it's {POSTCODE}"}, slots)
+
+    assert await outcomes_of(right()) == [
+        ("verify_identity", "verified", "C-1001", {"method": "postcode"})]
+    for _ in range(MAX_FAILURES):
+        lockout.store().record_failure("C-1001")
+    assert await outcomes_of(right()) == [
+        ("verify_identity", "refused", "C-1001", {"reason": "locked"})]
+    assert await outcomes_of(tracker("where is BW-100002", {"order_id": "BW-100002"})) == []
+
+
+@synchronous
+async def test_a_vouched_customer_is_recorded_as_verified_by_the_channel() -> None:
+    vouch = {"verified_customer_id": "C-1001",
+             "verification_signature": sign(SECRET, "web-1", "C-1001")}
+    track = tracker("where is BW-100005", {"order_id": "BW-100005"}, sender="web-1",
+                    metadata=vouch)
+    assert await outcomes_of(track) == [
+        ("check_order_status", "not_found", "BW-100005", {}),  # C-1003's order
+        ("verify_identity", "verified", "C-1001", {"method": "signed-in channel"})]
+
+
 async def answer(slots: Dict[str, Any], metadata: Optional[Dict[str, Any]] = None,
                  sender: str = "conversation-1") -> List[str]:
+    return (await answer_and_record(slots, metadata, sender))[0]
+
+
+async def answer_and_record(slots: Dict[str, Any], metadata: Optional[Dict[str, Any]] = None,
+                            sender: str = "conversation-1") -> Tuple[List[str], Dict[str, Any]]:
+    """What the answer says, and the outcome it records."""
     dispatcher = CollectingDispatcher()
-    await ActionAnswerRequest().run(dispatcher, tracker("ok", {}, slots, sender, metadata), {})
-    return [m.get("response") or m.get("text") for m in dispatcher.messages]
+    events = await ActionAnswerRequest().run(
+        dispatcher, tracker("ok", {}, slots, sender, metadata), {})
+    [recorded] = [e["value"][-1] for e in events if e["name"] == OUTCOMES]
+    return [m.get("response") or m.get("text") for m in dispatcher.messages], recorded
+
+
+@synchronous
+async def test_the_answer_records_how_the_request_ended() -> None:
+    verified = {VERIFIED_CUSTOMER_ID: "C-1001"}
+    cases = [
+        ({"order_id": "BW-100002", **verified}, ("answered", "BW-100002", {})),
+        ({**verified}, ("answered", None, {"scope": "open"})),
+        ({"order_id": "BW-100005", **verified}, ("not_found", "BW-100005", {})),
+        ({"order_id": "BW-100002", VERIFICATION_FAILED: True},
+         ("refused", "BW-100002", {"reason": "not_verified"})),
+        ({"order_id": "BW-100002", VERIFICATION_LOCKED: True},
+         ("refused", "BW-100002", {"reason": "locked"})),
+        ({"request_topic": None}, ("failed", None, {"reason": "unclear"})),
+    ]
+    for slots, (result, record_id, detail) in cases:
+        _, recorded = await answer_and_record(slots)
+        assert (recorded["action"], recorded["result"], recorded["record"],
+                recorded["detail"]) == ("action_answer_request", result, record_id, detail)
+        assert recorded["goal"] == ("check_order_status" if slots.get("request_topic", "order")
+                                    else "unknown")
 
 
 @synchronous

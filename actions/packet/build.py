@@ -1,0 +1,98 @@
+"""The hand-over packet assembled: a pure function of the tracker, the escalation
+decision the policy recorded, the backend's records and what the customer is told,
+so it is built and tested without a Rasa server."""
+
+import json
+from datetime import datetime
+from typing import Any, Dict, List, Mapping, Optional, Union
+
+from rasa_sdk import Tracker
+
+from actions.handoff_packet import customer_notice
+from actions.outcomes import recorded
+from actions.packet import story
+from actions.packet.account import account, customer
+from actions.packet.conversation import Conversation, iso, read_conversation, touched_records
+from actions.slots import VERIFIED_CUSTOMER_ID
+from escalation.decision import Decision
+
+PACKET_VERSION = "1"
+# The assistant's responses (domain.yml) are all in English.
+ASSISTANT_LANGUAGE = "en"
+
+Json = Dict[str, Any]
+
+
+def tracker_state(tracker: Union[Tracker, Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The tracker as the dict Rasa sends to the action server."""
+    return tracker.current_state() if isinstance(tracker, Tracker) else tracker
+
+
+def _touched(said: Conversation, outcomes: List[Json]) -> Dict[str, List[str]]:
+    return touched_records([*said.named_ids, *(outcome.get("record") for outcome in outcomes)])
+
+
+def session_records(tracker: Union[Tracker, Mapping[str, Any]]) -> Dict[str, List[str]]:
+    """The record ids the session touched: named by the customer or acted on."""
+    state = tracker_state(tracker)
+    said = read_conversation(list(state.get("events") or []))
+    return _touched(said, recorded(state.get("slots") or {}))
+
+
+def _stated_issue(said: Conversation, decision: Decision) -> Json:
+    """The first statement of the problem; for a sensitive topic said in passing
+    ("I'm 84, can someone help me"), the message that raised it."""
+    words, intent = said.customer_words, said.issue_intent
+    if words is None and decision.reason_code.startswith("sensitive_topic:"):
+        raised = [m["text"] for m in said.transcript if m["from"] == "customer"]
+        words = raised[-1] if raised else None
+        intent = said.intents[-1] if said.intents else None
+    return {"customer_words": words, "intent": intent}
+
+
+def build_packet(tracker: Union[Tracker, Mapping[str, Any]], decision: Decision,
+                 snapshot: Mapping[str, Any], record: Optional[Mapping[str, Any]],
+                 policies: Mapping[str, Any], now: datetime,
+                 queue_position: Optional[int] = None,
+                 expected_wait_minutes: Optional[int] = None) -> Json:
+    """The hand-over packet for a conversation the decision hands to a person.
+
+    `snapshot` is what `account.fetch_snapshot` returned, `record` the verified
+    customer's record (or None); neither is used unless the tracker shows a verified
+    customer."""
+    if now.tzinfo is None:
+        raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
+    state = tracker_state(tracker)
+    said = read_conversation(list(state.get("events") or []))
+    # The slot starts empty with each session (carry_over_slots_to_new_session: false).
+    outcomes = recorded(state.get("slots") or {})
+    verified_id = (state.get("slots") or {}).get(VERIFIED_CUSTOMER_ID)
+    known = account(snapshot, bool(verified_id))
+    touched = _touched(said, outcomes)
+    created_at = now.isoformat(timespec="seconds")
+    channel = said.channel or state.get("latest_input_channel") or "unknown"
+    started = iso(said.started) if said.started is not None else created_at
+    return {
+        "packet_version": PACKET_VERSION,
+        "conversation_id": str(state.get("sender_id")),
+        "channel": channel,
+        "language": ASSISTANT_LANGUAGE,
+        "created_at": created_at,
+        "conversation_started_at": started,
+        "escalation": {"reason_code": decision.reason_code, "rule": decision.rule,
+                       # tuples and other sequences as JSON lists
+                       "values": json.loads(json.dumps(dict(decision.values)))},
+        "customer": customer(verified_id, record),
+        "stated_issue": _stated_issue(said, decision),
+        "summary": story.summary(outcomes, said, touched, decision, known, bool(verified_id)),
+        "actions_taken": story.actions_taken(outcomes),
+        "resolved": story.resolved_items(outcomes),
+        "open_items": story.open_items(outcomes, said, decision),
+        "account_snapshot": known,
+        "sentiment": {"current": said.sentiment[-1] if said.sentiment else 0.0,
+                      "trajectory": said.sentiment,
+                      "trend": story.sentiment_trend(said.sentiment)},
+        "transcript": said.transcript,
+        "customer_notice": customer_notice(decision.reason_code, policies, now, queue_position,
+                                           expected_wait_minutes, channel),
+    }
