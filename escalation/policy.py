@@ -35,8 +35,8 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDI
 from escalation.config import EscalationConfig, load_escalation_config
 from escalation.decision import ConversationFacts, Decision, TurnFacts, decide, is_miss
 from escalation.names import (
-    BACKEND_FAILURES_SLOT, CLARIFY_ACTION, DECISION_SLOT, ESCALATE_ACTION, SENTIMENT_KEY,
-    UNNAMED_CHANNEL,
+    BACKEND_FAILURES_SLOT, CLARIFY_ACTION, DECISION_SLOT, ESCALATE_ACTION, NAMED_GOALS_KEY,
+    SENTIMENT_KEY, UNNAMED_CHANNEL,
 )
 from escalation.signals import warm_up
 
@@ -57,7 +57,8 @@ def decision_record(decision: Decision, channel: str) -> Dict[str, Any]:
 
 def turn_facts(message: UserUttered, in_form: bool) -> TurnFacts:
     """What the NLU made of one message. The FallbackClassifier's nlu_fallback is
-    skipped: the customer's likeliest real intent and its margin are what count."""
+    skipped: the customer's likeliest real intent and its margin are what count. A
+    message that names goals as alternatives has no margin (a miss)."""
     parse_data = message.parse_data or {}
     ranking = [entry for entry in parse_data.get(INTENT_RANKING_KEY) or []
                if entry.get(INTENT_NAME_KEY) != NLU_FALLBACK]
@@ -71,6 +72,8 @@ def turn_facts(message: UserUttered, in_form: bool) -> TurnFacts:
     runner_up = float(ranking[1].get(PREDICTED_CONFIDENCE_KEY) or 0.0) if len(ranking) > 1 else 0.0
     if in_form:
         confidence, runner_up = 1.0, 0.0
+    elif len(parse_data.get(NAMED_GOALS_KEY) or []) > 1:
+        runner_up = confidence  # goals named as alternatives: no margin between them
     return TurnFacts(text=message.text or "", intent=top.get(INTENT_NAME_KEY),
                      confidence=confidence, margin=confidence - runner_up)
 
