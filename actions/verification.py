@@ -10,7 +10,10 @@ is refused for the session) and per customer record in the assistant's own store
 is verified by no answer, right or wrong, on any channel.
 A conversation a trusted integration vouched for skips the question. On WhatsApp
 and voice the caller's number names the claimed customer, so a customer who names
-no record is asked only for the knowledge factor.
+no record is asked only for the knowledge factor. A customer without a number to
+hand may name the e-mail address on their account instead: it names the claimed
+customer (an unknown address reads like a known one), and since it proves nothing
+then, the factor must be the postcode or the date of birth.
 """
 
 import asyncio
@@ -26,14 +29,15 @@ from actions import backend_client as backend
 from actions import lockout
 from actions import spoken
 from actions.identity import (
-    MAX_CANDIDATES, channel_claimed_customer_id, matches, read_factors, volunteers_factor,
+    EMAIL, MAX_CANDIDATES, channel_claimed_customer_id, matches, read_factors, volunteers_factor,
     vouched_customer_id,
 )
 from actions.records import ALL_KINDS, CUSTOMER, TOPICS, RecordKind
 from actions.render import not_on_account
 from actions.settings import settings
 from actions.slots import (
-    BACKEND_ERROR, BACKEND_FAILURES, CLAIMED_CUSTOMER_ID, FACTOR_CONFIRMED, FACTOR_REFUSED,
+    BACKEND_ERROR, BACKEND_FAILURES, CLAIMED_BY_EMAIL, CLAIMED_CUSTOMER_ID, FACTOR_CONFIRMED,
+    FACTOR_REFUSED,
     KNOWLEDGE_FACTOR, NO_SUCH_OWNER, PENDING_CLAIM, PENDING_FACTOR, REQUEST_TOPIC,
     VERIFICATION_ATTEMPTS, VERIFICATION_FAILED, VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID,
 )
@@ -105,6 +109,12 @@ class ValidateVerificationForm(FormValidationAction):
                         CLAIMED_CUSTOMER_ID)
                     updates.update(await self._check_reference(
                         kind, candidates[kind.slot], verified, claimed, dispatcher))
+            named = {**tracker.slots, **updates}
+            addresses = set(EMAIL.findall(text))
+            if not (verified or typed or named.get(CLAIMED_CUSTOMER_ID)
+                    or any(named.get(kind.slot) for kind in ALL_KINDS)) and len(addresses) == 1:
+                updates.update(await self._claim_by_email(addresses.pop()))
+                text = EMAIL.sub(" ", text)  # it named the customer: it is no factor
             factor = typed
             if not factor and updates.get(CLAIMED_CUSTOMER_ID) and volunteers_factor(text):
                 factor = text
@@ -166,9 +176,22 @@ class ValidateVerificationForm(FormValidationAction):
         return {kind.slot: record_id, CLAIMED_CUSTOMER_ID: owner or claimed or NO_SUCH_OWNER}
 
     @staticmethod
+    async def _claim_by_email(address: str) -> Dict[Text, Any]:
+        """The one customer with this e-mail address as the claimed one; an address
+        of nobody's (or of several) is claimed like any other, and no answer matches."""
+        found = await backend.call(backend.client().get, "/customers", {"email": address})
+        items = found.get("items") if isinstance(found, dict) else None
+        owner = items[0].get("id") if isinstance(items, list) and len(items) == 1 \
+            and isinstance(items[0], dict) else None
+        return {CLAIMED_CUSTOMER_ID: owner if isinstance(owner, str) else NO_SUCH_OWNER,
+                CLAIMED_BY_EMAIL: True}
+
+    @staticmethod
     async def _check_factor(text: str, slots: Dict[Text, Any],
                             dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
         claimed = slots.get(CLAIMED_CUSTOMER_ID)
+        if slots.get(CLAIMED_BY_EMAIL):
+            text = EMAIL.sub(" ", text)  # the address that named the customer proves nothing
         answer = read_factors(text)
         if claimed is None:
             return {KNOWLEDGE_FACTOR: None}
