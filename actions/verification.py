@@ -114,7 +114,9 @@ class ValidateVerificationForm(FormValidationAction):
             if not (verified or typed or named.get(CLAIMED_CUSTOMER_ID)
                     or any(named.get(kind.slot) for kind in ALL_KINDS)) and len(addresses) == 1:
                 updates.update(await self._claim_by_email(addresses.pop()))
-                text = EMAIL.sub(" ", text)  # it named the customer: it is no factor
+                # It named the customer, so it is no factor; what else was typed may be.
+                rest = EMAIL.sub(" ", text)
+                text = rest if read_factors(rest).offered else ""
             factor = typed
             if not factor and updates.get(CLAIMED_CUSTOMER_ID) and volunteers_factor(text):
                 factor = text
