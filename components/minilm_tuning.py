@@ -63,7 +63,7 @@ def fine_tune(encoder: Encoder, texts: Sequence[str], labels: Sequence[str], epo
     classes = sorted(set(labels))
     targets = np.array([classes.index(label) for label in labels], dtype=np.int32)
     ids = [x[:MAX_TRAINING_TOKENS - 1] + [x[-1]] if len(x) > MAX_TRAINING_TOKENS else x
-           for x in (encoder.tokenizer.encode(text) for text in texts)]
+           for x in encoder.tokenizer.encode_batch(texts)]
     model = _TrainableBert(encoder.weights)
 
     frozen = encoder.encode(texts)

@@ -8,3 +8,6 @@ BACKEND_FAILURES_SLOT = "backend_failures"
 SENTIMENT_KEY = "sentiment"  # the parse-data key of a message's emotion
 # A channel Rasa does not name (rasa test, rasa shell) gets escalation.yml's defaults.
 UNNAMED_CHANNEL = "default"
+# The parse-data key of the goals a message names as alternatives ("order or claim"),
+# set by components.named_goals: a miss for the policy, the options to clarify with.
+NAMED_GOALS_KEY = "named_goals"

@@ -39,7 +39,8 @@ from escalation.decision import (
     ConversationFacts, TurnFacts, advance, decide, decision_from_record, decision_record,
 )
 from escalation.names import (
-    BACKEND_FAILURES_SLOT, CLARIFY_ACTION, DECISION_SLOT, ESCALATE_ACTION, UNNAMED_CHANNEL,
+    BACKEND_FAILURES_SLOT, CLARIFY_ACTION, DECISION_SLOT, ESCALATE_ACTION, NAMED_GOALS_KEY,
+    UNNAMED_CHANNEL,
 )
 from escalation.signals import warm_up
 
@@ -50,7 +51,8 @@ ESCALATION_PRIORITY = 7
 
 def turn_facts(message: UserUttered, in_form: bool) -> TurnFacts:
     """What the NLU made of one message. The FallbackClassifier's nlu_fallback is
-    skipped: the customer's likeliest real intent and its margin are what count."""
+    skipped: the customer's likeliest real intent and its margin are what count. A
+    message that names goals as alternatives has no margin (a miss)."""
     parse_data = message.parse_data or {}
     ranking = [entry for entry in parse_data.get(INTENT_RANKING_KEY) or []
                if entry.get(INTENT_NAME_KEY) != NLU_FALLBACK]
@@ -64,6 +66,8 @@ def turn_facts(message: UserUttered, in_form: bool) -> TurnFacts:
     runner_up = float(ranking[1].get(PREDICTED_CONFIDENCE_KEY) or 0.0) if len(ranking) > 1 else 0.0
     if in_form:
         confidence, runner_up = 1.0, 0.0
+    elif len(parse_data.get(NAMED_GOALS_KEY) or []) > 1:
+        runner_up = confidence  # goals named as alternatives: no margin between them
     return TurnFacts(text=message.text or "", intent=top.get(INTENT_NAME_KEY),
                      confidence=confidence, margin=confidence - runner_up)
 

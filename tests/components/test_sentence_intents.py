@@ -13,7 +13,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.minilm_encoder import Encoder, WordPiece, model_dir
+from components.minilm_encoder import Encoder
 from components.minilm_featurizer import MiniLMFeaturizer
 from components.sentence_classifier import SentenceIntentClassifier
 
@@ -49,13 +49,6 @@ def trained(tmp_path: Path, featurizer: MiniLMFeaturizer, **config: object
     classifier = SentenceIntentClassifier.create(full_config, storage, resource, context("intents"))
     classifier.train(featurizer.process_training_data(training_data()))
     return storage, resource, full_config
-
-
-def test_tokenizer_gives_bert_uncased_ids() -> None:
-    tokenizer = WordPiece(model_dir() / "vocab.txt")
-    assert tokenizer.encode("Hello, World!") == [101, 7592, 1010, 2088, 999, 102]
-    assert tokenizer.encode("") == [101, 102]
-    assert len(tokenizer.encode("word " * 400)) == 256
 
 
 def test_embeddings_are_unit_length_and_put_paraphrases_together() -> None:

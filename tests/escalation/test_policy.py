@@ -104,6 +104,16 @@ def test_a_form_answer_before_a_miss_is_not_counted_as_one(policy):
     assert (action, record["rule"]) == ("action_clarify", "confidence.min_confidence")
 
 
+def test_goals_named_as_alternatives_are_a_miss_however_sure_the_classifier(policy):
+    both = said("is it about my order or my claim?", confidence=0.85, runner_up=0.1)
+    both[0].parse_data["named_goals"] = ["check_order_status", "check_claim_status"]
+    action, record, _ = predict(policy, start() + both)
+    assert (action, record["rule"], record["values"]["margin"]) == \
+        ("action_clarify", "confidence.min_margin", 0.0)
+    action, _, _ = predict(policy, start() + said("is it about my order?", confidence=0.85))
+    assert action is None
+
+
 def test_after_clarifying_the_assistant_listens(policy):
     action, _, _ = predict(policy, start() + said("hmm", confidence=0.2) + did("action_clarify"))
     assert action == ACTION_LISTEN_NAME

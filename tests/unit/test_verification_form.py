@@ -18,7 +18,8 @@ from actions.identity import sign
 from actions.outcomes import OUTCOMES
 from actions.settings import settings
 from actions.slots import (
-    BACKEND_ERROR, CLAIMED_CUSTOMER_ID, FACTOR_REFUSED, KNOWLEDGE_FACTOR,
+    BACKEND_ERROR, CLAIMED_BY_EMAIL, CLAIMED_CUSTOMER_ID, FACTOR_CONFIRMED, FACTOR_REFUSED,
+    KNOWLEDGE_FACTOR, NO_SUCH_OWNER,
     PENDING_CLAIM, PENDING_FACTOR, VERIFICATION_ATTEMPTS, VERIFICATION_FAILED,
     VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID, no_such_owner, request_finished,
 )
@@ -119,6 +120,38 @@ async def test_existing_and_unknown_orders_both_ask_for_the_factor() -> None:
         assert needed_slots(followed) == [KNOWLEDGE_FACTOR]
     assert (await give_reference("BW-999999"))[CLAIMED_CUSTOMER_ID] == no_such_owner(
         "orders", "BW-999999")
+
+
+@synchronous
+async def test_an_email_address_names_the_customer_and_proves_nothing() -> None:
+    owner = customer("C-1001")
+    asked = {"request_topic": "invoice"}
+    for address, known in ((owner["email"].upper(), True), ("nobody@example.com", False)):
+        slots, said = await validate(tracker(f"my email is {address}", {}, asked))
+        claimed = slots.pop(CLAIMED_CUSTOMER_ID)
+        assert (slots, said) == ({CLAIMED_BY_EMAIL: True}, [])
+        # Nobody's address is claimed under a key of its own (hashed: no address kept).
+        assert claimed == "C-1001" if known else (
+            claimed.startswith(NO_SUCH_OWNER) and "nobody" not in claimed)
+        assert needed_slots(tracker("", {}, {**asked, **slots})) == [KNOWLEDGE_FACTOR]
+    slots = {**asked, CLAIMED_CUSTOMER_ID: "C-1001", CLAIMED_BY_EMAIL: True}
+    # The address again is no answer (and no attempt); the postcode is.
+    assert await give_factor(owner["email"], slots) == (
+        {KNOWLEDGE_FACTOR: None}, [("utter_factor_not_understood", None)])
+    verified, said = await give_factor(f"postcode {POSTCODE}", slots)
+    assert verified[VERIFIED_CUSTOMER_ID] == "C-1001" and said == []
+    assert verified[KNOWLEDGE_FACTOR] == FACTOR_CONFIRMED
+
+
+@synchronous
+async def test_an_email_address_with_a_record_number_is_the_factor() -> None:
+    owner = customer("C-1001")
+    slots, _ = await validate(tracker(f"where is BW-100002, {owner['email']}",
+                                      {"order_id": "BW-100002"}))
+    assert slots[VERIFIED_CUSTOMER_ID] == "C-1001" and CLAIMED_BY_EMAIL not in slots
+    slots, _ = await validate(tracker(f"my e-mail is {owner['email']}, postcode {POSTCODE}",
+                                      {}, {"request_topic": "claim"}))
+    assert slots[VERIFIED_CUSTOMER_ID] == "C-1001" and slots[CLAIMED_BY_EMAIL] is True
 
 
 def mismatch(left: int) -> Tuple[str, Optional[int]]:

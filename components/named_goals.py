@@ -1,0 +1,107 @@
+"""Which account goals a message names as alternatives: "is it about my order or
+my claim?", "invoice or claim", "order, claim, invoice, whatever".
+
+Such a message asks the assistant to choose, and the intent classifier cannot: it
+was trained on one goal per message, and the fine-tuned encoder reads "order or
+claim" as one of them with confidence 0.55–0.85. So this component looks for the
+goals' words, each pair joined by nothing but "or", "/", a comma and filler words
+("my", "the", …), and records the goals it found, in the order named, in the parse
+data under `named_goals` (two or more, else nothing). The escalation policy reads
+two named goals as a miss, and `action_clarify` offers exactly those goals.
+
+The goals and their words are this component's config in config.yml, checked when
+the model is trained or loaded. What is read is the model text (record ids read as
+their entity's name, so "BW-100002 or CLM-70001" names an order and a claim).
+"""
+
+import re
+from itertools import pairwise
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from components.model_text import model_text
+from escalation.names import NAMED_GOALS_KEY
+
+# Words (and separators) that may stand between two alternatives, and how many.
+ALTERNATIVE = frozenset({"or", "/", ","})
+FILLER = frozenset({"my", "the", "a", "an", "your", "maybe", "perhaps", "about", "it's", "its",
+                    "is", "it", "with", "on", "some", "kind", "of", "either", "id", "number",
+                    "status"})
+MAX_GAP = 4
+TOKENS = re.compile(r"[a-z']+|[,/]")
+
+
+def _goal_words(config: Dict[Text, Any]) -> Dict[str, str]:
+    """word → goal, from config['goals'] (goal → words); refuses a malformed map."""
+    goals = config.get("goals")
+    if not isinstance(goals, dict) or len(goals) < 2:
+        raise InvalidConfigException(
+            "NamedGoals: 'goals' must map at least two intents to lists of words.")
+    words: Dict[str, str] = {}
+    for goal, listed in goals.items():
+        if not isinstance(goal, str) or not isinstance(listed, list) or not listed or not all(
+                isinstance(w, str) and TOKENS.fullmatch(w.lower()) for w in listed):
+            raise InvalidConfigException(
+                f"NamedGoals: goals.{goal} must be a non-empty list of single lower-case words.")
+        for word in listed:
+            if words.setdefault(word.lower(), goal) != goal:
+                raise InvalidConfigException(f"NamedGoals: the word {word!r} names two goals.")
+    return words
+
+
+def named_goals(text: str, words: Dict[str, str]) -> List[str]:
+    """The goals the text offers as alternatives, in the order named; [] for fewer than two."""
+    tokens = TOKENS.findall(text.lower().replace("_", " "))
+    mentions: List[Tuple[int, str]] = [(i, words[t]) for i, t in enumerate(tokens) if t in words]
+    found: List[str] = []
+    for (start, first), (end, second) in pairwise(mentions):
+        gap = tokens[start + 1:end]
+        if first != second and len(gap) <= MAX_GAP and ALTERNATIVE & set(gap) \
+                and all(t in ALTERNATIVE or t in FILLER for t in gap):
+            found += [goal for goal in (first, second) if goal not in found]
+    return found if len(found) > 1 else []
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class NamedGoals(GraphComponent):
+    """Records the goals a message names as alternatives (see the module's doc)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"goals": None}  # intent → the words that name it; config.yml sets them
+
+    def __init__(self, words: Dict[str, str]) -> None:
+        self.words = words
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        _goal_words(config)
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
+               resource: Resource, execution_context: ExecutionContext) -> "NamedGoals":
+        return cls(_goal_words(config))
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text: Optional[str] = message.get(TEXT)
+            if not text or text.startswith("/"):  # a button's payload names one goal
+                continue
+            goals = named_goals(model_text(message), self.words)
+            if goals:
+                message.set(NAMED_GOALS_KEY, goals, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing learns from it."""
+        return training_data
