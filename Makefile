@@ -16,6 +16,9 @@ WEBCHAT := var/webchat/rasa-webchat.js
 WEBCHAT_PACKAGE := rasa-webchat@1.0.1
 WEBCHAT_INTEGRITY := sha512-Ld1zVJvTAaTrs6A5p8t70agNNrKYRyXlvqXZRgBoDvKKUXbA0jhJKECi5bdPGlaR6jsmqWtVylHS+YqIqo0x8w==
 
+# Rasa sends no telemetry or crash reports from any target (nothing leaves the machine).
+export RASA_TELEMETRY_ENABLED := false
+
 .DEFAULT_GOAL := help
 .PHONY: help install schemathesis browser webchat train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile desk-admin clean
 

@@ -85,7 +85,8 @@ def fine_tune(encoder: Encoder, texts: Sequence[str], labels: Sequence[str], epo
             logits = HEAD_SCALE * tf.matmul(embedding, tf.math.l2_normalize(head, axis=1),
                                             transpose_b=True)
             loss = loss_of(target, logits)
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        # TensorFlow's autograph rewrites zip() and knows no strict=
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))  # noqa: B905
         return loss
 
     for epoch in range(epochs):

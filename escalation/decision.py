@@ -35,6 +35,9 @@ class TurnFacts:
     intent: str | None = None
     confidence: float = 1.0
     margin: float = 1.0  # top intent's confidence minus the runner-up's
+    # The emotion the NLU pipeline already scored off the event loop (score,
+    # sentiment, (cue, matched) pairs); None: score the text here.
+    scored_emotion: tuple[float, float, tuple[tuple[str, str], ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,10 @@ def decide(turn: TurnFacts, history: ConversationFacts, config: EscalationConfig
            channel: str) -> Decision:
     """Whether to hand this conversation to a person now, and why."""
     settings = config.for_channel(channel)
-    emotion = score_emotion(turn.text, config.sentiment)
+    if turn.scored_emotion is None:
+        emotion = score_emotion(turn.text, config.sentiment)
+    else:
+        emotion = EmotionSignal(*turn.scored_emotion, trend_settings=config.sentiment.trend)
     miss = is_miss(turn, settings)
     context = _Turn(turn, history, config, settings, emotion, miss)
     for rule in _ESCALATION_RULES:

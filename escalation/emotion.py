@@ -63,7 +63,10 @@ class EmotionAnalyzer(GraphComponent):
             signal = score_emotion(text, self.settings, self.max_chars, self.max_emoji)
             message.set(SENTIMENT_KEY, {
                 "score": round(signal.score, 3), "sentiment": round(signal.sentiment, 3),
-                "cues": [name for name, _ in signal.cues]}, add_to_output=True)
+                "cues": [name for name, _ in signal.cues],
+                # what matched, so the escalation policy need not score the text again
+                "matched": [[name, matched] for name, matched in signal.cues]},
+                add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -18,7 +18,7 @@ A non-escalation reads only the tracker: no I/O on the hot path.
 """
 
 from dataclasses import replace
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -40,7 +40,7 @@ from escalation.decision import (
 )
 from escalation.names import (
     BACKEND_FAILURES_SLOT, CLARIFY_ACTION, DECISION_SLOT, ESCALATE_ACTION, NAMED_GOALS_KEY,
-    UNNAMED_CHANNEL,
+    SENTIMENT_KEY, UNNAMED_CHANNEL,
 )
 from escalation.signals import warm_up
 
@@ -69,7 +69,22 @@ def turn_facts(message: UserUttered, in_form: bool) -> TurnFacts:
     elif len(parse_data.get(NAMED_GOALS_KEY) or []) > 1:
         runner_up = confidence  # goals named as alternatives: no margin between them
     return TurnFacts(text=message.text or "", intent=top.get(INTENT_NAME_KEY),
-                     confidence=confidence, margin=confidence - runner_up)
+                     confidence=confidence, margin=confidence - runner_up,
+                     scored_emotion=scored_emotion(parse_data.get(SENTIMENT_KEY)))
+
+
+def scored_emotion(data: Any) -> Optional[Tuple[float, float, Tuple[Tuple[str, str], ...]]]:
+    """The emotion escalation.emotion.EmotionAnalyzer scored in the NLU parse (off the
+    event loop), if the parse has it whole; None otherwise (the text is scored here)."""
+    if not isinstance(data, dict):
+        return None
+    score, sentiment, matched = data.get("score"), data.get("sentiment"), data.get("matched")
+    if not (isinstance(score, (int, float)) and isinstance(sentiment, (int, float))
+            and isinstance(matched, list)
+            and all(isinstance(pair, list) and len(pair) == 2
+                    and all(isinstance(part, str) for part in pair) for pair in matched)):
+        return None
+    return float(score), float(sentiment), tuple((name, text) for name, text in matched)
 
 
 def _since_window(events: Sequence[Event]) -> List[Event]:

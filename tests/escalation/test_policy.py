@@ -14,9 +14,13 @@ from rasa.shared.core.events import (
     ActionExecuted, ActiveLoop, ConversationResumed, Event, SessionStarted, SlotSet, UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
 
+from escalation.config import escalation_config
+from escalation.emotion import EmotionAnalyzer
 from escalation.names import DECISION_SLOT
-from escalation.policy import EscalationPolicy
+from escalation.policy import EscalationPolicy, scored_emotion
+from escalation.signals import score_emotion
 from stack.processes import ROOT
 
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))
@@ -177,3 +181,26 @@ def test_a_message_after_a_hand_back_is_answered_even_without_a_listen_in_betwee
         did("action_escalate") + [ConversationResumed()]
     action, record, _ = predict(policy, handed_back + said("where is my order BW-100002"))
     assert action is None and record["reason_code"] == "none"
+
+
+def test_the_emotion_the_nlu_scored_is_used_not_scored_again(policy):
+    """The NLU pipeline scores emotion off Rasa's event loop; the policy reads it."""
+    calm_words = said("where is my parcel")
+    calm_words[0].parse_data["sentiment"] = {
+        "score": -0.95, "sentiment": -0.95, "cues": ["insult"], "matched": [["insult", "x"]]}
+    action, record, _ = predict(policy, start() + calm_words)
+    assert (action, record["reason_code"]) == ("action_escalate", "negative_emotion")
+    # Without the whole of it (an older tracker), the text is scored here.
+    partial = said("where is my parcel", score=-0.95)
+    action, _, _ = predict(policy, start() + partial)
+    assert action is None
+
+
+def test_the_nlu_scores_emotion_as_the_policy_would():
+    text = "this is the third time I ask, you are USELESS, where is my refund"
+    settings = escalation_config().sentiment
+    message = Message(data={"text": text})
+    EmotionAnalyzer(settings).process([message])
+    signal = score_emotion(text, settings)
+    assert scored_emotion(message.get("sentiment")) == (
+        round(signal.score, 3), round(signal.sentiment, 3), signal.cues)
