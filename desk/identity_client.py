@@ -7,7 +7,7 @@ from typing import Any, Dict, Optional
 
 import requests
 
-from backend.errors import NotFound, RequestRejected
+from common.errors import NotFound, RequestRejected
 
 
 class IdentityError(Exception):

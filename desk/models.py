@@ -3,7 +3,7 @@
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 
-from backend.models import UTCDateTime
+from common.columns import UTCDateTime
 
 Base = declarative_base()
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from jsonschema import validators
 
-from backend.errors import Unprocessable
+from common.errors import Unprocessable
 from desk.settings import ROOT
 
 SCHEMA_PATH = ROOT / "schemas" / "handoff_packet.v1.json"

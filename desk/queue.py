@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.errors import NotFound
+from common.errors import NotFound
 from desk.models import OPEN, TICKET, UNCLAIMED, WAITING, Handoff
 from desk.settings import QueueSettings
 from desk.text import safe_json

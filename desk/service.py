@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.errors import Conflict, RequestRejected, Unprocessable
+from common.errors import Conflict, RequestRejected, Unprocessable
 from desk import audit, queue, transitions
 from desk.accounts import Identity
 from desk.conversation import messages_since

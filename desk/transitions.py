@@ -8,7 +8,7 @@ nothing changes and the agent can try again.
 from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, List, Optional
 
-from backend.errors import Conflict
+from common.errors import Conflict
 from desk.models import CLAIMED, CLOSED, HANDED_BACK, OPEN, UNCLAIMED, Handoff
 from desk.rasa_client import Event
 
