@@ -1,2 +1,2 @@
-"""Web and database plumbing the FastAPI services (backend, desk) share; it imports
-neither of them."""
+"""What several services need the same way: web and database plumbing (backend,
+desk), the channel metadata keys (channels, action server). It imports none of them."""
