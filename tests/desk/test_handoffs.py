@@ -38,7 +38,8 @@ def test_the_queue_is_readable_with_either_token(desk: Service,
     for client in (action_server, agent(desk.url)):
         response = client.get("/api/queue")
         assert response.status_code == 200
-        assert set(response.json()) == {"waiting", "expected_wait_minutes"}
+        assert set(response.json()) == {"waiting", "expected_wait_minutes", "open_now",
+                                        "next_open", "hours"}
     assert integration(desk.url).get("/api/queue",
                                       headers={"Authorization": "Bearer x"}).status_code == 401
 
