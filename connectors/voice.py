@@ -12,10 +12,10 @@ through to the agents' number only when one is configured and the hand-over's
 notice asks for it (a person takes the call now, by the desk's receipt); otherwise
 the caller has heard when a person will call back and their reference, and the
 call ends. Each turn passes the caller's number (verified by Twilio's signature)
-in the message metadata; the action server looks its customer up in the CRM. A call is one conversation: its id is
-derived from the CallSid with the auth token (connectors/conversation_ids.py), so
-nothing confirmed in one call carries to the next call from the same number (caller
-ID is easily spoofed).
+in the message metadata; the action server looks its customer up in the CRM. A
+call is one conversation: its id is derived from the CallSid with the auth token
+(connectors/conversation_ids.py), so nothing confirmed in one call carries to the
+next call from the same number (caller ID is easily spoofed).
 
 Twilio retries a webhook call it got no answer to. Each request is claimed in the
 channel database (connectors/state.py) by what Twilio signed (the URL, with a fresh
