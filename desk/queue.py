@@ -166,11 +166,11 @@ def summary(handoff: Handoff, position: int, settings: QueueSettings) -> Json:
 def receipt(handoff: Handoff, position: int, settings: QueueSettings,
             hours: SupportHours) -> Json:
     """What the action server is told when it hands a conversation over (contract
-    K2): the summary, whether a person takes it live (`open_now`; a waiting
-    hand-over), else when the team next opens, and the hours."""
-    waiting = handoff.status == WAITING
-    return {**summary(handoff, position, settings), "open_now": waiting,
-            "next_open": None if waiting else handoff.human_available_at,
+    K2): the summary, whether a person takes it live (`open_now`: it was not made a
+    ticket), else when the team next opens, and the hours."""
+    live = handoff.status != TICKET
+    return {**summary(handoff, position, settings), "open_now": live,
+            "next_open": None if live else handoff.human_available_at,
             "hours": hours.as_json()}
 
 
