@@ -2,8 +2,9 @@
 the assistant hands over, so that the customer never has to repeat themselves.
 
 Everything here except `fetch_snapshot` is a pure function of the tracker's events,
-the escalation `Decision`, the backend records and the company policies, so the
-packet is built and tested without a Rasa server. The packet's contract is
+the escalation `Decision` and the backend records, so the packet is built and
+tested without a Rasa server (what the customer is told is added from the desk's
+receipt, actions/handoff_notice.py). The packet's contract is
 `schemas/handoff_packet.v1.json`; `validate_packet` checks a packet against it.
 Texts from the conversation are masked (`actions.redaction`) and nothing about the
 customer or their account goes into the packet unless they proved who they are.
