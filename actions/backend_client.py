@@ -245,6 +245,15 @@ class BackendClient:
             raise BackendBadResponse(f"{collection} of {customer_id}: no item list")
         return items
 
+    def customer_for_number(self, field: str, number: str) -> Optional[str]:
+        """The id of the one customer whose `field` ("phone" or "whatsapp") is this
+        number; None when none or several match."""
+        items = _expect_dict(self.get("/customers", {field: number}), "customers").get("items")
+        if not isinstance(items, list) or len(items) != 1 or not isinstance(items[0], dict):
+            return None
+        customer_id = items[0].get("id")
+        return customer_id if isinstance(customer_id, str) else None
+
     def policies(self) -> Dict[str, Any]:
         """The company policies the assistant may quote."""
         return _expect_dict(self.get("/policies"), "policies")

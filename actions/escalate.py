@@ -1,5 +1,6 @@
 """The hand-over to a person: the packet built, queued at the agent desk, the
-customer told why and what happens next, and the assistant paused.
+customer told why and what happens next (worded from the desk's receipt,
+actions/handoff_notice.py), and the assistant paused.
 
 The escalation policy (escalation/policy.py) decides and records its decision in
 the `escalation_decision` slot, which is read here; a customer who accepts the
@@ -22,6 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client as backend
 from actions import late_enrichment, outbox
 from actions.desk_client import desk
+from actions.handoff_notice import CAN_PUT_THROUGH, PUT_THROUGH, Notice, handoff_notice
 from actions.late_enrichment import enrichment_write, needs_enrichment
 from actions.outcomes import HAND_OVER, HANDED_OVER, UNAVAILABLE, record
 from actions.packet.account import BACKEND_DOWN_NOTE, empty_snapshot, fetch_snapshot
@@ -87,19 +89,12 @@ class ActionEscalate(Action):
         touched = session_records(tracker)
         # Read side by side, each within the budget: the hand-over is queued with what
         # is known, however slow or down the backend is.
-        found_policies, found_queue, customer, snapshot = await asyncio.gather(
-            _optional("support hours", backend.client().policies),
-            _optional("the queue", lambda: desk().queue()),
+        customer, snapshot = await asyncio.gather(
             _optional("the customer record", backend.client().record, "customers",
                       verified_id) if verified_id else _nothing(),
             _snapshot(touched, verified_id))
-        policies, queue = found_policies or {}, found_queue or {}
-        position = queue.get("waiting")
-        position = position + 1 if isinstance(position, int) else None
-        packet = build_packet(tracker, decision, snapshot, customer, policies,
-                              datetime.now(timezone.utc),
-                              queue_position=position,
-                              expected_wait_minutes=queue.get("expected_wait_minutes"))
+        now = datetime.now(timezone.utc)
+        packet = build_packet(tracker, decision, snapshot, customer, now)
         validate_packet(packet)
         events: List[EventType] = [SlotSet(HUMAN_OFFERED, False),
                                    SlotSet(VERIFIED_CUSTOMER_ID, verified_id)]
@@ -111,24 +106,41 @@ class ActionEscalate(Action):
         except backend.BackendError as error:
             logger.error("hand-over %s not queued at the desk: %s", tracker.sender_id, error)
             note = await self._note(tracker, packet, verified_id)
-            dispatcher.utter_message(response="utter_handoff_unavailable",
-                                     support_hours=policies.get("support_hours_human")
-                                     or "during business hours")
+            dispatcher.utter_message(response="utter_handoff_unavailable")
             return events + [record(tracker, ESCALATE_ACTION, HAND_OVER, UNAVAILABLE,
                                     detail={**why, "reason": "desk", "note": note})]
         logger.info("hand-over %s queued: %s (%s)", receipt.get("id"), decision.reason_code,
                     decision.rule)
-        detail = {**why, "position": position,
+        detail = {**why, "position": receipt.get("position"),
                   "note": await self._note(tracker, packet, verified_id)}
         if verified_id and receipt.get("id") and needs_enrichment(verified_id, customer,
                                                                   snapshot):
             detail["enrichment"] = await self._complete_later(str(receipt["id"]), verified_id,
                                                               touched)
-        for said in packet["customer_notice"]["messages"]:
-            dispatcher.utter_message(response=said["response"], **said["variables"])
+        metadata = tracker.latest_message.get("metadata") or {}
+        notice = handoff_notice(decision.reason_code, receipt, packet["channel"],
+                                bool(metadata.get(CAN_PUT_THROUGH)), now)
+        await self._tell_desk(receipt, notice)
+        for index, said in enumerate(notice.messages, start=1):
+            through = {PUT_THROUGH: True} if notice.put_through and index == len(
+                notice.messages) else {}
+            dispatcher.utter_message(response=said["response"], **said["variables"], **through)
         handoff_id = str(receipt["id"]) if receipt.get("id") else None
         return events + [record(tracker, ESCALATE_ACTION, HAND_OVER, HANDED_OVER, handoff_id,
                                 detail), ConversationPaused()]
+
+    @staticmethod
+    async def _tell_desk(receipt: Dict[str, Any], notice: Notice) -> None:
+        """What the customer is told goes into the packet the agent reads; a failure
+        costs the agent that line, never the customer their answer."""
+        if not receipt.get("id"):
+            return
+        try:
+            await backend.call(desk().enrich, str(receipt["id"]),
+                               {"customer_notice": notice.packet_part})
+        except backend.BackendError as error:
+            logger.warning("hand-over %s without its notice: %s", receipt["id"],
+                           error.__class__.__name__)
 
     @staticmethod
     async def _complete_later(handoff_id: str, verified_id: str,

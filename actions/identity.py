@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 from datetime import date, datetime
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from actions.records import strip_ids
+from common.channel_metadata import CHANNEL_NUMBER
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MONTH = r"[A-Za-z]{3,9}\.?"
@@ -42,13 +43,13 @@ FACTOR_CUES = re.compile(r"\b(?:post\s?code|zip|e-?mail|born|birth|dob|d\.o\.b)\
 
 METADATA_CUSTOMER_ID = "verified_customer_id"
 METADATA_SIGNATURE = "verification_signature"
-# The customer whose phone or WhatsApp number a message came from, named by a
-# connector that has checked Twilio's signature (connectors/caller.py). The number
-# is something the customer has, so it names the claimed identity; one knowledge
-# factor must still confirm it. Read only on these channels: the REST channel
-# passes client metadata through, and Rasa sets the input channel, not the client.
-METADATA_CHANNEL_CUSTOMER_ID = "channel_customer_id"
-NUMBER_CHANNELS = frozenset({"twilio", "twilio_voice"})
+# The number a message came from, as a connector that has checked Twilio's signature
+# passes it (common.channel_metadata.CHANNEL_NUMBER), and the CRM field it is looked
+# up in. The number is something the customer has, so its owner is the claimed
+# identity; one knowledge factor must still confirm it. Read only on these channels:
+# the REST channel passes client metadata through, and Rasa sets the input channel,
+# not the client.
+NUMBER_CHANNELS: Dict[str, str] = {"twilio": "whatsapp", "twilio_voice": "phone"}
 
 
 @dataclass
@@ -179,10 +180,11 @@ def vouched_customer_id(sender_id: str, metadata: Optional[Dict[str, Any]],
     return customer_id
 
 
-def channel_claimed_customer_id(input_channel: Optional[str],
-                                metadata: Optional[Dict[str, Any]]) -> Optional[str]:
-    """The customer a number-checking channel says the message came from, if any."""
-    if input_channel not in NUMBER_CHANNELS or not isinstance(metadata, dict):
+def channel_number(input_channel: Optional[str],
+                   metadata: Optional[Dict[str, Any]]) -> Optional[Tuple[str, str]]:
+    """(CRM field, number) a number-checking channel says the message came from."""
+    field = NUMBER_CHANNELS.get(input_channel or "")
+    if field is None or not isinstance(metadata, dict):
         return None
-    customer_id = metadata.get(METADATA_CHANNEL_CUSTOMER_ID)
-    return customer_id if isinstance(customer_id, str) and customer_id else None
+    number = metadata.get(CHANNEL_NUMBER)
+    return (field, number) if isinstance(number, str) and number.strip() else None

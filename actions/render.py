@@ -7,11 +7,12 @@ channels and `*_spoken` ones for the voice variants. Pure functions of the recor
 """
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from actions import spoken
 from actions.records import RecordKind
+from actions.support_hours import hours_words
 
 Record = Mapping[str, Any]
 Variables = Dict[str, Any]
@@ -184,11 +185,14 @@ def open_records(topic: str, records: List[Record], policies: Record) -> List[An
 
 # ------------------------------------------------------------------ company policy
 
-def _support_hours(p: Record) -> Variables:
+def support_hours_answer(hours: Record, p: Record, now: datetime) -> Answer:
+    """The team's hours from the desk's structured `hours` (the desk owns them, so
+    this answer and the hand-over notice always agree); the assistant's own from
+    the policies."""
     assistant = p.get("assistant_hours", "24/7")
-    return {"support_hours": p["support_hours_human"],
-            "support_hours_spoken": spoken.hours(p["support_hours_human"]),
-            "assistant_hours": assistant, "assistant_hours_spoken": spoken.hours(assistant)}
+    return "utter_policy_support_hours", {
+        **hours_words(hours, now), "assistant_hours": assistant,
+        "assistant_hours_spoken": spoken.hours(assistant)}
 
 
 POLICY_ANSWERS: Dict[str, Callable[[Record], Answer]] = {
@@ -207,7 +211,6 @@ POLICY_ANSWERS: Dict[str, Callable[[Record], Answer]] = {
         "warranty_months": p["warranty_months"]}),
     "ask_payment_methods": lambda p: ("utter_policy_payment_methods", {
         "payment_methods": join_words(list(p["payment_methods"]))}),
-    "ask_support_hours": lambda p: ("utter_policy_support_hours", _support_hours(p)),
     "ask_claim_decision_time": lambda p: ("utter_policy_claim_decision_time", {
         "decision_days": p["claim_decision_business_days"]}),
 }

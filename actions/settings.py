@@ -13,7 +13,7 @@ from pydantic import Field, validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from toolkit.settings import EnvSettings, http_url
+from common.settings import EnvSettings, http_url
 
 DEFAULT_ASSISTANT_DATABASE_URL = "sqlite:///var/assistant.db"
 

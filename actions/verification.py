@@ -18,6 +18,7 @@ then, the factor must be the postcode or the date of birth.
 
 import asyncio
 import hashlib
+import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -30,7 +31,7 @@ from actions import backend_client as backend
 from actions import lockout
 from actions import spoken
 from actions.identity import (
-    EMAIL, MAX_CANDIDATES, FactorAnswer, channel_claimed_customer_id, matches, read_factors,
+    EMAIL, MAX_CANDIDATES, FactorAnswer, channel_number, matches, read_factors,
     volunteers_factor, vouched_customer_id,
 )
 from actions.outcomes import (
@@ -47,6 +48,7 @@ from actions.slots import (
     no_such_owner,
 )
 
+logger = logging.getLogger(__name__)
 
 # The form's result for a locked record: it ends, and the answer says why.
 LOCKED: Dict[Text, Any] = {KNOWLEDGE_FACTOR: FACTOR_REFUSED, VERIFICATION_LOCKED: True}
@@ -138,10 +140,10 @@ class ValidateVerificationForm(FormValidationAction):
         verified = verified_customer(tracker)
         if verified and not tracker.get_slot(VERIFIED_CUSTOMER_ID):
             updates[VERIFIED_CUSTOMER_ID] = verified
-        number_owner = channel_claimed_customer_id(tracker.get_latest_input_channel(),
-                                                   tracker.latest_message.get("metadata"))
-        if number_owner and not verified and not tracker.get_slot(CLAIMED_CUSTOMER_ID):
-            updates[CLAIMED_CUSTOMER_ID] = number_owner
+        if not verified and not tracker.get_slot(CLAIMED_CUSTOMER_ID):
+            number_owner = await self._number_owner(tracker)
+            if number_owner:
+                updates[CLAIMED_CUSTOMER_ID] = number_owner
         text = tracker.latest_message.get("text") or ""
         typed = candidates.get(KNOWLEDGE_FACTOR)
         if typed in (FACTOR_CONFIRMED, FACTOR_REFUSED):
@@ -193,6 +195,20 @@ class ValidateVerificationForm(FormValidationAction):
             verification_outcome(tracker, updates, str(factor) if factor else None)
         return [SlotSet(name, value) for name, value in updates.items()] + outcomes + (
             [verdict] if verdict else [])
+
+    @staticmethod
+    async def _number_owner(tracker: Tracker) -> Optional[str]:
+        """The customer whose number the channel vouches for, from the CRM; None when
+        none or several, or when the CRM cannot say (the customer then names a record)."""
+        found = channel_number(tracker.get_latest_input_channel(),
+                               tracker.latest_message.get("metadata"))
+        if found is None:
+            return None
+        try:
+            return await backend.call(backend.client().customer_for_number, *found)
+        except backend.BackendError as error:
+            logger.warning("caller lookup failed: %s", error.__class__.__name__)
+            return None
 
     @staticmethod
     def _pending_factor(tracker: Tracker, updates: Dict[Text, Any]) -> Optional[str]:

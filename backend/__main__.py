@@ -20,8 +20,8 @@ import uvicorn
 
 from backend import loader
 from backend.app import create_app
-from backend.database import create_db_engine
 from backend.settings import Settings, SettingsError, load_settings
+from common.database import create_db_engine
 
 
 def _parse(argv: Optional[List[str]]) -> argparse.Namespace:

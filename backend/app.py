@@ -8,11 +8,11 @@ from typing import AsyncIterator, Optional
 from fastapi import FastAPI
 
 from backend import loader
-from backend.database import create_db_engine, session_factory
-from backend.errors import install_error_handlers
-from backend.limits import BodySizeLimit
 from backend.routes import router
 from backend.settings import Settings, load_settings
+from common.database import create_db_engine, session_factory
+from common.errors import install_error_handlers
+from common.limits import BodySizeLimit
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.database import write_lock
-from backend.errors import Conflict, Unprocessable
 from backend.models import Appointment, Claim, Customer, Slot, Store
 from backend.records import get_record, next_id
 from backend.schemas import AppointmentRequest
+from common.errors import Conflict, Unprocessable
 
 BOOKED = "booked"
 CANCELLED = "cancelled"

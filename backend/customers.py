@@ -6,8 +6,8 @@ from typing import List, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.errors import RequestRejected, Unprocessable
 from backend.models import Customer
+from common.errors import RequestRejected, Unprocessable
 
 _PREFIX = re.compile(r"^\s*whatsapp:", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s\-.()]")

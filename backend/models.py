@@ -7,36 +7,19 @@ fixture does not have (ordering positions, surrogate keys, the booking of a
 slot) are listed in ``__hidden__`` and never served.
 """
 
-from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, FrozenSet, Optional
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, FrozenSet
 
 from sqlalchemy import (
     JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, MetaData, String, Text,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import as_declarative
-from sqlalchemy.types import TypeDecorator
+
+from common.columns import UTCDateTime
 
 ID = String(32)
 NAME = String(200)
 CODE = String(32)
-
-
-class UTCDateTime(TypeDecorator):
-    """A timezone-aware UTC timestamp, stored as a naive UTC TIMESTAMP on every database."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("UTCDateTime needs a timezone-aware datetime")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
 class Record:

@@ -6,11 +6,11 @@ from typing import Any, Dict, List, Mapping, Type, TypeVar
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from backend.errors import NotFound
 from backend.models import (
     Appointment, Claim, CompanyPolicy, Customer, DevicePolicy, Event, Interaction, Invoice,
     Order, Product, ProtectionPlan, Record, Store,
 )
+from common.errors import NotFound
 
 R = TypeVar("R", bound=Record)
 

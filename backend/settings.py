@@ -17,7 +17,7 @@ from pydantic import Field, validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from toolkit.settings import EnvSettings
+from common.settings import EnvSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'backend.db'}"

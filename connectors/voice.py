@@ -8,11 +8,14 @@ turn's messages in full (domain.yml's short voice variants), spoken inside a
 twice; the third time the assistant is told `/request_human`. The count travels in
 the Gather's action URL, which Twilio signs like everything else. Once the
 assistant has handed the conversation to a person (it is paused), the call is put
-through to the agents' number when one is configured. The caller's number names
-the claimed customer (connectors/caller.py). A call is one conversation: its id is
-derived from the CallSid with the auth token (connectors/conversation_ids.py), so
-nothing confirmed in one call carries to the next call from the same number (caller
-ID is easily spoofed).
+through to the agents' number only when one is configured and the hand-over's
+notice asks for it (a person takes the call now, by the desk's receipt); otherwise
+the caller has heard when a person will call back and their reference, and the
+call ends. Each turn passes the caller's number (verified by Twilio's signature)
+in the message metadata; the action server looks its customer up in the CRM. A
+call is one conversation: its id is derived from the CallSid with the auth token
+(connectors/conversation_ids.py), so nothing confirmed in one call carries to the
+next call from the same number (caller ID is easily spoofed).
 
 Twilio retries a webhook call it got no answer to. Each request is claimed in the
 channel database (connectors/state.py) by what Twilio signed (the URL, with a fresh
@@ -43,7 +46,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
-from connectors.caller import caller_metadata
+from common.channel_metadata import CAN_PUT_THROUGH, CHANNEL_NUMBER, PUT_THROUGH
 from connectors.conversation_ids import conversation_id
 from connectors.inbound import clean_text
 from connectors.options import customer_reply, offered_buttons, spoken
@@ -101,6 +104,22 @@ def last_turn(tracker: Optional[DialogueStateTracker]) -> List[str]:
             buttons = event.data.get("buttons")
             said.insert(0, spoken(event.text, buttons) if buttons else event.text)
     return said
+
+
+def put_through_asked(tracker: DialogueStateTracker) -> bool:
+    """The hand-over's notice, in this turn, asked to put the caller through: the desk
+    said a person takes the call live (actions/handoff_notice.py)."""
+    return any(isinstance(event, BotUttered) and (event.metadata or {}).get(PUT_THROUGH)
+               for event in _this_turn(tracker))
+
+
+def _this_turn(tracker: DialogueStateTracker) -> List[Any]:
+    events: List[Any] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            break
+        events.append(event)
+    return events
 
 
 class VoiceInput(TwilioVoiceInput):
@@ -183,6 +202,14 @@ class VoiceInput(TwilioVoiceInput):
         gather.say(text, voice=self.assistant_voice, language=self.language)
         return str(voice)
 
+    def goodbye(self, text: str) -> str:
+        """Say text in full, then end the call."""
+        voice = VoiceResponse()
+        if text:
+            voice.say(text, voice=self.assistant_voice, language=self.language)
+        voice.hangup()
+        return str(voice)
+
     def put_through(self, text: str) -> str:
         """Say text, then connect the caller to the agents' number."""
         voice = VoiceResponse()
@@ -213,16 +240,21 @@ class VoiceInput(TwilioVoiceInput):
             said = HUMAN_REQUEST
         else:
             said = customer_reply(said, offered_buttons(tracker))
+        metadata: Dict[str, Any] = {CHANNEL_NUMBER: number}
+        if self.agent_number:
+            metadata[CAN_PUT_THROUGH] = True
         try:
-            text = await self._turn(on_new_message, said, caller,
-                                    await caller_metadata("phone", number))
+            text = await self._turn(on_new_message, said, caller, metadata)
         except Exception:
             logger.exception("voice.message.failure caller=%s", caller)
             text = TROUBLE
-        if self.agent_number:
-            tracker = await agent.tracker_store.retrieve(caller)
-            if tracker and tracker.is_paused():
+        tracker = await agent.tracker_store.retrieve(caller)
+        if tracker and tracker.is_paused():
+            # Handed over: put through when a person is there now, else the caller has
+            # heard when a person calls back and their reference, and the call ends.
+            if self.agent_number and put_through_asked(tracker):
                 return self.put_through(text)
+            return self.goodbye(text)
         return self.twiml(text or NOT_HEARD)
 
     async def _answered_before(self, key: str) -> Optional[str]:

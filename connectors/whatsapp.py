@@ -11,7 +11,8 @@ message is handled once; one conversation's messages are handled in the order th
 arrived. A message acknowledged by a process that stopped before its turn was done
 is run when the channel starts again (Twilio would not send it again).
 
-The sender's WhatsApp number names the claimed customer (connectors/caller.py); the
+The sender's WhatsApp number goes with each message in its metadata (the action
+server looks up the claimed customer in the CRM); the
 conversation id is derived from it with the auth token
 (connectors/conversation_ids.py), so no other channel can name it. The number of
 each conversation is kept in the channel database, so an agent's message reaches
@@ -36,7 +37,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from connectors.caller import caller_metadata
+from common.channel_metadata import CHANNEL_NUMBER
 from connectors.conversation_ids import conversation_id
 from connectors.inbound import clean_text, customer_text
 from connectors.options import customer_reply, numbered, offered_buttons
@@ -188,7 +189,7 @@ class WhatsAppInput(TwilioInput):
                     sender: str, message: "Inbound") -> None:
         try:
             tracker = await agent.tracker_store.retrieve(sender)
-            metadata = await caller_metadata("whatsapp", message.number)
+            metadata = {CHANNEL_NUMBER: message.number}
             await on_new_message(UserMessage(
                 customer_reply(message.text, offered_buttons(tracker)),
                 self.get_output_channel(), sender, input_channel=self.name(),

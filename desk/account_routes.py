@@ -8,7 +8,7 @@ from typing import Annotated, Any, Dict, List, Optional
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.exceptions import HTTPException
 
-from backend.errors import Conflict, RequestRejected
+from common.errors import Conflict, RequestRejected
 from desk import accounts, audit, sessions
 from desk.auth import COOKIE, Admin, Agent, Credentials, Supervisor, session_token
 from desk.identity_client import IdentityClient, IdentityError

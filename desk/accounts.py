@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.errors import Conflict, NotFound, RequestRejected
+from common.errors import Conflict, NotFound, RequestRejected
 from desk.models import ADMIN, ROLES, Account
 from desk.queue import now
 

@@ -11,9 +11,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from backend.database import create_db_engine, session_factory
-from backend.errors import error_response, install_error_handlers
-from backend.limits import BodySizeLimit
+from common.database import create_db_engine, session_factory
+from common.errors import error_response, install_error_handlers
+from common.limits import BodySizeLimit
 from desk.account_routes import accounts_api, audit_api, session_api, unlock_api
 from desk.headers import SecurityHeaders
 from desk.identity_client import IdentityClient, IdentityFailed, IdentityUnreachable

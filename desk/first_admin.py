@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import List, Optional, TextIO
 
-from backend.database import create_db_engine, session_factory
-from backend.errors import RequestRejected
+from common.database import create_db_engine, session_factory
+from common.errors import RequestRejected
 from desk import accounts, audit
 from desk.models import ADMIN, Base
 from desk.settings import DEFAULT_BEHAVIOUR, DEFAULT_DATABASE_URL, SettingsError, load_behaviour

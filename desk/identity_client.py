@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import requests
 
-from backend.errors import NotFound, RequestRejected
+from common.errors import NotFound, RequestRejected
 
 
 class IdentityError(Exception):

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, MetaData, String, Text
 from sqlalchemy.orm import as_declarative
 
-from backend.models import UTCDateTime
+from common.columns import UTCDateTime
 
 
 @as_declarative()

@@ -4,9 +4,9 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from backend.errors import Unprocessable
+from common.errors import Unprocessable
 from desk.settings import ROOT
-from toolkit.schemas import schema_validator
+from common.schemas import schema_validator
 
 SCHEMA_PATH = ROOT / "schemas" / "handoff_packet.v1.json"
 MAX_PROBLEMS = 5

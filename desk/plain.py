@@ -311,11 +311,10 @@ def contact(customer: Mapping[str, Any], channel: str) -> Json:
 # ------------------------------------------------------------------ the whole view
 
 def plain_view(packet: Mapping[str, Any], created_at: str, now: datetime,
-               time_zone: ZoneInfo) -> Json:
+               time_zone: ZoneInfo, human_available_at: Optional[str] = None) -> Json:
     """What the page shows of a packet besides its records: everything in words."""
     channel = str(packet.get("channel") or "")
     escalation = packet.get("escalation") or {}
-    notice = packet.get("customer_notice") or {}
     return {
         "channel": channel_name(channel),
         "why": why(escalation),
@@ -323,7 +322,7 @@ def plain_view(packet: Mapping[str, Any], created_at: str, now: datetime,
         "received": local_time(created_at, time_zone),
         "age": age(created_at, now),
         "time_zone": time_zone.key,
-        "human_available_at": local_time(notice.get("human_available_at"), time_zone),
+        "human_available_at": local_time(human_available_at, time_zone),
         "contact": contact(packet.get("customer") or {}, channel),
         "transcript": transcript(packet.get("transcript") or [], channel, time_zone),
     }

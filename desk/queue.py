@@ -1,16 +1,18 @@
-"""The queue: storing hand-overs, their order, positions and expected waits."""
+"""The queue: storing hand-overs, their order, positions and expected waits, and
+whether a person can take one live now (the support hours, desk/hours.py)."""
 
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.errors import NotFound
+from common.errors import NotFound
 from desk.models import OPEN, TICKET, UNCLAIMED, WAITING, Handoff
+from desk.hours import SupportHours
 from desk.settings import QueueSettings
 from desk.text import safe_json
 
@@ -24,6 +26,25 @@ def now() -> datetime:
 def expected_wait(position: int, settings: QueueSettings) -> int:
     """Minutes until a person answers the hand-over at position (1 = next)."""
     return math.ceil(position * settings.minutes_per_handoff / settings.agents_on_duty)
+
+
+def live_now(moment: datetime, wait_minutes: int, hours: SupportHours) -> bool:
+    """A person can take the conversation live: the team is open now and still
+    open when the expected wait is over."""
+    return hours.is_open(moment) and hours.is_open(moment + timedelta(minutes=wait_minutes))
+
+
+def availability(moment: datetime, position: int, settings: QueueSettings,
+                 hours: SupportHours) -> Json:
+    """The hours' part of a receipt for a hand-over at position arriving now:
+    `open_now` (live, see `live_now`), `next_open` (ISO-8601 with offset, when not
+    live), `expected_wait_minutes` (when live) and the hours themselves."""
+    wait = expected_wait(position, settings)
+    live = live_now(moment, wait, hours)
+    return {"open_now": live,
+            "next_open": None if live else hours.next_open(moment).isoformat(),
+            "expected_wait_minutes": wait if live else None,
+            "hours": hours.as_json()}
 
 
 def _line(session: Session, status: str) -> List[Handoff]:
@@ -56,16 +77,21 @@ def open_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
                                                  Handoff.status.in_(OPEN))).first()
 
 
-def create(session: Session, packet: Json) -> Tuple[Handoff, bool]:
-    """The conversation's open hand-over, or a new one; True when it is new. The
-    caller serialises calls, so a conversation never gets two."""
+def create(session: Session, packet: Json, settings: QueueSettings,
+           hours: SupportHours) -> Tuple[Handoff, bool]:
+    """The conversation's open hand-over, or a new one; True when it is new. A new
+    one waits for a person when one can take it live, else it is a ticket answered
+    from the next opening. The caller serialises calls, so a conversation never
+    gets two."""
     existing = open_handoff(session, packet["conversation_id"])
     if existing is not None:
         return existing, False
-    available_at = packet["customer_notice"]["human_available_at"]
+    moment = now()
+    found = availability(moment, waiting_count(session) + 1, settings, hours)
     handoff = Handoff(id=uuid.uuid4().hex, conversation_id=packet["conversation_id"],
-                      status=TICKET if available_at else WAITING, packet=packet,
-                      created_at=now(), human_available_at=available_at, webhook_attempts=0)
+                      status=WAITING if found["open_now"] else TICKET, packet=packet,
+                      created_at=moment, human_available_at=found["next_open"],
+                      webhook_attempts=0)
     session.add(handoff)
     session.commit()
     return handoff, True
@@ -91,7 +117,7 @@ def _searchable(handoff: Handoff) -> str:
     packet = handoff.packet or {}
     customer = packet.get("customer") or {}
     issue = packet.get("stated_issue") or {}
-    texts = [handoff.id, handoff.conversation_id, customer.get("customer_id"),
+    texts = [handoff.id, reference(handoff), handoff.conversation_id, customer.get("customer_id"),
              customer.get("name"), issue.get("customer_words"), packet.get("summary"),
              *(line.get("text") for line in packet.get("transcript") or [])]
     return "\n".join(str(text) for text in texts if text).casefold()
@@ -123,12 +149,29 @@ def _iso(moment: Optional[datetime]) -> Optional[str]:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
+def reference(handoff: Handoff) -> str:
+    """The short reference a customer can quote (and a caller can hear spelled out)."""
+    return f"H-{handoff.id[:6].upper()}"
+
+
 def summary(handoff: Handoff, position: int, settings: QueueSettings) -> Json:
-    """What the action server is told: where the customer stands."""
+    """Where the customer stands."""
     waiting = handoff.status == WAITING
-    return {"id": handoff.id, "status": handoff.status, "position": position,
+    return {"id": handoff.id, "reference": reference(handoff), "status": handoff.status,
+            "position": position,
             "expected_wait_minutes": expected_wait(position, settings) if waiting else None,
             "human_available_at": handoff.human_available_at}
+
+
+def receipt(handoff: Handoff, position: int, settings: QueueSettings,
+            hours: SupportHours) -> Json:
+    """What the action server is told when it hands a conversation over (contract
+    K2): the summary, whether a person takes it live (`open_now`: it was not made a
+    ticket), else when the team next opens, and the hours."""
+    live = handoff.status != TICKET
+    return {**summary(handoff, position, settings), "open_now": live,
+            "next_open": None if live else handoff.human_available_at,
+            "hours": hours.as_json()}
 
 
 def view(handoff: Handoff, position: int, settings: QueueSettings) -> Json:

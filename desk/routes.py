@@ -10,7 +10,7 @@ from desk.auth import Agent, Supervisor, agent_or_integration, integration
 from desk.queue import Filters
 from desk.schemas import (
     BulkCloseRequest, BulkCloseResult, EnrichmentRequest, ErrorBody, Handoff, HandoffDetail,
-    HandoffSummary, QueueState, RatingRequest, ReplyRequest,
+    HandoffReceipt, QueueState, RatingRequest, ReplyRequest,
 )
 from desk.service import Desk
 
@@ -50,16 +50,17 @@ def health() -> Dict[str, str]:
     return {"status": "ok"}
 
 
-@router.post("/api/handoffs", tags=["integration"], response_model=HandoffSummary,
+@router.post("/api/handoffs", tags=["integration"], response_model=HandoffReceipt,
              status_code=201, dependencies=[Depends(integration)], responses={
-                 200: {"model": HandoffSummary,
+                 200: {"model": HandoffReceipt,
                        "description": "The conversation already had an open hand-over"}},
              summary="Hand a conversation over (idempotent per conversation_id)")
 def submit(packet: Annotated[Json, Body(description="A hand-over packet, "
                                                     "schemas/handoff_packet.v1.json")],
            response: Response, desk: DeskDep, session: SessionDep) -> Json:
-    """Status is `ticket` when `customer_notice.human_available_at` is set (outside
-    human support hours), else `waiting`."""
+    """`waiting` when a person can take it live (within the desk's support hours, the
+    expected wait ending before closing: `open_now`), else `ticket`, answered from
+    `next_open`."""
     summary, created = desk.submit(session, packet)
     response.status_code = 201 if created else 200
     return summary

@@ -54,24 +54,47 @@ class RatingRequest(_Strict):
 
 
 class EnrichmentRequest(_Strict):
-    """What the assistant could not read at hand-over time, read since: each part
-    given replaces the packet's; the packet must still match its schema."""
+    """What the assistant could not read at hand-over time, read since, or what it
+    told the customer from the receipt: each part given replaces the packet's; the
+    packet must still match its schema."""
 
     customer: Optional[Dict[str, Any]] = Field(
         None, description="The packet's `customer`, with the name and tier now known")
     account_snapshot: Optional[Dict[str, Any]] = Field(
         None, description="The packet's `account_snapshot`, with the records now read")
+    customer_notice: Optional[Dict[str, Any]] = Field(
+        None, description="The packet's `customer_notice`: what the customer was told")
 
 
 class HandoffSummary(_Documented):
     id: str
+    reference: str = Field(description="Short reference for the customer, e.g. H-3F9A0C")
     status: str = Field(description="waiting, or ticket outside human support hours")
     position: int = Field(description="1 = next in its line; 0 once claimed or ended")
     expected_wait_minutes: Optional[int]
     human_available_at: Optional[str]
 
 
-class QueueState(_Documented):
+class Hours(_Documented):
+    time_zone: str = Field(description="IANA name, e.g. Europe/Berlin")
+    days: List[str] = Field(description="mon … sun, in week order")
+    open: str = Field(description="HH:MM")
+    close: str = Field(description="HH:MM (24:00 for midnight)")
+
+
+class Availability(_Documented):
+    open_now: bool = Field(description="A person takes a hand-over live: within support "
+                                       "hours, the expected wait ending before closing")
+    next_open: Optional[str] = Field(description="When not open_now: the next opening, "
+                                                 "ISO-8601 with offset")
+    hours: Hours
+
+
+class HandoffReceipt(HandoffSummary, Availability):
+    """The answer to a hand-over (contract K2): the customer is told from it."""
+
+
+class QueueState(Availability):
     waiting: int
     expected_wait_minutes: int = Field(description="The wait of a new arrival")
 

@@ -10,13 +10,13 @@ from typing import Any, Dict, List, Optional, Tuple
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.errors import Conflict, RequestRejected, Unprocessable
+from common.errors import Conflict, RequestRejected, Unprocessable
 from desk import audit, queue, transitions
 from desk.accounts import Identity
 from desk.conversation import messages_since
 from desk.models import CLAIMED, OPEN, SUPERVISOR, Base, Handoff
 from desk.packets import check_packet
-from desk.plain import plain_view, zone
+from desk.plain import plain_view
 from desk.rasa_client import RasaClient, RasaError
 from desk.settings import Settings
 from desk.text import safe_json
@@ -35,7 +35,9 @@ class Desk:
         self.queue_settings = settings.behaviour.queue
         self.sessions = sessions
         self.lock = threading.Lock()
-        self.time_zone = zone(settings.behaviour.display.time_zone)
+        self.hours = settings.behaviour.hours
+        self.time_zone = self.hours.zone
+        self.wording = settings.behaviour.agent_messages
         rasa = settings.behaviour.rasa
         self.rasa = RasaClient(settings.rasa_url, settings.desk_rasa_secret,
                                rasa.connect_timeout_seconds, rasa.read_timeout_seconds)
@@ -62,7 +64,7 @@ class Desk:
         check_packet(packet)
         packet = safe_json(packet)
         with self.lock:
-            handoff, created = queue.create(session, packet)
+            handoff, created = queue.create(session, packet, self.queue_settings, self.hours)
             audit.record(session, INTEGRATION, "hand_over", handoff_id=handoff.id,
                          conversation_id=handoff.conversation_id,
                          detail=None if created else "already open")
@@ -72,14 +74,15 @@ class Desk:
                         handoff.conversation_id, handoff.status)
             if self.webhook:
                 self.webhook.start(handoff.id)
-        return queue.summary(handoff, self._position(session, handoff),
-                             self.queue_settings), created
+        return queue.receipt(handoff, self._position(session, handoff), self.queue_settings,
+                             self.hours), created
 
     def enrich(self, session: Session, handoff_id: str, parts: Json) -> Json:
         """Complete a hand-over queued during an outage with what was read since: the
         customer's name and tier, the account snapshot. It stays the same customer."""
         if not parts:
-            raise Unprocessable("nothing to add: give customer and/or account_snapshot")
+            raise Unprocessable("nothing to add: give customer, account_snapshot and/or "
+                                "customer_notice")
         with self.lock:
             handoff = queue.get(session, handoff_id)
             before = handoff.packet.get("customer") or {}
@@ -98,15 +101,18 @@ class Desk:
         return self._view(handoff, self._position(session, handoff))
 
     def queue_state(self, session: Session) -> Json:
+        """How many wait, and what a new arrival would get: its wait and, from the
+        support hours, whether a person would take it live."""
         waiting = queue.waiting_count(session)
         return {"waiting": waiting,
+                **queue.availability(queue.now(), waiting + 1, self.queue_settings, self.hours),
                 "expected_wait_minutes": queue.expected_wait(waiting + 1, self.queue_settings)}
 
     def _view(self, handoff: Handoff, position: int) -> Json:
         """The hand-over as the API shows it, with its packet in plain words."""
         shown = queue.view(handoff, position, self.queue_settings)
         return {**shown, "plain": plain_view(handoff.packet, shown["created_at"], queue.now(),
-                                             self.time_zone)}
+                                             self.time_zone, handoff.human_available_at)}
 
     def listing(self, session: Session, filters: queue.Filters, reader: Identity,
                 ) -> List[Json]:
@@ -150,7 +156,8 @@ class Desk:
                     action = "take_over" if taking_over else name
                     detail = f"from {handoff.agent}" if taking_over else None
                     self.rasa.append(handoff.conversation_id,
-                                     move.events(handoff, agent.username, text))
+                                     move.events(handoff, agent.username, text,
+                                                 self.wording))
                     self._record(handoff, move, agent.username)
                     audit.record(session, agent.username, action, role=agent.role,
                                  handoff_id=handoff.id,
@@ -185,7 +192,8 @@ class Desk:
                 if problem is None:
                     try:
                         self.rasa.append(handoff.conversation_id,
-                                         move.events(handoff, supervisor.username, ""))
+                                         move.events(handoff, supervisor.username, "",
+                                                     self.wording))
                     except RasaError as error:
                         problem, outcome = str(error), audit.FAILED
                 if problem is not None:

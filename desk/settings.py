@@ -12,7 +12,9 @@ Environment:
   customer's verification lockout go (optional: without them unlocking answers 503).
 - ``CCAAS_WEBHOOK_URL``, ``CCAAS_WEBHOOK_SECRET``: optional outbound webhook, and the
   key of its ``X-Switchboard-Signature: sha256=<hex HMAC of the body>`` header.
-- ``DESK_SETTINGS``: the behaviour file (default ``desk/settings.yml``).
+- ``DESK_SETTINGS``: the behaviour file (default ``desk/settings.yml``): the queue, the
+  support hours (`desk/hours.py`), what the customer is told when an agent moves
+  (`desk/wording.py`), timeouts and sign-in limits.
 
 A wrong value stops the desk at start-up with a message naming it.
 """
@@ -20,7 +22,6 @@ A wrong value stops the desk at start-up with a message naming it.
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from limits import parse_many
@@ -28,7 +29,10 @@ from pydantic import (
     BaseModel, Extra, Field, PositiveFloat, PositiveInt, ValidationError, validator,
 )
 
-from toolkit.settings import EnvSettings, http_url
+from common.settings import EnvSettings, http_url
+
+from desk.hours import SupportHours
+from desk.wording import AgentWording
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BEHAVIOUR = Path(__file__).resolve().parent / "settings.yml"
@@ -90,27 +94,14 @@ class IdentitySettings(_Strict):
     read_timeout_seconds: PositiveFloat = 5
 
 
-class DisplaySettings(_Strict):
-    """How the page shows times: in the support hours' time zone (an IANA name)."""
-
-    time_zone: str = "Europe/Berlin"
-
-    @validator("time_zone")
-    def _a_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ValueError, ZoneInfoNotFoundError):
-            raise ValueError(f"{value!r} is not a time zone such as 'Europe/Berlin'") from None
-        return value
-
-
 class Behaviour(_Strict):
     queue: QueueSettings
     rasa: RasaSettings
     webhook: WebhookSettings
     accounts: AccountSettings = AccountSettings()
     identity: IdentitySettings = IdentitySettings()
-    display: DisplaySettings = DisplaySettings()
+    hours: SupportHours
+    agent_messages: AgentWording
 
 
 @dataclass(frozen=True)

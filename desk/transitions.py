@@ -1,4 +1,5 @@
-"""What an agent may do with a hand-over in which state, and what the customer sees.
+"""What an agent may do with a hand-over in which state, and what the customer sees
+(the templates of the desk's settings, `agent_messages`).
 
 Each move is checked against the hand-over's state first (Conflict with the reason),
 then told to the conversation through Rasa, and only then stored: when Rasa fails,
@@ -8,17 +9,14 @@ nothing changes and the agent can try again.
 from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, List, Optional
 
-from backend.errors import Conflict
+from common.errors import Conflict
 from desk.models import CLAIMED, CLOSED, HANDED_BACK, OPEN, UNCLAIMED, Handoff
 from desk.rasa_client import Event
+from desk.wording import AgentWording
 
-BACK_WITH_ASSISTANT = ("You're back with Brightwave's virtual assistant. I'll carry on from "
-                       "here: just tell me what else you need.")
 # After `resume` the assistant listens again: without this, Rasa's last action is still
 # the one that paused the conversation, and the next prediction starts from there.
 RESUME: List[Event] = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
-CLOSING = ("Thank you for contacting Brightwave. This conversation is closed; if you need "
-           "anything else, write here and Brightwave's virtual assistant will help.")
 
 
 def agent_says(text: str, agent: str, handoff: Handoff) -> Event:
@@ -35,18 +33,19 @@ class Move:
     name: str
     allowed_from: FrozenSet[str]
     to: Optional[str]
-    events: Callable[[Handoff, str, str], List[Event]]  # (handoff, agent, text)
+    # (handoff, agent, the agent's text, the wording of the desk's settings)
+    events: Callable[[Handoff, str, str, AgentWording], List[Event]]
 
 
 MOVES: Dict[str, Move] = {move.name: move for move in (
-    Move("claim", frozenset(UNCLAIMED), CLAIMED, lambda h, agent, text: [
-        agent_says(f"{agent} from Brightwave has joined the conversation.", agent, h)]),
-    Move("reply", frozenset({CLAIMED}), None, lambda h, agent, text: [
+    Move("claim", frozenset(UNCLAIMED), CLAIMED, lambda h, agent, text, said: [
+        agent_says(said.say("joined", agent), agent, h)]),
+    Move("reply", frozenset({CLAIMED}), None, lambda h, agent, text, said: [
         agent_says(text, agent, h)]),
-    Move("hand_back", frozenset({CLAIMED}), HANDED_BACK, lambda h, agent, text: [
-        agent_says(BACK_WITH_ASSISTANT, agent, h), *RESUME]),
-    Move("close", frozenset(OPEN), CLOSED, lambda h, agent, text: [
-        agent_says(CLOSING, agent, h), *RESUME]),
+    Move("hand_back", frozenset({CLAIMED}), HANDED_BACK, lambda h, agent, text, said: [
+        agent_says(said.say("handed_back", agent), agent, h), *RESUME]),
+    Move("close", frozenset(OPEN), CLOSED, lambda h, agent, text, said: [
+        agent_says(said.say("closed", agent), agent, h), *RESUME]),
 )}
 
 

@@ -36,7 +36,7 @@ from sanic import Sanic
 
 from stack import action_fallback, desk_endpoint, nlu_pool, rasa_errors, rasa_listeners
 from stack.rasa_listeners import InternalListener
-from toolkit.schemas import schema_validator
+from common.schemas import schema_validator
 
 DOCS = "https://rasa.com/docs/rasa/custom-actions"
 

@@ -8,7 +8,6 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 
 from rasa_sdk import Tracker
 
-from actions.handoff_packet import customer_notice
 from actions.outcomes import recorded
 from actions.packet import story
 from actions.packet.account import account, customer
@@ -52,14 +51,13 @@ def _stated_issue(said: Conversation, decision: Decision) -> Json:
 
 def build_packet(tracker: Union[Tracker, Mapping[str, Any]], decision: Decision,
                  snapshot: Mapping[str, Any], record: Optional[Mapping[str, Any]],
-                 policies: Mapping[str, Any], now: datetime,
-                 queue_position: Optional[int] = None,
-                 expected_wait_minutes: Optional[int] = None) -> Json:
+                 now: datetime) -> Json:
     """The hand-over packet for a conversation the decision hands to a person.
 
     `snapshot` is what `account.fetch_snapshot` returned, `record` the verified
     customer's record (or None); neither is used unless the tracker shows a verified
-    customer."""
+    customer. What the customer is told is added from the desk's receipt
+    (actions/handoff_notice.py)."""
     if now.tzinfo is None:
         raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
     state = tracker_state(tracker)
@@ -93,6 +91,4 @@ def build_packet(tracker: Union[Tracker, Mapping[str, Any]], decision: Decision,
                       "trajectory": said.sentiment,
                       "trend": story.sentiment_trend(said.sentiment)},
         "transcript": said.transcript,
-        "customer_notice": customer_notice(decision.reason_code, policies, now, queue_position,
-                                           expected_wait_minutes, channel),
     }

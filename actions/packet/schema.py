@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Mapping
 
-from toolkit.schemas import schema_validator
+from common.schemas import schema_validator
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "handoff_packet.v1.json"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 
 from backend import loader
-from backend.database import create_db_engine
+from common.database import create_db_engine
 from tests.support.crm import FIXTURE
 
 OLD_INTERACTIONS = """CREATE TABLE interactions (

@@ -3,7 +3,7 @@
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.identity import channel_claimed_customer_id
+from actions.identity import channel_number
 from connectors.options import chosen_payload, customer_reply, numbered, offered_buttons, spoken
 
 BUTTONS = [{"title": "An order", "payload": "/check_order_status"},
@@ -49,9 +49,10 @@ def test_buttons_answered_already_are_not_offered() -> None:
     assert offered_buttons(tracker) == []
 
 
-def test_only_number_checking_channels_may_name_the_claimed_customer() -> None:
-    claim = {"channel_customer_id": "C-1001"}
-    assert channel_claimed_customer_id("twilio", claim) == "C-1001"
-    assert channel_claimed_customer_id("twilio_voice", claim) == "C-1001"
-    assert channel_claimed_customer_id("rest", claim) is None
-    assert channel_claimed_customer_id("twilio", {"channel_customer_id": 7}) is None
+def test_only_number_checking_channels_may_name_the_number() -> None:
+    claim = {"channel_number": "+447700998515"}
+    assert channel_number("twilio", claim) == ("whatsapp", "+447700998515")
+    assert channel_number("twilio_voice", claim) == ("phone", "+447700998515")
+    assert channel_number("rest", claim) is None
+    assert channel_number("twilio", {"channel_number": 7}) is None
+    assert channel_number("twilio", {"channel_number": " "}) is None

@@ -5,7 +5,8 @@ import re
 import uuid
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 import requests
@@ -15,6 +16,7 @@ from connectors.conversation_ids import conversation_id
 from tests.channels.twilio_fake import (
     ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, VOICE_NUMBER, TwilioWebhook, sentences,
 )
+from tests.desk.support import ALWAYS_OPEN, behaviour, closed_hours
 from tests.support.crm import customer, first_with
 from tests.support.stack import Stack
 
@@ -73,6 +75,45 @@ class Call:
         return self._post({})
 
 
+def desk_hours(stack: Stack, home: Path, hours: str) -> Iterator[None]:
+    """The stack's desk with these support hours, the test's own desk after it."""
+    settings = home / "desk-settings.yml"
+    settings.write_text(behaviour(hours), encoding="utf-8")
+    stack.restart_desk(DESK_SETTINGS=str(settings))
+    try:
+        yield
+    finally:
+        stack.restart_desk()
+
+
+@pytest.fixture
+def team_in(channel_stack: Stack, tmp_path: Path) -> Iterator[None]:
+    """Within support hours (the desk's, open at every hour)."""
+    yield from desk_hours(channel_stack, tmp_path, ALWAYS_OPEN)
+
+
+@pytest.fixture
+def team_away(channel_stack: Stack, tmp_path: Path) -> Iterator[None]:
+    """Outside support hours (the desk's, closed today and tomorrow)."""
+    yield from desk_hours(channel_stack, tmp_path, closed_hours())
+
+
+def handed_over(stack: Stack, call: "Call") -> Dict[str, Any]:
+    listed = stack.agent().get("/api/handoffs").json()
+    [handoff] = [h for h in listed if h["conversation_id"] == call.conversation]
+    return handoff
+
+
+def ask_for_a_person(call: "Call") -> ElementTree.Element:
+    call.ring()
+    reply = call.webhook.post({"From": call.caller, "CallSid": call.sid,
+                               "CallStatus": "in-progress",
+                               "SpeechResult": "I want to speak to a person"},
+                              query=call.action.partition("?")[2])
+    assert reply.status_code == 200, reply.text
+    return ElementTree.fromstring(reply.text)
+
+
 def assert_voice_shaped(turn: Spoken) -> None:
     """Short sentences, nothing a voice would read out wrongly: no link, no written id,
     no symbol or digits of an amount or a date."""
@@ -110,7 +151,7 @@ def test_the_callers_number_names_the_customer(channel_stack: Stack) -> None:
 
 
 def test_silence_is_reprompted_twice_then_the_caller_is_put_through_to_a_person(
-        channel_stack: Stack) -> None:
+        channel_stack: Stack, team_in: None) -> None:
     call = Call(channel_stack)
     greeting = call.ring()
     first = call.silence()
@@ -125,31 +166,54 @@ def test_silence_is_reprompted_twice_then_the_caller_is_put_through_to_a_person(
     assert root.find("Dial").text == AGENT_NUMBER  # type: ignore[union-attr]
     notice = root.find("Say").text or ""  # type: ignore[union-attr]
     assert "didn't hear" not in notice
-    # What happens next is said in full: the wait, or when a person will answer.
+    # What happens next is said in full: the place in the queue and the wait.
     assert "won't need to repeat anything" in notice
-    assert "The wait is about" in notice or "A person will get back to you on" in notice
+    assert "The wait is about" in notice and "put you through" in notice
     assert_voice_shaped(Spoken(notice, "", {}))
     tracker = channel_stack.tracker(call.conversation)
     intents = [e["parse_data"]["intent"]["name"] for e in tracker["events"] if e["event"] == "user"]
     assert intents[-1] == "request_human" and tracker["paused"] is True
 
 
-def test_a_caller_who_asks_for_a_person_hears_what_happens_next_in_full(
-        channel_stack: Stack) -> None:
+def test_within_hours_a_caller_who_asks_for_a_person_is_put_through(
+        channel_stack: Stack, team_in: None) -> None:
     call = Call(channel_stack)
-    call.ring()
-    reply = call.webhook.post({"From": call.caller, "CallSid": call.sid, "CallStatus": "in-progress",
-                               "SpeechResult": "I want to speak to a person"},
-                              query=call.action.partition("?")[2])
-    said = ElementTree.fromstring(reply.text).find("Say").text or ""  # type: ignore[union-attr]
-    listed = channel_stack.agent().get("/api/handoffs").json()
-    [handoff] = [h for h in listed if h["conversation_id"] == call.conversation]
+    root = ask_for_a_person(call)
+    assert [child.tag for child in root] == ["Say", "Dial"]
+    assert root.find("Dial").text == AGENT_NUMBER  # type: ignore[union-attr]
+    said = root.find("Say").text or ""  # type: ignore[union-attr]
+    handoff = handed_over(channel_stack, call)
+    assert handoff["status"] == "waiting"
     notice = handoff["packet"]["customer_notice"]
     # The packet records the responses sent, and the voice wording is what the caller heard.
-    assert notice["messages"][0]["response"] == "utter_handoff_human_requested"
+    assert [m["response"] for m in notice["messages"]] == [
+        "utter_handoff_human_requested", "utter_handoff_queued"]
     assert said == " ".join(notice["text"].splitlines())
-    assert "The wait is about" in said or "A person will get back to you on" in said
+    assert f"You're number {words.number(handoff['position'])} in the queue" in said
+    assert "The wait is about" in said and "stay on the line" in said
     assert_voice_shaped(Spoken(said, "", {}))
+
+
+def test_outside_hours_a_caller_hears_when_they_are_called_back_and_the_call_ends(
+        channel_stack: Stack, team_away: None) -> None:
+    call = Call(channel_stack)
+    root = ask_for_a_person(call)
+    # No <Dial> with nobody there, no <Gather> that would loop: said in full, then goodbye.
+    assert [child.tag for child in root] == ["Say", "Hangup"]
+    said = root.find("Say").text or ""  # type: ignore[union-attr]
+    handoff = handed_over(channel_stack, call)
+    assert handoff["status"] == "ticket"
+    notice = handoff["packet"]["customer_notice"]
+    assert said == " ".join(notice["text"].splitlines())
+    assert "won't need to repeat anything" in said
+    assert "Our team is available" in said and "from eight a m to eight p m" in said
+    assert "will call you back on this number on" in said
+    assert f"Your reference is {words.spell(handoff['reference'])}." in said
+    assert said.endswith("Thank you for calling Brightwave. Goodbye.")
+    assert not re.search(r"\d\d", said)  # times in words, the reference one by one
+    assert_voice_shaped(Spoken(said, "", {}))
+    assert notice["human_available_at"] == handoff["human_available_at"] is not None
+    assert channel_stack.tracker(call.conversation)["paused"] is True
 
 
 def test_options_are_spoken_and_a_key_picks_one(channel_stack: Stack) -> None:

@@ -4,12 +4,14 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional
+from zoneinfo import ZoneInfo
 
 import requests
 
 from actions.packet.account import NOT_VERIFIED_NOTE, empty_snapshot
 from actions.packet.build import build_packet
 from escalation.decision import Decision
+from desk.settings import DEFAULT_BEHAVIOUR
 from stack.config import VENV_BIN
 from stack.desk_admin import create_admin
 from tests.support.services import Service, free_port, start_service
@@ -20,9 +22,7 @@ ADMIN = "admin"
 ADMIN_PASSWORD = "test-admin-password"
 RASA_TOKEN = "test-rasa-token"
 DESK_RASA_SECRET = "test-desk-rasa-secret-of-32-characters"
-POLICIES = {"support_hours_human": "Mon-Fri 08:00-20:00 CET"}
-WEDNESDAY_MORNING = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)  # open
-SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)  # closed
+WEDNESDAY_MORNING = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
 ASKED_FOR_PERSON = Decision(True, False, "human_requested", "explicit_request",
                             {"phrase": "talk to a person"}, emotion_score=0.0,
                             low_confidence=False)
@@ -33,24 +33,54 @@ def conversation_id() -> str:
     return f"desk-test-{uuid.uuid4().hex[:12]}"
 
 
-def packet(conversation: Optional[str] = None, after_hours: bool = False) -> Dict[str, Any]:
-    """A valid packet of an unverified customer who asked for a person; after_hours
-    gives the one built outside support hours (a ticket)."""
-    now = SATURDAY if after_hours else WEDNESDAY_MORNING
+def packet(conversation: Optional[str] = None) -> Dict[str, Any]:
+    """A valid packet of an unverified customer who asked for a person."""
+    now = WEDNESDAY_MORNING
     sender = conversation or conversation_id()
     events = [{"event": "user", "text": "I want to talk to a person", "input_channel": "rest",
                "timestamp": now.timestamp() - 5,
                "parse_data": {"intent": {"name": "request_human", "confidence": 0.97}}}]
     tracker = {"sender_id": sender, "slots": {}, "events": events,
                "latest_input_channel": "rest"}
-    return build_packet(tracker, ASKED_FOR_PERSON, empty_snapshot(NOT_VERIFIED_NOTE), None,
-                        POLICIES, now)
+    return build_packet(tracker, ASKED_FOR_PERSON, empty_snapshot(NOT_VERIFIED_NOTE), None, now)
+
+
+ALWAYS_OPEN = 'hours: {time_zone: Europe/Berlin, days: [mon, tue, wed, thu, fri, sat, sun], ' \
+              'open: "00:00", close: "24:00"}\n'
+
+
+def closed_hours() -> str:
+    """Hours that are closed today and tomorrow (open only the day after)."""
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[
+        (datetime.now(ZoneInfo("Europe/Berlin")).weekday() + 2) % 7]
+    return f'hours: {{time_zone: Europe/Berlin, days: [{day}], open: "08:00", close: "20:00"}}\n'
+
+
+def behaviour(hours: str = ALWAYS_OPEN) -> str:
+    """The desk's shipped settings file with other hours (a test must not depend on
+    the time it runs at)."""
+    shipped = DEFAULT_BEHAVIOUR.read_text(encoding="utf-8")
+    start = shipped.index("\nhours:\n") + 1
+    end = shipped.index("\nagent_messages:\n") + 1
+    return shipped[:start] + hours + shipped[end:]
+
+
+def agent_messages() -> str:
+    """The shipped `agent_messages` section, for a test's own settings file."""
+    shipped = DEFAULT_BEHAVIOUR.read_text(encoding="utf-8")
+    end = shipped.find("\n", shipped.index("  closed: ")) + 1
+    return shipped[shipped.index("agent_messages:\n"):end]
 
 
 def start_desk(name: str, workdir: Path, rasa_url: str, env: Optional[Dict[str, str]] = None,
-               ) -> Service:
+               hours: str = ALWAYS_OPEN) -> Service:
     """`python -m desk` on a free port with its own database, talking to rasa_url
-    (Rasa's internal listener)."""
+    (Rasa's internal listener); open at any hour unless hours (or DESK_SETTINGS in
+    env) say otherwise."""
+    if "DESK_SETTINGS" not in (env or {}):
+        settings = workdir / f"{name}-settings.yml"
+        settings.write_text(behaviour(hours), encoding="utf-8")
+        env = {**(env or {}), "DESK_SETTINGS": str(settings)}
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     desk_env = {"DESK_DATABASE_URL": f"sqlite:///{workdir / f'{name}.db'}",

@@ -2,6 +2,7 @@
 Rasa shows each move, and a wrong move is refused with the reason."""
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
@@ -11,7 +12,7 @@ from connectors.rest_auth import authorization
 from tests.support.services import Service
 from tests.support.stack import DeskClient
 
-from .support import RasaApi, admin, agent, packet
+from .support import RasaApi, admin, agent, behaviour, integration, packet, start_desk
 
 JOINED = "Dana from Brightwave has joined the conversation."
 
@@ -234,3 +235,24 @@ def test_every_move_is_audited(action_server: DeskClient, rasa: RasaApi, desk: S
         ("Dana", "hand_back", "ok"), ("Dana", "rating", "ok")]
     assert {e["conversation_id"] for e in entries} == {handoff["conversation_id"]}
     assert "on it" not in str(entries)  # what the agent wrote is the conversation's, not the log's
+
+
+def test_what_the_customer_is_told_is_the_desks_wording(tmp_path: Path, rasa: RasaApi) -> None:
+    """The agent-side messages are templates in the desk's settings, not code."""
+    settings = tmp_path / "settings.yml"
+    settings.write_text(behaviour().replace(
+        '"{agent} from Brightwave has joined the conversation."',
+        '"Hello, {agent} here from the Brightwave team."').replace(
+        '  handed_back: "You\'re back', '  handed_back: "Back to the assistant. You\'re back'),
+        encoding="utf-8")
+    desk = start_desk("worded-desk", tmp_path, rasa.url, {"DESK_SETTINGS": str(settings)})
+    try:
+        handoff = handed_over(integration(desk.url), rasa)
+        kim = agent(desk.url, "Kim")
+        assert kim.move(handoff["id"], "claim").status_code == 200
+        assert kim.move(handoff["id"], "hand_back").status_code == 200
+        said = [e["text"] for e in bot_events(rasa, handoff["conversation_id"])]
+        assert said[0] == "Hello, Kim here from the Brightwave team."
+        assert said[1].startswith("Back to the assistant. You're back")
+    finally:
+        desk.stop()

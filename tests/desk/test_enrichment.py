@@ -12,7 +12,7 @@ from tests.support.services import Service
 from tests.support.stack import DeskClient
 
 from .support import (
-    ASKED_FOR_PERSON, POLICIES, WEDNESDAY_MORNING, admin, agent, conversation_id, integration,
+    ASKED_FOR_PERSON, WEDNESDAY_MORNING, admin, agent, conversation_id, integration,
 )
 
 RECORD = {"id": "C-1002", "first_name": "Ana", "last_name": "Ruiz", "tier": "gold"}
@@ -28,7 +28,7 @@ def outage_packet(customer_id: str = "C-1002") -> Dict[str, Any]:
     tracker = {"sender_id": conversation_id(), "slots": {"verified_customer_id": customer_id},
                "events": events, "latest_input_channel": "rest"}
     return build_packet(tracker, ASKED_FOR_PERSON, empty_snapshot(BACKEND_DOWN_NOTE), None,
-                        POLICIES, WEDNESDAY_MORNING)
+                        WEDNESDAY_MORNING)
 
 
 def queued(client: DeskClient) -> str:
@@ -56,6 +56,23 @@ def test_the_integration_completes_the_packet_and_it_is_audited(
     assert [(e["actor"], e["action"], e["detail"]) for e in entries
             if e["action"] == "enrich"] == [("integration", "enrich",
                                              "account_snapshot, customer")]
+
+
+def test_what_the_customer_was_told_joins_the_packet(desk: Service,
+                                                     action_server: DeskClient) -> None:
+    """The action server words the notice from the receipt, then adds it."""
+    handoff_id = queued(action_server)
+    told = {"text": "Of course.\nYou're number 1 in the queue.", "expected_wait_minutes": 3,
+            "human_available_at": None,
+            "messages": [{"response": "utter_handoff_queued", "variables": {"position": 1}}]}
+    response = action_server.post(f"/api/handoffs/{handoff_id}/enrichment",
+                                  json={"customer_notice": told})
+    assert response.status_code == 200, response.text
+    assert agent(desk.url).get(f"/api/handoffs/{handoff_id}").json()["packet"][
+        "customer_notice"] == told
+    wrong = action_server.post(f"/api/handoffs/{handoff_id}/enrichment",
+                               json={"customer_notice": {"text": ""}})
+    assert wrong.status_code == 422 and "not a hand-over packet" in wrong.json()["detail"]
 
 
 @pytest.mark.parametrize("token", [None, "wrong", "agent"])

@@ -38,7 +38,8 @@ def test_the_queue_is_readable_with_either_token(desk: Service,
     for client in (action_server, agent(desk.url)):
         response = client.get("/api/queue")
         assert response.status_code == 200
-        assert set(response.json()) == {"waiting", "expected_wait_minutes"}
+        assert set(response.json()) == {"waiting", "expected_wait_minutes", "open_now",
+                                        "next_open", "hours"}
     assert integration(desk.url).get("/api/queue",
                                       headers={"Authorization": "Bearer x"}).status_code == 401
 
@@ -90,24 +91,20 @@ def test_handing_over_is_idempotent_per_conversation(action_server: DeskClient,
 
 
 def test_inside_support_hours_the_customer_waits(action_server: DeskClient) -> None:
+    """The receipt of contract K2, from a desk open at every hour."""
     body = action_server.post("/api/handoffs", json=packet()).json()
-    assert set(body) == {"id", "status", "position", "expected_wait_minutes",
-                         "human_available_at"}
-    assert body["status"] == "waiting"
+    assert set(body) == {"id", "reference", "status", "position", "expected_wait_minutes",
+                         "human_available_at", "open_now", "next_open", "hours"}
+    assert (body["status"], body["open_now"], body["next_open"]) == ("waiting", True, None)
     assert body["position"] >= 1 and body["expected_wait_minutes"] >= 1
     assert body["human_available_at"] is None
+    assert body["hours"]["open"] == "00:00" and len(body["hours"]["days"]) == 7
 
 
-def test_outside_support_hours_a_ticket_is_queued(action_server: DeskClient,
-                                                  dana: DeskClient) -> None:
-    sent = packet(after_hours=True)
-    body = action_server.post("/api/handoffs", json=sent).json()
-    assert body["status"] == "ticket"
-    assert body["expected_wait_minutes"] is None
-    assert body["human_available_at"] == sent["customer_notice"]["human_available_at"]
-    tickets = dana.get("/api/handoffs", params={"status": "ticket"}).json()
-    assert body["id"] in [h["id"] for h in tickets]
-    assert {h["status"] for h in tickets} == {"ticket"}
+def test_the_reference_finds_the_handoff(action_server: DeskClient, dana: DeskClient) -> None:
+    body = action_server.post("/api/handoffs", json=packet()).json()
+    found = dana.get("/api/handoffs", params={"q": body["reference"].lower()}).json()
+    assert [h["id"] for h in found] == [body["id"]]
 
 
 def test_an_unknown_status_filter_is_refused(dana: DeskClient) -> None:

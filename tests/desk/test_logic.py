@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from backend.database import create_db_engine, session_factory
-from backend.errors import Conflict, RequestRejected
+from common.database import create_db_engine, session_factory
+from common.errors import Conflict, RequestRejected
 from desk import accounts, audit, sessions
 from desk.accounts import Identity
 from desk.models import AuditEntry, Base, SignedIn

@@ -3,8 +3,10 @@ escalation.yml's descriptions or the desk's wording, channel names, local times
 with their age, the transcript with button payloads and option numbers turned
 back into the titles the customer saw, and contact details."""
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -15,6 +17,8 @@ from desk import plain
 from desk.settings import ROOT, SettingsError, load_behaviour
 from escalation.config import parse_escalation_config
 from escalation.decision import Decision
+
+from .support import behaviour
 
 BERLIN = plain.zone("Europe/Berlin")
 NEW_YORK = plain.zone("America/New_York")
@@ -187,8 +191,9 @@ def test_the_view_of_a_real_packet() -> None:
     tracker = {"sender_id": "whatsapp-1", "slots": {}, "events": events,
                "latest_input_channel": "twilio"}
     packet = build_packet(tracker, decision, empty_snapshot(NOT_VERIFIED_NOTE), None,
-                          {"support_hours_human": "Mon-Fri 08:00-20:00 CET"}, SUNDAY_NIGHT)
-    view = plain.plain_view(packet, "2026-11-29T23:46:00+00:00", SUNDAY_NIGHT, BERLIN)
+                          SUNDAY_NIGHT)
+    view = plain.plain_view(packet, "2026-11-29T23:46:00+00:00", SUNDAY_NIGHT, BERLIN,
+                            "2026-11-30T08:00:00+01:00")
     assert (view["channel"], view["why"], view["age"], view["received"]) == (
         "WhatsApp", "The customer asked to speak to a person.", "12 min ago",
         "Mon 30 Nov, 00:46 CET")
@@ -197,14 +202,34 @@ def test_the_view_of_a_real_packet() -> None:
     assert view["human_available_at"] == "Mon 30 Nov, 08:00 CET"
 
 
-def test_the_time_zone_setting_is_validated(tmp_path: Path) -> None:
+def test_the_support_hours_are_validated(tmp_path: Path) -> None:
+    """The desk's hours (its page's time zone too) stop the start naming the key."""
     settings = tmp_path / "settings.yml"
-    base = ("queue: {minutes_per_handoff: 5, agents_on_duty: 2}\n"
-            "rasa: {connect_timeout_seconds: 1, read_timeout_seconds: 5}\n"
-            "webhook: {max_attempts: 3, initial_backoff_seconds: 1, max_backoff_seconds: 5, "
-            "timeout_seconds: 2}\n")
-    settings.write_text(base)
-    assert load_behaviour(settings).display.time_zone == "Europe/Berlin"
-    settings.write_text(base + "display: {time_zone: Mars/Olympus}\n")
-    with pytest.raises(SettingsError, match=r"display\.time_zone: 'Mars/Olympus' is not a time"):
+    settings.write_text(behaviour())
+    assert load_behaviour(settings).hours.zone == ZoneInfo("Europe/Berlin")
+    for hours, problem in [
+            ('{time_zone: Mars/Olympus, days: [mon], open: "08:00", close: "20:00"}',
+             "hours.time_zone: 'Mars/Olympus' is not a time zone"),
+            ('{days: [monday], open: "08:00", close: "20:00"}', "hours.days.0: unexpected value"),
+            ('{days: [], open: "08:00", close: "20:00"}', "hours.days: ensure this value has at"),
+            ('{days: [mon], open: "8 am", close: "20:00"}',
+             "hours.open: '8 am' is not a time of day"),
+            ('{days: [mon], open: "20:00", close: "08:00"}',
+             "hours.close: closes at 08:00, not after it opens at 20:00"),
+            ('{days: [mon], open: "08:00", close: "20:00", lunch: "12:00"}',
+             "hours.lunch: extra fields not permitted")]:
+        settings.write_text(behaviour(f"hours: {hours}\n"))
+        with pytest.raises(SettingsError, match=re.escape(problem)):
+            load_behaviour(settings)
+
+
+def test_the_agent_messages_are_validated(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.yml"
+    shipped = behaviour()
+    settings.write_text(shipped.replace("{agent} from Brightwave", "{agnet} from Brightwave"))
+    with pytest.raises(SettingsError, match=re.escape(
+            "agent_messages.joined: unknown placeholder {agnet}")):
+        load_behaviour(settings)
+    settings.write_text(shipped.replace('  closed: "Thank', '  closed: "{ Thank'))
+    with pytest.raises(SettingsError, match=r"agent_messages.closed: .* is not a template"):
         load_behaviour(settings)

@@ -15,7 +15,9 @@ import pytest
 from tests.support.services import Service, free_port
 from tests.support.stack import DeskClient
 
-from .support import RasaApi, agent, integration, packet, start_desk
+from .support import (
+    ALWAYS_OPEN, RasaApi, agent, agent_messages, integration, packet, start_desk,
+)
 
 SECRET = "test-webhook-secret"
 FAILURES = 2
@@ -24,7 +26,7 @@ queue: {minutes_per_handoff: 6, agents_on_duty: 2}
 rasa: {connect_timeout_seconds: 1, read_timeout_seconds: 5}
 webhook: {max_attempts: 4, initial_backoff_seconds: 0.1, max_backoff_seconds: 0.5,
           timeout_seconds: 5}
-"""
+""" + ALWAYS_OPEN + agent_messages()
 WAIT = 20.0
 
 

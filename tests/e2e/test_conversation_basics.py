@@ -1,8 +1,12 @@
 """Policies, small talk, honest AI disclosure and the fallback, over the REST
 channel (requests for a person: test_escalation.py)."""
 
+from datetime import datetime, timezone
+
 import pytest
 
+from actions.support_hours import hours_words
+from desk.settings import DEFAULT_BEHAVIOUR, load_behaviour
 from tests.support.stack import Conversation
 from tests.support.crm import crm
 
@@ -15,7 +19,9 @@ POLICY_QUESTIONS = {
     "whats the warranty on a phone": [f"{POLICIES['warranty_months']}-month"],
     "can i pay with klarna": POLICIES["payment_methods"],
     "when can I speak to someone, what are your opening hours": [
-        POLICIES["support_hours_human"]],
+        # The desk's hours (desk/settings.yml), the ones its hand-overs follow.
+        hours_words(load_behaviour(DEFAULT_BEHAVIOUR).hours.as_json(),
+                    datetime.now(timezone.utc))["support_hours"]],
     "how long until you decide on an insurance claim": [
         f"{POLICIES['claim_decision_business_days']} business days"],
 }

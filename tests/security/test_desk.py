@@ -28,7 +28,10 @@ from stack.config import isolated_config
 from stack.desk_admin import first_desk_admin
 from stack.launch import start_action_server, stop_all
 from stack.launch import start_desk as start_desk_service
-from tests.desk.support import ADMIN, ADMIN_PASSWORD, admin, agent, integration, packet, start_desk
+from tests.desk.support import (
+    ADMIN, ADMIN_PASSWORD, ALWAYS_OPEN, admin, agent, agent_messages, integration, packet,
+    start_desk,
+)
 from tests.support.services import Service, free_port
 from tests.support.stack import INTEGRATION_SECRET, DeskClient, desk_password
 
@@ -45,7 +48,7 @@ accounts:
   failed_sign_ins_per_client: CLIENT_RATE
   requests_per_account: 600/minute
 identity: {connect_timeout_seconds: 1, read_timeout_seconds: 1}
-"""
+""" + ALWAYS_OPEN + agent_messages()
 
 
 class LockoutServer:
@@ -434,12 +437,12 @@ def test_real_answers_match_the_openapi_document(desk: Service, lockouts: Lockou
     assert "HTTPValidationError" not in json.dumps(spec)
     boss, dana, robot = admin(desk.url), agent(desk.url, "Dana"), integration(desk.url)
     anonymous = DeskClient(desk.url)
-    ticket = robot.post("/api/handoffs", json=packet(after_hours=True))
+    earlier = robot.post("/api/handoffs", json=packet())
     waiting = robot.post("/api/handoffs", json=packet())
     lockouts.answer = "ok"
     calls = [
         ("GET", "/health", robot.get("/health")),
-        ("POST", "/api/handoffs", ticket),
+        ("POST", "/api/handoffs", earlier),
         ("POST", "/api/handoffs", waiting),
         ("POST", "/api/handoffs", robot.post("/api/handoffs",
                                              json={**packet(), "packet_version": "9"})),
@@ -449,7 +452,7 @@ def test_real_answers_match_the_openapi_document(desk: Service, lockouts: Lockou
         ("GET", "/api/handoffs", dana.get("/api/handoffs")),
         ("GET", "/api/handoffs", dana.get("/api/handoffs", params={"status": "lost"})),
         ("GET", "/api/handoffs", anonymous.get("/api/handoffs")),
-        ("GET", "/api/handoffs/{handoff_id}", dana.get(f"/api/handoffs/{ticket.json()['id']}")),
+        ("GET", "/api/handoffs/{handoff_id}", dana.get(f"/api/handoffs/{earlier.json()['id']}")),
         ("GET", "/api/handoffs/{handoff_id}", dana.get("/api/handoffs/nope")),
         ("POST", "/api/handoffs/{handoff_id}/claim", dana.move(waiting.json()["id"], "claim")),
         ("POST", "/api/handoffs/{handoff_id}/reply", dana.move(waiting.json()["id"], "reply")),

@@ -10,14 +10,11 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions import backend_client as backend
-from actions import spoken
-from actions.handoff_packet import customer_notice, parse_support_hours, reason_response
 from actions.outcomes import outcome
 from actions.packet.account import BACKEND_DOWN_NOTE, NOT_VERIFIED_NOTE, fetch_snapshot
 from actions.packet.build import build_packet, session_records
 from actions.packet.schema import PacketInvalid, validate_packet
 from actions.packet.story import sentiment_trend
-from actions.responses import render
 from actions.settings import settings
 from escalation.decision import Decision
 from tests.support import crm
@@ -25,7 +22,6 @@ from tests.unit.test_backend_client import Reply, ScriptedServer, closed_port
 
 UTC = timezone.utc
 WEDNESDAY_MORNING = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 11:00 CET
-POLICIES = {"support_hours_human": "Mon-Fri 08:00-20:00 CET"}
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC).timestamp()
 
 # --- events, as Rasa sends them to the action server ------------------------------
@@ -178,21 +174,21 @@ def noah_snapshot() -> Dict[str, Any]:
 @pytest.fixture
 def angry_packet() -> Dict[str, Any]:
     return build_packet(verified_order_then_angry(), ANGRY, noah_snapshot(),
-                        crm.customer("C-1001"), POLICIES, WEDNESDAY_MORNING)
+                        crm.customer("C-1001"), WEDNESDAY_MORNING)
 
 
 @pytest.fixture
 def fraud_packet() -> Dict[str, Any]:
     # A snapshot and customer record passed by mistake must still not leak.
     return build_packet(unverified_fraud_report(), FRAUD, noah_snapshot(),
-                        crm.customer("C-1001"), POLICIES, WEDNESDAY_MORNING)
+                        crm.customer("C-1001"), WEDNESDAY_MORNING)
 
 
 @pytest.fixture
 def trouble_packet() -> Dict[str, Any]:
     return build_packet(backend_failure_conversation(), TROUBLE,
                         {"orders": [], "claims": [], "invoices": [], "note": BACKEND_DOWN_NOTE},
-                        None, POLICIES, WEDNESDAY_MORNING, queue_position=4)
+                        None, WEDNESDAY_MORNING)
 
 
 def all_texts(packet: Dict[str, Any]) -> str:
@@ -280,7 +276,7 @@ def test_transcript_speakers_and_masking(angry_packet):
 
 def test_customer_record_of_someone_else_is_not_used():
     packet = build_packet(verified_order_then_angry(), ANGRY, noah_snapshot(),
-                          crm.customer("C-1002"), POLICIES, WEDNESDAY_MORNING)
+                          crm.customer("C-1002"), WEDNESDAY_MORNING)
     validate_packet(packet)
     assert packet["customer"] == {"verified": True, "customer_id": "C-1001", "name": None,
                                   "tier": None}
@@ -291,7 +287,7 @@ def test_a_rasa_sdk_tracker_works_as_well_as_its_dict(angry_packet):
     sdk_tracker = Tracker(state["sender_id"], state["slots"], state["latest_message"],
                           state["events"], False, None, {}, "action_listen")
     packet = build_packet(sdk_tracker, ANGRY, noah_snapshot(), crm.customer("C-1001"),
-                          POLICIES, WEDNESDAY_MORNING)
+                          WEDNESDAY_MORNING)
     assert packet == angry_packet
 
 
@@ -316,7 +312,7 @@ def test_fraud_report_is_masked_but_keeps_ids_and_amounts(fraud_packet):
     assert "4111 1111 1111 1111" not in texts and "noah.obrien0" not in texts
 
 
-def test_fraud_summary_open_items_and_notice(fraud_packet):
+def test_fraud_summary_and_open_items(fraud_packet):
     assert fraud_packet["summary"] == (
         "Customer asked about invoice INV-900001. Identity not verified. "
         "Escalated: sensitive topic: fraud (\"didn't make this payment\").")
@@ -324,10 +320,7 @@ def test_fraud_summary_open_items_and_notice(fraud_packet):
     assert fraud_packet["open_items"] == [
         "Escalation: sensitive topic: fraud (\"didn't make this payment\")",
         f"Issue not addressed yet: \"{fraud_packet['stated_issue']['customer_words']}\""]
-    notice = fraud_packet["customer_notice"]
-    assert notice["text"].startswith("Thank you for telling us.")
-    assert "specialist" in notice["text"]
-    assert notice["expected_wait_minutes"] == 3
+    assert "customer_notice" not in fraud_packet  # added once the desk's receipt is worded
 
 
 def test_sentiment_without_enough_scores_is_stable(fraud_packet):
@@ -336,7 +329,7 @@ def test_sentiment_without_enough_scores_is_stable(fraud_packet):
 
 def test_without_scores_the_trajectory_is_empty_and_current_zero():
     events = [*session_start(), user("where is my order", "check_order_status")]
-    packet = build_packet(tracker(events), FRAUD, {}, None, POLICIES, WEDNESDAY_MORNING)
+    packet = build_packet(tracker(events), FRAUD, {}, None, WEDNESDAY_MORNING)
     validate_packet(packet)
     assert packet["sentiment"] == {"current": 0.0, "trajectory": [], "trend": "stable"}
 
@@ -359,7 +352,6 @@ def test_backend_failures_are_failed_actions_and_open_items(trouble_packet):
         "Return policy: not answered, our systems did not answer",
         "Issue not addressed yet: \"what's happening with my claim CLM-70001\"",
     ]
-    assert trouble_packet["customer_notice"]["expected_wait_minutes"] == 12  # 4th in the queue
     assert len(trouble_packet["summary"]) <= 600
     assert trouble_packet["summary"].endswith("Escalated: system trouble (2 backend failures).")
 
@@ -368,7 +360,7 @@ def actions_of(outcomes: List[Dict[str, Any]], **slot_values: Any) -> List[tuple
     """What the packet makes of an outcome record."""
     state = tracker([*session_start(), user("hello", "greet")], outcomes=outcomes,
                     **slot_values)
-    packet = build_packet(state, FRAUD, {}, None, POLICIES, WEDNESDAY_MORNING)
+    packet = build_packet(state, FRAUD, {}, None, WEDNESDAY_MORNING)
     validate_packet(packet)
     return [(a["action"], a["result"], a["detail"]) for a in packet["actions_taken"]]
 
@@ -446,7 +438,7 @@ def test_a_signed_in_channel_verification_is_named_so():
                     verified_customer_id="C-1001", outcomes=[
                         done("verification_form", "verify_identity", "verified", "C-1001", 10,
                              method="signed-in channel")])
-    packet = build_packet(state, ANGRY, noah_snapshot(), None, POLICIES, WEDNESDAY_MORNING)
+    packet = build_packet(state, ANGRY, noah_snapshot(), None, WEDNESDAY_MORNING)
     assert "Identity verified by signed-in channel." in packet["summary"]
     assert packet["actions_taken"][0]["detail"] == "Identity: verified by signed-in channel"
 
@@ -456,7 +448,7 @@ def test_the_packet_reads_the_record_not_the_slots():
     events = [*session_start(), user("where is BW-100002", "check_order_status"),
               action("verification_form"), *slots(verified_customer_id="C-1001"),
               action("action_answer_request"), *slots(**REQUEST_FINISHED)]
-    packet = build_packet(tracker(events), ANGRY, {}, None, POLICIES, WEDNESDAY_MORNING)
+    packet = build_packet(tracker(events), ANGRY, {}, None, WEDNESDAY_MORNING)
     assert packet["actions_taken"] == [] and packet["resolved"] == []
 
 
@@ -507,128 +499,6 @@ def test_a_verified_packet_without_customer_id_is_invalid(angry_packet):
     angry_packet["customer"]["customer_id"] = None
     with pytest.raises(PacketInvalid, match=r"\$\.customer\.customer_id"):
         validate_packet(angry_packet)
-
-
-# --- what the customer is told -----------------------------------------------------
-
-
-@pytest.mark.parametrize("now,position,wait", [
-    (WEDNESDAY_MORNING, None, 3),
-    (WEDNESDAY_MORNING, 2, 6),
-    (datetime(2026, 11, 27, 7, 0, tzinfo=UTC), 1, 3),  # Friday 08:00 CET, just open
-    (datetime(2026, 7, 1, 6, 30, tzinfo=UTC), 1, 3),  # 08:30 CEST in summer
-])
-def test_within_support_hours_the_customer_gets_an_expected_wait(now, position, wait):
-    notice = customer_notice("human_requested", POLICIES, now, position)
-    place = f"You're number {position} in the queue; the" if position else "The"
-    next_step = ({"response": "utter_handoff_queued",
-                  "variables": {"position": position, "wait_minutes": wait}} if position else
-                 {"response": "utter_handoff_wait", "variables": {"wait_minutes": wait}})
-    spoken_wait = {"wait_minutes_spoken": spoken.number(wait)}
-    next_step["variables"].update(spoken_wait if not position else
-                                  {**spoken_wait, "position_spoken": spoken.number(position)})
-    assert notice == {
-        "text": ("Of course. I'm passing you to a member of our team. They'll see our "
-                 f"conversation so far, so you won't need to repeat anything.\n{place} expected "
-                 f"wait is about {wait} minutes."),
-        "messages": [{"response": "utter_handoff_human_requested", "variables": {}}, next_step],
-        "expected_wait_minutes": wait, "human_available_at": None}
-
-
-def test_on_voice_the_notice_is_worded_for_speech():
-    evening = datetime(2026, 11, 27, 19, 30, tzinfo=UTC)  # Friday 20:30 CET
-    notice = customer_notice("human_requested", POLICIES, evening, None, channel="twilio_voice")
-    assert notice["text"].endswith(
-        "Our team is available Monday to Friday, eight a m to eight p m, Central European "
-        "Time. A person will get back to you on Monday the thirtieth of November at eight a m.")
-    queued = customer_notice("human_requested", POLICIES, WEDNESDAY_MORNING, 2,
-                             channel="twilio_voice")
-    assert queued["text"].endswith("You're number two in the queue. The wait is about six minutes.")
-
-
-@pytest.mark.parametrize("now,available,spoken", [
-    # Tuesday 23:30 CET, late evening
-    (datetime(2026, 11, 24, 22, 30, tzinfo=UTC), "2026-11-25T08:00:00+01:00",
-     "Wednesday 25 November at 08:00 CET"),
-    # Wednesday 06:00 CET, before opening
-    (datetime(2026, 11, 25, 5, 0, tzinfo=UTC), "2026-11-25T08:00:00+01:00",
-     "Wednesday 25 November at 08:00 CET"),
-    # Friday 20:30 CET, after closing
-    (datetime(2026, 11, 27, 19, 30, tzinfo=UTC), "2026-11-30T08:00:00+01:00",
-     "Monday 30 November at 08:00 CET"),
-    # Saturday noon
-    (datetime(2026, 11, 28, 12, 0, tzinfo=UTC), "2026-11-30T08:00:00+01:00",
-     "Monday 30 November at 08:00 CET"),
-    # Wednesday 19:58 CET: the 3-minute wait runs past closing
-    (datetime(2026, 11, 25, 18, 58, tzinfo=UTC), "2026-11-26T08:00:00+01:00",
-     "Thursday 26 November at 08:00 CET"),
-    # Friday 20:30 CEST in summer
-    (datetime(2026, 7, 3, 18, 30, tzinfo=UTC), "2026-07-06T08:00:00+02:00",
-     "Monday 6 July at 08:00 CEST"),
-])
-def test_outside_support_hours_the_customer_learns_when_a_person_replies(now, available, spoken):
-    notice = customer_notice("negative_emotion", POLICIES, now, None)
-    assert notice["expected_wait_minutes"] is None
-    assert notice["human_available_at"] == available
-    assert notice["text"].endswith(
-        f"Our team is available Mon-Fri 08:00-20:00 CET; a person will reply on {spoken}.")
-    assert notice["text"].startswith("I'm sorry this has been so frustrating.")
-
-
-def test_unreadable_support_hours_promise_no_time():
-    notice = customer_notice("turn_limit", {"support_hours_human": "ask in store"},
-                             WEDNESDAY_MORNING, 1)
-    assert notice["expected_wait_minutes"] is None and notice["human_available_at"] is None
-    assert notice["text"].endswith("They'll reply as soon as they can.")
-    assert customer_notice("turn_limit", {}, WEDNESDAY_MORNING)["human_available_at"] is None
-
-
-def test_now_must_be_timezone_aware():
-    with pytest.raises(ValueError, match="timezone-aware"):
-        customer_notice("human_requested", POLICIES, datetime(2026, 11, 25, 10, 0))
-
-
-@pytest.mark.parametrize("text,open_at,closed_at", [
-    ("Mon-Fri 08:00-20:00 CET", "2026-11-25T19:59+01:00", "2026-11-25T20:00+01:00"),
-    ("Monday–Friday 8am–8pm CET", "2026-11-27T08:00+01:00", "2026-11-28T10:00+01:00"),
-    ("Mon-Fri 08:00-20:00, Sat 09:00-14:00 CET", "2026-11-28T13:59+01:00",
-     "2026-11-29T10:00+01:00"),
-    ("Mon to Sat 9-17 Europe/London", "2026-11-28T16:30+00:00", "2026-11-28T17:00+00:00"),
-    ("Mon-Fri 12pm-1pm UTC", "2026-11-25T12:30+00:00", "2026-11-25T13:00+00:00"),
-    ("24/7", "2026-11-29T03:00+01:00", None),
-])
-def test_support_hours_are_read_robustly(text, open_at, closed_at):
-    hours = parse_support_hours(text)
-    assert hours is not None
-    assert hours.is_open(datetime.fromisoformat(open_at))
-    if closed_at:
-        assert not hours.is_open(datetime.fromisoformat(closed_at))
-
-
-def test_support_hours_time_zone_follows_daylight_saving():
-    hours = parse_support_hours("Mon-Fri 08:00-20:00 CET")
-    assert hours is not None and hours.zone.key == "Europe/Berlin"
-    assert hours.is_open(datetime(2026, 7, 1, 6, 0, tzinfo=UTC))  # 08:00 CEST
-    assert not hours.is_open(datetime(2026, 12, 1, 6, 0, tzinfo=UTC))  # 07:00 CET
-
-
-@pytest.mark.parametrize("reason_code", [
-    "negative_emotion", "human_requested", "turn_limit", "low_confidence", "system_trouble",
-    "sensitive_topic:fraud", "sensitive_topic:bereavement", "sensitive_topic:legal",
-    "sensitive_topic:vulnerability", "sensitive_topic:something_new", "none",
-])
-def test_every_reason_is_told_kindly_without_blaming_the_customer(reason_code):
-    sentence = render(reason_response(reason_code), {})
-    assert "member of our team" in sentence or "specialist on our team" in sentence
-    assert not re.search(r"\byou (did|didn't|failed|should have)\b|\byour fault\b", sentence,
-                         re.IGNORECASE)
-
-
-def test_sensitive_topics_get_their_own_sentence():
-    sentences = {reason_response(f"sensitive_topic:{topic}")
-                 for topic in ("fraud", "bereavement", "legal", "vulnerability", "other")}
-    assert len(sentences) == 5
-    assert "sorry for your loss" in render(reason_response("sensitive_topic:bereavement"), {})
 
 
 # --- fetch_snapshot against a real HTTP server ---------------------------------------
@@ -687,7 +557,7 @@ def test_fetched_snapshot_goes_into_a_valid_packet(server, backend_at):
     backend_at(server.url)
     state = verified_order_then_angry()
     snapshot = asyncio.run(fetch_snapshot(session_records(state), "C-1001"))
-    packet = build_packet(state, ANGRY, snapshot, crm.customer("C-1001"), POLICIES,
+    packet = build_packet(state, ANGRY, snapshot, crm.customer("C-1001"),
                           WEDNESDAY_MORNING)
     validate_packet(packet)
     assert packet["account_snapshot"]["orders"][0]["delay_reason"] == "carrier capacity shortage"

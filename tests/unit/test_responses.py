@@ -20,12 +20,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client as backend
 from actions import lockout
 from actions.answers import ActionAnswerRequest
-from actions.handoff_packet import REASON_RESPONSES, customer_notice
+from actions.handoff_notice import REASON_RESPONSES, handoff_notice
 from actions.policy_answers import ActionAnswerPolicy
 from actions.records import TOPICS
 from actions.render import (
     NOTHING_OPEN, POLICY_ANSWERS, Answer, claim_answer, invoice_answer, not_on_account,
-    order_answer,
+    order_answer, support_hours_answer,
 )
 from actions.responses import placeholders, responses
 from actions.settings import settings
@@ -34,6 +34,8 @@ from tests.support.crm import crm
 
 ACTIONS = Path(__file__).resolve().parents[2] / "actions"
 POLICIES = crm()["policies"]
+HOURS = {"time_zone": "Europe/Berlin", "days": ["mon", "tue", "wed", "thu", "fri"],
+         "open": "08:00", "close": "20:00"}
 UTC = timezone.utc
 
 
@@ -96,20 +98,28 @@ def built_answers() -> List[Answer]:
             + [claim_answer(c) for c in data["claims"] + claims]
             + [invoice_answer(i, POLICIES) for i in data["invoices"] + invoices]
             + [answer(POLICIES) for answer in POLICY_ANSWERS.values()]
+            + [support_hours_answer(HOURS, POLICIES, datetime(2026, 11, 25, 9, tzinfo=UTC))]
             + [(name, {}) for name in NOTHING_OPEN.values()]
             + [("utter_record_not_on_account", not_on_account(kind, "BW-1"))
                for kind in TOPICS.values()])
 
 
 def built_notices() -> List[Answer]:
-    """Every reason and every next step of the hand-over notice."""
-    wednesday, saturday = datetime(2026, 11, 25, 9, tzinfo=UTC), datetime(2026, 11, 28, 9, tzinfo=UTC)
-    cases = [(POLICIES, wednesday, 2), (POLICIES, wednesday, None), (POLICIES, saturday, 1),
-             ({}, wednesday, 1)]
+    """Every reason and every next step of the hand-over notice, from desk receipts
+    (contract K2) within and outside hours, on text and on a call."""
+    wednesday = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    live = {"id": "a" * 32, "reference": "H-AAAAAA", "status": "waiting", "position": 2,
+            "expected_wait_minutes": 6, "open_now": True, "next_open": None, "hours": HOURS}
+    ticket = {**live, "status": "ticket", "expected_wait_minutes": None, "open_now": False,
+              "next_open": "2026-11-30T08:00:00+01:00"}
+    cases = [(live, "rest", False), ({**live, "position": 0}, "rest", False),
+             (ticket, "rest", False), ({"open_now": False}, "rest", False),
+             (live, "twilio_voice", True), (live, "twilio_voice", False),
+             (ticket, "twilio_voice", True)]
     reasons = [*REASON_RESPONSES, "sensitive_topic:other", "anything_else"]
     return [(m["response"], m["variables"])
-            for reason in reasons for policies, now, position in cases
-            for m in customer_notice(reason, policies, now, position)["messages"]]
+            for reason in reasons for receipt, channel, can in cases
+            for m in handoff_notice(reason, receipt, channel, can, wednesday).messages]
 
 
 @pytest.mark.parametrize("answer", built_answers() + built_notices(), ids=lambda a: a[0])

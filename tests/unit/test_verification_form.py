@@ -154,6 +154,19 @@ async def test_an_email_address_with_a_record_number_is_the_factor() -> None:
     assert slots[VERIFIED_CUSTOMER_ID] == "C-1001" and slots[CLAIMED_BY_EMAIL] is True
 
 
+@synchronous
+async def test_the_number_a_channel_vouches_for_names_the_claimed_customer() -> None:
+    """The connector passes the caller's number; the action looks it up in the CRM."""
+    for channel, number, claimed in [("twilio_voice", "+447700998515", "C-1001"),
+                                     ("twilio", "+447700998515", "C-1001"),
+                                     ("twilio_voice", "+15550000000", None),
+                                     ("rest", "+447700998515", None)]:
+        track = tracker("hello", {}, metadata={"channel_number": number})
+        track.events[0]["input_channel"] = channel
+        slots, said = await validate(track)
+        assert slots.get(CLAIMED_CUSTOMER_ID) == claimed and said == []
+
+
 def mismatch(left: int) -> Tuple[str, Optional[int]]:
     """What a wrong answer is told, with so many attempts left (never "1 attempts")."""
     if left == 1:

@@ -1,4 +1,5 @@
-"""Errors the backend answers with, and the handlers that turn them into JSON.
+"""Errors the FastAPI services (backend, desk) answer with, and the handlers that
+turn them into JSON.
 
 Every error response is ``{"detail": "<reason>"}``; none echoes the request body.
 """

@@ -1,4 +1,4 @@
-"""toolkit: the one settings style and the one JSON-schema validator builder."""
+"""common: the one settings style and the one JSON-schema validator builder."""
 
 from typing import Optional
 
@@ -6,8 +6,8 @@ import pytest
 from jsonschema.exceptions import SchemaError
 from pydantic import Field
 
-from toolkit.schemas import schema_validator
-from toolkit.settings import EnvSettings, http_url
+from common.schemas import schema_validator
+from common.settings import EnvSettings, http_url
 
 
 class Problem(ValueError):

@@ -5,7 +5,7 @@ from typing import Optional
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.errors import error_response
+from common.errors import error_response
 
 MAX_BODY_BYTES = 64 * 1024
 

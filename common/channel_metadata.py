@@ -1,0 +1,13 @@
+"""The keys of message metadata the channels (in Rasa) and the action server agree
+on: a channel says what it verified and what it can do; an action says what the
+channel should do with its message. Strings only, so both sides import them without
+importing each other."""
+
+# User message: the sender's number as the channel verified it (Twilio signs the
+# request that carries it): a WhatsApp number on `twilio`, a caller's on
+# `twilio_voice`. The action server looks its customer up in the CRM.
+CHANNEL_NUMBER = "channel_number"
+# User message on a call: the channel has an agents' number to put the caller through to.
+CAN_PUT_THROUGH = "voice_put_through"
+# Bot message on a call: put the caller through to the agents now (a person is there).
+PUT_THROUGH = "put_through"
