@@ -11,8 +11,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client, desk_client, failures, lockout, outbox
+from actions.outcomes import OUTCOMES
 from actions.settings import settings
 from tests.backend.support import start_backend
+from tests.desk.support import INTEGRATION_TOKEN, start_desk
 from tests.support.services import Service, free_port
 
 # Every cached client and store the actions build from the environment.
@@ -47,6 +49,25 @@ def configured(backend: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     yield monkeypatch
     for cache in CACHES:
         cache.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """The agent desk; its Rasa is not running (a hand-over does not need it)."""
+    service = start_desk("actions-desk", tmp_path_factory.mktemp("actions-desk"),
+                         f"http://127.0.0.1:{free_port()}")
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def desk_url(desk: Service, configured: pytest.MonkeyPatch) -> str:
+    """The action server pointed at the desk for this test."""
+    configured.setenv("DESK_URL", desk.url)
+    configured.setenv("DESK_INTEGRATION_TOKEN", INTEGRATION_TOKEN)
+    for cache in CACHES:
+        cache.cache_clear()
+    return desk.url
 
 
 def backend_down(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -91,8 +112,21 @@ def run(action: Action, track: Tracker, domain: Optional[Dict[str, Any]] = None
 
 
 def slots_set(events: List[Dict[str, Any]]) -> Dict[str, Any]:
-    """The slots the events set (the last value wins)."""
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    """The slots the events set (the last value wins), but the outcome record, which
+    `outcomes` reads."""
+    return {e["name"]: e["value"] for e in events
+            if e.get("event") == "slot" and e["name"] != OUTCOMES}
+
+
+def recorded(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The outcome record as the events leave it (actions/outcomes.py)."""
+    return next((e["value"] for e in reversed(events)
+                 if e.get("event") == "slot" and e["name"] == OUTCOMES), None) or []
+
+
+def outcomes(events: List[Dict[str, Any]]) -> List[Tuple[str, str, str]]:
+    """(action, goal, result) of each recorded outcome."""
+    return [(o["action"], o["goal"], o["result"]) for o in recorded(events)]
 
 
 def responses(said: Said) -> List[Optional[str]]:

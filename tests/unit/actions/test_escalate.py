@@ -4,39 +4,22 @@ conversation paused; with the desk unreachable, the customer is told so, the
 conversation is not paused and the note on their file is kept for delivery."""
 
 import uuid
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import pytest
 
 from actions import outbox
 from actions.escalate import ActionEscalate
-from actions.slots import HANDOFF_ID, HUMAN_OFFERED, HUMAN_REQUESTED, VERIFIED_CUSTOMER_ID
-from escalation.decision import Decision
+from actions.slots import HUMAN_OFFERED, VERIFIED_CUSTOMER_ID
+from escalation.decision import Decision, decision_record
 from escalation.names import DECISION_SLOT
-from escalation.policy import decision_record
-from tests.desk.support import INTEGRATION_TOKEN, agent, start_desk
+from tests.desk.support import agent
 from tests.support.crm import crm
-from tests.support.services import Service, free_port
-from tests.unit.actions.conftest import responses, run, slots_set, tracker
+from tests.support.services import free_port
+from tests.unit.actions.conftest import outcomes, recorded, responses, run, slots_set, tracker
 
 ASKED = Decision(True, False, "human_requested", "human_request",
                  {"intent": "request_human"}, 0.0, False)
-
-
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """The agent desk; its Rasa is not running (a hand-over does not need it)."""
-    service = start_desk("actions-desk", tmp_path_factory.mktemp("actions-desk"),
-                         f"http://127.0.0.1:{free_port()}")
-    yield service
-    service.stop()
-
-
-@pytest.fixture
-def desk_url(desk: Service, configured: pytest.MonkeyPatch) -> str:
-    configured.setenv("DESK_URL", desk.url)
-    configured.setenv("DESK_INTEGRATION_TOKEN", INTEGRATION_TOKEN)
-    return desk.url
 
 
 def asked_for_a_person(sender: str, **slots: Any) -> Any:
@@ -56,8 +39,9 @@ def test_a_request_for_a_person_is_queued_told_and_paused(desk_url: str) -> None
     events, said = run(ActionEscalate(), asked_for_a_person(sender))
     [handoff] = queued(desk_url, sender)
     slots = slots_set(events)
-    assert slots[HANDOFF_ID] == handoff["id"]
-    assert slots[HUMAN_REQUESTED] is True and slots[HUMAN_OFFERED] is False
+    assert outcomes(events) == [("action_escalate", "hand_over", "handed_over")]
+    assert recorded(events)[-1]["record"] == handoff["id"]
+    assert slots[HUMAN_OFFERED] is False
     assert slots[VERIFIED_CUSTOMER_ID] is None  # nobody verified: no customer in the packet
     assert events[-1]["event"] == "pause"
     assert said and all(response and response.startswith("utter_handoff")
@@ -95,8 +79,7 @@ def test_with_the_desk_unreachable_the_customer_is_told_and_not_paused(
         configured: pytest.MonkeyPatch) -> None:
     configured.setenv("DESK_URL", f"http://127.0.0.1:{free_port()}")
     events, said = run(ActionEscalate(), asked_for_a_person(f"escalate-{uuid.uuid4().hex[:8]}"))
-    assert said == [("utter_handoff_unavailable",
-                     {"support_hours": crm()["policies"]["support_hours_human"]})]
+    assert said == [("utter_handoff_unavailable", {})]  # the hours are the desk's: unknown
     assert all(e["event"] != "pause" for e in events)
-    assert HANDOFF_ID not in slots_set(events)
+    assert outcomes(events) == [("action_escalate", "hand_over", "unavailable")]
     assert outbox.store().pending() == 1  # the request stays on the customer's file
