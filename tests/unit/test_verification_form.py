@@ -128,8 +128,9 @@ async def test_an_email_address_names_the_customer_and_proves_nothing() -> None:
     asked = {"request_topic": "invoice"}
     for address, known in ((owner["email"].upper(), True), ("nobody@example.com", False)):
         slots, said = await validate(tracker(f"my email is {address}", {}, asked))
-        claimed = slots.pop(CLAIMED_CUSTOMER_ID)
-        assert (slots, said) == ({CLAIMED_BY_EMAIL: True}, [])
+        claimed = slots[CLAIMED_CUSTOMER_ID]
+        assert (set(slots), slots[CLAIMED_BY_EMAIL], said) == (
+            {CLAIMED_CUSTOMER_ID, CLAIMED_BY_EMAIL}, True, [])
         # Nobody's address is claimed under a key of its own (hashed: no address kept).
         assert claimed == "C-1001" if known else (
             claimed.startswith(NO_SUCH_OWNER) and "nobody" not in claimed)
