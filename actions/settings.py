@@ -55,6 +55,10 @@ class Settings:
     outbox_max_backoff: float = 300.0
     # Requests per client address to the identity-lock endpoints (`limits` notation).
     identity_admin_rate_limit: str = "120/minute"
+    # The customer memory (memory/, actions/memory_client.py); None: not used.
+    memory_url: Optional[str] = None
+    memory_token: Optional[str] = None
+    memory_timeout: float = 1.0
 
 
 def _read(
@@ -188,6 +192,13 @@ def _load(env: Mapping[str, str]) -> Settings:
         identity_admin_rate_limit=_read(
             env, "IDENTITY_ADMIN_RATE_LIMIT", "120/minute", str, _is_rate,
             "a rate such as 60/minute",
+        ),
+        memory_url=_read(env, "MEMORY_URL", None, str, _is_http_url, "an http(s) URL"),
+        memory_token=env.get("MEMORY_API_TOKEN") or None,
+        # A turn waits on the memory at most this long (read; connecting gets half).
+        memory_timeout=_read(
+            env, "MEMORY_TIMEOUT", 1.0, float, lambda v: 0.05 <= v <= 5,
+            "seconds from 0.05 to 5",
         ),
     )
 

@@ -22,6 +22,7 @@ def entities(event: Dict[str, Any]) -> Dict[str, Any]:
     """The event's data as the intent's entities (what the action words it from)."""
     data = event["data"]
     return {"memory_event_id": event["id"], "memory_event_type": event["type"],
+            "memory_event_customer": data["customer_id"],
             "memory_event_record": event.get("record") or "",
             "memory_event_detail": data.get("detail") or data.get("status")
             or data.get("product") or ""}

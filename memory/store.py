@@ -29,7 +29,7 @@ def _link(row: IdentityLink) -> Dict[str, Any]:
 def conversation_view(row: Conversation, now: float, live_seconds: float) -> Dict[str, Any]:
     outcome = row.outcome
     if outcome == "open" and (row.ended or row.last_at < now - live_seconds):
-        outcome = "abandoned" if not row.goals else "open"
+        outcome = "abandoned"  # left unresolved, and no longer live
     return {"kind": "conversation", "conversation_id": row.conversation_id,
             "channel": row.channel, "started_at": row.started_at, "ended_at": row.last_at,
             "at": row.started_at, "outcome": outcome, "goals": row.goals,

@@ -2,6 +2,7 @@
 the token, the signed events API attacked with bad input, and what survives a
 restart."""
 
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -198,3 +199,18 @@ def test_a_bad_setting_stops_the_start_naming_it(tmp_path: Path) -> None:
     config = isolated_config(tmp_path, {"MEMORY_EVENT_SECRETS": "billing=short"})
     with pytest.raises(RuntimeError, match="MEMORY_EVENT_SECRETS"):
         memory(config).start()
+
+
+def test_the_readme_openssl_signature_is_accepted(config: StackConfig) -> None:
+    """The README's example, signed by openssl as a source's shell script would."""
+    body = ('{"type": "payment_failed", "customer_id": "C-1048", "invoice_id": "INV-900130",\n'
+            '       "at": "2026-11-30T09:12:00Z", "detail": "card expired"}')
+    stamp = str(int(time.time()))
+    digest = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-hmac", SECRET], input=f"{stamp}.{body}".encode(),
+        capture_output=True, check=True).stdout.decode().rsplit("= ", 1)[1].strip()
+    answer = requests.post(f"{config.memory_url}/events", data=body.encode(), timeout=5, headers={
+        "Content-Type": "application/json", "X-Switchboard-Source": "billing",
+        "X-Switchboard-Timestamp": stamp, "X-Switchboard-Signature": f"sha256={digest}",
+        "Idempotency-Key": "pay-INV-900130-1"})
+    assert answer.status_code == 201, answer.text
