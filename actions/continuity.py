@@ -6,7 +6,6 @@ told them about yet. Memory never replaces verification: this runs only after it
 With the memory off or down, nothing is said and the turn goes on as before.
 """
 
-import asyncio
 import logging
 import time
 from typing import Any, Dict, List, Optional
@@ -45,10 +44,11 @@ async def identified(dispatcher: CollectingDispatcher, tracker: Tracker, custome
     """Link the identity, then say what the memory holds for this customer."""
     conversation = tracker.sender_id
     channel = tracker.get_latest_input_channel() or "default"
-    _, recalled = await asyncio.gather(
-        memory_client.ask("linking an identity", "link", customer_id, channel, conversation,
-                          confirmed_by),
-        memory_client.ask("recalling the customer", "recall", customer_id, conversation))
+    # The link is a write no answer depends on: the turn waits for the recall only.
+    memory_client.later("linking an identity", "link", customer_id, channel, conversation,
+                        confirmed_by)
+    recalled = await memory_client.ask("recalling the customer", "recall", customer_id,
+                                       conversation)
     if not recalled:
         return
     contact = recalled.get("last_contact")
@@ -81,5 +81,5 @@ async def identified(dispatcher: CollectingDispatcher, tracker: Tracker, custome
             dispatcher.utter_message(response=response, **variables)
             covered.append(event["id"])
     if covered:
-        await memory_client.ask("marking events as told", "mentioned", customer_id,
-                                conversation, covered)
+        memory_client.later("marking events as told", "mentioned", customer_id, conversation,
+                            covered)

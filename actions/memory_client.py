@@ -10,7 +10,7 @@ would without a memory. Without MEMORY_URL the memory is simply not used.
 import asyncio
 import logging
 from functools import lru_cache
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 from urllib.parse import quote
 
 import requests
@@ -19,6 +19,8 @@ from actions.backend_client import BackendClient, BackendError, CircuitBreaker, 
 from actions.settings import settings
 
 logger = logging.getLogger(__name__)
+
+_background: Set[asyncio.Task] = set()
 
 # How each caller says a link was confirmed (the memory refuses anything else).
 KNOWLEDGE_FACTOR = "knowledge_factor"
@@ -81,3 +83,12 @@ async def ask(what: str, method_name: str, *args: Any) -> Optional[Dict[str, Any
     except BackendError as error:
         logger.error("memory.unavailable while %s: %s", what, error)
         return None
+
+
+def later(what: str, method_name: str, *args: Any) -> None:
+    """ask() in the background: for writes no turn needs to wait for."""
+    if client() is None:
+        return
+    task = asyncio.get_running_loop().create_task(ask(what, method_name, *args))
+    _background.add(task)
+    task.add_done_callback(_background.discard)

@@ -11,10 +11,9 @@ slot exists, the outcomes are read from the session's events (the records the
 customer named, whether they were answered, a hand-over).
 """
 
-import asyncio
 import logging
 import time
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional
 
 from actions import memory_client
 from actions.records import TOPICS
@@ -26,7 +25,6 @@ OUTCOMES_SLOT = "outcomes"
 VERIFIED_SLOT = "verified_customer_id"
 ANSWER_ACTION = "action_answer_request"
 SENTIMENT_EDGE = 0.3
-_pending: Set[asyncio.Task] = set()
 
 
 def session_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -113,7 +111,4 @@ def remember(call: Dict[str, Any], answer: Dict[str, Any]) -> None:
         return
     if record is None:
         return
-    task = asyncio.get_running_loop().create_task(
-        memory_client.ask("keeping the conversation", "conversation", record))
-    _pending.add(task)
-    task.add_done_callback(_pending.discard)
+    memory_client.later("keeping the conversation", "conversation", record)

@@ -4,10 +4,11 @@ conversation.
 `python -m bench.memory [--conversations 20] [--events 200]` starts its own stack
 (memory included) on free ports, then:
 
-- added latency per turn: the only memory call a turn waits for is the one made when
-  the customer is identified (the identity link and the recall, side by side, through
-  `actions/memory_client.py`); every other turn's write goes out in the background.
-  Timed over 200 identifications against a memory holding their conversations;
+- added latency per turn: the only memory call a turn waits for is the recall made
+  when the customer is identified (`actions/memory_client.py`); every write (the
+  identity link, the conversation's record, events marked as told) goes out in the
+  background. Timed over 200 recalls against a memory holding conversations, after
+  the background writes of as many identifications;
 - event to conversation: N customers verified in live REST conversations (vouched by
   a trusted integration), then M signed `payment_failed` events posted for them, 10
   at a time; each is timed from the POST to its message in the customer's
@@ -17,7 +18,6 @@ Prints p50/p95 of both and writes bench/results/memory.json.
 """
 
 import argparse
-import asyncio
 import dataclasses
 import json
 import tempfile
@@ -56,7 +56,7 @@ def customer(n: int) -> str:
 
 
 def turn_latency(config: StackConfig, calls: int) -> List[float]:
-    """Milliseconds the identifying turn waits on the memory (link and recall)."""
+    """Milliseconds the identifying turn waits on the memory (the recall)."""
     client = MemoryClient(config.memory_url, config.memory_api_token, 1.0)
     now = time.time()
     for n in range(50):  # a memory with history
@@ -65,16 +65,15 @@ def turn_latency(config: StackConfig, calls: int) -> List[float]:
                              "outcomes": [{"action": "action_answer_request",
                                            "goal": "check_order_status", "result": "answered",
                                            "record": "BW-100002"}]})
+        client.link(customer(n), "rest", f"bench-id-{n}", KNOWLEDGE_FACTOR)
+    client.recall(customer(0), "bench-warm-up")
 
-    async def identify(n: int) -> float:
+    def recall(n: int) -> float:
         start = time.perf_counter()
-        await asyncio.gather(
-            asyncio.to_thread(client.link, customer(n), "rest", f"bench-id-{n}",
-                              KNOWLEDGE_FACTOR),
-            asyncio.to_thread(client.recall, customer(n), f"bench-new-{n}"))
+        client.recall(customer(n), f"bench-new-{n}")
         return (time.perf_counter() - start) * 1000
 
-    return [asyncio.run(identify(n)) for n in range(calls)]
+    return [recall(n) for n in range(calls)]
 
 
 class LiveCustomer:

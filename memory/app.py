@@ -86,7 +86,7 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def limited(request: Request) -> None:
+async def limited(request: Request) -> None:
     """429 with Retry-After when the client address is over MEMORY_RATE_LIMIT."""
     state = request.app.state
     for item in state.rates:
@@ -97,9 +97,10 @@ def limited(request: Request) -> None:
                                 headers={"Retry-After": str(retry)})
 
 
-def authorized(request: Request,
-               credentials: Optional[HTTPAuthorizationCredentials] = Depends(_bearer)) -> None:
-    limited(request)
+async def authorized(request: Request, credentials: Optional[HTTPAuthorizationCredentials]
+                     = Depends(_bearer)) -> None:
+    """Checks without I/O, run on the event loop (no thread hop on the hot path)."""
+    await limited(request)
     given = (credentials.credentials if credentials else "").encode("utf-8", "replace")
     if not hmac.compare_digest(given, request.app.state.settings.api_token.encode()):
         raise HTTPException(401, "missing or wrong bearer token",
