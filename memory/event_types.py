@@ -23,7 +23,7 @@ class InvalidEvent(ValueError):
     """The event does not match its type's schema; the message says where."""
 
 
-class _Event(BaseModel):
+class EventBase(BaseModel):
     customer_id: CustomerId  # type: ignore[valid-type]
     at: Union[datetime, date]
 
@@ -37,7 +37,7 @@ class _Event(BaseModel):
         return None
 
 
-class PaymentFailed(_Event):
+class PaymentFailed(EventBase):
     type: Literal["payment_failed"]
     invoice_id: InvoiceId  # type: ignore[valid-type]
     detail: Detail  # type: ignore[valid-type]
@@ -47,7 +47,7 @@ class PaymentFailed(_Event):
         return self.invoice_id
 
 
-class ShipmentDelayed(_Event):
+class ShipmentDelayed(EventBase):
     type: Literal["shipment_delayed"]
     order_id: OrderId  # type: ignore[valid-type]
     detail: Detail  # type: ignore[valid-type]
@@ -58,7 +58,7 @@ class ShipmentDelayed(_Event):
         return self.order_id
 
 
-class OrderDelivered(_Event):
+class OrderDelivered(EventBase):
     type: Literal["order_delivered"]
     order_id: OrderId  # type: ignore[valid-type]
 
@@ -67,7 +67,7 @@ class OrderDelivered(_Event):
         return self.order_id
 
 
-class ClaimUpdated(_Event):
+class ClaimUpdated(EventBase):
     type: Literal["claim_updated"]
     claim_id: ClaimId  # type: ignore[valid-type]
     status: constr(regex=r"^[a-z_]{1,40}$")  # type: ignore[valid-type]
@@ -78,13 +78,13 @@ class ClaimUpdated(_Event):
         return self.claim_id
 
 
-class PageViewed(_Event):
+class PageViewed(EventBase):
     type: Literal["page_viewed"]
     page: constr(regex=r"^/[^\s]{0,299}$")  # type: ignore[valid-type]
     product: constr(min_length=1, max_length=100)  # type: ignore[valid-type]
 
 
-class AppointmentMissed(_Event):
+class AppointmentMissed(EventBase):
     type: Literal["appointment_missed"]
     appointment_id: AppointmentId  # type: ignore[valid-type]
 
@@ -107,7 +107,7 @@ def _where(error: Dict[str, Any]) -> str:
     return f"{location or 'body'}: {error['msg']}"
 
 
-def parse_event(body: Any) -> _Event:
+def parse_event(body: Any) -> EventBase:
     """The event, checked against its type's schema; InvalidEvent with the reason."""
     if not isinstance(body, dict):
         raise InvalidEvent("body: expected a JSON object")

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from memory.event_types import _Event
+from memory.event_types import EventBase
 from memory.models import Base, Conversation, Event, IdentityLink
 from memory.summary import summarise
 
@@ -173,7 +173,7 @@ class MemoryStore:
 
     # ------------------------------------------------------------------ events
 
-    def store_event(self, source: str, key: str, event: _Event, now: float
+    def store_event(self, source: str, key: str, event: EventBase, now: float
                     ) -> Tuple[Dict[str, Any], bool]:
         """(the stored event, whether it is new); KeyReused when the key was used for
         another event."""
