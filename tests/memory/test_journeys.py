@@ -15,7 +15,7 @@ from tests.memory.support import payment_failed, post_event
 from tests.security.test_webchat import ChatSocket
 from tests.support.channels import WhatsAppChat
 from tests.support.crm import customer
-from tests.support.stack import Stack
+from tests.support.stack import Stack, vouched
 
 EVENT_TARGET_SECONDS = 5.0  # the bench measures the 1 s p95 target; this box is shared
 
@@ -116,3 +116,21 @@ def test_with_the_memory_down_the_turn_is_answered_as_before(
         assert "memory.unavailable" in log
     finally:
         memory_stack.memory = start_memory(memory_stack.config)
+
+
+def test_a_hand_over_is_in_the_timeline_and_a_vouched_identity_is_linked(
+        memory_stack: Stack) -> None:
+    chat = vouched(memory_stack, "C-1006")
+    assert "CLM-70002" in chat.say("what is the status of my claim CLM-70002")
+    chat.say("I want to talk to a person")
+    deadline = time.monotonic() + 15
+    while True:
+        [contact] = settled(memory_stack, "C-1006", 1)
+        if contact["outcome"] == "handed_over" or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert contact["outcome"] == "handed_over" and contact["channel"] == "rest"
+    assert contact["records"][:1] == ["CLM-70002"]
+    links = memory_api(memory_stack).get("/customers/C-1006").json()["links"]
+    assert [(link["channel"], link["identity"], link["confirmed_by"]) for link in links] == [
+        ("rest", chat.sender, "trusted_integration")]
