@@ -4,9 +4,13 @@ sends after an action, and the variables of the memory's responses."""
 from datetime import datetime, timezone
 from typing import Optional
 
+import pytest
+
+from actions import spoken
 from actions.memory_events import event_from_entities
 from actions.memory_turns import conversation_record, derived_outcomes
 from actions.memory_words import event_message, last_contact, when
+from actions.responses import placeholders, render
 from memory.live import entities
 from memory.summary import summarise
 
@@ -100,3 +104,35 @@ def test_the_outcomes_slot_is_read_when_present_and_nothing_goes_unverified() ->
     record = conversation_record(call, answer, NOW)
     assert record["outcomes"] == outcomes and record["handed_over"]
     assert conversation_record(call, {"events": []}, NOW) is None  # not verified
+
+
+EVENTS = [
+    {"type": "payment_failed", "record": "INV-900043", "data": {"detail": "card expired"}},
+    {"type": "shipment_delayed", "record": "BW-100002", "data": {"detail": "customs"}},
+    {"type": "order_delivered", "record": "BW-100008", "data": {}},
+    {"type": "claim_updated", "record": "CLM-70001", "data": {"status": "approved"}},
+    {"type": "appointment_missed", "record": "APT-3001", "data": {}},
+]
+
+
+@pytest.mark.parametrize("outcome", ["open", "resolved", "handed_over", "abandoned"])
+def test_every_variant_of_the_last_contact_is_filled(outcome: str) -> None:
+    contact = {"channel": "email", "started_at": NOW - DAY, "outcome": outcome,
+               "records": ["CLM-70001"]}
+    response, variables = last_contact(contact, "Noah", NOW)
+    assert placeholders(response) <= set(variables)
+    assert "{" not in render(response, variables, "twilio_voice")
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=[e["type"] for e in EVENTS])
+def test_every_variant_of_each_event_is_filled(event: dict) -> None:
+    response, variables = event_message(event)
+    assert placeholders(response) <= set(variables), response
+    for channel in (None, "twilio_voice", "email"):
+        assert event["record"] in render(response, variables, channel).replace(" ", "") or \
+            spoken.spell(event["record"]) in render(response, variables, channel)
+
+
+def test_the_welcome_and_since_responses_exist() -> None:
+    assert placeholders("utter_memory_welcome") == {"first_name"}
+    assert placeholders("utter_memory_since") == set()
