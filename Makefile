@@ -20,7 +20,7 @@ WEBCHAT_INTEGRITY := sha512-Ld1zVJvTAaTrs6A5p8t70agNNrKYRyXlvqXZRgBoDvKKUXbA0jhJ
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install schemathesis browser webchat train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile desk-admin clean
+.PHONY: help install schemathesis browser webchat train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -109,6 +109,9 @@ bench-fuzz: $(MODEL) $(WEBCHAT) ## 1,000 fuzz cases per entry point of the whole
 
 bench-hostile: $(MODEL) $(WEBCHAT) ## Normal REST traffic's p99 alone and beside hostile messages
 	$(BIN)/python -m bench.hostile
+
+bench-memory: $(MODEL) ## The memory's added latency per turn, and event-to-conversation p95
+	$(BIN)/python -m bench.memory
 
 clean: ## Remove the model, databases and logs (keeps .venv)
 	rm -rf models/*.tar.gz var results

@@ -74,8 +74,14 @@ class Settings(EnvSettings):
     # Requests per client address to the identity-lock endpoints (`limits` notation).
     identity_admin_rate_limit: str = Field("120/minute", env="IDENTITY_ADMIN_RATE_LIMIT",
                                            rule="a rate such as 60/minute")
+    # The customer memory (memory/, actions/memory_client.py); None: not used. A turn
+    # waits on it at most memory_timeout (read; connecting gets half).
+    memory_url: Optional[str] = Field(None, env="MEMORY_URL", rule="an http(s) URL")
+    memory_token: Optional[str] = Field(None, env="MEMORY_API_TOKEN")
+    memory_timeout: float = Field(1.0, env="MEMORY_TIMEOUT", ge=0.05, le=5,
+                                  rule="seconds from 0.05 to 5")
 
-    _urls = validator("backend_url", "desk_url", allow_reuse=True)(http_url)
+    _urls = validator("backend_url", "desk_url", "memory_url", allow_reuse=True)(http_url)
 
     @validator("assistant_database_url")
     def _database_url(cls, value: str) -> str:

@@ -28,7 +28,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import backend_client as backend
-from actions import lockout
+from actions import continuity, lockout, memory_client
 from actions import spoken
 from actions.identity import (
     EMAIL, MAX_CANDIDATES, FactorAnswer, channel_number, matches, read_factors,
@@ -190,6 +190,14 @@ class ValidateVerificationForm(FormValidationAction):
                 updates[PENDING_CLAIM] = (updates.get(CLAIMED_CUSTOMER_ID)
                                           or tracker.get_slot(CLAIMED_CUSTOMER_ID)
                                           or tracker.get_slot(PENDING_CLAIM))
+        newly = updates.get(VERIFIED_CUSTOMER_ID)
+        if newly and not tracker.get_slot(VERIFIED_CUSTOMER_ID):
+            topic = current_topic(tracker)
+            asking = {**tracker.slots, **updates}.get(topic.slot) if topic else None
+            await continuity.identified(
+                dispatcher, tracker, newly,
+                memory_client.TRUSTED_INTEGRATION if verified else memory_client.KNOWLEDGE_FACTOR,
+                None, asking)
         # A backend failure is recorded by the answer that apologises for it.
         verdict = None if updates.get(BACKEND_ERROR) else \
             verification_outcome(tracker, updates, str(factor) if factor else None)

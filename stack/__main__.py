@@ -17,7 +17,8 @@ from connectors.webhook import BadRequest
 from stack.config import ConfigError, StackConfig, load_config
 from stack.desk_admin import first_desk_admin
 from stack.launch import (
-    STACK, start_action_server, start_backend, start_desk, start_in_order, stop_all,
+    STACK, start_action_server, start_backend, start_desk, start_in_order, start_memory,
+    stop_all,
 )
 from stack.preflight import check_channels
 from stack.processes import ROOT
@@ -103,7 +104,8 @@ def run(config: StackConfig) -> int:
 
 def shell(config: StackConfig) -> int:
     desk = desk_line(config)
-    services = start_in_order([start_backend, start_desk, start_action_server], config)
+    services = start_in_order([start_backend, start_desk, start_memory, start_action_server],
+                              config)
     print(desk, flush=True)
     try:
         return subprocess.call(config.rasa_argv("shell"), cwd=ROOT,

@@ -7,12 +7,15 @@ any call without `Authorization: Bearer $ACTION_SERVER_TOKEN` except the health
 probe, and answers errors with a bare message. Settings are validated before
 it starts, so a wrong value stops it at once with the variable's name. It also
 serves the agents' verification-lock endpoints (actions/lockout_api.py), which
-take IDENTITY_ADMIN_TOKEN and never the action server token.
+take IDENTITY_ADMIN_TOKEN and never the action server token. After each action
+of a verified conversation, the conversation's record goes to the customer memory
+in the background (actions/memory_turns.py).
 """
 
 import argparse
 import asyncio
 import hmac
+import json
 import logging
 import os
 import sys
@@ -24,7 +27,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions import lockout, outbox
+from actions import lockout, memory_turns, outbox
 from actions.backend_client import start_turn
 from actions.lockout_api import identity_admin, is_identity_admin
 from actions.settings import SettingsError, settings
@@ -51,6 +54,15 @@ def build_app(token: str, admin_token: str, admin_rate: str = "120/minute",
             return response.json({"error": "missing or wrong action server token"}, status=401)
         start_turn(turn_budget)
         return None
+
+    @app.on_response
+    async def into_memory(request: Request, answer: HTTPResponse) -> None:
+        """After an action: the conversation's record to the memory, in the background."""
+        if request.path == "/webhook" and answer.status == 200:
+            try:
+                memory_turns.remember(request.json, json.loads(answer.body or b"{}"))
+            except ValueError:
+                return
 
     @app.exception(Exception)
     async def without_echo(request: Request, exception: Exception) -> HTTPResponse:

@@ -60,6 +60,10 @@ class StackConfig:
     # for its identity-lock endpoints (contract C3).
     assistant_database_url: str = ""
     identity_admin_token: str = ""
+    # The customer memory (memory/, issue #12): its port, database and callers' token.
+    memory_port: int = 8200
+    memory_database_url: str = ""
+    memory_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     extra_env: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -84,6 +88,10 @@ class StackConfig:
     @property
     def desk_url(self) -> str:
         return f"http://{self.host}:{self.desk_port}"
+
+    @property
+    def memory_url(self) -> str:
+        return f"http://{self.host}:{self.memory_port}"
 
     def env(self) -> Dict[str, str]:
         """The environment every service of the stack runs with."""
@@ -112,7 +120,19 @@ class StackConfig:
             **self.env(),
             "ASSISTANT_DATABASE_URL": self.assistant_database_url,
             "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
+            **self.memory_client_env(),
         }
+
+    def memory_client_env(self) -> Dict[str, str]:
+        """Where the memory is and its callers' token (the action server, the desk)."""
+        return {"MEMORY_URL": self.memory_url, "MEMORY_API_TOKEN": self.memory_api_token}
+
+    def memory_env(self) -> Dict[str, str]:
+        """The memory's environment: its database and callers' token, and Rasa's API
+        token, which it alone holds, to reach a live conversation (trigger_intent)."""
+        return {**self.env(), **self.memory_client_env(),
+                "MEMORY_DATABASE_URL": self.memory_database_url,
+                "RASA_URL": self.rasa_internal_url, "RASA_API_TOKEN": self.rasa_api_token}
 
     def desk_env(self) -> Dict[str, str]:
         """The desk's environment: the stack's plus the secret of its
@@ -122,6 +142,7 @@ class StackConfig:
             **self.env(),
             "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
             "ACTION_SERVER_BASE_URL": self.action_url,
+            **self.memory_client_env(),
             "DESK_DATABASE_URL": self.desk_database_url,
             "RASA_URL": self.rasa_internal_url,
             "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret,
@@ -141,6 +162,10 @@ class StackConfig:
     def desk_argv(self) -> List[str]:
         return [str(VENV_BIN / "python"), "-m", "desk",
                 "--host", self.host, "--port", str(self.desk_port)]
+
+    def memory_argv(self) -> List[str]:
+        return [str(VENV_BIN / "python"), "-m", "memory",
+                "--host", self.host, "--port", str(self.memory_port)]
 
     def action_server_argv(self) -> List[str]:
         return [str(VENV_BIN / "python"), "-m", "stack.action_server",
@@ -216,6 +241,10 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
         assistant_database_url=(env.get("ASSISTANT_DATABASE_URL")
                                 or f"sqlite:///{var / 'assistant.db'}"),
         identity_admin_token=env.get("IDENTITY_ADMIN_TOKEN") or secrets.token_urlsafe(24),
+        memory_port=_port(env, "MEMORY_PORT", 8200),
+        memory_database_url=(env.get("MEMORY_DATABASE_URL")
+                             or f"sqlite:///{var / 'memory.db'}"),
+        memory_api_token=env.get("MEMORY_API_TOKEN") or secrets.token_urlsafe(24),
         rest_jwt_secret=env.get("SWITCHBOARD_REST_JWT_SECRET") or secrets.token_urlsafe(32),
         webchat_secret=env.get("SWITCHBOARD_WEBCHAT_SECRET") or secrets.token_urlsafe(32),
         credentials=Path(env.get("SWITCHBOARD_CREDENTIALS") or ROOT / "credentials.yml"),
@@ -232,6 +261,8 @@ def isolated_config(home: Path, extra_env: Optional[Dict[str, str]] = None,
         "ACTION_SERVER_PORT": str(free_port()),
         "BACKEND_PORT": str(free_port()),
         "DESK_PORT": str(free_port()),
+        "MEMORY_PORT": str(free_port()),
+        "MEMORY_DATABASE_URL": f"sqlite:///{home / 'memory.db'}",
         "DESK_DATABASE_URL": f"sqlite:///{home / 'desk.db'}",
         "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",
         "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),

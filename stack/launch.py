@@ -42,6 +42,11 @@ def desk(config: StackConfig) -> Launch:
                   config.log_dir, config.desk_env())
 
 
+def memory(config: StackConfig) -> Launch:
+    return Launch("memory", config.memory_argv(), f"{config.memory_url}/health",
+                  config.memory_url, config.log_dir, config.memory_env())
+
+
 def action_server(config: StackConfig) -> Launch:
     return Launch("action-server", config.action_server_argv(), f"{config.action_url}/health",
                   config.action_url, config.log_dir, config.action_env())
@@ -54,8 +59,8 @@ def rasa(config: StackConfig) -> Launch:
                   config.log_dir, config.rasa_env(), timeout=RASA_START_TIMEOUT)
 
 
-# Backend, agent desk, action server and Rasa, in the order they start.
-STACK: List[Callable[[StackConfig], Launch]] = [backend, desk, action_server, rasa]
+# Backend, agent desk, memory, action server and Rasa, in the order they start.
+STACK: List[Callable[[StackConfig], Launch]] = [backend, desk, memory, action_server, rasa]
 
 
 def start_backend(config: StackConfig) -> Service:
@@ -64,6 +69,10 @@ def start_backend(config: StackConfig) -> Service:
 
 def start_desk(config: StackConfig) -> Service:
     return desk(config).start()
+
+
+def start_memory(config: StackConfig) -> Service:
+    return memory(config).start()
 
 
 def start_action_server(config: StackConfig) -> Service:
@@ -94,5 +103,6 @@ def start_in_order(starters: List[Callable[[StackConfig], Service]],
 
 
 def start_stack(config: StackConfig) -> List[Service]:
-    """Backend, agent desk, action server and Rasa, in that order."""
-    return start_in_order([start_backend, start_desk, start_action_server, start_rasa], config)
+    """Backend, agent desk, memory, action server and Rasa, in that order."""
+    return start_in_order([start_backend, start_desk, start_memory, start_action_server,
+                           start_rasa], config)

@@ -68,12 +68,14 @@ def check_channel_lines(output: str) -> None:
 
 def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
     ports = {name: free_port() for name in ("RASA_PORT", "RASA_INTERNAL_PORT",
-                                            "ACTION_SERVER_PORT", "BACKEND_PORT", "DESK_PORT")}
+                                            "ACTION_SERVER_PORT", "BACKEND_PORT", "DESK_PORT",
+                                            "MEMORY_PORT")}
     env = {**os.environ, **{k: str(v) for k, v in ports.items()},
            "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'backend.db'}",
            "DESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
            "CHANNEL_STATE_URL": f"sqlite:///{tmp_path / 'channels.db'}",
+           "MEMORY_DATABASE_URL": f"sqlite:///{tmp_path / 'memory.db'}",
            "RASA_API_TOKEN": "cli-test-token",
            "SWITCHBOARD_LOG_DIR": str(tmp_path / "log"), **CHANNELS}
     stack = subprocess.Popen([sys.executable, "-m", "stack", "run"], cwd=ROOT, env=env,
@@ -87,7 +89,8 @@ def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
         assert READY_LINE in "".join(output), "".join(output)
         check_channel_lines("".join(output))
         services = children_of(stack.pid)
-        assert len(services) == 4
+        assert len(services) == 5
+        assert http_ok(f"http://127.0.0.1:{ports['MEMORY_PORT']}/health")
         assert http_ok(f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/")
         assert http_ok(f"http://127.0.0.1:{ports['DESK_PORT']}/health")
         # Rasa's HTTP API is always on, only on the internal listener, and always

@@ -27,8 +27,8 @@ BACKOFF_SECONDS = 5
 RASA_BACK_TIMEOUT = 420
 APOLOGY = "can't reach our systems"
 SERVICES = {  # name in the supervisor's reports → the module each runs
-    "backend": "backend", "desk": "desk", "action-server": "stack.action_server",
-    "rasa": "stack.rasa_server",
+    "backend": "backend", "desk": "desk", "memory": "memory",
+    "action-server": "stack.action_server", "rasa": "stack.rasa_server",
 }
 
 
@@ -38,7 +38,7 @@ class SupervisedStack:
     def __init__(self, home: Path) -> None:
         ports = {name: str(free_port()) for name in (
             "RASA_PORT", "RASA_INTERNAL_PORT", "ACTION_SERVER_PORT", "BACKEND_PORT",
-            "DESK_PORT")}
+            "DESK_PORT", "MEMORY_PORT")}
         self.env = {**os.environ, **ports,
                     "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",
                     "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),
@@ -46,6 +46,7 @@ class SupervisedStack:
                     "DESK_DATABASE_URL": f"sqlite:///{home / 'desk.db'}",
                     "CHANNEL_STATE_URL": f"sqlite:///{home / 'channels.db'}",
                     "ASSISTANT_DATABASE_URL": f"sqlite:///{home / 'assistant.db'}",
+                    "MEMORY_DATABASE_URL": f"sqlite:///{home / 'memory.db'}",
                     "DESK_ADMIN_PASSWORD": "supervisor-test-admin-password",
                     # The REST credential the test's customers present (contract C1).
                     "SWITCHBOARD_REST_JWT_SECRET": "supervisor-test-rest-secret-of-32-chars",
@@ -124,7 +125,7 @@ def test_each_killed_service_comes_back_and_no_acknowledged_turn_is_lost(
     stack = Stack(supervised.config)
     customer = Customer(stack)
     customer.say("hello")
-    for name in ["backend", "desk", "action-server", "rasa"]:
+    for name in ["backend", "desk", "memory", "action-server", "rasa"]:
         others = {n: pid for n, pid in supervised.pids().items() if n != name}
         killed = supervised.kill(name)
         if name != "rasa":  # nothing answers a customer without Rasa
@@ -151,6 +152,6 @@ def test_sigterm_to_the_process_group_stops_every_service(
     assert not [pid for pid in supervised.seen_pids if alive(pid)]
     config = supervised.config
     for port in (config.rasa_port, config.rasa_internal_port, config.action_port,
-                 config.backend_port, config.desk_port):
+                 config.backend_port, config.desk_port, config.memory_port):
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=5).close()

@@ -13,7 +13,9 @@ from actions.identity import sign
 from connectors.rest_auth import authorization
 from stack.config import StackConfig
 from stack.desk_admin import first_desk_admin
-from stack.launch import start_action_server, start_backend, start_desk, start_rasa, stop_all
+from stack.launch import (
+    start_action_server, start_backend, start_desk, start_memory, start_rasa, stop_all,
+)
 from tests.backend.support import Api
 from stack.processes import Service
 
@@ -29,6 +31,7 @@ class Stack:
         self.config = config
         self.backend: Optional[Service] = None
         self.desk: Optional[Service] = None
+        self.memory: Optional[Service] = None
         self.actions: Optional[Service] = None
         self.rasa: Optional[Service] = None
 
@@ -36,11 +39,13 @@ class Stack:
         self.backend = start_backend(self.config)
         first_desk_admin(self.config)
         self.desk = start_desk(self.config)
+        self.memory = start_memory(self.config)
         self.actions = start_action_server(self.config)
         self.rasa = start_rasa(self.config)
 
     def stop(self) -> None:
-        stop_all([s for s in (self.backend, self.desk, self.actions, self.rasa) if s])
+        stop_all([s for s in (self.backend, self.desk, self.memory, self.actions, self.rasa)
+                  if s])
 
     def restart_rasa(self) -> None:
         assert self.rasa

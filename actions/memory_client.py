@@ -1,0 +1,94 @@
+"""The one client through which Switchboard reaches the customer memory (memory/,
+contract K3).
+
+The memory makes a conversation better, never possible: every call here has short
+timeouts (MEMORY_TIMEOUT) and a circuit breaker of its own, and a failure is logged
+loudly (`memory.unavailable`) and answered with None, so the turn goes on as it
+would without a memory. Without MEMORY_URL the memory is simply not used.
+"""
+
+import asyncio
+import logging
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Set
+from urllib.parse import quote
+
+import requests
+
+from actions.backend_client import BackendClient, BackendError, CircuitBreaker, _expect_dict
+from actions.settings import settings
+
+logger = logging.getLogger(__name__)
+
+_background: Set[asyncio.Task] = set()
+
+# How each caller says a link was confirmed (the memory refuses anything else).
+KNOWLEDGE_FACTOR = "knowledge_factor"
+TRUSTED_INTEGRATION = "trusted_integration"
+
+
+class MemoryClient(BackendClient):
+    """The memory's API with its bearer token; no retries (a turn does not wait)."""
+
+    def __init__(self, base_url: str, token: Optional[str], timeout: float) -> None:
+        session = requests.Session()
+        if token:
+            session.headers["Authorization"] = f"Bearer {token}"
+        super().__init__(base_url, timeout / 2, timeout, retries=0, session=session,
+                         breaker=CircuitBreaker(3, 10.0), turn_bound=False)
+
+    def put(self, path: str, body: Dict[str, Any]) -> Any:
+        """PUT once: the memory's PUTs are upserts, so a repeat is harmless anyway."""
+        return self._request("PUT", path, 1, json=body)
+
+    def link(self, customer_id: str, channel: str, identity: str,
+             confirmed_by: str) -> Dict[str, Any]:
+        return _expect_dict(self.put(f"/customers/{quote(customer_id, safe='')}/links", {
+            "channel": channel, "identity": identity, "confirmed_by": confirmed_by}), "link")
+
+    def recall(self, customer_id: str, conversation_id: str) -> Dict[str, Any]:
+        return _expect_dict(self.get(f"/customers/{quote(customer_id, safe='')}/recall",
+                                     {"conversation_id": conversation_id}), "recall")
+
+    def mentioned(self, customer_id: str, conversation_id: str,
+                  event_ids: List[int]) -> Dict[str, Any]:
+        return _expect_dict(self.post(f"/customers/{quote(customer_id, safe='')}/mentioned", {
+            "conversation_id": conversation_id, "event_ids": event_ids}), "mentioned")
+
+    def conversation(self, body: Dict[str, Any]) -> Dict[str, Any]:
+        return _expect_dict(self.put("/conversations", body), "conversation")
+
+    def customer(self, customer_id: str, limit: int = 20) -> Dict[str, Any]:
+        return _expect_dict(self.get(f"/customers/{quote(customer_id, safe='')}",
+                                     {"limit": str(limit)}), "customer")
+
+
+@lru_cache(maxsize=1)
+def client() -> Optional[MemoryClient]:
+    """The process-wide client; None when MEMORY_URL is not set."""
+    config = settings()
+    if not config.memory_url:
+        return None
+    return MemoryClient(config.memory_url, config.memory_token, config.memory_timeout)
+
+
+async def ask(what: str, method_name: str, *args: Any) -> Optional[Dict[str, Any]]:
+    """The memory's answer, or None (logged as an error) when it is off, down or
+    refuses: the caller then does what it did before there was a memory."""
+    memory = client()
+    if memory is None:
+        return None
+    try:
+        return await asyncio.to_thread(getattr(memory, method_name), *args)
+    except BackendError as error:
+        logger.error("memory.unavailable while %s: %s", what, error)
+        return None
+
+
+def later(what: str, method_name: str, *args: Any) -> None:
+    """ask() in the background: for writes no turn needs to wait for."""
+    if client() is None:
+        return
+    task = asyncio.get_running_loop().create_task(ask(what, method_name, *args))
+    _background.add(task)
+    task.add_done_callback(_background.discard)

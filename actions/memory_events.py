@@ -1,0 +1,42 @@
+"""A business event reaching a live conversation: the memory triggers the intent
+`EXTERNAL_memory_event` over Rasa's HTTP API with the event's data as entities, and
+this action says it on the customer's channel, only in the conversation of the
+verified customer it is about."""
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.memory_words import event_message
+from actions.slots import VERIFIED_CUSTOMER_ID
+
+logger = logging.getLogger(__name__)
+PREFIX = "memory_event_"
+
+
+def event_from_entities(entities: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """The event as the memory sent it (`memory_event_*` entities)."""
+    values = {str(e.get("entity"))[len(PREFIX):]: e.get("value") for e in entities
+              if str(e.get("entity", "")).startswith(PREFIX)}
+    return {"id": values.get("id"), "type": values.get("type"), "record": values.get("record"),
+            "customer_id": values.get("customer"), "data": {"detail": values.get("detail")}}
+
+
+class ActionMemoryEvent(Action):
+    def name(self) -> Text:
+        return "action_memory_event"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        event = event_from_entities(tracker.latest_message.get("entities") or [])
+        if event["customer_id"] != tracker.get_slot(VERIFIED_CUSTOMER_ID) or not event["id"]:
+            logger.warning("memory.event.not_said id=%s: not this conversation's verified "
+                           "customer", event["id"])
+            return []
+        message = event_message(event)
+        if message:
+            dispatcher.utter_message(response=message[0], **message[1])
+        return []

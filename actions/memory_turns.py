@@ -1,0 +1,85 @@
+"""Each conversation's place in the customer's timeline, kept current as it goes.
+
+After every action the action server runs for a conversation whose customer is
+verified, the session's facts go to the memory (`PUT /conversations`): channel,
+start, latest activity, the outcome record (contract K1's `outcomes` slot), whether
+a person took it over, the last message's sentiment. The memory summarises them
+(memory/summary.py). It is sent in the background, after the action has answered,
+so no turn waits on it; a hand-over's action is one of them, and a session that
+simply stops is read as abandoned once it is no longer live.
+"""
+
+import logging
+import time
+from typing import Any, Dict, List, Optional
+
+from actions import memory_client
+from actions.outcomes import OUTCOMES
+from actions.slots import VERIFIED_CUSTOMER_ID
+from escalation.names import SENTIMENT_KEY
+
+logger = logging.getLogger(__name__)
+
+SENTIMENT_EDGE = 0.3
+
+
+def session_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The events from the last `session_started` on."""
+    starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
+    return events[starts[-1]:] if starts else events
+
+
+def _sentiment(events: List[Dict[str, Any]]) -> Optional[str]:
+    for event in reversed(events):
+        if event.get("event") == "user":
+            score = ((event.get("parse_data") or {}).get(SENTIMENT_KEY) or {}).get("score")
+            if not isinstance(score, (int, float)):
+                return None
+            if score <= -SENTIMENT_EDGE:
+                return "negative"
+            return "positive" if score >= SENTIMENT_EDGE else "neutral"
+    return None
+
+
+def conversation_record(call: Dict[str, Any], answer: Dict[str, Any],
+                        now: float) -> Optional[Dict[str, Any]]:
+    """What the memory keeps of the conversation after this action; None when its
+    customer is not verified (nothing is linked to a mere claim)."""
+    tracker = call.get("tracker") or {}
+    slots = dict(tracker.get("slots") or {})
+    new_events = [e for e in answer.get("events") or [] if isinstance(e, dict)]
+    for event in new_events:
+        if event.get("event") == "slot":
+            slots[event.get("name")] = event.get("value")
+    customer_id = slots.get(VERIFIED_CUSTOMER_ID)
+    sender = tracker.get("sender_id")
+    if not isinstance(customer_id, str) or not customer_id or not sender:
+        return None
+    events = session_events(list(tracker.get("events") or []) + new_events)
+    outcomes = slots.get(OUTCOMES)
+    if not isinstance(outcomes, list):
+        outcomes = []
+    started: float = next((float(e["timestamp"]) for e in events
+                           if isinstance(e.get("timestamp"), (int, float))), now)
+    return {
+        "conversation_id": sender, "customer_id": customer_id,
+        "channel": tracker.get("latest_input_channel") or "default",
+        "started_at": started, "last_at": now,
+        "outcomes": [o for o in outcomes if isinstance(o, dict)][-200:],
+        "handed_over": any(e.get("event") == "pause" for e in events),
+        "sentiment": _sentiment(events),
+    }
+
+
+def remember(call: Dict[str, Any], answer: Dict[str, Any]) -> None:
+    """Send the conversation's record to the memory in the background."""
+    if memory_client.client() is None:
+        return
+    try:
+        record = conversation_record(call, answer, time.time())
+    except (TypeError, ValueError, AttributeError) as error:
+        logger.error("memory.summary.unreadable: %s", error.__class__.__name__)
+        return
+    if record is None:
+        return
+    memory_client.later("keeping the conversation", "conversation", record)

@@ -1,0 +1,266 @@
+"""The memory's HTTP API (FastAPI), on the internal interface only.
+
+Every call but /health and /events takes `Authorization: Bearer MEMORY_API_TOKEN`;
+/events takes a source's HMAC signature instead (memory.signing). Requests are
+limited per client address (MEMORY_RATE_LIMIT) and to 64 KiB; every error is
+`{"detail": reason}`.
+"""
+
+import asyncio
+import hmac
+import json
+import logging
+import math
+import re
+import time
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Dict, Optional, Set
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from limits import parse_many, storage, strategies
+from pydantic import BaseModel, Extra, confloat, conint, conlist, constr
+from starlette.exceptions import HTTPException
+from typing_extensions import Literal
+
+from common.database import create_db_engine
+from common.errors import install_error_handlers
+from common.limits import BodySizeLimit
+from memory.event_types import InvalidEvent, parse_event
+from memory.live import PUSH_CHANNELS, Rasa
+from memory.settings import Settings
+from memory.signing import SignatureRefused, check
+from memory.store import KeyReused, MemoryStore
+
+logger = logging.getLogger("memory")
+MAX_BODY_BYTES = 64 * 1024
+CUSTOMER_ID = r"^C-\d{4,8}$"
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+Text200 = constr(min_length=1, max_length=200, regex=r"^[^\x00-\x1f\x7f]+$")
+Name = constr(regex=r"^[a-z_]{1,40}$")
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+
+
+class LinkIn(_Strict):
+    channel: Name  # type: ignore[valid-type]
+    identity: Text200  # type: ignore[valid-type]
+    confirmed_by: Literal["knowledge_factor", "trusted_integration", "channel_signature"]
+
+
+class OutcomeIn(BaseModel):
+    """One entry of contract K1's outcome record (extra keys kept out)."""
+
+    action: constr(max_length=80)  # type: ignore[valid-type]
+    goal: Optional[constr(max_length=80)] = None  # type: ignore[valid-type]
+    result: constr(max_length=40)  # type: ignore[valid-type]
+    record: Optional[constr(max_length=40)] = None  # type: ignore[valid-type]
+    at: Optional[float] = None
+
+
+class ConversationIn(_Strict):
+    conversation_id: Text200  # type: ignore[valid-type]
+    customer_id: constr(regex=CUSTOMER_ID)  # type: ignore[valid-type]
+    channel: Name  # type: ignore[valid-type]
+    started_at: confloat(ge=0)  # type: ignore[valid-type]
+    last_at: confloat(ge=0)  # type: ignore[valid-type]
+    outcomes: conlist(OutcomeIn, max_items=200)  # type: ignore[valid-type]
+    handed_over: bool = False
+    ended: bool = False
+    sentiment: Optional[Literal["negative", "neutral", "positive"]] = None
+
+
+class MentionedIn(_Strict):
+    conversation_id: Text200  # type: ignore[valid-type]
+    event_ids: conlist(conint(ge=1), min_items=1, max_items=50)  # type: ignore[valid-type]
+
+
+_bearer = HTTPBearer(auto_error=False, description="MEMORY_API_TOKEN")
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def limited(request: Request) -> None:
+    """429 with Retry-After when the client address is over MEMORY_RATE_LIMIT."""
+    state = request.app.state
+    for item in state.rates:
+        if not state.limiter.hit(item, "client", _client(request)):
+            reset = state.limiter.get_window_stats(item, "client", _client(request)).reset_time
+            retry = max(1, math.ceil(reset - time.time()))
+            raise HTTPException(429, f"too many requests: try again in {retry} s",
+                                headers={"Retry-After": str(retry)})
+
+
+async def authorized(request: Request, credentials: Optional[HTTPAuthorizationCredentials]
+                     = Depends(_bearer)) -> None:
+    """Checks without I/O, run on the event loop (no thread hop on the hot path)."""
+    await limited(request)
+    given = (credentials.credentials if credentials else "").encode("utf-8", "replace")
+    if not hmac.compare_digest(given, request.app.state.settings.api_token.encode()):
+        raise HTTPException(401, "missing or wrong bearer token",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+api = APIRouter(dependencies=[Depends(authorized)])
+
+
+def _customer(customer_id: str) -> str:
+    if not re.fullmatch(CUSTOMER_ID, customer_id):
+        raise HTTPException(400, "customer_id: expected C- and 4 to 8 digits")
+    return customer_id
+
+
+def _store(request: Request) -> MemoryStore:
+    return request.app.state.store
+
+
+def _live_seconds(request: Request) -> float:
+    return request.app.state.settings.live_minutes * 60
+
+
+@api.put("/customers/{customer_id}/links")
+def put_link(customer_id: str, link: LinkIn, request: Request) -> Dict[str, Any]:
+    """Link a channel identity to the customer, after verification or a trusted
+    integration's word only (the caller's duty: the memory stores what it is told)."""
+    return _store(request).link(_customer(customer_id), link.channel, link.identity,
+                                link.confirmed_by, time.time())
+
+
+@api.get("/customers/{customer_id}")
+def get_customer(customer_id: str, request: Request,
+                 limit: int = Query(50, ge=1, le=500)) -> Dict[str, Any]:
+    """The customer's identity links and timeline, newest first."""
+    return _store(request).customer(_customer(customer_id), time.time(),
+                                    _live_seconds(request), limit)
+
+
+@api.get("/customers/{customer_id}/recall")
+def recall(customer_id: str, request: Request,
+           conversation_id: str = Query(..., min_length=1, max_length=200)) -> Dict[str, Any]:
+    """The last contact in another conversation and the events not yet brought up."""
+    return _store(request).recall(_customer(customer_id), conversation_id, time.time(),
+                                  _live_seconds(request))
+
+
+@api.post("/customers/{customer_id}/mentioned")
+def mentioned(customer_id: str, body: MentionedIn, request: Request) -> Dict[str, int]:
+    """Events the assistant has now told the customer about."""
+    count = _store(request).mention(_customer(customer_id), body.event_ids,
+                                    body.conversation_id, time.time())
+    return {"marked": count}
+
+
+@api.put("/conversations")
+def put_conversation(body: ConversationIn, request: Request) -> Dict[str, Any]:
+    """A conversation session's place in its customer's timeline, from its outcomes."""
+    payload = {**body.dict(), "outcomes": [o.dict() for o in body.outcomes]}
+    return _store(request).save_conversation(payload, time.time(), _live_seconds(request))
+
+
+events_api = APIRouter(dependencies=[Depends(limited)])
+
+
+@events_api.post("/events", status_code=201)
+async def post_event(request: Request) -> JSONResponse:
+    """A business event from one of the enterprise's systems, signed by its source
+    (see memory.signing), once per Idempotency-Key; 201 stored, 200 already stored."""
+    settings: Settings = request.app.state.settings
+    if not settings.event_secrets:
+        raise HTTPException(503, "no event source is configured (MEMORY_EVENT_SECRETS)")
+    body = await request.body()
+    headers = request.headers
+    try:
+        source = check(settings.event_secrets, headers.get("x-switchboard-source"),
+                       headers.get("x-switchboard-timestamp"),
+                       headers.get("x-switchboard-signature"), body, time.time(),
+                       settings.event_max_skew)
+    except SignatureRefused as refused:
+        raise HTTPException(refused.status, str(refused)) from None
+    key = headers.get("idempotency-key") or ""
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise HTTPException(400, "Idempotency-Key: expected 1-128 letters, digits or . _ : -")
+    if "application/json" not in headers.get("content-type", ""):
+        raise HTTPException(415, "Content-Type: expected application/json")
+    try:
+        event = parse_event(json.loads(body))
+    except (ValueError, RecursionError) as error:
+        reason = str(error) if isinstance(error, InvalidEvent) else "body is not valid JSON"
+        raise HTTPException(422 if isinstance(error, InvalidEvent) else 400, reason) from None
+    try:
+        stored, created = _store(request).store_event(source, key, event, time.time())
+    except KeyReused:
+        raise HTTPException(409, "Idempotency-Key already used for another event") from None
+    logger.info("memory.event.%s id=%s type=%s source=%s", "stored" if created else "repeated",
+                stored["id"], stored["type"], source)
+    if created:
+        request.app.state.reach(stored)
+    return JSONResponse(stored, status_code=201 if created else 200)
+
+
+def ingest_fixture(store: MemoryStore, settings: Settings) -> int:
+    """The fixture's `events`, stored once (keyed by their content) at every start."""
+    if settings.fixture is None or not settings.fixture.exists():
+        return 0
+    events = json.loads(settings.fixture.read_text()).get("events") or []
+    stored = 0
+    for raw in events:
+        event = parse_event(raw)
+        key = f"{event.type}:{event.customer_id}:{event.record or '-'}:{event.at}"
+        stored += store.store_event("fixture", key[:128], event, time.time())[1]
+    return stored
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The memory service for settings."""
+    engine = create_db_engine(settings.database_url)
+    store = MemoryStore(engine)
+    rasa = Rasa(settings.rasa_url, settings.rasa_token)
+    tasks: Set[asyncio.Task] = set()
+
+    async def deliver(event: Dict[str, Any]) -> None:
+        live = store.live_conversation(event["data"]["customer_id"], time.time(),
+                                       settings.live_minutes * 60)
+        if live is None or live[1] not in PUSH_CHANNELS:
+            return
+        if await rasa.trigger(live[0], event):
+            store.delivered(event["id"], live[0], time.time())
+            logger.info("memory.event.delivered id=%s channel=%s", event["id"], live[1])
+
+    def reach(event: Dict[str, Any]) -> None:
+        """Deliver in the background: the source's POST is answered once stored."""
+        task = asyncio.get_running_loop().create_task(deliver(event))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logger.info("memory.fixture.ingested new=%d", ingest_fixture(store, settings))
+        yield
+        for task in list(tasks):
+            task.cancel()
+        engine.dispose()
+
+    app = FastAPI(title="Switchboard customer memory", version="1.0.0", lifespan=lifespan,
+                  description="Identity links, each customer's timeline, the events API. "
+                              "Errors are `{\"detail\": \"<reason>\"}`.")
+    app.state.settings = settings
+    app.state.store = store
+    app.state.reach = reach
+    app.state.limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+    app.state.rates = parse_many(settings.rate_limit)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    install_error_handlers(app)
+    app.include_router(api)
+    app.include_router(events_api)
+
+    @app.get("/health", tags=["health"])
+    def health() -> Dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,120 @@
+"""The JSON schema of each business event type the enterprise may post.
+
+One pydantic model per type, every field checked and nothing else allowed, so an
+event is either stored whole or refused with the reason. The fixture's `events`
+have the same shape.
+"""
+
+from datetime import date, datetime
+from typing import Any, Mapping, Optional, Union
+
+from pydantic import BaseModel, Extra, Field, ValidationError, constr, parse_obj_as
+from typing_extensions import Annotated, Literal
+
+CustomerId = constr(regex=r"^C-\d{4,8}$")
+OrderId = constr(regex=r"^BW-\d{6}$")
+InvoiceId = constr(regex=r"^INV-\d{6}$")
+ClaimId = constr(regex=r"^CLM-\d{5}$")
+AppointmentId = constr(regex=r"^APT-\d{4,6}$")
+Detail = constr(min_length=1, max_length=200)
+
+
+class InvalidEvent(ValueError):
+    """The event does not match its type's schema; the message says where."""
+
+
+class EventBase(BaseModel):
+    type: str  # each event type narrows it to its own name
+    customer_id: CustomerId  # type: ignore[valid-type]
+    at: Union[datetime, date]
+
+    class Config:
+        extra = Extra.forbid
+        anystr_strip_whitespace = True
+
+    @property
+    def record(self) -> Optional[str]:
+        """The record the event is about, if any."""
+        return None
+
+
+class PaymentFailed(EventBase):
+    type: Literal["payment_failed"]
+    invoice_id: InvoiceId  # type: ignore[valid-type]
+    detail: Detail  # type: ignore[valid-type]
+
+    @property
+    def record(self) -> Optional[str]:
+        return self.invoice_id
+
+
+class ShipmentDelayed(EventBase):
+    type: Literal["shipment_delayed"]
+    order_id: OrderId  # type: ignore[valid-type]
+    detail: Detail  # type: ignore[valid-type]
+    new_eta: Optional[date] = None
+
+    @property
+    def record(self) -> Optional[str]:
+        return self.order_id
+
+
+class OrderDelivered(EventBase):
+    type: Literal["order_delivered"]
+    order_id: OrderId  # type: ignore[valid-type]
+
+    @property
+    def record(self) -> Optional[str]:
+        return self.order_id
+
+
+class ClaimUpdated(EventBase):
+    type: Literal["claim_updated"]
+    claim_id: ClaimId  # type: ignore[valid-type]
+    status: constr(regex=r"^[a-z_]{1,40}$")  # type: ignore[valid-type]
+    detail: Optional[Detail] = None  # type: ignore[valid-type]
+
+    @property
+    def record(self) -> Optional[str]:
+        return self.claim_id
+
+
+class PageViewed(EventBase):
+    type: Literal["page_viewed"]
+    page: constr(regex=r"^/[^\s]{0,299}$")  # type: ignore[valid-type]
+    product: constr(min_length=1, max_length=100)  # type: ignore[valid-type]
+
+
+class AppointmentMissed(EventBase):
+    type: Literal["appointment_missed"]
+    appointment_id: AppointmentId  # type: ignore[valid-type]
+
+    @property
+    def record(self) -> Optional[str]:
+        return self.appointment_id
+
+
+BusinessEvent = Annotated[
+    Union[PaymentFailed, ShipmentDelayed, OrderDelivered, ClaimUpdated, PageViewed,
+          AppointmentMissed],
+    Field(discriminator="type")]
+TYPES = ("payment_failed", "shipment_delayed", "order_delivered", "claim_updated",
+         "page_viewed", "appointment_missed")
+
+
+def _where(error: Mapping[str, Any]) -> str:
+    location = ".".join(str(part) for part in error["loc"]
+                        if part != "__root__" and part not in TYPES)
+    return f"{location or 'body'}: {error['msg']}"
+
+
+def parse_event(body: Any) -> EventBase:
+    """The event, checked against its type's schema; InvalidEvent with the reason."""
+    if not isinstance(body, dict):
+        raise InvalidEvent("body: expected a JSON object")
+    if body.get("type") not in TYPES:
+        raise InvalidEvent(f"type: expected one of {', '.join(TYPES)}")
+    try:
+        return parse_obj_as(BusinessEvent, body)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise InvalidEvent("; ".join(_where(e) for e in error.errors())) from None

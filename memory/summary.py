@@ -1,0 +1,39 @@
+"""A conversation's goals, records, outcome and short factual summary, built from
+its outcome record (contract K1: the `outcomes` slot), never from free text."""
+
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+RESOLVING = {"answered", "done"}
+# Results of steps on the way to a goal, not of the goal itself.
+STEPS = {"verified", "clarified"}
+OUTCOMES = ("resolved", "handed_over", "abandoned", "open")
+
+
+def _unique(values: Sequence[Optional[str]]) -> List[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def summarise(outcomes: Sequence[Mapping[str, Any]], handed_over: bool,
+              ended: bool) -> Dict[str, Any]:
+    """{goals, records, outcome, summary} of one conversation."""
+    goals = _unique([o.get("goal") for o in outcomes if o.get("result") not in STEPS])
+    records = _unique([o.get("record") for o in outcomes])
+    last: Dict[str, str] = {}
+    for outcome in outcomes:
+        if outcome.get("goal") in goals:
+            last[outcome["goal"]] = str(outcome.get("result"))
+    if handed_over or "handed_over" in last.values():
+        state = "handed_over"
+    elif goals and all(last.get(goal) in RESOLVING for goal in goals):
+        state = "resolved"
+    else:
+        state = "abandoned" if ended else "open"
+    lines = []
+    for outcome in outcomes:
+        if outcome.get("result") in STEPS:
+            continue
+        what = str(outcome.get("goal") or outcome.get("action") or "request").replace("_", " ")
+        record = f" {outcome['record']}" if outcome.get("record") else ""
+        lines.append(f"{what}{record}: {outcome.get('result')}")
+    return {"goals": goals, "records": records, "outcome": state,
+            "summary": "; ".join(_unique(lines))[:1000] or "no request recorded"}
