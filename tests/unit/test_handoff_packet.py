@@ -9,13 +9,11 @@ from typing import Any, Dict, Iterator, List, Optional
 import pytest
 from rasa_sdk import Tracker
 
-from actions import backend_client as backend
 from actions.outcomes import outcome
 from actions.packet.account import BACKEND_DOWN_NOTE, NOT_VERIFIED_NOTE, fetch_snapshot
 from actions.packet.build import build_packet, session_records
 from actions.packet.schema import PacketInvalid, validate_packet
 from actions.packet.story import sentiment_trend
-from actions.settings import settings
 from escalation.decision import Decision
 from tests.support import crm
 from tests.unit.test_backend_client import Reply, ScriptedServer, closed_port
@@ -509,23 +507,6 @@ def server() -> Iterator[ScriptedServer]:
     scripted = ScriptedServer()
     yield scripted
     scripted.stop()
-
-
-@pytest.fixture
-def backend_at(monkeypatch):
-    """Point the process-wide backend client at a URL, fast and without retries."""
-
-    def point(url: str) -> None:
-        monkeypatch.setenv("BACKEND_URL", url)
-        monkeypatch.setenv("BACKEND_RETRIES", "0")
-        monkeypatch.setenv("BACKEND_CONNECT_TIMEOUT", "0.5")
-        monkeypatch.setenv("BACKEND_READ_TIMEOUT", "0.5")
-        settings.cache_clear()
-        backend.client.cache_clear()
-
-    yield point
-    settings.cache_clear()
-    backend.client.cache_clear()
 
 
 def serve_records(server: ScriptedServer, *records: Dict[str, Any]) -> None:

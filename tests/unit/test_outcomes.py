@@ -5,19 +5,17 @@ rasa-sdk Trackers (the verification form and the answer: test_verification_form.
 import asyncio
 import json
 import time
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import backend_client as backend
 from actions.clarify import ActionClarify
 from actions.human import ActionDeclineHuman
 from actions.outcomes import OUTCOMES, RESULTS, outcome, record, recorded
 from actions.policy_answers import ActionAnswerPolicy
-from actions.settings import settings
 from tests.support.crm import crm
 from tests.unit.test_backend_client import Reply, ScriptedServer, closed_port
 
@@ -101,21 +99,6 @@ def test_declining_a_person_is_recorded() -> None:
     [declined] = recorded_by(run(ActionDeclineHuman(), tracker()))
     assert (declined["action"], declined["goal"], declined["result"]) == (
         "action_decline_human", "hand_over", "declined")
-
-
-@pytest.fixture
-def backend_at(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    def point(url: str) -> None:
-        monkeypatch.setenv("BACKEND_URL", url)
-        monkeypatch.setenv("BACKEND_RETRIES", "0")
-        monkeypatch.setenv("BACKEND_CONNECT_TIMEOUT", "0.5")
-        monkeypatch.setenv("BACKEND_READ_TIMEOUT", "0.5")
-        settings.cache_clear()
-        backend.client.cache_clear()
-
-    yield point
-    settings.cache_clear()
-    backend.client.cache_clear()
 
 
 def test_a_policy_answer_records_answered_unavailable_or_unclear(backend_at: Any) -> None:
