@@ -1,6 +1,7 @@
 """Reads escalation.yml into frozen settings, refusing anything malformed.
 
-Everything is checked once, at load: the structure against `SCHEMA`, then
+Everything is checked once, at load: the structure against `SCHEMA`
+(escalation/config_schema.py), then
 what a schema cannot say (every regex compiles, a phrase set has something to
 match, the trend needs no more turns than it looks at). Every problem found is
 reported at once, each on its own line, as `key.path: problem`.
@@ -14,144 +15,15 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 import yaml
-from jsonschema import Draft7Validator
 
+from common.schemas import schema_validator
+from escalation.config_schema import SCHEMA
 from escalation.topics import PhraseSet, any_of, phrase_pattern
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "escalation.yml"
 
-CHANNELS = ("rest", "socketio", "twilio", "twilio_voice", "email")
-# What a cue found in a message does to a positive VADER score: nothing, discard
-# it (VADER misreads "never again. worst experience ever." as praise), or turn
-# it negative (sarcasm: "oh great, another delay").
-POSITIVE_SENTIMENT = ("keep", "ignore", "flip")
 _ESCAPES = re.compile(r"\\.")  # \S, \W, \B... are not capital letters to match
 _UPPER_CASE = re.compile(r"[A-Z]")
-
-_PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
-_SCORE = {"type": "number", "minimum": -1, "maximum": 1}
-_COUNT = {"type": "integer", "minimum": 1}
-_STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
-
-THRESHOLD_SECTIONS: dict[str, dict[str, Any]] = {
-    "confidence": {
-        "min_confidence": _PROBABILITY,
-        "min_margin": _PROBABILITY,
-        "misses_to_escalate": _COUNT,
-    },
-    "emotion": {
-        "turn_threshold": _SCORE,
-        "trend_threshold": _SCORE,
-    },
-    "turn_limit": {
-        "max_user_turns": {"type": ["integer", "null"], "minimum": 1},
-    },
-    "system_trouble": {
-        "max_backend_failures": _COUNT,
-    },
-}
-
-
-def _sections(required: bool) -> dict[str, Any]:
-    """The threshold sections, written once and used twice: in `defaults` every key
-    is required, in a channel's overrides every key is optional."""
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(THRESHOLD_SECTIONS) if required else [],
-        "properties": {
-            section: {
-                "type": "object",
-                "additionalProperties": False,
-                "required": list(keys) if required else [],
-                "properties": keys,
-            }
-            for section, keys in THRESHOLD_SECTIONS.items()
-        },
-    }
-
-
-_PHRASE_SET: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "phrases": _STRINGS,
-        "patterns": _STRINGS,
-        "exclude": _STRINGS,
-        "negated_by": {"type": "string", "minLength": 1},
-    },
-}
-
-_CUE: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["weight"],
-    "properties": {
-        **_PHRASE_SET["properties"],
-        "weight": {"type": "number", "minimum": -1, "maximum": 0},
-        "positive_sentiment": {"enum": list(POSITIVE_SENTIMENT)},
-    },
-}
-
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["version", "defaults", "channels", "sentiment", "human_request", "topics"],
-    "properties": {
-        "version": {"const": 1},
-        "defaults": _sections(required=True),
-        "channels": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {channel: _sections(required=False)
-                           for channel in CHANNELS},
-        },
-        "sentiment": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["trend", "shouting", "cues"],
-            "properties": {
-                "lexicon_overrides": {
-                    "type": "object",
-                    "additionalProperties": {"type": "number", "minimum": -4, "maximum": 4},
-                },
-                "trend": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["smoothing", "window", "min_turns"],
-                    "properties": {
-                        "smoothing": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-                        "window": _COUNT,
-                        "min_turns": _COUNT,
-                    },
-                },
-                "shouting": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["weight", "min_words", "min_ratio"],
-                    "properties": {
-                        "weight": _CUE["properties"]["weight"],
-                        "min_words": _COUNT,
-                        "min_ratio": _PROBABILITY,
-                    },
-                },
-                "cues": {"type": "object", "additionalProperties": _CUE},
-            },
-        },
-        "human_request": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["intents", "min_intent_confidence", "wording"],
-            "properties": {
-                "intents": _STRINGS,
-                "min_intent_confidence": _PROBABILITY,
-                "wording": _PHRASE_SET,
-            },
-        },
-        "topics": {"type": "object", "minProperties": 1, "additionalProperties": _PHRASE_SET},
-        "goal_actions": {**_STRINGS, "uniqueItems": True},
-    },
-}
 
 
 class EscalationConfigError(ValueError):
@@ -295,7 +167,7 @@ def parse_escalation_config(raw: Any, source: str = "escalation.yml") -> Escalat
     descriptions: dict[str, str] = {}
     raw = _without_descriptions(raw, (), descriptions)
     problems = [(_key(error.absolute_path), error.message)
-                for error in Draft7Validator(SCHEMA).iter_errors(raw)]
+                for error in schema_validator(SCHEMA, formats=False).iter_errors(raw)]
     if not problems:
         builder = _Builder()
         config = builder.config(raw)

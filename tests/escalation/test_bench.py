@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.escalation.__main__ import HALVES, load_cases
-from escalation.config import CHANNELS
+from escalation.config_schema import CHANNELS
 
 ROOT = Path(__file__).resolve().parents[2]
 REASONS = {"none", "clarify", "low_confidence", "negative_emotion", "turn_limit",

@@ -6,9 +6,10 @@ from typing import Any
 import pytest
 
 from escalation.config import (
-    CHANNELS, EscalationConfig, EscalationConfigError, escalation_config,
-    load_escalation_config, parse_escalation_config,
+    EscalationConfig, EscalationConfigError, escalation_config, load_escalation_config,
+    parse_escalation_config,
 )
+from escalation.config_schema import CHANNELS
 
 
 def _problems(raw: Any) -> str:
