@@ -34,6 +34,17 @@ from escalation.names import DECISION_SLOT
 
 logger = logging.getLogger(__name__)
 
+# A written reference is no help on a call (it would be spelled out at length).
+SPOKEN_CHANNELS = frozenset({"twilio_voice"})
+REFERENCE_CHARS = 8
+
+
+def reference(handoff_id: str) -> str:
+    """The hand-over's reference for the customer: the start of its id, which the
+    desk's queue search finds."""
+    return handoff_id[:REFERENCE_CHARS].upper()
+
+
 ACCEPTED_OFFER = Decision(True, False, "human_requested", "human_offer.accepted",
                           {"accepted": "the offer of a person"}, 0.0, False)
 
@@ -122,6 +133,9 @@ class ActionEscalate(Action):
             await self._complete_later(str(receipt["id"]), verified_id, touched)
         for said in packet["customer_notice"]["messages"]:
             dispatcher.utter_message(response=said["response"], **said["variables"])
+        if receipt.get("id") and tracker.get_latest_input_channel() not in SPOKEN_CHANNELS:
+            dispatcher.utter_message(response="utter_handoff_reference",
+                                     reference=reference(str(receipt["id"])))
         return events + [SlotSet(HANDOFF_ID, receipt.get("id")), ConversationPaused()]
 
     @staticmethod
