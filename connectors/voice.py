@@ -8,7 +8,10 @@ turn's messages in full (domain.yml's short voice variants), spoken inside a
 twice; the third time the assistant is told `/request_human`. The count travels in
 the Gather's action URL, which Twilio signs like everything else. Once the
 assistant has handed the conversation to a person (it is paused), the call is put
-through to the agents' number when one is configured. The caller's number names
+through to the agents' number when one is configured; otherwise what the caller
+says is acknowledged (stack/handoff_ack.py), silence ends the call with the
+domain's goodbye, and an agent's later reply reaches the caller as a text message
+(connectors/caller_reply.py). The caller's number names
 the claimed customer (connectors/caller.py). A call is one conversation: its id is
 derived from the CallSid with the auth token (connectors/conversation_ids.py), so
 nothing confirmed in one call carries to the next call from the same number (caller
@@ -33,7 +36,9 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import urlencode
 
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import (
+    CollectingOutputChannel, InputChannel, OutputChannel, UserMessage,
+)
 from rasa.core.channels.twilio_voice import TwilioVoiceInput
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -44,6 +49,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
 from connectors.caller import caller_metadata
+from connectors.caller_reply import CallerReply
 from connectors.conversation_ids import conversation_id
 from connectors.inbound import clean_text
 from connectors.options import customer_reply, offered_buttons, spoken
@@ -72,6 +78,7 @@ TURN_TOKEN = re.compile(r"[0-9a-f]{16}")
 RETRY_WAIT_SECONDS = 12.0  # a retry waits for the first request's TwiML (Twilio: 15 s)
 RETRY_POLL_SECONDS = 0.25
 HUMAN_REQUEST = "/request_human"
+GOODBYE = "utter_goodbye"
 NOT_HEARD = "Sorry, I didn't hear anything."
 TROUBLE = "Sorry, something went wrong on our side. Please call again in a few minutes."
 
@@ -113,9 +120,11 @@ class VoiceInput(TwilioVoiceInput):
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
                  max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
                  limits: Optional[RateLimits] = None,
-                 state: Optional[ChannelState] = None) -> None:
+                 state: Optional[ChannelState] = None,
+                 twilio: Optional[TwilioSettings] = None) -> None:
         super().__init__(initial_prompt, NOT_HEARD, assistant_voice, speech_timeout,
                          speech_model, "false")
+        self.twilio = twilio
         self.signature = TwilioSignature(auth_token, public_url)
         self.agent_number = agent_number
         self.language = language
@@ -142,7 +151,24 @@ class VoiceInput(TwilioVoiceInput):
                    max_message_chars=int(credentials.get("max_message_chars",
                                                          DEFAULT_MAX_MESSAGE_CHARS)),
                    limits=RateLimits.from_credentials(CHANNEL, credentials, DEFAULT_RATE_LIMITS),
-                   **options)
+                   twilio=twilio, **options)
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """An agent's message for a call goes to the caller as a text message
+        (connectors/caller_reply.py); None when no sender number is configured."""
+        twilio = self.twilio
+        if twilio is None or not (twilio.account_sid and twilio.auth_token
+                                  and twilio.caller_reply_from):
+            return None
+        return CallerReply(twilio.account_sid, twilio.auth_token, twilio.caller_reply_from,
+                           twilio.api_url, self.state)
+
+    async def _remember(self, caller: str, number: str) -> None:
+        """The call's number, for an agent's reply after the caller has hung up."""
+        try:
+            await self.state.remember(CHANNEL, caller, number)
+        except SQLAlchemyError as error:
+            logger.error("voice.remember.failed: %s", type(error).__name__)
 
     def _read(self, request: Request) -> Dict[str, str]:
         self.limits.check(client=request.ip)
@@ -183,6 +209,16 @@ class VoiceInput(TwilioVoiceInput):
         gather.say(text, voice=self.assistant_voice, language=self.language)
         return str(voice)
 
+    async def goodbye(self, agent: Agent, tracker: DialogueStateTracker) -> str:
+        """Silence once the team has the call's request: the domain's goodbye, and the
+        call ends (no re-prompt: the caller has been told what happens next)."""
+        message = await agent.nlg.generate(GOODBYE, tracker, self.name()) or {}
+        voice = VoiceResponse()
+        voice.say(spoken_turn([message.get("text") or ""]), voice=self.assistant_voice,
+                  language=self.language)
+        voice.hangup()
+        return str(voice)
+
     def put_through(self, text: str) -> str:
         """Say text, then connect the caller to the agents' number."""
         voice = VoiceResponse()
@@ -206,6 +242,9 @@ class VoiceInput(TwilioVoiceInput):
         tracker = await agent.tracker_store.retrieve(caller)
         if not said and params.get("CallStatus") == "ringing":
             said = self.initial_prompt or "/greet"
+            await self._remember(caller, number)
+        elif not said and tracker is not None and tracker.is_paused():
+            return await self.goodbye(agent, tracker)
         elif not said and silences < MAX_REPROMPTS:
             return self.twiml(spoken_turn([NOT_HEARD, last_sentence(last_turn(tracker))]),
                               silences + 1)
