@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
 from actions import lockout
+from actions import one_at_a_time as one_by_one
 from actions.failures import backend_trouble
 from actions.records import RecordKind
 from actions.render import RECORD_ANSWERS, Answer, not_on_account, open_records
@@ -59,6 +60,10 @@ class ActionAnswerRequest(Action):
         if topic is None or customer_id is None:
             dispatcher.utter_message(response="utter_default")
             return events
+        record_named = bool(tracker.get_slot(topic.slot))
+        kept = None if record_named else one_by_one.pending(tracker, topic.topic)
+        if kept is not None:  # "what about my other order?" on a call: the next one
+            return events + one_by_one.tell_next(dispatcher, kept)
         try:
             # A record locked after someone else's guesses is locked on every channel,
             # for sessions verified before the lock or vouched for by an integration too.
@@ -72,6 +77,9 @@ class ActionAnswerRequest(Action):
             return events
         except backend.BackendError:
             return events + backend_trouble(dispatcher, tracker)
+        events.append(SlotSet(VERIFIED_CUSTOMER_ID, customer_id))
+        if one_by_one.one_at_a_time(tracker, record_named, answers):
+            return events + one_by_one.first_of_many(dispatcher, topic.topic, answers)
         for response, variables in answers:
             dispatcher.utter_message(response=response, **variables)
-        return events + [SlotSet(VERIFIED_CUSTOMER_ID, customer_id)]
+        return events + one_by_one.stop()
