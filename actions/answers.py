@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
 from actions import lockout
+from actions import one_at_a_time as one_by_one
 from actions.failures import backend_trouble
 from actions.outcomes import ANSWERED, FAILED, NOT_FOUND, REFUSED, UNAVAILABLE, record, topic_goal
 from actions.records import RecordKind
@@ -69,6 +70,11 @@ class ActionAnswerRequest(Action):
         if topic is None or customer_id is None:
             dispatcher.utter_message(response="utter_default")
             return events + [outcome(FAILED, reason="unclear")]
+        record_named = bool(tracker.get_slot(topic.slot))
+        kept = None if record_named else one_by_one.pending(tracker, topic.topic)
+        if kept is not None:  # "what about my other order?" on a call: the next one
+            return events + one_by_one.tell_next(dispatcher, kept) + [
+                outcome(ANSWERED, scope="open")]
         try:
             # A record locked after someone else's guesses is locked on every channel,
             # for sessions verified before the lock or vouched for by an integration too.
@@ -84,7 +90,11 @@ class ActionAnswerRequest(Action):
         except backend.BackendError:
             return events + backend_trouble(dispatcher, tracker) + [
                 outcome(UNAVAILABLE, reason="backend")]
+        # Without a record id the customer's open records were listed.
+        answered = outcome(ANSWERED) if record_id else outcome(ANSWERED, scope="open")
+        if one_by_one.one_at_a_time(tracker, record_named, answers):
+            return events + one_by_one.first_of_many(dispatcher, topic.topic, answers) + [
+                answered]
         for response, variables in answers:
             dispatcher.utter_message(response=response, **variables)
-        # Without a record id the customer's open records were listed.
-        return events + [outcome(ANSWERED) if record_id else outcome(ANSWERED, scope="open")]
+        return events + one_by_one.stop() + [answered]

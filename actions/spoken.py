@@ -70,7 +70,7 @@ TIME_RANGE = re.compile(r"\b(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\b")
 ZONE = re.compile(r"\b(" + "|".join(ZONE_NAMES) + r")\b")
 
 
-def _clock(hour: str, minute: str) -> str:
+def clock(hour: str, minute: str) -> str:
     """'08', '30' → 'eight thirty a m'."""
     return moment(datetime(2000, 1, 1, int(hour) % 24, int(minute))).split(" at ", 1)[1]
 
@@ -81,6 +81,6 @@ def hours(label: str) -> str:
     text = DAY_RANGE.sub(lambda m: f"{DAY_NAMES[m[1].lower()]} to {DAY_NAMES[m[2].lower()]},",
                          label)
     text = DAY_NAME.sub(lambda m: DAY_NAMES[m[1].lower()], text)
-    text = TIME_RANGE.sub(lambda m: f"{_clock(m[1], m[2])} to {_clock(m[3], m[4])},", text)
+    text = TIME_RANGE.sub(lambda m: f"{clock(m[1], m[2])} to {clock(m[3], m[4])},", text)
     text = ZONE.sub(lambda m: ZONE_NAMES[m[1]], text)
     return re.sub(r"\s*,\s*$", "", re.sub(r",\s*,", ",", text)).replace("24/7", "day and night")

@@ -39,6 +39,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from connectors.delivery import DELIVERED, FAILED, NOT_SENT, agent_stamp, ledger, offline_mark
 from connectors.inbound import customer_text
 from connectors.mail_message import InboundMail, compose_reply, parse_inbound, questions
 from connectors.options import customer_reply, numbered, offered_buttons
@@ -90,20 +91,38 @@ class AgentMail(OutputChannel):
         return CHANNEL
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        """The desk says, per message (metadata `offline`, from its offline_replies
+        settings), whether it is mailed (an internal move such as a claim is not) and
+        the agent's signature; a message without it (Rasa's HTTP API) is mailed, signed
+        by the team."""
+        by_desk = offline_mark(kwargs)
+        stamp = agent_stamp(kwargs)
+        if by_desk.get("send") is False:
+            await ledger().record(recipient_id, stamp, NOT_SENT)
+            return
+        signature = by_desk.get("signature")
+        sent = await self._mail(recipient_id, text, signature if isinstance(signature, str)
+                                and signature.strip() else AGENT_SIGNATURE)
+        await ledger().record(recipient_id, stamp, DELIVERED if sent else FAILED)
+
+    async def _mail(self, recipient_id: Text, text: Text, signature: str) -> bool:
+        """Whether the SMTP relay took the reply."""
         try:
             latest = await self.state.recall(CHANNEL, recipient_id)
         except SQLAlchemyError as error:
             logger.error("email.agent_reply.failed %s: %s", recipient_id, type(error).__name__)
-            return
+            return False
         if latest is None:
             logger.error("email.agent_reply.failed: no thread known for %s", recipient_id)
-            return
+            return False
         reply = compose_reply(InboundMail.from_json(latest), [text], self.from_address,
-                              AGENT_SIGNATURE)
+                              signature, by_person=True)
         try:
             await asyncio.to_thread(self.smtp.send, reply)
         except (smtplib.SMTPException, OSError) as error:
             logger.error("email.agent_reply.failed %s: %s", recipient_id, type(error).__name__)
+            return False
+        return True
 
 
 class EmailInput(InputChannel):

@@ -35,6 +35,8 @@ MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 QUOTE_HEADER = re.compile(r"^\s*On .{0,200}wrote:\s*$", re.MULTILINE)
 SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+GREETING = re.compile(r"\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b",
+                      re.IGNORECASE)
 # What must not reach a header: line breaks (CR/LF would inject headers; the email
 # package refuses whatever str.splitlines() splits at, U+2028/2029 too), other control
 # characters, and lone surrogates (not encodable).
@@ -187,12 +189,22 @@ def _first_name(name: str) -> str:
     return first if first.isalpha() else ""
 
 
+def greets(text: str) -> bool:
+    """Whether a message opens with its own greeting ("Hi Noah, ...")."""
+    return bool(GREETING.match(text))
+
+
 def compose_reply(mail: InboundMail, answers: List[str], sender: str,
-                  signature: str) -> EmailMessage:
-    """A complete, polite reply in the customer's thread."""
+                  signature: str, by_person: bool = False) -> EmailMessage:
+    """A complete, polite reply in the customer's thread. A person's reply (by_person)
+    is theirs: greeted only when they did not greet themselves, without the
+    assistant's thanks, and not marked as automatic (RFC 3834)."""
     greeting = f"Hello {_first_name(mail.name)}," if _first_name(mail.name) else "Hello,"
+    opening = [greeting, "Thank you for your message."]
+    if by_person:
+        opening = [] if answers and greets(answers[0]) else [greeting]
     quoted = "\n".join(f"> {line}" for line in new_text(mail.text).splitlines())
-    body = "\n\n".join([greeting, "Thank you for your message.", *answers, signature,
+    body = "\n\n".join([*opening, *answers, signature,
                         f"{mail.name or mail.address} wrote:\n{quoted}"])
     reply = EmailMessage()
     name, address = parseaddr(sender)
@@ -204,7 +216,8 @@ def compose_reply(mail: InboundMail, answers: List[str], sender: str,
     reply["Message-ID"] = make_msgid(domain=address.split("@")[-1])
     reply["In-Reply-To"] = mail.message_id
     reply["References"] = " ".join([*mail.references, mail.message_id])
-    reply["Auto-Submitted"] = "auto-replied"
+    if not by_person:
+        reply["Auto-Submitted"] = "auto-replied"
     reply.set_content(body + "\n")
     return reply
 

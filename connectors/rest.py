@@ -33,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 import structlog
 
+from connectors.delivery import agent_stamp, ledger
 from connectors.inbound import clean_text, customer_text, load_json, valid_unicode
 from connectors.options import offered_buttons
 from connectors.ratelimit import RateLimits, client_address
@@ -169,6 +170,10 @@ class RestInput(InputChannel):
             except BadRequest as error:
                 return refusal(error)
             tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
-            return response.json(messages_since(tracker, since))
+            found = messages_since(tracker, since)
+            # What the client fetched has reached the customer (connectors/delivery.py).
+            await ledger().delivered_all(sender, filter(None, map(agent_stamp,
+                                                                  found["messages"])))
+            return response.json(found)
 
         return webhook

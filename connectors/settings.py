@@ -30,6 +30,13 @@ class TwilioSettings:
     public_url: Optional[str]
     api_url: str
     agent_number: Optional[str]
+    # Where an agent's reply to a caller who has hung up comes from (SMS); without
+    # it, from the WhatsApp number.
+    sms_number: Optional[str] = None
+
+    @property
+    def caller_reply_from(self) -> Optional[str]:
+        return self.sms_number or self.whatsapp_number
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]],
@@ -40,4 +47,5 @@ class TwilioSettings:
                    setting(credentials, "public_url", "SWITCHBOARD_PUBLIC_URL", env=env),
                    setting(credentials, "api_url", "TWILIO_API_URL", TWILIO_API_URL, env)
                    or TWILIO_API_URL,
-                   setting(credentials, "agent_number", "TWILIO_VOICE_AGENT_NUMBER", env=env))
+                   setting(credentials, "agent_number", "TWILIO_VOICE_AGENT_NUMBER", env=env),
+                   setting(credentials, "sms_number", "TWILIO_SMS_NUMBER", env=env))

@@ -11,11 +11,14 @@ assistant has handed the conversation to a person (it is paused), the call is pu
 through to the agents' number only when one is configured and the hand-over's
 notice asks for it (a person takes the call now, by the desk's receipt); otherwise
 the caller has heard when a person will call back and their reference, and the
-call ends. Each turn passes the caller's number (verified by Twilio's signature)
-in the message metadata; the action server looks its customer up in the CRM. A
-call is one conversation: its id is derived from the CallSid with the auth token
-(connectors/conversation_ids.py), so nothing confirmed in one call carries to the
-next call from the same number (caller ID is easily spoofed).
+call ends. Should a paused call still reach us, what the caller says is
+acknowledged (stack/handoff_ack.py) and silence ends the call with the domain's
+goodbye; an agent's later reply reaches the caller as a text message
+(connectors/caller_reply.py). Each turn passes the caller's number (verified by
+Twilio's signature) in the message metadata; the action server looks its customer
+up in the CRM. A call is one conversation: its id is derived from the CallSid with
+the auth token (connectors/conversation_ids.py), so nothing confirmed in one call
+carries to the next call from the same number (caller ID is easily spoofed).
 
 Twilio retries a webhook call it got no answer to. Each request is claimed in the
 channel database (connectors/state.py) by what Twilio signed (the URL, with a fresh
@@ -36,7 +39,9 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import urlencode
 
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import (
+    CollectingOutputChannel, InputChannel, OutputChannel, UserMessage,
+)
 from rasa.core.channels.twilio_voice import TwilioVoiceInput
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -47,6 +52,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
 from common.channel_metadata import CAN_PUT_THROUGH, CHANNEL_NUMBER, PUT_THROUGH
+from connectors.caller_reply import CallerReply
 from connectors.conversation_ids import conversation_id
 from connectors.inbound import clean_text
 from connectors.options import customer_reply, offered_buttons, spoken
@@ -75,6 +81,7 @@ TURN_TOKEN = re.compile(r"[0-9a-f]{16}")
 RETRY_WAIT_SECONDS = 12.0  # a retry waits for the first request's TwiML (Twilio: 15 s)
 RETRY_POLL_SECONDS = 0.25
 HUMAN_REQUEST = "/request_human"
+GOODBYE = "utter_goodbye"
 NOT_HEARD = "Sorry, I didn't hear anything."
 TROUBLE = "Sorry, something went wrong on our side. Please call again in a few minutes."
 
@@ -132,9 +139,11 @@ class VoiceInput(TwilioVoiceInput):
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
                  max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
                  limits: Optional[RateLimits] = None,
-                 state: Optional[ChannelState] = None) -> None:
+                 state: Optional[ChannelState] = None,
+                 twilio: Optional[TwilioSettings] = None) -> None:
         super().__init__(initial_prompt, NOT_HEARD, assistant_voice, speech_timeout,
                          speech_model, "false")
+        self.twilio = twilio
         self.signature = TwilioSignature(auth_token, public_url)
         self.agent_number = agent_number
         self.language = language
@@ -161,7 +170,24 @@ class VoiceInput(TwilioVoiceInput):
                    max_message_chars=int(credentials.get("max_message_chars",
                                                          DEFAULT_MAX_MESSAGE_CHARS)),
                    limits=RateLimits.from_credentials(CHANNEL, credentials, DEFAULT_RATE_LIMITS),
-                   **options)
+                   twilio=twilio, **options)
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """An agent's message for a call goes to the caller as a text message
+        (connectors/caller_reply.py); None when no sender number is configured."""
+        twilio = self.twilio
+        if twilio is None or not (twilio.account_sid and twilio.auth_token
+                                  and twilio.caller_reply_from):
+            return None
+        return CallerReply(twilio.account_sid, twilio.auth_token, twilio.caller_reply_from,
+                           twilio.api_url, self.state)
+
+    async def _remember(self, caller: str, number: str) -> None:
+        """The call's number, for an agent's reply after the caller has hung up."""
+        try:
+            await self.state.remember(CHANNEL, caller, number)
+        except SQLAlchemyError as error:
+            logger.error("voice.remember.failed: %s", type(error).__name__)
 
     def _read(self, request: Request) -> Dict[str, str]:
         self.limits.check(client=client_address(request))
@@ -210,6 +236,12 @@ class VoiceInput(TwilioVoiceInput):
         voice.hangup()
         return str(voice)
 
+    async def farewell(self, agent: Agent, tracker: DialogueStateTracker) -> str:
+        """Silence once the team has the call's request: the domain's goodbye, and the
+        call ends (no re-prompt: the caller has been told what happens next)."""
+        message = await agent.nlg.generate(GOODBYE, tracker, self.name()) or {}
+        return self.goodbye(spoken_turn([message.get("text") or ""]))
+
     def put_through(self, text: str) -> str:
         """Say text, then connect the caller to the agents' number."""
         voice = VoiceResponse()
@@ -233,6 +265,9 @@ class VoiceInput(TwilioVoiceInput):
         tracker = await agent.tracker_store.retrieve(caller)
         if not said and params.get("CallStatus") == "ringing":
             said = self.initial_prompt or "/greet"
+            await self._remember(caller, number)
+        elif not said and tracker is not None and tracker.is_paused():
+            return await self.farewell(agent, tracker)
         elif not said and silences < MAX_REPROMPTS:
             return self.twiml(spoken_turn([NOT_HEARD, last_sentence(last_turn(tracker))]),
                               silences + 1)

@@ -39,6 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from common.channel_metadata import CHANNEL_NUMBER
 from connectors.conversation_ids import conversation_id
+from connectors.delivery import DELIVERED, FAILED, agent_stamp, ledger
 from connectors.inbound import clean_text, customer_text
 from connectors.options import customer_reply, numbered, offered_buttons
 from connectors.ratelimit import RateLimits, client_address
@@ -64,7 +65,11 @@ Work = Optional[Callable[[], Awaitable[Any]]]
 
 class WhatsAppOutput(TwilioOutput):
     """Sends through Twilio's Messages API, off the event loop, buttons as numbered
-    text, to the number the channel database holds for the conversation."""
+    text, to the number the channel database holds for the conversation (under the
+    `recipients` channel); an agent's message's outcome is noted for the desk
+    (connectors/delivery.py)."""
+
+    recipients = CHANNEL
 
     def __init__(self, account_sid: Optional[str], auth_token: Optional[str],
                  whatsapp_number: Optional[str], api_url: str, state: ChannelState) -> None:
@@ -76,10 +81,22 @@ class WhatsAppOutput(TwilioOutput):
     def name(cls) -> Text:
         return CHANNEL
 
+    def address(self, number: str) -> str:
+        """Where the Messages API sends to, for the number the channel database holds."""
+        return number
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        """Each paragraph a message, as Rasa's TwilioOutput sends them."""
+        sent = [await self._send_message({"to": recipient_id, "from_": self.twilio_number,
+                                          "body": part})
+                for part in text.strip().split("\n\n")]
+        await ledger().record(recipient_id, agent_stamp(kwargs),
+                              DELIVERED if all(item is not None for item in sent) else FAILED)
+
     async def _send_message(self, message_data: Dict[Text, Any]) -> Any:
         conversation = message_data["to"]
         try:
-            number = await self.state.recall(CHANNEL, conversation)
+            number = await self.state.recall(self.recipients, conversation)
         except SQLAlchemyError as error:
             logger.error("whatsapp.send.failed conversation=%s: %s", conversation,
                          type(error).__name__)
@@ -88,7 +105,8 @@ class WhatsAppOutput(TwilioOutput):
             logger.error("whatsapp.send.failed conversation=%s: no number known", conversation)
             return None
         try:
-            return await asyncio.to_thread(self.messages.create, **{**message_data, "to": number})
+            return await asyncio.to_thread(self.messages.create,
+                                           **{**message_data, "to": self.address(number)})
         except SEND_ERRORS as error:
             logger.error("whatsapp.send.failed conversation=%s: %s", conversation,
                          type(error).__name__)

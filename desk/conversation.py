@@ -7,6 +7,9 @@ from desk.text import safe_text
 
 Message = Dict[str, Any]
 SPEAKERS = {"user": "customer", "bot": "assistant"}
+# An agent's message's state as Rasa's channels report it (connectors/delivery.py).
+DELIVERY = {state: state for state in ("waiting", "delivered", "failed", "not_sent")}
+UNKNOWN = "unknown"
 
 
 def _message(event: Mapping[str, Any]) -> Optional[Message]:
@@ -16,9 +19,12 @@ def _message(event: Mapping[str, Any]) -> Optional[Message]:
         return None
     agent = (event.get("metadata") or {}).get("agent") if speaker == "assistant" else None
     at = datetime.fromtimestamp(float(event.get("timestamp") or 0), timezone.utc)
-    return {"from": "agent" if agent else speaker,
-            "agent": safe_text(str(agent)) if agent else None, "text": safe_text(str(text)),
-            "at": at.isoformat(timespec="seconds")}
+    message = {"from": "agent" if agent else speaker,
+               "agent": safe_text(str(agent)) if agent else None, "text": safe_text(str(text)),
+               "at": at.isoformat(timespec="seconds")}
+    if agent:  # whether it reached the customer, as their channel knows it
+        message["delivery"] = DELIVERY.get(str(event.get("delivery")), UNKNOWN)
+    return message
 
 
 def messages_since(events: Sequence[Mapping[str, Any]], since: datetime) -> List[Message]:

@@ -104,6 +104,9 @@ class Message(_Documented):
     agent: Optional[str]
     text: str
     at: str
+    delivery: Optional[Literal["waiting", "delivered", "failed", "not_sent", "unknown"]] = Field(
+        description="An agent's message: whether it reached the customer, as their channel "
+                    "reports it (connectors/delivery.py)")
 
 
 class ContactDetail(_Documented):

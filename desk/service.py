@@ -15,9 +15,10 @@ from desk import audit, queue, transitions
 from desk.accounts import Identity
 from desk.conversation import messages_since
 from desk.models import CLAIMED, OPEN, SUPERVISOR, Base, Handoff
+from desk.offline_replies import offline_marked
 from desk.packets import check_packet
 from desk.plain import plain_view
-from desk.rasa_client import RasaClient, RasaError
+from desk.rasa_client import Event, RasaClient, RasaError
 from desk.settings import Settings
 from desk.text import safe_json
 from desk.webhook import WebhookSender
@@ -156,8 +157,7 @@ class Desk:
                     action = "take_over" if taking_over else name
                     detail = f"from {handoff.agent}" if taking_over else None
                     self.rasa.append(handoff.conversation_id,
-                                     move.events(handoff, agent.username, text,
-                                                 self.wording))
+                                     self._events(move, handoff, agent.username, text))
                     self._record(handoff, move, agent.username)
                     audit.record(session, agent.username, action, role=agent.role,
                                  handoff_id=handoff.id,
@@ -192,8 +192,7 @@ class Desk:
                 if problem is None:
                     try:
                         self.rasa.append(handoff.conversation_id,
-                                         move.events(handoff, supervisor.username, "",
-                                                     self.wording))
+                                         self._events(move, handoff, supervisor.username, ""))
                     except RasaError as error:
                         problem, outcome = str(error), audit.FAILED
                 if problem is not None:
@@ -210,6 +209,12 @@ class Desk:
         logger.info("bulk close by %s: %d closed, %d skipped", supervisor.username,
                     len(closed), len(skipped))
         return {"closed": closed, "skipped": skipped}
+
+    def _events(self, move: transitions.Move, handoff: Handoff, agent: str,
+                text: str) -> List[Event]:
+        """What the move appends to the conversation, marked for offline channels."""
+        return offline_marked(move.events(handoff, agent, text, self.wording), move.name,
+                              agent, self.settings.behaviour.offline_replies)
 
     @staticmethod
     def _record(handoff: Handoff, move: transitions.Move, agent: str) -> None:

@@ -21,7 +21,7 @@ A wrong value stops the desk at start-up with a message naming it.
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, List, Literal, Mapping, Optional
 
 import yaml
 from limits import parse_many
@@ -94,6 +94,26 @@ class IdentitySettings(_Strict):
     read_timeout_seconds: PositiveFloat = 5
 
 
+class OfflineReplySettings(_Strict):
+    """An agent's messages to a customer who is not in a live chat with them (by
+    e-mail, or by text message to a caller who has hung up): which moves send one (a
+    claim or a close is internal: nothing of its own) and the e-mail signature, with
+    {agent}."""
+
+    sent_moves: List[Literal["claim", "reply", "hand_back", "close"]] = ["reply", "hand_back"]
+    signature: str = "Kind regards,\n{agent}\nBrightwave Customer Service"
+
+    @validator("signature")
+    def _a_template(cls, value: str) -> str:
+        try:
+            filled = value.format(agent="Dana")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError("may name only {agent} (and write {{ }} for braces)") from None
+        if not filled.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
 class Behaviour(_Strict):
     queue: QueueSettings
     rasa: RasaSettings
@@ -102,6 +122,7 @@ class Behaviour(_Strict):
     identity: IdentitySettings = IdentitySettings()
     hours: SupportHours
     agent_messages: AgentWording
+    offline_replies: OfflineReplySettings = OfflineReplySettings()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ ahead), and these routes, served
 on Rasa's internal listener only, accept nothing else:
 
 - `GET /internal/conversations/{id}/events` (read): the customer's and the
-  assistant's messages (`user` and `bot` events: text, time, bot metadata);
+  assistant's messages (`user` and `bot` events: text, time, bot metadata; an
+  agent's message with `delivery`: waiting, delivered, failed or not_sent);
 - `POST /internal/conversations/{id}/events` (append): a JSON list of at most
   MAX_EVENTS `bot` messages, `resume` and `action_listen`; bot messages are sent on
   the customer's latest channel, as Rasa's own append with `output_channel=latest`.
@@ -35,6 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.delivery import agent_stamp, ledger, state_of
 from connectors.inbound import clean_text, load_json
 from connectors.ratelimit import RateLimitConfigError, RateLimits, client_address
 from connectors.webhook import BadRequest, refusal
@@ -143,18 +145,34 @@ def checked_events(body: bytes) -> List[Event]:
     return events
 
 
-def messages(tracker: Optional[DialogueStateTracker]) -> List[Dict[str, Any]]:
+def messages(tracker: Optional[DialogueStateTracker],
+             deliveries: Optional[Mapping[str, str]] = None) -> List[Dict[str, Any]]:
     """The conversation's user and bot messages, without parse data, slots or the
-    metadata a customer's channel sent."""
+    metadata a customer's channel sent; an agent's message with its delivery state
+    (connectors/delivery.py) when the states could be read."""
     found = []
     for event in tracker.events if tracker else []:
         data = event.as_dict()
         if data.get("event") == "user":
             found.append({key: data.get(key) for key in ("event", "text", "timestamp")})
         elif data.get("event") == "bot":
-            found.append({key: data.get(key) for key in ("event", "text", "timestamp",
-                                                          "metadata")})
+            message = {key: data.get(key) for key in ("event", "text", "timestamp",
+                                                       "metadata")}
+            stamp = agent_stamp({**(data.get("metadata") or {}),
+                                 "timestamp": data.get("timestamp")})
+            if stamp is not None and deliveries is not None:
+                message["delivery"] = state_of(deliveries, stamp)
+            found.append(message)
     return found
+
+
+async def delivery_states(conversation_id: str) -> Optional[Mapping[str, str]]:
+    """The agents' messages' outcomes, or None (shown without) when unreadable."""
+    try:
+        return await ledger().states(conversation_id)
+    except Exception as error:  # the channels' database: the transcript matters more
+        logger.error("desk read without delivery states: %s", type(error).__name__)
+        return None
 
 
 def latest_output_channel(request: Request, tracker: DialogueStateTracker) -> OutputChannel:
@@ -197,7 +215,8 @@ def blueprint(env: Mapping[str, str] = os.environ) -> Blueprint:
             return unavailable()
         return response.json({"conversation_id": conversation_id,
                               "paused": bool(tracker and tracker.is_paused()),
-                              "events": messages(tracker)})
+                              "events": messages(tracker,
+                                                 await delivery_states(conversation_id))})
 
     @routes.post("/<conversation_id:str>/events")
     async def append(request: Request, conversation_id: str) -> HTTPResponse:

@@ -145,6 +145,12 @@ def check_voice(credentials: Dict[str, Any], env: Mapping[str, str]) -> Readines
     elif not PHONE_NUMBER.fullmatch(twilio.agent_number):
         readiness.wrong.append("TWILIO_VOICE_AGENT_NUMBER is not '+' and the number with its "
                                "country code: calls cannot be put through to a person")
+    if twilio.sms_number and not PHONE_NUMBER.fullmatch(twilio.sms_number):
+        readiness.wrong.append("TWILIO_SMS_NUMBER is not '+' and the number with its country "
+                               "code: an agent's reply cannot reach a caller who hung up")
+    elif not twilio.caller_reply_from:
+        readiness.notes.append("neither TWILIO_SMS_NUMBER nor TWILIO_WHATSAPP_NUMBER set: an "
+                               "agent's reply cannot reach a caller who hung up")
     return readiness
 
 

@@ -17,7 +17,8 @@ Besides, Rasa's app gets Switchboard's serving set-up before it starts: the seco
 internal listener for its HTTP API (`--internal-interface`, `--internal-port`;
 stack/rasa_listeners.py), the desk's thin conversation endpoint
 (stack/desk_endpoint.py), an apology when the action server is away
-(stack/action_fallback.py), and each message's NLU parse on a pool of threads
+(stack/action_fallback.py), an acknowledgement of a message a person will answer
+(stack/handoff_ack.py), and each message's NLU parse on a pool of threads
 instead of the event loop (stack/nlu_pool.py).
 """
 
@@ -34,7 +35,9 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 from sanic import Sanic
 
-from stack import action_fallback, desk_endpoint, nlu_pool, rasa_errors, rasa_listeners
+from stack import (
+    action_fallback, desk_endpoint, handoff_ack, nlu_pool, rasa_errors, rasa_listeners,
+)
 from stack.rasa_listeners import InternalListener
 from common.schemas import schema_validator
 
@@ -158,6 +161,7 @@ def main() -> None:
     RemoteAction._validate_action_result = validate_action_result
     Event.resolve_by_type = staticmethod(resolve_event_type)
     action_fallback.install()
+    handoff_ack.install(os.environ)
     nlu_pool.install()
     listener, rasa_argv = internal_listener(sys.argv[1:])
     rasa.core.run.configure_app = with_switchboard_serving(listener)

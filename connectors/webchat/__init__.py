@@ -49,6 +49,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.delivery import DELIVERED, agent_stamp, ledger
 from connectors.inbound import clean_text, customer_text, valid_unicode
 from connectors.options import offered_buttons
 from connectors.ratelimit import RateLimits
@@ -116,7 +117,10 @@ class WebChatOutput(SocketIOOutput):
         if not isinstance(agent, str) or not agent.strip():
             await super().send_text_message(recipient_id, text, **kwargs)
             return
-        mark = {"customCss": {"style": "class", "css": AGENT_CLASS, "agent": agent.strip()}}
+        # The message's time comes back with the page's confirmation: the desk is told
+        # it was delivered (connectors/delivery.py).
+        mark = {"customCss": {"style": "class", "css": AGENT_CLASS, "agent": agent.strip()},
+                "stamp": agent_stamp(kwargs)}
         for part in text.strip().split("\n\n"):
             await self._send_message(recipient_id, {"text": part, "metadata": mark})
 
@@ -129,8 +133,12 @@ class WebChatOutput(SocketIOOutput):
                    to: Optional[Text] = None) -> None:
         """Send a kept message to one socket or all of the conversation's, each asked
         to confirm; the first confirmation ends its wait."""
+        stamp = (message.get("metadata") or {}).get("stamp")
+
         async def confirmed(*_: Any) -> None:
             await self.outbox.delivered(key)
+            if isinstance(stamp, float):
+                await ledger().record(conversation, stamp, DELIVERED)
 
         sockets = [to] if to else [sid for sid, _ in
                                    self.sio.manager.get_participants(self.namespace, conversation)]

@@ -189,11 +189,19 @@ function localTime(iso) {
     .format(new Date(iso));
 }
 
+// Whether an agent's message reached the customer, as their channel reports it.
+const DELIVERY = {
+  delivered: "delivered", waiting: "waiting for the customer", failed: "not delivered",
+  not_sent: "not sent on this channel", unknown: "delivery unknown",
+};
+
 function chatLine(message) {
   const who = message.from === "agent" ? message.agent : WHO[message.from] || message.from;
   const line = element("li", null, { "data-from": message.from, "data-testid": "message" });
   const when = message.shown_at === undefined ? localTime(message.at) : message.shown_at;
-  line.append(element("span", [who, when, message.note].filter(Boolean).join(" · "), { class: "meta" }),
+  const delivery = DELIVERY[message.delivery] || "";
+  if (message.delivery) line.setAttribute("data-delivery", message.delivery);
+  line.append(element("span", [who, when, message.note, delivery].filter(Boolean).join(" · "), { class: "meta" }),
               element("span", message.text, { class: "text" }));
   if (message.options && message.options.length) {
     const options = element("ol", null, { class: "options", "aria-label": "Options offered" });

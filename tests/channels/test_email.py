@@ -149,19 +149,65 @@ def test_when_unsure_a_person_gets_a_ticket_and_the_customer_an_acknowledgement(
     assert "a person will reply on" in text_sent or "expected wait is about" in text_sent
     assert text_sent.startswith("Hello,") and "Kind regards," in text_sent
 
-    # The thread now waits for the person: the assistant mails nothing more.
+    # The thread now waits for the person: the assistant only acknowledges
+    # (tests/channels/test_handoff_ack.py).
     again = post(channel_stack, {"from": address, "subject": "Re: Help",
                                  "message_id": message_id(), "in_reply_to": answer["Message-ID"],
                                  "references": f"{first_id} {answer['Message-ID']}",
                                  "text": "Any news?"})
-    assert again.status_code == 202 and again.json()["conversation"] == conversation
+    assert again.status_code == 200 and again.json()["conversation"] == conversation
     assert len(desk_handoffs(channel_stack, conversation)) == 1
-    assert len([m for m in mailbox.messages if address in str(m["To"])]) == 1
+    [_, acknowledged] = mailbox.wait_for(address, 2)
+    assert "Your message is with our team" in body(acknowledged)
 
     # The agent's answer, sent by the desk through Rasa's HTTP API, is mailed in the thread.
     appended = agent_message(channel_stack, conversation,
                              "This is Dana from Brightwave: I'm looking into it.")
     assert appended.status_code == 200, appended.text
-    [_, from_agent] = mailbox.wait_for(address, 2)
+    [_, _, from_agent] = mailbox.wait_for(address, 3)
     assert "This is Dana from Brightwave" in body(from_agent)
     assert from_agent["References"].split()[0] == first_id
+
+
+def test_an_agents_reply_is_theirs_and_internal_moves_send_nothing(
+        channel_stack: Stack, mailbox: Mailbox) -> None:
+    address = f"noah-{uuid.uuid4().hex[:8]}@example.com"
+    first = post(channel_stack, {
+        "from": f"Noah Berg <{address}>", "subject": "Help", "message_id": message_id(),
+        "text": "I would like a real person to look at my complaint, please."})
+    assert first.status_code == 200, first.text
+    [ticket] = desk_handoffs(channel_stack, first.json()["conversation"])
+    [notice] = mailbox.wait_for(address)
+    assert notice["Auto-Submitted"] == "auto-replied"  # the assistant's, automatic
+
+    dana = channel_stack.agent("Dana")
+    assert dana.move(ticket["id"], "claim").status_code == 200
+    reply = dana.move(ticket["id"], "reply", text="Hi Noah, I've found your complaint.")
+    assert reply.status_code == 200, reply.text
+    [_, from_dana] = mailbox.wait_for(address, 2)
+    text = body(from_dana).replace("\r\n", "\n")
+    assert text.startswith("Hi Noah, I've found your complaint.")  # one greeting, theirs
+    assert "Thank you for your message" not in text and "virtual assistant" not in text
+    assert "Kind regards,\nDana\nBrightwave Customer Service" in text
+    assert from_dana["Auto-Submitted"] is None  # a person's reply, not an automatic one
+    # The close (like the claim) mails nothing of its own: the desk waits for Rasa to
+    # have sent what it appended before it answers.
+    assert dana.move(ticket["id"], "close").status_code == 200
+    assert len([m for m in mailbox.messages if address in str(m["To"])]) == 2
+
+
+def test_an_angry_email_gets_an_apology_and_a_reference(
+        channel_stack: Stack, mailbox: Mailbox) -> None:
+    address = f"angry-{uuid.uuid4().hex[:8]}@example.com"
+    sent = post(channel_stack, {"from": address, "subject": "My order",
+                                "message_id": message_id(), "text": "This is really frustrating"})
+    assert sent.status_code == 200, sent.text
+    [ticket] = desk_handoffs(channel_stack, sent.json()["conversation"])
+    assert ticket["packet"]["escalation"]["reason_code"] == "negative_emotion"
+    [answer] = mailbox.wait_for(address)
+    text = body(answer)
+    assert "I'm sorry this has been so frustrating." in text
+    assert f"Your reference is {ticket['reference']}." in text
+    # The desk's queue search finds the hand-over by the reference the customer quotes.
+    found = channel_stack.agent().get("/api/handoffs", params={"q": ticket["reference"]})
+    assert [h["id"] for h in found.json()] == [ticket["id"]]

@@ -5,11 +5,13 @@ import re
 import uuid
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 import requests
+from num2words import num2words
 
 from actions import spoken as words
 from connectors.conversation_ids import conversation_id
@@ -17,7 +19,7 @@ from tests.channels.twilio_fake import (
     ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, VOICE_NUMBER, TwilioWebhook, sentences,
 )
 from tests.desk.support import ALWAYS_OPEN, behaviour, closed_hours
-from tests.support.crm import customer, first_with
+from tests.support.crm import customer, first_with, of_customer
 from tests.support.stack import Stack
 
 PATH = "/webhooks/twilio_voice/webhook"
@@ -260,3 +262,60 @@ def test_empty_oversized_and_non_form_bodies_are_refused(channel_stack: Stack) -
     ]
     assert [r.status_code for r in replies] == [400, 413, 415]
     assert all(r.json()["error"] for r in replies)
+
+
+def test_after_the_hand_over_the_caller_never_hears_not_heard_again(
+        channel_stack: Stack) -> None:
+    """Once the team has the call, what the caller says is acknowledged (the domain's
+    voice wording) and silence ends the call politely: no 'I didn't hear anything'."""
+    call = Call(channel_stack)
+    call.ring()
+    query = call.action.partition("?")[2]
+    form = {"From": call.caller, "CallSid": call.sid, "CallStatus": "in-progress"}
+    call.webhook.post({**form, "SpeechResult": "I want to speak to a person"}, query=query)
+    again = ElementTree.fromstring(call.webhook.post(
+        {**form, "SpeechResult": "hello? are you there?"}, query=query + "&again").text)
+    said = " ".join(say.text or "" for say in again.iter("Say"))
+    assert "passed that on to our team" in said and "didn't hear" not in said
+    silent = ElementTree.fromstring(call.webhook.post(form, query=query + "&silent").text)
+    assert [child.tag for child in silent] == ["Say", "Hangup"]
+    goodbye = silent.find("Say").text or ""  # type: ignore[union-attr]
+    assert "Goodbye" in goodbye and "didn't hear" not in goodbye
+    assert channel_stack.tracker(call.conversation)["paused"] is True
+
+
+def test_a_date_of_birth_said_in_words_confirms_the_caller(channel_stack: Stack) -> None:
+    order = first_with("orders", status="shipped")
+    owner = customer(order["customer_id"])
+    call = Call(channel_stack)
+    call.ring()
+    asked = call.say(f"where is my order {' '.join(order['id'].replace('-', ' ').lower())}")
+    assert "postcode" in asked.text
+    born = date.fromisoformat(owner["date_of_birth"])
+    # As Twilio's recogniser writes it: "fifth of December two thousand".
+    answer = call.say(f"{num2words(born.day, to='ordinal')} of {born:%B} "
+                      f"{num2words(born.year, to='year')}")
+    assert " ".join(order["id"].replace("-", "")) in answer.text, answer.text
+
+
+def test_open_orders_are_offered_one_at_a_time(channel_stack: Stack) -> None:
+    """'You have two open orders. Here's the first. … Shall I tell you about the
+    second?': yes (or 'what about my other order?') tells the second, once."""
+    owner = customer("C-1007")
+    first, second = [o for o in of_customer("orders", owner["id"])
+                     if o["status"] not in ("delivered", "cancelled", "returned")]
+    for follow_up in ("yes please", "what about my other order?"):
+        call = Call(channel_stack, owner["phone"])
+        call.ring()
+        call.say("where is my order")
+        listed = call.key(owner["postcode"])
+        assert "You have two open orders. Here's the first." in listed.text
+        told = [o for o in (first, second) if " ".join(o["id"].replace("-", "")) in listed.text]
+        assert len(told) == 1, listed.text  # one at a time
+        assert listed.text.endswith("Shall I tell you about the second?")
+        other = second if told == [first] else first
+        nxt = call.say(follow_up)
+        assert " ".join(other["id"].replace("-", "")) in nxt.text, nxt.text
+        assert "Shall I tell you" not in nxt.text  # that was the last
+        assert_voice_shaped(listed)
+        assert_voice_shaped(nxt)

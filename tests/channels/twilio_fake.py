@@ -8,7 +8,7 @@ import re
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Set
 from urllib.parse import parse_qsl
 
 import requests
@@ -35,17 +35,25 @@ class TwilioApi:
 
     def __init__(self) -> None:
         self.sent: List[SentMessage] = []
+        self.refused: Set[str] = set()  # recipients Twilio refuses (as an invalid number)
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = dict(parse_qsl(self.rfile.read(length).decode()))
+                if form.get("To") in api.refused:
+                    self.answer(400, {"code": 21211, "status": 400,
+                                      "message": "The 'To' number is not a valid phone number."})
+                    return
                 api.sent.append(SentMessage(self.path, self.headers.get("Authorization", ""), form))
-                body = json.dumps({"sid": f"SM{len(api.sent):032d}", "status": "queued",
-                                   "to": form.get("To"), "from": form.get("From"),
-                                   "body": form.get("Body"), "account_sid": ACCOUNT_SID}).encode()
-                self.send_response(201)
+                self.answer(201, {"sid": f"SM{len(api.sent):032d}", "status": "queued",
+                                  "to": form.get("To"), "from": form.get("From"),
+                                  "body": form.get("Body"), "account_sid": ACCOUNT_SID})
+
+            def answer(self, status: int, reply: Dict[str, object]) -> None:
+                body = json.dumps(reply).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -51,6 +51,7 @@ def test_claim_tells_the_customer_who_joined(action_server: DeskClient, rasa: Ra
     [joined] = bot_events(rasa, handoff["conversation_id"])
     assert joined["text"] == JOINED
     assert marked(joined) == {"agent": "Dana", "handoff_id": handoff["id"]}
+    assert joined["metadata"]["offline"]["send"] is False  # internal: no e-mail of its own
     assert rasa.tracker(handoff["conversation_id"])["paused"] is True
 
 
@@ -79,6 +80,8 @@ def test_replies_reach_the_conversation_and_the_customer_reaches_the_agent(
     reply = bot_events(rasa, handoff["conversation_id"])[-1]
     assert reply["text"] == "I'm looking at it now."
     assert marked(reply) == {"agent": "Dana", "handoff_id": handoff["id"]}
+    assert reply["metadata"]["offline"] == {
+        "send": True, "signature": "Kind regards,\nDana\nBrightwave Customer Service"}
     conversation = dana.get(f"/api/handoffs/{handoff['id']}").json()["conversation"]
     assert [(m["from"], m["agent"], m["text"]) for m in conversation] == [
         ("agent", "Dana", JOINED), ("customer", None, "my order never came"),

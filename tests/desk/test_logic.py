@@ -130,6 +130,20 @@ def test_a_bad_rate_in_the_settings_is_named(tmp_path: Path) -> None:
         load_behaviour(settings)
 
 
+@pytest.mark.parametrize("line, key", [
+    ('signature: "Kind regards,\\n{agent}\\nBrightwave Customer Service"',
+     'signature: "Kind regards, {name}"'),
+    ("sent_moves: [reply, hand_back]", "sent_moves: [reply, transfer]"),
+])
+def test_a_bad_offline_replies_setting_is_named(tmp_path: Path, line: str, key: str) -> None:
+    settings = tmp_path / "settings.yml"
+    text = DEFAULT_BEHAVIOUR.read_text()
+    assert line in text
+    settings.write_text(text.replace(line, key))
+    with pytest.raises(SettingsError, match="offline_replies"):
+        load_behaviour(settings)
+
+
 def test_optional_fields_are_documented_as_nullable() -> None:
     properties = HandoffSummary.schema()["properties"]
     assert properties["expected_wait_minutes"]["anyOf"] == [{"type": "integer"},

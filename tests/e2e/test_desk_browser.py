@@ -72,10 +72,15 @@ def test_an_agent_takes_over_and_hands_back(stack: Stack, chat: Conversation,
     page.fill("#reply-text", REPLY)
     page.get_by_test_id("reply-send").click()
     expect(page.get_by_test_id("conversation")).to_contain_text(REPLY)
+    sent = page.locator('[data-testid="message"][data-from="agent"]').filter(has_text=REPLY)
+    # The REST client has not fetched it yet.
+    expect(sent).to_have_attribute("data-delivery", "waiting")
+    expect(sent).to_contain_text("waiting for the customer")
 
     # The customer's channel delivers the reply, marked as the agent's.
     [reply] = [m for m in chat.poll(since)["messages"] if m["text"] == REPLY]
     assert reply["agent"] == AGENT
+    expect(sent).to_have_attribute("data-delivery", "delivered", timeout=15_000)
     # The customer answers the person; the assistant keeps quiet, the agent sees it.
     assert chat.send("thank you, please do") == []
     expect(page.get_by_test_id("conversation")).to_contain_text("thank you, please do")

@@ -72,11 +72,12 @@ def told_why_and_what_next(reply: str, packet: Dict[str, Any]) -> None:
 
 
 def silent_now(stack: Stack, chat: Conversation) -> None:
-    """While a person holds the conversation the assistant says nothing, and the
-    customer's message is still kept for the agent."""
-    assert chat.send("hello? are you still there") == []
+    """While a person holds the conversation the assistant only acknowledges, once per
+    quiet period (stack/handoff_ack.py), and the customer's messages are kept for the agent."""
+    assert "Your message is with our team" in chat.say("hello? are you still there")
+    assert chat.send("hello?") == []
     said = [e["text"] for e in stack.tracker(chat.sender)["events"] if e["event"] == "user"]
-    assert said[-1] == "hello? are you still there"
+    assert said[-2:] == ["hello? are you still there", "hello?"]
 
 
 def test_an_explicit_request_hands_over_at_once(stack: Stack) -> None:

@@ -65,3 +65,30 @@ def test_a_mail_survives_its_round_trip_through_the_channel_database() -> None:
 def test_deep_json_is_refused_before_parsing() -> None:
     with pytest.raises(BadRequest, match="nested deeper"):
         parse_inbound(b'{"x": ' + b"[" * 5000 + b"]" * 5000 + b"}", 20000)
+
+
+def text_of(reply: Any) -> str:
+    return reply.get_body(("plain",)).get_content()
+
+
+def test_the_assistants_reply_is_marked_automatic_and_thanks_once() -> None:
+    mail = parsed(**{"from": "Noah Berg <noah@example.com>"})
+    reply = compose_reply(mail, ["It is on its way."], "Help <help@example.com>", "Bye")
+    assert reply["Auto-Submitted"] == "auto-replied"
+    assert text_of(reply).startswith("Hello Noah,\n\nThank you for your message.\n\nIt is")
+
+
+@pytest.mark.parametrize("written, opening", [
+    ("Hi Noah, I've found your parcel.", "Hi Noah, I've found your parcel."),
+    ("good morning! It ships today.", "good morning! It ships today."),
+    ("I've found your parcel.", "Hello Noah,\n\nI've found your parcel."),
+])
+def test_a_persons_reply_is_theirs(written: str, opening: str) -> None:
+    """No second greeting, no assistant's thanks, not marked as an automatic reply."""
+    mail = parsed(**{"from": "Noah Berg <noah@example.com>"})
+    reply = compose_reply(mail, [written], "Help <help@example.com>",
+                          "Kind regards,\nDana\nBrightwave Customer Service", by_person=True)
+    assert reply["Auto-Submitted"] is None
+    text = text_of(reply)
+    assert text.startswith(opening) and "Thank you for your message" not in text
+    assert "Kind regards,\nDana\n" in text

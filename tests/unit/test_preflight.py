@@ -117,6 +117,17 @@ def test_voice_without_agent_number_is_ready_but_says_so() -> None:
                        ).line() == "  Voice:    ready"
 
 
+def test_voice_says_whether_an_agents_reply_can_reach_a_caller_who_hung_up() -> None:
+    agent = {"TWILIO_VOICE_AGENT_NUMBER": "+441614960000"}
+    by_sms = check_voice({}, {**TWILIO, **agent, "TWILIO_SMS_NUMBER": "+14155238887"})
+    assert by_sms.line() == "  Voice:    ready"
+    no_sender = {**TWILIO, **agent}
+    del no_sender["TWILIO_WHATSAPP_NUMBER"]
+    assert "an agent's reply cannot reach a caller" in check_voice({}, no_sender).line()
+    malformed = check_voice({}, {**TWILIO, **agent, "TWILIO_SMS_NUMBER": "0161 496 0001"})
+    assert malformed.status == MISCONFIGURED and "TWILIO_SMS_NUMBER is not '+'" in shown(malformed)
+
+
 def test_voice_missing_and_malformed() -> None:
     missing = check_voice({}, {"TWILIO_VOICE_AGENT_NUMBER": "+441614960000"})
     assert missing.status == NOT_CONFIGURED
