@@ -52,7 +52,8 @@ def test_an_agents_message_carries_the_name_and_the_assistants_does_not(outbox: 
                                                  "agent": "Dana", "handoff_id": "h1"})
     asyncio.run(scenario())
     sent = [message for _, message in asyncio.run(outbox.waiting("webchat-a"))]
-    mark = {"customCss": {"style": "class", "css": AGENT_CLASS, "agent": "Dana"}}
+    mark = {"customCss": {"style": "class", "css": AGENT_CLASS, "agent": "Dana"},
+            "stamp": None}  # no delivery stamp given: nothing to confirm
     assert sent == [{"text": "Hello from the assistant."},  # exactly what the widget renders
                     {"text": "Hi, Dana here.", "metadata": mark},
                     {"text": "Looking now.", "metadata": mark}]
