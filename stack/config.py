@@ -6,7 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, FrozenSet, List, Mapping, Optional
 
 from stack.processes import ROOT, free_port
 
@@ -22,6 +22,18 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ConfigError(f"{name}={raw!r}: expected a TCP port from 1 to 65535")
     return int(raw)
+
+
+# Secrets a deployer sets for one service each; only that service is given them
+# (stack/processes.py keeps every scoped secret out of what services inherit).
+SERVICE_SECRETS: Dict[str, FrozenSet[str]] = {
+    "backend": frozenset({"BACKEND_ADMIN_TOKEN"}),
+    "action-server": frozenset({"SWITCHBOARD_INTEGRATION_SECRET"}),
+    "desk": frozenset({"CCAAS_WEBHOOK_SECRET"}),
+    "memory": frozenset({"MEMORY_EVENT_SECRETS"}),
+    "rasa": frozenset({"TWILIO_AUTH_TOKEN", "SWITCHBOARD_SMTP_PASSWORD",
+                       "SWITCHBOARD_EMAIL_SECRET"}),
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,8 @@ class StackConfig:
     memory_port: int = 8200
     memory_database_url: str = ""
     memory_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # The deployer's secrets for one service each (SERVICE_SECRETS), as configured.
+    service_secrets: Dict[str, str] = field(default_factory=dict)
     extra_env: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -94,30 +108,33 @@ class StackConfig:
         return f"http://{self.host}:{self.memory_port}"
 
     def env(self) -> Dict[str, str]:
-        """The environment every service of the stack runs with."""
+        """What every service of the stack runs with; no secret among it."""
         return {
             **self.extra_env,
-            "BACKEND_URL": self.backend_url,
-            "DATABASE_URL": self.database_url,
-            "ACTION_SERVER_URL": f"{self.action_url}/webhook",
-            "ACTION_SERVER_TOKEN": self.action_server_token,
-            "TRACKER_STORE_URL": self.tracker_store_url,
-            "TRACKER_STORE_JOURNAL": str(self.tracker_store_journal),
-            # What the channels remember across restarts (connectors/state.py).
-            "CHANNEL_STATE_URL": self.channel_state_url,
-            # The action server hands conversations over to the desk.
-            "DESK_URL": self.desk_url,
-            "DESK_INTEGRATION_TOKEN": self.desk_integration_token,
             "PYTHONPATH": str(ROOT),
             # No telemetry or crash reports leave the machine.
             "RASA_TELEMETRY_ENABLED": "false",
         }
 
+    def _own(self, service: str) -> Dict[str, str]:
+        """The deployer's secrets for this service (SERVICE_SECRETS)."""
+        return {name: value for name, value in self.service_secrets.items()
+                if name in SERVICE_SECRETS[service]}
+
+    def backend_env(self) -> Dict[str, str]:
+        """The sample backend's environment: its database (and admin token, if set)."""
+        return {**self.env(), **self._own("backend"), "DATABASE_URL": self.database_url}
+
     def action_env(self) -> Dict[str, str]:
-        """The action server's environment: the stack's plus its own database and the
-        identity-lock token, which only it and the desk are given."""
+        """The action server's environment: the CRM and the desk it calls, the token
+        Rasa calls it with, its own database and the identity-lock token, which only
+        it and the desk are given."""
         return {
-            **self.env(),
+            **self.env(), **self._own("action-server"),
+            "BACKEND_URL": self.backend_url,
+            "ACTION_SERVER_TOKEN": self.action_server_token,
+            "DESK_URL": self.desk_url,
+            "DESK_INTEGRATION_TOKEN": self.desk_integration_token,
             "ASSISTANT_DATABASE_URL": self.assistant_database_url,
             "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
             **self.memory_client_env(),
@@ -130,16 +147,17 @@ class StackConfig:
     def memory_env(self) -> Dict[str, str]:
         """The memory's environment: its database and callers' token, and Rasa's API
         token, which it alone holds, to reach a live conversation (trigger_intent)."""
-        return {**self.env(), **self.memory_client_env(),
+        return {**self.env(), **self._own("memory"), **self.memory_client_env(),
                 "MEMORY_DATABASE_URL": self.memory_database_url,
                 "RASA_URL": self.rasa_internal_url, "RASA_API_TOKEN": self.rasa_api_token}
 
     def desk_env(self) -> Dict[str, str]:
-        """The desk's environment: the stack's plus the secret of its
-        conversation-scoped credential, which no other service but Rasa is given.
+        """The desk's environment: the integration token it checks and the secret of
+        its conversation-scoped credential, which no other service but Rasa is given.
         Never RASA_API_TOKEN: the desk only reads and appends to conversations."""
         return {
-            **self.env(),
+            **self.env(), **self._own("desk"),
+            "DESK_INTEGRATION_TOKEN": self.desk_integration_token,
             "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
             "ACTION_SERVER_BASE_URL": self.action_url,
             **self.memory_client_env(),
@@ -149,9 +167,16 @@ class StackConfig:
         }
 
     def rasa_env(self) -> Dict[str, str]:
-        """Rasa's environment: the stack's plus the secrets only its channels hold and
-        the one that checks the desk's JWTs."""
-        return {**self.env(), "SWITCHBOARD_REST_JWT_SECRET": self.rest_jwt_secret,
+        """Rasa's environment: the action server and the token to call it, its stores,
+        the secrets only its channels hold and the one that checks the desk's JWTs."""
+        return {**self.env(), **self._own("rasa"),
+                "ACTION_SERVER_URL": f"{self.action_url}/webhook",
+                "ACTION_SERVER_TOKEN": self.action_server_token,
+                "TRACKER_STORE_URL": self.tracker_store_url,
+                "TRACKER_STORE_JOURNAL": str(self.tracker_store_journal),
+                # What the channels remember across restarts (connectors/state.py).
+                "CHANNEL_STATE_URL": self.channel_state_url,
+                "SWITCHBOARD_REST_JWT_SECRET": self.rest_jwt_secret,
                 "SWITCHBOARD_WEBCHAT_SECRET": self.webchat_secret,
                 "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret}
 
@@ -248,6 +273,8 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
         rest_jwt_secret=env.get("SWITCHBOARD_REST_JWT_SECRET") or secrets.token_urlsafe(32),
         webchat_secret=env.get("SWITCHBOARD_WEBCHAT_SECRET") or secrets.token_urlsafe(32),
         credentials=Path(env.get("SWITCHBOARD_CREDENTIALS") or ROOT / "credentials.yml"),
+        service_secrets={name: env[name] for names in SERVICE_SECRETS.values()
+                         for name in names if env.get(name)},
     )
 
 

@@ -34,7 +34,7 @@ class Launch:
 
 def backend(config: StackConfig) -> Launch:
     return Launch("backend", config.backend_argv(), f"{config.backend_url}/health",
-                  config.backend_url, config.log_dir, config.env())
+                  config.backend_url, config.log_dir, config.backend_env())
 
 
 def desk(config: StackConfig) -> Launch:

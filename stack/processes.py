@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
+from typing import Dict, Mapping, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG_TAIL = 4000
@@ -61,15 +61,32 @@ class Service:
             self.process.wait(timeout)
 
 
+# Secrets each service is handed by name (stack/config.py): never inherited from the
+# environment the stack was started in, so a service holds only its own.
+SCOPED_SECRETS = frozenset({
+    "RASA_API_TOKEN", "ACTION_SERVER_TOKEN", "DESK_INTEGRATION_TOKEN", "IDENTITY_ADMIN_TOKEN",
+    "MEMORY_API_TOKEN", "SWITCHBOARD_DESK_RASA_SECRET", "SWITCHBOARD_REST_JWT_SECRET",
+    "SWITCHBOARD_WEBCHAT_SECRET", "DESK_ADMIN_PASSWORD", "SWITCHBOARD_INTEGRATION_SECRET",
+    "CCAAS_WEBHOOK_SECRET", "MEMORY_EVENT_SECRETS", "BACKEND_ADMIN_TOKEN", "TWILIO_AUTH_TOKEN",
+    "SWITCHBOARD_SMTP_PASSWORD", "SWITCHBOARD_EMAIL_SECRET",
+})
+
+
+def inherited(environ: Mapping[str, str]) -> Dict[str, str]:
+    """The environment a service inherits: everything but the scoped secrets."""
+    return {key: value for key, value in environ.items() if key not in SCOPED_SECRETS}
+
+
 def spawn(name: str, argv: Sequence[str], url: str, log_dir: Path,
           env: Optional[Mapping[str, str]] = None) -> Service:
     """Run argv from the project root as the leader of its own process group,
-    appending its output to log_dir/<name>.log."""
+    appending its output to log_dir/<name>.log. It inherits the environment but the
+    scoped secrets, and gets env (its own secrets among them) on top."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
-            list(argv), cwd=ROOT, env={**os.environ, **(env or {})},
+            list(argv), cwd=ROOT, env={**inherited(os.environ), **(env or {})},
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     return Service(name, process, url, log_path)

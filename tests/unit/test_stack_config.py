@@ -6,6 +6,7 @@ import pytest
 from desk.settings import SettingsError, load_settings
 from stack.config import ConfigError, load_config
 from stack.desk_endpoint import DeskEndpointConfigError, blueprint
+from stack.processes import SCOPED_SECRETS, inherited
 
 
 def test_defaults_keep_everything_on_loopback_and_the_desk_off_the_api_token() -> None:
@@ -57,3 +58,38 @@ def test_the_desk_does_not_start_with_a_short_secret() -> None:
            "RASA_URL": "http://127.0.0.1:5006", "SWITCHBOARD_DESK_RASA_SECRET": "short"}
     with pytest.raises(SettingsError, match="SWITCHBOARD_DESK_RASA_SECRET"):
         load_settings(env)
+
+
+SECRETS_OF = {  # which service is given each secret the stack hands out
+    "ACTION_SERVER_TOKEN": {"action-server", "rasa"},
+    "DESK_INTEGRATION_TOKEN": {"action-server", "desk"},
+    "IDENTITY_ADMIN_TOKEN": {"action-server", "desk"},
+    "MEMORY_API_TOKEN": {"action-server", "desk", "memory"},
+    "RASA_API_TOKEN": {"memory"},
+    "SWITCHBOARD_DESK_RASA_SECRET": {"desk", "rasa"},
+    "SWITCHBOARD_REST_JWT_SECRET": {"rasa"},
+    "SWITCHBOARD_WEBCHAT_SECRET": {"rasa"},
+    "BACKEND_ADMIN_TOKEN": {"backend"},
+    "SWITCHBOARD_INTEGRATION_SECRET": {"action-server"},
+    "CCAAS_WEBHOOK_SECRET": {"desk"},
+    "MEMORY_EVENT_SECRETS": {"memory"},
+    "TWILIO_AUTH_TOKEN": {"rasa"},
+    "SWITCHBOARD_SMTP_PASSWORD": {"rasa"},
+    "SWITCHBOARD_EMAIL_SECRET": {"rasa"},
+}
+
+
+def test_each_secret_reaches_only_the_services_that_use_it() -> None:
+    config = load_config({name: f"{name.lower()}-value" for name in SECRETS_OF})
+    envs = {"backend": config.backend_env(), "action-server": config.action_env(),
+            "desk": config.desk_env(), "memory": config.memory_env(), "rasa": config.rasa_env()}
+    for name, services in SECRETS_OF.items():
+        given = {service for service, env in envs.items() if name in env}
+        assert given == services, name
+        assert all(envs[service][name] == getattr(config, name.lower(), None)
+                   or envs[service][name] == f"{name.lower()}-value" for service in services)
+    # Nor are they inherited from the environment the stack was started in.
+    assert set(SECRETS_OF) <= SCOPED_SECRETS
+    assert not set(inherited({name: "x" for name in SECRETS_OF}))
+    assert inherited({"PATH": "/usr/bin", "LANG": "C.UTF-8"}) == {"PATH": "/usr/bin",
+                                                                 "LANG": "C.UTF-8"}
