@@ -70,13 +70,14 @@ run: $(MODEL) $(WEBCHAT) ## Start backend, action server and Rasa (Ctrl-C stops 
 shell: $(MODEL) ## Talk to the assistant in the terminal
 	$(BIN)/python -m stack shell
 
-lint: $(INSTALLED) ## Lint (ruff) and type-check (mypy) the code; settings in pyproject.toml
+lint: $(INSTALLED) ## Lint and format check (ruff) and type-check (mypy); settings in pyproject.toml
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # Python 3.11 evaluates `X | None` and builtin generics at run time, so the typing rewrites
 # ruff calls unsafe (for older Pythons) are safe here.
-fix: $(INSTALLED) ## Apply ruff's fixes and format the code (one commit, after merges)
+fix: $(INSTALLED) ## Apply ruff's fixes and format the code
 	$(BIN)/ruff check --fix --unsafe-fixes .
 	$(BIN)/ruff format .
 

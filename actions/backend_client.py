@@ -17,14 +17,19 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any
 
 import requests
 from tenacity import (
-    RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
 )
 from tenacity.stop import stop_base
 
@@ -63,14 +68,15 @@ class CircuitBreaker:
     and closes it by succeeding or opens it again by failing. Thread-safe, since
     actions run their calls on worker threads."""
 
-    def __init__(self, threshold: int = 3, cool_off: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, threshold: int = 3, cool_off: float = 5.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.threshold = threshold
         self.cool_off = cool_off
         self.clock = clock
         self._lock = threading.Lock()
         self._failures = 0
-        self._opened_at: Optional[float] = None
+        self._opened_at: float | None = None
         self._probing = False
 
     @property
@@ -98,8 +104,11 @@ class CircuitBreaker:
             self._failures += 1
             if self._probing or self._failures >= self.threshold:
                 if self._opened_at is None or self._probing:
-                    logger.warning("circuit open after %d failed attempts: failing fast "
-                                   "for %g s", self._failures, self.cool_off)
+                    logger.warning(
+                        "circuit open after %d failed attempts: failing fast for %g s",
+                        self._failures,
+                        self.cool_off,
+                    )
                 self._opened_at, self._probing = self.clock(), False
 
 
@@ -110,8 +119,7 @@ class TurnBudgetSpent(BackendUnavailable):
 # The monotonic time by which this turn's backend calls must be done; None outside
 # a turn (e.g. the outbox worker), where only the timeouts bound a call. asyncio
 # tasks and asyncio.to_thread copy it, so it reaches the calls made on threads.
-_turn_deadline: ContextVar[Optional[float]] = ContextVar("backend_turn_deadline",
-                                                         default=None)
+_turn_deadline: ContextVar[float | None] = ContextVar("backend_turn_deadline", default=None)
 
 # Below this many seconds left, another attempt could not get an answer anyway.
 MIN_ATTEMPT_SECONDS = 0.05
@@ -133,7 +141,7 @@ def start_turn(seconds: float) -> None:
     _turn_deadline.set(time.monotonic() + seconds)
 
 
-def remaining_turn() -> Optional[float]:
+def remaining_turn() -> float | None:
     """Seconds left of this turn's budget; None outside a turn."""
     deadline = _turn_deadline.get()
     return None if deadline is None else deadline - time.monotonic()
@@ -165,8 +173,8 @@ class BackendClient:
         connect_timeout: float = 2.0,
         read_timeout: float = 5.0,
         retries: int = 1,
-        session: Optional[requests.Session] = None,
-        breaker: Optional[CircuitBreaker] = None,
+        session: requests.Session | None = None,
+        breaker: CircuitBreaker | None = None,
         turn_bound: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -181,11 +189,15 @@ class BackendClient:
         if self.turn_bound:
             stop = stop | _BudgetSpent()
         retrying = Retrying(
-            stop=stop, wait=wait_exponential(multiplier=0.2),
-            retry=retry_if_exception(_retryable), before_sleep=_log_retry, reraise=True)
+            stop=stop,
+            wait=wait_exponential(multiplier=0.2),
+            retry=retry_if_exception(_retryable),
+            before_sleep=_log_retry,
+            reraise=True,
+        )
         return retrying(self._attempt, method, path, **kwargs)
 
-    def _timeout(self, what: str) -> Tuple[float, float]:
+    def _timeout(self, what: str) -> tuple[float, float]:
         """The connect and read timeouts, each capped by what is left of the turn."""
         left = remaining_turn() if self.turn_bound else None
         if left is None:
@@ -200,8 +212,9 @@ class BackendClient:
         timeout = self._timeout(f"{method} {path}")
         self.breaker.admit(f"{method} {path}")
         try:
-            response = self.session.request(method, f"{self.base_url}{path}",
-                                            timeout=timeout, **kwargs)
+            response = self.session.request(
+                method, f"{self.base_url}{path}", timeout=timeout, **kwargs
+            )
         except requests.RequestException as error:
             # Not only connection errors and timeouts: a body cut off mid-way
             # (ChunkedEncodingError) or a broken encoding must surface typed too.
@@ -218,26 +231,28 @@ class BackendClient:
         try:
             body = response.json()
         except ValueError:
-            raise BackendBadResponse(f"{method} {path}: HTTP {response.status_code} without JSON") from None
+            raise BackendBadResponse(
+                f"{method} {path}: HTTP {response.status_code} without JSON"
+            ) from None
         if response.status_code == 404:
             raise RecordNotFound(_reason(body) or path)
         if response.status_code >= 400:
             raise BackendRejected(f"{method} {path}: HTTP {response.status_code}: {_reason(body)}")
         return body
 
-    def get(self, path: str, params: Optional[Dict[str, str]] = None) -> Any:
+    def get(self, path: str, params: dict[str, str] | None = None) -> Any:
         """GET a resource; retried because reads are idempotent."""
         return self._request("GET", path, 1 + self.retries, params=params)
 
-    def post(self, path: str, body: Dict[str, Any]) -> Any:
+    def post(self, path: str, body: dict[str, Any]) -> Any:
         """POST once: writes are not retried, so they never happen twice."""
         return self._request("POST", path, 1, json=body)
 
-    def record(self, collection: str, record_id: str) -> Dict[str, Any]:
+    def record(self, collection: str, record_id: str) -> dict[str, Any]:
         """One record, e.g. record("orders", "BW-100002")."""
         return _expect_dict(self.get(f"/{collection}/{record_id}"), collection)
 
-    def customer_records(self, customer_id: str, collection: str) -> List[Dict[str, Any]]:
+    def customer_records(self, customer_id: str, collection: str) -> list[dict[str, Any]]:
         """A customer's records of one collection (orders, claims, invoices…)."""
         body = _expect_dict(self.get(f"/customers/{customer_id}/{collection}"), collection)
         items = body.get("items")
@@ -245,7 +260,7 @@ class BackendClient:
             raise BackendBadResponse(f"{collection} of {customer_id}: no item list")
         return items
 
-    def customer_for_number(self, field: str, number: str) -> Optional[str]:
+    def customer_for_number(self, field: str, number: str) -> str | None:
         """The id of the one customer whose `field` ("phone" or "whatsapp") is this
         number; None when none or several match."""
         items = _expect_dict(self.get("/customers", {field: number}), "customers").get("items")
@@ -254,17 +269,27 @@ class BackendClient:
         customer_id = items[0].get("id")
         return customer_id if isinstance(customer_id, str) else None
 
-    def policies(self) -> Dict[str, Any]:
+    def policies(self) -> dict[str, Any]:
         """The company policies the assistant may quote."""
         return _expect_dict(self.get("/policies"), "policies")
 
-    def log_interaction(self, conversation_id: str, channel: str, kind: str, summary: str,
-                        customer_id: Optional[str] = None,
-                        request_id: Optional[str] = None) -> Dict[str, Any]:
+    def log_interaction(
+        self,
+        conversation_id: str,
+        channel: str,
+        kind: str,
+        summary: str,
+        customer_id: str | None = None,
+        request_id: str | None = None,
+    ) -> dict[str, Any]:
         """Record something that happened in a conversation on the customer's file;
         the same request_id again (a retried write) is stored once."""
-        body: Dict[str, Any] = {"conversation_id": conversation_id, "channel": channel,
-                                "type": kind, "summary": summary}
+        body: dict[str, Any] = {
+            "conversation_id": conversation_id,
+            "channel": channel,
+            "type": kind,
+            "summary": summary,
+        }
         if customer_id:
             body["customer_id"] = customer_id
         if request_id:
@@ -276,7 +301,7 @@ def _reason(body: Any) -> str:
     return str(body.get("detail", "")) if isinstance(body, dict) else ""
 
 
-def _expect_dict(body: Any, what: str) -> Dict[str, Any]:
+def _expect_dict(body: Any, what: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BackendBadResponse(f"{what}: expected a JSON object")
     return body
@@ -286,10 +311,13 @@ def _expect_dict(body: Any, what: str) -> Dict[str, Any]:
 def client() -> BackendClient:
     """The process-wide client, configured from the validated settings."""
     config = settings()
-    return BackendClient(config.backend_url, config.backend_connect_timeout,
-                         config.backend_read_timeout, config.backend_retries,
-                         breaker=CircuitBreaker(config.backend_breaker_failures,
-                                                config.backend_breaker_cool_off))
+    return BackendClient(
+        config.backend_url,
+        config.backend_connect_timeout,
+        config.backend_read_timeout,
+        config.backend_retries,
+        breaker=CircuitBreaker(config.backend_breaker_failures, config.backend_breaker_cool_off),
+    )
 
 
 async def call(method: Any, *args: Any) -> Any:

@@ -8,7 +8,7 @@ A message that named goals as alternatives ("my order or my claim?") is offered
 exactly those.
 """
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -22,7 +22,7 @@ MAX_OPTIONS = 3
 MIN_OPTION_CONFIDENCE = 0.05  # below this a candidate is noise, not a meaning
 
 # What each goal reads as on a button; small talk is never offered.
-INTENT_LABELS: Dict[str, str] = {
+INTENT_LABELS: dict[str, str] = {
     "check_order_status": "Where is my order?",
     "check_claim_status": "How is my claim going?",
     "check_invoice": "A question about an invoice",
@@ -37,27 +37,31 @@ INTENT_LABELS: Dict[str, str] = {
 }
 
 
-def options(parse_data: Dict[str, Any]) -> List[Dict[str, str]]:
+def options(parse_data: dict[str, Any]) -> list[dict[str, str]]:
     """Buttons for the goals the message named as alternatives, in its order; else up
     to MAX_OPTIONS for the likeliest goals, likeliest first."""
     named = [name for name in parse_data.get(NAMED_GOALS_KEY) or [] if name in INTENT_LABELS]
     if len(named) > 1:
         return [{"title": INTENT_LABELS[name], "payload": f"/{name}"} for name in named]
     ranking = parse_data.get("intent_ranking") or []
-    names = [entry.get("name") for entry in ranking
-             if entry.get("name") in INTENT_LABELS
-             and float(entry.get("confidence") or 0.0) >= MIN_OPTION_CONFIDENCE]
+    names = [
+        entry.get("name")
+        for entry in ranking
+        if entry.get("name") in INTENT_LABELS
+        and float(entry.get("confidence") or 0.0) >= MIN_OPTION_CONFIDENCE
+    ]
     return [{"title": INTENT_LABELS[name], "payload": f"/{name}"} for name in names[:MAX_OPTIONS]]
 
 
 class ActionClarify(Action):
     """Asks which of the likeliest goals the customer meant."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return ACTION
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         buttons = options(tracker.latest_message)
         if buttons:
             dispatcher.utter_message(response="utter_clarify", buttons=buttons)

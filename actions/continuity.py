@@ -8,7 +8,7 @@ With the memory off or down, nothing is said and the turn goes on as before.
 
 import logging
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -22,7 +22,7 @@ from actions.render import RECORD_ANSWERS
 logger = logging.getLogger(__name__)
 
 
-async def _current_state(record_id: str, customer_id: str) -> Optional[List[Any]]:
+async def _current_state(record_id: str, customer_id: str) -> list[Any] | None:
     """The record's answer as it stands now, when it is the customer's."""
     topic = record_topic(record_id)
     if topic is None:
@@ -38,17 +38,24 @@ async def _current_state(record_id: str, customer_id: str) -> Optional[List[Any]
     return [RECORD_ANSWERS[topic](record, policies)]
 
 
-async def identified(dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str,
-                     confirmed_by: str, customer: Optional[Dict[str, Any]],
-                     asking_about: Optional[str]) -> None:
+async def identified(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    customer_id: str,
+    confirmed_by: str,
+    customer: dict[str, Any] | None,
+    asking_about: str | None,
+) -> None:
     """Link the identity, then say what the memory holds for this customer."""
     conversation = tracker.sender_id
     channel = tracker.get_latest_input_channel() or "default"
     # The link is a write no answer depends on: the turn waits for the recall only.
-    memory_client.later("linking an identity", "link", customer_id, channel, conversation,
-                        confirmed_by)
-    recalled = await memory_client.ask("recalling the customer", "recall", customer_id,
-                                       conversation)
+    memory_client.later(
+        "linking an identity", "link", customer_id, channel, conversation, confirmed_by
+    )
+    recalled = await memory_client.ask(
+        "recalling the customer", "recall", customer_id, conversation
+    )
     if not recalled:
         return
     contact = recalled.get("last_contact")
@@ -79,5 +86,6 @@ async def identified(dispatcher: CollectingDispatcher, tracker: Tracker, custome
             dispatcher.utter_message(response=response, **variables)
             covered.append(event["id"])
     if covered:
-        memory_client.later("marking events as told", "mentioned", customer_id, conversation,
-                            covered)
+        memory_client.later(
+            "marking events as told", "mentioned", customer_id, conversation, covered
+        )

@@ -9,9 +9,10 @@ number; otherwise they hear when a person will call back and their reference, an
 the call ends politely.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from actions import spoken
@@ -19,12 +20,12 @@ from actions.responses import render
 from actions.support_hours import hours_words
 from common.channel_metadata import CAN_PUT_THROUGH, PUT_THROUGH
 
-Json = Dict[str, Any]
+Json = dict[str, Any]
 VOICE = "twilio_voice"
 __all__ = ["CAN_PUT_THROUGH", "PUT_THROUGH", "Notice", "handoff_notice", "reason_response"]
 
 # The reason codes with a notice of their own (utter_handoff_<name> in domain.yml).
-REASON_RESPONSES: Dict[str, str] = {
+REASON_RESPONSES: dict[str, str] = {
     "human_requested": "utter_handoff_human_requested",
     "negative_emotion": "utter_handoff_negative_emotion",
     "system_trouble": "utter_handoff_system_trouble",
@@ -41,8 +42,11 @@ def reason_response(reason_code: str) -> str:
     """The response saying why the customer is handed over, in words that never blame them."""
     if reason_code in REASON_RESPONSES:
         return REASON_RESPONSES[reason_code]
-    return "utter_handoff_sensitive" if reason_code.startswith("sensitive_topic:") \
+    return (
+        "utter_handoff_sensitive"
+        if reason_code.startswith("sensitive_topic:")
         else "utter_handoff_other"
+    )
 
 
 def _written(moment: datetime) -> str:
@@ -52,12 +56,13 @@ def _written(moment: datetime) -> str:
 
 # ------------------------------------------------------------------ the notice
 
+
 @dataclass(frozen=True)
 class Notice:
     """The responses to utter in order, whether the caller is put through, and the
     packet's `customer_notice` (what the customer was told)."""
 
-    messages: List[Json]
+    messages: list[Json]
     put_through: bool
     packet_part: Json
 
@@ -66,8 +71,9 @@ def _said(response: str, **variables: Any) -> Json:
     return {"response": response, "variables": variables}
 
 
-def _next_step(receipt: Mapping[str, Any], voice: bool, put_through: bool,
-               now: datetime) -> List[Json]:
+def _next_step(
+    receipt: Mapping[str, Any], voice: bool, put_through: bool, now: datetime
+) -> list[Json]:
     """What happens next: the queue and the wait, a call back, or the next opening."""
     wait = receipt.get("expected_wait_minutes")
     if receipt.get("open_now") and isinstance(wait, int):
@@ -76,32 +82,59 @@ def _next_step(receipt: Mapping[str, Any], voice: bool, put_through: bool,
         if voice and not put_through:
             return [_said("utter_handoff_call_back", **minutes)]
         if isinstance(position, int) and position > 0:
-            return [_said("utter_handoff_queued", position=position,
-                          position_spoken=spoken.number(position), **minutes)]
+            return [
+                _said(
+                    "utter_handoff_queued",
+                    position=position,
+                    position_spoken=spoken.number(position),
+                    **minutes,
+                )
+            ]
         return [_said("utter_handoff_wait", **minutes)]
     hours, next_open = receipt.get("hours"), receipt.get("next_open")
     if not (isinstance(hours, dict) and isinstance(next_open, str)):
         return [_said("utter_handoff_when_possible")]
     back = datetime.fromisoformat(next_open).astimezone(ZoneInfo(hours["time_zone"]))
-    return [_said("utter_handoff_after_hours", **hours_words(hours, now),
-                  available_at=_written(back), available_at_spoken=spoken.moment(back))]
+    return [
+        _said(
+            "utter_handoff_after_hours",
+            **hours_words(hours, now),
+            available_at=_written(back),
+            available_at_spoken=spoken.moment(back),
+        )
+    ]
 
 
-def handoff_notice(reason_code: str, receipt: Mapping[str, Any], channel: Optional[str],
-                   can_put_through: bool, now: datetime) -> Notice:
+def handoff_notice(
+    reason_code: str,
+    receipt: Mapping[str, Any],
+    channel: str | None,
+    can_put_through: bool,
+    now: datetime,
+) -> Notice:
     """Why the customer is handed over, what happens next and their reference (not
     said to a caller who is put through to a person at once)."""
     voice = channel == VOICE
     put_through = voice and can_put_through and bool(receipt.get("open_now"))
-    messages = [_said(reason_response(reason_code)),
-                *_next_step(receipt, voice, put_through, now)]
+    messages = [_said(reason_response(reason_code)), *_next_step(receipt, voice, put_through, now)]
     reference = receipt.get("reference")
     if reference and not put_through:
-        messages.append(_said("utter_handoff_reference", reference=reference,
-                              reference_spoken=spoken.spell(reference)))
+        messages.append(
+            _said(
+                "utter_handoff_reference",
+                reference=reference,
+                reference_spoken=spoken.spell(reference),
+            )
+        )
     text = "\n".join(render(m["response"], m["variables"], channel) for m in messages)
     live = bool(receipt.get("open_now"))
-    return Notice(messages, put_through, {
-        "text": text, "messages": messages,
-        "expected_wait_minutes": receipt.get("expected_wait_minutes") if live else None,
-        "human_available_at": None if live else receipt.get("next_open")})
+    return Notice(
+        messages,
+        put_through,
+        {
+            "text": text,
+            "messages": messages,
+            "expected_wait_minutes": receipt.get("expected_wait_minutes") if live else None,
+            "human_available_at": None if live else receipt.get("next_open"),
+        },
+    )

@@ -1,7 +1,7 @@
 """The customer's answer to the offer of a person: a yes is a hand-over (see
 actions/escalate.py, by a rule); a no carries on with the assistant."""
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -16,10 +16,11 @@ ACTION = "action_decline_human"
 class ActionDeclineHuman(Action):
     """The customer said no to a person: carry on with the assistant."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return ACTION
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         dispatcher.utter_message(response="utter_anything_else")
         return [SlotSet(HUMAN_OFFERED, False), record(tracker, ACTION, HAND_OVER, DECLINED)]

@@ -14,9 +14,9 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass, field
-from itertools import pairwise
 from datetime import date, datetime
-from typing import Any, Dict, List, Optional, Set, Tuple
+from itertools import pairwise
+from typing import Any
 
 from actions.records import strip_ids
 from common.channel_metadata import CHANNEL_NUMBER
@@ -30,8 +30,17 @@ DATE_PATTERNS = [
     re.compile(rf"\b\d{{1,2}}{_ORD}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b", re.IGNORECASE),
     re.compile(rf"\b{_MONTH}\s+\d{{1,2}}{_ORD},?\s+\d{{4}}\b", re.IGNORECASE),
 ]
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y",
-                "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y"]
+DATE_FORMATS = [
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%B %d %Y",
+    "%b %d %Y",
+]
 TOKEN = re.compile(r"[A-Z0-9]+")
 # The second half of a UK postcode ("1AA" in "SW1A 1AA"): a digit and two letters.
 UK_INWARD_CODE = re.compile(r"\d[A-Z]{2}")
@@ -49,21 +58,21 @@ METADATA_SIGNATURE = "verification_signature"
 # identity; one knowledge factor must still confirm it. Read only on these channels:
 # the REST channel passes client metadata through, and Rasa sets the input channel,
 # not the client.
-NUMBER_CHANNELS: Dict[str, str] = {"twilio": "whatsapp", "twilio_voice": "phone"}
+NUMBER_CHANNELS: dict[str, str] = {"twilio": "whatsapp", "twilio_voice": "phone"}
 
 
 @dataclass
 class FactorAnswer:
     """What a customer's message offers as knowledge factors."""
 
-    emails: Set[str] = field(default_factory=set)
-    birthdates: Set[date] = field(default_factory=set)
-    postcodes: Set[str] = field(default_factory=set)
+    emails: set[str] = field(default_factory=set)
+    birthdates: set[date] = field(default_factory=set)
+    postcodes: set[str] = field(default_factory=set)
     # How many values were typed: an ambiguous date or a two-token postcode is one.
     offered: int = 0
 
 
-def parse_date(text: str) -> Optional[date]:
+def parse_date(text: str) -> date | None:
     """A date written in one of the usual ways ('5 Dec 2000', '05/12/2000', …)."""
     cleaned = re.sub(rf"(\d){_ORD}\b", r"\1", text.strip(), flags=re.IGNORECASE)
     cleaned = re.sub(r"\bof\b|,|\.(?=\s)", " ", cleaned)
@@ -78,7 +87,7 @@ def parse_date(text: str) -> Optional[date]:
     return None
 
 
-def _birthdates(text: str) -> List[Set[date]]:
+def _birthdates(text: str) -> list[set[date]]:
     """For every date in the text, its readings: 03/04/1990 may be either order."""
     found = []
     for pattern in DATE_PATTERNS:
@@ -90,7 +99,7 @@ def _birthdates(text: str) -> List[Set[date]]:
     return found
 
 
-def _us_reading(raw: str) -> Optional[date]:
+def _us_reading(raw: str) -> date | None:
     try:
         return datetime.strptime(raw, "%m/%d/%Y").date()
     except ValueError:
@@ -108,23 +117,29 @@ def read_factors(text: str) -> FactorAnswer:
     tokens = TOKEN.findall(rest.upper())
     single = {t for t in tokens if len(t) >= 3 and any(ch.isdigit() for ch in t)}
     # Postcodes such as "SW1A 1AA" are written as two tokens.
-    pairs = {a + b for a, b in pairwise(tokens)
-             if any(ch.isdigit() for ch in a) and any(ch.isdigit() for ch in b)}
+    pairs = {
+        a + b
+        for a, b in pairwise(tokens)
+        if any(ch.isdigit() for ch in a) and any(ch.isdigit() for ch in b)
+    }
     answer.postcodes = single | pairs
     answer.offered = len(answer.emails) + len(dates) + _postcode_values(tokens, single)
     return answer
 
 
-def _postcode_values(tokens: List[str], single: Set[str]) -> int:
+def _postcode_values(tokens: list[str], single: set[str]) -> int:
     """How many distinct postcodes the tokens offer: "SW1A 1AA" is one value, not
     two, while "SW1A 1AA SW1A 1AB" is still two (so guesses cannot hide in pairs)."""
-    values: Set[str] = set()
+    values: set[str] = set()
     i = 0
     while i < len(tokens):
         token = tokens[i]
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if (any(ch.isdigit() for ch in token) and following in single
-                and UK_INWARD_CODE.fullmatch(following)):
+        if (
+            any(ch.isdigit() for ch in token)
+            and following in single
+            and UK_INWARD_CODE.fullmatch(following)
+        ):
             values.add(token + following)
             i += 2
             continue
@@ -144,7 +159,7 @@ def normalize_postcode(value: str) -> str:
     return re.sub(r"\s+", "", value).upper()
 
 
-def matches(customer: Dict[str, Any], answer: FactorAnswer) -> bool:
+def matches(customer: dict[str, Any], answer: FactorAnswer) -> bool:
     """True when the answer contains one of the customer's knowledge factors."""
     email = str(customer.get("email") or "").lower()
     postcode = normalize_postcode(str(customer.get("postcode") or ""))
@@ -162,8 +177,9 @@ def sign(secret: str, sender_id: str, customer_id: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def vouched_customer_id(sender_id: str, metadata: Optional[Dict[str, Any]],
-                        secret: Optional[str]) -> Optional[str]:
+def vouched_customer_id(
+    sender_id: str, metadata: dict[str, Any] | None, secret: str | None
+) -> str | None:
     """The customer id a trusted integration vouched for in this message, if the
     signature is right; None otherwise (and always None without a secret)."""
     if not secret or not isinstance(metadata, dict):
@@ -175,13 +191,15 @@ def vouched_customer_id(sender_id: str, metadata: Optional[Dict[str, Any]],
     # compare_digest raises TypeError on non-ASCII str, and the metadata comes from
     # the channel: a stray character must be a wrong signature, not a crash.
     if not signature.isascii() or not hmac.compare_digest(
-            sign(secret, sender_id, customer_id), signature):
+        sign(secret, sender_id, customer_id), signature
+    ):
         return None
     return customer_id
 
 
-def channel_number(input_channel: Optional[str],
-                   metadata: Optional[Dict[str, Any]]) -> Optional[Tuple[str, str]]:
+def channel_number(
+    input_channel: str | None, metadata: dict[str, Any] | None
+) -> tuple[str, str] | None:
     """(CRM field, number) a number-checking channel says the message came from."""
     field = NUMBER_CHANNELS.get(input_channel or "")
     if field is None or not isinstance(metadata, dict):

@@ -8,7 +8,8 @@ desk's POST /api/handoffs/{id}/enrichment, retrying until the backend answers.
 """
 
 import asyncio
-from typing import Any, Dict, List, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from actions import backend_client as backend
 from actions.desk_client import desk
@@ -17,20 +18,25 @@ from actions.packet.account import BACKEND_DOWN_NOTE, enrichment, fetch_snapshot
 KIND = "handoff_enrichment"
 
 
-def needs_enrichment(verified_id: Optional[str], customer: Optional[Mapping[str, Any]],
-                     snapshot: Mapping[str, Any]) -> bool:
+def needs_enrichment(
+    verified_id: str | None, customer: Mapping[str, Any] | None, snapshot: Mapping[str, Any]
+) -> bool:
     """True when a verified customer's packet lacks what the backend did not give."""
     return bool(verified_id) and (customer is None or snapshot.get("note") == BACKEND_DOWN_NOTE)
 
 
-def enrichment_write(handoff_id: str, customer_id: str,
-                     touched: Mapping[str, List[str]]) -> Dict[str, Any]:
+def enrichment_write(
+    handoff_id: str, customer_id: str, touched: Mapping[str, list[str]]
+) -> dict[str, Any]:
     """The outbox payload: ids only, so the outbox keeps no personal data it need not."""
-    return {"handoff_id": handoff_id, "customer_id": customer_id,
-            "touched": {kind: list(ids) for kind, ids in touched.items()}}
+    return {
+        "handoff_id": handoff_id,
+        "customer_id": customer_id,
+        "touched": {kind: list(ids) for kind, ids in touched.items()},
+    }
 
 
-def deliver_enrichment(payload: Dict[str, Any], request_id: str) -> Any:
+def deliver_enrichment(payload: dict[str, Any], request_id: str) -> Any:
     """Read what was missing and send it to the desk; BackendUnavailable (retried)
     while the backend still does not answer. Runs on a worker thread."""
     customer_id = payload["customer_id"]

@@ -12,10 +12,11 @@ INSERT, so failures counted at the same time are never lost.
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Callable, Dict, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -28,7 +29,8 @@ logger = logging.getLogger(__name__)
 metadata = sa.MetaData()
 
 lockouts = sa.Table(
-    "identity_lockouts", metadata,
+    "identity_lockouts",
+    metadata,
     sa.Column("customer_id", sa.String(64), primary_key=True),
     sa.Column("failures", sa.Integer, nullable=False),
     # Unix times: portable across databases and compared inside one UPDATE.
@@ -37,7 +39,8 @@ lockouts = sa.Table(
 )
 
 unlocks = sa.Table(
-    "identity_unlocks", metadata,
+    "identity_unlocks",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("customer_id", sa.String(64), nullable=False, index=True),
     sa.Column("unlocked_by", sa.String(64), nullable=False),
@@ -59,20 +62,32 @@ class LockoutStatus:
     customer_id: str
     locked: bool
     failures: int
-    locked_until: Optional[float]
+    locked_until: float | None
 
-    def as_json(self) -> Dict[str, Any]:
-        until = (datetime.fromtimestamp(self.locked_until, timezone.utc).isoformat()
-                 if self.locked_until is not None else None)
-        return {"customer_id": self.customer_id, "locked": self.locked,
-                "failures": self.failures, "locked_until": until}
+    def as_json(self) -> dict[str, Any]:
+        until = (
+            datetime.fromtimestamp(self.locked_until, UTC).isoformat()
+            if self.locked_until is not None
+            else None
+        )
+        return {
+            "customer_id": self.customer_id,
+            "locked": self.locked,
+            "failures": self.failures,
+            "locked_until": until,
+        }
 
 
 class LockoutStore:
     """The failure counts and locks, in one SQL database."""
 
-    def __init__(self, url: str, max_failures: int, lock_seconds: float,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        url: str,
+        max_failures: int,
+        lock_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.engine = sa.create_engine(url, future=True)
         self.max_failures = max_failures
         self.lock_seconds = lock_seconds
@@ -108,11 +123,18 @@ class LockoutStore:
         """Uncount an attempt whose answer was right (or was never checked)."""
         try:
             with self.engine.begin() as db:
-                db.execute(sa.update(lockouts).where(
-                    lockouts.c.customer_id == customer_id, lockouts.c.failures > 0,
-                ).values(failures=lockouts.c.failures - 1))
+                db.execute(
+                    sa.update(lockouts)
+                    .where(
+                        lockouts.c.customer_id == customer_id,
+                        lockouts.c.failures > 0,
+                    )
+                    .values(failures=lockouts.c.failures - 1)
+                )
         except SQLAlchemyError as error:
-            raise LockoutStoreUnavailable(f"lockout give back: {error.__class__.__name__}") from None
+            raise LockoutStoreUnavailable(
+                f"lockout give back: {error.__class__.__name__}"
+            ) from None
 
     def record_failure(self, customer_id: str) -> LockoutStatus:
         """A wrong answer counted and the lock checked, in one call (verification does
@@ -125,17 +147,22 @@ class LockoutStore:
         now = self.clock()
         try:
             with self.engine.begin() as db:
-                db.execute(sa.update(lockouts).where(
-                    lockouts.c.customer_id == customer_id,
-                    lockouts.c.failures >= self.max_failures,
-                    sa.or_(lockouts.c.locked_until.is_(None), lockouts.c.locked_until <= now),
-                ).values(locked_until=now + self.lock_seconds))
+                db.execute(
+                    sa.update(lockouts)
+                    .where(
+                        lockouts.c.customer_id == customer_id,
+                        lockouts.c.failures >= self.max_failures,
+                        sa.or_(lockouts.c.locked_until.is_(None), lockouts.c.locked_until <= now),
+                    )
+                    .values(locked_until=now + self.lock_seconds)
+                )
                 status = self._read(db, customer_id, now)
         except SQLAlchemyError as error:
             raise LockoutStoreUnavailable(f"lockout count: {error.__class__.__name__}") from None
         if status.locked and status.failures == self.max_failures:
-            logger.warning("identity.lockout.locked customer=%s failures=%d",
-                           customer_id, status.failures)
+            logger.warning(
+                "identity.lockout.locked customer=%s failures=%d", customer_id, status.failures
+            )
         return status
 
     def unlock(self, customer_id: str, by: str) -> LockoutStatus:
@@ -144,31 +171,50 @@ class LockoutStore:
         try:
             with self.engine.begin() as db:
                 before = self._read(db, customer_id, now)
-                db.execute(sa.update(lockouts).where(lockouts.c.customer_id == customer_id)
-                           .values(failures=0, window_started_at=None, locked_until=None))
-                db.execute(sa.insert(unlocks).values(
-                    customer_id=customer_id, unlocked_by=by, unlocked_at=now,
-                    failures=before.failures, was_locked=before.locked))
+                db.execute(
+                    sa.update(lockouts)
+                    .where(lockouts.c.customer_id == customer_id)
+                    .values(failures=0, window_started_at=None, locked_until=None)
+                )
+                db.execute(
+                    sa.insert(unlocks).values(
+                        customer_id=customer_id,
+                        unlocked_by=by,
+                        unlocked_at=now,
+                        failures=before.failures,
+                        was_locked=before.locked,
+                    )
+                )
         except SQLAlchemyError as error:
             raise LockoutStoreUnavailable(f"lockout unlock: {error.__class__.__name__}") from None
-        logger.info("identity.lockout.unlocked customer=%s by=%s was_locked=%s",
-                    customer_id, by, before.locked)
+        logger.info(
+            "identity.lockout.unlocked customer=%s by=%s was_locked=%s",
+            customer_id,
+            by,
+            before.locked,
+        )
         return LockoutStatus(customer_id, False, 0, None)
 
     def _count(self, customer_id: str, now: float) -> bool:
         """One UPDATE: +1, or 1 when the window has passed. False: no row yet, or the
         record is locked, or its count is at the limit."""
-        stale = sa.or_(lockouts.c.window_started_at.is_(None),
-                       lockouts.c.window_started_at <= now - self.lock_seconds)
+        stale = sa.or_(
+            lockouts.c.window_started_at.is_(None),
+            lockouts.c.window_started_at <= now - self.lock_seconds,
+        )
         with self.engine.begin() as db:
-            result = db.execute(sa.update(lockouts).where(
-                lockouts.c.customer_id == customer_id,
-                sa.or_(lockouts.c.locked_until.is_(None), lockouts.c.locked_until <= now),
-                sa.or_(stale, lockouts.c.failures < self.max_failures),
-            ).values(
-                failures=sa.case((stale, 1), else_=lockouts.c.failures + 1),
-                window_started_at=sa.case((stale, now), else_=lockouts.c.window_started_at),
-            ))
+            result = db.execute(
+                sa.update(lockouts)
+                .where(
+                    lockouts.c.customer_id == customer_id,
+                    sa.or_(lockouts.c.locked_until.is_(None), lockouts.c.locked_until <= now),
+                    sa.or_(stale, lockouts.c.failures < self.max_failures),
+                )
+                .values(
+                    failures=sa.case((stale, 1), else_=lockouts.c.failures + 1),
+                    window_started_at=sa.case((stale, now), else_=lockouts.c.window_started_at),
+                )
+            )
             return bool(result.rowcount)
 
     def _create(self, customer_id: str) -> None:
@@ -179,20 +225,27 @@ class LockoutStore:
             pass  # created by a concurrent failure: counting goes on on its row
 
     def _read(self, db: sa.engine.Connection, customer_id: str, now: float) -> LockoutStatus:
-        row = db.execute(sa.select(lockouts).where(
-            lockouts.c.customer_id == customer_id)).first()
+        row = db.execute(sa.select(lockouts).where(lockouts.c.customer_id == customer_id)).first()
         if row is None:
             return LockoutStatus(customer_id, False, 0, None)
         locked = row.locked_until is not None and row.locked_until > now
-        in_window = (row.window_started_at is not None
-                     and row.window_started_at > now - self.lock_seconds)
-        return LockoutStatus(customer_id, locked, row.failures if locked or in_window else 0,
-                             row.locked_until if locked else None)
+        in_window = (
+            row.window_started_at is not None and row.window_started_at > now - self.lock_seconds
+        )
+        return LockoutStatus(
+            customer_id,
+            locked,
+            row.failures if locked or in_window else 0,
+            row.locked_until if locked else None,
+        )
 
 
 @lru_cache(maxsize=1)
 def store() -> LockoutStore:
     """The process-wide store, configured from the validated settings."""
     config = settings()
-    return LockoutStore(config.assistant_database_url, config.verification_max_failures,
-                        config.verification_lock_minutes * 60.0)
+    return LockoutStore(
+        config.assistant_database_url,
+        config.verification_max_failures,
+        config.verification_lock_minutes * 60.0,
+    )

@@ -16,7 +16,8 @@ import asyncio
 import hmac
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -61,7 +62,7 @@ def _unlocking_agent(body: bytes) -> str:
     try:
         parsed: Any = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest(400, "body must be JSON: {\"by\": \"<agent username>\"}") from None
+        raise BadRequest(400, 'body must be JSON: {"by": "<agent username>"}') from None
     by = parsed.get("by") if isinstance(parsed, dict) else None
     if not isinstance(by, str) or not AGENT_NAME.fullmatch(by):
         raise BadRequest(400, "by must be the agent's username (1-64 letters, digits, . _ @ + -)")
@@ -81,8 +82,11 @@ def identity_admin(admin_token: str, rate: str) -> Blueprint:
         if not hmac.compare_digest(given, expected):
             raise BadRequest(401, "missing or wrong identity admin token")
 
-    async def answer(call: Callable[..., lockout.LockoutStatus], *args: str,
-                     body: Callable[[lockout.LockoutStatus], Any]) -> HTTPResponse:
+    async def answer(
+        call: Callable[..., lockout.LockoutStatus],
+        *args: str,
+        body: Callable[[lockout.LockoutStatus], Any],
+    ) -> HTTPResponse:
         try:
             status = await asyncio.to_thread(call, *args)
         except lockout.LockoutStoreUnavailable:
@@ -96,8 +100,7 @@ def identity_admin(admin_token: str, rate: str) -> Blueprint:
             checked = _customer_id(customer_id)
         except BadRequest as error:
             return refusal(error)
-        return await answer(lockout.store().status, checked,
-                            body=lockout.LockoutStatus.as_json)
+        return await answer(lockout.store().status, checked, body=lockout.LockoutStatus.as_json)
 
     @blueprint.post("/identity/lockouts/<customer_id:str>/unlock", stream=True)
     async def unlock(request: Request, customer_id: str) -> HTTPResponse:
@@ -107,9 +110,12 @@ def identity_admin(admin_token: str, rate: str) -> Blueprint:
             by = _unlocking_agent(await _small_body(request))
         except BadRequest as error:
             return refusal(error)
-        return await answer(lockout.store().unlock, checked, by,
-                            body=lambda status: {"customer_id": status.customer_id,
-                                                 "locked": status.locked})
+        return await answer(
+            lockout.store().unlock,
+            checked,
+            by,
+            body=lambda status: {"customer_id": status.customer_id, "locked": status.locked},
+        )
 
     return blueprint
 

@@ -10,7 +10,7 @@ would without a memory. Without MEMORY_URL the memory is simply not used.
 import asyncio
 import logging
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Set
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -20,7 +20,7 @@ from actions.settings import settings
 
 logger = logging.getLogger(__name__)
 
-_background: Set[asyncio.Task] = set()
+_background: set[asyncio.Task] = set()
 
 # How each caller says a link was confirmed (the memory refuses anything else).
 KNOWLEDGE_FACTOR = "knowledge_factor"
@@ -30,41 +30,66 @@ TRUSTED_INTEGRATION = "trusted_integration"
 class MemoryClient(BackendClient):
     """The memory's API with its bearer token; no retries (a turn does not wait)."""
 
-    def __init__(self, base_url: str, token: Optional[str], timeout: float) -> None:
+    def __init__(self, base_url: str, token: str | None, timeout: float) -> None:
         session = requests.Session()
         if token:
             session.headers["Authorization"] = f"Bearer {token}"
-        super().__init__(base_url, timeout / 2, timeout, retries=0, session=session,
-                         breaker=CircuitBreaker(3, 10.0), turn_bound=False)
+        super().__init__(
+            base_url,
+            timeout / 2,
+            timeout,
+            retries=0,
+            session=session,
+            breaker=CircuitBreaker(3, 10.0),
+            turn_bound=False,
+        )
 
-    def put(self, path: str, body: Dict[str, Any]) -> Any:
+    def put(self, path: str, body: dict[str, Any]) -> Any:
         """PUT once: the memory's PUTs are upserts, so a repeat is harmless anyway."""
         return self._request("PUT", path, 1, json=body)
 
-    def link(self, customer_id: str, channel: str, identity: str,
-             confirmed_by: str) -> Dict[str, Any]:
-        return _expect_dict(self.put(f"/customers/{quote(customer_id, safe='')}/links", {
-            "channel": channel, "identity": identity, "confirmed_by": confirmed_by}), "link")
+    def link(
+        self, customer_id: str, channel: str, identity: str, confirmed_by: str
+    ) -> dict[str, Any]:
+        return _expect_dict(
+            self.put(
+                f"/customers/{quote(customer_id, safe='')}/links",
+                {"channel": channel, "identity": identity, "confirmed_by": confirmed_by},
+            ),
+            "link",
+        )
 
-    def recall(self, customer_id: str, conversation_id: str) -> Dict[str, Any]:
-        return _expect_dict(self.get(f"/customers/{quote(customer_id, safe='')}/recall",
-                                     {"conversation_id": conversation_id}), "recall")
+    def recall(self, customer_id: str, conversation_id: str) -> dict[str, Any]:
+        return _expect_dict(
+            self.get(
+                f"/customers/{quote(customer_id, safe='')}/recall",
+                {"conversation_id": conversation_id},
+            ),
+            "recall",
+        )
 
-    def mentioned(self, customer_id: str, conversation_id: str,
-                  event_ids: List[int]) -> Dict[str, Any]:
-        return _expect_dict(self.post(f"/customers/{quote(customer_id, safe='')}/mentioned", {
-            "conversation_id": conversation_id, "event_ids": event_ids}), "mentioned")
+    def mentioned(
+        self, customer_id: str, conversation_id: str, event_ids: list[int]
+    ) -> dict[str, Any]:
+        return _expect_dict(
+            self.post(
+                f"/customers/{quote(customer_id, safe='')}/mentioned",
+                {"conversation_id": conversation_id, "event_ids": event_ids},
+            ),
+            "mentioned",
+        )
 
-    def conversation(self, body: Dict[str, Any]) -> Dict[str, Any]:
+    def conversation(self, body: dict[str, Any]) -> dict[str, Any]:
         return _expect_dict(self.put("/conversations", body), "conversation")
 
-    def customer(self, customer_id: str, limit: int = 20) -> Dict[str, Any]:
-        return _expect_dict(self.get(f"/customers/{quote(customer_id, safe='')}",
-                                     {"limit": str(limit)}), "customer")
+    def customer(self, customer_id: str, limit: int = 20) -> dict[str, Any]:
+        return _expect_dict(
+            self.get(f"/customers/{quote(customer_id, safe='')}", {"limit": str(limit)}), "customer"
+        )
 
 
 @lru_cache(maxsize=1)
-def client() -> Optional[MemoryClient]:
+def client() -> MemoryClient | None:
     """The process-wide client; None when MEMORY_URL is not set."""
     config = settings()
     if not config.memory_url:
@@ -72,7 +97,7 @@ def client() -> Optional[MemoryClient]:
     return MemoryClient(config.memory_url, config.memory_token, config.memory_timeout)
 
 
-async def ask(what: str, method_name: str, *args: Any) -> Optional[Dict[str, Any]]:
+async def ask(what: str, method_name: str, *args: Any) -> dict[str, Any] | None:
     """The memory's answer, or None (logged as an error) when it is off, down or
     refuses: the caller then does what it did before there was a memory."""
     memory = client()

@@ -4,7 +4,7 @@ this action says it on the customer's channel, only in the conversation of the
 verified customer it is about."""
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -17,24 +17,35 @@ logger = logging.getLogger(__name__)
 PREFIX = "memory_event_"
 
 
-def event_from_entities(entities: List[Dict[str, Any]]) -> Dict[str, Any]:
+def event_from_entities(entities: list[dict[str, Any]]) -> dict[str, Any]:
     """The event as the memory sent it (`memory_event_*` entities)."""
-    values = {str(e.get("entity"))[len(PREFIX):]: e.get("value") for e in entities
-              if str(e.get("entity", "")).startswith(PREFIX)}
-    return {"id": values.get("id"), "type": values.get("type"), "record": values.get("record"),
-            "customer_id": values.get("customer"), "data": {"detail": values.get("detail")}}
+    values = {
+        str(e.get("entity"))[len(PREFIX) :]: e.get("value")
+        for e in entities
+        if str(e.get("entity", "")).startswith(PREFIX)
+    }
+    return {
+        "id": values.get("id"),
+        "type": values.get("type"),
+        "record": values.get("record"),
+        "customer_id": values.get("customer"),
+        "data": {"detail": values.get("detail")},
+    }
 
 
 class ActionMemoryEvent(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_memory_event"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         event = event_from_entities(tracker.latest_message.get("entities") or [])
         if event["customer_id"] != tracker.get_slot(VERIFIED_CUSTOMER_ID) or not event["id"]:
-            logger.warning("memory.event.not_said id=%s: not this conversation's verified "
-                           "customer", event["id"])
+            logger.warning(
+                "memory.event.not_said id=%s: not this conversation's verified customer",
+                event["id"],
+            )
             return []
         message = event_message(event)
         if message:

@@ -11,7 +11,7 @@ simply stops is read as abandoned once it is no longer live.
 
 import logging
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from actions import memory_client
 from actions.outcomes import OUTCOMES
@@ -23,13 +23,13 @@ logger = logging.getLogger(__name__)
 SENTIMENT_EDGE = 0.3
 
 
-def session_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def session_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The events from the last `session_started` on."""
     starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
-    return events[starts[-1]:] if starts else events
+    return events[starts[-1] :] if starts else events
 
 
-def _sentiment(events: List[Dict[str, Any]]) -> Optional[str]:
+def _sentiment(events: list[dict[str, Any]]) -> str | None:
     for event in reversed(events):
         if event.get("event") == "user":
             score = ((event.get("parse_data") or {}).get(SENTIMENT_KEY) or {}).get("score")
@@ -41,8 +41,9 @@ def _sentiment(events: List[Dict[str, Any]]) -> Optional[str]:
     return None
 
 
-def conversation_record(call: Dict[str, Any], answer: Dict[str, Any],
-                        now: float) -> Optional[Dict[str, Any]]:
+def conversation_record(
+    call: dict[str, Any], answer: dict[str, Any], now: float
+) -> dict[str, Any] | None:
     """What the memory keeps of the conversation after this action; None when its
     customer is not verified (nothing is linked to a mere claim)."""
     tracker = call.get("tracker") or {}
@@ -59,19 +60,22 @@ def conversation_record(call: Dict[str, Any], answer: Dict[str, Any],
     outcomes = slots.get(OUTCOMES)
     if not isinstance(outcomes, list):
         outcomes = []
-    started: float = next((float(e["timestamp"]) for e in events
-                           if isinstance(e.get("timestamp"), (int, float))), now)
+    started: float = next(
+        (float(e["timestamp"]) for e in events if isinstance(e.get("timestamp"), (int, float))), now
+    )
     return {
-        "conversation_id": sender, "customer_id": customer_id,
+        "conversation_id": sender,
+        "customer_id": customer_id,
         "channel": tracker.get("latest_input_channel") or "default",
-        "started_at": started, "last_at": now,
+        "started_at": started,
+        "last_at": now,
         "outcomes": [o for o in outcomes if isinstance(o, dict)][-200:],
         "handed_over": any(e.get("event") == "pause" for e in events),
         "sentiment": _sentiment(events),
     }
 
 
-def remember(call: Dict[str, Any], answer: Dict[str, Any]) -> None:
+def remember(call: dict[str, Any], answer: dict[str, Any]) -> None:
     """Send the conversation's record to the memory in the background."""
     if memory_client.client() is None:
         return

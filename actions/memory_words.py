@@ -3,35 +3,43 @@ channel, when, what about, and what a business event was. Pure functions, tested
 without a server; the sentences are responses in domain.yml (with voice and e-mail
 variants)."""
 
-from datetime import datetime, timezone
-from typing import Any, Dict, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from actions import spoken
 from actions.records import ALL_KINDS
 
-CHANNEL_NAMES = {"socketio": "web chat", "twilio": "WhatsApp", "twilio_voice": "the phone",
-                 "email": "e-mail", "rest": "our app"}
+CHANNEL_NAMES = {
+    "socketio": "web chat",
+    "twilio": "WhatsApp",
+    "twilio_voice": "the phone",
+    "email": "e-mail",
+    "rest": "our app",
+}
 # Business events the assistant brings up, by type, and the record's variable name.
-EVENT_RESPONSES: Dict[str, Tuple[str, str]] = {
+EVENT_RESPONSES: dict[str, tuple[str, str]] = {
     "payment_failed": ("utter_memory_event_payment_failed", "invoice_id"),
     "shipment_delayed": ("utter_memory_event_shipment_delayed", "order_id"),
     "order_delivered": ("utter_memory_event_order_delivered", "order_id"),
     "claim_updated": ("utter_memory_event_claim_updated", "claim_id"),
     "appointment_missed": ("utter_memory_event_appointment_missed", "appointment_id"),
 }
-LAST_CONTACT_RESPONSES = {"resolved": "utter_memory_last_contact_resolved",
-                          "handed_over": "utter_memory_last_contact_handed_over"}
+LAST_CONTACT_RESPONSES = {
+    "resolved": "utter_memory_last_contact_resolved",
+    "handed_over": "utter_memory_last_contact_handed_over",
+}
 LAST_CONTACT_OPEN = "utter_memory_last_contact_open"
 
 
-def channel_name(channel: Optional[str]) -> str:
+def channel_name(channel: str | None) -> str:
     return CHANNEL_NAMES.get(channel or "", "another channel")
 
 
 def when(at: float, now: float) -> str:
     """'earlier today', 'yesterday', 'on Tuesday' (within a week) or 'on 23 November'."""
-    then = datetime.fromtimestamp(at, timezone.utc).date()
-    today = datetime.fromtimestamp(now, timezone.utc).date()
+    then = datetime.fromtimestamp(at, UTC).date()
+    today = datetime.fromtimestamp(now, UTC).date()
     days = (today - then).days
     if days <= 0:
         return "earlier today"
@@ -42,20 +50,21 @@ def when(at: float, now: float) -> str:
     return f"on {then.day} {then:%B}"
 
 
-def record_label(record_id: str) -> Optional[str]:
+def record_label(record_id: str) -> str | None:
     """'BW-100002' → 'order BW-100002'."""
     kind = next((k for k in ALL_KINDS if k.normalize(record_id) == record_id), None)
     return f"{kind.label} {record_id}" if kind else None
 
 
-def record_topic(record_id: str) -> Optional[str]:
+def record_topic(record_id: str) -> str | None:
     """'BW-100002' → 'order' (the journeys' topics only)."""
     kind = next((k for k in ALL_KINDS if k.normalize(record_id) == record_id), None)
     return kind.topic if kind and kind.topic != "customer" else None
 
 
-def last_contact(contact: Mapping[str, Any], first_name: str, now: float
-                 ) -> Optional[Tuple[str, Dict[str, Any]]]:
+def last_contact(
+    contact: Mapping[str, Any], first_name: str, now: float
+) -> tuple[str, dict[str, Any]] | None:
     """The response recalling the last contact and its variables; None when it
     touched no record worth naming."""
     labels = [record_label(r) for r in contact.get("records") or [] if record_topic(str(r))]
@@ -65,12 +74,15 @@ def last_contact(contact: Mapping[str, Any], first_name: str, now: float
     response = LAST_CONTACT_RESPONSES.get(str(contact.get("outcome")), LAST_CONTACT_OPEN)
     said_when = when(float(contact["started_at"]), now)
     return response, {
-        "first_name": first_name, "last_channel": channel_name(contact.get("channel")),
-        "last_when": said_when, "last_subject": labels[0],
-        "last_subject_spoken": f"{labels[0].rsplit(' ', 1)[0]} {spoken.spell(record)}"}
+        "first_name": first_name,
+        "last_channel": channel_name(contact.get("channel")),
+        "last_when": said_when,
+        "last_subject": labels[0],
+        "last_subject_spoken": f"{labels[0].rsplit(' ', 1)[0]} {spoken.spell(record)}",
+    }
 
 
-def event_message(event: Mapping[str, Any]) -> Optional[Tuple[str, Dict[str, Any]]]:
+def event_message(event: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """The response that tells the customer about a business event, and its variables;
     None for a type the assistant does not bring up in conversation (page_viewed)."""
     found = EVENT_RESPONSES.get(str(event.get("type")))
@@ -80,5 +92,4 @@ def event_message(event: Mapping[str, Any]) -> Optional[Tuple[str, Dict[str, Any
     data = event.get("data") or {}
     record = str(event.get("record") or data.get(id_name) or "")
     detail = str(data.get("detail") or data.get("status") or "").replace("_", " ")
-    return response, {id_name: record, f"{id_name}_spoken": spoken.spell(record),
-                      "detail": detail}
+    return response, {id_name: record, f"{id_name}_spoken": spoken.spell(record), "detail": detail}

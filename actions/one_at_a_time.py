@@ -11,15 +11,15 @@ kind again ("what about my other order?") gets the next one too. Other channels
 show the list at once.
 """
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from num2words import num2words
-from actions.outcomes import ANSWERED, record, topic_goal
-from actions.records import TOPICS
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.outcomes import ANSWERED, record, topic_goal
+from actions.records import TOPICS
 from actions.render import Answer
 from actions.slots import HUMAN_OFFERED
 
@@ -29,12 +29,12 @@ MORE = "more_to_tell"
 RECORD_WORDS = {"order": "orders", "claim": "claims", "invoice": "invoices"}
 
 
-def one_at_a_time(tracker: Tracker, record_named: bool, answers: List[Answer]) -> bool:
+def one_at_a_time(tracker: Tracker, record_named: bool, answers: list[Answer]) -> bool:
     """Whether the answers are offered one by one: a listing of several, on a call."""
     return tracker.get_latest_input_channel() == SPOKEN and not record_named and len(answers) > 1
 
 
-def pending(tracker: Tracker, topic: Optional[str] = None) -> Optional[Dict[str, Any]]:
+def pending(tracker: Tracker, topic: str | None = None) -> dict[str, Any] | None:
     """What is still to tell (of the topic, when given), or None."""
     kept = tracker.get_slot(PENDING)
     if not isinstance(kept, dict) or not kept.get("answers"):
@@ -42,48 +42,58 @@ def pending(tracker: Tracker, topic: Optional[str] = None) -> Optional[Dict[str,
     return kept if topic is None or kept.get("topic") == topic else None
 
 
-def first_of_many(dispatcher: CollectingDispatcher, topic: str,
-                  answers: List[Answer]) -> List[EventType]:
+def first_of_many(
+    dispatcher: CollectingDispatcher, topic: str, answers: list[Answer]
+) -> list[EventType]:
     """How many there are, the first, and the offer of the next."""
-    dispatcher.utter_message(response="utter_list_intro", count=len(answers),
-                             count_spoken=num2words(len(answers)),
-                             records=RECORD_WORDS.get(topic, topic))
+    dispatcher.utter_message(
+        response="utter_list_intro",
+        count=len(answers),
+        count_spoken=num2words(len(answers)),
+        records=RECORD_WORDS.get(topic, topic),
+    )
     return _tell({"topic": topic, "next": 1, "answers": answers}, dispatcher)
 
 
-def tell_next(dispatcher: CollectingDispatcher, kept: Dict[str, Any]) -> List[EventType]:
+def tell_next(dispatcher: CollectingDispatcher, kept: dict[str, Any]) -> list[EventType]:
     return _tell(kept, dispatcher)
 
 
-def _tell(kept: Dict[str, Any], dispatcher: CollectingDispatcher) -> List[EventType]:
+def _tell(kept: dict[str, Any], dispatcher: CollectingDispatcher) -> list[EventType]:
     """The first answer still to tell, and the offer of the one after it."""
     (response, variables), *rest = kept["answers"]
     dispatcher.utter_message(response=response, **variables)
     if not rest:
         return stop()
     position = int(kept["next"]) + 1
-    dispatcher.utter_message(response="utter_list_more",
-                             ordinal_spoken=num2words(position, to="ordinal"))
-    return [SlotSet(PENDING, {**kept, "next": position, "answers": rest}), SlotSet(MORE, True),
-            SlotSet(HUMAN_OFFERED, False)]
+    dispatcher.utter_message(
+        response="utter_list_more", ordinal_spoken=num2words(position, to="ordinal")
+    )
+    return [
+        SlotSet(PENDING, {**kept, "next": position, "answers": rest}),
+        SlotSet(MORE, True),
+        SlotSet(HUMAN_OFFERED, False),
+    ]
 
 
-def stop() -> List[EventType]:
+def stop() -> list[EventType]:
     return [SlotSet(PENDING, None), SlotSet(MORE, False)]
 
 
 class ActionListNext(Action):
     """The caller's yes (the next record) or no (nothing more) to the offer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_list_next"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         kept = pending(tracker)
         if kept is None or (tracker.latest_message.get("intent") or {}).get("name") == "deny":
             dispatcher.utter_message(response="utter_anything_else")
             return stop()
         goal = topic_goal(TOPICS.get(str(kept.get("topic"))))
         return tell_next(dispatcher, kept) + [
-            record(tracker, self.name(), goal, ANSWERED, detail={"scope": "open"})]
+            record(tracker, self.name(), goal, ANSWERED, detail={"scope": "open"})
+        ]

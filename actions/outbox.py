@@ -19,9 +19,10 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,7 +36,8 @@ logger = logging.getLogger(__name__)
 metadata = sa.MetaData()
 
 entries = sa.Table(
-    "crm_outbox", metadata,
+    "crm_outbox",
+    metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
@@ -57,7 +59,7 @@ class Entry:
 
     id: str
     kind: str
-    payload: Dict[str, Any]
+    payload: dict[str, Any]
     attempts: int
 
 
@@ -69,8 +71,9 @@ def backoff_seconds(attempts: int, max_backoff: float) -> float:
 class Outbox:
     """The pending writes, in one SQL table."""
 
-    def __init__(self, url: str, max_backoff: float = 300.0,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, url: str, max_backoff: float = 300.0, clock: Callable[[], float] = time.time
+    ) -> None:
         self.engine = sa.create_engine(url, future=True)
         self.max_backoff = max_backoff
         self.clock = clock
@@ -85,21 +88,33 @@ class Outbox:
         now = self.clock()
         try:
             with self.engine.begin() as db:
-                db.execute(sa.insert(entries).values(
-                    id=entry_id, kind=kind, payload=json.dumps(dict(payload)), attempts=0,
-                    created_at=now, next_attempt_at=now))
+                db.execute(
+                    sa.insert(entries).values(
+                        id=entry_id,
+                        kind=kind,
+                        payload=json.dumps(dict(payload)),
+                        attempts=0,
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
         except SQLAlchemyError as error:
             raise OutboxUnavailable(f"outbox add: {error.__class__.__name__}") from None
         return entry_id
 
-    def due(self, limit: int = 20) -> List[Entry]:
+    def due(self, limit: int = 20) -> list[Entry]:
         """The writes whose next attempt is due, oldest first."""
         try:
             with self.engine.connect() as db:
-                rows = db.execute(sa.select(entries).where(
-                    entries.c.next_attempt_at.is_not(None),
-                    entries.c.next_attempt_at <= self.clock(),
-                ).order_by(entries.c.created_at).limit(limit)).all()
+                rows = db.execute(
+                    sa.select(entries)
+                    .where(
+                        entries.c.next_attempt_at.is_not(None),
+                        entries.c.next_attempt_at <= self.clock(),
+                    )
+                    .order_by(entries.c.created_at)
+                    .limit(limit)
+                ).all()
         except SQLAlchemyError as error:
             raise OutboxUnavailable(f"outbox read: {error.__class__.__name__}") from None
         return [Entry(row.id, row.kind, json.loads(row.payload), row.attempts) for row in rows]
@@ -107,8 +122,13 @@ class Outbox:
     def pending(self) -> int:
         """How many writes still wait for delivery."""
         with self.engine.connect() as db:
-            return int(db.execute(sa.select(sa.func.count()).select_from(entries).where(
-                entries.c.next_attempt_at.is_not(None))).scalar_one())
+            return int(
+                db.execute(
+                    sa.select(sa.func.count())
+                    .select_from(entries)
+                    .where(entries.c.next_attempt_at.is_not(None))
+                ).scalar_one()
+            )
 
     def delivered(self, entry: Entry) -> None:
         self._change(entry, None, delete=True)
@@ -123,30 +143,34 @@ class Outbox:
         """Keep a write the backend refused, never to be sent again."""
         self._change(entry, error, next_attempt_at=None)
 
-    def _change(self, entry: Entry, error: Optional[str], delete: bool = False,
-                **values: Any) -> None:
+    def _change(self, entry: Entry, error: str | None, delete: bool = False, **values: Any) -> None:
         try:
             with self.engine.begin() as db:
                 where = entries.c.id == entry.id
                 if delete:
                     db.execute(sa.delete(entries).where(where))
                 else:
-                    db.execute(sa.update(entries).where(where).values(
-                        attempts=entry.attempts + 1, last_error=error, **values))
+                    db.execute(
+                        sa.update(entries)
+                        .where(where)
+                        .values(attempts=entry.attempts + 1, last_error=error, **values)
+                    )
         except SQLAlchemyError as failure:
             raise OutboxUnavailable(f"outbox update: {failure.__class__.__name__}") from None
 
 
-Deliverer = Callable[[Dict[str, Any], str], Any]
+Deliverer = Callable[[dict[str, Any], str], Any]
 
 
-def deliver_interaction(payload: Dict[str, Any], request_id: str) -> Any:
+def deliver_interaction(payload: dict[str, Any], request_id: str) -> Any:
     """A note on the customer's file (BackendClient.log_interaction's arguments)."""
     return backend.client().log_interaction(**payload, request_id=request_id)
 
 
-DELIVERERS: Dict[str, Deliverer] = {"interaction": deliver_interaction,
-                                     late_enrichment.KIND: late_enrichment.deliver_enrichment}
+DELIVERERS: dict[str, Deliverer] = {
+    "interaction": deliver_interaction,
+    late_enrichment.KIND: late_enrichment.deliver_enrichment,
+}
 
 
 async def deliver_due(outbox: Outbox, deliverers: Mapping[str, Deliverer]) -> int:
@@ -159,31 +183,44 @@ async def deliver_due(outbox: Outbox, deliverers: Mapping[str, Deliverer]) -> in
                 raise backend.BackendRejected(f"no deliverer for {entry.kind}")
             await backend.call(deliver, entry.payload, entry.id)
         except backend.BackendUnavailable as error:
-            delay = await asyncio.to_thread(outbox.retry_later, entry,
-                                            error.__class__.__name__)
-            logger.warning("outbox %s (%s) not delivered, attempt %d: %s; next in %g s",
-                           entry.id, entry.kind, entry.attempts + 1,
-                           error.__class__.__name__, delay)
+            delay = await asyncio.to_thread(outbox.retry_later, entry, error.__class__.__name__)
+            logger.warning(
+                "outbox %s (%s) not delivered, attempt %d: %s; next in %g s",
+                entry.id,
+                entry.kind,
+                entry.attempts + 1,
+                error.__class__.__name__,
+                delay,
+            )
             continue
         except backend.BackendError as error:
             await asyncio.to_thread(outbox.refused, entry, error.__class__.__name__)
-            logger.error("outbox %s (%s) refused by the backend: %s; kept, not resent",
-                         entry.id, entry.kind, error.__class__.__name__)
+            logger.error(
+                "outbox %s (%s) refused by the backend: %s; kept, not resent",
+                entry.id,
+                entry.kind,
+                error.__class__.__name__,
+            )
             continue
         except Exception as error:  # a fault of ours: kept and tried again, never lost
-            delay = await asyncio.to_thread(outbox.retry_later, entry,
-                                            error.__class__.__name__)
-            logger.error("outbox %s (%s) failed unexpectedly: %s; next in %g s",
-                         entry.id, entry.kind, error.__class__.__name__, delay)
+            delay = await asyncio.to_thread(outbox.retry_later, entry, error.__class__.__name__)
+            logger.error(
+                "outbox %s (%s) failed unexpectedly: %s; next in %g s",
+                entry.id,
+                entry.kind,
+                error.__class__.__name__,
+                delay,
+            )
             continue
         await asyncio.to_thread(outbox.delivered, entry)
         delivered += 1
-        logger.info("outbox %s (%s) delivered after %d attempt(s)", entry.id, entry.kind,
-                    entry.attempts + 1)
+        logger.info(
+            "outbox %s (%s) delivered after %d attempt(s)", entry.id, entry.kind, entry.attempts + 1
+        )
     return delivered
 
 
-_wakeups: Set[asyncio.Event] = set()
+_wakeups: set[asyncio.Event] = set()
 
 
 def wake() -> None:
@@ -201,8 +238,9 @@ async def keep(kind: str, payload: Mapping[str, Any]) -> str:
     return entry_id
 
 
-async def deliver_forever(outbox: Outbox, poll_seconds: float,
-                          deliverers: Mapping[str, Deliverer] = DELIVERERS) -> None:
+async def deliver_forever(
+    outbox: Outbox, poll_seconds: float, deliverers: Mapping[str, Deliverer] = DELIVERERS
+) -> None:
     """The action server's background worker: pending rows first, then new ones,
     looked for every poll_seconds or at once when woken."""
     wakeup = asyncio.Event()

@@ -13,7 +13,8 @@ addresses, postcodes or message text).
 """
 
 import time
-from typing import Any, Dict, List, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -33,8 +34,20 @@ VERIFIED = "verified"  # the customer proved who they are
 REFUSED = "refused"  # not done on purpose: identity not proven, record locked
 CLARIFIED = "clarified"  # asked which goal the customer meant
 UNAVAILABLE = "unavailable"  # a system the action needed did not answer
-RESULTS = frozenset({ANSWERED, DONE, NOT_FOUND, FAILED, DECLINED, HANDED_OVER, VERIFIED,
-                     REFUSED, CLARIFIED, UNAVAILABLE})
+RESULTS = frozenset(
+    {
+        ANSWERED,
+        DONE,
+        NOT_FOUND,
+        FAILED,
+        DECLINED,
+        HANDED_OVER,
+        VERIFIED,
+        REFUSED,
+        CLARIFIED,
+        UNAVAILABLE,
+    }
+)
 # The results that settle what the customer came for (goal completion).
 COMPLETED = frozenset({ANSWERED, DONE, VERIFIED, HANDED_OVER})
 
@@ -43,39 +56,62 @@ VERIFY_IDENTITY = "verify_identity"
 HAND_OVER = "hand_over"
 UNKNOWN_GOAL = "unknown"
 # The goal of a request about a kind of record, by the request topic.
-TOPIC_GOALS = {"order": "check_order_status", "claim": "check_claim_status",
-               "invoice": "check_invoice"}
+TOPIC_GOALS = {
+    "order": "check_order_status",
+    "claim": "check_claim_status",
+    "invoice": "check_invoice",
+}
 
-Outcome = Dict[str, Any]
+Outcome = dict[str, Any]
 
 
-def topic_goal(kind: Optional[RecordKind]) -> str:
+def topic_goal(kind: RecordKind | None) -> str:
     """'check_order_status' for an order request; 'unknown' when the topic is not known."""
     return TOPIC_GOALS.get(kind.topic, UNKNOWN_GOAL) if kind else UNKNOWN_GOAL
 
 
-def outcome(action: str, goal: str, result: str, record: Optional[str] = None,
-            detail: Optional[Mapping[str, Any]] = None, at: Optional[float] = None) -> Outcome:
+def outcome(
+    action: str,
+    goal: str,
+    result: str,
+    record: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    at: float | None = None,
+) -> Outcome:
     """One outcome as the slot keeps it; a result outside RESULTS is a programming error."""
     if result not in RESULTS:
         raise ValueError(f"unknown outcome result {result!r}")
-    return {"action": action, "goal": goal, "result": result, "record": record,
-            "detail": dict(detail or {}), "at": time.time() if at is None else at}
+    return {
+        "action": action,
+        "goal": goal,
+        "result": result,
+        "record": record,
+        "detail": dict(detail or {}),
+        "at": time.time() if at is None else at,
+    }
 
 
-def record(tracker: Tracker, action: str, goal: str, result: str,
-           record: Optional[str] = None, detail: Optional[Mapping[str, Any]] = None) -> SlotSet:
+def record(
+    tracker: Tracker,
+    action: str,
+    goal: str,
+    result: str,
+    record: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> SlotSet:
     """The slot event appending this outcome to the conversation's record.
 
     The tracker's copy of the slot is updated too, so an action recording twice in
     one run keeps both outcomes."""
-    outcomes: List[Outcome] = [*recorded(tracker.slots),
-                               outcome(action, goal, result, record, detail)]
+    outcomes: list[Outcome] = [
+        *recorded(tracker.slots),
+        outcome(action, goal, result, record, detail),
+    ]
     tracker.slots[OUTCOMES] = outcomes
     return SlotSet(OUTCOMES, outcomes)
 
 
-def recorded(slots: Mapping[str, Any]) -> List[Outcome]:
+def recorded(slots: Mapping[str, Any]) -> list[Outcome]:
     """The outcomes recorded so far, oldest first."""
     found = slots.get(OUTCOMES)
     return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []

@@ -3,9 +3,8 @@ changed policy changes the answer without retraining. The team's support hours a
 the desk's (it decides who is handed over live), read from its queue."""
 
 import asyncio
-from datetime import datetime, timezone
-
-from typing import Any, Dict, List, Text
+from datetime import UTC, datetime
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -25,11 +24,12 @@ ACTION = "action_answer_policy"
 class ActionAnswerPolicy(Action):
     """Answers the policy question named by the latest intent."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return ACTION
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         intent = tracker.get_intent_of_latest_message() or ""
         answer = POLICY_ANSWERS.get(intent)
         if answer is None and intent != SUPPORT_HOURS:
@@ -38,13 +38,16 @@ class ActionAnswerPolicy(Action):
         try:
             if answer is None:
                 policies, queue = await asyncio.gather(
-                    backend.call(backend.client().policies), backend.call(desk().queue))
-                response, variables = support_hours_answer(queue["hours"], policies,
-                                                           datetime.now(timezone.utc))
+                    backend.call(backend.client().policies), backend.call(desk().queue)
+                )
+                response, variables = support_hours_answer(
+                    queue["hours"], policies, datetime.now(UTC)
+                )
             else:
                 response, variables = answer(await backend.call(backend.client().policies))
         except (backend.BackendError, KeyError, TypeError):
             return backend_trouble(dispatcher, tracker) + [
-                record(tracker, ACTION, intent, UNAVAILABLE, detail={"reason": "backend"})]
+                record(tracker, ACTION, intent, UNAVAILABLE, detail={"reason": "backend"})
+            ]
         dispatcher.utter_message(response=response, **variables)
         return [record(tracker, ACTION, intent, ANSWERED)]

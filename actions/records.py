@@ -2,7 +2,6 @@
 
 import re
 from dataclasses import dataclass
-from typing import Dict, Optional
 
 
 @dataclass(frozen=True)
@@ -16,7 +15,7 @@ class RecordKind:
     pattern: "re.Pattern[str]"
     prefix: str
 
-    def normalize(self, raw: object) -> Optional[str]:
+    def normalize(self, raw: object) -> str | None:
         """'bw 100002' → 'BW-100002'; None when raw is not an id of this kind."""
         if not isinstance(raw, str):
             return None
@@ -36,7 +35,7 @@ INVOICE = _kind("invoice", "invoices", "invoice", "INV", 6)
 CUSTOMER = _kind("customer", "customers", "customer number", "C", 4)
 
 # The journeys a customer can ask about, by the topic slot's value.
-TOPICS: Dict[str, RecordKind] = {kind.topic: kind for kind in (ORDER, CLAIM, INVOICE)}
+TOPICS: dict[str, RecordKind] = {kind.topic: kind for kind in (ORDER, CLAIM, INVOICE)}
 ALL_KINDS = (ORDER, CLAIM, INVOICE, CUSTOMER)
 
 

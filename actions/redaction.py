@@ -9,7 +9,7 @@ or a dash (an id) or to a decimal point or colon (an amount, a time) is never on
 """
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from actions.identity import DATE_PATTERNS, EMAIL
 
@@ -68,8 +68,11 @@ def is_phone_number(candidate: str) -> bool:
         return count in INTERNATIONAL_DIGITS
     if count not in NATIONAL_DIGITS:
         return False
-    return (candidate.lstrip("(").startswith("0") or bool(US_NUMBER.fullmatch(candidate))
-            or bool(ES_NUMBER.fullmatch(candidate)))
+    return (
+        candidate.lstrip("(").startswith("0")
+        or bool(US_NUMBER.fullmatch(candidate))
+        or bool(ES_NUMBER.fullmatch(candidate))
+    )
 
 
 def _mask_phone(match: "re.Match[str]") -> str:
@@ -77,8 +80,9 @@ def _mask_phone(match: "re.Match[str]") -> str:
     if not is_phone_number(number):
         return number
     keep_from = [i for i, char in enumerate(number) if char.isdigit()][-2]
-    return "".join("*" if char.isdigit() and i < keep_from else char
-                   for i, char in enumerate(number))
+    return "".join(
+        "*" if char.isdigit() and i < keep_from else char for i, char in enumerate(number)
+    )
 
 
 # Cards go first: a card number also has the shape of a long phone number.

@@ -7,23 +7,25 @@ channels and `*_spoken` ones for the voice variants. Pure functions of the recor
 """
 
 from collections import Counter
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any
 
 from actions import spoken
 from actions.records import RecordKind
 from actions.support_hours import hours_words
 
 Record = Mapping[str, Any]
-Variables = Dict[str, Any]
-Answer = Tuple[str, Variables]  # a response name and its variables
+Variables = dict[str, Any]
+Answer = tuple[str, Variables]  # a response name and its variables
 
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 
 
 # ------------------------------------------------------------------ formatting of values
 
-def day(iso: Optional[str]) -> str:
+
+def day(iso: str | None) -> str:
     """'2026-11-25' → '25 November 2026'."""
     if not iso:
         return "an unknown date"
@@ -36,7 +38,7 @@ def money(amount: Any, currency: str = "EUR") -> str:
     return f"{symbol}{float(amount):.2f}" if symbol else f"{float(amount):.2f} {currency}"
 
 
-def join_words(words: List[str], conjunction: str = "and") -> str:
+def join_words(words: list[str], conjunction: str = "and") -> str:
     """['a', 'b', 'c'] → 'a, b and c'."""
     if len(words) <= 1:
         return "".join(words)
@@ -45,20 +47,32 @@ def join_words(words: List[str], conjunction: str = "and") -> str:
 
 def items(order: Record) -> str:
     """The order's items, repeated ones counted: '2 x 65W fast charger, Slate 10 tablet'."""
-    counts = Counter(str(item.get("name")) for item in order.get("items") or []
-                     for _ in range(int(item.get("qty") or 1)))
-    return ", ".join(f"{n} x {name}" if n > 1 else name for name, n in counts.items()) or "your items"
+    counts = Counter(
+        str(item.get("name"))
+        for item in order.get("items") or []
+        for _ in range(int(item.get("qty") or 1))
+    )
+    return (
+        ", ".join(f"{n} x {name}" if n > 1 else name for name, n in counts.items()) or "your items"
+    )
 
 
 def spoken_items(order: Record) -> str:
     """The items as said: 'two times 65W fast charger and Slate 10 tablet'."""
-    counts = Counter(str(item.get("name")) for item in order.get("items") or []
-                     for _ in range(int(item.get("qty") or 1)))
-    return join_words([f"{spoken.number(n)} times {name}" if n > 1 else name
-                       for name, n in counts.items()]) or "your items"
+    counts = Counter(
+        str(item.get("name"))
+        for item in order.get("items") or []
+        for _ in range(int(item.get("qty") or 1))
+    )
+    return (
+        join_words(
+            [f"{spoken.number(n)} times {name}" if n > 1 else name for name, n in counts.items()]
+        )
+        or "your items"
+    )
 
 
-def _dated(variables: Variables, name: str, iso: Optional[str]) -> None:
+def _dated(variables: Variables, name: str, iso: str | None) -> None:
     variables[name] = day(iso)
     variables[f"{name}_spoken"] = spoken.day(iso)
 
@@ -95,11 +109,19 @@ def order_answer(order: Record) -> Answer:
     return name, variables
 
 
-ORDER_RESPONSES = ("processing", "shipped", "out_for_delivery", "delayed", "delivered",
-                   "cancelled", "returned")
+ORDER_RESPONSES = (
+    "processing",
+    "shipped",
+    "out_for_delivery",
+    "delayed",
+    "delivered",
+    "cancelled",
+    "returned",
+)
 
 
 # ------------------------------------------------------------------ claims
+
 
 def claim_answer(claim: Record) -> Answer:
     """utter_claim_status[_payout][_no_next_step] with {claim_type}, {claim_id},
@@ -129,12 +151,12 @@ INVOICE_FIXES = {"card expired": "card_expired"}
 INVOICE_STATUSES = ("paid", "due", "overdue", "failed")
 
 
-def payment_alternatives(policies: Optional[Record]) -> str:
+def payment_alternatives(policies: Record | None) -> str:
     methods = list((policies or {}).get("payment_methods") or ["card", "PayPal", "bank transfer"])
     return join_words(methods, "or")
 
 
-def invoice_answer(invoice: Record, policies: Optional[Record] = None) -> Answer:
+def invoice_answer(invoice: Record, policies: Record | None = None) -> Answer:
     """utter_invoice_<status> (utter_invoice_failed_card_expired for an expired card)
     with {invoice_id}, {amount}, {due_date}, {method}, {failure_reason}, {alternatives}."""
     currency = str(invoice.get("currency") or "EUR")
@@ -158,24 +180,27 @@ def invoice_answer(invoice: Record, policies: Optional[Record] = None) -> Answer
     return name, variables
 
 
-RECORD_ANSWERS: Dict[str, Callable[[Record, Record], Answer]] = {
+RECORD_ANSWERS: dict[str, Callable[[Record, Record], Answer]] = {
     "order": lambda record, policies: order_answer(record),
     "claim": lambda record, policies: claim_answer(record),
     "invoice": invoice_answer,
 }
 
 # Which of a customer's records are worth showing when they name none.
-OPEN_RECORDS: Dict[str, Callable[[Record], bool]] = {
+OPEN_RECORDS: dict[str, Callable[[Record], bool]] = {
     "order": lambda o: o.get("status") not in ("delivered", "cancelled", "returned"),
     "claim": lambda c: c.get("status") not in ("closed", "paid"),
     "invoice": lambda i: i.get("status") != "paid",
 }
-NOTHING_OPEN = {"order": "utter_no_open_orders", "claim": "utter_no_open_claims",
-                "invoice": "utter_no_open_invoices"}
+NOTHING_OPEN = {
+    "order": "utter_no_open_orders",
+    "claim": "utter_no_open_claims",
+    "invoice": "utter_no_open_invoices",
+}
 MAX_LISTED = 3
 
 
-def open_records(topic: str, records: List[Record], policies: Record) -> List[Answer]:
+def open_records(topic: str, records: list[Record], policies: Record) -> list[Answer]:
     """The customer's open records of a topic, one answer each, newest first."""
     wanted = [r for r in records if OPEN_RECORDS[topic](r)][:MAX_LISTED]
     if not wanted:
@@ -185,38 +210,59 @@ def open_records(topic: str, records: List[Record], policies: Record) -> List[An
 
 # ------------------------------------------------------------------ company policy
 
+
 def support_hours_answer(hours: Record, p: Record, now: datetime) -> Answer:
     """The team's hours from the desk's structured `hours` (the desk owns them, so
     this answer and the hand-over notice always agree); the assistant's own from
     the policies."""
     assistant = p.get("assistant_hours", "24/7")
     return "utter_policy_support_hours", {
-        **hours_words(hours, now), "assistant_hours": assistant,
-        "assistant_hours_spoken": spoken.hours(assistant)}
+        **hours_words(hours, now),
+        "assistant_hours": assistant,
+        "assistant_hours_spoken": spoken.hours(assistant),
+    }
 
 
-POLICY_ANSWERS: Dict[str, Callable[[Record], Answer]] = {
-    "ask_return_policy": lambda p: ("utter_policy_returns", {
-        "return_window_days": p["return_window_days"],
-        "return_window_days_spoken": spoken.number(p["return_window_days"])}),
-    "ask_shipping_time": lambda p: ("utter_policy_shipping_time", {
-        "standard_days": p["standard_shipping_business_days"],
-        "standard_days_spoken": spoken.span(p["standard_shipping_business_days"]),
-        "express_days": p["express_shipping_business_days"],
-        "express_days_spoken": spoken.span(p["express_shipping_business_days"])}),
-    "ask_free_shipping": lambda p: ("utter_policy_free_shipping", {
-        "threshold": money(p["free_shipping_threshold_eur"]),
-        "threshold_spoken": spoken.money(p["free_shipping_threshold_eur"])}),
-    "ask_warranty": lambda p: ("utter_policy_warranty", {
-        "warranty_months": p["warranty_months"]}),
-    "ask_payment_methods": lambda p: ("utter_policy_payment_methods", {
-        "payment_methods": join_words(list(p["payment_methods"]))}),
-    "ask_claim_decision_time": lambda p: ("utter_policy_claim_decision_time", {
-        "decision_days": p["claim_decision_business_days"]}),
+POLICY_ANSWERS: dict[str, Callable[[Record], Answer]] = {
+    "ask_return_policy": lambda p: (
+        "utter_policy_returns",
+        {
+            "return_window_days": p["return_window_days"],
+            "return_window_days_spoken": spoken.number(p["return_window_days"]),
+        },
+    ),
+    "ask_shipping_time": lambda p: (
+        "utter_policy_shipping_time",
+        {
+            "standard_days": p["standard_shipping_business_days"],
+            "standard_days_spoken": spoken.span(p["standard_shipping_business_days"]),
+            "express_days": p["express_shipping_business_days"],
+            "express_days_spoken": spoken.span(p["express_shipping_business_days"]),
+        },
+    ),
+    "ask_free_shipping": lambda p: (
+        "utter_policy_free_shipping",
+        {
+            "threshold": money(p["free_shipping_threshold_eur"]),
+            "threshold_spoken": spoken.money(p["free_shipping_threshold_eur"]),
+        },
+    ),
+    "ask_warranty": lambda p: ("utter_policy_warranty", {"warranty_months": p["warranty_months"]}),
+    "ask_payment_methods": lambda p: (
+        "utter_policy_payment_methods",
+        {"payment_methods": join_words(list(p["payment_methods"]))},
+    ),
+    "ask_claim_decision_time": lambda p: (
+        "utter_policy_claim_decision_time",
+        {"decision_days": p["claim_decision_business_days"]},
+    ),
 }
 
 
 def not_on_account(kind: RecordKind, record_id: Any) -> Variables:
     """utter_record_not_on_account's {record_label}, {record_id} and {record_id_spoken}."""
-    return {"record_label": kind.label, "record_id": str(record_id),
-            "record_id_spoken": spoken.spell(record_id)}
+    return {
+        "record_label": kind.label,
+        "record_id": str(record_id),
+        "record_id_spoken": spoken.spell(record_id),
+    }

@@ -1,7 +1,5 @@
 """Names of the slots the actions read and write, and the reset after a request."""
 
-from typing import List
-
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.records import ALL_KINDS
@@ -42,10 +40,15 @@ def no_such_owner(collection: str, record_id: str) -> str:
     return f"{NO_SUCH_OWNER}{collection}:{record_id}"[:64]
 
 
-def request_finished() -> List[EventType]:
+def request_finished() -> list[EventType]:
     """Forget one request's references so the next one starts clean; the verified
     identity and the attempt count stay for the session."""
     names = [kind.slot for kind in ALL_KINDS] + [
-        REQUEST_TOPIC, KNOWLEDGE_FACTOR, CLAIMED_CUSTOMER_ID, CLAIMED_BY_EMAIL, BACKEND_ERROR,
-        VERIFICATION_LOCKED]
+        REQUEST_TOPIC,
+        KNOWLEDGE_FACTOR,
+        CLAIMED_CUSTOMER_ID,
+        CLAIMED_BY_EMAIL,
+        BACKEND_ERROR,
+        VERIFICATION_LOCKED,
+    ]
     return [SlotSet(name, None) for name in names]

@@ -6,12 +6,15 @@ Formatting helpers only: the sentences around them are responses in domain.yml
 
 import re
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any
 
 from num2words import num2words
 
-CURRENCY_WORDS = {"EUR": ("euro", "euros", "cent"), "GBP": ("pound", "pounds", "pence"),
-                  "USD": ("dollar", "dollars", "cents")}
+CURRENCY_WORDS = {
+    "EUR": ("euro", "euros", "cent"),
+    "GBP": ("pound", "pounds", "pence"),
+    "USD": ("dollar", "dollars", "cents"),
+}
 
 
 def spell(record_id: Any) -> str:
@@ -37,7 +40,7 @@ def money(amount: Any, currency: str = "EUR") -> str:
     return f"{text} and {num2words(fraction)} {cents}" if fraction else text
 
 
-def day(iso: Optional[str], today: Optional[date] = None) -> str:
+def day(iso: str | None, today: date | None = None) -> str:
     """'2026-11-25' → 'Wednesday the twenty-fifth of November' (the year only when it
     is not this one)."""
     if not iso:
@@ -55,16 +58,33 @@ def moment(when: datetime) -> str:
     minutes = f" {num2words(when.minute)}" if when.minute else ""
     if 0 < when.minute < 10:
         minutes = f" oh {num2words(when.minute)}"
-    return (f"{day(when.date().isoformat(), when.date())} at {num2words(hour)}{minutes} "
-            f"{'a m' if when.hour < 12 else 'p m'}")
+    return (
+        f"{day(when.date().isoformat(), when.date())} at {num2words(hour)}{minutes} "
+        f"{'a m' if when.hour < 12 else 'p m'}"
+    )
 
 
-DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-             "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
-ZONE_NAMES = {"CET": "Central European Time", "CEST": "Central European Summer Time",
-              "GMT": "Greenwich Mean Time", "BST": "British Summer Time", "UTC": "U T C"}
-DAY_RANGE = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\s*[-–]\s*"
-                       r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b", re.IGNORECASE)
+DAY_NAMES = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
+ZONE_NAMES = {
+    "CET": "Central European Time",
+    "CEST": "Central European Summer Time",
+    "GMT": "Greenwich Mean Time",
+    "BST": "British Summer Time",
+    "UTC": "U T C",
+}
+DAY_RANGE = re.compile(
+    r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\s*[-–]\s*"
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b",
+    re.IGNORECASE,
+)
 DAY_NAME = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b", re.IGNORECASE)
 TIME_RANGE = re.compile(r"\b(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\b")
 ZONE = re.compile(r"\b(" + "|".join(ZONE_NAMES) + r")\b")
@@ -78,8 +98,9 @@ def clock(hour: str, minute: str) -> str:
 def hours(label: str) -> str:
     """'Mon-Fri 08:00-20:00 CET' → 'Monday to Friday, eight a m to eight p m, Central
     European Time'."""
-    text = DAY_RANGE.sub(lambda m: f"{DAY_NAMES[m[1].lower()]} to {DAY_NAMES[m[2].lower()]},",
-                         label)
+    text = DAY_RANGE.sub(
+        lambda m: f"{DAY_NAMES[m[1].lower()]} to {DAY_NAMES[m[2].lower()]},", label
+    )
     text = DAY_NAME.sub(lambda m: DAY_NAMES[m[1].lower()], text)
     text = TIME_RANGE.sub(lambda m: f"{clock(m[1], m[2])} to {clock(m[3], m[4])},", text)
     text = ZONE.sub(lambda m: ZONE_NAMES[m[1]], text)

@@ -2,18 +2,26 @@
 its queue's `hours`: time_zone, days, open, close). The desk owns the hours; the
 assistant only says them, in the hand-over notice and when asked."""
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Dict, List, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from actions import spoken
 
-DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-             "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
+DAY_NAMES = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
 WEEK = tuple(DAY_NAMES)
 
 
-def _days(days: List[str]) -> str:
+def _days(days: list[str]) -> str:
     """['mon', …, 'fri'] → 'Monday to Friday'; ['mon', 'wed'] → 'Monday and Wednesday'."""
     ordered = [day for day in WEEK if day in days]
     if len(ordered) == 7:
@@ -37,17 +45,22 @@ def _clock_spoken(clock: str) -> str:
     return spoken.moment(datetime(2000, 1, 1, hour, minute)).split(" at ", 1)[1]
 
 
-def hours_words(hours: Mapping[str, Any], now: datetime) -> Dict[str, str]:
+def hours_words(hours: Mapping[str, Any], now: datetime) -> dict[str, str]:
     """{support_hours} 'Monday to Friday, 08:00 to 20:00 CET' and {support_hours_spoken}
     'Monday to Friday, from eight a m to eight p m, Central European Time', from the
     desk's structured hours."""
     days = _days(list(hours["days"]))
     zone = _zone_abbreviation(hours, now)
-    zone_spoken = spoken.ZONE_NAMES.get(zone, hours["time_zone"].split("/")[-1]
-                                        .replace("_", " ") + " time")
+    zone_spoken = spoken.ZONE_NAMES.get(
+        zone, hours["time_zone"].split("/")[-1].replace("_", " ") + " time"
+    )
     if (hours["open"], hours["close"]) == ("00:00", "24:00"):
-        return {"support_hours": f"{days}, around the clock",
-                "support_hours_spoken": f"{days}, around the clock"}
-    return {"support_hours": f"{days}, {hours['open']} to {hours['close']} {zone}",
-            "support_hours_spoken": f"{days}, from {_clock_spoken(hours['open'])} to "
-                                    f"{_clock_spoken(hours['close'])}, {zone_spoken}"}
+        return {
+            "support_hours": f"{days}, around the clock",
+            "support_hours_spoken": f"{days}, around the clock",
+        }
+    return {
+        "support_hours": f"{days}, {hours['open']} to {hours['close']} {zone}",
+        "support_hours_spoken": f"{days}, from {_clock_spoken(hours['open'])} to "
+        f"{_clock_spoken(hours['close'])}, {zone_spoken}",
+    }

@@ -14,7 +14,6 @@ import argparse
 import logging
 import os
 import sys
-from typing import List, Optional
 
 import uvicorn
 
@@ -24,13 +23,22 @@ from backend.settings import Settings, SettingsError, load_settings
 from common.database import create_db_engine
 
 
-def _parse(argv: Optional[List[str]]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m backend", description="Brightwave sample backend.")
-    parser.add_argument("command", nargs="?", choices=("serve", "rebuild"), default="serve",
-                        help="serve the API (default) or rebuild the database and exit")
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m backend", description="Brightwave sample backend."
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=("serve", "rebuild"),
+        default="serve",
+        help="serve the API (default) or rebuild the database and exit",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    parser.add_argument("--rebuild", action="store_true", help="rebuild the database before serving")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="rebuild the database before serving"
+    )
     return parser.parse_args(argv)
 
 
@@ -41,11 +49,13 @@ def _rebuild(settings: Settings) -> None:
     finally:
         engine.dispose()
     logging.getLogger("backend").info(
-        "rebuilt the database from %s: %s", settings.fixture_path,
-        ", ".join(f"{count} {table}" for table, count in rows.items()))
+        "rebuilt the database from %s: %s",
+        settings.fixture_path,
+        ", ".join(f"{count} {table}" for table, count in rows.items()),
+    )
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parse(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -2,8 +2,8 @@
 
 import logging
 import os
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Optional
 
 from fastapi import FastAPI
 
@@ -18,7 +18,10 @@ logger = logging.getLogger(__name__)
 
 TAGS = [
     {"name": "health", "description": "Readiness probe."},
-    {"name": "customers", "description": "Customer lookup and each customer's records, newest first."},
+    {
+        "name": "customers",
+        "description": "Customer lookup and each customer's records, newest first.",
+    },
     {"name": "records", "description": "One record by id (any case)."},
     {"name": "reference", "description": "Company policies, catalog, protection plans and stores."},
     {"name": "appointments", "description": "Free store slots, booking and cancelling."},
@@ -27,7 +30,7 @@ TAGS = [
 ]
 
 
-def create_app(settings: Optional[Settings] = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     """The backend for settings (default: read from the environment). The
     database is built from the fixture at start-up if it is missing or empty."""
     settings = settings or load_settings(os.environ)
@@ -44,7 +47,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         title="Brightwave sample backend",
         version="1.0.0",
         description="Stand-in for Brightwave's CRM, order and claims systems, serving the "
-                    "shared fixture's records. Errors are `{\"detail\": \"<reason>\"}`.",
+        'shared fixture\'s records. Errors are `{"detail": "<reason>"}`.',
         openapi_tags=TAGS,
         lifespan=lifespan,
     )

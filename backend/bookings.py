@@ -1,7 +1,6 @@
 """Store appointments: free slots, booking one, cancelling one."""
 
 from datetime import date, datetime, time
-from typing import List, Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -16,13 +15,15 @@ BOOKED = "booked"
 CANCELLED = "cancelled"
 
 
-def free_slots(session: Session, store_id: str, day: Optional[date] = None) -> List[Slot]:
+def free_slots(session: Session, store_id: str, day: date | None = None) -> list[Slot]:
     """A store's free slots in time order, only those of day if given."""
     store = get_record(session, Store, store_id)
     query = select(Slot).where(Slot.store_id == store.id, Slot.appointment_id.is_(None))
     if day is not None:
-        query = query.where(Slot.start >= datetime.combine(day, time.min),
-                            Slot.start <= datetime.combine(day, time.max))
+        query = query.where(
+            Slot.start >= datetime.combine(day, time.min),
+            Slot.start <= datetime.combine(day, time.max),
+        )
     return list(session.scalars(query.order_by(Slot.start)))
 
 
@@ -38,20 +39,31 @@ def book(session: Session, request: AppointmentRequest) -> Appointment:
                 raise Unprocessable(f"claim {claim.id} is not a claim of customer {customer.id}")
             claim_id = claim.id
         appointment = Appointment(
-            id=next_id(session, Appointment, "APT", 4), customer_id=customer.id, store_id=store.id,
-            purpose=request.purpose, claim_id=claim_id, start=request.start, status=BOOKED,
+            id=next_id(session, Appointment, "APT", 4),
+            customer_id=customer.id,
+            store_id=store.id,
+            purpose=request.purpose,
+            claim_id=claim_id,
+            start=request.start,
+            status=BOOKED,
         )
         session.add(appointment)
         session.flush()
         claimed = session.execute(
             update(Slot)
-            .where(Slot.store_id == store.id, Slot.start == request.start, Slot.appointment_id.is_(None))
+            .where(
+                Slot.store_id == store.id,
+                Slot.start == request.start,
+                Slot.appointment_id.is_(None),
+            )
             .values(appointment_id=appointment.id)
         ).rowcount
         if claimed != 1:
             session.rollback()
-            raise Conflict(f"{store.id} has no free slot at {request.start.isoformat()}; "
-                           f"GET /appointment_slots?store_id={store.id} lists the free ones")
+            raise Conflict(
+                f"{store.id} has no free slot at {request.start.isoformat()}; "
+                f"GET /appointment_slots?store_id={store.id} lists the free ones"
+            )
         session.commit()
     return appointment
 
@@ -64,7 +76,10 @@ def cancel(session: Session, appointment_id: str) -> Appointment:
         appointment = get_record(session, Appointment, appointment_id)
         if appointment.status != CANCELLED:
             appointment.status = CANCELLED
-            session.execute(update(Slot).where(Slot.appointment_id == appointment.id)
-                            .values(appointment_id=None))
+            session.execute(
+                update(Slot)
+                .where(Slot.appointment_id == appointment.id)
+                .values(appointment_id=None)
+            )
             session.commit()
     return appointment

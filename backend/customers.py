@@ -1,7 +1,6 @@
 """Finding customers by how they contact Brightwave."""
 
 import re
-from typing import List, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,7 +13,7 @@ _SEPARATORS = re.compile(r"[\s\-.()]")
 _E164 = re.compile(r"\+[1-9]\d{5,14}")
 
 
-def normalise_phone(raw: str) -> Optional[str]:
+def normalise_phone(raw: str) -> str | None:
     """The E.164 form of a phone or WhatsApp number as people and channels write it,
     or None if it is not one. A ``whatsapp:`` prefix, spaces, dashes, dots and
     brackets are dropped; a leading 00, or no + at all (a + sent unencoded in a
@@ -28,17 +27,24 @@ def normalise_phone(raw: str) -> Optional[str]:
 
 
 def find_customers(
-    session: Session, phone: Optional[str] = None, email: Optional[str] = None,
-    whatsapp: Optional[str] = None,
-) -> List[Customer]:
+    session: Session,
+    phone: str | None = None,
+    email: str | None = None,
+    whatsapp: str | None = None,
+) -> list[Customer]:
     """Customers matching every criterion given (numbers normalised, e-mail
     ignoring case); at least one criterion is needed."""
     conditions = []
-    for field, column, value in (("phone", Customer.phone, phone), ("whatsapp", Customer.whatsapp, whatsapp)):
+    for field, column, value in (
+        ("phone", Customer.phone, phone),
+        ("whatsapp", Customer.whatsapp, whatsapp),
+    ):
         if value:
             number = normalise_phone(value)
             if number is None:
-                raise Unprocessable(f"{field}: not a phone number in international format, e.g. +447700900123")
+                raise Unprocessable(
+                    f"{field}: not a phone number in international format, e.g. +447700900123"
+                )
             conditions.append(column == number)
     if email:
         address = email.strip().lower()

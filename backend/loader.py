@@ -7,23 +7,45 @@ as it was.
 """
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Tuple, Type
+from typing import Any
 
 from sqlalchemy import Date, DateTime, inspect, select, text
 from sqlalchemy.engine import Engine
 
 from backend.models import (
-    Appointment, Base, Claim, CompanyPolicy, Customer, DevicePolicy, Event, Invoice, Order,
-    Product, ProtectionPlan, Record, Slot, Store,
+    Appointment,
+    Base,
+    Claim,
+    CompanyPolicy,
+    Customer,
+    DevicePolicy,
+    Event,
+    Invoice,
+    Order,
+    Product,
+    ProtectionPlan,
+    Record,
+    Slot,
+    Store,
 )
 
-Row = Dict[str, Any]
+Row = dict[str, Any]
 
-LISTS: Tuple[Type[Record], ...] = (
-    Customer, Store, Product, ProtectionPlan, Order, DevicePolicy, Claim, Invoice,
-    Appointment, Slot, Event,
+LISTS: tuple[type[Record], ...] = (
+    Customer,
+    Store,
+    Product,
+    ProtectionPlan,
+    Order,
+    DevicePolicy,
+    Claim,
+    Invoice,
+    Appointment,
+    Slot,
+    Event,
 )
 """Models loaded from a fixture list of the same name as their table, one row per record."""
 
@@ -35,7 +57,7 @@ class FixtureError(ValueError):
     """The fixture cannot be loaded; the message says where and why."""
 
 
-def _column_value(model: Type[Record], field: str, value: Any) -> Any:
+def _column_value(model: type[Record], field: str, value: Any) -> Any:
     column_type = model.__table__.columns[field].type  # type: ignore[attr-defined]
     if value is None:
         return None
@@ -46,7 +68,7 @@ def _column_value(model: Type[Record], field: str, value: Any) -> Any:
     return value
 
 
-def _rows(model: Type[Record], records: Any) -> List[Row]:
+def _rows(model: type[Record], records: Any) -> list[Row]:
     name = model.__tablename__  # type: ignore[attr-defined]
     if not isinstance(records, list):
         raise FixtureError(f"{name}: expected a list of records")
@@ -62,7 +84,9 @@ def _rows(model: Type[Record], records: Any) -> List[Row]:
             raise FixtureError(f"{where}: unexpected fields {unexpected}, missing fields {missing}")
         row: Row = dict.fromkeys(model.__omit_null__)
         try:
-            row.update({field: _column_value(model, field, value) for field, value in record.items()})
+            row.update(
+                {field: _column_value(model, field, value) for field, value in record.items()}
+            )
         except (TypeError, ValueError) as error:
             raise FixtureError(f"{where}: {error}") from None
         if model in ORDERED:
@@ -71,7 +95,7 @@ def _rows(model: Type[Record], records: Any) -> List[Row]:
     return rows
 
 
-def _slot_rows(slots: List[Row], appointments: Iterable[Row]) -> List[Row]:
+def _slot_rows(slots: list[Row], appointments: Iterable[Row]) -> list[Row]:
     """The offered slots plus those booked appointments hold (the fixture lists free slots only)."""
     by_key = {(slot["store_id"], slot["start"]): {**slot, "appointment_id": None} for slot in slots}
     for appointment in appointments:
@@ -81,14 +105,16 @@ def _slot_rows(slots: List[Row], appointments: Iterable[Row]) -> List[Row]:
     return list(by_key.values())
 
 
-def _policy_rows(policies: Any) -> List[Row]:
+def _policy_rows(policies: Any) -> list[Row]:
     if not isinstance(policies, dict):
         raise FixtureError("policies: expected an object")
-    return [{"name": name, "value": value, "position": index}
-            for index, (name, value) in enumerate(policies.items())]
+    return [
+        {"name": name, "value": value, "position": index}
+        for index, (name, value) in enumerate(policies.items())
+    ]
 
 
-def read_fixture(path: Path) -> Dict[str, List[Row]]:
+def read_fixture(path: Path) -> dict[str, list[Row]]:
     """Every table's rows by table name, read from the fixture at path and checked."""
     try:
         fixture = json.loads(path.read_text(encoding="utf-8"))
@@ -106,7 +132,7 @@ def read_fixture(path: Path) -> Dict[str, List[Row]]:
     return rows
 
 
-def rebuild(engine: Engine, fixture_path: Path) -> Dict[str, int]:
+def rebuild(engine: Engine, fixture_path: Path) -> dict[str, int]:
     """Drop, create and load every table from the fixture; returns the rows per table."""
     rows = read_fixture(fixture_path)
     with engine.begin() as connection:
@@ -137,8 +163,9 @@ def add_request_ids(engine: Engine) -> bool:
         return False
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE interactions ADD COLUMN request_id VARCHAR(64)"))
-        connection.execute(text("CREATE UNIQUE INDEX ix_interactions_request_id "
-                                "ON interactions (request_id)"))
+        connection.execute(
+            text("CREATE UNIQUE INDEX ix_interactions_request_id ON interactions (request_id)")
+        )
     return True
 
 

@@ -8,10 +8,20 @@ slot) are listed in ``__hidden__`` and never served.
 """
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, FrozenSet
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, MetaData, String, Text,
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
 )
 from sqlalchemy.orm import as_declarative
 
@@ -27,22 +37,24 @@ class Record:
 
     __noun__: ClassVar[str]
     """What one record is called in messages, e.g. "order"."""
-    __hidden__: ClassVar[FrozenSet[str]] = frozenset()
+    __hidden__: ClassVar[frozenset[str]] = frozenset()
     """Columns that are not fixture fields."""
-    __omit_null__: ClassVar[FrozenSet[str]] = frozenset()
+    __omit_null__: ClassVar[frozenset[str]] = frozenset()
     """Fixture fields that some records leave out instead of setting to null."""
 
     @classmethod
-    def fields(cls) -> FrozenSet[str]:
+    def fields(cls) -> frozenset[str]:
         """The fixture's field names for this model."""
         return frozenset(column.key for column in cls.__table__.columns) - cls.__hidden__  # type: ignore[attr-defined]
 
-    def to_dict(self) -> Dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The record as the fixture spells it."""
         record = {}
         for column in self.__table__.columns:  # type: ignore[attr-defined]
             value = getattr(self, column.key)
-            if column.key in self.__hidden__ or (value is None and column.key in self.__omit_null__):
+            if column.key in self.__hidden__ or (
+                value is None and column.key in self.__omit_null__
+            ):
                 continue
             record[column.key] = value.isoformat() if isinstance(value, (date, datetime)) else value
         return record
@@ -57,6 +69,7 @@ class Base(Record):
     metadata: ClassVar[MetaData]
 
     if TYPE_CHECKING:
+
         def __init__(self, **columns: Any) -> None: ...
 
 

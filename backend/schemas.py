@@ -5,7 +5,7 @@ database columns hold, and unknown fields are refused.
 """
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, constr, validator
 
@@ -42,7 +42,7 @@ class AppointmentRequest(StrictModel):
     store_id: RecordId
     start: datetime
     purpose: Literal["repair", "advice"]
-    claim_id: Optional[RecordId] = None
+    claim_id: RecordId | None = None
 
     @validator("start", pre=True)
     def _start_is_text(cls, value: Any) -> Any:
@@ -64,15 +64,15 @@ class InteractionRequest(StrictModel):
     channel: constr(strict=True, min_length=1, max_length=32)  # type: ignore[valid-type]
     type: constr(strict=True, min_length=1, max_length=64)  # type: ignore[valid-type]
     summary: constr(strict=True, min_length=1, max_length=4000)  # type: ignore[valid-type]
-    customer_id: Optional[RecordId] = None
+    customer_id: RecordId | None = None
     # Sent again with a retried write: the interaction already stored is answered.
-    request_id: Optional[RequestId] = None
+    request_id: RequestId | None = None
 
 
 class Items(BaseModel):
     """A list answer."""
 
-    items: List[Dict[str, Any]]
+    items: list[dict[str, Any]]
 
 
 class ErrorBody(BaseModel):

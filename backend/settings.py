@@ -10,8 +10,8 @@
 A wrong value stops the backend at start-up with a message naming the variable.
 """
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, Optional
 
 from pydantic import Field, validator
 from sqlalchemy.engine import make_url
@@ -42,7 +42,7 @@ class Settings(EnvSettings):
 
     database_url: str = Field(DEFAULT_DATABASE_URL, env="DATABASE_URL", show=_masked)
     fixture_path: Path = Field(DEFAULT_FIXTURE, env="BRIGHTWAVE_FIXTURE")
-    admin_token: Optional[str] = Field(None, env="BACKEND_ADMIN_TOKEN")
+    admin_token: str | None = Field(None, env="BACKEND_ADMIN_TOKEN")
 
     @validator("database_url")
     def _database(cls, value: str) -> str:
@@ -50,8 +50,10 @@ class Settings(EnvSettings):
             url = make_url(value)
         except ArgumentError:
             # The value may carry a password: never echo it.
-            raise ValueError("not a database URL (expected sqlite:///path "
-                             "or postgresql://user:password@host/name)") from None
+            raise ValueError(
+                "not a database URL (expected sqlite:///path "
+                "or postgresql://user:password@host/name)"
+            ) from None
         if url.get_backend_name() not in SUPPORTED_DATABASES:
             raise ValueError(f"expected one of {', '.join(SUPPORTED_DATABASES)}")
         return value
@@ -63,7 +65,7 @@ class Settings(EnvSettings):
         return value
 
     @validator("admin_token")
-    def _token(cls, value: Optional[str]) -> Optional[str]:
+    def _token(cls, value: str | None) -> str | None:
         return (value or "").strip() or None
 
 

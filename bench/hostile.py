@@ -24,9 +24,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 import requests
 
@@ -40,11 +41,16 @@ TARGET_P99_DELTA_MS = 100.0
 TIMEOUT_SECONDS = 120.0
 REST = "/webhooks/rest/webhook"
 EMAIL = "/webhooks/email/webhook"
-NORMAL_TURNS = ("hello", "where is my order BW-100002", "98096",
-                "how long do returns take", "thanks")
+NORMAL_TURNS = (
+    "hello",
+    "where is my order BW-100002",
+    "98096",
+    "how long do returns take",
+    "thanks",
+)
 IDS = "where is my order BW-100002 "
 # (label, channel, text): REST's limit is 5,000 characters, e-mail's 20,000.
-HOSTILE: Tuple[Tuple[str, str, str], ...] = (
+HOSTILE: tuple[tuple[str, str, str], ...] = (
     ("REST 5,000 emoji", "rest", EMOJI * 5000),
     ("REST 5,000 chars of words", "rest", ("this is terrible service " * 200)[:5000]),
     ("REST 5,000 chars of record ids", "rest", (IDS * 200)[:5000]),
@@ -74,64 +80,85 @@ class Client:
         self.credentials = Credentials.of(stack)
 
     def rest(self, session: requests.Session, sender: str, text: str) -> requests.Response:
-        return session.post(f"{self.url}{REST}", json={"sender": sender, "message": text},
-                            headers=self.credentials.rest(sender), timeout=TIMEOUT_SECONDS)
+        return session.post(
+            f"{self.url}{REST}",
+            json={"sender": sender, "message": text},
+            headers=self.credentials.rest(sender),
+            timeout=TIMEOUT_SECONDS,
+        )
 
     def email(self, session: requests.Session, text: str) -> requests.Response:
-        body = {"from": "Noah O'Brien <noah.obrien0@example.com>", "subject": "My order",
-                "text": text, "message_id": f"<{uuid.uuid4().hex}@hostile.example>"}
-        return session.post(f"{self.url}{EMAIL}", data=json.dumps(body),
-                            headers={"Content-Type": "application/json",
-                                     **self.credentials.email}, timeout=TIMEOUT_SECONDS)
+        body = {
+            "from": "Noah O'Brien <noah.obrien0@example.com>",
+            "subject": "My order",
+            "text": text,
+            "message_id": f"<{uuid.uuid4().hex}@hostile.example>",
+        }
+        return session.post(
+            f"{self.url}{EMAIL}",
+            data=json.dumps(body),
+            headers={"Content-Type": "application/json", **self.credentials.email},
+            timeout=TIMEOUT_SECONDS,
+        )
 
 
-def timed(call: Any, *args: Any) -> Tuple[float, Optional[int]]:
+def timed(call: Any, *args: Any) -> tuple[float, int | None]:
     """Milliseconds and status of one call; None for no answer."""
     started = time.perf_counter()
     try:
-        status: Optional[int] = call(*args).status_code
+        status: int | None = call(*args).status_code
     except requests.RequestException:
         status = None
     return (time.perf_counter() - started) * 1000, status
 
 
-def conversation(client: Client, sender: str, turns: int) -> List[Tuple[float, Optional[int]]]:
+def conversation(client: Client, sender: str, turns: int) -> list[tuple[float, int | None]]:
     with requests.Session() as session:
-        return [timed(client.rest, session, sender, text)
-                for text in itertools.islice(itertools.cycle(NORMAL_TURNS), turns)]
+        return [
+            timed(client.rest, session, sender, text)
+            for text in itertools.islice(itertools.cycle(NORMAL_TURNS), turns)
+        ]
 
 
-def normal_traffic(client: Client, plan: Plan, phase: str) -> List[Tuple[float, Optional[int]]]:
+def normal_traffic(client: Client, plan: Plan, phase: str) -> list[tuple[float, int | None]]:
     run = uuid.uuid4().hex[:8]
     with ThreadPoolExecutor(plan.conversations) as pool:
-        futures = [pool.submit(conversation, client, f"hostile-bench-{run}-{phase}-{i}",
-                               plan.turns) for i in range(plan.conversations)]
+        futures = [
+            pool.submit(conversation, client, f"hostile-bench-{run}-{phase}-{i}", plan.turns)
+            for i in range(plan.conversations)
+        ]
         return [outcome for future in futures for outcome in future.result()]
 
 
-def hostile_stream(client: Client, stop: threading.Event,
-                   once: bool) -> List[Dict[str, Any]]:
+def hostile_stream(client: Client, stop: threading.Event, once: bool) -> list[dict[str, Any]]:
     """Hostile messages back to back until stop is set (each kind at least once)."""
-    sent: List[Dict[str, Any]] = []
+    sent: list[dict[str, Any]] = []
     with requests.Session() as session:
         for index in itertools.count():
             label, channel, text = HOSTILE[index % len(HOSTILE)]
             if index >= len(HOSTILE) and (stop.is_set() or once):
                 break
-            ms, status = (timed(client.rest, session, f"hostile-{uuid.uuid4().hex[:8]}", text)
-                          if channel == "rest" else timed(client.email, session, text))
+            ms, status = (
+                timed(client.rest, session, f"hostile-{uuid.uuid4().hex[:8]}", text)
+                if channel == "rest"
+                else timed(client.email, session, text)
+            )
             sent.append({"message": label, "ms": round(ms, 1), "status": status})
     return sent
 
 
-def figures(outcomes: Sequence[Tuple[float, Optional[int]]]) -> Dict[str, Any]:
+def figures(outcomes: Sequence[tuple[float, int | None]]) -> dict[str, Any]:
     ms = [m for m, _ in outcomes]
-    return {"turns": len(outcomes), "p50_ms": round(percentile(ms, 0.5), 1),
-            "p99_ms": round(percentile(ms, 0.99), 1), "max_ms": round(max(ms), 1),
-            "errors": sum(1 for _, status in outcomes if status != 200)}
+    return {
+        "turns": len(outcomes),
+        "p50_ms": round(percentile(ms, 0.5), 1),
+        "p99_ms": round(percentile(ms, 0.99), 1),
+        "max_ms": round(max(ms), 1),
+        "errors": sum(1 for _, status in outcomes if status != 200),
+    }
 
 
-def measure(stack: Stack, plan: Plan, smoke: bool) -> Dict[str, Any]:
+def measure(stack: Stack, plan: Plan, smoke: bool) -> dict[str, Any]:
     client = Client(stack)
     normal_traffic(client, Plan(1, plan.warmup_turns), "warmup")
     alone = figures(normal_traffic(client, plan, "alone"))
@@ -141,28 +168,40 @@ def measure(stack: Stack, plan: Plan, smoke: bool) -> Dict[str, Any]:
         beside = figures(normal_traffic(client, plan, "beside"))
         stop.set()
         sent = hostile.result()
-    return {"alone": alone, "with_hostile": beside, "hostile_messages": sent,
-            "p99_delta_ms": round(beside["p99_ms"] - alone["p99_ms"], 1)}
+    return {
+        "alone": alone,
+        "with_hostile": beside,
+        "hostile_messages": sent,
+        "p99_delta_ms": round(beside["p99_ms"] - alone["p99_ms"], 1),
+    }
 
 
-def report(result: Dict[str, Any], plan: Plan) -> str:
-    rows = [f"{'normal traffic':<22} {'turns':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-            f"{'errors':>7}"]
+def report(result: dict[str, Any], plan: Plan) -> str:
+    rows = [
+        f"{'normal traffic':<22} {'turns':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+        f"{'errors':>7}"
+    ]
     for name, key in (("alone", "alone"), ("with hostile traffic", "with_hostile")):
         r = result[key]
-        rows.append(f"{name:<22} {r['turns']:>6} {r['p50_ms']:>8.0f} {r['p99_ms']:>8.0f} "
-                    f"{r['max_ms']:>8.0f} {r['errors']:>7}")
-    by_kind: Dict[str, List[Dict[str, Any]]] = {}
+        rows.append(
+            f"{name:<22} {r['turns']:>6} {r['p50_ms']:>8.0f} {r['p99_ms']:>8.0f} "
+            f"{r['max_ms']:>8.0f} {r['errors']:>7}"
+        )
+    by_kind: dict[str, list[dict[str, Any]]] = {}
     for message in result["hostile_messages"]:
         by_kind.setdefault(message["message"], []).append(message)
     for kind, sent in by_kind.items():
-        rows.append(f"hostile: {kind}: {len(sent)} sent, max {max(m['ms'] for m in sent):.0f} ms, "
-                    f"statuses {sorted({str(m['status']) for m in sent})}")
-    rows.append(f"hostile: normal traffic p50 {result['alone']['p50_ms']:.0f} → "
-                f"{result['with_hostile']['p50_ms']:.0f} ms, p99 {result['alone']['p99_ms']:.0f} → "
-                f"{result['with_hostile']['p99_ms']:.0f} ms (moved {result['p99_delta_ms']:+.0f} "
-                f"ms; target ≤ {TARGET_P99_DELTA_MS:.0f}); {plan.conversations} conversations × "
-                f"{plan.turns} turns")
+        rows.append(
+            f"hostile: {kind}: {len(sent)} sent, max {max(m['ms'] for m in sent):.0f} ms, "
+            f"statuses {sorted({str(m['status']) for m in sent})}"
+        )
+    rows.append(
+        f"hostile: normal traffic p50 {result['alone']['p50_ms']:.0f} → "
+        f"{result['with_hostile']['p50_ms']:.0f} ms, p99 {result['alone']['p99_ms']:.0f} → "
+        f"{result['with_hostile']['p99_ms']:.0f} ms (moved {result['p99_delta_ms']:+.0f} "
+        f"ms; target ≤ {TARGET_P99_DELTA_MS:.0f}); {plan.conversations} conversations × "
+        f"{plan.turns} turns"
+    )
     return "\n".join(rows)
 
 
@@ -177,9 +216,16 @@ def main(argv: Sequence[str] = ()) -> int:
         result = measure(stack, plan, args.smoke)
     print(report(result, plan))
     met = result["p99_delta_ms"] <= TARGET_P99_DELTA_MS
-    write_result("hostile-smoke" if args.smoke else "hostile", {
-        "conversations": plan.conversations, "turns": plan.turns, **result,
-        "target_p99_delta_ms": TARGET_P99_DELTA_MS, "target_met": met})
+    write_result(
+        "hostile-smoke" if args.smoke else "hostile",
+        {
+            "conversations": plan.conversations,
+            "turns": plan.turns,
+            **result,
+            "target_p99_delta_ms": TARGET_P99_DELTA_MS,
+            "target_met": met,
+        },
+    )
     errors = result["alone"]["errors"] + result["with_hostile"]["errors"]
     return 0 if errors == 0 and (met or args.smoke) else 1
 

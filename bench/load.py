@@ -38,18 +38,19 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any
 
 import aiohttp
 
 from actions.identity import sign
-from bench.stock_bot import start_stock_bot
 from bench.results_file import RESULTS, percentile
+from bench.stock_bot import start_stock_bot
 from bench.turn_latency import SECRET, bench_config
 from connectors.rest_auth import authorization
 from stack.config import VENV_BIN, StackConfig
@@ -65,6 +66,7 @@ PROFILE_LINES = 30
 
 
 # --- what the conversations say ---------------------------------------------
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -85,36 +87,40 @@ class Script:
     """One conversation: its sender, what it says, the metadata of each message."""
 
     sender: str
-    turns: Tuple[Turn, ...]
-    metadata: Optional[Dict[str, str]] = None
-    headers: Optional[Dict[str, str]] = None  # Switchboard's REST credential
+    turns: tuple[Turn, ...]
+    metadata: dict[str, str] | None = None
+    headers: dict[str, str] | None = None  # Switchboard's REST credential
 
 
 ScriptMaker = Callable[[str, int, int], Script]  # (sender, conversation index, turns)
 
 
-def take(cycles: Iterator[List[Turn]], count: int) -> Tuple[Turn, ...]:
+def take(cycles: Iterator[list[Turn]], count: int) -> tuple[Turn, ...]:
     """The first count turns of a conversation that repeats its cycle."""
     return tuple(itertools.islice(itertools.chain.from_iterable(cycles), count))
 
 
-def load_crm(path: Path = FIXTURE) -> Dict[str, Any]:
+def load_crm(path: Path = FIXTURE) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
-def records_of(crm: Dict[str, Any], collection: str, customer_id: str) -> List[str]:
+def records_of(crm: dict[str, Any], collection: str, customer_id: str) -> list[str]:
     return sorted(r["id"] for r in crm[collection] if r.get("customer_id") == customer_id)
 
 
-def bench_customers(crm: Dict[str, Any]) -> List[str]:
+def bench_customers(crm: dict[str, Any]) -> list[str]:
     """Customers with an order and an invoice to ask about (claims are optional)."""
-    return [c["id"] for c in crm["customers"]
-            if records_of(crm, "orders", c["id"]) and records_of(crm, "invoices", c["id"])]
+    return [
+        c["id"]
+        for c in crm["customers"]
+        if records_of(crm, "orders", c["id"]) and records_of(crm, "invoices", c["id"])
+    ]
 
 
-def customer_cycle(crm: Dict[str, Any], customer_id: str, round_: int) -> List[Turn]:
+def customer_cycle(crm: dict[str, Any], customer_id: str, round_: int) -> list[Turn]:
     """One round of a customer's questions; later rounds ask about their other records."""
-    def nth(collection: str) -> Optional[str]:
+
+    def nth(collection: str) -> str | None:
         ids = records_of(crm, collection, customer_id)
         return ids[round_ % len(ids)] if ids else None
 
@@ -122,15 +128,16 @@ def customer_cycle(crm: Dict[str, Any], customer_id: str, round_: int) -> List[T
     turns = [Turn(f"where is my order {order}", order or "", "order")]
     if claim:
         turns.append(Turn(f"any news on my claim {claim}", claim, "claim"))
-    turns += [Turn(f"what about invoice {invoice}", invoice or "", "invoice"),
-              # The fixture's return window: the fallback mentions returns too.
-              Turn("how long do returns take",
-                   f"{crm['policies']['return_window_days']} days", "policy"),
-              Turn("thanks", kind="thanks")]
+    turns += [
+        Turn(f"what about invoice {invoice}", invoice or "", "invoice"),
+        # The fixture's return window: the fallback mentions returns too.
+        Turn("how long do returns take", f"{crm['policies']['return_window_days']} days", "policy"),
+        Turn("thanks", kind="thanks"),
+    ]
     return turns
 
 
-def switchboard_scripts(crm: Dict[str, Any], secret: str, rest_secret: str) -> ScriptMaker:
+def switchboard_scripts(crm: dict[str, Any], secret: str, rest_secret: str) -> ScriptMaker:
     """Conversation i is customer i (cycling), vouched for by a signed identity, each
     sender with its REST credential."""
     customers = bench_customers(crm)
@@ -138,10 +145,16 @@ def switchboard_scripts(crm: Dict[str, Any], secret: str, rest_secret: str) -> S
     def make(sender: str, index: int, turns: int) -> Script:
         customer = customers[index % len(customers)]
         cycles = (customer_cycle(crm, customer, r) for r in itertools.count())
-        return Script(sender, take(cycles, turns), {
-            "verified_customer_id": customer,
-            "verification_signature": sign(secret, sender, customer)},
-            authorization(rest_secret, sender))
+        return Script(
+            sender,
+            take(cycles, turns),
+            {
+                "verified_customer_id": customer,
+                "verification_signature": sign(secret, sender, customer),
+            },
+            authorization(rest_secret, sender),
+        )
+
     return make
 
 
@@ -152,14 +165,15 @@ def stock_script(sender: str, index: int, turns: int) -> Script:
 
 # --- the driver ---------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Outcome:
     kind: str
     ms: float
-    error: Optional[str] = None  # http-<status>, bad-json, empty, unexpected, timeout, connection
+    error: str | None = None  # http-<status>, bad-json, empty, unexpected, timeout, connection
 
 
-def judge(status: int, body: str, turn: Turn) -> Optional[str]:
+def judge(status: int, body: str, turn: Turn) -> str | None:
     """Why a reply is not a good answer, or None when it is."""
     if status != 200:
         return f"http-{status}"
@@ -167,8 +181,13 @@ def judge(status: int, body: str, turn: Turn) -> Optional[str]:
         messages = json.loads(body)
     except ValueError:
         return "bad-json"
-    said = " ".join(str(m.get("text") or m.get("image") or "") for m in messages
-                    if isinstance(m, dict)) if isinstance(messages, list) else ""
+    said = (
+        " ".join(
+            str(m.get("text") or m.get("image") or "") for m in messages if isinstance(m, dict)
+        )
+        if isinstance(messages, list)
+        else ""
+    )
     if not said.strip():
         return "empty"
     if turn.expect and turn.expect.lower() not in said.lower():
@@ -176,9 +195,8 @@ def judge(status: int, body: str, turn: Turn) -> Optional[str]:
     return None
 
 
-async def send(session: aiohttp.ClientSession, webhook: str, script: Script,
-               turn: Turn) -> Outcome:
-    body: Dict[str, Any] = {"sender": script.sender, "message": turn.text}
+async def send(session: aiohttp.ClientSession, webhook: str, script: Script, turn: Turn) -> Outcome:
+    body: dict[str, Any] = {"sender": script.sender, "message": turn.text}
     if script.metadata:
         body["metadata"] = script.metadata
     start = time.perf_counter()
@@ -192,12 +210,12 @@ async def send(session: aiohttp.ClientSession, webhook: str, script: Script,
     return Outcome(turn.label, (time.perf_counter() - start) * 1000, error)
 
 
-async def converse(session: aiohttp.ClientSession, webhook: str, script: Script) -> List[Outcome]:
+async def converse(session: aiohttp.ClientSession, webhook: str, script: Script) -> list[Outcome]:
     """The turns of one conversation, each sent once the previous one is answered."""
     return [await send(session, webhook, script, turn) for turn in script.turns]
 
 
-async def drive(webhook: str, scripts: Sequence[Script]) -> Tuple[List[Outcome], float]:
+async def drive(webhook: str, scripts: Sequence[Script]) -> tuple[list[Outcome], float]:
     """All conversations at once; every turn's outcome and the wall time in seconds."""
     timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT)
     connector = aiohttp.TCPConnector(limit=0)
@@ -208,11 +226,11 @@ async def drive(webhook: str, scripts: Sequence[Script]) -> Tuple[List[Outcome],
     return [o for outcomes in per_conversation for o in outcomes], wall
 
 
-def summarize(outcomes: List[Outcome], wall: float, conversations: int) -> Dict[str, Any]:
+def summarize(outcomes: list[Outcome], wall: float, conversations: int) -> dict[str, Any]:
     """Throughput counts good turns only; latencies count every turn, failed ones too,
     so that timeouts show in the tail instead of vanishing from it."""
     timings = [o.ms for o in outcomes]
-    errors: Dict[str, int] = {}
+    errors: dict[str, int] = {}
     for outcome in outcomes:
         if outcome.error:
             errors[outcome.error] = errors.get(outcome.error, 0) + 1
@@ -234,9 +252,9 @@ def summarize(outcomes: List[Outcome], wall: float, conversations: int) -> Dict[
     }
 
 
-def p50_by_turn(outcomes: List[Outcome]) -> Dict[str, float]:
+def p50_by_turn(outcomes: list[Outcome]) -> dict[str, float]:
     """The median of each kind of turn: a status question costs more than a thanks."""
-    kinds: Dict[str, List[float]] = {}
+    kinds: dict[str, list[float]] = {}
     for outcome in outcomes:
         kinds.setdefault(outcome.kind, []).append(outcome.ms)
     return {kind: round(percentile(ms, 0.50), 1) for kind, ms in kinds.items()}
@@ -244,15 +262,16 @@ def p50_by_turn(outcomes: List[Outcome]) -> Dict[str, float]:
 
 # --- processes: peak memory and CPU --------------------------------------------
 
-def _stat_fields(pid: int) -> List[str]:
+
+def _stat_fields(pid: int) -> list[str]:
     """/proc/<pid>/stat from field 3 (state) on; the name before it may hold spaces."""
     text = Path(f"/proc/{pid}/stat").read_text()
-    return text[text.rindex(")") + 2:].split()
+    return text[text.rindex(")") + 2 :].split()
 
 
-def process_tree(root: int) -> List[int]:
+def process_tree(root: int) -> list[int]:
     """root and every process descended from it."""
-    children: Dict[int, List[int]] = {}
+    children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             pid = int(entry.name)
@@ -288,12 +307,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def per_service(services: Sequence[Service], measure: Callable[[int], float]) -> Dict[str, float]:
+def per_service(services: Sequence[Service], measure: Callable[[int], float]) -> dict[str, float]:
     """A per-process measure summed over each service's process tree."""
     return {s.name: sum(measure(pid) for pid in process_tree(s.process.pid)) for s in services}
 
 
-def peak_memory_mb(services: Sequence[Service]) -> Dict[str, float]:
+def peak_memory_mb(services: Sequence[Service]) -> dict[str, float]:
     """Each service's VmHWM (summed over its processes: peaks, not a peak of the sum)."""
     mb = {name: round(kib / 1024, 1) for name, kib in per_service(services, vm_hwm_kib).items()}
     return {**mb, "total": round(sum(mb.values()), 1)}
@@ -301,11 +320,12 @@ def peak_memory_mb(services: Sequence[Service]) -> Dict[str, float]:
 
 # --- targets and the measurement ------------------------------------------------
 
+
 @dataclass
 class Target:
     name: str
     url: str
-    services: List[Service]
+    services: list[Service]
     script: ScriptMaker
 
     @property
@@ -328,14 +348,14 @@ class Plan:
 SMOKE = Plan(2, 2, single_turns=2, warmup_conversations=1, warmup_turns=5)
 
 
-def run_phase(target: Target, phase: str, conversations: int, turns: int,
-              run_id: str) -> Tuple[List[Outcome], float]:
-    scripts = [target.script(f"bench-{run_id}-{phase}-{i}", i, turns)
-               for i in range(conversations)]
+def run_phase(
+    target: Target, phase: str, conversations: int, turns: int, run_id: str
+) -> tuple[list[Outcome], float]:
+    scripts = [target.script(f"bench-{run_id}-{phase}-{i}", i, turns) for i in range(conversations)]
     return asyncio.run(drive(target.webhook, scripts))
 
 
-def measure(target: Target, plan: Plan) -> Dict[str, Any]:
+def measure(target: Target, plan: Plan) -> dict[str, Any]:
     """Warm-up, the concurrent load, then one conversation alone; memory last, as
     VmHWM is a peak that only grows."""
     run_id = uuid.uuid4().hex[:8]
@@ -345,16 +365,26 @@ def measure(target: Target, plan: Plan) -> Dict[str, Any]:
     cpu_after = per_service(target.services, cpu_seconds)
     load = summarize(outcomes, wall, plan.conversations)
     single = summarize(*run_phase(target, "single", 1, plan.single_turns, run_id), 1)
-    cpu_ms = {name: round((cpu_after[name] - cpu_before[name]) * 1000 / max(1, load["turns"]), 1)
-              for name in cpu_after}
-    return {"load": load, "single": single, "peak_memory_mb": peak_memory_mb(target.services),
-            "cpu_ms_per_turn": {**cpu_ms, "total": round(sum(cpu_ms.values()), 1)}}
+    cpu_ms = {
+        name: round((cpu_after[name] - cpu_before[name]) * 1000 / max(1, load["turns"]), 1)
+        for name in cpu_after
+    }
+    return {
+        "load": load,
+        "single": single,
+        "peak_memory_mb": peak_memory_mb(target.services),
+        "cpu_ms_per_turn": {**cpu_ms, "total": round(sum(cpu_ms.values()), 1)},
+    }
 
 
 def switchboard_target(home: Path) -> Target:
     config = bench_config(home / "switchboard")
-    return Target("switchboard", config.rasa_url, start_stack(config),
-                  switchboard_scripts(load_crm(), SECRET, config.rest_jwt_secret))
+    return Target(
+        "switchboard",
+        config.rasa_url,
+        start_stack(config),
+        switchboard_scripts(load_crm(), SECRET, config.rest_jwt_secret),
+    )
 
 
 def stock_target(home: Path) -> Target:
@@ -362,7 +392,7 @@ def stock_target(home: Path) -> Target:
     return Target("stock", service.url, [service], stock_script)
 
 
-def start_targets(starters: Sequence[Callable[[], Target]]) -> List[Target]:
+def start_targets(starters: Sequence[Callable[[], Target]]) -> list[Target]:
     """Start every target at once (each Rasa spends most of a minute loading, which
     is not measured); if one fails or the start is interrupted, stop those that
     came up before re-raising."""
@@ -377,57 +407,74 @@ def start_targets(starters: Sequence[Callable[[], Target]]) -> List[Target]:
             raise
 
 
-def machine() -> Dict[str, Any]:
+def machine() -> dict[str, Any]:
     """Where the figures come from; the load average tells whether other work
     shared the cores (on a busy machine, compare runs made side by side only)."""
-    return {"platform": platform.platform(), "machine": platform.machine(),
-            "python": platform.python_version(), "cpu_count": os.cpu_count(),
-            "rasa": version("rasa"), "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "rasa": version("rasa"),
+        "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 # --- reporting -------------------------------------------------------------------
 
-def table(results: Dict[str, Dict[str, Any]]) -> str:
-    head = (f"{'target':<12} {'msg/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-            f"{'errors':>7} {'1-conv p50':>10} {'peak MB':>8} {'CPU ms/turn':>11}")
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    head = (
+        f"{'target':<12} {'msg/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'errors':>7} {'1-conv p50':>10} {'peak MB':>8} {'CPU ms/turn':>11}"
+    )
     rows = [head, "-" * len(head)]
     for name, r in results.items():
         load = r["load"]
-        rows.append(f"{name:<12} {load['msg_per_s']:>7.1f} {load['p50_ms']:>8.0f} "
-                    f"{load['p95_ms']:>8.0f} {load['p99_ms']:>8.0f} {load['errors']:>7} "
-                    f"{r['single']['p50_ms']:>10.0f} {r['peak_memory_mb']['total']:>8.0f} "
-                    f"{r['cpu_ms_per_turn']['total']:>11.0f}")
+        rows.append(
+            f"{name:<12} {load['msg_per_s']:>7.1f} {load['p50_ms']:>8.0f} "
+            f"{load['p95_ms']:>8.0f} {load['p99_ms']:>8.0f} {load['errors']:>7} "
+            f"{r['single']['p50_ms']:>10.0f} {r['peak_memory_mb']['total']:>8.0f} "
+            f"{r['cpu_ms_per_turn']['total']:>11.0f}"
+        )
     for name, r in results.items():
-        rows.append(f"{name}: peak memory " + _breakdown(r["peak_memory_mb"], "MB")
-                    + "; CPU per turn " + _breakdown(r["cpu_ms_per_turn"], "ms"))
-        rows.append(f"{name}: 1-conversation p50 by turn " + _breakdown(
-            r["single"]["p50_ms_by_turn"], "ms"))
+        rows.append(
+            f"{name}: peak memory "
+            + _breakdown(r["peak_memory_mb"], "MB")
+            + "; CPU per turn "
+            + _breakdown(r["cpu_ms_per_turn"], "ms")
+        )
+        rows.append(
+            f"{name}: 1-conversation p50 by turn " + _breakdown(r["single"]["p50_ms_by_turn"], "ms")
+        )
         kinds = {**r["load"]["error_kinds"], **r["single"]["error_kinds"]}
         if kinds:
             rows.append(f"{name}: errors " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
     return "\n".join(rows)
 
 
-def _breakdown(values: Dict[str, float], unit: str) -> str:
+def _breakdown(values: dict[str, float], unit: str) -> str:
     return ", ".join(f"{k} {v:.0f} {unit}" for k, v in values.items() if k != "total")
 
 
-def summary(results: Dict[str, Dict[str, Any]], plan: Plan) -> str:
+def summary(results: dict[str, dict[str, Any]], plan: Plan) -> str:
     sb, stock = results["switchboard"], results["stock"]
     ratio = sb["load"]["msg_per_s"] / max(stock["load"]["msg_per_s"], 1e-9)
-    return (f"load: switchboard {_rate(sb)} vs stock {_rate(stock)} ({ratio:.2f}x); "
-            f"1-conversation p50 {sb['single']['p50_ms']:.0f} vs "
-            f"{stock['single']['p50_ms']:.0f} ms; peak memory "
-            f"{sb['peak_memory_mb']['total']:.0f} vs {stock['peak_memory_mb']['total']:.0f} MB; "
-            f"errors {errors(sb)} vs {errors(stock)} "
-            f"({plan.conversations} conversations x {plan.turns} turns)")
+    return (
+        f"load: switchboard {_rate(sb)} vs stock {_rate(stock)} ({ratio:.2f}x); "
+        f"1-conversation p50 {sb['single']['p50_ms']:.0f} vs "
+        f"{stock['single']['p50_ms']:.0f} ms; peak memory "
+        f"{sb['peak_memory_mb']['total']:.0f} vs {stock['peak_memory_mb']['total']:.0f} MB; "
+        f"errors {errors(sb)} vs {errors(stock)} "
+        f"({plan.conversations} conversations x {plan.turns} turns)"
+    )
 
 
-def _rate(result: Dict[str, Any]) -> str:
+def _rate(result: dict[str, Any]) -> str:
     return f"{result['load']['msg_per_s']:.1f} msg/s p99 {result['load']['p99_ms']:.0f} ms"
 
 
-def errors(result: Dict[str, Any]) -> int:
+def errors(result: dict[str, Any]) -> int:
     return int(result["load"]["errors"] + result["single"]["errors"])
 
 
@@ -462,18 +509,23 @@ class ProfiledConfig(StackConfig):
 
     profile_dir: Path = Path(".")
 
-    def rasa_argv(self, command: str = "run") -> List[str]:
+    def rasa_argv(self, command: str = "run") -> list[str]:
         return self._profiled("rasa", super().rasa_argv(command))
 
-    def action_server_argv(self) -> List[str]:
+    def action_server_argv(self) -> list[str]:
         return self._profiled("action-server", super().action_server_argv())
 
-    def _profiled(self, name: str, argv: List[str]) -> List[str]:
+    def _profiled(self, name: str, argv: list[str]) -> list[str]:
         """argv is [python, -m, module, args...]: the launcher runs the module itself."""
         if argv[1] != "-m":
             raise ValueError(f"cannot profile {name}: not started as a module: {argv}")
-        return [str(VENV_BIN / "python"), "-c", PROFILE_LAUNCHER,
-                str(self.profile_dir / f"{name}.prof"), *argv[2:]]
+        return [
+            str(VENV_BIN / "python"),
+            "-c",
+            PROFILE_LAUNCHER,
+            str(self.profile_dir / f"{name}.prof"),
+            *argv[2:],
+        ]
 
 
 def signal_profiled(services: Sequence[Service], signum: int) -> None:
@@ -496,12 +548,16 @@ def top_entries(prof: Path, sort: str, lines: int = PROFILE_LINES) -> str:
     return out.getvalue()
 
 
-def profiled_load(config: ProfiledConfig, plan: Plan) -> Dict[str, Any]:
+def profiled_load(config: ProfiledConfig, plan: Plan) -> dict[str, Any]:
     """Warm up unprofiled, then profile exactly the load; the load's figures."""
     services = start_stack(config)
     try:
-        target = Target("switchboard", config.rasa_url, services,
-                        switchboard_scripts(load_crm(), SECRET, config.rest_jwt_secret))
+        target = Target(
+            "switchboard",
+            config.rasa_url,
+            services,
+            switchboard_scripts(load_crm(), SECRET, config.rest_jwt_secret),
+        )
         run_id = uuid.uuid4().hex[:8]
         run_phase(target, "warmup", plan.warmup_conversations, plan.warmup_turns, run_id)
         signal_profiled(services, signal.SIGUSR1)
@@ -522,8 +578,9 @@ def profile(plan: Plan, out_dir: Path) -> int:
         (out_dir / f"{name}.prof").unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as home:
         base = bench_config(Path(home))
-        config = ProfiledConfig(**{f.name: getattr(base, f.name)
-                                   for f in dataclasses.fields(base)}, profile_dir=out_dir)
+        config = ProfiledConfig(
+            **{f.name: getattr(base, f.name) for f in dataclasses.fields(base)}, profile_dir=out_dir
+        )
         load = profiled_load(config, plan)
     print(f"profiled load (under the profiler's overhead): {json.dumps(load)}")
     for name in PROFILED:
@@ -536,35 +593,50 @@ def profile(plan: Plan, out_dir: Path) -> int:
 
 # --- main --------------------------------------------------------------------------
 
+
 def benchmark(plan: Plan, results_file: Path) -> int:
     host = machine()  # before starting anything: the load average is other work's
     with tempfile.TemporaryDirectory(prefix="bench-load-") as home:
-        targets = start_targets([lambda: switchboard_target(Path(home)),
-                                 lambda: stock_target(Path(home))])
+        targets = start_targets(
+            [lambda: switchboard_target(Path(home)), lambda: stock_target(Path(home))]
+        )
         try:
             results = {target.name: measure(target, plan) for target in targets}
         finally:
             for target in targets:
                 stop_all(target.services)
-    report = {"plan": dataclasses.asdict(plan), "targets": results, "machine": host,
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    report = {
+        "plan": dataclasses.asdict(plan),
+        "targets": results,
+        "machine": host,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.write_text(json.dumps(report, indent=2))
     print(table(results))
-    print(f"machine: {host['cpu_count']} CPUs, load average before the run "
-          f"{host['loadavg_1_5_15'][0]} (1 min)")
+    print(
+        f"machine: {host['cpu_count']} CPUs, load average before the run "
+        f"{host['loadavg_1_5_15'][0]} (1 min)"
+    )
     print(summary(results, plan))
     return 1 if any(errors(r) for r in results.values()) else 0
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--turns", type=int, default=10)
-    parser.add_argument("--smoke", action="store_true",
-                        help="2 conversations x 2 turns: checks the benchmark still works")
-    parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="profile Switchboard's Rasa and action server instead")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="2 conversations x 2 turns: checks the benchmark still works",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="profile Switchboard's Rasa and action server instead",
+    )
     args = parser.parse_args(argv)
     if args.conversations < 1 or args.turns < 1:
         parser.error("--conversations and --turns must be at least 1")

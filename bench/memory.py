@@ -26,7 +26,6 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 import requests
 
@@ -45,9 +44,14 @@ EVENT_TIMEOUT = 60.0
 
 
 def bench_config(home: Path) -> StackConfig:
-    config = isolated_config(home, {"SWITCHBOARD_INTEGRATION_SECRET": SECRET,
-                                    "MEMORY_EVENT_SECRETS": f"{SOURCE}={SOURCE_SECRET}",
-                                    "MEMORY_RATE_LIMIT": "100000/minute"})
+    config = isolated_config(
+        home,
+        {
+            "SWITCHBOARD_INTEGRATION_SECRET": SECRET,
+            "MEMORY_EVENT_SECRETS": f"{SOURCE}={SOURCE_SECRET}",
+            "MEMORY_RATE_LIMIT": "100000/minute",
+        },
+    )
     return dataclasses.replace(config, credentials=without_rate_limits(home))
 
 
@@ -55,16 +59,28 @@ def customer(n: int) -> str:
     return f"C-{1001 + n % 48}"  # the fixture's 48 customers
 
 
-def turn_latency(config: StackConfig, calls: int) -> List[float]:
+def turn_latency(config: StackConfig, calls: int) -> list[float]:
     """Milliseconds the identifying turn waits on the memory (the recall)."""
     client = MemoryClient(config.memory_url, config.memory_api_token, 1.0)
     now = time.time()
     for n in range(50):  # a memory with history
-        client.conversation({"conversation_id": f"bench-{n}", "customer_id": customer(n),
-                             "channel": "socketio", "started_at": now - 3600, "last_at": now,
-                             "outcomes": [{"action": "action_answer_request",
-                                           "goal": "check_order_status", "result": "answered",
-                                           "record": "BW-100002"}]})
+        client.conversation(
+            {
+                "conversation_id": f"bench-{n}",
+                "customer_id": customer(n),
+                "channel": "socketio",
+                "started_at": now - 3600,
+                "last_at": now,
+                "outcomes": [
+                    {
+                        "action": "action_answer_request",
+                        "goal": "check_order_status",
+                        "result": "answered",
+                        "record": "BW-100002",
+                    }
+                ],
+            }
+        )
         client.link(customer(n), "rest", f"bench-id-{n}", KNOWLEDGE_FACTOR)
     client.recall(customer(0), "bench-warm-up")
 
@@ -86,35 +102,58 @@ class LiveCustomer:
         self.session.headers.update(authorization(config.rest_jwt_secret, self.sender))
 
     def verify(self) -> None:
-        reply = self.session.post(f"{self.config.rasa_url}/webhooks/rest/webhook", json={
-            "sender": self.sender, "message": "where are my orders", "metadata": {
-                "verified_customer_id": self.customer_id,
-                "verification_signature": sign(SECRET, self.sender, self.customer_id)}},
-            timeout=60)
+        reply = self.session.post(
+            f"{self.config.rasa_url}/webhooks/rest/webhook",
+            json={
+                "sender": self.sender,
+                "message": "where are my orders",
+                "metadata": {
+                    "verified_customer_id": self.customer_id,
+                    "verification_signature": sign(SECRET, self.sender, self.customer_id),
+                },
+            },
+            timeout=60,
+        )
         reply.raise_for_status()
 
-    def texts_since(self, since: float) -> List[str]:
-        answer = self.session.get(f"{self.config.rasa_url}/webhooks/rest/messages",
-                                  params={"sender": self.sender, "since": str(since)}, timeout=30)
+    def texts_since(self, since: float) -> list[str]:
+        answer = self.session.get(
+            f"{self.config.rasa_url}/webhooks/rest/messages",
+            params={"sender": self.sender, "since": str(since)},
+            timeout=30,
+        )
         answer.raise_for_status()
         return [m.get("text") or "" for m in answer.json()["messages"]]
 
 
 def post_event(config: StackConfig, customer_id: str, marker: str) -> None:
-    body = json.dumps({"type": "payment_failed", "customer_id": customer_id,
-                       "invoice_id": "INV-900001", "at": "2026-11-30T09:00:00Z",
-                       "detail": f"card expired {marker}"}).encode()
+    body = json.dumps(
+        {
+            "type": "payment_failed",
+            "customer_id": customer_id,
+            "invoice_id": "INV-900001",
+            "at": "2026-11-30T09:00:00Z",
+            "detail": f"card expired {marker}",
+        }
+    ).encode()
     stamp = str(int(time.time()))
-    answer = requests.post(f"{config.memory_url}/events", data=body, timeout=30, headers={
-        "Content-Type": "application/json", "Idempotency-Key": marker,
-        "X-Switchboard-Source": SOURCE, "X-Switchboard-Timestamp": stamp,
-        "X-Switchboard-Signature": signature(SOURCE_SECRET, stamp, body)})
+    answer = requests.post(
+        f"{config.memory_url}/events",
+        data=body,
+        timeout=30,
+        headers={
+            "Content-Type": "application/json",
+            "Idempotency-Key": marker,
+            "X-Switchboard-Source": SOURCE,
+            "X-Switchboard-Timestamp": stamp,
+            "X-Switchboard-Signature": signature(SOURCE_SECRET, stamp, body),
+        },
+    )
     if answer.status_code != 201:
         raise RuntimeError(f"event refused: {answer.status_code} {answer.text}")
 
 
-def event_latency(config: StackConfig, conversations: int, events: int
-                  ) -> Tuple[List[float], int]:
+def event_latency(config: StackConfig, conversations: int, events: int) -> tuple[list[float], int]:
     """Milliseconds from each event's POST to its message in the conversation, and how
     many never arrived within EVENT_TIMEOUT (left waiting for the next contact)."""
     customers = [LiveCustomer(config, customer(n)) for n in range(conversations)]
@@ -122,8 +161,8 @@ def event_latency(config: StackConfig, conversations: int, events: int
         live.verify()
     time.sleep(1.0)  # the background writes that make the conversations live
     since = time.time() - 1
-    posted: Dict[str, Tuple[LiveCustomer, float]] = {}
-    seen: Dict[str, float] = {}
+    posted: dict[str, tuple[LiveCustomer, float]] = {}
+    seen: dict[str, float] = {}
     done = threading.Event()
 
     def watch(live: LiveCustomer) -> None:
@@ -151,11 +190,13 @@ def event_latency(config: StackConfig, conversations: int, events: int
     done.set()
     if not seen:
         raise RuntimeError("no event reached its conversation")
-    return ([(seen[marker] - start) * 1000 for marker, (_, start) in posted.items()
-             if marker in seen], len(posted) - len(seen))
+    return (
+        [(seen[marker] - start) * 1000 for marker, (_, start) in posted.items() if marker in seen],
+        len(posted) - len(seen),
+    )
 
 
-def main() -> Dict[str, float]:
+def main() -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--events", type=int, default=200)
@@ -172,7 +213,8 @@ def main() -> Dict[str, float]:
         finally:
             stop_all(services)
     result = {
-        "conversations": args.conversations, "events": args.events,
+        "conversations": args.conversations,
+        "events": args.events,
         "turn_added_p50_ms": round(percentile(turns, 0.50), 1),
         "turn_added_p95_ms": round(percentile(turns, 0.95), 1),
         "event_p50_ms": round(percentile(events, 0.50), 1),
@@ -181,11 +223,13 @@ def main() -> Dict[str, float]:
         "events_not_delivered_live": missed,
     }
     write_result("memory_smoke" if args.smoke else "memory", result)
-    print(f"memory: added latency per turn p50 {result['turn_added_p50_ms']} ms, p95 "
-          f"{result['turn_added_p95_ms']} ms (target <= 5 ms); event to conversation with "
-          f"{args.conversations} live conversations and {args.events} events: p50 "
-          f"{result['event_p50_ms']} ms, p95 {result['event_p95_ms']} ms (target <= 1000 ms), "
-          f"{missed} not delivered live")
+    print(
+        f"memory: added latency per turn p50 {result['turn_added_p50_ms']} ms, p95 "
+        f"{result['turn_added_p95_ms']} ms (target <= 5 ms); event to conversation with "
+        f"{args.conversations} live conversations and {args.events} events: p50 "
+        f"{result['event_p50_ms']} ms, p95 {result['event_p95_ms']} ms (target <= 1000 ms), "
+        f"{missed} not delivered live"
+    )
     return result
 
 

@@ -16,7 +16,6 @@ import subprocess
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
-from typing import Dict, List, Optional
 
 from stack.config import VENV_BIN
 from stack.launch import RASA_START_TIMEOUT
@@ -31,7 +30,7 @@ LOG_TAIL = 4000
 NOT_CACHED = shutil.ignore_patterns(".rasa", "__pycache__")
 
 
-def rasa_env() -> Dict[str, str]:
+def rasa_env() -> dict[str, str]:
     """The environment every stock Rasa command runs with: no telemetry leaves the machine."""
     return {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
 
@@ -40,7 +39,7 @@ def rasa_version() -> str:
     return version("rasa")
 
 
-def trained_model(project: Path) -> Optional[Path]:
+def trained_model(project: Path) -> Path | None:
     """The newest model of a project, if it has one."""
     models = sorted((project / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     return models[-1] if models else None
@@ -49,17 +48,26 @@ def trained_model(project: Path) -> Optional[Path]:
 def is_usable(project: Path) -> bool:
     """A cached project that this Rasa version trained and that has its model."""
     marker = project / VERSION_MARKER
-    return (trained_model(project) is not None and marker.exists()
-            and marker.read_text().strip() == rasa_version())
+    return (
+        trained_model(project) is not None
+        and marker.exists()
+        and marker.read_text().strip() == rasa_version()
+    )
 
 
-def _run_rasa(argv: List[str], cwd: Path, log: Path) -> None:
+def _run_rasa(argv: list[str], cwd: Path, log: Path) -> None:
     """Run a rasa command to completion; stdin is closed so that a prompt fails
     instead of hanging the benchmark."""
     with open(log, "ab") as out:
-        code = subprocess.call([str(VENV_BIN / "rasa"), *argv], cwd=cwd, env=rasa_env(),
-                               stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                               timeout=INIT_TIMEOUT)
+        code = subprocess.call(
+            [str(VENV_BIN / "rasa"), *argv],
+            cwd=cwd,
+            env=rasa_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=INIT_TIMEOUT,
+        )
     if code != 0:
         tail = log.read_text(errors="replace")[-LOG_TAIL:]
         raise RuntimeError(f"rasa {' '.join(argv)} exited with {code}:\n{tail}")
@@ -107,24 +115,41 @@ def ensure_project(cache: Path = CACHE) -> Path:
     return cache
 
 
-def serve_argv(project: Path, port: int) -> List[str]:
+def serve_argv(project: Path, port: int) -> list[str]:
     """`rasa run` on the project's own endpoints and credentials (REST enabled)."""
     model = trained_model(project)
     assert model is not None
-    return [str(VENV_BIN / "rasa"), "run", "--model", str(model),
-            "--endpoints", str(project / "endpoints.yml"),
-            "--credentials", str(project / "credentials.yml"),
-            "--port", str(port), "--interface", HOST]
+    return [
+        str(VENV_BIN / "rasa"),
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(project / "endpoints.yml"),
+        "--credentials",
+        str(project / "credentials.yml"),
+        "--port",
+        str(port),
+        "--interface",
+        HOST,
+    ]
 
 
-def start_stock_bot(log_dir: Path, project: Optional[Path] = None) -> Service:
+def start_stock_bot(log_dir: Path, project: Path | None = None) -> Service:
     """Serve the stock bot on a free loopback port; ready once its REST channel
     answers GET /webhooks/rest/ (the model is loaded by then)."""
     project = project or ensure_project()
     port = free_port()
     url = f"http://{HOST}:{port}"
-    return start_service("stock-rasa", serve_argv(project, port), f"{url}/webhooks/rest/",
-                         url, log_dir, rasa_env(), timeout=RASA_START_TIMEOUT)
+    return start_service(
+        "stock-rasa",
+        serve_argv(project, port),
+        f"{url}/webhooks/rest/",
+        url,
+        log_dir,
+        rasa_env(),
+        timeout=RASA_START_TIMEOUT,
+    )
 
 
 if __name__ == "__main__":

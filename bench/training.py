@@ -15,7 +15,6 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import yaml
 
@@ -50,15 +49,25 @@ def change_one_example(workdir: Path) -> None:
 
 def timed_train(workdir: Path) -> float:
     # PYTHONPATH: the pipeline's own components (escalation/, …) live in the project.
-    env = {**os.environ, "RASA_CACHE_DIRECTORY": str(workdir / ".cache"),
-           "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "RASA_CACHE_DIRECTORY": str(workdir / ".cache"),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONPATH": str(ROOT),
+    }
     start = time.perf_counter()
-    subprocess.run([str(VENV_BIN / "rasa"), "train", "--out", "models"], cwd=workdir, env=env,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(VENV_BIN / "rasa"), "train", "--out", "models"],
+        cwd=workdir,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
-def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
+def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="one epoch per model, for tests")
     args = parser.parse_args(argv)
@@ -68,9 +77,10 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
         full = timed_train(workdir)
         change_one_example(workdir)
         incremental = timed_train(workdir)
-    result = write_result("training_smoke" if args.smoke else "training",
-                          {"full_seconds": round(full, 1),
-                           "incremental_seconds": round(incremental, 1)})
+    result = write_result(
+        "training_smoke" if args.smoke else "training",
+        {"full_seconds": round(full, 1), "incremental_seconds": round(incremental, 1)},
+    )
     print(f"training: full {full:.0f} s, after one NLU example changed {incremental:.0f} s")
     return result
 

@@ -14,16 +14,15 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
 
 import requests
 
 from actions.identity import sign
+from bench.results_file import percentile, write_result
 from connectors.rest_auth import authorization
 from stack.config import StackConfig, isolated_config
 from stack.credentials import without_rate_limits
 from stack.launch import start_stack, stop_all
-from bench.results_file import percentile, write_result
 
 SECRET = "bench-integration-secret"
 CUSTOMER, ORDER = "C-1001", "BW-100002"
@@ -35,13 +34,18 @@ def bench_config(home: Path) -> StackConfig:
     return dataclasses.replace(config, credentials=without_rate_limits(home))
 
 
-def measure(config: StackConfig, turns: int) -> List[float]:
+def measure(config: StackConfig, turns: int) -> list[float]:
     """Milliseconds per turn; every reply must carry the order's status."""
     sender = "bench-latency"
     webhook = f"{config.rasa_url}/webhooks/rest/webhook"
-    body = {"sender": sender, "message": f"where is my order {ORDER}", "metadata": {
-        "verified_customer_id": CUSTOMER,
-        "verification_signature": sign(SECRET, sender, CUSTOMER)}}
+    body = {
+        "sender": sender,
+        "message": f"where is my order {ORDER}",
+        "metadata": {
+            "verified_customer_id": CUSTOMER,
+            "verification_signature": sign(SECRET, sender, CUSTOMER),
+        },
+    }
     session = requests.Session()
     session.headers.update(authorization(config.rest_jwt_secret, sender))
     timings = []
@@ -54,7 +58,7 @@ def measure(config: StackConfig, turns: int) -> List[float]:
     return timings
 
 
-def main() -> Dict[str, float]:
+def main() -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=100)
     parser.add_argument("--smoke", action="store_true", help="3 turns, for tests")
@@ -77,8 +81,10 @@ def main() -> Dict[str, float]:
         "max_ms": round(max(timings), 1),
     }
     write_result("turn_latency_smoke" if args.smoke else "turn_latency", result)
-    print(f"turn latency over {args.turns} backend-calling turns: p50 {result['p50_ms']} ms, "
-          f"p95 {result['p95_ms']} ms, mean {result['mean_ms']} ms, max {result['max_ms']} ms")
+    print(
+        f"turn latency over {args.turns} backend-calling turns: p50 {result['p50_ms']} ms, "
+        f"p95 {result['p95_ms']} ms, mean {result['mean_ms']} ms, max {result['max_ms']} ms"
+    )
     return result
 
 

@@ -27,8 +27,11 @@ def create_db_engine(database_url: str) -> Engine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         # FastAPI may open, use and close a request's session on different
         # threadpool threads; each connection still serves one request at a time.
-        engine = create_engine(url, future=True, connect_args={
-            "check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
+        engine = create_engine(
+            url,
+            future=True,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
+        )
         event.listen(engine, "connect", _configure_sqlite)
         if url.database and url.database != ":memory:":
             # Write-ahead logging, set once (it stays with the file): reads never wait

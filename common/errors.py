@@ -5,7 +5,7 @@ Every error response is ``{"detail": "<reason>"}``; none echoes the request body
 """
 
 import logging
-from typing import Any, Dict
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,7 +44,7 @@ def error_response(status_code: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status_code)
 
 
-def _describe(error: Dict[str, Any]) -> str:
+def _describe(error: dict[str, Any]) -> str:
     if error.get("type") == "json_invalid":
         return f"body is not valid JSON: {error['ctx']['error']} at position {error['loc'][-1]}"
     if tuple(error["loc"]) == ("body",) and error.get("type") == "type_error.dict":

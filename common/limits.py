@@ -1,7 +1,5 @@
 """Refuse oversized request bodies before anything parses them."""
 
-from typing import Optional
-
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -10,7 +8,7 @@ from common.errors import error_response
 MAX_BODY_BYTES = 64 * 1024
 
 
-def _declared_length(scope: Scope) -> Optional[int]:
+def _declared_length(scope: Scope) -> int | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
             return int(value) if value.isdigit() else None

@@ -2,7 +2,8 @@
 `$schema` (jsonschema's latest when it names none), the schema itself checked first,
 and formats (date-time, email, ...) checked when asked for."""
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from jsonschema import validators
 

@@ -15,7 +15,8 @@ Settings are read from the mapping given and nothing else, so a test's mapping n
 mixes with the process environment.
 """
 
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Type, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from pydantic import BaseSettings, Extra, ValidationError
@@ -33,17 +34,18 @@ class EnvSettings(BaseSettings):
         extra = Extra.forbid
 
         @classmethod
-        def customise_sources(cls, init_settings: Callable[..., Dict[str, Any]],
-                              env_settings: Callable[..., Dict[str, Any]],
-                              file_secret_settings: Callable[..., Dict[str, Any]]
-                              ) -> Tuple[Callable[..., Dict[str, Any]], ...]:
+        def customise_sources(
+            cls,
+            init_settings: Callable[..., dict[str, Any]],
+            env_settings: Callable[..., dict[str, Any]],
+            file_secret_settings: Callable[..., dict[str, Any]],
+        ) -> tuple[Callable[..., dict[str, Any]], ...]:
             return (init_settings,)  # from_env passes the mapping's values
 
     @classmethod
-    def from_env(cls: Type[S], env: Mapping[str, str],
-                 error: Type[ValueError] = ValueError) -> S:
+    def from_env(cls: type[S], env: Mapping[str, str], error: type[ValueError] = ValueError) -> S:
         """The settings in env, every value checked; error names the variable and why."""
-        given: Dict[str, str] = {}
+        given: dict[str, str] = {}
         for name, field in cls.__fields__.items():
             raw = env.get(variable(field))
             if raw is not None and raw.strip() != "":
@@ -64,7 +66,7 @@ def variable(field: ModelField) -> str:
     return name
 
 
-def _reason(field: ModelField, raw: Optional[str], message: str) -> str:
+def _reason(field: ModelField, raw: str | None, message: str) -> str:
     extra = field.field_info.extra
     expected = f"expected {extra['rule']}" if "rule" in extra else message
     if raw is None:
@@ -79,7 +81,7 @@ def _reason(field: ModelField, raw: Optional[str], message: str) -> str:
     return f"{variable(field)}={raw!r}: {expected}"
 
 
-def http_url(value: Optional[str]) -> Optional[str]:
+def http_url(value: str | None) -> str | None:
     """An http(s) URL with a host, without trailing slashes (for validators); None
     stays None (an optional URL left unset)."""
     if value is None:

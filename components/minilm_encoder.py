@@ -10,8 +10,9 @@ Transformer → Pooling → Normalize) are written as an ONNX graph with
 Embeddings match sentence-transformers to < 4e-7.
 """
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any
 
 import numpy as np
 from safetensors.numpy import load_file
@@ -39,7 +40,7 @@ def readable(text: str) -> str:
         return text
     head = text[:MAX_READ_CHARS]
     space = max(head.rfind(" "), head.rfind("\n"))
-    return head[:space + 1] if space > 0 else head
+    return head[: space + 1] if space > 0 else head
 
 
 class BertTokenizer:
@@ -50,28 +51,30 @@ class BertTokenizer:
         self._tokenizer.no_padding()  # tokenizer.json pads to 128: batches pad themselves
         self._tokenizer.enable_truncation(MAX_SEQ_LEN)
 
-    def encode(self, text: str) -> List[int]:
+    def encode(self, text: str) -> list[int]:
         return self._tokenizer.encode(readable(text)).ids
 
-    def encode_batch(self, texts: Sequence[str]) -> List[List[int]]:
-        return [encoding.ids for encoding in
-                self._tokenizer.encode_batch([readable(text) for text in texts])]
+    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+        return [
+            encoding.ids
+            for encoding in self._tokenizer.encode_batch([readable(text) for text in texts])
+        ]
 
 
-def build_onnx(weights: Dict[str, np.ndarray], layers: int = 6, heads: int = 12) -> bytes:
+def build_onnx(weights: dict[str, np.ndarray], layers: int = 6, heads: int = 12) -> bytes:
     """The encoder with mean pooling and L2 norm as a serialised ONNX model (opset 17)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     head_dim = DIMENSION // heads
-    initializers: List[Any] = []
-    nodes: List[Any] = []
+    initializers: list[Any] = []
+    nodes: list[Any] = []
 
     def const(name: str, array: np.ndarray) -> str:
         initializers.append(numpy_helper.from_array(np.asarray(array), name))
         return name
 
-    def node(op: str, inputs: List[str], output: Optional[str] = None, **attrs: Any) -> str:
+    def node(op: str, inputs: list[str], output: str | None = None, **attrs: Any) -> str:
         output = output or f"{op}_{len(nodes)}"
         nodes.append(helper.make_node(op, inputs, [output], **attrs))
         return output
@@ -102,8 +105,9 @@ def build_onnx(weights: Dict[str, np.ndarray], layers: int = 6, heads: int = 12)
         return node("LayerNormalization", [x, gamma, beta], axis=-1, epsilon=1e-12)
 
     def dense(x: str, name: str, weight: np.ndarray, bias: np.ndarray) -> str:
-        return node("Add", [node("MatMul", [x, const(f"{name}.w", weight.T)]),
-                            const(f"{name}.b", bias)])
+        return node(
+            "Add", [node("MatMul", [x, const(f"{name}.w", weight.T)]), const(f"{name}.b", bias)]
+        )
 
     length = node("Slice", [node("Shape", ["input_ids"]), "i1", "i2"])
     positions = node("Slice", ["pos", "i0", length, "i0"])
@@ -113,21 +117,58 @@ def build_onnx(weights: Dict[str, np.ndarray], layers: int = 6, heads: int = 12)
     bias = node("Unsqueeze", [node("Mul", [node("Sub", ["one", mask]), "neg"]), "axes12"])
     for i in range(layers):
         p = f"encoder.layer.{i}."
-        qkv_w = np.concatenate([w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")])
-        qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
-        qkv = node("Transpose", [node("Reshape", [dense(x, f"qkv{i}", qkv_w, qkv_b), "split_heads"])],
-                   perm=[2, 0, 3, 1, 4])
-        q, k, v = (node("Gather", [qkv, const(f"pick{j}_{i}", np.array(j, np.int64))], axis=0)
-                   for j in range(3))
-        scores = node("Add", [node("Mul", [node("MatMul", [q, node("Transpose", [k], perm=[0, 1, 3, 2])]),
-                                           "scale"]), bias])
-        context = node("Reshape", [node("Transpose", [node("MatMul", [node("Softmax", [scores], axis=-1), v])],
-                                        perm=[0, 2, 1, 3]), "merge_heads"])
-        attended = dense(context, f"out{i}", w[p + "attention.output.dense.weight"],
-                         w[p + "attention.output.dense.bias"])
+        qkv_w = np.concatenate(
+            [w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]
+        )
+        qkv_b = np.concatenate(
+            [w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")]
+        )
+        qkv = node(
+            "Transpose",
+            [node("Reshape", [dense(x, f"qkv{i}", qkv_w, qkv_b), "split_heads"])],
+            perm=[2, 0, 3, 1, 4],
+        )
+        q, k, v = (
+            node("Gather", [qkv, const(f"pick{j}_{i}", np.array(j, np.int64))], axis=0)
+            for j in range(3)
+        )
+        scores = node(
+            "Add",
+            [
+                node(
+                    "Mul", [node("MatMul", [q, node("Transpose", [k], perm=[0, 1, 3, 2])]), "scale"]
+                ),
+                bias,
+            ],
+        )
+        context = node(
+            "Reshape",
+            [
+                node(
+                    "Transpose",
+                    [node("MatMul", [node("Softmax", [scores], axis=-1), v])],
+                    perm=[0, 2, 1, 3],
+                ),
+                "merge_heads",
+            ],
+        )
+        attended = dense(
+            context,
+            f"out{i}",
+            w[p + "attention.output.dense.weight"],
+            w[p + "attention.output.dense.bias"],
+        )
         h = layer_norm(node("Add", [attended, x]), p + "attention.output.LayerNorm")
-        f = dense(h, f"ffn_in{i}", w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"])
-        f = node("Mul", [node("Mul", [f, "half"]), node("Add", [node("Erf", [node("Div", [f, "sqrt2"])]), "one"])])
+        f = dense(
+            h, f"ffn_in{i}", w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"]
+        )
+        f = node(
+            "Mul",
+            [
+                node("Mul", [f, "half"]),
+                node("Add", [node("Erf", [node("Div", [f, "sqrt2"])]), "one"]),
+            ],
+        )
         f = dense(f, f"ffn_out{i}", w[p + "output.dense.weight"], w[p + "output.dense.bias"])
         x = layer_norm(node("Add", [f, h]), p + "output.LayerNorm")
     mask3 = node("Unsqueeze", [mask, "im1"])
@@ -136,13 +177,18 @@ def build_onnx(weights: Dict[str, np.ndarray], layers: int = 6, heads: int = 12)
     norm = node("Max", [node("ReduceL2", [mean], axes=[-1], keepdims=1), "eps12"])
     node("Div", [mean, norm], "sentence_embedding")
     graph = helper.make_graph(
-        nodes, "all-MiniLM-L6-v2",
-        [helper.make_tensor_value_info(n, TensorProto.INT64, ["B", "L"])
-         for n in ("input_ids", "attention_mask")],
+        nodes,
+        "all-MiniLM-L6-v2",
+        [
+            helper.make_tensor_value_info(n, TensorProto.INT64, ["B", "L"])
+            for n in ("input_ids", "attention_mask")
+        ],
         [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["B", DIMENSION])],
-        initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="switchboard")
+        initializers,
+    )
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="switchboard"
+    )
     model.ir_version = 8
     onnx.checker.check_model(model)
     return model.SerializeToString()
@@ -151,16 +197,15 @@ def build_onnx(weights: Dict[str, np.ndarray], layers: int = 6, heads: int = 12)
 class Encoder:
     """`encode(texts)` → float32 [n, 384], L2-normalised all-MiniLM-L6-v2 embeddings."""
 
-    def __init__(self, threads: int = 0,
-                 tuned: Optional[Dict[str, np.ndarray]] = None) -> None:
+    def __init__(self, threads: int = 0, tuned: dict[str, np.ndarray] | None = None) -> None:
         """The shipped weights, with the tensors in `tuned` (fine-tuned layers) replaced."""
         self.threads = threads
         folder = model_dir()
         self.tokenizer = BertTokenizer(folder / "tokenizer.json")
-        self.weights: Dict[str, np.ndarray] = load_file(str(folder / "model.safetensors"))
+        self.weights: dict[str, np.ndarray] = load_file(str(folder / "model.safetensors"))
         self.use(tuned or {})
 
-    def use(self, tuned: Dict[str, np.ndarray]) -> None:
+    def use(self, tuned: dict[str, np.ndarray]) -> None:
         """Serve these tensors from now on in place of the shipped ones of the same name."""
         import onnxruntime
 
@@ -172,7 +217,8 @@ class Encoder:
         # cores that other conversations' parses (stack/nlu_pool.py) are waiting for.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(
-            build_onnx(self.weights), options, providers=["CPUExecutionProvider"])
+            build_onnx(self.weights), options, providers=["CPUExecutionProvider"]
+        )
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Embed in length-sorted batches, so little of each batch is padding."""
@@ -180,13 +226,14 @@ class Encoder:
         order = np.argsort([len(x) for x in ids], kind="stable")
         embeddings = np.zeros((len(ids), DIMENSION), dtype=np.float32)
         for start in range(0, len(ids), batch_size):
-            batch = order[start:start + batch_size]
+            batch = order[start : start + batch_size]
             width = max(len(ids[i]) for i in batch)
             input_ids = np.zeros((len(batch), width), dtype=np.int64)
             attention = np.zeros((len(batch), width), dtype=np.int64)
             for row, i in enumerate(batch):
-                input_ids[row, :len(ids[i])] = ids[i]
-                attention[row, :len(ids[i])] = 1
+                input_ids[row, : len(ids[i])] = ids[i]
+                attention[row, : len(ids[i])] = 1
             embeddings[batch] = self.session.run(
-                ["sentence_embedding"], {"input_ids": input_ids, "attention_mask": attention})[0]
+                ["sentence_embedding"], {"input_ids": input_ids, "attention_mask": attention}
+            )[0]
         return embeddings

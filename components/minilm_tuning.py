@@ -16,7 +16,7 @@ safetensors names, which `build_onnx` serves unchanged.
 
 import logging
 import math
-from typing import Dict, List, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -25,45 +25,53 @@ from components.minilm_encoder import DIMENSION, Encoder
 
 logger = logging.getLogger(__name__)
 
-HEAD_SCALE = 20.0     # cosine-softmax temperature
-WARMUP_SHARE = 0.06   # share of the steps with a rising learning rate
+HEAD_SCALE = 20.0  # cosine-softmax temperature
+WARMUP_SHARE = 0.06  # share of the steps with a rising learning rate
 MAX_TRAINING_TOKENS = 64
 FROZEN_PREFIX = "embeddings."
 
 
-def _pad(ids: Sequence[List[int]]) -> tuple:
+def _pad(ids: Sequence[list[int]]) -> tuple:
     width = max(len(x) for x in ids)
     input_ids = np.zeros((len(ids), width), dtype=np.int64)
     mask = np.zeros((len(ids), width), dtype=np.int64)
     for row, tokens in enumerate(ids):
-        input_ids[row, :len(tokens)] = tokens
-        mask[row, :len(tokens)] = 1
+        input_ids[row, : len(tokens)] = tokens
+        mask[row, : len(tokens)] = 1
     return input_ids, mask
 
 
-def _batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator) -> List[np.ndarray]:
+def _batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
     """Shuffled batches of similar length (sorted within chunks of 50 batches)."""
     order = rng.permutation(len(lengths))
     chunk = batch_size * 50
     batches = []
     for start in range(0, len(order), chunk):
-        part = order[start:start + chunk]
+        part = order[start : start + chunk]
         part = part[np.argsort([lengths[i] for i in part], kind="stable")]
-        batches += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
+        batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
     rng.shuffle(batches)
     return batches
 
 
-def fine_tune(encoder: Encoder, texts: Sequence[str], labels: Sequence[str], epochs: int,
-              batch_size: int = 32, learning_rate: float = 1e-4, seed: int = 0
-              ) -> Dict[str, np.ndarray]:
+def fine_tune(
+    encoder: Encoder,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    epochs: int,
+    batch_size: int = 32,
+    learning_rate: float = 1e-4,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
     """The transformer-layer tensors after `epochs` of intent classification."""
     tf.random.set_seed(seed)
     rng = np.random.default_rng(seed)
     classes = sorted(set(labels))
     targets = np.array([classes.index(label) for label in labels], dtype=np.int32)
-    ids = [x[:MAX_TRAINING_TOKENS - 1] + [x[-1]] if len(x) > MAX_TRAINING_TOKENS else x
-           for x in encoder.tokenizer.encode_batch(texts)]
+    ids = [
+        x[: MAX_TRAINING_TOKENS - 1] + [x[-1]] if len(x) > MAX_TRAINING_TOKENS else x
+        for x in encoder.tokenizer.encode_batch(texts)
+    ]
     model = _TrainableBert(encoder.weights)
 
     frozen = encoder.encode(texts)
@@ -73,25 +81,31 @@ def fine_tune(encoder: Encoder, texts: Sequence[str], labels: Sequence[str], epo
     steps = epochs * math.ceil(len(ids) / batch_size)
     optimizer = tf.keras.optimizers.AdamW(
         learning_rate=_WarmupLinear(learning_rate, steps, max(1, int(WARMUP_SHARE * steps))),
-        weight_decay=0.01)
+        weight_decay=0.01,
+    )
     variables = list(model.trainable.values()) + [head]
     loss_of = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
-    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int64)] * 2
-                 + [tf.TensorSpec([None], tf.int32)])
+    @tf.function(
+        input_signature=[tf.TensorSpec([None, None], tf.int64)] * 2
+        + [tf.TensorSpec([None], tf.int32)]
+    )
     def step(input_ids: tf.Tensor, mask: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
         with tf.GradientTape() as tape:
             embedding = model(input_ids, mask, training=True)
-            logits = HEAD_SCALE * tf.matmul(embedding, tf.math.l2_normalize(head, axis=1),
-                                            transpose_b=True)
+            logits = HEAD_SCALE * tf.matmul(
+                embedding, tf.math.l2_normalize(head, axis=1), transpose_b=True
+            )
             loss = loss_of(target, logits)
         # TensorFlow's autograph rewrites zip() and knows no strict=
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))  # noqa: B905
         return loss
 
     for epoch in range(epochs):
-        losses = [float(step(*_pad([ids[i] for i in batch]), targets[batch]))
-                  for batch in _batches([len(x) for x in ids], batch_size, rng)]
+        losses = [
+            float(step(*_pad([ids[i] for i in batch]), targets[batch]))
+            for batch in _batches([len(x) for x in ids], batch_size, rng)
+        ]
         logger.info("MiniLM fine-tuning epoch %d/%d: loss %.4f", epoch + 1, epochs, np.mean(losses))
     return {name: variable.numpy() for name, variable in model.trainable.items()}
 
@@ -104,19 +118,24 @@ class _WarmupLinear(tf.keras.optimizers.schedules.LearningRateSchedule):
 
     def __call__(self, step: tf.Tensor) -> tf.Tensor:
         step = tf.cast(step, tf.float32)
-        return self.peak * tf.minimum(step / self.warmup, tf.maximum(
-            0.0, (self.total - step) / max(1.0, self.total - self.warmup)))
+        return self.peak * tf.minimum(
+            step / self.warmup,
+            tf.maximum(0.0, (self.total - step) / max(1.0, self.total - self.warmup)),
+        )
 
 
 class _TrainableBert:
     """BERT forward pass with mean pooling and L2 norm; the layers are `tf.Variable`s."""
 
-    def __init__(self, weights: Dict[str, np.ndarray], layers: int = 6, heads: int = 12,
-                 dropout: float = 0.1) -> None:
-        self.frozen = {k: tf.constant(v) for k, v in weights.items()
-                       if k.startswith(FROZEN_PREFIX) and not k.endswith("position_ids")}
-        self.trainable = {k: tf.Variable(v) for k, v in weights.items()
-                          if k.startswith("encoder.")}
+    def __init__(
+        self, weights: dict[str, np.ndarray], layers: int = 6, heads: int = 12, dropout: float = 0.1
+    ) -> None:
+        self.frozen = {
+            k: tf.constant(v)
+            for k, v in weights.items()
+            if k.startswith(FROZEN_PREFIX) and not k.endswith("position_ids")
+        }
+        self.trainable = {k: tf.Variable(v) for k, v in weights.items() if k.startswith("encoder.")}
         self.layers, self.heads, self.dropout = layers, heads, dropout
 
     def _get(self, name: str):
@@ -124,12 +143,14 @@ class _TrainableBert:
 
     def _norm(self, x, prefix: str):
         mean, variance = tf.nn.moments(x, axes=[-1], keepdims=True)
-        return ((x - mean) * tf.math.rsqrt(variance + 1e-12) * self._get(prefix + ".weight")
-                + self._get(prefix + ".bias"))
+        return (x - mean) * tf.math.rsqrt(variance + 1e-12) * self._get(
+            prefix + ".weight"
+        ) + self._get(prefix + ".bias")
 
     def _dense(self, x, prefix: str):
-        return tf.matmul(x, self._get(prefix + ".weight"), transpose_b=True) \
-            + self._get(prefix + ".bias")
+        return tf.matmul(x, self._get(prefix + ".weight"), transpose_b=True) + self._get(
+            prefix + ".bias"
+        )
 
     def _drop(self, x, training: bool):
         return tf.nn.dropout(x, self.dropout) if training and self.dropout else x
@@ -138,9 +159,11 @@ class _TrainableBert:
         heads = self.heads
         head_dim = DIMENSION // heads
         batch, length = tf.shape(input_ids)[0], tf.shape(input_ids)[1]
-        x = (tf.gather(self._get("embeddings.word_embeddings.weight"), input_ids)
-             + self._get("embeddings.position_embeddings.weight")[None, :length]
-             + self._get("embeddings.token_type_embeddings.weight")[0])
+        x = (
+            tf.gather(self._get("embeddings.word_embeddings.weight"), input_ids)
+            + self._get("embeddings.position_embeddings.weight")[None, :length]
+            + self._get("embeddings.token_type_embeddings.weight")[0]
+        )
         x = self._drop(self._norm(x, "embeddings.LayerNorm"), training)
         mask = tf.cast(mask, tf.float32)
         bias = (1.0 - mask)[:, None, None, :] * -1e9
@@ -150,16 +173,24 @@ class _TrainableBert:
 
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
-            q, k, v = (split(self._dense(x, p + "attention.self." + n))
-                       for n in ("query", "key", "value"))
-            scores = tf.nn.softmax(tf.matmul(q, k, transpose_b=True) / head_dim ** 0.5 + bias, -1)
-            context = tf.reshape(tf.transpose(self._drop(scores, training) @ v, [0, 2, 1, 3]),
-                                 [batch, length, DIMENSION])
-            h = self._norm(self._drop(self._dense(context, p + "attention.output.dense"), training)
-                           + x, p + "attention.output.LayerNorm")
-            f = self._dense(tf.nn.gelu(self._dense(h, p + "intermediate.dense"), approximate=False),
-                            p + "output.dense")
+            q, k, v = (
+                split(self._dense(x, p + "attention.self." + n)) for n in ("query", "key", "value")
+            )
+            scores = tf.nn.softmax(tf.matmul(q, k, transpose_b=True) / head_dim**0.5 + bias, -1)
+            context = tf.reshape(
+                tf.transpose(self._drop(scores, training) @ v, [0, 2, 1, 3]),
+                [batch, length, DIMENSION],
+            )
+            h = self._norm(
+                self._drop(self._dense(context, p + "attention.output.dense"), training) + x,
+                p + "attention.output.LayerNorm",
+            )
+            f = self._dense(
+                tf.nn.gelu(self._dense(h, p + "intermediate.dense"), approximate=False),
+                p + "output.dense",
+            )
             x = self._norm(self._drop(f, training) + h, p + "output.LayerNorm")
         pooled = tf.reduce_sum(x * mask[..., None], 1) / tf.maximum(
-            tf.reduce_sum(mask, 1, keepdims=True), 1e-9)
+            tf.reduce_sum(mask, 1, keepdims=True), 1e-9
+        )
         return tf.math.l2_normalize(pooled, axis=1, epsilon=1e-24)

@@ -8,11 +8,10 @@ training examples carry their annotated entities, so both read the same kind of
 text: "what about invoice invoice_id".
 """
 
-from typing import Any, Dict, List
+from typing import Any
 
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
-
 
 # The sentence models read at most this much of a message: the encoder keeps 256
 # tokens anyway, and TF-IDF's cost grows with the length. Training texts are shorter.
@@ -22,15 +21,20 @@ MAX_CHARS = 2000
 def model_text(message: Message) -> str:
     """The first MAX_CHARS characters, each entity inside them read as its name."""
     text: str = (message.get(TEXT) or "")[:MAX_CHARS]
-    spans: List[Dict[str, Any]] = sorted(
-        (e for e in message.get(ENTITIES) or []
-         if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
-         and 0 <= e["start"] <= e["end"] <= len(text)),
-        key=lambda e: e["start"])
+    spans: list[dict[str, Any]] = sorted(
+        (
+            e
+            for e in message.get(ENTITIES) or []
+            if isinstance(e.get("start"), int)
+            and isinstance(e.get("end"), int)
+            and 0 <= e["start"] <= e["end"] <= len(text)
+        ),
+        key=lambda e: e["start"],
+    )
     parts, position = [], 0
     for entity in spans:
         if entity["start"] < position:  # overlaps the previous one
             continue
-        parts += [text[position:entity["start"]], str(entity["entity"])]
+        parts += [text[position : entity["start"]], str(entity["entity"])]
         position = entity["end"]
     return "".join(parts + [text[position:]])

@@ -16,7 +16,7 @@ their entity's name, so "BW-100002 or CLM-70001" names an order and a claim).
 
 import re
 from itertools import pairwise
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -32,69 +32,104 @@ from escalation.names import NAMED_GOALS_KEY
 
 # Words (and separators) that may stand between two alternatives, and how many.
 ALTERNATIVE = frozenset({"or", "/", ","})
-FILLER = frozenset({"my", "the", "a", "an", "your", "maybe", "perhaps", "about", "it's", "its",
-                    "is", "it", "with", "on", "some", "kind", "of", "either", "id", "number",
-                    "status"})
+FILLER = frozenset(
+    {
+        "my",
+        "the",
+        "a",
+        "an",
+        "your",
+        "maybe",
+        "perhaps",
+        "about",
+        "it's",
+        "its",
+        "is",
+        "it",
+        "with",
+        "on",
+        "some",
+        "kind",
+        "of",
+        "either",
+        "id",
+        "number",
+        "status",
+    }
+)
 MAX_GAP = 4
 TOKENS = re.compile(r"[a-z']+|[,/]")
 
 
-def _goal_words(config: Dict[Text, Any]) -> Dict[str, str]:
+def _goal_words(config: dict[str, Any]) -> dict[str, str]:
     """word → goal, from config['goals'] (goal → words); refuses a malformed map."""
     goals = config.get("goals")
     if not isinstance(goals, dict) or len(goals) < 2:
         raise InvalidConfigException(
-            "NamedGoals: 'goals' must map at least two intents to lists of words.")
-    words: Dict[str, str] = {}
+            "NamedGoals: 'goals' must map at least two intents to lists of words."
+        )
+    words: dict[str, str] = {}
     for goal, listed in goals.items():
-        if not isinstance(goal, str) or not isinstance(listed, list) or not listed or not all(
-                isinstance(w, str) and TOKENS.fullmatch(w.lower()) for w in listed):
+        if (
+            not isinstance(goal, str)
+            or not isinstance(listed, list)
+            or not listed
+            or not all(isinstance(w, str) and TOKENS.fullmatch(w.lower()) for w in listed)
+        ):
             raise InvalidConfigException(
-                f"NamedGoals: goals.{goal} must be a non-empty list of single lower-case words.")
+                f"NamedGoals: goals.{goal} must be a non-empty list of single lower-case words."
+            )
         for word in listed:
             if words.setdefault(word.lower(), goal) != goal:
                 raise InvalidConfigException(f"NamedGoals: the word {word!r} names two goals.")
     return words
 
 
-def named_goals(text: str, words: Dict[str, str]) -> List[str]:
+def named_goals(text: str, words: dict[str, str]) -> list[str]:
     """The goals the text offers as alternatives, in the order named; [] for fewer than two."""
     tokens = TOKENS.findall(text.lower().replace("_", " "))
-    mentions: List[Tuple[int, str]] = [(i, words[t]) for i, t in enumerate(tokens) if t in words]
-    found: List[str] = []
+    mentions: list[tuple[int, str]] = [(i, words[t]) for i, t in enumerate(tokens) if t in words]
+    found: list[str] = []
     for (start, first), (end, second) in pairwise(mentions):
-        gap = tokens[start + 1:end]
-        if first != second and len(gap) <= MAX_GAP and ALTERNATIVE & set(gap) \
-                and all(t in ALTERNATIVE or t in FILLER for t in gap):
+        gap = tokens[start + 1 : end]
+        if (
+            first != second
+            and len(gap) <= MAX_GAP
+            and ALTERNATIVE & set(gap)
+            and all(t in ALTERNATIVE or t in FILLER for t in gap)
+        ):
             found += [goal for goal in (first, second) if goal not in found]
     return found if len(found) > 1 else []
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class NamedGoals(GraphComponent):
     """Records the goals a message names as alternatives (see the module's doc)."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"goals": None}  # intent → the words that name it; config.yml sets them
 
-    def __init__(self, words: Dict[str, str]) -> None:
+    def __init__(self, words: dict[str, str]) -> None:
         self.words = words
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: dict[str, Any]) -> None:
         _goal_words(config)
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> "NamedGoals":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "NamedGoals":
         return cls(_goal_words(config))
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            text: Optional[str] = message.get(TEXT)
+            text: str | None = message.get(TEXT)
             if not text or text.startswith("/"):  # a button's payload names one goal
                 continue
             goals = named_goals(model_text(message), self.words)

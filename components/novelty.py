@@ -10,8 +10,6 @@ or below has its confidences scaled down by sqrt(percentile / quantile); every
 other message keeps them unchanged.
 """
 
-from typing import Dict
-
 import numpy as np
 
 CHUNK = 1024  # rows per similarity block, to bound memory on large training sets
@@ -36,26 +34,31 @@ class Novelty:
         percentile = np.searchsorted(self.reference, scores) / len(self.reference)
         return np.sqrt(np.minimum(1.0, percentile / quantile))
 
-    def arrays(self) -> Dict[str, np.ndarray]:
-        return {"novelty_neighbours": self.neighbours, "novelty_reference": self.reference,
-                "novelty_k": np.array(self.k)}
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "novelty_neighbours": self.neighbours,
+            "novelty_reference": self.reference,
+            "novelty_k": np.array(self.k),
+        }
 
     @classmethod
-    def from_arrays(cls, arrays: Dict[str, np.ndarray]) -> "Novelty":
-        return cls(arrays["novelty_neighbours"], arrays["novelty_reference"],
-                   int(arrays["novelty_k"]))
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> "Novelty":
+        return cls(
+            arrays["novelty_neighbours"], arrays["novelty_reference"], int(arrays["novelty_k"])
+        )
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-def _mean_top_k(queries: np.ndarray, neighbours: np.ndarray, k: int,
-                leave_one_out: bool = False) -> np.ndarray:
+def _mean_top_k(
+    queries: np.ndarray, neighbours: np.ndarray, k: int, leave_one_out: bool = False
+) -> np.ndarray:
     """Mean of each query's k highest cosine similarities (skipping itself if asked)."""
     scores = []
     for start in range(0, len(queries), CHUNK):
-        similarity = queries[start:start + CHUNK] @ neighbours.T
+        similarity = queries[start : start + CHUNK] @ neighbours.T
         if leave_one_out:
             rows = np.arange(len(similarity))
             similarity[rows, rows + start] = -np.inf

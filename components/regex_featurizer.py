@@ -8,7 +8,6 @@ tokens a match overlaps are found by bisection on their ends instead.
 
 import re
 from bisect import bisect_right
-from typing import Optional, Text, Tuple
 
 import numpy as np
 import scipy.sparse
@@ -18,16 +17,14 @@ from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturi
 from rasa.shared.nlu.constants import ACTION_TEXT, RESPONSE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-Features = Tuple[Optional[scipy.sparse.coo_matrix], Optional[scipy.sparse.coo_matrix]]
+Features = tuple[scipy.sparse.coo_matrix | None, scipy.sparse.coo_matrix | None]
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class LinearRegexFeaturizer(RegexFeaturizer):
     """Marks which known patterns match the message and which tokens they cover."""
 
-    def _features_for_patterns(self, message: Message, attribute: Text) -> Features:
+    def _features_for_patterns(self, message: Message, attribute: str) -> Features:
         text = message.get(attribute)
         tokens = message.get(TOKENS_NAMES[attribute], [])
         if not text or not tokens:

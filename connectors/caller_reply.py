@@ -5,7 +5,7 @@ channel remembers each call's number in the channel database for this; an intern
 move (the desk marks it) sends nothing; the outcome is noted for the desk like any
 agent's message (connectors/delivery.py)."""
 
-from typing import Any, Text
+from typing import Any
 
 from connectors.delivery import NOT_SENT, agent_stamp, ledger, offline_mark
 from connectors.whatsapp import WhatsAppOutput
@@ -20,10 +20,10 @@ class CallerReply(WhatsAppOutput):
     recipients = CHANNEL
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Nothing for an internal move (the desk's mark says so: a claim, a close)."""
         if offline_mark(kwargs).get("send") is False:
             await ledger().record(recipient_id, agent_stamp(kwargs), NOT_SENT)

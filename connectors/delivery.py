@@ -14,8 +14,9 @@ conversation (stack/desk_endpoint.py) shows every agent's message with its state
 import asyncio
 import logging
 import time
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any, Dict, Iterable, Mapping, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,7 +30,8 @@ RETENTION_SECONDS = 90 * 24 * 3600.0
 
 metadata = sa.MetaData()
 deliveries = sa.Table(
-    "agent_deliveries", metadata,
+    "agent_deliveries",
+    metadata,
     sa.Column("conversation", sa.String(128), primary_key=True),
     # repr() of the bot event's timestamp: exact, whatever the database's float.
     sa.Column("stamp", sa.String(32), primary_key=True),
@@ -38,7 +40,7 @@ deliveries = sa.Table(
 )
 
 
-def agent_stamp(message: Mapping[str, Any]) -> Optional[float]:
+def agent_stamp(message: Mapping[str, Any]) -> float | None:
     """The timestamp of an agent's message (what a channel is given to send, or a
     bot event's metadata and time); None for the assistant's own messages."""
     agent = message.get("agent")
@@ -67,16 +69,21 @@ class Deliveries:
         now = time.time()
         key = {"conversation": conversation, "stamp": repr(stamp)}
         with self.engine.begin() as connection:
-            connection.execute(deliveries.delete().where(
-                deliveries.c.updated_at < now - RETENTION_SECONDS))
-            done = connection.execute(deliveries.update().where(
-                (deliveries.c.conversation == conversation)
-                & (deliveries.c.stamp == key["stamp"])).values(state=state, updated_at=now))
+            connection.execute(
+                deliveries.delete().where(deliveries.c.updated_at < now - RETENTION_SECONDS)
+            )
+            done = connection.execute(
+                deliveries.update()
+                .where(
+                    (deliveries.c.conversation == conversation)
+                    & (deliveries.c.stamp == key["stamp"])
+                )
+                .values(state=state, updated_at=now)
+            )
             if not done.rowcount:
-                connection.execute(deliveries.insert().values(**key, state=state,
-                                                              updated_at=now))
+                connection.execute(deliveries.insert().values(**key, state=state, updated_at=now))
 
-    async def record(self, conversation: str, stamp: Optional[float], state: str) -> None:
+    async def record(self, conversation: str, stamp: float | None, state: str) -> None:
         """Note an agent's message's outcome (nothing for the assistant's messages); a
         failing database is logged, never passed on to the send."""
         if stamp is None:
@@ -90,13 +97,16 @@ class Deliveries:
         for stamp in stamps:
             await self.record(conversation, stamp, DELIVERED)
 
-    def _states(self, conversation: str) -> Dict[str, str]:
+    def _states(self, conversation: str) -> dict[str, str]:
         with self.engine.begin() as connection:
-            rows = connection.execute(sa.select(deliveries.c.stamp, deliveries.c.state).where(
-                deliveries.c.conversation == conversation)).all()
+            rows = connection.execute(
+                sa.select(deliveries.c.stamp, deliveries.c.state).where(
+                    deliveries.c.conversation == conversation
+                )
+            ).all()
         return {row.stamp: row.state for row in rows}
 
-    async def states(self, conversation: str) -> Dict[str, str]:
+    async def states(self, conversation: str) -> dict[str, str]:
         """repr(timestamp) → state, for the conversation's agent messages with one."""
         return await asyncio.to_thread(self._states, conversation)
 

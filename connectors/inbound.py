@@ -13,7 +13,8 @@
 import json
 import re
 import unicodedata
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from connectors.webhook import BadRequest
 
@@ -70,7 +71,7 @@ def clean_text(text: str, max_chars: int, field: str = "message") -> str:
     return cleaned
 
 
-def customer_text(text: str, offered_payloads: Iterable[Optional[str]] = ()) -> str:
+def customer_text(text: str, offered_payloads: Iterable[str | None] = ()) -> str:
     """The text, with a typed command turned into plain text unless it is the payload
     of a button just offered."""
     stripped = text.strip()

@@ -29,10 +29,14 @@ import hmac
 import logging
 import smtplib
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import (
-    CollectingOutputChannel, InputChannel, OutputChannel, UserMessage,
+    CollectingOutputChannel,
+    InputChannel,
+    OutputChannel,
+    UserMessage,
 )
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -59,8 +63,10 @@ CHANNEL = "email"
 # Per client address (the inbound-parse service's) and per From address.
 DEFAULT_RATE_LIMITS = {"client": "300/minute", "sender": "10/minute;100/hour"}
 RETRY_AFTER = {"Retry-After": "30"}
-SIGNATURE = ("Kind regards,\nBrightwave's virtual assistant, for Brightwave Customer Service\n"
-             "(Just reply to this e-mail to continue; ask for a person at any time.)")
+SIGNATURE = (
+    "Kind regards,\nBrightwave's virtual assistant, for Brightwave Customer Service\n"
+    "(Just reply to this e-mail to continue; ask for a person at any time.)"
+)
 AGENT_SIGNATURE = "Kind regards,\nBrightwave Customer Service"
 
 
@@ -68,11 +74,12 @@ class EmailCollector(CollectingOutputChannel):
     """Collects the answers; buttons become numbered options to reply with."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "email"
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         await self.send_text_message(recipient_id, numbered(text, buttons))
 
 
@@ -87,10 +94,10 @@ class AgentMail(OutputChannel):
         self.state = state
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """The desk says, per message (metadata `offline`, from its offline_replies
         settings), whether it is mailed (an internal move such as a claim is not) and
         the agent's signature; a message without it (Rasa's HTTP API) is mailed, signed
@@ -101,11 +108,14 @@ class AgentMail(OutputChannel):
             await ledger().record(recipient_id, stamp, NOT_SENT)
             return
         signature = by_desk.get("signature")
-        sent = await self._mail(recipient_id, text, signature if isinstance(signature, str)
-                                and signature.strip() else AGENT_SIGNATURE)
+        sent = await self._mail(
+            recipient_id,
+            text,
+            signature if isinstance(signature, str) and signature.strip() else AGENT_SIGNATURE,
+        )
         await ledger().record(recipient_id, stamp, DELIVERED if sent else FAILED)
 
-    async def _mail(self, recipient_id: Text, text: Text, signature: str) -> bool:
+    async def _mail(self, recipient_id: str, text: str, signature: str) -> bool:
         """Whether the SMTP relay took the reply."""
         try:
             latest = await self.state.recall(CHANNEL, recipient_id)
@@ -115,8 +125,9 @@ class AgentMail(OutputChannel):
         if latest is None:
             logger.error("email.agent_reply.failed: no thread known for %s", recipient_id)
             return False
-        reply = compose_reply(InboundMail.from_json(latest), [text], self.from_address,
-                              signature, by_person=True)
+        reply = compose_reply(
+            InboundMail.from_json(latest), [text], self.from_address, signature, by_person=True
+        )
         try:
             await asyncio.to_thread(self.smtp.send, reply)
         except (smtplib.SMTPException, OSError) as error:
@@ -128,12 +139,17 @@ class AgentMail(OutputChannel):
 class EmailInput(InputChannel):
     """Inbound e-mail webhook, authenticated with a shared secret; replies by SMTP."""
 
-    def __init__(self, secret: Optional[str], smtp: Smtp, from_address: str,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                 max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
-                 max_questions: int = DEFAULT_MAX_QUESTIONS,
-                 limits: Optional[RateLimits] = None,
-                 state: Optional[ChannelState] = None) -> None:
+    def __init__(
+        self,
+        secret: str | None,
+        smtp: Smtp,
+        from_address: str,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+        max_questions: int = DEFAULT_MAX_QUESTIONS,
+        limits: RateLimits | None = None,
+        state: ChannelState | None = None,
+    ) -> None:
         self.secret = secret
         self.smtp = smtp
         self.from_address = from_address
@@ -145,19 +161,23 @@ class EmailInput(InputChannel):
         self.started = time.time()
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         configure_session(cls.name(), credentials, DEFAULT_SESSION_MINUTES)
         settings = MailSettings.from_credentials(credentials)
-        return cls(settings.secret, settings.smtp, settings.from_address,
-                   int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
-                   int(credentials.get("max_text_chars", DEFAULT_MAX_TEXT_CHARS)),
-                   int(credentials.get("max_questions", DEFAULT_MAX_QUESTIONS)),
-                   RateLimits.from_credentials(CHANNEL, credentials, DEFAULT_RATE_LIMITS))
+        return cls(
+            settings.secret,
+            settings.smtp,
+            settings.from_address,
+            int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
+            int(credentials.get("max_text_chars", DEFAULT_MAX_TEXT_CHARS)),
+            int(credentials.get("max_questions", DEFAULT_MAX_QUESTIONS)),
+            RateLimits.from_credentials(CHANNEL, credentials, DEFAULT_RATE_LIMITS),
+        )
 
     def get_output_channel(self) -> OutputChannel:
         return AgentMail(self.smtp, self.from_address, self.state)
@@ -168,7 +188,7 @@ class EmailInput(InputChannel):
         header = request.headers.get("authorization") or ""
         if not header.startswith("Bearer "):
             raise BadRequest(401, "the request carries no 'Authorization: Bearer <secret>'")
-        if not hmac.compare_digest(header[len("Bearer "):].encode(), self.secret.encode()):
+        if not hmac.compare_digest(header[len("Bearer ") :].encode(), self.secret.encode()):
             raise BadRequest(403, "the shared secret is wrong")
 
     def _read(self, request: Request) -> InboundMail:
@@ -183,21 +203,37 @@ class EmailInput(InputChannel):
             customer_text(question)  # nothing but a slash: refused before any turn runs
         return mail
 
-    async def _answers(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                       mail: InboundMail, sender: str, request: Request) -> List[str]:
+    async def _answers(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        mail: InboundMail,
+        sender: str,
+        request: Request,
+    ) -> list[str]:
         """Each question to the assistant in turn; everything it answers, in order."""
         collector = EmailCollector()
         metadata = {"email": {"subject": mail.subject, "message_id": mail.message_id}}
         for question in questions(mail.text, self.max_questions):
             tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
-            await on_new_message(UserMessage(customer_reply(question, offered_buttons(tracker)),
-                                             collector, sender, input_channel=self.name(),
-                                             metadata=metadata))
+            await on_new_message(
+                UserMessage(
+                    customer_reply(question, offered_buttons(tracker)),
+                    collector,
+                    sender,
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
         return [m["text"] for m in collector.messages if m.get("text")]
 
-    async def _reply(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                     mail: InboundMail, sender: str, request: Request,
-                     kept: Optional[str]) -> HTTPResponse:
+    async def _reply(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        mail: InboundMail,
+        sender: str,
+        request: Request,
+        kept: str | None,
+    ) -> HTTPResponse:
         """Answer a claimed message (or send the reply kept from an earlier attempt)."""
         if kept is None:
             await self.state.remember(CHANNEL, sender, mail.to_json())
@@ -206,13 +242,17 @@ class EmailInput(InputChannel):
             except Exception:
                 logger.exception("email.message.failure sender=%s", sender)
                 await self.state.release(CHANNEL, mail.message_id)
-                return response.json({"error": "the message could not be processed; "
-                                               "send it again later"}, status=503,
-                                     headers=RETRY_AFTER)
+                return response.json(
+                    {"error": "the message could not be processed; send it again later"},
+                    status=503,
+                    headers=RETRY_AFTER,
+                )
             if not answers:  # a person holds the conversation: they will answer
                 await self.state.settle(CHANNEL, mail.message_id)
-                return response.json({"status": "kept for the person handling the thread",
-                                      "conversation": sender}, status=202)
+                return response.json(
+                    {"status": "kept for the person handling the thread", "conversation": sender},
+                    status=202,
+                )
             reply = compose_reply(mail, answers, self.from_address, SIGNATURE)
         else:
             reply = email.message_from_string(kept, policy=email.policy.default)
@@ -221,12 +261,15 @@ class EmailInput(InputChannel):
         except (smtplib.SMTPException, OSError) as error:
             logger.error("email.reply.failed sender=%s: %s", sender, type(error).__name__)
             await self.state.settle(CHANNEL, mail.message_id, reply.as_string(), done=False)
-            return response.json({"error": "the reply could not be sent; send the "
-                                           "message again later"}, status=503,
-                                 headers=RETRY_AFTER)
+            return response.json(
+                {"error": "the reply could not be sent; send the message again later"},
+                status=503,
+                headers=RETRY_AFTER,
+            )
         await self.state.settle(CHANNEL, mail.message_id)
-        return response.json({"status": "answered", "conversation": sender,
-                              "reply_message_id": reply["Message-ID"]})
+        return response.json(
+            {"status": "answered", "conversation": sender, "reply_message_id": reply["Message-ID"]}
+        )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def receive(request: Request) -> HTTPResponse:
@@ -237,13 +280,17 @@ class EmailInput(InputChannel):
                 if not claim.owned:
                     if claim.state == DONE:
                         return response.json({"status": "already answered"})
-                    raise BadRequest(409, "this message is being answered; send it again "
-                                          "later", headers=RETRY_AFTER)
+                    raise BadRequest(
+                        409,
+                        "this message is being answered; send it again later",
+                        headers=RETRY_AFTER,
+                    )
                 return await self._reply(on_new_message, mail, sender, request, claim.result)
             except SQLAlchemyError as error:
                 logger.error("email.state.failed sender=%s: %s", sender, type(error).__name__)
-                raise BadRequest(503, "the message cannot be taken now; send it again later",
-                                 headers=RETRY_AFTER) from None
+                raise BadRequest(
+                    503, "the message cannot be taken now; send it again later", headers=RETRY_AFTER
+                ) from None
 
         webhook = webhook_blueprint("switchboard_email_webhook", receive)
 

@@ -18,13 +18,13 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 from connectors.conversation_ids import conversation_id
 from connectors.inbound import clean_text, load_json
@@ -35,8 +35,9 @@ MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 QUOTE_HEADER = re.compile(r"^\s*On .{0,200}wrote:\s*$", re.MULTILINE)
 SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-GREETING = re.compile(r"\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b",
-                      re.IGNORECASE)
+GREETING = re.compile(
+    r"\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b", re.IGNORECASE
+)
 # What must not reach a header: line breaks (CR/LF would inject headers; the email
 # package refuses whatever str.splitlines() splits at, U+2028/2029 too), other control
 # characters, and lone surrogates (not encodable).
@@ -54,7 +55,7 @@ class InboundMail:
     subject: str
     text: str
     message_id: str
-    references: Tuple[str, ...]
+    references: tuple[str, ...]
 
     @property
     def thread_root(self) -> str:
@@ -96,8 +97,7 @@ def _header_safe(value: str, key: str) -> str:
     return value
 
 
-def _string(payload: Dict[str, Any], key: str, required: bool = True,
-            header: bool = True) -> str:
+def _string(payload: dict[str, Any], key: str, required: bool = True, header: bool = True) -> str:
     """A string field; one that goes into a reply's headers is checked for that."""
     value = payload.get(key)
     if value is None and not required:
@@ -107,7 +107,7 @@ def _string(payload: Dict[str, Any], key: str, required: bool = True,
     return _header_safe(value.strip(), key) if header else value.strip()
 
 
-def _message_ids(value: Any, key: str) -> List[str]:
+def _message_ids(value: Any, key: str) -> list[str]:
     if value in (None, ""):
         return []
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -117,7 +117,7 @@ def _message_ids(value: Any, key: str) -> List[str]:
     return MESSAGE_ID.findall(_no_control(value, key))
 
 
-def _sender(payload: Dict[str, Any]) -> Tuple[str, str]:
+def _sender(payload: dict[str, Any]) -> tuple[str, str]:
     """The From field's display name and address, both usable in a reply's To."""
     name, address = parseaddr(_string(payload, "from"))
     if not address.isascii() or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
@@ -144,9 +144,15 @@ def parse_inbound(body: bytes, max_text_chars: int) -> InboundMail:
     if in_reply_to and in_reply_to[-1] not in references:
         references.append(in_reply_to[-1])
     if len(references) > MAX_REFERENCES:  # the root and the latest are what threads
-        references = references[:1] + references[1 - MAX_REFERENCES:]
-    mail = InboundMail(address, name, _string(payload, "subject", required=False), text,
-                       message_id, tuple(references))
+        references = references[:1] + references[1 - MAX_REFERENCES :]
+    mail = InboundMail(
+        address,
+        name,
+        _string(payload, "subject", required=False),
+        text,
+        message_id,
+        tuple(references),
+    )
     try:  # whatever is taken must be answerable: the reply's headers are built now
         compose_reply(mail, [], "reply@example.com", "").as_bytes()
     except (HeaderParseError, UnicodeError, ValueError):
@@ -159,16 +165,18 @@ def new_text(text: str) -> str:
     for boundary in (QUOTE_HEADER, SIGNATURE):
         match = boundary.search(text)
         if match:
-            text = text[:match.start()]
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">")).strip()
+            text = text[: match.start()]
+    return "\n".join(
+        line for line in text.splitlines() if not line.lstrip().startswith(">")
+    ).strip()
 
 
-def questions(text: str, limit: int) -> List[str]:
+def questions(text: str, limit: int) -> list[str]:
     """The message cut into what to answer: each question with the statements that
     follow it ("Where is BW-100002? My postcode is 98096."), statements before the
     first question joining it. A message without a question is one request."""
-    chunks: List[str] = []
-    lead: List[str] = []
+    chunks: list[str] = []
+    lead: list[str] = []
     for sentence in (s.strip() for s in SENTENCE.findall(new_text(text))):
         if not sentence:
             continue
@@ -194,8 +202,9 @@ def greets(text: str) -> bool:
     return bool(GREETING.match(text))
 
 
-def compose_reply(mail: InboundMail, answers: List[str], sender: str,
-                  signature: str, by_person: bool = False) -> EmailMessage:
+def compose_reply(
+    mail: InboundMail, answers: list[str], sender: str, signature: str, by_person: bool = False
+) -> EmailMessage:
     """A complete, polite reply in the customer's thread. A person's reply (by_person)
     is theirs: greeted only when they did not greet themselves, without the
     assistant's thanks, and not marked as automatic (RFC 3834)."""
@@ -204,15 +213,16 @@ def compose_reply(mail: InboundMail, answers: List[str], sender: str,
     if by_person:
         opening = [] if answers and greets(answers[0]) else [greeting]
     quoted = "\n".join(f"> {line}" for line in new_text(mail.text).splitlines())
-    body = "\n\n".join([*opening, *answers, signature,
-                        f"{mail.name or mail.address} wrote:\n{quoted}"])
+    body = "\n\n".join(
+        [*opening, *answers, signature, f"{mail.name or mail.address} wrote:\n{quoted}"]
+    )
     reply = EmailMessage()
     name, address = parseaddr(sender)
     reply["From"] = str(Address(name, addr_spec=address)) if name else address
     reply["To"] = str(Address(mail.name, addr_spec=mail.address)) if mail.name else mail.address
     subject = mail.subject or "Your message to Brightwave"
     reply["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
-    reply["Date"] = format_datetime(datetime.now(timezone.utc))
+    reply["Date"] = format_datetime(datetime.now(UTC))
     reply["Message-ID"] = make_msgid(domain=address.split("@")[-1])
     reply["In-Reply-To"] = mail.message_id
     reply["References"] = " ".join([*mail.references, mail.message_id])
@@ -220,4 +230,3 @@ def compose_reply(mail: InboundMail, answers: List[str], sender: str,
         reply["Auto-Submitted"] = "auto-replied"
     reply.set_content(body + "\n")
     return reply
-

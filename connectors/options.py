@@ -1,16 +1,25 @@
 """Buttons as numbered options for channels without buttons (written or spoken),
 and a numbered reply ("2", "two", key 2) turned back into the chosen button's payload."""
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from connectors.inbound import customer_text
 
-Buttons = List[Dict[str, Any]]
-NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-                "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+Buttons = list[dict[str, Any]]
+NUMBER_WORDS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+}
 
 
 def numbered(text: str, buttons: Buttons) -> str:
@@ -21,14 +30,16 @@ def numbered(text: str, buttons: Buttons) -> str:
 
 def spoken(text: str, buttons: Buttons) -> str:
     """'Did you mean one of these?' + buttons → '… Say or press 1 for an order, or 2 for a claim.'"""
-    choices = [f"{i} for {str(b.get('title', '')).rstrip('?.!').lower()}"
-               for i, b in enumerate(buttons, start=1)]
+    choices = [
+        f"{i} for {str(b.get('title', '')).rstrip('?.!').lower()}"
+        for i, b in enumerate(buttons, start=1)
+    ]
     if len(choices) > 1:
         choices[-1] = f"or {choices[-1]}"
     return f"{text} Say or press {', '.join(choices)}."
 
 
-def offered_buttons(tracker: Optional[DialogueStateTracker]) -> Buttons:
+def offered_buttons(tracker: DialogueStateTracker | None) -> Buttons:
     """The buttons of the assistant's last turn (none once the customer has answered)."""
     for event in reversed(tracker.events if tracker else []):
         if isinstance(event, UserUttered):
@@ -38,7 +49,7 @@ def offered_buttons(tracker: Optional[DialogueStateTracker]) -> Buttons:
     return []
 
 
-def chosen_payload(reply: str, buttons: Buttons) -> Optional[str]:
+def chosen_payload(reply: str, buttons: Buttons) -> str | None:
     """The payload of the button whose number the reply is, if it is one."""
     choice = reply.strip().rstrip(".").lower()
     choice = NUMBER_WORDS.get(choice, choice)

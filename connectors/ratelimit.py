@@ -18,7 +18,8 @@ import hashlib
 import math
 import os
 import time
-from typing import Any, Dict, List, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from limits import RateLimitItem, parse_many, storage, strategies
 from sanic.request import Request
@@ -46,30 +47,33 @@ def _key(value: str) -> str:
 class RateLimits:
     """One channel's limits per scope; `check` counts a request or refuses it."""
 
-    def __init__(self, channel: str, rates: Mapping[str, str],
-                 storage_uri: Optional[str] = None) -> None:
+    def __init__(
+        self, channel: str, rates: Mapping[str, str], storage_uri: str | None = None
+    ) -> None:
         self.channel = channel
-        self.rates: Dict[str, List[RateLimitItem]] = {}
+        self.rates: dict[str, list[RateLimitItem]] = {}
         for scope, rate in rates.items():
             try:
                 self.rates[scope] = parse_many(str(rate))
             except ValueError as error:
                 raise RateLimitConfigError(
                     f"{channel}: rate_limits.{scope}={rate!r} is not a rate such as "
-                    f"'30/minute' ({error})") from None
+                    f"'30/minute' ({error})"
+                ) from None
         uri = storage_uri or os.environ.get(STORAGE_ENV) or DEFAULT_STORAGE
         self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(uri))
 
     @classmethod
-    def from_credentials(cls, channel: str, credentials: Optional[Mapping[str, Any]],
-                         defaults: Mapping[str, str]) -> "RateLimits":
+    def from_credentials(
+        cls, channel: str, credentials: Mapping[str, Any] | None, defaults: Mapping[str, str]
+    ) -> "RateLimits":
         """The channel's `rate_limits` from credentials.yml over its defaults."""
         configured = (credentials or {}).get("rate_limits") or {}
         if not isinstance(configured, Mapping):
             raise RateLimitConfigError(f"{channel}: rate_limits must be a mapping of scope to rate")
         return cls(channel, {**defaults, **configured})
 
-    def check(self, **keys: Optional[str]) -> None:
+    def check(self, **keys: str | None) -> None:
         """Count one request against each named scope's key (scopes without a limit
         or a key are skipped); BadRequest 429 with Retry-After when one is over."""
         for scope, value in keys.items():
@@ -80,5 +84,8 @@ class RateLimits:
                 if not self.limiter.hit(item, self.channel, scope, key):
                     reset = self.limiter.get_window_stats(item, self.channel, scope, key).reset_time
                     retry = max(1, math.ceil(reset - time.time()))
-                    raise BadRequest(429, f"too many requests ({scope}): try again in {retry} s",
-                                     headers={"Retry-After": str(retry)})
+                    raise BadRequest(
+                        429,
+                        f"too many requests ({scope}): try again in {retry} s",
+                        headers={"Retry-After": str(retry)},
+                    )

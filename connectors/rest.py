@@ -22,16 +22,17 @@ wrote it, if any.
 """
 
 import math
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
+from typing import Any
 
+import structlog
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.shared.core.events import BotUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-import structlog
 
 from connectors.delivery import agent_stamp, ledger
 from connectors.inbound import clean_text, customer_text, load_json, valid_unicode
@@ -48,8 +49,12 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 8
 # Per client address (an integration's server speaks for many customers) and per
 # sender; polls have their own, as a client polls while it waits for an agent.
-DEFAULT_RATE_LIMITS = {"client": "600/minute", "sender": "30/minute",
-                       "poll_client": "1200/minute", "poll_sender": "60/minute"}
+DEFAULT_RATE_LIMITS = {
+    "client": "600/minute",
+    "sender": "30/minute",
+    "poll_client": "1200/minute",
+    "poll_sender": "60/minute",
+}
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class RestMessage:
 
     sender: str
     text: str
-    metadata: Optional[Dict[Text, Any]]
+    metadata: dict[str, Any] | None
 
 
 def parse_request(body: bytes, max_message_chars: int, max_body_bytes: int) -> RestMessage:
@@ -78,7 +83,7 @@ def parse_request(body: bytes, max_message_chars: int, max_body_bytes: int) -> R
     return RestMessage(sender, text, valid_unicode(metadata, "metadata"))
 
 
-def parse_poll(args: Mapping[str, str]) -> Tuple[str, float]:
+def parse_poll(args: Mapping[str, str]) -> tuple[str, float]:
     """Check a poll's query (each parameter's first value, as Sanic's args.get
     gives it); raise BadRequest saying what is wrong with it."""
     sender, since = checked_sender(args.get("sender") or ""), args.get("since") or "0"
@@ -91,23 +96,34 @@ def parse_poll(args: Mapping[str, str]) -> Tuple[str, float]:
     return sender, moment
 
 
-def messages_since(tracker: Optional[DialogueStateTracker], since: float) -> Dict[str, Any]:
+def messages_since(tracker: DialogueStateTracker | None, since: float) -> dict[str, Any]:
     """The bot messages of the conversation after `since`, and whether a person has it."""
     if tracker is None:
         return {"paused": False, "messages": []}
-    messages = [{"recipient_id": tracker.sender_id, "text": event.text, **event.data,
-                 "timestamp": event.timestamp, "agent": (event.metadata or {}).get("agent")}
-                for event in tracker.events
-                if isinstance(event, BotUttered) and event.timestamp > since]
+    messages = [
+        {
+            "recipient_id": tracker.sender_id,
+            "text": event.text,
+            **event.data,
+            "timestamp": event.timestamp,
+            "agent": (event.metadata or {}).get("agent"),
+        }
+        for event in tracker.events
+        if isinstance(event, BotUttered) and event.timestamp > since
+    ]
     return {"paused": tracker.is_paused(), "messages": messages}
 
 
 class RestInput(InputChannel):
     """POST {"sender": ..., "message": ..., "metadata": {...}} and get the replies."""
 
-    def __init__(self, jwt_secret: Optional[str], rate_limits: RateLimits,
-                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        jwt_secret: str | None,
+        rate_limits: RateLimits,
+        max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
         if max_message_chars < 1 or max_body_bytes < 1:
             raise ValueError("max_message_chars and max_body_bytes must be positive")
         self.jwt_secret = jwt_secret
@@ -116,17 +132,19 @@ class RestInput(InputChannel):
         self.max_body_bytes = max_body_bytes
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         secret = setting(credentials, "jwt_secret", SECRET_ENV)
-        return cls(checked_secret(secret) if secret else None,
-                   RateLimits.from_credentials(cls.name(), credentials, DEFAULT_RATE_LIMITS),
-                   int(credentials.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)),
-                   int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)))
+        return cls(
+            checked_secret(secret) if secret else None,
+            RateLimits.from_credentials(cls.name(), credentials, DEFAULT_RATE_LIMITS),
+            int(credentials.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)),
+            int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
+        )
 
     def authorize(self, request: Request, sender: str) -> None:
         """The request's token must be the sender's (401/403), and the sender within
@@ -135,7 +153,7 @@ class RestInput(InputChannel):
             raise BadRequest(503, f"the REST channel is not configured: {SECRET_ENV} is unset")
         check_sender(request.headers, self.jwt_secret, sender)
 
-    async def offered_payloads(self, request: Request, sender: str) -> List[str]:
+    async def offered_payloads(self, request: Request, sender: str) -> list[str]:
         """The payloads of the buttons the assistant offered in its last turn."""
         tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
         return [str(button.get("payload")) for button in offered_buttons(tracker)]
@@ -143,17 +161,23 @@ class RestInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def receive(request: Request) -> HTTPResponse:
             self.rate_limits.check(client=client_address(request))
-            message = parse_request(request.body or b"", self.max_message_chars,
-                                    self.max_body_bytes)
+            message = parse_request(
+                request.body or b"", self.max_message_chars, self.max_body_bytes
+            )
             self.authorize(request, message.sender)
             self.rate_limits.check(sender=message.sender)
-            text = customer_text(message.text,
-                                 await self.offered_payloads(request, message.sender))
+            text = customer_text(message.text, await self.offered_payloads(request, message.sender))
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(
-                    text, collector, message.sender,
-                    input_channel=self.name(), metadata=message.metadata))
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        message.sender,
+                        input_channel=self.name(),
+                        metadata=message.metadata,
+                    )
+                )
             except Exception:  # the customer still gets what was said so far
                 structlogger.exception("rest.message.failure", sender=message.sender)
             return response.json(collector.messages)
@@ -172,8 +196,7 @@ class RestInput(InputChannel):
             tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
             found = messages_since(tracker, since)
             # What the client fetched has reached the customer (connectors/delivery.py).
-            await ledger().delivered_all(sender, filter(None, map(agent_stamp,
-                                                                  found["messages"])))
+            await ledger().delivered_all(sender, filter(None, map(agent_stamp, found["messages"])))
             return response.json(found)
 
         return webhook

@@ -10,7 +10,8 @@ secret (`rest_token`, or `python -m stack token <sender>`).
 
 import re
 import time
-from typing import Any, Dict, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import jwt
 
@@ -29,7 +30,8 @@ SENDER = re.compile(r"[\w.:@+-]{1,128}", re.ASCII)
 # chat's): shown to agents and in logs, so never usable as a REST sender.
 OTHER_CHANNELS = re.compile(
     r"(?:whatsapp|twilio|voice|email|socketio|webchat)(?:[-:_.@+].*)?|[0-9a-f]{32}",
-    re.ASCII | re.IGNORECASE | re.DOTALL)
+    re.ASCII | re.IGNORECASE | re.DOTALL,
+)
 
 
 def checked_sender(sender: Any) -> str:
@@ -54,12 +56,14 @@ def rest_token(secret: str, sender: str, ttl_seconds: int = DEFAULT_TTL_SECONDS)
     if ttl_seconds > MAX_TTL_SECONDS:
         raise ValueError(f"a token is valid for at most {MAX_TTL_SECONDS} s")
     now = int(time.time())
-    return jwt.encode({"sub": sender, "iat": now, "exp": now + ttl_seconds}, secret,
-                      algorithm=ALGORITHM)
+    return jwt.encode(
+        {"sub": sender, "iat": now, "exp": now + ttl_seconds}, secret, algorithm=ALGORITHM
+    )
 
 
-def authorization(secret: str, sender: str, ttl_seconds: int = DEFAULT_TTL_SECONDS
-                  ) -> Dict[str, str]:
+def authorization(
+    secret: str, sender: str, ttl_seconds: int = DEFAULT_TTL_SECONDS
+) -> dict[str, str]:
     """The request header a REST client sends for one sender."""
     return {"Authorization": f"Bearer {rest_token(secret, sender, ttl_seconds)}"}
 
@@ -69,17 +73,27 @@ def check_sender(headers: Mapping[str, str], secret: str, sender: str) -> None:
     401 without a token, 403 with a token that is invalid, expired or another sender's."""
     scheme, _, token = (headers.get("authorization") or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise BadRequest(401, "an 'Authorization: Bearer <token>' header issued for the "
-                              "sender is required", headers={"WWW-Authenticate": "Bearer"})
+        raise BadRequest(
+            401,
+            "an 'Authorization: Bearer <token>' header issued for the sender is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     try:
-        claims = jwt.decode(token.strip(), secret, algorithms=[ALGORITHM], leeway=LEEWAY_SECONDS,
-                            options={"require": ["sub", "exp"]})
+        claims = jwt.decode(
+            token.strip(),
+            secret,
+            algorithms=[ALGORITHM],
+            leeway=LEEWAY_SECONDS,
+            options={"require": ["sub", "exp"]},
+        )
     except jwt.ExpiredSignatureError:
         raise BadRequest(403, "the token has expired") from None
     except jwt.InvalidTokenError:
         raise BadRequest(403, "the token is not valid") from None
     if claims["sub"] != sender:
         raise BadRequest(403, "the token was issued for another sender")
-    if not isinstance(claims["exp"], (int, float)) or \
-            claims["exp"] > time.time() + MAX_TTL_SECONDS + LEEWAY_SECONDS:
+    if (
+        not isinstance(claims["exp"], (int, float))
+        or claims["exp"] > time.time() + MAX_TTL_SECONDS + LEEWAY_SECONDS
+    ):
         raise BadRequest(403, f"the token is valid for longer than {MAX_TTL_SECONDS} s")

@@ -10,15 +10,17 @@ in on. Channels that register nothing keep domain.yml's length.
 """
 
 import time
-from typing import Any, Callable, Dict
+from collections.abc import Callable
+from typing import Any
 
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-_MINUTES: Dict[str, float] = {}
+_MINUTES: dict[str, float] = {}
 _domain_check: Callable[[MessageProcessor, DialogueStateTracker], bool] = (
-    MessageProcessor._has_session_expired)
+    MessageProcessor._has_session_expired
+)
 
 
 def set_session_length(channel: str, minutes: float) -> None:
@@ -29,10 +31,11 @@ def set_session_length(channel: str, minutes: float) -> None:
     MessageProcessor._has_session_expired = _has_session_expired
 
 
-def configure_session(channel: str, credentials: Dict[str, Any], default_minutes: float) -> None:
+def configure_session(channel: str, credentials: dict[str, Any], default_minutes: float) -> None:
     """The channel's `session_expiration_minutes` from credentials.yml, or the default."""
-    set_session_length(channel, float(credentials.get("session_expiration_minutes",
-                                                      default_minutes)))
+    set_session_length(
+        channel, float(credentials.get("session_expiration_minutes", default_minutes))
+    )
 
 
 def _has_session_expired(processor: MessageProcessor, tracker: DialogueStateTracker) -> bool:

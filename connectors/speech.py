@@ -13,8 +13,8 @@ are the ones the assistant itself says.
 """
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Dict, Iterable, List
 
 from num2words import num2words
 
@@ -28,7 +28,20 @@ URL = re.compile(r"\s*(?:https?://|www\.)\S+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 SINGLE_CHARACTERS = re.compile(r"\b(\w)\s+(?=\w\b)")
 TIME = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2039
 
 
@@ -52,7 +65,7 @@ def for_speech(text: str) -> str:
     return re.sub(r"\s{2,}", " ", text).strip()
 
 
-def _sentences(texts: Iterable[str]) -> List[str]:
+def _sentences(texts: Iterable[str]) -> list[str]:
     return [s for text in texts for s in SENTENCE_END.split(for_speech(text)) if s]
 
 
@@ -79,16 +92,18 @@ def _pattern(words: Iterable[str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _spoken_numbers() -> Dict[str, Dict[str, int]]:
+def _spoken_numbers() -> dict[str, dict[str, int]]:
     """Each day of a month as an ordinal, and each year as people say it ('nineteen
     eighty-five', 'two thousand and one', 'two thousand one'), → its number."""
-    years: Dict[str, int] = {}
+    years: dict[str, int] = {}
     for year in range(EARLIEST_YEAR, LATEST_YEAR + 1):
-        for words in (num2words(year, to="year"), num2words(year),
-                      str(num2words(year)).replace(" and ", " ")):
+        for words in (
+            num2words(year, to="year"),
+            num2words(year),
+            str(num2words(year)).replace(" and ", " "),
+        ):
             years[_key(str(words))] = year
-    return {"day": {_key(str(num2words(d, to="ordinal"))): d for d in range(1, 32)},
-            "year": years}
+    return {"day": {_key(str(num2words(d, to="ordinal"))): d for d in range(1, 32)}, "year": years}
 
 
 @lru_cache(maxsize=1)
@@ -97,17 +112,21 @@ def _spoken_dates() -> "re.Pattern[str]":
     numbers = _spoken_numbers()
     day_words, month = _pattern(numbers["day"]), "|".join(MONTHS)
     year = rf"{_pattern(numbers['year'])}|\d{{4}}"
-    either = (rf"(?:the\s+)?(?P<day>{day_words})\s+(?:of\s+)?(?P<month>{month})"
-              rf"|(?P<month2>{month})\s+(?:the\s+)?(?P<day2>{day_words})")
+    either = (
+        rf"(?:the\s+)?(?P<day>{day_words})\s+(?:of\s+)?(?P<month>{month})"
+        rf"|(?P<month2>{month})\s+(?:the\s+)?(?P<day2>{day_words})"
+    )
     return re.compile(rf"\b(?:{either}),?\s+(?P<year>{year})\b", re.IGNORECASE)
 
 
 def _written_date(match: "re.Match[str]") -> str:
     numbers = _spoken_numbers()
     year = match["year"]
-    return (f"{numbers['day'][_key(match['day'] or match['day2'])]} "
-            f"{(match['month'] or match['month2']).capitalize()} "
-            f"{year if year.isdigit() else numbers['year'][_key(year)]}")
+    return (
+        f"{numbers['day'][_key(match['day'] or match['day2'])]} "
+        f"{(match['month'] or match['month2']).capitalize()} "
+        f"{year if year.isdigit() else numbers['year'][_key(year)]}"
+    )
 
 
 def heard(transcript: str) -> str:

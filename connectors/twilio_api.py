@@ -24,7 +24,7 @@ class RebasedHttpClient(TwilioHttpClient):
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
         if url.startswith(TWILIO_API_URL):
-            url = self.base_url + url[len(TWILIO_API_URL):]
+            url = self.base_url + url[len(TWILIO_API_URL) :]
         return super().request(method, url, *args, **kwargs)
 
 

@@ -35,12 +35,16 @@ import logging
 import re
 import secrets
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import (
-    CollectingOutputChannel, InputChannel, OutputChannel, UserMessage,
+    CollectingOutputChannel,
+    InputChannel,
+    OutputChannel,
+    UserMessage,
 )
 from rasa.core.channels.twilio_voice import TwilioVoiceInput
 from rasa.shared.core.events import BotUttered, UserUttered
@@ -63,7 +67,11 @@ from connectors.speech import heard, last_sentence, spoken_turn
 from connectors.state import DONE, ChannelState, channel_state
 from connectors.twilio_signature import TwilioSignature
 from connectors.webhook import (
-    BadRequest, public_url, read_form, required, webhook_blueprint,
+    BadRequest,
+    public_url,
+    read_form,
+    required,
+    webhook_blueprint,
 )
 
 logger = logging.getLogger(__name__)
@@ -90,20 +98,21 @@ class VoiceCollector(CollectingOutputChannel):
     """Collects what to say; buttons become spoken options to say or key in."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "twilio_voice"
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         await self.send_text_message(recipient_id, spoken(text, buttons))
 
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         """Images are not spoken."""
 
 
-def last_turn(tracker: Optional[DialogueStateTracker]) -> List[str]:
+def last_turn(tracker: DialogueStateTracker | None) -> list[str]:
     """What the assistant said since the caller last spoke."""
-    said: List[str] = []
+    said: list[str] = []
     for event in reversed(tracker.events if tracker else []):
         if isinstance(event, UserUttered):
             break
@@ -116,12 +125,14 @@ def last_turn(tracker: Optional[DialogueStateTracker]) -> List[str]:
 def put_through_asked(tracker: DialogueStateTracker) -> bool:
     """The hand-over's notice, in this turn, asked to put the caller through: the desk
     said a person takes the call live (actions/handoff_notice.py)."""
-    return any(isinstance(event, BotUttered) and (event.metadata or {}).get(PUT_THROUGH)
-               for event in _this_turn(tracker))
+    return any(
+        isinstance(event, BotUttered) and (event.metadata or {}).get(PUT_THROUGH)
+        for event in _this_turn(tracker)
+    )
 
 
-def _this_turn(tracker: DialogueStateTracker) -> List[Any]:
-    events: List[Any] = []
+def _this_turn(tracker: DialogueStateTracker) -> list[Any]:
+    events: list[Any] = []
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
             break
@@ -132,17 +143,25 @@ def _this_turn(tracker: DialogueStateTracker) -> List[Any]:
 class VoiceInput(TwilioVoiceInput):
     """Twilio Voice's webhook, every request checked before Rasa sees it."""
 
-    def __init__(self, auth_token: Optional[str], public_url: Optional[str],
-                 agent_number: Optional[str] = None, initial_prompt: str = "/greet", language: str = "en-GB",
-                 assistant_voice: str = "Polly.Amy", speech_timeout: str = "auto",
-                 speech_model: str = "numbers_and_commands",
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
-                 limits: Optional[RateLimits] = None,
-                 state: Optional[ChannelState] = None,
-                 twilio: Optional[TwilioSettings] = None) -> None:
-        super().__init__(initial_prompt, NOT_HEARD, assistant_voice, speech_timeout,
-                         speech_model, "false")
+    def __init__(
+        self,
+        auth_token: str | None,
+        public_url: str | None,
+        agent_number: str | None = None,
+        initial_prompt: str = "/greet",
+        language: str = "en-GB",
+        assistant_voice: str = "Polly.Amy",
+        speech_timeout: str = "auto",
+        speech_model: str = "numbers_and_commands",
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+        limits: RateLimits | None = None,
+        state: ChannelState | None = None,
+        twilio: TwilioSettings | None = None,
+    ) -> None:
+        super().__init__(
+            initial_prompt, NOT_HEARD, assistant_voice, speech_timeout, speech_model, "false"
+        )
         self.twilio = twilio
         self.signature = TwilioSignature(auth_token, public_url)
         self.agent_number = agent_number
@@ -154,33 +173,51 @@ class VoiceInput(TwilioVoiceInput):
         self.started = time.time()
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "twilio_voice"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         configure_session(cls.name(), credentials, DEFAULT_SESSION_MINUTES)
-        options: Dict[str, Any] = {key: str(credentials[key]) for key in (
-            "initial_prompt", "language", "assistant_voice", "speech_timeout", "speech_model")
-            if key in credentials}
+        options: dict[str, Any] = {
+            key: str(credentials[key])
+            for key in (
+                "initial_prompt",
+                "language",
+                "assistant_voice",
+                "speech_timeout",
+                "speech_model",
+            )
+            if key in credentials
+        }
         twilio = TwilioSettings.from_credentials(credentials)
-        return cls(twilio.auth_token, twilio.public_url, twilio.agent_number,
-                   max_body_bytes=int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
-                   max_message_chars=int(credentials.get("max_message_chars",
-                                                         DEFAULT_MAX_MESSAGE_CHARS)),
-                   limits=RateLimits.from_credentials(CHANNEL, credentials, DEFAULT_RATE_LIMITS),
-                   twilio=twilio, **options)
+        return cls(
+            twilio.auth_token,
+            twilio.public_url,
+            twilio.agent_number,
+            max_body_bytes=int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
+            max_message_chars=int(credentials.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)),
+            limits=RateLimits.from_credentials(CHANNEL, credentials, DEFAULT_RATE_LIMITS),
+            twilio=twilio,
+            **options,
+        )
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         """An agent's message for a call goes to the caller as a text message
         (connectors/caller_reply.py); None when no sender number is configured."""
         twilio = self.twilio
-        if twilio is None or not (twilio.account_sid and twilio.auth_token
-                                  and twilio.caller_reply_from):
+        if twilio is None or not (
+            twilio.account_sid and twilio.auth_token and twilio.caller_reply_from
+        ):
             return None
-        return CallerReply(twilio.account_sid, twilio.auth_token, twilio.caller_reply_from,
-                           twilio.api_url, self.state)
+        return CallerReply(
+            twilio.account_sid,
+            twilio.auth_token,
+            twilio.caller_reply_from,
+            twilio.api_url,
+            self.state,
+        )
 
     async def _remember(self, caller: str, number: str) -> None:
         """The call's number, for an agent's reply after the caller has hung up."""
@@ -189,7 +226,7 @@ class VoiceInput(TwilioVoiceInput):
         except SQLAlchemyError as error:
             logger.error("voice.remember.failed: %s", type(error).__name__)
 
-    def _read(self, request: Request) -> Dict[str, str]:
+    def _read(self, request: Request) -> dict[str, str]:
         self.limits.check(client=client_address(request))
         params = read_form(request, self.max_body_bytes)
         self.signature.check(request, params)
@@ -206,10 +243,12 @@ class VoiceInput(TwilioVoiceInput):
             raise BadRequest(400, f"'{TURN}' must be 16 hexadecimal digits")
         return int(raw)
 
-    def _said(self, params: Dict[str, str]) -> str:
+    def _said(self, params: dict[str, str]) -> str:
         """What the caller said or keyed in, cleaned ('' for nothing)."""
-        for field, text in (("SpeechResult", heard(params.get("SpeechResult") or "")),
-                            ("Digits", params.get("Digits") or "")):
+        for field, text in (
+            ("SpeechResult", heard(params.get("SpeechResult") or "")),
+            ("Digits", params.get("Digits") or ""),
+        ):
             if text.strip():
                 return clean_text(text, self.max_message_chars, field)
         return ""
@@ -218,13 +257,20 @@ class VoiceInput(TwilioVoiceInput):
         """Say text inside a Gather, so the caller may interrupt with speech or keys."""
         voice = VoiceResponse()
         # A fresh token per turn: the next request is told apart from a retry of this one.
-        action = (f"/webhooks/{self.name()}/webhook"
-                  f"?{TURN}={secrets.token_hex(8)}&{SILENCE}={silences}")
+        action = (
+            f"/webhooks/{self.name()}/webhook?{TURN}={secrets.token_hex(8)}&{SILENCE}={silences}"
+        )
         gather = voice.gather(
-            input="speech dtmf", action=action,
-            method="POST", action_on_empty_result=True, language=self.language,
-            speech_timeout=self.speech_timeout, speech_model=self.speech_model,
-            finish_on_key="#", timeout=5)
+            input="speech dtmf",
+            action=action,
+            method="POST",
+            action_on_empty_result=True,
+            language=self.language,
+            speech_timeout=self.speech_timeout,
+            speech_model=self.speech_model,
+            finish_on_key="#",
+            timeout=5,
+        )
         gather.say(text, voice=self.assistant_voice, language=self.language)
         return str(voice)
 
@@ -249,15 +295,26 @@ class VoiceInput(TwilioVoiceInput):
         voice.dial(self.agent_number)
         return str(voice)
 
-    async def _turn(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
-                    caller: str, metadata: Dict[str, Any]) -> str:
+    async def _turn(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: str,
+        caller: str,
+        metadata: dict[str, Any],
+    ) -> str:
         collector = VoiceCollector()
-        await on_new_message(UserMessage(text, collector, caller, input_channel=self.name(),
-                                         metadata=metadata))
+        await on_new_message(
+            UserMessage(text, collector, caller, input_channel=self.name(), metadata=metadata)
+        )
         return spoken_turn(m.get("text", "") for m in collector.messages)
 
-    async def _answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                      agent: Agent, params: Dict[str, str], silences: int) -> str:
+    async def _answer(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Agent,
+        params: dict[str, str],
+        silences: int,
+    ) -> str:
         """The TwiML for one request: the caller's turn, a re-prompt, or the way to a person."""
         number = params["From"].strip()
         caller = conversation_id("voice", params["CallSid"].strip(), str(self.signature.auth_token))
@@ -269,13 +326,14 @@ class VoiceInput(TwilioVoiceInput):
         elif not said and tracker is not None and tracker.is_paused():
             return await self.farewell(agent, tracker)
         elif not said and silences < MAX_REPROMPTS:
-            return self.twiml(spoken_turn([NOT_HEARD, last_sentence(last_turn(tracker))]),
-                              silences + 1)
+            return self.twiml(
+                spoken_turn([NOT_HEARD, last_sentence(last_turn(tracker))]), silences + 1
+            )
         elif not said:
             said = HUMAN_REQUEST
         else:
             said = customer_reply(said, offered_buttons(tracker))
-        metadata: Dict[str, Any] = {CHANNEL_NUMBER: number}
+        metadata: dict[str, Any] = {CHANNEL_NUMBER: number}
         if self.agent_number:
             metadata[CAN_PUT_THROUGH] = True
         try:
@@ -292,7 +350,7 @@ class VoiceInput(TwilioVoiceInput):
             return self.goodbye(text)
         return self.twiml(text or NOT_HEARD)
 
-    async def _answered_before(self, key: str) -> Optional[str]:
+    async def _answered_before(self, key: str) -> str | None:
         """None when this request is this handler's to answer; else the TwiML its
         first delivery was answered with (waiting while that is still being made)."""
         deadline = time.monotonic() + RETRY_WAIT_SECONDS
@@ -303,26 +361,32 @@ class VoiceInput(TwilioVoiceInput):
             if claim.state == DONE and claim.result:
                 return claim.result
             if time.monotonic() > deadline:
-                raise BadRequest(503, "this request is still being answered",
-                                 headers={"Retry-After": "2"})
+                raise BadRequest(
+                    503, "this request is still being answered", headers={"Retry-After": "2"}
+                )
             await asyncio.sleep(RETRY_POLL_SECONDS)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def receive(request: Request) -> HTTPResponse:
             params = self._read(request)
             silences = self._silences(request)
-            key = public_url(request, self.signature.public_base_url) + "\n" + urlencode(
-                sorted(params.items()))
+            key = (
+                public_url(request, self.signature.public_base_url)
+                + "\n"
+                + urlencode(sorted(params.items()))
+            )
             try:
                 twiml = await self._answered_before(key)
             except SQLAlchemyError as error:
                 logger.error("voice.state.failed: %s", type(error).__name__)
-                raise BadRequest(503, "the call cannot be answered now",
-                                 headers={"Retry-After": "2"}) from None
+                raise BadRequest(
+                    503, "the call cannot be answered now", headers={"Retry-After": "2"}
+                ) from None
             if twiml is None:
                 try:
-                    twiml = await self._answer(on_new_message, request.app.ctx.agent, params,
-                                               silences)
+                    twiml = await self._answer(
+                        on_new_message, request.app.ctx.agent, params, silences
+                    )
                 except BaseException:
                     await self.state.release(CHANNEL, key)
                     raise

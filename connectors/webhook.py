@@ -1,7 +1,7 @@
 """Checks shared by the webhooks of Switchboard's channels: every bad request is
 refused with a 4xx and a reason before Rasa sees it."""
 
-from typing import Awaitable, Callable, Dict, Mapping, Optional
+from collections.abc import Awaitable, Callable, Mapping
 from urllib.parse import parse_qsl
 
 from sanic import Blueprint, response
@@ -15,8 +15,7 @@ JSON = "application/json"
 class BadRequest(Exception):
     """A request the channel refuses, with the status and the reason to send back."""
 
-    def __init__(self, status: int, reason: str,
-                 headers: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, status: int, reason: str, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
@@ -40,18 +39,19 @@ def checked_body(request: Request, expected_type: str, max_body_bytes: int) -> b
     return body
 
 
-def read_form(request: Request, max_body_bytes: int) -> Dict[str, str]:
+def read_form(request: Request, max_body_bytes: int) -> dict[str, str]:
     """A form-encoded body as a dict (Twilio sends every parameter once)."""
     body = checked_body(request, FORM, max_body_bytes)
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True,
-                          errors="strict")
+        pairs = parse_qsl(
+            body.decode("utf-8"), keep_blank_values=True, strict_parsing=True, errors="strict"
+        )
     except (UnicodeDecodeError, ValueError):
         raise BadRequest(400, "the body is not a valid UTF-8 form") from None
     return dict(pairs)
 
 
-def required(params: Dict[str, str], name: str) -> str:
+def required(params: dict[str, str], name: str) -> str:
     """A parameter that must be present and non-blank."""
     value = (params.get(name) or "").strip()
     if not value:
@@ -63,7 +63,7 @@ def refusal(error: BadRequest) -> HTTPResponse:
     return response.json({"error": error.reason}, status=error.status, headers=error.headers)
 
 
-def public_url(request: Request, public_base_url: Optional[str]) -> str:
+def public_url(request: Request, public_base_url: str | None) -> str:
     """The URL the caller used: behind a proxy the request's own URL differs, so a
     configured public base URL replaces its scheme and host."""
     if not public_base_url:
@@ -72,8 +72,9 @@ def public_url(request: Request, public_base_url: Optional[str]) -> str:
     return f"{public_base_url.rstrip('/')}{request.path}{query}"
 
 
-def webhook_blueprint(name: str, receive: Callable[[Request], Awaitable[HTTPResponse]]
-                      ) -> Blueprint:
+def webhook_blueprint(
+    name: str, receive: Callable[[Request], Awaitable[HTTPResponse]]
+) -> Blueprint:
     """A channel's routes: GET / answers a health check, POST /webhook runs receive,
     whose BadRequest becomes a 4xx with the reason."""
     webhook = Blueprint(name, __name__)

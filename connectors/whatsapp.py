@@ -25,9 +25,10 @@ import dataclasses
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
+from typing import Any
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -60,7 +61,7 @@ DEFAULT_SESSION_MINUTES = 3 * 24 * 60
 DEFAULT_RATE_LIMITS = {"client": "600/minute", "sender": "20/minute;200/hour"}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 RETRY_SECONDS = "5"
-Work = Optional[Callable[[], Awaitable[Any]]]
+Work = Callable[[], Awaitable[Any]] | None
 
 
 class WhatsAppOutput(TwilioOutput):
@@ -71,49 +72,65 @@ class WhatsAppOutput(TwilioOutput):
 
     recipients = CHANNEL
 
-    def __init__(self, account_sid: Optional[str], auth_token: Optional[str],
-                 whatsapp_number: Optional[str], api_url: str, state: ChannelState) -> None:
+    def __init__(
+        self,
+        account_sid: str | None,
+        auth_token: str | None,
+        whatsapp_number: str | None,
+        api_url: str,
+        state: ChannelState,
+    ) -> None:
         super().__init__(account_sid, auth_token, whatsapp_number)
         self.http_client = RebasedHttpClient(api_url)
         self.state = state
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
 
     def address(self, number: str) -> str:
         """Where the Messages API sends to, for the number the channel database holds."""
         return number
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Each paragraph a message, as Rasa's TwilioOutput sends them."""
-        sent = [await self._send_message({"to": recipient_id, "from_": self.twilio_number,
-                                          "body": part})
-                for part in text.strip().split("\n\n")]
-        await ledger().record(recipient_id, agent_stamp(kwargs),
-                              DELIVERED if all(item is not None for item in sent) else FAILED)
+        sent = [
+            await self._send_message(
+                {"to": recipient_id, "from_": self.twilio_number, "body": part}
+            )
+            for part in text.strip().split("\n\n")
+        ]
+        await ledger().record(
+            recipient_id,
+            agent_stamp(kwargs),
+            DELIVERED if all(item is not None for item in sent) else FAILED,
+        )
 
-    async def _send_message(self, message_data: Dict[Text, Any]) -> Any:
+    async def _send_message(self, message_data: dict[str, Any]) -> Any:
         conversation = message_data["to"]
         try:
             number = await self.state.recall(self.recipients, conversation)
         except SQLAlchemyError as error:
-            logger.error("whatsapp.send.failed conversation=%s: %s", conversation,
-                         type(error).__name__)
+            logger.error(
+                "whatsapp.send.failed conversation=%s: %s", conversation, type(error).__name__
+            )
             return None
         if number is None:
             logger.error("whatsapp.send.failed conversation=%s: no number known", conversation)
             return None
         try:
-            return await asyncio.to_thread(self.messages.create,
-                                           **{**message_data, "to": self.address(number)})
+            return await asyncio.to_thread(
+                self.messages.create, **{**message_data, "to": self.address(number)}
+            )
         except SEND_ERRORS as error:
-            logger.error("whatsapp.send.failed conversation=%s: %s", conversation,
-                         type(error).__name__)
+            logger.error(
+                "whatsapp.send.failed conversation=%s: %s", conversation, type(error).__name__
+            )
             return None
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         await self.send_text_message(recipient_id, numbered(text, buttons))
 
 
@@ -123,13 +140,13 @@ class InOrder:
     awaits anything), and runs once the one before it is done."""
 
     def __init__(self) -> None:
-        self.locks: Dict[str, asyncio.Lock] = {}
-        self.queued: Dict[str, int] = {}
-        self.tasks: Set["asyncio.Task[None]"] = set()  # kept until done (asyncio holds weak refs)
+        self.locks: dict[str, asyncio.Lock] = {}
+        self.queued: dict[str, int] = {}
+        self.tasks: set[asyncio.Task[None]] = set()  # kept until done (asyncio holds weak refs)
 
     def queue(self, conversation: str) -> "asyncio.Future[Work]":
         """A place in line; set its result to the work to run there, or None to pass."""
-        work: "asyncio.Future[Work]" = asyncio.get_running_loop().create_future()
+        work: asyncio.Future[Work] = asyncio.get_running_loop().create_future()
         self.queued[conversation] = self.queued.get(conversation, 0) + 1
         task = asyncio.create_task(self._in_line(conversation, work))
         self.tasks.add(task)
@@ -154,12 +171,18 @@ class InOrder:
 class WhatsAppInput(TwilioInput):
     """Twilio's WhatsApp webhook, every request checked before Rasa sees it."""
 
-    def __init__(self, account_sid: Optional[str], auth_token: Optional[str],
-                 whatsapp_number: Optional[str], public_url: Optional[str] = None,
-                 api_url: str = TWILIO_API_URL, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
-                 limits: Optional[RateLimits] = None,
-                 state: Optional[ChannelState] = None) -> None:
+    def __init__(
+        self,
+        account_sid: str | None,
+        auth_token: str | None,
+        whatsapp_number: str | None,
+        public_url: str | None = None,
+        api_url: str = TWILIO_API_URL,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+        limits: RateLimits | None = None,
+        state: ChannelState | None = None,
+    ) -> None:
         super().__init__(account_sid, auth_token, whatsapp_number, debug_mode=False)
         self.signature = TwilioSignature(auth_token, public_url)
         self.api_url = api_url
@@ -171,27 +194,33 @@ class WhatsAppInput(TwilioInput):
         self.started = time.time()
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         configure_session(cls.name(), credentials, DEFAULT_SESSION_MINUTES)
         twilio = TwilioSettings.from_credentials(credentials)
-        return cls(twilio.account_sid, twilio.auth_token, twilio.whatsapp_number,
-                   twilio.public_url, twilio.api_url,
-                   int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
-                   int(credentials.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)),
-                   RateLimits.from_credentials(CHANNEL, credentials, DEFAULT_RATE_LIMITS))
+        return cls(
+            twilio.account_sid,
+            twilio.auth_token,
+            twilio.whatsapp_number,
+            twilio.public_url,
+            twilio.api_url,
+            int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
+            int(credentials.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)),
+            RateLimits.from_credentials(CHANNEL, credentials, DEFAULT_RATE_LIMITS),
+        )
 
     def get_output_channel(self) -> OutputChannel:
         """Also what Rasa's HTTP API sends an agent's messages through (the desk's
         `output_channel=latest`)."""
-        return WhatsAppOutput(self.account_sid, self.auth_token, self.twilio_number,
-                              self.api_url, self.state)
+        return WhatsAppOutput(
+            self.account_sid, self.auth_token, self.twilio_number, self.api_url, self.state
+        )
 
-    def _read(self, request: Request) -> Dict[str, str]:
+    def _read(self, request: Request) -> dict[str, str]:
         self.limits.check(client=client_address(request))
         params = read_form(request, self.max_body_bytes)
         self.signature.check(request, params)
@@ -203,23 +232,37 @@ class WhatsAppInput(TwilioInput):
         customer_text(params["Body"])  # nothing but a slash: refused now, not after the 200
         return params
 
-    async def _turn(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Agent,
-                    sender: str, message: "Inbound") -> None:
+    async def _turn(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Agent,
+        sender: str,
+        message: "Inbound",
+    ) -> None:
         try:
             tracker = await agent.tracker_store.retrieve(sender)
             metadata = {CHANNEL_NUMBER: message.number}
-            await on_new_message(UserMessage(
-                customer_reply(message.text, offered_buttons(tracker)),
-                self.get_output_channel(), sender, input_channel=self.name(),
-                metadata=metadata))
+            await on_new_message(
+                UserMessage(
+                    customer_reply(message.text, offered_buttons(tracker)),
+                    self.get_output_channel(),
+                    sender,
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
         except Exception:  # a turn that failed half-way is not run again either
             await self.state.settle(CHANNEL, message.sid)
             raise
         # Done. (Cancelled by a stopping server, it stays claimed and runs on the next start.)
         await self.state.settle(CHANNEL, message.sid)
 
-    async def _take(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Agent,
-                    message: "Inbound") -> None:
+    async def _take(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Agent,
+        message: "Inbound",
+    ) -> None:
         """Queue the message's turn in its conversation's line, if this process is the
         one to claim it (the claim keeps the message until its turn is done)."""
         sender = conversation_id("whatsapp", message.number, str(self.auth_token))
@@ -240,8 +283,11 @@ class WhatsAppInput(TwilioInput):
                 await self._take(on_new_message, request.app.ctx.agent, message)
             except SQLAlchemyError as error:
                 logger.error("whatsapp.state.failed: %s", type(error).__name__)
-                raise BadRequest(503, "the message cannot be taken now; send it again later",
-                                 headers={"Retry-After": RETRY_SECONDS}) from None
+                raise BadRequest(
+                    503,
+                    "the message cannot be taken now; send it again later",
+                    headers={"Retry-After": RETRY_SECONDS},
+                ) from None
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         webhook = webhook_blueprint("switchboard_whatsapp_webhook", receive)

@@ -11,7 +11,6 @@ import argparse
 import logging
 import os
 import sys
-from typing import List, Optional
 
 import uvicorn
 
@@ -20,7 +19,7 @@ from desk.app import create_app
 from desk.settings import SettingsError, load_settings
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["create-admin"]:
         return first_admin.main(argv[1:])
@@ -28,7 +27,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8100, help="port to listen on (default 8100)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         settings = load_settings(os.environ)
     except SettingsError as error:

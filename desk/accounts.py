@@ -5,7 +5,6 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from typing import List, Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -57,7 +56,7 @@ def _key(username: str) -> str:
     return unicodedata.normalize("NFC", username.strip()).casefold()
 
 
-def find(session: Session, username: str) -> Optional[Account]:
+def find(session: Session, username: str) -> Account | None:
     """The account, whatever the case the name is typed in."""
     return session.scalars(select(Account).where(Account.key == _key(username))).first()
 
@@ -69,8 +68,14 @@ def get(session: Session, username: str) -> Account:
     return account
 
 
-def create(session: Session, username: str, password: str, role: str, created_by: Optional[str],
-           min_length: int) -> Account:
+def create(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    created_by: str | None,
+    min_length: int,
+) -> Account:
     """A new active account; Conflict when the name is taken (in any case)."""
     name = normal_username(username)
     check_password(password, min_length)
@@ -78,9 +83,15 @@ def create(session: Session, username: str, password: str, role: str, created_by
         raise RequestRejected(f"role: one of {', '.join(ROLES)}")
     if find(session, name) is not None:
         raise Conflict(f"an account {name} already exists")
-    account = Account(username=name, key=_key(name), password_hash=_hasher.hash(password),
-                      role=role,
-                      active=True, created_at=now(), created_by=created_by)
+    account = Account(
+        username=name,
+        key=_key(name),
+        password_hash=_hasher.hash(password),
+        role=role,
+        active=True,
+        created_at=now(),
+        created_by=created_by,
+    )
     session.add(account)
     return account
 
@@ -90,7 +101,7 @@ def set_password(account: Account, password: str, min_length: int) -> None:
     account.password_hash = _hasher.hash(password)
 
 
-def verify(session: Session, username: str, password: str) -> Optional[Account]:
+def verify(session: Session, username: str, password: str) -> Account | None:
     """The active account if the password is its own, else None (in constant work)."""
     account = find(session, username) if len(password) <= MAX_PASSWORD else None
     try:
@@ -104,10 +115,14 @@ def verify(session: Session, username: str, password: str) -> Optional[Account]:
     return account
 
 
-def listing(session: Session) -> List[Account]:
+def listing(session: Session) -> list[Account]:
     return list(session.scalars(select(Account).order_by(Account.username)))
 
 
 def has_admin(session: Session) -> bool:
-    return session.scalars(select(Account).where(Account.role == ADMIN,
-                                                 Account.active.is_(True))).first() is not None
+    return (
+        session.scalars(
+            select(Account).where(Account.role == ADMIN, Account.active.is_(True))
+        ).first()
+        is not None
+    )

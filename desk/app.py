@@ -2,9 +2,10 @@
 
 import json
 import os
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, Optional
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
@@ -27,11 +28,17 @@ STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 1024 * 1024  # a packet carries the whole transcript
 TAGS = [
     {"name": "health", "description": "Readiness probe."},
-    {"name": "integration", "description": "The action server hands conversations over "
-                                           "(`Authorization: Bearer DESK_INTEGRATION_TOKEN`)."},
-    {"name": "session", "description": "Sign in with a username and password; the session's "
-                                       "token goes in `Authorization: Bearer` (or the page's "
-                                       "HttpOnly cookie)."},
+    {
+        "name": "integration",
+        "description": "The action server hands conversations over "
+        "(`Authorization: Bearer DESK_INTEGRATION_TOKEN`).",
+    },
+    {
+        "name": "session",
+        "description": "Sign in with a username and password; the session's "
+        "token goes in `Authorization: Bearer` (or the page's "
+        "HttpOnly cookie).",
+    },
     {"name": "agents", "description": "Agents (and supervisors, admins) work the queue."},
     {"name": "audit", "description": "Who read or did what, when (supervisors, admins)."},
     {"name": "accounts", "description": "Admins manage accounts."},
@@ -43,8 +50,9 @@ class SafeJSONResponse(JSONResponse):
     becomes U+FFFD instead of failing the whole answer."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
-                          separators=(",", ":")).encode("utf-8", "replace")
+        return json.dumps(
+            content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+        ).encode("utf-8", "replace")
 
 
 async def _unreachable(request: Request, error: Exception) -> JSONResponse:
@@ -55,18 +63,24 @@ async def _bad_gateway(request: Request, error: Exception) -> JSONResponse:
     return error_response(502, str(error))
 
 
-def _truthful_openapi(app: FastAPI) -> Dict[str, Any]:
+def _truthful_openapi(app: FastAPI) -> dict[str, Any]:
     """The schema with FastAPI's default 422 body (a list of errors) replaced by what
     the desk sends: {"detail": reason}."""
     if app.openapi_schema is None:
-        schema = get_openapi(title=app.title, version=app.version, routes=app.routes,
-                             description=app.description, tags=app.openapi_tags)
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            routes=app.routes,
+            description=app.description,
+            tags=app.openapi_tags,
+        )
         for path in schema["paths"].values():
             for operation in path.values():
                 answer = operation.get("responses", {}).get("422")
                 if answer and "HTTPValidationError" in str(answer):
-                    answer["content"] = {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+                    answer["content"] = {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                    }
         components = schema.get("components", {}).get("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
@@ -74,7 +88,7 @@ def _truthful_openapi(app: FastAPI) -> Dict[str, Any]:
     return app.openapi_schema
 
 
-def create_app(settings: Optional[Settings] = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     """The desk for settings (default: read from the environment)."""
     settings = settings or load_settings(os.environ)
     engine = create_db_engine(settings.database_url)
@@ -91,7 +105,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         title="Switchboard agent desk",
         version="2.0.0",
         description="The queue of customers the assistant hands over to people. Errors are "
-                    "`{\"detail\": \"<reason>\"}`; Rasa not answering is 503, Rasa failing 502.",
+        '`{"detail": "<reason>"}`; Rasa not answering is 503, Rasa failing 502.',
         openapi_tags=TAGS,
         lifespan=lifespan,
         default_response_class=SafeJSONResponse,
@@ -101,10 +115,12 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.desk = desk
     app.state.limits = DeskLimits(settings.behaviour.accounts)
     identity = settings.behaviour.identity
-    app.state.identity = IdentityClient(settings.action_server_url,
-                                        settings.identity_admin_token,
-                                        identity.connect_timeout_seconds,
-                                        identity.read_timeout_seconds)
+    app.state.identity = IdentityClient(
+        settings.action_server_url,
+        settings.identity_admin_token,
+        identity.connect_timeout_seconds,
+        identity.read_timeout_seconds,
+    )
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)

@@ -8,7 +8,7 @@ rewrites history without dropping the triggers first.
 """
 
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
@@ -37,41 +37,62 @@ _TABLE = AuditEntry.__tablename__
 _REFUSAL = "audit entries are never changed or deleted"
 _SQLITE_TRIGGERS = [
     f"CREATE TRIGGER IF NOT EXISTS {_TABLE}_no_{verb.lower()} BEFORE {verb} ON {_TABLE} "
-    f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END" for verb in ("UPDATE", "DELETE")]
+    f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END"
+    for verb in ("UPDATE", "DELETE")
+]
 _POSTGRESQL_TRIGGERS = [
     f"CREATE OR REPLACE FUNCTION {_TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql "
     f"AS $$ BEGIN RAISE EXCEPTION '{_REFUSAL}'; END $$",
     f"CREATE OR REPLACE TRIGGER {_TABLE}_no_change BEFORE UPDATE OR DELETE ON {_TABLE} "
     f"FOR EACH ROW EXECUTE FUNCTION {_TABLE}_append_only()",
     f"CREATE OR REPLACE TRIGGER {_TABLE}_no_truncate BEFORE TRUNCATE ON {_TABLE} "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION {_TABLE}_append_only()"]
+    f"FOR EACH STATEMENT EXECUTE FUNCTION {_TABLE}_append_only()",
+]
 
 
 @event.listens_for(Base.metadata, "after_create")
 def _database_refuses_changes(target: Any, connection: Connection, **kw: Any) -> None:
     """After every create_all (also on a database made before the triggers existed)."""
-    statements = {"sqlite": _SQLITE_TRIGGERS,
-                  "postgresql": _POSTGRESQL_TRIGGERS}.get(connection.dialect.name, [])
+    statements = {"sqlite": _SQLITE_TRIGGERS, "postgresql": _POSTGRESQL_TRIGGERS}.get(
+        connection.dialect.name, []
+    )
     for statement in statements:
         connection.exec_driver_sql(statement)
 
 
-def record(session: Session, actor: str, action: str, *, role: Optional[str] = None,
-           handoff_id: Optional[str] = None, conversation_id: Optional[str] = None,
-           subject: Optional[str] = None, outcome: str = OK,
-           detail: Optional[str] = None) -> None:
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    *,
+    role: str | None = None,
+    handoff_id: str | None = None,
+    conversation_id: str | None = None,
+    subject: str | None = None,
+    outcome: str = OK,
+    detail: str | None = None,
+) -> None:
     """Add an entry; the caller's commit stores it with the change it describes."""
-    session.add(AuditEntry(at=now(), actor=actor[:64], role=role, action=action,
-                           handoff_id=handoff_id, conversation_id=conversation_id,
-                           subject=subject[:255] if subject else None, outcome=outcome,
-                           detail=detail[:MAX_DETAIL] if detail else None))
+    session.add(
+        AuditEntry(
+            at=now(),
+            actor=actor[:64],
+            role=role,
+            action=action,
+            handoff_id=handoff_id,
+            conversation_id=conversation_id,
+            subject=subject[:255] if subject else None,
+            outcome=outcome,
+            detail=detail[:MAX_DETAIL] if detail else None,
+        )
+    )
 
 
-def search(session: Session, limit: int, **filters: Any) -> List[Dict[str, Any]]:
+def search(session: Session, limit: int, **filters: Any) -> list[dict[str, Any]]:
     """Entries matching every given filter (actor, action, handoff_id,
     conversation_id, subject, outcome; since/until on the time), newest first."""
-    since: Optional[datetime] = filters.pop("since", None)
-    until: Optional[datetime] = filters.pop("until", None)
+    since: datetime | None = filters.pop("since", None)
+    until: datetime | None = filters.pop("until", None)
     query = select(AuditEntry)
     for column, value in filters.items():
         if value is not None:
@@ -81,7 +102,18 @@ def search(session: Session, limit: int, **filters: Any) -> List[Dict[str, Any]]
     if until:
         query = query.where(AuditEntry.at < until)
     rows = session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))
-    return [{"id": row.id, "at": row.at.isoformat(timespec="seconds"), "actor": row.actor,
-             "role": row.role, "action": row.action, "handoff_id": row.handoff_id,
-             "conversation_id": row.conversation_id, "subject": row.subject,
-             "outcome": row.outcome, "detail": row.detail} for row in rows]
+    return [
+        {
+            "id": row.id,
+            "at": row.at.isoformat(timespec="seconds"),
+            "actor": row.actor,
+            "role": row.role,
+            "action": row.action,
+            "handoff_id": row.handoff_id,
+            "conversation_id": row.conversation_id,
+            "subject": row.subject,
+            "outcome": row.outcome,
+            "detail": row.detail,
+        }
+        for row in rows
+    ]

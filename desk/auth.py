@@ -4,7 +4,8 @@ clients) or in an HttpOnly, SameSite=Strict cookie (the page). Roles nest: agent
 supervisor < admin."""
 
 import hmac
-from typing import Annotated, Callable, Optional
+from collections.abc import Callable
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -16,13 +17,15 @@ from desk.accounts import Identity
 from desk.models import ADMIN, AGENT, SUPERVISOR
 
 COOKIE = "desk_session"
-_bearer = HTTPBearer(auto_error=False, description="A session token from POST /api/session, "
-                                                  "or DESK_INTEGRATION_TOKEN")
-Credentials = Annotated[Optional[HTTPAuthorizationCredentials], Depends(_bearer)]
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A session token from POST /api/session, or DESK_INTEGRATION_TOKEN",
+)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def _matches(credentials: Optional[HTTPAuthorizationCredentials], token: str) -> bool:
+def _matches(credentials: HTTPAuthorizationCredentials | None, token: str) -> bool:
     given = (credentials.credentials if credentials else "").encode("utf-8", "replace")
     return hmac.compare_digest(given, token.encode())
 
@@ -46,8 +49,10 @@ def _same_origin(request: Request) -> bool:
     return parts.scheme == request.url.scheme and parts.netloc == request.url.netloc
 
 
-def session_token(request: Request, credentials: Optional[HTTPAuthorizationCredentials],
-                  ) -> Optional[str]:
+def session_token(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+) -> str | None:
     """The session token the request carries, bearer first, then the cookie."""
     if credentials is not None:
         return credentials.credentials

@@ -8,7 +8,7 @@ import getpass
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional, TextIO
+from typing import TextIO
 
 from common.database import create_db_engine, session_factory
 from common.errors import RequestRejected
@@ -26,8 +26,9 @@ def _password(stdin: TextIO) -> str:
     return stdin.read().rstrip("\r\n")
 
 
-def create_admin(username: str, if_no_admin: bool, stdin: TextIO = sys.stdin,
-                 out: TextIO = sys.stdout) -> int:
+def create_admin(
+    username: str, if_no_admin: bool, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
+) -> int:
     """Exit status: 0 created (or, with if_no_admin, an admin exists), 1 refused, 2 a
     setting is unusable."""
     try:
@@ -45,13 +46,25 @@ def create_admin(username: str, if_no_admin: bool, stdin: TextIO = sys.stdin,
             given = _password(stdin)
             password = given or accounts.generated_password()
             try:
-                account = accounts.create(session, username, password, ADMIN, ACTOR,
-                                          behaviour.accounts.min_password_length)
+                account = accounts.create(
+                    session,
+                    username,
+                    password,
+                    ADMIN,
+                    ACTOR,
+                    behaviour.accounts.min_password_length,
+                )
             except RequestRejected as error:
                 print(f"desk: {error}", file=sys.stderr)
                 return 1
-            audit.record(session, ACTOR, "create_account", role=ADMIN,
-                         subject=account.username, detail="first admin")
+            audit.record(
+                session,
+                ACTOR,
+                "create_account",
+                role=ADMIN,
+                subject=account.username,
+                detail="first admin",
+            )
             session.commit()
             print(f"Created the desk admin account {account.username!r}.", file=out)
             if not given:
@@ -61,11 +74,15 @@ def create_admin(username: str, if_no_admin: bool, stdin: TextIO = sys.stdin,
         engine.dispose()
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m desk create-admin",
-                                     description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m desk create-admin", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("username")
-    parser.add_argument("--if-no-admin", action="store_true",
-                        help="do nothing when the desk already has an active admin")
+    parser.add_argument(
+        "--if-no-admin",
+        action="store_true",
+        help="do nothing when the desk already has an active admin",
+    )
     args = parser.parse_args(argv)
     return create_admin(args.username, args.if_no_admin)

@@ -4,9 +4,11 @@ with an inline script) gets only the framing and sniffing protections."""
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-               "connect-src 'self'; form-action 'self'; base-uri 'none'; "
-               "frame-ancestors 'none'")
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 DOCS_POLICY = "frame-ancestors 'none'"
 DOCS = ("/docs", "/redoc")
 COMMON = {
@@ -35,9 +37,11 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.decode("latin-1").lower() not in
-                           {name.lower() for name in extra}]
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.decode("latin-1").lower() not in {name.lower() for name in extra}
+                ]
                 headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
                 message = {**message, "headers": headers}
             await send(message)

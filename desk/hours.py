@@ -4,7 +4,7 @@ told from the desk's receipt, and answers "when is your team available?" from th
 
 import re
 from datetime import datetime, timedelta
-from typing import Any, Dict, List, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Extra, conlist, validator
@@ -47,7 +47,7 @@ class SupportHours(BaseModel):
         return value
 
     @validator("close")
-    def _after_opening(cls, value: str, values: Dict[str, Any]) -> str:
+    def _after_opening(cls, value: str, values: dict[str, Any]) -> str:
         if "open" in values and _minutes(value) <= _minutes(values["open"]):
             raise ValueError(f"closes at {value}, not after it opens at {values['open']}")
         return value
@@ -59,22 +59,23 @@ class SupportHours(BaseModel):
     def is_open(self, moment: datetime) -> bool:
         local = moment.astimezone(self.zone)
         minute = local.hour * 60 + local.minute
-        return (WEEKDAYS[local.weekday()] in self.days
-                and _minutes(self.open) <= minute < _minutes(self.close))
+        return WEEKDAYS[local.weekday()] in self.days and _minutes(self.open) <= minute < _minutes(
+            self.close
+        )
 
     def next_open(self, moment: datetime) -> datetime:
         """The first opening after the moment, in the hours' time zone."""
         local = moment.astimezone(self.zone)
         for offset in range(8):
             day = local.date() + timedelta(days=offset)
-            opening = datetime(day.year, day.month, day.day, tzinfo=self.zone) \
-                + timedelta(minutes=_minutes(self.open))
+            opening = datetime(day.year, day.month, day.day, tzinfo=self.zone) + timedelta(
+                minutes=_minutes(self.open)
+            )
             if WEEKDAYS[day.weekday()] in self.days and opening > moment:
                 return opening
         raise AssertionError("a week always holds an opening")  # days is never empty
 
-    def as_json(self) -> Dict[str, Any]:
+    def as_json(self) -> dict[str, Any]:
         """The receipt's `hours`: days in week order."""
-        days: List[str] = [day for day in WEEKDAYS if day in self.days]
-        return {"time_zone": self.time_zone, "days": days, "open": self.open,
-                "close": self.close}
+        days: list[str] = [day for day in WEEKDAYS if day in self.days]
+        return {"time_zone": self.time_zone, "days": days, "open": self.open, "close": self.close}

@@ -17,7 +17,9 @@ class Base:
     metadata: ClassVar[MetaData]
 
     if TYPE_CHECKING:
+
         def __init__(self, **columns: Any) -> None: ...
+
 
 WAITING = "waiting"
 TICKET = "ticket"

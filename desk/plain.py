@@ -8,11 +8,12 @@ title of the button the customer tapped or the option they chose by number.
 """
 
 import ast
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -20,7 +21,7 @@ import yaml
 from desk.settings import ROOT
 from escalation.config import EscalationConfigError, escalation_config
 
-Json = Dict[str, Any]
+Json = dict[str, Any]
 ESCALATION_FILE = ROOT / "escalation.yml"
 DOMAIN_FILE = ROOT / "domain.yml"
 # The clarifying action offers the likeliest goals as buttons; its titles table
@@ -28,8 +29,13 @@ DOMAIN_FILE = ROOT / "domain.yml"
 CLARIFY_FILE = ROOT / "actions" / "clarify.py"
 CLARIFY_RESPONSE = "utter_clarify"
 
-CHANNEL_NAMES = {"socketio": "Web chat", "twilio": "WhatsApp", "twilio_voice": "Phone",
-                 "email": "E-mail", "rest": "API"}
+CHANNEL_NAMES = {
+    "socketio": "Web chat",
+    "twilio": "WhatsApp",
+    "twilio_voice": "Phone",
+    "email": "E-mail",
+    "rest": "API",
+}
 # Channels without buttons: the customer saw numbered options and answered by number.
 NUMBERED_CHANNELS = frozenset({"twilio", "twilio_voice", "email"})
 
@@ -40,11 +46,11 @@ RULE_WORDS = {
     "emotion.turn_threshold": "The customer's last message was very upset or angry.",
     "emotion.trend_threshold": "The customer grew more and more upset over the conversation.",
     "system_trouble.max_backend_failures": "Our systems failed more than once while the "
-                                           "assistant was helping.",
+    "assistant was helping.",
     "turn_limit.max_user_turns": "The conversation went on for many messages without the "
-                                 "customer getting what they came for.",
+    "customer getting what they came for.",
     "confidence.misses_to_escalate": "The assistant did not understand the customer, "
-                                     "more than once in a row.",
+    "more than once in a row.",
 }
 REASON_WORDS = {
     "human_requested": RULE_WORDS["human_request.intents"],
@@ -53,10 +59,23 @@ REASON_WORDS = {
     "turn_limit": RULE_WORDS["turn_limit.max_user_turns"],
     "low_confidence": RULE_WORDS["confidence.misses_to_escalate"],
 }
-TOPIC_WORDS = {"bereavement": "a bereavement", "legal": "a legal matter",
-               "fraud": "possible fraud", "vulnerability": "a customer who may be vulnerable"}
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-                "seven": 7, "eight": 8, "nine": 9}
+TOPIC_WORDS = {
+    "bereavement": "a bereavement",
+    "legal": "a legal matter",
+    "fraud": "possible fraud",
+    "vulnerability": "a customer who may be vulnerable",
+}
+NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+}
 
 
 def channel_name(channel: str) -> str:
@@ -66,7 +85,8 @@ def channel_name(channel: str) -> str:
 
 # ------------------------------------------------------------------ why
 
-def rule_descriptions(path: Path = ESCALATION_FILE) -> Dict[str, str]:
+
+def rule_descriptions(path: Path = ESCALATION_FILE) -> dict[str, str]:
     """Every `description` in escalation.yml by its dotted key ("topics.fraud"), read
     by the loader the assistant uses; none when the file cannot be used (the desk
     still shows its own wording)."""
@@ -76,7 +96,7 @@ def rule_descriptions(path: Path = ESCALATION_FILE) -> Dict[str, str]:
         return {}
 
 
-def _described(rule: str, descriptions: Mapping[str, str]) -> Optional[str]:
+def _described(rule: str, descriptions: Mapping[str, str]) -> str | None:
     """The description of the rule, of its section, or of its defaults entry."""
     parts = rule.split(".")
     for size in range(len(parts), 0, -1):
@@ -87,7 +107,7 @@ def _described(rule: str, descriptions: Mapping[str, str]) -> Optional[str]:
     return None
 
 
-def why(escalation: Mapping[str, Any], descriptions: Optional[Mapping[str, str]] = None) -> str:
+def why(escalation: Mapping[str, Any], descriptions: Mapping[str, str] | None = None) -> str:
     """The reason for the hand-over in a sentence: the rule's description in
     escalation.yml, else the desk's wording for the rule or its reason code."""
     descriptions = rule_descriptions() if descriptions is None else descriptions
@@ -97,8 +117,10 @@ def why(escalation: Mapping[str, Any], descriptions: Optional[Mapping[str, str]]
         return described
     kind, _, topic = code.partition(":")
     if kind == "sensitive_topic":
-        return (f"The conversation touched {TOPIC_WORDS.get(topic, topic.replace('_', ' '))}, "
-                "which the assistant never handles alone.")
+        return (
+            f"The conversation touched {TOPIC_WORDS.get(topic, topic.replace('_', ' '))}, "
+            "which the assistant never handles alone."
+        )
     sentence = RULE_WORDS.get(rule) or REASON_WORDS.get(code)
     if sentence:
         return sentence
@@ -106,7 +128,7 @@ def why(escalation: Mapping[str, Any], descriptions: Optional[Mapping[str, str]]
     return f"The assistant handed over: {named}."
 
 
-def why_evidence(escalation: Mapping[str, Any]) -> Optional[str]:
+def why_evidence(escalation: Mapping[str, Any]) -> str | None:
     """The customer's own words that fired the rule, when the evidence names them."""
     phrase = (escalation.get("values") or {}).get("phrase")
     return f'They wrote "{phrase}".' if isinstance(phrase, str) and phrase else None
@@ -114,16 +136,17 @@ def why_evidence(escalation: Mapping[str, Any]) -> Optional[str]:
 
 # ------------------------------------------------------------------ times
 
+
 def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
 def parse_time(value: str) -> datetime:
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def local_time(value: Optional[str], time_zone: ZoneInfo) -> Optional[str]:
+def local_time(value: str | None, time_zone: ZoneInfo) -> str | None:
     """'2026-11-29T23:58:00+00:00' → 'Mon 30 Nov, 00:58 CET' in the support hours' zone."""
     if not value:
         return None
@@ -147,6 +170,7 @@ def age(value: str, now: datetime) -> str:
 
 # ------------------------------------------------------------------ the transcript
 
+
 @dataclass(frozen=True)
 class Offer:
     """A message of the assistant that offered buttons: its text and the buttons.
@@ -154,7 +178,7 @@ class Offer:
     offers some of them, in an order the packet does not keep)."""
 
     text: str
-    buttons: Tuple[Tuple[str, str], ...]  # (payload, title)
+    buttons: tuple[tuple[str, str], ...]  # (payload, title)
     ordered: bool = True
 
 
@@ -162,27 +186,36 @@ def _text(variant: Mapping[str, Any]) -> str:
     return " ".join(str(variant.get("text") or "").split())
 
 
-def _variants(domain: Any, name: str) -> List[Mapping[str, Any]]:
+def _variants(domain: Any, name: str) -> list[Mapping[str, Any]]:
     responses = domain.get("responses") if isinstance(domain, dict) else None
     variants = (responses or {}).get(name)
     return [v for v in variants if isinstance(v, dict)] if isinstance(variants, list) else []
 
 
-def _offers(domain: Any, clarify_labels: Mapping[str, str]) -> List[Offer]:
+def _offers(domain: Any, clarify_labels: Mapping[str, str]) -> list[Offer]:
     clarify = tuple((f"/{intent}", title) for intent, title in clarify_labels.items())
-    offers = [Offer(_text(variant), clarify, ordered=False)
-              for variant in _variants(domain, CLARIFY_RESPONSE)] if clarify else []
+    offers = (
+        [
+            Offer(_text(variant), clarify, ordered=False)
+            for variant in _variants(domain, CLARIFY_RESPONSE)
+        ]
+        if clarify
+        else []
+    )
     responses = domain.get("responses") if isinstance(domain, dict) else None
     for name in responses or {}:
         for variant in _variants(domain, name):
-            pairs = tuple((str(b.get("payload")), str(b.get("title")))
-                          for b in variant.get("buttons") or [] if isinstance(b, dict))
+            pairs = tuple(
+                (str(b.get("payload")), str(b.get("title")))
+                for b in variant.get("buttons") or []
+                if isinstance(b, dict)
+            )
             if pairs:
                 offers.append(Offer(_text(variant), pairs))
     return offers
 
 
-def clarify_labels(path: Path = CLARIFY_FILE) -> Dict[str, str]:
+def clarify_labels(path: Path = CLARIFY_FILE) -> dict[str, str]:
     """The clarifying action's button titles by intent, read from its source (a
     literal dict); none when it cannot be read."""
     try:
@@ -190,10 +223,19 @@ def clarify_labels(path: Path = CLARIFY_FILE) -> Dict[str, str]:
     except (OSError, SyntaxError):
         return {}
     for node in tree.body:
-        target = node.target if isinstance(node, ast.AnnAssign) else (
-            node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
-        if (isinstance(node, (ast.AnnAssign, ast.Assign)) and isinstance(target, ast.Name)
-                and target.id == "INTENT_LABELS" and node.value):
+        target = (
+            node.target
+            if isinstance(node, ast.AnnAssign)
+            else (
+                node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            )
+        )
+        if (
+            isinstance(node, (ast.AnnAssign, ast.Assign))
+            and isinstance(target, ast.Name)
+            and target.id == "INTENT_LABELS"
+            and node.value
+        ):
             try:
                 labels = ast.literal_eval(node.value)
             except ValueError:
@@ -203,8 +245,9 @@ def clarify_labels(path: Path = CLARIFY_FILE) -> Dict[str, str]:
 
 
 @lru_cache(maxsize=4)
-def button_offers(domain_path: Path = DOMAIN_FILE,
-                  clarify_path: Path = CLARIFY_FILE) -> Tuple[Offer, ...]:
+def button_offers(
+    domain_path: Path = DOMAIN_FILE, clarify_path: Path = CLARIFY_FILE
+) -> tuple[Offer, ...]:
     """Every message of the assistant that offers buttons: the clarifying question
     first, then the responses in domain.yml with buttons; none when unreadable."""
     try:
@@ -214,7 +257,7 @@ def button_offers(domain_path: Path = DOMAIN_FILE,
     return tuple(_offers(domain, clarify_labels(clarify_path)))
 
 
-def _offer_for(assistant_text: Optional[str], offers: Sequence[Offer]) -> Optional[Offer]:
+def _offer_for(assistant_text: str | None, offers: Sequence[Offer]) -> Offer | None:
     if not assistant_text:
         return None
     said = " ".join(assistant_text.split())
@@ -225,15 +268,17 @@ def _payload_intent(text: str) -> str:
     return text[1:].split("{", 1)[0].strip()
 
 
-def _choice(text: str) -> Optional[int]:
+def _choice(text: str) -> int | None:
     choice = text.strip().rstrip(".").lower()
-    number = NUMBER_WORDS.get(choice) or (int(choice) if choice.isdecimal() and len(choice) <= 2
-                                          else None)
+    number = NUMBER_WORDS.get(choice) or (
+        int(choice) if choice.isdecimal() and len(choice) <= 2 else None
+    )
     return number
 
 
-def _customer_line(text: str, offer: Optional[Offer], offers: Sequence[Offer], channel: str,
-                   first: bool) -> Tuple[str, Optional[str]]:
+def _customer_line(
+    text: str, offer: Offer | None, offers: Sequence[Offer], channel: str, first: bool
+) -> tuple[str, str | None]:
     """What the customer tapped, chose or wrote, and a note on how."""
     numbered = channel in NUMBERED_CHANNELS
     if text.startswith("/"):
@@ -256,62 +301,96 @@ def _customer_line(text: str, offer: Optional[Offer], offers: Sequence[Offer], c
     return text, None
 
 
-def transcript(lines: Sequence[Mapping[str, Any]], channel: str, time_zone: ZoneInfo,
-               offers: Optional[Sequence[Offer]] = None) -> List[Json]:
+def transcript(
+    lines: Sequence[Mapping[str, Any]],
+    channel: str,
+    time_zone: ZoneInfo,
+    offers: Sequence[Offer] | None = None,
+) -> list[Json]:
     """The packet's transcript as the customer saw and wrote it: the options the
     assistant offered with its message, a tapped button or a chosen number as the
     option's title, local times."""
     offers = button_offers() if offers is None else offers
-    shown: List[Json] = []
-    last_offer: Optional[Offer] = None
+    shown: list[Json] = []
+    last_offer: Offer | None = None
     customer_lines = 0
     for line in lines:
         speaker, text = str(line.get("from")), str(line.get("text") or "")
-        note: Optional[str] = None
-        options: List[str] = []
+        note: str | None = None
+        options: list[str] = []
         if speaker == "customer":
             text, note = _customer_line(text, last_offer, offers, channel, customer_lines == 0)
             customer_lines += 1
             last_offer = None
         else:
             last_offer = _offer_for(text, offers)
-            options = [title for _, title in last_offer.buttons] \
-                if last_offer and last_offer.ordered else []
-        shown.append({"from": speaker, "text": text, "note": note, "options": options,
-                      "at": local_time(str(line.get("at") or ""), time_zone)})
+            options = (
+                [title for _, title in last_offer.buttons]
+                if last_offer and last_offer.ordered
+                else []
+            )
+        shown.append(
+            {
+                "from": speaker,
+                "text": text,
+                "note": note,
+                "options": options,
+                "at": local_time(str(line.get("at") or ""), time_zone),
+            }
+        )
     return shown
 
 
 # ------------------------------------------------------------------ contact
 
-CONTACT_FIELDS = {"email": "E-mail", "phone": "Phone", "whatsapp": "WhatsApp",
-                  "callback_number": "Callback number"}
+CONTACT_FIELDS = {
+    "email": "E-mail",
+    "phone": "Phone",
+    "whatsapp": "WhatsApp",
+    "callback_number": "Callback number",
+}
 
 
 def contact(customer: Mapping[str, Any], channel: str) -> Json:
     """The contact details the packet's customer block holds, labelled; for a call,
     whether it holds a number to call back."""
-    found = [{"label": label, "value": str(customer[key])}
-             for key, label in CONTACT_FIELDS.items() if customer.get(key)]
+    found = [
+        {"label": label, "value": str(customer[key])}
+        for key, label in CONTACT_FIELDS.items()
+        if customer.get(key)
+    ]
     nested = customer.get("contact")
     if isinstance(nested, dict):
-        found += [{"label": label, "value": str(nested[key])}
-                  for key, label in CONTACT_FIELDS.items() if nested.get(key)]
-    callback = next((item["value"] for item in found
-                     if item["label"] in ("Callback number", "Phone")), None)
+        found += [
+            {"label": label, "value": str(nested[key])}
+            for key, label in CONTACT_FIELDS.items()
+            if nested.get(key)
+        ]
+    callback = next(
+        (item["value"] for item in found if item["label"] in ("Callback number", "Phone")), None
+    )
     missing = None
     if channel == "twilio_voice" and callback is None:
         missing = "The packet holds no number to call back."
     elif not found:
         missing = "The packet holds no contact details."
-    return {"details": found, "callback_number": callback if channel == "twilio_voice" else None,
-            "missing": missing}
+    return {
+        "details": found,
+        "callback_number": callback if channel == "twilio_voice" else None,
+        "missing": missing,
+    }
 
 
 # ------------------------------------------------------------------ the whole view
 
-def plain_view(packet: Mapping[str, Any], created_at: str, now: datetime,
-               time_zone: ZoneInfo, human_available_at: Optional[str] = None) -> Json:
+
+def plain_view(
+    packet: Mapping[str, Any],
+    created_at: str,
+    now: datetime,
+    time_zone: ZoneInfo,
+    human_available_at: str | None = None,
+) -> Json:
     """What the page shows of a packet besides its records: everything in words."""
     channel = str(packet.get("channel") or "")
     escalation = packet.get("escalation") or {}

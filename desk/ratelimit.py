@@ -10,14 +10,13 @@ import hashlib
 import math
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Callable, Iterator, List
 
 from fastapi import HTTPException
 from limits import RateLimitItem, parse_many, storage, strategies
 
 from desk.settings import AccountSettings
-
 
 # Locks striped by key: attempts on different accounts and clients rarely wait for
 # each other, and the set of locks stays fixed however many names are tried.
@@ -32,8 +31,9 @@ class TooMany(HTTPException):
     """429 with the reason and Retry-After."""
 
     def __init__(self, what: str, retry_after: int) -> None:
-        super().__init__(429, f"{what}: try again in {retry_after} s",
-                         headers={"Retry-After": str(retry_after)})
+        super().__init__(
+            429, f"{what}: try again in {retry_after} s", headers={"Retry-After": str(retry_after)}
+        )
 
 
 class DeskLimits:
@@ -50,23 +50,27 @@ class DeskLimits:
         reset = self.limiter.get_window_stats(item, *keys).reset_time
         return max(1, math.ceil(reset - time.time()))
 
-    def _sign_in_keys(self, username: str, client: str) -> List[tuple]:
-        return [(item, "account", _key(username.strip().casefold())) for item in self.per_account] \
-            + [(item, "client", _key(client)) for item in self.per_client]
+    def _sign_in_keys(self, username: str, client: str) -> list[tuple]:
+        return [
+            (item, "account", _key(username.strip().casefold())) for item in self.per_account
+        ] + [(item, "client", _key(client)) for item in self.per_client]
 
     def check_sign_in(self, username: str, client: str) -> None:
         """TooMany while the account name or the client has failed too often."""
         for item, scope, key in self._sign_in_keys(username, client):
             if not self.limiter.test(item, "sign-in", scope, key):
-                raise TooMany(f"too many failed sign-ins for this {scope}",
-                              self._retry_after(item, "sign-in", scope, key))
+                raise TooMany(
+                    f"too many failed sign-ins for this {scope}",
+                    self._retry_after(item, "sign-in", scope, key),
+                )
 
     @contextmanager
     def sign_in_attempt(self, username: str, client: str) -> Iterator[Callable[[], None]]:
         """Check, then run the caller's password check, holding the account's and the
         client's locks; the caller calls what it is given when the check failed."""
-        stripes = sorted({int(key, 16) % LOCK_STRIPES
-                          for _, _, key in self._sign_in_keys(username, client)})
+        stripes = sorted(
+            {int(key, 16) % LOCK_STRIPES for _, _, key in self._sign_in_keys(username, client)}
+        )
         with ExitStack() as held:
             for stripe in stripes:  # always in the same order: no deadlock
                 held.enter_context(self._locks[stripe])
@@ -82,5 +86,6 @@ class DeskLimits:
         key = _key(username.casefold())
         for item in self.requests:
             if not self.limiter.hit(item, "requests", key):
-                raise TooMany("too many requests from this account",
-                              self._retry_after(item, "requests", key))
+                raise TooMany(
+                    "too many requests from this account", self._retry_after(item, "requests", key)
+                )

@@ -4,7 +4,6 @@ its SHA-256, ending at a fixed expiry or after a spell without requests."""
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Optional, Tuple
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -22,20 +21,30 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def open_session(session: Session, account: Account, settings: AccountSettings,
-                 ) -> Tuple[str, datetime]:
+def open_session(
+    session: Session,
+    account: Account,
+    settings: AccountSettings,
+) -> tuple[str, datetime]:
     """A new session for the account: its token and when it expires. Sessions that
     expired unused are removed on the way."""
     token = secrets.token_urlsafe(32)
     moment = now()
     session.execute(delete(SignedIn).where(SignedIn.expires_at < moment))
     expires = moment + timedelta(hours=settings.session_hours)
-    session.add(SignedIn(token_hash=_hash(token), username=account.username,
-                         created_at=moment, last_seen_at=moment, expires_at=expires))
+    session.add(
+        SignedIn(
+            token_hash=_hash(token),
+            username=account.username,
+            created_at=moment,
+            last_seen_at=moment,
+            expires_at=expires,
+        )
+    )
     return token, expires
 
 
-def account_of(session: Session, token: str, settings: AccountSettings) -> Optional[Account]:
+def account_of(session: Session, token: str, settings: AccountSettings) -> Account | None:
     """The active account a live session token belongs to; an expired or idle
     session is ended on the way."""
     found = session.get(SignedIn, _hash(token))
@@ -64,4 +73,3 @@ def close_session(session: Session, token: str) -> None:
 def close_all(session: Session, username: str) -> None:
     """End every session of an account (disabled, or its password changed)."""
     session.execute(delete(SignedIn).where(SignedIn.username == username))
-

@@ -19,18 +19,24 @@ Environment:
 A wrong value stops the desk at start-up with a message naming it.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Literal, Mapping, Optional
+from typing import Any, Literal
 
 import yaml
 from limits import parse_many
 from pydantic import (
-    BaseModel, Extra, Field, PositiveFloat, PositiveInt, ValidationError, validator,
+    BaseModel,
+    Extra,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    validator,
 )
 
 from common.settings import EnvSettings, http_url
-
 from desk.hours import SupportHours
 from desk.wording import AgentWording
 
@@ -77,8 +83,7 @@ class AccountSettings(_Strict):
     failed_sign_ins_per_client: str = "20/15 minutes"
     requests_per_account: str = "600/minute"
 
-    @validator("failed_sign_ins_per_account", "failed_sign_ins_per_client",
-               "requests_per_account")
+    @validator("failed_sign_ins_per_account", "failed_sign_ins_per_client", "requests_per_account")
     def _a_rate(cls, value: str) -> str:
         try:
             parse_many(value)
@@ -100,7 +105,7 @@ class OfflineReplySettings(_Strict):
     claim or a close is internal: nothing of its own) and the e-mail signature, with
     {agent}."""
 
-    sent_moves: List[Literal["claim", "reply", "hand_back", "close"]] = ["reply", "hand_back"]
+    sent_moves: list[Literal["claim", "reply", "hand_back", "close"]] = ["reply", "hand_back"]
     signature: str = "Kind regards,\n{agent}\nBrightwave Customer Service"
 
     @validator("signature")
@@ -131,10 +136,10 @@ class Settings:
     integration_token: str
     rasa_url: str
     desk_rasa_secret: str
-    webhook_url: Optional[str]
-    webhook_secret: Optional[str]
-    action_server_url: Optional[str]
-    identity_admin_token: Optional[str]
+    webhook_url: str | None
+    webhook_secret: str | None
+    action_server_url: str | None
+    identity_admin_token: str | None
     behaviour: Behaviour
 
 
@@ -149,8 +154,10 @@ def load_behaviour(path: Path) -> Behaviour:
     try:
         return Behaviour.parse_obj(raw)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
-                             for item in error.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            for item in error.errors()
+        )
         raise SettingsError(f"{path}: {problems}") from None
 
 
@@ -163,28 +170,35 @@ class _Environment(EnvSettings):
     database_url: str = Field(DEFAULT_DATABASE_URL, env="DESK_DATABASE_URL", secret=True)
     integration_token: str = Field(..., env="DESK_INTEGRATION_TOKEN", secret=True)
     rasa_url: str = Field(..., env="RASA_URL", rule="an http:// or https:// URL")
-    desk_rasa_secret: str = Field(..., env="SWITCHBOARD_DESK_RASA_SECRET", secret=True,
-                                  min_length=MIN_SECRET_CHARS,
-                                  rule=f"at least {MIN_SECRET_CHARS} characters")
-    webhook_url: Optional[str] = Field(None, env="CCAAS_WEBHOOK_URL",
-                                       rule="an http:// or https:// URL")
-    webhook_secret: Optional[str] = Field(None, env="CCAAS_WEBHOOK_SECRET", secret=True)
-    action_server_url: Optional[str] = Field(None, env="ACTION_SERVER_BASE_URL",
-                                             rule="an http:// or https:// URL")
-    identity_admin_token: Optional[str] = Field(None, env="IDENTITY_ADMIN_TOKEN", secret=True)
+    desk_rasa_secret: str = Field(
+        ...,
+        env="SWITCHBOARD_DESK_RASA_SECRET",
+        secret=True,
+        min_length=MIN_SECRET_CHARS,
+        rule=f"at least {MIN_SECRET_CHARS} characters",
+    )
+    webhook_url: str | None = Field(
+        None, env="CCAAS_WEBHOOK_URL", rule="an http:// or https:// URL"
+    )
+    webhook_secret: str | None = Field(None, env="CCAAS_WEBHOOK_SECRET", secret=True)
+    action_server_url: str | None = Field(
+        None, env="ACTION_SERVER_BASE_URL", rule="an http:// or https:// URL"
+    )
+    identity_admin_token: str | None = Field(None, env="IDENTITY_ADMIN_TOKEN", secret=True)
     behaviour_path: Path = Field(DEFAULT_BEHAVIOUR, env="DESK_SETTINGS")
 
-    _urls = validator("rasa_url", "webhook_url", "action_server_url",
-                      allow_reuse=True)(http_url)
+    _urls = validator("rasa_url", "webhook_url", "action_server_url", allow_reuse=True)(http_url)
 
-    @validator("integration_token", "desk_rasa_secret", "webhook_secret",
-               "identity_admin_token", pre=True)
-    def _stripped(cls, value: Optional[str]) -> Optional[str]:
+    @validator(
+        "integration_token", "desk_rasa_secret", "webhook_secret", "identity_admin_token", pre=True
+    )
+    def _stripped(cls, value: str | None) -> str | None:
         return (value or "").strip() or None
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Settings from an environment mapping, every value checked."""
     given = _Environment.from_env(env, SettingsError)
-    return Settings(**given.dict(exclude={"behaviour_path"}),
-                    behaviour=load_behaviour(given.behaviour_path))
+    return Settings(
+        **given.dict(exclude={"behaviour_path"}), behaviour=load_behaviour(given.behaviour_path)
+    )

@@ -6,8 +6,8 @@ then told to the conversation through Rasa, and only then stored: when Rasa fail
 nothing changes and the agent can try again.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Dict, FrozenSet, List, Optional
 
 from common.errors import Conflict
 from desk.models import CLAIMED, CLOSED, HANDED_BACK, OPEN, UNCLAIMED, Handoff
@@ -16,13 +16,12 @@ from desk.wording import AgentWording
 
 # After `resume` the assistant listens again: without this, Rasa's last action is still
 # the one that paused the conversation, and the next prediction starts from there.
-RESUME: List[Event] = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+RESUME: list[Event] = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 
 
 def agent_says(text: str, agent: str, handoff: Handoff) -> Event:
     """A bot message sent on an agent's behalf, marked as theirs."""
-    return {"event": "bot", "text": text,
-            "metadata": {"agent": agent, "handoff_id": handoff.id}}
+    return {"event": "bot", "text": text, "metadata": {"agent": agent, "handoff_id": handoff.id}}
 
 
 @dataclass(frozen=True)
@@ -31,22 +30,44 @@ class Move:
     change) and the events it appends to the conversation."""
 
     name: str
-    allowed_from: FrozenSet[str]
-    to: Optional[str]
+    allowed_from: frozenset[str]
+    to: str | None
     # (handoff, agent, the agent's text, the wording of the desk's settings)
-    events: Callable[[Handoff, str, str, AgentWording], List[Event]]
+    events: Callable[[Handoff, str, str, AgentWording], list[Event]]
 
 
-MOVES: Dict[str, Move] = {move.name: move for move in (
-    Move("claim", frozenset(UNCLAIMED), CLAIMED, lambda h, agent, text, said: [
-        agent_says(said.say("joined", agent), agent, h)]),
-    Move("reply", frozenset({CLAIMED}), None, lambda h, agent, text, said: [
-        agent_says(text, agent, h)]),
-    Move("hand_back", frozenset({CLAIMED}), HANDED_BACK, lambda h, agent, text, said: [
-        agent_says(said.say("handed_back", agent), agent, h), *RESUME]),
-    Move("close", frozenset(OPEN), CLOSED, lambda h, agent, text, said: [
-        agent_says(said.say("closed", agent), agent, h), *RESUME]),
-)}
+MOVES: dict[str, Move] = {
+    move.name: move
+    for move in (
+        Move(
+            "claim",
+            frozenset(UNCLAIMED),
+            CLAIMED,
+            lambda h, agent, text, said: [agent_says(said.say("joined", agent), agent, h)],
+        ),
+        Move(
+            "reply",
+            frozenset({CLAIMED}),
+            None,
+            lambda h, agent, text, said: [agent_says(text, agent, h)],
+        ),
+        Move(
+            "hand_back",
+            frozenset({CLAIMED}),
+            HANDED_BACK,
+            lambda h, agent, text, said: [
+                agent_says(said.say("handed_back", agent), agent, h),
+                *RESUME,
+            ],
+        ),
+        Move(
+            "close",
+            frozenset(OPEN),
+            CLOSED,
+            lambda h, agent, text, said: [agent_says(said.say("closed", agent), agent, h), *RESUME],
+        ),
+    )
+}
 
 
 def check(move: Move, handoff: Handoff, agent: str, may_take_over: bool = False) -> None:
@@ -59,8 +80,10 @@ def check(move: Move, handoff: Handoff, agent: str, may_take_over: bool = False)
         raise Conflict(f"hand-over {handoff.id} is claimed by {handoff.agent}")
     if handoff.status not in move.allowed_from:
         hint = " (claim it first)" if handoff.status in UNCLAIMED else ""
-        raise Conflict(f"cannot {move.name.replace('_', ' ')} hand-over {handoff.id}: it is "
-                       f"{handoff.status.replace('_', ' ')}{hint}")
+        raise Conflict(
+            f"cannot {move.name.replace('_', ' ')} hand-over {handoff.id}: it is "
+            f"{handoff.status.replace('_', ' ')}{hint}"
+        )
 
 
 def check_rating(handoff: Handoff) -> None:

@@ -9,8 +9,8 @@ import hmac
 import json
 import logging
 import threading
-from datetime import datetime, timezone
-from typing import Any, Dict, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 import requests
 from sqlalchemy import select
@@ -28,10 +28,14 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def envelope(handoff: Handoff) -> Dict[str, Any]:
+def envelope(handoff: Handoff) -> dict[str, Any]:
     """What the CCaaS receives."""
-    return {"handoff_id": handoff.id, "conversation_id": handoff.conversation_id,
-            "status": handoff.status, "packet": handoff.packet}
+    return {
+        "handoff_id": handoff.id,
+        "conversation_id": handoff.conversation_id,
+        "status": handoff.status,
+        "packet": handoff.packet,
+    }
 
 
 class _Stopping(Exception):
@@ -41,8 +45,9 @@ class _Stopping(Exception):
 class WebhookSender:
     """Delivers hand-overs to one URL; `stop` ends the deliveries under way."""
 
-    def __init__(self, url: str, secret: Optional[str], settings: WebhookSettings,
-                 sessions: sessionmaker) -> None:
+    def __init__(
+        self, url: str, secret: str | None, settings: WebhookSettings, sessions: sessionmaker
+    ) -> None:
         self.url = url
         self.secret = secret
         self.settings = settings
@@ -51,34 +56,41 @@ class WebhookSender:
 
     def backoff(self, attempt: int) -> float:
         """Seconds before the attempt after `attempt` (1-based)."""
-        return min(self.settings.initial_backoff_seconds * 2 ** (attempt - 1),
-                   self.settings.max_backoff_seconds)
+        return min(
+            self.settings.initial_backoff_seconds * 2 ** (attempt - 1),
+            self.settings.max_backoff_seconds,
+        )
 
     def stop(self) -> None:
         self.stopping.set()
 
     def start(self, handoff_id: str) -> None:
-        threading.Thread(target=self.deliver, args=(handoff_id,), name=f"webhook-{handoff_id}",
-                         daemon=True).start()
+        threading.Thread(
+            target=self.deliver, args=(handoff_id,), name=f"webhook-{handoff_id}", daemon=True
+        ).start()
 
     def resume_pending(self) -> None:
         """Carry on with deliveries a previous run of the desk did not finish."""
         with self.sessions() as session:
-            pending = session.scalars(select(Handoff.id).where(
-                Handoff.webhook_delivered_at.is_(None),
-                Handoff.webhook_attempts < self.settings.max_attempts)).all()
+            pending = session.scalars(
+                select(Handoff.id).where(
+                    Handoff.webhook_delivered_at.is_(None),
+                    Handoff.webhook_attempts < self.settings.max_attempts,
+                )
+            ).all()
         for handoff_id in pending:
             self.start(handoff_id)
 
-    def _post(self, handoff: Handoff) -> Optional[str]:
+    def _post(self, handoff: Handoff) -> str | None:
         """One attempt; the error, or None once delivered."""
         body = json.dumps(envelope(handoff)).encode()
         headers = {"Content-Type": "application/json", "Idempotency-Key": handoff.id}
         if self.secret:
             headers[SIGNATURE_HEADER] = signature(self.secret, body)
         try:
-            response = requests.post(self.url, data=body, headers=headers,
-                                     timeout=self.settings.timeout_seconds)
+            response = requests.post(
+                self.url, data=body, headers=headers, timeout=self.settings.timeout_seconds
+            )
         except requests.RequestException as error:
             return error.__class__.__name__
         return None if response.status_code < 300 else f"HTTP {response.status_code}"
@@ -88,7 +100,7 @@ class WebhookSender:
         handoff.webhook_attempts += 1
         handoff.webhook_last_error = error
         if error is None:
-            handoff.webhook_delivered_at = datetime.now(timezone.utc)
+            handoff.webhook_delivered_at = datetime.now(UTC)
         session.commit()
         return error is None
 
@@ -101,13 +113,20 @@ class WebhookSender:
             def out_of_attempts(_: Any = None) -> bool:
                 if handoff.webhook_attempts < self.settings.max_attempts:
                     return False
-                logger.error("webhook: hand-over %s not delivered after %d attempts",
-                             handoff_id, handoff.webhook_attempts)
+                logger.error(
+                    "webhook: hand-over %s not delivered after %d attempts",
+                    handoff_id,
+                    handoff.webhook_attempts,
+                )
                 return True
 
             def failed(_: RetryCallState) -> None:
-                logger.warning("webhook: hand-over %s attempt %d failed: %s", handoff_id,
-                               handoff.webhook_attempts, handoff.webhook_last_error)
+                logger.warning(
+                    "webhook: hand-over %s attempt %d failed: %s",
+                    handoff_id,
+                    handoff.webhook_attempts,
+                    handoff.webhook_last_error,
+                )
 
             def pause(seconds: float) -> None:
                 if self.stopping.wait(seconds):
@@ -116,9 +135,13 @@ class WebhookSender:
             if out_of_attempts():
                 return
             retrying = Retrying(
-                retry=retry_if_result(lambda delivered: not delivered), after=failed,
-                stop=out_of_attempts, wait=lambda _: self.backoff(handoff.webhook_attempts),
-                sleep=pause, retry_error_callback=lambda _: False)
+                retry=retry_if_result(lambda delivered: not delivered),
+                after=failed,
+                stop=out_of_attempts,
+                wait=lambda _: self.backoff(handoff.webhook_attempts),
+                sleep=pause,
+                retry_error_callback=lambda _: False,
+            )
             with contextlib.suppress(_Stopping):
                 if retrying(self._attempt, session, handoff):
                     logger.info("webhook: hand-over %s delivered", handoff_id)

@@ -3,12 +3,11 @@ in the desk's settings file, checked at start so a misspelt placeholder stops th
 desk instead of reaching a customer."""
 
 from string import Formatter
-from typing import FrozenSet
 
 from pydantic import BaseModel, Extra, constr, validator
 
 # The placeholders a template may use, and what fills them.
-PLACEHOLDERS: FrozenSet[str] = frozenset({"agent"})  # the agent's name
+PLACEHOLDERS: frozenset[str] = frozenset({"agent"})  # the agent's name
 
 
 class AgentWording(BaseModel):
@@ -29,8 +28,9 @@ class AgentWording(BaseModel):
             raise ValueError(f"{value!r} is not a template: {error}") from None
         unknown = named - PLACEHOLDERS
         if unknown:
-            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; "
-                             f"a template may use {{agent}}")
+            raise ValueError(
+                f"unknown placeholder {{{sorted(unknown)[0]}}}; a template may use {{agent}}"
+            )
         return value
 
     def say(self, move: str, agent: str) -> str:

@@ -8,11 +8,12 @@ reported at once, each on its own line, as `key.path: problem`.
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -149,25 +150,28 @@ def escalation_config(path: str | Path | None = None) -> EscalationConfig:
     return load_escalation_config(path)
 
 
-def _without_descriptions(node: Any, path: tuple[str, ...],
-                          found: dict[str, str]) -> Any:
+def _without_descriptions(node: Any, path: tuple[str, ...], found: dict[str, str]) -> Any:
     """The document without its `description` texts, which go into `found`."""
     if not isinstance(node, dict):
         return node
     text = node.get("description")
     if isinstance(text, str) and path:
         found[".".join(path)] = " ".join(text.split())
-    return {key: _without_descriptions(value, (*path, str(key)), found)
-            for key, value in node.items()
-            if not (key == "description" and isinstance(value, str) and path)}
+    return {
+        key: _without_descriptions(value, (*path, str(key)), found)
+        for key, value in node.items()
+        if not (key == "description" and isinstance(value, str) and path)
+    }
 
 
 def parse_escalation_config(raw: Any, source: str = "escalation.yml") -> EscalationConfig:
     """Validates an already parsed escalation.yml document and builds the settings."""
     descriptions: dict[str, str] = {}
     raw = _without_descriptions(raw, (), descriptions)
-    problems = [(_key(error.absolute_path), error.message)
-                for error in schema_validator(SCHEMA, formats=False).iter_errors(raw)]
+    problems = [
+        (_key(error.absolute_path), error.message)
+        for error in schema_validator(SCHEMA, formats=False).iter_errors(raw)
+    ]
     if not problems:
         builder = _Builder()
         config = builder.config(raw)
@@ -197,8 +201,10 @@ class _Builder:
 
     def config(self, raw: dict[str, Any]) -> EscalationConfig:
         defaults = raw["defaults"]
-        channels = {name: self.channel(name, defaults, overrides)
-                    for name, overrides in raw["channels"].items()}
+        channels = {
+            name: self.channel(name, defaults, overrides)
+            for name, overrides in raw["channels"].items()
+        }
         human = raw["human_request"]
         return EscalationConfig(
             defaults=self.channel("defaults", defaults, {}),
@@ -207,16 +213,20 @@ class _Builder:
             human_request=HumanRequestSettings(
                 intents=frozenset(human["intents"]),
                 min_intent_confidence=human["min_intent_confidence"],
-                wording=self.phrase_set("human_request.wording", human["wording"])),
-            topics=tuple(self.phrase_set(f"topics.{name}", spec)
-                         for name, spec in raw["topics"].items()),
+                wording=self.phrase_set("human_request.wording", human["wording"]),
+            ),
+            topics=tuple(
+                self.phrase_set(f"topics.{name}", spec) for name, spec in raw["topics"].items()
+            ),
             goal_actions=frozenset(raw.get("goal_actions", ())),
         )
 
     @staticmethod
     def channel(name: str, defaults: dict[str, Any], overrides: dict[str, Any]) -> ChannelSettings:
-        merged = {section: {**values, **overrides.get(section, {})}
-                  for section, values in defaults.items()}
+        merged = {
+            section: {**values, **overrides.get(section, {})}
+            for section, values in defaults.items()
+        }
         return ChannelSettings(
             channel=name,
             confidence=ConfidenceSettings(**merged["confidence"]),
@@ -228,18 +238,28 @@ class _Builder:
     def sentiment(self, raw: dict[str, Any]) -> SentimentSettings:
         trend = TrendSettings(**raw["trend"])
         if trend.min_turns > trend.window:
-            self.problems.append(("sentiment.trend.min_turns",
-                                  f"{trend.min_turns} is more than the window of {trend.window}"))
+            self.problems.append(
+                (
+                    "sentiment.trend.min_turns",
+                    f"{trend.min_turns} is more than the window of {trend.window}",
+                )
+            )
         overrides = raw.get("lexicon_overrides", {})
         return SentimentSettings(
-            lexicon_overrides=tuple(sorted((word.lower(), float(value))
-                                           for word, value in overrides.items())),
+            lexicon_overrides=tuple(
+                sorted((word.lower(), float(value)) for word, value in overrides.items())
+            ),
             trend=trend,
             shouting=ShoutingCue(**raw["shouting"]),
-            cues=tuple(Cue(name=name, weight=spec["weight"],
-                           phrases=self.phrase_set(f"sentiment.cues.{name}", spec),
-                           positive_sentiment=spec.get("positive_sentiment", "keep"))
-                       for name, spec in raw["cues"].items()),
+            cues=tuple(
+                Cue(
+                    name=name,
+                    weight=spec["weight"],
+                    phrases=self.phrase_set(f"sentiment.cues.{name}", spec),
+                    positive_sentiment=spec.get("positive_sentiment", "keep"),
+                )
+                for name, spec in raw["cues"].items()
+            ),
         )
 
     def phrase_set(self, key: str, spec: dict[str, Any]) -> PhraseSet:
@@ -254,12 +274,16 @@ class _Builder:
             pattern=any_of(patterns),
             exclude=any_of(exclude) if exclude else None,
             negated_by=re.compile(negation)
-            if negation is not None and self.usable(f"{key}.negated_by", negation) else None,
+            if negation is not None and self.usable(f"{key}.negated_by", negation)
+            else None,
         )
 
     def regexes(self, key: str, patterns: list[str]) -> list[str]:
-        return [pattern for index, pattern in enumerate(patterns)
-                if self.usable(f"{key}[{index}]", pattern)]
+        return [
+            pattern
+            for index, pattern in enumerate(patterns)
+            if self.usable(f"{key}[{index}]", pattern)
+        ]
 
     def usable(self, key: str, pattern: str) -> bool:
         """Whether the pattern can be used; when not, the problem is noted."""

@@ -85,8 +85,7 @@ SCHEMA: dict[str, Any] = {
         "channels": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {channel: _sections(required=False)
-                           for channel in CHANNELS},
+            "properties": {channel: _sections(required=False) for channel in CHANNELS},
         },
         "sentiment": {
             "type": "object",

@@ -17,8 +17,9 @@ again with the last turn and the updated `ConversationFacts`.
 """
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from escalation.config import ChannelSettings, EscalationConfig
 from escalation.signals import EmotionSignal, score_emotion
@@ -81,12 +82,15 @@ class _Fired(NamedTuple):
 
 def is_miss(turn: TurnFacts, settings: ChannelSettings) -> bool:
     """Whether the NLU was unsure of this message: low confidence or a small margin."""
-    return (turn.confidence < settings.confidence.min_confidence
-            or turn.margin < settings.confidence.min_margin)
+    return (
+        turn.confidence < settings.confidence.min_confidence
+        or turn.margin < settings.confidence.min_margin
+    )
 
 
-def decide(turn: TurnFacts, history: ConversationFacts, config: EscalationConfig,
-           channel: str) -> Decision:
+def decide(
+    turn: TurnFacts, history: ConversationFacts, config: EscalationConfig, channel: str
+) -> Decision:
     """Whether to hand this conversation to a person now, and why."""
     settings = config.for_channel(channel)
     if turn.scored_emotion is None:
@@ -100,41 +104,65 @@ def decide(turn: TurnFacts, history: ConversationFacts, config: EscalationConfig
         if fired is not None:
             return Decision(True, False, *fired, emotion_score=emotion.score, low_confidence=miss)
     if miss:
-        threshold = "min_confidence" \
-            if turn.confidence < settings.confidence.min_confidence else "min_margin"
-        return Decision(False, True, "low_confidence", f"confidence.{threshold}",
-                        _confidence_values(context), emotion.score, True)
+        threshold = (
+            "min_confidence"
+            if turn.confidence < settings.confidence.min_confidence
+            else "min_margin"
+        )
+        return Decision(
+            False,
+            True,
+            "low_confidence",
+            f"confidence.{threshold}",
+            _confidence_values(context),
+            emotion.score,
+            True,
+        )
     return Decision(False, False, NO_REASON, NO_REASON, {}, emotion.score, False)
 
 
 def decision_record(decision: Decision, channel: str) -> dict[str, Any]:
     """The decision as the policy records it in the tracker: plain JSON."""
-    return json.loads(json.dumps({
-        "escalate": decision.escalate, "clarify": decision.clarify,
-        "reason_code": decision.reason_code, "rule": decision.rule,
-        "values": dict(decision.values), "emotion_score": round(decision.emotion_score, 3),
-        "low_confidence": decision.low_confidence, "channel": channel,
-    }))
+    return json.loads(
+        json.dumps(
+            {
+                "escalate": decision.escalate,
+                "clarify": decision.clarify,
+                "reason_code": decision.reason_code,
+                "rule": decision.rule,
+                "values": dict(decision.values),
+                "emotion_score": round(decision.emotion_score, 3),
+                "low_confidence": decision.low_confidence,
+                "channel": channel,
+            }
+        )
+    )
 
 
 def decision_from_record(record: Mapping[str, Any]) -> Decision:
     """A recorded decision read back: what the hand-over and the next turn's history use."""
-    return Decision(bool(record.get("escalate")), bool(record.get("clarify")),
-                    str(record.get("reason_code") or NO_REASON),
-                    str(record.get("rule") or NO_REASON),
-                    dict(record.get("values") or {}), float(record.get("emotion_score") or 0.0),
-                    bool(record.get("low_confidence")))
+    return Decision(
+        bool(record.get("escalate")),
+        bool(record.get("clarify")),
+        str(record.get("reason_code") or NO_REASON),
+        str(record.get("rule") or NO_REASON),
+        dict(record.get("values") or {}),
+        float(record.get("emotion_score") or 0.0),
+        bool(record.get("low_confidence")),
+    )
 
 
-def advance(history: ConversationFacts, decision: Decision,
-            config: EscalationConfig) -> ConversationFacts:
+def advance(
+    history: ConversationFacts, decision: Decision, config: EscalationConfig
+) -> ConversationFacts:
     """The history the next turn is decided with, once this turn's decision is made."""
     keep = config.sentiment.trend.window - 1
     return replace(
         history,
         previous_scores=(*history.previous_scores, decision.emotion_score)[-keep:] if keep else (),
         consecutive_low_confidence=history.consecutive_low_confidence + 1
-        if decision.low_confidence else 0,
+        if decision.low_confidence
+        else 0,
         user_turns=history.user_turns + 1,
     )
 
@@ -143,17 +171,28 @@ def _sensitive_topic(turn: _Turn) -> _Fired | None:
     match = detect_topic(turn.facts.text, turn.config.topics)
     if match is None:
         return None
-    return _Fired(f"sensitive_topic:{match.topic}", f"topics.{match.topic}",
-                  {"topic": match.topic, "phrase": match.phrase})
+    return _Fired(
+        f"sensitive_topic:{match.topic}",
+        f"topics.{match.topic}",
+        {"topic": match.topic, "phrase": match.phrase},
+    )
 
 
 def _human_requested(turn: _Turn) -> _Fired | None:
     request = turn.config.human_request
-    if turn.facts.intent in request.intents and \
-            turn.facts.confidence >= request.min_intent_confidence:
-        return _Fired("human_requested", "human_request.intents",
-                      {"intent": turn.facts.intent, "confidence": turn.facts.confidence,
-                       "min_intent_confidence": request.min_intent_confidence})
+    if (
+        turn.facts.intent in request.intents
+        and turn.facts.confidence >= request.min_intent_confidence
+    ):
+        return _Fired(
+            "human_requested",
+            "human_request.intents",
+            {
+                "intent": turn.facts.intent,
+                "confidence": turn.facts.confidence,
+                "min_intent_confidence": request.min_intent_confidence,
+            },
+        )
     phrase = request.wording.find(normalise(turn.facts.text))
     if phrase is None:
         return None
@@ -163,16 +202,30 @@ def _human_requested(turn: _Turn) -> _Fired | None:
 def _negative_emotion(turn: _Turn) -> _Fired | None:
     emotion, thresholds = turn.emotion, turn.settings.emotion
     if emotion.score <= thresholds.turn_threshold:
-        return _Fired("negative_emotion", "emotion.turn_threshold",
-                      {"score": round(emotion.score, 3), "threshold": thresholds.turn_threshold,
-                       "sentiment": emotion.sentiment, "cues": dict(emotion.cues)})
+        return _Fired(
+            "negative_emotion",
+            "emotion.turn_threshold",
+            {
+                "score": round(emotion.score, 3),
+                "threshold": thresholds.turn_threshold,
+                "sentiment": emotion.sentiment,
+                "cues": dict(emotion.cues),
+            },
+        )
     trend = emotion.trend(turn.history.previous_scores)
     if trend is not None and trend <= thresholds.trend_threshold:
-        return _Fired("negative_emotion", "emotion.trend_threshold",
-                      {"trend": round(trend, 3), "threshold": thresholds.trend_threshold,
-                       "scores": [round(score, 3) for score in
-                                  (*turn.history.previous_scores, emotion.score)],
-                       "cues": dict(emotion.cues)})
+        return _Fired(
+            "negative_emotion",
+            "emotion.trend_threshold",
+            {
+                "trend": round(trend, 3),
+                "threshold": thresholds.trend_threshold,
+                "scores": [
+                    round(score, 3) for score in (*turn.history.previous_scores, emotion.score)
+                ],
+                "cues": dict(emotion.cues),
+            },
+        )
     return None
 
 
@@ -181,8 +234,11 @@ def _system_trouble(turn: _Turn) -> _Fired | None:
     limit = turn.settings.system_trouble.max_backend_failures
     if failures < limit:
         return None
-    return _Fired("system_trouble", "system_trouble.max_backend_failures",
-                  {"backend_failures": failures, "max_backend_failures": limit})
+    return _Fired(
+        "system_trouble",
+        "system_trouble.max_backend_failures",
+        {"backend_failures": failures, "max_backend_failures": limit},
+    )
 
 
 def _turn_limit(turn: _Turn) -> _Fired | None:
@@ -190,8 +246,11 @@ def _turn_limit(turn: _Turn) -> _Fired | None:
     user_turns = turn.history.user_turns + 1
     if limit is None or turn.history.goal_completed or user_turns < limit:
         return None
-    return _Fired("turn_limit", "turn_limit.max_user_turns",
-                  {"user_turns": user_turns, "max_user_turns": limit})
+    return _Fired(
+        "turn_limit",
+        "turn_limit.max_user_turns",
+        {"user_turns": user_turns, "max_user_turns": limit},
+    )
 
 
 def _repeated_low_confidence(turn: _Turn) -> _Fired | None:
@@ -203,14 +262,22 @@ def _repeated_low_confidence(turn: _Turn) -> _Fired | None:
 
 def _confidence_values(turn: _Turn) -> dict[str, Any]:
     thresholds = turn.settings.confidence
-    return {"intent": turn.facts.intent, "confidence": turn.facts.confidence,
-            "min_confidence": thresholds.min_confidence, "margin": turn.facts.margin,
-            "min_margin": thresholds.min_margin,
-            "consecutive_misses": turn.history.consecutive_low_confidence + 1,
-            "misses_to_escalate": thresholds.misses_to_escalate}
+    return {
+        "intent": turn.facts.intent,
+        "confidence": turn.facts.confidence,
+        "min_confidence": thresholds.min_confidence,
+        "margin": turn.facts.margin,
+        "min_margin": thresholds.min_margin,
+        "consecutive_misses": turn.history.consecutive_low_confidence + 1,
+        "misses_to_escalate": thresholds.misses_to_escalate,
+    }
 
 
 _ESCALATION_RULES: tuple[Callable[[_Turn], _Fired | None], ...] = (
-    _sensitive_topic, _human_requested, _negative_emotion,
-    _system_trouble, _turn_limit, _repeated_low_confidence,
+    _sensitive_topic,
+    _human_requested,
+    _negative_emotion,
+    _system_trouble,
+    _turn_limit,
+    _repeated_low_confidence,
 )

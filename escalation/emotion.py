@@ -11,7 +11,7 @@ first `max_chars` characters are scored, with at most `max_emoji` emoji among
 them (escalation.signals.bounded); both are this component's config.
 """
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -26,20 +26,21 @@ from escalation.names import SENTIMENT_KEY
 from escalation.signals import DEFAULT_MAX_CHARS, DEFAULT_MAX_EMOJI, score_emotion, warm_up
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class EmotionAnalyzer(GraphComponent):
     """Scores each message's emotion with escalation.yml's sentiment settings."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         # max_chars, max_emoji: how much of a message is scored (see the module's doc).
-        return {"config_path": None, "max_chars": DEFAULT_MAX_CHARS,
-                "max_emoji": DEFAULT_MAX_EMOJI}
+        return {"config_path": None, "max_chars": DEFAULT_MAX_CHARS, "max_emoji": DEFAULT_MAX_EMOJI}
 
-    def __init__(self, settings: SentimentSettings, max_chars: int = DEFAULT_MAX_CHARS,
-                 max_emoji: int = DEFAULT_MAX_EMOJI) -> None:
+    def __init__(
+        self,
+        settings: SentimentSettings,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        max_emoji: int = DEFAULT_MAX_EMOJI,
+    ) -> None:
         for key, value in (("max_chars", max_chars), ("max_emoji", max_emoji)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"EmotionAnalyzer {key}={value!r}: expected a positive integer")
@@ -49,24 +50,36 @@ class EmotionAnalyzer(GraphComponent):
         warm_up(settings)
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> "EmotionAnalyzer":
-        return cls(escalation_config(config.get("config_path")).sentiment,
-                   config.get("max_chars", DEFAULT_MAX_CHARS),
-                   config.get("max_emoji", DEFAULT_MAX_EMOJI))
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "EmotionAnalyzer":
+        return cls(
+            escalation_config(config.get("config_path")).sentiment,
+            config.get("max_chars", DEFAULT_MAX_CHARS),
+            config.get("max_emoji", DEFAULT_MAX_EMOJI),
+        )
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            text: Optional[str] = message.get(TEXT)
+            text: str | None = message.get(TEXT)
             if not text or text.startswith("/"):  # button payloads carry no feeling
                 continue
             signal = score_emotion(text, self.settings, self.max_chars, self.max_emoji)
-            message.set(SENTIMENT_KEY, {
-                "score": round(signal.score, 3), "sentiment": round(signal.sentiment, 3),
-                "cues": [name for name, _ in signal.cues],
-                # what matched, so the escalation policy need not score the text again
-                "matched": [[name, matched] for name, matched in signal.cues]},
-                add_to_output=True)
+            message.set(
+                SENTIMENT_KEY,
+                {
+                    "score": round(signal.score, 3),
+                    "sentiment": round(signal.sentiment, 3),
+                    "cues": [name for name, _ in signal.cues],
+                    # what matched, so the escalation policy need not score the text again
+                    "matched": [[name, matched] for name, matched in signal.cues],
+                },
+                add_to_output=True,
+            )
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -17,8 +17,9 @@ never a miss, since answers to a form's question ("12 May 1984") are not intents
 A non-escalation reads only the tracker: no I/O on the hot path.
 """
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -28,7 +29,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
-    ActionExecuted, ConversationResumed, Event, SessionStarted, SlotSet, UserUttered,
+    ActionExecuted,
+    ConversationResumed,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
 )
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -36,11 +42,21 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDI
 
 from escalation.config import EscalationConfig, escalation_config
 from escalation.decision import (
-    ConversationFacts, TurnFacts, advance, decide, decision_from_record, decision_record,
+    ConversationFacts,
+    TurnFacts,
+    advance,
+    decide,
+    decision_from_record,
+    decision_record,
 )
 from escalation.names import (
-    BACKEND_FAILURES_SLOT, CLARIFY_ACTION, DECISION_SLOT, ESCALATE_ACTION, NAMED_GOALS_KEY,
-    SENTIMENT_KEY, UNNAMED_CHANNEL,
+    BACKEND_FAILURES_SLOT,
+    CLARIFY_ACTION,
+    DECISION_SLOT,
+    ESCALATE_ACTION,
+    NAMED_GOALS_KEY,
+    SENTIMENT_KEY,
+    UNNAMED_CHANNEL,
 )
 from escalation.signals import warm_up
 
@@ -54,13 +70,20 @@ def turn_facts(message: UserUttered, in_form: bool) -> TurnFacts:
     skipped: the customer's likeliest real intent and its margin are what count. A
     message that names goals as alternatives has no margin (a miss)."""
     parse_data = message.parse_data or {}
-    ranking = [entry for entry in parse_data.get(INTENT_RANKING_KEY) or []
-               if entry.get(INTENT_NAME_KEY) != NLU_FALLBACK]
+    ranking = [
+        entry
+        for entry in parse_data.get(INTENT_RANKING_KEY) or []
+        if entry.get(INTENT_NAME_KEY) != NLU_FALLBACK
+    ]
     if not ranking:
         intent = message.intent or {}
         name = intent.get(INTENT_NAME_KEY)
-        ranking = [{INTENT_NAME_KEY: name,
-                    PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0)}]
+        ranking = [
+            {
+                INTENT_NAME_KEY: name,
+                PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0),
+            }
+        ]
     top = ranking[0]
     confidence = float(top.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
     runner_up = float(ranking[1].get(PREDICTED_CONFIDENCE_KEY) or 0.0) if len(ranking) > 1 else 0.0
@@ -68,37 +91,51 @@ def turn_facts(message: UserUttered, in_form: bool) -> TurnFacts:
         confidence, runner_up = 1.0, 0.0
     elif len(parse_data.get(NAMED_GOALS_KEY) or []) > 1:
         runner_up = confidence  # goals named as alternatives: no margin between them
-    return TurnFacts(text=message.text or "", intent=top.get(INTENT_NAME_KEY),
-                     confidence=confidence, margin=confidence - runner_up,
-                     scored_emotion=scored_emotion(parse_data.get(SENTIMENT_KEY)))
+    return TurnFacts(
+        text=message.text or "",
+        intent=top.get(INTENT_NAME_KEY),
+        confidence=confidence,
+        margin=confidence - runner_up,
+        scored_emotion=scored_emotion(parse_data.get(SENTIMENT_KEY)),
+    )
 
 
-def scored_emotion(data: Any) -> Optional[Tuple[float, float, Tuple[Tuple[str, str], ...]]]:
+def scored_emotion(data: Any) -> tuple[float, float, tuple[tuple[str, str], ...]] | None:
     """The emotion escalation.emotion.EmotionAnalyzer scored in the NLU parse (off the
     event loop), if the parse has it whole; None otherwise (the text is scored here)."""
     if not isinstance(data, dict):
         return None
     score, sentiment, matched = data.get("score"), data.get("sentiment"), data.get("matched")
-    if not (isinstance(score, (int, float)) and isinstance(sentiment, (int, float))
-            and isinstance(matched, list)
-            and all(isinstance(pair, list) and len(pair) == 2
-                    and all(isinstance(part, str) for part in pair) for pair in matched)):
+    if not (
+        isinstance(score, (int, float))
+        and isinstance(sentiment, (int, float))
+        and isinstance(matched, list)
+        and all(
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(isinstance(part, str) for part in pair)
+            for pair in matched
+        )
+    ):
         return None
     return float(score), float(sentiment), tuple((name, text) for name, text in matched)
 
 
-def _since_window(events: Sequence[Event]) -> List[Event]:
+def _since_window(events: Sequence[Event]) -> list[Event]:
     """The events since the session started or a person handed the conversation back."""
     for index in range(len(events) - 1, -1, -1):
         if isinstance(events[index], (SessionStarted, ConversationResumed)):
-            return list(events[index + 1:])
+            return list(events[index + 1 :])
     return list(events)
 
 
 def _backend_failures(events: Sequence[Event]) -> int:
     """Backend failures the actions counted among these events."""
-    return sum(1 for event in events
-               if isinstance(event, SlotSet) and event.key == BACKEND_FAILURES_SLOT and event.value)
+    return sum(
+        1
+        for event in events
+        if isinstance(event, SlotSet) and event.key == BACKEND_FAILURES_SLOT and event.value
+    )
 
 
 def conversation_facts(window: Sequence[Event], config: EscalationConfig) -> ConversationFacts:
@@ -110,8 +147,11 @@ def conversation_facts(window: Sequence[Event], config: EscalationConfig) -> Con
     for event in window:
         if isinstance(event, UserUttered):
             user_turns_since_goal += 1
-        elif isinstance(event, SlotSet) and event.key == DECISION_SLOT and \
-                isinstance(event.value, dict):
+        elif (
+            isinstance(event, SlotSet)
+            and event.key == DECISION_SLOT
+            and isinstance(event.value, dict)
+        ):
             history = advance(history, decision_from_record(event.value), config)
         elif isinstance(event, ActionExecuted) and event.action_name in config.goal_actions:
             user_turns_since_goal = 0
@@ -133,37 +173,50 @@ class EscalationPolicy(Policy):
     """Hands the conversation to a person, or asks to clarify, as escalation.yml says."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         # config_path None: the project's escalation.yml.
         return {"priority": ESCALATION_PRIORITY, "config_path": None}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
-                 resource: Resource, execution_context: ExecutionContext,
-                 featurizer: Optional[Any] = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        featurizer: Any | None = None,
+    ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         # Read (and validated) when the model loads: a bad escalation.yml stops Rasa
         # at start with the key that is wrong, never mid-conversation.
         self.escalation = escalation_config(config.get("config_path"))
         warm_up(self.escalation.sentiment)
 
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain,
-              **kwargs: Any) -> Resource:
+    def train(
+        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
         """Nothing to learn: the rules are escalation.yml's."""
         return self._resource
 
-    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
-                                     rule_only_data: Optional[Dict[Text, Any]] = None,
-                                     **kwargs: Any) -> PolicyPrediction:
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
         events = list(tracker.events)
         last_action = _last_index(events, ActionExecuted)
-        if last_action > _last_index(events, UserUttered) and \
-                events[last_action].action_name in (CLARIFY_ACTION, ESCALATE_ACTION):
+        if last_action > _last_index(events, UserUttered) and events[last_action].action_name in (
+            CLARIFY_ACTION,
+            ESCALATE_ACTION,
+        ):
             return self._predict(domain, ACTION_LISTEN_NAME)
         window = _since_window(events)
         latest_user = _last_index(window, UserUttered)
-        if latest_user < 0 or any(isinstance(event, ActionExecuted)
-                                      and event.action_name == ESCALATE_ACTION
-                                      for event in window):
+        if latest_user < 0 or any(
+            isinstance(event, ActionExecuted) and event.action_name == ESCALATE_ACTION
+            for event in window
+        ):
             return self._prediction(self._default_predictions(domain))
         last_action = _last_index(window, ActionExecuted)
         after_message = last_action < latest_user
@@ -185,8 +238,9 @@ class EscalationPolicy(Policy):
             return self._predict(domain, CLARIFY_ACTION, record)
         return self._prediction(self._default_predictions(domain), events=record)
 
-    def _predict(self, domain: Domain, action: str,
-                 events: Optional[List[Event]] = None) -> PolicyPrediction:
+    def _predict(
+        self, domain: Domain, action: str, events: list[Event] | None = None
+    ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
         probabilities[domain.index_for_action(action)] = 1.0
         return self._prediction(probabilities, events=events, is_no_user_prediction=True)

@@ -12,9 +12,9 @@ weights; a cue can also discard or flip a positive VADER score, which misreads
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -44,7 +44,7 @@ class EmotionSignal:
         """Exponentially weighted mean of the last scores ending with this one;
         None while there are fewer than the configured minimum of turns."""
         settings = self.trend_settings
-        scores = [*previous_scores, self.score][-settings.window:]
+        scores = [*previous_scores, self.score][-settings.window :]
         if len(scores) < settings.min_turns:
             return None
         mean = scores[0]
@@ -62,7 +62,7 @@ def bounded(text: str, max_chars: int, max_emoji: int) -> str:
     """The part of a message that is scored: its first max_chars characters after
     long runs are cut, with emoji (any other symbol too) beyond the first max_emoji
     dropped."""
-    text = _LONG_RUN.sub(lambda m: m.group(1) * 4, text[:max_chars * 4])[:max_chars]
+    text = _LONG_RUN.sub(lambda m: m.group(1) * 4, text[: max_chars * 4])[:max_chars]
     kept, seen = [], 0
     for character in text:
         if unicodedata.category(character) == "So":
@@ -73,8 +73,12 @@ def bounded(text: str, max_chars: int, max_emoji: int) -> str:
     return "".join(kept)
 
 
-def score_emotion(text: str, settings: SentimentSettings, max_chars: int = DEFAULT_MAX_CHARS,
-                  max_emoji: int = DEFAULT_MAX_EMOJI) -> EmotionSignal:
+def score_emotion(
+    text: str,
+    settings: SentimentSettings,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    max_emoji: int = DEFAULT_MAX_EMOJI,
+) -> EmotionSignal:
     """VADER's score of the (bounded) text, corrected by the cues found in it."""
     text = bounded(text, max_chars, max_emoji)
     sentiment = _analyzer(settings.lexicon_overrides).polarity_scores(text)["compound"]
@@ -97,8 +101,12 @@ def score_emotion(text: str, settings: SentimentSettings, max_chars: int = DEFAU
         base = -sentiment
     elif sentiment > 0 and "ignore" in treatments:
         base = 0.0
-    return EmotionSignal(score=max(-1.0, min(1.0, base + weight)), sentiment=sentiment,
-                         cues=tuple(cues), trend_settings=settings.trend)
+    return EmotionSignal(
+        score=max(-1.0, min(1.0, base + weight)),
+        sentiment=sentiment,
+        cues=tuple(cues),
+        trend_settings=settings.trend,
+    )
 
 
 def _shouted_words(text: str, shouting: ShoutingCue) -> str | None:

@@ -8,11 +8,21 @@ the topics here and, through the config, for emotion cues and requests for a per
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u02bc": "'",
-                         "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+    }
+)
 _LONG_RUNS = re.compile(r"(.)\1{2,}")
 _SPACES = re.compile(r"\s+")
 _CLAUSE_END = re.compile(r"[.!?;,]")
@@ -54,8 +64,9 @@ class PhraseSet:
 
     def find(self, normalised: str) -> str | None:
         """The matched phrase in an already normalised text, or None."""
-        excluded = [match.span() for match in self.exclude.finditer(normalised)] \
-            if self.exclude else []
+        excluded = (
+            [match.span() for match in self.exclude.finditer(normalised)] if self.exclude else []
+        )
         for match in self.pattern.finditer(normalised):
             start, end = match.span()
             if any(start < x_end and x_start < end for x_start, x_end in excluded):
@@ -67,7 +78,7 @@ class PhraseSet:
     def _negated(self, normalised: str, start: int) -> bool:
         if self.negated_by is None:
             return False
-        before = normalised[max(0, start - self.negation_window):start]
+        before = normalised[max(0, start - self.negation_window) : start]
         clause = _CLAUSE_END.split(before)[-1]
         return self.negated_by.search(clause) is not None
 

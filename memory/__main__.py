@@ -7,7 +7,6 @@ import argparse
 import logging
 import os
 import sys
-from typing import List, Optional
 
 import uvicorn
 
@@ -15,13 +14,14 @@ from memory.app import create_app
 from memory.settings import SettingsError, load_settings
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m memory", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8200)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         settings = load_settings(os.environ)
     except SettingsError as error:

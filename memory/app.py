@@ -13,8 +13,9 @@ import logging
 import math
 import re
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Dict, Optional, Set
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
@@ -22,7 +23,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import parse_many, storage, strategies
 from pydantic import BaseModel, Extra, confloat, conint, conlist, constr
 from starlette.exceptions import HTTPException
-from typing_extensions import Literal
 
 from common.database import create_db_engine
 from common.errors import install_error_handlers
@@ -56,10 +56,10 @@ class OutcomeIn(BaseModel):
     """One entry of contract K1's outcome record (extra keys kept out)."""
 
     action: constr(max_length=80)  # type: ignore[valid-type]
-    goal: Optional[constr(max_length=80)] = None  # type: ignore[valid-type]
+    goal: constr(max_length=80) | None = None  # type: ignore[valid-type]
     result: constr(max_length=40)  # type: ignore[valid-type]
-    record: Optional[constr(max_length=40)] = None  # type: ignore[valid-type]
-    at: Optional[float] = None
+    record: constr(max_length=40) | None = None  # type: ignore[valid-type]
+    at: float | None = None
 
 
 class ConversationIn(_Strict):
@@ -71,7 +71,7 @@ class ConversationIn(_Strict):
     outcomes: conlist(OutcomeIn, max_items=200)  # type: ignore[valid-type]
     handed_over: bool = False
     ended: bool = False
-    sentiment: Optional[Literal["negative", "neutral", "positive"]] = None
+    sentiment: Literal["negative", "neutral", "positive"] | None = None
 
 
 class MentionedIn(_Strict):
@@ -93,18 +93,23 @@ async def limited(request: Request) -> None:
         if not state.limiter.hit(item, "client", _client(request)):
             reset = state.limiter.get_window_stats(item, "client", _client(request)).reset_time
             retry = max(1, math.ceil(reset - time.time()))
-            raise HTTPException(429, f"too many requests: try again in {retry} s",
-                                headers={"Retry-After": str(retry)})
+            raise HTTPException(
+                429,
+                f"too many requests: try again in {retry} s",
+                headers={"Retry-After": str(retry)},
+            )
 
 
-async def authorized(request: Request, credentials: Optional[HTTPAuthorizationCredentials]
-                     = Depends(_bearer)) -> None:
+async def authorized(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> None:
     """Checks without I/O, run on the event loop (no thread hop on the hot path)."""
     await limited(request)
     given = (credentials.credentials if credentials else "").encode("utf-8", "replace")
     if not hmac.compare_digest(given, request.app.state.settings.api_token.encode()):
-        raise HTTPException(401, "missing or wrong bearer token",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
+        )
 
 
 api = APIRouter(dependencies=[Depends(authorized)])
@@ -125,39 +130,47 @@ def _live_seconds(request: Request) -> float:
 
 
 @api.put("/customers/{customer_id}/links")
-def put_link(customer_id: str, link: LinkIn, request: Request) -> Dict[str, Any]:
+def put_link(customer_id: str, link: LinkIn, request: Request) -> dict[str, Any]:
     """Link a channel identity to the customer, after verification or a trusted
     integration's word only (the caller's duty: the memory stores what it is told)."""
-    return _store(request).link(_customer(customer_id), link.channel, link.identity,
-                                link.confirmed_by, time.time())
+    return _store(request).link(
+        _customer(customer_id), link.channel, link.identity, link.confirmed_by, time.time()
+    )
 
 
 @api.get("/customers/{customer_id}")
-def get_customer(customer_id: str, request: Request,
-                 limit: int = Query(50, ge=1, le=500)) -> Dict[str, Any]:
+def get_customer(
+    customer_id: str, request: Request, limit: int = Query(50, ge=1, le=500)
+) -> dict[str, Any]:
     """The customer's identity links and timeline, newest first."""
-    return _store(request).customer(_customer(customer_id), time.time(),
-                                    _live_seconds(request), limit)
+    return _store(request).customer(
+        _customer(customer_id), time.time(), _live_seconds(request), limit
+    )
 
 
 @api.get("/customers/{customer_id}/recall")
-def recall(customer_id: str, request: Request,
-           conversation_id: str = Query(..., min_length=1, max_length=200)) -> Dict[str, Any]:
+def recall(
+    customer_id: str,
+    request: Request,
+    conversation_id: str = Query(..., min_length=1, max_length=200),
+) -> dict[str, Any]:
     """The last contact in another conversation and the events not yet brought up."""
-    return _store(request).recall(_customer(customer_id), conversation_id, time.time(),
-                                  _live_seconds(request))
+    return _store(request).recall(
+        _customer(customer_id), conversation_id, time.time(), _live_seconds(request)
+    )
 
 
 @api.post("/customers/{customer_id}/mentioned")
-def mentioned(customer_id: str, body: MentionedIn, request: Request) -> Dict[str, int]:
+def mentioned(customer_id: str, body: MentionedIn, request: Request) -> dict[str, int]:
     """Events the assistant has now told the customer about."""
-    count = _store(request).mention(_customer(customer_id), body.event_ids,
-                                    body.conversation_id, time.time())
+    count = _store(request).mention(
+        _customer(customer_id), body.event_ids, body.conversation_id, time.time()
+    )
     return {"marked": count}
 
 
 @api.put("/conversations")
-def put_conversation(body: ConversationIn, request: Request) -> Dict[str, Any]:
+def put_conversation(body: ConversationIn, request: Request) -> dict[str, Any]:
     """A conversation session's place in its customer's timeline, from its outcomes."""
     payload = {**body.dict(), "outcomes": [o.dict() for o in body.outcomes]}
     return _store(request).save_conversation(payload, time.time(), _live_seconds(request))
@@ -176,10 +189,15 @@ async def post_event(request: Request) -> JSONResponse:
     body = await request.body()
     headers = request.headers
     try:
-        source = check(settings.event_secrets, headers.get("x-switchboard-source"),
-                       headers.get("x-switchboard-timestamp"),
-                       headers.get("x-switchboard-signature"), body, time.time(),
-                       settings.event_max_skew)
+        source = check(
+            settings.event_secrets,
+            headers.get("x-switchboard-source"),
+            headers.get("x-switchboard-timestamp"),
+            headers.get("x-switchboard-signature"),
+            body,
+            time.time(),
+            settings.event_max_skew,
+        )
     except SignatureRefused as refused:
         raise HTTPException(refused.status, str(refused)) from None
     key = headers.get("idempotency-key") or ""
@@ -196,8 +214,13 @@ async def post_event(request: Request) -> JSONResponse:
         stored, created = _store(request).store_event(source, key, event, time.time())
     except KeyReused:
         raise HTTPException(409, "Idempotency-Key already used for another event") from None
-    logger.info("memory.event.%s id=%s type=%s source=%s", "stored" if created else "repeated",
-                stored["id"], stored["type"], source)
+    logger.info(
+        "memory.event.%s id=%s type=%s source=%s",
+        "stored" if created else "repeated",
+        stored["id"],
+        stored["type"],
+        source,
+    )
     if created:
         request.app.state.reach(stored)
     return JSONResponse(stored, status_code=201 if created else 200)
@@ -221,18 +244,19 @@ def create_app(settings: Settings) -> FastAPI:
     engine = create_db_engine(settings.database_url)
     store = MemoryStore(engine)
     rasa = Rasa(settings.rasa_url, settings.rasa_token)
-    tasks: Set[asyncio.Task] = set()
+    tasks: set[asyncio.Task] = set()
 
-    async def deliver(event: Dict[str, Any]) -> None:
-        live = store.live_conversation(event["data"]["customer_id"], time.time(),
-                                       settings.live_minutes * 60)
+    async def deliver(event: dict[str, Any]) -> None:
+        live = store.live_conversation(
+            event["data"]["customer_id"], time.time(), settings.live_minutes * 60
+        )
         if live is None or live[1] not in PUSH_CHANNELS:
             return
         if await rasa.trigger(live[0], event):
             store.delivered(event["id"], live[0], time.time())
             logger.info("memory.event.delivered id=%s channel=%s", event["id"], live[1])
 
-    def reach(event: Dict[str, Any]) -> None:
+    def reach(event: dict[str, Any]) -> None:
         """Deliver in the background: the source's POST is answered once stored."""
         task = asyncio.get_running_loop().create_task(deliver(event))
         tasks.add(task)
@@ -246,9 +270,13 @@ def create_app(settings: Settings) -> FastAPI:
             task.cancel()
         engine.dispose()
 
-    app = FastAPI(title="Switchboard customer memory", version="1.0.0", lifespan=lifespan,
-                  description="Identity links, each customer's timeline, the events API. "
-                              "Errors are `{\"detail\": \"<reason>\"}`.")
+    app = FastAPI(
+        title="Switchboard customer memory",
+        version="1.0.0",
+        lifespan=lifespan,
+        description="Identity links, each customer's timeline, the events API. "
+        'Errors are `{"detail": "<reason>"}`.',
+    )
     app.state.settings = settings
     app.state.store = store
     app.state.reach = reach
@@ -260,7 +288,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(events_api)
 
     @app.get("/health", tags=["health"])
-    def health() -> Dict[str, str]:
+    def health() -> dict[str, str]:
         return {"status": "ok"}
 
     return app

@@ -5,11 +5,11 @@ event is either stored whole or refused with the reason. The fixture's `events`
 have the same shape.
 """
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Mapping, Optional, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Extra, Field, ValidationError, constr, parse_obj_as
-from typing_extensions import Annotated, Literal
 
 CustomerId = constr(regex=r"^C-\d{4,8}$")
 OrderId = constr(regex=r"^BW-\d{6}$")
@@ -26,14 +26,14 @@ class InvalidEvent(ValueError):
 class EventBase(BaseModel):
     type: str  # each event type narrows it to its own name
     customer_id: CustomerId  # type: ignore[valid-type]
-    at: Union[datetime, date]
+    at: datetime | date
 
     class Config:
         extra = Extra.forbid
         anystr_strip_whitespace = True
 
     @property
-    def record(self) -> Optional[str]:
+    def record(self) -> str | None:
         """The record the event is about, if any."""
         return None
 
@@ -44,7 +44,7 @@ class PaymentFailed(EventBase):
     detail: Detail  # type: ignore[valid-type]
 
     @property
-    def record(self) -> Optional[str]:
+    def record(self) -> str | None:
         return self.invoice_id
 
 
@@ -52,10 +52,10 @@ class ShipmentDelayed(EventBase):
     type: Literal["shipment_delayed"]
     order_id: OrderId  # type: ignore[valid-type]
     detail: Detail  # type: ignore[valid-type]
-    new_eta: Optional[date] = None
+    new_eta: date | None = None
 
     @property
-    def record(self) -> Optional[str]:
+    def record(self) -> str | None:
         return self.order_id
 
 
@@ -64,7 +64,7 @@ class OrderDelivered(EventBase):
     order_id: OrderId  # type: ignore[valid-type]
 
     @property
-    def record(self) -> Optional[str]:
+    def record(self) -> str | None:
         return self.order_id
 
 
@@ -72,10 +72,10 @@ class ClaimUpdated(EventBase):
     type: Literal["claim_updated"]
     claim_id: ClaimId  # type: ignore[valid-type]
     status: constr(regex=r"^[a-z_]{1,40}$")  # type: ignore[valid-type]
-    detail: Optional[Detail] = None  # type: ignore[valid-type]
+    detail: Detail | None = None  # type: ignore[valid-type]
 
     @property
-    def record(self) -> Optional[str]:
+    def record(self) -> str | None:
         return self.claim_id
 
 
@@ -90,21 +90,33 @@ class AppointmentMissed(EventBase):
     appointment_id: AppointmentId  # type: ignore[valid-type]
 
     @property
-    def record(self) -> Optional[str]:
+    def record(self) -> str | None:
         return self.appointment_id
 
 
 BusinessEvent = Annotated[
-    Union[PaymentFailed, ShipmentDelayed, OrderDelivered, ClaimUpdated, PageViewed,
-          AppointmentMissed],
-    Field(discriminator="type")]
-TYPES = ("payment_failed", "shipment_delayed", "order_delivered", "claim_updated",
-         "page_viewed", "appointment_missed")
+    PaymentFailed
+    | ShipmentDelayed
+    | OrderDelivered
+    | ClaimUpdated
+    | PageViewed
+    | AppointmentMissed,
+    Field(discriminator="type"),
+]
+TYPES = (
+    "payment_failed",
+    "shipment_delayed",
+    "order_delivered",
+    "claim_updated",
+    "page_viewed",
+    "appointment_missed",
+)
 
 
 def _where(error: Mapping[str, Any]) -> str:
-    location = ".".join(str(part) for part in error["loc"]
-                        if part != "__root__" and part not in TYPES)
+    location = ".".join(
+        str(part) for part in error["loc"] if part != "__root__" and part not in TYPES
+    )
     return f"{location or 'body'}: {error['msg']}"
 
 

@@ -9,7 +9,16 @@ reads the same rows.
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Float, Index, Integer, MetaData, String, Text, UniqueConstraint,
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import as_declarative
 
@@ -21,6 +30,7 @@ class Base:
     metadata: ClassVar[MetaData]
 
     if TYPE_CHECKING:
+
         def __init__(self, **columns: Any) -> None: ...
 
 
@@ -43,8 +53,10 @@ class Conversation(Base):
     """One session of one conversation of a customer's, on one channel."""
 
     __tablename__ = "conversations"
-    __table_args__ = (UniqueConstraint("conversation_id", "started_at"),
-                      Index("ix_conversations_customer_last", "customer_id", "last_at"))
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "started_at"),
+        Index("ix_conversations_customer_last", "customer_id", "last_at"),
+    )
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(200), nullable=False)
@@ -65,8 +77,10 @@ class Event(Base):
     """A business event from one of the enterprise's systems, stored once."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("source", "idempotency_key"),
-                      Index("ix_events_customer_received", "customer_id", "received_at"))
+    __table_args__ = (
+        UniqueConstraint("source", "idempotency_key"),
+        Index("ix_events_customer_received", "customer_id", "received_at"),
+    )
 
     id = Column(Integer, primary_key=True)
     source = Column(String(40), nullable=False)

@@ -16,9 +16,9 @@
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Mapping, Optional
 
 from limits import parse_many
 from sqlalchemy.engine import make_url
@@ -37,31 +37,34 @@ class SettingsError(ValueError):
 class Settings:
     database_url: str
     api_token: str
-    event_secrets: Dict[str, str]
+    event_secrets: dict[str, str]
     event_max_skew: float = 300.0
     rate_limit: str = "1200/minute"
     live_minutes: float = 10.0
-    rasa_url: Optional[str] = None
-    rasa_token: Optional[str] = None
-    fixture: Optional[Path] = None
+    rasa_url: str | None = None
+    rasa_token: str | None = None
+    fixture: Path | None = None
 
 
-def _secrets(raw: str) -> Dict[str, str]:
-    found: Dict[str, str] = {}
+def _secrets(raw: str) -> dict[str, str]:
+    found: dict[str, str] = {}
     for part in filter(None, (p.strip() for p in raw.split(","))):
         source, _, secret = part.partition("=")
         if not SOURCE.fullmatch(source):
-            raise SettingsError(f"MEMORY_EVENT_SECRETS: source {source!r} is not 1-40 "
-                                "lower-case letters, digits, '_' or '-'")
+            raise SettingsError(
+                f"MEMORY_EVENT_SECRETS: source {source!r} is not 1-40 "
+                "lower-case letters, digits, '_' or '-'"
+            )
         if len(secret) < MIN_SECRET:
-            raise SettingsError(f"MEMORY_EVENT_SECRETS: the secret of {source!r} has fewer "
-                                f"than {MIN_SECRET} characters")
+            raise SettingsError(
+                f"MEMORY_EVENT_SECRETS: the secret of {source!r} has fewer "
+                f"than {MIN_SECRET} characters"
+            )
         found[source] = secret
     return found
 
 
-def _number(env: Mapping[str, str], name: str, default: float, low: float,
-            high: float) -> float:
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
     raw = env.get(name) or str(default)
     try:
         value = float(raw)
@@ -86,8 +89,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     try:
         parse_many(rate)
     except ValueError:
-        raise SettingsError(f"MEMORY_RATE_LIMIT={rate!r}: expected a rate such as "
-                            "'1200/minute'") from None
+        raise SettingsError(
+            f"MEMORY_RATE_LIMIT={rate!r}: expected a rate such as '1200/minute'"
+        ) from None
     fixture = env.get("BRIGHTWAVE_FIXTURE") or str(ROOT / "fixtures" / "brightwave_crm.json")
     return Settings(
         database_url=database_url,

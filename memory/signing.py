@@ -9,7 +9,7 @@ idempotency key stores a replayed event once.
 
 import hashlib
 import hmac
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 SIGNATURE_PREFIX = "sha256="
 
@@ -28,20 +28,33 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return SIGNATURE_PREFIX + digest.hexdigest()
 
 
-def check(secrets: Mapping[str, str], source: Optional[str], timestamp: Optional[str],
-          given: Optional[str], body: bytes, now: float, max_skew: float) -> str:
+def check(
+    secrets: Mapping[str, str],
+    source: str | None,
+    timestamp: str | None,
+    given: str | None,
+    body: bytes,
+    now: float,
+    max_skew: float,
+) -> str:
     """The source, when the request is signed by it within the time window."""
     if not source or not timestamp or not given:
-        raise SignatureRefused(401, "X-Switchboard-Source, X-Switchboard-Timestamp and "
-                                    "X-Switchboard-Signature are required")
+        raise SignatureRefused(
+            401,
+            "X-Switchboard-Source, X-Switchboard-Timestamp and "
+            "X-Switchboard-Signature are required",
+        )
     secret = secrets.get(source)
     if secret is None:
         raise SignatureRefused(403, "unknown event source")
     if not timestamp.isdigit() or len(timestamp) > 12:
         raise SignatureRefused(400, "X-Switchboard-Timestamp: expected unix seconds")
     if abs(now - int(timestamp)) > max_skew:
-        raise SignatureRefused(403, f"X-Switchboard-Timestamp is more than {max_skew:g} s "
-                                    "from now (replayed or clock wrong)")
+        raise SignatureRefused(
+            403,
+            f"X-Switchboard-Timestamp is more than {max_skew:g} s "
+            "from now (replayed or clock wrong)",
+        )
     expected = signature(secret, timestamp, body)
     if not given.isascii() or not hmac.compare_digest(expected, given):
         raise SignatureRefused(403, "wrong signature")

@@ -3,7 +3,8 @@ half-stored."""
 
 import hashlib
 import json
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -21,26 +22,49 @@ class KeyReused(Exception):
     """An idempotency key already stored with another body."""
 
 
-def _link(row: IdentityLink) -> Dict[str, Any]:
-    return {"channel": row.channel, "identity": row.identity, "confirmed_by": row.confirmed_by,
-            "confirmed_at": row.confirmed_at, "last_seen_at": row.last_seen_at}
+def _link(row: IdentityLink) -> dict[str, Any]:
+    return {
+        "channel": row.channel,
+        "identity": row.identity,
+        "confirmed_by": row.confirmed_by,
+        "confirmed_at": row.confirmed_at,
+        "last_seen_at": row.last_seen_at,
+    }
 
 
-def conversation_view(row: Conversation, now: float, live_seconds: float) -> Dict[str, Any]:
+def conversation_view(row: Conversation, now: float, live_seconds: float) -> dict[str, Any]:
     outcome = row.outcome
     if outcome == "open" and (row.ended or row.last_at < now - live_seconds):
         outcome = "abandoned"  # left unresolved, and no longer live
-    return {"kind": "conversation", "conversation_id": row.conversation_id,
-            "channel": row.channel, "started_at": row.started_at, "ended_at": row.last_at,
-            "at": row.started_at, "outcome": outcome, "goals": row.goals,
-            "records": row.records, "sentiment": row.sentiment, "summary": row.summary}
+    return {
+        "kind": "conversation",
+        "conversation_id": row.conversation_id,
+        "channel": row.channel,
+        "started_at": row.started_at,
+        "ended_at": row.last_at,
+        "at": row.started_at,
+        "outcome": outcome,
+        "goals": row.goals,
+        "records": row.records,
+        "sentiment": row.sentiment,
+        "summary": row.summary,
+    }
 
 
-def event_view(row: Event) -> Dict[str, Any]:
-    return {"kind": "event", "id": row.id, "type": row.type, "source": row.source,
-            "record": row.record, "occurred_at": row.occurred_at, "at": row.received_at,
-            "data": row.data, "delivered_conversation": row.delivered_conversation,
-            "delivered_at": row.delivered_at, "mentioned_at": row.mentioned_at}
+def event_view(row: Event) -> dict[str, Any]:
+    return {
+        "kind": "event",
+        "id": row.id,
+        "type": row.type,
+        "source": row.source,
+        "record": row.record,
+        "occurred_at": row.occurred_at,
+        "at": row.received_at,
+        "data": row.data,
+        "delivered_conversation": row.delivered_conversation,
+        "delivered_at": row.delivered_at,
+        "mentioned_at": row.mentioned_at,
+    }
 
 
 class MemoryStore:
@@ -52,16 +76,25 @@ class MemoryStore:
 
     # ------------------------------------------------------------------ identity links
 
-    def link(self, customer_id: str, channel: str, identity: str, confirmed_by: str,
-             now: float) -> Dict[str, Any]:
+    def link(
+        self, customer_id: str, channel: str, identity: str, confirmed_by: str, now: float
+    ) -> dict[str, Any]:
         """The link, written or seen again (a confirmation is kept as first made)."""
+
         def write(session: Session) -> IdentityLink:
-            row = session.execute(select(IdentityLink).filter_by(
-                customer_id=customer_id, channel=channel, identity=identity)
+            row = session.execute(
+                select(IdentityLink).filter_by(
+                    customer_id=customer_id, channel=channel, identity=identity
+                )
             ).scalar_one_or_none()
             if row is None:
-                row = IdentityLink(customer_id=customer_id, channel=channel, identity=identity,
-                                   confirmed_by=confirmed_by, confirmed_at=now)
+                row = IdentityLink(
+                    customer_id=customer_id,
+                    channel=channel,
+                    identity=identity,
+                    confirmed_by=confirmed_by,
+                    confirmed_at=now,
+                )
                 session.add(row)
             row.last_seen_at = now
             return row
@@ -83,28 +116,41 @@ class MemoryStore:
                         raise
         raise AssertionError("unreachable")
 
-    def links(self, session: Session, customer_id: str) -> List[Dict[str, Any]]:
-        rows = session.execute(select(IdentityLink).filter_by(customer_id=customer_id)
-                               .order_by(IdentityLink.last_seen_at.desc())).scalars()
+    def links(self, session: Session, customer_id: str) -> list[dict[str, Any]]:
+        rows = session.execute(
+            select(IdentityLink)
+            .filter_by(customer_id=customer_id)
+            .order_by(IdentityLink.last_seen_at.desc())
+        ).scalars()
         return [_link(row) for row in rows]
 
     # ------------------------------------------------------------------ conversations
 
-    def save_conversation(self, body: Dict[str, Any], now: float, live_seconds: float
-                          ) -> Dict[str, Any]:
+    def save_conversation(
+        self, body: dict[str, Any], now: float, live_seconds: float
+    ) -> dict[str, Any]:
         """Upsert one conversation session's row from its outcome record."""
         facts = summarise(body["outcomes"], body["handed_over"], body["ended"])
-        values = {"customer_id": body["customer_id"], "channel": body["channel"],
-                  "last_at": body["last_at"], "ended": body["ended"],
-                  "sentiment": body.get("sentiment"), "outcomes": body["outcomes"], **facts}
+        values = {
+            "customer_id": body["customer_id"],
+            "channel": body["channel"],
+            "last_at": body["last_at"],
+            "ended": body["ended"],
+            "sentiment": body.get("sentiment"),
+            "outcomes": body["outcomes"],
+            **facts,
+        }
 
         def write(session: Session) -> Conversation:
-            row = session.execute(select(Conversation).filter_by(
-                conversation_id=body["conversation_id"], started_at=body["started_at"])
+            row = session.execute(
+                select(Conversation).filter_by(
+                    conversation_id=body["conversation_id"], started_at=body["started_at"]
+                )
             ).scalar_one_or_none()
             if row is None:
-                row = Conversation(conversation_id=body["conversation_id"],
-                                   started_at=body["started_at"])
+                row = Conversation(
+                    conversation_id=body["conversation_id"], started_at=body["started_at"]
+                )
                 session.add(row)
             for name, value in values.items():
                 setattr(row, name, value)
@@ -112,69 +158,109 @@ class MemoryStore:
 
         return conversation_view(self._upsert(write), now, live_seconds)
 
-    def live_conversation(self, customer_id: str, now: float, live_seconds: float
-                          ) -> Optional[Tuple[str, str]]:
+    def live_conversation(
+        self, customer_id: str, now: float, live_seconds: float
+    ) -> tuple[str, str] | None:
         """(conversation id, channel) of the customer's conversation active within
         live_seconds, not handed over; None when they are not talking now."""
         with self.sessions() as session:
             row = session.execute(
-                select(Conversation).where(
-                    Conversation.customer_id == customer_id, Conversation.ended.is_(False),
+                select(Conversation)
+                .where(
+                    Conversation.customer_id == customer_id,
+                    Conversation.ended.is_(False),
                     Conversation.outcome != "handed_over",
-                    Conversation.last_at >= now - live_seconds)
-                .order_by(Conversation.last_at.desc()).limit(1)).scalar_one_or_none()
+                    Conversation.last_at >= now - live_seconds,
+                )
+                .order_by(Conversation.last_at.desc())
+                .limit(1)
+            ).scalar_one_or_none()
             return (row.conversation_id, row.channel) if row else None
 
     # ------------------------------------------------------------------ timeline
 
-    def customer(self, customer_id: str, now: float, live_seconds: float, limit: int
-                 ) -> Dict[str, Any]:
+    def customer(
+        self, customer_id: str, now: float, live_seconds: float, limit: int
+    ) -> dict[str, Any]:
         """The customer's links and timeline (conversations and events), newest first."""
         with self.sessions() as session:
             conversations = session.execute(
-                select(Conversation).filter_by(customer_id=customer_id)
-                .order_by(Conversation.started_at.desc()).limit(limit)).scalars()
+                select(Conversation)
+                .filter_by(customer_id=customer_id)
+                .order_by(Conversation.started_at.desc())
+                .limit(limit)
+            ).scalars()
             events = session.execute(
-                select(Event).filter_by(customer_id=customer_id)
-                .order_by(Event.received_at.desc()).limit(limit)).scalars()
-            timeline = [conversation_view(c, now, live_seconds) for c in conversations] \
-                + [event_view(e) for e in events]
+                select(Event)
+                .filter_by(customer_id=customer_id)
+                .order_by(Event.received_at.desc())
+                .limit(limit)
+            ).scalars()
+            timeline = [conversation_view(c, now, live_seconds) for c in conversations] + [
+                event_view(e) for e in events
+            ]
             timeline.sort(key=lambda item: item["at"], reverse=True)
-            return {"customer_id": customer_id, "links": self.links(session, customer_id),
-                    "timeline": timeline[:limit]}
+            return {
+                "customer_id": customer_id,
+                "links": self.links(session, customer_id),
+                "timeline": timeline[:limit],
+            }
 
-    def recall(self, customer_id: str, conversation_id: str, now: float,
-               live_seconds: float) -> Dict[str, Any]:
+    def recall(
+        self, customer_id: str, conversation_id: str, now: float, live_seconds: float
+    ) -> dict[str, Any]:
         """What a new contact should bring up: the last contact in another
         conversation, and the events nobody has told the customer about yet."""
         with self.sessions() as session:
             last = session.execute(
-                select(Conversation).where(Conversation.customer_id == customer_id,
-                                           Conversation.conversation_id != conversation_id)
-                .order_by(Conversation.last_at.desc()).limit(1)).scalar_one_or_none()
+                select(Conversation)
+                .where(
+                    Conversation.customer_id == customer_id,
+                    Conversation.conversation_id != conversation_id,
+                )
+                .order_by(Conversation.last_at.desc())
+                .limit(1)
+            ).scalar_one_or_none()
             pending = session.execute(
-                select(Event).where(Event.customer_id == customer_id,
-                                    Event.delivered_at.is_(None),
-                                    Event.mentioned_at.is_(None))
-                .order_by(Event.received_at.desc()).limit(OPEN_EVENTS)).scalars()
-            return {"last_contact": conversation_view(last, now, live_seconds) if last else None,
-                    "open_events": [event_view(e) for e in pending]}
+                select(Event)
+                .where(
+                    Event.customer_id == customer_id,
+                    Event.delivered_at.is_(None),
+                    Event.mentioned_at.is_(None),
+                )
+                .order_by(Event.received_at.desc())
+                .limit(OPEN_EVENTS)
+            ).scalars()
+            return {
+                "last_contact": conversation_view(last, now, live_seconds) if last else None,
+                "open_events": [event_view(e) for e in pending],
+            }
 
-    def mention(self, customer_id: str, event_ids: Sequence[int], conversation_id: str,
-                now: float) -> int:
+    def mention(
+        self, customer_id: str, event_ids: Sequence[int], conversation_id: str, now: float
+    ) -> int:
         """Mark the customer's events as brought up in conversation_id."""
         with self.sessions.begin() as session:
-            rows = session.execute(select(Event).where(
-                Event.customer_id == customer_id, Event.id.in_(list(event_ids)),
-                Event.mentioned_at.is_(None))).scalars().all()
+            rows = (
+                session.execute(
+                    select(Event).where(
+                        Event.customer_id == customer_id,
+                        Event.id.in_(list(event_ids)),
+                        Event.mentioned_at.is_(None),
+                    )
+                )
+                .scalars()
+                .all()
+            )
             for row in rows:
                 row.mentioned_at, row.mentioned_conversation = now, conversation_id
             return len(rows)
 
     # ------------------------------------------------------------------ events
 
-    def store_event(self, source: str, key: str, event: EventBase, now: float
-                    ) -> Tuple[Dict[str, Any], bool]:
+    def store_event(
+        self, source: str, key: str, event: EventBase, now: float
+    ) -> tuple[dict[str, Any], bool]:
         """(the stored event, whether it is new); KeyReused when the key was used for
         another event."""
         data = json.loads(event.json())
@@ -183,17 +269,26 @@ class MemoryStore:
 
         def write(session: Session) -> Event:
             nonlocal created
-            row = session.execute(select(Event).filter_by(
-                source=source, idempotency_key=key)).scalar_one_or_none()
+            row = session.execute(
+                select(Event).filter_by(source=source, idempotency_key=key)
+            ).scalar_one_or_none()
             if row is not None:
                 if row.digest != digest:
                     raise KeyReused(key)
                 created = False
                 return row
             created = True
-            row = Event(source=source, idempotency_key=key, digest=digest, type=data["type"],
-                        customer_id=data["customer_id"], record=event.record,
-                        occurred_at=str(data["at"]), received_at=now, data=data)
+            row = Event(
+                source=source,
+                idempotency_key=key,
+                digest=digest,
+                type=data["type"],
+                customer_id=data["customer_id"],
+                record=event.record,
+                occurred_at=str(data["at"]),
+                received_at=now,
+                data=data,
+            )
             session.add(row)
             return row
 

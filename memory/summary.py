@@ -1,7 +1,8 @@
 """A conversation's goals, records, outcome and short factual summary, built from
 its outcome record (contract K1: the `outcomes` slot), never from free text."""
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 RESOLVING = {"answered", "done"}
 # Results of steps on the way to a goal, not of the goal itself.
@@ -9,16 +10,17 @@ STEPS = {"verified", "clarified"}
 OUTCOMES = ("resolved", "handed_over", "abandoned", "open")
 
 
-def _unique(values: Sequence[Optional[str]]) -> List[str]:
+def _unique(values: Sequence[str | None]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def summarise(outcomes: Sequence[Mapping[str, Any]], handed_over: bool,
-              ended: bool) -> Dict[str, Any]:
+def summarise(
+    outcomes: Sequence[Mapping[str, Any]], handed_over: bool, ended: bool
+) -> dict[str, Any]:
     """{goals, records, outcome, summary} of one conversation."""
     goals = _unique([o.get("goal") for o in outcomes if o.get("result") not in STEPS])
     records = _unique([o.get("record") for o in outcomes])
-    last: Dict[str, str] = {}
+    last: dict[str, str] = {}
     for outcome in outcomes:
         if outcome.get("goal") in goals:
             last[outcome["goal"]] = str(outcome.get("result"))
@@ -35,5 +37,9 @@ def summarise(outcomes: Sequence[Mapping[str, Any]], handed_over: bool,
         what = str(outcome.get("goal") or outcome.get("action") or "request").replace("_", " ")
         record = f" {outcome['record']}" if outcome.get("record") else ""
         lines.append(f"{what}{record}: {outcome.get('result')}")
-    return {"goals": goals, "records": records, "outcome": state,
-            "summary": "; ".join(_unique(lines))[:1000] or "no request recorded"}
+    return {
+        "goals": goals,
+        "records": records,
+        "outcome": state,
+        "summary": "; ".join(_unique(lines))[:1000] or "no request recorded",
+    }

@@ -17,7 +17,12 @@ from connectors.webhook import BadRequest
 from stack.config import ConfigError, StackConfig, load_config
 from stack.desk_admin import first_desk_admin
 from stack.launch import (
-    STACK, start_action_server, start_backend, start_desk, start_in_order, start_memory,
+    STACK,
+    start_action_server,
+    start_backend,
+    start_desk,
+    start_in_order,
+    start_memory,
     stop_all,
 )
 from stack.preflight import check_channels
@@ -47,13 +52,17 @@ def desk_line(config: StackConfig) -> str:
     start (with DESK_ADMIN_PASSWORD, or a generated password shown only then)."""
     said = first_desk_admin(config)
     if said is None:
-        admin = (f"                   Sign in with your desk account (first admin: "
-                 f"{config.desk_admin_username}); more: python -m desk create-admin NAME")
+        admin = (
+            f"                   Sign in with your desk account (first admin: "
+            f"{config.desk_admin_username}); more: python -m desk create-admin NAME"
+        )
     else:
         admin = "\n".join(f"                   {line}" for line in said.splitlines())
         given = " with DESK_ADMIN_PASSWORD" if config.desk_admin_password else ""
-        admin += f"\n                   Sign in as {config.desk_admin_username}{given}; admins " \
-                 "add agents at POST /api/accounts."
+        admin += (
+            f"\n                   Sign in as {config.desk_admin_username}{given}; admins "
+            "add agents at POST /api/accounts."
+        )
     return DESK.format(desk=config.desk_url, admin=admin)
 
 
@@ -74,8 +83,11 @@ def channels_ready(config: StackConfig) -> bool:
         print(channel.line(), flush=True)
     refused = [channel.channel for channel in readiness if channel.refused]
     if refused:
-        print(f"configuration: {', '.join(refused)} refuses its settings (see above); "
-              "Rasa would not start", file=sys.stderr)
+        print(
+            f"configuration: {', '.join(refused)} refuses its settings (see above); "
+            "Rasa would not start",
+            file=sys.stderr,
+        )
     return not refused
 
 
@@ -84,14 +96,25 @@ def run(config: StackConfig) -> int:
     if not channels_ready(config):
         return 2
     desk = desk_line(config)
-    supervisor = Supervisor([launch(config) for launch in STACK],
-                            backoff=Backoff(initial_seconds=config.restart_backoff_seconds))
+    supervisor = Supervisor(
+        [launch(config) for launch in STACK],
+        backoff=Backoff(initial_seconds=config.restart_backoff_seconds),
+    )
     try:
         supervisor.start()
         token = rest_token(config.rest_jwt_secret, EXAMPLE_SENDER, TOKEN_HOURS * 3600)
-        print(READY.format(rasa=config.rasa_url, backend=config.backend_url, token=token,
-                           sender=EXAMPLE_SENDER, hours=TOKEN_HOURS,
-                           actions=config.action_url, desk_line=desk), flush=True)
+        print(
+            READY.format(
+                rasa=config.rasa_url,
+                backend=config.backend_url,
+                token=token,
+                sender=EXAMPLE_SENDER,
+                hours=TOKEN_HOURS,
+                actions=config.action_url,
+                desk_line=desk,
+            ),
+            flush=True,
+        )
         supervisor.watch()
         while True:
             time.sleep(1)
@@ -104,12 +127,14 @@ def run(config: StackConfig) -> int:
 
 def shell(config: StackConfig) -> int:
     desk = desk_line(config)
-    services = start_in_order([start_backend, start_desk, start_memory, start_action_server],
-                              config)
+    services = start_in_order(
+        [start_backend, start_desk, start_memory, start_action_server], config
+    )
     print(desk, flush=True)
     try:
-        return subprocess.call(config.rasa_argv("shell"), cwd=ROOT,
-                               env={**os.environ, **config.rasa_env()})
+        return subprocess.call(
+            config.rasa_argv("shell"), cwd=ROOT, env={**os.environ, **config.rasa_env()}
+        )
     except KeyboardInterrupt:
         return 0
     finally:
@@ -120,9 +145,11 @@ def token(sender: str) -> int:
     """Print a REST credential for sender, signed with the configured secret."""
     secret = os.environ.get(SECRET_ENV)
     if not secret:
-        print(f"{SECRET_ENV} is not set: `make run` then makes a secret of its own and prints "
-              f"a token for {EXAMPLE_SENDER}; set the variable for both to mint others.",
-              file=sys.stderr)
+        print(
+            f"{SECRET_ENV} is not set: `make run` then makes a secret of its own and prints "
+            f"a token for {EXAMPLE_SENDER}; set the variable for both to mint others.",
+            file=sys.stderr,
+        )
         return 2
     try:
         sender = checked_sender(sender)

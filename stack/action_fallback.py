@@ -13,10 +13,12 @@ Rasa makes outside a prediction (slot-mapping validation) keep Rasa's behaviour.
 
 import contextvars
 import logging
-from typing import Any, List
+from typing import Any
 
 from rasa.core.actions.action import (
-    ActionExecutionRejection, RemoteAction, create_bot_utterance,
+    ActionExecutionRejection,
+    RemoteAction,
+    create_bot_utterance,
 )
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import Event, FollowupAction
@@ -33,8 +35,9 @@ _rasa_run_action = MessageProcessor._run_action
 _apologise = contextvars.ContextVar("apologise_for_unreachable_actions", default=False)
 
 
-async def run_predicted(processor: MessageProcessor, action: Any, tracker: Any, *args: Any,
-                        **kwargs: Any) -> bool:
+async def run_predicted(
+    processor: MessageProcessor, action: Any, tracker: Any, *args: Any, **kwargs: Any
+) -> bool:
     """MessageProcessor._run_action, with apologies allowed for its remote calls."""
     token = _apologise.set(not tracker.is_paused())
     try:
@@ -43,8 +46,9 @@ async def run_predicted(processor: MessageProcessor, action: Any, tracker: Any, 
         _apologise.reset(token)
 
 
-async def run_or_apologise(action: RemoteAction, output_channel: Any, nlg: Any,
-                           tracker: Any, domain: Any) -> List[Event]:
+async def run_or_apologise(
+    action: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any
+) -> list[Event]:
     """RemoteAction.run; when a predicted action cannot reach the action server,
     the apology."""
     try:
@@ -57,7 +61,7 @@ async def run_or_apologise(action: RemoteAction, output_channel: Any, nlg: Any,
         logger.error("custom action %s failed: the customer gets %s", action.name(), APOLOGY)
     _apologise.set(False)  # one apology per turn's action, even from a form's validation
     message = await nlg.generate(APOLOGY, tracker, output_channel.name())
-    events: List[Event] = [create_bot_utterance(message)] if message else []
+    events: list[Event] = [create_bot_utterance(message)] if message else []
     return events + [FollowupAction(LISTEN)]
 
 

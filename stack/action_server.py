@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import sys
-from typing import Dict, Optional
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
@@ -36,8 +35,9 @@ logger = logging.getLogger("stack.action_server")
 OPEN_PATHS = {"/health"}
 
 
-def build_app(token: str, admin_token: str, admin_rate: str = "120/minute",
-              turn_budget: float = 2.5) -> Sanic:
+def build_app(
+    token: str, admin_token: str, admin_rate: str = "120/minute", turn_budget: float = 2.5
+) -> Sanic:
     """The rasa-sdk app serving the `actions` package, behind a token check, with
     the identity-lock endpoints behind their own. Each request's backend calls
     share one deadline, `turn_budget` seconds from its arrival."""
@@ -46,7 +46,7 @@ def build_app(token: str, admin_token: str, admin_rate: str = "120/minute",
     expected = f"Bearer {token}".encode()
 
     @app.on_request
-    async def authenticate(request: Request) -> Optional[HTTPResponse]:
+    async def authenticate(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS or is_identity_admin(request):
             return None
         given = (request.headers.get("Authorization") or "").encode()
@@ -77,7 +77,7 @@ def build_app(token: str, admin_token: str, admin_rate: str = "120/minute",
 def deliver_writes(app: Sanic, box: outbox.Outbox, poll_seconds: float) -> None:
     """Run the outbox's worker while the server runs: writes left pending by an
     earlier run are sent first."""
-    worker: Dict[str, asyncio.Task] = {}
+    worker: dict[str, asyncio.Task] = {}
 
     @app.after_server_start
     async def start_worker(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
@@ -89,22 +89,29 @@ def deliver_writes(app: Sanic, box: outbox.Outbox, poll_seconds: float) -> None:
             worker["task"].cancel()
 
 
-def main(argv: Optional[list] = None) -> int:
+def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5055)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     token = os.environ.get("ACTION_SERVER_TOKEN")
     if not token:
-        print("ACTION_SERVER_TOKEN is not set: the action server refuses to run open.",
-              file=sys.stderr)
+        print(
+            "ACTION_SERVER_TOKEN is not set: the action server refuses to run open.",
+            file=sys.stderr,
+        )
         return 2
     admin_token = os.environ.get("IDENTITY_ADMIN_TOKEN")
     if not admin_token or admin_token == token:
-        print("IDENTITY_ADMIN_TOKEN must be set, and differ from ACTION_SERVER_TOKEN: "
-              "the action server refuses to run without it.", file=sys.stderr)
+        print(
+            "IDENTITY_ADMIN_TOKEN must be set, and differ from ACTION_SERVER_TOKEN: "
+            "the action server refuses to run without it.",
+            file=sys.stderr,
+        )
         return 2
     try:
         config = settings()
@@ -114,11 +121,11 @@ def main(argv: Optional[list] = None) -> int:
         print(f"action server settings: {error}", file=sys.stderr)
         return 2
     except (lockout.LockoutStoreUnavailable, outbox.OutboxUnavailable) as error:
-        print(f"action server: the assistant database cannot be opened ({error})",
-              file=sys.stderr)
+        print(f"action server: the assistant database cannot be opened ({error})", file=sys.stderr)
         return 2
-    app = build_app(token, admin_token, config.identity_admin_rate_limit,
-                    config.backend_turn_budget)
+    app = build_app(
+        token, admin_token, config.identity_admin_rate_limit, config.backend_turn_budget
+    )
     deliver_writes(app, outbox.store(), config.outbox_poll_seconds)
     logger.info("action server on http://%s:%d", args.host, args.port)
     app.run(host=args.host, port=args.port, workers=1, access_log=False)

@@ -4,9 +4,9 @@ environment variable, checked before anything starts."""
 import dataclasses
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Mapping, Optional
 
 from stack.processes import ROOT, free_port
 
@@ -26,13 +26,14 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
 
 # Secrets a deployer sets for one service each; only that service is given them
 # (stack/processes.py keeps every scoped secret out of what services inherit).
-SERVICE_SECRETS: Dict[str, FrozenSet[str]] = {
+SERVICE_SECRETS: dict[str, frozenset[str]] = {
     "backend": frozenset({"BACKEND_ADMIN_TOKEN"}),
     "action-server": frozenset({"SWITCHBOARD_INTEGRATION_SECRET"}),
     "desk": frozenset({"CCAAS_WEBHOOK_SECRET"}),
     "memory": frozenset({"MEMORY_EVENT_SECRETS"}),
-    "rasa": frozenset({"TWILIO_AUTH_TOKEN", "SWITCHBOARD_SMTP_PASSWORD",
-                       "SWITCHBOARD_EMAIL_SECRET"}),
+    "rasa": frozenset(
+        {"TWILIO_AUTH_TOKEN", "SWITCHBOARD_SMTP_PASSWORD", "SWITCHBOARD_EMAIL_SECRET"}
+    ),
 }
 
 
@@ -77,8 +78,8 @@ class StackConfig:
     memory_database_url: str = ""
     memory_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     # The deployer's secrets for one service each (SERVICE_SECRETS), as configured.
-    service_secrets: Dict[str, str] = field(default_factory=dict)
-    extra_env: Dict[str, str] = field(default_factory=dict)
+    service_secrets: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def rasa_url(self) -> str:
@@ -107,7 +108,7 @@ class StackConfig:
     def memory_url(self) -> str:
         return f"http://{self.host}:{self.memory_port}"
 
-    def env(self) -> Dict[str, str]:
+    def env(self) -> dict[str, str]:
         """What every service of the stack runs with; no secret among it."""
         return {
             **self.extra_env,
@@ -116,21 +117,25 @@ class StackConfig:
             "RASA_TELEMETRY_ENABLED": "false",
         }
 
-    def _own(self, service: str) -> Dict[str, str]:
+    def _own(self, service: str) -> dict[str, str]:
         """The deployer's secrets for this service (SERVICE_SECRETS)."""
-        return {name: value for name, value in self.service_secrets.items()
-                if name in SERVICE_SECRETS[service]}
+        return {
+            name: value
+            for name, value in self.service_secrets.items()
+            if name in SERVICE_SECRETS[service]
+        }
 
-    def backend_env(self) -> Dict[str, str]:
+    def backend_env(self) -> dict[str, str]:
         """The sample backend's environment: its database (and admin token, if set)."""
         return {**self.env(), **self._own("backend"), "DATABASE_URL": self.database_url}
 
-    def action_env(self) -> Dict[str, str]:
+    def action_env(self) -> dict[str, str]:
         """The action server's environment: the CRM and the desk it calls, the token
         Rasa calls it with, its own database and the identity-lock token, which only
         it and the desk are given."""
         return {
-            **self.env(), **self._own("action-server"),
+            **self.env(),
+            **self._own("action-server"),
             "BACKEND_URL": self.backend_url,
             "ACTION_SERVER_TOKEN": self.action_server_token,
             "DESK_URL": self.desk_url,
@@ -140,23 +145,29 @@ class StackConfig:
             **self.memory_client_env(),
         }
 
-    def memory_client_env(self) -> Dict[str, str]:
+    def memory_client_env(self) -> dict[str, str]:
         """Where the memory is and its callers' token (the action server, the desk)."""
         return {"MEMORY_URL": self.memory_url, "MEMORY_API_TOKEN": self.memory_api_token}
 
-    def memory_env(self) -> Dict[str, str]:
+    def memory_env(self) -> dict[str, str]:
         """The memory's environment: its database and callers' token, and Rasa's API
         token, which it alone holds, to reach a live conversation (trigger_intent)."""
-        return {**self.env(), **self._own("memory"), **self.memory_client_env(),
-                "MEMORY_DATABASE_URL": self.memory_database_url,
-                "RASA_URL": self.rasa_internal_url, "RASA_API_TOKEN": self.rasa_api_token}
+        return {
+            **self.env(),
+            **self._own("memory"),
+            **self.memory_client_env(),
+            "MEMORY_DATABASE_URL": self.memory_database_url,
+            "RASA_URL": self.rasa_internal_url,
+            "RASA_API_TOKEN": self.rasa_api_token,
+        }
 
-    def desk_env(self) -> Dict[str, str]:
+    def desk_env(self) -> dict[str, str]:
         """The desk's environment: the integration token it checks and the secret of
         its conversation-scoped credential, which no other service but Rasa is given.
         Never RASA_API_TOKEN: the desk only reads and appends to conversations."""
         return {
-            **self.env(), **self._own("desk"),
+            **self.env(),
+            **self._own("desk"),
             "DESK_INTEGRATION_TOKEN": self.desk_integration_token,
             "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
             "ACTION_SERVER_BASE_URL": self.action_url,
@@ -166,51 +177,98 @@ class StackConfig:
             "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret,
         }
 
-    def rasa_env(self) -> Dict[str, str]:
+    def rasa_env(self) -> dict[str, str]:
         """Rasa's environment: the action server and the token to call it, its stores,
         the secrets only its channels hold and the one that checks the desk's JWTs."""
-        return {**self.env(), **self._own("rasa"),
-                "ACTION_SERVER_URL": f"{self.action_url}/webhook",
-                "ACTION_SERVER_TOKEN": self.action_server_token,
-                "TRACKER_STORE_URL": self.tracker_store_url,
-                "TRACKER_STORE_JOURNAL": str(self.tracker_store_journal),
-                # What the channels remember across restarts (connectors/state.py).
-                "CHANNEL_STATE_URL": self.channel_state_url,
-                "SWITCHBOARD_REST_JWT_SECRET": self.rest_jwt_secret,
-                "SWITCHBOARD_WEBCHAT_SECRET": self.webchat_secret,
-                "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret}
+        return {
+            **self.env(),
+            **self._own("rasa"),
+            "ACTION_SERVER_URL": f"{self.action_url}/webhook",
+            "ACTION_SERVER_TOKEN": self.action_server_token,
+            "TRACKER_STORE_URL": self.tracker_store_url,
+            "TRACKER_STORE_JOURNAL": str(self.tracker_store_journal),
+            # What the channels remember across restarts (connectors/state.py).
+            "CHANNEL_STATE_URL": self.channel_state_url,
+            "SWITCHBOARD_REST_JWT_SECRET": self.rest_jwt_secret,
+            "SWITCHBOARD_WEBCHAT_SECRET": self.webchat_secret,
+            "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret,
+        }
 
-    def backend_argv(self) -> List[str]:
-        return [str(VENV_BIN / "python"), "-m", "backend",
-                "--host", self.host, "--port", str(self.backend_port)]
+    def backend_argv(self) -> list[str]:
+        return [
+            str(VENV_BIN / "python"),
+            "-m",
+            "backend",
+            "--host",
+            self.host,
+            "--port",
+            str(self.backend_port),
+        ]
 
-    def desk_argv(self) -> List[str]:
-        return [str(VENV_BIN / "python"), "-m", "desk",
-                "--host", self.host, "--port", str(self.desk_port)]
+    def desk_argv(self) -> list[str]:
+        return [
+            str(VENV_BIN / "python"),
+            "-m",
+            "desk",
+            "--host",
+            self.host,
+            "--port",
+            str(self.desk_port),
+        ]
 
-    def memory_argv(self) -> List[str]:
-        return [str(VENV_BIN / "python"), "-m", "memory",
-                "--host", self.host, "--port", str(self.memory_port)]
+    def memory_argv(self) -> list[str]:
+        return [
+            str(VENV_BIN / "python"),
+            "-m",
+            "memory",
+            "--host",
+            self.host,
+            "--port",
+            str(self.memory_port),
+        ]
 
-    def action_server_argv(self) -> List[str]:
-        return [str(VENV_BIN / "python"), "-m", "stack.action_server",
-                "--host", self.host, "--port", str(self.action_port)]
+    def action_server_argv(self) -> list[str]:
+        return [
+            str(VENV_BIN / "python"),
+            "-m",
+            "stack.action_server",
+            "--host",
+            self.host,
+            "--port",
+            str(self.action_port),
+        ]
 
-    def rasa_argv(self, command: str = "run") -> List[str]:
+    def rasa_argv(self, command: str = "run") -> list[str]:
         """`rasa run` (or `rasa shell`), with stack/rasa_server.py's fix, on the trained
         model with our endpoints."""
-        argv = [str(VENV_BIN / "python"), "-m", "stack.rasa_server", command,
-                "--model", str(self.model),
-                "--endpoints", "endpoints.yml", "--credentials", str(self.credentials),
-                "--port", str(self.rasa_port)]
+        argv = [
+            str(VENV_BIN / "python"),
+            "-m",
+            "stack.rasa_server",
+            command,
+            "--model",
+            str(self.model),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            str(self.credentials),
+            "--port",
+            str(self.rasa_port),
+        ]
         # Channels on the public interface; the HTTP API only ever with a token (an
         # open one is CVE-2024-49375's precondition), and only on the internal
         # listener (stack/rasa_server.py). One argument, "--auth-token=…": a random
         # token may begin with "-", which argparse would take for an option of its own.
-        return argv + ["--interface", self.public_host, "--enable-api",
-                       f"--auth-token={self.rasa_api_token}",
-                       "--internal-interface", self.host,
-                       "--internal-port", str(self.rasa_internal_port)]
+        return argv + [
+            "--interface",
+            self.public_host,
+            "--enable-api",
+            f"--auth-token={self.rasa_api_token}",
+            "--internal-interface",
+            self.host,
+            "--internal-port",
+            str(self.rasa_internal_port),
+        ]
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float, most: float) -> float:
@@ -235,69 +293,72 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
     rasa_port = _port(env, "RASA_PORT", 5005)
     rasa_internal_port = _port(env, "RASA_INTERNAL_PORT", 5006)
     if rasa_internal_port == rasa_port:
-        raise ConfigError(f"RASA_INTERNAL_PORT={rasa_internal_port}: must differ from "
-                          "RASA_PORT (the public listener's port)")
+        raise ConfigError(
+            f"RASA_INTERNAL_PORT={rasa_internal_port}: must differ from "
+            "RASA_PORT (the public listener's port)"
+        )
     return StackConfig(
         host=env.get("SWITCHBOARD_HOST") or "127.0.0.1",
         public_host=env.get("SWITCHBOARD_PUBLIC_HOST") or "127.0.0.1",
         rasa_port=rasa_port,
         rasa_internal_port=rasa_internal_port,
-        desk_rasa_secret=(env.get("SWITCHBOARD_DESK_RASA_SECRET")
-                          or secrets.token_urlsafe(32)),
+        desk_rasa_secret=(env.get("SWITCHBOARD_DESK_RASA_SECRET") or secrets.token_urlsafe(32)),
         restart_backoff_seconds=_seconds(env, "SWITCHBOARD_RESTART_BACKOFF_SECONDS", 1.0, 60.0),
         action_port=_port(env, "ACTION_SERVER_PORT", 5055),
         backend_port=_port(env, "BACKEND_PORT", 8000),
         desk_port=_port(env, "DESK_PORT", 8100),
         model=Path(env.get("SWITCHBOARD_MODEL") or ROOT / "models" / "switchboard.tar.gz"),
         tracker_store_url=env.get("TRACKER_STORE_URL") or f"sqlite:///{var / 'tracker.db'}",
-        tracker_store_journal=Path(env.get("TRACKER_STORE_JOURNAL")
-                                   or var / "unsaved_turns.jsonl"),
+        tracker_store_journal=Path(env.get("TRACKER_STORE_JOURNAL") or var / "unsaved_turns.jsonl"),
         database_url=env.get("DATABASE_URL") or f"sqlite:///{var / 'backend.db'}",
         # A fresh secret per start when none is configured: only the services are told it.
         action_server_token=env.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(24),
         rasa_api_token=env.get("RASA_API_TOKEN") or secrets.token_urlsafe(24),
         desk_database_url=env.get("DESK_DATABASE_URL") or f"sqlite:///{var / 'desk.db'}",
-        desk_integration_token=(env.get("DESK_INTEGRATION_TOKEN")
-                                or secrets.token_urlsafe(24)),
+        desk_integration_token=(env.get("DESK_INTEGRATION_TOKEN") or secrets.token_urlsafe(24)),
         desk_admin_username=env.get("DESK_ADMIN_USERNAME") or "admin",
         desk_admin_password=env.get("DESK_ADMIN_PASSWORD") or "",
         log_dir=Path(env.get("SWITCHBOARD_LOG_DIR") or var / "log"),
         channel_state_url=env.get("CHANNEL_STATE_URL") or f"sqlite:///{var / 'channels.db'}",
-        assistant_database_url=(env.get("ASSISTANT_DATABASE_URL")
-                                or f"sqlite:///{var / 'assistant.db'}"),
+        assistant_database_url=(
+            env.get("ASSISTANT_DATABASE_URL") or f"sqlite:///{var / 'assistant.db'}"
+        ),
         identity_admin_token=env.get("IDENTITY_ADMIN_TOKEN") or secrets.token_urlsafe(24),
         memory_port=_port(env, "MEMORY_PORT", 8200),
-        memory_database_url=(env.get("MEMORY_DATABASE_URL")
-                             or f"sqlite:///{var / 'memory.db'}"),
+        memory_database_url=(env.get("MEMORY_DATABASE_URL") or f"sqlite:///{var / 'memory.db'}"),
         memory_api_token=env.get("MEMORY_API_TOKEN") or secrets.token_urlsafe(24),
         rest_jwt_secret=env.get("SWITCHBOARD_REST_JWT_SECRET") or secrets.token_urlsafe(32),
         webchat_secret=env.get("SWITCHBOARD_WEBCHAT_SECRET") or secrets.token_urlsafe(32),
         credentials=Path(env.get("SWITCHBOARD_CREDENTIALS") or ROOT / "credentials.yml"),
-        service_secrets={name: env[name] for names in SERVICE_SECRETS.values()
-                         for name in names if env.get(name)},
+        service_secrets={
+            name: env[name] for names in SERVICE_SECRETS.values() for name in names if env.get(name)
+        },
     )
 
 
-def isolated_config(home: Path, extra_env: Optional[Dict[str, str]] = None,
-                    rasa_api_token: Optional[str] = None) -> StackConfig:
+def isolated_config(
+    home: Path, extra_env: dict[str, str] | None = None, rasa_api_token: str | None = None
+) -> StackConfig:
     """A stack on free loopback ports with its own databases and logs under home,
     for tests and benchmarks that must not disturb (or be disturbed by) `make run`."""
-    config = load_config({
-        "RASA_PORT": str(free_port()),
-        "RASA_INTERNAL_PORT": str(free_port()),
-        "ACTION_SERVER_PORT": str(free_port()),
-        "BACKEND_PORT": str(free_port()),
-        "DESK_PORT": str(free_port()),
-        "MEMORY_PORT": str(free_port()),
-        "MEMORY_DATABASE_URL": f"sqlite:///{home / 'memory.db'}",
-        "DESK_DATABASE_URL": f"sqlite:///{home / 'desk.db'}",
-        "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",
-        "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),
-        "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",
-        "ASSISTANT_DATABASE_URL": f"sqlite:///{home / 'assistant.db'}",
-        "RASA_API_TOKEN": rasa_api_token or "",
-        "DESK_ADMIN_PASSWORD": secrets.token_urlsafe(18),
-        "SWITCHBOARD_LOG_DIR": str(home / "log"),
-        "CHANNEL_STATE_URL": f"sqlite:///{home / 'channels.db'}",
-    })
+    config = load_config(
+        {
+            "RASA_PORT": str(free_port()),
+            "RASA_INTERNAL_PORT": str(free_port()),
+            "ACTION_SERVER_PORT": str(free_port()),
+            "BACKEND_PORT": str(free_port()),
+            "DESK_PORT": str(free_port()),
+            "MEMORY_PORT": str(free_port()),
+            "MEMORY_DATABASE_URL": f"sqlite:///{home / 'memory.db'}",
+            "DESK_DATABASE_URL": f"sqlite:///{home / 'desk.db'}",
+            "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",
+            "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),
+            "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",
+            "ASSISTANT_DATABASE_URL": f"sqlite:///{home / 'assistant.db'}",
+            "RASA_API_TOKEN": rasa_api_token or "",
+            "DESK_ADMIN_PASSWORD": secrets.token_urlsafe(18),
+            "SWITCHBOARD_LOG_DIR": str(home / "log"),
+            "CHANNEL_STATE_URL": f"sqlite:///{home / 'channels.db'}",
+        }
+    )
     return dataclasses.replace(config, extra_env=dict(extra_env or {}))

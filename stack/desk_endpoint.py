@@ -25,7 +25,8 @@ refusal is a 4xx with `{"error": reason}`; Rasa not ready or its store failing i
 import logging
 import os
 import time
-from typing import Any, Dict, List, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 import jwt
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel
@@ -69,12 +70,13 @@ class DeskEndpointConfigError(ValueError):
     """A setting of the desk endpoint Rasa cannot start with; names the variable."""
 
 
-def desk_secret(env: Mapping[str, str]) -> Optional[str]:
+def desk_secret(env: Mapping[str, str]) -> str | None:
     """The secret, or None (the endpoint then answers 503); too short stops the start."""
     secret = (env.get(SECRET_ENV) or "").strip() or None
     if secret is not None and len(secret) < MIN_SECRET_CHARS:
-        raise DeskEndpointConfigError(f"{SECRET_ENV}: at least {MIN_SECRET_CHARS} characters "
-                                      "are needed for HS256")
+        raise DeskEndpointConfigError(
+            f"{SECRET_ENV}: at least {MIN_SECRET_CHARS} characters are needed for HS256"
+        )
     return secret
 
 
@@ -89,8 +91,7 @@ def rate_limits(env: Mapping[str, str]) -> RateLimits:
         raise DeskEndpointConfigError(f"{RATE_ENV}: {error}") from None
 
 
-def check_token(request: Request, secret: Optional[str], scope: str,
-                conversation_id: str) -> None:
+def check_token(request: Request, secret: str | None, scope: str, conversation_id: str) -> None:
     """BadRequest unless the request carries a valid, short-lived JWT for scope on
     this conversation (a leaked token opens one conversation for a minute, no more)."""
     if not secret:
@@ -99,9 +100,13 @@ def check_token(request: Request, secret: Optional[str], scope: str,
     if not header.startswith("Bearer "):
         raise BadRequest(401, "missing bearer token")
     try:
-        claims = jwt.decode(header[len("Bearer "):], secret, algorithms=[ALGORITHM],
-                            options={"require": ["exp", "scope", "sub"]},
-                            leeway=CLOCK_LEEWAY_SECONDS)
+        claims = jwt.decode(
+            header[len("Bearer ") :],
+            secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "scope", "sub"]},
+            leeway=CLOCK_LEEWAY_SECONDS,
+        )
     except jwt.PyJWTError as error:
         raise BadRequest(401, f"invalid token ({error.__class__.__name__})") from None
     if claims.get("scope") != scope:
@@ -112,7 +117,7 @@ def check_token(request: Request, secret: Optional[str], scope: str,
         raise BadRequest(403, f"the token lives longer than {MAX_TTL_SECONDS} s")
 
 
-def checked_events(body: bytes) -> List[Event]:
+def checked_events(body: bytes) -> list[Event]:
     """The events an agent's move may append; BadRequest naming the first that is not."""
     if len(body) > MAX_BODY_BYTES:
         raise BadRequest(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
@@ -124,14 +129,16 @@ def checked_events(body: bytes) -> List[Event]:
         name = item.get("event") if isinstance(item, dict) else None
         allowed = ALLOWED_FIELDS.get(name) if isinstance(name, str) else None
         if allowed is None:
-            raise BadRequest(400, f"event {index}: only {', '.join(ALLOWED_FIELDS)} may be "
-                                  "appended")
+            raise BadRequest(
+                400, f"event {index}: only {', '.join(ALLOWED_FIELDS)} may be appended"
+            )
         extra = set(item) - allowed
         if extra:
             raise BadRequest(400, f"event {index}: unexpected {', '.join(sorted(extra))}")
         if name == "action" and item.get("name") not in ALLOWED_ACTIONS:
-            raise BadRequest(400, f"event {index}: only {', '.join(ALLOWED_ACTIONS)} may be "
-                                  "appended")
+            raise BadRequest(
+                400, f"event {index}: only {', '.join(ALLOWED_ACTIONS)} may be appended"
+            )
         if name == "bot":
             if not isinstance(item.get("text"), str):
                 raise BadRequest(400, f"event {index}: 'text' must be a string")
@@ -145,8 +152,9 @@ def checked_events(body: bytes) -> List[Event]:
     return events
 
 
-def messages(tracker: Optional[DialogueStateTracker],
-             deliveries: Optional[Mapping[str, str]] = None) -> List[Dict[str, Any]]:
+def messages(
+    tracker: DialogueStateTracker | None, deliveries: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """The conversation's user and bot messages, without parse data, slots or the
     metadata a customer's channel sent; an agent's message with its delivery state
     (connectors/delivery.py) when the states could be read."""
@@ -156,17 +164,17 @@ def messages(tracker: Optional[DialogueStateTracker],
         if data.get("event") == "user":
             found.append({key: data.get(key) for key in ("event", "text", "timestamp")})
         elif data.get("event") == "bot":
-            message = {key: data.get(key) for key in ("event", "text", "timestamp",
-                                                       "metadata")}
-            stamp = agent_stamp({**(data.get("metadata") or {}),
-                                 "timestamp": data.get("timestamp")})
+            message = {key: data.get(key) for key in ("event", "text", "timestamp", "metadata")}
+            stamp = agent_stamp(
+                {**(data.get("metadata") or {}), "timestamp": data.get("timestamp")}
+            )
             if stamp is not None and deliveries is not None:
                 message["delivery"] = state_of(deliveries, stamp)
             found.append(message)
     return found
 
 
-async def delivery_states(conversation_id: str) -> Optional[Mapping[str, str]]:
+async def delivery_states(conversation_id: str) -> Mapping[str, str] | None:
     """The agents' messages' outcomes, or None (shown without) when unreadable."""
     try:
         return await ledger().states(conversation_id)
@@ -199,8 +207,11 @@ def blueprint(env: Mapping[str, str] = os.environ) -> Blueprint:
         limits.check(conversation=conversation_id)
         agent = getattr(request.app.ctx, "agent", None)
         if agent is None or not agent.is_ready():
-            raise BadRequest(503, "the assistant is starting; try again shortly",
-                             headers={"Retry-After": RETRY_AFTER_SECONDS})
+            raise BadRequest(
+                503,
+                "the assistant is starting; try again shortly",
+                headers={"Retry-After": RETRY_AFTER_SECONDS},
+            )
         return agent
 
     @routes.get("/<conversation_id:str>/events")
@@ -213,10 +224,13 @@ def blueprint(env: Mapping[str, str] = os.environ) -> Blueprint:
         except Exception:  # the tracker store failing: say so, keep the details in the log
             logger.exception("desk read of a conversation failed")
             return unavailable()
-        return response.json({"conversation_id": conversation_id,
-                              "paused": bool(tracker and tracker.is_paused()),
-                              "events": messages(tracker,
-                                                 await delivery_states(conversation_id))})
+        return response.json(
+            {
+                "conversation_id": conversation_id,
+                "paused": bool(tracker and tracker.is_paused()),
+                "events": messages(tracker, await delivery_states(conversation_id)),
+            }
+        )
 
     @routes.post("/<conversation_id:str>/events")
     async def append(request: Request, conversation_id: str) -> HTTPResponse:
@@ -228,9 +242,11 @@ def blueprint(env: Mapping[str, str] = os.environ) -> Blueprint:
         try:
             async with agent.lock_store.lock(conversation_id):
                 tracker = await update_conversation_with_events(
-                    conversation_id, agent.processor, agent.domain, events)
+                    conversation_id, agent.processor, agent.domain, events
+                )
                 await agent.processor.execute_side_effects(
-                    events, tracker, latest_output_channel(request, tracker))
+                    events, tracker, latest_output_channel(request, tracker)
+                )
                 await agent.tracker_store.save(tracker)
         except Exception:
             logger.exception("desk append to a conversation failed")
@@ -242,5 +258,8 @@ def blueprint(env: Mapping[str, str] = os.environ) -> Blueprint:
 
 
 def unavailable() -> HTTPResponse:
-    return response.json({"error": "the conversation store is not answering; try again"},
-                         status=503, headers={"Retry-After": RETRY_AFTER_SECONDS})
+    return response.json(
+        {"error": "the conversation store is not answering; try again"},
+        status=503,
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )

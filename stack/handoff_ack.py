@@ -14,7 +14,8 @@ transcript shows it too.
 
 import contextvars
 import time
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from rasa.core.actions.action import create_bot_utterance
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -49,12 +50,13 @@ def quiet_seconds(env: Mapping[str, str]) -> float:
     except ValueError:
         value = -1.0
     if not 0 <= value <= MAX_QUIET_SECONDS:  # also refuses nan
-        raise HandoffAckConfigError(f"{QUIET_ENV}={raw!r}: expected a number of seconds "
-                                    f"from 0 to {MAX_QUIET_SECONDS:.0f}")
+        raise HandoffAckConfigError(
+            f"{QUIET_ENV}={raw!r}: expected a number of seconds from 0 to {MAX_QUIET_SECONDS:.0f}"
+        )
     return value
 
 
-def last_heard(tracker: DialogueStateTracker) -> Optional[float]:
+def last_heard(tracker: DialogueStateTracker) -> float | None:
     """When the customer last heard from us since the pause (an acknowledgement or an
     agent's message); None when nothing since the pause."""
     for event in reversed(tracker.events):
@@ -88,17 +90,25 @@ class HandoffAck:
         finally:
             _customer_message.reset(token)
 
-    async def prediction_loop(self, processor: MessageProcessor, output_channel: OutputChannel,
-                              tracker: DialogueStateTracker) -> None:
-        if (_customer_message.get() and tracker.is_paused()
-                and not processor._should_handle_message(tracker)
-                and ack_due(tracker, output_channel.name(), self.quiet, time.time())):
+    async def prediction_loop(
+        self,
+        processor: MessageProcessor,
+        output_channel: OutputChannel,
+        tracker: DialogueStateTracker,
+    ) -> None:
+        if (
+            _customer_message.get()
+            and tracker.is_paused()
+            and not processor._should_handle_message(tracker)
+            and ack_due(tracker, output_channel.name(), self.quiet, time.time())
+        ):
             await self.acknowledge(processor, output_channel, tracker)
         await _rasa_prediction_loop(processor, output_channel, tracker)
 
     @staticmethod
-    async def acknowledge(processor: MessageProcessor, output_channel: OutputChannel,
-                          tracker: DialogueStateTracker) -> None:
+    async def acknowledge(
+        processor: MessageProcessor, output_channel: OutputChannel, tracker: DialogueStateTracker
+    ) -> None:
         message = await processor.nlg.generate(ACK, tracker, output_channel.name())
         if not message:
             return
@@ -115,8 +125,9 @@ def install(env: Mapping[str, str]) -> None:
     async def handle_message(processor: MessageProcessor, message: UserMessage) -> Any:
         return await hooks.handle_message(processor, message)
 
-    async def prediction_loop(processor: MessageProcessor, output_channel: OutputChannel,
-                              tracker: DialogueStateTracker) -> None:
+    async def prediction_loop(
+        processor: MessageProcessor, output_channel: OutputChannel, tracker: DialogueStateTracker
+    ) -> None:
         await hooks.prediction_loop(processor, output_channel, tracker)
 
     MessageProcessor.handle_message = handle_message

@@ -1,9 +1,9 @@
 """How each of the stack's services is started from its configuration, and how its
 readiness is seen."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List
 
 from stack.config import StackConfig
 from stack.processes import Service, spawn, wait_ready
@@ -17,11 +17,11 @@ class Launch:
     """One service's command, environment and readiness probe."""
 
     name: str
-    argv: List[str]
+    argv: list[str]
     ready_url: str
     url: str
     log_dir: Path
-    env: Dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
     timeout: float = 180.0
 
     def spawn(self) -> Service:
@@ -33,34 +33,65 @@ class Launch:
 
 
 def backend(config: StackConfig) -> Launch:
-    return Launch("backend", config.backend_argv(), f"{config.backend_url}/health",
-                  config.backend_url, config.log_dir, config.backend_env())
+    return Launch(
+        "backend",
+        config.backend_argv(),
+        f"{config.backend_url}/health",
+        config.backend_url,
+        config.log_dir,
+        config.backend_env(),
+    )
 
 
 def desk(config: StackConfig) -> Launch:
-    return Launch("desk", config.desk_argv(), f"{config.desk_url}/health", config.desk_url,
-                  config.log_dir, config.desk_env())
+    return Launch(
+        "desk",
+        config.desk_argv(),
+        f"{config.desk_url}/health",
+        config.desk_url,
+        config.log_dir,
+        config.desk_env(),
+    )
 
 
 def memory(config: StackConfig) -> Launch:
-    return Launch("memory", config.memory_argv(), f"{config.memory_url}/health",
-                  config.memory_url, config.log_dir, config.memory_env())
+    return Launch(
+        "memory",
+        config.memory_argv(),
+        f"{config.memory_url}/health",
+        config.memory_url,
+        config.log_dir,
+        config.memory_env(),
+    )
 
 
 def action_server(config: StackConfig) -> Launch:
-    return Launch("action-server", config.action_server_argv(), f"{config.action_url}/health",
-                  config.action_url, config.log_dir, config.action_env())
+    return Launch(
+        "action-server",
+        config.action_server_argv(),
+        f"{config.action_url}/health",
+        config.action_url,
+        config.log_dir,
+        config.action_env(),
+    )
 
 
 def rasa(config: StackConfig) -> Launch:
     """Rasa is ready once its internal listener answers: that opens after the public
     one, once the model is loaded."""
-    return Launch("rasa", config.rasa_argv(), f"{config.rasa_internal_url}/", config.rasa_url,
-                  config.log_dir, config.rasa_env(), timeout=RASA_START_TIMEOUT)
+    return Launch(
+        "rasa",
+        config.rasa_argv(),
+        f"{config.rasa_internal_url}/",
+        config.rasa_url,
+        config.log_dir,
+        config.rasa_env(),
+        timeout=RASA_START_TIMEOUT,
+    )
 
 
 # Backend, agent desk, memory, action server and Rasa, in the order they start.
-STACK: List[Callable[[StackConfig], Launch]] = [backend, desk, memory, action_server, rasa]
+STACK: list[Callable[[StackConfig], Launch]] = [backend, desk, memory, action_server, rasa]
 
 
 def start_backend(config: StackConfig) -> Service:
@@ -83,16 +114,17 @@ def start_rasa(config: StackConfig) -> Service:
     return rasa(config).start()
 
 
-def stop_all(services: List[Service]) -> None:
+def stop_all(services: list[Service]) -> None:
     """Stop services in the reverse order of their start."""
     for service in reversed(services):
         service.stop()
 
 
-def start_in_order(starters: List[Callable[[StackConfig], Service]],
-                   config: StackConfig) -> List[Service]:
+def start_in_order(
+    starters: list[Callable[[StackConfig], Service]], config: StackConfig
+) -> list[Service]:
     """Start services one after the other; if one fails, stop those already up."""
-    services: List[Service] = []
+    services: list[Service] = []
     try:
         for starter in starters:
             services.append(starter(config))
@@ -102,7 +134,8 @@ def start_in_order(starters: List[Callable[[StackConfig], Service]],
     return services
 
 
-def start_stack(config: StackConfig) -> List[Service]:
+def start_stack(config: StackConfig) -> list[Service]:
     """Backend, agent desk, memory, action server and Rasa, in that order."""
-    return start_in_order([start_backend, start_desk, start_memory, start_action_server,
-                           start_rasa], config)
+    return start_in_order(
+        [start_backend, start_desk, start_memory, start_action_server, start_rasa], config
+    )

@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
@@ -44,26 +44,34 @@ def _lower_priority() -> None:
 
 
 _pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="nlu")
-_long_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nlu-long",
-                                initializer=_lower_priority)
+_long_pool = ThreadPoolExecutor(
+    max_workers=2, thread_name_prefix="nlu-long", initializer=_lower_priority
+)
 
 
-def pool_for(text: Optional[str]) -> ThreadPoolExecutor:
+def pool_for(text: str | None) -> ThreadPoolExecutor:
     """The low-priority threads for a long message, the shared pool otherwise."""
     return _long_pool if text and len(text) > LONG_MESSAGE_CHARS else _pool
 
 
-async def parse_message(processor: MessageProcessor, message: UserMessage,
-                        tracker: Optional[DialogueStateTracker] = None,
-                        only_output_properties: bool = True) -> Dict[Text, Any]:
+async def parse_message(
+    processor: MessageProcessor,
+    message: UserMessage,
+    tracker: DialogueStateTracker | None = None,
+    only_output_properties: bool = True,
+) -> dict[str, Any]:
     """MessageProcessor.parse_message with the model's parse run on a pool."""
     if processor.http_interpreter:
         return await _rasa_parse_message(processor, message, tracker, only_output_properties)
     if tracker is None:
         tracker = DialogueStateTracker.from_events(message.sender_id, [])
     parse_data = await asyncio.get_running_loop().run_in_executor(
-        pool_for(message.text), processor._parse_message_with_graph, message, tracker,
-        only_output_properties)
+        pool_for(message.text),
+        processor._parse_message_with_graph,
+        message,
+        tracker,
+        only_output_properties,
+    )
     processor._update_full_retrieval_intent(parse_data)
     processor._check_for_unseen_features(parse_data)
     return parse_data

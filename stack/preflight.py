@@ -18,17 +18,18 @@ import ipaddress
 import re
 import socket
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.headerregistry import AddressHeader, HeaderRegistry
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any
 from urllib.parse import urlsplit
 
 from rasa.shared.exceptions import RasaException
 from rasa.shared.utils.io import read_config_file
 
-from connectors.settings import TwilioSettings
 from connectors.rest_auth import MIN_SECRET_CHARS, SECRET_ENV
+from connectors.settings import TwilioSettings
 from connectors.smtp import IMPLICIT_TLS_PORT, MailSettings, Smtp, SmtpConfigError
 from stack.config import ConfigError
 from stack.processes import ROOT
@@ -51,8 +52,7 @@ WHATSAPP = "connectors.whatsapp.WhatsAppInput"
 VOICE = "connectors.voice.VoiceInput"
 EMAIL = "connectors.mail.EmailInput"
 WEBCHAT = "connectors.webchat.WebChatInput"
-NAMES = {REST: "REST", WHATSAPP: "WhatsApp", VOICE: "Voice", EMAIL: "E-mail",
-         WEBCHAT: "Web chat"}
+NAMES = {REST: "REST", WHATSAPP: "WhatsApp", VOICE: "Voice", EMAIL: "E-mail", WEBCHAT: "Web chat"}
 
 
 @dataclass
@@ -60,9 +60,9 @@ class Readiness:
     """One channel's state at start: what is missing and what is wrong."""
 
     channel: str
-    missing: List[str] = field(default_factory=list)
-    wrong: List[str] = field(default_factory=list)
-    notes: List[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     # A value the channel itself refuses at start: Rasa would not start.
     refused: bool = False
     enabled: bool = True
@@ -78,42 +78,55 @@ class Readiness:
     def line(self) -> str:
         details = self.missing + self.wrong + self.notes
         return f"  {self.channel + ':':<10}{self.status}" + (
-            f" ({'; '.join(details)})" if details else "")
+            f" ({'; '.join(details)})" if details else ""
+        )
 
 
-Check = Callable[[Dict[str, Any], Mapping[str, str]], Readiness]
+Check = Callable[[dict[str, Any], Mapping[str, str]], Readiness]
 
 
-def check_rest(credentials: Dict[str, Any], env: Mapping[str, str]) -> Readiness:
+def check_rest(credentials: dict[str, Any], env: Mapping[str, str]) -> Readiness:
     """The REST channel needs its JWT secret: configured, or made for this start."""
     secret = env.get(SECRET_ENV)
     if secret and len(secret) < MIN_SECRET_CHARS:
-        return Readiness(NAMES[REST], wrong=[f"{SECRET_ENV} is shorter than "
-                                             f"{MIN_SECRET_CHARS} characters"], refused=True)
+        return Readiness(
+            NAMES[REST],
+            wrong=[f"{SECRET_ENV} is shorter than {MIN_SECRET_CHARS} characters"],
+            refused=True,
+        )
     if secret:
         return Readiness(NAMES[REST], notes=[f"JWT secret from {SECRET_ENV}"])
-    return Readiness(NAMES[REST], notes=[f"{SECRET_ENV} unset: a JWT secret is generated "
-                                         "for this start, tokens minted before a restart "
-                                         "are refused"])
+    return Readiness(
+        NAMES[REST],
+        notes=[
+            f"{SECRET_ENV} unset: a JWT secret is generated "
+            "for this start, tokens minted before a restart "
+            "are refused"
+        ],
+    )
 
 
-def _public_url(readiness: Readiness, url: Optional[str]) -> None:
+def _public_url(readiness: Readiness, url: str | None) -> None:
     if not url:
-        readiness.missing.append("SWITCHBOARD_PUBLIC_URL unset: Twilio's signatures cannot be "
-                                 "checked against the https URL it calls")
+        readiness.missing.append(
+            "SWITCHBOARD_PUBLIC_URL unset: Twilio's signatures cannot be "
+            "checked against the https URL it calls"
+        )
         return
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
-        readiness.wrong.append(f"SWITCHBOARD_PUBLIC_URL={url!r} is not an https:// URL: "
-                               "Twilio should call the webhooks over https")
+        readiness.wrong.append(
+            f"SWITCHBOARD_PUBLIC_URL={url!r} is not an https:// URL: "
+            "Twilio should call the webhooks over https"
+        )
 
 
-def _auth_token(readiness: Readiness, token: Optional[str]) -> None:
+def _auth_token(readiness: Readiness, token: str | None) -> None:
     if not token:
         readiness.missing.append("TWILIO_AUTH_TOKEN unset: every request is refused with 503")
 
 
-def check_whatsapp(credentials: Dict[str, Any], env: Mapping[str, str]) -> Readiness:
+def check_whatsapp(credentials: dict[str, Any], env: Mapping[str, str]) -> Readiness:
     """WhatsApp needs the account (SID, auth token), its sender number and the
     public URL Twilio calls."""
     twilio = TwilioSettings.from_credentials(credentials, env)
@@ -122,35 +135,45 @@ def check_whatsapp(credentials: Dict[str, Any], env: Mapping[str, str]) -> Readi
     if not twilio.account_sid:
         readiness.missing.append("TWILIO_ACCOUNT_SID unset: replies cannot be sent")
     elif not ACCOUNT_SID.fullmatch(twilio.account_sid):
-        readiness.wrong.append("TWILIO_ACCOUNT_SID is not 'AC' and 32 hex digits: Twilio "
-                               "refuses every reply")
+        readiness.wrong.append(
+            "TWILIO_ACCOUNT_SID is not 'AC' and 32 hex digits: Twilio refuses every reply"
+        )
     if not twilio.whatsapp_number:
         readiness.missing.append("TWILIO_WHATSAPP_NUMBER unset: Twilio refuses every reply")
     elif not WHATSAPP_NUMBER.fullmatch(twilio.whatsapp_number):
-        readiness.wrong.append("TWILIO_WHATSAPP_NUMBER is not 'whatsapp:+' and the number "
-                               "with its country code: Twilio refuses every reply")
+        readiness.wrong.append(
+            "TWILIO_WHATSAPP_NUMBER is not 'whatsapp:+' and the number "
+            "with its country code: Twilio refuses every reply"
+        )
     _public_url(readiness, twilio.public_url)
     return readiness
 
 
-def check_voice(credentials: Dict[str, Any], env: Mapping[str, str]) -> Readiness:
+def check_voice(credentials: dict[str, Any], env: Mapping[str, str]) -> Readiness:
     """Voice needs the auth token and the public URL; the agents' number is optional."""
     twilio = TwilioSettings.from_credentials(credentials, env)
     readiness = Readiness(NAMES[VOICE])
     _auth_token(readiness, twilio.auth_token)
     _public_url(readiness, twilio.public_url)
     if not twilio.agent_number:
-        readiness.notes.append("TWILIO_VOICE_AGENT_NUMBER unset: calls are not put through "
-                               "to a person")
+        readiness.notes.append(
+            "TWILIO_VOICE_AGENT_NUMBER unset: calls are not put through to a person"
+        )
     elif not PHONE_NUMBER.fullmatch(twilio.agent_number):
-        readiness.wrong.append("TWILIO_VOICE_AGENT_NUMBER is not '+' and the number with its "
-                               "country code: calls cannot be put through to a person")
+        readiness.wrong.append(
+            "TWILIO_VOICE_AGENT_NUMBER is not '+' and the number with its "
+            "country code: calls cannot be put through to a person"
+        )
     if twilio.sms_number and not PHONE_NUMBER.fullmatch(twilio.sms_number):
-        readiness.wrong.append("TWILIO_SMS_NUMBER is not '+' and the number with its country "
-                               "code: an agent's reply cannot reach a caller who hung up")
+        readiness.wrong.append(
+            "TWILIO_SMS_NUMBER is not '+' and the number with its country "
+            "code: an agent's reply cannot reach a caller who hung up"
+        )
     elif not twilio.caller_reply_from:
-        readiness.notes.append("neither TWILIO_SMS_NUMBER nor TWILIO_WHATSAPP_NUMBER set: an "
-                               "agent's reply cannot reach a caller who hung up")
+        readiness.notes.append(
+            "neither TWILIO_SMS_NUMBER nor TWILIO_WHATSAPP_NUMBER set: an "
+            "agent's reply cannot reach a caller who hung up"
+        )
     return readiness
 
 
@@ -163,12 +186,11 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def smtp_unreachable(host: str, port: int,
-                     timeout: float = SMTP_CONNECT_SECONDS) -> Optional[str]:
+def smtp_unreachable(host: str, port: int, timeout: float = SMTP_CONNECT_SECONDS) -> str | None:
     """Why no TCP connection to the relay could be made within timeout, or None.
     In a thread of its own, so that a slow name lookup cannot hold the start either."""
     no_answer = f"no answer within {timeout:g} s"
-    outcome: List[Optional[str]] = []
+    outcome: list[str | None] = []
 
     def connect() -> None:
         try:
@@ -188,25 +210,34 @@ def smtp_unreachable(host: str, port: int,
 def _tls(readiness: Readiness, smtp: Smtp) -> None:
     """The TLS settings the relay's port calls for."""
     if smtp.implicit_tls and smtp.starttls:
-        readiness.wrong.append(f"SWITCHBOARD_SMTP_STARTTLS=true with port {IMPLICIT_TLS_PORT}, "
-                               "which is implicit TLS: unset one of them")
+        readiness.wrong.append(
+            f"SWITCHBOARD_SMTP_STARTTLS=true with port {IMPLICIT_TLS_PORT}, "
+            "which is implicit TLS: unset one of them"
+        )
     elif smtp.port == SUBMISSION_PORT and not smtp.starttls:
-        readiness.wrong.append(f"port {SUBMISSION_PORT} expects STARTTLS: set "
-                               "SWITCHBOARD_SMTP_STARTTLS=true")
+        readiness.wrong.append(
+            f"port {SUBMISSION_PORT} expects STARTTLS: set SWITCHBOARD_SMTP_STARTTLS=true"
+        )
     elif not (smtp.starttls or smtp.implicit_tls) and not _loopback(str(smtp.host)):
-        readiness.wrong.append("replies would cross the network unencrypted: set "
-                               f"SWITCHBOARD_SMTP_STARTTLS=true or port {IMPLICIT_TLS_PORT}")
+        readiness.wrong.append(
+            "replies would cross the network unencrypted: set "
+            f"SWITCHBOARD_SMTP_STARTTLS=true or port {IMPLICIT_TLS_PORT}"
+        )
 
 
 def _from_address(readiness: Readiness, value: str) -> None:
     header = HeaderRegistry()("From", value)
     addresses = header.addresses if isinstance(header, AddressHeader) else ()
-    if (header.defects or len(addresses) != 1 or not addresses[0].username
-            or "." not in addresses[0].domain):
+    if (
+        header.defects
+        or len(addresses) != 1
+        or not addresses[0].username
+        or "." not in addresses[0].domain
+    ):
         readiness.wrong.append(f"SWITCHBOARD_EMAIL_FROM={value!r} is not one valid address")
 
 
-def check_email(credentials: Dict[str, Any], env: Mapping[str, str]) -> Readiness:
+def check_email(credentials: dict[str, Any], env: Mapping[str, str]) -> Readiness:
     """E-mail needs its shared secret, a relay that answers, TLS settings that fit
     its port, and a valid From."""
     readiness = Readiness(NAMES[EMAIL])
@@ -217,8 +248,9 @@ def check_email(credentials: Dict[str, Any], env: Mapping[str, str]) -> Readines
         readiness.refused = True
         return readiness
     if not settings.secret:
-        readiness.missing.append("SWITCHBOARD_EMAIL_SECRET unset: every message is refused "
-                                 "with 503")
+        readiness.missing.append(
+            "SWITCHBOARD_EMAIL_SECRET unset: every message is refused with 503"
+        )
     smtp = settings.smtp
     if not smtp.host:
         readiness.missing.append("SWITCHBOARD_SMTP_HOST unset: replies cannot be sent")
@@ -226,13 +258,15 @@ def check_email(credentials: Dict[str, Any], env: Mapping[str, str]) -> Readines
         _tls(readiness, smtp)
         reason = smtp_unreachable(smtp.host, smtp.port)
         if reason:
-            readiness.wrong.append(f"SWITCHBOARD_SMTP_HOST {smtp.host}:{smtp.port} cannot be "
-                                   f"reached ({reason}): replies cannot be sent")
+            readiness.wrong.append(
+                f"SWITCHBOARD_SMTP_HOST {smtp.host}:{smtp.port} cannot be "
+                f"reached ({reason}): replies cannot be sent"
+            )
     _from_address(readiness, settings.from_address)
     return readiness
 
 
-def check_webchat(credentials: Dict[str, Any], env: Mapping[str, str]) -> Readiness:
+def check_webchat(credentials: dict[str, Any], env: Mapping[str, str]) -> Readiness:
     """Web chat needs the widget `make webchat` fetches."""
     widget = str(credentials.get("widget_script") or WEBCHAT_WIDGET)
     if (ROOT / widget).is_file():
@@ -240,12 +274,18 @@ def check_webchat(credentials: Dict[str, Any], env: Mapping[str, str]) -> Readin
     return Readiness(NAMES[WEBCHAT], missing=[f"{widget} missing: run `make webchat`"])
 
 
-CHECKS: Dict[str, Check] = {REST: check_rest, WHATSAPP: check_whatsapp, VOICE: check_voice,
-                            EMAIL: check_email, WEBCHAT: check_webchat}
+CHECKS: dict[str, Check] = {
+    REST: check_rest,
+    WHATSAPP: check_whatsapp,
+    VOICE: check_voice,
+    EMAIL: check_email,
+    WEBCHAT: check_webchat,
+}
 
 
-def check_channels(env: Mapping[str, str],
-                   credentials_file: Path = ROOT / "credentials.yml") -> List[Readiness]:
+def check_channels(
+    env: Mapping[str, str], credentials_file: Path = ROOT / "credentials.yml"
+) -> list[Readiness]:
     """Every channel's readiness, in the README's order; a channel without a section in
     credentials.yml is not served at all. The file is read as Rasa reads it (with
     `${VAR}` taken from this process's environment); one Rasa cannot read raises
@@ -259,6 +299,7 @@ def check_channels(env: Mapping[str, str],
         if section in sections:
             readiness.append(check(dict(sections[section] or {}), env))
         else:
-            readiness.append(Readiness(NAMES[section], enabled=False,
-                                       notes=[f"not in {credentials_file.name}"]))
+            readiness.append(
+                Readiness(NAMES[section], enabled=False, notes=[f"not in {credentials_file.name}"])
+            )
     return readiness

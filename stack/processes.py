@@ -12,9 +12,9 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG_TAIL = 4000
@@ -63,22 +63,36 @@ class Service:
 
 # Secrets each service is handed by name (stack/config.py): never inherited from the
 # environment the stack was started in, so a service holds only its own.
-SCOPED_SECRETS = frozenset({
-    "RASA_API_TOKEN", "ACTION_SERVER_TOKEN", "DESK_INTEGRATION_TOKEN", "IDENTITY_ADMIN_TOKEN",
-    "MEMORY_API_TOKEN", "SWITCHBOARD_DESK_RASA_SECRET", "SWITCHBOARD_REST_JWT_SECRET",
-    "SWITCHBOARD_WEBCHAT_SECRET", "DESK_ADMIN_PASSWORD", "SWITCHBOARD_INTEGRATION_SECRET",
-    "CCAAS_WEBHOOK_SECRET", "MEMORY_EVENT_SECRETS", "BACKEND_ADMIN_TOKEN", "TWILIO_AUTH_TOKEN",
-    "SWITCHBOARD_SMTP_PASSWORD", "SWITCHBOARD_EMAIL_SECRET",
-})
+SCOPED_SECRETS = frozenset(
+    {
+        "RASA_API_TOKEN",
+        "ACTION_SERVER_TOKEN",
+        "DESK_INTEGRATION_TOKEN",
+        "IDENTITY_ADMIN_TOKEN",
+        "MEMORY_API_TOKEN",
+        "SWITCHBOARD_DESK_RASA_SECRET",
+        "SWITCHBOARD_REST_JWT_SECRET",
+        "SWITCHBOARD_WEBCHAT_SECRET",
+        "DESK_ADMIN_PASSWORD",
+        "SWITCHBOARD_INTEGRATION_SECRET",
+        "CCAAS_WEBHOOK_SECRET",
+        "MEMORY_EVENT_SECRETS",
+        "BACKEND_ADMIN_TOKEN",
+        "TWILIO_AUTH_TOKEN",
+        "SWITCHBOARD_SMTP_PASSWORD",
+        "SWITCHBOARD_EMAIL_SECRET",
+    }
+)
 
 
-def inherited(environ: Mapping[str, str]) -> Dict[str, str]:
+def inherited(environ: Mapping[str, str]) -> dict[str, str]:
     """The environment a service inherits: everything but the scoped secrets."""
     return {key: value for key, value in environ.items() if key not in SCOPED_SECRETS}
 
 
-def spawn(name: str, argv: Sequence[str], url: str, log_dir: Path,
-          env: Optional[Mapping[str, str]] = None) -> Service:
+def spawn(
+    name: str, argv: Sequence[str], url: str, log_dir: Path, env: Mapping[str, str] | None = None
+) -> Service:
     """Run argv from the project root as the leader of its own process group,
     appending its output to log_dir/<name>.log. It inherits the environment but the
     scoped secrets, and gets env (its own secrets among them) on top."""
@@ -86,8 +100,12 @@ def spawn(name: str, argv: Sequence[str], url: str, log_dir: Path,
     log_path = log_dir / f"{name}.log"
     with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
-            list(argv), cwd=ROOT, env={**inherited(os.environ), **(env or {})},
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            list(argv),
+            cwd=ROOT,
+            env={**inherited(os.environ), **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     return Service(name, process, url, log_path)
 
@@ -98,8 +116,9 @@ def wait_ready(service: Service, ready_url: str, timeout: float = 180.0) -> Serv
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if service.process.poll() is not None:
-            raise RuntimeError(f"{service.name} exited with {service.process.returncode}:\n"
-                               f"{service.log_tail()}")
+            raise RuntimeError(
+                f"{service.name} exited with {service.process.returncode}:\n{service.log_tail()}"
+            )
         if http_ok(ready_url):
             return service
         time.sleep(0.25)
@@ -113,7 +132,7 @@ def start_service(
     ready_url: str,
     url: str,
     log_dir: Path,
-    env: Optional[Mapping[str, str]] = None,
+    env: Mapping[str, str] | None = None,
     timeout: float = 180.0,
 ) -> Service:
     """Run argv from the project root and return once ready_url answers 2xx."""

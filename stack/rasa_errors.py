@@ -21,8 +21,9 @@ async def as_json(request: Request, error: Exception) -> HTTPResponse:
     if isinstance(error, SanicException) and error.status_code < 500:
         headers = getattr(error, "headers", None) or {}
         return response.json({"error": str(error)}, status=error.status_code, headers=headers)
-    logger.error("rasa.request.failed %s %s: %s", request.method, request.path,
-                 type(error).__name__)
+    logger.error(
+        "rasa.request.failed %s %s: %s", request.method, request.path, type(error).__name__
+    )
     return response.json({"error": "the request could not be handled"}, status=500)
 
 

@@ -23,8 +23,9 @@ ignored: a client cannot pick its own address to dodge a limit.
 """
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from sanic import Sanic, response
 from sanic.exceptions import PayloadTooLarge
@@ -59,8 +60,10 @@ def trust_proxies(app: Sanic, env: Mapping[str, str]) -> None:
     """Sanic reads the client's address from forwarded headers as the deployer says."""
     raw = env.get(PROXIES_ENV, "").strip() or "0"
     if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_PROXIES:
-        raise ProxyConfigError(f"{PROXIES_ENV}: expected the number of proxies in front of "
-                               f"Rasa, 0 to {MAX_PROXIES}, not {raw!r}")
+        raise ProxyConfigError(
+            f"{PROXIES_ENV}: expected the number of proxies in front of "
+            f"Rasa, 0 to {MAX_PROXIES}, not {raw!r}"
+        )
     app.config.PROXIES_COUNT = int(raw)
     app.config.FORWARDED_SECRET = env.get(FORWARDED_SECRET_ENV) or None
 
@@ -83,11 +86,12 @@ def install(app: Sanic, listener: InternalListener) -> None:
 
     @app.exception(PayloadTooLarge)
     async def too_large(request: Request, error: PayloadTooLarge) -> HTTPResponse:
-        return response.json({"error": f"the request is larger than {MAX_REQUEST_BYTES} "
-                                       "bytes"}, status=413)
+        return response.json(
+            {"error": f"the request is larger than {MAX_REQUEST_BYTES} bytes"}, status=413
+        )
 
     @app.on_request
-    async def channels_only_in_public(request: Request) -> Optional[HTTPResponse]:
+    async def channels_only_in_public(request: Request) -> HTTPResponse | None:
         if is_public_path(request.path) or on_internal_listener(request, listener):
             return None
         return response.json({"error": "not found"}, status=404)
@@ -95,13 +99,13 @@ def install(app: Sanic, listener: InternalListener) -> None:
     async def open_internal(running: Sanic, _: Any) -> None:
         # Sanic 21.12's create_server awaits the AsyncioServer it builds: it returns
         # it bound and serving, without running the app's start-up events again.
-        server = await running.create_server(listener.host, listener.port,
-                                             return_asyncio_server=True)
+        server = await running.create_server(
+            listener.host, listener.port, return_asyncio_server=True
+        )
         if server is None or server.server is None:
             raise RuntimeError(f"cannot listen on {listener.host}:{listener.port}")
         servers.append(server)
-        logger.info("internal listener (HTTP API) on http://%s:%d", listener.host,
-                    listener.port)
+        logger.info("internal listener (HTTP API) on http://%s:%d", listener.host, listener.port)
 
     async def close_internal(running: Sanic, _: Any) -> None:
         for server in servers:

@@ -25,9 +25,10 @@ instead of the event loop (stack/nlu_pool.py).
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Optional, Text, Tuple, Type
+from typing import Any
 
 import rasa.core.run
 from jsonschema import ValidationError
@@ -35,11 +36,16 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 from sanic import Sanic
 
+from common.schemas import schema_validator
 from stack import (
-    action_fallback, desk_endpoint, handoff_ack, nlu_pool, rasa_errors, rasa_listeners,
+    action_fallback,
+    desk_endpoint,
+    handoff_ack,
+    nlu_pool,
+    rasa_errors,
+    rasa_listeners,
 )
 from stack.rasa_listeners import InternalListener
-from common.schemas import schema_validator
 
 DOCS = "https://rasa.com/docs/rasa/custom-actions"
 
@@ -58,11 +64,11 @@ class EventChecks:
     part and N's branch. Rasa's validator tries every branch of every event."""
 
     response: Any  # the response with the events' item schema left out
-    by_name: Dict[Text, Any]  # an event's whole item schema, with only its branch
+    by_name: dict[str, Any]  # an event's whole item schema, with only its branch
 
 
 @lru_cache(maxsize=1)
-def _event_checks() -> Optional[EventChecks]:
+def _event_checks() -> EventChecks | None:
     """None when the schema is not of that shape (then only Rasa's check runs)."""
     schema = RemoteAction.action_response_format_spec()
     try:
@@ -77,9 +83,13 @@ def _event_checks() -> Optional[EventChecks]:
     common = {key: value for key, value in item.items() if key != "oneOf"}
     events = {**schema["properties"]["events"], "items": {}}
     response = {**schema, "properties": {**schema["properties"], "events": events}}
-    return EventChecks(schema_validator(response, formats=False), {
-        name: schema_validator({**draft, **common, "allOf": [branch]}, formats=False)
-        for name, branch in zip(names, branches, strict=True)})
+    return EventChecks(
+        schema_validator(response, formats=False),
+        {
+            name: schema_validator({**draft, **common, "allOf": [branch]}, formats=False)
+            for name, branch in zip(names, branches, strict=True)
+        },
+    )
 
 
 def _valid_by_event_type(result: Any) -> bool:
@@ -98,7 +108,7 @@ def _valid_by_event_type(result: Any) -> bool:
     return True
 
 
-def validate_action_result(_: RemoteAction, result: Dict[Text, Any]) -> bool:
+def validate_action_result(_: RemoteAction, result: dict[str, Any]) -> bool:
     """RemoteAction._validate_action_result with the validator built once; a valid
     response is recognised by its events' own branches, an invalid one gets Rasa's
     check and error."""
@@ -107,18 +117,19 @@ def validate_action_result(_: RemoteAction, result: Dict[Text, Any]) -> bool:
     try:
         _response_validator().validate(result)
     except ValidationError as error:
-        error.message += (". Failed to validate Action server response from API, make sure "
-                          f"your response from the Action endpoint is valid. See {DOCS}")
+        error.message += (
+            ". Failed to validate Action server response from API, make sure "
+            f"your response from the Action endpoint is valid. See {DOCS}"
+        )
         raise
     return True
 
 
 _rasa_resolve_by_type = Event.resolve_by_type
-_event_classes: Dict[Text, Type[Event]] = {}
+_event_classes: dict[str, type[Event]] = {}
 
 
-def resolve_event_type(type_name: Text,
-                       default: Optional[Type[Event]] = None) -> Optional[Type[Event]]:
+def resolve_event_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
     """Event.resolve_by_type, remembering the classes it finds (not the defaults)."""
     found = _event_classes.get(type_name)
     if found is None:
@@ -129,7 +140,7 @@ def resolve_event_type(type_name: Text,
     return found
 
 
-def internal_listener(argv: List[str]) -> Tuple[Optional[InternalListener], List[str]]:
+def internal_listener(argv: list[str]) -> tuple[InternalListener | None, list[str]]:
     """Our own options taken out of argv; the rest is Rasa's. Without them, Rasa
     serves as it would on its own (one listener)."""
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
@@ -141,7 +152,7 @@ def internal_listener(argv: List[str]) -> Tuple[Optional[InternalListener], List
     return InternalListener(ours.internal_interface or "127.0.0.1", ours.internal_port), rest
 
 
-def with_switchboard_serving(listener: Optional[InternalListener]) -> Callable[..., Sanic]:
+def with_switchboard_serving(listener: InternalListener | None) -> Callable[..., Sanic]:
     """rasa.core.run.configure_app, followed by Switchboard's set-up of the app."""
     rasa_configure_app = rasa.core.run.configure_app
 

@@ -13,8 +13,8 @@ restarted at that moment.
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional
 
 from stack.launch import Launch, stop_all
 from stack.processes import Service, wait_ready
@@ -44,16 +44,17 @@ def print_report(message: str) -> None:
 class Supervisor:
     """Starts the services in order, restarts any that stops, stops them all."""
 
-    def __init__(self, launches: List[Launch], report: Report = print_report,
-                 backoff: Backoff = Backoff()) -> None:
+    def __init__(
+        self, launches: list[Launch], report: Report = print_report, backoff: Backoff = Backoff()
+    ) -> None:
         self.launches = launches
         self.report = report
         self.backoff = backoff
-        self.services: Dict[str, Service] = {}
-        self.restarts: Dict[str, int] = {launch.name: 0 for launch in launches}
+        self.services: dict[str, Service] = {}
+        self.restarts: dict[str, int] = {launch.name: 0 for launch in launches}
         self.stopping = threading.Event()
         self.lock = threading.Lock()
-        self.watchers: List[threading.Thread] = []
+        self.watchers: list[threading.Thread] = []
 
     def start(self) -> None:
         """Start every service, each once the one before is ready; if one fails,
@@ -71,8 +72,9 @@ class Supervisor:
     def watch(self) -> None:
         """Watch every service from now on, restarting any that stops."""
         for launch in self.launches:
-            watcher = threading.Thread(target=self._keep, args=(launch,),
-                                       name=f"supervise-{launch.name}", daemon=True)
+            watcher = threading.Thread(
+                target=self._keep, args=(launch,), name=f"supervise-{launch.name}", daemon=True
+            )
             watcher.start()
             self.watchers.append(watcher)
 
@@ -80,11 +82,14 @@ class Supervisor:
         """Stop every service, in the reverse order of their start."""
         self.stopping.set()
         with self.lock:
-            running = [self.services[launch.name] for launch in self.launches
-                       if launch.name in self.services]
+            running = [
+                self.services[launch.name]
+                for launch in self.launches
+                if launch.name in self.services
+            ]
         stop_all(running)
 
-    def _respawn(self, launch: Launch) -> Optional[Service]:
+    def _respawn(self, launch: Launch) -> Service | None:
         """A new process for the service, unless the stack is stopping."""
         with self.lock:
             if self.stopping.is_set():
@@ -106,8 +111,10 @@ class Supervisor:
                 failures = 0
             failures += 1
             delay = self.backoff.delay(failures)
-            self.report(f"{launch.name} stopped unexpectedly (exit code {code}); restarting "
-                        f"in {delay:.0f} s (log: {service.log_path})")
+            self.report(
+                f"{launch.name} stopped unexpectedly (exit code {code}); restarting "
+                f"in {delay:.0f} s (log: {service.log_path})"
+            )
             if self.stopping.wait(delay):
                 return
             restarted = self._respawn(launch)

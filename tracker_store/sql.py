@@ -42,11 +42,12 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Text, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -56,7 +57,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from tenacity import (
-    AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt,
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
     wait_incrementing,
 )
 
@@ -71,9 +75,9 @@ T = TypeVar("T")
 class Row:
     """One stored event as the events table holds it."""
 
-    timestamp: Optional[float]
-    type_name: Text
-    data: Text
+    timestamp: float | None
+    type_name: str
+    data: str
 
 
 @dataclass(frozen=True)
@@ -82,18 +86,24 @@ class Stored:
     the earliest and latest timestamp (None where there is none)."""
 
     count: int
-    last_id: Optional[int]
-    first_time: Optional[float]
-    last_time: Optional[float]
+    last_id: int | None
+    first_time: float | None
+    last_time: float | None
 
     def after(self, records: Sequence[Any]) -> "Stored":
         """These figures once the records (rows just inserted) are added. The times
         are compared, not added up, so they match the database's exactly."""
-        times = [t for t in (self.first_time, self.last_time,
-                             *(r.timestamp for r in records)) if t is not None]
-        return Stored(self.count + len(records),
-                      records[-1].id if records else self.last_id,
-                      min(times, default=None), max(times, default=None))
+        times = [
+            t
+            for t in (self.first_time, self.last_time, *(r.timestamp for r in records))
+            if t is not None
+        ]
+        return Stored(
+            self.count + len(records),
+            records[-1].id if records else self.last_id,
+            min(times, default=None),
+            max(times, default=None),
+        )
 
 
 @dataclass(frozen=True)
@@ -105,11 +115,14 @@ class CachedConversation:
     rows: Sequence[Row]
 
 
-def latest_session(rows: Sequence[Row]) -> List[Row]:
+def latest_session(rows: Sequence[Row]) -> list[Row]:
     """The rows SQLTrackerStore's retrieve returns: those from the newest
     SessionStarted's timestamp on, or all when there is none (its `_event_query`)."""
-    starts = [r.timestamp for r in rows
-              if r.type_name == SessionStarted.type_name and r.timestamp is not None]
+    starts = [
+        r.timestamp
+        for r in rows
+        if r.type_name == SessionStarted.type_name and r.timestamp is not None
+    ]
     if not starts:
         return list(rows)
     start = max(starts)
@@ -120,24 +133,34 @@ class DurableSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore with retries, a pending buffer, an on-disk journal and a
     write-through cache of recent conversations."""
 
-    def __init__(self, domain: Optional[Domain] = None, host: Optional[Text] = None,
-                 save_attempts: int = 3, retry_delay: float = 0.2,
-                 journal: Optional[Text] = None,
-                 cache_conversations: int = DEFAULT_CACHE_CONVERSATIONS,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        host: str | None = None,
+        save_attempts: int = 3,
+        retry_delay: float = 0.2,
+        journal: str | None = None,
+        cache_conversations: int = DEFAULT_CACHE_CONVERSATIONS,
+        **kwargs: Any,
+    ) -> None:
         if save_attempts < 1 or retry_delay < 0:
             raise ValueError("save_attempts must be at least 1 and retry_delay not negative")
-        if isinstance(cache_conversations, bool) or not isinstance(cache_conversations, int) \
-                or cache_conversations < 0:
-            raise ValueError(f"cache_conversations must be a whole number, 0 or more, "
-                             f"not {cache_conversations!r}")
+        if (
+            isinstance(cache_conversations, bool)
+            or not isinstance(cache_conversations, int)
+            or cache_conversations < 0
+        ):
+            raise ValueError(
+                f"cache_conversations must be a whole number, 0 or more, "
+                f"not {cache_conversations!r}"
+            )
         super().__init__(domain=domain, host=host, **kwargs)
         self.save_attempts = save_attempts
         self.retry_delay = retry_delay
         self.journal = Path(journal) if journal else DEFAULT_JOURNAL
-        self.pending: Dict[Text, DialogueStateTracker] = {}
+        self.pending: dict[str, DialogueStateTracker] = {}
         self.cache_conversations = cache_conversations
-        self.cache: "OrderedDict[Text, CachedConversation]" = OrderedDict()
+        self.cache: OrderedDict[str, CachedConversation] = OrderedDict()
         self.database_thread = ThreadPoolExecutor(1, thread_name_prefix="tracker-store")
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -148,14 +171,19 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         except SQLAlchemyError as error:
             self.pending[tracker.sender_id] = tracker
             self._journal(tracker, error)
-            logger.error("tracker_store.save.failed sender=%s pending=%d error=%s; the turn "
-                         "is kept in memory and in %s until the database takes writes",
-                         tracker.sender_id, len(self.pending), error, self.journal)
+            logger.error(
+                "tracker_store.save.failed sender=%s pending=%d error=%s; the turn "
+                "is kept in memory and in %s until the database takes writes",
+                tracker.sender_id,
+                len(self.pending),
+                error,
+                self.journal,
+            )
             return
         if self.pending.pop(tracker.sender_id, None) is not None:
             self._recovered(tracker.sender_id)
 
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The newest state: the pending one when the database has not got it yet,
         else the latest session as the database holds it."""
         if sender_id in self.pending:
@@ -164,20 +192,27 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         if not self.domain or not rows:
             return None
         return DialogueStateTracker.from_dict(
-            sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
+            sender_id, [json.loads(row.data) for row in rows], self.domain.slots
+        )
 
     async def _save_with_retries(self, tracker: DialogueStateTracker) -> None:
         def log_retry(state: RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None
-            logger.warning("tracker_store.save.retry sender=%s attempt=%d error=%s",
-                           tracker.sender_id, state.attempt_number, error)
+            logger.warning(
+                "tracker_store.save.retry sender=%s attempt=%d error=%s",
+                tracker.sender_id,
+                state.attempt_number,
+                error,
+            )
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.save_attempts),
             # retry_delay, then twice that, and so on, as the attempts go.
             wait=wait_incrementing(start=self.retry_delay, increment=self.retry_delay),
-            retry=retry_if_exception_type(SQLAlchemyError), before_sleep=log_retry,
-            reraise=True)
+            retry=retry_if_exception_type(SQLAlchemyError),
+            before_sleep=log_retry,
+            reraise=True,
+        )
         await retrying(self._save_once, tracker)
 
     async def _save_once(self, tracker: DialogueStateTracker) -> None:
@@ -191,29 +226,30 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         one that touches the cache."""
         return await asyncio.get_running_loop().run_in_executor(self.database_thread, work)
 
-    def _read(self, sender_id: Text) -> List[Row]:
+    def _read(self, sender_id: str) -> list[Row]:
         with self.session_scope() as session:
             return self._known_rows(session, sender_id)
 
-    def _write(self, sender_id: Text, events: List[Event]) -> None:
+    def _write(self, sender_id: str, events: list[Event]) -> None:
         """SQLTrackerStore.save: the events the database does not hold yet, in one
         transaction; then the cache knows the rows and the figures it left."""
         with self.session_scope() as session:
             # Read before writing, and dropped from the cache until the commit succeeds.
             known = self._known_rows(session, sender_id)
             stored = self.cache.pop(sender_id).stored if sender_id in self.cache else None
-            records = [self._record(sender_id, event) for event in events[len(known):]]
+            records = [self._record(sender_id, event) for event in events[len(known) :]]
             session.add_all(records)
             session.flush()  # assigns the ids, which the commit would expire
             stored = stored.after(records) if stored is not None else None
             new_rows = [Row(r.timestamp, r.type_name, r.data) for r in records]
             session.commit()
         if stored is not None:
-            self._remember(sender_id, CachedConversation(
-                stored, latest_session([*known, *new_rows])))
+            self._remember(
+                sender_id, CachedConversation(stored, latest_session([*known, *new_rows]))
+            )
         logger.debug("Tracker with sender_id '%s' stored to database", sender_id)
 
-    def _record(self, sender_id: Text, event: Event) -> Any:
+    def _record(self, sender_id: str, event: Event) -> Any:
         """A row of the events table for one event, as SQLTrackerStore.save writes it."""
         data = event.as_dict()
         return self.SQLEvent(
@@ -222,9 +258,10 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             timestamp=data.get("timestamp"),
             intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
             action_name=data.get("name"),
-            data=json.dumps(data))
+            data=json.dumps(data),
+        )
 
-    def _known_rows(self, session: Session, sender_id: Text) -> List[Row]:
+    def _known_rows(self, session: Session, sender_id: str) -> list[Row]:
         """The rows of the sender's latest session: from the cache while the
         database still holds what it did when they were cached, else read (and
         cached). The figures are read first: a write landing between them and the
@@ -236,19 +273,27 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             return latest_session(cached.rows)
         query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
         SQLEvent = self.SQLEvent
-        rows = [Row(*values) for values in query.with_entities(
-            SQLEvent.timestamp, SQLEvent.type_name, SQLEvent.data)]
+        rows = [
+            Row(*values)
+            for values in query.with_entities(SQLEvent.timestamp, SQLEvent.type_name, SQLEvent.data)
+        ]
         self._remember(sender_id, CachedConversation(stored, rows))
         return rows
 
-    def _stored(self, session: Session, sender_id: Text) -> Stored:
+    def _stored(self, session: Session, sender_id: str) -> Stored:
         SQLEvent = self.SQLEvent
-        return Stored(*session.query(
-            sa.func.count(SQLEvent.id), sa.func.max(SQLEvent.id),
-            sa.func.min(SQLEvent.timestamp), sa.func.max(SQLEvent.timestamp),
-        ).filter(SQLEvent.sender_id == sender_id).one())
+        return Stored(
+            *session.query(
+                sa.func.count(SQLEvent.id),
+                sa.func.max(SQLEvent.id),
+                sa.func.min(SQLEvent.timestamp),
+                sa.func.max(SQLEvent.timestamp),
+            )
+            .filter(SQLEvent.sender_id == sender_id)
+            .one()
+        )
 
-    def _remember(self, sender_id: Text, conversation: CachedConversation) -> None:
+    def _remember(self, sender_id: str, conversation: CachedConversation) -> None:
         if not self.cache_conversations:
             return
         self.cache[sender_id] = conversation
@@ -256,7 +301,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         while len(self.cache) > self.cache_conversations:
             self.cache.popitem(last=False)
 
-    async def _write_pending(self, except_for: Text) -> None:
+    async def _write_pending(self, except_for: str) -> None:
         """Try once to store the other conversations still pending."""
         for sender_id, tracker in list(self.pending.items()):
             if sender_id == except_for:
@@ -268,13 +313,18 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             del self.pending[sender_id]
             self._recovered(sender_id)
 
-    def _recovered(self, sender_id: Text) -> None:
-        logger.warning("tracker_store.save.recovered sender=%s pending=%d",
-                       sender_id, len(self.pending))
+    def _recovered(self, sender_id: str) -> None:
+        logger.warning(
+            "tracker_store.save.recovered sender=%s pending=%d", sender_id, len(self.pending)
+        )
 
     def _journal(self, tracker: DialogueStateTracker, error: Exception) -> None:
-        entry = {"at": time.time(), "sender_id": tracker.sender_id, "error": str(error),
-                 "events": [event.as_dict() for event in tracker.events]}
+        entry = {
+            "at": time.time(),
+            "sender_id": tracker.sender_id,
+            "error": str(error),
+            "events": [event.as_dict() for event in tracker.events],
+        }
         self.journal.parent.mkdir(parents=True, exist_ok=True)
         with self.journal.open("a", encoding="utf-8") as journal:
             journal.write(json.dumps(entry) + "\n")

@@ -3,8 +3,9 @@ decision the policy recorded, the backend's records and what the customer is tol
 so it is built and tested without a Rasa server."""
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -19,19 +20,19 @@ PACKET_VERSION = "1"
 # The assistant's responses (domain.yml) are all in English.
 ASSISTANT_LANGUAGE = "en"
 
-Json = Dict[str, Any]
+Json = dict[str, Any]
 
 
-def tracker_state(tracker: Union[Tracker, Mapping[str, Any]]) -> Mapping[str, Any]:
+def tracker_state(tracker: Tracker | Mapping[str, Any]) -> Mapping[str, Any]:
     """The tracker as the dict Rasa sends to the action server."""
     return tracker.current_state() if isinstance(tracker, Tracker) else tracker
 
 
-def _touched(said: Conversation, outcomes: List[Json]) -> Dict[str, List[str]]:
+def _touched(said: Conversation, outcomes: list[Json]) -> dict[str, list[str]]:
     return touched_records([*said.named_ids, *(outcome.get("record") for outcome in outcomes)])
 
 
-def session_records(tracker: Union[Tracker, Mapping[str, Any]]) -> Dict[str, List[str]]:
+def session_records(tracker: Tracker | Mapping[str, Any]) -> dict[str, list[str]]:
     """The record ids the session touched: named by the customer or acted on."""
     state = tracker_state(tracker)
     said = read_conversation(list(state.get("events") or []))
@@ -49,9 +50,13 @@ def _stated_issue(said: Conversation, decision: Decision) -> Json:
     return {"customer_words": words, "intent": intent}
 
 
-def build_packet(tracker: Union[Tracker, Mapping[str, Any]], decision: Decision,
-                 snapshot: Mapping[str, Any], record: Optional[Mapping[str, Any]],
-                 now: datetime) -> Json:
+def build_packet(
+    tracker: Tracker | Mapping[str, Any],
+    decision: Decision,
+    snapshot: Mapping[str, Any],
+    record: Mapping[str, Any] | None,
+    now: datetime,
+) -> Json:
     """The hand-over packet for a conversation the decision hands to a person.
 
     `snapshot` is what `account.fetch_snapshot` returned, `record` the verified
@@ -77,9 +82,12 @@ def build_packet(tracker: Union[Tracker, Mapping[str, Any]], decision: Decision,
         "language": ASSISTANT_LANGUAGE,
         "created_at": created_at,
         "conversation_started_at": started,
-        "escalation": {"reason_code": decision.reason_code, "rule": decision.rule,
-                       # tuples and other sequences as JSON lists
-                       "values": json.loads(json.dumps(dict(decision.values)))},
+        "escalation": {
+            "reason_code": decision.reason_code,
+            "rule": decision.rule,
+            # tuples and other sequences as JSON lists
+            "values": json.loads(json.dumps(dict(decision.values))),
+        },
         "customer": customer(verified_id, record),
         "stated_issue": _stated_issue(said, decision),
         "summary": story.summary(outcomes, said, touched, decision, known, bool(verified_id)),
@@ -87,8 +95,10 @@ def build_packet(tracker: Union[Tracker, Mapping[str, Any]], decision: Decision,
         "resolved": story.resolved_items(outcomes),
         "open_items": story.open_items(outcomes, said, decision),
         "account_snapshot": known,
-        "sentiment": {"current": said.sentiment[-1] if said.sentiment else 0.0,
-                      "trajectory": said.sentiment,
-                      "trend": story.sentiment_trend(said.sentiment)},
+        "sentiment": {
+            "current": said.sentiment[-1] if said.sentiment else 0.0,
+            "trajectory": said.sentiment,
+            "trend": story.sentiment_trend(said.sentiment),
+        },
         "transcript": said.transcript,
     }

@@ -4,50 +4,67 @@ records named. Every text is masked (actions.redaction). What the actions did is
 not read here: that is the outcome record's (actions/outcomes.py)."""
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from actions.packet.account import SNAPSHOT_KINDS
 from actions.records import TOPICS
 from actions.redaction import mask_pii
 
 # Messages that do not state the customer's problem.
-SMALL_TALK_INTENTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge",
-                                "ask_capabilities", "request_human"})
+SMALL_TALK_INTENTS = frozenset(
+    {
+        "greet",
+        "goodbye",
+        "thank",
+        "affirm",
+        "deny",
+        "bot_challenge",
+        "ask_capabilities",
+        "request_human",
+    }
+)
 SMALL_TALK = re.compile(
     r"^\W*(hi|hello|hey|hiya|good (morning|afternoon|evening)|thanks|thank you|ok|okay|yes|no|"
-    r"bye)( there)?\W*$", re.IGNORECASE)
+    r"bye)( there)?\W*$",
+    re.IGNORECASE,
+)
 
 
 def iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
 
 
 @dataclass
 class Conversation:
     """The current session's messages, masked."""
 
-    started: Optional[float] = None  # unix time of the session's first event
-    channel: Optional[str] = None
-    transcript: List[Dict[str, str]] = field(default_factory=list)
-    customer_words: Optional[str] = None
-    issue_intent: Optional[str] = None
-    intents: List[str] = field(default_factory=list)
-    sentiment: List[float] = field(default_factory=list)
-    named_ids: List[str] = field(default_factory=list)  # record ids in the customer's words
+    started: float | None = None  # unix time of the session's first event
+    channel: str | None = None
+    transcript: list[dict[str, str]] = field(default_factory=list)
+    customer_words: str | None = None
+    issue_intent: str | None = None
+    intents: list[str] = field(default_factory=list)
+    sentiment: list[float] = field(default_factory=list)
+    named_ids: list[str] = field(default_factory=list)  # record ids in the customer's words
 
 
-def current_session(events: List[Mapping[str, Any]]) -> List[Mapping[str, Any]]:
+def current_session(events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The events from the last `session_started` on (all of them if there is none)."""
     starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
-    return events[starts[-1]:] if starts else events
+    return events[starts[-1] :] if starts else events
 
 
-def _states_issue(text: str, intent: Optional[str]) -> bool:
+def _states_issue(text: str, intent: str | None) -> bool:
     """False for greetings, small talk and button payloads ("/check_order_status")."""
-    return bool(text.strip()) and not text.startswith("/") and \
-        intent not in SMALL_TALK_INTENTS and not SMALL_TALK.match(text)
+    return (
+        bool(text.strip())
+        and not text.startswith("/")
+        and intent not in SMALL_TALK_INTENTS
+        and not SMALL_TALK.match(text)
+    )
 
 
 def _customer_said(found: Conversation, event: Mapping[str, Any]) -> None:
@@ -62,11 +79,14 @@ def _customer_said(found: Conversation, event: Mapping[str, Any]) -> None:
         found.sentiment.append(max(-1.0, min(1.0, float(score))))
     if found.customer_words is None and _states_issue(text, intent):
         found.customer_words, found.issue_intent = mask_pii(text), intent
-    found.named_ids += [f"{kind.prefix}-{match.group(1)}" for kind in TOPICS.values()
-                        for match in kind.pattern.finditer(text)]
+    found.named_ids += [
+        f"{kind.prefix}-{match.group(1)}"
+        for kind in TOPICS.values()
+        for match in kind.pattern.finditer(text)
+    ]
 
 
-def read_conversation(events: List[Mapping[str, Any]]) -> Conversation:
+def read_conversation(events: list[Mapping[str, Any]]) -> Conversation:
     """The current session's messages, from a tracker's events."""
     found = Conversation()
     for event in current_session(events):
@@ -76,15 +96,19 @@ def read_conversation(events: List[Mapping[str, Any]]) -> Conversation:
         if kind == "user":
             _customer_said(found, event)
         if kind in ("user", "bot") and event.get("text"):
-            found.transcript.append({"from": "customer" if kind == "user" else "assistant",
-                                     "text": mask_pii(str(event["text"])),
-                                     "at": iso(event["timestamp"])})
+            found.transcript.append(
+                {
+                    "from": "customer" if kind == "user" else "assistant",
+                    "text": mask_pii(str(event["text"])),
+                    "at": iso(event["timestamp"]),
+                }
+            )
     return found
 
 
-def touched_records(named_ids: Iterable[Optional[str]]) -> Dict[str, List[str]]:
+def touched_records(named_ids: Iterable[str | None]) -> dict[str, list[str]]:
     """Record ids by snapshot collection, each once, in the order first named."""
-    touched: Dict[str, List[str]] = {collection: [] for collection in SNAPSHOT_KINDS}
+    touched: dict[str, list[str]] = {collection: [] for collection in SNAPSHOT_KINDS}
     for raw in named_ids:
         for kind in TOPICS.values():
             record_id = kind.normalize(raw)

@@ -1,9 +1,10 @@
 """The packet checked against its contract, `schemas/handoff_packet.v1.json`."""
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Mapping
+from typing import Any
 
 from common.schemas import schema_validator
 
@@ -15,7 +16,7 @@ class PacketInvalid(ValueError):
 
 
 @lru_cache(maxsize=1)
-def packet_schema() -> Dict[str, Any]:
+def packet_schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 

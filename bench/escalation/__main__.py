@@ -22,7 +22,7 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +86,9 @@ def load_cases(path: Path = MESSAGES) -> list[Case]:
 
 
 def _case(item: dict[str, Any]) -> Case:
-    turns = item.get("turns") or [{"text": item["text"],
-                                    **{key: item[key] for key in TURN_DEFAULTS if key in item}}]
+    turns = item.get("turns") or [
+        {"text": item["text"], **{key: item[key] for key in TURN_DEFAULTS if key in item}}
+    ]
     unknown = set(item.get("history", {})) - HISTORY_KEYS
     if unknown:
         raise ValueError(f"{item['id']}: history cannot say {sorted(unknown)}")
@@ -103,9 +104,12 @@ def _case(item: dict[str, Any]) -> Case:
 
 def shipped_policy(model_dir: Path) -> EscalationPolicy:
     """The policy as Rasa loads it, with the project's escalation.yml."""
-    return EscalationPolicy.create(EscalationPolicy.get_default_config(),
-                                   LocalModelStorage(model_dir), Resource("escalation"),
-                                   ExecutionContext(GraphSchema({}), "bench"))
+    return EscalationPolicy.create(
+        EscalationPolicy.get_default_config(),
+        LocalModelStorage(model_dir),
+        Resource("escalation"),
+        ExecutionContext(GraphSchema({}), "bench"),
+    )
 
 
 def _history_events(history: ConversationFacts, goal_action: str) -> list[Event]:
@@ -117,24 +121,29 @@ def _history_events(history: ConversationFacts, goal_action: str) -> list[Event]
     if history.goal_completed:
         events += [ActionExecuted(goal_action), ActionExecuted(ACTION_LISTEN_NAME)]
     # Each failing action sets the slot to its running count.
-    events += [SlotSet(BACKEND_FAILURES_SLOT, count)
-               for count in range(1, history.backend_failures + 1)]
+    events += [
+        SlotSet(BACKEND_FAILURES_SLOT, count) for count in range(1, history.backend_failures + 1)
+    ]
     return events
 
 
 def _message(turn: TurnFacts, channel: str) -> UserUttered:
     intent = {"name": turn.intent, "confidence": turn.confidence}
     ranking = [intent, {"name": RUNNER_UP, "confidence": turn.confidence - turn.margin}]
-    return UserUttered(turn.text, intent, parse_data={"intent": intent,
-                                                      "intent_ranking": ranking},
-                       input_channel=channel)
+    return UserUttered(
+        turn.text,
+        intent,
+        parse_data={"intent": intent, "intent_ranking": ranking},
+        input_channel=channel,
+    )
 
 
 def run(case: Case, policy: EscalationPolicy, domain: Domain) -> Outcome:
     """The case's turns through the policy, each decision kept as Rasa keeps it."""
     goal_action = sorted(policy.escalation.goal_actions)[0]
     tracker = DialogueStateTracker.from_events(
-        case.id, _history_events(case.history, goal_action), domain.slots)
+        case.id, _history_events(case.history, goal_action), domain.slots
+    )
     clarified = False
     scores: list[float] = []
     seconds: list[float] = []
@@ -170,8 +179,9 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
     for outcome in outcomes:
         if not outcome.case.escalate:
             continue
-        entry = per_reason.setdefault(outcome.case.reason or "?",
-                                      {"items": 0, "escalated": 0, "same_reason": 0})
+        entry = per_reason.setdefault(
+            outcome.case.reason or "?", {"items": 0, "escalated": 0, "same_reason": 0}
+        )
         entry["items"] += 1
         entry["escalated"] += outcome.escalated
         entry["same_reason"] += outcome.decision.reason_code == outcome.case.reason
@@ -179,8 +189,14 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
         entry["recall"] = _ratio(entry["escalated"], entry["items"])
     clarify = [o for o in outcomes if o.case.reason == "clarify"]
     return {
-        "items": len(outcomes), "tp": tp, "fp": fp, "fn": fn, "tn": tn,
-        "precision": precision, "recall": recall, "f1": f1,
+        "items": len(outcomes),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
         "per_reason": dict(sorted(per_reason.items())),
         "clarify_expected": len(clarify),
         "clarify_asked": sum(o.clarified and not o.escalated for o in clarify),
@@ -204,19 +220,27 @@ def _misclassified(outcome: Outcome) -> dict[str, Any]:
 
 
 def report(half: str, result: dict[str, Any]) -> None:
-    print(f"[{half}] {result['items']} items: precision {result['precision']:.3f}  "
-          f"recall {result['recall']:.3f}  F1 {result['f1']:.3f}  "
-          f"(tp {result['tp']}, fp {result['fp']}, fn {result['fn']}, tn {result['tn']})")
+    print(
+        f"[{half}] {result['items']} items: precision {result['precision']:.3f}  "
+        f"recall {result['recall']:.3f}  F1 {result['f1']:.3f}  "
+        f"(tp {result['tp']}, fp {result['fp']}, fn {result['fn']}, tn {result['tn']})"
+    )
     for reason, entry in result["per_reason"].items():
-        print(f"    {reason:<30} recall {entry['recall']:.3f}  "
-              f"({entry['escalated']}/{entry['items']} escalated, "
-              f"{entry['same_reason']} for this reason)")
-    print(f"    clarifying question asked on {result['clarify_asked']}"
-          f"/{result['clarify_expected']} single ambiguous misses")
+        print(
+            f"    {reason:<30} recall {entry['recall']:.3f}  "
+            f"({entry['escalated']}/{entry['items']} escalated, "
+            f"{entry['same_reason']} for this reason)"
+        )
+    print(
+        f"    clarifying question asked on {result['clarify_asked']}"
+        f"/{result['clarify_expected']} single ambiguous misses"
+    )
     for item in result["misclassified"]:
-        print(f"    {item['error']}: {item['id']} ({item['channel']}) {item['text']!r}\n"
-              f"        expected {item['expected']}, got {item['got']} via {item['rule']} "
-              f"{item['values'] or ''} scores {item['emotion_scores']}")
+        print(
+            f"    {item['error']}: {item['id']} ({item['channel']}) {item['text']!r}\n"
+            f"        expected {item['expected']}, got {item['got']} via {item['rule']} "
+            f"{item['values'] or ''} scores {item['emotion_scores']}"
+        )
 
 
 def _meets_targets(result: dict[str, Any]) -> bool:
@@ -224,8 +248,10 @@ def _meets_targets(result: dict[str, Any]) -> bool:
 
 
 def summary(results: dict[str, dict[str, Any]]) -> str:
-    halves = " | ".join(f"{half} P {r['precision']:.3f} R {r['recall']:.3f} F1 {r['f1']:.3f}"
-                        for half, r in results.items())
+    halves = " | ".join(
+        f"{half} P {r['precision']:.3f} R {r['recall']:.3f} F1 {r['f1']:.3f}"
+        for half, r in results.items()
+    )
     verdict = "met" if all(_meets_targets(r) for r in results.values()) else "NOT met"
     targets = ", ".join(f"{name} >= {target:.2f}" for name, target in TARGETS.items())
     return f"summary: {halves} | targets ({targets}) {verdict}"
@@ -248,22 +274,34 @@ def main(argv: list[str] | None = None) -> None:
     results = {half: metrics([o for o in outcomes if o.case.half == half]) for half in halves}
 
     seconds = [second for outcome in outcomes for second in outcome.seconds]
-    latency = {"turns": len(seconds),
-               "mean_us": round(statistics.mean(seconds) * 1e6, 1),
-               "max_us": round(max(seconds) * 1e6, 1)}
+    latency = {
+        "turns": len(seconds),
+        "mean_us": round(statistics.mean(seconds) * 1e6, 1),
+        "max_us": round(max(seconds) * 1e6, 1),
+    }
     sizes = ", ".join(f"{half} {result['items']}" for half, result in results.items())
     print(f"escalation bench over {len(outcomes)} items ({sizes})")
     for half, result in results.items():
         report(half, result)
-    print(f"EscalationPolicy.predict_action_probabilities(): mean {latency['mean_us']} µs, "
-          f"max {latency['max_us']} µs over {latency['turns']} turns")
+    print(
+        f"EscalationPolicy.predict_action_probabilities(): mean {latency['mean_us']} µs, "
+        f"max {latency['max_us']} µs over {latency['turns']} turns"
+    )
     if not args.smoke:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps({
-            "halves": results, "targets": TARGETS, "latency": latency,
-            "machine": f"{platform.machine()}, {platform.python_version()}",
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }, indent=2, ensure_ascii=False))
+        RESULTS.write_text(
+            json.dumps(
+                {
+                    "halves": results,
+                    "targets": TARGETS,
+                    "latency": latency,
+                    "machine": f"{platform.machine()}, {platform.python_version()}",
+                    "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     print(summary(results))
 
 

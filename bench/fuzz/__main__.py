@@ -22,8 +22,9 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple
+from typing import Any
 
 import requests
 from hypothesis import strategies as st
@@ -49,76 +50,106 @@ class EntryPoint:
     base_url: str
     # Built when the entry point's turn comes: the desk's ids exist only after
     # the channels have handed conversations over.
-    cases: Callable[[], Tuple[List[Case], st.SearchStrategy[Case]]]
+    cases: Callable[[], tuple[list[Case], st.SearchStrategy[Case]]]
 
 
-def openapi_cases(url: str, credentials: Callable[[Operation], Dict[str, str]],
-                  known: Mapping[str, Sequence[str]], reproductions: Sequence[Case]
-                  ) -> Tuple[List[Case], st.SearchStrategy[Case]]:
+def openapi_cases(
+    url: str,
+    credentials: Callable[[Operation], dict[str, str]],
+    known: Mapping[str, Sequence[str]],
+    reproductions: Sequence[Case],
+) -> tuple[list[Case], st.SearchStrategy[Case]]:
     spec = requests.get(f"{url}/openapi.json", timeout=30).json()
     return list(reproductions), requests_of(spec, credentials, lambda name: known.get(name, ()))
 
 
-def desk_handoff_ids(stack: Stack, creds: Credentials) -> List[str]:
+def desk_handoff_ids(stack: Stack, creds: Credentials) -> list[str]:
     """The hand-overs the channels' fuzz created (a poisoned one among them)."""
-    response = requests.get(f"{stack.config.desk_url}/api/handoffs", headers=creds.desk_agent,
-                            timeout=30)
+    response = requests.get(
+        f"{stack.config.desk_url}/api/handoffs", headers=creds.desk_agent, timeout=30
+    )
     if response.status_code != 200:
         return []
     return [h["id"] for h in response.json() if isinstance(h, dict) and "id" in h][:20]
 
 
-def desk_cases(stack: Stack, creds: Credentials) -> Tuple[List[Case], st.SearchStrategy[Case]]:
+def desk_cases(stack: Stack, creds: Credentials) -> tuple[list[Case], st.SearchStrategy[Case]]:
     ids = desk_handoff_ids(stack, creds)
-    listing = [Request("GET", "/api/handoffs", creds.desk_agent, note="the queue"),
-               Request("GET", "/api/handoffs?status=waiting", creds.desk_agent,
-                       note="the waiting list"),
-               Request("GET", "/api/queue", creds.desk_integration, note="the queue state"),
-               *(Request("GET", f"/api/handoffs/{i}", creds.desk_agent, note="a hand-over")
-                 for i in ids)]
+    listing = [
+        Request("GET", "/api/handoffs", creds.desk_agent, note="the queue"),
+        Request("GET", "/api/handoffs?status=waiting", creds.desk_agent, note="the waiting list"),
+        Request("GET", "/api/queue", creds.desk_integration, note="the queue state"),
+        *(Request("GET", f"/api/handoffs/{i}", creds.desk_agent, note="a hand-over") for i in ids),
+    ]
 
-    def credentials(op: Operation) -> Dict[str, str]:
+    def credentials(op: Operation) -> dict[str, str]:
         return creds.desk_integration if "integration" in op.tags else creds.desk_agent
 
     return openapi_cases(stack.config.desk_url, credentials, {"handoff_id": ids}, listing)
 
 
-def backend_cases(stack: Stack) -> Tuple[List[Case], st.SearchStrategy[Case]]:
+def backend_cases(stack: Stack) -> tuple[list[Case], st.SearchStrategy[Case]]:
     crm = load_crm()
-    known = {"record_id": [r["id"] for c in ("orders", "claims", "invoices") for r in crm[c]][:50],
-             "customer_id": bench_customers(crm)[:20]}
+    known = {
+        "record_id": [r["id"] for c in ("orders", "claims", "invoices") for r in crm[c]][:50],
+        "customer_id": bench_customers(crm)[:20],
+    }
     for collection in ("orders", "claims", "invoices", "policies_", "customers"):
         known[f"{collection.rstrip('s_')}_id"] = known["record_id"]
     return openapi_cases(stack.config.backend_url, lambda op: {}, known, [])
 
 
-def entry_points(stack: Stack, creds: Credentials) -> List[EntryPoint]:
+def entry_points(stack: Stack, creds: Credentials) -> list[EntryPoint]:
     rasa = stack.config.rasa_url
     return [
-        EntryPoint("REST webhook", rasa, lambda: (channels.rest_reproductions(creds),
-                                                  channels.rest_cases(creds))),
-        EntryPoint("REST poll", rasa, lambda: (channels.rest_poll_reproductions(creds),
-                                               channels.rest_poll_cases(creds))),
-        EntryPoint("WhatsApp signed", rasa, lambda: (
-            channels.whatsapp_reproductions(creds, True), channels.whatsapp_cases(creds, True))),
-        EntryPoint("WhatsApp unsigned", rasa, lambda: (
-            channels.whatsapp_reproductions(creds, False),
-            channels.whatsapp_cases(creds, False))),
-        EntryPoint("Voice", rasa, lambda: (channels.voice_reproductions(creds),
-                                           channels.voice_cases(creds))),
-        EntryPoint("E-mail", rasa, lambda: (channels.email_reproductions(creds),
-                                            channels.email_cases(creds))),
-        EntryPoint("Web chat", rasa, lambda: (channels.webchat_reproductions(),
-                                              channels.webchat_cases())),
+        EntryPoint(
+            "REST webhook",
+            rasa,
+            lambda: (channels.rest_reproductions(creds), channels.rest_cases(creds)),
+        ),
+        EntryPoint(
+            "REST poll",
+            rasa,
+            lambda: (channels.rest_poll_reproductions(creds), channels.rest_poll_cases(creds)),
+        ),
+        EntryPoint(
+            "WhatsApp signed",
+            rasa,
+            lambda: (
+                channels.whatsapp_reproductions(creds, True),
+                channels.whatsapp_cases(creds, True),
+            ),
+        ),
+        EntryPoint(
+            "WhatsApp unsigned",
+            rasa,
+            lambda: (
+                channels.whatsapp_reproductions(creds, False),
+                channels.whatsapp_cases(creds, False),
+            ),
+        ),
+        EntryPoint(
+            "Voice",
+            rasa,
+            lambda: (channels.voice_reproductions(creds), channels.voice_cases(creds)),
+        ),
+        EntryPoint(
+            "E-mail",
+            rasa,
+            lambda: (channels.email_reproductions(creds), channels.email_cases(creds)),
+        ),
+        EntryPoint(
+            "Web chat", rasa, lambda: (channels.webchat_reproductions(), channels.webchat_cases())
+        ),
         EntryPoint("Backend API", stack.config.backend_url, lambda: backend_cases(stack)),
         EntryPoint("Desk API", stack.config.desk_url, lambda: desk_cases(stack, creds)),
     ]
 
 
-def still_answers(stack: Stack) -> Dict[str, Any]:
+def still_answers(stack: Stack) -> dict[str, Any]:
     """A normal REST conversation, and the desk and backend health; a rate limit the
     fuzz ran into is waited out (its Retry-After) rather than counted as down."""
-    detail: Dict[str, Any] = {}
+    detail: dict[str, Any] = {}
     for attempt in range(HEALTH_ATTEMPTS):
         conversation = Conversation(stack)
         try:
@@ -138,37 +169,51 @@ def still_answers(stack: Stack) -> Dict[str, Any]:
     return detail
 
 
-def table(results: Dict[str, Dict[str, Any]]) -> str:
-    head = (f"{'entry point':<18} {'cases':>6} {'2xx':>5} {'4xx':>5} {'429':>5} {'5xx':>5} "
-            f"{'crashes':>7} {'tracebacks':>10} {'p50 ms':>7} {'max ms':>8} {'unsent':>6}")
+def table(results: dict[str, dict[str, Any]]) -> str:
+    head = (
+        f"{'entry point':<18} {'cases':>6} {'2xx':>5} {'4xx':>5} {'429':>5} {'5xx':>5} "
+        f"{'crashes':>7} {'tracebacks':>10} {'p50 ms':>7} {'max ms':>8} {'unsent':>6}"
+    )
     rows = [head, "-" * len(head)]
     for name, r in results.items():
-        rows.append(f"{name:<18} {r['cases']:>6} {r['2xx']:>5} {r['4xx']:>5} {r['429']:>5} "
-                    f"{r['5xx']:>5} {r['crashes']:>7} {r['tracebacks_logged']:>10} "
-                    f"{r['p50_ms'] or 0:>7.0f} {r['max_ms'] or 0:>8.0f} {r['unsendable']:>6}")
+        rows.append(
+            f"{name:<18} {r['cases']:>6} {r['2xx']:>5} {r['4xx']:>5} {r['429']:>5} "
+            f"{r['5xx']:>5} {r['crashes']:>7} {r['tracebacks_logged']:>10} "
+            f"{r['p50_ms'] or 0:>7.0f} {r['max_ms'] or 0:>8.0f} {r['unsendable']:>6}"
+        )
     for name, r in results.items():
         if r["services_down"]:
             rows.append(f"{name}: services down afterwards: {', '.join(r['services_down'])}")
         for failure in r["failures"]:
-            rows.append(f"{name}: {failure['status'] or 'no answer'} ← {failure['case']}"
-                        f" → {failure['answer'][:120]!r}")
+            rows.append(
+                f"{name}: {failure['status'] or 'no answer'} ← {failure['case']}"
+                f" → {failure['answer'][:120]!r}"
+            )
     return "\n".join(rows)
 
 
-def fuzz(stack: Stack, cases: int, base_seed: int, workers: int,
-         keep: Callable[[Dict[str, Dict[str, Any]]], None]) -> Dict[str, Dict[str, Any]]:
+def fuzz(
+    stack: Stack,
+    cases: int,
+    base_seed: int,
+    workers: int,
+    keep: Callable[[dict[str, dict[str, Any]]], None],
+) -> dict[str, dict[str, Any]]:
     """Each entry point in turn; keep() is given the results so far after each."""
     creds = Credentials.of(stack)
     services = [s for s in (stack.backend, stack.desk, stack.actions, stack.rasa) if s]
-    results: Dict[str, Dict[str, Any]] = {}
+    results: dict[str, dict[str, Any]] = {}
     for index, point in enumerate(entry_points(stack, creds)):
         reproductions, strategy = point.cases()
         generated = draw_cases(strategy, max(0, cases - len(reproductions)), base_seed + index)
         started = time.perf_counter()
         tally: Tally = run_cases(point.base_url, reproductions, generated, services, workers)
         results[point.name] = tally.summary()
-        print(f"{point.name}: {tally.cases} cases in {time.perf_counter() - started:.0f} s, "
-              f"{tally.by_class['5xx']} 5xx, {tally.crashes} crashes", flush=True)
+        print(
+            f"{point.name}: {tally.cases} cases in {time.perf_counter() - started:.0f} s, "
+            f"{tally.by_class['5xx']} 5xx, {tally.crashes} crashes",
+            flush=True,
+        )
         keep(results)
     return results
 
@@ -178,14 +223,15 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--cases", type=int, default=1000, help="cases per entry point")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--workers", type=int, default=4, help="concurrent requests")
-    parser.add_argument("--smoke", action="store_true",
-                        help=f"{SMOKE_CASES} cases per entry point, for the tests")
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"{SMOKE_CASES} cases per entry point, for the tests"
+    )
     args = parser.parse_args(argv)
     cases = SMOKE_CASES if args.smoke else args.cases
     name = "fuzz-smoke" if args.smoke else "fuzz"
     settings = {"cases_per_entry_point": cases, "seed": args.seed, "workers": args.workers}
 
-    def keep(results: Dict[str, Dict[str, Any]]) -> None:  # a long run's figures so far
+    def keep(results: dict[str, dict[str, Any]]) -> None:  # a long run's figures so far
         write_result(name, {**settings, "entry_points": results, "complete": False})
 
     with channel_stack("bench-fuzz-") as stack:
@@ -195,13 +241,23 @@ def main(argv: Sequence[str] = ()) -> int:
     passed = failed == 0 and health["ok"]
     print(table(results))
     total = sum(r["cases"] for r in results.values())
-    print(f"fuzz: {total} cases over {len(results)} entry points, "
-          f"{sum(r['5xx'] for r in results.values())} answers of 5xx, "
-          f"{sum(r['crashes'] for r in results.values())} crashes; the stack "
-          f"{'still answers' if health['ok'] else 'NO LONGER ANSWERS'} ({json.dumps(health)}); "
-          f"{'PASS' if passed else 'FAIL'}")
-    write_result(name, {**settings, "entry_points": results, "still_answers": health,
-                        "passed": passed, "complete": True})
+    print(
+        f"fuzz: {total} cases over {len(results)} entry points, "
+        f"{sum(r['5xx'] for r in results.values())} answers of 5xx, "
+        f"{sum(r['crashes'] for r in results.values())} crashes; the stack "
+        f"{'still answers' if health['ok'] else 'NO LONGER ANSWERS'} ({json.dumps(health)}); "
+        f"{'PASS' if passed else 'FAIL'}"
+    )
+    write_result(
+        name,
+        {
+            **settings,
+            "entry_points": results,
+            "still_answers": health,
+            "passed": passed,
+            "complete": True,
+        },
+    )
     return 0 if passed else 1
 
 

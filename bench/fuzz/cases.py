@@ -1,24 +1,24 @@
 """One fuzz case: the HTTP request(s) it makes, described well enough to replay."""
 
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Tuple
 from urllib.parse import urlencode
 
 # (name, value) pairs: a form or a query may name a parameter twice.
-Pairs = Tuple[Tuple[str, str], ...]
+Pairs = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
 class Request:
     method: str
     target: str  # path and query, exactly as sent
-    headers: Dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     note: str = ""  # what the case is about, for a reproduction
 
     def describe(self, limit: int = 120) -> str:
-        body = repr(self.body[:limit]) + (f"… ({len(self.body)} bytes)"
-                                          if len(self.body) > limit else "")
+        body = repr(self.body[:limit]) + (
+            f"… ({len(self.body)} bytes)" if len(self.body) > limit else ""
+        )
         return f"{self.note + ': ' if self.note else ''}{self.method} {self.target[:limit]} {body}"
 
 
@@ -29,13 +29,15 @@ class SocketCase:
 
     session_id: object
     message: object
-    raw_packet: Optional[str] = None
+    raw_packet: str | None = None
     note: str = ""
 
     def describe(self, limit: int = 120) -> str:
         what = self.raw_packet if self.raw_packet is not None else repr(self.message)
-        return f"{self.note + ': ' if self.note else ''}socket.io session_id=" \
-               f"{str(self.session_id)[:60]!r} {what[:limit]}"
+        return (
+            f"{self.note + ': ' if self.note else ''}socket.io session_id="
+            f"{str(self.session_id)[:60]!r} {what[:limit]}"
+        )
 
 
 Case = object  # Request or SocketCase

@@ -2,19 +2,27 @@
 query and header parameters and JSON body drawn from their schemas (valid-ish) or
 from hostile values (invalid), with the caller's credentials or without."""
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 from urllib.parse import quote
 
 from hypothesis import strategies as st
 
 from bench.fuzz.cases import Request, query
 from bench.fuzz.values import (
-    ENCODINGS, content_types, dumps, encode, extra_headers, hostile_text, json_values,
-    number_text, raw_json_text,
+    ENCODINGS,
+    content_types,
+    dumps,
+    encode,
+    extra_headers,
+    hostile_text,
+    json_values,
+    number_text,
+    raw_json_text,
 )
 
-Spec = Dict[str, Any]
+Spec = dict[str, Any]
 MAX_DEPTH = 4
 
 
@@ -22,26 +30,31 @@ MAX_DEPTH = 4
 class Operation:
     method: str
     path: str
-    parameters: Tuple[Dict[str, Any], ...]
-    body: Optional[Dict[str, Any]]  # the JSON body's schema
-    tags: Tuple[str, ...]
+    parameters: tuple[dict[str, Any], ...]
+    body: dict[str, Any] | None  # the JSON body's schema
+    tags: tuple[str, ...]
 
 
-def operations(spec: Spec) -> List[Operation]:
+def operations(spec: Spec) -> list[Operation]:
     found = []
     for path, item in spec.get("paths", {}).items():
         for method, op in item.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
             body = (op.get("requestBody") or {}).get("content", {}).get("application/json")
-            found.append(Operation(method.upper(), path,
-                                   tuple(item.get("parameters", []) + op.get("parameters", [])),
-                                   (body or {}).get("schema") if body is not None else None,
-                                   tuple(op.get("tags", []))))
+            found.append(
+                Operation(
+                    method.upper(),
+                    path,
+                    tuple(item.get("parameters", []) + op.get("parameters", [])),
+                    (body or {}).get("schema") if body is not None else None,
+                    tuple(op.get("tags", [])),
+                )
+            )
     return found
 
 
-def _resolve(schema: Dict[str, Any], spec: Spec) -> Dict[str, Any]:
+def _resolve(schema: dict[str, Any], spec: Spec) -> dict[str, Any]:
     while "$ref" in schema:
         node: Any = spec
         for part in schema["$ref"].lstrip("#/").split("/"):
@@ -50,7 +63,7 @@ def _resolve(schema: Dict[str, Any], spec: Spec) -> Dict[str, Any]:
     return schema
 
 
-def from_schema(schema: Dict[str, Any], spec: Spec, depth: int = 0) -> st.SearchStrategy[Any]:
+def from_schema(schema: dict[str, Any], spec: Spec, depth: int = 0) -> st.SearchStrategy[Any]:
     """Values that (mostly) fit a JSON schema; beyond MAX_DEPTH, anything."""
     schema = _resolve(schema, spec)
     if depth > MAX_DEPTH:
@@ -64,8 +77,9 @@ def from_schema(schema: Dict[str, Any], spec: Spec, depth: int = 0) -> st.Search
         return st.sampled_from(schema["enum"])
     kind = schema.get("type")
     if kind == "string":
-        fitting = st.text(min_size=schema.get("minLength", 0),
-                          max_size=min(schema.get("maxLength", 40), 200))
+        fitting = st.text(
+            min_size=schema.get("minLength", 0), max_size=min(schema.get("maxLength", 40), 200)
+        )
         return st.one_of(fitting, hostile_text(3))
     if kind == "integer":
         return st.one_of(st.integers(schema.get("minimum"), schema.get("maximum")), st.integers())
@@ -82,8 +96,12 @@ def from_schema(schema: Dict[str, Any], spec: Spec, depth: int = 0) -> st.Search
         required = set(schema.get("required", []))
         return st.fixed_dictionaries(
             {k: from_schema(v, spec, depth + 1) for k, v in properties.items() if k in required},
-            optional={k: from_schema(v, spec, depth + 1) for k, v in properties.items()
-                      if k not in required})
+            optional={
+                k: from_schema(v, spec, depth + 1)
+                for k, v in properties.items()
+                if k not in required
+            },
+        )
     return json_values()
 
 
@@ -91,8 +109,9 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else dumps(value)
 
 
-def parameter_values(parameter: Dict[str, Any], spec: Spec,
-                     known: Sequence[str]) -> st.SearchStrategy[str]:
+def parameter_values(
+    parameter: dict[str, Any], spec: Spec, known: Sequence[str]
+) -> st.SearchStrategy[str]:
     fitting = from_schema(parameter.get("schema", {}), spec).map(_text)
     choices = [fitting, hostile_text(2), number_text()]
     if known:
@@ -100,8 +119,11 @@ def parameter_values(parameter: Dict[str, Any], spec: Spec,
     return st.one_of(choices)
 
 
-def requests_of(spec: Spec, credentials: Callable[[Operation], Dict[str, str]],
-                known: Callable[[str], Sequence[str]]) -> st.SearchStrategy[Request]:
+def requests_of(
+    spec: Spec,
+    credentials: Callable[[Operation], dict[str, str]],
+    known: Callable[[str], Sequence[str]],
+) -> st.SearchStrategy[Request]:
     """Requests to every operation of spec; `known(name)` gives real values of a path
     parameter (ids that exist), so the fuzz also reaches past the 404s."""
     ops = operations(spec)
@@ -116,25 +138,34 @@ def requests_of(spec: Spec, credentials: Callable[[Operation], Dict[str, str]],
                 continue
             value = draw(parameter_values(parameter, spec, known(name)))
             if where == "path":
-                path = path.replace(f"{{{name}}}", quote(value, safe="", errors="surrogatepass")
-                                    or "%20")
+                path = path.replace(
+                    f"{{{name}}}", quote(value, safe="", errors="surrogatepass") or "%20"
+                )
             elif where == "query":
                 pairs.append((name, value))
             elif where == "header":
-                headers[name] = "".join(c for c in value if " " <= c <= "\xff" and c != "\x7f"
-                                        ).strip()
+                headers[name] = "".join(
+                    c for c in value if " " <= c <= "\xff" and c != "\x7f"
+                ).strip()
         headers.update({k: v.strip() for k, v in draw(extra_headers()).items()})
         if draw(st.integers(0, 9)) < 8:
             headers.update(credentials(op))
         body = b""
         if op.body is not None or draw(st.integers(0, 9)) == 0:
-            value = draw(st.one_of(from_schema(op.body or {}, spec).map(dumps),
-                                   from_schema(op.body or {}, spec).map(dumps),
-                                   raw_json_text()))
+            value = draw(
+                st.one_of(
+                    from_schema(op.body or {}, spec).map(dumps),
+                    from_schema(op.body or {}, spec).map(dumps),
+                    raw_json_text(),
+                )
+            )
             body = encode(value, draw(st.sampled_from(ENCODINGS)))
             headers["Content-Type"] = draw(content_types("application/json")) or "application/json"
-        method = op.method if draw(st.integers(0, 19)) else draw(
-            st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"]))
+        method = (
+            op.method
+            if draw(st.integers(0, 19))
+            else draw(st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"]))
+        )
         target = path + (f"?{query(tuple(pairs))}" if pairs else "")
         return Request(method, target, headers, body)
 

@@ -37,8 +37,9 @@ import logging
 import os
 import re
 import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text
+from typing import Any
 from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -78,9 +79,11 @@ SECRET_ENV = "SWITCHBOARD_WEBCHAT_SECRET"
 PUBLIC_URL_ENV = "SWITCHBOARD_PUBLIC_URL"
 FRAME_ANCESTORS = re.compile(r"[^;,\s]+( [^;,\s]+)*")  # space-separated sources, one directive
 # Everything from Switchboard itself (the widget's web font is not fetched).
-CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'none'; frame-ancestors {frame_ancestors}")
+CSP = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors {frame_ancestors}"
+)
 
 
 def origin_of(url: str) -> str:
@@ -89,10 +92,13 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def security_headers(frame_ancestors: str) -> Dict[str, str]:
+def security_headers(frame_ancestors: str) -> dict[str, str]:
     """The headers of the chat page and its scripts."""
-    headers = {"Content-Security-Policy": CSP.format(frame_ancestors=frame_ancestors),
-               "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+    headers = {
+        "Content-Security-Policy": CSP.format(frame_ancestors=frame_ancestors),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
     legacy = {"'self'": "SAMEORIGIN", "'none'": "DENY"}.get(frame_ancestors)
     if legacy:  # browsers without CSP level 2; others follow frame-ancestors
         headers["X-Frame-Options"] = legacy
@@ -106,31 +112,35 @@ class WebChatOutput(SocketIOOutput):
     rasa-webchat would drop. They go out with the class the page styles and the
     agent's name, which the widget stores with the message and chat.js shows."""
 
-    def __init__(self, sio: Any, bot_message_evt: Text, outbox: Outbox,
-                 namespace: Optional[Text] = None) -> None:
+    def __init__(
+        self, sio: Any, bot_message_evt: str, outbox: Outbox, namespace: str | None = None
+    ) -> None:
         super().__init__(sio, bot_message_evt)
         self.outbox = outbox
         self.namespace = namespace or "/"
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         agent = kwargs.get("agent")
         if not isinstance(agent, str) or not agent.strip():
             await super().send_text_message(recipient_id, text, **kwargs)
             return
         # The message's time comes back with the page's confirmation: the desk is told
         # it was delivered (connectors/delivery.py).
-        mark = {"customCss": {"style": "class", "css": AGENT_CLASS, "agent": agent.strip()},
-                "stamp": agent_stamp(kwargs)}
+        mark = {
+            "customCss": {"style": "class", "css": AGENT_CLASS, "agent": agent.strip()},
+            "stamp": agent_stamp(kwargs),
+        }
         for part in text.strip().split("\n\n"):
             await self._send_message(recipient_id, {"text": part, "metadata": mark})
 
-    async def _send_message(self, socket_id: Text, response: Any) -> None:
+    async def _send_message(self, socket_id: str, response: Any) -> None:
         """socket_id is the conversation (each of its sockets is in that room)."""
         key = await self.outbox.put(socket_id, response)
         await self.emit(socket_id, key, response)
 
-    async def emit(self, conversation: Text, key: int, message: Dict[str, Any],
-                   to: Optional[Text] = None) -> None:
+    async def emit(
+        self, conversation: str, key: int, message: dict[str, Any], to: str | None = None
+    ) -> None:
         """Send a kept message to one socket or all of the conversation's, each asked
         to confirm; the first confirmation ends its wait."""
         stamp = (message.get("metadata") or {}).get("stamp")
@@ -140,14 +150,18 @@ class WebChatOutput(SocketIOOutput):
             if isinstance(stamp, float):
                 await ledger().record(conversation, stamp, DELIVERED)
 
-        sockets = [to] if to else [sid for sid, _ in
-                                   self.sio.manager.get_participants(self.namespace, conversation)]
+        sockets = (
+            [to]
+            if to
+            else [sid for sid, _ in self.sio.manager.get_participants(self.namespace, conversation)]
+        )
         for sid in sockets:
-            await self.sio.emit(self.bot_message_evt, message, to=sid, namespace=self.namespace,
-                                callback=confirmed)
+            await self.sio.emit(
+                self.bot_message_evt, message, to=sid, namespace=self.namespace, callback=confirmed
+            )
 
 
-def has_customer_spoken(tracker: Optional[DialogueStateTracker]) -> bool:
+def has_customer_spoken(tracker: DialogueStateTracker | None) -> bool:
     return any(isinstance(event, UserUttered) for event in (tracker.events if tracker else []))
 
 
@@ -165,9 +179,11 @@ def engineio_payload_ok(body: bytes) -> bool:
     return all(packet[:1] in ENGINEIO_TYPES for packet in text.split(ENGINEIO_SEPARATOR))
 
 
-def engineio_checked(handle_request: Callable[..., Awaitable[Any]]
-                     ) -> Callable[..., Awaitable[Any]]:
+def engineio_checked(
+    handle_request: Callable[..., Awaitable[Any]],
+) -> Callable[..., Awaitable[Any]]:
     """Engine.IO's request handler behind a check of what a client POSTs."""
+
     async def checked(request: Request, *args: Any, **kwargs: Any) -> Any:
         if request.method == "POST" and not engineio_payload_ok(request.body or b""):
             return response.json({"error": "the body is not an Engine.IO payload"}, status=400)
@@ -179,11 +195,18 @@ def engineio_checked(handle_request: Callable[..., Awaitable[Any]]
 class WebChatInput(SocketIOInput):
     """Rasa's socket.io channel with server-issued sessions, and the chat page."""
 
-    def __init__(self, widget: Path, tokens: SessionTokens, rate_limits: RateLimits,
-                 outbox: Outbox, allowed_origins: Sequence[str] = (),
-                 frame_ancestors: str = DEFAULT_FRAME_ANCESTORS,
-                 init_payload: Optional[str] = DEFAULT_INIT_PAYLOAD,
-                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, **socketio: Any) -> None:
+    def __init__(
+        self,
+        widget: Path,
+        tokens: SessionTokens,
+        rate_limits: RateLimits,
+        outbox: Outbox,
+        allowed_origins: Sequence[str] = (),
+        frame_ancestors: str = DEFAULT_FRAME_ANCESTORS,
+        init_payload: str | None = DEFAULT_INIT_PAYLOAD,
+        max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+        **socketio: Any,
+    ) -> None:
         super().__init__(**socketio)
         self.widget = widget
         self.tokens = tokens
@@ -195,11 +218,11 @@ class WebChatInput(SocketIOInput):
         self.max_message_chars = max_message_chars
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "socketio"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = dict(credentials or {})
         configure_session(cls.name(), credentials, DEFAULT_SESSION_MINUTES)
         credentials.pop("session_expiration_minutes", None)
@@ -208,41 +231,57 @@ class WebChatInput(SocketIOInput):
         # Random per process when unset: sessions then last until Rasa restarts.
         days = credentials.pop("session_token_days", DEFAULT_TOKEN_DAYS)
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
-            raise ValueError("connectors.webchat.WebChatInput: session_token_days must be a "
-                             f"whole number of days from 1 to 365, not {days!r}")
-        tokens = SessionTokens(setting(credentials, "session_secret", SECRET_ENV)
-                               or secrets.token_urlsafe(32), max_age_seconds=days * 86400)
+            raise ValueError(
+                "connectors.webchat.WebChatInput: session_token_days must be a "
+                f"whole number of days from 1 to 365, not {days!r}"
+            )
+        tokens = SessionTokens(
+            setting(credentials, "session_secret", SECRET_ENV) or secrets.token_urlsafe(32),
+            max_age_seconds=days * 86400,
+        )
         credentials.pop("session_secret", None)
         rate_limits = RateLimits.from_credentials(cls.name(), credentials, DEFAULT_RATE_LIMITS)
         credentials.pop("rate_limits", None)
         origins = credentials.pop("allowed_origins", None) or []
         if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
-            raise ValueError("connectors.webchat.WebChatInput: allowed_origins must be a list "
-                             "of origins such as https://www.example.com")
+            raise ValueError(
+                "connectors.webchat.WebChatInput: allowed_origins must be a list "
+                "of origins such as https://www.example.com"
+            )
         public_url = os.environ.get(PUBLIC_URL_ENV)
         if public_url:
             origins.append(origin_of(public_url))
         frame_ancestors = str(credentials.pop("frame_ancestors", DEFAULT_FRAME_ANCESTORS))
         if not FRAME_ANCESTORS.fullmatch(frame_ancestors):
-            raise ValueError("connectors.webchat.WebChatInput: frame_ancestors must be CSP "
-                             "sources such as 'self' https://www.example.com")
-        return cls(widget, tokens, rate_limits, Outbox(channel_state()),
-                   [origin_of(o) for o in origins], frame_ancestors,
-                   credentials.pop("init_payload", DEFAULT_INIT_PAYLOAD), max_chars,
-                   session_persistence=True, **credentials)
+            raise ValueError(
+                "connectors.webchat.WebChatInput: frame_ancestors must be CSP "
+                "sources such as 'self' https://www.example.com"
+            )
+        return cls(
+            widget,
+            tokens,
+            rate_limits,
+            Outbox(channel_state()),
+            [origin_of(o) for o in origins],
+            frame_ancestors,
+            credentials.pop("init_payload", DEFAULT_INIT_PAYLOAD),
+            max_chars,
+            session_persistence=True,
+            **credentials,
+        )
 
-    def get_output_channel(self) -> Optional[WebChatOutput]:
+    def get_output_channel(self) -> WebChatOutput | None:
         """Where replies and the desk's messages go (stack/desk_endpoint.py asks too)."""
         if self.sio is None:
             return None
         return WebChatOutput(self.sio, self.bot_message_evt, self.outbox, self.namespace)
 
-    def origin_allowed(self, origin: str, environ: Dict[str, Any]) -> bool:
+    def origin_allowed(self, origin: str, environ: dict[str, Any]) -> bool:
         """The page's own origin (scheme and Host of the request) or a configured one."""
         own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
         return origin == own or origin in self.allowed_origins
 
-    def allowed_commands(self, tracker: Optional[DialogueStateTracker]) -> List[str]:
+    def allowed_commands(self, tracker: DialogueStateTracker | None) -> list[str]:
         """The payloads a message may carry as a command: the buttons just offered, and
         the widget's start payload while the customer has said nothing yet."""
         payloads = [str(button.get("payload")) for button in offered_buttons(tracker)]
@@ -259,15 +298,16 @@ class WebChatInput(SocketIOInput):
         sio.eio.handle_request = engineio_checked(sio.eio.handle_request)
         headers = security_headers(self.frame_ancestors)
 
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: str, data: Any) -> None:
             """Bind a session to this socket: the token it brings if this server
             signed it, a fresh one otherwise."""
             token = data.get("session_id") if isinstance(data, dict) else None
             if not self.tokens.valid(token):
                 token = self.tokens.issue()
             conversation = self.tokens.conversation(token)
-            await sio.save_session(sid, {"token": token, "conversation": conversation},
-                                   namespace=self.namespace)
+            await sio.save_session(
+                sid, {"token": token, "conversation": conversation}, namespace=self.namespace
+            )
             await sio.enter_room(sid, conversation, namespace=self.namespace)
             await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
             output = self.get_output_channel()
@@ -275,7 +315,7 @@ class WebChatInput(SocketIOInput):
             for key, message in await self.outbox.waiting(conversation):  # written meanwhile
                 await output.emit(conversation, key, message, to=sid)
 
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: str, data: Any) -> None:
             """A customer's message, in the conversation bound to this socket only."""
             bound = await sio.get_session(sid, namespace=self.namespace)
             token = data.get("session_id") if isinstance(data, dict) else None
@@ -285,8 +325,9 @@ class WebChatInput(SocketIOInput):
             conversation = bound["conversation"]
             request: Request = sio.get_environ(sid, namespace=self.namespace)["sanic.request"]
             try:
-                self.rate_limits.check(client=request.remote_addr or request.ip,
-                                       session=conversation)
+                self.rate_limits.check(
+                    client=request.remote_addr or request.ip, session=conversation
+                )
                 text = data.get("message")
                 if not isinstance(text, str):
                     raise BadRequest(400, "'message' must be a string")
@@ -294,15 +335,23 @@ class WebChatInput(SocketIOInput):
                 tracker = await request.app.ctx.agent.tracker_store.retrieve(conversation)
                 text = customer_text(text, self.allowed_commands(tracker))
                 metadata = data.get(self.metadata_key)
-                metadata = valid_unicode(metadata, "metadata") if isinstance(metadata, dict) \
-                    else None
+                metadata = (
+                    valid_unicode(metadata, "metadata") if isinstance(metadata, dict) else None
+                )
             except BadRequest as error:
-                logger.warning("webchat.message.refused conversation=%s: %s", conversation,
-                               error.reason)
+                logger.warning(
+                    "webchat.message.refused conversation=%s: %s", conversation, error.reason
+                )
                 return
-            await on_new_message(UserMessage(
-                text, self.get_output_channel(), conversation,
-                input_channel=self.name(), metadata=metadata))
+            await on_new_message(
+                UserMessage(
+                    text,
+                    self.get_output_channel(),
+                    conversation,
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
 
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
@@ -325,8 +374,9 @@ class WebChatInput(SocketIOInput):
         @webhook.route("/webchat.js", methods=["GET"])
         async def widget(_: Request) -> HTTPResponse:
             if not self.widget.is_file():
-                return response.json({"error": "the chat widget is not installed: "
-                                               "run `make webchat`"}, status=503)
+                return response.json(
+                    {"error": "the chat widget is not installed: run `make webchat`"}, status=503
+                )
             return await served(self.widget, "application/javascript")
 
         return webhook

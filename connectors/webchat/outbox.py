@@ -14,7 +14,7 @@ lost), never not at all. Rows older than RETENTION_SECONDS are dropped.
 import asyncio
 import json
 import time
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -24,7 +24,8 @@ RETENTION_SECONDS = 30 * 24 * 3600.0
 
 metadata = sa.MetaData()
 outbox = sa.Table(
-    "webchat_outbox", metadata,
+    "webchat_outbox",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("conversation", sa.String(128), nullable=False, index=True),
     sa.Column("message", sa.Text, nullable=False),
@@ -39,16 +40,18 @@ class Outbox:
         self.engine = state.engine
         metadata.create_all(self.engine)
 
-    def _put(self, conversation: str, message: Dict[str, Any]) -> int:
+    def _put(self, conversation: str, message: dict[str, Any]) -> int:
         now = time.time()
         with self.engine.begin() as connection:
-            connection.execute(outbox.delete().where(
-                outbox.c.created_at < now - RETENTION_SECONDS))
-            result = connection.execute(outbox.insert().values(
-                conversation=conversation, message=json.dumps(message), created_at=now))
+            connection.execute(outbox.delete().where(outbox.c.created_at < now - RETENTION_SECONDS))
+            result = connection.execute(
+                outbox.insert().values(
+                    conversation=conversation, message=json.dumps(message), created_at=now
+                )
+            )
             return int(result.inserted_primary_key[0])
 
-    async def put(self, conversation: str, message: Dict[str, Any]) -> int:
+    async def put(self, conversation: str, message: dict[str, Any]) -> int:
         """Keep a message; its key."""
         return await asyncio.to_thread(self._put, conversation, message)
 
@@ -59,13 +62,15 @@ class Outbox:
     async def delivered(self, key: int) -> None:
         await asyncio.to_thread(self._delivered, key)
 
-    def _waiting(self, conversation: str) -> List[Tuple[int, Dict[str, Any]]]:
+    def _waiting(self, conversation: str) -> list[tuple[int, dict[str, Any]]]:
         with self.engine.begin() as connection:
             rows = connection.execute(
                 sa.select(outbox.c.id, outbox.c.message)
-                .where(outbox.c.conversation == conversation).order_by(outbox.c.id)).all()
+                .where(outbox.c.conversation == conversation)
+                .order_by(outbox.c.id)
+            ).all()
         return [(int(row.id), json.loads(row.message)) for row in rows]
 
-    async def waiting(self, conversation: str) -> List[Tuple[int, Dict[str, Any]]]:
+    async def waiting(self, conversation: str) -> list[tuple[int, dict[str, Any]]]:
         """The conversation's unconfirmed messages, oldest first."""
         return await asyncio.to_thread(self._waiting, conversation)

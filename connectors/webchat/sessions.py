@@ -18,7 +18,8 @@ import hmac
 import re
 import secrets
 import time
-from typing import Any, Callable, TypeGuard
+from collections.abc import Callable
+from typing import Any, TypeGuard
 
 TOKEN = re.compile(r"([0-9a-f]{32})\.([0-9a-f]{32})", re.ASCII)
 CONVERSATION_PREFIX = "webchat-"
@@ -30,11 +31,17 @@ CLOCK_LEEWAY_SECONDS = 60
 class SessionTokens:
     """Issues and checks session tokens, and names their conversations."""
 
-    def __init__(self, secret: str, max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        secret: str,
+        max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if len(secret) < MIN_SECRET_CHARS:
-            raise ValueError(f"the web chat secret (SWITCHBOARD_WEBCHAT_SECRET) must have at "
-                             f"least {MIN_SECRET_CHARS} characters")
+            raise ValueError(
+                f"the web chat secret (SWITCHBOARD_WEBCHAT_SECRET) must have at "
+                f"least {MIN_SECRET_CHARS} characters"
+            )
         self._key = secret.encode("utf-8")
         self.max_age_seconds = max_age_seconds
         self._clock = clock
@@ -50,8 +57,9 @@ class SessionTokens:
     def valid(self, token: Any) -> TypeGuard[str]:
         """Whether this server signed the token, and not too long ago."""
         match = TOKEN.fullmatch(token) if isinstance(token, str) else None
-        if match is None or not hmac.compare_digest(match.group(2),
-                                                    self._mac("session", match.group(1))):
+        if match is None or not hmac.compare_digest(
+            match.group(2), self._mac("session", match.group(1))
+        ):
             return False
         age = self._clock() - int(match.group(1)[:8], 16)
         return -CLOCK_LEEWAY_SECONDS <= age <= self.max_age_seconds

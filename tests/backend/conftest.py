@@ -7,7 +7,8 @@ rebuilds the database from the fixture once they are done.
 """
 
 import os
-from typing import Any, Dict, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from .support import Api, start_backend
 
 
 @pytest.fixture(scope="session")
-def fixture_data() -> Dict[str, Any]:
+def fixture_data() -> dict[str, Any]:
     """The Brightwave fixture the backend serves (shared: do not modify)."""
     return crm()
 
@@ -26,8 +27,12 @@ def fixture_data() -> Dict[str, Any]:
 @pytest.fixture(scope="session")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     workdir = tmp_path_factory.mktemp("backend")
-    database_url = os.environ.get("BACKEND_TEST_DATABASE_URL") or f"sqlite:///{workdir / 'backend.db'}"
-    service = start_backend("backend", workdir, {"DATABASE_URL": database_url, "BACKEND_ADMIN_TOKEN": ""})
+    database_url = (
+        os.environ.get("BACKEND_TEST_DATABASE_URL") or f"sqlite:///{workdir / 'backend.db'}"
+    )
+    service = start_backend(
+        "backend", workdir, {"DATABASE_URL": database_url, "BACKEND_ADMIN_TOKEN": ""}
+    )
     yield service
     service.stop()
 

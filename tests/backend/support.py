@@ -6,7 +6,7 @@ it is deployed, as ``python -m backend``.
 
 import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import requests
 
@@ -33,11 +33,15 @@ class Api:
         return self.request("POST", path, **kwargs)
 
 
-def start_backend(name: str, workdir: Path, env: Dict[str, str]) -> Service:
+def start_backend(name: str, workdir: Path, env: dict[str, str]) -> Service:
     """`python -m backend` on a free port, serving the shared fixture, with env added."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     return start_service(
-        name, [sys.executable, "-m", "backend", "--port", str(port)], f"{url}/health", url,
-        workdir / "logs", env={"BRIGHTWAVE_FIXTURE": str(FIXTURE), **env},
+        name,
+        [sys.executable, "-m", "backend", "--port", str(port)],
+        f"{url}/health",
+        url,
+        workdir / "logs",
+        env={"BRIGHTWAVE_FIXTURE": str(FIXTURE), **env},
     )

@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 from sqlalchemy import MetaData, create_engine, select
@@ -15,18 +15,26 @@ from tests.support.services import ROOT
 
 
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "backend", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env={"BRIGHTWAVE_FIXTURE": str(FIXTURE), **env})
+    return subprocess.run(
+        [sys.executable, "-m", "backend", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"BRIGHTWAVE_FIXTURE": str(FIXTURE), **env},
+    )
 
 
-def dump(database: Path) -> Dict[str, List[Any]]:
+def dump(database: Path) -> dict[str, list[Any]]:
     """Every row of every table, sorted."""
     engine = create_engine(f"sqlite:///{database}", future=True)
     metadata = MetaData()
     metadata.reflect(engine)
     with engine.connect() as connection:
-        tables = {name: sorted(map(tuple, connection.execute(select(table))), key=repr)
-                  for name, table in metadata.tables.items()}
+        tables = {
+            name: sorted(map(tuple, connection.execute(select(table))), key=repr)
+            for name, table in metadata.tables.items()
+        }
     engine.dispose()
     return tables
 
@@ -41,10 +49,20 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_rebuild_loads_every_collection(database: Path, fixture_data: Dict[str, Any]) -> None:
+def test_rebuild_loads_every_collection(database: Path, fixture_data: dict[str, Any]) -> None:
     tables = dump(database)
-    for name in ("customers", "orders", "device_policies", "claims", "invoices", "appointments", "events",
-                 "catalog", "protection_plans", "stores"):
+    for name in (
+        "customers",
+        "orders",
+        "device_policies",
+        "claims",
+        "invoices",
+        "appointments",
+        "events",
+        "catalog",
+        "protection_plans",
+        "stores",
+    ):
         assert len(tables[name]) == len(fixture_data[name]), name
     booked = sum(appointment["status"] == "booked" for appointment in fixture_data["appointments"])
     assert len(tables["appointment_slots"]) == len(fixture_data["appointment_slots"]) + booked
@@ -57,28 +75,54 @@ def test_rebuild_is_idempotent(database: Path) -> None:
     assert dump(database) == before
 
 
-@pytest.mark.parametrize("break_fixture, reason", [
-    (lambda fixture: fixture["orders"][3].pop("status"), "orders[3]: unexpected fields [], missing fields ['status']"),
-    (lambda fixture: fixture["invoices"][1].update(due_date="soon"), "invoices[1]: Invalid isoformat"),
-])
+@pytest.mark.parametrize(
+    "break_fixture, reason",
+    [
+        (
+            lambda fixture: fixture["orders"][3].pop("status"),
+            "orders[3]: unexpected fields [], missing fields ['status']",
+        ),
+        (
+            lambda fixture: fixture["invoices"][1].update(due_date="soon"),
+            "invoices[1]: Invalid isoformat",
+        ),
+    ],
+)
 def test_broken_fixture_leaves_the_database_alone(
-    database: Path, fixture_data: Dict[str, Any], tmp_path: Path, break_fixture: Any, reason: str,
+    database: Path,
+    fixture_data: dict[str, Any],
+    tmp_path: Path,
+    break_fixture: Any,
+    reason: str,
 ) -> None:
     before = dump(database)
     broken = json.loads(json.dumps(fixture_data))
     break_fixture(broken)
     (tmp_path / "broken.json").write_text(json.dumps(broken), encoding="utf-8")
-    result = run_cli("rebuild", DATABASE_URL=f"sqlite:///{database}", BRIGHTWAVE_FIXTURE=str(tmp_path / "broken.json"))
+    result = run_cli(
+        "rebuild",
+        DATABASE_URL=f"sqlite:///{database}",
+        BRIGHTWAVE_FIXTURE=str(tmp_path / "broken.json"),
+    )
     assert result.returncode == 2
     assert reason in result.stderr
     assert dump(database) == before
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"DATABASE_URL": "mysql://bw:hunter2@db/brightwave"}, "DATABASE_URL='mysql://bw:***@db/brightwave'"),
-    ({"BRIGHTWAVE_FIXTURE": "/nonexistent/crm.json"}, "BRIGHTWAVE_FIXTURE='/nonexistent/crm.json': no such file"),
-])
-def test_bad_settings_stop_the_backend(env: Dict[str, str], message: str) -> None:
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        (
+            {"DATABASE_URL": "mysql://bw:hunter2@db/brightwave"},
+            "DATABASE_URL='mysql://bw:***@db/brightwave'",
+        ),
+        (
+            {"BRIGHTWAVE_FIXTURE": "/nonexistent/crm.json"},
+            "BRIGHTWAVE_FIXTURE='/nonexistent/crm.json': no such file",
+        ),
+    ],
+)
+def test_bad_settings_stop_the_backend(env: dict[str, str], message: str) -> None:
     result = run_cli(**env)
     assert result.returncode == 2
     assert message in result.stderr

@@ -1,26 +1,38 @@
 """Logging conversation interactions."""
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Dict
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from .support import Api
 
-NOTE = {"conversation_id": "conv-1", "channel": "whatsapp", "type": "order_status", "summary": "Asked about BW-100002."}
+NOTE = {
+    "conversation_id": "conv-1",
+    "channel": "whatsapp",
+    "type": "order_status",
+    "summary": "Asked about BW-100002.",
+}
 
 
 def test_round_trip(api: Api, reset: None) -> None:
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     first = api.post("/interactions", json={**NOTE, "customer_id": "c-1001"})
     assert first.status_code == 201, first.text
     stored = first.json()
-    assert stored == {**NOTE, "customer_id": "C-1001", "id": "INT-000001", "created_at": stored["created_at"]}
+    assert stored == {
+        **NOTE,
+        "customer_id": "C-1001",
+        "id": "INT-000001",
+        "created_at": stored["created_at"],
+    }
     created_at = datetime.fromisoformat(stored["created_at"])
     assert created_at.tzinfo is not None
-    assert before - timedelta(seconds=5) <= created_at <= datetime.now(timezone.utc) + timedelta(seconds=5)
+    assert before - timedelta(seconds=5) <= created_at <= datetime.now(UTC) + timedelta(seconds=5)
 
-    second = api.post("/interactions", json={**NOTE, "summary": "Booked a repair.", "customer_id": "C-1001"}).json()
+    second = api.post(
+        "/interactions", json={**NOTE, "summary": "Booked a repair.", "customer_id": "C-1001"}
+    ).json()
     assert second["id"] == "INT-000002"
     anonymous = api.post("/interactions", json=NOTE)
     assert anonymous.status_code == 201
@@ -36,19 +48,26 @@ def test_longest_summary_is_accepted(api: Api, reset: None) -> None:
     assert response.json()["summary"] == "x" * 4000
 
 
-@pytest.mark.parametrize("change, status, reason", [
-    ({"customer_id": "C-0000"}, 404, "customer C-0000 not found"),
-    ({"summary": "x" * 4001}, 422, "body.summary: ensure this value has at most 4000 characters"),
-    ({"summary": ""}, 422, "body.summary"),
-    ({"conversation_id": "c" * 129}, 422, "body.conversation_id"),
-    ({"channel": "c" * 33}, 422, "body.channel"),
-    ({"type": "t" * 65}, 422, "body.type"),
-    ({"summary": 42}, 422, "body.summary: str type expected"),
-    ({"customer_id": 1001}, 422, "body.customer_id"),
-    ({"summary": None}, 422, "body.summary"),
-    ({"extra": "field"}, 422, "body.extra: extra fields not permitted"),
-])
-def test_bad_interaction(api: Api, change: Dict[str, Any], status: int, reason: str) -> None:
+@pytest.mark.parametrize(
+    "change, status, reason",
+    [
+        ({"customer_id": "C-0000"}, 404, "customer C-0000 not found"),
+        (
+            {"summary": "x" * 4001},
+            422,
+            "body.summary: ensure this value has at most 4000 characters",
+        ),
+        ({"summary": ""}, 422, "body.summary"),
+        ({"conversation_id": "c" * 129}, 422, "body.conversation_id"),
+        ({"channel": "c" * 33}, 422, "body.channel"),
+        ({"type": "t" * 65}, 422, "body.type"),
+        ({"summary": 42}, 422, "body.summary: str type expected"),
+        ({"customer_id": 1001}, 422, "body.customer_id"),
+        ({"summary": None}, 422, "body.summary"),
+        ({"extra": "field"}, 422, "body.extra: extra fields not permitted"),
+    ],
+)
+def test_bad_interaction(api: Api, change: dict[str, Any], status: int, reason: str) -> None:
     response = api.post("/interactions", json={**NOTE, **change})
     assert response.status_code == status, response.text
     assert reason in response.json()["detail"]
@@ -56,7 +75,9 @@ def test_bad_interaction(api: Api, change: Dict[str, Any], status: int, reason: 
 
 @pytest.mark.parametrize("field", list(NOTE))
 def test_interaction_without_a_field(api: Api, field: str) -> None:
-    response = api.post("/interactions", json={key: value for key, value in NOTE.items() if key != field})
+    response = api.post(
+        "/interactions", json={key: value for key, value in NOTE.items() if key != field}
+    )
     assert response.status_code == 422
     assert response.json() == {"detail": f"body.{field}: field required"}
 

@@ -3,13 +3,31 @@
 from .support import Api
 
 PATHS = {
-    "/health", "/customers", "/customers/{record_id}", "/orders/{record_id}", "/claims/{record_id}",
-    "/invoices/{record_id}", "/device_policies/{record_id}", "/appointments/{record_id}", "/stores/{record_id}",
-    "/customers/{customer_id}/orders", "/customers/{customer_id}/claims", "/customers/{customer_id}/invoices",
-    "/customers/{customer_id}/device_policies", "/customers/{customer_id}/appointments",
-    "/customers/{customer_id}/interactions", "/customers/{customer_id}/events",
-    "/policies", "/catalog", "/protection_plans", "/stores", "/appointment_slots", "/appointments",
-    "/appointments/{record_id}/cancel", "/interactions", "/admin/rebuild",
+    "/health",
+    "/customers",
+    "/customers/{record_id}",
+    "/orders/{record_id}",
+    "/claims/{record_id}",
+    "/invoices/{record_id}",
+    "/device_policies/{record_id}",
+    "/appointments/{record_id}",
+    "/stores/{record_id}",
+    "/customers/{customer_id}/orders",
+    "/customers/{customer_id}/claims",
+    "/customers/{customer_id}/invoices",
+    "/customers/{customer_id}/device_policies",
+    "/customers/{customer_id}/appointments",
+    "/customers/{customer_id}/interactions",
+    "/customers/{customer_id}/events",
+    "/policies",
+    "/catalog",
+    "/protection_plans",
+    "/stores",
+    "/appointment_slots",
+    "/appointments",
+    "/appointments/{record_id}/cancel",
+    "/interactions",
+    "/admin/rebuild",
 }
 
 
@@ -17,7 +35,12 @@ def test_openapi_lists_the_paths(api: Api) -> None:
     document = api.get("/openapi.json").json()
     assert document["info"]["title"] == "Brightwave sample backend"
     assert set(document["paths"]) == PATHS
-    assert {tag["name"] for tag in document["tags"]} >= {"customers", "records", "appointments", "admin"}
+    assert {tag["name"] for tag in document["tags"]} >= {
+        "customers",
+        "records",
+        "appointments",
+        "admin",
+    }
     operations = [op for path in document["paths"].values() for op in path.values()]
     assert all(op.get("tags") and op.get("summary") for op in operations)
     assert set(document["paths"]["/appointments"]) == {"post"}

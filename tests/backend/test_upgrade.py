@@ -20,8 +20,12 @@ def test_an_older_database_gets_the_request_id_column_and_keeps_its_rows(tmp_pat
     with engine.begin() as db:
         db.execute(text("DROP TABLE interactions"))
         db.execute(text(OLD_INTERACTIONS))
-        db.execute(text("INSERT INTO interactions VALUES ('INT-000001', 'c', 'rest', 'note', "
-                        "'kept', 'C-1001', '2026-11-25T10:00:00+00:00')"))
+        db.execute(
+            text(
+                "INSERT INTO interactions VALUES ('INT-000001', 'c', 'rest', 'note', "
+                "'kept', 'C-1001', '2026-11-25T10:00:00+00:00')"
+            )
+        )
     assert loader.ensure_loaded(engine, FIXTURE) is False  # not rebuilt: rows kept
     columns = {c["name"] for c in inspect(engine).get_columns("interactions")}
     assert "request_id" in columns

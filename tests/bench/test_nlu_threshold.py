@@ -4,9 +4,11 @@ oos_val recall reaches 0.90, decided on val predictions only."""
 from bench.nlu import OUT_OF_SCOPE, Prediction, oos_scores, tune_threshold
 
 GOLD = ["a"] * 8 + [OUT_OF_SCOPE] * 10
-PREDICTIONS = ([Prediction("a", c) for c in (0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.35, 0.2)]
-               + [Prediction("a", c) for c in (0.1, 0.15, 0.2, 0.25, 0.3, 0.32, 0.34, 0.36, 0.38)]
-               + [Prediction(OUT_OF_SCOPE, 0.9)])
+PREDICTIONS = (
+    [Prediction("a", c) for c in (0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.35, 0.2)]
+    + [Prediction("a", c) for c in (0.1, 0.15, 0.2, 0.25, 0.3, 0.32, 0.34, 0.36, 0.38)]
+    + [Prediction(OUT_OF_SCOPE, 0.9)]
+)
 
 
 def test_picks_the_most_accurate_threshold_that_catches_nine_in_ten() -> None:

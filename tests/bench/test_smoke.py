@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 import pytest
 
@@ -20,13 +20,27 @@ SMOKE_RUNS = {
     "load": (["--smoke"], "load: switchboard", ["load-smoke"]),
     "hostile": (["--smoke"], "hostile: normal traffic", ["hostile-smoke"]),
 }
-FUZZED = ("REST webhook", "REST poll", "WhatsApp signed", "WhatsApp unsigned", "Voice", "E-mail",
-          "Web chat", "Backend API", "Desk API")
+FUZZED = (
+    "REST webhook",
+    "REST poll",
+    "WhatsApp signed",
+    "WhatsApp unsigned",
+    "Voice",
+    "E-mail",
+    "Web chat",
+    "Backend API",
+    "Desk API",
+)
 
 
-def run_bench(module: str, args: List[str]) -> str:
-    done = subprocess.run([sys.executable, "-m", f"bench.{module}", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+def run_bench(module: str, args: list[str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{module}", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout
 
@@ -49,8 +63,9 @@ def test_load_benchmark_profiles_rasa_and_the_action_server(tmp_path: Path) -> N
 
 
 def test_nlu_benchmark_smoke_run_with_another_config() -> None:
-    output = run_bench("nlu", ["--dataset", "banking77", "--smoke",
-                               "--config", "bench/pipelines/diet.yml"])
+    output = run_bench(
+        "nlu", ["--dataset", "banking77", "--smoke", "--config", "bench/pipelines/diet.yml"]
+    )
     assert "nlu banking77:" in output
     result = json.loads((RESULTS / "nlu_banking77_diet_smoke.json").read_text())
     assert result["config"] == "bench/pipelines/diet.yml"
@@ -58,17 +73,23 @@ def test_nlu_benchmark_smoke_run_with_another_config() -> None:
 
 
 @pytest.fixture(scope="module")
-def fuzz_smoke() -> Tuple[int, str, Dict[str, Any]]:
+def fuzz_smoke() -> tuple[int, str, dict[str, Any]]:
     """One smoke run of the fuzz bench (it exits 1 when it finds a 5xx, so its exit
     status is checked by the tests below rather than by run_bench)."""
-    done = subprocess.run([sys.executable, "-m", "bench.fuzz", "--smoke"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.fuzz", "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert "fuzz: " in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
     return done.returncode, done.stdout, json.loads((RESULTS / "fuzz-smoke.json").read_text())
 
 
 def test_fuzz_smoke_run_reports_every_entry_point(
-        fuzz_smoke: Tuple[int, str, Dict[str, Any]]) -> None:
+    fuzz_smoke: tuple[int, str, dict[str, Any]],
+) -> None:
     code, output, result = fuzz_smoke
     assert result["date"] and result["machine"]
     assert sorted(result["entry_points"]) == sorted(FUZZED)
@@ -79,12 +100,15 @@ def test_fuzz_smoke_run_reports_every_entry_point(
 
 
 def test_fuzz_smoke_run_finds_no_5xx_and_the_stack_still_answers(
-        fuzz_smoke: Tuple[int, str, Dict[str, Any]]) -> None:
+    fuzz_smoke: tuple[int, str, dict[str, Any]],
+) -> None:
     """Issues #10 and #20: every reproduction of #20's table plus generated cases,
     0 answers of 5xx, 0 crashes, and a normal conversation afterwards."""
     _, output, result = fuzz_smoke
-    failed = {name: {"5xx": r["5xx"], "crashes": r["crashes"], "down": r["services_down"]}
-              for name, r in result["entry_points"].items()
-              if r["5xx"] or r["crashes"] or r["services_down"]}
+    failed = {
+        name: {"5xx": r["5xx"], "crashes": r["crashes"], "down": r["services_down"]}
+        for name, r in result["entry_points"].items()
+        if r["5xx"] or r["crashes"] or r["services_down"]
+    }
     assert not failed, output[-6000:]
     assert result["still_answers"]["ok"], result["still_answers"]

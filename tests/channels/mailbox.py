@@ -4,12 +4,13 @@ import email
 import email.policy
 import ssl
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope, Session, SMTP
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from stack.processes import free_port
 
@@ -20,17 +21,16 @@ class Mailbox:
     """Messages delivered to a local SMTP server, waited for by recipient; with a TLS
     context, the server offers STARTTLS and refuses mail without it."""
 
-    def __init__(self, tls: Optional[ssl.SSLContext] = None) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.host = "127.0.0.1"
         self.port = free_port()
-        self.messages: List[EmailMessage] = []
+        self.messages: list[EmailMessage] = []
         self.arrived = threading.Condition()
         self.failing = False
-        options: Dict[str, Any] = {"tls_context": tls, "require_starttls": True} if tls else {}
+        options: dict[str, Any] = {"tls_context": tls, "require_starttls": True} if tls else {}
         self.controller = Controller(self, hostname=self.host, port=self.port, **options)
 
-    async def handle_DATA(self, server: SMTP, session: Session,
-                          envelope: Envelope) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.failing:
             return "451 Requested action aborted: local error in processing"
         assert isinstance(envelope.content, bytes)  # aiosmtpd's default: decode_data=False
@@ -56,11 +56,15 @@ class Mailbox:
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
 
-    def wait_for(self, recipient: str, count: int = 1) -> List[EmailMessage]:
+    def wait_for(self, recipient: str, count: int = 1) -> list[EmailMessage]:
         """The first `count` messages to recipient, waiting for them to arrive."""
-        def delivered() -> List[EmailMessage]:
+
+        def delivered() -> list[EmailMessage]:
             return [m for m in self.messages if recipient in str(m["To"])]
+
         with self.arrived:
             if not self.arrived.wait_for(lambda: len(delivered()) >= count, WAIT_SECONDS):
-                raise AssertionError(f"no {count} message(s) to {recipient} within {WAIT_SECONDS} s")
+                raise AssertionError(
+                    f"no {count} message(s) to {recipient} within {WAIT_SECONDS} s"
+                )
             return delivered()[:count]

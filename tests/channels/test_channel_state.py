@@ -9,8 +9,8 @@ import signal
 import time
 import uuid
 
-from tests.channels.mailbox import Mailbox
 from stack.launch import start_rasa
+from tests.channels.mailbox import Mailbox
 from tests.channels.test_email import body, message_id, post
 from tests.channels.twilio_fake import TwilioApi
 from tests.support.channels import WhatsAppChat, agent_message, handled
@@ -19,15 +19,20 @@ from tests.support.stack import Stack
 
 
 def test_agents_messages_and_duplicates_after_a_restart_of_rasa(
-        channel_stack: Stack, twilio_api: TwilioApi, mailbox: Mailbox) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi, mailbox: Mailbox
+) -> None:
     chat = WhatsAppChat(channel_stack, twilio_api, f"+4477009{uuid.uuid4().int % 100000:05d}")
     whatsapp_sid = "SM" + uuid.uuid4().hex
     assert chat.post("hello", whatsapp_sid).status_code == 200
     handled(channel_stack, "twilio", whatsapp_sid)
     assert twilio_api.take(chat.sender)
     address = f"restart-{uuid.uuid4().hex[:8]}@example.com"
-    mail = {"from": address, "subject": "Hours", "message_id": message_id(),
-            "text": "When is your support team available?"}
+    mail = {
+        "from": address,
+        "subject": "Hours",
+        "message_id": message_id(),
+        "text": "When is your support team available?",
+    }
     answered = post(channel_stack, mail)
     assert answered.json()["status"] == "answered"
     mailbox.wait_for(address)
@@ -37,8 +42,12 @@ def test_agents_messages_and_duplicates_after_a_restart_of_rasa(
     assert agent_message(channel_stack, chat.conversation, "Hi, Dana here.").status_code == 200
     assert twilio_api.take(chat.sender) == ["Hi, Dana here."]
     conversation = answered.json()["conversation"]
-    assert agent_message(channel_stack, conversation, "Dana here, about your hours question."
-                         ).status_code == 200
+    assert (
+        agent_message(
+            channel_stack, conversation, "Dana here, about your hours question."
+        ).status_code
+        == 200
+    )
     [_, from_agent] = mailbox.wait_for(address, 2)
     assert "Dana here" in body(from_agent) and from_agent["In-Reply-To"] == mail["message_id"]
 
@@ -46,13 +55,17 @@ def test_agents_messages_and_duplicates_after_a_restart_of_rasa(
     assert chat.post("hello", whatsapp_sid).status_code == 200
     time.sleep(2.0)
     assert not twilio_api.take(chat.sender)
-    said = [e["text"] for e in channel_stack.tracker(chat.conversation)["events"]
-            if e["event"] == "user"]
+    said = [
+        e["text"]
+        for e in channel_stack.tracker(chat.conversation)["events"]
+        if e["event"] == "user"
+    ]
     assert said == ["hello"]
 
 
 def test_a_message_acknowledged_before_a_crash_is_answered_after_it(
-        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
     order = first_with("orders", status="shipped")
     chat = WhatsAppChat(channel_stack, twilio_api, customer(order["customer_id"])["whatsapp"])
     sid = "SM" + uuid.uuid4().hex

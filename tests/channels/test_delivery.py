@@ -4,7 +4,8 @@ each agent's message as delivered, waiting or failed as the channel knows it."""
 
 import time
 import xml.etree.ElementTree as ElementTree
-from typing import Any, Dict, Iterator, List
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -35,14 +36,14 @@ def handoff_id(stack: Stack, conversation_id: str) -> str:
     return str(handoff["id"])
 
 
-def agent_lines(dana: DeskClient, handoff: str) -> List[Dict[str, Any]]:
+def agent_lines(dana: DeskClient, handoff: str) -> list[dict[str, Any]]:
     """The agent's messages as the desk shows them."""
     detail = dana.get(f"/api/handoffs/{handoff}").json()
     assert detail["conversation_error"] is None, detail["conversation_error"]
     return [m for m in detail["conversation"] if m["from"] == "agent"]
 
 
-def states(dana: DeskClient, handoff: str) -> Dict[str, str]:
+def states(dana: DeskClient, handoff: str) -> dict[str, str]:
     return {m["text"]: m["delivery"] for m in agent_lines(dana, handoff)}
 
 
@@ -72,8 +73,9 @@ def test_rest_a_reply_waits_until_the_client_fetches_it(channel_stack: Stack) ->
     assert states(dana, handoff)[REPLY] == DELIVERED
 
 
-def test_whatsapp_a_refused_send_shows_as_failed(channel_stack: Stack,
-                                                 twilio_api: TwilioApi) -> None:
+def test_whatsapp_a_refused_send_shows_as_failed(
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
     chat = WhatsAppChat(channel_stack, twilio_api, customer("C-1041")["whatsapp"])
     chat.say(HAND_OVER)
     dana = channel_stack.agent("Dana")
@@ -91,13 +93,20 @@ def test_whatsapp_a_refused_send_shows_as_failed(channel_stack: Stack,
     assert twilio_api.take(chat.sender)[-1] == "Trying again."
 
 
-def test_voice_a_reply_after_the_call_goes_by_text_message(channel_stack: Stack,
-                                                         twilio_api: TwilioApi) -> None:
+def test_voice_a_reply_after_the_call_goes_by_text_message(
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
     call = Call(channel_stack)
     call.ring()
-    put_through = call.webhook.post({"From": call.caller, "CallSid": call.sid,
-                                     "CallStatus": "in-progress", "SpeechResult": HAND_OVER},
-                                    query=call.action.partition("?")[2])
+    put_through = call.webhook.post(
+        {
+            "From": call.caller,
+            "CallSid": call.sid,
+            "CallStatus": "in-progress",
+            "SpeechResult": HAND_OVER,
+        },
+        query=call.action.partition("?")[2],
+    )
     assert ElementTree.fromstring(put_through.text).find("Dial") is not None
     # The caller hangs up; the agent's reply comes later, as a text message.
     handoff = claim_and_reply(channel_stack, call.conversation)
@@ -109,16 +118,19 @@ def test_voice_a_reply_after_the_call_goes_by_text_message(channel_stack: Stack,
 
 
 def test_webchat_an_after_hours_reply_is_delivered_when_the_customer_returns(
-        chromium: Browser, channel_stack: Stack) -> None:
+    chromium: Browser, channel_stack: Stack
+) -> None:
     page = chromium.new_context().new_page()
     page.goto(f"{channel_stack.config.rasa_url}/webhooks/socketio/chat")
     expect(page.locator(".rw-response").first).to_contain_text("Brightwave", timeout=30_000)
     page.locator(".rw-new-message").fill(HAND_OVER)
     page.locator(".rw-new-message").press("Enter")
     expect(page.locator(".rw-response").filter(has_text="Your reference is")).to_have_count(
-        1, timeout=30_000)  # the notice's last message
+        1, timeout=30_000
+    )  # the notice's last message
     token = page.evaluate(
-        "() => JSON.parse(window.localStorage.getItem('chat_session')).session_id")
+        "() => JSON.parse(window.localStorage.getItem('chat_session')).session_id"
+    )
     conversation_id = conversation(channel_stack, token)
     kept = page.context.storage_state()
     page.context.close()  # the customer has gone
@@ -129,6 +141,7 @@ def test_webchat_an_after_hours_reply_is_delivered_when_the_customer_returns(
     returned = chromium.new_context(storage_state=kept).new_page()  # type: ignore[arg-type]
     returned.goto(f"{channel_stack.config.rasa_url}/webhooks/socketio/chat")
     expect(returned.locator(".rw-response.rw-agent .rw-message-text").last).to_have_text(
-        REPLY, timeout=30_000)
+        REPLY, timeout=30_000
+    )
     wait_for_state(dana, handoff, REPLY, DELIVERED)
     returned.context.close()

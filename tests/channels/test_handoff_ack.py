@@ -2,7 +2,7 @@
 acknowledgement once per quiet period, and reaches the agent on the desk."""
 
 import uuid
-from typing import Any, Dict, List
+from typing import Any
 
 import yaml
 from playwright.sync_api import Page, expect
@@ -12,7 +12,13 @@ from stack.processes import ROOT
 from tests.channels.mailbox import Mailbox
 from tests.channels.test_email import body, message_id, post
 from tests.channels.test_webchat import (  # noqa: F401 (fixtures)
-    WAIT_MS, bot_messages, chromium, conversation, page, send, session_token,
+    WAIT_MS,
+    bot_messages,
+    chromium,
+    conversation,
+    page,
+    send,
+    session_token,
 )
 from tests.channels.twilio_fake import TwilioApi
 from tests.support.channels import WhatsAppChat, agent_message
@@ -31,11 +37,11 @@ def ack(channel: str = "") -> str:
     return next((v["text"] for v in variants if v.get("channel") == channel), default)
 
 
-def desk_sees(stack: Stack, conversation_id: str) -> List[str]:
+def desk_sees(stack: Stack, conversation_id: str) -> list[str]:
     """What the customer wrote since the hand-over, as the agent's desk shows it."""
     listed = stack.agent().get("/api/handoffs").json()
     [handoff] = [h for h in listed if h["conversation_id"] == conversation_id]
-    detail: Dict[str, Any] = stack.agent().get(f"/api/handoffs/{handoff['id']}").json()
+    detail: dict[str, Any] = stack.agent().get(f"/api/handoffs/{handoff['id']}").json()
     return [m["text"] for m in detail["conversation"] if m["from"] == "customer"]
 
 
@@ -61,13 +67,24 @@ def test_whatsapp(channel_stack: Stack, twilio_api: TwilioApi) -> None:
 def test_email(channel_stack: Stack, mailbox: Mailbox) -> None:
     address = f"ack-{uuid.uuid4().hex[:8]}@example.com"
     first_id = message_id()
-    first = post(channel_stack, {"from": address, "subject": "Help", "message_id": first_id,
-                                 "text": "I would like a real person to look at this, please."})
+    first = post(
+        channel_stack,
+        {
+            "from": address,
+            "subject": "Help",
+            "message_id": first_id,
+            "text": "I would like a real person to look at this, please.",
+        },
+    )
     assert first.status_code == 200, first.text
     conversation_id = first.json()["conversation"]
     [notice] = mailbox.wait_for(address)
-    thread = {"from": address, "subject": "Re: Help", "in_reply_to": notice["Message-ID"],
-              "references": f"{first_id} {notice['Message-ID']}"}
+    thread = {
+        "from": address,
+        "subject": "Re: Help",
+        "in_reply_to": notice["Message-ID"],
+        "references": f"{first_id} {notice['Message-ID']}",
+    }
     follow_up = post(channel_stack, {**thread, "message_id": message_id(), "text": "Any news?"})
     assert follow_up.status_code == 200, follow_up.text
     assert follow_up.json()["conversation"] == conversation_id
@@ -83,7 +100,8 @@ def test_webchat(page: Page, channel_stack: Stack) -> None:
     expect(bot_messages(page).first).to_contain_text("Brightwave", timeout=WAIT_MS)
     send(page, HAND_OVER)
     expect(bot_messages(page).filter(has_text="Your reference is")).to_have_count(
-        1, timeout=WAIT_MS)  # the notice's last message
+        1, timeout=WAIT_MS
+    )  # the notice's last message
     send(page, FOLLOW_UP)
     expect(bot_messages(page).last).to_have_text(ack("socketio"))
     count = bot_messages(page).count()
@@ -91,7 +109,7 @@ def test_webchat(page: Page, channel_stack: Stack) -> None:
     page.locator(".rw-new-message").press("Enter")
     expect(page.locator(".rw-client").last).to_have_text(AGAIN, timeout=WAIT_MS)
     conversation_id = conversation(channel_stack, session_token(page))
-    seen: List[str] = []
+    seen: list[str] = []
     for _ in range(100):
         seen = desk_sees(channel_stack, conversation_id)
         if seen[-1:] == [AGAIN]:

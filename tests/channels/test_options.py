@@ -6,23 +6,28 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from actions.identity import channel_number
 from connectors.options import chosen_payload, customer_reply, numbered, offered_buttons, spoken
 
-BUTTONS = [{"title": "An order", "payload": "/check_order_status"},
-           {"title": "A claim", "payload": "/check_claim_status"}]
+BUTTONS = [
+    {"title": "An order", "payload": "/check_order_status"},
+    {"title": "A claim", "payload": "/check_claim_status"},
+]
 
 
 def test_buttons_become_numbered_lines_in_one_message() -> None:
     assert numbered("Which one?", BUTTONS) == (
-        "Which one?\n1. An order\n2. A claim\nReply with a number.")
+        "Which one?\n1. An order\n2. A claim\nReply with a number."
+    )
 
 
 def test_buttons_become_options_to_say_or_key_in() -> None:
     assert spoken("Which one?", BUTTONS + [{"title": "Talk to a person?", "payload": "/x"}]) == (
-        "Which one? Say or press 1 for an order, 2 for a claim, or 3 for talk to a person.")
+        "Which one? Say or press 1 for an order, 2 for a claim, or 3 for talk to a person."
+    )
 
 
 def test_a_number_picks_the_last_offered_button() -> None:
-    tracker = DialogueStateTracker.from_events("s", [
-        UserUttered("hi"), BotUttered("Which one?", {"buttons": BUTTONS})])
+    tracker = DialogueStateTracker.from_events(
+        "s", [UserUttered("hi"), BotUttered("Which one?", {"buttons": BUTTONS})]
+    )
     assert chosen_payload(" 2. ", offered_buttons(tracker)) == "/check_claim_status"
     assert chosen_payload("One", offered_buttons(tracker)) == "/check_order_status"
     assert chosen_payload("3", offered_buttons(tracker)) is None
@@ -44,8 +49,9 @@ def test_a_typed_command_is_text_unless_it_is_an_offered_payload() -> None:
 
 
 def test_buttons_answered_already_are_not_offered() -> None:
-    tracker = DialogueStateTracker.from_events("s", [
-        BotUttered("Which one?", {"buttons": BUTTONS}), UserUttered("1"), BotUttered("OK")])
+    tracker = DialogueStateTracker.from_events(
+        "s", [BotUttered("Which one?", {"buttons": BUTTONS}), UserUttered("1"), BotUttered("OK")]
+    )
     assert offered_buttons(tracker) == []
 
 

@@ -9,7 +9,8 @@ from tests.support.stack import Stack
 
 
 def test_a_failed_payment_is_found_by_the_whatsapp_number(
-        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
     invoice = first_with("invoices", status="failed")
     owner = customer(invoice["customer_id"])
     chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])

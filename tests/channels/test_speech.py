@@ -11,7 +11,8 @@ from connectors.speech import for_speech, heard, last_sentence, spoken_turn
 def test_ids_amounts_and_dates_are_rendered_to_be_spoken() -> None:
     assert for_speech("Invoice INV-100004 for €49.99 (due 2025-11-01).") == (
         "Invoice I N V 1 0 0 0 0 4 for 49 euros 99, due Saturday the first of November "
-        "twenty twenty-five.")
+        "twenty twenty-five."
+    )
     assert for_speech("Order BW-100002 costs £68.00.") == "Order B W 1 0 0 0 0 2 costs 68 pounds."
 
 
@@ -36,21 +37,27 @@ def test_spelled_out_ids_are_joined_again() -> None:
 
 def test_times_and_support_hours_are_said_in_words() -> None:
     assert for_speech("Our team is available Mon-Fri 08:00-20:00 CET.") == (
-        "Our team is available Monday to Friday, eight a m to eight p m, Central European "
-        "Time.")
+        "Our team is available Monday to Friday, eight a m to eight p m, Central European Time."
+    )
     assert for_speech("Call back at 14:30 or 09:05.") == (
-        "Call back at two thirty p m or nine oh five a m.")
+        "Call back at two thirty p m or nine oh five a m."
+    )
 
 
-@pytest.mark.parametrize("said, written", [
-    ("fifth of December two thousand", "5 December 2000"),
-    ("my date of birth is the fifth of december two thousand",
-     "my date of birth is 5 December 2000"),
-    ("December the fifth nineteen eighty-five", "5 December 1985"),
-    ("twenty first of March nineteen ninety nine", "21 March 1999"),
-    ("the first of January two thousand and one", "1 January 2001"),
-    ("thirty-first of October 1990", "31 October 1990"),
-])
+@pytest.mark.parametrize(
+    "said, written",
+    [
+        ("fifth of December two thousand", "5 December 2000"),
+        (
+            "my date of birth is the fifth of december two thousand",
+            "my date of birth is 5 December 2000",
+        ),
+        ("December the fifth nineteen eighty-five", "5 December 1985"),
+        ("twenty first of March nineteen ninety nine", "21 March 1999"),
+        ("the first of January two thousand and one", "1 January 2001"),
+        ("thirty-first of October 1990", "31 October 1990"),
+    ],
+)
 def test_a_date_said_in_words_is_written_as_a_date(said: str, written: str) -> None:
     assert heard(said) == written
 

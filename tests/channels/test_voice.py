@@ -4,10 +4,11 @@ in full (never cut), ids, amounts and dates in words."""
 import re
 import uuid
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 import pytest
 import requests
@@ -16,7 +17,12 @@ from num2words import num2words
 from actions import spoken as words
 from connectors.conversation_ids import conversation_id
 from tests.channels.twilio_fake import (
-    ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, VOICE_NUMBER, TwilioWebhook, sentences,
+    ACCOUNT_SID,
+    AGENT_NUMBER,
+    AUTH_TOKEN,
+    VOICE_NUMBER,
+    TwilioWebhook,
+    sentences,
 )
 from tests.desk.support import ALWAYS_OPEN, behaviour, closed_hours
 from tests.support.crm import customer, first_with, of_customer
@@ -31,7 +37,7 @@ class Spoken:
 
     text: str
     action: str
-    gather: Dict[str, str]
+    gather: dict[str, str]
 
 
 def spoken(twiml: str) -> Spoken:
@@ -46,17 +52,23 @@ def spoken(twiml: str) -> Spoken:
 class Call:
     """One phone call to the assistant, as Twilio makes it."""
 
-    def __init__(self, stack: Stack, number: Optional[str] = None) -> None:
+    def __init__(self, stack: Stack, number: str | None = None) -> None:
         self.webhook = TwilioWebhook(stack.config.rasa_url, PATH)
         self.caller = number or f"+4477009{uuid.uuid4().int % 100000:05d}"
         self.sid = "CA" + uuid.uuid4().hex
         self.conversation = conversation_id("voice", self.sid, AUTH_TOKEN)  # one per call
         self.action = ""
 
-    def _post(self, extra: Dict[str, str]) -> Spoken:
+    def _post(self, extra: dict[str, str]) -> Spoken:
         query = self.action.partition("?")[2]
-        params = {"From": self.caller, "To": VOICE_NUMBER, "CallSid": self.sid,
-                  "AccountSid": ACCOUNT_SID, "CallStatus": "in-progress", **extra}
+        params = {
+            "From": self.caller,
+            "To": VOICE_NUMBER,
+            "CallSid": self.sid,
+            "AccountSid": ACCOUNT_SID,
+            "CallStatus": "in-progress",
+            **extra,
+        }
         reply = self.webhook.post(params, query=query)
         assert reply.status_code == 200, reply.text
         assert reply.headers["content-type"].startswith("text/xml")
@@ -100,7 +112,7 @@ def team_away(channel_stack: Stack, tmp_path: Path) -> Iterator[None]:
     yield from desk_hours(channel_stack, tmp_path, closed_hours())
 
 
-def handed_over(stack: Stack, call: "Call") -> Dict[str, Any]:
+def handed_over(stack: Stack, call: "Call") -> dict[str, Any]:
     listed = stack.agent().get("/api/handoffs").json()
     [handoff] = [h for h in listed if h["conversation_id"] == call.conversation]
     return handoff
@@ -108,10 +120,15 @@ def handed_over(stack: Stack, call: "Call") -> Dict[str, Any]:
 
 def ask_for_a_person(call: "Call") -> ElementTree.Element:
     call.ring()
-    reply = call.webhook.post({"From": call.caller, "CallSid": call.sid,
-                               "CallStatus": "in-progress",
-                               "SpeechResult": "I want to speak to a person"},
-                              query=call.action.partition("?")[2])
+    reply = call.webhook.post(
+        {
+            "From": call.caller,
+            "CallSid": call.sid,
+            "CallStatus": "in-progress",
+            "SpeechResult": "I want to speak to a person",
+        },
+        query=call.action.partition("?")[2],
+    )
     assert reply.status_code == 200, reply.text
     return ElementTree.fromstring(reply.text)
 
@@ -124,14 +141,16 @@ def assert_voice_shaped(turn: Spoken) -> None:
     assert not re.search(r"\b[A-Z]{2,3}-\d|[€£$(]|\d{1,2}:\d{2}|\b20\d\d\b", turn.text), turn.text
 
 
-def test_a_verified_order_question_is_answered_in_words_for_speech(
-        channel_stack: Stack) -> None:
+def test_a_verified_order_question_is_answered_in_words_for_speech(channel_stack: Stack) -> None:
     order = first_with("orders", status="delayed")
     owner = customer(order["customer_id"])
     call = Call(channel_stack)
     greeting = call.ring()
     assert "Brightwave" in greeting.text
-    assert greeting.gather["input"] == "speech dtmf" and greeting.gather["actionOnEmptyResult"] == "true"
+    assert (
+        greeting.gather["input"] == "speech dtmf"
+        and greeting.gather["actionOnEmptyResult"] == "true"
+    )
     spelled_id = " ".join(order["id"].replace("-", " ").lower())
     asked = call.say(f"where is my order {spelled_id}")
     assert "postcode" in asked.text and "key in" in asked.text
@@ -153,7 +172,8 @@ def test_the_callers_number_names_the_customer(channel_stack: Stack) -> None:
 
 
 def test_silence_is_reprompted_twice_then_the_caller_is_put_through_to_a_person(
-        channel_stack: Stack, team_in: None) -> None:
+    channel_stack: Stack, team_in: None
+) -> None:
     call = Call(channel_stack)
     greeting = call.ring()
     first = call.silence()
@@ -161,8 +181,9 @@ def test_silence_is_reprompted_twice_then_the_caller_is_put_through_to_a_person(
     assert list(sentences(greeting.text))[-1] in first.text  # the question, asked again
     second = call.silence()
     assert "didn't hear" in second.text and second.action.endswith("silence=2")
-    reply = call.webhook.post({"From": call.caller, "CallSid": call.sid,
-                               "CallStatus": "in-progress"}, query="silence=2")
+    reply = call.webhook.post(
+        {"From": call.caller, "CallSid": call.sid, "CallStatus": "in-progress"}, query="silence=2"
+    )
     root = ElementTree.fromstring(reply.text)
     assert [child.tag for child in root] == ["Say", "Dial"]
     assert root.find("Dial").text == AGENT_NUMBER  # type: ignore[union-attr]
@@ -178,7 +199,8 @@ def test_silence_is_reprompted_twice_then_the_caller_is_put_through_to_a_person(
 
 
 def test_within_hours_a_caller_who_asks_for_a_person_is_put_through(
-        channel_stack: Stack, team_in: None) -> None:
+    channel_stack: Stack, team_in: None
+) -> None:
     call = Call(channel_stack)
     root = ask_for_a_person(call)
     assert [child.tag for child in root] == ["Say", "Dial"]
@@ -189,7 +211,9 @@ def test_within_hours_a_caller_who_asks_for_a_person_is_put_through(
     notice = handoff["packet"]["customer_notice"]
     # The packet records the responses sent, and the voice wording is what the caller heard.
     assert [m["response"] for m in notice["messages"]] == [
-        "utter_handoff_human_requested", "utter_handoff_queued"]
+        "utter_handoff_human_requested",
+        "utter_handoff_queued",
+    ]
     assert said == " ".join(notice["text"].splitlines())
     assert f"You're number {words.number(handoff['position'])} in the queue" in said
     assert "The wait is about" in said and "stay on the line" in said
@@ -197,7 +221,8 @@ def test_within_hours_a_caller_who_asks_for_a_person_is_put_through(
 
 
 def test_outside_hours_a_caller_hears_when_they_are_called_back_and_the_call_ends(
-        channel_stack: Stack, team_away: None) -> None:
+    channel_stack: Stack, team_away: None
+) -> None:
     call = Call(channel_stack)
     root = ask_for_a_person(call)
     # No <Dial> with nobody there, no <Gather> that would loop: said in full, then goodbye.
@@ -226,7 +251,11 @@ def test_options_are_spoken_and_a_key_picks_one(channel_stack: Stack) -> None:
     assert "Say or press 1 for" in offered.text
     picked = call.key("1")
     assert "not sure" not in picked.text
-    said = [e["text"] for e in channel_stack.tracker(call.conversation)["events"] if e["event"] == "user"]
+    said = [
+        e["text"]
+        for e in channel_stack.tracker(call.conversation)["events"]
+        if e["event"] == "user"
+    ]
     assert said[-1].startswith("/")  # the option's payload, not the digit
 
 
@@ -238,16 +267,24 @@ def webhook(channel_stack: Stack) -> TwilioWebhook:
 CALL = {"From": "+447700900002", "CallSid": "CA" + "2" * 32, "CallStatus": "ringing"}
 
 
-@pytest.mark.parametrize("params, query, signature, status, reason", [
-    (CALL, "", "", 403, "not signed"),
-    (CALL, "", "d3Jvbmc=", 403, "does not match"),
-    ({"From": "+447700900002", "CallStatus": "ringing"}, "", None, 400, "'CallSid' is missing"),
-    ({"CallSid": "CA1", "CallStatus": "ringing"}, "", None, 400, "'From' is missing"),
-    (CALL, "silence=7", None, 400, "'silence'"),
-])
+@pytest.mark.parametrize(
+    "params, query, signature, status, reason",
+    [
+        (CALL, "", "", 403, "not signed"),
+        (CALL, "", "d3Jvbmc=", 403, "does not match"),
+        ({"From": "+447700900002", "CallStatus": "ringing"}, "", None, 400, "'CallSid' is missing"),
+        ({"CallSid": "CA1", "CallStatus": "ringing"}, "", None, 400, "'From' is missing"),
+        (CALL, "silence=7", None, 400, "'silence'"),
+    ],
+)
 def test_bad_calls_are_refused_with_a_reason(
-        webhook: TwilioWebhook, params: Dict[str, str], query: str, signature: Optional[str],
-        status: int, reason: str) -> None:
+    webhook: TwilioWebhook,
+    params: dict[str, str],
+    query: str,
+    signature: str | None,
+    status: int,
+    reason: str,
+) -> None:
     reply = webhook.post(params, query=query, signature=signature)
     assert reply.status_code == status and reason in reply.json()["error"]
 
@@ -255,7 +292,7 @@ def test_bad_calls_are_refused_with_a_reason(
 def test_empty_oversized_and_non_form_bodies_are_refused(channel_stack: Stack) -> None:
     url = f"{channel_stack.config.rasa_url}{PATH}"
     form = {"Content-Type": "application/x-www-form-urlencoded"}
-    replies: List[requests.Response] = [
+    replies: list[requests.Response] = [
         requests.post(url, data=b"", headers=form, timeout=10),
         requests.post(url, data=b"SpeechResult=" + b"x" * 40000, headers=form, timeout=10),
         requests.post(url, json=CALL, timeout=10),
@@ -264,8 +301,7 @@ def test_empty_oversized_and_non_form_bodies_are_refused(channel_stack: Stack) -
     assert all(r.json()["error"] for r in replies)
 
 
-def test_after_the_hand_over_the_caller_never_hears_not_heard_again(
-        channel_stack: Stack) -> None:
+def test_after_the_hand_over_the_caller_never_hears_not_heard_again(channel_stack: Stack) -> None:
     """Once the team has the call, what the caller says is acknowledged (the domain's
     voice wording) and silence ends the call politely: no 'I didn't hear anything'."""
     call = Call(channel_stack)
@@ -273,8 +309,11 @@ def test_after_the_hand_over_the_caller_never_hears_not_heard_again(
     query = call.action.partition("?")[2]
     form = {"From": call.caller, "CallSid": call.sid, "CallStatus": "in-progress"}
     call.webhook.post({**form, "SpeechResult": "I want to speak to a person"}, query=query)
-    again = ElementTree.fromstring(call.webhook.post(
-        {**form, "SpeechResult": "hello? are you there?"}, query=query + "&again").text)
+    again = ElementTree.fromstring(
+        call.webhook.post(
+            {**form, "SpeechResult": "hello? are you there?"}, query=query + "&again"
+        ).text
+    )
     said = " ".join(say.text or "" for say in again.iter("Say"))
     assert "passed that on to our team" in said and "didn't hear" not in said
     silent = ElementTree.fromstring(call.webhook.post(form, query=query + "&silent").text)
@@ -293,8 +332,9 @@ def test_a_date_of_birth_said_in_words_confirms_the_caller(channel_stack: Stack)
     assert "postcode" in asked.text
     born = date.fromisoformat(owner["date_of_birth"])
     # As Twilio's recogniser writes it: "fifth of December two thousand".
-    answer = call.say(f"{num2words(born.day, to='ordinal')} of {born:%B} "
-                      f"{num2words(born.year, to='year')}")
+    answer = call.say(
+        f"{num2words(born.day, to='ordinal')} of {born:%B} {num2words(born.year, to='year')}"
+    )
     assert " ".join(order["id"].replace("-", "")) in answer.text, answer.text
 
 
@@ -302,8 +342,11 @@ def test_open_orders_are_offered_one_at_a_time(channel_stack: Stack) -> None:
     """'You have two open orders. Here's the first. … Shall I tell you about the
     second?': yes (or 'what about my other order?') tells the second, once."""
     owner = customer("C-1007")
-    first, second = [o for o in of_customer("orders", owner["id"])
-                     if o["status"] not in ("delivered", "cancelled", "returned")]
+    first, second = [
+        o
+        for o in of_customer("orders", owner["id"])
+        if o["status"] not in ("delivered", "cancelled", "returned")
+    ]
     for follow_up in ("yes please", "what about my other order?"):
         call = Call(channel_stack, owner["phone"])
         call.ring()

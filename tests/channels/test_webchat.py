@@ -3,7 +3,7 @@
 import queue
 import re
 import time
-from typing import Iterator, List
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -55,11 +55,13 @@ def send(page: Page, text: str) -> None:
     page.locator(".rw-new-message").press("Enter")
     expect(page.locator(".rw-client").last).to_have_text(text, timeout=WAIT_MS)
     page.wait_for_function(
-        "n => document.querySelectorAll('.rw-response').length > n", arg=before, timeout=WAIT_MS)
+        "n => document.querySelectorAll('.rw-response').length > n", arg=before, timeout=WAIT_MS
+    )
 
 
 def test_a_verified_order_question_and_a_reload_that_keeps_the_conversation(
-        page: Page, channel_stack: Stack) -> None:
+    page: Page, channel_stack: Stack
+) -> None:
     order = first_with("orders", status="delayed")
     owner = customer(order["customer_id"])
     expect(bot_messages(page).first).to_contain_text("Brightwave", timeout=WAIT_MS)
@@ -72,10 +74,14 @@ def test_a_verified_order_question_and_a_reload_that_keeps_the_conversation(
     expect(answer).to_contain_text(day(order["eta"]))
 
     token = session_token(page)
-    assert channel_stack.tracker(conversation(channel_stack, token))["latest_message"]["text"] \
+    assert (
+        channel_stack.tracker(conversation(channel_stack, token))["latest_message"]["text"]
         == owner["postcode"]
+    )
     page.reload()
-    expect(bot_messages(page).filter(has_text=order["delay_reason"])).to_have_count(1, timeout=WAIT_MS)
+    expect(bot_messages(page).filter(has_text=order["delay_reason"])).to_have_count(
+        1, timeout=WAIT_MS
+    )
     assert session_token(page) == token
     other = first_with("orders", status="shipped", customer_id=owner["id"])
     send(page, f"and where is {other['id']}?")  # still verified after the reload
@@ -90,14 +96,15 @@ def test_options_are_buttons_and_a_tap_is_understood(page: Page) -> None:
     before = bot_messages(page).count()
     options.first.click()
     page.wait_for_function(
-        "n => document.querySelectorAll('.rw-response').length > n", arg=before, timeout=WAIT_MS)
+        "n => document.querySelectorAll('.rw-response').length > n", arg=before, timeout=WAIT_MS
+    )
     expect(bot_messages(page).last).not_to_contain_text("not sure I understood")
 
 
 def test_the_page_and_widget_come_from_switchboard(channel_stack: Stack) -> None:
     base = f"{channel_stack.config.rasa_url}/webhooks/socketio"
     page = requests.get(f"{base}/chat", timeout=10)
-    assert page.status_code == 200 and "<script src=\"webchat.js\">" in page.text
+    assert page.status_code == 200 and '<script src="webchat.js">' in page.text
     assert "http" not in page.text.split("<script src")[1].split(">")[0]  # no CDN
     widget = requests.get(f"{base}/webchat.js", timeout=10)
     assert widget.status_code == 200 and "rw-new-message" in widget.text
@@ -110,8 +117,8 @@ def test_the_page_and_widget_come_from_switchboard(channel_stack: Stack) -> None
 
 
 def test_a_client_cannot_choose_another_conversation_as_its_session(channel_stack: Stack) -> None:
-    confirmed: "queue.Queue[str]" = queue.Queue()
-    replies: "queue.Queue[dict]" = queue.Queue()
+    confirmed: queue.Queue[str] = queue.Queue()
+    replies: queue.Queue[dict] = queue.Queue()
     client = socketio.Client()
     client.on("session_confirm", confirmed.put)
     client.on("bot_uttered", replies.put)
@@ -128,7 +135,7 @@ def test_a_client_cannot_choose_another_conversation_as_its_session(channel_stac
         assert "Brightwave" in first["text"]
     finally:
         client.eio.disconnect(abort=True)  # a clean one waits out the long poll (~30 s)
-    said: List[str] = []
+    said: list[str] = []
     deadline = time.monotonic() + 10  # Rasa stores the turn once its replies are out
     while not said and time.monotonic() < deadline:
         events = channel_stack.tracker(conversation(channel_stack, token))["events"]

@@ -9,8 +9,8 @@ Set WEBCHAT_SCREENSHOT_DIR to keep a screenshot of each width after the conversa
 come from that)."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List
 
 import pytest
 import requests
@@ -34,11 +34,15 @@ def chromium() -> Iterator[Browser]:
         yield launched
 
 
-def open_chat(chromium: Browser, stack: Stack, viewport: Dict[str, int]) -> Page:
+def open_chat(chromium: Browser, stack: Stack, viewport: dict[str, int]) -> Page:
     page = chromium.new_context(viewport=viewport).new_page()  # type: ignore[arg-type]
-    refused: List[str] = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     page.csp_refusals = refused  # type: ignore[attr-defined]
     page.goto(f"{stack.config.rasa_url}/webhooks/socketio/chat")
     expect(page.locator(REPLIES).first).to_contain_text("Brightwave", timeout=WAIT_MS)
@@ -63,8 +67,11 @@ def send(page: Page, text: str, with_button: bool = False) -> None:
         page.get_by_role("button", name="Send message").click()
     else:
         message_box(page).press("Enter")
-    page.wait_for_function("([selector, n]) => document.querySelectorAll(selector).length > n",
-                           arg=[REPLIES, before], timeout=WAIT_MS)
+    page.wait_for_function(
+        "([selector, n]) => document.querySelectorAll(selector).length > n",
+        arg=[REPLIES, before],
+        timeout=WAIT_MS,
+    )
     settled(page)
 
 
@@ -72,8 +79,12 @@ def inside_viewport(page: Page, element: Locator) -> bool:
     box = element.bounding_box()
     size = page.viewport_size
     assert box is not None and size is not None
-    return (box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= size["width"]
-            and box["y"] + box["height"] <= size["height"])
+    return (
+        box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= size["width"]
+        and box["y"] + box["height"] <= size["height"]
+    )
 
 
 def assert_usable(page: Page) -> None:
@@ -91,8 +102,9 @@ def assert_usable(page: Page) -> None:
     expect(live).to_have_count(1)
     expect(live).to_contain_text(last_reply.split("\n")[0])
     expect(message_box(page)).to_be_focused()
-    assert page.evaluate("() => document.documentElement.scrollHeight") <= \
-        page.viewport_size["height"], "the page itself scrolls"  # type: ignore[index]
+    assert (
+        page.evaluate("() => document.documentElement.scrollHeight") <= page.viewport_size["height"]
+    ), "the page itself scrolls"  # type: ignore[index]
 
 
 def screenshot(page: Page, name: str) -> None:
@@ -104,7 +116,8 @@ def screenshot(page: Page, name: str) -> None:
 
 def conversation(stack: Stack, page: Page) -> str:
     token = page.evaluate(
-        "() => JSON.parse(window.localStorage.getItem('chat_session')).session_id")
+        "() => JSON.parse(window.localStorage.getItem('chat_session')).session_id"
+    )
     return SessionTokens(stack.config.webchat_secret).conversation(token)
 
 
@@ -114,13 +127,16 @@ def agent_says(stack: Stack, conversation_id: str, agent: str, text: str) -> Non
     response = requests.post(
         f"{stack.config.rasa_internal_url}/conversations/{conversation_id}/tracker/events",
         params={"token": API_TOKEN, "execute_side_effects": "true", "output_channel": "latest"},
-        json=[{"event": "bot", "text": text, "metadata": {"agent": agent}}], timeout=60)
+        json=[{"event": "bot", "text": text, "metadata": {"agent": agent}}],
+        timeout=60,
+    )
     assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
 def test_the_conversation_header_and_input_stay_in_view_after_every_turn(
-        chromium: Browser, channel_stack: Stack, viewport: Dict[str, int]) -> None:
+    chromium: Browser, channel_stack: Stack, viewport: dict[str, int]
+) -> None:
     order = first_with("orders", status="delayed")
     owner = customer(order["customer_id"])
     page = open_chat(chromium, channel_stack, viewport)
@@ -135,8 +151,11 @@ def test_the_conversation_header_and_input_stay_in_view_after_every_turn(
     option = page.locator(".rw-reply").first
     before = page.locator(REPLIES).count()
     option.click()
-    page.wait_for_function("([selector, n]) => document.querySelectorAll(selector).length > n",
-                           arg=[REPLIES, before], timeout=WAIT_MS)
+    page.wait_for_function(
+        "([selector, n]) => document.querySelectorAll(selector).length > n",
+        arg=[REPLIES, before],
+        timeout=WAIT_MS,
+    )
     settled(page)
     assert_usable(page)
     overflows, at_end = page.evaluate("""() => {
@@ -147,13 +166,15 @@ def test_the_conversation_header_and_input_stay_in_view_after_every_turn(
     if viewport == PHONE:  # on a phone this conversation is longer than the screen
         assert overflows
     assert page.csp_refusals == [] or all(  # type: ignore[attr-defined]
-        "fonts.googleapis.com" in refusal for refusal in page.csp_refusals)  # type: ignore
+        "fonts.googleapis.com" in refusal for refusal in page.csp_refusals
+    )  # type: ignore
     screenshot(page, f"webchat-{viewport['width']}.png")
     page.context.close()
 
 
 def test_an_agents_message_shows_the_agents_name_also_after_a_reload(
-        chromium: Browser, channel_stack: Stack) -> None:
+    chromium: Browser, channel_stack: Stack
+) -> None:
     page = open_chat(chromium, channel_stack, PHONE)
     send(page, "I want to talk to a person")
     expect(page.locator(".rw-agent")).to_have_count(0)  # the assistant is not a person
@@ -169,12 +190,14 @@ def test_an_agents_message_shows_the_agents_name_also_after_a_reload(
     screenshot(page, "webchat-agent-390.png")
     page.reload()
     expect(page.locator(".rw-response.rw-agent .rw-agent-name")).to_have_text(
-        "Dana, Brightwave team", timeout=WAIT_MS)
+        "Dana, Brightwave team", timeout=WAIT_MS
+    )
     page.context.close()
 
 
 def test_the_page_has_no_inline_code_and_its_stylesheet_comes_with_the_policy(
-        channel_stack: Stack) -> None:
+    channel_stack: Stack,
+) -> None:
     base = f"{channel_stack.config.rasa_url}/webhooks/socketio"
     html = requests.get(f"{base}/chat", timeout=10).text
     assert "<style" not in html and " style=" not in html
@@ -186,7 +209,8 @@ def test_the_page_has_no_inline_code_and_its_stylesheet_comes_with_the_policy(
 
 
 def test_an_agents_reply_written_after_the_tab_closed_is_there_when_the_customer_returns(
-        chromium: Browser, channel_stack: Stack) -> None:
+    chromium: Browser, channel_stack: Stack
+) -> None:
     page = open_chat(chromium, channel_stack, PHONE)
     send(page, "I want to talk to a person")
     conversation_id = conversation(channel_stack, page)

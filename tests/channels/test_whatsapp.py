@@ -8,7 +8,11 @@ import requests
 
 from actions.render import day
 from tests.channels.twilio_fake import (
-    ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_NUMBER, TwilioApi, TwilioWebhook,
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    WHATSAPP_NUMBER,
+    TwilioApi,
+    TwilioWebhook,
 )
 from tests.support.channels import WHATSAPP_PATH as PATH
 from tests.support.channels import WhatsAppChat, agent_message, handled
@@ -24,7 +28,8 @@ def webhook(channel_stack: Stack) -> TwilioWebhook:
 
 
 def test_a_verified_order_question_is_answered_over_the_messages_api(
-        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
     order = first_with("orders", status="delayed")
     owner = customer(order["customer_id"])
     chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
@@ -36,7 +41,8 @@ def test_a_verified_order_question_is_answered_over_the_messages_api(
 
 
 def test_replies_use_the_whatsapp_number_and_the_account_credentials(
-        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
     owner = customer("C-1003")
     chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
     assert chat.post("hello", "SM" + "5" * 32).status_code == 200
@@ -50,14 +56,18 @@ def test_replies_use_the_whatsapp_number_and_the_account_credentials(
 
 
 def test_the_number_names_the_customer_and_one_knowledge_factor_confirms_it(
-        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
     owner = customer(first_with("orders", status="shipped", customer_id="C-1009")["customer_id"])
     chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
     asked = " ".join(chat.say("where is my order?"))
     assert "postcode" in asked and "order number" not in asked
     answer = " ".join(chat.say(owner["postcode"]))
-    open_orders = [o for o in of_customer("orders", owner["id"])
-                   if o["status"] not in ("delivered", "cancelled", "returned")]
+    open_orders = [
+        o
+        for o in of_customer("orders", owner["id"])
+        if o["status"] not in ("delivered", "cancelled", "returned")
+    ]
     assert open_orders and all(o["id"] in answer for o in open_orders)
 
 
@@ -71,14 +81,19 @@ def test_the_number_alone_proves_nothing(channel_stack: Stack, twilio_api: Twili
 
 
 def test_options_are_numbered_and_a_number_picks_one(
-        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
     chat = WhatsAppChat(channel_stack, twilio_api, customer("C-1007")["whatsapp"])
     [offered] = chat.say("order, claim, invoice, whatever")  # not understood: options offered
     lines = offered.splitlines()
     assert lines[1].startswith("1. ") and lines[-1] == "Reply with a number."
     reply = " ".join(chat.say("1"))
     assert "not sure I understood" not in reply
-    said = [e["text"] for e in channel_stack.tracker(chat.conversation)["events"] if e["event"] == "user"]
+    said = [
+        e["text"]
+        for e in channel_stack.tracker(chat.conversation)["events"]
+        if e["event"] == "user"
+    ]
     assert said[-1].startswith("/")  # the option's payload, not the digit
 
 
@@ -86,13 +101,16 @@ def _age_conversation(stack: Stack, sender: str, seconds: int) -> None:
     """Move a stored conversation back in time, as if the customer had been away."""
     database = stack.config.tracker_store_url.removeprefix("sqlite:///")
     with sqlite3.connect(database) as db:
-        db.execute("UPDATE events SET timestamp = timestamp - ?, data = json_set(data, "
-                   "'$.timestamp', json_extract(data, '$.timestamp') - ?) WHERE sender_id = ?",
-                   (seconds, seconds, sender))
+        db.execute(
+            "UPDATE events SET timestamp = timestamp - ?, data = json_set(data, "
+            "'$.timestamp', json_extract(data, '$.timestamp') - ?) WHERE sender_id = ?",
+            (seconds, seconds, sender),
+        )
 
 
 def test_a_whatsapp_thread_outlives_a_live_chat_session(
-        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
     """Two idle hours end a REST (live chat) session, not a WhatsApp one: the
     WhatsApp customer is still verified, the chat customer is asked again."""
     order = first_with("orders", status="shipped", customer_id="C-1004")
@@ -112,7 +130,8 @@ def test_a_whatsapp_thread_outlives_a_live_chat_session(
 
 
 def test_rest_cannot_continue_a_whatsapp_conversation(
-        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
     """Knowing a customer's WhatsApp number is not enough to reach their verified
     conversation over REST: its id is keyed with the Twilio auth token."""
     order = first_with("orders", status="shipped", customer_id="C-1029")
@@ -121,9 +140,12 @@ def test_rest_cannot_continue_a_whatsapp_conversation(
     chat.say(f"where is my order {order['id']}")
     assert day(order["eta"]) in " ".join(chat.say(owner["postcode"]))
     # The channel's own id form is refused outright, even with a valid REST token ...
-    refused = requests.post(channel_stack.webhook, timeout=30,
-                            json={"sender": chat.sender, "message": "hello"},
-                            headers=channel_stack.rest_auth(chat.sender))
+    refused = requests.post(
+        channel_stack.webhook,
+        timeout=30,
+        json={"sender": chat.sender, "message": "hello"},
+        headers=channel_stack.rest_auth(chat.sender),
+    )
     assert refused.status_code == 400, refused.text
     # ... and the number alone is a conversation of its own, which must verify afresh.
     intruder = Conversation(channel_stack, owner["whatsapp"])
@@ -132,7 +154,8 @@ def test_rest_cannot_continue_a_whatsapp_conversation(
 
 
 def test_an_agents_message_reaches_the_customer_on_whatsapp(
-        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
     """What the agent desk does: a bot event appended through Rasa's HTTP API, sent
     on the conversation's latest channel."""
     chat = WhatsAppChat(channel_stack, twilio_api, customer("C-1030")["whatsapp"])
@@ -142,15 +165,19 @@ def test_an_agents_message_reaches_the_customer_on_whatsapp(
     assert twilio_api.take(chat.sender) == ["Hi, this is Dana from Brightwave."]
 
 
-@pytest.mark.parametrize("change, status, reason", [
-    ({"signature": ""}, 403, "not signed"),
-    ({"signature": "bm90IGEgc2lnbmF0dXJl"}, 403, "does not match"),
-])
+@pytest.mark.parametrize(
+    "change, status, reason",
+    [
+        ({"signature": ""}, 403, "not signed"),
+        ({"signature": "bm90IGEgc2lnbmF0dXJl"}, 403, "does not match"),
+    ],
+)
 def test_unsigned_or_wrongly_signed_posts_are_refused(
-        webhook: TwilioWebhook, twilio_api: TwilioApi, change: dict, status: int,
-        reason: str) -> None:
-    reply = webhook.post({"From": "whatsapp:+447700900001", "Body": "hello",
-                          "MessageSid": "SM" + "3" * 32}, **change)
+    webhook: TwilioWebhook, twilio_api: TwilioApi, change: dict, status: int, reason: str
+) -> None:
+    reply = webhook.post(
+        {"From": "whatsapp:+447700900001", "Body": "hello", "MessageSid": "SM" + "3" * 32}, **change
+    )
     assert reply.status_code == status and reason in reply.json()["error"]
     assert not twilio_api.messages_to("whatsapp:+447700900001")
 
@@ -159,7 +186,8 @@ def test_a_signature_for_another_url_is_refused(channel_stack: Stack) -> None:
     params = {"From": "whatsapp:+447700900001", "Body": "hello"}
     forged = TwilioWebhook(channel_stack.config.rasa_url, "/webhooks/rest/webhook")
     signature = forged.validator.compute_signature(
-        f"{channel_stack.config.rasa_url}{PATH}", params)  # signed for the private URL
+        f"{channel_stack.config.rasa_url}{PATH}", params
+    )  # signed for the private URL
     reply = TwilioWebhook(channel_stack.config.rasa_url, PATH).post(params, signature=signature)
     assert reply.status_code == 403
 
@@ -172,18 +200,28 @@ def test_another_accounts_signature_is_refused(channel_stack: Stack) -> None:
 SID = "SM" + "4" * 32
 
 
-@pytest.mark.parametrize("params, status, reason", [
-    ({"From": "whatsapp:+447700900001", "Body": "", "MessageSid": SID}, 400, "'Body' is empty"),
-    ({"Body": "hello", "MessageSid": SID}, 400, "'From' is missing"),
-    ({"From": "whatsapp:+447700900001", "Body": "hello"}, 400, "'MessageSid' is missing"),
-    ({"From": "whatsapp:+447700900001", "Body": "x" * 5000, "MessageSid": SID}, 413,
-     "longer than"),
-    ({"From": "whatsapp:+447700900001", "Body": "\x00\x01 \x7f", "MessageSid": SID}, 400,
-     "no text"),
-    ({"From": "whatsapp:+447700900001", "Body": "//", "MessageSid": SID}, 400, "no text"),
-])
+@pytest.mark.parametrize(
+    "params, status, reason",
+    [
+        ({"From": "whatsapp:+447700900001", "Body": "", "MessageSid": SID}, 400, "'Body' is empty"),
+        ({"Body": "hello", "MessageSid": SID}, 400, "'From' is missing"),
+        ({"From": "whatsapp:+447700900001", "Body": "hello"}, 400, "'MessageSid' is missing"),
+        (
+            {"From": "whatsapp:+447700900001", "Body": "x" * 5000, "MessageSid": SID},
+            413,
+            "longer than",
+        ),
+        (
+            {"From": "whatsapp:+447700900001", "Body": "\x00\x01 \x7f", "MessageSid": SID},
+            400,
+            "no text",
+        ),
+        ({"From": "whatsapp:+447700900001", "Body": "//", "MessageSid": SID}, 400, "no text"),
+    ],
+)
 def test_signed_posts_with_bad_fields_are_refused(
-        webhook: TwilioWebhook, params: dict, status: int, reason: str) -> None:
+    webhook: TwilioWebhook, params: dict, status: int, reason: str
+) -> None:
     reply = webhook.post(params)
     assert reply.status_code == status and reason in reply.json()["error"]
 

@@ -6,9 +6,10 @@ signs webhook calls the way Twilio does."""
 import json
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, Iterator, List, Optional, Set
+from typing import Any
 from urllib.parse import parse_qsl
 
 import requests
@@ -27,15 +28,15 @@ PUBLIC_URL = "https://switchboard.example.test"
 class SentMessage:
     path: str
     authorization: str
-    form: Dict[str, str]
+    form: dict[str, str]
 
 
 class TwilioApi:
     """The Messages API, recording every message sent."""
 
     def __init__(self) -> None:
-        self.sent: List[SentMessage] = []
-        self.refused: Set[str] = set()  # recipients Twilio refuses (as an invalid number)
+        self.sent: list[SentMessage] = []
+        self.refused: set[str] = set()  # recipients Twilio refuses (as an invalid number)
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,15 +44,29 @@ class TwilioApi:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = dict(parse_qsl(self.rfile.read(length).decode()))
                 if form.get("To") in api.refused:
-                    self.answer(400, {"code": 21211, "status": 400,
-                                      "message": "The 'To' number is not a valid phone number."})
+                    self.answer(
+                        400,
+                        {
+                            "code": 21211,
+                            "status": 400,
+                            "message": "The 'To' number is not a valid phone number.",
+                        },
+                    )
                     return
                 api.sent.append(SentMessage(self.path, self.headers.get("Authorization", ""), form))
-                self.answer(201, {"sid": f"SM{len(api.sent):032d}", "status": "queued",
-                                  "to": form.get("To"), "from": form.get("From"),
-                                  "body": form.get("Body"), "account_sid": ACCOUNT_SID})
+                self.answer(
+                    201,
+                    {
+                        "sid": f"SM{len(api.sent):032d}",
+                        "status": "queued",
+                        "to": form.get("To"),
+                        "from": form.get("From"),
+                        "body": form.get("Body"),
+                        "account_sid": ACCOUNT_SID,
+                    },
+                )
 
-            def answer(self, status: int, reply: Dict[str, object]) -> None:
+            def answer(self, status: int, reply: dict[str, object]) -> None:
                 body = json.dumps(reply).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -74,10 +89,10 @@ class TwilioApi:
         self.server.shutdown()
         self.server.server_close()
 
-    def messages_to(self, recipient: str) -> List[SentMessage]:
+    def messages_to(self, recipient: str) -> list[SentMessage]:
         return [m for m in self.sent if m.form.get("To") == recipient]
 
-    def take(self, recipient: str) -> List[str]:
+    def take(self, recipient: str) -> list[str]:
         """The bodies sent to recipient since the last take (forgetting them)."""
         taken = self.messages_to(recipient)
         self.sent = [m for m in self.sent if m not in taken]
@@ -92,14 +107,16 @@ class TwilioWebhook:
         self.path = path
         self.validator = RequestValidator(auth_token)
 
-    def post(self, params: Dict[str, str], query: str = "", signature: Optional[str] = None,
-             **kwargs: Any) -> requests.Response:
+    def post(
+        self, params: dict[str, str], query: str = "", signature: str | None = None, **kwargs: Any
+    ) -> requests.Response:
         target = f"{self.path}{'?' + query if query else ''}"
         if signature is None:
             signature = self.validator.compute_signature(f"{PUBLIC_URL}{target}", params)
         headers = {"X-Twilio-Signature": signature} if signature else {}
-        return requests.post(f"{self.rasa_url}{target}", data=params, headers=headers,
-                             timeout=60, **kwargs)
+        return requests.post(
+            f"{self.rasa_url}{target}", data=params, headers=headers, timeout=60, **kwargs
+        )
 
 
 def sentences(text: str) -> Iterator[str]:

@@ -9,15 +9,23 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.minilm_encoder import (
-    MAX_READ_CHARS, MAX_SEQ_LEN, BertTokenizer, model_dir, readable,
+    MAX_READ_CHARS,
+    MAX_SEQ_LEN,
+    BertTokenizer,
+    model_dir,
+    readable,
 )
 from components.model_text import MAX_CHARS, model_text
 
 BOUND_SECONDS = 0.5
 WORDS = ("where is my order BW-100002 please help me with it " * 2_000)[:100_000]
-HOSTILE = {"10,000 emoji": "\U0001F600" * 10_000, "100 KB of words": WORDS,
-           "100 KB of one word": "a" * 100_000, "100 KB of punctuation": "?!" * 50_000,
-           "100 KB of CJK": "\u4e2d" * 100_000}
+HOSTILE = {
+    "10,000 emoji": "\U0001f600" * 10_000,
+    "100 KB of words": WORDS,
+    "100 KB of one word": "a" * 100_000,
+    "100 KB of punctuation": "?!" * 50_000,
+    "100 KB of CJK": "\u4e2d" * 100_000,
+}
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +52,9 @@ def test_the_bounded_prefix_keeps_the_same_tokens(tokenizer: BertTokenizer) -> N
 
 def test_model_text_is_capped_and_linear_in_the_entities() -> None:
     starts = [i for i in range(len(WORDS)) if WORDS.startswith("BW-", i)]
-    entities = [{"entity": "order_id", "start": s, "end": s + 9, "value": WORDS[s:s + 9]}
-                for s in starts]
+    entities = [
+        {"entity": "order_id", "start": s, "end": s + 9, "value": WORDS[s : s + 9]} for s in starts
+    ]
     message = Message(data={TEXT: WORDS, ENTITIES: entities})
     started = time.perf_counter()
     text = model_text(message)
@@ -56,7 +65,13 @@ def test_model_text_is_capped_and_linear_in_the_entities() -> None:
 
 
 def test_model_text_reads_entities_as_their_names() -> None:
-    message = Message(data={TEXT: "invoice INV-900010 and order BW-100002", ENTITIES: [
-        {"entity": "invoice_id", "start": 8, "end": 18},
-        {"entity": "order_id", "start": 29, "end": 38}]})
+    message = Message(
+        data={
+            TEXT: "invoice INV-900010 and order BW-100002",
+            ENTITIES: [
+                {"entity": "invoice_id", "start": 8, "end": 18},
+                {"entity": "order_id", "start": 29, "end": 38},
+            ],
+        }
+    )
     assert model_text(message) == "invoice invoice_id and order order_id"

@@ -38,14 +38,17 @@ def test_round_trips_through_its_arrays() -> None:
 
 
 def test_classifier_lowers_confidence_only_for_unknown_topics(
-        tmp_path: Path, featurizer: MiniLMFeaturizer) -> None:
+    tmp_path: Path, featurizer: MiniLMFeaturizer
+) -> None:
     (tmp_path / "plain").mkdir()
     (tmp_path / "novelty").mkdir()
     plain_storage, plain_resource, plain_config = trained(tmp_path / "plain", featurizer)
-    storage, resource, config = trained(tmp_path / "novelty", featurizer,
-                                        novelty_neighbours=2, novelty_quantile=0.2)
-    plain = SentenceIntentClassifier.load(plain_config, plain_storage, plain_resource,
-                                          context("intents"))
+    storage, resource, config = trained(
+        tmp_path / "novelty", featurizer, novelty_neighbours=2, novelty_quantile=0.2
+    )
+    plain = SentenceIntentClassifier.load(
+        plain_config, plain_storage, plain_resource, context("intents")
+    )
     gated = SentenceIntentClassifier.load(config, storage, resource, context("intents"))
     assert gated.model.novelty is not None and plain.model.novelty is None
     texts = ["where is my order", "the mitochondria is the powerhouse of the cell"]
@@ -59,9 +62,11 @@ def test_classifier_lowers_confidence_only_for_unknown_topics(
     assert stranger < 0.5 * stranger_plain
 
 
-@pytest.mark.parametrize("setting", [{"novelty_neighbours": -1}, {"novelty_quantile": 0},
-                                     {"novelty_quantile": 1.5}])
+@pytest.mark.parametrize(
+    "setting", [{"novelty_neighbours": -1}, {"novelty_quantile": 0}, {"novelty_quantile": 1.5}]
+)
 def test_invalid_novelty_settings_are_refused(setting: dict) -> None:
     with pytest.raises(InvalidConfigException):
         SentenceIntentClassifier.validate_config(
-            {**SentenceIntentClassifier.get_default_config(), **setting})
+            {**SentenceIntentClassifier.get_default_config(), **setting}
+        )

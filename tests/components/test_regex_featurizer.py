@@ -1,7 +1,6 @@
 """LinearRegexFeaturizer gives Rasa's RegexFeaturizer's features, in linear time."""
 
 import time
-from typing import List, Tuple
 
 import numpy as np
 import pytest
@@ -18,11 +17,27 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.regex_featurizer import LinearRegexFeaturizer
 
-PATTERNS = [{"name": "order_id", "pattern": r"\b[Bb][Ww][- ]?\d{6}\b"},
-            {"name": "claim_id", "pattern": r"\b[Cc][Ll][Mm][- ]?\d{5}\b"},
-            {"name": "customer_id", "pattern": r"\b[Cc][- ]?\d{4}\b"}]
-PIECES = ["BW-100002", "bw 100003", "CLM-70001", "C-1001", "c 1002", "order", "is", "where",
-          "BW-1000", "-", "  ", "?", ".", "BW100002X"]
+PATTERNS = [
+    {"name": "order_id", "pattern": r"\b[Bb][Ww][- ]?\d{6}\b"},
+    {"name": "claim_id", "pattern": r"\b[Cc][Ll][Mm][- ]?\d{5}\b"},
+    {"name": "customer_id", "pattern": r"\b[Cc][- ]?\d{4}\b"},
+]
+PIECES = [
+    "BW-100002",
+    "bw 100003",
+    "CLM-70001",
+    "C-1001",
+    "c 1002",
+    "order",
+    "is",
+    "where",
+    "BW-1000",
+    "-",
+    "  ",
+    "?",
+    ".",
+    "BW100002X",
+]
 
 
 def featurizer(cls: type, tmp_path_factory: pytest.TempPathFactory) -> RegexFeaturizer:
@@ -35,9 +50,11 @@ def featurizer(cls: type, tmp_path_factory: pytest.TempPathFactory) -> RegexFeat
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory: pytest.TempPathFactory) -> Tuple[RegexFeaturizer, RegexFeaturizer]:
-    return (featurizer(RegexFeaturizer, tmp_path_factory),
-            featurizer(LinearRegexFeaturizer, tmp_path_factory))
+def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[RegexFeaturizer, RegexFeaturizer]:
+    return (
+        featurizer(RegexFeaturizer, tmp_path_factory),
+        featurizer(LinearRegexFeaturizer, tmp_path_factory),
+    )
 
 
 def tokenized(text: str) -> Message:
@@ -47,13 +64,13 @@ def tokenized(text: str) -> Message:
     return message
 
 
-def features(instance: RegexFeaturizer, text: str) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
+def features(instance: RegexFeaturizer, text: str) -> tuple[np.ndarray, np.ndarray, list[dict]]:
     message = tokenized(text)
     instance.process([message])
     return read(message)
 
 
-def read(message: Message) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
+def read(message: Message) -> tuple[np.ndarray, np.ndarray, list[dict]]:
     sequence, sentence = message.get_sparse_features(TEXT)
     marks = [dict(t.get("pattern")) for t in message.get("text_tokens")]
     return sequence.features.toarray(), sentence.features.toarray(), marks
@@ -61,14 +78,13 @@ def read(message: Message) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
 
 @settings(max_examples=60, deadline=None, database=None)
 @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=12).map(" ".join))
-def test_the_features_are_rasas(pair: Tuple[RegexFeaturizer, RegexFeaturizer],
-                                text: str) -> None:
+def test_the_features_are_rasas(pair: tuple[RegexFeaturizer, RegexFeaturizer], text: str) -> None:
     rasa, linear = (features(instance, text) for instance in pair)
     assert np.array_equal(rasa[0], linear[0]) and np.array_equal(rasa[1], linear[1])
     assert rasa[2] == linear[2]
 
 
-def test_many_ids_cost_linear_time(pair: Tuple[RegexFeaturizer, RegexFeaturizer]) -> None:
+def test_many_ids_cost_linear_time(pair: tuple[RegexFeaturizer, RegexFeaturizer]) -> None:
     text = ("where is my order BW-100002 please " * 3000)[:100_000]
     message = tokenized(text)
     started = time.perf_counter()

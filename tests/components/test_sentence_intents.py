@@ -2,7 +2,6 @@
 a tiny set, persist to the model storage, load, predict."""
 
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 import numpy as np
 import pytest
@@ -17,12 +16,22 @@ from components.minilm_encoder import Encoder
 from components.minilm_featurizer import MiniLMFeaturizer
 from components.sentence_classifier import SentenceIntentClassifier
 
-EXAMPLES: Dict[str, List[str]] = {
-    "order_status": ["where is my order", "has my parcel shipped yet", "track my delivery",
-                     "when will my package arrive", "my order hasn't come"],
+EXAMPLES: dict[str, list[str]] = {
+    "order_status": [
+        "where is my order",
+        "has my parcel shipped yet",
+        "track my delivery",
+        "when will my package arrive",
+        "my order hasn't come",
+    ],
     "greet": ["hello", "hi there", "good morning", "hey", "hello, anyone there?"],
-    "request_refund": ["i want my money back", "can i get a refund", "refund my purchase please",
-                       "how do i return this for a refund", "give me a refund"],
+    "request_refund": [
+        "i want my money back",
+        "can i get a refund",
+        "refund my purchase please",
+        "how do i return this for a refund",
+        "give me a refund",
+    ],
 }
 
 
@@ -37,12 +46,18 @@ def featurizer() -> MiniLMFeaturizer:
 
 
 def training_data() -> TrainingData:
-    return TrainingData([Message(data={TEXT: text, INTENT: intent})
-                         for intent, texts in EXAMPLES.items() for text in texts])
+    return TrainingData(
+        [
+            Message(data={TEXT: text, INTENT: intent})
+            for intent, texts in EXAMPLES.items()
+            for text in texts
+        ]
+    )
 
 
-def trained(tmp_path: Path, featurizer: MiniLMFeaturizer, **config: object
-            ) -> Tuple[LocalModelStorage, Resource, Dict[str, object]]:
+def trained(
+    tmp_path: Path, featurizer: MiniLMFeaturizer, **config: object
+) -> tuple[LocalModelStorage, Resource, dict[str, object]]:
     storage = LocalModelStorage(tmp_path)
     resource = Resource("intents")
     full_config = {**SentenceIntentClassifier.get_default_config(), "char_min_df": 1, **config}
@@ -52,8 +67,9 @@ def trained(tmp_path: Path, featurizer: MiniLMFeaturizer, **config: object
 
 
 def test_embeddings_are_unit_length_and_put_paraphrases_together() -> None:
-    vectors = Encoder(threads=1).encode(["where is my parcel", "track my package",
-                                         "i love this weather", ""])
+    vectors = Encoder(threads=1).encode(
+        ["where is my parcel", "track my package", "i love this weather", ""]
+    )
     assert vectors.shape == (4, 384)
     assert np.allclose(np.linalg.norm(vectors[:3], axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
@@ -66,15 +82,20 @@ def test_featurizer_adds_a_scaled_sentence_feature(featurizer: MiniLMFeaturizer)
     assert sequence is None
     assert sentence.features.shape == (1, 384)
     assert np.linalg.norm(sentence.features) == pytest.approx(2.0, abs=1e-4)
-    assert featurizer.process([Message(data={TEXT: ""})])[0].get_dense_features(TEXT) == (None, None)
+    assert featurizer.process([Message(data={TEXT: ""})])[0].get_dense_features(TEXT) == (
+        None,
+        None,
+    )
 
 
 def test_trains_persists_loads_and_predicts_probabilities(
-        tmp_path: Path, featurizer: MiniLMFeaturizer) -> None:
+    tmp_path: Path, featurizer: MiniLMFeaturizer
+) -> None:
     storage, resource, config = trained(tmp_path, featurizer)
     loaded = SentenceIntentClassifier.load(config, storage, resource, context("intents"))
-    messages = featurizer.process([Message(data={TEXT: text}) for text in
-                                   ("where's my parcel?", "hi!", "I'd like a refund")])
+    messages = featurizer.process(
+        [Message(data={TEXT: text}) for text in ("where's my parcel?", "hi!", "I'd like a refund")]
+    )
     loaded.process(messages)
     assert [m.get(INTENT)["name"] for m in messages] == ["order_status", "greet", "request_refund"]
     for message in messages:
@@ -86,7 +107,8 @@ def test_trains_persists_loads_and_predicts_probabilities(
 
 
 def test_loaded_model_predicts_exactly_as_the_trained_one(
-        tmp_path: Path, featurizer: MiniLMFeaturizer) -> None:
+    tmp_path: Path, featurizer: MiniLMFeaturizer
+) -> None:
     storage, resource, config = trained(tmp_path, featurizer, ranking_length=2)
     fresh = SentenceIntentClassifier.create(config, storage, resource, context("intents"))
     fresh.train(featurizer.process_training_data(training_data()))
@@ -96,15 +118,21 @@ def test_loaded_model_predicts_exactly_as_the_trained_one(
     after = loaded.process(featurizer.process([Message(data={TEXT: t}) for t in texts]))
     for a, b in zip(before, after, strict=True):
         assert len(b.get("intent_ranking")) == 2
-        assert [r["name"] for r in a.get("intent_ranking")] == [r["name"] for r in b.get("intent_ranking")]
-        assert np.allclose([r["confidence"] for r in a.get("intent_ranking")],
-                           [r["confidence"] for r in b.get("intent_ranking")])
+        assert [r["name"] for r in a.get("intent_ranking")] == [
+            r["name"] for r in b.get("intent_ranking")
+        ]
+        assert np.allclose(
+            [r["confidence"] for r in a.get("intent_ranking")],
+            [r["confidence"] for r in b.get("intent_ranking")],
+        )
 
 
 def test_word_and_char_blocks_can_be_switched_off(
-        tmp_path: Path, featurizer: MiniLMFeaturizer) -> None:
-    storage, resource, config = trained(tmp_path, featurizer, word_ngram_range=[],
-                                        char_ngram_range=[])
+    tmp_path: Path, featurizer: MiniLMFeaturizer
+) -> None:
+    storage, resource, config = trained(
+        tmp_path, featurizer, word_ngram_range=[], char_ngram_range=[]
+    )
     loaded = SentenceIntentClassifier.load(config, storage, resource, context("intents"))
     assert loaded.model.word is None and loaded.model.char is None
     message = loaded.process(featurizer.process([Message(data={TEXT: "hello there"})]))[0]

@@ -5,7 +5,6 @@ tokenizer was removed; and the weights are the shipped ones."""
 
 import json
 from pathlib import Path
-from typing import Dict, List
 
 import numpy as np
 import pytest
@@ -21,21 +20,25 @@ def tokenizer() -> BertTokenizer:
 
 
 @pytest.fixture(scope="module")
-def recorded() -> Dict[str, List[int]]:
+def recorded() -> dict[str, list[int]]:
     ids = json.loads(RECORDED.read_text(encoding="utf-8"))["ids"]
     return {text: [int(i) for i in value.split()] for text, value in ids.items()}
 
 
-def test_the_recording_covers_the_training_data(recorded: Dict[str, List[int]]) -> None:
+def test_the_recording_covers_the_training_data(recorded: dict[str, list[int]]) -> None:
     assert len(recorded) > 1500
     assert "where is my order order_id" in "\n".join(recorded)  # model text is in it
 
 
 def test_ids_are_those_of_the_hand_written_wordpiece(
-        tokenizer: BertTokenizer, recorded: Dict[str, List[int]]) -> None:
+    tokenizer: BertTokenizer, recorded: dict[str, list[int]]
+) -> None:
     texts = list(recorded)
-    differ = [text for text, ids in zip(texts, tokenizer.encode_batch(texts), strict=True)
-              if ids != recorded[text]]
+    differ = [
+        text
+        for text, ids in zip(texts, tokenizer.encode_batch(texts), strict=True)
+        if ids != recorded[text]
+    ]
     assert not differ, f"{len(differ)} differ, e.g. {differ[:3]}"
     assert all(tokenizer.encode(text) == recorded[text] for text in texts[:50])
 

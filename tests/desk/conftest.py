@@ -2,7 +2,7 @@
 HTTP API) and desk processes talking to it, each on a free loopback port."""
 
 import dataclasses
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -18,7 +18,8 @@ from .support import DESK_RASA_SECRET, RASA_TOKEN, RasaApi, agent, integration, 
 def rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaApi]:
     config = dataclasses.replace(
         isolated_config(tmp_path_factory.mktemp("rasa"), rasa_api_token=RASA_TOKEN),
-        desk_rasa_secret=DESK_RASA_SECRET)
+        desk_rasa_secret=DESK_RASA_SECRET,
+    )
     if not config.model.exists():
         pytest.fail(f"No trained model at {config.model}: `make test` trains it first.")
     service = start_rasa(config)
@@ -52,7 +53,8 @@ def sam(desk: Service) -> DeskClient:
 @pytest.fixture(scope="module")
 def desk_without_rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """A desk whose Rasa is not running: nothing listens on its port."""
-    service = start_desk("desk-without-rasa", tmp_path_factory.mktemp("offline"),
-                         f"http://127.0.0.1:{free_port()}")
+    service = start_desk(
+        "desk-without-rasa", tmp_path_factory.mktemp("offline"), f"http://127.0.0.1:{free_port()}"
+    )
     yield service
     service.stop()

@@ -3,7 +3,7 @@ Rasa shows each move, and a wrong move is refused with the reason."""
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 import requests
@@ -17,7 +17,7 @@ from .support import RasaApi, admin, agent, behaviour, integration, packet, star
 JOINED = "Dana from Brightwave has joined the conversation."
 
 
-def handed_over(action_server: DeskClient, rasa: RasaApi) -> Dict[str, Any]:
+def handed_over(action_server: DeskClient, rasa: RasaApi) -> dict[str, Any]:
     """A conversation paused for a person and its hand-over."""
     conversation = rasa.paused_conversation()
     response = action_server.post("/api/handoffs", json=packet(conversation))
@@ -25,25 +25,29 @@ def handed_over(action_server: DeskClient, rasa: RasaApi) -> Dict[str, Any]:
     return {**response.json(), "conversation_id": conversation}
 
 
-def bot_events(rasa: RasaApi, conversation: str) -> List[Dict[str, Any]]:
+def bot_events(rasa: RasaApi, conversation: str) -> list[dict[str, Any]]:
     return [e for e in rasa.tracker(conversation)["events"] if e["event"] == "bot"]
 
 
-def marked(event: Dict[str, Any]) -> Dict[str, Any]:
+def marked(event: dict[str, Any]) -> dict[str, Any]:
     """Who an event is from, as the desk marked it (Rasa adds keys of its own)."""
     return {key: event["metadata"].get(key) for key in ("agent", "handoff_id")}
 
 
-def customer_says(rasa: RasaApi, conversation: str, text: str) -> List[Dict[str, Any]]:
-    response = requests.post(f"{rasa.public_url}/webhooks/rest/webhook",
-                             json={"sender": conversation, "message": text},
-                             headers=authorization(rasa.rest_secret, conversation), timeout=30)
+def customer_says(rasa: RasaApi, conversation: str, text: str) -> list[dict[str, Any]]:
+    response = requests.post(
+        f"{rasa.public_url}/webhooks/rest/webhook",
+        json={"sender": conversation, "message": text},
+        headers=authorization(rasa.rest_secret, conversation),
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def test_claim_tells_the_customer_who_joined(action_server: DeskClient, rasa: RasaApi,
-                                             dana: DeskClient) -> None:
+def test_claim_tells_the_customer_who_joined(
+    action_server: DeskClient, rasa: RasaApi, dana: DeskClient
+) -> None:
     handoff = handed_over(action_server, rasa)
     response = dana.move(handoff["id"], "claim")
     assert response.status_code == 200, response.text
@@ -55,14 +59,13 @@ def test_claim_tells_the_customer_who_joined(action_server: DeskClient, rasa: Ra
     assert rasa.tracker(handoff["conversation_id"])["paused"] is True
 
 
-def test_a_claimed_handoff_is_only_moved_by_its_agent(action_server: DeskClient,
-                                                      rasa: RasaApi, dana: DeskClient,
-                                                      sam: DeskClient) -> None:
+def test_a_claimed_handoff_is_only_moved_by_its_agent(
+    action_server: DeskClient, rasa: RasaApi, dana: DeskClient, sam: DeskClient
+) -> None:
     handoff = handed_over(action_server, rasa)
     assert dana.move(handoff["id"], "claim").status_code == 200
     assert dana.move(handoff["id"], "claim").status_code == 200  # already Dana's
-    for move, body in (("claim", {}), ("reply", {"text": "hi"}), ("hand_back", {}),
-                       ("close", {})):
+    for move, body in (("claim", {}), ("reply", {"text": "hi"}), ("hand_back", {}), ("close", {})):
         response = sam.move(handoff["id"], move, **body)
         assert response.status_code == 409, move
         assert "claimed by Dana" in response.json()["detail"]
@@ -70,7 +73,8 @@ def test_a_claimed_handoff_is_only_moved_by_its_agent(action_server: DeskClient,
 
 
 def test_replies_reach_the_conversation_and_the_customer_reaches_the_agent(
-        action_server: DeskClient, rasa: RasaApi, dana: DeskClient) -> None:
+    action_server: DeskClient, rasa: RasaApi, dana: DeskClient
+) -> None:
     handoff = handed_over(action_server, rasa)
     dana.move(handoff["id"], "claim")
     # While paused, Rasa logs the customer's message and the assistant says nothing.
@@ -81,15 +85,20 @@ def test_replies_reach_the_conversation_and_the_customer_reaches_the_agent(
     assert reply["text"] == "I'm looking at it now."
     assert marked(reply) == {"agent": "Dana", "handoff_id": handoff["id"]}
     assert reply["metadata"]["offline"] == {
-        "send": True, "signature": "Kind regards,\nDana\nBrightwave Customer Service"}
+        "send": True,
+        "signature": "Kind regards,\nDana\nBrightwave Customer Service",
+    }
     conversation = dana.get(f"/api/handoffs/{handoff['id']}").json()["conversation"]
     assert [(m["from"], m["agent"], m["text"]) for m in conversation] == [
-        ("agent", "Dana", JOINED), ("customer", None, "my order never came"),
-        ("agent", "Dana", "I'm looking at it now.")]
+        ("agent", "Dana", JOINED),
+        ("customer", None, "my order never came"),
+        ("agent", "Dana", "I'm looking at it now."),
+    ]
 
 
-def test_hand_back_resumes_the_assistant(action_server: DeskClient, rasa: RasaApi,
-                                         dana: DeskClient) -> None:
+def test_hand_back_resumes_the_assistant(
+    action_server: DeskClient, rasa: RasaApi, dana: DeskClient
+) -> None:
     handoff = handed_over(action_server, rasa)
     dana.move(handoff["id"], "claim")
     response = dana.move(handoff["id"], "hand_back")
@@ -107,7 +116,8 @@ def test_hand_back_resumes_the_assistant(action_server: DeskClient, rasa: RasaAp
 
 
 def test_close_resumes_the_assistant_and_frees_the_conversation(
-        action_server: DeskClient, rasa: RasaApi, dana: DeskClient) -> None:
+    action_server: DeskClient, rasa: RasaApi, dana: DeskClient
+) -> None:
     handoff = handed_over(action_server, rasa)
     dana.move(handoff["id"], "claim")
     response = dana.move(handoff["id"], "close")
@@ -119,8 +129,9 @@ def test_close_resumes_the_assistant_and_frees_the_conversation(
     assert again.status_code == 201 and again.json()["id"] != handoff["id"]
 
 
-def test_moves_on_an_unclaimed_handoff(action_server: DeskClient, rasa: RasaApi,
-                                       dana: DeskClient) -> None:
+def test_moves_on_an_unclaimed_handoff(
+    action_server: DeskClient, rasa: RasaApi, dana: DeskClient
+) -> None:
     handoff = handed_over(action_server, rasa)
     for move, body in (("reply", {"text": "hello"}), ("hand_back", {})):
         response = dana.move(handoff["id"], move, **body)
@@ -132,23 +143,36 @@ def test_moves_on_an_unclaimed_handoff(action_server: DeskClient, rasa: RasaApi,
 
 @pytest.mark.parametrize("move", ["claim", "reply", "hand_back", "close", "rating"])
 def test_an_unknown_handoff_is_404(dana: DeskClient, move: str) -> None:
-    body = {"text": "hi"} if move == "reply" else {"had_what_i_needed": True} \
-        if move == "rating" else {}
+    body = (
+        {"text": "hi"}
+        if move == "reply"
+        else {"had_what_i_needed": True}
+        if move == "rating"
+        else {}
+    )
     response = dana.move("no-such-id", move, **body)
     assert response.status_code == 404
     assert response.json()["detail"] == "no hand-over no-such-id"
     assert dana.get("/api/handoffs/no-such-id").status_code == 404
 
 
-@pytest.mark.parametrize("body, status, reason", [
-    ({"text": ""}, 422, "text"),
-    ({"text": "x" * 2001}, 422, "text"),
-    ({"text": "hi", "html": "<b>"}, 422, "html"),
-    ({}, 422, "text"),
-])
-def test_a_bad_reply_is_refused_with_the_reason(action_server: DeskClient, rasa: RasaApi,
-                                                dana: DeskClient, body: Dict[str, Any],
-                                                status: int, reason: str) -> None:
+@pytest.mark.parametrize(
+    "body, status, reason",
+    [
+        ({"text": ""}, 422, "text"),
+        ({"text": "x" * 2001}, 422, "text"),
+        ({"text": "hi", "html": "<b>"}, 422, "html"),
+        ({}, 422, "text"),
+    ],
+)
+def test_a_bad_reply_is_refused_with_the_reason(
+    action_server: DeskClient,
+    rasa: RasaApi,
+    dana: DeskClient,
+    body: dict[str, Any],
+    status: int,
+    reason: str,
+) -> None:
     handoff = handed_over(action_server, rasa)
     dana.move(handoff["id"], "claim")
     response = dana.post(f"/api/handoffs/{handoff['id']}/reply", json=body)
@@ -156,30 +180,39 @@ def test_a_bad_reply_is_refused_with_the_reason(action_server: DeskClient, rasa:
     assert reason in response.json()["detail"]
 
 
-def test_agent_names_may_be_any_language(action_server: DeskClient, rasa: RasaApi,
-                                         desk: Service) -> None:
+def test_agent_names_may_be_any_language(
+    action_server: DeskClient, rasa: RasaApi, desk: Service
+) -> None:
     handoff = handed_over(action_server, rasa)
     response = agent(desk.url, "Zoë").move(handoff["id"], "claim")
     assert response.status_code == 200 and response.json()["agent"] == "Zoë"
     assert bot_events(rasa, handoff["conversation_id"])[-1]["text"].startswith("Zoë from")
 
 
-def test_the_name_a_request_claims_is_ignored(action_server: DeskClient, rasa: RasaApi,
-                                             dana: DeskClient, sam: DeskClient) -> None:
+def test_the_name_a_request_claims_is_ignored(
+    action_server: DeskClient, rasa: RasaApi, dana: DeskClient, sam: DeskClient
+) -> None:
     """The agent is the signed-in account, whatever a header says."""
     handoff = handed_over(action_server, rasa)
     assert dana.move(handoff["id"], "claim").status_code == 200
-    pretending = sam.post(f"/api/handoffs/{handoff['id']}/reply", json={"text": "hi"},
-                          headers={"X-Agent-Name": "Dana"})
+    pretending = sam.post(
+        f"/api/handoffs/{handoff['id']}/reply",
+        json={"text": "hi"},
+        headers={"X-Agent-Name": "Dana"},
+    )
     assert pretending.status_code == 409 and "claimed by Dana" in pretending.json()["detail"]
-    response = dana.post(f"/api/handoffs/{handoff['id']}/reply", json={"text": "hello"},
-                         headers={"X-Agent-Name": "Sam"})
+    response = dana.post(
+        f"/api/handoffs/{handoff['id']}/reply",
+        json={"text": "hello"},
+        headers={"X-Agent-Name": "Sam"},
+    )
     assert response.status_code == 200
     assert marked(bot_events(rasa, handoff["conversation_id"])[-1])["agent"] == "Dana"
 
 
-def test_a_supervisor_may_take_over(action_server: DeskClient, rasa: RasaApi, desk: Service,
-                                    dana: DeskClient, sam: DeskClient) -> None:
+def test_a_supervisor_may_take_over(
+    action_server: DeskClient, rasa: RasaApi, desk: Service, dana: DeskClient, sam: DeskClient
+) -> None:
     handoff = handed_over(action_server, rasa)
     assert dana.move(handoff["id"], "claim").status_code == 200
     assert sam.move(handoff["id"], "claim").status_code == 409  # an agent may not
@@ -190,25 +223,27 @@ def test_a_supervisor_may_take_over(action_server: DeskClient, rasa: RasaApi, de
     assert refused.status_code == 409 and "claimed by Sue" in refused.json()["detail"]
 
 
-def test_the_rating_is_stored(action_server: DeskClient, rasa: RasaApi,
-                              dana: DeskClient) -> None:
+def test_the_rating_is_stored(action_server: DeskClient, rasa: RasaApi, dana: DeskClient) -> None:
     handoff = handed_over(action_server, rasa)
     early = dana.move(handoff["id"], "rating", had_what_i_needed=True)
     assert early.status_code == 409 and "before an agent has claimed" in early.json()["detail"]
     dana.move(handoff["id"], "claim")
     dana.move(handoff["id"], "hand_back")
-    response = dana.move(handoff["id"], "rating", had_what_i_needed=False,
-                         missing="the delivery address")
+    response = dana.move(
+        handoff["id"], "rating", had_what_i_needed=False, missing="the delivery address"
+    )
     assert response.status_code == 200, response.text
     rating = dana.get(f"/api/handoffs/{handoff['id']}").json()["rating"]
     assert rating["had_what_i_needed"] is False
     assert rating["missing"] == "the delivery address" and rating["rated_by"] == "Dana"
 
 
-@pytest.mark.parametrize("body", [{}, {"had_what_i_needed": "yes"},
-                                  {"had_what_i_needed": True, "missing": 3, "x": 1}])
-def test_a_bad_rating_is_refused_with_the_reason(action_server: DeskClient, rasa: RasaApi,
-                                                 dana: DeskClient, body: Dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "body", [{}, {"had_what_i_needed": "yes"}, {"had_what_i_needed": True, "missing": 3, "x": 1}]
+)
+def test_a_bad_rating_is_refused_with_the_reason(
+    action_server: DeskClient, rasa: RasaApi, dana: DeskClient, body: dict[str, Any]
+) -> None:
     handoff = handed_over(action_server, rasa)
     dana.move(handoff["id"], "claim")
     response = dana.post(f"/api/handoffs/{handoff['id']}/rating", json=body)
@@ -216,8 +251,9 @@ def test_a_bad_rating_is_refused_with_the_reason(action_server: DeskClient, rasa
     assert response.json()["detail"]
 
 
-def test_two_agents_claiming_at_once_get_one_claim(action_server: DeskClient, rasa: RasaApi,
-                                                   dana: DeskClient, sam: DeskClient) -> None:
+def test_two_agents_claiming_at_once_get_one_claim(
+    action_server: DeskClient, rasa: RasaApi, dana: DeskClient, sam: DeskClient
+) -> None:
     handoff = handed_over(action_server, rasa)
     with ThreadPoolExecutor(max_workers=2) as pool:
         answers = list(pool.map(lambda agent: agent.move(handoff["id"], "claim"), (dana, sam)))
@@ -225,8 +261,9 @@ def test_two_agents_claiming_at_once_get_one_claim(action_server: DeskClient, ra
     assert len(bot_events(rasa, handoff["conversation_id"])) == 1
 
 
-def test_every_move_is_audited(action_server: DeskClient, rasa: RasaApi, desk: Service,
-                               dana: DeskClient) -> None:
+def test_every_move_is_audited(
+    action_server: DeskClient, rasa: RasaApi, desk: Service, dana: DeskClient
+) -> None:
     handoff = handed_over(action_server, rasa)
     dana.move(handoff["id"], "claim")
     dana.move(handoff["id"], "reply", text="on it")
@@ -234,8 +271,12 @@ def test_every_move_is_audited(action_server: DeskClient, rasa: RasaApi, desk: S
     dana.move(handoff["id"], "rating", had_what_i_needed=True)
     entries = admin(desk.url).get("/api/audit", params={"handoff_id": handoff["id"]}).json()
     assert [(e["actor"], e["action"], e["outcome"]) for e in reversed(entries)] == [
-        ("integration", "hand_over", "ok"), ("Dana", "claim", "ok"), ("Dana", "reply", "ok"),
-        ("Dana", "hand_back", "ok"), ("Dana", "rating", "ok")]
+        ("integration", "hand_over", "ok"),
+        ("Dana", "claim", "ok"),
+        ("Dana", "reply", "ok"),
+        ("Dana", "hand_back", "ok"),
+        ("Dana", "rating", "ok"),
+    ]
     assert {e["conversation_id"] for e in entries} == {handoff["conversation_id"]}
     assert "on it" not in str(entries)  # what the agent wrote is the conversation's, not the log's
 
@@ -243,11 +284,17 @@ def test_every_move_is_audited(action_server: DeskClient, rasa: RasaApi, desk: S
 def test_what_the_customer_is_told_is_the_desks_wording(tmp_path: Path, rasa: RasaApi) -> None:
     """The agent-side messages are templates in the desk's settings, not code."""
     settings = tmp_path / "settings.yml"
-    settings.write_text(behaviour().replace(
-        '"{agent} from Brightwave has joined the conversation."',
-        '"Hello, {agent} here from the Brightwave team."').replace(
-        '  handed_back: "You\'re back', '  handed_back: "Back to the assistant. You\'re back'),
-        encoding="utf-8")
+    settings.write_text(
+        behaviour()
+        .replace(
+            '"{agent} from Brightwave has joined the conversation."',
+            '"Hello, {agent} here from the Brightwave team."',
+        )
+        .replace(
+            "  handed_back: \"You're back", "  handed_back: \"Back to the assistant. You're back"
+        ),
+        encoding="utf-8",
+    )
     desk = start_desk("worded-desk", tmp_path, rasa.url, {"DESK_SETTINGS": str(settings)})
     try:
         handoff = handed_over(integration(desk.url), rasa)

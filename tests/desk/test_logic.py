@@ -1,9 +1,9 @@
 """The desk's logic without a server: safe text, usernames and roles, sessions,
 sign-in limits, settings and the nullable fields of the OpenAPI document."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -20,9 +20,12 @@ from desk.schemas import HandoffSummary
 from desk.settings import DEFAULT_BEHAVIOUR, AccountSettings, SettingsError, load_behaviour
 from desk.text import safe_json, safe_text
 
-SETTINGS = AccountSettings(idle_minutes=1, session_hours=1,
-                           failed_sign_ins_per_account="2/minute",
-                           failed_sign_ins_per_client="3/minute")
+SETTINGS = AccountSettings(
+    idle_minutes=1,
+    session_hours=1,
+    failed_sign_ins_per_account="2/minute",
+    failed_sign_ins_per_client="3/minute",
+)
 
 
 @pytest.fixture
@@ -36,10 +39,13 @@ def db(tmp_path: Path) -> Iterator[Session]:
 
 def test_safe_text_removes_what_cannot_be_stored_and_keeps_the_rest() -> None:
     assert safe_text("human \ud800\udfff\x00\x07\x1b\x85!") == "human !"
-    assert safe_text("line\nnext\ttab \u202eevil\u202c 😀 Zoë") == \
-        "line\nnext\ttab \u202eevil\u202c 😀 Zoë"
-    assert safe_json({"a\ud800": ["x\x00", {"b": "\udfff"}, 1, None, True]}) == \
-        {"a": ["x", {"b": ""}, 1, None, True]}
+    assert (
+        safe_text("line\nnext\ttab \u202eevil\u202c 😀 Zoë")
+        == "line\nnext\ttab \u202eevil\u202c 😀 Zoë"
+    )
+    assert safe_json({"a\ud800": ["x\x00", {"b": "\udfff"}, 1, None, True]}) == {
+        "a": ["x", {"b": ""}, 1, None, True]
+    }
 
 
 @pytest.mark.parametrize("name", ["", "a b", "x" * 65, "semi;colon", "new\nline", "\ud800"])
@@ -120,21 +126,30 @@ def test_the_database_refuses_to_change_or_delete_audit_entries(db: Session) -> 
 
 def test_a_bad_rate_in_the_settings_is_named(tmp_path: Path) -> None:
     settings = tmp_path / "settings.yml"
-    settings.write_text(DEFAULT_BEHAVIOUR.read_text().replace(
-        "failed_sign_ins_per_client: 20/15 minutes", "failed_sign_ins_per_client: lots"))
+    settings.write_text(
+        DEFAULT_BEHAVIOUR.read_text().replace(
+            "failed_sign_ins_per_client: 20/15 minutes", "failed_sign_ins_per_client: lots"
+        )
+    )
     with pytest.raises(SettingsError, match=r"accounts\.failed_sign_ins_per_client"):
         load_behaviour(settings)
-    settings.write_text(DEFAULT_BEHAVIOUR.read_text().replace("idle_minutes: 30",
-                                                              "idle_minutes: -1"))
+    settings.write_text(
+        DEFAULT_BEHAVIOUR.read_text().replace("idle_minutes: 30", "idle_minutes: -1")
+    )
     with pytest.raises(SettingsError, match=r"accounts\.idle_minutes"):
         load_behaviour(settings)
 
 
-@pytest.mark.parametrize("line, key", [
-    ('signature: "Kind regards,\\n{agent}\\nBrightwave Customer Service"',
-     'signature: "Kind regards, {name}"'),
-    ("sent_moves: [reply, hand_back]", "sent_moves: [reply, transfer]"),
-])
+@pytest.mark.parametrize(
+    "line, key",
+    [
+        (
+            'signature: "Kind regards,\\n{agent}\\nBrightwave Customer Service"',
+            'signature: "Kind regards, {name}"',
+        ),
+        ("sent_moves: [reply, hand_back]", "sent_moves: [reply, transfer]"),
+    ],
+)
 def test_a_bad_offline_replies_setting_is_named(tmp_path: Path, line: str, key: str) -> None:
     settings = tmp_path / "settings.yml"
     text = DEFAULT_BEHAVIOUR.read_text()
@@ -146,8 +161,9 @@ def test_a_bad_offline_replies_setting_is_named(tmp_path: Path, line: str, key: 
 
 def test_optional_fields_are_documented_as_nullable() -> None:
     properties = HandoffSummary.schema()["properties"]
-    assert properties["expected_wait_minutes"]["anyOf"] == [{"type": "integer"},
-                                                            {"type": "null"}]
-    assert properties["position"] == {"title": "Position", "type": "integer",
-                                      "description": "1 = next in its line; 0 once claimed "
-                                                     "or ended"}
+    assert properties["expected_wait_minutes"]["anyOf"] == [{"type": "integer"}, {"type": "null"}]
+    assert properties["position"] == {
+        "title": "Position",
+        "type": "integer",
+        "description": "1 = next in its line; 0 once claimed or ended",
+    }

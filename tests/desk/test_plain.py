@@ -4,7 +4,7 @@ with their age, the transcript with button payloads and option numbers turned
 back into the titles the customer saw, and contact details."""
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from .support import behaviour
 
 BERLIN = plain.zone("Europe/Berlin")
 NEW_YORK = plain.zone("America/New_York")
-SUNDAY_NIGHT = datetime(2026, 11, 29, 23, 58, tzinfo=timezone.utc)  # Monday 00:58 in Berlin
+SUNDAY_NIGHT = datetime(2026, 11, 29, 23, 58, tzinfo=UTC)  # Monday 00:58 in Berlin
 MENU = "Sure. Is it about an order, a claim or an invoice?"
 CHOICES = ["An order", "A claim", "An invoice"]
 
@@ -31,16 +31,28 @@ def line(speaker: str, text: str, minute: int = 0) -> dict:
     return {"from": speaker, "text": text, "at": f"2026-11-29T23:{minute:02d}:00+00:00"}
 
 
-@pytest.mark.parametrize(("channel", "name"), [
-    ("socketio", "Web chat"), ("twilio", "WhatsApp"), ("twilio_voice", "Phone"),
-    ("email", "E-mail"), ("rest", "API"), ("cmdline", "Cmdline"), ("", "Unknown")])
+@pytest.mark.parametrize(
+    ("channel", "name"),
+    [
+        ("socketio", "Web chat"),
+        ("twilio", "WhatsApp"),
+        ("twilio_voice", "Phone"),
+        ("email", "E-mail"),
+        ("rest", "API"),
+        ("cmdline", "Cmdline"),
+        ("", "Unknown"),
+    ],
+)
 def test_channel_names_for_people(channel: str, name: str) -> None:
     assert plain.channel_name(channel) == name
 
 
 def test_why_in_words_never_the_rule_internals() -> None:
-    asked = {"reason_code": "human_requested", "rule": "human_request.intents",
-             "values": {"intent": "request_human", "confidence": 0.9933338004554514}}
+    asked = {
+        "reason_code": "human_requested",
+        "rule": "human_request.intents",
+        "values": {"intent": "request_human", "confidence": 0.9933338004554514},
+    }
     words = plain.why(asked, {})
     assert words == "The customer asked to speak to a person."
     for internal in ("human_requested", "human_request.intents", "0.99", "request_human"):
@@ -60,15 +72,25 @@ def test_a_description_in_escalation_yml_wins(tmp_path: Path) -> None:
     raw["defaults"]["emotion"]["description"] = "Upset."
     config = tmp_path / "escalation.yml"
     config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    assert parse_escalation_config(raw).descriptions["topics.fraud"] == \
-        "Fraud: the fraud team calls back."
+    assert (
+        parse_escalation_config(raw).descriptions["topics.fraud"]
+        == "Fraud: the fraud team calls back."
+    )
     descriptions = plain.rule_descriptions(config)
-    assert plain.why({"reason_code": "human_requested", "rule": "human_request.intents"},
-                     descriptions) == "Asked for a human being."
-    assert plain.why({"reason_code": "sensitive_topic:fraud", "rule": "topics.fraud"},
-                     descriptions) == "Fraud: the fraud team calls back."
-    assert plain.why({"reason_code": "negative_emotion", "rule": "emotion.turn_threshold"},
-                     descriptions) == "Upset."
+    assert (
+        plain.why({"reason_code": "human_requested", "rule": "human_request.intents"}, descriptions)
+        == "Asked for a human being."
+    )
+    assert (
+        plain.why({"reason_code": "sensitive_topic:fraud", "rule": "topics.fraud"}, descriptions)
+        == "Fraud: the fraud team calls back."
+    )
+    assert (
+        plain.why(
+            {"reason_code": "negative_emotion", "rule": "emotion.turn_threshold"}, descriptions
+        )
+        == "Upset."
+    )
     # The project's file, whatever it holds, gives a sentence for every rule.
     assert plain.why({"reason_code": "turn_limit", "rule": "turn_limit.max_user_turns"})
     assert plain.rule_descriptions(tmp_path / "missing.yml") == {}
@@ -77,8 +99,10 @@ def test_a_description_in_escalation_yml_wins(tmp_path: Path) -> None:
 
 
 def test_evidence_is_the_customers_words() -> None:
-    assert plain.why_evidence({"values": {"phrase": "talk to a person"}}) == \
-        'They wrote "talk to a person".'
+    assert (
+        plain.why_evidence({"values": {"phrase": "talk to a person"}})
+        == 'They wrote "talk to a person".'
+    )
     assert plain.why_evidence({"values": {"confidence": 0.99}}) is None
 
 
@@ -96,12 +120,24 @@ def test_times_in_the_support_hours_zone_with_their_age() -> None:
 
 
 def test_a_tapped_button_is_its_title_on_web_chat() -> None:
-    shown = plain.transcript([line("customer", "/greet", 1), line("assistant", "Hi!", 1),
-                              line("customer", "I have a question", 2),
-                              line("assistant", MENU, 2),
-                              line("customer", "/check_claim_status", 3)], "socketio", BERLIN)
+    shown = plain.transcript(
+        [
+            line("customer", "/greet", 1),
+            line("assistant", "Hi!", 1),
+            line("customer", "I have a question", 2),
+            line("assistant", MENU, 2),
+            line("customer", "/check_claim_status", 3),
+        ],
+        "socketio",
+        BERLIN,
+    )
     assert [entry["text"] for entry in shown] == [
-        "(opened the conversation)", "Hi!", "I have a question", MENU, "A claim"]
+        "(opened the conversation)",
+        "Hi!",
+        "I have a question",
+        MENU,
+        "A claim",
+    ]
     assert shown[3]["options"] == CHOICES
     assert shown[4]["note"] == "tapped a button"
     assert shown[4]["at"] == "Mon 30 Nov, 00:03 CET"
@@ -112,43 +148,73 @@ def test_a_tapped_button_is_its_title_on_web_chat() -> None:
 def test_an_option_number_is_its_title_on_channels_without_buttons(channel: str) -> None:
     # The channel turns "2" into the payload before Rasa; a number it did not
     # recognise (or one written in words) arrives as the customer sent it.
-    shown = plain.transcript([line("assistant", MENU), line("customer", "/check_claim_status"),
-                              line("assistant", MENU), line("customer", "three"),
-                              line("assistant", MENU), line("customer", "7")], channel, BERLIN)
+    shown = plain.transcript(
+        [
+            line("assistant", MENU),
+            line("customer", "/check_claim_status"),
+            line("assistant", MENU),
+            line("customer", "three"),
+            line("assistant", MENU),
+            line("customer", "7"),
+        ],
+        channel,
+        BERLIN,
+    )
     assert [(entry["text"], entry["note"]) for entry in shown if entry["from"] == "customer"] == [
-        ("A claim", "chose option 2"), ("An invoice", "chose option 3"), ("7", None)]
+        ("A claim", "chose option 2"),
+        ("An invoice", "chose option 3"),
+        ("7", None),
+    ]
 
 
 def test_a_payload_without_the_offer_before_it() -> None:
-    shown = plain.transcript([line("assistant", "Something else"),
-                              line("customer", "/check_invoice"),
-                              line("customer", "/request_human")], "socketio", BERLIN)
+    shown = plain.transcript(
+        [
+            line("assistant", "Something else"),
+            line("customer", "/check_invoice"),
+            line("customer", "/request_human"),
+        ],
+        "socketio",
+        BERLIN,
+    )
     assert [(entry["text"], entry["note"]) for entry in shown[1:]] == [
         ("A question about an invoice", "tapped a button"),
-        ("Talk to a person", "tapped a button")]
-    unknown = plain.transcript([line("customer", "hi"), line("customer", "/restart")],
-                               "socketio", BERLIN)
+        ("Talk to a person", "tapped a button"),
+    ]
+    unknown = plain.transcript(
+        [line("customer", "hi"), line("customer", "/restart")], "socketio", BERLIN
+    )
     assert (unknown[1]["text"], unknown[1]["note"]) == ("(restart)", "sent by the page, not typed")
 
 
 CLARIFY = "Sorry, I'm not sure I understood. Did you mean one of these?"
 
 
-@pytest.mark.parametrize("channel, note", [("socketio", "tapped a button"),
-                                           ("twilio", "chose an option")])
+@pytest.mark.parametrize(
+    "channel, note", [("socketio", "tapped a button"), ("twilio", "chose an option")]
+)
 def test_a_clarifying_option_is_the_title_the_action_gave_it(channel: str, note: str) -> None:
     # The clarifying action picks its buttons per turn (actions/clarify.py): their
     # titles are known, not which were offered in which order.
-    shown = plain.transcript([line("customer", "order, claim, invoice, whatever"),
-                              line("assistant", CLARIFY), line("customer", "/check_claim_status"),
-                              line("assistant", CLARIFY), line("customer", "2")], channel, BERLIN)
+    shown = plain.transcript(
+        [
+            line("customer", "order, claim, invoice, whatever"),
+            line("assistant", CLARIFY),
+            line("customer", "/check_claim_status"),
+            line("assistant", CLARIFY),
+            line("customer", "2"),
+        ],
+        channel,
+        BERLIN,
+    )
     assert shown[1]["options"] == []
     assert (shown[2]["text"], shown[2]["note"]) == ("How is my claim going?", note)
     assert (shown[4]["text"], shown[4]["note"]) == ("2", None)
 
 
-def test_the_clarify_titles_are_read_from_the_source_without_importing_it(tmp_path: Path,
-                                                                          ) -> None:
+def test_the_clarify_titles_are_read_from_the_source_without_importing_it(
+    tmp_path: Path,
+) -> None:
     source = tmp_path / "clarify.py"
     source.write_text("import nothing_that_exists\nINTENT_LABELS: dict = {'greet': 'Hello'}\n")
     assert plain.clarify_labels(source) == {"greet": "Hello"}
@@ -165,40 +231,78 @@ def test_a_typed_number_without_an_offer_stays_as_typed() -> None:
 
 def test_contact_details_and_the_callback_number() -> None:
     assert plain.contact({"verified": False}, "twilio_voice") == {
-        "details": [], "callback_number": None,
-        "missing": "The packet holds no number to call back."}
-    assert plain.contact({"verified": False}, "socketio")["missing"] == \
-        "The packet holds no contact details."
-    caller = plain.contact({"contact": {"email": "noah@example.com",
-                                        "callback_number": "+4930123456"}}, "twilio_voice")
+        "details": [],
+        "callback_number": None,
+        "missing": "The packet holds no number to call back.",
+    }
+    assert (
+        plain.contact({"verified": False}, "socketio")["missing"]
+        == "The packet holds no contact details."
+    )
+    caller = plain.contact(
+        {"contact": {"email": "noah@example.com", "callback_number": "+4930123456"}}, "twilio_voice"
+    )
     assert caller["callback_number"] == "+4930123456" and caller["missing"] is None
     assert {"label": "E-mail", "value": "noah@example.com"} in caller["details"]
 
 
 def test_the_view_of_a_real_packet() -> None:
-    decision = Decision(True, False, "human_requested", "human_request.intents",
-                        {"intent": "request_human", "confidence": 0.9933338004554514},
-                        emotion_score=0.0, low_confidence=False)
+    decision = Decision(
+        True,
+        False,
+        "human_requested",
+        "human_request.intents",
+        {"intent": "request_human", "confidence": 0.9933338004554514},
+        emotion_score=0.0,
+        low_confidence=False,
+    )
     at = SUNDAY_NIGHT.timestamp() - 600
     events = [
-        {"event": "user", "text": "/greet", "input_channel": "twilio", "timestamp": at,
-         "parse_data": {"intent": {"name": "greet", "confidence": 1.0}}},
+        {
+            "event": "user",
+            "text": "/greet",
+            "input_channel": "twilio",
+            "timestamp": at,
+            "parse_data": {"intent": {"name": "greet", "confidence": 1.0}},
+        },
         {"event": "bot", "text": MENU, "timestamp": at + 1},
-        {"event": "user", "text": "/check_claim_status", "input_channel": "twilio",
-         "timestamp": at + 2, "parse_data": {"intent": {"name": "check_claim_status"}}},
-        {"event": "user", "text": "I want a person", "input_channel": "twilio",
-         "timestamp": at + 3, "parse_data": {"intent": {"name": "request_human"}}}]
-    tracker = {"sender_id": "whatsapp-1", "slots": {}, "events": events,
-               "latest_input_channel": "twilio"}
-    packet = build_packet(tracker, decision, empty_snapshot(NOT_VERIFIED_NOTE), None,
-                          SUNDAY_NIGHT)
-    view = plain.plain_view(packet, "2026-11-29T23:46:00+00:00", SUNDAY_NIGHT, BERLIN,
-                            "2026-11-30T08:00:00+01:00")
+        {
+            "event": "user",
+            "text": "/check_claim_status",
+            "input_channel": "twilio",
+            "timestamp": at + 2,
+            "parse_data": {"intent": {"name": "check_claim_status"}},
+        },
+        {
+            "event": "user",
+            "text": "I want a person",
+            "input_channel": "twilio",
+            "timestamp": at + 3,
+            "parse_data": {"intent": {"name": "request_human"}},
+        },
+    ]
+    tracker = {
+        "sender_id": "whatsapp-1",
+        "slots": {},
+        "events": events,
+        "latest_input_channel": "twilio",
+    }
+    packet = build_packet(tracker, decision, empty_snapshot(NOT_VERIFIED_NOTE), None, SUNDAY_NIGHT)
+    view = plain.plain_view(
+        packet, "2026-11-29T23:46:00+00:00", SUNDAY_NIGHT, BERLIN, "2026-11-30T08:00:00+01:00"
+    )
     assert (view["channel"], view["why"], view["age"], view["received"]) == (
-        "WhatsApp", "The customer asked to speak to a person.", "12 min ago",
-        "Mon 30 Nov, 00:46 CET")
+        "WhatsApp",
+        "The customer asked to speak to a person.",
+        "12 min ago",
+        "Mon 30 Nov, 00:46 CET",
+    )
     assert [entry["text"] for entry in view["transcript"]] == [
-        "(opened the conversation)", MENU, "A claim", "I want a person"]
+        "(opened the conversation)",
+        MENU,
+        "A claim",
+        "I want a person",
+    ]
     assert view["human_available_at"] == "Mon 30 Nov, 08:00 CET"
 
 
@@ -208,16 +312,22 @@ def test_the_support_hours_are_validated(tmp_path: Path) -> None:
     settings.write_text(behaviour())
     assert load_behaviour(settings).hours.zone == ZoneInfo("Europe/Berlin")
     for hours, problem in [
-            ('{time_zone: Mars/Olympus, days: [mon], open: "08:00", close: "20:00"}',
-             "hours.time_zone: 'Mars/Olympus' is not a time zone"),
-            ('{days: [monday], open: "08:00", close: "20:00"}', "hours.days.0: unexpected value"),
-            ('{days: [], open: "08:00", close: "20:00"}', "hours.days: ensure this value has at"),
-            ('{days: [mon], open: "8 am", close: "20:00"}',
-             "hours.open: '8 am' is not a time of day"),
-            ('{days: [mon], open: "20:00", close: "08:00"}',
-             "hours.close: closes at 08:00, not after it opens at 20:00"),
-            ('{days: [mon], open: "08:00", close: "20:00", lunch: "12:00"}',
-             "hours.lunch: extra fields not permitted")]:
+        (
+            '{time_zone: Mars/Olympus, days: [mon], open: "08:00", close: "20:00"}',
+            "hours.time_zone: 'Mars/Olympus' is not a time zone",
+        ),
+        ('{days: [monday], open: "08:00", close: "20:00"}', "hours.days.0: unexpected value"),
+        ('{days: [], open: "08:00", close: "20:00"}', "hours.days: ensure this value has at"),
+        ('{days: [mon], open: "8 am", close: "20:00"}', "hours.open: '8 am' is not a time of day"),
+        (
+            '{days: [mon], open: "20:00", close: "08:00"}',
+            "hours.close: closes at 08:00, not after it opens at 20:00",
+        ),
+        (
+            '{days: [mon], open: "08:00", close: "20:00", lunch: "12:00"}',
+            "hours.lunch: extra fields not permitted",
+        ),
+    ]:
         settings.write_text(behaviour(f"hours: {hours}\n"))
         with pytest.raises(SettingsError, match=re.escape(problem)):
             load_behaviour(settings)
@@ -227,8 +337,9 @@ def test_the_agent_messages_are_validated(tmp_path: Path) -> None:
     settings = tmp_path / "settings.yml"
     shipped = behaviour()
     settings.write_text(shipped.replace("{agent} from Brightwave", "{agnet} from Brightwave"))
-    with pytest.raises(SettingsError, match=re.escape(
-            "agent_messages.joined: unknown placeholder {agnet}")):
+    with pytest.raises(
+        SettingsError, match=re.escape("agent_messages.joined: unknown placeholder {agnet}")
+    ):
         load_behaviour(settings)
     settings.write_text(shipped.replace('  closed: "Thank', '  closed: "{ Thank'))
     with pytest.raises(SettingsError, match=r"agent_messages.closed: .* is not a template"):

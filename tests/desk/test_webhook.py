@@ -6,9 +6,10 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any
 
 import pytest
 
@@ -16,17 +17,27 @@ from tests.support.services import Service, free_port
 from tests.support.stack import DeskClient
 
 from .support import (
-    ALWAYS_OPEN, RasaApi, agent, agent_messages, integration, packet, start_desk,
+    ALWAYS_OPEN,
+    RasaApi,
+    agent,
+    agent_messages,
+    integration,
+    packet,
+    start_desk,
 )
 
 SECRET = "test-webhook-secret"
 FAILURES = 2
-SETTINGS = """
+SETTINGS = (
+    """
 queue: {minutes_per_handoff: 6, agents_on_duty: 2}
 rasa: {connect_timeout_seconds: 1, read_timeout_seconds: 5}
 webhook: {max_attempts: 4, initial_backoff_seconds: 0.1, max_backoff_seconds: 0.5,
           timeout_seconds: 5}
-""" + ALWAYS_OPEN + agent_messages()
+"""
+    + ALWAYS_OPEN
+    + agent_messages()
+)
 WAIT = 20.0
 
 
@@ -36,7 +47,7 @@ class Receiver(ThreadingHTTPServer):
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.requests: List[Dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
         self.answered = 0
         self.first_arrived = threading.Event()
         self.release = threading.Event()
@@ -90,15 +101,25 @@ def receiver() -> Iterator[Receiver]:
 def webhook_desk(tmp_path: Path, rasa: RasaApi, receiver: Receiver) -> Iterator[Service]:
     settings = tmp_path / "settings.yml"
     settings.write_text(SETTINGS)
-    service = start_desk("webhook-desk", tmp_path, rasa.url, {
-        "DESK_SETTINGS": str(settings), "CCAAS_WEBHOOK_URL": receiver.url,
-        "CCAAS_WEBHOOK_SECRET": SECRET})
+    service = start_desk(
+        "webhook-desk",
+        tmp_path,
+        rasa.url,
+        {
+            "DESK_SETTINGS": str(settings),
+            "CCAAS_WEBHOOK_URL": receiver.url,
+            "CCAAS_WEBHOOK_SECRET": SECRET,
+        },
+    )
     yield service
     service.stop()
 
 
-def recorded(dana: DeskClient, handoff_id: str, done: Callable[[Dict[str, Any]], bool],
-             ) -> Dict[str, Any]:
+def recorded(
+    dana: DeskClient,
+    handoff_id: str,
+    done: Callable[[dict[str, Any]], bool],
+) -> dict[str, Any]:
     """The hand-over's delivery state once done says so (or WAIT has passed): the
     desk records each attempt just after it."""
     deadline = time.monotonic() + WAIT
@@ -108,16 +129,17 @@ def recorded(dana: DeskClient, handoff_id: str, done: Callable[[Dict[str, Any]],
             return webhook
 
 
-def recorded_delivery(dana: DeskClient, handoff_id: str) -> Dict[str, Any]:
+def recorded_delivery(dana: DeskClient, handoff_id: str) -> dict[str, Any]:
     return recorded(dana, handoff_id, lambda webhook: webhook["delivered_at"] is not None)
 
 
-def recorded_attempt(dana: DeskClient, handoff_id: str) -> Dict[str, Any]:
+def recorded_attempt(dana: DeskClient, handoff_id: str) -> dict[str, Any]:
     return recorded(dana, handoff_id, lambda webhook: webhook["attempts"] > 0)
 
 
 def test_each_new_packet_is_delivered_with_retries_under_one_key(
-        webhook_desk: Service, receiver: Receiver) -> None:
+    webhook_desk: Service, receiver: Receiver
+) -> None:
     sent = packet()
     response = integration(webhook_desk.url).post("/api/handoffs", json=sent)
     assert response.status_code == 201
@@ -154,26 +176,38 @@ def test_a_repeated_packet_is_not_sent_again(webhook_desk: Service, receiver: Re
 
 
 def test_a_delivery_cut_short_by_a_restart_goes_on_after_it(
-        tmp_path: Path, rasa: RasaApi, receiver: Receiver) -> None:
+    tmp_path: Path, rasa: RasaApi, receiver: Receiver
+) -> None:
     """The first run's CCaaS is down and it stops between attempts; the next run of
     the desk, on the same database, delivers under the same key."""
     receiver.release.set()
     slow, quick = tmp_path / "slow.yml", tmp_path / "settings.yml"
-    slow.write_text(SETTINGS.replace("initial_backoff_seconds: 0.1", "initial_backoff_seconds: 60")
-                    .replace("max_backoff_seconds: 0.5", "max_backoff_seconds: 60"))
+    slow.write_text(
+        SETTINGS.replace("initial_backoff_seconds: 0.1", "initial_backoff_seconds: 60").replace(
+            "max_backoff_seconds: 0.5", "max_backoff_seconds: 60"
+        )
+    )
     quick.write_text(SETTINGS)
     env = {"DESK_SETTINGS": str(quick), "CCAAS_WEBHOOK_SECRET": SECRET}
-    first = start_desk("restarted-desk", tmp_path, rasa.url,
-                       {**env, "DESK_SETTINGS": str(slow),
-                        "CCAAS_WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/down"})
+    first = start_desk(
+        "restarted-desk",
+        tmp_path,
+        rasa.url,
+        {
+            **env,
+            "DESK_SETTINGS": str(slow),
+            "CCAAS_WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/down",
+        },
+    )
     try:
         handoff_id = integration(first.url).post("/api/handoffs", json=packet()).json()["id"]
         webhook = recorded_attempt(agent(first.url), handoff_id)
         assert webhook["attempts"] == 1 and webhook["last_error"] == "ConnectionError"
     finally:
         first.stop()
-    second = start_desk("restarted-desk", tmp_path, rasa.url,
-                        {**env, "CCAAS_WEBHOOK_URL": receiver.url})
+    second = start_desk(
+        "restarted-desk", tmp_path, rasa.url, {**env, "CCAAS_WEBHOOK_URL": receiver.url}
+    )
     try:
         assert receiver.arrived(FAILURES + 1)
         assert {r["headers"]["Idempotency-Key"] for r in receiver.requests} == {handoff_id}

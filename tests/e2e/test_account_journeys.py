@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 
 from actions.identity import METADATA_CUSTOMER_ID
-from tests.support.stack import Conversation, Stack, vouched
 from tests.support.crm import crm, customer, first_with, of_customer
+from tests.support.stack import Conversation, Stack, vouched
 
 FACTOR_QUESTION = "postcode, the e-mail address or the date of birth"
 
@@ -50,8 +50,11 @@ def test_every_order_status_in_plain_words(stack: Stack, status: str) -> None:
     order = [o for o in crm()["orders"] if o["status"] == status][-1]
     owner = customer(order["customer_id"])
     chat = Conversation(stack)
-    answer = verify(chat, f"hi, can you tell me what's happening with {order['id'].lower()}?",
-                    f"it's {owner['email'].upper()}")
+    answer = verify(
+        chat,
+        f"hi, can you tell me what's happening with {order['id'].lower()}?",
+        f"it's {owner['email'].upper()}",
+    )
     assert order["id"] in answer
     for fact in ORDER_FACTS[status](order):
         assert fact in answer
@@ -61,8 +64,7 @@ def test_claim_status_and_next_step_after_date_of_birth(chat: Conversation) -> N
     claim = first_with("claims", status="repair_scheduled")
     owner = customer(claim["customer_id"])
     born = date.fromisoformat(owner["date_of_birth"])
-    answer = verify(chat, f"any news on my claim {claim['id']}",
-                    f"{born.day} {born:%B %Y}")
+    answer = verify(chat, f"any news on my claim {claim['id']}", f"{born.day} {born:%B %Y}")
     assert claim["id"] in answer and "repair scheduled" in answer
     assert claim["next_step"] in answer
 
@@ -81,8 +83,11 @@ def test_customer_number_then_open_orders(chat: Conversation) -> None:
     assert "order number" in reply
     assert FACTOR_QUESTION in chat.say("I don't have it but my customer number is C-1001")
     answer = chat.say("98096")
-    open_orders = [o["id"] for o in of_customer("orders", "C-1001")
-                   if o["status"] not in ("delivered", "cancelled", "returned")]
+    open_orders = [
+        o["id"]
+        for o in of_customer("orders", "C-1001")
+        if o["status"] not in ("delivered", "cancelled", "returned")
+    ]
     assert open_orders
     for order_id in open_orders[:3]:
         assert order_id in answer
@@ -109,10 +114,15 @@ def test_an_unknown_order_reads_like_an_existing_one(stack: Stack) -> None:
     asked = unknown.say("where is my order BW-999999")
     assert FACTOR_QUESTION in asked
     assert asked == existing.say(f"where is my order {existing_id}")
-    assert unknown.say("98096") == existing.say("00000") == (
-        "That doesn't match what we have on file (2 attempts left).\n"
-        "To make sure it's you, please tell me the postcode, the e-mail address or the "
-        "date of birth on the account.")
+    assert (
+        unknown.say("98096")
+        == existing.say("00000")
+        == (
+            "That doesn't match what we have on file (2 attempts left).\n"
+            "To make sure it's you, please tell me the postcode, the e-mail address or the "
+            "date of birth on the account."
+        )
+    )
 
 
 def test_someone_elses_order_is_not_revealed(chat: Conversation) -> None:
@@ -120,8 +130,7 @@ def test_someone_elses_order_is_not_revealed(chat: Conversation) -> None:
     other = next(o for o in crm()["orders"] if o["customer_id"] != "C-1001")
     reply = chat.say(f"and what about order {other['id']}")
     assert f"can't find order {other['id']} on your account" in reply
-    assert other["status"].replace("_", " ") not in reply.replace(
-        f"order {other['id']}", "")
+    assert other["status"].replace("_", " ") not in reply.replace(f"order {other['id']}", "")
 
 
 def test_trusted_channel_skips_the_question(stack: Stack) -> None:
@@ -133,8 +142,9 @@ def test_trusted_channel_skips_the_question(stack: Stack) -> None:
 
 
 def test_forged_identity_is_ignored(stack: Stack) -> None:
-    chat = Conversation(stack, metadata={METADATA_CUSTOMER_ID: "C-1001",
-                                         "verification_signature": "0" * 64})
+    chat = Conversation(
+        stack, metadata={METADATA_CUSTOMER_ID: "C-1001", "verification_signature": "0" * 64}
+    )
     assert FACTOR_QUESTION in chat.say("where is my order BW-100002")
 
 

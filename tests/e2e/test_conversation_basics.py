@@ -1,14 +1,14 @@
 """Policies, small talk, honest AI disclosure and the fallback, over the REST
 channel (requests for a person: test_escalation.py)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from actions.support_hours import hours_words
 from desk.settings import DEFAULT_BEHAVIOUR, load_behaviour
-from tests.support.stack import Conversation
 from tests.support.crm import crm
+from tests.support.stack import Conversation
 
 POLICIES = crm()["policies"]
 
@@ -20,10 +20,13 @@ POLICY_QUESTIONS = {
     "can i pay with klarna": POLICIES["payment_methods"],
     "when can I speak to someone, what are your opening hours": [
         # The desk's hours (desk/settings.yml), the ones its hand-overs follow.
-        hours_words(load_behaviour(DEFAULT_BEHAVIOUR).hours.as_json(),
-                    datetime.now(timezone.utc))["support_hours"]],
+        hours_words(load_behaviour(DEFAULT_BEHAVIOUR).hours.as_json(), datetime.now(UTC))[
+            "support_hours"
+        ]
+    ],
     "how long until you decide on an insurance claim": [
-        f"{POLICIES['claim_decision_business_days']} business days"],
+        f"{POLICIES['claim_decision_business_days']} business days"
+    ],
 }
 
 
@@ -45,10 +48,10 @@ def test_honest_ai_disclosure(chat: Conversation, question: str) -> None:
     assert "an AI, not a person" in chat.say(question)
 
 
-@pytest.mark.parametrize("message", ["what's the weather like in Paris tomorrow",
-                                     "asdkjh qwpoe zzxv"])
-def test_out_of_scope_gets_an_honest_answer_not_a_guess(chat: Conversation,
-                                                        message: str) -> None:
+@pytest.mark.parametrize(
+    "message", ["what's the weather like in Paris tomorrow", "asdkjh qwpoe zzxv"]
+)
+def test_out_of_scope_gets_an_honest_answer_not_a_guess(chat: Conversation, message: str) -> None:
     reply = chat.say(message)
     assert "order" in reply and "claim" in reply  # says what it can do
     assert "BW-" not in reply and "postcode" not in reply

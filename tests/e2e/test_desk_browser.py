@@ -5,7 +5,8 @@ the reply on their channel; the agent hands back and the assistant answers the
 customer's next question in context, without asking them to verify again."""
 
 import time
-from typing import Any, Dict, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -29,7 +30,7 @@ def page() -> Iterator[Page]:
         yield opened
 
 
-def handoff_of(stack: Stack, chat: Conversation) -> Dict[str, Any]:
+def handoff_of(stack: Stack, chat: Conversation) -> dict[str, Any]:
     listed = stack.agent().get("/api/handoffs").json()
     [handoff] = [h for h in listed if h["conversation_id"] == chat.sender]
     return handoff
@@ -49,8 +50,7 @@ def sign_in(page: Page, stack: Stack) -> None:
     expect(page.get_by_test_id("who")).to_have_text(f"Signed in as {AGENT}")
 
 
-def test_an_agent_takes_over_and_hands_back(stack: Stack, chat: Conversation,
-                                            page: Page) -> None:
+def test_an_agent_takes_over_and_hands_back(stack: Stack, chat: Conversation, page: Page) -> None:
     assert "postcode" in chat.say(f"where is my order {ORDER['id']}")
     assert "delayed" in chat.say(POSTCODE)
     chat.say("I want to talk to a person")
@@ -60,7 +60,8 @@ def test_an_agent_takes_over_and_hands_back(stack: Stack, chat: Conversation,
     sign_in(page, stack)
     page.locator(f'[data-testid="handoff-row"][data-id="{handoff["id"]}"]').click()
     expect(page.get_by_test_id("packet-reason")).to_have_text(
-        "The customer asked to speak to a person.")
+        "The customer asked to speak to a person."
+    )
     expect(page.get_by_test_id("packet-customer")).to_contain_text(ORDER["customer_id"])
     expect(page.get_by_test_id("packet-summary")).to_contain_text(ORDER["id"])
     expect(page.get_by_test_id("packet-snapshot")).to_contain_text("delayed")
@@ -97,8 +98,12 @@ def test_an_agent_takes_over_and_hands_back(stack: Stack, chat: Conversation,
     page.get_by_test_id("rating-send").click()
     expect(page.get_by_test_id("rating-state")).to_contain_text("the carrier's tracking link")
     rating = stack.agent().get(f"/api/handoffs/{handoff['id']}").json()["rating"]
-    assert rating == {**rating, "had_what_i_needed": False, "rated_by": AGENT,
-                      "missing": "the carrier's tracking link"}
+    assert rating == {
+        **rating,
+        "had_what_i_needed": False,
+        "rated_by": AGENT,
+        "missing": "the carrier's tracking link",
+    }
 
     # Signing out ends the session: the page asks to sign in again, even after a reload.
     page.click("#signout")

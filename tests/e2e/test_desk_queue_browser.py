@@ -11,8 +11,8 @@ there (the README shows it); otherwise it goes to the test's temporary directory
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -42,8 +42,9 @@ def rows(page: Page) -> object:
     return page.get_by_test_id("handoff-row")
 
 
-def test_the_queue_and_the_packet_in_plain_words(stack: Stack, chat: Conversation, page: Page,
-                                                 tmp_path: Path) -> None:
+def test_the_queue_and_the_packet_in_plain_words(
+    stack: Stack, chat: Conversation, page: Page, tmp_path: Path
+) -> None:
     assert "postcode" in chat.say(f"where is my order {ORDER['id']}")
     assert "delayed" in chat.say(POSTCODE)
     buttons = chat.send(UNSURE)[0].get("buttons") or []
@@ -69,16 +70,18 @@ def test_the_queue_and_the_packet_in_plain_words(stack: Stack, chat: Conversatio
     expect(mine.get_by_test_id("row-channel")).to_have_text("API")
     expect(mine.get_by_test_id("row-age")).to_have_text(re.compile(r"just now|\d+ min ago"))
     expect(mine.get_by_test_id("row-why")).to_have_text("The customer asked to speak to a person.")
-    theirs = page.locator('[data-testid="handoff-row"]'
-                          f'[data-conversation="{whatsapp["conversation_id"]}"]')
+    theirs = page.locator(
+        f'[data-testid="handoff-row"][data-conversation="{whatsapp["conversation_id"]}"]'
+    )
     expect(theirs.get_by_test_id("row-channel")).to_have_text("WhatsApp")
 
     # The channel filter is applied by the desk: only WhatsApp rows, then only API rows.
     page.select_option("#channel-filter", "twilio")
     expect(mine).to_have_count(0)
     expect(theirs).to_have_count(1)
-    expect(page.locator('[data-testid="handoff-row"]:not([data-channel="WhatsApp"])')
-           ).to_have_count(0)
+    expect(
+        page.locator('[data-testid="handoff-row"]:not([data-channel="WhatsApp"])')
+    ).to_have_count(0)
     page.select_option("#channel-filter", "rest")
     expect(theirs).to_have_count(0)
     expect(page.locator('[data-testid="handoff-row"]:not([data-channel="API"])')).to_have_count(0)
@@ -88,7 +91,8 @@ def test_the_queue_and_the_packet_in_plain_words(stack: Stack, chat: Conversatio
 
     mine.click()
     expect(page.get_by_test_id("packet-reason")).to_have_text(
-        "The customer asked to speak to a person.")
+        "The customer asked to speak to a person."
+    )
     expect(page.get_by_test_id("handoff-channel")).to_have_text("API")
     expect(page.get_by_test_id("handoff-received")).to_have_text(re.compile(r"\d\d:\d\d CES?T$"))
     expect(page.get_by_test_id("handoff-age")).to_have_text(re.compile(r"just now|\d+ min ago"))

@@ -5,7 +5,7 @@ assistant silent afterwards. Calm, clear requests hand nothing over."""
 
 import re
 import time
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 import requests
@@ -22,8 +22,9 @@ def note_on_file(stack: Stack, customer_id: str, sender: str, wait: float = 10.0
     outbox delivers it just after the answer."""
     deadline = time.monotonic() + wait
     while True:
-        items = requests.get(f"{stack.config.backend_url}/customers/{customer_id}/interactions",
-                             timeout=10).json()["items"]
+        items = requests.get(
+            f"{stack.config.backend_url}/customers/{customer_id}/interactions", timeout=10
+        ).json()["items"]
         if any(i["conversation_id"] == sender and i["type"] == "handoff" for i in items):
             return True
         if time.monotonic() > deadline:
@@ -31,13 +32,13 @@ def note_on_file(stack: Stack, customer_id: str, sender: str, wait: float = 10.0
         time.sleep(0.1)
 
 
-def handoffs(stack: Stack, chat: Conversation) -> List[Dict[str, Any]]:
+def handoffs(stack: Stack, chat: Conversation) -> list[dict[str, Any]]:
     response = stack.agent().get("/api/handoffs")
     assert response.status_code == 200, response.text
     return [h for h in response.json() if h["conversation_id"] == chat.sender]
 
 
-def the_handoff(stack: Stack, chat: Conversation, reason_code: str) -> Dict[str, Any]:
+def the_handoff(stack: Stack, chat: Conversation, reason_code: str) -> dict[str, Any]:
     """The conversation's one hand-over, checked against the schema and the tracker."""
     found = handoffs(stack, chat)
     assert len(found) == 1, found
@@ -51,14 +52,17 @@ def the_handoff(stack: Stack, chat: Conversation, reason_code: str) -> Dict[str,
     assert [m["text"] for m in packet["transcript"] if m["from"] == "customer"] == said
     assert tracker["paused"] is True
     handed_over = tracker["slots"]["outcomes"][-1]
-    assert (handed_over["action"], handed_over["goal"], handed_over["result"]) == \
-        ("action_escalate", "hand_over", "handed_over")
+    assert (handed_over["action"], handed_over["goal"], handed_over["result"]) == (
+        "action_escalate",
+        "hand_over",
+        "handed_over",
+    )
     assert handed_over["record"] == found[0]["id"]
     assert handed_over["detail"]["reason_code"] == reason_code
     return packet
 
 
-def told_why_and_what_next(reply: str, packet: Dict[str, Any]) -> None:
+def told_why_and_what_next(reply: str, packet: dict[str, Any]) -> None:
     notice = packet["customer_notice"]
     assert notice["text"] in reply
     assert "won't need to repeat anything" in reply
@@ -87,13 +91,19 @@ def test_an_explicit_request_hands_over_at_once(stack: Stack) -> None:
     packet = the_handoff(stack, chat, "human_requested")
     told_why_and_what_next(reply, packet)
     assert packet["escalation"]["rule"] in ("human_request.intents", "human_request.wording")
-    assert packet["customer"] == {"verified": True, "customer_id": "C-1001",
-                                  "name": "Noah O'Brien", "tier": packet["customer"]["tier"]}
+    assert packet["customer"] == {
+        "verified": True,
+        "customer_id": "C-1001",
+        "name": "Noah O'Brien",
+        "tier": packet["customer"]["tier"],
+    }
     assert packet["stated_issue"]["customer_words"] == "where is my order BW-100002"
     assert packet["stated_issue"]["intent"] == "check_order_status"
     assert [o["id"] for o in packet["account_snapshot"]["orders"]] == ["BW-100002"]
-    assert any(a["action"] == "action_answer_request" and a["result"] == "ok"
-               for a in packet["actions_taken"])
+    assert any(
+        a["action"] == "action_answer_request" and a["result"] == "ok"
+        for a in packet["actions_taken"]
+    )
     assert note_on_file(stack, "C-1001", chat.sender)
     silent_now(stack, chat)
     assert len(handoffs(stack, chat)) == 1
@@ -101,8 +111,9 @@ def test_an_explicit_request_hands_over_at_once(stack: Stack) -> None:
 
 def test_an_angry_message_hands_over(chat: Conversation, stack: Stack) -> None:
     chat.say("where is my order BW-100002")
-    reply = chat.say("Where is my order?! This is the THIRD time I'm asking, absolutely "
-                     "UNACCEPTABLE!!!")
+    reply = chat.say(
+        "Where is my order?! This is the THIRD time I'm asking, absolutely UNACCEPTABLE!!!"
+    )
     packet = the_handoff(stack, chat, "negative_emotion")
     told_why_and_what_next(reply, packet)
     assert "frustrating" in reply
@@ -141,14 +152,16 @@ def test_the_turn_cap_on_chat_hands_over(chat: Conversation, stack: Stack) -> No
     assert packet["escalation"]["values"] == {"user_turns": 12, "max_user_turns": 12}
 
 
-@pytest.mark.parametrize("topic,message", [
-    ("bereavement", "My husband passed away last month and I need to sort out his account"),
-    ("legal", "I want to make a formal complaint about how my claim was handled"),
-    ("fraud", "There's a payment on my card for an order I didn't make"),
-    ("vulnerability", "I'm 84 and not very good with computers, can someone help me"),
-])
-def test_a_topic_never_automated_hands_over_at_once(stack: Stack, topic: str,
-                                                    message: str) -> None:
+@pytest.mark.parametrize(
+    "topic,message",
+    [
+        ("bereavement", "My husband passed away last month and I need to sort out his account"),
+        ("legal", "I want to make a formal complaint about how my claim was handled"),
+        ("fraud", "There's a payment on my card for an order I didn't make"),
+        ("vulnerability", "I'm 84 and not very good with computers, can someone help me"),
+    ],
+)
+def test_a_topic_never_automated_hands_over_at_once(stack: Stack, topic: str, message: str) -> None:
     chat = vouched(stack, "C-1002")  # a logged-in customer: known from the first message
     reply = chat.say(message)
     packet = the_handoff(stack, chat, f"sensitive_topic:{topic}")
@@ -179,15 +192,18 @@ def test_repeated_backend_failure_hands_over(stack: Stack) -> None:
     assert [a["result"] for a in packet["actions_taken"]].count("failed") >= 2
 
 
-@pytest.mark.parametrize("messages", [
-    ["where is my order BW-100002", "98096"],
-    ["what is your return policy", "and how long does delivery take?"],
-    ["hi", "can I pay with PayPal?", "thanks, bye"],
-    ["status of my claim CLM-70001 please"],
-    ["I'd like to check invoice INV-900001", "I don't have the postcode to hand"],
-    ["is the warranty on a laptop two years?", "great, thank you!"],
-])
-def test_calm_clear_requests_hand_nothing_over(stack: Stack, messages: List[str]) -> None:
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ["where is my order BW-100002", "98096"],
+        ["what is your return policy", "and how long does delivery take?"],
+        ["hi", "can I pay with PayPal?", "thanks, bye"],
+        ["status of my claim CLM-70001 please"],
+        ["I'd like to check invoice INV-900001", "I don't have the postcode to hand"],
+        ["is the warranty on a laptop two years?", "great, thank you!"],
+    ],
+)
+def test_calm_clear_requests_hand_nothing_over(stack: Stack, messages: list[str]) -> None:
     chat = Conversation(stack)
     for message in messages:
         assert chat.say(message)
@@ -197,21 +213,26 @@ def test_calm_clear_requests_hand_nothing_over(stack: Stack, messages: List[str]
     assert tracker["slots"]["escalation_decision"]["escalate"] is False
 
 
-@pytest.mark.parametrize("query,reason", [
-    ({"since": "0"}, "'sender'"),
-    ({"sender": "bad sender!", "since": "0"}, "'sender'"),
-    ({"sender": "someone", "since": "yesterday"}, "'since'"),
-    ({"sender": "someone", "since": "-5"}, "'since'"),
-    ({"sender": "someone", "since": "nan"}, "'since'"),
-])
-def test_polling_for_messages_refuses_a_bad_query_with_a_reason(stack: Stack, query: Dict[str, str],
-                                                                reason: str) -> None:
+@pytest.mark.parametrize(
+    "query,reason",
+    [
+        ({"since": "0"}, "'sender'"),
+        ({"sender": "bad sender!", "since": "0"}, "'sender'"),
+        ({"sender": "someone", "since": "yesterday"}, "'since'"),
+        ({"sender": "someone", "since": "-5"}, "'since'"),
+        ({"sender": "someone", "since": "nan"}, "'since'"),
+    ],
+)
+def test_polling_for_messages_refuses_a_bad_query_with_a_reason(
+    stack: Stack, query: dict[str, str], reason: str
+) -> None:
     response = requests.get(stack.poll_url, params=query, timeout=10)
     assert response.status_code == 400 and reason in response.json()["error"]
 
 
-def test_polling_returns_the_assistants_messages_after_a_moment(stack: Stack,
-                                                                chat: Conversation) -> None:
+def test_polling_returns_the_assistants_messages_after_a_moment(
+    stack: Stack, chat: Conversation
+) -> None:
     chat.say("hello")
     everything = chat.poll(since=0)
     assert everything["paused"] is False
@@ -233,7 +254,10 @@ def test_a_desk_that_cannot_be_reached_loses_nothing(stack: Stack) -> None:
         assert tracker["paused"] is False  # the assistant still answers
         not_queued = tracker["slots"]["outcomes"][-1]
         assert (not_queued["action"], not_queued["result"], not_queued["record"]) == (
-            "action_escalate", "unavailable", None)
+            "action_escalate",
+            "unavailable",
+            None,
+        )
         assert not_queued["detail"]["note"] == "queued"  # the note waits in the outbox
         assert "carrier capacity shortage" in chat.say("where is my order BW-100002")
     finally:

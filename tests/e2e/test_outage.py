@@ -10,8 +10,9 @@ once the backend is back."""
 import os
 import signal
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,12 @@ from stack.config import isolated_config
 from stack.launch import start_action_server
 from tests.backend.support import Api
 from tests.support.stack import (
-    API_TOKEN, INTEGRATION_SECRET, Conversation, Stack, running_stack, vouched,
+    API_TOKEN,
+    INTEGRATION_SECRET,
+    Conversation,
+    Stack,
+    running_stack,
+    vouched,
 )
 
 FACTOR_QUESTION = "postcode, the e-mail address or the date of birth"
@@ -38,10 +44,11 @@ DELIVERY_WAIT = 60.0
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A stack of its own: the e2e stack shortens the breaker's cool-off. The outbox
     retries at least every 2 s here, so a delivery is not left waiting minutes."""
-    config = isolated_config(tmp_path_factory.mktemp("outage"),
-                             {"SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET,
-                              "OUTBOX_MAX_BACKOFF": "2"},
-                             rasa_api_token=API_TOKEN)
+    config = isolated_config(
+        tmp_path_factory.mktemp("outage"),
+        {"SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET, "OUTBOX_MAX_BACKOFF": "2"},
+        rasa_api_token=API_TOKEN,
+    )
     with running_stack(config) as running:
         yield running
 
@@ -56,20 +63,23 @@ def frozen_backend(stack: Stack) -> Iterator[None]:
         os.killpg(stack.backend.process.pid, signal.SIGCONT)
 
 
-def timed(chat: Conversation, text: str) -> Tuple[str, float]:
+def timed(chat: Conversation, text: str) -> tuple[str, float]:
     started = time.monotonic()
     reply = chat.say(text)
     return reply, time.monotonic() - started
 
 
-def notes(stack: Stack, customer_id: str, sender: str) -> List[Dict[str, Any]]:
+def notes(stack: Stack, customer_id: str, sender: str) -> list[dict[str, Any]]:
     """The hand-over notes on the customer's file for one conversation."""
     items = Api(stack.config.backend_url).get(f"/customers/{customer_id}/interactions")
-    return [i for i in items.json()["items"]
-            if i["conversation_id"] == sender and i["type"] == "handoff"]
+    return [
+        i
+        for i in items.json()["items"]
+        if i["conversation_id"] == sender and i["type"] == "handoff"
+    ]
 
 
-def delivered_note(stack: Stack, customer_id: str, sender: str) -> Tuple[Dict[str, Any], float]:
+def delivered_note(stack: Stack, customer_id: str, sender: str) -> tuple[dict[str, Any], float]:
     """The note once the outbox has delivered it, and how long that took."""
     started = time.monotonic()
     while time.monotonic() - started < DELIVERY_WAIT:
@@ -83,18 +93,19 @@ def delivered_note(stack: Stack, customer_id: str, sender: str) -> Tuple[Dict[st
     raise AssertionError(f"the hand-over note was not delivered in {DELIVERY_WAIT:g} s")
 
 
-def queued_handoff(stack: Stack, sender: str) -> Dict[str, Any]:
-    queued = [h for h in stack.agent().get("/api/handoffs").json()
-              if h["conversation_id"] == sender]
+def queued_handoff(stack: Stack, sender: str) -> dict[str, Any]:
+    queued = [
+        h for h in stack.agent().get("/api/handoffs").json() if h["conversation_id"] == sender
+    ]
     assert len(queued) == 1
     return queued[0]
 
 
-def queued_packet(stack: Stack, sender: str) -> Dict[str, Any]:
+def queued_packet(stack: Stack, sender: str) -> dict[str, Any]:
     return queued_handoff(stack, sender)["packet"]
 
 
-def enriched_packet(stack: Stack, sender: str) -> Tuple[Dict[str, Any], float]:
+def enriched_packet(stack: Stack, sender: str) -> tuple[dict[str, Any], float]:
     """The hand-over's packet once its customer's record has been added, and when."""
     started = time.monotonic()
     while time.monotonic() - started < DELIVERY_WAIT:
@@ -105,8 +116,7 @@ def enriched_packet(stack: Stack, sender: str) -> Tuple[Dict[str, Any], float]:
     raise AssertionError(f"the hand-over was not completed in {DELIVERY_WAIT:g} s")
 
 
-def test_a_frozen_backend_fails_fast_hands_over_at_once_and_keeps_the_factor(
-        stack: Stack) -> None:
+def test_a_frozen_backend_fails_fast_hands_over_at_once_and_keeps_the_factor(stack: Stack) -> None:
     chat = Conversation(stack)
     assert FACTOR_QUESTION in chat.say("where is my order BW-100002")
     with frozen_backend(stack):
@@ -136,21 +146,27 @@ def test_a_frozen_backend_fails_fast_hands_over_at_once_and_keeps_the_factor(
     enriched, enriched_after = enriched_packet(stack, signed_in.sender)
     customer = Api(stack.config.backend_url).get("/customers/C-1002").json()
     assert enriched["customer"] == {
-        "verified": True, "customer_id": "C-1002",
-        "name": f"{customer['first_name']} {customer['last_name']}", "tier": customer["tier"]}
+        "verified": True,
+        "customer_id": "C-1002",
+        "name": f"{customer['first_name']} {customer['last_name']}",
+        "tier": customer["tier"],
+    }
     time.sleep(max(0.0, COOL_OFF + 0.5 - note_after))
     # The postcode given during the outage is checked now: no need to give it again.
     answer = chat.say("is it working again? where is my order BW-100002")
     assert FACTOR_QUESTION not in answer
     assert "carrier capacity shortage" in answer
-    print(f"\noutage timings: first turn {first:.2f} s, second {second:.2f} s, "
-          f"third {third:.2f} s, breaker open {fast:.2f} s, hand-over {handover:.2f} s, "
-          f"note on file {note_after:.1f} s after the backend was back, "
-          f"hand-over completed {note_after + enriched_after:.1f} s after it")
+    print(
+        f"\noutage timings: first turn {first:.2f} s, second {second:.2f} s, "
+        f"third {third:.2f} s, breaker open {fast:.2f} s, hand-over {handover:.2f} s, "
+        f"note on file {note_after:.1f} s after the backend was back, "
+        f"hand-over completed {note_after + enriched_after:.1f} s after it"
+    )
 
 
 def test_a_note_kept_during_an_outage_is_delivered_after_an_action_server_restart(
-        stack: Stack) -> None:
+    stack: Stack,
+) -> None:
     assert stack.actions
     outbox = Outbox(stack.config.assistant_database_url)
     with frozen_backend(stack):
@@ -173,5 +189,7 @@ def test_a_note_kept_during_an_outage_is_delivered_after_an_action_server_restar
     while outbox.pending() and time.monotonic() < deadline:
         time.sleep(0.25)
     assert outbox.pending() == 0
-    print(f"\nrestart: hand-over {handover:.2f} s, action server back in {restart:.1f} s, "
-          f"note on file {note_after:.1f} s after that")
+    print(
+        f"\nrestart: hand-over {handover:.2f} s, action server back in {restart:.1f} s, "
+        f"note on file {note_after:.1f} s after that"
+    )

@@ -4,7 +4,6 @@ customer always gets an answer and nothing said is lost."""
 import json
 import sqlite3
 from contextlib import closing
-from typing import List
 
 import pytest
 import requests
@@ -19,7 +18,9 @@ BAD_BODIES = {
     "empty message": (json.dumps({"sender": "x", "message": "  "}).encode(), 400),
     "message not a string": (json.dumps({"sender": "x", "message": 42}).encode(), 400),
     "metadata not an object": (
-        json.dumps({"sender": "x", "message": "hi", "metadata": "v"}).encode(), 400),
+        json.dumps({"sender": "x", "message": "hi", "metadata": "v"}).encode(),
+        400,
+    ),
     "20,000 characters": (json.dumps({"sender": "x", "message": "a" * 20000}).encode(), 413),
     "not UTF-8": (b'{"sender": "x", "message": "caf\xe9"}', 400),
     "empty body": (b"", 400),
@@ -29,8 +30,9 @@ BAD_BODIES = {
 @pytest.mark.parametrize("case", sorted(BAD_BODIES))
 def test_bad_request_gets_a_4xx_with_a_reason(stack: Stack, case: str) -> None:
     body, status = BAD_BODIES[case]
-    response = requests.post(stack.webhook, data=body,
-                             headers={"Content-Type": "application/json"}, timeout=30)
+    response = requests.post(
+        stack.webhook, data=body, headers={"Content-Type": "application/json"}, timeout=30
+    )
     assert response.status_code == status
     assert response.json()["error"]
 
@@ -46,8 +48,9 @@ def test_http_api_needs_the_token(stack: Stack) -> None:
     assert response.status_code == 401
 
 
-def test_backend_down_apologises_offers_a_person_and_recovers(stack: Stack,
-                                                              chat: Conversation) -> None:
+def test_backend_down_apologises_offers_a_person_and_recovers(
+    stack: Stack, chat: Conversation
+) -> None:
     stack.stop_backend()
     try:
         reply = chat.say("where is my order BW-100002")
@@ -74,16 +77,19 @@ def tracker_db(stack: Stack) -> str:
     return stack.config.tracker_store_url.removeprefix("sqlite:///")
 
 
-def stored_user_texts(stack: Stack, sender: str) -> List[str]:
+def stored_user_texts(stack: Stack, sender: str) -> list[str]:
     """What the SQL tracker store holds of a conversation, read from the database."""
     with closing(sqlite3.connect(tracker_db(stack))) as db:
-        rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' "
-                          "ORDER BY id", (sender,)).fetchall()
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
+            (sender,),
+        ).fetchall()
     return [json.loads(data)["text"] for (data,) in rows]
 
 
 def test_turns_are_kept_while_the_tracker_database_refuses_writes(
-        stack: Stack, chat: Conversation) -> None:
+    stack: Stack, chat: Conversation
+) -> None:
     chat.say("where is my order BW-100002")
     chat.say("98096")
     blocker = sqlite3.connect(tracker_db(stack), isolation_level=None)
@@ -101,4 +107,9 @@ def test_turns_are_kept_while_the_tracker_database_refuses_writes(
     assert any(json.loads(line)["sender_id"] == chat.sender for line in journal)
     chat.say("hello again")
     assert stored_user_texts(stack, chat.sender) == [
-        "where is my order BW-100002", "98096", "and my invoices?", "thanks, bye", "hello again"]
+        "where is my order BW-100002",
+        "98096",
+        "and my invoices?",
+        "thanks, bye",
+        "hello again",
+    ]

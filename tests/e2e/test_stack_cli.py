@@ -8,26 +8,32 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
 
 from stack.processes import ROOT, free_port, http_ok
 
 READY_LINE = "Switchboard is ready."
-SECRETS = {"SWITCHBOARD_REST_JWT_SECRET": "rest-jwt-secret-for-the-cli-test-0123456789",
-           "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
-           "TWILIO_ACCOUNT_SID": "AC" + "e" * 32,
-           "SWITCHBOARD_EMAIL_SECRET": "email-secret-for-the-cli-test-0123456789"}
+SECRETS = {
+    "SWITCHBOARD_REST_JWT_SECRET": "rest-jwt-secret-for-the-cli-test-0123456789",
+    "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
+    "TWILIO_ACCOUNT_SID": "AC" + "e" * 32,
+    "SWITCHBOARD_EMAIL_SECRET": "email-secret-for-the-cli-test-0123456789",
+}
 # REST and voice ready, WhatsApp's sender malformed (a warning: the stack starts),
 # e-mail without a relay; nothing inherited from the caller's environment.
-CHANNELS = {**SECRETS, "TWILIO_WHATSAPP_NUMBER": "+14155238886",
-            "SWITCHBOARD_PUBLIC_URL": "https://switchboard.example.com",
-            "TWILIO_VOICE_AGENT_NUMBER": "", "SWITCHBOARD_SMTP_HOST": "",
-            "SWITCHBOARD_SMTP_USER": "", "SWITCHBOARD_SMTP_PASSWORD": "",
-            "SWITCHBOARD_EMAIL_FROM": ""}
+CHANNELS = {
+    **SECRETS,
+    "TWILIO_WHATSAPP_NUMBER": "+14155238886",
+    "SWITCHBOARD_PUBLIC_URL": "https://switchboard.example.com",
+    "TWILIO_VOICE_AGENT_NUMBER": "",
+    "SWITCHBOARD_SMTP_HOST": "",
+    "SWITCHBOARD_SMTP_USER": "",
+    "SWITCHBOARD_SMTP_PASSWORD": "",
+    "SWITCHBOARD_EMAIL_FROM": "",
+}
 WIDGET = ROOT / "var" / "webchat" / "rasa-webchat.js"
 
 
-def children_of(pid: int) -> List[int]:
+def children_of(pid: int) -> list[int]:
     """Direct children of a process, from /proc."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -45,41 +51,59 @@ def alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return Path(f"/proc/{pid}/stat").exists() and " Z " not in Path(
-        f"/proc/{pid}/stat").read_text()
+    return Path(f"/proc/{pid}/stat").exists() and " Z " not in Path(f"/proc/{pid}/stat").read_text()
 
 
 def check_channel_lines(output: str) -> None:
     """One line per channel, in the README's order, before the ready line."""
     lines = output.splitlines()
     start = lines.index("Channels:")
-    assert lines[start + 1:start + 6] == [
+    assert lines[start + 1 : start + 6] == [
         "  REST:     ready (JWT secret from SWITCHBOARD_REST_JWT_SECRET)",
         "  WhatsApp: misconfigured (TWILIO_WHATSAPP_NUMBER is not 'whatsapp:+' and the "
         "number with its country code: Twilio refuses every reply)",
         "  Voice:    ready (TWILIO_VOICE_AGENT_NUMBER unset: calls are not put through to a "
         "person)",
         "  E-mail:   not configured (SWITCHBOARD_SMTP_HOST unset: replies cannot be sent)",
-        "  Web chat: ready" if WIDGET.is_file() else
-        "  Web chat: not configured (var/webchat/rasa-webchat.js missing: run `make webchat`)",
+        "  Web chat: ready"
+        if WIDGET.is_file()
+        else "  Web chat: not configured (var/webchat/rasa-webchat.js missing: run `make webchat`)",
     ], output
     assert not [name for name, value in SECRETS.items() if value in output]
 
 
 def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
-    ports = {name: free_port() for name in ("RASA_PORT", "RASA_INTERNAL_PORT",
-                                            "ACTION_SERVER_PORT", "BACKEND_PORT", "DESK_PORT",
-                                            "MEMORY_PORT")}
-    env = {**os.environ, **{k: str(v) for k, v in ports.items()},
-           "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'backend.db'}",
-           "DESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
-           "CHANNEL_STATE_URL": f"sqlite:///{tmp_path / 'channels.db'}",
-           "MEMORY_DATABASE_URL": f"sqlite:///{tmp_path / 'memory.db'}",
-           "RASA_API_TOKEN": "cli-test-token",
-           "SWITCHBOARD_LOG_DIR": str(tmp_path / "log"), **CHANNELS}
-    stack = subprocess.Popen([sys.executable, "-m", "stack", "run"], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ports = {
+        name: free_port()
+        for name in (
+            "RASA_PORT",
+            "RASA_INTERNAL_PORT",
+            "ACTION_SERVER_PORT",
+            "BACKEND_PORT",
+            "DESK_PORT",
+            "MEMORY_PORT",
+        )
+    }
+    env = {
+        **os.environ,
+        **{k: str(v) for k, v in ports.items()},
+        "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'backend.db'}",
+        "DESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
+        "CHANNEL_STATE_URL": f"sqlite:///{tmp_path / 'channels.db'}",
+        "MEMORY_DATABASE_URL": f"sqlite:///{tmp_path / 'memory.db'}",
+        "RASA_API_TOKEN": "cli-test-token",
+        "SWITCHBOARD_LOG_DIR": str(tmp_path / "log"),
+        **CHANNELS,
+    }
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "stack", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         output = []
         for line in stack.stdout:  # type: ignore[union-attr]
@@ -110,15 +134,29 @@ def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
 
 
 def test_a_setting_a_channel_refuses_stops_the_start_before_any_service(tmp_path: Path) -> None:
-    env = {**os.environ, **CHANNELS, "SWITCHBOARD_LOG_DIR": str(tmp_path / "log"),
-           "RASA_PORT": str(free_port()), "RASA_INTERNAL_PORT": str(free_port()),
-           "SWITCHBOARD_SMTP_HOST": "127.0.0.1", "SWITCHBOARD_SMTP_USER": "relay-user",
-           "SWITCHBOARD_SMTP_PASSWORD": "smtp-password-for-the-cli-test"}
-    done = subprocess.run([sys.executable, "-m", "stack", "run"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        **CHANNELS,
+        "SWITCHBOARD_LOG_DIR": str(tmp_path / "log"),
+        "RASA_PORT": str(free_port()),
+        "RASA_INTERNAL_PORT": str(free_port()),
+        "SWITCHBOARD_SMTP_HOST": "127.0.0.1",
+        "SWITCHBOARD_SMTP_USER": "relay-user",
+        "SWITCHBOARD_SMTP_PASSWORD": "smtp-password-for-the-cli-test",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "stack", "run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2, done.stdout + done.stderr
-    assert ("  E-mail:   misconfigured (SWITCHBOARD_SMTP_USER/_PASSWORD need TLS: set "
-            "SWITCHBOARD_SMTP_STARTTLS=true or use port 465)") in done.stdout.splitlines()
+    assert (
+        "  E-mail:   misconfigured (SWITCHBOARD_SMTP_USER/_PASSWORD need TLS: set "
+        "SWITCHBOARD_SMTP_STARTTLS=true or use port 465)"
+    ) in done.stdout.splitlines()
     assert "configuration: E-mail refuses its settings" in done.stderr
     assert READY_LINE not in done.stdout
     assert "smtp-password-for-the-cli-test" not in done.stdout + done.stderr

@@ -12,8 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List, Set
 
 import pytest
 
@@ -27,8 +27,11 @@ BACKOFF_SECONDS = 5
 RASA_BACK_TIMEOUT = 420
 APOLOGY = "can't reach our systems"
 SERVICES = {  # name in the supervisor's reports → the module each runs
-    "backend": "backend", "desk": "desk", "memory": "memory",
-    "action-server": "stack.action_server", "rasa": "stack.rasa_server",
+    "backend": "backend",
+    "desk": "desk",
+    "memory": "memory",
+    "action-server": "stack.action_server",
+    "rasa": "stack.rasa_server",
 }
 
 
@@ -36,30 +39,47 @@ class SupervisedStack:
     """`python -m stack run` as a process group of its own, its output read line by line."""
 
     def __init__(self, home: Path) -> None:
-        ports = {name: str(free_port()) for name in (
-            "RASA_PORT", "RASA_INTERNAL_PORT", "ACTION_SERVER_PORT", "BACKEND_PORT",
-            "DESK_PORT", "MEMORY_PORT")}
-        self.env = {**os.environ, **ports,
-                    "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",
-                    "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),
-                    "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",
-                    "DESK_DATABASE_URL": f"sqlite:///{home / 'desk.db'}",
-                    "CHANNEL_STATE_URL": f"sqlite:///{home / 'channels.db'}",
-                    "ASSISTANT_DATABASE_URL": f"sqlite:///{home / 'assistant.db'}",
-                    "MEMORY_DATABASE_URL": f"sqlite:///{home / 'memory.db'}",
-                    "DESK_ADMIN_PASSWORD": "supervisor-test-admin-password",
-                    # The REST credential the test's customers present (contract C1).
-                    "SWITCHBOARD_REST_JWT_SECRET": "supervisor-test-rest-secret-of-32-chars",
-                    "RASA_API_TOKEN": API_TOKEN,
-                    "SWITCHBOARD_RESTART_BACKOFF_SECONDS": str(BACKOFF_SECONDS),
-                    "SWITCHBOARD_LOG_DIR": str(home / "log")}
+        ports = {
+            name: str(free_port())
+            for name in (
+                "RASA_PORT",
+                "RASA_INTERNAL_PORT",
+                "ACTION_SERVER_PORT",
+                "BACKEND_PORT",
+                "DESK_PORT",
+                "MEMORY_PORT",
+            )
+        }
+        self.env = {
+            **os.environ,
+            **ports,
+            "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",
+            "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),
+            "DATABASE_URL": f"sqlite:///{home / 'backend.db'}",
+            "DESK_DATABASE_URL": f"sqlite:///{home / 'desk.db'}",
+            "CHANNEL_STATE_URL": f"sqlite:///{home / 'channels.db'}",
+            "ASSISTANT_DATABASE_URL": f"sqlite:///{home / 'assistant.db'}",
+            "MEMORY_DATABASE_URL": f"sqlite:///{home / 'memory.db'}",
+            "DESK_ADMIN_PASSWORD": "supervisor-test-admin-password",
+            # The REST credential the test's customers present (contract C1).
+            "SWITCHBOARD_REST_JWT_SECRET": "supervisor-test-rest-secret-of-32-chars",
+            "RASA_API_TOKEN": API_TOKEN,
+            "SWITCHBOARD_RESTART_BACKOFF_SECONDS": str(BACKOFF_SECONDS),
+            "SWITCHBOARD_LOG_DIR": str(home / "log"),
+        }
         self.config: StackConfig = load_config(self.env)
-        self.lines: "queue.Queue[str]" = queue.Queue()
-        self.output: List[str] = []
-        self.seen_pids: Set[int] = set()
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        self.seen_pids: set[int] = set()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "stack", "run"], cwd=ROOT, env=self.env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            [sys.executable, "-m", "stack", "run"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -74,7 +94,7 @@ class SupervisedStack:
             if time.monotonic() > deadline:
                 pytest.fail(f"no {text!r} after {timeout:.0f} s:\n{''.join(self.output)}")
 
-    def pids(self) -> Dict[str, int]:
+    def pids(self) -> dict[str, int]:
         """Each service's process, by the module it runs."""
         found = {}
         for pid in children_of(self.process.pid):
@@ -112,7 +132,7 @@ class Customer(Conversation):
 
     def __init__(self, stack: Stack) -> None:
         super().__init__(stack)
-        self.acknowledged: List[str] = []
+        self.acknowledged: list[str] = []
 
     def say(self, text: str) -> str:
         reply = super().say(text)  # asserts the 200
@@ -121,7 +141,8 @@ class Customer(Conversation):
 
 
 def test_each_killed_service_comes_back_and_no_acknowledged_turn_is_lost(
-        supervised: SupervisedStack) -> None:
+    supervised: SupervisedStack,
+) -> None:
     stack = Stack(supervised.config)
     customer = Customer(stack)
     customer.say("hello")
@@ -139,19 +160,27 @@ def test_each_killed_service_comes_back_and_no_acknowledged_turn_is_lost(
         assert http_ok(f"{supervised.config.desk_url}/health")
         customer.say("thanks")
     assert supervised.process.poll() is None  # `make run` reported, it did not exit
-    stored = [event["text"] for event in stack.tracker(customer.sender)["events"]
-              if event["event"] == "user"]
+    stored = [
+        event["text"]
+        for event in stack.tracker(customer.sender)["events"]
+        if event["event"] == "user"
+    ]
     assert stored == customer.acknowledged
 
 
-def test_sigterm_to_the_process_group_stops_every_service(
-        supervised: SupervisedStack) -> None:
+def test_sigterm_to_the_process_group_stops_every_service(supervised: SupervisedStack) -> None:
     supervised.pids()
     os.killpg(supervised.process.pid, signal.SIGTERM)
     assert supervised.process.wait(timeout=120) == 0
     assert not [pid for pid in supervised.seen_pids if alive(pid)]
     config = supervised.config
-    for port in (config.rasa_port, config.rasa_internal_port, config.action_port,
-                 config.backend_port, config.desk_port, config.memory_port):
+    for port in (
+        config.rasa_port,
+        config.rasa_internal_port,
+        config.action_port,
+        config.backend_port,
+        config.desk_port,
+        config.memory_port,
+    ):
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=5).close()

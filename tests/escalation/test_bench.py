@@ -9,9 +9,19 @@ from bench.escalation.__main__ import HALVES, load_cases
 from escalation.config_schema import CHANNELS
 
 ROOT = Path(__file__).resolve().parents[2]
-REASONS = {"none", "clarify", "low_confidence", "negative_emotion", "turn_limit",
-           "human_requested", "system_trouble", "sensitive_topic:bereavement",
-           "sensitive_topic:legal", "sensitive_topic:fraud", "sensitive_topic:vulnerability"}
+REASONS = {
+    "none",
+    "clarify",
+    "low_confidence",
+    "negative_emotion",
+    "turn_limit",
+    "human_requested",
+    "system_trouble",
+    "sensitive_topic:bereavement",
+    "sensitive_topic:legal",
+    "sensitive_topic:fraud",
+    "sensitive_topic:vulnerability",
+}
 
 
 def test_the_labelled_set_is_large_varied_and_consistent():
@@ -34,8 +44,14 @@ def test_the_halves_are_fixed_by_the_text_and_both_sizeable():
 
 
 def test_the_smoke_run_prints_the_summary():
-    result = subprocess.run([sys.executable, "-m", "bench.escalation", "--smoke"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=600, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.escalation", "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
     last_line = result.stdout.strip().splitlines()[-1]
     assert last_line.startswith("summary: dev P ")
     assert "| test P " in last_line and "targets (precision >= 0.90, recall >= 0.95)" in last_line

@@ -6,7 +6,10 @@ from typing import Any
 import pytest
 
 from escalation.config import (
-    EscalationConfig, EscalationConfigError, escalation_config, load_escalation_config,
+    EscalationConfig,
+    EscalationConfigError,
+    escalation_config,
+    load_escalation_config,
     parse_escalation_config,
 )
 from escalation.config_schema import CHANNELS
@@ -21,13 +24,19 @@ def _problems(raw: Any) -> str:
 def test_the_project_file_loads(config: EscalationConfig):
     assert set(config.channels) == set(CHANNELS)
     assert [topic.name for topic in config.topics] == [
-        "bereavement", "legal", "fraud", "vulnerability"]
+        "bereavement",
+        "legal",
+        "fraud",
+        "vulnerability",
+    ]
     assert "request_human" in config.human_request.intents
 
 
 def test_a_channel_overrides_only_what_it_names(raw: dict[str, Any]):
-    raw["channels"]["twilio_voice"] = {"emotion": {"turn_threshold": -0.2},
-                                       "turn_limit": {"max_user_turns": 5}}
+    raw["channels"]["twilio_voice"] = {
+        "emotion": {"turn_threshold": -0.2},
+        "turn_limit": {"max_user_turns": 5},
+    }
     raw["channels"]["email"] = {"turn_limit": {"max_user_turns": None}}
     config = parse_escalation_config(raw)
     voice, defaults = config.for_channel("twilio_voice"), config.defaults
@@ -56,20 +65,23 @@ def test_a_missing_threshold_is_named(raw: dict[str, Any]):
 
 def test_a_value_out_of_range_is_named(raw: dict[str, Any]):
     raw["defaults"]["emotion"]["turn_threshold"] = -1.5
-    assert "defaults.emotion.turn_threshold: -1.5 is less than the minimum of -1" \
-        in _problems(raw)
+    assert "defaults.emotion.turn_threshold: -1.5 is less than the minimum of -1" in _problems(raw)
 
 
 def test_a_wrong_type_is_named(raw: dict[str, Any]):
     raw["defaults"]["turn_limit"]["max_user_turns"] = "twelve"
-    assert "defaults.turn_limit.max_user_turns: 'twelve' is not of type 'integer', 'null'" \
+    assert (
+        "defaults.turn_limit.max_user_turns: 'twelve' is not of type 'integer', 'null'"
         in _problems(raw)
+    )
 
 
 def test_an_unknown_channel_is_refused(raw: dict[str, Any]):
     raw["channels"]["whatsapp"] = {}
-    assert "channels: Additional properties are not allowed ('whatsapp' was unexpected)" \
+    assert (
+        "channels: Additional properties are not allowed ('whatsapp' was unexpected)"
         in _problems(raw)
+    )
 
 
 def test_an_unknown_key_in_an_override_is_refused(raw: dict[str, Any]):
@@ -86,8 +98,9 @@ def test_a_broken_regex_is_named_with_its_index(raw: dict[str, Any]):
 
 def test_a_regex_that_cannot_be_joined_with_the_others_is_refused(raw: dict[str, Any]):
     raw["sentiment"]["cues"]["profanity"]["patterns"].append("(?i)darn")
-    assert "sentiment.cues.profanity.patterns[4]: is not a valid regular expression" \
-        in _problems(raw)
+    assert "sentiment.cues.profanity.patterns[4]: is not a valid regular expression" in _problems(
+        raw
+    )
 
 
 def test_capitals_in_a_pattern_are_refused_but_escapes_are_not(raw: dict[str, Any]):
@@ -109,8 +122,7 @@ def test_the_trend_cannot_need_more_turns_than_it_sees(raw: dict[str, Any]):
 
 def test_a_cue_weight_must_not_be_positive(raw: dict[str, Any]):
     raw["sentiment"]["cues"]["sarcasm"]["weight"] = 0.5
-    assert "sentiment.cues.sarcasm.weight: 0.5 is greater than the maximum of 0" \
-        in _problems(raw)
+    assert "sentiment.cues.sarcasm.weight: 0.5 is greater than the maximum of 0" in _problems(raw)
 
 
 def test_every_problem_is_reported_at_once(raw: dict[str, Any]):
@@ -118,8 +130,9 @@ def test_every_problem_is_reported_at_once(raw: dict[str, Any]):
     raw["defaults"]["system_trouble"]["max_backend_failures"] = 0
     problems = _problems(raw)
     assert "version: 1 was expected" in problems
-    assert "defaults.system_trouble.max_backend_failures: 0 is less than the minimum of 1" \
-        in problems
+    assert (
+        "defaults.system_trouble.max_backend_failures: 0 is less than the minimum of 1" in problems
+    )
 
 
 def test_a_document_that_is_not_a_mapping_is_refused():
@@ -150,7 +163,8 @@ def test_descriptions_anywhere_are_collected_not_refused(raw: dict[str, Any]):
     config = parse_escalation_config(raw)
     assert dict(config.descriptions) == {
         "topics.fraud": "Possible fraud: the fraud team calls back.",
-        "defaults.emotion": "Upset."}
+        "defaults.emotion": "Upset.",
+    }
     raw["defaults"]["emotion"]["description"] = 3  # not a text: the schema says so
     assert "defaults.emotion" in _problems(raw)
 

@@ -17,20 +17,27 @@ def test_a_calm_request_is_neutral(config: EscalationConfig):
     assert signal.score == 0.0 and signal.cues == ()
 
 
-@pytest.mark.parametrize("text, cue, matched", [
-    ("I AM NOT HAPPY WITH THIS", "shouting", "AM NOT HAPPY WITH THIS"),
-    ("Why has nobody answered???", "repeated_punctuation", "??"),
-    ("where the f**k is my parcel", "profanity", "f**k"),
-    ("This is the third time I ask", "repeated_contact", "third time"),
-    ("It's still not fixed", "unresolved", "still not"),
-    ("I'm absolutely furious", "stated_anger", "i'm absolutely furious"),
-    ("This is a disgrace", "exasperation", "disgrace"),
-    ("what is wrong with you people", "hostility", "what is wrong with you"),
-    ("I'm going to post this on Twitter", "threat_to_go_public", "going to post this on twitter"),
-    ("I'll be taking my business elsewhere", "threat_to_leave", "taking my business elsewhere"),
-    ("I'm cancelling my policy", "threat_to_cancel", "cancelling my policy"),
-    ("Oh great, another delay", "sarcasm", "great, another delay"),
-])
+@pytest.mark.parametrize(
+    "text, cue, matched",
+    [
+        ("I AM NOT HAPPY WITH THIS", "shouting", "AM NOT HAPPY WITH THIS"),
+        ("Why has nobody answered???", "repeated_punctuation", "??"),
+        ("where the f**k is my parcel", "profanity", "f**k"),
+        ("This is the third time I ask", "repeated_contact", "third time"),
+        ("It's still not fixed", "unresolved", "still not"),
+        ("I'm absolutely furious", "stated_anger", "i'm absolutely furious"),
+        ("This is a disgrace", "exasperation", "disgrace"),
+        ("what is wrong with you people", "hostility", "what is wrong with you"),
+        (
+            "I'm going to post this on Twitter",
+            "threat_to_go_public",
+            "going to post this on twitter",
+        ),
+        ("I'll be taking my business elsewhere", "threat_to_leave", "taking my business elsewhere"),
+        ("I'm cancelling my policy", "threat_to_cancel", "cancelling my policy"),
+        ("Oh great, another delay", "sarcasm", "great, another delay"),
+    ],
+)
 def test_each_cue_is_found(config: EscalationConfig, text: str, cue: str, matched: str):
     assert _cues(text, config)[cue] == matched
 
@@ -40,8 +47,9 @@ def test_capitalised_ids_and_acronyms_are_not_shouting(config: EscalationConfig)
 
 
 def test_sarcasm_turns_praise_negative(config: EscalationConfig):
-    signal = score_emotion("Oh great, another delay. Fantastic service as always.",
-                           config.sentiment)
+    signal = score_emotion(
+        "Oh great, another delay. Fantastic service as always.", config.sentiment
+    )
     assert signal.sentiment > 0 > signal.score
 
 
@@ -56,10 +64,16 @@ def test_a_threat_discards_vaders_misreading_as_praise(config: EscalationConfig)
     assert signal.score == pytest.approx(weights["threat_to_leave"])
 
 
-@pytest.mark.parametrize("text", [
-    "my battery died", "this bug kills my battery", "the screen is broken",
-    "I got the wrong colour", "the sound quality is insane, love it",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my battery died",
+        "this bug kills my battery",
+        "the screen is broken",
+        "I got the wrong colour",
+        "the sound quality is insane, love it",
+    ],
+)
 def test_device_words_are_not_feelings(config: EscalationConfig, text: str):
     assert score_emotion(text, config.sentiment).score > config.defaults.emotion.turn_threshold / 2
 
@@ -69,10 +83,15 @@ def test_the_score_stays_within_bounds(config: EscalationConfig):
     assert score_emotion(text, config.sentiment).score == -1.0
 
 
-def _signal(score: float, smoothing: float = 0.5, window: int = 4,
-            min_turns: int = 3) -> EmotionSignal:
-    return EmotionSignal(score=score, sentiment=score, cues=(),
-                         trend_settings=TrendSettings(smoothing, window, min_turns))
+def _signal(
+    score: float, smoothing: float = 0.5, window: int = 4, min_turns: int = 3
+) -> EmotionSignal:
+    return EmotionSignal(
+        score=score,
+        sentiment=score,
+        cues=(),
+        trend_settings=TrendSettings(smoothing, window, min_turns),
+    )
 
 
 def test_the_trend_is_an_exponentially_weighted_mean_ending_with_this_message():

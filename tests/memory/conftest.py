@@ -1,13 +1,18 @@
 """The whole stack with every channel and the memory's event sources configured, for
 the memory's end-to-end tests (one module at a time)."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from stack.config import isolated_config
 from tests.channels.twilio_fake import (
-    ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, PUBLIC_URL, WHATSAPP_NUMBER, TwilioApi,
+    ACCOUNT_SID,
+    AGENT_NUMBER,
+    AUTH_TOKEN,
+    PUBLIC_URL,
+    WHATSAPP_NUMBER,
+    TwilioApi,
 )
 from tests.memory.support import EVENT_SECRETS
 from tests.support.stack import API_TOKEN, INTEGRATION_SECRET, Stack, running_stack
@@ -20,14 +25,22 @@ def twilio_api() -> Iterator[TwilioApi]:
 
 
 @pytest.fixture(scope="module")
-def memory_stack(tmp_path_factory: pytest.TempPathFactory,
-                 twilio_api: TwilioApi) -> Iterator[Stack]:
-    config = isolated_config(tmp_path_factory.mktemp("memory-stack"), {
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_WHATSAPP_NUMBER": WHATSAPP_NUMBER, "TWILIO_API_URL": twilio_api.url,
-        "SWITCHBOARD_PUBLIC_URL": PUBLIC_URL, "TWILIO_VOICE_AGENT_NUMBER": AGENT_NUMBER,
-        "SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET,
-        "MEMORY_EVENT_SECRETS": EVENT_SECRETS,
-    }, rasa_api_token=API_TOKEN)
+def memory_stack(
+    tmp_path_factory: pytest.TempPathFactory, twilio_api: TwilioApi
+) -> Iterator[Stack]:
+    config = isolated_config(
+        tmp_path_factory.mktemp("memory-stack"),
+        {
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_WHATSAPP_NUMBER": WHATSAPP_NUMBER,
+            "TWILIO_API_URL": twilio_api.url,
+            "SWITCHBOARD_PUBLIC_URL": PUBLIC_URL,
+            "TWILIO_VOICE_AGENT_NUMBER": AGENT_NUMBER,
+            "SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET,
+            "MEMORY_EVENT_SECRETS": EVENT_SECRETS,
+        },
+        rasa_api_token=API_TOKEN,
+    )
     with running_stack(config) as running:
         yield running

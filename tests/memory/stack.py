@@ -4,7 +4,6 @@ the memory holds is moved back, as if that much time had passed."""
 import sqlite3
 import time
 
-
 from tests.memory.support import MemoryApi
 from tests.support.stack import Stack
 
@@ -20,10 +19,15 @@ def days_pass(stack: Stack, days: float = 1.0) -> None:
     path = stack.config.memory_database_url.removeprefix("sqlite:///")
     shift = days * DAY
     with sqlite3.connect(path) as db:
-        db.execute("UPDATE conversations SET started_at = started_at - ?, last_at = last_at - ?",
-                   (shift, shift))
-        db.execute("UPDATE identity_links SET confirmed_at = confirmed_at - ?, "
-                   "last_seen_at = last_seen_at - ?", (shift, shift))
+        db.execute(
+            "UPDATE conversations SET started_at = started_at - ?, last_at = last_at - ?",
+            (shift, shift),
+        )
+        db.execute(
+            "UPDATE identity_links SET confirmed_at = confirmed_at - ?, "
+            "last_seen_at = last_seen_at - ?",
+            (shift, shift),
+        )
         db.execute("UPDATE events SET received_at = received_at - ?", (shift,))
 
 

@@ -4,7 +4,7 @@ signature for /events."""
 import json
 import time
 import uuid
-from typing import Any, Dict, Optional
+from typing import Any
 
 import requests
 
@@ -16,22 +16,42 @@ EVENT_SECRETS = f"{SOURCE}={SECRET}"
 TIMEOUT = 10
 
 
-def payment_failed(customer_id: str = "C-1015", invoice_id: str = "INV-900043",
-                   detail: str = "card expired") -> Dict[str, Any]:
-    return {"type": "payment_failed", "customer_id": customer_id, "invoice_id": invoice_id,
-            "at": "2026-11-30T03:00:00Z", "detail": detail}
+def payment_failed(
+    customer_id: str = "C-1015", invoice_id: str = "INV-900043", detail: str = "card expired"
+) -> dict[str, Any]:
+    return {
+        "type": "payment_failed",
+        "customer_id": customer_id,
+        "invoice_id": invoice_id,
+        "at": "2026-11-30T03:00:00Z",
+        "detail": detail,
+    }
 
 
-def post_event(url: str, event: Any, key: Optional[str] = None, secret: str = SECRET,
-               source: str = SOURCE, timestamp: Optional[int] = None,
-               body: Optional[bytes] = None) -> requests.Response:
+def post_event(
+    url: str,
+    event: Any,
+    key: str | None = None,
+    secret: str = SECRET,
+    source: str = SOURCE,
+    timestamp: int | None = None,
+    body: bytes | None = None,
+) -> requests.Response:
     """POST /events signed as a source of the enterprise's would sign it."""
     raw = body if body is not None else json.dumps(event).encode()
     stamp = str(int(time.time()) if timestamp is None else timestamp)
-    return requests.post(f"{url}/events", data=raw, timeout=TIMEOUT, headers={
-        "Content-Type": "application/json", "Idempotency-Key": key or uuid.uuid4().hex,
-        "X-Switchboard-Source": source, "X-Switchboard-Timestamp": stamp,
-        "X-Switchboard-Signature": signature(secret, stamp, raw)})
+    return requests.post(
+        f"{url}/events",
+        data=raw,
+        timeout=TIMEOUT,
+        headers={
+            "Content-Type": "application/json",
+            "Idempotency-Key": key or uuid.uuid4().hex,
+            "X-Switchboard-Source": source,
+            "X-Switchboard-Timestamp": stamp,
+            "X-Switchboard-Signature": signature(secret, stamp, raw),
+        },
+    )
 
 
 class MemoryApi:

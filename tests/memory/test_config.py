@@ -22,21 +22,25 @@ def test_only_the_memory_holds_rasas_api_token() -> None:
     assert config.memory_env()["MEMORY_DATABASE_URL"].endswith("var/memory.db")
 
 
-@pytest.mark.parametrize("env,name", [
-    ({}, "MEMORY_API_TOKEN"),
-    ({"MEMORY_DATABASE_URL": "not a url"}, "MEMORY_DATABASE_URL"),
-    ({"MEMORY_EVENT_SECRETS": "Billing Dept=" + "s" * 40}, "MEMORY_EVENT_SECRETS"),
-    ({"MEMORY_EVENT_SECRETS": "billing=short"}, "MEMORY_EVENT_SECRETS"),
-    ({"MEMORY_EVENT_MAX_SKEW": "0"}, "MEMORY_EVENT_MAX_SKEW"),
-    ({"MEMORY_RATE_LIMIT": "lots"}, "MEMORY_RATE_LIMIT"),
-    ({"MEMORY_LIVE_MINUTES": "soon"}, "MEMORY_LIVE_MINUTES"),
-])
+@pytest.mark.parametrize(
+    "env,name",
+    [
+        ({}, "MEMORY_API_TOKEN"),
+        ({"MEMORY_DATABASE_URL": "not a url"}, "MEMORY_DATABASE_URL"),
+        ({"MEMORY_EVENT_SECRETS": "Billing Dept=" + "s" * 40}, "MEMORY_EVENT_SECRETS"),
+        ({"MEMORY_EVENT_SECRETS": "billing=short"}, "MEMORY_EVENT_SECRETS"),
+        ({"MEMORY_EVENT_MAX_SKEW": "0"}, "MEMORY_EVENT_MAX_SKEW"),
+        ({"MEMORY_RATE_LIMIT": "lots"}, "MEMORY_RATE_LIMIT"),
+        ({"MEMORY_LIVE_MINUTES": "soon"}, "MEMORY_LIVE_MINUTES"),
+    ],
+)
 def test_a_bad_setting_is_named(env: dict, name: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load_settings({"MEMORY_API_TOKEN": TOKEN, **env} if name != "MEMORY_API_TOKEN" else env)
 
 
 def test_several_sources_each_with_its_secret() -> None:
-    settings = load_settings({"MEMORY_API_TOKEN": TOKEN,
-                              "MEMORY_EVENT_SECRETS": f"billing={'b' * 32}, crm={'c' * 32}"})
+    settings = load_settings(
+        {"MEMORY_API_TOKEN": TOKEN, "MEMORY_EVENT_SECRETS": f"billing={'b' * 32}, crm={'c' * 32}"}
+    )
     assert settings.event_secrets == {"billing": "b" * 32, "crm": "c" * 32}

@@ -21,7 +21,8 @@ EVENT_TARGET_SECONDS = 5.0  # the bench measures the 1 s p95 target; this box is
 
 
 def test_one_customer_on_web_chat_then_whatsapp_then_the_phone(
-        memory_stack: Stack, twilio_api: TwilioApi) -> None:
+    memory_stack: Stack, twilio_api: TwilioApi
+) -> None:
     noah = customer("C-1001")
     chat = ChatSocket(memory_stack)
     try:
@@ -37,8 +38,10 @@ def test_one_customer_on_web_chat_then_whatsapp_then_the_phone(
     whatsapp = WhatsAppChat(memory_stack, twilio_api, noah["whatsapp"])
     assert any("postcode" in m for m in whatsapp.say("what's the status of my claim CLM-70001"))
     second = whatsapp.say(noah["postcode"])
-    assert second[0] == ("Welcome back, Noah. Last time, on web chat yesterday, we looked at "
-                         "order BW-100002 together."), second
+    assert second[0] == (
+        "Welcome back, Noah. Last time, on web chat yesterday, we looked at "
+        "order BW-100002 together."
+    ), second
     assert any("CLM-70001" in message for message in second[1:])
     assert len(settled(memory_stack, "C-1001", 2)) == 2
     days_pass(memory_stack)
@@ -47,16 +50,20 @@ def test_one_customer_on_web_chat_then_whatsapp_then_the_phone(
     call.ring()
     assert "postcode" in call.say("what about my claim").text
     third = call.key(noah["postcode"]).text
-    assert third.startswith("Welcome back, Noah. Last time, on WhatsApp yesterday, we looked "
-                            f"at claim {spoken.spell('CLM-70001')}."), third
+    assert third.startswith(
+        "Welcome back, Noah. Last time, on WhatsApp yesterday, we looked "
+        f"at claim {spoken.spell('CLM-70001')}."
+    ), third
     contacts = settled(memory_stack, "C-1001", 3)
     assert [c["channel"] for c in contacts] == ["twilio_voice", "twilio", "socketio"]
     assert [c["outcome"] for c in contacts[1:]] == ["resolved", "resolved"], contacts
     assert contacts[2]["summary"] == "check order status BW-100002: answered"
     links = memory_api(memory_stack).get("/customers/C-1001").json()["links"]
     assert {(link["channel"], link["confirmed_by"]) for link in links} == {
-        ("socketio", "knowledge_factor"), ("twilio", "knowledge_factor"),
-        ("twilio_voice", "knowledge_factor")}
+        ("socketio", "knowledge_factor"),
+        ("twilio", "knowledge_factor"),
+        ("twilio_voice", "knowledge_factor"),
+    }
 
 
 def test_a_payment_failure_reaches_a_live_web_chat_at_once(memory_stack: Stack) -> None:
@@ -68,8 +75,7 @@ def test_a_payment_failure_reaches_a_live_web_chat_at_once(memory_stack: Stack) 
         assert "BW-100004" in chat.say(f"postcode {kate['postcode']}")
         settled(memory_stack, "C-1002", 1)
         posted = time.monotonic()
-        stored = post_event(memory_stack.config.memory_url,
-                            payment_failed("C-1002", "INV-900004"))
+        stored = post_event(memory_stack.config.memory_url, payment_failed("C-1002", "INV-900004"))
         assert stored.status_code == 201, stored.text
         said = chat.replies.get(timeout=30)
         took = time.monotonic() - posted
@@ -87,10 +93,15 @@ def test_a_payment_failure_reaches_a_live_web_chat_at_once(memory_stack: Stack) 
 
 
 def test_an_event_while_nobody_talks_opens_the_next_whatsapp_contact(
-        memory_stack: Stack, twilio_api: TwilioApi) -> None:
+    memory_stack: Stack, twilio_api: TwilioApi
+) -> None:
     frank = customer("C-1004")
-    event = {"type": "order_delivered", "customer_id": "C-1004", "order_id": "BW-100008",
-             "at": "2026-11-30T09:00:00Z"}
+    event = {
+        "type": "order_delivered",
+        "customer_id": "C-1004",
+        "order_id": "BW-100008",
+        "at": "2026-11-30T09:00:00Z",
+    }
     assert post_event(memory_stack.config.memory_url, event).status_code == 201
     whatsapp = WhatsAppChat(memory_stack, twilio_api, frank["whatsapp"])
     assert any("postcode" in m for m in whatsapp.say("where is my order"))
@@ -102,7 +113,8 @@ def test_an_event_while_nobody_talks_opens_the_next_whatsapp_contact(
 
 
 def test_with_the_memory_down_the_turn_is_answered_as_before(
-        memory_stack: Stack, twilio_api: TwilioApi) -> None:
+    memory_stack: Stack, twilio_api: TwilioApi
+) -> None:
     chloe = customer("C-1005")
     assert memory_stack.memory
     memory_stack.memory.stop()
@@ -119,7 +131,8 @@ def test_with_the_memory_down_the_turn_is_answered_as_before(
 
 
 def test_a_hand_over_is_in_the_timeline_and_a_vouched_identity_is_linked(
-        memory_stack: Stack) -> None:
+    memory_stack: Stack,
+) -> None:
     chat = vouched(memory_stack, "C-1006")
     assert "CLM-70002" in chat.say("what is the status of my claim CLM-70002")
     chat.say("I want to talk to a person")
@@ -133,4 +146,5 @@ def test_a_hand_over_is_in_the_timeline_and_a_vouched_identity_is_linked(
     assert contact["records"][:1] == ["CLM-70002"]
     links = memory_api(memory_stack).get("/customers/C-1006").json()["links"]
     assert [(link["channel"], link["identity"], link["confirmed_by"]) for link in links] == [
-        ("rest", chat.sender, "trusted_integration")]
+        ("rest", chat.sender, "trusted_integration")
+    ]

@@ -1,8 +1,7 @@
 """The memory's pure logic: summaries from the outcome record, what the action server
 sends after an action, and the variables of the memory's responses."""
 
-from datetime import datetime, timezone
-from typing import Optional
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,28 +13,39 @@ from actions.responses import placeholders, render
 from memory.live import entities
 from memory.summary import summarise
 
-NOW = datetime(2026, 12, 2, 15, 0, tzinfo=timezone.utc).timestamp()  # a Wednesday
+NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC).timestamp()  # a Wednesday
 DAY = 86400
 
 
-def k1(goal: str, result: str, record: Optional[str] = None) -> dict:
-    return {"action": "action_x", "goal": goal, "result": result, "record": record,
-            "detail": {}, "at": NOW}
+def k1(goal: str, result: str, record: str | None = None) -> dict:
+    return {
+        "action": "action_x",
+        "goal": goal,
+        "result": result,
+        "record": record,
+        "detail": {},
+        "at": NOW,
+    }
 
 
 def test_the_summary_is_built_from_outcomes_only() -> None:
-    facts = summarise([k1("verify_identity", "verified", "C-1001"),
-                       k1("check_order_status", "answered", "BW-100002"),
-                       k1("check_invoice_status", "failed", "INV-900001")], False, False)
+    facts = summarise(
+        [
+            k1("verify_identity", "verified", "C-1001"),
+            k1("check_order_status", "answered", "BW-100002"),
+            k1("check_invoice_status", "failed", "INV-900001"),
+        ],
+        False,
+        False,
+    )
     assert facts["goals"] == ["check_order_status", "check_invoice_status"]
     assert facts["records"] == ["C-1001", "BW-100002", "INV-900001"]
     assert facts["outcome"] == "open"
-    assert facts["summary"] == ("check order status BW-100002: answered; "
-                                "check invoice status INV-900001: failed")
-    assert summarise([k1("check_order_status", "answered")], False, True)["outcome"] == \
-        "resolved"
-    assert summarise([k1("check_order_status", "not_found")], False, True)["outcome"] == \
-        "abandoned"
+    assert facts["summary"] == (
+        "check order status BW-100002: answered; check invoice status INV-900001: failed"
+    )
+    assert summarise([k1("check_order_status", "answered")], False, True)["outcome"] == "resolved"
+    assert summarise([k1("check_order_status", "not_found")], False, True)["outcome"] == "abandoned"
     assert summarise([], True, False)["outcome"] == "handed_over"
 
 
@@ -47,25 +57,43 @@ def test_the_day_is_said_as_people_say_it() -> None:
 
 
 def test_the_last_contact_names_channel_day_and_record_in_each_form() -> None:
-    contact = {"channel": "twilio", "started_at": NOW - 1 * DAY, "outcome": "open",
-               "records": ["C-1001", "BW-100002"]}
+    contact = {
+        "channel": "twilio",
+        "started_at": NOW - 1 * DAY,
+        "outcome": "open",
+        "records": ["C-1001", "BW-100002"],
+    }
     response, variables = last_contact(contact, "Noah", NOW)
     assert response == "utter_memory_last_contact_open"
-    assert variables == {"first_name": "Noah", "last_channel": "WhatsApp",
-                         "last_when": "yesterday", "last_subject": "order BW-100002",
-                         "last_subject_spoken": "order B W 1 0 0 0 0 2"}
+    assert variables == {
+        "first_name": "Noah",
+        "last_channel": "WhatsApp",
+        "last_when": "yesterday",
+        "last_subject": "order BW-100002",
+        "last_subject_spoken": "order B W 1 0 0 0 0 2",
+    }
     assert last_contact({**contact, "records": []}, "Noah", NOW) is None
-    assert last_contact({**contact, "outcome": "handed_over"}, "Noah", NOW)[0] == \
-        "utter_memory_last_contact_handed_over"
+    assert (
+        last_contact({**contact, "outcome": "handed_over"}, "Noah", NOW)[0]
+        == "utter_memory_last_contact_handed_over"
+    )
 
 
 def test_events_are_worded_from_their_data_and_page_views_are_not_said() -> None:
-    event = {"id": 7, "type": "payment_failed", "record": "INV-900043",
-             "data": {"customer_id": "C-1015", "invoice_id": "INV-900043",
-                      "detail": "card expired"}}
-    assert event_message(event) == ("utter_memory_event_payment_failed", {
-        "invoice_id": "INV-900043", "invoice_id_spoken": "I N V 9 0 0 0 4 3",
-        "detail": "card expired"})
+    event = {
+        "id": 7,
+        "type": "payment_failed",
+        "record": "INV-900043",
+        "data": {"customer_id": "C-1015", "invoice_id": "INV-900043", "detail": "card expired"},
+    }
+    assert event_message(event) == (
+        "utter_memory_event_payment_failed",
+        {
+            "invoice_id": "INV-900043",
+            "invoice_id_spoken": "I N V 9 0 0 0 4 3",
+            "detail": "card expired",
+        },
+    )
     assert event_message({"type": "page_viewed", "data": {"page": "/x"}}) is None
     # What the memory sends as entities is what the live action reads back.
     sent = [{"entity": k, "value": v} for k, v in entities(event).items()]
@@ -74,17 +102,24 @@ def test_events_are_worded_from_their_data_and_page_views_are_not_said() -> None
 
 
 def tracker(events: list, slots: dict) -> dict:
-    return {"sender_id": "webchat-1", "slots": slots, "events": events,
-            "latest_input_channel": "socketio"}
+    return {
+        "sender_id": "webchat-1",
+        "slots": slots,
+        "events": events,
+        "latest_input_channel": "socketio",
+    }
 
 
 def test_the_session_facts_go_with_the_record() -> None:
-    events = [{"event": "session_started", "timestamp": NOW - 100},
-              {"event": "user", "timestamp": NOW - 90,
-               "parse_data": {"sentiment": {"score": -0.6}}}]
+    events = [
+        {"event": "session_started", "timestamp": NOW - 100},
+        {"event": "user", "timestamp": NOW - 90, "parse_data": {"sentiment": {"score": -0.6}}},
+    ]
     outcomes = [k1("check_order_status", "answered", "BW-100002")]
-    call = {"next_action": "action_answer_request",
-            "tracker": tracker(events, {"verified_customer_id": "C-1001", "outcomes": outcomes})}
+    call = {
+        "next_action": "action_answer_request",
+        "tracker": tracker(events, {"verified_customer_id": "C-1001", "outcomes": outcomes}),
+    }
     record = conversation_record(call, {"events": []}, NOW)
     assert record["customer_id"] == "C-1001" and record["started_at"] == NOW - 100
     assert record["channel"] == "socketio" and record["sentiment"] == "negative"
@@ -94,9 +129,13 @@ def test_the_session_facts_go_with_the_record() -> None:
 def test_the_outcomes_slot_is_read_when_present_and_nothing_goes_unverified() -> None:
     outcomes = [k1("check_claim_status", "answered", "CLM-70001")]
     call = {"next_action": "action_x", "tracker": tracker([], {"outcomes": []})}
-    answer = {"events": [{"event": "slot", "name": "verified_customer_id", "value": "C-1001"},
-                         {"event": "slot", "name": "outcomes", "value": outcomes},
-                         {"event": "pause"}]}
+    answer = {
+        "events": [
+            {"event": "slot", "name": "verified_customer_id", "value": "C-1001"},
+            {"event": "slot", "name": "outcomes", "value": outcomes},
+            {"event": "pause"},
+        ]
+    }
     record = conversation_record(call, answer, NOW)
     assert record["outcomes"] == outcomes and record["handed_over"]
     assert conversation_record(call, {"events": []}, NOW) is None  # not verified
@@ -113,8 +152,12 @@ EVENTS = [
 
 @pytest.mark.parametrize("outcome", ["open", "resolved", "handed_over", "abandoned"])
 def test_every_variant_of_the_last_contact_is_filled(outcome: str) -> None:
-    contact = {"channel": "email", "started_at": NOW - DAY, "outcome": outcome,
-               "records": ["CLM-70001"]}
+    contact = {
+        "channel": "email",
+        "started_at": NOW - DAY,
+        "outcome": outcome,
+        "records": ["CLM-70001"],
+    }
     response, variables = last_contact(contact, "Noah", NOW)
     assert placeholders(response) <= set(variables)
     assert "{" not in render(response, variables, "twilio_voice")
@@ -125,8 +168,9 @@ def test_every_variant_of_each_event_is_filled(event: dict) -> None:
     response, variables = event_message(event)
     assert placeholders(response) <= set(variables), response
     for channel in (None, "twilio_voice", "email"):
-        assert event["record"] in render(response, variables, channel).replace(" ", "") or \
-            spoken.spell(event["record"]) in render(response, variables, channel)
+        assert event["record"] in render(response, variables, channel).replace(
+            " ", ""
+        ) or spoken.spell(event["record"]) in render(response, variables, channel)
 
 
 def test_the_welcome_and_since_responses_exist() -> None:

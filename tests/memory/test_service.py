@@ -5,8 +5,8 @@ restart."""
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
 
 import pytest
 import requests
@@ -14,7 +14,11 @@ import requests
 from stack.config import StackConfig, isolated_config
 from stack.launch import memory
 from tests.memory.support import (
-    EVENT_SECRETS, SECRET, MemoryApi, payment_failed, post_event,
+    EVENT_SECRETS,
+    SECRET,
+    MemoryApi,
+    payment_failed,
+    post_event,
 )
 
 
@@ -40,29 +44,50 @@ def api(config: StackConfig) -> MemoryApi:
     return MemoryApi(config.memory_url, config.memory_api_token)
 
 
-def conversation(customer_id: str, conversation_id: str, channel: str, started: float,
-                 outcomes: list, **extra: object) -> dict:
-    return {"conversation_id": conversation_id, "customer_id": customer_id, "channel": channel,
-            "started_at": started, "last_at": started + 60, "outcomes": outcomes, **extra}
+def conversation(
+    customer_id: str,
+    conversation_id: str,
+    channel: str,
+    started: float,
+    outcomes: list,
+    **extra: object,
+) -> dict:
+    return {
+        "conversation_id": conversation_id,
+        "customer_id": customer_id,
+        "channel": channel,
+        "started_at": started,
+        "last_at": started + 60,
+        "outcomes": outcomes,
+        **extra,
+    }
 
 
-def outcome(goal: str, result: str, record: Optional[str] = None) -> dict:
-    return {"action": "action_answer_request", "goal": goal, "result": result,
-            "record": record, "detail": {}, "at": time.time()}
+def outcome(goal: str, result: str, record: str | None = None) -> dict:
+    return {
+        "action": "action_answer_request",
+        "goal": goal,
+        "result": result,
+        "record": record,
+        "detail": {},
+        "at": time.time(),
+    }
 
 
 def test_every_call_but_health_and_events_needs_the_token(config: StackConfig) -> None:
     assert requests.get(f"{config.memory_url}/health", timeout=5).status_code == 200
     for token in (None, "wrong", config.action_server_token):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        answer = requests.get(f"{config.memory_url}/customers/C-1001", headers=headers,
-                              timeout=5)
+        answer = requests.get(f"{config.memory_url}/customers/C-1001", headers=headers, timeout=5)
         assert answer.status_code == 401 and "token" in answer.json()["detail"]
 
 
 def test_links_are_kept_once_with_how_and_when(api: MemoryApi) -> None:
-    link = {"channel": "twilio", "identity": f"whatsapp-{uuid.uuid4().hex}",
-            "confirmed_by": "knowledge_factor"}
+    link = {
+        "channel": "twilio",
+        "identity": f"whatsapp-{uuid.uuid4().hex}",
+        "confirmed_by": "knowledge_factor",
+    }
     first = api.put("/customers/C-1002/links", link)
     again = api.put("/customers/C-1002/links", {**link, "confirmed_by": "channel_signature"})
     assert first.status_code == again.status_code == 200
@@ -76,37 +101,63 @@ def test_links_are_kept_once_with_how_and_when(api: MemoryApi) -> None:
 
 
 def test_a_conversation_is_summarised_from_its_outcomes_and_recalled_elsewhere(
-        api: MemoryApi) -> None:
+    api: MemoryApi,
+) -> None:
     customer, webchat = "C-1003", f"webchat-{uuid.uuid4().hex}"
     started = time.time() - 3600
-    saved = api.put("/conversations", conversation(customer, webchat, "socketio", started, [
-        outcome("verify_identity", "verified"),
-        outcome("check_order_status", "answered", "BW-100005")]))
+    saved = api.put(
+        "/conversations",
+        conversation(
+            customer,
+            webchat,
+            "socketio",
+            started,
+            [
+                outcome("verify_identity", "verified"),
+                outcome("check_order_status", "answered", "BW-100005"),
+            ],
+        ),
+    )
     assert saved.status_code == 200, saved.text
     assert saved.json()["outcome"] == "resolved"
     assert saved.json()["summary"] == "check order status BW-100005: answered"
     # The same session again (a later turn) updates the row, never adds one.
-    api.put("/conversations", conversation(customer, webchat, "socketio", started, [
-        outcome("check_order_status", "answered", "BW-100005"),
-        outcome("check_invoice_status", "handed_over", "INV-900010")], handed_over=True))
+    api.put(
+        "/conversations",
+        conversation(
+            customer,
+            webchat,
+            "socketio",
+            started,
+            [
+                outcome("check_order_status", "answered", "BW-100005"),
+                outcome("check_invoice_status", "handed_over", "INV-900010"),
+            ],
+            handed_over=True,
+        ),
+    )
     timeline = api.get(f"/customers/{customer}").json()["timeline"]
     mine = [item for item in timeline if item.get("conversation_id") == webchat]
     assert len(mine) == 1 and mine[0]["outcome"] == "handed_over"
     assert mine[0]["records"] == ["BW-100005", "INV-900010"]
     recalled = api.get(f"/customers/{customer}/recall", conversation_id="whatsapp-other").json()
     assert recalled["last_contact"]["conversation_id"] == webchat
-    assert api.get(f"/customers/{customer}/recall",
-                   conversation_id=webchat).json()["last_contact"] is None
+    assert (
+        api.get(f"/customers/{customer}/recall", conversation_id=webchat).json()["last_contact"]
+        is None
+    )
 
 
 def test_the_fixture_events_are_ingested_at_start(api: MemoryApi) -> None:
     events = api.events_of("C-1015")
     assert [(e["type"], e["record"], e["source"]) for e in events] == [
-        ("payment_failed", "INV-900043", "fixture")]
+        ("payment_failed", "INV-900043", "fixture")
+    ]
 
 
 def test_a_signed_event_is_stored_once_and_recalled_until_mentioned(
-        config: StackConfig, api: MemoryApi) -> None:
+    config: StackConfig, api: MemoryApi
+) -> None:
     event, key = payment_failed("C-1021", "INV-900055"), uuid.uuid4().hex
     first = post_event(config.memory_url, event, key)
     assert first.status_code == 201, first.text
@@ -118,8 +169,9 @@ def test_a_signed_event_is_stored_once_and_recalled_until_mentioned(
     assert other.status_code == 409
     recalled = api.get("/customers/C-1021/recall", conversation_id="x").json()
     assert first.json()["id"] in [e["id"] for e in recalled["open_events"]]
-    marked = api.post("/customers/C-1021/mentioned",
-                      {"conversation_id": "x", "event_ids": [first.json()["id"]]})
+    marked = api.post(
+        "/customers/C-1021/mentioned", {"conversation_id": "x", "event_ids": [first.json()["id"]]}
+    )
     assert marked.json() == {"marked": 1}
     recalled = api.get("/customers/C-1021/recall", conversation_id="x").json()
     assert first.json()["id"] not in [e["id"] for e in recalled["open_events"]]
@@ -137,7 +189,8 @@ BAD_EVENTS = [
 
 @pytest.mark.parametrize("event,status,reason", BAD_EVENTS)
 def test_a_malformed_event_is_refused_with_the_reason_and_nothing_stored(
-        config: StackConfig, api: MemoryApi, event: object, status: int, reason: str) -> None:
+    config: StackConfig, api: MemoryApi, event: object, status: int, reason: str
+) -> None:
     before = len(api.events_of("C-1015"))
     answer = post_event(config.memory_url, event)
     assert answer.status_code == status and reason in answer.json()["detail"], answer.text
@@ -145,11 +198,13 @@ def test_a_malformed_event_is_refused_with_the_reason_and_nothing_stored(
 
 
 def test_unsigned_forged_replayed_or_oversized_events_are_refused(
-        config: StackConfig, api: MemoryApi) -> None:
+    config: StackConfig, api: MemoryApi
+) -> None:
     url, event = config.memory_url, payment_failed("C-1043", "INV-900115")
     before = len(api.events_of("C-1043"))
-    unsigned = requests.post(f"{url}/events", json=event, timeout=5,
-                             headers={"Idempotency-Key": "k1"})
+    unsigned = requests.post(
+        f"{url}/events", json=event, timeout=5, headers={"Idempotency-Key": "k1"}
+    )
     assert unsigned.status_code == 401
     assert post_event(url, event, secret="x" * 40).status_code == 403
     assert post_event(url, event, source="crm").status_code == 403
@@ -203,14 +258,32 @@ def test_a_bad_setting_stops_the_start_naming_it(tmp_path: Path) -> None:
 
 def test_the_readme_openssl_signature_is_accepted(config: StackConfig) -> None:
     """The README's example, signed by openssl as a source's shell script would."""
-    body = ('{"type": "payment_failed", "customer_id": "C-1048", "invoice_id": "INV-900130",\n'
-            '       "at": "2026-11-30T09:12:00Z", "detail": "card expired"}')
+    body = (
+        '{"type": "payment_failed", "customer_id": "C-1048", "invoice_id": "INV-900130",\n'
+        '       "at": "2026-11-30T09:12:00Z", "detail": "card expired"}'
+    )
     stamp = str(int(time.time()))
-    digest = subprocess.run(
-        ["openssl", "dgst", "-sha256", "-hmac", SECRET], input=f"{stamp}.{body}".encode(),
-        capture_output=True, check=True).stdout.decode().rsplit("= ", 1)[1].strip()
-    answer = requests.post(f"{config.memory_url}/events", data=body.encode(), timeout=5, headers={
-        "Content-Type": "application/json", "X-Switchboard-Source": "billing",
-        "X-Switchboard-Timestamp": stamp, "X-Switchboard-Signature": f"sha256={digest}",
-        "Idempotency-Key": "pay-INV-900130-1"})
+    digest = (
+        subprocess.run(
+            ["openssl", "dgst", "-sha256", "-hmac", SECRET],
+            input=f"{stamp}.{body}".encode(),
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .rsplit("= ", 1)[1]
+        .strip()
+    )
+    answer = requests.post(
+        f"{config.memory_url}/events",
+        data=body.encode(),
+        timeout=5,
+        headers={
+            "Content-Type": "application/json",
+            "X-Switchboard-Source": "billing",
+            "X-Switchboard-Timestamp": stamp,
+            "X-Switchboard-Signature": f"sha256={digest}",
+            "Idempotency-Key": "pay-INV-900130-1",
+        },
+    )
     assert answer.status_code == 201, answer.text

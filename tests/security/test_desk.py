@@ -15,10 +15,11 @@ import re
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 import pytest
 import requests
@@ -29,14 +30,22 @@ from stack.desk_admin import first_desk_admin
 from stack.launch import start_action_server, stop_all
 from stack.launch import start_desk as start_desk_service
 from tests.desk.support import (
-    ADMIN, ADMIN_PASSWORD, ALWAYS_OPEN, admin, agent, agent_messages, integration, packet,
+    ADMIN,
+    ADMIN_PASSWORD,
+    ALWAYS_OPEN,
+    admin,
+    agent,
+    agent_messages,
+    integration,
+    packet,
     start_desk,
 )
 from tests.support.services import Service, free_port
 from tests.support.stack import INTEGRATION_SECRET, DeskClient, desk_password
 
 IDENTITY_TOKEN = "test-identity-admin-token"
-SETTINGS = """
+SETTINGS = (
+    """
 queue: {minutes_per_handoff: 6, agents_on_duty: 2}
 rasa: {connect_timeout_seconds: 1, read_timeout_seconds: 2}
 webhook: {max_attempts: 1, initial_backoff_seconds: 1, max_backoff_seconds: 1, timeout_seconds: 1}
@@ -48,7 +57,10 @@ accounts:
   failed_sign_ins_per_client: CLIENT_RATE
   requests_per_account: 600/minute
 identity: {connect_timeout_seconds: 1, read_timeout_seconds: 1}
-""" + ALWAYS_OPEN + agent_messages()
+"""
+    + ALWAYS_OPEN
+    + agent_messages()
+)
 
 
 class LockoutServer:
@@ -56,15 +68,20 @@ class LockoutServer:
     how it answers the next unlocks: "ok", "fail" (500) or "slow" (after 3 s)."""
 
     def __init__(self) -> None:
-        self.requests: List[Dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
         self.answer = "ok"
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                server.requests.append({"path": self.path, "body": json.loads(body),
-                                        "authorization": self.headers.get("Authorization")})
+                server.requests.append(
+                    {
+                        "path": self.path,
+                        "body": json.loads(body),
+                        "authorization": self.headers.get("Authorization"),
+                    }
+                )
                 if server.answer == "slow":
                     time.sleep(3)
                 status = 500 if server.answer == "fail" else 200
@@ -95,15 +112,23 @@ def lockouts() -> Iterator[LockoutServer]:
     server.stop()
 
 
-def _desk(name: str, home: Path, lockouts_url: str, client_rate: str = "100/minute",
-          **settings: str) -> Service:
+def _desk(
+    name: str, home: Path, lockouts_url: str, client_rate: str = "100/minute", **settings: str
+) -> Service:
     text = SETTINGS.replace("CLIENT_RATE", client_rate)
     for key, value in settings.items():
         text = text.replace(f"  {key}: ", f"  {key}: {value} #")
     (home / "settings.yml").write_text(text)
-    return start_desk(name, home, f"http://127.0.0.1:{free_port()}", {
-        "DESK_SETTINGS": str(home / "settings.yml"),
-        "ACTION_SERVER_BASE_URL": lockouts_url, "IDENTITY_ADMIN_TOKEN": IDENTITY_TOKEN})
+    return start_desk(
+        name,
+        home,
+        f"http://127.0.0.1:{free_port()}",
+        {
+            "DESK_SETTINGS": str(home / "settings.yml"),
+            "ACTION_SERVER_BASE_URL": lockouts_url,
+            "IDENTITY_ADMIN_TOKEN": IDENTITY_TOKEN,
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -119,11 +144,12 @@ def desk(home: Path, lockouts: LockoutServer) -> Iterator[Service]:
 
 
 def sign_in(desk: Service, username: str, password: str) -> requests.Response:
-    return requests.post(f"{desk.url}/api/session", timeout=10,
-                         json={"username": username, "password": password})
+    return requests.post(
+        f"{desk.url}/api/session", timeout=10, json={"username": username, "password": password}
+    )
 
 
-def audit(desk: Service, **filters: Any) -> List[Dict[str, Any]]:
+def audit(desk: Service, **filters: Any) -> list[dict[str, Any]]:
     response = admin(desk.url).get("/api/audit", params=filters)
     assert response.status_code == 200, response.text
     return response.json()
@@ -156,8 +182,12 @@ def test_sign_in_gives_an_httponly_strict_cookie_and_a_bearer_token(desk: Servic
     page.cookies.set("desk_session", body["token"])
     assert page.get(f"{desk.url}/api/session", timeout=10).json()["username"] == "Carla"
     bearer = DeskClient(desk.url, body["token"])
-    assert bearer.get("/api/session").json() == {"username": "Carla", "role": "agent",
-                                                 "token": None, "expires_at": None}
+    assert bearer.get("/api/session").json() == {
+        "username": "Carla",
+        "role": "agent",
+        "token": None,
+        "expires_at": None,
+    }
 
 
 def test_failed_sign_ins_are_rate_limited_per_account(desk: Service) -> None:
@@ -176,13 +206,15 @@ def test_guesses_sent_at_once_are_limited_like_guesses_in_a_row(desk: Service) -
     get 20 password checks; now the limit holds (3 per account here)."""
     agent(desk.url, "Petra")
     with ThreadPoolExecutor(max_workers=20) as pool:
-        statuses = list(pool.map(lambda _: sign_in(desk, "Petra", "guess-guess-guess").status_code,
-                                 range(20)))
+        statuses = list(
+            pool.map(lambda _: sign_in(desk, "Petra", "guess-guess-guess").status_code, range(20))
+        )
     assert sorted(statuses) == [401] * 3 + [429] * 17
 
 
-def test_failed_sign_ins_are_rate_limited_per_client(tmp_path: Path,
-                                                     lockouts: LockoutServer) -> None:
+def test_failed_sign_ins_are_rate_limited_per_client(
+    tmp_path: Path, lockouts: LockoutServer
+) -> None:
     service = _desk("client-limit-desk", tmp_path, lockouts.url, client_rate="4/minute")
     try:
         for name in ("a1", "a2", "a3", "a4"):
@@ -230,11 +262,11 @@ def test_a_session_expires_however_busy(tmp_path: Path, lockouts: LockoutServer)
         service.stop()
 
 
-def test_a_bad_settings_value_stops_the_desk_naming_it(tmp_path: Path,
-                                                       lockouts: LockoutServer) -> None:
+def test_a_bad_settings_value_stops_the_desk_naming_it(
+    tmp_path: Path, lockouts: LockoutServer
+) -> None:
     with pytest.raises(RuntimeError, match=r"accounts\.failed_sign_ins_per_account"):
-        _desk("bad-rate-desk", tmp_path, lockouts.url,
-              failed_sign_ins_per_account="'often'")
+        _desk("bad-rate-desk", tmp_path, lockouts.url, failed_sign_ins_per_account="'often'")
 
 
 # ---- roles and accounts
@@ -263,15 +295,19 @@ def test_an_admin_creates_an_account_with_a_generated_password(desk: Service) ->
     assert audit(desk, action="create_account", subject="Ingrid")[0]["actor"] == ADMIN
 
 
-@pytest.mark.parametrize("body, reason", [
-    ({"username": "has space"}, "username"),
-    ({"username": "x" * 65}, "username"),
-    ({"username": "Short", "password": "short"}, "password"),
-    ({"username": "Role", "role": "root"}, "role"),
-    ({"username": "Extra", "is_admin": True}, "is_admin"),
-])
-def test_a_bad_account_is_refused_with_the_reason(desk: Service, body: Dict[str, Any],
-                                                  reason: str) -> None:
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ({"username": "has space"}, "username"),
+        ({"username": "x" * 65}, "username"),
+        ({"username": "Short", "password": "short"}, "password"),
+        ({"username": "Role", "role": "root"}, "role"),
+        ({"username": "Extra", "is_admin": True}, "is_admin"),
+    ],
+)
+def test_a_bad_account_is_refused_with_the_reason(
+    desk: Service, body: dict[str, Any], reason: str
+) -> None:
     response = admin(desk.url).post("/api/accounts", json=body)
     assert 400 <= response.status_code < 500 and reason in response.json()["detail"]
 
@@ -294,12 +330,18 @@ def test_the_last_admin_cannot_be_removed(desk: Service) -> None:
 
 def test_a_forged_cookie_change_from_another_origin_is_refused(desk: Service) -> None:
     token = sign_in(desk, ADMIN, ADMIN_PASSWORD).json()["token"]
-    response = requests.post(f"{desk.url}/api/accounts", json={"username": "evil"},
-                             cookies={"desk_session": token}, timeout=10,
-                             headers={"Origin": "https://attacker.example"})
+    response = requests.post(
+        f"{desk.url}/api/accounts",
+        json={"username": "evil"},
+        cookies={"desk_session": token},
+        timeout=10,
+        headers={"Origin": "https://attacker.example"},
+    )
     assert response.status_code == 403
-    assert admin(desk.url).request("PATCH", "/api/accounts/evil",
-                                   json={"active": False}).status_code == 404
+    assert (
+        admin(desk.url).request("PATCH", "/api/accounts/evil", json={"active": False}).status_code
+        == 404
+    )
 
 
 def test_an_agent_cannot_read_the_audit_but_a_supervisor_can(desk: Service) -> None:
@@ -373,13 +415,13 @@ HOSTILE = {
     "lone low surrogate": "\udfff help",
     "control characters": "bell\x07 escape\x1b[31m back\x08space \x85next",
     "NUL": "nul\x00byte",
-    "10,000 emoji": "\U0001F600" * 10_000,
+    "10,000 emoji": "\U0001f600" * 10_000,
     "RTL override": "refund \u202eevil.exe\u202c please",
     "long text": "x" * 100_000,
 }
 
 
-def _with_text(text: str) -> Dict[str, Any]:
+def _with_text(text: str) -> dict[str, Any]:
     sent = packet()
     sent["stated_issue"]["customer_words"] = text
     sent["transcript"][0]["text"] = text
@@ -411,8 +453,11 @@ def test_a_row_poisoned_before_the_fix_is_still_served(desk: Service, home: Path
     """A packet stored by an older desk with a lone surrogate in it."""
     created = integration(desk.url).post("/api/handoffs", json=packet()).json()
     with sqlite3.connect(home / "security-desk.db") as connection:
-        connection.execute("UPDATE handoffs SET packet = replace(packet, '\"summary\": \"', "
-                           "'\"summary\": \"\\ud800') WHERE id = ?", (created["id"],))
+        connection.execute(
+            'UPDATE handoffs SET packet = replace(packet, \'"summary": "\', '
+            '\'"summary": "\\ud800\') WHERE id = ?',
+            (created["id"],),
+        )
     listed = agent(desk.url, "Dana").get("/api/handoffs")
     assert listed.status_code == 200
     [row] = [h for h in listed.json() if h["id"] == created["id"]]
@@ -422,7 +467,7 @@ def test_a_row_poisoned_before_the_fix_is_still_served(desk: Service, home: Path
 # ---- the OpenAPI document tells the truth
 
 
-def _validator(spec: Dict[str, Any], template: str, method: str, status: int) -> Optional[Any]:
+def _validator(spec: dict[str, Any], template: str, method: str, status: int) -> Any | None:
     operation = spec["paths"][template][method.lower()]
     declared = operation["responses"].get(str(status))
     assert declared, f"{method} {template} answered {status}, which it does not declare"
@@ -444,8 +489,11 @@ def test_real_answers_match_the_openapi_document(desk: Service, lockouts: Lockou
         ("GET", "/health", robot.get("/health")),
         ("POST", "/api/handoffs", earlier),
         ("POST", "/api/handoffs", waiting),
-        ("POST", "/api/handoffs", robot.post("/api/handoffs",
-                                             json={**packet(), "packet_version": "9"})),
+        (
+            "POST",
+            "/api/handoffs",
+            robot.post("/api/handoffs", json={**packet(), "packet_version": "9"}),
+        ),
         ("POST", "/api/handoffs", anonymous.post("/api/handoffs", json=packet())),
         ("GET", "/api/queue", robot.get("/api/queue")),
         ("GET", "/api/queue", anonymous.get("/api/queue")),
@@ -456,12 +504,21 @@ def test_real_answers_match_the_openapi_document(desk: Service, lockouts: Lockou
         ("GET", "/api/handoffs/{handoff_id}", dana.get("/api/handoffs/nope")),
         ("POST", "/api/handoffs/{handoff_id}/claim", dana.move(waiting.json()["id"], "claim")),
         ("POST", "/api/handoffs/{handoff_id}/reply", dana.move(waiting.json()["id"], "reply")),
-        ("POST", "/api/handoffs/{handoff_id}/rating",
-         dana.move(waiting.json()["id"], "rating", had_what_i_needed=True)),
-        ("POST", "/api/session", anonymous.post("/api/session", json={"username": ADMIN,
-                                                                      "password": ADMIN_PASSWORD})),
-        ("POST", "/api/session", anonymous.post("/api/session", json={"username": "x",
-                                                                      "password": "wrong"})),
+        (
+            "POST",
+            "/api/handoffs/{handoff_id}/rating",
+            dana.move(waiting.json()["id"], "rating", had_what_i_needed=True),
+        ),
+        (
+            "POST",
+            "/api/session",
+            anonymous.post("/api/session", json={"username": ADMIN, "password": ADMIN_PASSWORD}),
+        ),
+        (
+            "POST",
+            "/api/session",
+            anonymous.post("/api/session", json={"username": "x", "password": "wrong"}),
+        ),
         ("POST", "/api/session", anonymous.post("/api/session", json={"username": "x"})),
         ("GET", "/api/session", dana.get("/api/session")),
         ("GET", "/api/accounts", boss.get("/api/accounts")),
@@ -469,10 +526,16 @@ def test_real_answers_match_the_openapi_document(desk: Service, lockouts: Lockou
         ("POST", "/api/accounts", boss.post("/api/accounts", json={"username": "Gen"})),
         ("POST", "/api/accounts", boss.post("/api/accounts", json={"username": "Gen"})),
         ("POST", "/api/accounts", boss.post("/api/accounts", json={"username": "b d"})),
-        ("PATCH", "/api/accounts/{username}",
-         boss.request("PATCH", "/api/accounts/Gen", json={"role": "supervisor"})),
-        ("PATCH", "/api/accounts/{username}",
-         boss.request("PATCH", "/api/accounts/nobody", json={"active": True})),
+        (
+            "PATCH",
+            "/api/accounts/{username}",
+            boss.request("PATCH", "/api/accounts/Gen", json={"role": "supervisor"}),
+        ),
+        (
+            "PATCH",
+            "/api/accounts/{username}",
+            boss.request("PATCH", "/api/accounts/nobody", json={"active": True}),
+        ),
         ("GET", "/api/audit", boss.get("/api/audit")),
         ("GET", "/api/audit", boss.get("/api/audit", params={"limit": 0})),
         ("GET", "/api/audit", dana.get("/api/audit")),
@@ -480,11 +543,13 @@ def test_real_answers_match_the_openapi_document(desk: Service, lockouts: Lockou
         ("POST", "/api/customers/{customer_id}/unlock", dana.post("/api/customers/%20x/unlock")),
     ]
     lockouts.answer = "fail"
-    calls.append(("POST", "/api/customers/{customer_id}/unlock",
-                  dana.post("/api/customers/C-1001/unlock")))
+    calls.append(
+        ("POST", "/api/customers/{customer_id}/unlock", dana.post("/api/customers/C-1001/unlock"))
+    )
     lockouts.answer = "ok"
-    calls.append(("DELETE", "/api/session", agent(desk.url, "Dana").request("DELETE",
-                                                                            "/api/session")))
+    calls.append(
+        ("DELETE", "/api/session", agent(desk.url, "Dana").request("DELETE", "/api/session"))
+    )
     statuses = set()
     for method, template, response in calls:
         validator = _validator(spec, template, method, response.status_code)
@@ -499,25 +564,34 @@ def test_real_answers_match_the_openapi_document(desk: Service, lockouts: Lockou
 
 
 def test_an_agent_unlocks_a_customer_through_the_action_server(
-        desk: Service, lockouts: LockoutServer) -> None:
+    desk: Service, lockouts: LockoutServer
+) -> None:
     lockouts.answer = "ok"
     lockouts.requests.clear()
     response = agent(desk.url, "Dana").post("/api/customers/C-1001/unlock")
     assert response.status_code == 200, response.text
     assert response.json() == {"customer_id": "C-1001", "locked": False}
-    assert lockouts.requests == [{"path": "/identity/lockouts/C-1001/unlock",
-                                  "body": {"by": "Dana"},
-                                  "authorization": f"Bearer {IDENTITY_TOKEN}"}]
+    assert lockouts.requests == [
+        {
+            "path": "/identity/lockouts/C-1001/unlock",
+            "body": {"by": "Dana"},
+            "authorization": f"Bearer {IDENTITY_TOKEN}",
+        }
+    ]
     [entry] = audit(desk, action="unlock", subject="C-1001", actor="Dana", limit=1)
     assert entry["outcome"] == "ok"
 
 
-@pytest.mark.parametrize("answer, status, reason", [
-    ("fail", 502, "answered the unlock with HTTP 500"),
-    ("slow", 503, "did not answer the unlock in time"),
-])
+@pytest.mark.parametrize(
+    "answer, status, reason",
+    [
+        ("fail", 502, "answered the unlock with HTTP 500"),
+        ("slow", 503, "did not answer the unlock in time"),
+    ],
+)
 def test_a_failing_action_server_is_a_clear_5xx_and_audited(
-        desk: Service, lockouts: LockoutServer, answer: str, status: int, reason: str) -> None:
+    desk: Service, lockouts: LockoutServer, answer: str, status: int, reason: str
+) -> None:
     lockouts.answer = answer
     try:
         response = agent(desk.url, "Dana").post("/api/customers/C-1002/unlock")
@@ -547,8 +621,10 @@ def test_unlocking_needs_a_signed_in_agent(desk: Service) -> None:
 LOCKOUT_API = importlib.util.find_spec("actions.lockout_api") is not None
 
 
-@pytest.mark.skipif(not LOCKOUT_API, reason="LEAD: runs once sec-actions (the action server's "
-                                            "lockout API, contract C3) is merged")
+@pytest.mark.skipif(
+    not LOCKOUT_API,
+    reason="LEAD: runs once sec-actions (the action server's lockout API, contract C3) is merged",
+)
 def test_an_agent_unlocks_a_locked_customer_on_the_real_action_server(tmp_path: Path) -> None:
     from actions.lockout import LockoutStore  # sec-actions
 
@@ -559,13 +635,15 @@ def test_an_agent_unlocks_a_locked_customer_on_the_real_action_server(tmp_path: 
         first_desk_admin(config)
         services.append(start_desk_service(config))
         merged: Any = config  # identity_admin_token, assistant_database_url: sec-actions
-        LockoutStore(merged.assistant_database_url, max_failures=1,
-                     lock_seconds=600).record_failure("C-1001")
+        LockoutStore(
+            merged.assistant_database_url, max_failures=1, lock_seconds=600
+        ).record_failure("C-1001")
         lockout = f"{config.action_url}/identity/lockouts/C-1001"
         admin_token = {"Authorization": f"Bearer {merged.identity_admin_token}"}
         assert requests.get(lockout, headers=admin_token, timeout=10).json()["locked"] is True
-        dana = DeskClient.signed_in(config.desk_url, config.desk_admin_username,
-                                    config.desk_admin_password).account("Dana")
+        dana = DeskClient.signed_in(
+            config.desk_url, config.desk_admin_username, config.desk_admin_password
+        ).account("Dana")
         response = dana.post("/api/customers/C-1001/unlock")
         assert response.status_code == 200, response.text
         assert response.json() == {"customer_id": "C-1001", "locked": False}

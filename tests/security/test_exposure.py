@@ -11,7 +11,8 @@ import select
 import socket
 import time
 import uuid
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import jwt
 import pytest
@@ -34,10 +35,14 @@ HUNDRED_MB = 100_000_000
 def rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]:
     """Rasa alone (no action server), public on 127.0.0.2, internal on 127.0.0.1."""
     config = dataclasses.replace(
-        isolated_config(tmp_path_factory.mktemp("exposure"),
-                        {"SWITCHBOARD_DESK_RASA_RATE_LIMIT": f"{RATE}/minute"},
-                        rasa_api_token=API_TOKEN),
-        public_host=PUBLIC_HOST, desk_rasa_secret=DESK_SECRET)
+        isolated_config(
+            tmp_path_factory.mktemp("exposure"),
+            {"SWITCHBOARD_DESK_RASA_RATE_LIMIT": f"{RATE}/minute"},
+            rasa_api_token=API_TOKEN,
+        ),
+        public_host=PUBLIC_HOST,
+        desk_rasa_secret=DESK_SECRET,
+    )
     if not config.model.exists():
         pytest.fail(f"No trained model at {config.model}: `make test` trains it first.")
     service = start_rasa(config)
@@ -49,19 +54,27 @@ def conversation() -> str:
     return f"exposure-{uuid.uuid4().hex[:12]}"
 
 
-def desk_call(config: StackConfig, method: str, conversation_id: str, token: Optional[str],
-              body: Any = None) -> requests.Response:
+def desk_call(
+    config: StackConfig, method: str, conversation_id: str, token: str | None, body: Any = None
+) -> requests.Response:
     """The desk endpoint as anyone holding token would call it."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return requests.request(
-        method, f"{config.rasa_internal_url}/internal/conversations/{conversation_id}/events",
-        json=body, headers=headers, timeout=TIMEOUT)
+        method,
+        f"{config.rasa_internal_url}/internal/conversations/{conversation_id}/events",
+        json=body,
+        headers=headers,
+        timeout=TIMEOUT,
+    )
 
 
-def api_events(config: StackConfig, conversation_id: str) -> List[Dict[str, Any]]:
+def api_events(config: StackConfig, conversation_id: str) -> list[dict[str, Any]]:
     """The stored events, read with Rasa's API token on the internal listener."""
-    response = requests.get(f"{config.rasa_internal_url}/conversations/{conversation_id}/tracker",
-                            params={"token": API_TOKEN}, timeout=TIMEOUT)
+    response = requests.get(
+        f"{config.rasa_internal_url}/conversations/{conversation_id}/tracker",
+        params={"token": API_TOKEN},
+        timeout=TIMEOUT,
+    )
     assert response.status_code == 200, response.text
     return response.json()["events"]
 
@@ -69,10 +82,17 @@ def api_events(config: StackConfig, conversation_id: str) -> List[Dict[str, Any]
 # --- the public listener serves channels only ---------------------------------
 
 API_CALLS = [
-    ("GET", "/"), ("GET", "/version"), ("GET", "/status"), ("PUT", "/model"),
-    ("DELETE", "/model"), ("POST", "/model/parse"), ("GET", "/domain"),
-    ("GET", "/conversations/someone/tracker"), ("POST", "/conversations/someone/tracker/events"),
-    ("PUT", "/conversations/someone/tracker/events"), ("POST", "/conversations/someone/execute"),
+    ("GET", "/"),
+    ("GET", "/version"),
+    ("GET", "/status"),
+    ("PUT", "/model"),
+    ("DELETE", "/model"),
+    ("POST", "/model/parse"),
+    ("GET", "/domain"),
+    ("GET", "/conversations/someone/tracker"),
+    ("POST", "/conversations/someone/tracker/events"),
+    ("PUT", "/conversations/someone/tracker/events"),
+    ("POST", "/conversations/someone/execute"),
     ("POST", "/conversations/someone/trigger_intent"),
     ("GET", "/internal/conversations/someone/events"),
     ("POST", "/internal/conversations/someone/events"),
@@ -80,12 +100,18 @@ API_CALLS = [
 
 
 @pytest.mark.parametrize("method,path", API_CALLS)
-def test_the_http_api_is_not_served_on_the_public_listener(rasa: StackConfig, method: str,
-                                                           path: str) -> None:
+def test_the_http_api_is_not_served_on_the_public_listener(
+    rasa: StackConfig, method: str, path: str
+) -> None:
     token = desk_token(DESK_SECRET, APPEND_SCOPE, conversation())
-    response = requests.request(method, f"{rasa.rasa_url}{path}", params={"token": API_TOKEN},
-                                headers={"Authorization": f"Bearer {token}"}, json=[],
-                                timeout=TIMEOUT)
+    response = requests.request(
+        method,
+        f"{rasa.rasa_url}{path}",
+        params={"token": API_TOKEN},
+        headers={"Authorization": f"Bearer {token}"},
+        json=[],
+        timeout=TIMEOUT,
+    )
     assert response.status_code == 404, (method, path, response.text)
 
 
@@ -93,28 +119,42 @@ def test_channels_are_served_on_the_public_listener(rasa: StackConfig) -> None:
     assert requests.get(f"{rasa.rasa_url}/webhooks/rest/", timeout=TIMEOUT).status_code == 200
     page = requests.get(f"{rasa.rasa_url}/webhooks/socketio/chat", timeout=TIMEOUT)
     assert page.status_code == 200 and "<html" in page.text.lower()
-    socketio = requests.get(f"{rasa.rasa_url}/socket.io/",
-                            params={"EIO": "4", "transport": "polling"}, timeout=TIMEOUT)
+    socketio = requests.get(
+        f"{rasa.rasa_url}/socket.io/", params={"EIO": "4", "transport": "polling"}, timeout=TIMEOUT
+    )
     assert socketio.status_code != 404
-    refused = requests.post(f"{rasa.rasa_url}/webhooks/rest/webhook", data=b"[",
-                            headers={"Content-Type": "application/json"}, timeout=TIMEOUT)
+    refused = requests.post(
+        f"{rasa.rasa_url}/webhooks/rest/webhook",
+        data=b"[",
+        headers={"Content-Type": "application/json"},
+        timeout=TIMEOUT,
+    )
     assert refused.status_code in (400, 401) and refused.json()["error"]  # the channel's own
 
 
-@pytest.mark.parametrize("method,path", [
-    ("HEAD", "/webhooks/socketio/chat.js"), ("POST", "/webhooks/socketio/"),
-    ("HEAD", "/webhooks/rest/"), ("PUT", "/webhooks/rest/webhook")])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("HEAD", "/webhooks/socketio/chat.js"),
+        ("POST", "/webhooks/socketio/"),
+        ("HEAD", "/webhooks/rest/"),
+        ("PUT", "/webhooks/rest/webhook"),
+    ],
+)
 @pytest.mark.parametrize("accept", ["text/html;q=\xff,,;;=", ";;;==,x/"])
 def test_a_wrong_method_with_a_malformed_accept_header_is_a_4xx(
-        rasa: StackConfig, method: str, path: str, accept: str) -> None:
+    rasa: StackConfig, method: str, path: str, accept: str
+) -> None:
     """Sanic's own error page failed on such a header and answered 500."""
-    answer = requests.request(method, f"{rasa.rasa_url}{path}", timeout=10,
-                              headers={"Accept": accept.encode("latin-1")})
+    answer = requests.request(
+        method, f"{rasa.rasa_url}{path}", timeout=10, headers={"Accept": accept.encode("latin-1")}
+    )
     assert answer.status_code == 405, answer.text
 
 
 def test_the_http_api_answers_on_the_internal_listener_with_the_token_only(
-        rasa: StackConfig) -> None:
+    rasa: StackConfig,
+) -> None:
     status = f"{rasa.rasa_internal_url}/status"
     assert requests.get(status, params={"token": API_TOKEN}, timeout=TIMEOUT).status_code == 200
     assert requests.get(status, timeout=TIMEOUT).status_code == 401
@@ -136,11 +176,16 @@ def test_each_listener_is_bound_to_its_own_interface_only(rasa: StackConfig) -> 
 
 # --- the desk's credential reads and appends, nothing else ---------------------
 
+
 def test_the_desk_token_appends_an_agent_message_and_reads_the_conversation(
-        rasa: StackConfig) -> None:
+    rasa: StackConfig,
+) -> None:
     talk = conversation()
-    events = [{"event": "bot", "text": "Dana here.", "metadata": {"agent": "Dana"}},
-              {"event": "resume"}, {"event": "action", "name": "action_listen"}]
+    events = [
+        {"event": "bot", "text": "Dana here.", "metadata": {"agent": "Dana"}},
+        {"event": "resume"},
+        {"event": "action", "name": "action_listen"},
+    ]
     appended = desk_call(rasa, "POST", talk, desk_token(DESK_SECRET, APPEND_SCOPE, talk), events)
     assert appended.status_code == 200, appended.text
     read = desk_call(rasa, "GET", talk, desk_token(DESK_SECRET, READ_SCOPE, talk))
@@ -153,34 +198,54 @@ def test_the_desk_token_appends_an_agent_message_and_reads_the_conversation(
 
 def test_a_read_shows_messages_only(rasa: StackConfig) -> None:
     talk = conversation()
-    requests.post(f"{rasa.rasa_internal_url}/conversations/{talk}/tracker/events",
-                  params={"token": API_TOKEN}, timeout=TIMEOUT, json=[
-                      {"event": "slot", "name": "customer_id", "value": "C-1001"},
-                      {"event": "user", "text": "hello", "metadata": {"secret": "x"},
-                       "parse_data": {"intent": {"name": "greet", "confidence": 1.0}}}])
+    requests.post(
+        f"{rasa.rasa_internal_url}/conversations/{talk}/tracker/events",
+        params={"token": API_TOKEN},
+        timeout=TIMEOUT,
+        json=[
+            {"event": "slot", "name": "customer_id", "value": "C-1001"},
+            {
+                "event": "user",
+                "text": "hello",
+                "metadata": {"secret": "x"},
+                "parse_data": {"intent": {"name": "greet", "confidence": 1.0}},
+            },
+        ],
+    )
     read = desk_call(rasa, "GET", talk, desk_token(DESK_SECRET, READ_SCOPE, talk)).json()
-    assert read["events"] == [{"event": "user", "text": "hello",
-                               "timestamp": read["events"][0]["timestamp"]}]
+    assert read["events"] == [
+        {"event": "user", "text": "hello", "timestamp": read["events"][0]["timestamp"]}
+    ]
 
 
-@pytest.mark.parametrize("path,method", [
-    ("/status", "GET"), ("/model", "PUT"), ("/conversations/{id}/tracker", "GET"),
-    ("/conversations/{id}/tracker/events", "POST"), ("/conversations/{id}/execute", "POST"),
-])
-def test_the_desk_token_opens_nothing_of_rasas_api(rasa: StackConfig, path: str,
-                                                   method: str) -> None:
+@pytest.mark.parametrize(
+    "path,method",
+    [
+        ("/status", "GET"),
+        ("/model", "PUT"),
+        ("/conversations/{id}/tracker", "GET"),
+        ("/conversations/{id}/tracker/events", "POST"),
+        ("/conversations/{id}/execute", "POST"),
+    ],
+)
+def test_the_desk_token_opens_nothing_of_rasas_api(
+    rasa: StackConfig, path: str, method: str
+) -> None:
     talk = conversation()
     url = f"{rasa.rasa_internal_url}{path.format(id=talk)}"
     for scope in (READ_SCOPE, APPEND_SCOPE):
         token = desk_token(DESK_SECRET, scope, talk)
-        for how in ({"params": {"token": token}},
-                    {"headers": {"Authorization": f"Bearer {token}"}}):
-            response = requests.request(method, url, json={"event": "restart"}, timeout=TIMEOUT,
-                                        **how)  # type: ignore[arg-type]
+        for how in (
+            {"params": {"token": token}},
+            {"headers": {"Authorization": f"Bearer {token}"}},
+        ):
+            response = requests.request(
+                method, url, json={"event": "restart"}, timeout=TIMEOUT, **how
+            )  # type: ignore[arg-type]
             assert response.status_code == 401, (path, scope, how, response.text)
 
 
-def forged(claims: Dict[str, Any], secret: str = DESK_SECRET, algorithm: str = "HS256") -> str:
+def forged(claims: dict[str, Any], secret: str = DESK_SECRET, algorithm: str = "HS256") -> str:
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
@@ -189,35 +254,53 @@ def now() -> int:
 
 
 # Made when the test runs: a token made at collection would have expired by then.
-BAD_TOKENS: Dict[str, Tuple[Callable[[str], Optional[str]], int]] = {
+BAD_TOKENS: dict[str, tuple[Callable[[str], str | None], int]] = {
     "none": (lambda talk: None, 401),
     "not a JWT": (lambda talk: "not-a-jwt", 401),
-    "wrong secret": (lambda talk: forged({"scope": APPEND_SCOPE, "sub": talk, "exp": now() + 60},
-                                         "someone-elses-secret-of-32-characters"), 401),
-    "read scope": (lambda talk: forged({"scope": READ_SCOPE, "sub": talk, "exp": now() + 60}),
-                   403),
+    "wrong secret": (
+        lambda talk: forged(
+            {"scope": APPEND_SCOPE, "sub": talk, "exp": now() + 60},
+            "someone-elses-secret-of-32-characters",
+        ),
+        401,
+    ),
+    "read scope": (lambda talk: forged({"scope": READ_SCOPE, "sub": talk, "exp": now() + 60}), 403),
     "no scope": (lambda talk: forged({"sub": talk, "exp": now() + 60}), 401),
-    "other scope": (lambda talk: forged({"scope": "model:load", "sub": talk,
-                                         "exp": now() + 60}), 403),
+    "other scope": (
+        lambda talk: forged({"scope": "model:load", "sub": talk, "exp": now() + 60}),
+        403,
+    ),
     "no conversation": (lambda talk: forged({"scope": APPEND_SCOPE, "exp": now() + 60}), 401),
-    "another conversation": (lambda talk: desk_token(DESK_SECRET, APPEND_SCOPE, conversation()),
-                             403),
+    "another conversation": (
+        lambda talk: desk_token(DESK_SECRET, APPEND_SCOPE, conversation()),
+        403,
+    ),
     "no expiry": (lambda talk: forged({"scope": APPEND_SCOPE, "sub": talk}), 401),
-    "expired": (lambda talk: forged({"scope": APPEND_SCOPE, "sub": talk, "exp": now() - 120}),
-                401),
-    "lives a day": (lambda talk: forged({"scope": APPEND_SCOPE, "sub": talk,
-                                         "exp": now() + 86400}), 403),
-    "alg none": (lambda talk: jwt.encode({"scope": APPEND_SCOPE, "sub": talk, "exp": now() + 60},
-                                         None, algorithm="none"), 401),  # type: ignore[arg-type]
-    "HS512": (lambda talk: forged({"scope": APPEND_SCOPE, "sub": talk, "exp": now() + 60},
-                                  algorithm="HS512"), 401),
+    "expired": (lambda talk: forged({"scope": APPEND_SCOPE, "sub": talk, "exp": now() - 120}), 401),
+    "lives a day": (
+        lambda talk: forged({"scope": APPEND_SCOPE, "sub": talk, "exp": now() + 86400}),
+        403,
+    ),
+    "alg none": (
+        lambda talk: jwt.encode(
+            {"scope": APPEND_SCOPE, "sub": talk, "exp": now() + 60}, None, algorithm="none"
+        ),
+        401,
+    ),  # type: ignore[arg-type]
+    "HS512": (
+        lambda talk: forged(
+            {"scope": APPEND_SCOPE, "sub": talk, "exp": now() + 60}, algorithm="HS512"
+        ),
+        401,
+    ),
     "API token": (lambda talk: API_TOKEN, 401),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_TOKENS))
 def test_an_append_without_the_right_token_is_refused_and_changes_nothing(
-        rasa: StackConfig, case: str) -> None:
+    rasa: StackConfig, case: str
+) -> None:
     make_token, status = BAD_TOKENS[case]
     talk = conversation()
     token = make_token(talk)
@@ -229,11 +312,13 @@ def test_an_append_without_the_right_token_is_refused_and_changes_nothing(
 
 def test_a_read_needs_the_read_scope(rasa: StackConfig) -> None:
     talk = conversation()
-    assert desk_call(rasa, "GET", talk, desk_token(DESK_SECRET, APPEND_SCOPE, talk)).status_code == 403
+    assert (
+        desk_call(rasa, "GET", talk, desk_token(DESK_SECRET, APPEND_SCOPE, talk)).status_code == 403
+    )
     assert desk_call(rasa, "GET", talk, None).status_code == 401
 
 
-BAD_EVENTS: Dict[str, Any] = {
+BAD_EVENTS: dict[str, Any] = {
     "a customer message": [{"event": "user", "text": "/restart"}],
     "a slot": [{"event": "slot", "name": "customer_id", "value": "C-1001"}],
     "a restart": [{"event": "restart"}],
@@ -249,15 +334,17 @@ BAD_EVENTS: Dict[str, Any] = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_EVENTS))
-def test_only_the_events_of_an_agents_move_may_be_appended(rasa: StackConfig,
-                                                           case: str) -> None:
+def test_only_the_events_of_an_agents_move_may_be_appended(rasa: StackConfig, case: str) -> None:
     talk = conversation()
-    response = desk_call(rasa, "POST", talk, desk_token(DESK_SECRET, APPEND_SCOPE, talk),
-                         BAD_EVENTS[case])
+    response = desk_call(
+        rasa, "POST", talk, desk_token(DESK_SECRET, APPEND_SCOPE, talk), BAD_EVENTS[case]
+    )
     assert response.status_code == 400, response.text
     assert response.json()["error"]
-    assert [e["event"] for e in api_events(rasa, talk)] in ([], ["action", "session_started",
-                                                                 "action"])
+    assert [e["event"] for e in api_events(rasa, talk)] in (
+        [],
+        ["action", "session_started", "action"],
+    )
 
 
 def test_a_large_desk_body_is_refused(rasa: StackConfig) -> None:
@@ -274,13 +361,15 @@ def test_the_desk_endpoint_is_rate_limited_per_conversation(rasa: StackConfig) -
     assert [r.status_code for r in statuses[:RATE]] == [200] * RATE
     assert statuses[-1].status_code == 429 and int(statuses[-1].headers["Retry-After"]) >= 1
     other = conversation()
-    assert desk_call(rasa, "GET", other, desk_token(DESK_SECRET, READ_SCOPE, other)
-                     ).status_code == 200  # others go on
+    assert (
+        desk_call(rasa, "GET", other, desk_token(DESK_SECRET, READ_SCOPE, other)).status_code == 200
+    )  # others go on
 
 
 # --- a huge body is refused before it is buffered ------------------------------
 
-def stream(config: StackConfig, headers: str, chunked: bool) -> Tuple[int, bytes]:
+
+def stream(config: StackConfig, headers: str, chunked: bool) -> tuple[int, bytes]:
     """Post to the REST webhook, sending up to 100 MB in 64 KiB pieces until Rasa
     answers or closes; how much was sent, and the start of the answer."""
     host, port = config.public_host, config.rasa_port
@@ -288,8 +377,12 @@ def stream(config: StackConfig, headers: str, chunked: bool) -> Tuple[int, bytes
     framed = b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece
     sent = 0
     with socket.create_connection((host, port), timeout=TIMEOUT) as sock:
-        sock.sendall((f"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: {host}\r\n"
-                      f"Content-Type: application/json\r\n{headers}\r\n").encode())
+        sock.sendall(
+            (
+                f"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: {host}\r\n"
+                f"Content-Type: application/json\r\n{headers}\r\n"
+            ).encode()
+        )
         try:
             while sent < HUNDRED_MB and not select.select([sock], [], [], 0)[0]:
                 sock.sendall(framed)
@@ -303,12 +396,17 @@ def stream(config: StackConfig, headers: str, chunked: bool) -> Tuple[int, bytes
     return sent, answer
 
 
-@pytest.mark.parametrize("headers,chunked", [
-    (f"Content-Length: {HUNDRED_MB}\r\n", False),
-    ("Transfer-Encoding: chunked\r\n", True),
-], ids=["announced", "chunked"])
+@pytest.mark.parametrize(
+    "headers,chunked",
+    [
+        (f"Content-Length: {HUNDRED_MB}\r\n", False),
+        ("Transfer-Encoding: chunked\r\n", True),
+    ],
+    ids=["announced", "chunked"],
+)
 def test_a_100_mb_body_is_refused_with_413_before_it_is_buffered(
-        rasa: StackConfig, headers: str, chunked: bool) -> None:
+    rasa: StackConfig, headers: str, chunked: bool
+) -> None:
     sent, answer = stream(rasa, headers, chunked)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     # What was sent before the refusal is the limit plus what the sockets' buffers hold.
@@ -324,6 +422,7 @@ def test_a_body_longer_than_announced_is_not_buffered(rasa: StackConfig, headers
 
 def test_rasa_still_answers_after_the_attacks(rasa: StackConfig) -> None:
     assert requests.get(f"{rasa.rasa_url}/webhooks/rest/", timeout=TIMEOUT).status_code == 200
-    status = requests.get(f"{rasa.rasa_internal_url}/status", params={"token": API_TOKEN},
-                          timeout=TIMEOUT)
+    status = requests.get(
+        f"{rasa.rasa_internal_url}/status", params={"token": API_TOKEN}, timeout=TIMEOUT
+    )
     assert status.status_code == 200

@@ -5,7 +5,7 @@ into the rate limit."""
 
 import json
 import uuid
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 import requests
@@ -17,21 +17,28 @@ from tests.support.stack import TURN_TIMEOUT, Conversation, Stack
 from .conftest import REST_POLL_SENDER_LIMIT, REST_SENDER_LIMIT
 
 ORDER = first_with("orders", status="delayed")
-WRONG_POSTCODES = [code for code in ("00001", "00002", "00003")
-                   if code != customer(ORDER["customer_id"])["postcode"]]
+WRONG_POSTCODES = [
+    code
+    for code in ("00001", "00002", "00003")
+    if code != customer(ORDER["customer_id"])["postcode"]
+]
 
 
-def post(stack: Stack, body: Any, headers: Dict[str, str]) -> requests.Response:
+def post(stack: Stack, body: Any, headers: dict[str, str]) -> requests.Response:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return requests.post(stack.webhook, data=data, timeout=TURN_TIMEOUT,
-                         headers={"Content-Type": "application/json", **headers})
+    return requests.post(
+        stack.webhook,
+        data=data,
+        timeout=TURN_TIMEOUT,
+        headers={"Content-Type": "application/json", **headers},
+    )
 
 
-def events(stack: Stack, sender: str) -> List[Dict[str, Any]]:
+def events(stack: Stack, sender: str) -> list[dict[str, Any]]:
     return stack.tracker(sender)["events"]
 
 
-def user_texts(stack: Stack, sender: str) -> List[str]:
+def user_texts(stack: Stack, sender: str) -> list[str]:
     return [e["text"] for e in events(stack, sender) if e["event"] == "user"]
 
 
@@ -42,14 +49,18 @@ def verified_conversation(stack: Stack) -> Conversation:
     return chat
 
 
-@pytest.mark.parametrize("credential,status,reason", [
-    ("none", 401, "Authorization"),
-    ("another sender's", 403, "another sender"),
-    ("expired", 403, "expired"),
-    ("signed with another secret", 403, "not valid"),
-])
-def test_nobody_writes_as_a_sender_without_its_token(web_stack: Stack, credential: str,
-                                                     status: int, reason: str) -> None:
+@pytest.mark.parametrize(
+    "credential,status,reason",
+    [
+        ("none", 401, "Authorization"),
+        ("another sender's", 403, "another sender"),
+        ("expired", 403, "expired"),
+        ("signed with another secret", 403, "not valid"),
+    ],
+)
+def test_nobody_writes_as_a_sender_without_its_token(
+    web_stack: Stack, credential: str, status: int, reason: str
+) -> None:
     chat = verified_conversation(web_stack)
     before = events(web_stack, chat.sender)
     headers = {
@@ -58,8 +69,7 @@ def test_nobody_writes_as_a_sender_without_its_token(web_stack: Stack, credentia
         "expired": authorization(web_stack.config.rest_jwt_secret, chat.sender, ttl_seconds=-60),
         "signed with another secret": authorization("x" * 40, chat.sender),
     }[credential]
-    response = post(web_stack, {"sender": chat.sender, "message": "and my other orders?"},
-                    headers)
+    response = post(web_stack, {"sender": chat.sender, "message": "and my other orders?"}, headers)
     assert response.status_code == status and reason in response.json()["error"]
     assert events(web_stack, chat.sender) == before
 
@@ -69,25 +79,37 @@ def test_a_poll_without_the_senders_token_gets_nothing(web_stack: Stack) -> None
     query = {"sender": chat.sender, "since": 0}
     alone = requests.get(web_stack.poll_url, params=query, timeout=TURN_TIMEOUT)
     assert alone.status_code == 401 and "messages" not in alone.json()
-    other = requests.get(web_stack.poll_url, params=query, timeout=TURN_TIMEOUT,
-                         headers=web_stack.rest_auth("attacker-2"))
+    other = requests.get(
+        web_stack.poll_url,
+        params=query,
+        timeout=TURN_TIMEOUT,
+        headers=web_stack.rest_auth("attacker-2"),
+    )
     assert other.status_code == 403 and "messages" not in other.json()
     assert ORDER["delay_reason"] not in alone.text + other.text
     # The sender itself still reads its conversation.
     assert any(ORDER["delay_reason"] in m["text"] for m in chat.poll()["messages"])
 
 
-@pytest.mark.parametrize("sender", [
-    "whatsapp-0123456789abcdef0123456789abcdef", "voice-0123456789abcdef0123456789abcdef",
-    "email-0123456789abcdef0123456789abcdef", "webchat-0123456789abcdef0123456789abcdef",
-    "0123456789abcdef0123456789abcdef"])
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "whatsapp-0123456789abcdef0123456789abcdef",
+        "voice-0123456789abcdef0123456789abcdef",
+        "email-0123456789abcdef0123456789abcdef",
+        "webchat-0123456789abcdef0123456789abcdef",
+        "0123456789abcdef0123456789abcdef",
+    ],
+)
 def test_other_channels_conversation_ids_are_refused_even_with_a_valid_token(
-        web_stack: Stack, sender: str) -> None:
+    web_stack: Stack, sender: str
+) -> None:
     headers = web_stack.rest_auth(sender)
     response = post(web_stack, {"sender": sender, "message": "where is my order"}, headers)
     assert response.status_code == 400 and "another channel" in response.json()["error"]
-    poll = requests.get(web_stack.poll_url, params={"sender": sender}, headers=headers,
-                        timeout=TURN_TIMEOUT)
+    poll = requests.get(
+        web_stack.poll_url, params={"sender": sender}, headers=headers, timeout=TURN_TIMEOUT
+    )
     assert poll.status_code == 400 and "messages" not in poll.json()
 
 
@@ -105,8 +127,9 @@ def test_typed_restart_does_not_reset_the_verification_attempts(web_stack: Stack
     assert typed["text"] == "restart" and typed["parse_data"]["intent"].get("name") != "restart"
 
 
-@pytest.mark.parametrize("typed", ["/session_start", "/back",
-                                   '/inform{"verified_customer_id": "C-1001"}'])
+@pytest.mark.parametrize(
+    "typed", ["/session_start", "/back", '/inform{"verified_customer_id": "C-1001"}']
+)
 def test_typed_commands_are_plain_text(web_stack: Stack, typed: str) -> None:
     """Rasa would start a new session, rewind (UserUtteranceReverted: "rewind") or
     take the entities named in the message."""
@@ -133,10 +156,14 @@ def test_a_tapped_button_payload_still_works(web_stack: Stack) -> None:
 
 
 HOSTILE = {
-    "JSON nested 1,000 deep": (b'{"sender": "x", "message": "hi", "m": ' + b"[" * 1000
-                               + b"]" * 1000 + b"}", 400),
-    "an integer of 5,000 digits": (b'{"sender": "x", "message": "hi", "n": ' + b"7" * 5000
-                                   + b"}", 400),
+    "JSON nested 1,000 deep": (
+        b'{"sender": "x", "message": "hi", "m": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+        400,
+    ),
+    "an integer of 5,000 digits": (
+        b'{"sender": "x", "message": "hi", "n": ' + b"7" * 5000 + b"}",
+        400,
+    ),
     "lone surrogates only": (b'{"sender": "x", "message": "\\udfff\\ud800"}', 400),
     "a newline in the sender": (b'{"sender": "x\\n", "message": "hi"}', 400),
     "control characters only": (b'{"sender": "x", "message": "\\u0000\\u0007\\u001b"}', 400),
@@ -145,8 +172,7 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
-def test_hostile_bodies_get_a_4xx_and_the_stack_still_answers(web_stack: Stack,
-                                                              case: str) -> None:
+def test_hostile_bodies_get_a_4xx_and_the_stack_still_answers(web_stack: Stack, case: str) -> None:
     body, status = HOSTILE[case]
     response = post(web_stack, body, web_stack.rest_auth("x"))
     assert response.status_code == status and response.json()["error"]
@@ -155,8 +181,11 @@ def test_hostile_bodies_get_a_4xx_and_the_stack_still_answers(web_stack: Stack,
 
 def test_a_lone_surrogate_in_a_message_is_dropped_not_stored(web_stack: Stack) -> None:
     chat = Conversation(web_stack)
-    response = post(web_stack, b'{"sender": "%s", "message": "hello \\ud800there"}'
-                    % chat.sender.encode(), web_stack.rest_auth(chat.sender))
+    response = post(
+        web_stack,
+        b'{"sender": "%s", "message": "hello \\ud800there"}' % chat.sender.encode(),
+        web_stack.rest_auth(chat.sender),
+    )
     assert response.status_code == 200, response.text
     assert user_texts(web_stack, chat.sender) == ["hello there"]
 
@@ -164,15 +193,24 @@ def test_a_lone_surrogate_in_a_message_is_dropped_not_stored(web_stack: Stack) -
 def test_a_flood_from_one_sender_gets_429_with_retry_after(web_stack: Stack) -> None:
     chat = Conversation(web_stack, f"flood-{uuid.uuid4().hex[:8]}")
     headers = web_stack.rest_auth(chat.sender)
-    statuses = [post(web_stack, {"sender": chat.sender, "message": "hi"}, headers)
-                for _ in range(REST_SENDER_LIMIT + 2)]
+    statuses = [
+        post(web_stack, {"sender": chat.sender, "message": "hi"}, headers)
+        for _ in range(REST_SENDER_LIMIT + 2)
+    ]
     assert [r.status_code for r in statuses[:REST_SENDER_LIMIT]] == [200] * REST_SENDER_LIMIT
     refused = statuses[-1]
     assert refused.status_code == 429 and "too many requests" in refused.json()["error"]
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     assert len(user_texts(web_stack, chat.sender)) == REST_SENDER_LIMIT
-    polls = [requests.get(web_stack.poll_url, params={"sender": chat.sender}, headers=headers,
-                          timeout=TURN_TIMEOUT) for _ in range(REST_POLL_SENDER_LIMIT + 1)]
+    polls = [
+        requests.get(
+            web_stack.poll_url,
+            params={"sender": chat.sender},
+            headers=headers,
+            timeout=TURN_TIMEOUT,
+        )
+        for _ in range(REST_POLL_SENDER_LIMIT + 1)
+    ]
     assert [p.status_code for p in polls] == [200] * REST_POLL_SENDER_LIMIT + [429]
     assert int(polls[-1].headers["Retry-After"]) > 0
     assert "Brightwave" in Conversation(web_stack).say("hi")  # others are still served

@@ -6,8 +6,8 @@ import os
 import signal
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, Iterator, List
 from urllib.parse import quote
 
 import pytest
@@ -18,7 +18,12 @@ from tests.channels.test_voice import PATH as VOICE_PATH
 from tests.channels.test_voice import Call, spoken
 from tests.channels.twilio_fake import ACCOUNT_SID, VOICE_NUMBER, TwilioApi, TwilioWebhook
 from tests.support.channels import (  # noqa: F401 (fixtures)
-    WHATSAPP_PATH, WhatsAppChat, channel_stack, handled, mailbox, twilio_api,
+    WHATSAPP_PATH,
+    WhatsAppChat,
+    channel_stack,
+    handled,
+    mailbox,
+    twilio_api,
 )
 from tests.support.crm import customer, first_with
 from tests.support.stack import Stack
@@ -27,7 +32,7 @@ ACKNOWLEDGED_WITHIN = 3.0  # seconds; Twilio gives up after 15
 HOSTILE_DIGITS = ["²", "³", "①", "٣", "9" * 4000, "1" * 999]
 
 
-def user_texts(stack: Stack, conversation: str) -> List[str]:
+def user_texts(stack: Stack, conversation: str) -> list[str]:
     return [e["text"] for e in stack.tracker(conversation)["events"] if e["event"] == "user"]
 
 
@@ -48,7 +53,8 @@ def frozen_backend(channel_stack: Stack) -> Iterator[None]:
 
 
 def test_a_replayed_message_sid_is_processed_once(
-        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
     chat = WhatsAppChat(channel_stack, twilio_api, new_number())
     sid = "SM" + uuid.uuid4().hex
     with ThreadPoolExecutor(4) as pool:  # Twilio's retry racing the original, and later ones
@@ -62,7 +68,8 @@ def test_a_replayed_message_sid_is_processed_once(
 
 
 def test_a_slow_turn_is_acknowledged_at_once_answered_once_and_in_order(
-        channel_stack: Stack, twilio_api: TwilioApi, frozen_backend: None) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi, frozen_backend: None
+) -> None:
     order = first_with("orders", status="delayed")
     owner = customer(order["customer_id"])
     chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
@@ -84,8 +91,7 @@ def test_a_slow_turn_is_acknowledged_at_once_answered_once_and_in_order(
     assert day(order["eta"]) in answers
 
 
-def test_a_second_call_from_the_same_number_carries_no_verification(
-        channel_stack: Stack) -> None:
+def test_a_second_call_from_the_same_number_carries_no_verification(channel_stack: Stack) -> None:
     order = first_with("orders", status="shipped")
     owner = customer(order["customer_id"])
     first = Call(channel_stack, owner["phone"])
@@ -105,9 +111,15 @@ def test_a_retried_voice_request_is_run_once_and_answered_alike(channel_stack: S
     call = Call(channel_stack)
     call.ring()
     query = call.action.partition("?")[2]
-    params = {"From": call.caller, "To": VOICE_NUMBER, "CallSid": call.sid,
-              "AccountSid": ACCOUNT_SID, "CallStatus": "in-progress",
-              "SpeechResult": "what are your opening hours", "Confidence": "0.9"}
+    params = {
+        "From": call.caller,
+        "To": VOICE_NUMBER,
+        "CallSid": call.sid,
+        "AccountSid": ACCOUNT_SID,
+        "CallStatus": "in-progress",
+        "SpeechResult": "what are your opening hours",
+        "Confidence": "0.9",
+    }
     with ThreadPoolExecutor(3) as pool:  # a retry while the first is running
         replies = list(pool.map(lambda _: call.webhook.post(params, query=query), range(3)))
     replies.append(call.webhook.post(params, query=query))  # and after
@@ -118,7 +130,8 @@ def test_a_retried_voice_request_is_run_once_and_answered_alike(channel_stack: S
 
 @pytest.mark.parametrize("digits", HOSTILE_DIGITS)
 def test_unicode_digits_and_huge_numbers_never_break_whatsapp(
-        channel_stack: Stack, twilio_api: TwilioApi, digits: str) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi, digits: str
+) -> None:
     chat = WhatsAppChat(channel_stack, twilio_api, new_number())
     chat.say("order, claim, invoice, whatever")  # options offered: a number picks one
     sid = "SM" + uuid.uuid4().hex
@@ -129,14 +142,16 @@ def test_unicode_digits_and_huge_numbers_never_break_whatsapp(
 
 @pytest.mark.parametrize("field", ["SpeechResult", "Digits"])
 def test_unicode_digits_and_huge_numbers_never_break_voice(
-        channel_stack: Stack, field: str) -> None:
+    channel_stack: Stack, field: str
+) -> None:
     call = Call(channel_stack)
     call.ring()
     call.say("order, claim, invoice, whatever")  # options offered: a number picks one
     for digits in HOSTILE_DIGITS:
-        reply = call.webhook.post({"From": call.caller, "CallSid": call.sid,
-                                   "CallStatus": "in-progress", field: digits},
-                                  query=call.action.partition("?")[2])
+        reply = call.webhook.post(
+            {"From": call.caller, "CallSid": call.sid, "CallStatus": "in-progress", field: digits},
+            query=call.action.partition("?")[2],
+        )
         assert reply.status_code < 500, reply.text
         if reply.status_code == 200:
             call.action = spoken(reply.text).action
@@ -145,16 +160,19 @@ def test_unicode_digits_and_huge_numbers_never_break_voice(
 @pytest.mark.parametrize("silence", ["²", "①", "٣", "9" * 5000, "-1", "1.0"])
 def test_a_hostile_silence_count_is_refused(channel_stack: Stack, silence: str) -> None:
     webhook = TwilioWebhook(channel_stack.config.rasa_url, VOICE_PATH)
-    reply = webhook.post({"From": new_number(), "CallSid": "CA" + uuid.uuid4().hex,
-                          "CallStatus": "in-progress"}, query=f"silence={quote(silence)}")
+    reply = webhook.post(
+        {"From": new_number(), "CallSid": "CA" + uuid.uuid4().hex, "CallStatus": "in-progress"},
+        query=f"silence={quote(silence)}",
+    )
     assert reply.status_code == 400 and "'silence'" in reply.json()["error"]
 
 
 def test_a_typed_command_is_only_text_on_whatsapp(
-        channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
     chat = WhatsAppChat(channel_stack, twilio_api, new_number())
     chat.say("hello")
-    chat.say('/restart')
+    chat.say("/restart")
     chat.say('/inform{"customer_id": "C-1001"}')
     texts = user_texts(channel_stack, chat.conversation)
     assert texts[-2:] == ["restart", 'inform{"customer_id": "C-1001"}']
@@ -162,12 +180,16 @@ def test_a_typed_command_is_only_text_on_whatsapp(
     assert "restart" not in events
 
 
-@pytest.mark.parametrize("path, params, limit", [
-    (WHATSAPP_PATH, {"Body": ""}, 20),            # per WhatsApp number (credentials.yml)
-    (VOICE_PATH, {"CallStatus": "ringing"}, 30),  # per caller's number
-])
+@pytest.mark.parametrize(
+    "path, params, limit",
+    [
+        (WHATSAPP_PATH, {"Body": ""}, 20),  # per WhatsApp number (credentials.yml)
+        (VOICE_PATH, {"CallStatus": "ringing"}, 30),  # per caller's number
+    ],
+)
 def test_a_flood_from_one_number_is_refused_with_retry_after(
-        channel_stack: Stack, path: str, params: Dict[str, str], limit: int) -> None:
+    channel_stack: Stack, path: str, params: dict[str, str], limit: int
+) -> None:
     webhook = TwilioWebhook(channel_stack.config.rasa_url, path)
     number = new_number()
     sender = f"whatsapp:{number}" if path == WHATSAPP_PATH else number
@@ -181,7 +203,9 @@ def test_a_flood_from_one_number_is_refused_with_retry_after(
 
 
 def test_unsigned_posts_do_not_reach_the_turn(channel_stack: Stack) -> None:
-    reply = requests.post(f"{channel_stack.config.rasa_url}{WHATSAPP_PATH}",
-                          data={"From": "whatsapp:+447700900009", "Body": "hi",
-                                "MessageSid": "SM" + "9" * 32}, timeout=10)
+    reply = requests.post(
+        f"{channel_stack.config.rasa_url}{WHATSAPP_PATH}",
+        data={"From": "whatsapp:+447700900009", "Body": "hi", "MessageSid": "SM" + "9" * 32},
+        timeout=10,
+    )
     assert reply.status_code == 403

@@ -9,7 +9,8 @@ verification an unknown record id reads exactly like an existing one.
 
 import socket
 import uuid
-from typing import Any, Dict, Iterator, List, Set
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -17,7 +18,12 @@ import requests
 from stack.config import isolated_config
 from tests.support.crm import crm, customer
 from tests.support.stack import (
-    API_TOKEN, INTEGRATION_SECRET, Conversation, Stack, running_stack, vouched,
+    API_TOKEN,
+    INTEGRATION_SECRET,
+    Conversation,
+    Stack,
+    running_stack,
+    vouched,
 )
 
 # The defaults a fresh clone runs with: 3 per conversation, 5 per record.
@@ -31,20 +37,24 @@ TIMEOUT = 30
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    config = isolated_config(tmp_path_factory.mktemp("security-verification"), {
-        "SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET,
-        "IDENTITY_ADMIN_RATE_LIMIT": f"{ADMIN_RATE}/minute",
-    }, rasa_api_token=API_TOKEN)
+    config = isolated_config(
+        tmp_path_factory.mktemp("security-verification"),
+        {
+            "SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET,
+            "IDENTITY_ADMIN_RATE_LIMIT": f"{ADMIN_RATE}/minute",
+        },
+        rasa_api_token=API_TOKEN,
+    )
     with running_stack(config) as running:
         yield running
 
 
 # Customers whose records a test here has guessed at: each test takes fresh ones,
 # since the failures it causes count against the record for the whole module.
-TOUCHED: Set[str] = set()
+TOUCHED: set[str] = set()
 
 
-def untouched(collection: str) -> Dict[str, Any]:
+def untouched(collection: str) -> dict[str, Any]:
     """A record (the last one) of a customer no other test here has touched."""
     key = "id" if collection == "customers" else "customer_id"
     record = next(r for r in reversed(crm()[collection]) if r[key] not in TOUCHED)
@@ -52,22 +62,30 @@ def untouched(collection: str) -> Dict[str, Any]:
     return record
 
 
-def victim() -> Dict[str, Any]:
+def victim() -> dict[str, Any]:
     """An order of an untouched customer, with its owner's record."""
     order = untouched("orders")
     return {"order": order, "owner": customer(order["customer_id"])}
 
 
-def secrets_of(case: Dict[str, Any]) -> List[str]:
+def secrets_of(case: dict[str, Any]) -> list[str]:
     """What must not reach an unverified conversation about the order."""
     order = case["order"]
-    return [value for value in (order.get("tracking_number"), order.get("delay_reason"),
-                                order.get("carrier"), order["status"].replace("_", " "))
-            if value]
+    return [
+        value
+        for value in (
+            order.get("tracking_number"),
+            order.get("delay_reason"),
+            order.get("carrier"),
+            order["status"].replace("_", " "),
+        )
+        if value
+    ]
 
 
-def admin(stack: Stack, method: str, customer_id: str, token: str | None = "admin",
-          **kwargs: Any) -> requests.Response:
+def admin(
+    stack: Stack, method: str, customer_id: str, token: str | None = "admin", **kwargs: Any
+) -> requests.Response:
     """A call to the action server's identity-lock endpoints."""
     path = f"/identity/lockouts/{customer_id}" + ("/unlock" if method == "POST" else "")
     headers = kwargs.pop("headers", {})
@@ -75,19 +93,20 @@ def admin(stack: Stack, method: str, customer_id: str, token: str | None = "admi
         token = stack.config.identity_admin_token
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
-    return requests.request(method, f"{stack.config.action_url}{path}", headers=headers,
-                            timeout=TIMEOUT, **kwargs)
+    return requests.request(
+        method, f"{stack.config.action_url}{path}", headers=headers, timeout=TIMEOUT, **kwargs
+    )
 
 
-def ask(chat: Conversation, case: Dict[str, Any]) -> str:
+def ask(chat: Conversation, case: dict[str, Any]) -> str:
     return chat.say(f"where is my order {case['order']['id']}")
 
 
-def revealed(reply: str, case: Dict[str, Any]) -> List[str]:
+def revealed(reply: str, case: dict[str, Any]) -> list[str]:
     return [secret for secret in secrets_of(case) if secret in reply]
 
 
-def guess_wrong(chat: Conversation, case: Dict[str, Any], guesses: int) -> str:
+def guess_wrong(chat: Conversation, case: dict[str, Any], guesses: int) -> str:
     reply = ""
     assert FACTOR_QUESTION in ask(chat, case)
     for n in range(guesses):
@@ -144,37 +163,45 @@ def test_the_unlock_endpoint_takes_only_the_identity_admin_token(stack: Stack) -
     assert admin(stack, "GET", owner_id).json()["locked"] is True
     # Nor does the admin token open the action server's own endpoint.
     as_admin = {"Authorization": f"Bearer {stack.config.identity_admin_token}"}
-    webhook = requests.post(f"{stack.config.action_url}/webhook", json={}, headers=as_admin,
-                            timeout=TIMEOUT)
+    webhook = requests.post(
+        f"{stack.config.action_url}/webhook", json={}, headers=as_admin, timeout=TIMEOUT
+    )
     assert webhook.status_code == 401
 
     unlocked = admin(stack, "POST", owner_id, json=body)
     assert unlocked.status_code == 200
     assert unlocked.json() == {"customer_id": owner_id, "locked": False}
     assert admin(stack, "GET", owner_id).json() == {
-        "customer_id": owner_id, "locked": False, "failures": 0, "locked_until": None}
+        "customer_id": owner_id,
+        "locked": False,
+        "failures": 0,
+        "locked_until": None,
+    }
     chat = Conversation(stack)
     ask(chat, case)
     assert case["order"]["id"] in chat.say(case["owner"]["postcode"])
 
 
-@pytest.mark.parametrize("customer_id,body,status,reason", [
-    ("C-1001 ", {"by": "dana"}, 400, "customer number"),
-    ("1001", {"by": "dana"}, 400, "customer number"),
-    ("c-1001", {"by": "dana"}, 400, "customer number"),
-    ("C-1001", {"by": ""}, 400, "username"),
-    ("C-1001", {"by": "dana\nroot"}, 400, "username"),
-    ("C-1001", {"by": "x" * 65}, 400, "username"),
-    ("C-1001", {"who": "dana"}, 400, "username"),
-    ("C-1001", ["dana"], 400, "username"),
-    ("C-1001", b"{not json", 400, "JSON"),
-    ("C-1001", b"\xff\xfe", 400, "JSON"),
-    ("C-1001", {"by": "dana", "pad": "x" * 2000}, 413, "larger than"),
-])
-def test_bad_admin_requests_are_refused_with_a_reason(stack: Stack, customer_id: str,
-                                                      body: Any, status: int,
-                                                      reason: str) -> None:
-    kwargs: Dict[str, Any] = {"data": body} if isinstance(body, bytes) else {"json": body}
+@pytest.mark.parametrize(
+    "customer_id,body,status,reason",
+    [
+        ("C-1001 ", {"by": "dana"}, 400, "customer number"),
+        ("1001", {"by": "dana"}, 400, "customer number"),
+        ("c-1001", {"by": "dana"}, 400, "customer number"),
+        ("C-1001", {"by": ""}, 400, "username"),
+        ("C-1001", {"by": "dana\nroot"}, 400, "username"),
+        ("C-1001", {"by": "x" * 65}, 400, "username"),
+        ("C-1001", {"who": "dana"}, 400, "username"),
+        ("C-1001", ["dana"], 400, "username"),
+        ("C-1001", b"{not json", 400, "JSON"),
+        ("C-1001", b"\xff\xfe", 400, "JSON"),
+        ("C-1001", {"by": "dana", "pad": "x" * 2000}, 413, "larger than"),
+    ],
+)
+def test_bad_admin_requests_are_refused_with_a_reason(
+    stack: Stack, customer_id: str, body: Any, status: int, reason: str
+) -> None:
+    kwargs: dict[str, Any] = {"data": body} if isinstance(body, bytes) else {"json": body}
     answer = admin(stack, "POST", requests.utils.quote(customer_id, safe=""), **kwargs)
     assert answer.status_code == status, answer.text
     assert reason in answer.json()["error"]
@@ -184,11 +211,12 @@ def test_bad_admin_requests_are_refused_with_a_reason(stack: Stack, customer_id:
 def test_a_huge_body_is_refused_before_it_is_read(stack: Stack, framing: str) -> None:
     """50 MB declared (or chunks without end): the answer comes after 2 KB were sent."""
     host, port = stack.config.host, stack.config.action_port
-    length = ("Content-Length: 50000000" if framing == "declared"
-              else "Transfer-Encoding: chunked")
-    head = (f"POST /identity/lockouts/C-1001/unlock HTTP/1.1\r\nHost: {host}\r\n"
-            f"Authorization: Bearer {stack.config.identity_admin_token}\r\n"
-            f"Content-Type: application/json\r\n{length}\r\n\r\n").encode()
+    length = "Content-Length: 50000000" if framing == "declared" else "Transfer-Encoding: chunked"
+    head = (
+        f"POST /identity/lockouts/C-1001/unlock HTTP/1.1\r\nHost: {host}\r\n"
+        f"Authorization: Bearer {stack.config.identity_admin_token}\r\n"
+        f"Content-Type: application/json\r\n{length}\r\n\r\n"
+    ).encode()
     part = b"x" * 2048
     body = part if framing == "declared" else b"800\r\n" + part + b"\r\n"
     with socket.create_connection((host, port), timeout=TIMEOUT) as connection:
@@ -207,7 +235,8 @@ RECORD_QUESTIONS = [
 
 @pytest.mark.parametrize("collection,question,unknown_id", RECORD_QUESTIONS)
 def test_unknown_and_existing_ids_read_the_same_before_verification(
-        stack: Stack, collection: str, question: str, unknown_id: str) -> None:
+    stack: Stack, collection: str, question: str, unknown_id: str
+) -> None:
     existing_id = untouched(collection + "s")["id"]
     unknown, existing = Conversation(stack), Conversation(stack)
     first = unknown.say(question.format(unknown_id))
@@ -222,7 +251,8 @@ def test_an_unknown_customer_number_reads_like_an_existing_one(stack: Stack) -> 
     for chat in (unknown, existing):
         assert "order number" in chat.say("I want to know where my parcel is")
     assert unknown.say("my customer number is C-9999") == existing.say(
-        f"my customer number is {untouched('customers')['id']}")
+        f"my customer number is {untouched('customers')['id']}"
+    )
     assert unknown.say("10002") == existing.say("10002")
 
 
@@ -248,8 +278,7 @@ def test_no_knowledge_factor_reaches_the_logs(stack: Stack) -> None:
     assert FACTOR_QUESTION in ask(chat, case)
     assert "attempts left" in chat.say(guess)
     assert case["order"]["id"] in chat.say(f"it's {case['owner']['email']}")
-    logs = "".join(path.read_text(errors="replace")
-                   for path in stack.config.log_dir.glob("*.log"))
+    logs = "".join(path.read_text(errors="replace") for path in stack.config.log_dir.glob("*.log"))
     for factor in (guess, case["owner"]["email"]):
         assert factor not in logs
 

@@ -5,7 +5,7 @@ text, and a flood runs into the rate limit."""
 
 import queue
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 import requests
@@ -20,33 +20,35 @@ WAIT = 30
 QUIET = 5  # seconds a refused message must stay unanswered
 
 
-def user_texts(stack: Stack, conversation: str) -> List[str]:
+def user_texts(stack: Stack, conversation: str) -> list[str]:
     return [e["text"] for e in stack.tracker(conversation)["events"] if e["event"] == "user"]
 
 
 class ChatSocket:
     """One browser's socket.io connection, as rasa-webchat uses it."""
 
-    def __init__(self, stack: Stack, origin: Optional[str] = None) -> None:
+    def __init__(self, stack: Stack, origin: str | None = None) -> None:
         self.stack = stack
-        self.confirmed: "queue.Queue[str]" = queue.Queue()
-        self.replies: "queue.Queue[Dict[str, Any]]" = queue.Queue()
+        self.confirmed: queue.Queue[str] = queue.Queue()
+        self.replies: queue.Queue[dict[str, Any]] = queue.Queue()
         self.client = socketio.Client(reconnection=False)
         self.client.on("session_confirm", self.confirmed.put)
         self.client.on("bot_uttered", self.replies.put)
-        self.client.connect(stack.config.rasa_url, transports=["polling"],
-                            headers={"Origin": origin} if origin else {})
+        self.client.connect(
+            stack.config.rasa_url,
+            transports=["polling"],
+            headers={"Origin": origin} if origin else {},
+        )
         self.token = ""
 
-    def session(self, token: Optional[str] = None) -> str:
+    def session(self, token: str | None = None) -> str:
         """Ask for a session (bringing a token, as after a reload); the one confirmed."""
         self.client.emit("session_request", {"session_id": token})
         self.token = self.confirmed.get(timeout=WAIT)
         return self.token
 
-    def send(self, text: str, session_id: Optional[str] = None) -> None:
-        self.client.emit("user_uttered", {"message": text,
-                                          "session_id": session_id or self.token})
+    def send(self, text: str, session_id: str | None = None) -> None:
+        self.client.emit("user_uttered", {"message": text, "session_id": session_id or self.token})
 
     def say(self, text: str) -> str:
         """A message and its reply (all the messages of the turn), once the turn is stored."""
@@ -96,8 +98,9 @@ def mallory(web_stack: Stack):  # type: ignore[no-untyped-def]
     chat.close()
 
 
-def test_a_message_naming_another_session_is_dropped(web_stack: Stack, alice: ChatSocket,
-                                                     mallory: ChatSocket) -> None:
+def test_a_message_naming_another_session_is_dropped(
+    web_stack: Stack, alice: ChatSocket, mallory: ChatSocket
+) -> None:
     assert "Brightwave" in alice.say("hello")
     before = web_stack.tracker(alice.conversation)["events"]
     for named in (alice.token, alice.conversation):  # the token itself, the id agents see
@@ -108,7 +111,8 @@ def test_a_message_naming_another_session_is_dropped(web_stack: Stack, alice: Ch
 
 
 def test_the_conversation_id_others_see_does_not_open_the_conversation(
-        web_stack: Stack, alice: ChatSocket) -> None:
+    web_stack: Stack, alice: ChatSocket
+) -> None:
     assert "Brightwave" in alice.say("hello")
     mallory = ChatSocket(web_stack)
     try:
@@ -118,10 +122,16 @@ def test_the_conversation_id_others_see_does_not_open_the_conversation(
         mallory.close()
 
 
-@pytest.mark.parametrize("forged", [
-    "0123456789abcdef0123456789abcdef.0123456789abcdef0123456789abcdef",
-    "0123456789abcdef0123456789abcdef", "whatsapp:+447700998515", None])
-def test_a_forged_token_gets_a_fresh_session(web_stack: Stack, forged: Optional[str]) -> None:
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "0123456789abcdef0123456789abcdef.0123456789abcdef0123456789abcdef",
+        "0123456789abcdef0123456789abcdef",
+        "whatsapp:+447700998515",
+        None,
+    ],
+)
+def test_a_forged_token_gets_a_fresh_session(web_stack: Stack, forged: str | None) -> None:
     chat = ChatSocket(web_stack)
     try:
         token = chat.session(forged)
@@ -131,7 +141,8 @@ def test_a_forged_token_gets_a_fresh_session(web_stack: Stack, forged: Optional[
 
 
 def test_a_reload_with_the_issued_token_continues_the_conversation(
-        web_stack: Stack, alice: ChatSocket) -> None:
+    web_stack: Stack, alice: ChatSocket
+) -> None:
     assert "Brightwave" in alice.say("hello")
     reloaded = ChatSocket(web_stack)
     try:
@@ -153,8 +164,9 @@ def test_another_origin_is_refused(web_stack: Stack) -> None:
     assert own.headers["Access-Control-Allow-Origin"] == web_stack.config.rasa_url
 
 
-@pytest.mark.parametrize("typed", ["/restart", "/session_start",
-                                   '/inform{"customer_id": "C-1001"}'])
+@pytest.mark.parametrize(
+    "typed", ["/restart", "/session_start", '/inform{"customer_id": "C-1001"}']
+)
 def test_typed_commands_are_plain_text(web_stack: Stack, alice: ChatSocket, typed: str) -> None:
     alice.say("hello")
     alice.say(typed)

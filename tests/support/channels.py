@@ -5,7 +5,7 @@ server (both started first), and customers writing on WhatsApp."""
 import asyncio
 import time
 import uuid
-from typing import Iterator, List
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -15,7 +15,13 @@ from connectors.state import DONE, ChannelState
 from stack.config import isolated_config
 from tests.channels.mailbox import Mailbox
 from tests.channels.twilio_fake import (
-    ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, PUBLIC_URL, WHATSAPP_NUMBER, TwilioApi, TwilioWebhook,
+    ACCOUNT_SID,
+    AGENT_NUMBER,
+    AUTH_TOKEN,
+    PUBLIC_URL,
+    WHATSAPP_NUMBER,
+    TwilioApi,
+    TwilioWebhook,
 )
 from tests.support.stack import API_TOKEN, Stack, running_stack
 
@@ -38,20 +44,25 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @pytest.fixture(scope="session")
-def channel_stack(tmp_path_factory: pytest.TempPathFactory, twilio_api: TwilioApi,
-                  mailbox: Mailbox) -> Iterator[Stack]:
-    config = isolated_config(tmp_path_factory.mktemp("channels"), {
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_WHATSAPP_NUMBER": WHATSAPP_NUMBER,
-        "TWILIO_API_URL": twilio_api.url,
-        "SWITCHBOARD_PUBLIC_URL": PUBLIC_URL,
-        "TWILIO_VOICE_AGENT_NUMBER": AGENT_NUMBER,
-        "SWITCHBOARD_SMTP_HOST": mailbox.host,
-        "SWITCHBOARD_SMTP_PORT": str(mailbox.port),
-        "SWITCHBOARD_EMAIL_FROM": EMAIL_FROM,
-        "SWITCHBOARD_EMAIL_SECRET": EMAIL_SECRET,
-    }, rasa_api_token=API_TOKEN)
+def channel_stack(
+    tmp_path_factory: pytest.TempPathFactory, twilio_api: TwilioApi, mailbox: Mailbox
+) -> Iterator[Stack]:
+    config = isolated_config(
+        tmp_path_factory.mktemp("channels"),
+        {
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_WHATSAPP_NUMBER": WHATSAPP_NUMBER,
+            "TWILIO_API_URL": twilio_api.url,
+            "SWITCHBOARD_PUBLIC_URL": PUBLIC_URL,
+            "TWILIO_VOICE_AGENT_NUMBER": AGENT_NUMBER,
+            "SWITCHBOARD_SMTP_HOST": mailbox.host,
+            "SWITCHBOARD_SMTP_PORT": str(mailbox.port),
+            "SWITCHBOARD_EMAIL_FROM": EMAIL_FROM,
+            "SWITCHBOARD_EMAIL_SECRET": EMAIL_SECRET,
+        },
+        rasa_api_token=API_TOKEN,
+    )
     with running_stack(config) as running:
         yield running
 
@@ -72,7 +83,9 @@ def agent_message(stack: Stack, conversation: str, text: str) -> requests.Respon
     return requests.post(
         f"{stack.config.rasa_internal_url}/conversations/{conversation}/tracker/events",
         params={"token": API_TOKEN, "execute_side_effects": "true", "output_channel": "latest"},
-        json=[{"event": "bot", "text": text}], timeout=60)
+        json=[{"event": "bot", "text": text}],
+        timeout=60,
+    )
 
 
 class WhatsAppChat:
@@ -87,11 +100,18 @@ class WhatsAppChat:
 
     def post(self, text: str, message_sid: str) -> requests.Response:
         """Twilio's webhook call for one message; acknowledged with empty TwiML."""
-        return self.webhook.post({"From": self.sender, "To": WHATSAPP_NUMBER, "Body": text,
-                                  "MessageSid": message_sid, "AccountSid": ACCOUNT_SID,
-                                  "NumMedia": "0"})
+        return self.webhook.post(
+            {
+                "From": self.sender,
+                "To": WHATSAPP_NUMBER,
+                "Body": text,
+                "MessageSid": message_sid,
+                "AccountSid": ACCOUNT_SID,
+                "NumMedia": "0",
+            }
+        )
 
-    def say(self, text: str) -> List[str]:
+    def say(self, text: str) -> list[str]:
         """The replies sent through the Messages API once the message was handled."""
         message_sid = "SM" + uuid.uuid4().hex
         reply = self.post(text, message_sid)

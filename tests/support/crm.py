@@ -2,7 +2,7 @@
 
 import json
 from functools import lru_cache
-from typing import Any, Dict, List
+from typing import Any
 
 from stack.processes import ROOT
 
@@ -10,18 +10,18 @@ FIXTURE = ROOT / "fixtures" / "brightwave_crm.json"
 
 
 @lru_cache(maxsize=1)
-def crm() -> Dict[str, Any]:
+def crm() -> dict[str, Any]:
     return json.loads(FIXTURE.read_text())
 
 
-def customer(customer_id: str) -> Dict[str, Any]:
+def customer(customer_id: str) -> dict[str, Any]:
     return next(c for c in crm()["customers"] if c["id"] == customer_id)
 
 
-def first_with(collection: str, **fields: Any) -> Dict[str, Any]:
+def first_with(collection: str, **fields: Any) -> dict[str, Any]:
     """The first record of a collection whose fields have the given values."""
     return next(r for r in crm()[collection] if all(r.get(k) == v for k, v in fields.items()))
 
 
-def of_customer(collection: str, customer_id: str) -> List[Dict[str, Any]]:
+def of_customer(collection: str, customer_id: str) -> list[dict[str, Any]]:
     return [r for r in crm()[collection] if r.get("customer_id") == customer_id]

@@ -3,8 +3,9 @@ over the REST channel like any client would."""
 
 import dataclasses
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 import pytest
 import requests
@@ -14,10 +15,15 @@ from connectors.rest_auth import authorization
 from stack.config import StackConfig
 from stack.desk_admin import first_desk_admin
 from stack.launch import (
-    start_action_server, start_backend, start_desk, start_memory, start_rasa, stop_all,
+    start_action_server,
+    start_backend,
+    start_desk,
+    start_memory,
+    start_rasa,
+    stop_all,
 )
-from tests.backend.support import Api
 from stack.processes import Service
+from tests.backend.support import Api
 
 INTEGRATION_SECRET = "test-integration-secret"
 API_TOKEN = "test-api-token"
@@ -29,11 +35,11 @@ class Stack:
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
-        self.backend: Optional[Service] = None
-        self.desk: Optional[Service] = None
-        self.memory: Optional[Service] = None
-        self.actions: Optional[Service] = None
-        self.rasa: Optional[Service] = None
+        self.backend: Service | None = None
+        self.desk: Service | None = None
+        self.memory: Service | None = None
+        self.actions: Service | None = None
+        self.rasa: Service | None = None
 
     def start(self) -> None:
         self.backend = start_backend(self.config)
@@ -44,8 +50,7 @@ class Stack:
         self.rasa = start_rasa(self.config)
 
     def stop(self) -> None:
-        stop_all([s for s in (self.backend, self.desk, self.memory, self.actions, self.rasa)
-                  if s])
+        stop_all([s for s in (self.backend, self.desk, self.memory, self.actions, self.rasa) if s])
 
     def restart_rasa(self) -> None:
         assert self.rasa
@@ -57,8 +62,9 @@ class Stack:
         DESK_SETTINGS with other support hours); none gives the stack's own desk."""
         assert self.desk
         self.desk.stop()
-        self.desk = start_desk(dataclasses.replace(
-            self.config, extra_env={**self.config.extra_env, **env}))
+        self.desk = start_desk(
+            dataclasses.replace(self.config, extra_env={**self.config.extra_env, **env})
+        )
 
     def stop_backend(self) -> None:
         assert self.backend
@@ -69,8 +75,9 @@ class Stack:
 
     def desk_admin(self) -> "DeskClient":
         """The desk's first admin, signed in."""
-        return DeskClient.signed_in(self.config.desk_url, self.config.desk_admin_username,
-                                    self.config.desk_admin_password)
+        return DeskClient.signed_in(
+            self.config.desk_url, self.config.desk_admin_username, self.config.desk_admin_password
+        )
 
     def agent(self, name: str = "Dana", role: str = "agent") -> "DeskClient":
         """An agent signed in to the desk as themselves; the account (password
@@ -85,16 +92,18 @@ class Stack:
     def poll_url(self) -> str:
         return f"{self.config.rasa_url}/webhooks/rest/messages"
 
-    def rest_auth(self, sender: str) -> Dict[str, str]:
+    def rest_auth(self, sender: str) -> dict[str, str]:
         """The REST credential of one sender (contract C1)."""
         return authorization(self.config.rest_jwt_secret, sender)
 
-    def tracker(self, sender: str) -> Dict[str, Any]:
+    def tracker(self, sender: str) -> dict[str, Any]:
         """The stored conversation, read through Rasa's token-protected HTTP API on its
         internal listener."""
         response = requests.get(
             f"{self.config.rasa_internal_url}/conversations/{sender}/tracker",
-            params={"token": API_TOKEN}, timeout=TURN_TIMEOUT)
+            params={"token": API_TOKEN},
+            timeout=TURN_TIMEOUT,
+        )
         response.raise_for_status()
         return response.json()
 
@@ -108,7 +117,7 @@ class DeskClient(Api):
     """The desk's HTTP API as one signed-in account (or, with the integration token,
     the action server) calls it; answers are returned whatever their status."""
 
-    def __init__(self, url: str, token: Optional[str] = None) -> None:
+    def __init__(self, url: str, token: str | None = None) -> None:
         super().__init__(url)
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
@@ -126,8 +135,10 @@ class DeskClient(Api):
     def account(self, username: str, role: str = "agent") -> "DeskClient":
         """(As an admin) the account, created with desk_password(username) if it does
         not exist, signed in."""
-        response = self.post("/api/accounts", json={"username": username, "role": role,
-                                                    "password": desk_password(username)})
+        response = self.post(
+            "/api/accounts",
+            json={"username": username, "role": role, "password": desk_password(username)},
+        )
         assert response.status_code in (201, 409), response.text
         return DeskClient.signed_in(self.url, username, desk_password(username))
 
@@ -152,26 +163,35 @@ def running_stack(config: StackConfig) -> Iterator[Stack]:
 class Conversation:
     """One customer talking to the assistant over the REST channel, with its credential."""
 
-    def __init__(self, stack: Stack, sender: Optional[str] = None,
-                 metadata: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(
+        self, stack: Stack, sender: str | None = None, metadata: dict[str, Any] | None = None
+    ) -> None:
         self.stack = stack
         self.sender = sender or f"test-{uuid.uuid4().hex[:12]}"
         self.metadata = metadata
 
-    def send(self, text: str) -> List[Dict[str, Any]]:
+    def send(self, text: str) -> list[dict[str, Any]]:
         """The assistant's reply messages to one message."""
-        body: Dict[str, Any] = {"sender": self.sender, "message": text}
+        body: dict[str, Any] = {"sender": self.sender, "message": text}
         if self.metadata:
             body["metadata"] = self.metadata
-        response = requests.post(self.stack.webhook, json=body,
-                                 headers=self.stack.rest_auth(self.sender), timeout=TURN_TIMEOUT)
+        response = requests.post(
+            self.stack.webhook,
+            json=body,
+            headers=self.stack.rest_auth(self.sender),
+            timeout=TURN_TIMEOUT,
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
-    def poll(self, since: float = 0) -> Dict[str, Any]:
+    def poll(self, since: float = 0) -> dict[str, Any]:
         """What the customer's client fetches while a person has the conversation."""
-        response = requests.get(self.stack.poll_url, params={"sender": self.sender, "since": str(since)},
-                                headers=self.stack.rest_auth(self.sender), timeout=TURN_TIMEOUT)
+        response = requests.get(
+            self.stack.poll_url,
+            params={"sender": self.sender, "since": str(since)},
+            headers=self.stack.rest_auth(self.sender),
+            timeout=TURN_TIMEOUT,
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -184,7 +204,11 @@ def vouched(stack: Stack, customer_id: str) -> Conversation:
     """A conversation whose channel vouches for the customer, as a logged-in web
     page of Brightwave's would."""
     sender = f"test-{uuid.uuid4().hex[:12]}"
-    return Conversation(stack, sender, {
-        "verified_customer_id": customer_id,
-        "verification_signature": sign(INTEGRATION_SECRET, sender, customer_id),
-    })
+    return Conversation(
+        stack,
+        sender,
+        {
+            "verified_customer_id": customer_id,
+            "verification_signature": sign(INTEGRATION_SECRET, sender, customer_id),
+        },
+    )

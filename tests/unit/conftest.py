@@ -1,6 +1,7 @@
 """Shared fixtures for the action-server unit tests."""
 
-from typing import Any, Callable, Dict, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,7 @@ from tests.support import crm as fixture
 
 
 @pytest.fixture(scope="session")
-def crm() -> Dict[str, Any]:
+def crm() -> dict[str, Any]:
     """The Brightwave sample data (read-only)."""
     return fixture.crm()
 

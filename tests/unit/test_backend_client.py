@@ -5,16 +5,23 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any
 
 import pytest
 import requests
 
 from actions import backend_client as backend
 from actions.backend_client import (
-    BackendBadResponse, BackendClient, BackendError, BackendRejected, BackendUnavailable,
-    CircuitBreaker, CircuitOpen, RecordNotFound,
+    BackendBadResponse,
+    BackendClient,
+    BackendError,
+    BackendRejected,
+    BackendUnavailable,
+    CircuitBreaker,
+    CircuitOpen,
+    RecordNotFound,
 )
 from actions.desk_client import DeskClient
 from actions.settings import settings
@@ -29,9 +36,15 @@ SLACK = 0.9
 class Reply:
     """What a scripted handler sends back."""
 
-    def __init__(self, status: int = 200, body: Any = None, raw: Optional[bytes] = None,
-                 content_type: str = "application/json", delay: float = 0.0,
-                 declared_length: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        status: int = 200,
+        body: Any = None,
+        raw: bytes | None = None,
+        content_type: str = "application/json",
+        delay: float = 0.0,
+        declared_length: int | None = None,
+    ) -> None:
         self.status = status
         self.raw = raw if raw is not None else json.dumps(body).encode()
         self.content_type = content_type
@@ -45,7 +58,7 @@ Handler = Callable[["Request"], Reply]
 class Request:
     """One request the server received."""
 
-    def __init__(self, method: str, path: str, body: bytes, headers: Dict[str, str]) -> None:
+    def __init__(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> None:
         self.method = method
         self.path = path
         self.body = body
@@ -59,8 +72,8 @@ class ScriptedServer:
     """A ThreadingHTTPServer whose answers each test scripts, logging every request."""
 
     def __init__(self) -> None:
-        self.routes: Dict[Tuple[str, str], Handler] = {}
-        self.requests: List[Request] = []
+        self.routes: dict[tuple[str, str], Handler] = {}
+        self.requests: list[Request] = []
         self.release = threading.Event()  # wakes stalled handlers at teardown
         self._lock = threading.Lock()
         outer = self
@@ -79,8 +92,11 @@ class ScriptedServer:
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", reply.content_type)
-                    length = reply.declared_length if reply.declared_length is not None \
+                    length = (
+                        reply.declared_length
+                        if reply.declared_length is not None
                         else len(reply.raw)
+                    )
                     self.send_header("Content-Length", str(length))
                     self.end_headers()
                     self.wfile.write(reply.raw)
@@ -98,8 +114,9 @@ class ScriptedServer:
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
         # A short poll interval keeps shutdown (and so every test) fast.
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                       kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.thread.start()
 
     def route(self, method: str, path: str, *replies: Reply) -> None:
@@ -114,8 +131,9 @@ class ScriptedServer:
 
     def count(self, method: str, path: str) -> int:
         with self._lock:
-            return sum(1 for r in self.requests if r.method == method
-                       and r.path.split("?")[0] == path)
+            return sum(
+                1 for r in self.requests if r.method == method and r.path.split("?")[0] == path
+            )
 
     def stop(self) -> None:
         self.release.set()
@@ -131,10 +149,12 @@ def server():
     scripted.stop()
 
 
-def make_client(server: ScriptedServer, retries: int = 0, read: float = TIMEOUT,
-                connect: float = TIMEOUT) -> BackendClient:
-    return BackendClient(server.url + "/", connect_timeout=connect, read_timeout=read,
-                         retries=retries)
+def make_client(
+    server: ScriptedServer, retries: int = 0, read: float = TIMEOUT, connect: float = TIMEOUT
+) -> BackendClient:
+    return BackendClient(
+        server.url + "/", connect_timeout=connect, read_timeout=read, retries=retries
+    )
 
 
 def closed_port() -> int:
@@ -144,11 +164,17 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-ORDER = {"id": "BW-100002", "customer_id": "C-1001", "status": "delayed",
-         "delay_reason": "carrier capacity shortage", "eta": "2026-11-25"}
+ORDER = {
+    "id": "BW-100002",
+    "customer_id": "C-1001",
+    "status": "delayed",
+    "delay_reason": "carrier capacity shortage",
+    "eta": "2026-11-25",
+}
 
 
 # --- success ----------------------------------------------------------------------
+
 
 def test_record_returns_the_json_object_from_the_collection_path(server):
     server.route("GET", "/orders/BW-100002", Reply(200, ORDER))
@@ -188,18 +214,28 @@ def test_log_interaction_posts_the_summary_once(server):
     assert server.count("POST", "/interactions") == 1
     sent = server.requests[0]
     assert sent.headers.get("Content-Type") == "application/json"
-    assert sent.json() == {"conversation_id": "conv-1", "channel": "rest", "type": "handoff",
-                           "summary": "wants a human", "customer_id": "C-1001"}
+    assert sent.json() == {
+        "conversation_id": "conv-1",
+        "channel": "rest",
+        "type": "handoff",
+        "summary": "wants a human",
+        "customer_id": "C-1001",
+    }
 
 
 def test_log_interaction_without_customer_omits_the_field(server):
     server.route("POST", "/interactions", Reply(200, {"id": "INT-2"}))
     make_client(server).log_interaction("conv-2", "whatsapp", "faq", "asked about returns")
-    assert server.requests[0].json() == {"conversation_id": "conv-2", "channel": "whatsapp",
-                                         "type": "faq", "summary": "asked about returns"}
+    assert server.requests[0].json() == {
+        "conversation_id": "conv-2",
+        "channel": "whatsapp",
+        "type": "faq",
+        "summary": "asked about returns",
+    }
 
 
 # --- 4xx --------------------------------------------------------------------------
+
 
 def test_404_is_record_not_found_with_the_backend_detail_and_not_retried(server):
     server.route("GET", "/orders/BW-999999", Reply(404, {"detail": "order BW-999999 not found"}))
@@ -240,6 +276,7 @@ def test_422_validation_detail_list_is_carried_in_the_rejection(server):
 
 # --- 5xx and retries --------------------------------------------------------------
 
+
 @pytest.mark.parametrize("retries", [0, 1, 2])
 @pytest.mark.parametrize("status", [500, 503])
 def test_get_on_5xx_is_retried_exactly_retries_times_then_unavailable(server, retries, status):
@@ -257,8 +294,9 @@ def test_get_succeeds_when_a_retry_gets_through(server):
 
 
 def test_5xx_without_json_is_still_unavailable(server):
-    server.route("GET", "/policies", Reply(502, raw=b"<html>Bad gateway</html>",
-                                           content_type="text/html"))
+    server.route(
+        "GET", "/policies", Reply(502, raw=b"<html>Bad gateway</html>", content_type="text/html")
+    )
     with pytest.raises(BackendUnavailable):
         make_client(server).policies()
 
@@ -272,6 +310,7 @@ def test_post_is_never_retried_on_5xx(server, status):
 
 
 # --- timeouts ---------------------------------------------------------------------
+
 
 def test_read_timeout_is_honoured_and_typed(server):
     server.route("GET", "/orders/BW-100002", Reply(200, ORDER, delay=SLOW))
@@ -324,8 +363,13 @@ def test_timeouts_are_passed_to_every_request():
             seen.append((method, url, kwargs.get("timeout")))
             raise requests.ConnectTimeout("no route")
 
-    client = BackendClient("http://backend.invalid", connect_timeout=0.25, read_timeout=0.75,
-                           retries=1, session=RecordingSession())
+    client = BackendClient(
+        "http://backend.invalid",
+        connect_timeout=0.25,
+        read_timeout=0.75,
+        retries=1,
+        session=RecordingSession(),
+    )
     with pytest.raises(BackendUnavailable) as caught:
         client.get("/orders/BW-100002")
     assert "ConnectTimeout" in str(caught.value)
@@ -333,6 +377,7 @@ def test_timeouts_are_passed_to_every_request():
 
 
 # --- connection failures ----------------------------------------------------------
+
 
 def test_connection_refused_is_unavailable_and_fast():
     client = BackendClient(f"http://127.0.0.1:{closed_port()}", TIMEOUT, TIMEOUT, retries=0)
@@ -362,14 +407,14 @@ def test_connection_refused_post_is_not_retried():
 
 
 def test_body_cut_off_midway_is_unavailable_not_a_raw_requests_error(server):
-    server.route("GET", "/orders/BW-100002",
-                 Reply(200, raw=b'{"id": "BW-1', declared_length=200))
+    server.route("GET", "/orders/BW-100002", Reply(200, raw=b'{"id": "BW-1', declared_length=200))
     with pytest.raises(BackendUnavailable):
         make_client(server, retries=1).record("orders", "BW-100002")
     assert server.count("GET", "/orders/BW-100002") == 2
 
 
 # --- bad bodies -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"<html>ok</html>", b'{"id": "BW-1"'])
 def test_2xx_without_json_is_a_bad_response(server, raw):
@@ -381,7 +426,9 @@ def test_2xx_without_json_is_a_bad_response(server, raw):
 
 
 def test_4xx_without_json_is_a_bad_response(server):
-    server.route("GET", "/orders/BW-100002", Reply(404, raw=b"Not Found", content_type="text/plain"))
+    server.route(
+        "GET", "/orders/BW-100002", Reply(404, raw=b"Not Found", content_type="text/plain")
+    )
     with pytest.raises(BackendBadResponse) as caught:
         make_client(server).record("orders", "BW-100002")
     assert "HTTP 404" in str(caught.value)
@@ -407,15 +454,18 @@ def test_log_interaction_rejects_a_non_object_answer(server):
         make_client(server).log_interaction("c", "rest", "faq", "s")
 
 
-@pytest.mark.parametrize("body", [
-    {},  # no items at all
-    {"items": None},
-    {"items": {"id": "BW-100001"}},  # an object, not a list
-    {"items": "BW-100001"},
-    {"items": [{"id": "BW-100001"}, None]},  # an entry that is not a record
-    {"items": ["BW-100001"]},
-    [{"id": "BW-100001"}],  # the list itself, not wrapped
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},  # no items at all
+        {"items": None},
+        {"items": {"id": "BW-100001"}},  # an object, not a list
+        {"items": "BW-100001"},
+        {"items": [{"id": "BW-100001"}, None]},  # an entry that is not a record
+        {"items": ["BW-100001"]},
+        [{"id": "BW-100001"}],  # the list itself, not wrapped
+    ],
+)
 def test_customer_records_validates_the_item_list(server, body):
     server.route("GET", "/customers/C-1001/orders", Reply(200, body))
     with pytest.raises(BackendBadResponse):
@@ -423,7 +473,9 @@ def test_customer_records_validates_the_item_list(server, body):
 
 
 def test_customer_records_of_an_unknown_customer_is_not_found(server):
-    server.route("GET", "/customers/C-9999/orders", Reply(404, {"detail": "customer C-9999 not found"}))
+    server.route(
+        "GET", "/customers/C-9999/orders", Reply(404, {"detail": "customer C-9999 not found"})
+    )
     with pytest.raises(RecordNotFound, match="C-9999"):
         make_client(server).customer_records("C-9999", "orders")
 
@@ -435,6 +487,7 @@ def test_error_hierarchy():
 
 
 # --- call() and client() ----------------------------------------------------------
+
 
 def test_call_runs_the_blocking_method_in_another_thread():
     seen = {}
@@ -468,7 +521,8 @@ def test_call_does_not_block_the_event_loop(server):
         started = time.monotonic()
         results = await asyncio.gather(
             backend.call(client.record, "orders", "BW-100002"),
-            backend.call(client.record, "orders", "BW-100002"))
+            backend.call(client.record, "orders", "BW-100002"),
+        )
         elapsed = time.monotonic() - started
         task.cancel()
         return results, elapsed, ticks
@@ -508,6 +562,7 @@ def test_client_is_configured_from_the_settings(monkeypatch, fresh_settings):
 
 
 # --- circuit breaker ----------------------------------------------------------------
+
 
 class Clock:
     """A clock the test moves."""
@@ -556,8 +611,9 @@ def test_a_success_resets_the_count_of_failures():
 
 def test_a_frozen_backend_trips_the_breaker_and_later_calls_fail_at_once(server):
     server.route("GET", "/orders/BW-100002", Reply(200, ORDER, delay=SLOW))
-    client = BackendClient(server.url, TIMEOUT, TIMEOUT, retries=1,
-                           breaker=CircuitBreaker(threshold=3, cool_off=60.0))
+    client = BackendClient(
+        server.url, TIMEOUT, TIMEOUT, retries=1, breaker=CircuitBreaker(threshold=3, cool_off=60.0)
+    )
     for _ in range(2):  # 2 + 1 timed-out attempts open it (the third call stops at once)
         with pytest.raises(BackendUnavailable):
             client.record("orders", "BW-100002")
@@ -572,8 +628,9 @@ def test_a_frozen_backend_trips_the_breaker_and_later_calls_fail_at_once(server)
 
 def test_after_the_cool_off_one_probe_closes_the_breaker_when_the_backend_is_back(server):
     server.route("GET", "/orders/BW-100002", Reply(503, {}), Reply(200, ORDER))
-    client = BackendClient(server.url, TIMEOUT, TIMEOUT, retries=0,
-                           breaker=CircuitBreaker(threshold=1, cool_off=0.3))
+    client = BackendClient(
+        server.url, TIMEOUT, TIMEOUT, retries=0, breaker=CircuitBreaker(threshold=1, cool_off=0.3)
+    )
     with pytest.raises(BackendUnavailable):
         client.record("orders", "BW-100002")
     with pytest.raises(CircuitOpen):
@@ -586,8 +643,9 @@ def test_after_the_cool_off_one_probe_closes_the_breaker_when_the_backend_is_bac
 @pytest.mark.parametrize("status", [400, 404, 422])
 def test_answers_below_500_do_not_count_against_the_backend(server, status):
     server.route("GET", "/orders/BW-1", Reply(status, {"detail": "no"}))
-    client = BackendClient(server.url, TIMEOUT, TIMEOUT, retries=0,
-                           breaker=CircuitBreaker(threshold=1, cool_off=60.0))
+    client = BackendClient(
+        server.url, TIMEOUT, TIMEOUT, retries=0, breaker=CircuitBreaker(threshold=1, cool_off=60.0)
+    )
     for _ in range(3):
         with pytest.raises(BackendError):
             client.record("orders", "BW-1")
@@ -608,6 +666,7 @@ def test_the_breaker_comes_from_the_settings(monkeypatch):
 
 
 # --- the turn's deadline --------------------------------------------------------------
+
 
 def test_one_deadline_cuts_every_attempt_and_retry_of_the_turn(server):
     """Timeouts of 1 s and two retries could take 3.6 s; the turn's 0.5 s cuts them."""
@@ -656,8 +715,9 @@ def test_a_healthy_backend_is_unaffected_by_the_deadline(server):
 
 def test_a_spent_budget_does_not_count_against_the_backend(server):
     server.route("GET", "/orders/BW-100002", Reply(200, ORDER))
-    client = BackendClient(server.url, TIMEOUT, TIMEOUT, retries=0,
-                           breaker=CircuitBreaker(threshold=1, cool_off=60.0))
+    client = BackendClient(
+        server.url, TIMEOUT, TIMEOUT, retries=0, breaker=CircuitBreaker(threshold=1, cool_off=60.0)
+    )
     with backend.turn_deadline(0.0), pytest.raises(backend.TurnBudgetSpent):
         client.record("orders", "BW-100002")
     assert not client.breaker.is_open and server.count("GET", "/orders/BW-100002") == 0

@@ -5,13 +5,18 @@ import asyncio
 import threading
 import time
 from pathlib import Path
-from typing import List
 
 import pytest
 
 from connectors import state as state_module
 from connectors.state import (
-    DONE, OPEN, PENDING, ChannelState, ChannelStateConfigError, Claim, channel_state,
+    DONE,
+    OPEN,
+    PENDING,
+    ChannelState,
+    ChannelStateConfigError,
+    Claim,
+    channel_state,
 )
 
 
@@ -21,7 +26,7 @@ def state(tmp_path: Path) -> ChannelState:
 
 
 def test_of_concurrent_duplicates_exactly_one_owns_the_message(state: ChannelState) -> None:
-    claimed: List[Claim] = []
+    claimed: list[Claim] = []
     start = threading.Barrier(8)
 
     def claim() -> None:
@@ -58,11 +63,13 @@ def test_a_done_message_gives_its_result_and_an_open_one_is_resumed(state: Chann
         await state.release("email", "c")
         assert (await state.claim("email", "c")).owned
         assert (await state.claim("twilio", "c")).owned  # channels do not share ids
+
     asyncio.run(scenario())
 
 
 def test_a_claim_left_pending_by_a_dead_process_is_taken_over(
-        state: ChannelState, monkeypatch: pytest.MonkeyPatch) -> None:
+    state: ChannelState, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert state._claim("twilio", "x").owned
     assert not state._claim("twilio", "x").owned
     monkeypatch.setattr(state_module, "STALE_CLAIM_SECONDS", -1.0)
@@ -80,6 +87,7 @@ def test_recipients_are_kept_in_the_database(tmp_path: Path) -> None:
         later = ChannelState(url)  # another process, after a restart
         assert await later.recall("twilio", "whatsapp-1") == "whatsapp:+447700900002"
         assert await later.recall("email", "whatsapp-1") is None
+
     asyncio.run(scenario())
 
 
@@ -106,11 +114,18 @@ def test_claims_left_pending_by_a_stopped_process_are_opened_again(state: Channe
         resumed = await state.claim("twilio", "SM1")
         assert (resumed.owned, resumed.result) == (True, '{"text": "hello"}')
         assert not (await state.claim("twilio", "SM3")).owned
+
     asyncio.run(scenario())
 
 
-@pytest.mark.parametrize("url", ["nonsense", "sqlite:////nonexistent-dir/\x00/channels.db",
-                                 "postgresql://user:secret@127.0.0.1:1/db"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "nonsense",
+        "sqlite:////nonexistent-dir/\x00/channels.db",
+        "postgresql://user:secret@127.0.0.1:1/db",
+    ],
+)
 def test_a_database_that_cannot_be_opened_stops_the_start(url: str) -> None:
     with pytest.raises(ChannelStateConfigError, match="CHANNEL_STATE_URL") as refused:
         channel_state(url)

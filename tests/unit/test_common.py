@@ -1,7 +1,5 @@
 """common: the one settings style and the one JSON-schema validator builder."""
 
-from typing import Optional
-
 import pytest
 from jsonschema.exceptions import SchemaError
 from pydantic import Field
@@ -22,12 +20,11 @@ def _shown(value: str) -> str:
 
 class Sample(EnvSettings):
     port: int = Field(8000, env="SAMPLE_PORT", gt=0, lt=65536, rule="a TCP port")
-    token: str = Field(..., env="SAMPLE_TOKEN", secret=True, min_length=8,
-                       rule="at least 8 characters")
-    url: Optional[str] = Field(None, env="SAMPLE_URL", rule="an http(s) URL")
-    dsn: str = Field("a:b", env="SAMPLE_DSN", show=_shown, regex=r"^\w+:\w+$",
-                     rule="name:password")
-
+    token: str = Field(
+        ..., env="SAMPLE_TOKEN", secret=True, min_length=8, rule="at least 8 characters"
+    )
+    url: str | None = Field(None, env="SAMPLE_URL", rule="an http(s) URL")
+    dsn: str = Field("a:b", env="SAMPLE_DSN", show=_shown, regex=r"^\w+:\w+$", rule="name:password")
 
 
 def test_values_come_from_the_mapping_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,17 +39,33 @@ def test_settings_are_frozen() -> None:
         loaded.port = 1  # type: ignore[misc]
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({}, "SAMPLE_TOKEN is not set"),
-    ({"SAMPLE_TOKEN": "   "}, "SAMPLE_TOKEN is not set"),
-    ({"SAMPLE_TOKEN": "short"}, "SAMPLE_TOKEN: expected at least 8 characters"),
-    ({"SAMPLE_TOKEN": "12345678", "SAMPLE_PORT": "70000"}, "SAMPLE_PORT='70000': expected a TCP port"),
-    ({"SAMPLE_TOKEN": "12345678", "SAMPLE_PORT": "http"}, "SAMPLE_PORT='http': expected a TCP port"),
-    ({"SAMPLE_TOKEN": "12345678", "SAMPLE_DSN": "user:pw:x"}, "SAMPLE_DSN='user:***': expected name:password"),
-    ({"SAMPLE_TOKEN": "12345678", "SAMPLE_DSN": "nocolon!"}, "SAMPLE_DSN: expected name:password"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "SAMPLE_TOKEN is not set"),
+        ({"SAMPLE_TOKEN": "   "}, "SAMPLE_TOKEN is not set"),
+        ({"SAMPLE_TOKEN": "short"}, "SAMPLE_TOKEN: expected at least 8 characters"),
+        (
+            {"SAMPLE_TOKEN": "12345678", "SAMPLE_PORT": "70000"},
+            "SAMPLE_PORT='70000': expected a TCP port",
+        ),
+        (
+            {"SAMPLE_TOKEN": "12345678", "SAMPLE_PORT": "http"},
+            "SAMPLE_PORT='http': expected a TCP port",
+        ),
+        (
+            {"SAMPLE_TOKEN": "12345678", "SAMPLE_DSN": "user:pw:x"},
+            "SAMPLE_DSN='user:***': expected name:password",
+        ),
+        (
+            {"SAMPLE_TOKEN": "12345678", "SAMPLE_DSN": "nocolon!"},
+            "SAMPLE_DSN: expected name:password",
+        ),
+    ],
+)
 def test_a_wrong_value_names_the_variable_and_the_rule_never_a_secret(
-        env: dict, message: str) -> None:
+    env: dict, message: str
+) -> None:
     with pytest.raises(Problem) as caught:
         Sample.from_env(env, Problem)
     assert str(caught.value) == message
@@ -76,14 +89,19 @@ def test_a_field_without_a_variable_is_a_programming_error() -> None:
 
 
 def test_the_schema_names_its_draft_and_formats_are_checked() -> None:
-    validator = schema_validator({"$schema": "http://json-schema.org/draft-07/schema#",
-                                  "type": "object",
-                                  "properties": {"at": {"type": "string", "format": "date"}}})
+    validator = schema_validator(
+        {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "properties": {"at": {"type": "string", "format": "date"}},
+        }
+    )
     assert type(validator).__name__ == "Draft7Validator"
     assert validator.is_valid({"at": "2026-11-30"})
     assert not validator.is_valid({"at": "yesterday"})
-    assert schema_validator({"properties": {"at": {"format": "date"}}},
-                            formats=False).is_valid({"at": "yesterday"})
+    assert schema_validator({"properties": {"at": {"format": "date"}}}, formats=False).is_valid(
+        {"at": "yesterday"}
+    )
 
 
 def test_a_broken_schema_is_refused_when_built() -> None:

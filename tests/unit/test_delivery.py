@@ -1,7 +1,7 @@
 """The ledger of agents' messages' outcomes, and how the desk reads it."""
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rasa.shared.core.domain import Domain
@@ -9,7 +9,14 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from connectors.delivery import (
-    DELIVERED, FAILED, NOT_SENT, WAITING, Deliveries, agent_stamp, offline_mark, state_of,
+    DELIVERED,
+    FAILED,
+    NOT_SENT,
+    WAITING,
+    Deliveries,
+    agent_stamp,
+    offline_mark,
+    state_of,
 )
 from connectors.state import ChannelState
 from desk.conversation import messages_since
@@ -43,16 +50,18 @@ def test_an_outcome_is_kept_per_message_and_the_latest_wins(tmp_path: Path) -> N
 
 
 def test_the_desk_sees_each_agents_message_with_its_state(tmp_path: Path) -> None:
-    events = [UserUttered("hello?", timestamp=STAMP - 2),
-              BotUttered("With the team.", metadata={"utter_action": "x"}, timestamp=STAMP - 1),
-              BotUttered("Dana here.", metadata={"agent": "Dana"}, timestamp=STAMP)]
+    events = [
+        UserUttered("hello?", timestamp=STAMP - 2),
+        BotUttered("With the team.", metadata={"utter_action": "x"}, timestamp=STAMP - 1),
+        BotUttered("Dana here.", metadata={"agent": "Dana"}, timestamp=STAMP),
+    ]
     tracker = DialogueStateTracker.from_events("c1", events, domain=Domain.empty())
     read = messages(tracker, {repr(STAMP): DELIVERED})
     assert [m.get("delivery") for m in read] == [None, None, DELIVERED]
     assert "delivery" not in messages(tracker, None)[2]  # states unreadable: not guessed
-    shown = messages_since(read, datetime.fromtimestamp(STAMP - 10, timezone.utc))
+    shown = messages_since(read, datetime.fromtimestamp(STAMP - 10, UTC))
     assert [m.get("delivery") for m in shown] == [None, None, DELIVERED]
-    unknown = messages_since(messages(tracker, None), datetime.fromtimestamp(0, timezone.utc))
+    unknown = messages_since(messages(tracker, None), datetime.fromtimestamp(0, UTC))
     assert unknown[-1]["delivery"] == "unknown"
 
 

@@ -1,6 +1,6 @@
 """A backend failure: the offer of a person, until the one that hands over anyway."""
 
-from typing import Any, Dict
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -9,7 +9,7 @@ from actions.failures import backend_trouble, failure_limit
 
 
 def tracker(failures: int, channel: str = "rest") -> Tracker:
-    events: list[Dict[str, Any]] = [{"event": "user", "text": "hi", "input_channel": channel}]
+    events: list[dict[str, Any]] = [{"event": "user", "text": "hi", "input_channel": channel}]
     return Tracker("customer", {"backend_failures": failures}, {}, events, False, None, {}, "")
 
 
@@ -22,8 +22,7 @@ def said(failures: int, counted: bool = False) -> tuple[list[str], list[Any]]:
 def test_the_first_failure_offers_a_person_and_is_counted() -> None:
     responses, events = said(0)
     assert responses == ["utter_backend_down"]
-    assert {e["name"]: e["value"] for e in events} == {"human_offered": True,
-                                                        "backend_failures": 1}
+    assert {e["name"]: e["value"] for e in events} == {"human_offered": True, "backend_failures": 1}
 
 
 def test_the_failure_that_reaches_the_limit_offers_nothing() -> None:

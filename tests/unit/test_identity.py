@@ -7,8 +7,17 @@ from datetime import date
 import pytest
 
 from actions.identity import (
-    MAX_CANDIDATES, METADATA_CUSTOMER_ID, METADATA_SIGNATURE, FactorAnswer, matches,
-    normalize_postcode, parse_date, read_factors, sign, volunteers_factor, vouched_customer_id,
+    MAX_CANDIDATES,
+    METADATA_CUSTOMER_ID,
+    METADATA_SIGNATURE,
+    FactorAnswer,
+    matches,
+    normalize_postcode,
+    parse_date,
+    read_factors,
+    sign,
+    volunteers_factor,
+    vouched_customer_id,
 )
 
 NOAH_DOB = date(2000, 12, 5)
@@ -19,22 +28,49 @@ def noah(crm):
     """Customer C-1001 as the fixture holds it."""
     customer = next(c for c in crm["customers"] if c["id"] == "C-1001")
     assert (customer["postcode"], customer["email"], customer["date_of_birth"]) == (
-        "98096", "noah.obrien0@example.com", "2000-12-05")
+        "98096",
+        "noah.obrien0@example.com",
+        "2000-12-05",
+    )
     return customer
 
 
-UK_CUSTOMER = {"id": "C-2001", "postcode": "SW1A 1AA", "email": "pm@example.com",
-               "date_of_birth": "1966-10-20"}
+UK_CUSTOMER = {
+    "id": "C-2001",
+    "postcode": "SW1A 1AA",
+    "email": "pm@example.com",
+    "date_of_birth": "1966-10-20",
+}
 
 
 # --- parse_date -------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "2000-12-05", "2000-12-5", "05/12/2000", "5/12/2000", "05.12.2000", "05-12-2000",
-    "5 December 2000", "5 december 2000", "5 Dec 2000", "5 Dec. 2000", "5th December 2000",
-    "5th of December 2000", "5th of Dec 2000", "5th of December, 2000", "December 5 2000",
-    "December 5, 2000", "December 5th, 2000", "Dec 5th 2000", "Dec. 5, 2000", "  5 DECEMBER 2000 ",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2000-12-05",
+        "2000-12-5",
+        "05/12/2000",
+        "5/12/2000",
+        "05.12.2000",
+        "05-12-2000",
+        "5 December 2000",
+        "5 december 2000",
+        "5 Dec 2000",
+        "5 Dec. 2000",
+        "5th December 2000",
+        "5th of December 2000",
+        "5th of Dec 2000",
+        "5th of December, 2000",
+        "December 5 2000",
+        "December 5, 2000",
+        "December 5th, 2000",
+        "Dec 5th 2000",
+        "Dec. 5, 2000",
+        "  5 DECEMBER 2000 ",
+    ],
+)
 def test_parse_date_reads_the_usual_ways_of_writing_a_date(text):
     assert parse_date(text) == NOAH_DOB
 
@@ -49,18 +85,29 @@ def test_parse_date_reads_sept():
     assert parse_date("Sept. 5th, 2000") == date(2000, 9, 5)
 
 
-@pytest.mark.parametrize("text", [
-    "", "not a date", "31 February 2000", "2000-13-01", "32/01/2000", "5 Smarch 2000",
-    "98096", "December 2000",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "not a date",
+        "31 February 2000",
+        "2000-13-01",
+        "32/01/2000",
+        "5 Smarch 2000",
+        "98096",
+        "December 2000",
+    ],
+)
 def test_parse_date_returns_none_for_non_dates(text):
     assert parse_date(text) is None
 
 
 # --- read_factors: postcodes -------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["98096", "my postcode is 98096", "It's 98096.",
-                                  "postcode: 98096 thanks"])
+
+@pytest.mark.parametrize(
+    "text", ["98096", "my postcode is 98096", "It's 98096.", "postcode: 98096 thanks"]
+)
 def test_postcode_alone(text, noah):
     answer = read_factors(text)
     assert answer.postcodes == {"98096"}
@@ -91,8 +138,18 @@ def test_uk_postcode_and_a_date_are_two_values_not_three():
     assert matches(UK_CUSTOMER, answer)
 
 
-@pytest.mark.parametrize("text", ["BW-100002", "bw 100002", "order BW-100002", "CLM-70001",
-                                  "INV-900001", "C-1001", "customer number c1001"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BW-100002",
+        "bw 100002",
+        "order BW-100002",
+        "CLM-70001",
+        "INV-900001",
+        "C-1001",
+        "customer number c1001",
+    ],
+)
 def test_record_ids_are_not_read_as_postcodes(text):
     answer = read_factors(text)
     assert answer.postcodes == set()
@@ -120,8 +177,15 @@ def test_short_numbers_and_words_are_not_postcodes():
 
 # --- read_factors: e-mail ---------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["noah.obrien0@example.com", "Noah.OBrien0@Example.COM",
-                                  "my email is NOAH.OBRIEN0@EXAMPLE.COM."])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "noah.obrien0@example.com",
+        "Noah.OBrien0@Example.COM",
+        "my email is NOAH.OBRIEN0@EXAMPLE.COM.",
+    ],
+)
 def test_email_is_read_case_insensitively(text, noah):
     answer = read_factors(text)
     assert answer.emails == {"noah.obrien0@example.com"}
@@ -136,10 +200,19 @@ def test_customer_email_case_does_not_matter():
 
 # --- read_factors: dates ----------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "5 December 2000", "05/12/2000", "2000-12-05", "December 5th, 2000", "5th of Dec 2000",
-    "I was born on the 5th of December, 2000", "dob 05.12.2000",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5 December 2000",
+        "05/12/2000",
+        "2000-12-05",
+        "December 5th, 2000",
+        "5th of Dec 2000",
+        "I was born on the 5th of December, 2000",
+        "dob 05.12.2000",
+    ],
+)
 def test_date_of_birth_matches(text, noah):
     answer = read_factors(text)
     assert NOAH_DOB in answer.birthdates
@@ -169,14 +242,18 @@ def test_date_with_a_postcode_and_an_email():
 
 # --- guessing and wrong answers ---------------------------------------------------
 
-@pytest.mark.parametrize("text,offered", [
-    ("98096 12345 11111", 3),
-    ("98096 or 12345 or 5 Dec 2000", 3),
-    ("a@example.com b@example.com c@example.com", 3),
-    ("5 Dec 2000, 6 Dec 2000, 7 Dec 2000", 3),
-    ("SW1A 1AA SW1A 1AB SW1A 1AC", 3),
-    ("98096 12345 11111 22222 33333", 5),
-])
+
+@pytest.mark.parametrize(
+    "text,offered",
+    [
+        ("98096 12345 11111", 3),
+        ("98096 or 12345 or 5 Dec 2000", 3),
+        ("a@example.com b@example.com c@example.com", 3),
+        ("5 Dec 2000, 6 Dec 2000, 7 Dec 2000", 3),
+        ("SW1A 1AA SW1A 1AB SW1A 1AC", 3),
+        ("98096 12345 11111 22222 33333", 5),
+    ],
+)
 def test_several_values_are_counted_as_guessing(text, offered):
     answer = read_factors(text)
     assert answer.offered == offered
@@ -190,10 +267,21 @@ def test_two_values_are_allowed(noah):
     assert matches(noah, answer)
 
 
-@pytest.mark.parametrize("text", [
-    "12345", "98097", "noah@example.com", "noah.obrien1@example.com", "6 December 2000",
-    "2000-12-06", "5 December 2001", "06/12/2000", "I don't remember", "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12345",
+        "98097",
+        "noah@example.com",
+        "noah.obrien1@example.com",
+        "6 December 2000",
+        "2000-12-06",
+        "5 December 2001",
+        "06/12/2000",
+        "I don't remember",
+        "",
+    ],
+)
 def test_wrong_answers_do_not_match(text, noah):
     assert not matches(noah, read_factors(text))
 
@@ -261,18 +349,24 @@ def test_without_a_secret_nothing_is_vouched(secret):
     assert vouched_customer_id("web-123", metadata("C-1001", empty_signature), secret) is None
 
 
-@pytest.mark.parametrize("bad_metadata", [
-    None, [], "C-1001", {},
-    {METADATA_CUSTOMER_ID: "C-1001"},
-    {METADATA_SIGNATURE: "00" * 32},
-    metadata(1001, "00" * 32),
-    metadata("C-1001", None),
-    metadata("C-1001", 12345),
-    metadata("C-1001", ""),
-    metadata("C-1001", "not-a-signature"),
-    metadata("C-1001", "é" * 64),  # non-ASCII must be a refusal, not a TypeError
-    metadata(["C-1001"], "00" * 32),
-])
+@pytest.mark.parametrize(
+    "bad_metadata",
+    [
+        None,
+        [],
+        "C-1001",
+        {},
+        {METADATA_CUSTOMER_ID: "C-1001"},
+        {METADATA_SIGNATURE: "00" * 32},
+        metadata(1001, "00" * 32),
+        metadata("C-1001", None),
+        metadata("C-1001", 12345),
+        metadata("C-1001", ""),
+        metadata("C-1001", "not-a-signature"),
+        metadata("C-1001", "é" * 64),  # non-ASCII must be a refusal, not a TypeError
+        metadata(["C-1001"], "00" * 32),
+    ],
+)
 def test_malformed_metadata_vouches_for_nobody(bad_metadata):
     assert vouched_customer_id("web-123", bad_metadata, SECRET) is None
 
@@ -282,12 +376,15 @@ def test_extra_metadata_is_ignored():
     assert vouched_customer_id("web-123", data, SECRET) == "C-1001"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("where is BW-100002, postcode 98096", True),
-    ("order BW-100002, my email is noah.obrien0@example.com", True),
-    ("claim CLM-70001, I was born on 5 December 2000", True),
-    ("where is my order BW-100002", False),
-    ("I ordered on 12/11/2026, where is BW-100002", False),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("where is BW-100002, postcode 98096", True),
+        ("order BW-100002, my email is noah.obrien0@example.com", True),
+        ("claim CLM-70001, I was born on 5 December 2000", True),
+        ("where is my order BW-100002", False),
+        ("I ordered on 12/11/2026, where is BW-100002", False),
+    ],
+)
 def test_volunteers_factor(text: str, expected: bool) -> None:
     assert volunteers_factor(text) is expected

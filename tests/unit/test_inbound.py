@@ -12,10 +12,17 @@ def refused(call, *args):  # type: ignore[no-untyped-def]
     return raised.value
 
 
-@pytest.mark.parametrize("raw,clean", [
-    ("hello", "hello"), ("  hi\r\nthere ", "hi\nthere"), ("a\x00b\x1bc\x7f", "a b c"),
-    ("caf\u0065\u0301", "caf\u00e9"), ("lone \ud800surrogate\udfff", "lone surrogate"),
-    ("²³①", "²³①")])
+@pytest.mark.parametrize(
+    "raw,clean",
+    [
+        ("hello", "hello"),
+        ("  hi\r\nthere ", "hi\nthere"),
+        ("a\x00b\x1bc\x7f", "a b c"),
+        ("caf\u0065\u0301", "caf\u00e9"),
+        ("lone \ud800surrogate\udfff", "lone surrogate"),
+        ("²³①", "²³①"),
+    ],
+)
 def test_clean_text_keeps_valid_text_only(raw: str, clean: str) -> None:
     assert clean_text(raw, 100) == clean
 
@@ -25,17 +32,19 @@ def test_clean_text_refuses_nothing_left_and_too_long() -> None:
     assert refused(clean_text, "a" * 11, 10).status == 413
 
 
-@pytest.mark.parametrize("typed,offered,sent", [
-    ("/restart", [], "restart"),
-    ("/session_start", ["/check_order_status"], "session_start"),
-    ("//back", [], "back"),
-    ('/inform{"customer_id": "C-1001"}', [], 'inform{"customer_id": "C-1001"}'),
-    ("/check_order_status", ["/check_order_status", None], "/check_order_status"),
-    (" /check_claim_status ", ["/check_claim_status"], "/check_claim_status"),
-    ("where is /my order", [], "where is /my order"),
-])
-def test_only_an_offered_payload_goes_on_as_a_command(typed: str, offered: list,
-                                                      sent: str) -> None:
+@pytest.mark.parametrize(
+    "typed,offered,sent",
+    [
+        ("/restart", [], "restart"),
+        ("/session_start", ["/check_order_status"], "session_start"),
+        ("//back", [], "back"),
+        ('/inform{"customer_id": "C-1001"}', [], 'inform{"customer_id": "C-1001"}'),
+        ("/check_order_status", ["/check_order_status", None], "/check_order_status"),
+        (" /check_claim_status ", ["/check_claim_status"], "/check_claim_status"),
+        ("where is /my order", [], "where is /my order"),
+    ],
+)
+def test_only_an_offered_payload_goes_on_as_a_command(typed: str, offered: list, sent: str) -> None:
     assert customer_text(typed, offered) == sent
 
 
@@ -43,12 +52,15 @@ def test_a_lone_slash_is_no_text() -> None:
     assert refused(customer_text, " / ", []).status == 400
 
 
-@pytest.mark.parametrize("body,reason", [
-    (b"[" * 9 + b"]" * 9, "deeper than 8"),
-    (b'{"a": ' + b"1" * 5000 + b"}", "usable JSON"),
-    (b'{"a": ', "not valid JSON"),
-    (b"\xff", "UTF-8"),
-])
+@pytest.mark.parametrize(
+    "body,reason",
+    [
+        (b"[" * 9 + b"]" * 9, "deeper than 8"),
+        (b'{"a": ' + b"1" * 5000 + b"}", "usable JSON"),
+        (b'{"a": ', "not valid JSON"),
+        (b"\xff", "UTF-8"),
+    ],
+)
 def test_load_json_refuses_with_a_reason(body: bytes, reason: str) -> None:
     error = refused(load_json, body)
     assert error.status == 400 and reason in error.reason

@@ -3,7 +3,6 @@ window, unlocking with its record, failing closed, and counting under concurrenc
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import List
 
 import pytest
 import sqlalchemy as sa
@@ -37,8 +36,12 @@ def store(tmp_path: Path, clock: Clock) -> LockoutStore:
 def test_an_unknown_record_is_open(store: LockoutStore) -> None:
     status = store.status("C-1001")
     assert (status.locked, status.failures, status.locked_until) == (False, 0, None)
-    assert status.as_json() == {"customer_id": "C-1001", "locked": False, "failures": 0,
-                                "locked_until": None}
+    assert status.as_json() == {
+        "customer_id": "C-1001",
+        "locked": False,
+        "failures": 0,
+        "locked_until": None,
+    }
 
 
 def test_failures_lock_the_record_at_the_limit(store: LockoutStore, clock: Clock) -> None:
@@ -75,16 +78,14 @@ def test_failures_older_than_the_window_are_forgotten(store: LockoutStore, clock
     assert (status.locked, status.failures) == (False, 1)
 
 
-def test_the_count_survives_a_new_store_on_the_same_database(tmp_path: Path,
-                                                             clock: Clock) -> None:
+def test_the_count_survives_a_new_store_on_the_same_database(tmp_path: Path, clock: Clock) -> None:
     url = f"sqlite:///{tmp_path / 'assistant.db'}"
     for _ in range(MAX):
         LockoutStore(url, MAX, WINDOW, clock).record_failure("C-1001")
     assert LockoutStore(url, MAX, WINDOW, clock).status("C-1001").locked
 
 
-def test_unlock_clears_the_lock_and_records_who_and_when(store: LockoutStore,
-                                                         clock: Clock) -> None:
+def test_unlock_clears_the_lock_and_records_who_and_when(store: LockoutStore, clock: Clock) -> None:
     for _ in range(MAX):
         store.record_failure("C-1001")
     clock.now += 5
@@ -93,8 +94,10 @@ def test_unlock_clears_the_lock_and_records_who_and_when(store: LockoutStore,
     assert store.status("C-1001") == status
     with store.engine.connect() as db:
         rows = db.execute(sa.select(unlocks)).mappings().all()
-    assert [(r["customer_id"], r["unlocked_by"], r["unlocked_at"], r["failures"], r["was_locked"])
-            for r in rows] == [("C-1001", "dana", clock.now, MAX, True)]
+    assert [
+        (r["customer_id"], r["unlocked_by"], r["unlocked_at"], r["failures"], r["was_locked"])
+        for r in rows
+    ] == [("C-1001", "dana", clock.now, MAX, True)]
     # After an unlock the full allowance is back.
     for _ in range(MAX - 1):
         assert not store.record_failure("C-1001").locked
@@ -111,13 +114,14 @@ def test_unlocking_an_open_record_is_recorded_too(store: LockoutStore) -> None:
 def test_concurrent_failures_are_all_counted(tmp_path: Path, clock: Clock) -> None:
     store = LockoutStore(f"sqlite:///{tmp_path / 'assistant.db'}", 100, WINDOW, clock)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results: List = list(pool.map(lambda _: store.record_failure("C-1001"), range(40)))
+        results: list = list(pool.map(lambda _: store.record_failure("C-1001"), range(40)))
     assert store.status("C-1001").failures == 40
     assert sorted(r.failures for r in results)[-1] == 40
 
 
-def test_answers_checked_at_once_cannot_pass_the_limit_together(tmp_path: Path,
-                                                                  clock: Clock) -> None:
+def test_answers_checked_at_once_cannot_pass_the_limit_together(
+    tmp_path: Path, clock: Clock
+) -> None:
     """Each answer is counted before it is checked: of 40 guesses from 40
     conversations at the same moment, only the limit's worth is checked at all."""
     store = LockoutStore(f"sqlite:///{tmp_path / 'race.db'}", MAX, WINDOW, clock)

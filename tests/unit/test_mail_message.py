@@ -1,16 +1,20 @@
 """Inbound e-mail checks that need no server (connectors/mail_message.py)."""
 
 import json
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
 from connectors.mail_message import MAX_REFERENCES, InboundMail, compose_reply, parse_inbound
 from connectors.webhook import BadRequest
 
-MAIL = {"from": "Noah O'Brien <noah@example.com>", "subject": "My order",
-        "message_id": "<b@mail.example>", "references": "<root@mail.example>",
-        "text": "Where is my order BW-100002?"}
+MAIL = {
+    "from": "Noah O'Brien <noah@example.com>",
+    "subject": "My order",
+    "message_id": "<b@mail.example>",
+    "references": "<root@mail.example>",
+    "text": "Where is my order BW-100002?",
+}
 
 
 def parsed(**changes: Any) -> InboundMail:
@@ -25,19 +29,27 @@ def test_a_thread_is_one_conversation_per_address() -> None:
     assert other.conversation_id("s") != first.conversation_id("s")
 
 
-@pytest.mark.parametrize("changes", [
-    {"subject": "a\r\nBcc: x@example.com"}, {"subject": "tab\there"},
-    {"subject": "a\u0085b"}, {"subject": "a\u2028b"}, {"from": "Eve\n <eve@example.com>"},
-    {"message_id": "<a\x7f@b>"}, {"references": ["<a@b>", "<c@d>\r\n"]},
-    {"in_reply_to": "<a@b>\x00"}, {"subject": "x" * 1000},
-    {"from": "ü@example.com"},
-    {"subject": "=?utf-8?q?Order=0D=0ABcc:_x@evil=0D=0A=0D=0AInjected_body?="},
-    {"subject": "=?utf-8?b?T3JkZXINCkJjYzogeEBldmls?="},
-    {"from": "=?utf-8?q?x=0D=0AX:y?= <a@example.com>"},
-    {"message_id": "<=?utf-8?q?a=0D=0AReply-To:_v@evil.example?=@x.y>"},
-    {"references": "<r@x.y> <=?utf-8?q?a=0D=0AReply-To:_v@evil.example?=@x.y>"},
-])
-def test_header_illegal_fields_are_refused(changes: Dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"subject": "a\r\nBcc: x@example.com"},
+        {"subject": "tab\there"},
+        {"subject": "a\u0085b"},
+        {"subject": "a\u2028b"},
+        {"from": "Eve\n <eve@example.com>"},
+        {"message_id": "<a\x7f@b>"},
+        {"references": ["<a@b>", "<c@d>\r\n"]},
+        {"in_reply_to": "<a@b>\x00"},
+        {"subject": "x" * 1000},
+        {"from": "ü@example.com"},
+        {"subject": "=?utf-8?q?Order=0D=0ABcc:_x@evil=0D=0A=0D=0AInjected_body?="},
+        {"subject": "=?utf-8?b?T3JkZXINCkJjYzogeEBldmls?="},
+        {"from": "=?utf-8?q?x=0D=0AX:y?= <a@example.com>"},
+        {"message_id": "<=?utf-8?q?a=0D=0AReply-To:_v@evil.example?=@x.y>"},
+        {"references": "<r@x.y> <=?utf-8?q?a=0D=0AReply-To:_v@evil.example?=@x.y>"},
+    ],
+)
+def test_header_illegal_fields_are_refused(changes: dict[str, Any]) -> None:
     with pytest.raises(BadRequest) as refused:
         parsed(**changes)
     assert refused.value.status in (400, 413)
@@ -78,16 +90,24 @@ def test_the_assistants_reply_is_marked_automatic_and_thanks_once() -> None:
     assert text_of(reply).startswith("Hello Noah,\n\nThank you for your message.\n\nIt is")
 
 
-@pytest.mark.parametrize("written, opening", [
-    ("Hi Noah, I've found your parcel.", "Hi Noah, I've found your parcel."),
-    ("good morning! It ships today.", "good morning! It ships today."),
-    ("I've found your parcel.", "Hello Noah,\n\nI've found your parcel."),
-])
+@pytest.mark.parametrize(
+    "written, opening",
+    [
+        ("Hi Noah, I've found your parcel.", "Hi Noah, I've found your parcel."),
+        ("good morning! It ships today.", "good morning! It ships today."),
+        ("I've found your parcel.", "Hello Noah,\n\nI've found your parcel."),
+    ],
+)
 def test_a_persons_reply_is_theirs(written: str, opening: str) -> None:
     """No second greeting, no assistant's thanks, not marked as an automatic reply."""
     mail = parsed(**{"from": "Noah Berg <noah@example.com>"})
-    reply = compose_reply(mail, [written], "Help <help@example.com>",
-                          "Kind regards,\nDana\nBrightwave Customer Service", by_person=True)
+    reply = compose_reply(
+        mail,
+        [written],
+        "Help <help@example.com>",
+        "Kind regards,\nDana\nBrightwave Customer Service",
+        by_person=True,
+    )
     assert reply["Auto-Submitted"] is None
     text = text_of(reply)
     assert text.startswith(opening) and "Thank you for your message" not in text

@@ -1,26 +1,41 @@
 """On a call, open records are told one at a time; elsewhere all at once."""
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.one_at_a_time import (
-    MORE, PENDING, first_of_many, one_at_a_time, pending, stop, tell_next,
+    MORE,
+    PENDING,
+    first_of_many,
+    one_at_a_time,
+    pending,
+    stop,
+    tell_next,
 )
 
-ANSWERS = [("utter_order_delayed", {"order_id": "BW-1"}),
-           ("utter_order_processing", {"order_id": "BW-2"}),
-           ("utter_order_shipped", {"order_id": "BW-3"})]
+ANSWERS = [
+    ("utter_order_delayed", {"order_id": "BW-1"}),
+    ("utter_order_processing", {"order_id": "BW-2"}),
+    ("utter_order_shipped", {"order_id": "BW-3"}),
+]
 
 
-def tracker(channel: str = "twilio_voice", slots: Optional[Dict[str, Any]] = None) -> Tracker:
-    return Tracker("c", slots or {}, {"intent": {"name": "affirm"}},
-                   [{"event": "user", "input_channel": channel}], False, None, {},
-                   "action_listen")
+def tracker(channel: str = "twilio_voice", slots: dict[str, Any] | None = None) -> Tracker:
+    return Tracker(
+        "c",
+        slots or {},
+        {"intent": {"name": "affirm"}},
+        [{"event": "user", "input_channel": channel}],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
 
 
-def said(dispatcher: CollectingDispatcher) -> List[str]:
+def said(dispatcher: CollectingDispatcher) -> list[str]:
     return [m["response"] for m in dispatcher.messages]
 
 

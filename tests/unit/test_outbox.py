@@ -4,18 +4,27 @@ refused ones kept but never resent, pending ones found again after a restart."""
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
 from actions.backend_client import BackendRejected, BackendUnavailable, CircuitOpen
 from actions.outbox import (
-    Outbox, OutboxUnavailable, backoff_seconds, deliver_due, deliver_forever, wake,
+    Outbox,
+    OutboxUnavailable,
+    backoff_seconds,
+    deliver_due,
+    deliver_forever,
+    wake,
 )
 
-NOTE = {"conversation_id": "web-1", "channel": "rest", "kind": "handoff",
-        "summary": "Customer at 12 Mill Lane, jo@example.com wants a person.",
-        "customer_id": "C-1002"}
+NOTE = {
+    "conversation_id": "web-1",
+    "channel": "rest",
+    "kind": "handoff",
+    "summary": "Customer at 12 Mill Lane, jo@example.com wants a person.",
+    "customer_id": "C-1002",
+}
 
 
 class Clock:
@@ -31,9 +40,9 @@ class Backend:
 
     def __init__(self, *failures: Exception) -> None:
         self.failures = list(failures)
-        self.received: List[Dict[str, Any]] = []
+        self.received: list[dict[str, Any]] = []
 
-    def __call__(self, payload: Dict[str, Any], request_id: str) -> Dict[str, Any]:
+    def __call__(self, payload: dict[str, Any], request_id: str) -> dict[str, Any]:
         if self.failures:
             raise self.failures.pop(0)
         self.received.append({**payload, "request_id": request_id})
@@ -101,8 +110,10 @@ def test_a_refused_write_is_kept_and_never_resent(url, clock):
     assert box.due() == [] and box.pending() == 0
     assert deliver(box, backend) == 0 and backend.received == []
     with box.engine.connect() as db:
-        assert db.exec_driver_sql("SELECT last_error FROM crm_outbox").scalar_one() \
+        assert (
+            db.exec_driver_sql("SELECT last_error FROM crm_outbox").scalar_one()
             == "BackendRejected"
+        )
 
 
 def test_one_failing_write_does_not_hold_up_the_others_of_another_kind(url, clock):

@@ -5,7 +5,7 @@ rasa-sdk Trackers (the verification form and the answer: test_verification_form.
 import asyncio
 import json
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
@@ -22,16 +22,26 @@ from tests.unit.test_backend_client import Reply, ScriptedServer, closed_port
 K1_KEYS = {"action", "goal", "result", "record", "detail", "at"}
 
 
-def tracker(slots: Optional[Dict[str, Any]] = None, intent: str = "greet",
-            ranking: Optional[List[Dict[str, Any]]] = None) -> Tracker:
+def tracker(
+    slots: dict[str, Any] | None = None,
+    intent: str = "greet",
+    ranking: list[dict[str, Any]] | None = None,
+) -> Tracker:
     top = {"name": intent, "confidence": 0.9}
     latest = {"text": "hi", "intent": top, "intent_ranking": ranking or [top], "entities": []}
-    return Tracker("conversation-1", dict(slots or {}), latest,
-                   [{"event": "user", "text": "hi", "parse_data": latest,
-                     "input_channel": "rest"}], False, None, {}, "action_listen")
+    return Tracker(
+        "conversation-1",
+        dict(slots or {}),
+        latest,
+        [{"event": "user", "text": "hi", "parse_data": latest, "input_channel": "rest"}],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
 
 
-def recorded_by(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def recorded_by(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     [value] = [event["value"] for event in events if event.get("name") == OUTCOMES]
     return value
 
@@ -40,15 +50,25 @@ def test_record_appends_one_plain_json_outcome_to_the_slot() -> None:
     earlier = outcome("action_answer_policy", "ask_warranty", "answered", at=1.0)
     track = tracker({OUTCOMES: [earlier]})
     before = time.time()
-    event = record(track, "action_answer_request", "check_order_status", "answered",
-                   "BW-100002", {"scope": "one"})
+    event = record(
+        track,
+        "action_answer_request",
+        "check_order_status",
+        "answered",
+        "BW-100002",
+        {"scope": "one"},
+    )
     assert event == SlotSet(OUTCOMES, event["value"])
     first, second = event["value"]
     assert first == earlier
     assert set(second) == K1_KEYS
     assert second["action"] == "action_answer_request"
     assert (second["goal"], second["result"], second["record"], second["detail"]) == (
-        "check_order_status", "answered", "BW-100002", {"scope": "one"})
+        "check_order_status",
+        "answered",
+        "BW-100002",
+        {"scope": "one"},
+    )
     assert before <= second["at"] <= time.time()
     assert json.loads(json.dumps(event["value"])) == event["value"]
 
@@ -62,8 +82,18 @@ def test_two_records_in_one_run_keep_both() -> None:
 
 
 def test_a_result_outside_the_contract_is_refused() -> None:
-    expected = {"answered", "done", "not_found", "failed", "declined", "handed_over",
-                "verified", "refused", "clarified", "unavailable"}
+    expected = {
+        "answered",
+        "done",
+        "not_found",
+        "failed",
+        "declined",
+        "handed_over",
+        "verified",
+        "refused",
+        "clarified",
+        "unavailable",
+    }
     assert expected == RESULTS
     with pytest.raises(ValueError, match="'ok'"):
         record(tracker(), "action_answer_request", "check_order_status", "ok")
@@ -76,29 +106,37 @@ def test_recorded_reads_only_outcomes() -> None:
     assert recorded({OUTCOMES: [kept, "junk", 3]}) == [kept]
 
 
-def run(action: Any, track: Tracker) -> List[Dict[str, Any]]:
+def run(action: Any, track: Tracker) -> list[dict[str, Any]]:
     return asyncio.run(action.run(CollectingDispatcher(), track, {}))
 
 
 def test_clarifying_records_the_goals_offered() -> None:
-    ranking = [{"name": "check_order_status", "confidence": 0.4},
-               {"name": "check_claim_status", "confidence": 0.35},
-               {"name": "greet", "confidence": 0.2}]
-    [offered] = recorded_by(run(ActionClarify(), tracker(intent="nlu_fallback",
-                                                         ranking=ranking)))
+    ranking = [
+        {"name": "check_order_status", "confidence": 0.4},
+        {"name": "check_claim_status", "confidence": 0.35},
+        {"name": "greet", "confidence": 0.2},
+    ]
+    [offered] = recorded_by(run(ActionClarify(), tracker(intent="nlu_fallback", ranking=ranking)))
     assert (offered["action"], offered["goal"], offered["result"], offered["detail"]) == (
-        "action_clarify", "unknown", "clarified",
-        {"options": ["check_order_status", "check_claim_status"]})
+        "action_clarify",
+        "unknown",
+        "clarified",
+        {"options": ["check_order_status", "check_claim_status"]},
+    )
     nothing_likely = [{"name": "greet", "confidence": 0.9}]
-    [rephrase] = recorded_by(run(ActionClarify(), tracker(intent="nlu_fallback",
-                                                          ranking=nothing_likely)))
+    [rephrase] = recorded_by(
+        run(ActionClarify(), tracker(intent="nlu_fallback", ranking=nothing_likely))
+    )
     assert rephrase["detail"] == {"options": []}
 
 
 def test_declining_a_person_is_recorded() -> None:
     [declined] = recorded_by(run(ActionDeclineHuman(), tracker()))
     assert (declined["action"], declined["goal"], declined["result"]) == (
-        "action_decline_human", "hand_over", "declined")
+        "action_decline_human",
+        "hand_over",
+        "declined",
+    )
 
 
 def test_a_policy_answer_records_answered_unavailable_or_unclear(backend_at: Any) -> None:
@@ -108,12 +146,18 @@ def test_a_policy_answer_records_answered_unavailable_or_unclear(backend_at: Any
         backend_at(server.url)
         [answered] = recorded_by(run(ActionAnswerPolicy(), tracker(intent="ask_warranty")))
         assert (answered["action"], answered["goal"], answered["result"]) == (
-            "action_answer_policy", "ask_warranty", "answered")
+            "action_answer_policy",
+            "ask_warranty",
+            "answered",
+        )
     finally:
         server.stop()
     backend_at(f"http://127.0.0.1:{closed_port()}")
     [down] = recorded_by(run(ActionAnswerPolicy(), tracker(intent="ask_warranty")))
     assert (down["goal"], down["result"], down["detail"]) == (
-        "ask_warranty", "unavailable", {"reason": "backend"})
+        "ask_warranty",
+        "unavailable",
+        {"reason": "backend"},
+    )
     [unclear] = recorded_by(run(ActionAnswerPolicy(), tracker(intent="greet")))
     assert (unclear["goal"], unclear["result"]) == ("unknown", "failed")

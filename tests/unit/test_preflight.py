@@ -4,25 +4,38 @@ local SMTP server, a closed port and a listener that never answers."""
 
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List
 
 import pytest
 
-from stack.preflight import (
-    MISCONFIGURED, NOT_CONFIGURED, OFF, READY, Readiness, check_channels, check_email,
-    check_rest, check_voice, check_webchat, check_whatsapp, smtp_unreachable,
-)
 from stack.config import ConfigError
+from stack.preflight import (
+    MISCONFIGURED,
+    NOT_CONFIGURED,
+    OFF,
+    READY,
+    Readiness,
+    check_channels,
+    check_email,
+    check_rest,
+    check_voice,
+    check_webchat,
+    check_whatsapp,
+    smtp_unreachable,
+)
 from stack.processes import free_port
 from tests.channels.mailbox import Mailbox
 
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
 ACCOUNT_SID = "AC" + "f" * 32
 EMAIL_SECRET = "e-mail-shared-secret-0123456789"
-TWILIO = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-          "TWILIO_WHATSAPP_NUMBER": "whatsapp:+14155238886",
-          "SWITCHBOARD_PUBLIC_URL": "https://switchboard.example.com"}
+TWILIO = {
+    "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+    "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+    "TWILIO_WHATSAPP_NUMBER": "whatsapp:+14155238886",
+    "SWITCHBOARD_PUBLIC_URL": "https://switchboard.example.com",
+}
 SECRETS = (AUTH_TOKEN, ACCOUNT_SID, EMAIL_SECRET, "smtp-password")
 
 
@@ -45,7 +58,7 @@ def silent_listener() -> Iterator[socket.socket]:
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(0)
-    waiting: List[socket.socket] = []
+    waiting: list[socket.socket] = []
     for _ in range(3):
         client = socket.socket()
         client.setblocking(False)
@@ -57,10 +70,14 @@ def silent_listener() -> Iterator[socket.socket]:
     server.close()
 
 
-def mail_env(mailbox: Mailbox, **extra: str) -> Dict[str, str]:
-    return {"SWITCHBOARD_EMAIL_SECRET": EMAIL_SECRET, "SWITCHBOARD_SMTP_HOST": mailbox.host,
-            "SWITCHBOARD_SMTP_PORT": str(mailbox.port),
-            "SWITCHBOARD_EMAIL_FROM": "Brightwave <help@brightwave.example>", **extra}
+def mail_env(mailbox: Mailbox, **extra: str) -> dict[str, str]:
+    return {
+        "SWITCHBOARD_EMAIL_SECRET": EMAIL_SECRET,
+        "SWITCHBOARD_SMTP_HOST": mailbox.host,
+        "SWITCHBOARD_SMTP_PORT": str(mailbox.port),
+        "SWITCHBOARD_EMAIL_FROM": "Brightwave <help@brightwave.example>",
+        **extra,
+    }
 
 
 def test_whatsapp_configured_is_ready() -> None:
@@ -72,8 +89,12 @@ def test_whatsapp_configured_is_ready() -> None:
 def test_whatsapp_without_settings_names_every_missing_variable() -> None:
     line = shown(check_whatsapp({}, {}))
     assert "not configured" in line
-    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER",
-                 "SWITCHBOARD_PUBLIC_URL"):
+    for name in (
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_WHATSAPP_NUMBER",
+        "SWITCHBOARD_PUBLIC_URL",
+    ):
         assert f"{name} unset" in line
 
 
@@ -83,8 +104,10 @@ def test_whatsapp_without_sender_number_is_not_configured() -> None:
     assert readiness.missing == ["TWILIO_WHATSAPP_NUMBER unset: Twilio refuses every reply"]
 
 
-@pytest.mark.parametrize("number", ["+14155238886", "whatsapp:14155238886",
-                                    "whatsapp:+1 415 523 8886", "whatsapp:+0123456789"])
+@pytest.mark.parametrize(
+    "number",
+    ["+14155238886", "whatsapp:14155238886", "whatsapp:+1 415 523 8886", "whatsapp:+0123456789"],
+)
 def test_a_malformed_sender_number_is_a_warning(number: str) -> None:
     readiness = check_whatsapp({}, {**TWILIO, "TWILIO_WHATSAPP_NUMBER": number})
     assert readiness.status == MISCONFIGURED
@@ -94,8 +117,14 @@ def test_a_malformed_sender_number_is_a_warning(number: str) -> None:
 
 
 def test_whatsapp_malformed_account_and_plain_http_url() -> None:
-    readiness = check_whatsapp({}, {**TWILIO, "TWILIO_ACCOUNT_SID": "SK" + "f" * 32,
-                                    "SWITCHBOARD_PUBLIC_URL": "http://switchboard.example.com"})
+    readiness = check_whatsapp(
+        {},
+        {
+            **TWILIO,
+            "TWILIO_ACCOUNT_SID": "SK" + "f" * 32,
+            "SWITCHBOARD_PUBLIC_URL": "http://switchboard.example.com",
+        },
+    )
     assert readiness.status == MISCONFIGURED
     line = shown(readiness)
     assert "TWILIO_ACCOUNT_SID is not 'AC' and 32 hex digits" in line
@@ -103,18 +132,23 @@ def test_whatsapp_malformed_account_and_plain_http_url() -> None:
 
 
 def test_credentials_yml_values_count_like_the_channel_reads_them() -> None:
-    readiness = check_whatsapp({"twilio_number": "whatsapp:+14155238886"},
-                               {**TWILIO, "TWILIO_WHATSAPP_NUMBER": "+14155238886"})
+    readiness = check_whatsapp(
+        {"twilio_number": "whatsapp:+14155238886"},
+        {**TWILIO, "TWILIO_WHATSAPP_NUMBER": "+14155238886"},
+    )
     assert readiness.status == READY
 
 
 def test_voice_without_agent_number_is_ready_but_says_so() -> None:
     readiness = check_voice({}, TWILIO)
     assert readiness.status == READY
-    assert shown(readiness) == ("  Voice:    ready (TWILIO_VOICE_AGENT_NUMBER unset: calls are "
-                                "not put through to a person)")
-    assert check_voice({}, {**TWILIO, "TWILIO_VOICE_AGENT_NUMBER": "+441614960000"}
-                       ).line() == "  Voice:    ready"
+    assert shown(readiness) == (
+        "  Voice:    ready (TWILIO_VOICE_AGENT_NUMBER unset: calls are not put through to a person)"
+    )
+    assert (
+        check_voice({}, {**TWILIO, "TWILIO_VOICE_AGENT_NUMBER": "+441614960000"}).line()
+        == "  Voice:    ready"
+    )
 
 
 def test_voice_says_whether_an_agents_reply_can_reach_a_caller_who_hung_up() -> None:
@@ -156,12 +190,15 @@ def test_email_relay_not_listening_is_misconfigured(mailbox: Mailbox) -> None:
     closed = free_port()
     readiness = check_email({}, mail_env(mailbox, SWITCHBOARD_SMTP_PORT=str(closed)))
     assert readiness.status == MISCONFIGURED
-    assert (f"SWITCHBOARD_SMTP_HOST 127.0.0.1:{closed} cannot be reached (Connection refused)"
-            in shown(readiness))
+    assert (
+        f"SWITCHBOARD_SMTP_HOST 127.0.0.1:{closed} cannot be reached (Connection refused)"
+        in shown(readiness)
+    )
 
 
 def test_email_relay_that_never_answers_is_given_up_on_quickly(
-        mailbox: Mailbox, silent_listener: socket.socket) -> None:
+    mailbox: Mailbox, silent_listener: socket.socket
+) -> None:
     port = silent_listener.getsockname()[1]
     started = time.monotonic()
     readiness = check_email({}, mail_env(mailbox, SWITCHBOARD_SMTP_PORT=str(port)))
@@ -176,14 +213,20 @@ def test_smtp_connect_timeout_holds_in_its_thread(silent_listener: socket.socket
     assert time.monotonic() - started < 1.0
 
 
-@pytest.mark.parametrize("settings, reason", [
-    ({"SWITCHBOARD_SMTP_PORT": "465", "SWITCHBOARD_SMTP_STARTTLS": "true"},
-     "SWITCHBOARD_SMTP_STARTTLS=true with port 465"),
-    ({"SWITCHBOARD_SMTP_PORT": "587"}, "port 587 expects STARTTLS"),
-    ({"SWITCHBOARD_SMTP_HOST": "smtp.invalid"}, "replies would cross the network unencrypted"),
-])
-def test_email_tls_settings_that_do_not_fit(mailbox: Mailbox, settings: Dict[str, str],
-                                            reason: str) -> None:
+@pytest.mark.parametrize(
+    "settings, reason",
+    [
+        (
+            {"SWITCHBOARD_SMTP_PORT": "465", "SWITCHBOARD_SMTP_STARTTLS": "true"},
+            "SWITCHBOARD_SMTP_STARTTLS=true with port 465",
+        ),
+        ({"SWITCHBOARD_SMTP_PORT": "587"}, "port 587 expects STARTTLS"),
+        ({"SWITCHBOARD_SMTP_HOST": "smtp.invalid"}, "replies would cross the network unencrypted"),
+    ],
+)
+def test_email_tls_settings_that_do_not_fit(
+    mailbox: Mailbox, settings: dict[str, str], reason: str
+) -> None:
     readiness = check_email({}, mail_env(mailbox, **settings))
     assert readiness.status == MISCONFIGURED
     assert reason in shown(readiness)
@@ -198,8 +241,12 @@ def test_email_from_address_must_be_one_valid_address(mailbox: Mailbox, sender: 
 
 
 def test_email_settings_the_channel_refuses_stop_the_start(mailbox: Mailbox) -> None:
-    readiness = check_email({}, mail_env(mailbox, SWITCHBOARD_SMTP_USER="relay-user",
-                                         SWITCHBOARD_SMTP_PASSWORD="smtp-password"))
+    readiness = check_email(
+        {},
+        mail_env(
+            mailbox, SWITCHBOARD_SMTP_USER="relay-user", SWITCHBOARD_SMTP_PASSWORD="smtp-password"
+        ),
+    )
     assert readiness.refused
     assert readiness.status == MISCONFIGURED
     assert "SWITCHBOARD_SMTP_USER/_PASSWORD need TLS" in shown(readiness)
@@ -226,14 +273,20 @@ def test_webchat_needs_its_widget(tmp_path: Path) -> None:
 
 def test_every_channel_in_order_and_one_left_out_of_credentials(tmp_path: Path) -> None:
     credentials = tmp_path / "credentials.yml"
-    credentials.write_text("connectors.rest.RestInput:\n  max_body_bytes: 1024\n"
-                           "connectors.whatsapp.WhatsAppInput:\n"
-                           "connectors.voice.VoiceInput: {}\n"
-                           "connectors.mail.EmailInput: {}\n")
+    credentials.write_text(
+        "connectors.rest.RestInput:\n  max_body_bytes: 1024\n"
+        "connectors.whatsapp.WhatsAppInput:\n"
+        "connectors.voice.VoiceInput: {}\n"
+        "connectors.mail.EmailInput: {}\n"
+    )
     readiness = check_channels(TWILIO, credentials)
     assert [(r.channel, r.status) for r in readiness] == [
-        ("REST", READY), ("WhatsApp", READY), ("Voice", READY), ("E-mail", NOT_CONFIGURED),
-        ("Web chat", OFF)]
+        ("REST", READY),
+        ("WhatsApp", READY),
+        ("Voice", READY),
+        ("E-mail", NOT_CONFIGURED),
+        ("Web chat", OFF),
+    ]
     assert readiness[-1].line() == "  Web chat: off (not in credentials.yml)"
 
 

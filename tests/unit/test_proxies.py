@@ -1,8 +1,6 @@
 """Behind a proxy the rate limits count each customer, not the proxy; without proxy
 settings no forwarded header can choose the address a limit counts."""
 
-from typing import Dict
-
 import pytest
 from sanic import Sanic
 from sanic.models.protocol_types import TransportProtocol
@@ -20,11 +18,17 @@ class Transport(TransportProtocol):
         return {"peername": (PEER, 40000), "sockname": ("10.0.0.1", 5005)}.get(name, default)
 
 
-def address(env: Dict[str, str], headers: Dict[str, str], name: str) -> str:
+def address(env: dict[str, str], headers: dict[str, str], name: str) -> str:
     app = Sanic(name)
     trust_proxies(app, env)
-    request = Request(b"/webhooks/rest/webhook", headers, "1.1", "POST",  # type: ignore[arg-type]
-                      Transport(), app)
+    request = Request(
+        b"/webhooks/rest/webhook",
+        headers,
+        "1.1",
+        "POST",  # type: ignore[arg-type]
+        Transport(),
+        app,
+    )
     request.conn_info = ConnInfo(Transport())
     return client_address(request)
 

@@ -5,7 +5,7 @@ and the arguments reach Rasa as meant."""
 import argparse
 import dataclasses
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 from jsonschema import ValidationError, validate
@@ -17,23 +17,37 @@ from rasa.shared.utils.common import all_subclasses
 from stack.config import isolated_config
 from stack.rasa_listeners import InternalListener
 from stack.rasa_server import (
-    _valid_by_event_type, internal_listener, resolve_event_type, validate_action_result,
+    _valid_by_event_type,
+    internal_listener,
+    resolve_event_type,
+    validate_action_result,
 )
 
 RESPONSES = [
-    {"events": [{"event": "slot", "name": "order_id", "value": "BW-100002"}],
-     "responses": [{"text": "hi"}]},
+    {
+        "events": [{"event": "slot", "name": "order_id", "value": "BW-100002"}],
+        "responses": [{"text": "hi"}],
+    },
     {"events": [], "responses": []},
     {"events": [{"event": "pause"}, {"event": "active_loop", "name": None}]},
     {"events": [{"event": "slot"}]},  # a slot event without a name
     {"events": "not a list"},
     {"responses": [1, 2]},
     {"events": [{"event": "no_such_event"}]},
-    {"events": [{"event": "user", "text": "hi", "parse_data": {
-        "intent": {"name": "greet", "confidence": 0.9},
-        "entities": [{"entity": "order_id", "value": "BW-1", "start": 0, "end": 4}]}},
-                {"event": "bot", "text": "hello", "data": {}},
-                {"event": "action", "name": "action_listen", "confidence": None}]},
+    {
+        "events": [
+            {
+                "event": "user",
+                "text": "hi",
+                "parse_data": {
+                    "intent": {"name": "greet", "confidence": 0.9},
+                    "entities": [{"entity": "order_id", "value": "BW-1", "start": 0, "end": 4}],
+                },
+            },
+            {"event": "bot", "text": "hello", "data": {}},
+            {"event": "action", "name": "action_listen", "confidence": None},
+        ]
+    },
     {"events": [{"event": "user", "parse_data": {"intent": "greet"}}]},  # intent not an object
     {"events": [{"event": "user", "parse_data": {"entities": [{"entity": "x"}]}}]},  # no value
     {"events": [{"event": "slot", "name": 3, "value": 1}]},
@@ -42,13 +56,15 @@ RESPONSES = [
     {"events": [{"name": "x", "value": 1}]},  # no event name
     {"events": ["slot"]},
     {"events": [{"event": "slot", "name": "x", "value": 1}, {"event": "pause", "metadata": 1}]},
-    {"events": [{"event": "active_loop", "name": "order_form"}, {"event": "restart"}],
-     "responses": [{"text": "x"}, "not an object"]},
+    {
+        "events": [{"event": "active_loop", "name": "order_form"}, {"event": "restart"}],
+        "responses": [{"text": "x"}, "not an object"],
+    },
     ["not an object"],
 ]
 
 
-def rasa_accepts(result: Dict[str, Any]) -> bool:
+def rasa_accepts(result: dict[str, Any]) -> bool:
     try:
         validate(result, RemoteAction.action_response_format_spec())
     except ValidationError:
@@ -57,7 +73,7 @@ def rasa_accepts(result: Dict[str, Any]) -> bool:
 
 
 @pytest.mark.parametrize("result", RESPONSES)
-def test_the_cached_check_agrees_with_rasas(result: Dict[str, Any]) -> None:
+def test_the_cached_check_agrees_with_rasas(result: dict[str, Any]) -> None:
     if rasa_accepts(result):
         assert validate_action_result(None, result) is True
     else:
@@ -71,8 +87,7 @@ def test_the_examples_include_both_verdicts() -> None:
 
 
 @pytest.mark.parametrize("result", RESPONSES)
-def test_a_response_is_passed_by_its_event_types_only_when_rasa_passes_it(
-        result: Any) -> None:
+def test_a_response_is_passed_by_its_event_types_only_when_rasa_passes_it(result: Any) -> None:
     assert _valid_by_event_type(result) == rasa_accepts(result)
 
 
@@ -81,7 +96,7 @@ def test_a_token_that_looks_like_an_option_reaches_rasa_whole(tmp_path: Path) ->
     parser = argparse.ArgumentParser()
     set_run_arguments(parser)
     argv = config.rasa_argv()
-    listener, rasa_argv = internal_listener(argv[argv.index("run") + 1:])
+    listener, rasa_argv = internal_listener(argv[argv.index("run") + 1 :])
     assert listener == InternalListener(config.host, config.rasa_internal_port)
     parsed = parser.parse_args(rasa_argv)
     assert parsed.auth_token == "-starts-with-a-dash" and parsed.enable_api
@@ -105,10 +120,13 @@ def test_an_unknown_event_name_is_resolved_as_rasa_does() -> None:
 
 
 def test_events_deserialise_alike_with_the_remembered_classes(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    dumped = [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}},
-              {"event": "slot", "name": "order_id", "value": "BW-1"},
-              {"event": "action", "name": "action_listen"}]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dumped = [
+        {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}},
+        {"event": "slot", "name": "order_id", "value": "BW-1"},
+        {"event": "action", "name": "action_listen"},
+    ]
     stock = deserialise_events(dumped)
     monkeypatch.setattr(Event, "resolve_by_type", staticmethod(resolve_event_type))
     assert deserialise_events(dumped) == stock

@@ -23,8 +23,11 @@ def test_over_the_limit_is_429_with_retry_after_per_key_and_scope() -> None:
 
 
 def test_credentials_override_the_defaults_and_a_bad_rate_stops_the_start() -> None:
-    limits = RateLimits.from_credentials("rest", {"rate_limits": {"sender": "1/second"}},
-                                         {"sender": "30/minute", "client": "60/minute"})
+    limits = RateLimits.from_credentials(
+        "rest",
+        {"rate_limits": {"sender": "1/second"}},
+        {"sender": "30/minute", "client": "60/minute"},
+    )
     assert set(limits.rates) == {"sender", "client"}
     with pytest.raises(RateLimitConfigError, match=r"rest: rate_limits.sender='lots'"):
         RateLimits.from_credentials("rest", {"rate_limits": {"sender": "lots"}}, {})

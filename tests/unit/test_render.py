@@ -4,16 +4,28 @@ generator from domain.yml, on the text channels and on voice."""
 
 import asyncio
 import re
-from datetime import date, datetime, timezone
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.render import (
-    MAX_LISTED, NOTHING_OPEN, ORDER_RESPONSES, POLICY_ANSWERS, RECORD_ANSWERS, Answer,
-    claim_answer, day, invoice_answer, join_words, money, open_records, order_answer,
+    MAX_LISTED,
+    NOTHING_OPEN,
+    ORDER_RESPONSES,
+    POLICY_ANSWERS,
+    RECORD_ANSWERS,
+    Answer,
+    claim_answer,
+    day,
+    invoice_answer,
+    join_words,
+    money,
+    open_records,
+    order_answer,
     support_hours_answer,
 )
 from actions.responses import placeholders, responses
@@ -24,42 +36,62 @@ NLG = TemplatedNaturalLanguageGenerator(responses())
 VOICE = "twilio_voice"
 
 
-def said(answer: Answer, channel: Optional[str] = "rest") -> str:
+def said(answer: Answer, channel: str | None = "rest") -> str:
     """What Rasa sends for the response and its variables on the channel."""
     name, variables = answer
     assert placeholders(name) <= set(variables), name  # every variant fully filled
-    message = asyncio.run(NLG.generate(name, DialogueStateTracker("test", slots=[]), channel,
-                                       **variables))
+    message = asyncio.run(
+        NLG.generate(name, DialogueStateTracker("test", slots=[]), channel, **variables)
+    )
     assert message is not None, name
     return str(message["text"])
 
 
-def order_status(order: Mapping[str, Any], channel: Optional[str] = "rest") -> str:
+def order_status(order: Mapping[str, Any], channel: str | None = "rest") -> str:
     return said(order_answer(order), channel)
 
 
-def claim_status(claim: Mapping[str, Any], channel: Optional[str] = "rest") -> str:
+def claim_status(claim: Mapping[str, Any], channel: str | None = "rest") -> str:
     return said(claim_answer(claim), channel)
 
 
-def invoice_status(invoice: Mapping[str, Any], policies: Optional[Mapping[str, Any]] = None,
-                   channel: Optional[str] = "rest") -> str:
+def invoice_status(
+    invoice: Mapping[str, Any],
+    policies: Mapping[str, Any] | None = None,
+    channel: str | None = "rest",
+) -> str:
     return said(invoice_answer(invoice, policies), channel)
 
 
-def policy_answer(key: str, policies: Mapping[str, Any], channel: Optional[str] = "rest") -> str:
+def policy_answer(key: str, policies: Mapping[str, Any], channel: str | None = "rest") -> str:
     if key == "ask_support_hours":  # the team's hours are the desk's
         return said(support_hours_answer(DESK_HOURS, policies, WEDNESDAY), channel)
     return said(POLICY_ANSWERS[key](policies), channel)
 
 
 # The desk's shipped hours (desk/settings.yml), as its receipts and queue give them.
-DESK_HOURS = {"time_zone": "Europe/Berlin", "days": ["mon", "tue", "wed", "thu", "fri"],
-              "open": "08:00", "close": "20:00"}
-WEDNESDAY = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+DESK_HOURS = {
+    "time_zone": "Europe/Berlin",
+    "days": ["mon", "tue", "wed", "thu", "fri"],
+    "open": "08:00",
+    "close": "20:00",
+}
+WEDNESDAY = datetime(2026, 11, 25, 9, tzinfo=UTC)
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def spoken(iso: str) -> str:
@@ -83,6 +115,7 @@ def no_placeholders(text: str) -> None:
 
 # --- orders -----------------------------------------------------------------------
 
+
 def test_the_fixture_has_every_order_status_and_each_has_its_own_wording():
     assert {o["status"] for o in ORDERS} == set(ORDER_RESPONSES)
 
@@ -92,7 +125,8 @@ def test_delayed_order_bw_100002_word_for_word():
     assert order_status(order) == (
         "Your order BW-100002 (Orbit 12 protective case, 65W fast charger) is delayed because "
         "of carrier capacity shortage. The new expected delivery date is 25 November 2026. "
-        "It's with DPD, tracking number TRK7828088552. I'm sorry for the wait.")
+        "It's with DPD, tracking number TRK7828088552. I'm sorry for the wait."
+    )
 
 
 @pytest.mark.parametrize("order", ORDERS, ids=lambda o: f"{o['id']}-{o['status']}")
@@ -128,33 +162,44 @@ def test_every_fixture_order_states_its_key_facts(order):
 
 
 def test_repeated_items_are_counted():
-    order = {"id": "BW-1", "status": "cancelled",
-             "items": [{"name": "65W fast charger", "qty": 2}, {"name": "Slate 10 tablet"}]}
-    assert order_status(order) == ("Your order BW-1 (2 x 65W fast charger, Slate 10 tablet) "
-                                   "was cancelled, so it won't be delivered.")
+    order = {
+        "id": "BW-1",
+        "status": "cancelled",
+        "items": [{"name": "65W fast charger", "qty": 2}, {"name": "Slate 10 tablet"}],
+    }
+    assert order_status(order) == (
+        "Your order BW-1 (2 x 65W fast charger, Slate 10 tablet) "
+        "was cancelled, so it won't be delivered."
+    )
 
 
 def test_order_without_items_tracking_or_reason():
     order = {"id": "BW-2", "status": "delayed", "eta": "2026-12-01", "items": []}
     assert order_status(order) == (
         "Your order BW-2 (your items) is delayed because of a problem in transit. The new "
-        "expected delivery date is 1 December 2026. I'm sorry for the wait.")
+        "expected delivery date is 1 December 2026. I'm sorry for the wait."
+    )
 
 
 def test_unknown_order_status_is_named():
-    assert order_status({"id": "BW-3", "status": "lost", "items": []}) == \
-        "Your order BW-3 (your items) has the status 'lost'."
+    assert (
+        order_status({"id": "BW-3", "status": "lost", "items": []})
+        == "Your order BW-3 (your items) has the status 'lost'."
+    )
 
 
 # --- claims -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: f"{c['id']}-{c['status']}")
 def test_every_fixture_claim_states_status_and_next_step(claim):
     text = claim_status(claim)
     kind = claim["type"].replace("_", " ")
     status = claim["status"].replace("_", " ")
-    assert text.startswith(f"Your {kind} claim {claim['id']} is {status} "
-                           f"(last updated {spoken(claim['last_update'])}).")
+    assert text.startswith(
+        f"Your {kind} claim {claim['id']} is {status} "
+        f"(last updated {spoken(claim['last_update'])})."
+    )
     assert text.endswith("Next step: " + claim["next_step"])
     if claim["payout"]:
         assert f"The payout is €{claim['payout']:.2f}." in text
@@ -168,15 +213,19 @@ def test_paid_claim_word_for_word():
     assert claim_status(claim) == (
         f"Your screen damage claim CLM-70009 is paid (last updated "
         f"{spoken(claim['last_update'])}). The payout is €317.40. Next step: The payout has "
-        f"been sent to your account on file.")
+        f"been sent to your account on file."
+    )
 
 
 def test_claim_with_missing_fields():
-    assert claim_status({"id": "CLM-1"}) == \
-        "Your device claim CLM-1 is unknown (last updated an unknown date)."
+    assert (
+        claim_status({"id": "CLM-1"})
+        == "Your device claim CLM-1 is unknown (last updated an unknown date)."
+    )
 
 
 # --- invoices ---------------------------------------------------------------------
+
 
 def test_the_fixture_has_every_invoice_status():
     assert {i["status"] for i in INVOICES} == {"paid", "due", "overdue", "failed"}
@@ -199,35 +248,51 @@ def test_every_fixture_invoice_states_its_key_facts(invoice):
         assert f"is overdue (due date {spoken(invoice['due_date'])})" in text
         assert f"under Invoices, with {ALTERNATIVES}." in text
     if status == "failed":
-        assert (f"the payment with your {invoice['method']} failed because the "
-                f"{invoice['failure_reason']}.") in text
+        assert (
+            f"the payment with your {invoice['method']} failed because the "
+            f"{invoice['failure_reason']}."
+        ) in text
         assert "add a new card under Account > Payment methods" in text
         assert f"or pay by {ALTERNATIVES}." in text
     no_placeholders(text)
 
 
 def test_failed_invoice_card_expired_word_for_word():
-    invoice = {"id": "INV-1", "amount": 19.9, "currency": "EUR", "status": "failed",
-               "method": "card ending 1234", "failure_reason": "card expired"}
+    invoice = {
+        "id": "INV-1",
+        "amount": 19.9,
+        "currency": "EUR",
+        "status": "failed",
+        "method": "card ending 1234",
+        "failure_reason": "card expired",
+    }
     assert invoice_status(invoice, POLICIES) == (
         "Invoice INV-1 for €19.90: the payment with your card ending 1234 failed because the "
         "card expired. To fix it, add a new card under Account > Payment methods, or pay by "
         "card, PayPal, bank transfer or Klarna. We'll retry the payment once the card is "
-        "updated.")
+        "updated."
+    )
 
 
 def test_failed_invoice_without_a_reason_reads_correctly():
     invoice = {"id": "INV-2", "amount": 5, "status": "failed", "method": "PayPal account"}
     text = invoice_status(invoice)
     assert "the the" not in text
-    assert text == ("Invoice INV-2 for €5.00: the payment with your PayPal account failed "
-                    "because the payment was declined. To fix it, check the payment details "
-                    "under Account > Payment methods, or pay by card, PayPal or bank transfer.")
+    assert text == (
+        "Invoice INV-2 for €5.00: the payment with your PayPal account failed "
+        "because the payment was declined. To fix it, check the payment details "
+        "under Account > Payment methods, or pay by card, PayPal or bank transfer."
+    )
 
 
 def test_failed_invoice_with_another_reason_gets_the_general_fix():
-    invoice = {"id": "INV-3", "amount": 5, "status": "failed", "method": "card ending 1",
-               "failure_reason": "bank refused the charge"}
+    invoice = {
+        "id": "INV-3",
+        "amount": 5,
+        "status": "failed",
+        "method": "card ending 1",
+        "failure_reason": "bank refused the charge",
+    }
     text = invoice_status(invoice, {"payment_methods": ["card", "PayPal"]})
     assert "failed because the bank refused the charge." in text
     assert "check the payment details" in text and "pay by card or PayPal." in text
@@ -240,8 +305,10 @@ def test_invoice_in_another_currency():
 
 
 def test_unknown_invoice_status_is_named():
-    assert invoice_status({"id": "INV-5", "amount": 1, "status": "disputed"}) == \
-        "Invoice INV-5 for €1.00 has the status 'disputed'."
+    assert (
+        invoice_status({"id": "INV-5", "amount": 1, "status": "disputed"})
+        == "Invoice INV-5 for €1.00 has the status 'disputed'."
+    )
 
 
 # --- policies ---------------------------------------------------------------------
@@ -283,16 +350,19 @@ def test_policy_answer_quotes_the_fixture_figures(key):
     no_placeholders(text)
 
 
-@pytest.mark.parametrize("key,field,value,fact", [
-    ("ask_return_policy", "return_window_days", 14, "within 14 days"),
-    ("ask_shipping_time", "standard_shipping_business_days", "3-5", "takes 3-5 business days"),
-    ("ask_shipping_time", "express_shipping_business_days", "2", "express delivery 2 business"),
-    ("ask_free_shipping", "free_shipping_threshold_eur", 75, "over €75.00"),
-    ("ask_warranty", "warranty_months", 36, "36-month warranty"),
-    ("ask_payment_methods", "payment_methods", ["card", "iDEAL"], "We accept card and iDEAL."),
-    ("ask_support_hours", "assistant_hours", "around the clock", "I'm here around the clock"),
-    ("ask_claim_decision_time", "claim_decision_business_days", 10, "within 10 business days"),
-])
+@pytest.mark.parametrize(
+    "key,field,value,fact",
+    [
+        ("ask_return_policy", "return_window_days", 14, "within 14 days"),
+        ("ask_shipping_time", "standard_shipping_business_days", "3-5", "takes 3-5 business days"),
+        ("ask_shipping_time", "express_shipping_business_days", "2", "express delivery 2 business"),
+        ("ask_free_shipping", "free_shipping_threshold_eur", 75, "over €75.00"),
+        ("ask_warranty", "warranty_months", 36, "36-month warranty"),
+        ("ask_payment_methods", "payment_methods", ["card", "iDEAL"], "We accept card and iDEAL."),
+        ("ask_support_hours", "assistant_hours", "around the clock", "I'm here around the clock"),
+        ("ask_claim_decision_time", "claim_decision_business_days", 10, "within 10 business days"),
+    ],
+)
 def test_every_policy_figure_comes_from_the_policies(key, field, value, fact):
     assert fact not in policy_answer(key, POLICIES)
     assert fact in policy_answer(key, {**POLICIES, field: value})
@@ -304,6 +374,7 @@ def test_support_hours_default_for_the_assistant():
 
 
 # --- open records -----------------------------------------------------------------
+
 
 def of_customer(records, customer_id):
     return [r for r in records if r["customer_id"] == customer_id]
@@ -320,19 +391,24 @@ def test_open_orders_of_noah_leave_out_delivered_ones():
 
 
 def test_open_records_lists_at_most_max_listed_in_the_given_order():
-    orders = [{"id": f"BW-10000{n}", "status": "shipped", "eta": "2026-11-30", "items": []}
-              for n in range(1, 6)]
+    orders = [
+        {"id": f"BW-10000{n}", "status": "shipped", "eta": "2026-11-30", "items": []}
+        for n in range(1, 6)
+    ]
     messages = [said(a) for a in open_records("order", orders, POLICIES)]
     assert MAX_LISTED == 3
     assert [m.split()[2] for m in messages] == ["BW-100001", "BW-100002", "BW-100003"]
 
 
-@pytest.mark.parametrize("topic,records", [
-    ("order", [{"id": "BW-1", "status": s} for s in ("delivered", "cancelled", "returned")]),
-    ("claim", [{"id": "CLM-1", "status": s} for s in ("closed", "paid")]),
-    ("invoice", [{"id": "INV-1", "status": "paid", "amount": 1}]),
-    ("order", []),
-])
+@pytest.mark.parametrize(
+    "topic,records",
+    [
+        ("order", [{"id": "BW-1", "status": s} for s in ("delivered", "cancelled", "returned")]),
+        ("claim", [{"id": "CLM-1", "status": s} for s in ("closed", "paid")]),
+        ("invoice", [{"id": "INV-1", "status": "paid", "amount": 1}]),
+        ("order", []),
+    ],
+)
 def test_nothing_open(topic, records):
     assert open_records(topic, records, POLICIES) == [(NOTHING_OPEN[topic], {})]
     assert said((NOTHING_OPEN[topic], {}))
@@ -358,13 +434,21 @@ def test_answers_cover_every_topic():
 
 # --- helpers ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("words,conjunction,expected", [
-    ([], "and", ""),
-    (["card"], "and", "card"),
-    (["card", "PayPal"], "and", "card and PayPal"),
-    (["card", "PayPal", "bank transfer"], "and", "card, PayPal and bank transfer"),
-    (["card", "PayPal", "bank transfer", "Klarna"], "or", "card, PayPal, bank transfer or Klarna"),
-])
+
+@pytest.mark.parametrize(
+    "words,conjunction,expected",
+    [
+        ([], "and", ""),
+        (["card"], "and", "card"),
+        (["card", "PayPal"], "and", "card and PayPal"),
+        (["card", "PayPal", "bank transfer"], "and", "card, PayPal and bank transfer"),
+        (
+            ["card", "PayPal", "bank transfer", "Klarna"],
+            "or",
+            "card, PayPal, bank transfer or Klarna",
+        ),
+    ],
+)
 def test_join_words(words, conjunction, expected):
     assert join_words(words, conjunction) == expected
 
@@ -373,15 +457,18 @@ def test_join_words_defaults_to_and():
     assert join_words(["a", "b"]) == "a and b"
 
 
-@pytest.mark.parametrize("amount,currency,expected", [
-    (50, "EUR", "€50.00"),
-    (35.37, "EUR", "€35.37"),
-    ("19.9", "EUR", "€19.90"),
-    (0, "EUR", "€0.00"),
-    (1234.5, "GBP", "£1234.50"),
-    (7, "USD", "$7.00"),
-    (12.5, "CHF", "12.50 CHF"),
-])
+@pytest.mark.parametrize(
+    "amount,currency,expected",
+    [
+        (50, "EUR", "€50.00"),
+        (35.37, "EUR", "€35.37"),
+        ("19.9", "EUR", "€19.90"),
+        (0, "EUR", "€0.00"),
+        (1234.5, "GBP", "£1234.50"),
+        (7, "USD", "$7.00"),
+        (12.5, "CHF", "12.50 CHF"),
+    ],
+)
 def test_money(amount, currency, expected):
     assert money(amount, currency) == expected
 
@@ -390,23 +477,29 @@ def test_money_defaults_to_euro():
     assert money(317.4) == "€317.40"
 
 
-@pytest.mark.parametrize("iso,expected", [
-    ("2026-11-25", "25 November 2026"),
-    ("2026-11-05", "5 November 2026"),
-    ("2000-01-01", "1 January 2000"),
-    ("2026-11-22T10:15:00Z", "22 November 2026"),
-    (None, "an unknown date"),
-    ("", "an unknown date"),
-])
+@pytest.mark.parametrize(
+    "iso,expected",
+    [
+        ("2026-11-25", "25 November 2026"),
+        ("2026-11-05", "5 November 2026"),
+        ("2000-01-01", "1 January 2000"),
+        ("2026-11-22T10:15:00Z", "22 November 2026"),
+        (None, "an unknown date"),
+        ("", "an unknown date"),
+    ],
+)
 def test_day(iso, expected):
     assert day(iso) == expected
 
 
 # --- voice ------------------------------------------------------------------------
 
-ALL_ANSWERS = ([order_answer(o) for o in ORDERS] + [claim_answer(c) for c in CLAIMS]
-               + [invoice_answer(i, POLICIES) for i in INVOICES]
-               + [answer(POLICIES) for answer in POLICY_ANSWERS.values()])
+ALL_ANSWERS = (
+    [order_answer(o) for o in ORDERS]
+    + [claim_answer(c) for c in CLAIMS]
+    + [invoice_answer(i, POLICIES) for i in INVOICES]
+    + [answer(POLICIES) for answer in POLICY_ANSWERS.values()]
+)
 WRITTEN_FORMS = re.compile(r"\b[A-Z]{2,3}-\d+|[€£$]|\d{1,2}:\d{2}|\(|\)| > |\b20\d\d\b")
 
 
@@ -427,16 +520,19 @@ def test_a_delayed_order_on_voice_word_for_word():
     assert order_status(order, VOICE) == (
         "Your order B W 1 0 0 0 0 2, for Orbit 12 protective case and 65W fast charger, is "
         "delayed because of carrier capacity shortage. It's with DPD and should now arrive on "
-        "Wednesday the twenty-fifth of November. I'm sorry for the wait.")
+        "Wednesday the twenty-fifth of November. I'm sorry for the wait."
+    )
 
 
 def test_amounts_and_hours_on_voice():
     invoice = {"id": "INV-1", "amount": 19.9, "currency": "EUR", "status": "paid"}
     assert invoice_status(invoice, channel=VOICE) == (
-        "Invoice I N V 1, for nineteen euros and ninety cent, is paid. Nothing more to do.")
+        "Invoice I N V 1, for nineteen euros and ninety cent, is paid. Nothing more to do."
+    )
     hours = policy_answer("ask_support_hours", POLICIES, VOICE)
     assert "Monday to Friday, from eight a m to eight p m, Central European Time" in hours
     assert "day and night" in hours
     assert policy_answer("ask_shipping_time", POLICIES, VOICE) == (
         "Standard delivery takes two to four business days. Express delivery takes one "
-        "business day.")
+        "business day."
+    )

@@ -20,23 +20,30 @@ def refused(payload: object) -> BadRequest:
 
 
 def test_a_good_request_is_cleaned() -> None:
-    message = parsed({"sender": "customer-42", "message": " hello\x00 there\ud800 ",
-                      "metadata": {"k": "v"}})
+    message = parsed(
+        {"sender": "customer-42", "message": " hello\x00 there\ud800 ", "metadata": {"k": "v"}}
+    )
     assert (message.sender, message.text, message.metadata) == (
-        "customer-42", "hello  there", {"k": "v"})
+        "customer-42",
+        "hello  there",
+        {"k": "v"},
+    )
 
 
-@pytest.mark.parametrize("body,status,reason", [
-    (b"[" * 1000 + b"]" * 1000, 400, "nested deeper"),
-    (b'{"sender": "x", "message": "hi", "n": ' + b"9" * 5000 + b"}", 400, "usable JSON"),
-    (b'{"sender": "x", "message": "\\ud800"}', 400, "no text"),
-    (b'{"sender": "x\\n", "message": "hi"}', 400, "'sender'"),
-    (b'{"sender": "whatsapp-0123", "message": "hi"}', 400, "another channel"),
-    (json.dumps({"sender": "x", "message": "a" * 101}).encode(), 413, "longer than 100"),
-    (b"\xff", 400, "UTF-8"),
-    (b'{"sender": "x", "message": 5}', 400, "'message'"),
-    (b'{"sender": "x", "message": "hi", "metadata": {"a": ["\\udfff"]}}', 400, "'metadata'"),
-])
+@pytest.mark.parametrize(
+    "body,status,reason",
+    [
+        (b"[" * 1000 + b"]" * 1000, 400, "nested deeper"),
+        (b'{"sender": "x", "message": "hi", "n": ' + b"9" * 5000 + b"}", 400, "usable JSON"),
+        (b'{"sender": "x", "message": "\\ud800"}', 400, "no text"),
+        (b'{"sender": "x\\n", "message": "hi"}', 400, "'sender'"),
+        (b'{"sender": "whatsapp-0123", "message": "hi"}', 400, "another channel"),
+        (json.dumps({"sender": "x", "message": "a" * 101}).encode(), 413, "longer than 100"),
+        (b"\xff", 400, "UTF-8"),
+        (b'{"sender": "x", "message": 5}', 400, "'message'"),
+        (b'{"sender": "x", "message": "hi", "metadata": {"a": ["\\udfff"]}}', 400, "'metadata'"),
+    ],
+)
 def test_bad_bodies_are_refused_with_a_reason(body: bytes, status: int, reason: str) -> None:
     error = refused(body)
     assert error.status == status and reason in error.reason
@@ -44,7 +51,11 @@ def test_bad_bodies_are_refused_with_a_reason(body: bytes, status: int, reason: 
 
 def test_polls_check_the_sender_and_the_moment() -> None:
     assert parse_poll({"sender": "customer-42", "since": "12.5"}) == ("customer-42", 12.5)
-    for query in ({"sender": "customer-42\n"}, {"sender": "voice-1"},
-                  {"sender": "x", "since": "nan"}, {"sender": "x", "since": "-1"}):
+    for query in (
+        {"sender": "customer-42\n"},
+        {"sender": "voice-1"},
+        {"sender": "x", "since": "nan"},
+        {"sender": "x", "since": "-1"},
+    ):
         with pytest.raises(BadRequest):
             parse_poll(query)

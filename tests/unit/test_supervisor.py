@@ -7,7 +7,6 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import List
 
 import pytest
 
@@ -21,8 +20,14 @@ FAST = Backoff(initial_seconds=0.2, max_seconds=1.0, stable_seconds=60.0)
 def web_server(name: str, log_dir: Path) -> Launch:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    return Launch(name, [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-                  f"{url}/", url, log_dir, timeout=30)
+    return Launch(
+        name,
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        f"{url}/",
+        url,
+        log_dir,
+        timeout=30,
+    )
 
 
 def wait_until(condition, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
@@ -38,7 +43,7 @@ def test_the_backoff_doubles_up_to_its_maximum() -> None:
 
 
 def test_a_killed_service_is_restarted_and_reported(tmp_path: Path) -> None:
-    reports: List[str] = []
+    reports: list[str] = []
     one, two = web_server("one", tmp_path), web_server("two", tmp_path)
     supervisor = Supervisor([one, two], reports.append, FAST)
     supervisor.start()
@@ -57,18 +62,25 @@ def test_a_killed_service_is_restarted_and_reported(tmp_path: Path) -> None:
 
 
 def test_a_service_that_cannot_start_stops_the_start(tmp_path: Path) -> None:
-    reports: List[str] = []
-    failing = Launch("failing", [sys.executable, "-c", "import sys; sys.exit(3)"],
-                     "http://127.0.0.1:1/", "http://127.0.0.1:1", tmp_path, timeout=5)
-    supervisor = Supervisor([failing], reports.append,
-                            Backoff(initial_seconds=0.1, max_seconds=0.4))
+    reports: list[str] = []
+    failing = Launch(
+        "failing",
+        [sys.executable, "-c", "import sys; sys.exit(3)"],
+        "http://127.0.0.1:1/",
+        "http://127.0.0.1:1",
+        tmp_path,
+        timeout=5,
+    )
+    supervisor = Supervisor(
+        [failing], reports.append, Backoff(initial_seconds=0.1, max_seconds=0.4)
+    )
     with pytest.raises(RuntimeError, match="failing exited with 3"):
         supervisor.start()
     assert not reports  # nothing is restarted before the stack has started
 
 
 def test_stop_during_a_restart_leaves_nothing_running(tmp_path: Path) -> None:
-    reports: List[str] = []
+    reports: list[str] = []
     one = web_server("one", tmp_path)
     supervisor = Supervisor([one], reports.append, Backoff(initial_seconds=0.5))
     supervisor.start()

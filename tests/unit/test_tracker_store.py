@@ -9,12 +9,18 @@ import sqlite3
 import time
 from contextlib import closing
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, BotUttered, Event, SessionStarted,
-                                     SlotSet, UserUttered)
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -39,8 +45,9 @@ def run(coroutine: Any) -> Any:
 
 def make_store(db: Path, journal: Path, **kwargs: Any) -> DurableSQLTrackerStore:
     """A store as one Rasa process has it; two of them on one file are two processes."""
-    return DurableSQLTrackerStore(DOMAIN, host=f"sqlite:///{db}", journal=str(journal),
-                                  retry_delay=0, **kwargs)
+    return DurableSQLTrackerStore(
+        DOMAIN, host=f"sqlite:///{db}", journal=str(journal), retry_delay=0, **kwargs
+    )
 
 
 @pytest.fixture
@@ -59,34 +66,42 @@ def store(db: Path, journal: Path) -> DurableSQLTrackerStore:
 
 
 @pytest.fixture
-def reads(store: DurableSQLTrackerStore, monkeypatch: pytest.MonkeyPatch) -> List[str]:
+def reads(store: DurableSQLTrackerStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every time the store reads a conversation's rows from the database."""
-    calls: List[str] = []
+    calls: list[str] = []
     original = store._event_query
 
     def counting(session: Any, sender_id: str, **kwargs: Any) -> Any:
         calls.append(sender_id)
         return original(session, sender_id, **kwargs)
+
     monkeypatch.setattr(store, "_event_query", counting)
     return calls
 
 
-def turn(text: str, order_id: Optional[str] = None) -> List[Event]:
+def turn(text: str, order_id: str | None = None) -> list[Event]:
     """One customer turn as Rasa logs it."""
-    events: List[Event] = [UserUttered(text, {"name": "order_status", "confidence": 0.9})]
+    events: list[Event] = [UserUttered(text, {"name": "order_status", "confidence": 0.9})]
     if order_id:
         events.append(SlotSet("order_id", order_id))
-    return events + [ActionExecuted("action_order_status"), BotUttered(f"re: {text}"),
-                     ActionExecuted("action_listen")]
+    return events + [
+        ActionExecuted("action_order_status"),
+        BotUttered(f"re: {text}"),
+        ActionExecuted("action_listen"),
+    ]
 
 
-def session_start() -> List[Event]:
-    return [ActionExecuted("action_session_start"), SessionStarted(),
-            ActionExecuted("action_listen")]
+def session_start() -> list[Event]:
+    return [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+    ]
 
 
-def say(store: DurableSQLTrackerStore, events: List[Event],
-        sender: str = SENDER) -> DialogueStateTracker:
+def say(
+    store: DurableSQLTrackerStore, events: list[Event], sender: str = SENDER
+) -> DialogueStateTracker:
     """A turn: retrieve (or start) the conversation, add the events, save."""
     tracker = run(store.retrieve(sender)) or DialogueStateTracker(sender, DOMAIN.slots)
     for event in events:
@@ -95,19 +110,20 @@ def say(store: DurableSQLTrackerStore, events: List[Event],
     return tracker
 
 
-def dump(tracker: Optional[DialogueStateTracker]) -> Any:
+def dump(tracker: DialogueStateTracker | None) -> Any:
     assert tracker is not None
     return tracker.current_state(), [e.as_dict() for e in tracker.events]
 
 
-def stored_texts(db: Path, journal: Path, sender: str = SENDER) -> List[str]:
+def stored_texts(db: Path, journal: Path, sender: str = SENDER) -> list[str]:
     """What a fresh process (no cache) reads back from the database."""
     tracker = run(make_store(db, journal, cache_conversations=0).retrieve_full_tracker(sender))
     return [e.text for e in tracker.events if isinstance(e, UserUttered)] if tracker else []
 
 
-def test_a_cached_retrieve_is_what_the_database_gives(store: DurableSQLTrackerStore, db: Path,
-                                                      journal: Path, reads: List[str]) -> None:
+def test_a_cached_retrieve_is_what_the_database_gives(
+    store: DurableSQLTrackerStore, db: Path, journal: Path, reads: list[str]
+) -> None:
     say(store, session_start() + turn("where is my order", "BW-1"))
     say(store, turn("and now?"))
     reads.clear()
@@ -119,7 +135,8 @@ def test_a_cached_retrieve_is_what_the_database_gives(store: DurableSQLTrackerSt
 
 
 def test_a_new_session_is_served_like_the_database_serves_it(
-        store: DurableSQLTrackerStore, db: Path, journal: Path, reads: List[str]) -> None:
+    store: DurableSQLTrackerStore, db: Path, journal: Path, reads: list[str]
+) -> None:
     say(store, session_start() + turn("first session", "BW-1"))
     # The next session starts within a turn, on the tracker that still holds the old one.
     say(store, session_start() + turn("second session"))
@@ -130,49 +147,65 @@ def test_a_new_session_is_served_like_the_database_serves_it(
     fresh = run(make_store(db, journal, cache_conversations=0).retrieve(SENDER))
     assert dump(cached) == dump(fresh)
     assert [e.text for e in cached.events if isinstance(e, UserUttered)] == [
-        "second session", "still the second"]
+        "second session",
+        "still the second",
+    ]
     assert stored_texts(db, journal) == ["first session", "second session", "still the second"]
 
 
 def test_another_process_write_is_not_hidden_by_the_cache(
-        store: DurableSQLTrackerStore, db: Path, journal: Path) -> None:
+    store: DurableSQLTrackerStore, db: Path, journal: Path
+) -> None:
     say(store, session_start() + turn("from process one"))
     other = make_store(db, journal)
     say(other, turn("from process two", "BW-2"))
     tracker = run(store.retrieve(SENDER))
     assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == [
-        "from process one", "from process two"]
+        "from process one",
+        "from process two",
+    ]
     assert tracker.get_slot("order_id") == "BW-2"
     # And this process's next save appends after the other's rows, none lost or doubled.
     say(store, turn("process one again"))
     say(other, turn("process two again"))
     assert stored_texts(db, journal) == [
-        "from process one", "from process two", "process one again", "process two again"]
+        "from process one",
+        "from process two",
+        "process one again",
+        "process two again",
+    ]
     assert dump(run(store.retrieve(SENDER))) == dump(run(other.retrieve(SENDER)))
 
 
 def test_another_process_moving_stored_times_is_not_hidden_by_the_cache(
-        store: DurableSQLTrackerStore, db: Path) -> None:
+    store: DurableSQLTrackerStore, db: Path
+) -> None:
     say(store, session_start() + turn("hello"))
     with closing(sqlite3.connect(db)) as connection, connection:
         # As the channel tests age a conversation: every row two hours earlier.
         connection.execute(
             "UPDATE events SET timestamp = timestamp - 7200, data = json_set(data, "
             "'$.timestamp', json_extract(data, '$.timestamp') - 7200) WHERE sender_id = ?",
-            (SENDER,))
+            (SENDER,),
+        )
     tracker = run(store.retrieve(SENDER))
     assert all(event.timestamp < time.time() - 3600 for event in tracker.events)
 
 
 def test_a_refused_save_is_retried_journalled_and_surfaced(
-        store: DurableSQLTrackerStore, db: Path, journal: Path,
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    store: DurableSQLTrackerStore,
+    db: Path,
+    journal: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     say(store, session_start() + turn("stored"))
-    attempts: List[int] = []
+    attempts: list[int] = []
 
     def refuse(*_: Any) -> None:
         attempts.append(1)
         raise OperationalError("INSERT", {}, Exception("database is locked"))
+
     monkeypatch.setattr(store, "_record", refuse)
     with caplog.at_level(logging.WARNING, logger="tracker_store.sql"):
         tracker = say(store, turn("refused", "BW-9"))
@@ -191,13 +224,14 @@ def test_a_refused_save_is_retried_journalled_and_surfaced(
 
 
 def test_a_failed_commit_leaves_no_cached_state_behind(
-        store: DurableSQLTrackerStore, db: Path, journal: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    store: DurableSQLTrackerStore, db: Path, journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     say(store, session_start() + turn("stored"))
     store.save_attempts = 1
 
     def refuse(*_: Any) -> None:
         raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
     monkeypatch.setattr("sqlalchemy.orm.Session.commit", refuse)
     say(store, turn("lost commit"))
     monkeypatch.undo()
@@ -207,12 +241,14 @@ def test_a_failed_commit_leaves_no_cached_state_behind(
 
 
 def test_a_slow_commit_does_not_hold_up_the_event_loop(
-        store: DurableSQLTrackerStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: DurableSQLTrackerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     commit = Session.commit
 
     def slow_disk(session: Session) -> None:
         time.sleep(0.3)
         commit(session)
+
     monkeypatch.setattr(Session, "commit", slow_disk)
 
     async def save_while_ticking() -> int:
@@ -223,6 +259,7 @@ def test_a_slow_commit_does_not_hold_up_the_event_loop(
             while True:
                 ticks += 1
                 await asyncio.sleep(0.01)
+
         ticker = asyncio.create_task(tick())
         tracker = DialogueStateTracker(SENDER, DOMAIN.slots)
         for event in session_start() + turn("hello"):
@@ -230,6 +267,7 @@ def test_a_slow_commit_does_not_hold_up_the_event_loop(
         await store.save(tracker)
         ticker.cancel()
         return ticks
+
     assert run(save_while_ticking()) >= 10
     assert stored_texts(store_db(store), Path(store.journal)) == ["hello"]
 
@@ -238,8 +276,7 @@ def store_db(store: DurableSQLTrackerStore) -> Path:
     return Path(store.engine.url.database)
 
 
-def test_the_cache_holds_at_most_the_configured_conversations(
-        db: Path, journal: Path) -> None:
+def test_the_cache_holds_at_most_the_configured_conversations(db: Path, journal: Path) -> None:
     store = make_store(db, journal, cache_conversations=2)
     for sender in ("a", "b", "c"):
         say(store, session_start() + turn(f"hello from {sender}"), sender=sender)

@@ -20,10 +20,17 @@ def test_an_issued_token_is_valid_and_names_a_stable_conversation() -> None:
     assert token.split(".")[0] not in conversation
 
 
-@pytest.mark.parametrize("forged", [
-    None, 42, "", "0123456789abcdef0123456789abcdef",  # an id of the old kind
-    "0123456789abcdef0123456789abcdef.0123456789abcdef0123456789abcdef",
-    "webchat-0123456789abcdef0123456789abcdef"])
+@pytest.mark.parametrize(
+    "forged",
+    [
+        None,
+        42,
+        "",
+        "0123456789abcdef0123456789abcdef",  # an id of the old kind
+        "0123456789abcdef0123456789abcdef.0123456789abcdef0123456789abcdef",
+        "webchat-0123456789abcdef0123456789abcdef",
+    ],
+)
 def test_a_token_this_server_did_not_sign_is_not_valid(forged: object) -> None:
     assert not SessionTokens(SECRET).valid(forged)
 
@@ -51,36 +58,54 @@ def test_the_page_may_be_framed_only_by_the_configured_ancestors() -> None:
 
 def channel(**credentials: object) -> WebChatInput:
     return WebChatInput.from_credentials(  # type: ignore[return-value]
-        {"session_secret": SECRET, **credentials})
+        {"session_secret": SECRET, **credentials}
+    )
 
 
 def test_origins_are_the_pages_own_the_public_url_and_the_configured(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("SWITCHBOARD_PUBLIC_URL", "https://chat.brightwave.example/base")
     chat = channel(allowed_origins=["https://www.brightwave.example/shop"])
     environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "127.0.0.1:5005"}
-    for origin in ("http://127.0.0.1:5005", "https://chat.brightwave.example",
-                   "https://www.brightwave.example"):
+    for origin in (
+        "http://127.0.0.1:5005",
+        "https://chat.brightwave.example",
+        "https://www.brightwave.example",
+    ):
         assert chat.origin_allowed(origin, environ), origin
     for origin in ("https://evil.example", "http://localhost:5005", "null"):
         assert not chat.origin_allowed(origin, environ), origin
 
 
-@pytest.mark.parametrize("credentials,key", [
-    ({"allowed_origins": "https://www.brightwave.example"}, "allowed_origins"),
-    ({"frame_ancestors": "'self'; script-src *"}, "frame_ancestors"),
-    ({"rate_limits": {"session": "often"}}, "rate_limits.session"),
-    ({"session_secret": "short"}, "SWITCHBOARD_WEBCHAT_SECRET"),
-])
+@pytest.mark.parametrize(
+    "credentials,key",
+    [
+        ({"allowed_origins": "https://www.brightwave.example"}, "allowed_origins"),
+        ({"frame_ancestors": "'self'; script-src *"}, "frame_ancestors"),
+        ({"rate_limits": {"session": "often"}}, "rate_limits.session"),
+        ({"session_secret": "short"}, "SWITCHBOARD_WEBCHAT_SECRET"),
+    ],
+)
 def test_a_bad_setting_stops_the_start_naming_it(credentials: dict, key: str) -> None:
     with pytest.raises(ValueError, match=key):
         channel(**credentials)
 
 
-@pytest.mark.parametrize("body,ok", [
-    (b"40", True), (b'42["user_uttered",{"message":"hi"}]\x1e1', True), (b"2", True),
-    ("৫".encode(), False), ("৬³‮".encode(), False), ("²".encode(), False), (b"", False),
-    (b"40\x1e\xe0\xa7\xab", False), (b"9", False)])
+@pytest.mark.parametrize(
+    "body,ok",
+    [
+        (b"40", True),
+        (b'42["user_uttered",{"message":"hi"}]\x1e1', True),
+        (b"2", True),
+        ("৫".encode(), False),
+        ("৬³‮".encode(), False),
+        ("²".encode(), False),
+        (b"", False),
+        (b"40\x1e\xe0\xa7\xab", False),
+        (b"9", False),
+    ],
+)
 def test_only_engineio_packet_types_reach_engineio(body: bytes, ok: bool) -> None:
     """python-engineio reads a packet's type with int(), which takes other scripts'
     digits too: such a polling request was never answered."""

@@ -2,13 +2,12 @@
 arrived, whatever order their claims finish in (connectors/whatsapp.py)."""
 
 import asyncio
-from typing import List
 
 from connectors.whatsapp import InOrder
 
 
 def test_a_conversations_turns_run_in_arrival_order_and_others_do_not_wait() -> None:
-    ran: List[str] = []
+    ran: list[str] = []
 
     async def scenario() -> None:
         line = InOrder()
@@ -37,7 +36,7 @@ def test_a_conversations_turns_run_in_arrival_order_and_others_do_not_wait() -> 
 
 
 def test_a_failing_turn_does_not_stop_the_line() -> None:
-    ran: List[str] = []
+    ran: list[str] = []
 
     async def scenario() -> None:
         line = InOrder()

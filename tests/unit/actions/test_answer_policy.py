@@ -11,14 +11,22 @@ from tests.unit.actions.conftest import backend_down, outcomes, run, slots_set, 
 POLICIES = crm()["policies"]
 
 
-@pytest.mark.parametrize(("intent", "response", "variable", "value"), [
-    ("ask_return_policy", "utter_policy_returns", "return_window_days",
-     POLICIES["return_window_days"]),
-    ("ask_free_shipping", "utter_policy_free_shipping", None, None),
-    ("ask_warranty", "utter_policy_warranty", None, None),
-])
+@pytest.mark.parametrize(
+    ("intent", "response", "variable", "value"),
+    [
+        (
+            "ask_return_policy",
+            "utter_policy_returns",
+            "return_window_days",
+            POLICIES["return_window_days"],
+        ),
+        ("ask_free_shipping", "utter_policy_free_shipping", None, None),
+        ("ask_warranty", "utter_policy_warranty", None, None),
+    ],
+)
 def test_a_policy_question_is_answered_from_the_backends_policies(
-        intent: str, response: str, variable: str, value: object) -> None:
+    intent: str, response: str, variable: str, value: object
+) -> None:
     events, said = run(ActionAnswerPolicy(), tracker(intent=intent))
     assert outcomes(events) == [("action_answer_policy", intent, "answered")]
     [(answered, variables)] = said
@@ -43,7 +51,8 @@ def test_a_question_that_is_no_policy_gets_the_default() -> None:
 
 
 def test_the_backend_down_is_an_apology_with_a_person_offered(
-        configured: pytest.MonkeyPatch) -> None:
+    configured: pytest.MonkeyPatch,
+) -> None:
     backend_down(configured)
     events, said = run(ActionAnswerPolicy(), tracker(intent="ask_return_policy"))
     assert said == [("utter_backend_down", {})]
@@ -51,10 +60,12 @@ def test_the_backend_down_is_an_apology_with_a_person_offered(
 
 
 def test_a_failure_at_the_channels_limit_is_not_offered_a_person_again(
-        configured: pytest.MonkeyPatch) -> None:
+    configured: pytest.MonkeyPatch,
+) -> None:
     backend_down(configured)
-    events, said = run(ActionAnswerPolicy(),
-                       tracker({BACKEND_FAILURES: 1}, intent="ask_return_policy"))
+    events, said = run(
+        ActionAnswerPolicy(), tracker({BACKEND_FAILURES: 1}, intent="ask_return_policy")
+    )
     # The second failure on chat reaches escalation.yml's system_trouble limit: the
     # escalation policy hands over right after, so no offer is made here.
     assert said == [("utter_backend_down_again", {})]

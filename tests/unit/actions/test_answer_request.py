@@ -2,17 +2,22 @@
 the real backend; what is said when verification failed, the record is locked, the
 record is someone else's or unknown, or the backend is down."""
 
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
 from actions.answers import ActionAnswerRequest
 from actions.slots import (
-    BACKEND_ERROR, BACKEND_FAILURES, HUMAN_OFFERED, REQUEST_TOPIC, VERIFICATION_FAILED,
-    VERIFICATION_LOCKED, VERIFIED_CUSTOMER_ID,
+    BACKEND_ERROR,
+    BACKEND_FAILURES,
+    HUMAN_OFFERED,
+    REQUEST_TOPIC,
+    VERIFICATION_FAILED,
+    VERIFICATION_LOCKED,
+    VERIFIED_CUSTOMER_ID,
 )
 from tests.support.crm import first_with, of_customer
-from tests.unit.actions.conftest import outcomes, backend_down, responses, run, slots_set, tracker
+from tests.unit.actions.conftest import backend_down, outcomes, responses, run, slots_set, tracker
 
 CUSTOMER = "C-1001"
 DELAYED = first_with("orders", customer_id=CUSTOMER, status="delayed")
@@ -21,7 +26,7 @@ CLAIM = of_customer("claims", CUSTOMER)[0]
 INVOICE = of_customer("invoices", CUSTOMER)[0]
 
 
-def asking(topic: str, **slots: Any) -> Dict[str, Any]:
+def asking(topic: str, **slots: Any) -> dict[str, Any]:
     return {REQUEST_TOPIC: topic, VERIFIED_CUSTOMER_ID: CUSTOMER, **slots}
 
 
@@ -45,8 +50,11 @@ def test_a_verified_customer_hears_about_their_order_from_the_record() -> None:
 
 def test_without_a_number_the_customers_open_orders_are_listed() -> None:
     events, said = run(ActionAnswerRequest(), tracker(asking("order")))
-    open_orders = {o["id"] for o in of_customer("orders", CUSTOMER)
-                   if o["status"] not in ("delivered", "cancelled", "returned")}
+    open_orders = {
+        o["id"]
+        for o in of_customer("orders", CUSTOMER)
+        if o["status"] not in ("delivered", "cancelled", "returned")
+    }
     assert open_orders and {variables["order_id"] for _, variables in said} == open_orders
     assert all(response.startswith("utter_order_") for response in responses(said))
     finished(events)
@@ -72,14 +80,20 @@ def test_someone_elses_record_and_an_unknown_one_read_the_same(order_id: str) ->
     finished(events)
 
 
-@pytest.mark.parametrize(("slot", "response"), [
-    (VERIFICATION_FAILED, "utter_verification_failed"),
-    (VERIFICATION_LOCKED, "utter_account_locked"),
-])
+@pytest.mark.parametrize(
+    ("slot", "response"),
+    [
+        (VERIFICATION_FAILED, "utter_verification_failed"),
+        (VERIFICATION_LOCKED, "utter_account_locked"),
+    ],
+)
 def test_a_failed_or_locked_verification_is_told_so_and_offered_a_person(
-        slot: str, response: str) -> None:
-    events, said = run(ActionAnswerRequest(), tracker(
-        {REQUEST_TOPIC: "order", "order_id": DELAYED["id"], slot: True}))
+    slot: str, response: str
+) -> None:
+    events, said = run(
+        ActionAnswerRequest(),
+        tracker({REQUEST_TOPIC: "order", "order_id": DELAYED["id"], slot: True}),
+    )
     assert said == [(response, {})]
     assert slots_set(events)[HUMAN_OFFERED] is True
     assert VERIFIED_CUSTOMER_ID not in slots_set(events)
@@ -92,17 +106,23 @@ def test_without_a_topic_or_a_verified_customer_nothing_is_read() -> None:
 
 
 def test_a_backend_failure_during_the_form_is_apologised_for_once(
-        configured: pytest.MonkeyPatch) -> None:
+    configured: pytest.MonkeyPatch,
+) -> None:
     # The form already counted this failure (backend_failures is 1): not counted again.
-    events, said = run(ActionAnswerRequest(), tracker(
-        asking("order", order_id=DELAYED["id"], **{BACKEND_ERROR: True, BACKEND_FAILURES: 1})))
+    events, said = run(
+        ActionAnswerRequest(),
+        tracker(
+            asking("order", order_id=DELAYED["id"], **{BACKEND_ERROR: True, BACKEND_FAILURES: 1})
+        ),
+    )
     assert said == [("utter_backend_down", {})]
     assert slots_set(events)[HUMAN_OFFERED] is True
     assert BACKEND_FAILURES not in slots_set(events)
 
 
 def test_the_backend_down_is_an_apology_and_a_counted_failure(
-        configured: pytest.MonkeyPatch) -> None:
+    configured: pytest.MonkeyPatch,
+) -> None:
     backend_down(configured)
     events, said = run(ActionAnswerRequest(), tracker(asking("order", order_id=DELAYED["id"])))
     assert said == [("utter_backend_down", {})]

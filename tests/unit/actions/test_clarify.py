@@ -9,10 +9,20 @@ def ranked(*pairs: tuple) -> list:
 
 
 def test_the_likeliest_goals_are_offered_as_buttons_whose_payloads_are_the_intents() -> None:
-    events, said = run(ActionClarify(), tracker(text="order or claim", intent="check_order_status",
-                                                intent_ranking=ranked(
-        ("check_order_status", 0.41), ("greet", 0.30), ("check_claim_status", 0.20),
-        ("check_invoice", 0.05), ("ask_warranty", 0.03))))
+    events, said = run(
+        ActionClarify(),
+        tracker(
+            text="order or claim",
+            intent="check_order_status",
+            intent_ranking=ranked(
+                ("check_order_status", 0.41),
+                ("greet", 0.30),
+                ("check_claim_status", 0.20),
+                ("check_invoice", 0.05),
+                ("ask_warranty", 0.03),
+            ),
+        ),
+    )
     assert outcomes(events) == [("action_clarify", "unknown", "clarified")]
     [(response, variables)] = said
     assert response == "utter_clarify"
@@ -23,14 +33,28 @@ def test_the_likeliest_goals_are_offered_as_buttons_whose_payloads_are_the_inten
 
 
 def test_no_more_than_the_maximum_are_offered() -> None:
-    _, said = run(ActionClarify(), tracker(intent_ranking=ranked(
-        ("check_order_status", 0.3), ("check_claim_status", 0.2), ("check_invoice", 0.2),
-        ("ask_warranty", 0.15), ("request_human", 0.15))))
+    _, said = run(
+        ActionClarify(),
+        tracker(
+            intent_ranking=ranked(
+                ("check_order_status", 0.3),
+                ("check_claim_status", 0.2),
+                ("check_invoice", 0.2),
+                ("ask_warranty", 0.15),
+                ("request_human", 0.15),
+            )
+        ),
+    )
     assert len(said[0][1]["buttons"]) == MAX_OPTIONS
 
 
 def test_without_a_plausible_goal_the_customer_is_asked_to_rephrase() -> None:
-    events, said = run(ActionClarify(), tracker(intent="greet", intent_ranking=ranked(
-        ("greet", 0.6), ("goodbye", 0.38), ("check_order_status", 0.02))))
+    events, said = run(
+        ActionClarify(),
+        tracker(
+            intent="greet",
+            intent_ranking=ranked(("greet", 0.6), ("goodbye", 0.38), ("check_order_status", 0.02)),
+        ),
+    )
     assert outcomes(events) == [("action_clarify", "unknown", "clarified")]
     assert said == [("utter_ask_rephrase", {})]

@@ -6,7 +6,8 @@ from tests.unit.actions.conftest import run, slots_set, tracker
 
 
 def test_a_declined_offer_is_withdrawn_and_the_assistant_carries_on() -> None:
-    events, said = run(ActionDeclineHuman(), tracker({HUMAN_OFFERED: True}, text="no thanks",
-                                                     intent="deny"))
+    events, said = run(
+        ActionDeclineHuman(), tracker({HUMAN_OFFERED: True}, text="no thanks", intent="deny")
+    )
     assert said == [("utter_anything_else", {})]
     assert slots_set(events) == {HUMAN_OFFERED: False}

@@ -3,13 +3,17 @@ project's domain: what the form asks next and what it sets. (The validation's ru
 in detail, the lock included, are in tests/unit/test_verification_form.py.)"""
 
 from functools import lru_cache
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 from rasa.shared.core.domain import Domain
 
 from actions.slots import (
-    BACKEND_ERROR, BACKEND_FAILURES, CLAIMED_CUSTOMER_ID, KNOWLEDGE_FACTOR, REQUEST_TOPIC,
+    BACKEND_ERROR,
+    BACKEND_FAILURES,
+    CLAIMED_CUSTOMER_ID,
+    KNOWLEDGE_FACTOR,
+    REQUEST_TOPIC,
     VERIFIED_CUSTOMER_ID,
 )
 from actions.verification import ValidateVerificationForm
@@ -22,14 +26,18 @@ SOMEONE_ELSES = first_with("orders", customer_id="C-1002")
 
 
 @lru_cache(maxsize=1)
-def domain() -> Dict[str, Any]:
+def domain() -> dict[str, Any]:
     return Domain.load(str(ROOT / "domain.yml")).as_dict()
 
 
 def naming(order_id: str, **slots: Any) -> Any:
     """The customer names an order while the form runs (the NLU filled order_id)."""
-    return tracker({REQUEST_TOPIC: "order", "order_id": order_id, **slots},
-                   text=f"it is {order_id}", intent="inform", active_loop="verification_form")
+    return tracker(
+        {REQUEST_TOPIC: "order", "order_id": order_id, **slots},
+        text=f"it is {order_id}",
+        intent="inform",
+        active_loop="verification_form",
+    )
 
 
 def run_form(track: Any) -> tuple:
@@ -55,7 +63,8 @@ def test_a_verified_customer_naming_someone_elses_order_is_told_it_is_not_theirs
 
 
 def test_the_backend_down_ends_the_form_with_the_failure_counted(
-        configured: pytest.MonkeyPatch) -> None:
+    configured: pytest.MonkeyPatch,
+) -> None:
     backend_down(configured)
     slots, said = run_form(naming(ORDER["id"]))
     assert said == []
