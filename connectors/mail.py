@@ -45,13 +45,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.delivery import DELIVERED, FAILED, NOT_SENT, agent_stamp, ledger, offline_mark
 from connectors.inbound import customer_text
-from connectors.mail_message import InboundMail, compose_reply, parse_inbound, questions
+from connectors.mail_message import (
+    InboundMail,
+    Opening,
+    compose_reply,
+    first_name,
+    parse_inbound,
+    questions,
+)
 from connectors.options import customer_reply, numbered, offered_buttons
 from connectors.ratelimit import RateLimits, client_address
 from connectors.sessions import configure_session
 from connectors.smtp import MailSettings, Smtp, SmtpConfigError  # noqa: F401
 from connectors.state import DONE, ChannelState, channel_state
 from connectors.webhook import JSON, BadRequest, checked_body, webhook_blueprint
+from connectors.wording import say
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +71,6 @@ CHANNEL = "email"
 # Per client address (the inbound-parse service's) and per From address.
 DEFAULT_RATE_LIMITS = {"client": "300/minute", "sender": "10/minute;100/hour"}
 RETRY_AFTER = {"Retry-After": "30"}
-SIGNATURE = (
-    "Kind regards,\nBrightwave's virtual assistant, for Brightwave Customer Service\n"
-    "(Just reply to this e-mail to continue; ask for a person at any time.)"
-)
-AGENT_SIGNATURE = "Kind regards,\nBrightwave Customer Service"
 
 
 class EmailCollector(CollectingOutputChannel):
@@ -108,11 +111,9 @@ class AgentMail(OutputChannel):
             await ledger().record(recipient_id, stamp, NOT_SENT)
             return
         signature = by_desk.get("signature")
-        sent = await self._mail(
-            recipient_id,
-            text,
-            signature if isinstance(signature, str) and signature.strip() else AGENT_SIGNATURE,
-        )
+        if not (isinstance(signature, str) and signature.strip()):
+            signature = say("utter_email_team_signature", CHANNEL)
+        sent = await self._mail(recipient_id, text, signature)
         await ledger().record(recipient_id, stamp, DELIVERED if sent else FAILED)
 
     async def _mail(self, recipient_id: str, text: str, signature: str) -> bool:
@@ -125,8 +126,9 @@ class AgentMail(OutputChannel):
         if latest is None:
             logger.error("email.agent_reply.failed: no thread known for %s", recipient_id)
             return False
+        mail = InboundMail.from_json(latest)
         reply = compose_reply(
-            InboundMail.from_json(latest), [text], self.from_address, signature, by_person=True
+            mail, [text], self.from_address, signature, opening(mail), by_person=True
         )
         try:
             await asyncio.to_thread(self.smtp.send, reply)
@@ -134,6 +136,17 @@ class AgentMail(OutputChannel):
             logger.error("email.agent_reply.failed %s: %s", recipient_id, type(error).__name__)
             return False
         return True
+
+
+def opening(mail: InboundMail) -> Opening:
+    """The greeting (by first name when the From header gives one) and the thanks."""
+    name = first_name(mail)
+    greeting = (
+        say("utter_email_greeting", CHANNEL, first_name=name)
+        if name
+        else say("utter_email_greeting_anonymous", CHANNEL)
+    )
+    return Opening(greeting, say("utter_email_thanks", CHANNEL))
 
 
 class EmailInput(InputChannel):
@@ -253,7 +266,13 @@ class EmailInput(InputChannel):
                     {"status": "kept for the person handling the thread", "conversation": sender},
                     status=202,
                 )
-            reply = compose_reply(mail, answers, self.from_address, SIGNATURE)
+            reply = compose_reply(
+                mail,
+                answers,
+                self.from_address,
+                say("utter_email_signature", CHANNEL),
+                opening(mail),
+            )
         else:
             reply = email.message_from_string(kept, policy=email.policy.default)
         try:

@@ -154,7 +154,7 @@ def parse_inbound(body: bytes, max_text_chars: int) -> InboundMail:
         tuple(references),
     )
     try:  # whatever is taken must be answerable: the reply's headers are built now
-        compose_reply(mail, [], "reply@example.com", "").as_bytes()
+        compose_reply(mail, [], "reply@example.com", "", Opening("", "")).as_bytes()
     except (HeaderParseError, UnicodeError, ValueError):
         raise BadRequest(400, "the message's headers cannot be used in a reply") from None
     return mail
@@ -192,9 +192,19 @@ def questions(text: str, limit: int) -> list[str]:
     return chunks[:limit]
 
 
-def _first_name(name: str) -> str:
-    first = name.replace('"', "").split()[0] if name.split() else ""
+def first_name(mail: InboundMail) -> str:
+    """The sender's first name as their From header gives it; "" when it gives none."""
+    first = mail.name.replace('"', "").split()[0] if mail.name.split() else ""
     return first if first.isalpha() else ""
+
+
+@dataclass(frozen=True)
+class Opening:
+    """How a reply opens: the greeting, and the assistant's thanks (a person's reply
+    has none). The words are the domain's (connectors/wording.py)."""
+
+    greeting: str
+    thanks: str
 
 
 def greets(text: str) -> bool:
@@ -203,15 +213,19 @@ def greets(text: str) -> bool:
 
 
 def compose_reply(
-    mail: InboundMail, answers: list[str], sender: str, signature: str, by_person: bool = False
+    mail: InboundMail,
+    answers: list[str],
+    sender: str,
+    signature: str,
+    words: Opening,
+    by_person: bool = False,
 ) -> EmailMessage:
     """A complete, polite reply in the customer's thread. A person's reply (by_person)
     is theirs: greeted only when they did not greet themselves, without the
     assistant's thanks, and not marked as automatic (RFC 3834)."""
-    greeting = f"Hello {_first_name(mail.name)}," if _first_name(mail.name) else "Hello,"
-    opening = [greeting, "Thank you for your message."]
+    opening = [words.greeting, words.thanks]
     if by_person:
-        opening = [] if answers and greets(answers[0]) else [greeting]
+        opening = [] if answers and greets(answers[0]) else [words.greeting]
     quoted = "\n".join(f"> {line}" for line in new_text(mail.text).splitlines())
     body = "\n\n".join(
         [*opening, *answers, signature, f"{mail.name or mail.address} wrote:\n{quoted}"]

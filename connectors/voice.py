@@ -73,6 +73,7 @@ from connectors.webhook import (
     required,
     webhook_blueprint,
 )
+from connectors.wording import say
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +91,8 @@ RETRY_WAIT_SECONDS = 12.0  # a retry waits for the first request's TwiML (Twilio
 RETRY_POLL_SECONDS = 0.25
 HUMAN_REQUEST = "/request_human"
 GOODBYE = "utter_goodbye"
-NOT_HEARD = "Sorry, I didn't hear anything."
-TROUBLE = "Sorry, something went wrong on our side. Please call again in a few minutes."
+NOT_HEARD = "utter_not_heard"
+TROUBLE = "utter_call_trouble"
 
 
 class VoiceCollector(CollectingOutputChannel):
@@ -160,7 +161,13 @@ class VoiceInput(TwilioVoiceInput):
         twilio: TwilioSettings | None = None,
     ) -> None:
         super().__init__(
-            initial_prompt, NOT_HEARD, assistant_voice, speech_timeout, speech_model, "false"
+            # Rasa's own re-prompt is never used: silence is answered in _answer.
+            initial_prompt,
+            None,
+            assistant_voice,
+            speech_timeout,
+            speech_model,
+            "false",
         )
         self.twilio = twilio
         self.signature = TwilioSignature(auth_token, public_url)
@@ -327,7 +334,8 @@ class VoiceInput(TwilioVoiceInput):
             return await self.farewell(agent, tracker)
         elif not said and silences < MAX_REPROMPTS:
             return self.twiml(
-                spoken_turn([NOT_HEARD, last_sentence(last_turn(tracker))]), silences + 1
+                spoken_turn([say(NOT_HEARD, self.name()), last_sentence(last_turn(tracker))]),
+                silences + 1,
             )
         elif not said:
             said = HUMAN_REQUEST
@@ -340,7 +348,7 @@ class VoiceInput(TwilioVoiceInput):
             text = await self._turn(on_new_message, said, caller, metadata)
         except Exception:
             logger.exception("voice.message.failure caller=%s", caller)
-            text = TROUBLE
+            text = say(TROUBLE, self.name())
         tracker = await agent.tracker_store.retrieve(caller)
         if tracker and tracker.is_paused():
             # Handed over: put through when a person is there now, else the caller has
@@ -348,7 +356,7 @@ class VoiceInput(TwilioVoiceInput):
             if self.agent_number and put_through_asked(tracker):
                 return self.put_through(text)
             return self.goodbye(text)
-        return self.twiml(text or NOT_HEARD)
+        return self.twiml(text or say(NOT_HEARD, self.name()))
 
     async def _answered_before(self, key: str) -> str | None:
         """None when this request is this handler's to answer; else the TwiML its

@@ -5,7 +5,14 @@ from typing import Any
 
 import pytest
 
-from connectors.mail_message import MAX_REFERENCES, InboundMail, compose_reply, parse_inbound
+from connectors.mail_message import (
+    MAX_REFERENCES,
+    InboundMail,
+    Opening,
+    compose_reply,
+    first_name,
+    parse_inbound,
+)
 from connectors.webhook import BadRequest
 
 MAIL = {
@@ -55,10 +62,14 @@ def test_header_illegal_fields_are_refused(changes: dict[str, Any]) -> None:
     assert refused.value.status in (400, 413)
 
 
+# The domain's words (utter_email_greeting, utter_email_thanks), as the channel fills them.
+WORDS = Opening("Hello Noah,", "Thank you for your message.")
+
+
 def test_text_is_cleaned_and_a_reply_can_always_be_composed() -> None:
     mail = parsed(text="Where is BW-100002?\x00\x1b", **{"from": 'Zoë "Z" Ng <z@example.com>'})
     assert mail.text == "Where is BW-100002?"
-    reply = compose_reply(mail, ["It is on its way."], "Help <help@example.com>", "Bye")
+    reply = compose_reply(mail, ["It is on its way."], "Help <help@example.com>", "Bye", WORDS)
     assert reply["To"] and reply["Subject"] == "Re: My order"
 
 
@@ -85,7 +96,7 @@ def text_of(reply: Any) -> str:
 
 def test_the_assistants_reply_is_marked_automatic_and_thanks_once() -> None:
     mail = parsed(**{"from": "Noah Berg <noah@example.com>"})
-    reply = compose_reply(mail, ["It is on its way."], "Help <help@example.com>", "Bye")
+    reply = compose_reply(mail, ["It is on its way."], "Help <help@example.com>", "Bye", WORDS)
     assert reply["Auto-Submitted"] == "auto-replied"
     assert text_of(reply).startswith("Hello Noah,\n\nThank you for your message.\n\nIt is")
 
@@ -106,9 +117,25 @@ def test_a_persons_reply_is_theirs(written: str, opening: str) -> None:
         [written],
         "Help <help@example.com>",
         "Kind regards,\nDana\nBrightwave Customer Service",
+        WORDS,
         by_person=True,
     )
     assert reply["Auto-Submitted"] is None
     text = text_of(reply)
     assert text.startswith(opening) and "Thank you for your message" not in text
     assert "Kind regards,\nDana\n" in text
+
+
+@pytest.mark.parametrize(
+    "sender, name",
+    [
+        ("Noah Berg <noah@example.com>", "Noah"),
+        ('"Zoë" Ng <z@example.com>', "Zoë"),
+        ("noah@example.com", ""),
+        ("O'Brien Sean <s@example.com>", ""),
+    ],
+)
+def test_the_greeting_uses_a_first_name_only_when_the_sender_gives_one(
+    sender: str, name: str
+) -> None:
+    assert first_name(parsed(**{"from": sender})) == name
