@@ -7,7 +7,11 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from pydantic import Field
+
+from common.settings import EnvSettings
 from stack.processes import ROOT, free_port
 
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV") or ROOT / ".venv") / "bin"
@@ -15,13 +19,6 @@ VENV_BIN = Path(os.environ.get("VIRTUAL_ENV") or ROOT / ".venv") / "bin"
 
 class ConfigError(ValueError):
     """An environment variable holds a value the stack cannot use."""
-
-
-def _port(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name) or str(default)
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ConfigError(f"{name}={raw!r}: expected a TCP port from 1 to 65535")
-    return int(raw)
 
 
 # Secrets a deployer sets for one service each; only that service is given them
@@ -271,65 +268,96 @@ class StackConfig:
         ]
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float, most: float) -> float:
-    raw = env.get(name) or str(default)
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= most:
-        raise ConfigError(f"{name}={raw!r}: expected seconds above 0 and at most {most:g}")
-    return value
-
-
 def _reachable(host: str) -> str:
     """The address a local client uses for a listener bound to host."""
     return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
 
 
+VAR = ROOT / "var"
+
+
+def _port(default: int, variable: str) -> Any:
+    return Field(default, env=variable, ge=1, le=65535, rule="a TCP port from 1 to 65535")
+
+
+def _sqlite(name: str) -> str:
+    return f"sqlite:///{VAR / name}"
+
+
+class StackSettings(EnvSettings):
+    """The stack's environment, every value checked (common/settings.py). Secrets left
+    unset are made fresh for each start: only the services are told them."""
+
+    host: str = Field("127.0.0.1", env="SWITCHBOARD_HOST")
+    public_host: str = Field("127.0.0.1", env="SWITCHBOARD_PUBLIC_HOST")
+    rasa_port: int = _port(5005, "RASA_PORT")
+    rasa_internal_port: int = _port(5006, "RASA_INTERNAL_PORT")
+    action_port: int = _port(5055, "ACTION_SERVER_PORT")
+    backend_port: int = _port(8000, "BACKEND_PORT")
+    desk_port: int = _port(8100, "DESK_PORT")
+    memory_port: int = _port(8200, "MEMORY_PORT")
+    restart_backoff_seconds: float = Field(
+        1.0,
+        env="SWITCHBOARD_RESTART_BACKOFF_SECONDS",
+        gt=0,
+        le=60,
+        rule="seconds above 0 and at most 60",
+    )
+    model: Path = Field(ROOT / "models" / "switchboard.tar.gz", env="SWITCHBOARD_MODEL")
+    credentials: Path = Field(ROOT / "credentials.yml", env="SWITCHBOARD_CREDENTIALS")
+    log_dir: Path = Field(VAR / "log", env="SWITCHBOARD_LOG_DIR")
+    tracker_store_url: str = Field(_sqlite("tracker.db"), env="TRACKER_STORE_URL")
+    tracker_store_journal: Path = Field(VAR / "unsaved_turns.jsonl", env="TRACKER_STORE_JOURNAL")
+    database_url: str = Field(_sqlite("backend.db"), env="DATABASE_URL")
+    desk_database_url: str = Field(_sqlite("desk.db"), env="DESK_DATABASE_URL")
+    channel_state_url: str = Field(_sqlite("channels.db"), env="CHANNEL_STATE_URL")
+    assistant_database_url: str = Field(_sqlite("assistant.db"), env="ASSISTANT_DATABASE_URL")
+    memory_database_url: str = Field(_sqlite("memory.db"), env="MEMORY_DATABASE_URL")
+    desk_admin_username: str = Field("admin", env="DESK_ADMIN_USERNAME")
+    desk_admin_password: str = Field("", env="DESK_ADMIN_PASSWORD", secret=True)
+    desk_rasa_secret: str | None = Field(None, env="SWITCHBOARD_DESK_RASA_SECRET", secret=True)
+    action_server_token: str | None = Field(None, env="ACTION_SERVER_TOKEN", secret=True)
+    rasa_api_token: str | None = Field(None, env="RASA_API_TOKEN", secret=True)
+    desk_integration_token: str | None = Field(None, env="DESK_INTEGRATION_TOKEN", secret=True)
+    identity_admin_token: str | None = Field(None, env="IDENTITY_ADMIN_TOKEN", secret=True)
+    memory_api_token: str | None = Field(None, env="MEMORY_API_TOKEN", secret=True)
+    rest_jwt_secret: str | None = Field(None, env="SWITCHBOARD_REST_JWT_SECRET", secret=True)
+    webchat_secret: str | None = Field(None, env="SWITCHBOARD_WEBCHAT_SECRET", secret=True)
+
+
+def _fresh(value: str | None, size: int = 24) -> str:
+    return value or secrets.token_urlsafe(size)
+
+
 def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
     """The stack's configuration from the environment, with the documented defaults."""
-    var = ROOT / "var"
-    rasa_port = _port(env, "RASA_PORT", 5005)
-    rasa_internal_port = _port(env, "RASA_INTERNAL_PORT", 5006)
-    if rasa_internal_port == rasa_port:
+    given = StackSettings.from_env(env, ConfigError)
+    if given.rasa_internal_port == given.rasa_port:
         raise ConfigError(
-            f"RASA_INTERNAL_PORT={rasa_internal_port}: must differ from "
-            "RASA_PORT (the public listener's port)"
+            f"RASA_INTERNAL_PORT={given.rasa_internal_port}: must differ from RASA_PORT "
+            "(the public listener's port)"
         )
     return StackConfig(
-        host=env.get("SWITCHBOARD_HOST") or "127.0.0.1",
-        public_host=env.get("SWITCHBOARD_PUBLIC_HOST") or "127.0.0.1",
-        rasa_port=rasa_port,
-        rasa_internal_port=rasa_internal_port,
-        desk_rasa_secret=(env.get("SWITCHBOARD_DESK_RASA_SECRET") or secrets.token_urlsafe(32)),
-        restart_backoff_seconds=_seconds(env, "SWITCHBOARD_RESTART_BACKOFF_SECONDS", 1.0, 60.0),
-        action_port=_port(env, "ACTION_SERVER_PORT", 5055),
-        backend_port=_port(env, "BACKEND_PORT", 8000),
-        desk_port=_port(env, "DESK_PORT", 8100),
-        model=Path(env.get("SWITCHBOARD_MODEL") or ROOT / "models" / "switchboard.tar.gz"),
-        tracker_store_url=env.get("TRACKER_STORE_URL") or f"sqlite:///{var / 'tracker.db'}",
-        tracker_store_journal=Path(env.get("TRACKER_STORE_JOURNAL") or var / "unsaved_turns.jsonl"),
-        database_url=env.get("DATABASE_URL") or f"sqlite:///{var / 'backend.db'}",
-        # A fresh secret per start when none is configured: only the services are told it.
-        action_server_token=env.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(24),
-        rasa_api_token=env.get("RASA_API_TOKEN") or secrets.token_urlsafe(24),
-        desk_database_url=env.get("DESK_DATABASE_URL") or f"sqlite:///{var / 'desk.db'}",
-        desk_integration_token=(env.get("DESK_INTEGRATION_TOKEN") or secrets.token_urlsafe(24)),
-        desk_admin_username=env.get("DESK_ADMIN_USERNAME") or "admin",
-        desk_admin_password=env.get("DESK_ADMIN_PASSWORD") or "",
-        log_dir=Path(env.get("SWITCHBOARD_LOG_DIR") or var / "log"),
-        channel_state_url=env.get("CHANNEL_STATE_URL") or f"sqlite:///{var / 'channels.db'}",
-        assistant_database_url=(
-            env.get("ASSISTANT_DATABASE_URL") or f"sqlite:///{var / 'assistant.db'}"
+        **given.dict(
+            exclude={
+                "desk_rasa_secret",
+                "action_server_token",
+                "rasa_api_token",
+                "desk_integration_token",
+                "identity_admin_token",
+                "memory_api_token",
+                "rest_jwt_secret",
+                "webchat_secret",
+            }
         ),
-        identity_admin_token=env.get("IDENTITY_ADMIN_TOKEN") or secrets.token_urlsafe(24),
-        memory_port=_port(env, "MEMORY_PORT", 8200),
-        memory_database_url=(env.get("MEMORY_DATABASE_URL") or f"sqlite:///{var / 'memory.db'}"),
-        memory_api_token=env.get("MEMORY_API_TOKEN") or secrets.token_urlsafe(24),
-        rest_jwt_secret=env.get("SWITCHBOARD_REST_JWT_SECRET") or secrets.token_urlsafe(32),
-        webchat_secret=env.get("SWITCHBOARD_WEBCHAT_SECRET") or secrets.token_urlsafe(32),
-        credentials=Path(env.get("SWITCHBOARD_CREDENTIALS") or ROOT / "credentials.yml"),
+        desk_rasa_secret=_fresh(given.desk_rasa_secret, 32),
+        action_server_token=_fresh(given.action_server_token),
+        rasa_api_token=_fresh(given.rasa_api_token),
+        desk_integration_token=_fresh(given.desk_integration_token),
+        identity_admin_token=_fresh(given.identity_admin_token),
+        memory_api_token=_fresh(given.memory_api_token),
+        rest_jwt_secret=_fresh(given.rest_jwt_secret, 32),
+        webchat_secret=_fresh(given.webchat_secret, 32),
         service_secrets={
             name: env[name] for names in SERVICE_SECRETS.values() for name in names if env.get(name)
         },
