@@ -2,12 +2,14 @@
 then alongside a stream of hostile messages; the issue's target (#20): the normal
 traffic's p99 moves by no more than 100 ms.
 
-`python -m bench.hostile [--conversations 4] [--turns 25] [--smoke]`
+`python -m bench.hostile [--conversations 4] [--turns 25] [--think 1.0] [--smoke]`
 
 Starts the whole stack with every channel configured (bench/channel_stack.py),
 warms it up, then runs the same normal traffic twice: N concurrent REST
 conversations of T turns (a greeting, an order question, the postcode, a policy
-question, thanks), first alone, then while one client keeps sending hostile
+question, thanks), each customer taking --think seconds to read and type before
+the next message (0: back to back, which alone keeps a small machine's cores
+busy), first alone, then while one client keeps sending hostile
 messages back to back: REST messages of the largest size allowed (5,000 emoji,
 5,000 characters of words, of record ids), a 100 KB REST message (refused), and
 e-mails of 20,000 characters (words, record ids) and of 10,000 emoji. Prints the
@@ -66,6 +68,9 @@ class Plan:
     conversations: int
     turns: int
     warmup_turns: int = 5
+    # A customer reads the answer and types the next message; 0: back to back, which
+    # on a small machine keeps every core busy with normal traffic alone.
+    think_seconds: float = 0.0
 
 
 SMOKE = Plan(2, 3, warmup_turns=2)
@@ -112,19 +117,28 @@ def timed(call: Any, *args: Any) -> tuple[float, int | None]:
     return (time.perf_counter() - started) * 1000, status
 
 
-def conversation(client: Client, sender: str, turns: int) -> list[tuple[float, int | None]]:
+def conversation(
+    client: Client, sender: str, turns: int, think_seconds: float
+) -> list[tuple[float, int | None]]:
+    outcomes = []
     with requests.Session() as session:
-        return [
-            timed(client.rest, session, sender, text)
-            for text in itertools.islice(itertools.cycle(NORMAL_TURNS), turns)
-        ]
+        for text in itertools.islice(itertools.cycle(NORMAL_TURNS), turns):
+            outcomes.append(timed(client.rest, session, sender, text))
+            time.sleep(think_seconds)
+    return outcomes
 
 
 def normal_traffic(client: Client, plan: Plan, phase: str) -> list[tuple[float, int | None]]:
     run = uuid.uuid4().hex[:8]
     with ThreadPoolExecutor(plan.conversations) as pool:
         futures = [
-            pool.submit(conversation, client, f"hostile-bench-{run}-{phase}-{i}", plan.turns)
+            pool.submit(
+                conversation,
+                client,
+                f"hostile-bench-{run}-{phase}-{i}",
+                plan.turns,
+                plan.think_seconds,
+            )
             for i in range(plan.conversations)
         ]
         return [outcome for future in futures for outcome in future.result()]
@@ -209,9 +223,15 @@ def main(argv: Sequence[str] = ()) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=4)
     parser.add_argument("--turns", type=int, default=25)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="seconds each normal customer waits between turns (0: back to back)",
+    )
     parser.add_argument("--smoke", action="store_true", help="a quick run for the tests")
     args = parser.parse_args(argv)
-    plan = SMOKE if args.smoke else Plan(args.conversations, args.turns)
+    plan = SMOKE if args.smoke else Plan(args.conversations, args.turns, think_seconds=args.think)
     with channel_stack("bench-hostile-") as stack:
         result = measure(stack, plan, args.smoke)
     print(report(result, plan))
