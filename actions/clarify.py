@@ -15,42 +15,41 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.outcomes import CLARIFIED, UNKNOWN_GOAL, record
+from actions.responses import render, responses
 from escalation.names import NAMED_GOALS_KEY
 
 ACTION = "action_clarify"
 MAX_OPTIONS = 3
 MIN_OPTION_CONFIDENCE = 0.05  # below this a candidate is noise, not a meaning
 
-# What each goal reads as on a button; small talk is never offered.
-INTENT_LABELS: dict[str, str] = {
-    "check_order_status": "Where is my order?",
-    "check_claim_status": "How is my claim going?",
-    "check_invoice": "A question about an invoice",
-    "ask_return_policy": "Returning something",
-    "ask_shipping_time": "Delivery times",
-    "ask_free_shipping": "Free delivery",
-    "ask_warranty": "Warranty",
-    "ask_payment_methods": "Ways to pay",
-    "ask_support_hours": "When your team is available",
-    "ask_claim_decision_time": "How long a claim decision takes",
-    "request_human": "Talk to a person",
-}
+# A goal is offered when the domain has its title (utter_option_<intent>).
+OPTION_PREFIX = "utter_option_"
+
+
+def option_titles() -> dict[str, str]:
+    """Each goal that may be offered and its title, from domain.yml."""
+    return {
+        name.removeprefix(OPTION_PREFIX): render(name, {})
+        for name in responses()
+        if name.startswith(OPTION_PREFIX)
+    }
 
 
 def options(parse_data: dict[str, Any]) -> list[dict[str, str]]:
     """Buttons for the goals the message named as alternatives, in its order; else up
     to MAX_OPTIONS for the likeliest goals, likeliest first."""
-    named = [name for name in parse_data.get(NAMED_GOALS_KEY) or [] if name in INTENT_LABELS]
+    titles = option_titles()
+    named = [name for name in parse_data.get(NAMED_GOALS_KEY) or [] if name in titles]
     if len(named) > 1:
-        return [{"title": INTENT_LABELS[name], "payload": f"/{name}"} for name in named]
+        return [{"title": titles[name], "payload": f"/{name}"} for name in named]
     ranking = parse_data.get("intent_ranking") or []
     names = [
         entry.get("name")
         for entry in ranking
-        if entry.get("name") in INTENT_LABELS
+        if entry.get("name") in titles
         and float(entry.get("confidence") or 0.0) >= MIN_OPTION_CONFIDENCE
     ]
-    return [{"title": INTENT_LABELS[name], "payload": f"/{name}"} for name in names[:MAX_OPTIONS]]
+    return [{"title": titles[name], "payload": f"/{name}"} for name in names[:MAX_OPTIONS]]
 
 
 class ActionClarify(Action):

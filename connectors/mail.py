@@ -47,7 +47,7 @@ from connectors.delivery import DELIVERED, FAILED, NOT_SENT, agent_stamp, ledger
 from connectors.inbound import customer_text
 from connectors.mail_message import (
     InboundMail,
-    Opening,
+    MailWords,
     compose_reply,
     first_name,
     parse_inbound,
@@ -83,7 +83,7 @@ class EmailCollector(CollectingOutputChannel):
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        await self.send_text_message(recipient_id, numbered(text, buttons))
+        await self.send_text_message(recipient_id, numbered(text, buttons, self.name()))
 
 
 class AgentMail(OutputChannel):
@@ -128,7 +128,7 @@ class AgentMail(OutputChannel):
             return False
         mail = InboundMail.from_json(latest)
         reply = compose_reply(
-            mail, [text], self.from_address, signature, opening(mail), by_person=True
+            mail, [text], self.from_address, signature, mail_words(mail), by_person=True
         )
         try:
             await asyncio.to_thread(self.smtp.send, reply)
@@ -138,15 +138,17 @@ class AgentMail(OutputChannel):
         return True
 
 
-def opening(mail: InboundMail) -> Opening:
-    """The greeting (by first name when the From header gives one) and the thanks."""
+def mail_words(mail: InboundMail) -> MailWords:
+    """The greeting (by first name when the From header gives one), thanks and subject."""
     name = first_name(mail)
     greeting = (
         say("utter_email_greeting", CHANNEL, first_name=name)
         if name
         else say("utter_email_greeting_anonymous", CHANNEL)
     )
-    return Opening(greeting, say("utter_email_thanks", CHANNEL))
+    return MailWords(
+        greeting, say("utter_email_thanks", CHANNEL), say("utter_email_subject", CHANNEL)
+    )
 
 
 class EmailInput(InputChannel):
@@ -271,7 +273,7 @@ class EmailInput(InputChannel):
                 answers,
                 self.from_address,
                 say("utter_email_signature", CHANNEL),
-                opening(mail),
+                mail_words(mail),
             )
         else:
             reply = email.message_from_string(kept, policy=email.policy.default)

@@ -154,7 +154,7 @@ def parse_inbound(body: bytes, max_text_chars: int) -> InboundMail:
         tuple(references),
     )
     try:  # whatever is taken must be answerable: the reply's headers are built now
-        compose_reply(mail, [], "reply@example.com", "", Opening("", "")).as_bytes()
+        compose_reply(mail, [], "reply@example.com", "", MailWords("", "")).as_bytes()
     except (HeaderParseError, UnicodeError, ValueError):
         raise BadRequest(400, "the message's headers cannot be used in a reply") from None
     return mail
@@ -199,12 +199,14 @@ def first_name(mail: InboundMail) -> str:
 
 
 @dataclass(frozen=True)
-class Opening:
-    """How a reply opens: the greeting, and the assistant's thanks (a person's reply
-    has none). The words are the domain's (connectors/wording.py)."""
+class MailWords:
+    """A reply's own words: the greeting, the assistant's thanks (a person's reply has
+    none) and the subject when the customer's mail had none. They are the domain's
+    (connectors/wording.py)."""
 
     greeting: str
     thanks: str
+    subject: str = ""
 
 
 def greets(text: str) -> bool:
@@ -217,7 +219,7 @@ def compose_reply(
     answers: list[str],
     sender: str,
     signature: str,
-    words: Opening,
+    words: MailWords,
     by_person: bool = False,
 ) -> EmailMessage:
     """A complete, polite reply in the customer's thread. A person's reply (by_person)
@@ -234,7 +236,7 @@ def compose_reply(
     name, address = parseaddr(sender)
     reply["From"] = str(Address(name, addr_spec=address)) if name else address
     reply["To"] = str(Address(mail.name, addr_spec=mail.address)) if mail.name else mail.address
-    subject = mail.subject or "Your message to Brightwave"
+    subject = mail.subject or words.subject
     reply["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
     reply["Date"] = format_datetime(datetime.now(UTC))
     reply["Message-ID"] = make_msgid(domain=address.split("@")[-1])

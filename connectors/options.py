@@ -7,8 +7,10 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from connectors.inbound import customer_text
+from connectors.wording import say
 
 Buttons = list[dict[str, Any]]
+VOICE = "twilio_voice"
 NUMBER_WORDS = {
     "one": "1",
     "two": "2",
@@ -22,21 +24,24 @@ NUMBER_WORDS = {
 }
 
 
-def numbered(text: str, buttons: Buttons) -> str:
+def numbered(text: str, buttons: Buttons, channel: str = "email") -> str:
     """'Which one?' + buttons → 'Which one?\\n1. An order\\n2. A claim\\nReply with a number.'"""
     lines = [text] + [f"{i}. {b.get('title', '')}" for i, b in enumerate(buttons, start=1)]
-    return "\n".join(lines + ["Reply with a number."])
+    return "\n".join([*lines, say("utter_options_reply_number", channel)])
 
 
 def spoken(text: str, buttons: Buttons) -> str:
     """'Did you mean one of these?' + buttons → '… Say or press 1 for an order, or 2 for a claim.'"""
     choices = [
-        f"{i} for {str(b.get('title', '')).rstrip('?.!').lower()}"
+        say(
+            "utter_spoken_option_last" if i == len(buttons) > 1 else "utter_spoken_option",
+            VOICE,
+            number=i,
+            title=str(b.get("title", "")).rstrip("?.!").lower(),
+        )
         for i, b in enumerate(buttons, start=1)
     ]
-    if len(choices) > 1:
-        choices[-1] = f"or {choices[-1]}"
-    return f"{text} Say or press {', '.join(choices)}."
+    return f"{text} {say('utter_options_say_or_press', VOICE, choices=', '.join(choices))}"
 
 
 def offered_buttons(tracker: DialogueStateTracker | None) -> Buttons:

@@ -131,7 +131,7 @@ class WhatsAppOutput(TwilioOutput):
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        await self.send_text_message(recipient_id, numbered(text, buttons))
+        await self.send_text_message(recipient_id, numbered(text, buttons, self.name()))
 
 
 class InOrder:

@@ -7,7 +7,6 @@ agent needs the reason in a sentence, "WhatsApp", local times with an age, and t
 title of the button the customer tapped or the option they chose by number.
 """
 
-import ast
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,10 +23,10 @@ from escalation.config import EscalationConfigError, escalation_config
 Json = dict[str, Any]
 ESCALATION_FILE = ROOT / "escalation.yml"
 DOMAIN_FILE = ROOT / "domain.yml"
-# The clarifying action offers the likeliest goals as buttons; its titles table
-# (INTENT_LABELS) is read from the source, not imported with the action server.
-CLARIFY_FILE = ROOT / "actions" / "clarify.py"
+# The clarifying action offers the likeliest goals as buttons, titled by the domain's
+# utter_option_<intent> responses.
 CLARIFY_RESPONSE = "utter_clarify"
+OPTION_PREFIX = "utter_option_"
 
 CHANNEL_NAMES = {
     "socketio": "Web chat",
@@ -215,46 +214,25 @@ def _offers(domain: Any, clarify_labels: Mapping[str, str]) -> list[Offer]:
     return offers
 
 
-def clarify_labels(path: Path = CLARIFY_FILE) -> dict[str, str]:
-    """The clarifying action's button titles by intent, read from its source (a
-    literal dict); none when it cannot be read."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError):
-        return {}
-    for node in tree.body:
-        target = (
-            node.target
-            if isinstance(node, ast.AnnAssign)
-            else (
-                node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
-            )
-        )
-        if (
-            isinstance(node, (ast.AnnAssign, ast.Assign))
-            and isinstance(target, ast.Name)
-            and target.id == "INTENT_LABELS"
-            and node.value
-        ):
-            try:
-                labels = ast.literal_eval(node.value)
-            except ValueError:
-                return {}
-            return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
-    return {}
+def clarify_labels(domain: Any) -> dict[str, str]:
+    """The title of each goal the clarifying question may offer, from the domain."""
+    responses = domain.get("responses") if isinstance(domain, dict) else None
+    return {
+        name.removeprefix(OPTION_PREFIX): _text(variants[0])
+        for name in responses or {}
+        if name.startswith(OPTION_PREFIX) and (variants := _variants(domain, name))
+    }
 
 
 @lru_cache(maxsize=4)
-def button_offers(
-    domain_path: Path = DOMAIN_FILE, clarify_path: Path = CLARIFY_FILE
-) -> tuple[Offer, ...]:
+def button_offers(domain_path: Path = DOMAIN_FILE) -> tuple[Offer, ...]:
     """Every message of the assistant that offers buttons: the clarifying question
     first, then the responses in domain.yml with buttons; none when unreadable."""
     try:
         domain = yaml.safe_load(domain_path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return ()
-    return tuple(_offers(domain, clarify_labels(clarify_path)))
+    return tuple(_offers(domain, clarify_labels(domain)))
 
 
 def _offer_for(assistant_text: str | None, offers: Sequence[Offer]) -> Offer | None:

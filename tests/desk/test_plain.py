@@ -212,16 +212,14 @@ def test_a_clarifying_option_is_the_title_the_action_gave_it(channel: str, note:
     assert (shown[4]["text"], shown[4]["note"]) == ("2", None)
 
 
-def test_the_clarify_titles_are_read_from_the_source_without_importing_it(
-    tmp_path: Path,
-) -> None:
-    source = tmp_path / "clarify.py"
-    source.write_text("import nothing_that_exists\nINTENT_LABELS: dict = {'greet': 'Hello'}\n")
-    assert plain.clarify_labels(source) == {"greet": "Hello"}
-    source.write_text("INTENT_LABELS = make_labels()\n")
-    assert plain.clarify_labels(source) == {}
-    assert plain.clarify_labels(tmp_path / "missing.py") == {}
-    assert plain.clarify_labels()["check_claim_status"] == "How is my claim going?"
+def test_the_clarify_titles_are_the_domains() -> None:
+    domain = {"responses": {"utter_option_greet": [{"text": "Hello"}], "utter_greet": [{}]}}
+    assert plain.clarify_labels(domain) == {"greet": "Hello"}
+    assert plain.clarify_labels(None) == {}
+    assert (
+        plain.clarify_labels(yaml.safe_load(plain.DOMAIN_FILE.read_text()))["check_claim_status"]
+        == "How is my claim going?"
+    )
 
 
 def test_a_typed_number_without_an_offer_stays_as_typed() -> None:

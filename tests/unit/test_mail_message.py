@@ -8,7 +8,7 @@ import pytest
 from connectors.mail_message import (
     MAX_REFERENCES,
     InboundMail,
-    Opening,
+    MailWords,
     compose_reply,
     first_name,
     parse_inbound,
@@ -63,7 +63,7 @@ def test_header_illegal_fields_are_refused(changes: dict[str, Any]) -> None:
 
 
 # The domain's words (utter_email_greeting, utter_email_thanks), as the channel fills them.
-WORDS = Opening("Hello Noah,", "Thank you for your message.")
+WORDS = MailWords("Hello Noah,", "Thank you for your message.")
 
 
 def test_text_is_cleaned_and_a_reply_can_always_be_composed() -> None:
