@@ -33,6 +33,7 @@ from actions.packet.schema import validate_packet
 from actions.settings import settings
 from actions.slots import HUMAN_OFFERED, VERIFIED_CUSTOMER_ID
 from actions.verification import verified_customer
+from common.channel_metadata import CALLBACK_OFFER
 from escalation.decision import Decision, decision_from_record
 from escalation.names import DECISION_SLOT, ESCALATE_ACTION
 
@@ -150,10 +151,12 @@ class ActionEscalate(Action):
             now,
         )
         await self._tell_desk(receipt, notice)
+        last = {PUT_THROUGH: True} if notice.put_through else {}
+        if notice.callback_offer:
+            last = {CALLBACK_OFFER: True}
+            events.append(SlotSet(CALLBACK_OFFER, notice.callback_offer))
         for index, said in enumerate(notice.messages, start=1):
-            through = (
-                {PUT_THROUGH: True} if notice.put_through and index == len(notice.messages) else {}
-            )
+            through = last if index == len(notice.messages) else {}
             dispatcher.utter_message(response=said["response"], **said["variables"], **through)
         handoff_id = str(receipt["id"]) if receipt.get("id") else None
         return events + [

@@ -6,7 +6,8 @@ only chooses the domain responses and fills their variables.
 On a call, the caller is put through (`<Dial>`, connectors/voice.py) only when a
 person takes the conversation live (`open_now`) and the channel has an agents'
 number; otherwise they hear when a person will call back and their reference, and
-the call ends politely.
+the call ends politely. Outside support hours the caller is first offered a call back
+when the team opens, at a time they choose, or a text message (actions/callback.py).
 """
 
 from collections.abc import Mapping
@@ -59,11 +60,13 @@ def _written(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class Notice:
-    """The responses to utter in order, whether the caller is put through, and the
-    packet's `customer_notice` (what the customer was told)."""
+    """The responses to utter in order, whether the caller is put through, the offer
+    of a call back made to a caller (actions/callback.py) and the packet's
+    `customer_notice` (what the customer was told)."""
 
     messages: list[Json]
     put_through: bool
+    callback_offer: Json | None
     packet_part: Json
 
 
@@ -94,15 +97,32 @@ def _next_step(
     hours, next_open = receipt.get("hours"), receipt.get("next_open")
     if not (isinstance(hours, dict) and isinstance(next_open, str)):
         return [_said("utter_handoff_when_possible")]
-    back = datetime.fromisoformat(next_open).astimezone(ZoneInfo(hours["time_zone"]))
     return [
-        _said(
-            "utter_handoff_after_hours",
-            **hours_words(hours, now),
-            available_at=_written(back),
-            available_at_spoken=spoken.moment(back),
-        )
+        _said("utter_handoff_after_hours", **hours_words(hours, now), **_available_at(receipt, now))
     ]
+
+
+def _available_at(receipt: Mapping[str, Any], now: datetime) -> dict[str, str]:
+    back = datetime.fromisoformat(receipt["next_open"]).astimezone(
+        ZoneInfo(receipt["hours"]["time_zone"])
+    )
+    return {"available_at": _written(back), "available_at_spoken": spoken.moment(back)}
+
+
+def callback_offer(receipt: Mapping[str, Any], voice: bool, put_through: bool) -> Json | None:
+    """Outside support hours a caller chooses a call back or a text message: what the
+    choice needs from the receipt (actions/callback.py), or None when not offered."""
+    if not voice or put_through or receipt.get("open_now"):
+        return None
+    hours, next_open, reference = (receipt.get(k) for k in ("hours", "next_open", "reference"))
+    if not (isinstance(hours, dict) and isinstance(next_open, str) and reference):
+        return None
+    return {
+        "handoff_id": str(receipt["id"]) if receipt.get("id") else None,
+        "reference": reference,
+        "next_open": next_open,
+        "hours": hours,
+    }
 
 
 def handoff_notice(
@@ -116,9 +136,15 @@ def handoff_notice(
     said to a caller who is put through to a person at once)."""
     voice = channel == VOICE
     put_through = voice and can_put_through and bool(receipt.get("open_now"))
-    messages = [_said(reason_response(reason_code)), *_next_step(receipt, voice, put_through, now)]
     reference = receipt.get("reference")
-    if reference and not put_through:
+    offer = callback_offer(receipt, voice, put_through)
+    messages = [_said(reason_response(reason_code))]
+    if offer:  # the hours, then the offer: the reference comes with the confirmation
+        hours = hours_words(offer["hours"], now)
+        messages.append(_said("utter_callback_offer", **hours, **_available_at(offer, now)))
+    else:
+        messages += _next_step(receipt, voice, put_through, now)
+    if reference and not put_through and not offer:
         messages.append(
             _said(
                 "utter_handoff_reference",
@@ -131,6 +157,7 @@ def handoff_notice(
     return Notice(
         messages,
         put_through,
+        offer,
         {
             "text": text,
             "messages": messages,

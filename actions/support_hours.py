@@ -37,7 +37,7 @@ def _zone_abbreviation(hours: Mapping[str, Any], now: datetime) -> str:
     return now.astimezone(ZoneInfo(hours["time_zone"])).tzname() or hours["time_zone"]
 
 
-def _clock_spoken(clock: str) -> str:
+def clock_spoken(clock: str) -> str:
     """'08:00' → 'eight a m'; '24:00' → 'midnight'."""
     hour, minute = (int(part) for part in clock.split(":"))
     if hour == 24 or (hour, minute) == (0, 0):
@@ -61,6 +61,6 @@ def hours_words(hours: Mapping[str, Any], now: datetime) -> dict[str, str]:
         }
     return {
         "support_hours": f"{days}, {hours['open']} to {hours['close']} {zone}",
-        "support_hours_spoken": f"{days}, from {_clock_spoken(hours['open'])} to "
-        f"{_clock_spoken(hours['close'])}, {zone_spoken}",
+        "support_hours_spoken": f"{days}, from {clock_spoken(hours['open'])} to "
+        f"{clock_spoken(hours['close'])}, {zone_spoken}",
     }

@@ -11,3 +11,9 @@ CHANNEL_NUMBER = "channel_number"
 CAN_PUT_THROUGH = "voice_put_through"
 # Bot message on a call: put the caller through to the agents now (a person is there).
 PUT_THROUGH = "put_through"
+# Bot message on a call: the caller's choice of a call back is confirmed; the call ends.
+CALLBACK_DONE = "callback_done"
+# Bot message on a call: send it to the caller as a text message, not spoken.
+SEND_AS_TEXT = "send_as_text"
+# Bot message on a call: the caller is offered a call back; the call goes on.
+CALLBACK_OFFER = "callback_offer"

@@ -9,9 +9,11 @@ twice; the third time the assistant is told `/request_human`. The count travels 
 the Gather's action URL, which Twilio signs like everything else. Once the
 assistant has handed the conversation to a person (it is paused), the call is put
 through to the agents' number only when one is configured and the hand-over's
-notice asks for it (a person takes the call now, by the desk's receipt); otherwise
-the caller has heard when a person will call back and their reference, and the
-call ends. Should a paused call still reach us, what the caller says is
+notice asks for it (a person takes the call now, by the desk's receipt); outside
+support hours the caller is offered a call back or a text message and their one
+answer is confirmed (actions/callback.py, run here while the conversation stays
+paused); otherwise the caller has heard when a person will call back and their
+reference, and the call ends. Should a paused call still reach us, what the caller says is
 acknowledged (stack/handoff_ack.py) and silence ends the call with the domain's
 goodbye; an agent's later reply reaches the caller as a text message
 (connectors/caller_reply.py). Each turn passes the caller's number (verified by
@@ -47,7 +49,8 @@ from rasa.core.channels.channel import (
     UserMessage,
 )
 from rasa.core.channels.twilio_voice import TwilioVoiceInput
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -55,7 +58,14 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
-from common.channel_metadata import CAN_PUT_THROUGH, CHANNEL_NUMBER, PUT_THROUGH
+from common.channel_metadata import (
+    CALLBACK_DONE,
+    CALLBACK_OFFER,
+    CAN_PUT_THROUGH,
+    CHANNEL_NUMBER,
+    PUT_THROUGH,
+    SEND_AS_TEXT,
+)
 from connectors.caller_reply import CallerReply
 from connectors.conversation_ids import conversation_id
 from connectors.inbound import clean_text
@@ -93,6 +103,8 @@ HUMAN_REQUEST = "/request_human"
 GOODBYE = "utter_goodbye"
 NOT_HEARD = "utter_not_heard"
 TROUBLE = "utter_call_trouble"
+CALLBACK_ACTION = "action_callback_choice"
+CALLBACK_ANSWER = "callback_answer"
 
 
 class VoiceCollector(CollectingOutputChannel):
@@ -302,6 +314,45 @@ class VoiceInput(TwilioVoiceInput):
         voice.dial(self.agent_number)
         return str(voice)
 
+    async def callback_choice(
+        self, agent: Agent, tracker: DialogueStateTracker, caller: str, said: str
+    ) -> str:
+        """The caller's answer to the offer of a call back (silence too), read by the
+        action server (actions/callback.py) while the conversation stays paused: asked
+        again once, or confirmed and the call ends; a text message it asks for goes to
+        the caller's number (connectors/caller_reply.py)."""
+        before = len(tracker.events)
+        tracker.update(SlotSet(CALLBACK_ANSWER, said))
+        await agent.tracker_store.save(tracker)
+        assert agent.processor is not None and agent.domain is not None
+        try:
+            await agent.processor.execute_action(
+                caller,
+                CALLBACK_ACTION,
+                VoiceCollector(),
+                agent.nlg,
+                PolicyPrediction.for_action_name(agent.domain, CALLBACK_ACTION),
+            )
+        except Exception:
+            logger.exception("voice.callback.failure caller=%s", caller)
+            return self.goodbye(say(TROUBLE, self.name()))
+        after = await agent.tracker_store.retrieve(caller)
+        uttered = [
+            event
+            for event in list(after.events if after else [])[before:]
+            if isinstance(event, BotUttered) and event.text
+        ]
+        output = self.get_output_channel()
+        for event in uttered:
+            if (event.metadata or {}).get(SEND_AS_TEXT) and output is not None:
+                await output.send_text_message(caller, event.text or "")
+        text = spoken_turn(
+            event.text or "" for event in uttered if not (event.metadata or {}).get(SEND_AS_TEXT)
+        )
+        if any((event.metadata or {}).get(CALLBACK_DONE) for event in uttered):
+            return self.goodbye(text)
+        return self.twiml(text or say(NOT_HEARD, self.name()))
+
     async def _turn(
         self,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
@@ -327,6 +378,8 @@ class VoiceInput(TwilioVoiceInput):
         caller = conversation_id("voice", params["CallSid"].strip(), str(self.signature.auth_token))
         said = self._said(params)
         tracker = await agent.tracker_store.retrieve(caller)
+        if tracker is not None and tracker.is_paused() and tracker.get_slot(CALLBACK_OFFER):
+            return await self.callback_choice(agent, tracker, caller, said)
         if not said and params.get("CallStatus") == "ringing":
             said = self.initial_prompt or "/greet"
             await self._remember(caller, number)
@@ -355,6 +408,8 @@ class VoiceInput(TwilioVoiceInput):
             # heard when a person calls back and their reference, and the call ends.
             if self.agent_number and put_through_asked(tracker):
                 return self.put_through(text)
+            if tracker.get_slot(CALLBACK_OFFER):  # outside hours: a call back or a message
+                return self.twiml(text)
             return self.goodbye(text)
         return self.twiml(text or say(NOT_HEARD, self.name()))
 

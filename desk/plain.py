@@ -359,6 +359,16 @@ def contact(customer: Mapping[str, Any], channel: str) -> Json:
     }
 
 
+def callback(chosen: Any, time_zone: ZoneInfo) -> str | None:
+    """How a caller chose to hear from the team, in words (None when not asked)."""
+    if not isinstance(chosen, dict):
+        return None
+    if chosen.get("by") == "message":
+        return "Sent their reference by text message; no call back asked for."
+    when = local_time(chosen.get("at"), time_zone)
+    return f"Call back on this number: {when}." if when else "Call back when the team opens."
+
+
 # ------------------------------------------------------------------ the whole view
 
 
@@ -381,5 +391,6 @@ def plain_view(
         "time_zone": time_zone.key,
         "human_available_at": local_time(human_available_at, time_zone),
         "contact": contact(packet.get("customer") or {}, channel),
+        "callback": callback(packet.get("callback"), time_zone),
         "transcript": transcript(packet.get("transcript") or [], channel, time_zone),
     }

@@ -67,6 +67,9 @@ class EnrichmentRequest(_Strict):
     customer_notice: dict[str, Any] | None = Field(
         None, description="The packet's `customer_notice`: what the customer was told"
     )
+    callback: dict[str, Any] | None = Field(
+        None, description="The packet's `callback`: how a caller chose to hear from the team"
+    )
 
 
 class HandoffSummary(_Documented):
@@ -149,6 +152,9 @@ class PlainView(_Documented):
     time_zone: str
     human_available_at: str | None = Field(description="When a person answers a ticket, local time")
     contact: Contact
+    callback: str | None = Field(
+        None, description="How a caller chose to hear from the team, in words (calls only)"
+    )
     transcript: list[PlainLine]
 
 

@@ -98,7 +98,7 @@ class Desk:
         customer's name and tier, the account snapshot. It stays the same customer."""
         if not parts:
             raise Unprocessable(
-                "nothing to add: give customer, account_snapshot and/or customer_notice"
+                "nothing to add: give customer, account_snapshot, customer_notice and/or callback"
             )
         with self.lock:
             handoff = queue.get(session, handoff_id)

@@ -244,6 +244,7 @@ function showPacket(packet, plain) {
   const contact = plain.contact;
   const details = contact.details.map((item) => element("li", `${item.label}: ${item.value}`));
   if (contact.missing) details.push(element("li", contact.missing, { class: "missing" }));
+  if (plain.callback) details.push(element("li", plain.callback, { "data-testid": "packet-callback" }));
   fill(field("packet-contact"), details);
   const customer = packet.customer;
   field("packet-customer").textContent = customer.verified

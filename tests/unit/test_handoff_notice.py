@@ -109,10 +109,26 @@ def test_a_caller_not_put_through_hears_the_call_back_the_reference_and_goodbye(
     ).packet_part["text"]
     assert after.endswith(
         "Our team is available Monday to Friday, from eight a m to eight p m, Central European "
-        "Time. A member of our team will call you back on this number on Monday the "
-        "thirtieth of November at eight a m.\nYour reference is H 3 F 9 A 0 C. Thank you for "
-        "calling Brightwave. Goodbye."
+        "Time. Would you like a call back when we open, on Monday the thirtieth of November "
+        "at eight a m? You can also say another day and time, or say message, and we will "
+        "text you your reference."
     )
+
+
+def test_outside_hours_a_caller_is_offered_a_call_back_with_what_the_choice_needs() -> None:
+    notice = handoff_notice(
+        "human_requested", receipt(False), "twilio_voice", True, WEDNESDAY_MORNING
+    )
+    assert notice.callback_offer is not None
+    assert notice.callback_offer["reference"] == "H-3F9A0C"
+    assert notice.callback_offer["next_open"] == "2026-11-30T08:00:00+01:00"
+    assert [m["response"] for m in notice.messages][-1] == "utter_callback_offer"
+    within = handoff_notice(
+        "human_requested", receipt(True), "twilio_voice", False, WEDNESDAY_MORNING
+    )
+    assert within.callback_offer is None
+    chat = handoff_notice("human_requested", receipt(False), "socketio", False, WEDNESDAY_MORNING)
+    assert chat.callback_offer is None
 
 
 def test_a_receipt_without_hours_promises_no_time() -> None:
