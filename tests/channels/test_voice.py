@@ -6,9 +6,10 @@ import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -21,6 +22,7 @@ from tests.channels.twilio_fake import (
     AGENT_NUMBER,
     AUTH_TOKEN,
     VOICE_NUMBER,
+    TwilioApi,
     TwilioWebhook,
     sentences,
 )
@@ -29,6 +31,7 @@ from tests.support.crm import customer, first_with, of_customer
 from tests.support.stack import Stack
 
 PATH = "/webhooks/twilio_voice/webhook"
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @dataclass
@@ -220,27 +223,105 @@ def test_within_hours_a_caller_who_asks_for_a_person_is_put_through(
     assert_voice_shaped(Spoken(said, "", {}))
 
 
-def test_outside_hours_a_caller_hears_when_they_are_called_back_and_the_call_ends(
+def test_outside_hours_a_caller_is_offered_a_call_back_and_the_call_goes_on(
     channel_stack: Stack, team_away: None
 ) -> None:
     call = Call(channel_stack)
     root = ask_for_a_person(call)
-    # No <Dial> with nobody there, no <Gather> that would loop: said in full, then goodbye.
-    assert [child.tag for child in root] == ["Say", "Hangup"]
-    said = root.find("Say").text or ""  # type: ignore[union-attr]
+    # No <Dial> with nobody there: what happens next, then a question inside a Gather.
+    offer = spoken(ElementTree.tostring(root, encoding="unicode"))
     handoff = handed_over(channel_stack, call)
     assert handoff["status"] == "ticket"
     notice = handoff["packet"]["customer_notice"]
-    assert said == " ".join(notice["text"].splitlines())
-    assert "won't need to repeat anything" in said
-    assert "Our team is available" in said and "from eight a m to eight p m" in said
-    assert "will call you back on this number on" in said
-    assert f"Your reference is {words.spell(handoff['reference'])}." in said
-    assert said.endswith("Thank you for calling Brightwave. Goodbye.")
-    assert not re.search(r"\d\d", said)  # times in words, the reference one by one
-    assert_voice_shaped(Spoken(said, "", {}))
+    assert offer.text == " ".join(notice["text"].splitlines())
+    assert "won't need to repeat anything" in offer.text
+    assert "Our team is available" in offer.text and "from eight a m to eight p m" in offer.text
+    assert "Would you like a call back when we open, on " in offer.text
+    assert "another day and time" in offer.text and "say message" in offer.text
+    assert not re.search(r"\d\d", offer.text)  # times in words
+    assert_voice_shaped(offer)
     assert notice["human_available_at"] == handoff["human_available_at"] is not None
     assert channel_stack.tracker(call.conversation)["paused"] is True
+
+
+def answer_the_offer(stack: Stack, *answers: str) -> tuple["Call", dict[str, Any], Any]:
+    """A caller handed over outside hours answers the offer ('' for silence): the
+    TwiML of the last answer, the hand-over as the desk has it and the call's outcomes."""
+    call = Call(stack)
+    root = ask_for_a_person(call)
+    call.action = root.find("Gather").attrib["action"]  # type: ignore[union-attr]
+    for answer in answers[:-1]:
+        asked = call.say(answer) if answer else call.silence()
+        assert "did not catch that" in asked.text and "eight a m" in asked.text
+    last = answers[-1]
+    extra = {"SpeechResult": last, "Confidence": "0.9"} if last else {}
+    form = {"From": call.caller, "CallSid": call.sid, "CallStatus": "in-progress", **extra}
+    reply = call.webhook.post(form, query=call.action.partition("?")[2])
+    assert reply.status_code == 200, reply.text
+    tracker = stack.tracker(call.conversation)
+    assert tracker["paused"] is True
+    [chosen] = [o for o in tracker["slots"]["outcomes"] if o["action"] == "action_callback_choice"]
+    return call, {"root": ElementTree.fromstring(reply.text), **handed_over(stack, call)}, chosen
+
+
+def ended_saying(root: ElementTree.Element) -> str:
+    assert [child.tag for child in root] == ["Say", "Hangup"]
+    said = root.find("Say").text or ""  # type: ignore[union-attr]
+    assert said.endswith("Thank you for calling Brightwave. Goodbye."), said
+    assert_voice_shaped(Spoken(said, "", {}))
+    return said
+
+
+def test_a_call_back_when_the_team_opens_is_confirmed_and_reaches_the_desk(
+    channel_stack: Stack, team_away: None
+) -> None:
+    _, handoff, chosen = answer_the_offer(channel_stack, "yes please, when you open")
+    said = ended_saying(handoff["root"])
+    opens = datetime.fromisoformat(handoff["human_available_at"]).astimezone(BERLIN)
+    assert f"We will call you back on this number on {words.moment(opens)}." in said
+    assert f"Your reference is {words.spell(handoff['reference'])}." in said
+    callback = handoff["packet"]["callback"]
+    assert callback["by"] == "call"
+    assert datetime.fromisoformat(callback["at"]) == opens
+    assert handoff["plain"]["callback"].startswith("Call back on this number: ")
+    assert chosen["result"] == "done" and chosen["record"] == handoff["id"]
+    assert chosen["detail"] == {"callback_at": callback["at"], "by": "call"}
+
+
+def test_a_call_back_at_a_time_the_caller_says_is_confirmed(
+    channel_stack: Stack, team_away: None
+) -> None:
+    opening_day = datetime.now(BERLIN) + timedelta(days=2)  # closed_hours(): open that day only
+    _, handoff, chosen = answer_the_offer(channel_stack, f"{opening_day:%A} at half past two")
+    said = ended_saying(handoff["root"])
+    wanted = datetime.combine(opening_day.date(), time(14, 30), BERLIN)
+    assert f"We will call you back on this number on {words.moment(wanted)}." in said
+    assert datetime.fromisoformat(handoff["packet"]["callback"]["at"]) == wanted
+    assert chosen["detail"]["by"] == "call"
+
+
+def test_a_text_message_with_the_reference_is_sent_and_confirmed(
+    channel_stack: Stack, twilio_api: TwilioApi, team_away: None
+) -> None:
+    call, handoff, chosen = answer_the_offer(channel_stack, "just send me a text message")
+    said = ended_saying(handoff["root"])
+    assert "We will send your reference to this number by text message." in said
+    [body] = twilio_api.take(f"whatsapp:{call.caller}")
+    assert f"your reference is {handoff['reference']}" in body
+    assert handoff["packet"]["callback"] == {"at": None, "by": "message"}
+    assert "text message" in handoff["plain"]["callback"]
+    assert chosen["detail"] == {"callback_at": None, "by": "message"}
+
+
+def test_an_answer_not_understood_twice_gets_the_default_and_the_call_ends(
+    channel_stack: Stack, team_away: None
+) -> None:
+    _, handoff, chosen = answer_the_offer(channel_stack, "purple elephants", "")
+    said = ended_saying(handoff["root"])
+    assert "We will call you back on this number on " in said
+    opens = datetime.fromisoformat(handoff["human_available_at"]).astimezone(BERLIN)
+    assert datetime.fromisoformat(handoff["packet"]["callback"]["at"]) == opens
+    assert chosen["detail"]["by"] == "call"
 
 
 def test_options_are_spoken_and_a_key_picks_one(channel_stack: Stack) -> None:
@@ -301,7 +382,9 @@ def test_empty_oversized_and_non_form_bodies_are_refused(channel_stack: Stack) -
     assert all(r.json()["error"] for r in replies)
 
 
-def test_after_the_hand_over_the_caller_never_hears_not_heard_again(channel_stack: Stack) -> None:
+def test_after_the_hand_over_the_caller_never_hears_not_heard_again(
+    channel_stack: Stack, team_in: None
+) -> None:
     """Once the team has the call, what the caller says is acknowledged (the domain's
     voice wording) and silence ends the call politely: no 'I didn't hear anything'."""
     call = Call(channel_stack)

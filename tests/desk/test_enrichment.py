@@ -147,6 +147,9 @@ def test_only_the_integration_token_may_enrich(
         ({"account_snapshot": {"orders": "all of them"}}, 422, "not a hand-over packet"),
         ({"summary": "rewritten"}, 422, "extra fields not permitted"),
         ({"customer": "C-1002"}, 422, "dict"),
+        ({"callback": {"at": None, "by": "pigeon"}}, 422, "not a hand-over packet"),
+        ({"callback": {"at": "tomorrow", "by": "call"}}, 422, "not a hand-over packet"),
+        ({"callback": {"by": "call", "number": "+44"}}, 422, "not a hand-over packet"),
     ],
 )
 def test_an_enrichment_that_would_spoil_the_packet_is_refused(

@@ -342,3 +342,11 @@ def test_the_agent_messages_are_validated(tmp_path: Path) -> None:
     settings.write_text(shipped.replace('  closed: "Thank', '  closed: "{ Thank'))
     with pytest.raises(SettingsError, match=r"agent_messages.closed: .* is not a template"):
         load_behaviour(settings)
+
+
+def test_a_callers_choice_of_a_call_back_is_said_in_local_time() -> None:
+    assert plain.callback(None, BERLIN) is None
+    assert plain.callback({"at": "2026-11-30T09:30:00+00:00", "by": "call"}, BERLIN) == (
+        "Call back on this number: Mon 30 Nov, 10:30 CET."
+    )
+    assert "text message" in (plain.callback({"at": None, "by": "message"}, BERLIN) or "")
