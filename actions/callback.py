@@ -25,14 +25,12 @@ from actions.callback_time import CALL, MESSAGE, Choice, read_choice
 from actions.desk_client import desk
 from actions.outcomes import DONE, record
 from actions.support_hours import clock_spoken
-from common.channel_metadata import CALLBACK_DONE, SEND_AS_TEXT
+from common.channel_metadata import CALLBACK_ANSWER, CALLBACK_DONE, CALLBACK_OFFER, SEND_AS_TEXT
 
 logger = logging.getLogger(__name__)
 
 ACTION = "action_callback_choice"
 GOAL = "callback"
-OFFER_SLOT = "callback_offer"
-ANSWER_SLOT = "callback_answer"
 
 
 def _written(moment: datetime) -> str:
@@ -48,11 +46,11 @@ class ActionCallbackChoice(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        offer = tracker.get_slot(OFFER_SLOT)
+        offer = tracker.get_slot(CALLBACK_OFFER)
         if not isinstance(offer, dict):
             return []
         hours, next_open = offer["hours"], offer.get("next_open")
-        said = str(tracker.get_slot(ANSWER_SLOT) or "")
+        said = str(tracker.get_slot(CALLBACK_ANSWER) or "")
         choice = read_choice(said, datetime.now(UTC), hours, next_open)
         if choice is None and not offer.get("asked_again"):
             dispatcher.utter_message(
@@ -60,7 +58,10 @@ class ActionCallbackChoice(Action):
                 open_spoken=clock_spoken(hours["open"]),
                 close_spoken=clock_spoken(hours["close"]),
             )
-            return [SlotSet(OFFER_SLOT, {**offer, "asked_again": True}), SlotSet(ANSWER_SLOT, None)]
+            return [
+                SlotSet(CALLBACK_OFFER, {**offer, "asked_again": True}),
+                SlotSet(CALLBACK_ANSWER, None),
+            ]
         if choice is None:
             choice = Choice(CALL, datetime.fromisoformat(next_open) if next_open else None)
         self._confirm(dispatcher, offer, choice)
@@ -75,8 +76,8 @@ class ActionCallbackChoice(Action):
                 offer.get("handoff_id"),
                 {"callback_at": at, "by": choice.by},
             ),
-            SlotSet(OFFER_SLOT, None),
-            SlotSet(ANSWER_SLOT, None),
+            SlotSet(CALLBACK_OFFER, None),
+            SlotSet(CALLBACK_ANSWER, None),
         ]
 
     @staticmethod

@@ -152,8 +152,7 @@ class ActionEscalate(Action):
         )
         await self._tell_desk(receipt, notice)
         last = {PUT_THROUGH: True} if notice.put_through else {}
-        if notice.callback_offer:
-            last = {CALLBACK_OFFER: True}
+        if notice.callback_offer:  # the caller answers it on the paused call
             events.append(SlotSet(CALLBACK_OFFER, notice.callback_offer))
         for index, said in enumerate(notice.messages, start=1):
             through = last if index == len(notice.messages) else {}

@@ -15,5 +15,7 @@ PUT_THROUGH = "put_through"
 CALLBACK_DONE = "callback_done"
 # Bot message on a call: send it to the caller as a text message, not spoken.
 SEND_AS_TEXT = "send_as_text"
-# Bot message on a call: the caller is offered a call back; the call goes on.
+# Slots (not metadata) the voice channel and actions/callback.py share: the offer of a
+# call back made outside support hours (set by the hand-over), and the caller's answer.
 CALLBACK_OFFER = "callback_offer"
+CALLBACK_ANSWER = "callback_answer"

@@ -59,6 +59,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
 from common.channel_metadata import (
+    CALLBACK_ANSWER,
     CALLBACK_DONE,
     CALLBACK_OFFER,
     CAN_PUT_THROUGH,
@@ -104,7 +105,6 @@ GOODBYE = "utter_goodbye"
 NOT_HEARD = "utter_not_heard"
 TROUBLE = "utter_call_trouble"
 CALLBACK_ACTION = "action_callback_choice"
-CALLBACK_ANSWER = "callback_answer"
 
 
 class VoiceCollector(CollectingOutputChannel):
