@@ -93,10 +93,15 @@ class ActionCallbackChoice(Action):
             )
             return
         at = choice.at.astimezone(ZoneInfo(offer["hours"]["time_zone"])) if choice.at else None
+        if at is None:
+            dispatcher.utter_message(
+                response="utter_callback_confirm_call_soon", **words, **{CALLBACK_DONE: True}
+            )
+            return
         dispatcher.utter_message(
             response="utter_callback_confirm_call",
-            at=_written(at) if at else "as soon as we can",
-            at_spoken=f"on {spoken.moment(at)}" if at else "as soon as we can",
+            at=_written(at),
+            at_spoken=spoken.moment(at),
             **words,
             **{CALLBACK_DONE: True},
         )
