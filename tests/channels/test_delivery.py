@@ -93,6 +93,7 @@ def test_whatsapp_a_refused_send_shows_as_failed(
     assert twilio_api.take(chat.sender)[-1] == "Trying again."
 
 
+@pytest.mark.usefixtures("team_in")  # put through: a person takes the call now
 def test_voice_a_reply_after_the_call_goes_by_text_message(
     channel_stack: Stack, twilio_api: TwilioApi
 ) -> None:

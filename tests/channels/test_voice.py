@@ -4,10 +4,8 @@ in full (never cut), ids, amounts and dates in words."""
 import re
 import uuid
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +24,6 @@ from tests.channels.twilio_fake import (
     TwilioWebhook,
     sentences,
 )
-from tests.desk.support import ALWAYS_OPEN, behaviour, closed_hours
 from tests.support.crm import customer, first_with, of_customer
 from tests.support.stack import Stack
 
@@ -90,29 +87,6 @@ class Call:
 
     def silence(self) -> Spoken:
         return self._post({})
-
-
-def desk_hours(stack: Stack, home: Path, hours: str) -> Iterator[None]:
-    """The stack's desk with these support hours, the test's own desk after it."""
-    settings = home / "desk-settings.yml"
-    settings.write_text(behaviour(hours), encoding="utf-8")
-    stack.restart_desk(DESK_SETTINGS=str(settings))
-    try:
-        yield
-    finally:
-        stack.restart_desk()
-
-
-@pytest.fixture
-def team_in(channel_stack: Stack, tmp_path: Path) -> Iterator[None]:
-    """Within support hours (the desk's, open at every hour)."""
-    yield from desk_hours(channel_stack, tmp_path, ALWAYS_OPEN)
-
-
-@pytest.fixture
-def team_away(channel_stack: Stack, tmp_path: Path) -> Iterator[None]:
-    """Outside support hours (the desk's, closed today and tomorrow)."""
-    yield from desk_hours(channel_stack, tmp_path, closed_hours())
 
 
 def handed_over(stack: Stack, call: "Call") -> dict[str, Any]:
