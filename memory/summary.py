@@ -7,6 +7,9 @@ from typing import Any
 RESOLVING = {"answered", "done"}
 # Results of steps on the way to a goal, not of the goal itself.
 STEPS = {"verified", "clarified"}
+# Goals about the conversation itself: their record is a hand-over or the customer,
+# not one of the customer's records.
+CONVERSATION_GOALS = {"verify_identity", "hand_over", "callback"}
 OUTCOMES = ("resolved", "handed_over", "abandoned", "open")
 
 
@@ -19,7 +22,13 @@ def summarise(
 ) -> dict[str, Any]:
     """{goals, records, outcome, summary} of one conversation."""
     goals = _unique([o.get("goal") for o in outcomes if o.get("result") not in STEPS])
-    records = _unique([o.get("record") for o in outcomes])
+    records = _unique(
+        [
+            o.get("record")
+            for o in outcomes
+            if o.get("result") not in STEPS and o.get("goal") not in CONVERSATION_GOALS
+        ]
+    )
     last: dict[str, str] = {}
     for outcome in outcomes:
         if outcome.get("goal") in goals:

@@ -39,7 +39,8 @@ def test_the_summary_is_built_from_outcomes_only() -> None:
         False,
     )
     assert facts["goals"] == ["check_order_status", "check_invoice_status"]
-    assert facts["records"] == ["C-1001", "BW-100002", "INV-900001"]
+    # The customer's own records only: not the customer id a verification names.
+    assert facts["records"] == ["BW-100002", "INV-900001"]
     assert facts["outcome"] == "open"
     assert facts["summary"] == (
         "check order status BW-100002: answered; check invoice status INV-900001: failed"
