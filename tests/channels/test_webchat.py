@@ -69,9 +69,9 @@ def test_a_verified_order_question_and_a_reload_that_keeps_the_conversation(
     expect(bot_messages(page).last).to_contain_text("postcode")
     send(page, owner["postcode"])
     answer = bot_messages(page).last
-    expect(answer).to_contain_text(order["id"])
-    expect(answer).to_contain_text(order["delay_reason"])
-    expect(answer).to_contain_text(day(order["eta"]))
+    expect(answer).to_contain_text(order["id"], timeout=WAIT_MS)
+    expect(answer).to_contain_text(order["delay_reason"], timeout=WAIT_MS)
+    expect(answer).to_contain_text(day(order["eta"]), timeout=WAIT_MS)
 
     token = session_token(page)
     assert (
@@ -87,7 +87,7 @@ def test_a_verified_order_question_and_a_reload_that_keeps_the_conversation(
     assert session_token(page) == token
     other = first_with("orders", status="shipped", customer_id=owner["id"])
     send(page, f"and where is {other['id']}?")  # still verified after the reload
-    expect(bot_messages(page).last).to_contain_text(day(other["eta"]))
+    expect(bot_messages(page).last).to_contain_text(day(other["eta"]), timeout=WAIT_MS)
 
 
 def test_options_are_buttons_and_a_tap_is_understood(page: Page) -> None:

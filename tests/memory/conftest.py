@@ -39,6 +39,9 @@ def memory_stack(
             "TWILIO_VOICE_AGENT_NUMBER": AGENT_NUMBER,
             "SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET,
             "MEMORY_EVENT_SECRETS": EVENT_SECRETS,
+            # What the assistant knows, not how fast: a loaded CI machine must not turn
+            # a slow recall into the memory-down path these tests do not ask for.
+            "MEMORY_TIMEOUT": "5",
         },
         rasa_api_token=API_TOKEN,
     )
