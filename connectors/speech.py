@@ -12,6 +12,7 @@ as the knowledge-factor check reads dates. The words come from num2words, so the
 are the ones the assistant itself says.
 """
 
+import calendar
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -28,20 +29,7 @@ URL = re.compile(r"\s*(?:https?://|www\.)\S+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 SINGLE_CHARACTERS = re.compile(r"\b(\w)\s+(?=\w\b)")
 TIME = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+MONTHS = list(calendar.month_name)[1:]  # English: Python leaves the C locale
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2039
 
 

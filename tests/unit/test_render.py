@@ -3,6 +3,7 @@ record's response and variables (actions/render.py) rendered by Rasa's own respo
 generator from domain.yml, on the text channels and on voice."""
 
 import asyncio
+import calendar
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -78,20 +79,7 @@ DESK_HOURS = {
 }
 WEDNESDAY = datetime(2026, 11, 25, 9, tzinfo=UTC)
 
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+MONTHS = list(calendar.month_name)[1:]  # English: Python leaves the C locale
 
 
 def spoken(iso: str) -> str:
