@@ -35,6 +35,9 @@ def channel_env(twilio: TwilioApi, mailbox: Mailbox) -> dict[str, str]:
         "SWITCHBOARD_SMTP_PORT": str(mailbox.port),
         "SWITCHBOARD_EMAIL_FROM": EMAIL_FROM,
         "SWITCHBOARD_EMAIL_SECRET": EMAIL_SECRET,
+        # The enterprise's event source, as a deployment configures it (the fuzz then
+        # meets the signature check, not the endpoint switched off).
+        "MEMORY_EVENT_SECRETS": f"crm={'e' * 40}",
     }
 
 

@@ -99,6 +99,14 @@ def backend_cases(stack: Stack) -> tuple[list[Case], st.SearchStrategy[Case]]:
     return openapi_cases(stack.config.backend_url, lambda op: {}, known, [])
 
 
+def memory_cases(stack: Stack) -> tuple[list[Case], st.SearchStrategy[Case]]:
+    """The customer memory's API with its callers' token (`/events` takes a signature
+    of its own: its cases are refused, which is what they test)."""
+    token = {"Authorization": f"Bearer {stack.config.memory_api_token}"}
+    known = {"customer_id": bench_customers(load_crm())[:20]}
+    return openapi_cases(stack.config.memory_url, lambda op: token, known, [])
+
+
 def entry_points(stack: Stack, creds: Credentials) -> list[EntryPoint]:
     rasa = stack.config.rasa_url
     return [
@@ -143,6 +151,7 @@ def entry_points(stack: Stack, creds: Credentials) -> list[EntryPoint]:
         ),
         EntryPoint("Backend API", stack.config.backend_url, lambda: backend_cases(stack)),
         EntryPoint("Desk API", stack.config.desk_url, lambda: desk_cases(stack, creds)),
+        EntryPoint("Memory API", stack.config.memory_url, lambda: memory_cases(stack)),
     ]
 
 
@@ -201,7 +210,9 @@ def fuzz(
 ) -> dict[str, dict[str, Any]]:
     """Each entry point in turn; keep() is given the results so far after each."""
     creds = Credentials.of(stack)
-    services = [s for s in (stack.backend, stack.desk, stack.actions, stack.rasa) if s]
+    services = [
+        s for s in (stack.backend, stack.desk, stack.memory, stack.actions, stack.rasa) if s
+    ]
     results: dict[str, dict[str, Any]] = {}
     for index, point in enumerate(entry_points(stack, creds)):
         reproductions, strategy = point.cases()
