@@ -30,6 +30,7 @@ FUZZED = (
     "Web chat",
     "Backend API",
     "Desk API",
+    "Memory API",
 )
 
 
