@@ -21,6 +21,9 @@ from actions.settings import settings
 logger = logging.getLogger(__name__)
 
 _background: set[asyncio.Task] = set()
+# Per key, the arguments of the newest write waiting behind one in flight.
+_waiting: dict[str, tuple[Any, ...]] = {}
+_in_flight: set[str] = set()
 
 # How each caller says a link was confirmed (the memory refuses anything else).
 KNOWLEDGE_FACTOR = "knowledge_factor"
@@ -115,5 +118,28 @@ def later(what: str, method_name: str, *args: Any) -> None:
     if client() is None:
         return
     task = asyncio.get_running_loop().create_task(ask(what, method_name, *args))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+def newest(key: str, what: str, method_name: str, *args: Any) -> None:
+    """later() for a write that replaces the previous one under the same key: one is
+    in flight per key at a time, and of those queued behind it only the newest is
+    sent, so the memory never gets them out of order and a busy moment sends fewer."""
+    if client() is None:
+        return
+    _waiting[key] = args
+    if key in _in_flight:
+        return
+    _in_flight.add(key)
+
+    async def send() -> None:
+        try:
+            while key in _waiting:
+                await ask(what, method_name, *_waiting.pop(key))
+        finally:
+            _in_flight.discard(key)
+
+    task = asyncio.get_running_loop().create_task(send())
     _background.add(task)
     task.add_done_callback(_background.discard)

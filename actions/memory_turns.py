@@ -86,4 +86,6 @@ def remember(call: dict[str, Any], answer: dict[str, Any]) -> None:
         return
     if record is None:
         return
-    memory_client.later("keeping the conversation", "conversation", record)
+    memory_client.newest(
+        record["conversation_id"], "keeping the conversation", "conversation", record
+    )

@@ -152,6 +152,8 @@ class MemoryStore:
                     conversation_id=body["conversation_id"], started_at=body["started_at"]
                 )
                 session.add(row)
+            elif row.last_at > body["last_at"]:
+                return row  # a write overtaken by a newer one: the newer one stands
             for name, value in values.items():
                 setattr(row, name, value)
             return row

@@ -33,12 +33,14 @@ def days_pass(stack: Stack, days: float = 1.0) -> None:
 
 def settled(stack: Stack, customer_id: str, conversations: int, timeout: float = 15) -> list:
     """The customer's conversations in the memory, once it holds `conversations` of
-    them (the action server writes them in the background)."""
+    them and each names the record it was about (the action server writes them in
+    the background, the verification's write before the answer's)."""
     api = memory_api(stack)
     deadline = time.monotonic() + timeout
     while True:
         timeline = api.get(f"/customers/{customer_id}").json()["timeline"]
         found = [item for item in timeline if item["kind"] == "conversation"]
-        if len(found) >= conversations or time.monotonic() > deadline:
+        complete = len(found) >= conversations and all(item["records"] for item in found)
+        if complete or time.monotonic() > deadline:
             return found
         time.sleep(0.2)

@@ -2,6 +2,7 @@
 the token, the signed events API attacked with bad input, and what survives a
 restart."""
 
+import asyncio
 import subprocess
 import time
 import uuid
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from actions import memory_client
+from actions.settings import settings
 from stack.config import StackConfig, isolated_config
 from stack.launch import memory
 from tests.memory.support import (
@@ -146,6 +149,66 @@ def test_a_conversation_is_summarised_from_its_outcomes_and_recalled_elsewhere(
         api.get(f"/customers/{customer}/recall", conversation_id=webchat).json()["last_contact"]
         is None
     )
+
+
+def test_a_write_overtaken_by_a_newer_one_changes_nothing(api: MemoryApi) -> None:
+    customer, webchat = "C-1004", f"webchat-{uuid.uuid4().hex}"
+    started = time.time() - 600
+    newer = conversation(
+        customer,
+        webchat,
+        "socketio",
+        started,
+        [outcome("check_order_status", "answered", "BW-100006")],
+    )
+    assert api.put("/conversations", newer).status_code == 200
+    older = {**conversation(customer, webchat, "socketio", started, []), "last_at": started + 30}
+    assert api.put("/conversations", older).status_code == 200
+    [mine] = [
+        item
+        for item in api.get(f"/customers/{customer}").json()["timeline"]
+        if item.get("conversation_id") == webchat
+    ]
+    assert mine["records"] == ["BW-100006"] and mine["ended_at"] == started + 60
+
+
+def test_the_action_servers_writes_of_one_conversation_arrive_in_order(
+    config: StackConfig, api: MemoryApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many quick turns at the same moment (the overtaken-write check cannot tell them
+    apart): one write in flight at a time, so the last one always stands."""
+    monkeypatch.setenv("MEMORY_URL", config.memory_url)
+    monkeypatch.setenv("MEMORY_API_TOKEN", config.memory_api_token)
+    settings.cache_clear()
+    memory_client.client.cache_clear()
+    customer, webchat = "C-1005", f"webchat-{uuid.uuid4().hex}"
+    started = time.time() - 600
+
+    async def turns() -> None:
+        for turn in range(30):
+            body = conversation(
+                customer,
+                webchat,
+                "socketio",
+                started,
+                [outcome("check_order_status", "answered", f"BW-1000{10 + turn}")],
+            )
+            memory_client.newest(webchat, "test", "conversation", body)
+            await asyncio.sleep(0)
+        while memory_client._background:
+            await asyncio.gather(*list(memory_client._background))
+
+    try:
+        asyncio.run(turns())
+    finally:
+        settings.cache_clear()
+        memory_client.client.cache_clear()
+    [mine] = [
+        item
+        for item in api.get(f"/customers/{customer}").json()["timeline"]
+        if item.get("conversation_id") == webchat
+    ]
+    assert mine["records"] == ["BW-100039"]
 
 
 def test_the_fixture_events_are_ingested_at_start(api: MemoryApi) -> None:
