@@ -18,6 +18,8 @@ import numpy as np
 from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 
+from common.reading import head
+
 MAX_SEQ_LEN = 256  # sentence_bert_config.json
 # The tokenizer reads at most this many characters (cut at a space where there is
 # one): 256 tokens of ordinary text take about 1,300, so its cost is bounded,
@@ -34,13 +36,8 @@ def model_dir() -> Path:
 
 
 def readable(text: str) -> str:
-    """The first MAX_READ_CHARS characters of text, cut after the last space in them
-    where there is one, so that no word is cut in two."""
-    if len(text) <= MAX_READ_CHARS:
-        return text
-    head = text[:MAX_READ_CHARS]
-    space = max(head.rfind(" "), head.rfind("\n"))
-    return head[: space + 1] if space > 0 else head
+    """The first MAX_READ_CHARS characters of text, no word cut in two."""
+    return head(text, MAX_READ_CHARS)
 
 
 class BertTokenizer:

@@ -13,14 +13,13 @@ from typing import Any
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-# The sentence models read at most this much of a message: the encoder keeps 256
-# tokens anyway, and TF-IDF's cost grows with the length. Training texts are shorter.
-MAX_CHARS = 2000
+from common.reading import READ_CHARS
 
 
 def model_text(message: Message) -> str:
-    """The first MAX_CHARS characters, each entity inside them read as its name."""
-    text: str = (message.get(TEXT) or "")[:MAX_CHARS]
+    """The first READ_CHARS characters (common/reading.py), each entity inside them
+    read as its name."""
+    text: str = (message.get(TEXT) or "")[:READ_CHARS]
     spans: list[dict[str, Any]] = sorted(
         (
             e

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from escalation.config import ChannelSettings, EscalationConfig
 from escalation.signals import EmotionSignal, score_emotion
-from escalation.topics import detect_topic, normalise
+from escalation.topics import detect_topic, normalise_message
 
 NO_REASON = "none"
 
@@ -193,7 +193,7 @@ def _human_requested(turn: _Turn) -> _Fired | None:
                 "min_intent_confidence": request.min_intent_confidence,
             },
         )
-    phrase = request.wording.find(normalise(turn.facts.text))
+    phrase = request.wording.find(normalise_message(turn.facts.text))
     if phrase is None:
         return None
     return _Fired("human_requested", "human_request.wording", {"phrase": phrase})

@@ -10,6 +10,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+from common.reading import head
 
 _QUOTES = str.maketrans(
     {
@@ -32,6 +35,15 @@ def normalise(text: str) -> str:
     """The form every pattern is matched against."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
     return _SPACES.sub(" ", _LONG_RUNS.sub(r"\1\1", text)).strip()
+
+
+@lru_cache(maxsize=64)
+def normalise_message(text: str) -> str:
+    """A customer's message as the rules read it: the part the assistant reads
+    (common/reading.py), normalised. The rules scan it with one regex per phrase set
+    on Rasa's event loop, and the policy asks several times per message: the scan is
+    bounded, the normalised text kept for the next ask."""
+    return normalise(head(text))
 
 
 def phrase_pattern(phrase: str) -> str:
@@ -89,10 +101,11 @@ class TopicMatch:
     phrase: str  # the words that matched, normalised
 
 
-def detect_topic(text: str, topics: Sequence[PhraseSet]) -> TopicMatch | None:
+@lru_cache(maxsize=64)
+def detect_topic(text: str, topics: tuple[PhraseSet, ...]) -> TopicMatch | None:
     """The first configured topic the text matches, or None: a match hands the
-    customer to a person at once."""
-    normalised = normalise(text)
+    customer to a person at once. Cached like normalise_message."""
+    normalised = normalise_message(text)
     for topic in topics:
         phrase = topic.find(normalised)
         if phrase is not None:

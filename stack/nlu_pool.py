@@ -7,7 +7,9 @@ part (the ONNX encoder) releases the GIL, so it runs on a small pool of threads 
 the loop serves other conversations meanwhile. Every component of config.yml's
 pipeline only reads its model while parsing.
 
-A long message costs many times a short one (the encoder reads up to 256 tokens),
+Only the part of a message the assistant reads is parsed (common/reading.py); the
+parse data and the conversation keep the whole text. Within that part, a long
+message still costs many times a short one (the encoder reads up to 256 tokens),
 and on a small machine a stream of them would take the CPU from everyone else. So
 messages over LONG_MESSAGE_CHARS are parsed on threads of their own, which run at
 the lowest CPU priority (Linux nices threads one by one): they still get every idle
@@ -17,6 +19,7 @@ another customer's.
 """
 
 import asyncio
+import copy
 import logging
 import os
 import threading
@@ -26,6 +29,9 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import TEXT
+
+from common.reading import head
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +71,18 @@ async def parse_message(
         return await _rasa_parse_message(processor, message, tracker, only_output_properties)
     if tracker is None:
         tracker = DialogueStateTracker.from_events(message.sender_id, [])
+    read = message
+    if message.text and len(head(message.text)) < len(message.text):
+        read = copy.copy(message)
+        read.text = head(message.text)
     parse_data = await asyncio.get_running_loop().run_in_executor(
-        pool_for(message.text),
+        pool_for(read.text),
         processor._parse_message_with_graph,
-        message,
+        read,
         tracker,
         only_output_properties,
     )
+    parse_data[TEXT] = message.text
     processor._update_full_retrieval_intent(parse_data)
     processor._check_for_unseen_features(parse_data)
     return parse_data

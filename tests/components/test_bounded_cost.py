@@ -8,6 +8,7 @@ import pytest
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from common.reading import READ_CHARS
 from components.minilm_encoder import (
     MAX_READ_CHARS,
     MAX_SEQ_LEN,
@@ -15,7 +16,7 @@ from components.minilm_encoder import (
     model_dir,
     readable,
 )
-from components.model_text import MAX_CHARS, model_text
+from components.model_text import model_text
 
 BOUND_SECONDS = 0.5
 WORDS = ("where is my order BW-100002 please help me with it " * 2_000)[:100_000]
@@ -59,7 +60,7 @@ def test_model_text_is_capped_and_linear_in_the_entities() -> None:
     started = time.perf_counter()
     text = model_text(message)
     assert time.perf_counter() - started < BOUND_SECONDS
-    assert len(text) <= MAX_CHARS
+    assert len(text) <= READ_CHARS
     assert text.startswith("where is my order order_id please help")
     assert "BW-" not in text[:-9]  # only an id the cap cut in two may remain
 

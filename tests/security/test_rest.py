@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from common.reading import READ_CHARS
 from connectors.rest_auth import authorization
 from tests.support.crm import customer, first_with
 from tests.support.stack import TURN_TIMEOUT, Conversation, Stack
@@ -188,6 +189,19 @@ def test_a_lone_surrogate_in_a_message_is_dropped_not_stored(web_stack: Stack) -
     )
     assert response.status_code == 200, response.text
     assert user_texts(web_stack, chat.sender) == ["hello there"]
+
+
+def test_a_long_message_is_read_from_its_start_and_stored_whole(web_stack: Stack) -> None:
+    """The assistant reads the first READ_CHARS characters (bounded cost, issue #20);
+    the conversation, and so the agent, keeps all of it."""
+    chat = Conversation(web_stack)
+    filler = "it has been a while and I am still waiting " * 80
+    text = f"where is my order {ORDER['id']} {filler}and what about BW-100001"
+    assert READ_CHARS < len(text) <= 5000
+    assert "postcode" in chat.say(text)
+    [said] = [e for e in events(web_stack, chat.sender) if e["event"] == "user"]
+    assert said["text"] == said["parse_data"]["text"] == text
+    assert [e["value"] for e in said["parse_data"]["entities"]] == [ORDER["id"]]
 
 
 def test_a_flood_from_one_sender_gets_429_with_retry_after(web_stack: Stack) -> None:
