@@ -1,6 +1,6 @@
 """A caller handed over outside support hours chooses how the team gets back to
-them: a call back when it next opens, at a day and time they say, or a text message
-with their reference (actions/callback_time.py reads the answer). One answer is
+them: a call back when it next opens, at a day and time they say, or (when the voice
+channel can send one) a text message with their reference (actions/callback_time.py reads the answer). One answer is
 confirmed in full and the call ends; an answer not understood is asked again once,
 then the default (a call back when the team opens) is confirmed: never a loop.
 
@@ -52,9 +52,13 @@ class ActionCallbackChoice(Action):
         hours, next_open = offer["hours"], offer.get("next_open")
         said = str(tracker.get_slot(CALLBACK_ANSWER) or "")
         choice = read_choice(said, datetime.now(UTC), hours, next_open)
+        if choice is not None and choice.by == MESSAGE and not offer.get("can_text"):
+            choice = None  # not offered: nothing could send it
         if choice is None and not offer.get("asked_again"):
             dispatcher.utter_message(
-                response="utter_callback_again",
+                response="utter_callback_again"
+                if offer.get("can_text")
+                else "utter_callback_again_call",
                 open_spoken=clock_spoken(hours["open"]),
                 close_spoken=clock_spoken(hours["close"]),
             )

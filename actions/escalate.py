@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client as backend
 from actions import late_enrichment, outbox
 from actions.desk_client import desk
-from actions.handoff_notice import CAN_PUT_THROUGH, PUT_THROUGH, Notice, handoff_notice
+from actions.handoff_notice import CAN_PUT_THROUGH, CAN_TEXT, PUT_THROUGH, Notice, handoff_notice
 from actions.late_enrichment import enrichment_write, needs_enrichment
 from actions.outcomes import HAND_OVER, HANDED_OVER, UNAVAILABLE, record
 from actions.packet.account import BACKEND_DOWN_NOTE, empty_snapshot, fetch_snapshot
@@ -149,6 +149,7 @@ class ActionEscalate(Action):
             packet["channel"],
             bool(metadata.get(CAN_PUT_THROUGH)),
             now,
+            can_text=bool(metadata.get(CAN_TEXT)),
         )
         await self._tell_desk(receipt, notice)
         last = {PUT_THROUGH: True} if notice.put_through else {}

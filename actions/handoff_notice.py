@@ -19,11 +19,18 @@ from zoneinfo import ZoneInfo
 from actions import spoken
 from actions.responses import render
 from actions.support_hours import hours_words
-from common.channel_metadata import CAN_PUT_THROUGH, PUT_THROUGH
+from common.channel_metadata import CAN_PUT_THROUGH, CAN_TEXT, PUT_THROUGH
 
 Json = dict[str, Any]
 VOICE = "twilio_voice"
-__all__ = ["CAN_PUT_THROUGH", "PUT_THROUGH", "Notice", "handoff_notice", "reason_response"]
+__all__ = [
+    "CAN_PUT_THROUGH",
+    "CAN_TEXT",
+    "PUT_THROUGH",
+    "Notice",
+    "handoff_notice",
+    "reason_response",
+]
 
 # The reason codes with a notice of their own (utter_handoff_<name> in domain.yml).
 REASON_RESPONSES: dict[str, str] = {
@@ -109,9 +116,12 @@ def _available_at(receipt: Mapping[str, Any], now: datetime) -> dict[str, str]:
     return {"available_at": _written(back), "available_at_spoken": spoken.moment(back)}
 
 
-def callback_offer(receipt: Mapping[str, Any], voice: bool, put_through: bool) -> Json | None:
-    """Outside support hours a caller chooses a call back or a text message: what the
-    choice needs from the receipt (actions/callback.py), or None when not offered."""
+def callback_offer(
+    receipt: Mapping[str, Any], voice: bool, put_through: bool, can_text: bool
+) -> Json | None:
+    """Outside support hours a caller chooses a call back or (when the channel can
+    send one) a text message: what the choice needs from the receipt
+    (actions/callback.py), or None when not offered."""
     if not voice or put_through or receipt.get("open_now"):
         return None
     hours, next_open, reference = (receipt.get(k) for k in ("hours", "next_open", "reference"))
@@ -122,6 +132,7 @@ def callback_offer(receipt: Mapping[str, Any], voice: bool, put_through: bool) -
         "reference": reference,
         "next_open": next_open,
         "hours": hours,
+        "can_text": can_text,
     }
 
 
@@ -131,17 +142,24 @@ def handoff_notice(
     channel: str | None,
     can_put_through: bool,
     now: datetime,
+    can_text: bool = False,
 ) -> Notice:
     """Why the customer is handed over, what happens next and their reference (not
     said to a caller who is put through to a person at once)."""
     voice = channel == VOICE
     put_through = voice and can_put_through and bool(receipt.get("open_now"))
     reference = receipt.get("reference")
-    offer = callback_offer(receipt, voice, put_through)
+    offer = callback_offer(receipt, voice, put_through, can_text)
     messages = [_said(reason_response(reason_code))]
     if offer:  # the hours, then the offer: the reference comes with the confirmation
         hours = hours_words(offer["hours"], now)
-        messages.append(_said("utter_callback_offer", **hours, **_available_at(offer, now)))
+        messages.append(
+            _said(
+                "utter_callback_offer" if can_text else "utter_callback_offer_call",
+                **hours,
+                **_available_at(offer, now),
+            )
+        )
     else:
         messages += _next_step(receipt, voice, put_through, now)
     if reference and not put_through and not offer:

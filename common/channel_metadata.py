@@ -9,6 +9,9 @@ importing each other."""
 CHANNEL_NUMBER = "channel_number"
 # User message on a call: the channel has an agents' number to put the caller through to.
 CAN_PUT_THROUGH = "voice_put_through"
+# User message on a call: the channel can send the caller a text message (a sender
+# number is configured), so a text message may be offered.
+CAN_TEXT = "voice_can_text"
 # Bot message on a call: put the caller through to the agents now (a person is there).
 PUT_THROUGH = "put_through"
 # Bot message on a call: the caller's choice of a call back is confirmed; the call ends.

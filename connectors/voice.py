@@ -63,6 +63,7 @@ from common.channel_metadata import (
     CALLBACK_DONE,
     CALLBACK_OFFER,
     CAN_PUT_THROUGH,
+    CAN_TEXT,
     CHANNEL_NUMBER,
     PUT_THROUGH,
     SEND_AS_TEXT,
@@ -397,6 +398,8 @@ class VoiceInput(TwilioVoiceInput):
         metadata: dict[str, Any] = {CHANNEL_NUMBER: number}
         if self.agent_number:
             metadata[CAN_PUT_THROUGH] = True
+        if self.get_output_channel() is not None:
+            metadata[CAN_TEXT] = True
         try:
             text = await self._turn(on_new_message, said, caller, metadata)
         except Exception:

@@ -106,6 +106,7 @@ def test_a_caller_not_put_through_hears_the_call_back_the_reference_and_goodbye(
         "twilio_voice",
         True,
         datetime(2026, 11, 29, 22, 0, tzinfo=UTC),
+        can_text=True,
     ).packet_part["text"]
     assert after.endswith(
         "Our team is available Monday to Friday, from eight a m to eight p m, Central European "
@@ -117,12 +118,20 @@ def test_a_caller_not_put_through_hears_the_call_back_the_reference_and_goodbye(
 
 def test_outside_hours_a_caller_is_offered_a_call_back_with_what_the_choice_needs() -> None:
     notice = handoff_notice(
-        "human_requested", receipt(False), "twilio_voice", True, WEDNESDAY_MORNING
+        "human_requested", receipt(False), "twilio_voice", True, WEDNESDAY_MORNING, can_text=True
     )
     assert notice.callback_offer is not None
     assert notice.callback_offer["reference"] == "H-3F9A0C"
     assert notice.callback_offer["next_open"] == "2026-11-30T08:00:00+01:00"
+    assert notice.callback_offer["can_text"] is True
     assert [m["response"] for m in notice.messages][-1] == "utter_callback_offer"
+    # No number to send a text message from: none is offered.
+    no_text = handoff_notice(
+        "human_requested", receipt(False), "twilio_voice", True, WEDNESDAY_MORNING
+    )
+    assert no_text.callback_offer is not None and no_text.callback_offer["can_text"] is False
+    assert [m["response"] for m in no_text.messages][-1] == "utter_callback_offer_call"
+    assert "message" not in no_text.packet_part["text"].rsplit("\n", 1)[-1]
     within = handoff_notice(
         "human_requested", receipt(True), "twilio_voice", False, WEDNESDAY_MORNING
     )

@@ -173,7 +173,10 @@ def built_notices() -> list[Answer]:
         (m["response"], m["variables"])
         for reason in reasons
         for receipt, channel, can in cases
-        for m in handoff_notice(reason, receipt, channel, can, wednesday).messages
+        for can_text in (True, False)
+        for m in handoff_notice(
+            reason, receipt, channel, can, wednesday, can_text=can_text
+        ).messages
     ]
 
 
