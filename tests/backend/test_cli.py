@@ -120,6 +120,15 @@ def test_broken_fixture_leaves_the_database_alone(
             {"BRIGHTWAVE_FIXTURE": "/nonexistent/crm.json"},
             "BRIGHTWAVE_FIXTURE='/nonexistent/crm.json': no such file",
         ),
+        ({"BACKEND_TODAY": "24/11/2026"}, "BACKEND_TODAY='24/11/2026': expected a date"),
+        (
+            {"BACKEND_PAYMENT_LINK_URL": "http://pay.example/update/"},
+            "BACKEND_PAYMENT_LINK_URL='http://pay.example/update/': expected an https address",
+        ),
+        (
+            {"BACKEND_PAYMENT_LINK_MINUTES": "0"},
+            "BACKEND_PAYMENT_LINK_MINUTES='0': expected a whole number of minutes",
+        ),
     ],
 )
 def test_bad_settings_stop_the_backend(env: dict[str, str], message: str) -> None:
