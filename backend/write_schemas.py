@@ -5,7 +5,7 @@ No body has a field for card data: a payment method is only ever entered on the
 payment page a payment link opens, and an unknown field is refused.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import StrictBool, conlist, constr, validator
@@ -52,7 +52,10 @@ class Consent(StrictModel):
     def _given_at_has_offset(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("expected a time with its UTC offset, e.g. 2026-11-24T10:00:00Z")
-        return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("out of range") from None
 
 
 class LeadRequest(StrictModel):

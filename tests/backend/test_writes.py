@@ -106,6 +106,10 @@ def test_lead_with_consent(api: Api, reset: None) -> None:
             "expected a time with its UTC offset",
         ),
         ({"consent": {**CONSENT, "text_version": ""}}, "body.consent.text_version"),
+        (
+            {"consent": {**CONSENT, "given_at": "0001-01-01T00:00:00+01:00"}},
+            "body.consent.given_at: out of range",
+        ),
         ({"consent": {**CONSENT, "channel": "pigeon"}}, "body.consent.channel"),
         ({"email": "not an address"}, "body.email"),
         ({"phone": "0151 123"}, "body.phone"),
