@@ -31,17 +31,17 @@ def create_lead(session: Session, request: LeadRequest) -> Any:
     now = datetime.now(UTC)
     if consent.given_at > now + CLOCK_SKEW:
         raise Unprocessable("consent.given_at is in the future")
-    customer_id = (
-        get_record(session, Customer, request.customer_id).id if request.customer_id else None
-    )
-    with write_lock:
+    with write_lock:  # the read too, see bookings.cancel()
+        customer = (
+            get_record(session, Customer, request.customer_id) if request.customer_id else None
+        )
         lead = Lead(
             id=next_id(session, Lead, "LEAD", 5),
             name=request.name,
             email=request.email,
             phone=request.phone,
             interest=request.interest,
-            customer_id=customer_id,
+            customer_id=customer.id if customer else None,
             consent_channel=consent.channel,
             consent_text_version=consent.text_version,
             consent_given_at=consent.given_at,
