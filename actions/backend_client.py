@@ -11,6 +11,12 @@ Before that, one turn never waits long: all the backend calls of one action run
 share one deadline (BACKEND_TURN_BUDGET, `turn_deadline`), which caps every
 attempt's timeouts and stops the retries, so the first turn of an outage hears
 the apology within seconds and a voice call never outlasts Twilio's 15 s.
+
+Writes that change a record (book, move or cancel an appointment, file a claim…)
+carry the caller's Idempotency-Key: the backend answers a repeat of it with the
+first answer instead of a second change, so such a write is retried like a read,
+and a doubled customer message that yields the same key changes nothing twice.
+A write without a key is never retried.
 """
 
 import asyncio
@@ -33,6 +39,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from actions.backend_writes import VALID_KEY, JourneyWrites
 from actions.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -52,6 +59,16 @@ class RecordNotFound(BackendError):
 
 class BackendRejected(BackendError):
     """The backend refused the request (4xx other than 404); carries its reason."""
+
+    def __init__(self, message: str, status: int | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason or message
+
+
+class BackendConflict(BackendRejected):
+    """The backend answered 409: the record's state does not allow it (a slot taken, a
+    policy already cancelled); the reason says why and, for a slot, which are free."""
 
 
 class BackendBadResponse(BackendError):
@@ -164,7 +181,7 @@ def _log_retry(state: RetryCallState) -> None:
     logger.warning("backend call failed (attempt %d): %s; retrying", state.attempt_number, error)
 
 
-class BackendClient:
+class BackendClient(JourneyWrites):
     """A small synchronous REST client; actions call it through `call`."""
 
     def __init__(
@@ -237,7 +254,9 @@ class BackendClient:
         if response.status_code == 404:
             raise RecordNotFound(_reason(body) or path)
         if response.status_code >= 400:
-            raise BackendRejected(f"{method} {path}: HTTP {response.status_code}: {_reason(body)}")
+            status, reason = response.status_code, _reason(body)
+            rejected = BackendConflict if status == 409 else BackendRejected
+            raise rejected(f"{method} {path}: HTTP {status}: {reason}", status, reason)
         return body
 
     def get(self, path: str, params: dict[str, str] | None = None) -> Any:
@@ -247,6 +266,20 @@ class BackendClient:
     def post(self, path: str, body: dict[str, Any]) -> Any:
         """POST once: writes are not retried, so they never happen twice."""
         return self._request("POST", path, 1, json=body)
+
+    def write(self, path: str, body: dict[str, Any] | None, idempotency_key: str) -> dict[str, Any]:
+        """POST a change with its Idempotency-Key; retried like a read, since the backend
+        answers a repeated key with the first answer instead of changing anything again."""
+        if not VALID_KEY.fullmatch(idempotency_key):
+            raise ValueError("an idempotency key is 8 to 64 letters, digits, - or _")
+        answer = self._request(
+            "POST",
+            path,
+            1 + self.retries,
+            json=body,
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return _expect_dict(answer, path)
 
     def record(self, collection: str, record_id: str) -> dict[str, Any]:
         """One record, e.g. record("orders", "BW-100002")."""

@@ -63,11 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(os.environ)
         if args.command == "rebuild" or args.rebuild:
             _rebuild(settings)
+        app = create_app(settings) if args.command == "serve" else None
     except (SettingsError, loader.FixtureError) as error:
         print(f"backend: {error}", file=sys.stderr)
         return 2
-    if args.command == "serve":
-        uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    if app is not None:
+        uvicorn.run(app, host=args.host, port=args.port)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Store appointments: free slots, booking one, cancelling one."""
+"""Store appointments: free slots, booking one, moving one, cancelling one."""
 
 from datetime import date, datetime, time
 
@@ -82,4 +82,45 @@ def cancel(session: Session, appointment_id: str) -> Appointment:
                 .values(appointment_id=None)
             )
             session.commit()
+    return appointment
+
+
+ALTERNATIVES = 3
+
+
+def _alternatives(session: Session, store_id: str, wanted: datetime) -> str:
+    """The free slots nearest to the one wanted, for a refusal to offer instead."""
+    slots = sorted(free_slots(session, store_id), key=lambda slot: abs(slot.start - wanted))
+    return ", ".join(slot.start.isoformat() for slot in slots[:ALTERNATIVES]) or "none"
+
+
+def move(session: Session, appointment_id: str, start: datetime) -> Appointment:
+    """Move a booked appointment to another free slot at its store; Conflict, naming
+    free alternatives, if that slot is taken."""
+    with write_lock:
+        appointment = get_record(session, Appointment, appointment_id)
+        if appointment.status != BOOKED:
+            raise Conflict(f"appointment {appointment.id} is {appointment.status}: book a new one")
+        if appointment.start == start:
+            return appointment
+        session.execute(
+            update(Slot).where(Slot.appointment_id == appointment.id).values(appointment_id=None)
+        )
+        claimed = session.execute(
+            update(Slot)
+            .where(
+                Slot.store_id == appointment.store_id,
+                Slot.start == start,
+                Slot.appointment_id.is_(None),
+            )
+            .values(appointment_id=appointment.id)
+        ).rowcount
+        if claimed != 1:
+            session.rollback()
+            raise Conflict(
+                f"{appointment.store_id} has no free slot at {start.isoformat()}; free: "
+                f"{_alternatives(session, appointment.store_id, start)}"
+            )
+        appointment.start = start
+        session.commit()
     return appointment

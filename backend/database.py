@@ -2,5 +2,6 @@
 
 import threading
 
-write_lock = threading.Lock()
-"""Serialises the writes that allocate record ids (the backend runs as one process)."""
+write_lock = threading.RLock()
+"""Serialises the writes that allocate record ids (the backend runs as one process);
+re-entrant, so an idempotent write holds it around the write it wraps."""

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Date, DateTime, inspect, select, text
 from sqlalchemy.engine import Engine
 
+from backend import write_models  # noqa: F401  (the writes' tables join Base.metadata)
 from backend.models import (
     Appointment,
     Base,
@@ -148,9 +149,13 @@ def rebuild(engine: Engine, fixture_path: Path) -> dict[str, int]:
     return {table.name: len(rows.get(table.name, ())) for table in Base.metadata.sorted_tables}
 
 
+FIXTURE_TABLES = frozenset(model.__tablename__ for model in (*LISTS, CompanyPolicy))  # type: ignore[attr-defined]
+"""The tables the fixture fills; the writes' own tables (e.g. IdempotencyKey's) are not."""
+
+
 def is_loaded(engine: Engine) -> bool:
-    """True when every table exists and the customers table has rows."""
-    if not set(Base.metadata.tables) <= set(inspect(engine).get_table_names()):
+    """True when every fixture table exists and the customers table has rows."""
+    if not set(inspect(engine).get_table_names()) >= FIXTURE_TABLES:
         return False
     with engine.connect() as connection:
         return connection.execute(select(Customer.id).limit(1)).first() is not None
@@ -169,10 +174,20 @@ def add_request_ids(engine: Engine) -> bool:
     return True
 
 
+def fixture_date(path: Path) -> date:
+    """The fixture's ``as_of``: the day its data describes."""
+    try:
+        return date.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["as_of"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise FixtureError(f"{path}: no as_of date ({error})") from None
+
+
 def ensure_loaded(engine: Engine, fixture_path: Path) -> bool:
-    """Build the database from the fixture if it is missing or empty; True if it was built."""
+    """Build the database from the fixture if it is missing or empty; True if it was built.
+    A database built before the writes' tables existed keeps its rows and gains them."""
     if is_loaded(engine):
         add_request_ids(engine)
+        Base.metadata.create_all(engine)  # only the missing ones, e.g. IdempotencyKey's
         return False
     rebuild(engine, fixture_path)
     return True

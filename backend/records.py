@@ -22,7 +22,7 @@ from backend.models import (
     Record,
     Store,
 )
-from common.errors import NotFound
+from common.errors import NotFound, Unprocessable
 
 R = TypeVar("R", bound=Record)
 
@@ -71,6 +71,17 @@ def get_record(session: Session, model: type[R], record_id: str) -> R:
         record = session.scalars(select(model).where(func.upper(key) == record_id.upper())).first()
     if record is None:
         raise NotFound(f"{model.__noun__} {record_id} not found")
+    return record
+
+
+def customer_record(session: Session, model: type[R], record_id: str, customer_id: str) -> R:
+    """The record of model whose id is record_id, which must be the customer's:
+    NotFound for either id unknown, Unprocessable for someone else's record."""
+    customer = get_record(session, Customer, customer_id)
+    record = get_record(session, model, record_id)
+    if record.customer_id != customer.id:  # type: ignore[attr-defined]
+        noun = model.__noun__
+        raise Unprocessable(f"{noun} {record_id.upper()} is not a {noun} of customer {customer.id}")
     return record
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from backend import bookings, customers, interactions, loader, records
 from backend.database import write_lock
+from backend.idempotency import OptionalKey, once
 from backend.models import Record
 from backend.schemas import AppointmentRequest, ErrorBody, InteractionRequest, Items
 
@@ -154,18 +155,36 @@ def list_free_slots(
     responses=_errors(404, 409),
     summary="Book a free slot",
 )
-def book_appointment(request: AppointmentRequest, session: SessionDep) -> Body:
-    return bookings.book(session, request).to_dict()
+def book_appointment(
+    request: AppointmentRequest, session: SessionDep, response: Response, key: OptionalKey = None
+) -> Body:
+    return once(
+        session,
+        response,
+        key,
+        "book_appointment",
+        request.dict(),
+        lambda: bookings.book(session, request).to_dict(),
+    )
 
 
 @router.post(
     "/appointments/{record_id}/cancel",
     tags=["appointments"],
-    responses=_errors(404),
+    responses=_errors(404, 409),
     summary="Cancel an appointment and free its slot",
 )
-def cancel_appointment(record_id: RecordIdPath, session: SessionDep) -> Body:
-    return bookings.cancel(session, record_id).to_dict()
+def cancel_appointment(
+    record_id: RecordIdPath, session: SessionDep, response: Response, key: OptionalKey = None
+) -> Body:
+    return once(
+        session,
+        response,
+        key,
+        "cancel_appointment",
+        record_id.upper(),
+        lambda: bookings.cancel(session, record_id).to_dict(),
+    )
 
 
 @router.post(

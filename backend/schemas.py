@@ -35,6 +35,20 @@ class StrictModel(BaseModel):
         return value
 
 
+def iso_text(value: Any) -> Any:
+    """Dates and times come as ISO 8601 text, never as numbers."""
+    if not isinstance(value, str):
+        raise TypeError("expected ISO 8601 text, e.g. 2026-11-25 or 2026-11-25T09:30:00")
+    return value
+
+
+def local_time(value: datetime) -> datetime:
+    """A store's slot time is its local time."""
+    if value.tzinfo is not None:
+        raise ValueError("expected the store's local time without a UTC offset")
+    return value
+
+
 class AppointmentRequest(StrictModel):
     """A booking of one free slot at a store."""
 
@@ -44,17 +58,17 @@ class AppointmentRequest(StrictModel):
     purpose: Literal["repair", "advice"]
     claim_id: RecordId | None = None
 
-    @validator("start", pre=True)
-    def _start_is_text(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            raise TypeError("expected an ISO 8601 date and time, e.g. 2026-11-25T09:30:00")
-        return value
+    _start_is_text = validator("start", pre=True, allow_reuse=True)(iso_text)
+    _start_is_local = validator("start", allow_reuse=True)(local_time)
 
-    @validator("start")
-    def _start_is_local(cls, value: datetime) -> datetime:
-        if value.tzinfo is not None:
-            raise ValueError("expected the store's local time without a UTC offset")
-        return value
+
+class MoveRequest(StrictModel):
+    """Another free slot, at the same store, for a booked appointment."""
+
+    start: datetime
+
+    _start_is_text = validator("start", pre=True, allow_reuse=True)(iso_text)
+    _start_is_local = validator("start", allow_reuse=True)(local_time)
 
 
 class InteractionRequest(StrictModel):

@@ -6,12 +6,19 @@
   (default ``<repo>/fixtures/brightwave_crm.json``).
 - ``BACKEND_ADMIN_TOKEN``: optional; when set, ``POST /admin/rebuild`` needs
   ``Authorization: Bearer <token>``, when unset it is open to loopback clients only.
+- ``BACKEND_TODAY``: the date the writes treat as today (claim dates, return windows,
+  notice periods), e.g. ``2026-11-24``; default: the fixture's ``as_of``.
+- ``BACKEND_PAYMENT_LINK_URL``: the https address a payment-update link starts with
+  (default ``https://pay.brightwave.example/update/``; the link's token follows it).
+- ``BACKEND_PAYMENT_LINK_MINUTES``: how long such a link is valid (default 1440).
 
 A wrong value stops the backend at start-up with a message naming the variable.
 """
 
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlparse
 
 from pydantic import Field, validator
 from sqlalchemy.engine import make_url
@@ -43,6 +50,17 @@ class Settings(EnvSettings):
     database_url: str = Field(DEFAULT_DATABASE_URL, env="DATABASE_URL", show=_masked)
     fixture_path: Path = Field(DEFAULT_FIXTURE, env="BRIGHTWAVE_FIXTURE")
     admin_token: str | None = Field(None, env="BACKEND_ADMIN_TOKEN")
+    today: date | None = Field(None, env="BACKEND_TODAY", rule="a date such as 2026-11-24")
+    payment_link_url: str = Field(
+        "https://pay.brightwave.example/update/", env="BACKEND_PAYMENT_LINK_URL"
+    )
+    payment_link_minutes: int = Field(
+        1440,
+        env="BACKEND_PAYMENT_LINK_MINUTES",
+        ge=5,
+        le=10080,
+        rule="a whole number of minutes from 5 to 10080",
+    )
 
     @validator("database_url")
     def _database(cls, value: str) -> str:
@@ -62,6 +80,13 @@ class Settings(EnvSettings):
     def _fixture(cls, value: Path) -> Path:
         if not value.is_file():
             raise ValueError("no such file")
+        return value
+
+    @validator("payment_link_url")
+    def _link(cls, value: str) -> str:
+        url = urlparse(value)
+        if url.scheme != "https" or not url.hostname or url.query or url.fragment:
+            raise ValueError("expected an https address without query or fragment")
         return value
 
     @validator("admin_token")

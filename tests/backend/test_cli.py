@@ -120,6 +120,15 @@ def test_broken_fixture_leaves_the_database_alone(
             {"BRIGHTWAVE_FIXTURE": "/nonexistent/crm.json"},
             "BRIGHTWAVE_FIXTURE='/nonexistent/crm.json': no such file",
         ),
+        ({"BACKEND_TODAY": "24/11/2026"}, "BACKEND_TODAY='24/11/2026': expected a date"),
+        (
+            {"BACKEND_PAYMENT_LINK_URL": "http://pay.example/update/"},
+            "BACKEND_PAYMENT_LINK_URL='http://pay.example/update/': expected an https address",
+        ),
+        (
+            {"BACKEND_PAYMENT_LINK_MINUTES": "0"},
+            "BACKEND_PAYMENT_LINK_MINUTES='0': expected a whole number of minutes",
+        ),
     ],
 )
 def test_bad_settings_stop_the_backend(env: dict[str, str], message: str) -> None:
@@ -127,3 +136,14 @@ def test_bad_settings_stop_the_backend(env: dict[str, str], message: str) -> Non
     assert result.returncode == 2
     assert message in result.stderr
     assert "hunter2" not in result.stderr
+
+
+def test_a_fixture_without_its_date_stops_the_backend(
+    fixture_data: dict[str, Any], tmp_path: Path
+) -> None:
+    undated = tmp_path / "undated.json"
+    undated.write_text(json.dumps({k: v for k, v in fixture_data.items() if k != "as_of"}))
+    env = {"BRIGHTWAVE_FIXTURE": str(undated), "DATABASE_URL": f"sqlite:///{tmp_path / 'db'}"}
+    result = run_cli("serve", "--port", "0", **env)
+    assert result.returncode == 2
+    assert f"backend: {undated}: no as_of date" in result.stderr

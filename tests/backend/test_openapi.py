@@ -29,6 +29,16 @@ PATHS = {
     "/interactions",
     "/admin/rebuild",
 }
+NEW_WRITES = {
+    "/appointments/{record_id}/move",
+    "/leads",
+    "/claims",
+    "/device_policies/{record_id}/activation",
+    "/device_policies/{record_id}/cancellation",
+    "/returns",
+    "/invoices/{record_id}/payment-link",
+}
+PATHS |= NEW_WRITES
 
 
 def test_openapi_lists_the_paths(api: Api) -> None:
@@ -45,6 +55,18 @@ def test_openapi_lists_the_paths(api: Api) -> None:
     assert all(op.get("tags") and op.get("summary") for op in operations)
     assert set(document["paths"]["/appointments"]) == {"post"}
     assert "409" in document["paths"]["/appointments"]["post"]["responses"]
+
+
+def test_the_new_writes_require_an_idempotency_key(api: Api) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
+    for path in NEW_WRITES:
+        headers = [p for p in paths[path]["post"]["parameters"] if p["in"] == "header"]
+        assert [(h["name"], h["required"]) for h in headers] == [("Idempotency-Key", True)], path
+    for path in ("/appointments", "/appointments/{record_id}/cancel"):
+        headers = [p for p in paths[path]["post"]["parameters"] if p["in"] == "header"]
+        assert [(h["name"], h.get("required", False)) for h in headers] == [
+            ("Idempotency-Key", False)
+        ]
 
 
 def test_docs_page(api: Api) -> None:

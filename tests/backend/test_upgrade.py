@@ -32,3 +32,18 @@ def test_an_older_database_gets_the_request_id_column_and_keeps_its_rows(tmp_pat
     with engine.connect() as db:
         assert db.execute(text("SELECT summary FROM interactions")).scalars().all() == ["kept"]
     assert loader.add_request_ids(engine) is False  # once only
+
+
+def test_an_older_database_gains_the_writes_tables_and_keeps_its_bookings(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    loader.rebuild(engine, FIXTURE)
+    writes_tables = ("idempotency_keys", "leads", "returns", "payment_links")
+    with engine.begin() as db:
+        for table in writes_tables:
+            db.execute(text(f"DROP TABLE {table}"))
+        db.execute(text("UPDATE appointments SET status = 'cancelled' WHERE id = 'APT-3001'"))
+    assert loader.ensure_loaded(engine, FIXTURE) is False  # not rebuilt: rows kept
+    assert set(writes_tables) <= set(inspect(engine).get_table_names())
+    with engine.connect() as db:
+        status = db.execute(text("SELECT status FROM appointments WHERE id = 'APT-3001'"))
+        assert status.scalar_one() == "cancelled"

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -307,6 +308,29 @@ def test_post_is_never_retried_on_5xx(server, status):
     with pytest.raises(BackendUnavailable):
         make_client(server, retries=2).log_interaction("c", "rest", "faq", "s")
     assert server.count("POST", "/interactions") == 1
+
+
+def test_a_write_with_its_key_is_retried_with_the_same_key(server):
+    server.route(
+        "POST",
+        "/appointments/APT-1/cancel",
+        Reply(503, {"detail": "busy"}),
+        Reply(200, {"id": "APT-1"}),
+    )
+    assert make_client(server, retries=1).cancel_appointment("key-0001", "APT-1") == {"id": "APT-1"}
+    keys = [r.headers.get("Idempotency-Key") for r in server.requests]
+    assert keys == ["key-0001", "key-0001"]
+
+
+def test_a_409_is_a_conflict_carrying_the_reason(server):
+    reason = "ST-LON has no free slot at 2026-11-25T09:30:00; free: 2026-11-25T14:00:00"
+    server.route("POST", "/appointments/APT-1/move", Reply(409, {"detail": reason}))
+    with pytest.raises(backend.BackendConflict) as caught:
+        make_client(server, retries=2).move_appointment(
+            "key-0001", "APT-1", datetime(2026, 11, 25, 9, 30)
+        )
+    assert (caught.value.status, caught.value.reason) == (409, reason)
+    assert server.count("POST", "/appointments/APT-1/move") == 1
 
 
 # --- timeouts ---------------------------------------------------------------------
