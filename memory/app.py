@@ -6,7 +6,6 @@ limited per client address (MEMORY_RATE_LIMIT) and to 64 KiB; every error is
 `{"detail": reason}`.
 """
 
-import asyncio
 import hmac
 import json
 import logging
@@ -28,7 +27,7 @@ from common.database import create_db_engine
 from common.errors import install_error_handlers
 from common.limits import BodySizeLimit
 from memory.event_types import InvalidEvent, parse_event
-from memory.live import PUSH_CHANNELS, Rasa
+from memory.live import PUSH_CHANNELS, Deliveries, Rasa
 from memory.settings import Settings
 from memory.signing import SignatureRefused, check
 from memory.store import KeyReused, MemoryStore
@@ -244,30 +243,27 @@ def create_app(settings: Settings) -> FastAPI:
     engine = create_db_engine(settings.database_url)
     store = MemoryStore(engine)
     rasa = Rasa(settings.rasa_url, settings.rasa_token)
-    tasks: set[asyncio.Task] = set()
 
-    async def deliver(event: dict[str, Any]) -> None:
-        live = store.live_conversation(
-            event["data"]["customer_id"], time.time(), settings.live_minutes * 60
-        )
-        if live is None or live[1] not in PUSH_CHANNELS:
-            return
-        if await rasa.trigger(live[0], event):
-            store.delivered(event["id"], live[0], time.time())
-            logger.info("memory.event.delivered id=%s channel=%s", event["id"], live[1])
+    def delivered(event_ids: list[int], conversation_id: str) -> None:
+        for event_id in event_ids:
+            store.delivered(event_id, conversation_id, time.time())
+        logger.info("memory.event.delivered ids=%s", ",".join(map(str, event_ids)))
+
+    deliveries = Deliveries(rasa, delivered)
 
     def reach(event: dict[str, Any]) -> None:
         """Deliver in the background: the source's POST is answered once stored."""
-        task = asyncio.get_running_loop().create_task(deliver(event))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        live = store.live_conversation(
+            event["data"]["customer_id"], time.time(), settings.live_minutes * 60
+        )
+        if live is not None and live[1] in PUSH_CHANNELS:
+            deliveries.add(live[0], event)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.info("memory.fixture.ingested new=%d", ingest_fixture(store, settings))
         yield
-        for task in list(tasks):
-            task.cancel()
+        deliveries.cancel()
         engine.dispose()
 
     app = FastAPI(

@@ -1,9 +1,15 @@
 """An event reaches the conversation its customer is having now through Rasa's HTTP
 API (`trigger_intent` on the internal listener, with RASA_API_TOKEN, which only this
 service holds): the assistant's action for the intent says it on the customer's
-channel. A failure leaves the event waiting for the customer's next contact."""
+channel. A failure leaves the event waiting for the customer's next contact.
 
+One trigger is in flight per conversation; the events that arrive for it meanwhile go
+together in the next one (each event's entities carry its `group`), so a burst of
+events for one customer becomes one turn, not a queue of them behind Rasa's lock."""
+
+import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -16,6 +22,15 @@ INTENT = "EXTERNAL_memory_event"
 # answers what the caller says, so an event waits for the next contact there.
 PUSH_CHANNELS = frozenset({"socketio", "twilio", "rest"})
 TIMEOUT = aiohttp.ClientTimeout(total=15, connect=2)
+
+
+def grouped_entities(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events as one trigger's entities: each event's, in group str(index)."""
+    return [
+        {"entity": name, "value": value, "group": str(index)}
+        for index, event in enumerate(events)
+        for name, value in entities(event).items()
+    ]
 
 
 def entities(event: dict[str, Any]) -> dict[str, Any]:
@@ -43,25 +58,52 @@ class Rasa:
     def configured(self) -> bool:
         return bool(self.url and self.token)
 
-    async def trigger(self, conversation_id: str, event: dict[str, Any]) -> bool:
-        """True once Rasa has run the event's intent in the conversation."""
+    async def trigger(self, conversation_id: str, events: list[dict[str, Any]]) -> bool:
+        """True once Rasa has run the events' intent in the conversation."""
         if not self.configured:
             return False
         url = f"{self.url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+        ids = ",".join(str(event["id"]) for event in events)
         try:
             async with (
                 aiohttp.ClientSession(timeout=TIMEOUT) as session,
                 session.post(
                     url,
                     params={"token": self.token, "output_channel": "latest"},
-                    json={"name": INTENT, "entities": entities(event)},
+                    json={"name": INTENT, "entities": grouped_entities(events)},
                 ) as answer,
             ):
                 if answer.status == 200:
                     return True
-                logger.error("memory.live.failed event=%s status=%s", event["id"], answer.status)
+                logger.error("memory.live.failed events=%s status=%s", ids, answer.status)
         except (aiohttp.ClientError, TimeoutError) as error:
-            logger.error(
-                "memory.live.unreachable event=%s: %s", event["id"], error.__class__.__name__
-            )
+            logger.error("memory.live.unreachable events=%s: %s", ids, error.__class__.__name__)
         return False
+
+
+class Deliveries:
+    """Events on their way to live conversations, one trigger in flight per
+    conversation; `delivered(event_ids, conversation_id)` is called after each."""
+
+    def __init__(self, rasa: Rasa, delivered: Callable[[list[int], str], None]) -> None:
+        self.rasa, self.delivered = rasa, delivered
+        self.waiting: dict[str, list[dict[str, Any]]] = {}
+        self.tasks: dict[str, asyncio.Task] = {}
+
+    def add(self, conversation_id: str, event: dict[str, Any]) -> None:
+        self.waiting.setdefault(conversation_id, []).append(event)
+        if conversation_id not in self.tasks:
+            task = asyncio.get_running_loop().create_task(self._send(conversation_id))
+            self.tasks[conversation_id] = task
+
+    async def _send(self, conversation_id: str) -> None:
+        try:
+            while events := self.waiting.pop(conversation_id, None):
+                if await self.rasa.trigger(conversation_id, events):
+                    self.delivered([event["id"] for event in events], conversation_id)
+        finally:
+            self.tasks.pop(conversation_id, None)
+
+    def cancel(self) -> None:
+        for task in list(self.tasks.values()):
+            task.cancel()

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 import pytest
 
 from actions import spoken
-from actions.memory_events import event_from_entities
+from actions.memory_events import events_from_entities
 from actions.memory_turns import conversation_record
 from actions.memory_words import event_message, last_contact, when
 from actions.responses import placeholders, render
-from memory.live import entities
+from memory.live import grouped_entities
 from memory.summary import summarise
 
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC).timestamp()  # a Wednesday
@@ -96,10 +96,12 @@ def test_events_are_worded_from_their_data_and_page_views_are_not_said() -> None
         },
     )
     assert event_message({"type": "page_viewed", "data": {"page": "/x"}}) is None
-    # What the memory sends as entities is what the live action reads back.
-    sent = [{"entity": k, "value": v} for k, v in entities(event).items()]
-    back = event_from_entities(sent)
-    assert back["customer_id"] == "C-1015" and event_message(back) == event_message(event)
+    # What the memory sends as entities is what the live action reads back, each
+    # event of a batch in its own group.
+    delayed = {**event, "id": 8, "type": "shipment_delayed", "record": "BW-100002"}
+    back = events_from_entities(grouped_entities([event, delayed]))
+    assert [e["customer_id"] for e in back] == ["C-1015", "C-1015"]
+    assert [event_message(e) for e in back] == [event_message(event), event_message(delayed)]
 
 
 def tracker(events: list, slots: dict) -> dict:
