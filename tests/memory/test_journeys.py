@@ -8,7 +8,7 @@ import time
 
 from actions import spoken
 from stack.launch import start_memory
-from tests.channels.test_voice import Call
+from tests.channels.test_voice import Call, handed_over
 from tests.channels.twilio_fake import TwilioApi
 from tests.memory.stack import days_pass, memory_api, settled
 from tests.memory.support import payment_failed, post_event
@@ -64,6 +64,23 @@ def test_one_customer_on_web_chat_then_whatsapp_then_the_phone(
         ("twilio", "knowledge_factor"),
         ("twilio_voice", "knowledge_factor"),
     }
+    # The caller asks for a person: the agent's packet tells the story on every channel.
+    call.say("I want to speak to a person")
+    handoff = handed_over(memory_stack, call)
+    history = handoff["packet"]["history"]
+    assert [(i["channel"], i["this_conversation"]) for i in history if i["kind"] == "contact"] == [
+        ("twilio_voice", True),
+        ("twilio", False),
+        ("socketio", False),
+    ], history
+    web_chat = next(i for i in history if i["channel"] == "socketio")
+    assert web_chat["summary"] == "check order status BW-100002: answered"
+    # The fixture's business events about Noah are in it too, as the memory holds them.
+    assert any(i["kind"] == "event" and "BW-100002" in i["summary"] for i in history), history
+    shown = handoff["plain"]["history"]
+    contacts_shown = [line for line in shown if not line.startswith("Event · ")]
+    assert [line.split(" · ")[0] for line in contacts_shown] == ["Phone", "WhatsApp", "Web chat"]
+    assert "this conversation" in contacts_shown[0] and "resolved" in contacts_shown[1], shown
 
 
 def test_a_payment_failure_reaches_a_live_web_chat_at_once(memory_stack: Stack) -> None:
@@ -145,6 +162,13 @@ def test_with_the_memory_down_the_turn_is_answered_as_before(
         replies = whatsapp.say(chloe["postcode"])
         assert replies and "BW-1000" in " ".join(replies)
         assert not any("Welcome back" in r or "sorry" in r.lower() for r in replies)
+        # A hand-over is never lost to the memory: the packet comes without a history.
+        assert whatsapp.say("I want to talk to a person")
+        listed = memory_stack.agent().get("/api/handoffs").json()
+        [handoff] = [h for h in listed if h["conversation_id"] == whatsapp.conversation]
+        assert handoff["packet"]["customer"]["customer_id"] == "C-1005"
+        assert "history" not in handoff["packet"]
+        assert handoff["plain"]["history"][0].startswith("Not known")
         log = (memory_stack.config.log_dir / "action-server.log").read_text()
         assert "memory.unavailable" in log
     finally:
