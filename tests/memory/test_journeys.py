@@ -129,12 +129,12 @@ def test_an_event_while_nobody_talks_opens_the_next_whatsapp_contact(
     assert again["open_events"] == []  # told once
 
 
-def test_a_hand_over_is_in_the_timeline_and_a_vouched_identity_is_linked(
+def test_an_angry_hand_over_is_in_the_timeline_with_the_shift_and_the_vouched_link(
     memory_stack: Stack,
 ) -> None:
     chat = vouched(memory_stack, "C-1006")
     assert "CLM-70002" in chat.say("what is the status of my claim CLM-70002")
-    chat.say("I want to talk to a person")
+    chat.say("Where is my claim?! This is the THIRD time I'm asking, absolutely UNACCEPTABLE!!!")
     deadline = time.monotonic() + 15
     while True:
         [contact] = settled(memory_stack, "C-1006", 1)
@@ -143,6 +143,16 @@ def test_a_hand_over_is_in_the_timeline_and_a_vouched_identity_is_linked(
         time.sleep(0.2)
     assert contact["outcome"] == "handed_over" and contact["channel"] == "rest"
     assert contact["records"][:1] == ["CLM-70002"]
+    # The message that turned the customer negative is an event, once, without its words.
+    deadline = time.monotonic() + 15
+    while not (shifts := memory_api(memory_stack).events_of("C-1006")):
+        assert time.monotonic() < deadline, "no sentiment shift recorded"
+        time.sleep(0.2)
+    [shift] = shifts
+    assert shift["type"] == "sentiment_shift", shift
+    assert shift["data"]["conversation_id"] == chat.sender
+    assert shift["data"]["to"] == "negative" and shift["data"]["from"] != "negative"
+    assert "UNACCEPTABLE" not in str(shift)
     links = memory_api(memory_stack).get("/customers/C-1006").json()["links"]
     assert [(link["channel"], link["identity"], link["confirmed_by"]) for link in links] == [
         ("rest", chat.sender, "trusted_integration")
