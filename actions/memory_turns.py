@@ -5,9 +5,10 @@ verified, the session's facts go to the memory (`PUT /conversations`): channel,
 start, latest activity, the outcome record (contract K1's `outcomes` slot), whether
 a person took it over, the last message's sentiment. The memory summarises them
 (memory/summary.py). A message that turns the customer's sentiment negative is also
-recorded as a `sentiment_shift` event (from, to and the conversation, no words). It is sent in the background, after the action has answered,
-so no turn waits on it; a hand-over's action is one of them, and a session that
-simply stops is read as abandoned once it is no longer live.
+recorded, as a `sentiment_shift` event (from, to and the conversation, no words).
+Both are sent in the background, after the action has answered, so no turn waits on
+them; a hand-over's action is one of them, and a session that simply stops is read
+as abandoned once it is no longer live.
 """
 
 import logging
@@ -86,7 +87,7 @@ def conversation_record(
     return {
         "conversation_id": sender,
         "customer_id": customer_id,
-        "channel": (call.get("tracker") or {}).get("latest_input_channel") or "default",
+        "channel": call["tracker"].get("latest_input_channel") or "default",
         "started_at": started,
         "last_at": now,
         "outcomes": [o for o in outcomes if isinstance(o, dict)][-200:],

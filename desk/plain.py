@@ -378,6 +378,7 @@ HISTORY_OUTCOMES = {
     "open": "still open",
     "told": "told to the customer",
     "not_told": "not yet told to the customer",
+    "noted": "noted by the assistant",
 }
 NO_HISTORY = "Not known: the customer is not verified or the customer memory did not answer."
 

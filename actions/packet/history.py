@@ -15,6 +15,7 @@ from actions.redaction import mask_pii
 HISTORY_LIMIT = 10
 SUMMARY_LIMIT = 300
 CONTACT_OUTCOMES = frozenset({"resolved", "handed_over", "abandoned", "open"})
+NOTED_TYPES = frozenset({"sentiment_shift"})
 
 Json = dict[str, Any]
 
@@ -52,11 +53,13 @@ def _contact(item: Mapping[str, Any], conversation_id: str) -> Json:
 
 def _event(item: Mapping[str, Any]) -> Json:
     told = item.get("delivered_at") is not None or item.get("mentioned_at") is not None
+    outcome = "told" if told else "not_told"
     return {
         "kind": "event",
         "at": iso(float(item["at"])),
         "channel": None,
-        "outcome": "told" if told else "not_told",
+        # What the assistant saw in a conversation is never told to the customer.
+        "outcome": "noted" if item.get("type") in NOTED_TYPES else outcome,
         "summary": clip(_event_words(item), SUMMARY_LIMIT),
         "this_conversation": False,
     }

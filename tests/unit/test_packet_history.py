@@ -78,6 +78,7 @@ def noah_in_memory() -> dict[str, Any]:
             ),
             contact("wa-1", "twilio", MONDAY + 24 * HOUR, "handed_over", "check claim status"),
             event(8, "sentiment_shift", MONDAY + 24 * HOUR + 60, None, True, to="negative"),
+            event(9, "order_delivered", MONDAY + HOUR, "BW-100008", True, order_id="BW-100008"),
         ],
     }
 
@@ -88,16 +89,18 @@ def test_contacts_and_events_newest_first_in_an_agents_words() -> None:
     assert [(i["kind"], i["channel"], i["outcome"]) for i in found] == [
         ("contact", "twilio_voice", "open"),
         ("event", None, "not_told"),
-        ("event", None, "told"),
+        ("event", None, "noted"),
         ("contact", "twilio", "handed_over"),
+        ("event", None, "told"),
         ("contact", "socketio", "resolved"),
     ]
-    assert [i["this_conversation"] for i in found] == [True, False, False, False, False]
+    assert [i["this_conversation"] for i in found] == [True] + [False] * 5
     assert found[0]["at"] == "2026-11-25T09:00:00+00:00"
     # The enterprise's detail is masked like every text a person reads later.
     assert found[1]["summary"] == "Payment failed: INV-900043 (card expired, call ***** ****23)"
     assert found[2]["summary"] == "Sentiment shift: start to negative"
-    assert found[4]["summary"] == "check order status BW-100002: answered"
+    assert found[4]["summary"] == "Order delivered: BW-100008"
+    assert found[5]["summary"] == "check order status BW-100002: answered"
 
 
 def test_the_history_is_bounded_and_skips_what_it_cannot_read() -> None:
