@@ -22,13 +22,14 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
-from actions import late_enrichment, outbox
+from actions import late_enrichment, memory_client, outbox
 from actions.desk_client import desk
 from actions.handoff_notice import CAN_PUT_THROUGH, CAN_TEXT, PUT_THROUGH, Notice, handoff_notice
 from actions.late_enrichment import enrichment_write, needs_enrichment
 from actions.outcomes import HAND_OVER, HANDED_OVER, UNAVAILABLE, record
 from actions.packet.account import BACKEND_DOWN_NOTE, empty_snapshot, fetch_snapshot
 from actions.packet.build import build_packet, session_records
+from actions.packet.history import HISTORY_LIMIT
 from actions.packet.schema import validate_packet
 from actions.settings import settings
 from actions.slots import HUMAN_OFFERED, VERIFIED_CUSTOMER_ID
@@ -78,6 +79,21 @@ async def _snapshot(touched: dict[str, list[str]], customer_id: str | None) -> d
         return empty_snapshot(BACKEND_DOWN_NOTE)
 
 
+async def _timeline(customer_id: str) -> dict[str, Any] | None:
+    """The customer's recent contacts and events from the memory; None when it is off,
+    down or slower than HANDOFF_READ_BUDGET: the packet is then as without a memory."""
+    try:
+        return await asyncio.wait_for(
+            memory_client.ask(
+                "reading the timeline for a hand-over", "customer", customer_id, HISTORY_LIMIT
+            ),
+            settings().handoff_read_budget,
+        )
+    except TimeoutError:
+        logger.warning("hand-over without the customer's timeline: timed out")
+        return None
+
+
 async def _nothing() -> None:
     return None
 
@@ -99,14 +115,15 @@ class ActionEscalate(Action):
         touched = session_records(tracker)
         # Read side by side, each within the budget: the hand-over is queued with what
         # is known, however slow or down the backend is.
-        customer, snapshot = await asyncio.gather(
+        customer, snapshot, memory = await asyncio.gather(
             _optional("the customer record", backend.client().record, "customers", verified_id)
             if verified_id
             else _nothing(),
             _snapshot(touched, verified_id),
+            _timeline(verified_id) if verified_id else _nothing(),
         )
         now = datetime.now(UTC)
-        packet = build_packet(tracker, decision, snapshot, customer, now)
+        packet = build_packet(tracker, decision, snapshot, customer, now, memory)
         validate_packet(packet)
         events: list[EventType] = [
             SlotSet(HUMAN_OFFERED, False),

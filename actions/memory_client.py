@@ -82,6 +82,13 @@ class MemoryClient(BackendClient):
             "mentioned",
         )
 
+    def sentiment_shift(self, shift: dict[str, Any]) -> dict[str, Any]:
+        body = {key: value for key, value in shift.items() if key != "customer_id"}
+        return _expect_dict(
+            self.post(f"/customers/{quote(shift['customer_id'], safe='')}/sentiment", body),
+            "sentiment shift",
+        )
+
     def conversation(self, body: dict[str, Any]) -> dict[str, Any]:
         return _expect_dict(self.put("/conversations", body), "conversation")
 

@@ -369,6 +369,39 @@ def callback(chosen: Any, time_zone: ZoneInfo) -> str | None:
     return f"Call back on this number: {when}." if when else "Call back when the team opens."
 
 
+# ------------------------------------------------------------------ earlier contacts
+
+HISTORY_OUTCOMES = {
+    "resolved": "resolved",
+    "handed_over": "handed to a person",
+    "abandoned": "left without an answer",
+    "open": "still open",
+    "told": "told to the customer",
+    "not_told": "not yet told to the customer",
+    "noted": "noted by the assistant",
+}
+NO_HISTORY = "Not known: the customer is not verified or the customer memory did not answer."
+
+
+def history(items: Any, time_zone: ZoneInfo) -> list[str]:
+    """The packet's `history`, one line each, newest first: 'WhatsApp · Tue 24 Nov,
+    10:00 CET · resolved · check claim status CLM-70001: answered'."""
+    if not isinstance(items, list):
+        return [NO_HISTORY]
+    lines = []
+    for item in items:
+        where = channel_name(str(item.get("channel"))) if item.get("channel") else "Event"
+        outcome = str(item.get("outcome"))
+        state = (
+            "this conversation"
+            if item.get("this_conversation")
+            else HISTORY_OUTCOMES.get(outcome, outcome)
+        )
+        when = local_time(str(item.get("at") or ""), time_zone)
+        lines.append(" · ".join(str(part) for part in (where, when, state, item.get("summary"))))
+    return lines
+
+
 # ------------------------------------------------------------------ the whole view
 
 
@@ -393,4 +426,5 @@ def plain_view(
         "contact": contact(packet.get("customer") or {}, channel),
         "callback": callback(packet.get("callback"), time_zone),
         "transcript": transcript(packet.get("transcript") or [], channel, time_zone),
+        "history": history(packet.get("history"), time_zone),
     }

@@ -156,6 +156,11 @@ class PlainView(_Documented):
         None, description="How a caller chose to hear from the team, in words (calls only)"
     )
     transcript: list[PlainLine]
+    history: list[str] = Field(
+        [],
+        description="The customer's recent contacts on every channel and the events about "
+        "them, newest first, one line each (from the packet's `history`)",
+    )
 
 
 class Handoff(HandoffSummary):

@@ -6,6 +6,7 @@ limited per client address (MEMORY_RATE_LIMIT) and to 64 KiB; every error is
 `{"detail": reason}`.
 """
 
+import hashlib
 import hmac
 import json
 import logging
@@ -14,19 +15,20 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import parse_many, storage, strategies
-from pydantic import BaseModel, Extra, confloat, conint, conlist, constr
+from pydantic import BaseModel, Extra, Field, confloat, conint, conlist, constr, validator
 from starlette.exceptions import HTTPException
 
 from common.database import create_db_engine
 from common.errors import install_error_handlers
 from common.limits import BodySizeLimit
-from memory.event_types import InvalidEvent, parse_event
+from memory.event_types import InvalidEvent, Sentiment, SentimentShift, parse_event
 from memory.live import PUSH_CHANNELS, Deliveries, Rasa
 from memory.settings import Settings
 from memory.signing import SignatureRefused, check
@@ -35,6 +37,9 @@ from memory.store import KeyReused, MemoryStore
 logger = logging.getLogger("memory")
 MAX_BODY_BYTES = 64 * 1024
 CUSTOMER_ID = r"^C-\d{4,8}$"
+# The source of the events the assistant records from conversations: not a name a
+# configured source can have (memory.settings), so never one of theirs.
+CONVERSATIONS_SOURCE = "switchboard:conversations"
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 Text200 = constr(min_length=1, max_length=200, regex=r"^[^\x00-\x1f\x7f]+$")
 Name = constr(regex=r"^[a-z_]{1,40}$")
@@ -71,6 +76,22 @@ class ConversationIn(_Strict):
     handed_over: bool = False
     ended: bool = False
     sentiment: Literal["negative", "neutral", "positive"] | None = None
+
+
+class SentimentShiftIn(_Strict):
+    """What the assistant saw: the conversation, from (None at its start) and to, and
+    when the message that turned it was sent (unix seconds). Never the words."""
+
+    conversation_id: Text200  # type: ignore[valid-type]
+    from_: Sentiment | None = Field(None, alias="from")
+    to: Sentiment
+    at: confloat(ge=0, le=1e11)  # type: ignore[valid-type]
+
+    @validator("to")
+    def _shifts(cls, to: str, values: dict[str, Any]) -> str:
+        if values.get("from_") == to:
+            raise ValueError("the same as from: not a shift")
+        return to
 
 
 class MentionedIn(_Strict):
@@ -166,6 +187,36 @@ def mentioned(customer_id: str, body: MentionedIn, request: Request) -> dict[str
         _customer(customer_id), body.event_ids, body.conversation_id, time.time()
     )
     return {"marked": count}
+
+
+@api.post("/customers/{customer_id}/sentiment", status_code=201)
+def sentiment_shift(customer_id: str, body: SentimentShiftIn, request: Request) -> JSONResponse:
+    """A sentiment shift seen in a conversation, an event in the customer's timeline,
+    stored once per conversation and message: 201 stored, 200 already stored."""
+    shift = SentimentShift.parse_obj(
+        {
+            "type": "sentiment_shift",
+            "customer_id": _customer(customer_id),
+            "at": datetime.fromtimestamp(body.at, UTC),
+            "conversation_id": body.conversation_id,
+            "from": body.from_,
+            "to": body.to,
+        }
+    )
+    seen = hashlib.sha256(f"{body.conversation_id}\n{body.at!r}".encode()).hexdigest()
+    try:
+        stored, created = _store(request).store_event(
+            CONVERSATIONS_SOURCE, f"sentiment_shift:{seen[:64]}", shift, time.time()
+        )
+    except KeyReused:
+        raise HTTPException(409, "another shift is stored for this message") from None
+    logger.info(
+        "memory.sentiment_shift.%s id=%s to=%s",
+        "stored" if created else "repeated",
+        stored["id"],
+        body.to,
+    )
+    return JSONResponse(stored, status_code=201 if created else 200)
 
 
 @api.put("/conversations")

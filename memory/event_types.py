@@ -94,6 +94,27 @@ class AppointmentMissed(EventBase):
         return self.appointment_id
 
 
+Sentiment = Literal["negative", "neutral", "positive"]
+
+
+class SentimentShift(EventBase):
+    """A customer's mood turning, seen by the assistant in a conversation: from and to
+    (from None at the conversation's start) and which conversation, never the words.
+    Recorded through the memory's token-protected API only, never /events, and never
+    told to the customer."""
+
+    type: Literal["sentiment_shift"]
+    conversation_id: constr(min_length=1, max_length=200)  # type: ignore[valid-type]
+    from_: Sentiment | None = Field(None, alias="from")
+    to: Sentiment
+
+    class Config:
+        allow_population_by_field_name = True
+
+
+# Timeline events the assistant records itself from conversations (not business events).
+CONVERSATION_TYPES = ("sentiment_shift",)
+
 BusinessEvent = Annotated[
     PaymentFailed
     | ShipmentDelayed

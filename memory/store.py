@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from memory.event_types import EventBase
+from memory.event_types import CONVERSATION_TYPES, EventBase
 from memory.models import Base, Conversation, Event, IdentityLink
 from memory.summary import summarise
 
@@ -212,7 +212,8 @@ class MemoryStore:
         self, customer_id: str, conversation_id: str, now: float, live_seconds: float
     ) -> dict[str, Any]:
         """What a new contact should bring up: the last contact in another
-        conversation, and the events nobody has told the customer about yet."""
+        conversation, and the business events nobody has told the customer about yet
+        (not what the assistant saw in conversations, such as sentiment shifts)."""
         with self.sessions() as session:
             last = session.execute(
                 select(Conversation)
@@ -229,6 +230,7 @@ class MemoryStore:
                     Event.customer_id == customer_id,
                     Event.delivered_at.is_(None),
                     Event.mentioned_at.is_(None),
+                    Event.type.not_in(CONVERSATION_TYPES),
                 )
                 .order_by(Event.received_at.desc())
                 .limit(OPEN_EVENTS)
@@ -265,7 +267,7 @@ class MemoryStore:
     ) -> tuple[dict[str, Any], bool]:
         """(the stored event, whether it is new); KeyReused when the key was used for
         another event."""
-        data = json.loads(event.json())
+        data = json.loads(event.json(by_alias=True))
         digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
         created = False
 

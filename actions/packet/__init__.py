@@ -10,6 +10,7 @@ and the backend gives the touched records at hand-over time. The contract is
 - `conversation`: transcript, stated issue, sentiment and touched records, from events
 - `story`: the outcome record and the decision in an agent's words
 - `account`: the verified customer's touched records, read from the backend
+- `history`: the verified customer's recent contacts and events, from the memory
 - `schema`: the packet checked against its contract
 - `build`: the packet assembled
 """

@@ -13,6 +13,7 @@ from actions.outcomes import recorded
 from actions.packet import story
 from actions.packet.account import account, customer
 from actions.packet.conversation import Conversation, iso, read_conversation, touched_records
+from actions.packet.history import history
 from actions.slots import VERIFIED_CUSTOMER_ID
 from escalation.decision import Decision
 
@@ -56,12 +57,14 @@ def build_packet(
     snapshot: Mapping[str, Any],
     record: Mapping[str, Any] | None,
     now: datetime,
+    memory: Mapping[str, Any] | None = None,
 ) -> Json:
     """The hand-over packet for a conversation the decision hands to a person.
 
     `snapshot` is what `account.fetch_snapshot` returned, `record` the verified
-    customer's record (or None); neither is used unless the tracker shows a verified
-    customer. What the customer is told is added from the desk's receipt
+    customer's record (or None), `memory` what the customer memory holds of them (or
+    None: then the packet has no `history`); none is used unless the tracker shows a
+    verified customer. What the customer is told is added from the desk's receipt
     (actions/handoff_notice.py)."""
     if now.tzinfo is None:
         raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
@@ -75,7 +78,7 @@ def build_packet(
     created_at = now.isoformat(timespec="seconds")
     channel = said.channel or state.get("latest_input_channel") or "unknown"
     started = iso(said.started) if said.started is not None else created_at
-    return {
+    packet = {
         "packet_version": PACKET_VERSION,
         "conversation_id": str(state.get("sender_id")),
         "channel": channel,
@@ -102,3 +105,7 @@ def build_packet(
         },
         "transcript": said.transcript,
     }
+    timeline = history(memory, str(state.get("sender_id"))) if verified_id else None
+    if timeline is not None:
+        packet["history"] = timeline
+    return packet

@@ -253,6 +253,7 @@ function showPacket(packet, plain) {
   const issue = packet.stated_issue;
   field("packet-issue").textContent = issue.customer_words ? `"${issue.customer_words}"` : "Not stated";
   field("packet-summary").textContent = packet.summary;
+  listOf("packet-history", plain.history);
   field("packet-notice").textContent = packet.customer_notice
     ? packet.customer_notice.text : "Not recorded: the assistant's notice did not reach the desk.";
   listOf("packet-actions", packet.actions_taken.map((a) => `${a.detail} (${a.result === "ok" ? "done" : a.result}, ${localTime(a.at)})`));

@@ -350,3 +350,42 @@ def test_a_callers_choice_of_a_call_back_is_said_in_local_time() -> None:
         "Call back on this number: Mon 30 Nov, 10:30 CET."
     )
     assert "text message" in (plain.callback({"at": None, "by": "message"}, BERLIN) or "")
+
+
+def test_the_customers_earlier_contacts_are_one_line_each_in_local_time() -> None:
+    items = [
+        {
+            "kind": "contact",
+            "at": "2026-11-29T23:50:00+00:00",
+            "channel": "twilio_voice",
+            "outcome": "open",
+            "summary": "verify identity",
+            "this_conversation": True,
+        },
+        {
+            "kind": "event",
+            "at": "2026-11-28T10:00:00+00:00",
+            "channel": None,
+            "outcome": "not_told",
+            "summary": "Payment failed: INV-900043 (card expired)",
+            "this_conversation": False,
+        },
+        {
+            "kind": "contact",
+            "at": "2026-11-27T09:30:00+00:00",
+            "channel": "twilio",
+            "outcome": "handed_over",
+            "summary": "<b>check claim status</b> CLM-70001: answered",
+            "this_conversation": False,
+        },
+    ]
+    assert plain.history(items, BERLIN) == [
+        "Phone · Mon 30 Nov, 00:50 CET · this conversation · verify identity",
+        "Event · Sat 28 Nov, 11:00 CET · not yet told to the customer · "
+        "Payment failed: INV-900043 (card expired)",
+        # Text stays text: the page sets it as textContent, never as markup.
+        "WhatsApp · Fri 27 Nov, 10:30 CET · handed to a person · "
+        "<b>check claim status</b> CLM-70001: answered",
+    ]
+    assert plain.history(None, BERLIN) == [plain.NO_HISTORY]
+    assert plain.history([], BERLIN) == []

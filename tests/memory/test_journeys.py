@@ -8,7 +8,7 @@ import time
 
 from actions import spoken
 from stack.launch import start_memory
-from tests.channels.test_voice import Call
+from tests.channels.test_voice import Call, handed_over
 from tests.channels.twilio_fake import TwilioApi
 from tests.memory.stack import days_pass, memory_api, settled
 from tests.memory.support import payment_failed, post_event
@@ -64,6 +64,23 @@ def test_one_customer_on_web_chat_then_whatsapp_then_the_phone(
         ("twilio", "knowledge_factor"),
         ("twilio_voice", "knowledge_factor"),
     }
+    # The caller asks for a person: the agent's packet tells the story on every channel.
+    call.say("I want to speak to a person")
+    handoff = handed_over(memory_stack, call)
+    history = handoff["packet"]["history"]
+    assert [(i["channel"], i["this_conversation"]) for i in history if i["kind"] == "contact"] == [
+        ("twilio_voice", True),
+        ("twilio", False),
+        ("socketio", False),
+    ], history
+    web_chat = next(i for i in history if i["channel"] == "socketio")
+    assert web_chat["summary"] == "check order status BW-100002: answered"
+    # The fixture's business events about Noah are in it too, as the memory holds them.
+    assert any(i["kind"] == "event" and "BW-100002" in i["summary"] for i in history), history
+    shown = handoff["plain"]["history"]
+    contacts_shown = [line for line in shown if not line.startswith("Event · ")]
+    assert [line.split(" · ")[0] for line in contacts_shown] == ["Phone", "WhatsApp", "Web chat"]
+    assert "this conversation" in contacts_shown[0] and "resolved" in contacts_shown[1], shown
 
 
 def test_a_payment_failure_reaches_a_live_web_chat_at_once(memory_stack: Stack) -> None:
@@ -112,12 +129,12 @@ def test_an_event_while_nobody_talks_opens_the_next_whatsapp_contact(
     assert again["open_events"] == []  # told once
 
 
-def test_a_hand_over_is_in_the_timeline_and_a_vouched_identity_is_linked(
+def test_an_angry_hand_over_is_in_the_timeline_with_the_shift_and_the_vouched_link(
     memory_stack: Stack,
 ) -> None:
     chat = vouched(memory_stack, "C-1006")
     assert "CLM-70002" in chat.say("what is the status of my claim CLM-70002")
-    chat.say("I want to talk to a person")
+    chat.say("Where is my claim?! This is the THIRD time I'm asking, absolutely UNACCEPTABLE!!!")
     deadline = time.monotonic() + 15
     while True:
         [contact] = settled(memory_stack, "C-1006", 1)
@@ -126,6 +143,16 @@ def test_a_hand_over_is_in_the_timeline_and_a_vouched_identity_is_linked(
         time.sleep(0.2)
     assert contact["outcome"] == "handed_over" and contact["channel"] == "rest"
     assert contact["records"][:1] == ["CLM-70002"]
+    # The message that turned the customer negative is an event, once, without its words.
+    deadline = time.monotonic() + 15
+    while not (shifts := memory_api(memory_stack).events_of("C-1006")):
+        assert time.monotonic() < deadline, "no sentiment shift recorded"
+        time.sleep(0.2)
+    [shift] = shifts
+    assert shift["type"] == "sentiment_shift", shift
+    assert shift["data"]["conversation_id"] == chat.sender
+    assert shift["data"]["to"] == "negative" and shift["data"]["from"] != "negative"
+    assert "UNACCEPTABLE" not in str(shift)
     links = memory_api(memory_stack).get("/customers/C-1006").json()["links"]
     assert [(link["channel"], link["identity"], link["confirmed_by"]) for link in links] == [
         ("rest", chat.sender, "trusted_integration")
@@ -145,6 +172,13 @@ def test_with_the_memory_down_the_turn_is_answered_as_before(
         replies = whatsapp.say(chloe["postcode"])
         assert replies and "BW-1000" in " ".join(replies)
         assert not any("Welcome back" in r or "sorry" in r.lower() for r in replies)
+        # A hand-over is never lost to the memory: the packet comes without a history.
+        assert whatsapp.say("I want to talk to a person")
+        listed = memory_stack.agent().get("/api/handoffs").json()
+        [handoff] = [h for h in listed if h["conversation_id"] == whatsapp.conversation]
+        assert handoff["packet"]["customer"]["customer_id"] == "C-1005"
+        assert "history" not in handoff["packet"]
+        assert handoff["plain"]["history"][0].startswith("Not known")
         log = (memory_stack.config.log_dir / "action-server.log").read_text()
         assert "memory.unavailable" in log
     finally:

@@ -7,7 +7,7 @@ import pytest
 
 from actions import spoken
 from actions.memory_events import events_from_entities
-from actions.memory_turns import conversation_record
+from actions.memory_turns import conversation_record, sentiment_shift
 from actions.memory_words import event_message, last_contact, when
 from actions.responses import placeholders, render
 from memory.live import grouped_entities
@@ -142,6 +142,40 @@ def test_the_outcomes_slot_is_read_when_present_and_nothing_goes_unverified() ->
     record = conversation_record(call, answer, NOW)
     assert record["outcomes"] == outcomes and record["handed_over"]
     assert conversation_record(call, {"events": []}, NOW) is None  # not verified
+
+
+def said(score: float | None, at: float) -> dict:
+    parse_data = {"sentiment": {"score": score}} if score is not None else {}
+    return {"event": "user", "text": "(never sent)", "timestamp": at, "parse_data": parse_data}
+
+
+def shift_after(messages: list, slots: dict | None = None) -> dict | None:
+    events = [{"event": "session_started", "timestamp": NOW - 100}, *messages]
+    verified = {"verified_customer_id": "C-1001"} if slots is None else slots
+    call = {"next_action": "action_x", "tracker": tracker(events, verified)}
+    return sentiment_shift(call, {"events": []})
+
+
+def test_a_message_that_turns_the_sentiment_negative_is_a_shift_once() -> None:
+    assert shift_after([said(0.1, NOW - 90), said(-0.7, NOW - 80)]) == {
+        "customer_id": "C-1001",
+        "conversation_id": "webchat-1",
+        "from": "neutral",
+        "to": "negative",
+        "at": NOW - 80,
+    }
+    assert shift_after([said(0.6, NOW - 90), said(-0.4, NOW - 80)])["from"] == "positive"
+    # The first message of the session, or one after a message without a score.
+    assert shift_after([said(-0.9, NOW - 90)])["from"] is None
+    assert shift_after([said(None, NOW - 90), said(-0.9, NOW - 80)])["from"] is None
+    # Staying negative is no new shift; not negative, none at all.
+    assert shift_after([said(-0.5, NOW - 90), said(-0.9, NOW - 80)]) is None
+    assert shift_after([said(-0.5, NOW - 90), said(0.0, NOW - 80)]) is None
+    assert shift_after([]) is None
+    # Nothing is recorded of a customer who is not verified.
+    assert shift_after([said(0.1, NOW - 90), said(-0.7, NOW - 80)], slots={}) is None
+    # A shift is an event of the timeline, never told to the customer.
+    assert event_message({"type": "sentiment_shift", "data": {"to": "negative"}}) is None
 
 
 EVENTS = [

@@ -240,6 +240,84 @@ def test_a_signed_event_is_stored_once_and_recalled_until_mentioned(
     assert first.json()["id"] not in [e["id"] for e in recalled["open_events"]]
 
 
+def test_a_sentiment_shift_is_a_timeline_event_stored_once_and_never_recalled(
+    config: StackConfig, api: MemoryApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sent as the action server sends it (every action of the turn finds it again)."""
+    monkeypatch.setenv("MEMORY_URL", config.memory_url)
+    monkeypatch.setenv("MEMORY_API_TOKEN", config.memory_api_token)
+    settings.cache_clear()
+    memory_client.client.cache_clear()
+    said_at = time.time() - 5
+    shift = {
+        "customer_id": "C-1022",
+        "conversation_id": f"webchat-{uuid.uuid4().hex}",
+        "from": "neutral",
+        "to": "negative",
+        "at": said_at,
+    }
+
+    async def twice() -> list:
+        return [await memory_client.ask("test", "sentiment_shift", shift) for _ in range(2)]
+
+    try:
+        first, again = asyncio.run(twice())
+    finally:
+        settings.cache_clear()
+        memory_client.client.cache_clear()
+    assert first and again and again["id"] == first["id"]
+    [stored] = api.events_of("C-1022")
+    assert stored["type"] == "sentiment_shift" and stored["record"] is None
+    assert stored["source"] == "switchboard:conversations"
+    # From, to and which conversation: nothing the customer wrote.
+    assert {k: v for k, v in stored["data"].items() if k != "at"} == {
+        "type": "sentiment_shift",
+        "customer_id": "C-1022",
+        "conversation_id": shift["conversation_id"],
+        "from": "neutral",
+        "to": "negative",
+    }
+    # A later shift of the same conversation is another event.
+    later = {**shift, "at": said_at + 1, "from": None}
+    url = "/customers/C-1022/sentiment"
+    assert api.post(url, {k: v for k, v in later.items() if k != "customer_id"}).status_code == 201
+    assert len(api.events_of("C-1022")) == 2
+    # Not a business event: no next contact brings it up.
+    recalled = api.get("/customers/C-1022/recall", conversation_id="x").json()
+    assert recalled["open_events"] == []
+
+
+BAD_SHIFTS = [
+    ({"from": "negative"}, 422, "not a shift"),
+    ({"to": "furious"}, 422, "to"),
+    ({"text": "I am so angry with you"}, 422, "text"),
+    ({"at": -1}, 422, "at"),
+    ({"at": 1e12}, 422, "at"),
+    ({"conversation_id": ""}, 422, "conversation_id"),
+]
+
+
+@pytest.mark.parametrize("change,status,reason", BAD_SHIFTS)
+def test_a_bad_sentiment_shift_is_refused_with_the_reason_and_nothing_stored(
+    config: StackConfig, api: MemoryApi, change: dict, status: int, reason: str
+) -> None:
+    body = {"conversation_id": "webchat-9", "from": None, "to": "negative", "at": time.time()}
+    answer = api.post("/customers/C-1023/sentiment", {**body, **change})
+    assert answer.status_code == status and reason in answer.json()["detail"], answer.text
+    assert api.events_of("C-1023") == []
+
+
+def test_a_sentiment_shift_needs_the_token_and_a_customer_id(
+    config: StackConfig, api: MemoryApi
+) -> None:
+    body = {"conversation_id": "webchat-9", "to": "negative", "at": time.time()}
+    unsigned = requests.post(
+        f"{config.memory_url}/customers/C-1023/sentiment", json=body, timeout=5
+    )
+    assert unsigned.status_code == 401
+    assert api.post("/customers/nobody/sentiment", body).status_code == 400
+
+
 BAD_EVENTS = [
     (payment_failed(invoice_id="BW-100002"), 422, "invoice_id"),
     ({**payment_failed(), "note": "extra"}, 422, "note"),
@@ -247,6 +325,18 @@ BAD_EVENTS = [
     ({"type": "page_viewed", "customer_id": "C-1001", "at": "2026-11-30"}, 422, "page"),
     ({k: v for k, v in payment_failed().items() if k != "customer_id"}, 422, "customer_id"),
     ([payment_failed()], 422, "object"),
+    # Only the assistant records what it saw in a conversation, never a source.
+    (
+        {
+            "type": "sentiment_shift",
+            "customer_id": "C-1015",
+            "at": "2026-11-30",
+            "conversation_id": "x",
+            "to": "negative",
+        },
+        422,
+        "type",
+    ),
 ]
 
 
