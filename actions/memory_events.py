@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.memory_words import event_message
 from actions.slots import VERIFIED_CUSTOMER_ID
+from common.channel_metadata import LIVE_EVENT
 
 logger = logging.getLogger(__name__)
 PREFIX = "memory_event_"
@@ -53,5 +54,5 @@ class ActionMemoryEvent(Action):
                 continue
             message = event_message(event)
             if message:
-                dispatcher.utter_message(response=message[0], **message[1])
+                dispatcher.utter_message(response=message[0], **message[1], **{LIVE_EVENT: True})
         return []

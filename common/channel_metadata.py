@@ -18,6 +18,9 @@ PUT_THROUGH = "put_through"
 CALLBACK_DONE = "callback_done"
 # Bot message on a call: send it to the caller as a text message, not spoken.
 SEND_AS_TEXT = "send_as_text"
+# Bot message: a business event the customer memory brought into a live conversation
+# (actions/memory_events.py); a call says it at the caller's next turn.
+LIVE_EVENT = "live_event"
 # Slots (not metadata) the voice channel and actions/callback.py share: the offer of a
 # call back made outside support hours (set by the hand-over), and the caller's answer.
 CALLBACK_OFFER = "callback_offer"

@@ -65,6 +65,7 @@ from common.channel_metadata import (
     CAN_PUT_THROUGH,
     CAN_TEXT,
     CHANNEL_NUMBER,
+    LIVE_EVENT,
     PUT_THROUGH,
     SEND_AS_TEXT,
 )
@@ -134,6 +135,18 @@ def last_turn(tracker: DialogueStateTracker | None) -> list[str]:
             buttons = event.data.get("buttons")
             said.insert(0, spoken(event.text, buttons) if buttons else event.text)
     return said
+
+
+def waiting_events(tracker: DialogueStateTracker | None) -> list[BotUttered]:
+    """The business events the memory brought into the call since the caller last
+    spoke (actions/memory_events.py): the call says them at the caller's next turn."""
+    waiting: list[BotUttered] = []
+    for event in reversed(tracker.events if tracker else []):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered) and event.text and (event.metadata or {}).get(LIVE_EVENT):
+            waiting.insert(0, event)
+    return waiting
 
 
 def put_through_asked(tracker: DialogueStateTracker) -> bool:
@@ -400,11 +413,13 @@ class VoiceInput(TwilioVoiceInput):
             metadata[CAN_PUT_THROUGH] = True
         if self.get_output_channel() is not None:
             metadata[CAN_TEXT] = True
+        news = [await self._spoken(agent, tracker, event) for event in waiting_events(tracker)]
         try:
             text = await self._turn(on_new_message, said, caller, metadata)
         except Exception:
             logger.exception("voice.message.failure caller=%s", caller)
             text = say(TROUBLE, self.name())
+        text = spoken_turn([*news, text]) if news else text
         tracker = await agent.tracker_store.retrieve(caller)
         if tracker and tracker.is_paused():
             # Handed over: put through when a person is there now, else the caller has
@@ -415,6 +430,19 @@ class VoiceInput(TwilioVoiceInput):
                 return self.twiml(text)
             return self.goodbye(text)
         return self.twiml(text or say(NOT_HEARD, self.name()))
+
+    async def _spoken(
+        self, agent: Agent, tracker: DialogueStateTracker | None, event: BotUttered
+    ) -> str:
+        """A message uttered outside the call's turns (no channel's wording chosen),
+        in the call's wording: its response rendered again with its variables."""
+        metadata = dict(event.metadata or {})
+        name = metadata.pop("utter_action", None)
+        if name and tracker is not None:
+            message = await agent.nlg.generate(name, tracker, self.name(), **metadata)
+            if message and message.get("text"):
+                return str(message["text"])
+        return event.text or ""
 
     async def _answered_before(self, key: str) -> str | None:
         """None when this request is this handler's to answer; else the TwiML its

@@ -29,7 +29,7 @@ from common.database import create_db_engine
 from common.errors import install_error_handlers
 from common.limits import BodySizeLimit
 from memory.event_types import InvalidEvent, Sentiment, SentimentShift, parse_event
-from memory.live import PUSH_CHANNELS, Deliveries, Rasa
+from memory.live import OUTPUT_CHANNELS, Deliveries, Rasa
 from memory.settings import Settings
 from memory.signing import SignatureRefused, check
 from memory.store import KeyReused, MemoryStore
@@ -307,8 +307,8 @@ def create_app(settings: Settings) -> FastAPI:
         live = store.live_conversation(
             event["data"]["customer_id"], time.time(), settings.live_minutes * 60
         )
-        if live is not None and live[1] in PUSH_CHANNELS:
-            deliveries.add(live[0], event)
+        if live is not None and live[1] in OUTPUT_CHANNELS:
+            deliveries.add(live[0], live[1], event)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -18,9 +18,16 @@ import aiohttp
 logger = logging.getLogger(__name__)
 
 INTENT = "EXTERNAL_memory_event"
-# Channels that can take a message the customer did not ask for: a voice call only
-# answers what the caller says, so an event waits for the next contact there.
-PUSH_CHANNELS = frozenset({"socketio", "twilio", "rest"})
+# Where Rasa sends the event's message, per channel of a live conversation: the
+# channel's own output for those that take a message the customer did not ask for;
+# none on a call (it only answers what the caller says), where the message waits in
+# the conversation and the call says it at the caller's next turn (connectors/voice.py).
+OUTPUT_CHANNELS: dict[str, str | None] = {
+    "socketio": "latest",
+    "twilio": "latest",
+    "rest": "latest",
+    "twilio_voice": None,
+}
 TIMEOUT = aiohttp.ClientTimeout(total=15, connect=2)
 
 
@@ -58,18 +65,23 @@ class Rasa:
     def configured(self) -> bool:
         return bool(self.url and self.token)
 
-    async def trigger(self, conversation_id: str, events: list[dict[str, Any]]) -> bool:
+    async def trigger(
+        self, conversation_id: str, channel: str, events: list[dict[str, Any]]
+    ) -> bool:
         """True once Rasa has run the events' intent in the conversation."""
         if not self.configured:
             return False
         url = f"{self.url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
         ids = ",".join(str(event["id"]) for event in events)
+        params = {"token": str(self.token)}
+        if output := OUTPUT_CHANNELS.get(channel):
+            params["output_channel"] = output
         try:
             async with (
                 aiohttp.ClientSession(timeout=TIMEOUT) as session,
                 session.post(
                     url,
-                    params={"token": self.token, "output_channel": "latest"},
+                    params=params,
                     json={"name": INTENT, "entities": grouped_entities(events)},
                 ) as answer,
             ):
@@ -90,16 +102,16 @@ class Deliveries:
         self.waiting: dict[str, list[dict[str, Any]]] = {}
         self.tasks: dict[str, asyncio.Task] = {}
 
-    def add(self, conversation_id: str, event: dict[str, Any]) -> None:
+    def add(self, conversation_id: str, channel: str, event: dict[str, Any]) -> None:
         self.waiting.setdefault(conversation_id, []).append(event)
         if conversation_id not in self.tasks:
-            task = asyncio.get_running_loop().create_task(self._send(conversation_id))
+            task = asyncio.get_running_loop().create_task(self._send(conversation_id, channel))
             self.tasks[conversation_id] = task
 
-    async def _send(self, conversation_id: str) -> None:
+    async def _send(self, conversation_id: str, channel: str) -> None:
         try:
             while events := self.waiting.pop(conversation_id, None):
-                if await self.rasa.trigger(conversation_id, events):
+                if await self.rasa.trigger(conversation_id, channel, events):
                     self.delivered([event["id"] for event in events], conversation_id)
         finally:
             self.tasks.pop(conversation_id, None)

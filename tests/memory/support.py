@@ -71,7 +71,11 @@ class MemoryApi:
     def post(self, path: str, body: Any) -> requests.Response:
         return self.session.post(f"{self.url}{path}", json=body, timeout=TIMEOUT)
 
-    def events_of(self, customer_id: str) -> list:
+    def events_of(self, customer_id: str, of_type: str | None = None) -> list:
         answer = self.get(f"/customers/{customer_id}", limit=500)
         assert answer.status_code == 200, answer.text
-        return [item for item in answer.json()["timeline"] if item["kind"] == "event"]
+        return [
+            item
+            for item in answer.json()["timeline"]
+            if item["kind"] == "event" and of_type in (None, item["type"])
+        ]

@@ -109,6 +109,28 @@ def test_a_payment_failure_reaches_a_live_web_chat_at_once(memory_stack: Stack) 
     assert event["delivered_conversation"] == chat.conversation
 
 
+def test_an_event_during_a_call_is_said_at_the_callers_next_turn(memory_stack: Stack) -> None:
+    henry = customer("C-1003")
+    call = Call(memory_stack, henry["phone"])
+    call.ring()
+    assert "postcode" in call.say("where is my order").text
+    call.key(henry["postcode"])
+    settled(memory_stack, "C-1003", 1)
+    event = payment_failed("C-1003", "INV-900007", "insufficient funds")
+    assert post_event(memory_stack.config.memory_url, event).status_code == 201
+    deadline = time.monotonic() + 15  # on a call it waits in the conversation
+    while time.monotonic() < deadline:
+        [stored] = memory_api(memory_stack).events_of("C-1003", "payment_failed")
+        if stored["delivered_conversation"]:
+            break
+        time.sleep(0.2)
+    assert stored["delivered_conversation"] == call.conversation
+    next_turn = call.say("thank you").text
+    told = f"I can see the payment for invoice {spoken.spell('INV-900007')} failed: "
+    assert next_turn.startswith(told + "insufficient funds."), next_turn  # in the call's words
+    assert told not in call.say("thanks again").text  # said once
+
+
 def test_an_event_while_nobody_talks_opens_the_next_whatsapp_contact(
     memory_stack: Stack, twilio_api: TwilioApi
 ) -> None:
