@@ -82,6 +82,7 @@ def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
             "BACKEND_PORT",
             "DESK_PORT",
             "MEMORY_PORT",
+            "ANALYTICS_PORT",
         )
     }
     env = {
@@ -92,6 +93,8 @@ def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
         "DESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
         "CHANNEL_STATE_URL": f"sqlite:///{tmp_path / 'channels.db'}",
         "MEMORY_DATABASE_URL": f"sqlite:///{tmp_path / 'memory.db'}",
+        "EVENT_BROKER_URL": f"sqlite:///{tmp_path / 'events.db'}",
+        "ANALYTICS_DATABASE_URL": f"sqlite:///{tmp_path / 'analytics.db'}",
         "RASA_API_TOKEN": "cli-test-token",
         "SWITCHBOARD_LOG_DIR": str(tmp_path / "log"),
         **CHANNELS,

@@ -30,6 +30,7 @@ SERVICES = {  # name in the supervisor's reports → the module each runs
     "backend": "backend",
     "desk": "desk",
     "memory": "memory",
+    "analytics": "analytics",
     "action-server": "stack.action_server",
     "rasa": "stack.rasa_server",
 }
@@ -48,6 +49,7 @@ class SupervisedStack:
                 "BACKEND_PORT",
                 "DESK_PORT",
                 "MEMORY_PORT",
+                "ANALYTICS_PORT",
             )
         }
         self.env = {
@@ -60,6 +62,8 @@ class SupervisedStack:
             "CHANNEL_STATE_URL": f"sqlite:///{home / 'channels.db'}",
             "ASSISTANT_DATABASE_URL": f"sqlite:///{home / 'assistant.db'}",
             "MEMORY_DATABASE_URL": f"sqlite:///{home / 'memory.db'}",
+            "EVENT_BROKER_URL": f"sqlite:///{home / 'events.db'}",
+            "ANALYTICS_DATABASE_URL": f"sqlite:///{home / 'analytics.db'}",
             "DESK_ADMIN_PASSWORD": "supervisor-test-admin-password",
             # The REST credential the test's customers present (contract C1).
             "SWITCHBOARD_REST_JWT_SECRET": "supervisor-test-rest-secret-of-32-chars",
