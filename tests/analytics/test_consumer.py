@@ -119,3 +119,26 @@ def test_no_events_table_yet_reads_nothing(tmp_path: Path) -> None:
     assert consume_once(missing, store) == 0
     with store.connect() as connection:
         assert last_event_id(connection) == 0
+
+
+def test_events_published_while_the_broker_database_refuses_writes_are_kept_in_order(
+    broker: UrlSQLEventBroker, tmp_path: Path
+) -> None:
+    events = resolved_order().events
+    for event in events[:3]:
+        broker.publish(event)
+    with broker.engine.begin() as connection:  # the database goes away under Rasa
+        connection.exec_driver_sql("ALTER TABLE events RENAME TO events_away")
+    for event in events[3:-1]:
+        broker.publish(event)  # no exception reaches the tracker store's save
+    assert len(broker.pending) == len(events) - 4
+    with broker.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE events_away RENAME TO events")
+    broker.publish(events[-1])
+    assert not broker.pending
+    with broker.engine.connect() as connection:
+        stored = [json.loads(row.data) for row in connection.execute(broker_events.select())]
+    assert stored == events
+    store = a_store(tmp_path / "analytics.db")
+    assert drain(broker.engine, store, batch_size=100) == len(events)
+    assert facts(store, "c-resolved").outcomes[-1]["result"] == "answered"
