@@ -59,7 +59,12 @@ def _fold_rows(connection: Connection, rows: list) -> None:
             continue
         if sender not in current:
             current[sender] = latest_session(connection, sender)
-        facts = fold(current[sender], sender, event)
+        try:
+            facts = fold(current[sender], sender, event)
+        except (TypeError, ValueError, AttributeError):
+            # An event of a shape Rasa never publishes: skipped, not a stuck consumer.
+            logger.warning("analytics.event.unexpected id=%d", row.id)
+            continue
         current[sender] = facts
         touched.setdefault(id(facts), facts)
     for facts in touched.values():
@@ -91,7 +96,7 @@ async def consume_forever(
     while True:
         try:
             read = await asyncio.to_thread(consume_once, broker, store, batch_size)
-        except SQLAlchemyError as error:
+        except Exception as error:  # the service must keep consuming; retried after a pause
             logger.error("analytics.consume.failed error=%s", type(error).__name__)
             read = 0
         if read < batch_size:

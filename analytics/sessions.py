@@ -5,6 +5,7 @@ a session counts as (resolved, handed over, abandoned, ...) is derived when figu
 are asked for (analytics/figures.py), so a changed metrics.yml applies to the past.
 """
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,14 +31,14 @@ class SessionFacts:
 
 def _timestamp(event: dict[str, Any]) -> float:
     value = event.get("timestamp")
-    return float(value) if isinstance(value, int | float) else 0.0
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else 0.0
 
 
 def _intent(event: dict[str, Any]) -> str | None:
     parse_data = event.get("parse_data")
     intent = parse_data.get("intent") if isinstance(parse_data, dict) else None
     name = intent.get("name") if isinstance(intent, dict) else None
-    return name if isinstance(name, str) else None
+    return name[:80] if isinstance(name, str) else None
 
 
 def _blank(session: SessionFacts) -> bool:

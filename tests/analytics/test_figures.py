@@ -206,3 +206,20 @@ def test_no_conversation_gives_no_rate(config: MetricsConfig) -> None:
     assert total["conversations"] == 0
     assert total["goal_completion_rate"] is None
     assert total["cost_per_resolution"] is None
+
+
+def test_odd_values_in_an_event_change_nothing_they_should_not() -> None:
+    session = only(resolved_order("c-odd"))
+    before = (session.user_turns, session.last_event_at, list(session.outcomes))
+    for odd in (
+        {"event": "user", "timestamp": float("inf"), "parse_data": {}},
+        {"event": "user", "timestamp": "soon"},
+        {"event": "bot", "timestamp": None},
+    ):
+        assert fold(session, "c-odd", odd) is session
+    assert (session.user_turns, session.last_event_at, session.outcomes) == before
+    later = session.last_event_at + 1
+    fold(session, "c-odd", {"event": "slot", "name": "outcomes", "value": "x", "timestamp": later})
+    assert session.outcomes == []  # a reset record is an empty one
+    fold(session, "c-odd", {"event": "user", "timestamp": later, "parse_data": {"intent": 3}})
+    assert (session.user_turns, session.last_intent) == (3, None)
