@@ -1,23 +1,26 @@
-"""Rasa's SQL event broker on a database given by URL, with SQLite tuned for it.
+"""Rasa's SQL event broker on a database given by URL, written off Rasa's event loop.
 
-Rasa publishes every event synchronously on its event loop, one commit each. With
-SQLite's default rollback journal and `synchronous=FULL` each commit waits for
-several fsyncs; in WAL mode with `synchronous=NORMAL` a commit is an append to the
-log (durable at the next checkpoint, safe against corruption), so a turn's events
-cost Rasa next to nothing. endpoints.yml names this class (`type:
-analytics.broker.UrlSQLEventBroker`, `url: ${EVENT_BROKER_URL}`); the table is Rasa's
-own `events` (id, sender_id, data), which analytics/consumer.py reads.
+Rasa calls `publish` synchronously on its event loop for every event of a turn (from
+the tracker store's save). Rasa's own SQLEventBroker commits each one there: some ms
+per event, a dozen events per turn. This one only queues the event; one writer thread
+writes what is queued, in order, in one transaction, the way the tracker store does
+its database work on a thread of its own. SQLite runs in WAL mode with
+`synchronous=NORMAL` (a commit is an append to the log, durable at the next
+checkpoint, safe against corruption). The table is Rasa's own `events` (id,
+sender_id, data), which analytics/consumer.py reads. endpoints.yml names this class
+(`type: analytics.broker.UrlSQLEventBroker`, `url: ${EVENT_BROKER_URL}`).
 
-A failing write never fails the turn: Rasa streams events inside the tracker store's
-save, so an exception here would make the turn's save fail too (and be journalled as
-unsaved). The events are kept in order instead and written before the next one once
-the database takes writes again (lost only if Rasa stops during the outage).
+A write the database refuses never fails a turn: the events stay queued, in order,
+and are written with the next ones once it takes writes again (lost only if Rasa
+stops during the outage). `close()` (Rasa's shutdown) writes what is queued.
 """
 
 import asyncio
 import json
 import logging
+import threading
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import sqlalchemy.orm
@@ -50,7 +53,8 @@ def broker_engine(url: str) -> Engine:
 
 
 class UrlSQLEventBroker(SQLEventBroker):
-    """Rasa's SQLEventBroker (same table, same publish), configured by one SQLAlchemy URL."""
+    """Rasa's SQLEventBroker (same table), configured by one SQLAlchemy URL, writing on
+    a thread of its own."""
 
     def __init__(self, url: str) -> None:
         self.engine = broker_engine(url)
@@ -58,6 +62,10 @@ class UrlSQLEventBroker(SQLEventBroker):
         self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
         self.pending: deque[dict[str, Any]] = deque()
         self.dropped = 0
+        self.lock = threading.Lock()
+        self.writing = False
+        self.failing = False
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="event-broker")
 
     @classmethod
     async def from_endpoint_config(
@@ -68,26 +76,59 @@ class UrlSQLEventBroker(SQLEventBroker):
         return cls(broker_config.url)
 
     def publish(self, event: dict[str, Any]) -> None:
-        """Write the event, after any kept from an outage, in one transaction."""
-        if len(self.pending) >= MAX_PENDING:
-            self.pending.popleft()
-            self.dropped += 1
-        self.pending.append(event)
-        try:
-            with self.session_scope() as session:
-                session.add_all(
-                    self.SQLBrokerEvent(sender_id=item.get("sender_id"), data=json.dumps(item))
-                    for item in self.pending
-                )
-                session.commit()
-        except SQLAlchemyError as error:
-            logger.error(
-                "event_broker.publish.failed pending=%d dropped=%d error=%s",
-                len(self.pending),
-                self.dropped,
-                type(error).__name__,
+        """Queue the event for the writer thread; returns at once."""
+        with self.lock:
+            if len(self.pending) >= MAX_PENDING:
+                self.pending.popleft()
+                self.dropped += 1
+            self.pending.append(event)
+            if self.writing:
+                return
+            self.writing = True
+        self.writer.submit(self._write_pending)
+
+    def flush(self) -> None:
+        """Wait until what was published before is written (or kept after a failure)."""
+        self.writer.submit(lambda: None).result()
+
+    async def close(self) -> None:
+        """Write what is queued (Rasa calls this when it shuts down)."""
+        await asyncio.wrap_future(self.writer.submit(self._write_pending))
+        self.writer.shutdown(wait=True)
+        self.engine.dispose()
+
+    def _write_pending(self) -> None:
+        while True:
+            with self.lock:
+                batch = list(self.pending)
+                if not batch:
+                    self.writing = False
+                    return
+            try:
+                self._write(batch)
+            except SQLAlchemyError as error:
+                with self.lock:
+                    self.writing = False  # kept: the next publish tries again
+                    self.failing = True
+                    logger.error(
+                        "event_broker.publish.failed pending=%d dropped=%d error=%s",
+                        len(self.pending),
+                        self.dropped,
+                        type(error).__name__,
+                    )
+                return
+            with self.lock:
+                for item in batch:  # those dropped meanwhile are gone already
+                    if self.pending and self.pending[0] is item:
+                        self.pending.popleft()
+                if self.failing:
+                    self.failing = False
+                    logger.warning("event_broker.publish.recovered written=%d", len(batch))
+
+    def _write(self, batch: list[dict[str, Any]]) -> None:
+        with self.session_scope() as session:
+            session.add_all(
+                self.SQLBrokerEvent(sender_id=item.get("sender_id"), data=json.dumps(item))
+                for item in batch
             )
-            return
-        if len(self.pending) > 1:
-            logger.warning("event_broker.publish.recovered written=%d", len(self.pending))
-        self.pending.clear()
+            session.commit()

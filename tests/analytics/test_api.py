@@ -1,6 +1,7 @@
 """The figures' read API, in process: the token, the rate limit, the size limit, the
 period's bounds, and the figures of what the broker holds."""
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,7 +39,7 @@ def serving(home: Path, **env: str) -> Iterator[Client]:
     for script in (resolved_order(), handed_over(), abandoned()):
         for event in script.events:
             broker.publish(event)
-    broker.engine.dispose()
+    asyncio.run(broker.close())
     service = analytics(config).start()
     try:
         yield Client(config)

@@ -2,7 +2,9 @@
 (analytics.broker) are folded in order, in batches, and a restart loses and doubles
 nothing."""
 
+import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,7 @@ def published(broker: UrlSQLEventBroker, *scripts: Script) -> int:
             if queue:
                 broker.publish(queue.pop(0))
                 count += 1
+    broker.flush()
     return count
 
 
@@ -55,6 +58,30 @@ SCRIPTS = (resolved_order, handed_over, abandoned, contained)
 @pytest.fixture
 def broker(tmp_path: Path) -> UrlSQLEventBroker:
     return UrlSQLEventBroker(f"sqlite:///{tmp_path / 'events.db'}")
+
+
+def test_publishing_returns_at_once_and_the_writer_keeps_the_order(
+    broker: UrlSQLEventBroker,
+) -> None:
+    events = [{"sender_id": f"s{n % 3}", "event": "bot", "timestamp": n} for n in range(300)]
+    started = time.perf_counter()
+    for item in events:
+        broker.publish(item)
+    queued = time.perf_counter() - started
+    broker.flush()
+    with broker.engine.connect() as connection:
+        rows = list(connection.execute(broker_events.select().order_by(broker_events.c.id)))
+    assert [json.loads(row.data) for row in rows] == events
+    assert queued < 0.3  # 300 events queued; written by the thread in a few transactions
+
+
+def test_close_writes_what_is_queued(broker: UrlSQLEventBroker, tmp_path: Path) -> None:
+    for item in resolved_order().events:
+        broker.publish(item)
+    asyncio.run(broker.close())
+    reader = create_db_engine(f"sqlite:///{tmp_path / 'events.db'}")
+    with reader.connect() as connection:
+        assert len(list(connection.execute(broker_events.select()))) == len(resolved_order().events)
 
 
 def test_the_broker_runs_sqlite_in_wal_mode_with_normal_sync(broker: UrlSQLEventBroker) -> None:
@@ -127,14 +154,17 @@ def test_events_published_while_the_broker_database_refuses_writes_are_kept_in_o
     events = resolved_order().events
     for event in events[:3]:
         broker.publish(event)
+    broker.flush()
     with broker.engine.begin() as connection:  # the database goes away under Rasa
         connection.exec_driver_sql("ALTER TABLE events RENAME TO events_away")
     for event in events[3:-1]:
         broker.publish(event)  # no exception reaches the tracker store's save
+        broker.flush()
     assert len(broker.pending) == len(events) - 4
     with broker.engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE events_away RENAME TO events")
     broker.publish(events[-1])
+    broker.flush()
     assert not broker.pending
     with broker.engine.connect() as connection:
         stored = [json.loads(row.data) for row in connection.execute(broker_events.select())]
