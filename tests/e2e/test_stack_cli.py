@@ -116,8 +116,9 @@ def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
         assert READY_LINE in "".join(output), "".join(output)
         check_channel_lines("".join(output))
         services = children_of(stack.pid)
-        assert len(services) == 5
+        assert len(services) == 6
         assert http_ok(f"http://127.0.0.1:{ports['MEMORY_PORT']}/health")
+        assert http_ok(f"http://127.0.0.1:{ports['ANALYTICS_PORT']}/health")
         assert http_ok(f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/")
         assert http_ok(f"http://127.0.0.1:{ports['DESK_PORT']}/health")
         # Rasa's HTTP API is always on, only on the internal listener, and always

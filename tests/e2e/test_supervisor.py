@@ -150,7 +150,7 @@ def test_each_killed_service_comes_back_and_no_acknowledged_turn_is_lost(
     stack = Stack(supervised.config)
     customer = Customer(stack)
     customer.say("hello")
-    for name in ["backend", "desk", "memory", "action-server", "rasa"]:
+    for name in ["backend", "desk", "memory", "analytics", "action-server", "rasa"]:
         others = {n: pid for n, pid in supervised.pids().items() if n != name}
         killed = supervised.kill(name)
         if name != "rasa":  # nothing answers a customer without Rasa
@@ -185,6 +185,7 @@ def test_sigterm_to_the_process_group_stops_every_service(supervised: Supervised
         config.backend_port,
         config.desk_port,
         config.memory_port,
+        config.analytics_port,
     ):
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=5).close()
