@@ -17,6 +17,7 @@ OPEN = "open"  # none of those yet: not counted in the rates
 EMPTY = "empty"  # no customer message at all: not a conversation
 CLASSES = (RESOLVED, HANDED_OVER, CONTAINED, ABANDONED)
 DAY = 86400.0
+VERIFY_IDENTITY = "verify_identity"  # contract K1's goal of the identity check
 
 
 def handed_over(session: SessionFacts) -> bool:
@@ -75,17 +76,29 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def contact(session: SessionFacts) -> str:
+    """Who the session was with, to find their re-contacts: the customer the outcome
+    record says was verified (the same on every channel), else the conversation id."""
+    verified = [
+        o.get("record")
+        for o in session.outcomes
+        if o.get("goal") == VERIFY_IDENTITY and o.get("result") == "verified" and o.get("record")
+    ]
+    return f"customer:{verified[-1]}" if verified else f"sender:{session.sender_id}"
+
+
 def _recontacted(
     session: SessionFacts, goal: str, later: list[SessionFacts], config: MetricsConfig
 ) -> bool:
-    """Whether the same sender came back about the goal within the FCR window. The
-    sender id is one channel's conversation id: re-contact on another channel needs
-    the memory's identity links (not read yet)."""
+    """Whether the same customer came back about the goal within the FCR window, on any
+    channel once verified (an unverified one: in the same conversation id only, until
+    the memory's identity links are read)."""
     window = config.first_contact_resolution_days * DAY
+    who = contact(session)
     return any(
-        other.sender_id == session.sender_id
-        and session.started_at < other.started_at <= session.started_at + window
+        session.started_at < other.started_at <= session.started_at + window
         and goal in attempted_goals(other, config)
+        and contact(other) == who
         for other in later
     )
 

@@ -223,3 +223,31 @@ def test_odd_values_in_an_event_change_nothing_they_should_not() -> None:
     assert session.outcomes == []  # a reset record is an empty one
     fold(session, "c-odd", {"event": "user", "timestamp": later, "parse_data": {"intent": 3}})
     assert (session.user_turns, session.last_intent) == (3, None)
+
+
+def test_a_verified_customer_coming_back_on_another_channel_is_a_re_contact(
+    config: MetricsConfig,
+) -> None:
+    def verified(script: Script, customer: str) -> Script:
+        script.outcomes = [
+            {
+                "action": "verify",
+                "goal": "verify_identity",
+                "result": "verified",
+                "record": customer,
+                "detail": {},
+                "at": script.at,
+            },
+        ]
+        return script.outcome("check_order_status", "answered")
+
+    chat = verified(Script("web-1", "socketio").start().user("check_order_status"), "C-1001")
+    phone = Script("call-1", "twilio_voice", T0 + 2 * DAY).start().user("check_order_status")
+    phone = verified(phone, "C-1001")
+    stranger = Script("call-2", "twilio_voice", T0 + 2 * DAY).start().user("check_order_status")
+    stranger = verified(stranger, "C-1002")
+    first = only(chat)
+    alone = figures([first], config, now=T0 + 20 * DAY, later=sessions_of(chat, stranger))
+    assert alone["total"]["first_contact_resolution_rate"] == 1.0
+    back = figures([first], config, now=T0 + 20 * DAY, later=sessions_of(chat, phone))
+    assert back["total"]["first_contact_resolution_rate"] == 0.0
