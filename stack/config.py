@@ -74,6 +74,12 @@ class StackConfig:
     memory_port: int = 8200
     memory_database_url: str = ""
     memory_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # Outcome metrics (analytics/, issue #15): Rasa's event broker, the analytics
+    # store, the service's port and its read API's token.
+    event_broker_url: str = ""
+    analytics_database_url: str = ""
+    analytics_port: int = 8300
+    analytics_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     # The deployer's secrets for one service each (SERVICE_SECRETS), as configured.
     service_secrets: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -104,6 +110,10 @@ class StackConfig:
     @property
     def memory_url(self) -> str:
         return f"http://{self.host}:{self.memory_port}"
+
+    @property
+    def analytics_url(self) -> str:
+        return f"http://{self.host}:{self.analytics_port}"
 
     def env(self) -> dict[str, str]:
         """What every service of the stack runs with; no secret among it."""
@@ -158,6 +168,16 @@ class StackConfig:
             "RASA_API_TOKEN": self.rasa_api_token,
         }
 
+    def analytics_env(self) -> dict[str, str]:
+        """The analytics service's environment: the broker's events it reads, its own
+        store and its read API's token."""
+        return {
+            **self.env(),
+            "EVENT_BROKER_URL": self.event_broker_url,
+            "ANALYTICS_DATABASE_URL": self.analytics_database_url,
+            "ANALYTICS_API_TOKEN": self.analytics_api_token,
+        }
+
     def desk_env(self) -> dict[str, str]:
         """The desk's environment: the integration token it checks and the secret of
         its conversation-scoped credential, which no other service but Rasa is given.
@@ -189,6 +209,8 @@ class StackConfig:
             "SWITCHBOARD_REST_JWT_SECRET": self.rest_jwt_secret,
             "SWITCHBOARD_WEBCHAT_SECRET": self.webchat_secret,
             "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret,
+            # Rasa's SQL event broker (endpoints.yml), read by the analytics service.
+            "EVENT_BROKER_URL": self.event_broker_url,
         }
 
     def backend_argv(self) -> list[str]:
@@ -222,6 +244,17 @@ class StackConfig:
             self.host,
             "--port",
             str(self.memory_port),
+        ]
+
+    def analytics_argv(self) -> list[str]:
+        return [
+            str(VENV_BIN / "python"),
+            "-m",
+            "analytics",
+            "--host",
+            self.host,
+            "--port",
+            str(self.analytics_port),
         ]
 
     def action_server_argv(self) -> list[str]:
@@ -296,6 +329,7 @@ class StackSettings(EnvSettings):
     backend_port: int = _port(8000, "BACKEND_PORT")
     desk_port: int = _port(8100, "DESK_PORT")
     memory_port: int = _port(8200, "MEMORY_PORT")
+    analytics_port: int = _port(8300, "ANALYTICS_PORT")
     restart_backoff_seconds: float = Field(
         1.0,
         env="SWITCHBOARD_RESTART_BACKOFF_SECONDS",
@@ -313,6 +347,8 @@ class StackSettings(EnvSettings):
     channel_state_url: str = Field(_sqlite("channels.db"), env="CHANNEL_STATE_URL")
     assistant_database_url: str = Field(_sqlite("assistant.db"), env="ASSISTANT_DATABASE_URL")
     memory_database_url: str = Field(_sqlite("memory.db"), env="MEMORY_DATABASE_URL")
+    event_broker_url: str = Field(_sqlite("events.db"), env="EVENT_BROKER_URL")
+    analytics_database_url: str = Field(_sqlite("analytics.db"), env="ANALYTICS_DATABASE_URL")
     desk_admin_username: str = Field("admin", env="DESK_ADMIN_USERNAME")
     desk_admin_password: str = Field("", env="DESK_ADMIN_PASSWORD", secret=True)
     desk_rasa_secret: str | None = Field(None, env="SWITCHBOARD_DESK_RASA_SECRET", secret=True)
@@ -321,6 +357,7 @@ class StackSettings(EnvSettings):
     desk_integration_token: str | None = Field(None, env="DESK_INTEGRATION_TOKEN", secret=True)
     identity_admin_token: str | None = Field(None, env="IDENTITY_ADMIN_TOKEN", secret=True)
     memory_api_token: str | None = Field(None, env="MEMORY_API_TOKEN", secret=True)
+    analytics_api_token: str | None = Field(None, env="ANALYTICS_API_TOKEN", secret=True)
     rest_jwt_secret: str | None = Field(None, env="SWITCHBOARD_REST_JWT_SECRET", secret=True)
     webchat_secret: str | None = Field(None, env="SWITCHBOARD_WEBCHAT_SECRET", secret=True)
 
@@ -346,6 +383,7 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
                 "desk_integration_token",
                 "identity_admin_token",
                 "memory_api_token",
+                "analytics_api_token",
                 "rest_jwt_secret",
                 "webchat_secret",
             }
@@ -356,6 +394,7 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
         desk_integration_token=_fresh(given.desk_integration_token),
         identity_admin_token=_fresh(given.identity_admin_token),
         memory_api_token=_fresh(given.memory_api_token),
+        analytics_api_token=_fresh(given.analytics_api_token),
         rest_jwt_secret=_fresh(given.rest_jwt_secret, 32),
         webchat_secret=_fresh(given.webchat_secret, 32),
         service_secrets={
@@ -377,6 +416,9 @@ def isolated_config(
             "BACKEND_PORT": str(free_port()),
             "DESK_PORT": str(free_port()),
             "MEMORY_PORT": str(free_port()),
+            "ANALYTICS_PORT": str(free_port()),
+            "EVENT_BROKER_URL": f"sqlite:///{home / 'events.db'}",
+            "ANALYTICS_DATABASE_URL": f"sqlite:///{home / 'analytics.db'}",
             "MEMORY_DATABASE_URL": f"sqlite:///{home / 'memory.db'}",
             "DESK_DATABASE_URL": f"sqlite:///{home / 'desk.db'}",
             "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",

@@ -78,6 +78,7 @@ SECRETS_OF = {  # which service is given each secret the stack hands out
     "DESK_INTEGRATION_TOKEN": {"action-server", "desk"},
     "IDENTITY_ADMIN_TOKEN": {"action-server", "desk"},
     "MEMORY_API_TOKEN": {"action-server", "desk", "memory"},
+    "ANALYTICS_API_TOKEN": {"analytics"},
     "RASA_API_TOKEN": {"memory"},
     "SWITCHBOARD_DESK_RASA_SECRET": {"desk", "rasa"},
     "SWITCHBOARD_REST_JWT_SECRET": {"rasa"},
@@ -99,6 +100,7 @@ def test_each_secret_reaches_only_the_services_that_use_it() -> None:
         "action-server": config.action_env(),
         "desk": config.desk_env(),
         "memory": config.memory_env(),
+        "analytics": config.analytics_env(),
         "rasa": config.rasa_env(),
     }
     for name, services in SECRETS_OF.items():

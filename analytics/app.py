@@ -1,0 +1,135 @@
+"""The analytics service: the consumer of Rasa's broker events in the background and a
+read API for the figures (FastAPI, internal interface only).
+
+Every call but /health takes `Authorization: Bearer ANALYTICS_API_TOKEN`, is limited per
+client address (ANALYTICS_RATE_LIMIT) and to 4 KiB of body; errors are
+`{"detail": reason}`.
+"""
+
+import asyncio
+import contextlib
+import hmac
+import math
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from limits import parse_many, storage, strategies
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
+
+from analytics.consumer import broker_events, consume_forever
+from analytics.figures import figures
+from analytics.metrics_config import MetricsConfig
+from analytics.settings import Settings
+from analytics.store import create_schema, last_event_id, session_count, sessions_between
+from common.database import create_db_engine
+from common.errors import install_error_handlers
+from common.limits import BodySizeLimit
+
+MAX_BODY_BYTES = 4 * 1024
+DAY = 86400.0
+MAX_PERIOD_DAYS = 366
+
+_bearer = HTTPBearer(auto_error=False, description="ANALYTICS_API_TOKEN")
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def authorized(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> None:
+    """429 with Retry-After over the rate limit; 401 without the right bearer token."""
+    state = request.app.state
+    for item in state.rates:
+        if not state.limiter.hit(item, "client", _client(request)):
+            reset = state.limiter.get_window_stats(item, "client", _client(request)).reset_time
+            retry = max(1, math.ceil(reset - time.time()))
+            raise HTTPException(
+                429, f"too many requests: try again in {retry} s", {"Retry-After": str(retry)}
+            )
+    given = (credentials.credentials if credentials else "").encode("utf-8", "replace")
+    if not hmac.compare_digest(given, state.settings.api_token.encode()):
+        raise HTTPException(
+            401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+api = APIRouter(dependencies=[Depends(authorized)])
+
+
+@api.get("/figures")
+def get_figures(
+    request: Request,
+    since: float = Query(..., ge=0, le=1e11, description="period start, Unix seconds"),
+    until: float = Query(..., ge=0, le=1e11, description="period end (excluded), Unix seconds"),
+) -> dict[str, Any]:
+    """The period's figures in total, per channel and per goal (analytics/figures.py)."""
+    if not since < until <= since + MAX_PERIOD_DAYS * DAY:
+        raise HTTPException(400, f"until must be after since, at most {MAX_PERIOD_DAYS} days")
+    config: MetricsConfig = request.app.state.metrics
+    window = config.first_contact_resolution_days * DAY
+    with request.app.state.store.connect() as connection:
+        later = sessions_between(connection, since, until + window)
+    period = [s for s in later if s.started_at < until]
+    return {"since": since, "until": until, **figures(period, config, time.time(), later)}
+
+
+@api.get("/status")
+def get_status(request: Request) -> dict[str, Any]:
+    """How far the consumer is: the last event folded and the broker's newest."""
+    with request.app.state.store.connect() as connection:
+        folded, sessions = last_event_id(connection), session_count(connection)
+    try:
+        with request.app.state.broker.connect() as connection:
+            newest = connection.execute(select(func.max(broker_events.c.id))).scalar() or 0
+    except SQLAlchemyError:
+        newest = None  # no events table yet, or the broker is unreachable
+    return {"last_event_id": folded, "broker_last_event_id": newest, "sessions": sessions}
+
+
+def create_app(settings: Settings, metrics: MetricsConfig) -> FastAPI:
+    """The analytics service: its consumer runs for as long as the app does."""
+    store = create_db_engine(settings.database_url)
+    broker = create_db_engine(settings.event_broker_url)
+    create_schema(store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(
+            consume_forever(broker, store, settings.poll_seconds, settings.batch_size)
+        )
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        store.dispose()
+        broker.dispose()
+
+    app = FastAPI(
+        title="Switchboard analytics",
+        version="1.0.0",
+        lifespan=lifespan,
+        description='Outcome metrics from Rasa\'s events. Errors are `{"detail": "<reason>"}`.',
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.store = store
+    app.state.broker = broker
+    app.state.limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+    app.state.rates = parse_many(settings.rate_limit)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    install_error_handlers(app)
+    app.include_router(api)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

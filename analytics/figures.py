@@ -1,0 +1,183 @@
+"""The figures of a period, from the sessions' facts and metrics.yml: what each session
+counts as, goal completion, containment, hand-over and abandoned rates, first-contact
+resolution and cost per resolution, in total and per channel and per goal."""
+
+import math
+from collections import defaultdict
+from typing import Any
+
+from analytics.metrics_config import MetricsConfig
+from analytics.sessions import SessionFacts
+
+RESOLVED = "resolved"  # a goal completed, no hand-over
+HANDED_OVER = "handed_over"  # a person took over (a pause, or a handed_over outcome)
+CONTAINED = "contained"  # no goal completed, no hand-over; the customer closed it
+ABANDONED = "abandoned"  # no goal completed, no hand-over, then nothing for a while
+OPEN = "open"  # none of those yet: not counted in the rates
+EMPTY = "empty"  # no customer message at all: not a conversation
+CLASSES = (RESOLVED, HANDED_OVER, CONTAINED, ABANDONED)
+DAY = 86400.0
+VERIFY_IDENTITY = "verify_identity"  # contract K1's goal of the identity check
+
+
+def handed_over(session: SessionFacts) -> bool:
+    return session.handed_over or any(o.get("result") == "handed_over" for o in session.outcomes)
+
+
+def attempted_goals(session: SessionFacts, config: MetricsConfig) -> list[str]:
+    """The goals of metrics.yml the outcome record names, in the order first met."""
+    goals = (o.get("goal") for o in session.outcomes)
+    return list(dict.fromkeys(g for g in goals if isinstance(g, str) and g in config.goals))
+
+
+def completed_goals(session: SessionFacts, config: MetricsConfig) -> list[str]:
+    goals = (
+        o.get("goal") for o in session.outcomes if config.completes(o.get("goal"), o.get("result"))
+    )
+    return list(dict.fromkeys(g for g in goals if isinstance(g, str)))
+
+
+def classify(session: SessionFacts, config: MetricsConfig, now: float) -> str:
+    """What the session counts as, at time now."""
+    if session.user_turns == 0:
+        return EMPTY
+    if handed_over(session):
+        return HANDED_OVER
+    if completed_goals(session, config):
+        return RESOLVED
+    if session.last_intent in config.closing_intents:
+        return CONTAINED
+    idle = now - (session.last_activity_at or session.last_event_at)
+    if idle >= config.abandoned_after_minutes * 60:
+        return ABANDONED
+    return OPEN
+
+
+def session_cost(session: SessionFacts, config: MetricsConfig) -> float:
+    """What the session cost: the channel's units, compute per turn and (for a hand-over)
+    the agent's time, estimated per hand-over until the desk's claim-to-close times
+    are read."""
+    costs = config.costs
+    channel = costs.channels.get(session.channel or "")
+    total = costs.compute_per_turn * session.user_turns
+    if channel is not None:
+        minutes = math.ceil(
+            max(0.0, (session.last_activity_at or session.started_at) - session.started_at) / 60
+        )
+        total += channel.per_conversation
+        total += channel.per_message * (session.user_turns + session.bot_messages)
+        total += channel.per_minute * minutes
+    if handed_over(session):
+        total += costs.agent_hourly_rate * costs.agent_minutes_per_handover / 60
+    return total
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def contact(session: SessionFacts) -> str:
+    """Who the session was with, to find their re-contacts: the customer the outcome
+    record says was verified (the same on every channel), else the conversation id."""
+    verified = [
+        o.get("record")
+        for o in session.outcomes
+        if o.get("goal") == VERIFY_IDENTITY and o.get("result") == "verified" and o.get("record")
+    ]
+    return f"customer:{verified[-1]}" if verified else f"sender:{session.sender_id}"
+
+
+def _recontacted(
+    session: SessionFacts, goal: str, later: list[SessionFacts], config: MetricsConfig
+) -> bool:
+    """Whether the same customer came back about the goal within the FCR window, on any
+    channel once verified (an unverified one: in the same conversation id only, until
+    the memory's identity links are read)."""
+    window = config.first_contact_resolution_days * DAY
+    who = contact(session)
+    return any(
+        session.started_at < other.started_at <= session.started_at + window
+        and goal in attempted_goals(other, config)
+        and contact(other) == who
+        for other in later
+    )
+
+
+def summarise(
+    sessions: list[SessionFacts],
+    config: MetricsConfig,
+    now: float,
+    later: list[SessionFacts] | None = None,
+) -> dict[str, Any]:
+    """The figures of these sessions; later: the sessions to look for re-contacts in
+    (those of the period and of the FCR window after it)."""
+    classes = [classify(s, config, now) for s in sessions]
+    counts = {name: classes.count(name) for name in (*CLASSES, OPEN)}
+    decided = [s for s, c in zip(sessions, classes, strict=True) if c in CLASSES]
+    total = len(decided)
+    resolutions = [(s, g) for s in decided for g in completed_goals(s, config)]
+    first = sum(1 for s, g in resolutions if not _recontacted(s, g, later or sessions, config))
+    cost = sum(session_cost(s, config) for s in decided)
+    return {
+        "conversations": total,
+        **counts,
+        "goal_completion_rate": _rate(len({id(s) for s, _ in resolutions}), total),
+        "containment_rate": _rate(total - counts[HANDED_OVER], total),
+        "handover_rate": _rate(counts[HANDED_OVER], total),
+        "abandoned_rate": _rate(counts[ABANDONED], total),
+        "resolved_goals": len(resolutions),
+        "first_contact_resolution_rate": _rate(first, len(resolutions)),
+        "cost": round(cost, 4),
+        "cost_per_resolution": round(cost / len(resolutions), 4) if resolutions else None,
+    }
+
+
+def summarise_goal(
+    goal: str,
+    sessions: list[SessionFacts],
+    config: MetricsConfig,
+    now: float,
+    later: list[SessionFacts] | None = None,
+) -> dict[str, Any]:
+    """One goal's figures over the decided sessions that attempted it; a session's cost
+    is shared equally among the goals it attempted."""
+    attempted = [
+        s
+        for s in sessions
+        if classify(s, config, now) in CLASSES and goal in attempted_goals(s, config)
+    ]
+    completed = [s for s in attempted if goal in completed_goals(s, config)]
+    first = sum(1 for s in completed if not _recontacted(s, goal, later or sessions, config))
+    cost = sum(session_cost(s, config) / len(attempted_goals(s, config)) for s in attempted)
+    classes = [classify(s, config, now) for s in attempted]
+    return {
+        "attempted": len(attempted),
+        "completed": len(completed),
+        "goal_completion_rate": _rate(len(completed), len(attempted)),
+        "handover_rate": _rate(classes.count(HANDED_OVER), len(attempted)),
+        "abandoned_rate": _rate(classes.count(ABANDONED), len(attempted)),
+        "first_contact_resolution_rate": _rate(first, len(completed)),
+        "cost": round(cost, 4),
+        "cost_per_resolution": round(cost / len(completed), 4) if completed else None,
+    }
+
+
+def figures(
+    sessions: list[SessionFacts],
+    config: MetricsConfig,
+    now: float,
+    later: list[SessionFacts] | None = None,
+) -> dict[str, Any]:
+    """The period's figures in total, per channel and per goal."""
+    channels: dict[str, list[SessionFacts]] = defaultdict(list)
+    for session in sessions:
+        channels[session.channel or "unknown"].append(session)
+    goals = dict.fromkeys(g for s in sessions for g in attempted_goals(s, config))
+    return {
+        "currency": config.costs.currency,
+        "total": summarise(sessions, config, now, later),
+        "by_channel": {
+            name: summarise(items, config, now, later) for name, items in sorted(channels.items())
+        },
+        "by_goal": {goal: summarise_goal(goal, sessions, config, now, later) for goal in goals},
+    }

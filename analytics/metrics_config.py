@@ -1,0 +1,102 @@
+"""metrics.yml: which outcomes complete a goal, the windows and the cost model; checked
+when the analytics service starts (a bad key stops it, named with the reason)."""
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Extra, Field, ValidationError, conlist, constr, validator
+
+# contract K1's results (actions/outcomes.py; analytics never imports the actions)
+Result = Literal[
+    "answered",
+    "done",
+    "not_found",
+    "failed",
+    "declined",
+    "handed_over",
+    "verified",
+    "refused",
+    "clarified",
+    "unavailable",
+]
+Name = constr(regex=r"^[a-z][a-z0-9_]{0,79}$")
+
+
+def _money() -> Any:
+    return Field(0.0, ge=0, le=1000)
+
+
+class MetricsConfigError(ValueError):
+    """metrics.yml cannot be used; the message names the key and the reason."""
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+class Goal(_Strict):
+    completed: conlist(Result, min_items=1)  # type: ignore[valid-type]
+
+
+class ChannelCost(_Strict):
+    per_message: float = _money()
+    per_minute: float = _money()
+    per_conversation: float = _money()
+
+
+class Costs(_Strict):
+    currency: constr(regex=r"^[A-Z]{3}$") = "EUR"  # type: ignore[valid-type]
+    compute_per_turn: float = _money()
+    channels: dict[Name, ChannelCost] = {}  # type: ignore[valid-type]
+    agent_hourly_rate: float = Field(0.0, ge=0, le=10000)
+    # A placeholder until the desk's claim-to-close times are read per hand-over.
+    agent_minutes_per_handover: float = Field(0.0, ge=0, le=1440)
+
+
+class MetricsConfig(_Strict):
+    version: Literal[1]
+    goals: dict[Name, Goal]  # type: ignore[valid-type]
+    first_contact_resolution_days: float = Field(7, gt=0, le=90)
+    abandoned_after_minutes: float = Field(30, gt=0, le=60 * 24 * 30)
+    closing_intents: list[Name] = []  # type: ignore[valid-type]
+    costs: Costs = Field(default_factory=lambda: Costs.parse_obj({}))
+
+    @validator("goals")
+    def _some_goal(cls, goals: dict[str, Goal]) -> dict[str, Goal]:
+        if not goals:
+            raise ValueError("name at least one goal")
+        return goals
+
+    def completes(self, goal: str | None, result: str | None) -> bool:
+        """Whether an outcome with this goal and result completes a goal."""
+        wanted = self.goals.get(goal or "")
+        return wanted is not None and result in wanted.completed
+
+
+def _key(location: tuple) -> str:
+    return ".".join(str(part) for part in location if part != "__root__") or "(top level)"
+
+
+def parse_metrics_config(data: object) -> MetricsConfig:
+    """The configuration in data (metrics.yml's contents), or MetricsConfigError."""
+    if not isinstance(data, dict):
+        raise MetricsConfigError("metrics.yml: expected a mapping at the top level")
+    try:
+        return MetricsConfig.parse_obj(data)
+    except ValidationError as invalid:
+        first = invalid.errors()[0]
+        raise MetricsConfigError(f"metrics.yml: {_key(first['loc'])}: {first['msg']}") from None
+
+
+def load_metrics_config(path: Path) -> MetricsConfig:
+    """metrics.yml read and checked."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise MetricsConfigError(f"metrics.yml: cannot read {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise MetricsConfigError(f"metrics.yml: not valid YAML ({error})") from None
+    return parse_metrics_config(data)

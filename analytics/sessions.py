@@ -1,0 +1,83 @@
+"""What a conversation session was, folded from Rasa's events one at a time.
+
+Only facts are kept (channel, times, turns, the outcome record, the hand-over); what
+a session counts as (resolved, handed over, abandoned, ...) is derived when figures
+are asked for (analytics/figures.py), so a changed metrics.yml applies to the past.
+"""
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+OUTCOMES_SLOT = "outcomes"  # contract K1
+# Intents Rasa is told over its HTTP API (the memory's events), not a customer's turn.
+EXTERNAL_PREFIX = "EXTERNAL_"
+
+
+@dataclass
+class SessionFacts:
+    sender_id: str
+    started_at: float
+    last_event_at: float
+    last_activity_at: float | None = None  # the last message, either way
+    channel: str | None = None
+    user_turns: int = 0
+    bot_messages: int = 0
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    handed_over: bool = False
+    last_intent: str | None = None
+    id: int | None = None  # the store's row, once stored
+
+
+def _timestamp(event: dict[str, Any]) -> float:
+    value = event.get("timestamp")
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else 0.0
+
+
+def _intent(event: dict[str, Any]) -> str | None:
+    parse_data = event.get("parse_data")
+    intent = parse_data.get("intent") if isinstance(parse_data, dict) else None
+    name = intent.get("name") if isinstance(intent, dict) else None
+    return name[:80] if isinstance(name, str) else None
+
+
+def _blank(session: SessionFacts) -> bool:
+    """Nothing has happened in it yet (a conversation's very first events)."""
+    return not (session.user_turns or session.bot_messages or session.outcomes)
+
+
+def fold(current: SessionFacts | None, sender_id: str, event: dict[str, Any]) -> SessionFacts:
+    """The sender's session after event: current changed in place, or a new session when
+    the event starts one (or none was seen yet). An event older than the last one
+    applied is a republished one (Rasa's tracker store retried a save) and is skipped."""
+    at = _timestamp(event)
+    kind = event.get("event")
+    if current is not None and at < current.last_event_at:
+        return current
+    if current is None or (kind == "session_started" and not _blank(current)):
+        current = SessionFacts(sender_id, started_at=at, last_event_at=at)
+    elif kind == "session_started":  # what came before it (action_session_start) is its own
+        current.started_at = at
+    current.last_event_at = at
+    if kind == "user":
+        intent = _intent(event)
+        if intent and intent.startswith(EXTERNAL_PREFIX):
+            return current
+        current.user_turns += 1
+        current.last_intent = intent
+        current.last_activity_at = at
+        channel = event.get("input_channel")
+        if current.channel is None and isinstance(channel, str) and channel:
+            current.channel = channel[:40]
+    elif kind == "bot":
+        current.bot_messages += 1
+        current.last_activity_at = at
+    elif kind == "slot" and event.get("name") == OUTCOMES_SLOT:
+        value = event.get("value")
+        # The slot holds the whole record so far: the newest value is the session's.
+        current.outcomes = (
+            [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+        )
+    elif kind == "pause":
+        current.handed_over = True
+    return current

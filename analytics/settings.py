@@ -1,0 +1,53 @@
+"""The analytics service's settings, read from the environment and checked at start."""
+
+from pathlib import Path
+
+from limits import parse_many
+from pydantic import Field, validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from common.settings import EnvSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+_URL_RULE = "an SQLAlchemy database URL such as sqlite:///var/analytics.db"
+
+
+class SettingsError(ValueError):
+    """A setting the analytics service cannot use; the message names it."""
+
+
+class Settings(EnvSettings):
+    # Switchboard's own analytics store, and Rasa's SQL event broker it reads.
+    database_url: str = Field(
+        f"sqlite:///{ROOT / 'var' / 'analytics.db'}", env="ANALYTICS_DATABASE_URL", rule=_URL_RULE
+    )
+    event_broker_url: str = Field(
+        f"sqlite:///{ROOT / 'var' / 'events.db'}", env="EVENT_BROKER_URL", rule=_URL_RULE
+    )
+    api_token: str = Field(
+        ..., env="ANALYTICS_API_TOKEN", min_length=16, secret=True, rule="at least 16 characters"
+    )
+    metrics_file: Path = Field(ROOT / "metrics.yml", env="ANALYTICS_METRICS_FILE")
+    poll_seconds: float = Field(
+        1.0, env="ANALYTICS_POLL_SECONDS", ge=0.05, le=60, rule="seconds from 0.05 to 60"
+    )
+    batch_size: int = Field(
+        500, env="ANALYTICS_BATCH_SIZE", ge=1, le=10000, rule="a whole number from 1 to 10000"
+    )
+    rate_limit: str = Field(
+        "120/minute", env="ANALYTICS_RATE_LIMIT", rule="a rate such as '120/minute'"
+    )
+
+    @validator("database_url", "event_broker_url")
+    def _database_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError("not an SQLAlchemy database URL") from None
+        return value
+
+    @validator("rate_limit")
+    def _rate(cls, value: str) -> str:
+        parse_many(value)
+        return value

@@ -1,0 +1,127 @@
+"""The analytics store (ANALYTICS_DATABASE_URL): one row per conversation session and
+the id of the last broker event folded into them, written in the same transaction so
+that a restart neither loses nor doubles an event."""
+
+import json
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine, Row
+
+from analytics.sessions import SessionFacts
+
+metadata = MetaData()
+
+position = Table(
+    "consumer_position",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("last_event_id", Integer, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("channel", String(40)),
+    Column("started_at", Float, nullable=False, index=True),
+    Column("last_event_at", Float, nullable=False),
+    Column("last_activity_at", Float),
+    Column("user_turns", Integer, nullable=False),
+    Column("bot_messages", Integer, nullable=False),
+    Column("outcomes", Text, nullable=False),  # the outcome record (K1), as JSON
+    Column("handed_over", Boolean, nullable=False),
+    Column("last_intent", String(80)),
+)
+
+CONSUMER = "rasa-events"
+_FACTS = (
+    "sender_id",
+    "channel",
+    "started_at",
+    "last_event_at",
+    "last_activity_at",
+    "user_turns",
+    "bot_messages",
+    "handed_over",
+    "last_intent",
+)
+
+
+def create_schema(engine: Engine) -> None:
+    metadata.create_all(engine)
+
+
+def _values(facts: SessionFacts) -> dict:
+    values = {name: getattr(facts, name) for name in _FACTS}
+    values["outcomes"] = json.dumps(facts.outcomes)
+    return values
+
+
+def _facts(row: Row) -> SessionFacts:
+    fields = {name: row._mapping[name] for name in _FACTS}
+    return SessionFacts(**fields, outcomes=json.loads(row.outcomes), id=row.id)
+
+
+def last_event_id(connection: Connection) -> int:
+    found = connection.execute(
+        select(position.c.last_event_id).where(position.c.name == CONSUMER)
+    ).scalar()
+    return int(found or 0)
+
+
+def set_last_event_id(connection: Connection, event_id: int) -> None:
+    done = connection.execute(
+        update(position).where(position.c.name == CONSUMER).values(last_event_id=event_id)
+    )
+    if done.rowcount == 0:
+        connection.execute(insert(position).values(name=CONSUMER, last_event_id=event_id))
+
+
+def latest_session(connection: Connection, sender_id: str) -> SessionFacts | None:
+    row = connection.execute(
+        select(sessions)
+        .where(sessions.c.sender_id == sender_id)
+        .order_by(sessions.c.started_at.desc(), sessions.c.id.desc())
+        .limit(1)
+    ).first()
+    return _facts(row) if row else None
+
+
+def save_session(connection: Connection, facts: SessionFacts) -> None:
+    """Insert a new session (its id is set) or update a stored one."""
+    if facts.id is None:
+        facts.id = connection.execute(
+            insert(sessions).values(**_values(facts))
+        ).inserted_primary_key[0]
+    else:
+        connection.execute(
+            update(sessions).where(sessions.c.id == facts.id).values(**_values(facts))
+        )
+
+
+def sessions_between(connection: Connection, since: float, until: float) -> list[SessionFacts]:
+    """Sessions started in [since, until), oldest first."""
+    rows = connection.execute(
+        select(sessions)
+        .where(sessions.c.started_at >= since, sessions.c.started_at < until)
+        .order_by(sessions.c.started_at, sessions.c.id)
+    )
+    return [_facts(row) for row in rows]
+
+
+def session_count(connection: Connection) -> int:
+    return int(connection.execute(select(func.count()).select_from(sessions)).scalar() or 0)
