@@ -107,6 +107,7 @@ def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    services: list[int] = []
     try:
         output = []
         for line in stack.stdout:  # type: ignore[union-attr]
@@ -129,6 +130,12 @@ def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
         assert not http_ok(f"http://127.0.0.1:{ports['RASA_PORT']}/status?token=cli-test-token")
         stack.send_signal(signal.SIGINT)
         assert stack.wait(timeout=60) == 0
+    except BaseException:
+        # A failed assertion above must not leave the services running.
+        for pid in services or children_of(stack.pid):
+            if alive(pid):
+                os.killpg(pid, signal.SIGKILL)
+        raise
     finally:
         if stack.poll() is None:
             stack.kill()
