@@ -107,6 +107,12 @@ def memory_cases(stack: Stack) -> tuple[list[Case], st.SearchStrategy[Case]]:
     return openapi_cases(stack.config.memory_url, lambda op: token, known, [])
 
 
+def analytics_cases(stack: Stack) -> tuple[list[Case], st.SearchStrategy[Case]]:
+    """The analytics service's read API with its callers' token."""
+    token = {"Authorization": f"Bearer {stack.config.analytics_api_token}"}
+    return openapi_cases(stack.config.analytics_url, lambda op: token, {}, [])
+
+
 def entry_points(stack: Stack, creds: Credentials) -> list[EntryPoint]:
     rasa = stack.config.rasa_url
     return [
@@ -152,6 +158,7 @@ def entry_points(stack: Stack, creds: Credentials) -> list[EntryPoint]:
         EntryPoint("Backend API", stack.config.backend_url, lambda: backend_cases(stack)),
         EntryPoint("Desk API", stack.config.desk_url, lambda: desk_cases(stack, creds)),
         EntryPoint("Memory API", stack.config.memory_url, lambda: memory_cases(stack)),
+        EntryPoint("Analytics API", stack.config.analytics_url, lambda: analytics_cases(stack)),
     ]
 
 
@@ -211,7 +218,16 @@ def fuzz(
     """Each entry point in turn; keep() is given the results so far after each."""
     creds = Credentials.of(stack)
     services = [
-        s for s in (stack.backend, stack.desk, stack.memory, stack.actions, stack.rasa) if s
+        s
+        for s in (
+            stack.backend,
+            stack.desk,
+            stack.memory,
+            stack.analytics,
+            stack.actions,
+            stack.rasa,
+        )
+        if s
     ]
     results: dict[str, dict[str, Any]] = {}
     for index, point in enumerate(entry_points(stack, creds)):

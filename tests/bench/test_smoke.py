@@ -31,6 +31,7 @@ FUZZED = (
     "Backend API",
     "Desk API",
     "Memory API",
+    "Analytics API",
 )
 
 
