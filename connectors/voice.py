@@ -335,6 +335,8 @@ class VoiceInput(TwilioVoiceInput):
         action server (actions/callback.py) while the conversation stays paused: asked
         again once, or confirmed and the call ends; a text message it asks for goes to
         the caller's number (connectors/caller_reply.py)."""
+        if said:  # in the conversation's transcript, as any message on a paused call
+            tracker.update(UserUttered(said, input_channel=self.name()))
         before = len(tracker.events)
         tracker.update(SlotSet(CALLBACK_ANSWER, said))
         await agent.tracker_store.save(tracker)

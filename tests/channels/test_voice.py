@@ -234,6 +234,8 @@ def answer_the_offer(stack: Stack, *answers: str) -> tuple["Call", dict[str, Any
     assert reply.status_code == 200, reply.text
     tracker = stack.tracker(call.conversation)
     assert tracker["paused"] is True
+    said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    assert [a for a in answers if a] == said[-len([a for a in answers if a]) :]  # the transcript
     [chosen] = [o for o in tracker["slots"]["outcomes"] if o["action"] == "action_callback_choice"]
     return call, {"root": ElementTree.fromstring(reply.text), **handed_over(stack, call)}, chosen
 
