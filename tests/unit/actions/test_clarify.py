@@ -58,3 +58,19 @@ def test_without_a_plausible_goal_the_customer_is_asked_to_rephrase() -> None:
     )
     assert outcomes(events) == [("action_clarify", "unknown", "clarified")]
     assert said == [("utter_ask_rephrase", {})]
+
+
+def test_a_verified_customers_open_records_come_first() -> None:
+    """C-1005: an overdue invoice, a shipped order, no claim (the backend's fixture)."""
+    ranking = ranked(
+        ("check_claim_status", 0.35), ("check_order_status", 0.30), ("check_invoice", 0.25)
+    )
+    _, said = run(
+        ActionClarify(), tracker({"verified_customer_id": "C-1005"}, intent_ranking=ranking)
+    )
+    payloads = [button["payload"] for button in said[0][1]["buttons"]]
+    assert payloads == ["/check_invoice", "/check_order_status", "/check_claim_status"]
+    # Not verified: the likeliest first, nothing read about anyone.
+    _, said = run(ActionClarify(), tracker(intent_ranking=ranking))
+    payloads = [button["payload"] for button in said[0][1]["buttons"]]
+    assert payloads == ["/check_claim_status", "/check_order_status", "/check_invoice"]
