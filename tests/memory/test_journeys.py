@@ -7,7 +7,7 @@ the next WhatsApp contact; the memory down changes nothing but the greeting."""
 import time
 
 from actions import spoken
-from stack.launch import start_memory
+from stack.launch import start_action_server, start_memory
 from tests.channels.test_voice import Call, handed_over
 from tests.channels.twilio_fake import TwilioApi
 from tests.memory.stack import days_pass, memory_api, settled
@@ -179,6 +179,25 @@ def test_an_angry_hand_over_is_in_the_timeline_with_the_shift_and_the_vouched_li
     assert [(link["channel"], link["identity"], link["confirmed_by"]) for link in links] == [
         ("rest", chat.sender, "trusted_integration")
     ]
+
+
+def test_the_memory_outlives_a_restart_of_every_service_that_uses_it(
+    memory_stack: Stack,
+) -> None:
+    """A new Rasa process, a new action server and the memory restarted on its
+    database: the customer is still known on their next contact."""
+    assert "BW-100016" in vouched(memory_stack, "C-1007").say("where is my order BW-100016")
+    settled(memory_stack, "C-1007", 1)
+    days_pass(memory_stack)
+    assert memory_stack.memory and memory_stack.actions
+    memory_stack.memory.stop()
+    memory_stack.memory = start_memory(memory_stack.config)
+    memory_stack.actions.stop()
+    memory_stack.actions = start_action_server(memory_stack.config)
+    memory_stack.restart_rasa()
+    replies = vouched(memory_stack, "C-1007").say("where is my order BW-100017")
+    assert replies.startswith("Welcome back, Frank. Last time, "), replies
+    assert "order BW-100016" in replies and "BW-100017" in replies
 
 
 # Last: the action server's breaker stays open a while after the memory is back.
