@@ -97,6 +97,12 @@ def handed_over(stack: Stack, call: "Call") -> dict[str, Any]:
 
 def ask_for_a_person(call: "Call") -> ElementTree.Element:
     call.ring()
+    return request_a_person(call)
+
+
+def request_a_person(call: "Call") -> ElementTree.Element:
+    """The caller asks for a person: the TwiML, whatever it does (within support
+    hours the call is put through, outside them a call back is offered)."""
     reply = call.webhook.post(
         {
             "From": call.caller,

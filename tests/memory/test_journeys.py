@@ -8,7 +8,7 @@ import time
 
 from actions import spoken
 from stack.launch import start_action_server, start_memory
-from tests.channels.test_voice import Call, handed_over
+from tests.channels.test_voice import Call, handed_over, request_a_person
 from tests.channels.twilio_fake import TwilioApi
 from tests.memory.stack import days_pass, memory_api, settled
 from tests.memory.support import payment_failed, post_event
@@ -65,7 +65,7 @@ def test_one_customer_on_web_chat_then_whatsapp_then_the_phone(
         ("twilio_voice", "knowledge_factor"),
     }
     # The caller asks for a person: the agent's packet tells the story on every channel.
-    call.say("I want to speak to a person")
+    request_a_person(call)
     handoff = handed_over(memory_stack, call)
     history = handoff["packet"]["history"]
     assert [(i["channel"], i["this_conversation"]) for i in history if i["kind"] == "contact"] == [
