@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from common.channel_metadata import CARD_MASK, CARD_NUMBER_REMOVED
 from connectors.webhook import BadRequest
 
 COMMAND_PREFIX = "/"
@@ -30,9 +31,6 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]")
 MAX_JSON_DEPTH = 8
-CARD_MASK = "[card number removed]"
-# The metadata key saying a card number was removed from the message.
-CARD_NUMBER_REMOVED = "card_number_removed"
 CARD_DIGITS = range(13, 20)
 # A 15-digit card is an American Express one (34…, 37…); any other 15 digits passing
 # the Luhn check are far likelier a device's IMEI, which a customer gives on purpose.
