@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
 from actions import spoken
-from actions.answers import ACTION as ANSWER_ACTION
+from actions.answers import ActionAnswerRequest
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
 from actions.outcomes import DECLINED, DONE, NOT_FOUND, REFUSED, UNAVAILABLE, record
@@ -86,8 +86,11 @@ class ActionPaymentLink(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         events: list[EventType] = [*request_finished(), SlotSet(WANTED, None)]
-        if latest_goal(tracker) != GOAL:  # a journey left half-way: answer what was asked
-            return [SlotSet(WANTED, None), FollowupAction(ANSWER_ACTION)]
+        if latest_goal(tracker) != GOAL:
+            # The journey was left half-way and the form ended for a question since:
+            # answered here, so that the turn ends as this journey's rule says.
+            answered = await ActionAnswerRequest().run(dispatcher, tracker, domain)
+            return [*answered, SlotSet(WANTED, None)]
         named = INVOICE.normalize(tracker.get_slot(INVOICE.slot))
 
         def outcome(result: str, invoice_id: str | None = named, **detail: Any) -> EventType:

@@ -76,3 +76,16 @@ def test_a_card_number_is_masked_before_it_is_stored_and_the_customer_warned(
     assert b"removed]" in stored
     for digits in (CARD, CARD.replace(" ", ""), CARD.replace(" ", "-")):
         assert digits.encode() not in stored, digits
+
+
+def test_a_journey_left_half_way_does_not_turn_a_later_question_into_a_link(
+    chat: Conversation, stack: Stack
+) -> None:
+    chat.say("i'd like to update my payment method")
+    stopped = chat.say("no, forget it")
+    assert "https://" not in stopped
+    assert FACTOR_QUESTION in chat.say("is invoice INV-900001 paid?")
+    answer = chat.say(customer("C-1001")["postcode"])
+    assert "INV-900001" in answer and "overdue" in answer
+    assert "https://" not in answer
+    assert [g for g, _ in outcomes(stack, chat.sender)] == ["verify_identity", "check_invoice"]
