@@ -261,3 +261,19 @@ def test_a_card_number_never_reaches_the_conversation_and_the_customer_is_warned
         assert stored, url
         for digits in (card, card.replace("-", ""), card.replace("-", " ")):
             assert digits.encode() not in stored, (url, digits)
+
+
+def test_a_failed_payment_is_fixed_with_a_secure_link_on_whatsapp(
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
+    """The number names the customer, the postcode confirms it, and the link for the
+    failed payment (none named) arrives; the same message again, the same link."""
+    invoice = first_with("invoices", status="failed")
+    owner = customer(invoice["customer_id"])
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    asked = " ".join(chat.say("I need to update my card details"))
+    assert "postcode" in asked and "https://" not in asked
+    answer = " ".join(chat.say(owner["postcode"]))
+    assert invoice["id"] in answer and "expires on" in answer
+    [link] = [word for word in answer.split() if word.startswith("https://")]
+    assert link in " ".join(chat.say("I need to update my card details"))
