@@ -2,6 +2,7 @@
 customer may type one in is masked by clean_text, and what only looks like one
 (order ids, phone numbers, dates, postcodes, account numbers) is left alone."""
 
+import json
 import re
 
 import pytest
@@ -14,6 +15,7 @@ from connectors.inbound import (
     luhn_valid,
     mask_card_numbers,
 )
+from connectors.mail_message import parse_inbound
 
 # Test numbers of the card schemes (all Luhn-valid), as customers type them.
 CARDS = [
@@ -103,3 +105,19 @@ def test_every_card_in_a_message_is_masked_and_no_digit_of_them_is_left() -> Non
 def test_a_card_followed_by_its_security_code_loses_the_card() -> None:
     masked = mask_card_numbers("4111 1111 1111 1111 123")
     assert "4111" not in masked and "1111" not in masked and CARD_MASK in masked
+
+
+def test_an_emails_subject_and_text_lose_the_card_number_as_the_mail_is_taken() -> None:
+    mail = parse_inbound(
+        json.dumps(
+            {
+                "from": "Noah <noah@example.com>",
+                "subject": "New card 4111 1111 1111 1111",
+                "message_id": "<c@mail.example>",
+                "text": "Please charge 4111-1111-1111-1111 for INV-900001.",
+            }
+        ).encode(),
+        20000,
+    )
+    assert mail.subject == f"New card {CARD_MASK}"
+    assert mail.text == f"Please charge {CARD_MASK} for INV-900001."
