@@ -7,6 +7,10 @@ importing each other."""
 # request that carries it): a WhatsApp number on `twilio`, a caller's on
 # `twilio_voice`. The action server looks its customer up in the CRM.
 CHANNEL_NUMBER = "channel_number"
+# User message: a card number was removed from it (connectors/inbound.py); its text
+# holds CARD_MASK where the number was, and the NLU reads it as `give_card_number`.
+CARD_NUMBER_REMOVED = "card_number_removed"
+CARD_MASK = "[card number removed]"
 # User message on a call: the channel has an agents' number to put the caller through to.
 CAN_PUT_THROUGH = "voice_put_through"
 # User message on a call: the channel can send the caller a text message (a sender

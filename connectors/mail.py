@@ -44,7 +44,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.delivery import DELIVERED, FAILED, NOT_SENT, agent_stamp, ledger, offline_mark
-from connectors.inbound import customer_text
+from connectors.inbound import card_flag, customer_text
 from connectors.mail_message import (
     InboundMail,
     MailWords,
@@ -236,7 +236,7 @@ class EmailInput(InputChannel):
                     collector,
                     sender,
                     input_channel=self.name(),
-                    metadata=metadata,
+                    metadata={**metadata, **card_flag(question)},
                 )
             )
         return [m["text"] for m in collector.messages if m.get("text")]

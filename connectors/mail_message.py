@@ -27,7 +27,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 
 from connectors.conversation_ids import conversation_id
-from connectors.inbound import clean_text, load_json
+from connectors.inbound import clean_text, load_json, mask_card_numbers
 from connectors.webhook import BadRequest
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
@@ -148,7 +148,7 @@ def parse_inbound(body: bytes, max_text_chars: int) -> InboundMail:
     mail = InboundMail(
         address,
         name,
-        _string(payload, "subject", required=False),
+        mask_card_numbers(_string(payload, "subject", required=False)),
         text,
         message_id,
         tuple(references),

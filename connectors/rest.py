@@ -35,7 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.delivery import agent_stamp, ledger
-from connectors.inbound import clean_text, customer_text, load_json, valid_unicode
+from connectors.inbound import card_flag, clean_text, customer_text, load_json, valid_unicode
 from connectors.options import offered_buttons
 from connectors.ratelimit import RateLimits, client_address
 from connectors.rest_auth import SECRET_ENV, check_sender, checked_secret, checked_sender
@@ -175,7 +175,7 @@ class RestInput(InputChannel):
                         collector,
                         message.sender,
                         input_channel=self.name(),
-                        metadata=message.metadata,
+                        metadata={**(message.metadata or {}), **card_flag(text)} or None,
                     )
                 )
             except Exception:  # the customer still gets what was said so far

@@ -71,7 +71,7 @@ from common.channel_metadata import (
 )
 from connectors.caller_reply import CallerReply
 from connectors.conversation_ids import conversation_id
-from connectors.inbound import clean_text
+from connectors.inbound import card_flag, clean_text
 from connectors.options import customer_reply, offered_buttons, spoken
 from connectors.ratelimit import RateLimits, client_address
 from connectors.sessions import configure_session
@@ -410,7 +410,7 @@ class VoiceInput(TwilioVoiceInput):
             said = HUMAN_REQUEST
         else:
             said = customer_reply(said, offered_buttons(tracker))
-        metadata: dict[str, Any] = {CHANNEL_NUMBER: number}
+        metadata: dict[str, Any] = {CHANNEL_NUMBER: number, **card_flag(said)}
         if self.agent_number:
             metadata[CAN_PUT_THROUGH] = True
         if self.get_output_channel() is not None:

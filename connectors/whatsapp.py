@@ -41,7 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from common.channel_metadata import CHANNEL_NUMBER
 from connectors.conversation_ids import conversation_id
 from connectors.delivery import DELIVERED, FAILED, agent_stamp, ledger
-from connectors.inbound import clean_text, customer_text
+from connectors.inbound import card_flag, clean_text, customer_text
 from connectors.options import customer_reply, numbered, offered_buttons
 from connectors.ratelimit import RateLimits, client_address
 from connectors.sessions import configure_session
@@ -241,7 +241,7 @@ class WhatsAppInput(TwilioInput):
     ) -> None:
         try:
             tracker = await agent.tracker_store.retrieve(sender)
-            metadata = {CHANNEL_NUMBER: message.number}
+            metadata = {CHANNEL_NUMBER: message.number, **card_flag(message.text)}
             await on_new_message(
                 UserMessage(
                     customer_reply(message.text, offered_buttons(tracker)),

@@ -2,6 +2,7 @@
 
 import base64
 import sqlite3
+from pathlib import Path
 
 import pytest
 import requests
@@ -237,3 +238,42 @@ def test_empty_oversized_and_non_form_bodies_are_refused(channel_stack: Stack) -
     assert as_json.status_code == 415 and "x-www-form-urlencoded" in as_json.json()["error"]
     broken = requests.post(url, data=b"Body=%ff%fe", headers=form, timeout=10)
     assert broken.status_code == 400 and "UTF-8" in broken.json()["error"]
+
+
+def test_a_card_number_never_reaches_the_conversation_and_the_customer_is_warned(
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
+    """Masked as the message is taken, before its claim or the tracker keep it."""
+    card = "4000-0566-5566-5556"  # a Visa test number: Luhn-valid
+    chat = WhatsAppChat(channel_stack, twilio_api, customer("C-1003")["whatsapp"])
+    answer = " ".join(chat.say(f"please charge {card} for my bill"))
+    assert "we never ask for card details in a conversation" in answer
+    tracker = channel_stack.tracker(chat.conversation)
+    [said] = [e for e in tracker["events"] if e["event"] == "user"][-1:]
+    assert said["text"] == "please charge [card number removed] for my bill"
+    assert said["metadata"]["card_number_removed"] is True
+    assert not any(group in str(said) for group in card.split("-"))
+    for url in (channel_stack.config.tracker_store_url, channel_stack.config.channel_state_url):
+        database = url.removeprefix("sqlite:///")
+        stored = b"".join(
+            path.read_bytes() for path in Path(database).parent.glob(f"{Path(database).name}*")
+        )
+        assert stored, url
+        for digits in (card, card.replace("-", ""), card.replace("-", " ")):
+            assert digits.encode() not in stored, (url, digits)
+
+
+def test_a_failed_payment_is_fixed_with_a_secure_link_on_whatsapp(
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
+    """The number names the customer, the postcode confirms it, and the link for the
+    failed payment (none named) arrives; the same message again, the same link."""
+    invoice = first_with("invoices", status="failed")
+    owner = customer(invoice["customer_id"])
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    asked = " ".join(chat.say("I need to update my card details"))
+    assert "postcode" in asked and "https://" not in asked
+    answer = " ".join(chat.say(owner["postcode"]))
+    assert invoice["id"] in answer and "expires on" in answer
+    [link] = [word for word in answer.split() if word.startswith("https://")]
+    assert link in " ".join(chat.say("I need to update my card details"))

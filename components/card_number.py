@@ -1,0 +1,63 @@
+"""A message a card number was removed from (connectors/inbound.py) is read as the
+intent `give_card_number`, whatever else it says, so that the rule answering that
+intent warns the customer on every turn it happens, in or out of a form.
+
+Deterministic on purpose: the channel put a fixed mask where the number was and
+flagged the message's metadata, so there is nothing to guess; a classifier that
+read "my payment failed, charge [card number removed]" as check_invoice would let
+the customer believe the number was taken. The other intents stay in the ranking
+(after this one), for what reads them."""
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from common.channel_metadata import CARD_MASK, CARD_NUMBER_REMOVED
+
+GIVE_CARD_NUMBER = "give_card_number"
+
+
+def card_number_removed(message: Message) -> bool:
+    """Whether the channel removed a card number from this message."""
+    metadata = message.get(METADATA)
+    flagged = isinstance(metadata, dict) and bool(metadata.get(CARD_NUMBER_REMOVED))
+    return flagged or CARD_MASK in (message.get(TEXT) or "")
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class CardNumberGiven(GraphComponent):
+    """Sets the intent `give_card_number` on a message a card number was removed from."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "CardNumberGiven":
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if not card_number_removed(message):
+                continue
+            intent = {"name": GIVE_CARD_NUMBER, "confidence": 1.0}
+            others = [
+                ranked
+                for ranked in message.get(INTENT_RANKING_KEY) or []
+                if ranked.get("name") != GIVE_CARD_NUMBER
+            ]
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [intent, *others], add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing learns from it."""
+        return training_data
