@@ -164,11 +164,11 @@ def test_the_check_command_exits_2_naming_the_key(
     raw["caps"]["per_day"] = 0
     bad = tmp_path / "outreach.yml"
     bad.write_text(yaml.safe_dump(raw, allow_unicode=True))
-    assert main(["check", str(bad)]) == 2
+    assert main(["check", str(bad)], {}) == 2
     assert (
         "caps.per_day: ensure this value is greater than or equal to 1" in capsys.readouterr().err
     )
-    assert main(["check"]) == 0
+    assert main(["check"], {}) == 0
 
 
 def test_the_stack_refuses_to_start_on_a_bad_file(
