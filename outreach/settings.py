@@ -4,11 +4,15 @@
   (default ``sqlite:///<repo>/var/outreach.db``; ``postgresql://…`` by URL).
 - ``OUTREACH_CONFIG``: the rules file (default ``outreach.yml`` in the repository).
 - ``BRIGHTWAVE_FIXTURE``: the CRM fixture whose consent flags seed the ledger, once.
+- ``OUTREACH_API_TOKEN``: bearer token of the outreach API's callers (the action
+  server); the API does not start without it.
+- ``OUTREACH_RATE_LIMIT``: requests per client address (``limits`` notation, 600/minute).
 """
 
 from collections.abc import Mapping
 from pathlib import Path
 
+from limits import parse_many
 from pydantic import Field, validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -35,6 +39,17 @@ class Settings(EnvSettings):
         env="BRIGHTWAVE_FIXTURE",
         rule="a path to the CRM fixture",
     )
+    api_token: str | None = Field(
+        None, env="OUTREACH_API_TOKEN", min_length=16, secret=True, rule="at least 16 characters"
+    )
+    rate_limit: str = Field(
+        "600/minute", env="OUTREACH_RATE_LIMIT", rule="a rate such as '600/minute'"
+    )
+
+    @validator("rate_limit")
+    def _rate(cls, value: str) -> str:
+        parse_many(value)
+        return value
 
     @validator("database_url")
     def _database_url(cls, value: str) -> str:

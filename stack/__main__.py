@@ -25,6 +25,7 @@ from stack.launch import (
     start_desk,
     start_in_order,
     start_memory,
+    start_outreach,
     stop_all,
 )
 from stack.preflight import check_channels
@@ -135,7 +136,7 @@ def run(config: StackConfig) -> int:
 def shell(config: StackConfig) -> int:
     desk = desk_line(config)
     services = start_in_order(
-        [start_backend, start_desk, start_memory, start_action_server], config
+        [start_backend, start_desk, start_memory, start_outreach, start_action_server], config
     )
     print(desk, flush=True)
     try:

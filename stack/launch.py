@@ -65,6 +65,17 @@ def memory(config: StackConfig) -> Launch:
     )
 
 
+def outreach(config: StackConfig) -> Launch:
+    return Launch(
+        "outreach",
+        config.outreach_argv(),
+        f"{config.outreach_url}/health",
+        config.outreach_url,
+        config.log_dir,
+        config.outreach_env(),
+    )
+
+
 def action_server(config: StackConfig) -> Launch:
     return Launch(
         "action-server",
@@ -90,8 +101,15 @@ def rasa(config: StackConfig) -> Launch:
     )
 
 
-# Backend, agent desk, memory, action server and Rasa, in the order they start.
-STACK: list[Callable[[StackConfig], Launch]] = [backend, desk, memory, action_server, rasa]
+# Backend, agent desk, memory, outreach, action server and Rasa, in the order they start.
+STACK: list[Callable[[StackConfig], Launch]] = [
+    backend,
+    desk,
+    memory,
+    outreach,
+    action_server,
+    rasa,
+]
 
 
 def start_backend(config: StackConfig) -> Service:
@@ -104,6 +122,10 @@ def start_desk(config: StackConfig) -> Service:
 
 def start_memory(config: StackConfig) -> Service:
     return memory(config).start()
+
+
+def start_outreach(config: StackConfig) -> Service:
+    return outreach(config).start()
 
 
 def start_action_server(config: StackConfig) -> Service:
@@ -135,7 +157,15 @@ def start_in_order(
 
 
 def start_stack(config: StackConfig) -> list[Service]:
-    """Backend, agent desk, memory, action server and Rasa, in that order."""
+    """Backend, agent desk, memory, outreach, action server and Rasa, in that order."""
     return start_in_order(
-        [start_backend, start_desk, start_memory, start_action_server, start_rasa], config
+        [
+            start_backend,
+            start_desk,
+            start_memory,
+            start_outreach,
+            start_action_server,
+            start_rasa,
+        ],
+        config,
     )

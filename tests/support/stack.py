@@ -19,6 +19,7 @@ from stack.launch import (
     start_backend,
     start_desk,
     start_memory,
+    start_outreach,
     start_rasa,
     stop_all,
 )
@@ -38,6 +39,7 @@ class Stack:
         self.backend: Service | None = None
         self.desk: Service | None = None
         self.memory: Service | None = None
+        self.outreach: Service | None = None
         self.actions: Service | None = None
         self.rasa: Service | None = None
 
@@ -46,11 +48,13 @@ class Stack:
         first_desk_admin(self.config)
         self.desk = start_desk(self.config)
         self.memory = start_memory(self.config)
+        self.outreach = start_outreach(self.config)
         self.actions = start_action_server(self.config)
         self.rasa = start_rasa(self.config)
 
     def stop(self) -> None:
-        stop_all([s for s in (self.backend, self.desk, self.memory, self.actions, self.rasa) if s])
+        services = (self.backend, self.desk, self.memory, self.outreach, self.actions, self.rasa)
+        stop_all([s for s in services if s])
 
     def restart_rasa(self) -> None:
         assert self.rasa
