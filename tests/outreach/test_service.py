@@ -150,3 +150,17 @@ def test_the_service_refuses_to_start_without_a_token_or_with_a_bad_rules_file(
             cwd=Path(__file__).resolve().parents[2],
         )
         assert run.returncode == 2 and said in run.stderr, run.stderr
+
+
+def test_only_outreach_and_the_action_server_hold_its_token() -> None:
+    from stack.config import load_config
+    from stack.processes import inherited
+
+    config = load_config({"OUTREACH_API_TOKEN": "the-outreach-token-1234"})
+    assert config.outreach_env()["OUTREACH_API_TOKEN"] == "the-outreach-token-1234"
+    assert config.action_env()["OUTREACH_API_TOKEN"] == "the-outreach-token-1234"
+    assert config.action_env()["OUTREACH_URL"] == "http://127.0.0.1:8300"
+    for env in (config.rasa_env(), config.desk_env(), config.memory_env(), config.backend_env()):
+        assert "OUTREACH_API_TOKEN" not in env
+    assert "OUTREACH_API_TOKEN" not in inherited({"OUTREACH_API_TOKEN": "from-the-shell"})
+    assert config.outreach_env()["OUTREACH_DATABASE_URL"].endswith("var/outreach.db")
