@@ -30,6 +30,7 @@ SERVICES = {  # name in the supervisor's reports → the module each runs
     "backend": "backend",
     "desk": "desk",
     "memory": "memory",
+    "outreach": "outreach",
     "action-server": "stack.action_server",
     "rasa": "stack.rasa_server",
 }
@@ -48,6 +49,7 @@ class SupervisedStack:
                 "BACKEND_PORT",
                 "DESK_PORT",
                 "MEMORY_PORT",
+                "OUTREACH_PORT",
             )
         }
         self.env = {
@@ -60,6 +62,7 @@ class SupervisedStack:
             "CHANNEL_STATE_URL": f"sqlite:///{home / 'channels.db'}",
             "ASSISTANT_DATABASE_URL": f"sqlite:///{home / 'assistant.db'}",
             "MEMORY_DATABASE_URL": f"sqlite:///{home / 'memory.db'}",
+            "OUTREACH_DATABASE_URL": f"sqlite:///{home / 'outreach.db'}",
             "DESK_ADMIN_PASSWORD": "supervisor-test-admin-password",
             # The REST credential the test's customers present (contract C1).
             "SWITCHBOARD_REST_JWT_SECRET": "supervisor-test-rest-secret-of-32-chars",
@@ -146,7 +149,7 @@ def test_each_killed_service_comes_back_and_no_acknowledged_turn_is_lost(
     stack = Stack(supervised.config)
     customer = Customer(stack)
     customer.say("hello")
-    for name in ["backend", "desk", "memory", "action-server", "rasa"]:
+    for name in ["backend", "desk", "memory", "outreach", "action-server", "rasa"]:
         others = {n: pid for n, pid in supervised.pids().items() if n != name}
         killed = supervised.kill(name)
         if name != "rasa":  # nothing answers a customer without Rasa
@@ -181,6 +184,7 @@ def test_sigterm_to_the_process_group_stops_every_service(supervised: Supervised
         config.backend_port,
         config.desk_port,
         config.memory_port,
+        config.outreach_port,
     ):
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=5).close()
