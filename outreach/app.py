@@ -26,7 +26,8 @@ from starlette.exceptions import HTTPException
 from common.database import create_db_engine
 from common.errors import install_error_handlers
 from common.limits import BodySizeLimit
-from outreach.config import Purpose, load_config
+from outreach.config import CHANNELS, PURPOSES, Purpose, load_config
+from outreach.consent import ConsentState
 from outreach.ledger import ConsentLedger
 from outreach.settings import Settings
 
@@ -90,14 +91,12 @@ def _ledger(request: Request) -> ConsentLedger:
 @api.get("/customers/{customer_id}/consent")
 def consent(customer_id: str, request: Request) -> dict[str, Any]:
     """The customer's consent per channel and purpose now, and every change, oldest first."""
-    ledger = _ledger(request)
-    history = ledger.history(_customer(customer_id))
-    state = ledger.state(customer_id)
+    history = _ledger(request).history(_customer(customer_id))
+    state = ConsentState.from_history(customer_id, history)
     return {
         "customer_id": customer_id,
         "consent": {
-            purpose: {ch: state.allows(ch, purpose) for ch in ("whatsapp", "email", "voice")}
-            for purpose in ("service", "marketing")
+            purpose: {ch: state.allows(ch, purpose) for ch in CHANNELS} for purpose in PURPOSES
         },
         "history": [
             {
@@ -116,15 +115,15 @@ def consent(customer_id: str, request: Request) -> dict[str, Any]:
 def opt_out(customer_id: str, body: OptOutIn, request: Request) -> JSONResponse:
     """The customer opts out of each purpose on every channel at once: 201 recorded,
     200 the same request_id again (recorded once)."""
-    ledger, now = _ledger(request), datetime.now(UTC)
+    ledger, now, customer_id = _ledger(request), datetime.now(UTC), _customer(customer_id)
     purposes: list[Purpose] = sorted(set(body.purposes))
     recorded = [
         ledger.opt_out(
-            _customer(customer_id),
+            customer_id,
             purpose,
             f"customer:{body.via}",
             now,
-            key=f"optout:{body.request_id}:{purpose}",
+            key=f"optout:{customer_id}:{body.request_id}:{purpose}",
         )
         for purpose in purposes
     ]
