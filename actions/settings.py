@@ -99,7 +99,14 @@ class Settings(EnvSettings):
         1.0, env="MEMORY_TIMEOUT", ge=0.05, le=5, rule="seconds from 0.05 to 5"
     )
 
-    _urls = validator("backend_url", "desk_url", "memory_url", allow_reuse=True)(http_url)
+    # The outreach API (outreach/, actions/outreach_client.py): a customer's STOP goes
+    # there; None: a STOP is answered as not possible now.
+    outreach_url: str | None = Field(None, env="OUTREACH_URL", rule="an http(s) URL")
+    outreach_token: str | None = Field(None, env="OUTREACH_API_TOKEN")
+
+    _urls = validator("backend_url", "desk_url", "memory_url", "outreach_url", allow_reuse=True)(
+        http_url
+    )
 
     @validator("assistant_database_url")
     def _database_url(cls, value: str) -> str:

@@ -14,6 +14,8 @@ import warnings
 
 from connectors.rest_auth import SECRET_ENV, checked_sender, rest_token
 from connectors.webhook import BadRequest
+from outreach.config import OutreachConfigError
+from outreach.config import load_config as load_outreach_config
 from stack.config import ConfigError, StackConfig, load_config
 from stack.desk_admin import first_desk_admin
 from stack.launch import (
@@ -23,6 +25,7 @@ from stack.launch import (
     start_desk,
     start_in_order,
     start_memory,
+    start_outreach,
     stop_all,
 )
 from stack.preflight import check_channels
@@ -95,6 +98,11 @@ def run(config: StackConfig) -> int:
     print(f"Starting Switchboard (logs in {config.log_dir}) ...", flush=True)
     if not channels_ready(config):
         return 2
+    try:  # outreach.yml is checked at start, before any service runs
+        load_outreach_config()
+    except OutreachConfigError as error:
+        print(f"outreach.yml: {error}", file=sys.stderr)
+        return 2
     desk = desk_line(config)
     supervisor = Supervisor(
         [launch(config) for launch in STACK],
@@ -128,7 +136,7 @@ def run(config: StackConfig) -> int:
 def shell(config: StackConfig) -> int:
     desk = desk_line(config)
     services = start_in_order(
-        [start_backend, start_desk, start_memory, start_action_server], config
+        [start_backend, start_desk, start_memory, start_outreach, start_action_server], config
     )
     print(desk, flush=True)
     try:

@@ -80,6 +80,10 @@ class StackConfig:
     analytics_database_url: str = ""
     analytics_port: int = 8300
     analytics_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # Outreach (outreach/, issue #14): its API's port, database (the consent ledger) and token.
+    outreach_port: int = 8400
+    outreach_database_url: str = ""
+    outreach_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     # The deployer's secrets for one service each (SERVICE_SECRETS), as configured.
     service_secrets: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -114,6 +118,10 @@ class StackConfig:
     @property
     def analytics_url(self) -> str:
         return f"http://{self.host}:{self.analytics_port}"
+
+    @property
+    def outreach_url(self) -> str:
+        return f"http://{self.host}:{self.outreach_port}"
 
     def env(self) -> dict[str, str]:
         """What every service of the stack runs with; no secret among it."""
@@ -150,6 +158,19 @@ class StackConfig:
             "ASSISTANT_DATABASE_URL": self.assistant_database_url,
             "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
             **self.memory_client_env(),
+            **self.outreach_client_env(),
+        }
+
+    def outreach_client_env(self) -> dict[str, str]:
+        """Where the outreach API is and its callers' token (the action server)."""
+        return {"OUTREACH_URL": self.outreach_url, "OUTREACH_API_TOKEN": self.outreach_api_token}
+
+    def outreach_env(self) -> dict[str, str]:
+        """Outreach's environment: its database (the consent ledger) and callers' token."""
+        return {
+            **self.env(),
+            "OUTREACH_API_TOKEN": self.outreach_api_token,
+            "OUTREACH_DATABASE_URL": self.outreach_database_url,
         }
 
     def memory_client_env(self) -> dict[str, str]:
@@ -257,6 +278,18 @@ class StackConfig:
             str(self.analytics_port),
         ]
 
+    def outreach_argv(self) -> list[str]:
+        return [
+            str(VENV_BIN / "python"),
+            "-m",
+            "outreach",
+            "serve",
+            "--host",
+            self.host,
+            "--port",
+            str(self.outreach_port),
+        ]
+
     def action_server_argv(self) -> list[str]:
         return [
             str(VENV_BIN / "python"),
@@ -330,6 +363,7 @@ class StackSettings(EnvSettings):
     desk_port: int = _port(8100, "DESK_PORT")
     memory_port: int = _port(8200, "MEMORY_PORT")
     analytics_port: int = _port(8300, "ANALYTICS_PORT")
+    outreach_port: int = _port(8400, "OUTREACH_PORT")
     restart_backoff_seconds: float = Field(
         1.0,
         env="SWITCHBOARD_RESTART_BACKOFF_SECONDS",
@@ -349,6 +383,7 @@ class StackSettings(EnvSettings):
     memory_database_url: str = Field(_sqlite("memory.db"), env="MEMORY_DATABASE_URL")
     event_broker_url: str = Field(_sqlite("events.db"), env="EVENT_BROKER_URL")
     analytics_database_url: str = Field(_sqlite("analytics.db"), env="ANALYTICS_DATABASE_URL")
+    outreach_database_url: str = Field(_sqlite("outreach.db"), env="OUTREACH_DATABASE_URL")
     desk_admin_username: str = Field("admin", env="DESK_ADMIN_USERNAME")
     desk_admin_password: str = Field("", env="DESK_ADMIN_PASSWORD", secret=True)
     desk_rasa_secret: str | None = Field(None, env="SWITCHBOARD_DESK_RASA_SECRET", secret=True)
@@ -358,6 +393,7 @@ class StackSettings(EnvSettings):
     identity_admin_token: str | None = Field(None, env="IDENTITY_ADMIN_TOKEN", secret=True)
     memory_api_token: str | None = Field(None, env="MEMORY_API_TOKEN", secret=True)
     analytics_api_token: str | None = Field(None, env="ANALYTICS_API_TOKEN", secret=True)
+    outreach_api_token: str | None = Field(None, env="OUTREACH_API_TOKEN", secret=True)
     rest_jwt_secret: str | None = Field(None, env="SWITCHBOARD_REST_JWT_SECRET", secret=True)
     webchat_secret: str | None = Field(None, env="SWITCHBOARD_WEBCHAT_SECRET", secret=True)
 
@@ -384,6 +420,7 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
                 "identity_admin_token",
                 "memory_api_token",
                 "analytics_api_token",
+                "outreach_api_token",
                 "rest_jwt_secret",
                 "webchat_secret",
             }
@@ -395,6 +432,7 @@ def load_config(env: Mapping[str, str] = os.environ) -> StackConfig:
         identity_admin_token=_fresh(given.identity_admin_token),
         memory_api_token=_fresh(given.memory_api_token),
         analytics_api_token=_fresh(given.analytics_api_token),
+        outreach_api_token=_fresh(given.outreach_api_token),
         rest_jwt_secret=_fresh(given.rest_jwt_secret, 32),
         webchat_secret=_fresh(given.webchat_secret, 32),
         service_secrets={
@@ -420,6 +458,8 @@ def isolated_config(
             "EVENT_BROKER_URL": f"sqlite:///{home / 'events.db'}",
             "ANALYTICS_DATABASE_URL": f"sqlite:///{home / 'analytics.db'}",
             "MEMORY_DATABASE_URL": f"sqlite:///{home / 'memory.db'}",
+            "OUTREACH_PORT": str(free_port()),
+            "OUTREACH_DATABASE_URL": f"sqlite:///{home / 'outreach.db'}",
             "DESK_DATABASE_URL": f"sqlite:///{home / 'desk.db'}",
             "TRACKER_STORE_URL": f"sqlite:///{home / 'tracker.db'}",
             "TRACKER_STORE_JOURNAL": str(home / "unsaved_turns.jsonl"),

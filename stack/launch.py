@@ -76,6 +76,17 @@ def analytics(config: StackConfig) -> Launch:
     )
 
 
+def outreach(config: StackConfig) -> Launch:
+    return Launch(
+        "outreach",
+        config.outreach_argv(),
+        f"{config.outreach_url}/health",
+        config.outreach_url,
+        config.log_dir,
+        config.outreach_env(),
+    )
+
+
 def action_server(config: StackConfig) -> Launch:
     return Launch(
         "action-server",
@@ -101,12 +112,14 @@ def rasa(config: StackConfig) -> Launch:
     )
 
 
-# Backend, agent desk, memory, analytics, action server and Rasa, in the order they start.
+# Backend, agent desk, memory, analytics, outreach, action server and Rasa, in the order
+# they start.
 STACK: list[Callable[[StackConfig], Launch]] = [
     backend,
     desk,
     memory,
     analytics,
+    outreach,
     action_server,
     rasa,
 ]
@@ -126,6 +139,10 @@ def start_memory(config: StackConfig) -> Service:
 
 def start_analytics(config: StackConfig) -> Service:
     return analytics(config).start()
+
+
+def start_outreach(config: StackConfig) -> Service:
+    return outreach(config).start()
 
 
 def start_action_server(config: StackConfig) -> Service:
@@ -157,8 +174,17 @@ def start_in_order(
 
 
 def start_stack(config: StackConfig) -> list[Service]:
-    """Backend, agent desk, memory, analytics, action server and Rasa, in that order."""
+    """Backend, agent desk, memory, analytics, outreach, action server and Rasa, in
+    that order."""
     return start_in_order(
-        [start_backend, start_desk, start_memory, start_analytics, start_action_server, start_rasa],
+        [
+            start_backend,
+            start_desk,
+            start_memory,
+            start_analytics,
+            start_outreach,
+            start_action_server,
+            start_rasa,
+        ],
         config,
     )

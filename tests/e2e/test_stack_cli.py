@@ -83,6 +83,7 @@ def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
             "DESK_PORT",
             "MEMORY_PORT",
             "ANALYTICS_PORT",
+            "OUTREACH_PORT",
         )
     }
     env = {
@@ -95,6 +96,7 @@ def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
         "MEMORY_DATABASE_URL": f"sqlite:///{tmp_path / 'memory.db'}",
         "EVENT_BROKER_URL": f"sqlite:///{tmp_path / 'events.db'}",
         "ANALYTICS_DATABASE_URL": f"sqlite:///{tmp_path / 'analytics.db'}",
+        "OUTREACH_DATABASE_URL": f"sqlite:///{tmp_path / 'outreach.db'}",
         "RASA_API_TOKEN": "cli-test-token",
         "SWITCHBOARD_LOG_DIR": str(tmp_path / "log"),
         **CHANNELS,
@@ -117,9 +119,10 @@ def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
         assert READY_LINE in "".join(output), "".join(output)
         check_channel_lines("".join(output))
         services = children_of(stack.pid)
-        assert len(services) == 6
+        assert len(services) == 7
         assert http_ok(f"http://127.0.0.1:{ports['MEMORY_PORT']}/health")
         assert http_ok(f"http://127.0.0.1:{ports['ANALYTICS_PORT']}/health")
+        assert http_ok(f"http://127.0.0.1:{ports['OUTREACH_PORT']}/health")
         assert http_ok(f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/")
         assert http_ok(f"http://127.0.0.1:{ports['DESK_PORT']}/health")
         # Rasa's HTTP API is always on, only on the internal listener, and always

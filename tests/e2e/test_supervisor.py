@@ -31,6 +31,7 @@ SERVICES = {  # name in the supervisor's reports → the module each runs
     "desk": "desk",
     "memory": "memory",
     "analytics": "analytics",
+    "outreach": "outreach",
     "action-server": "stack.action_server",
     "rasa": "stack.rasa_server",
 }
@@ -50,6 +51,7 @@ class SupervisedStack:
                 "DESK_PORT",
                 "MEMORY_PORT",
                 "ANALYTICS_PORT",
+                "OUTREACH_PORT",
             )
         }
         self.env = {
@@ -64,6 +66,7 @@ class SupervisedStack:
             "MEMORY_DATABASE_URL": f"sqlite:///{home / 'memory.db'}",
             "EVENT_BROKER_URL": f"sqlite:///{home / 'events.db'}",
             "ANALYTICS_DATABASE_URL": f"sqlite:///{home / 'analytics.db'}",
+            "OUTREACH_DATABASE_URL": f"sqlite:///{home / 'outreach.db'}",
             "DESK_ADMIN_PASSWORD": "supervisor-test-admin-password",
             # The REST credential the test's customers present (contract C1).
             "SWITCHBOARD_REST_JWT_SECRET": "supervisor-test-rest-secret-of-32-chars",
@@ -150,7 +153,7 @@ def test_each_killed_service_comes_back_and_no_acknowledged_turn_is_lost(
     stack = Stack(supervised.config)
     customer = Customer(stack)
     customer.say("hello")
-    for name in ["backend", "desk", "memory", "analytics", "action-server", "rasa"]:
+    for name in ["backend", "desk", "memory", "analytics", "outreach", "action-server", "rasa"]:
         others = {n: pid for n, pid in supervised.pids().items() if n != name}
         killed = supervised.kill(name)
         if name != "rasa":  # nothing answers a customer without Rasa
@@ -186,6 +189,7 @@ def test_sigterm_to_the_process_group_stops_every_service(supervised: Supervised
         config.desk_port,
         config.memory_port,
         config.analytics_port,
+        config.outreach_port,
     ):
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=5).close()

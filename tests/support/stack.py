@@ -20,6 +20,7 @@ from stack.launch import (
     start_backend,
     start_desk,
     start_memory,
+    start_outreach,
     start_rasa,
     stop_all,
 )
@@ -40,6 +41,7 @@ class Stack:
         self.desk: Service | None = None
         self.memory: Service | None = None
         self.analytics: Service | None = None
+        self.outreach: Service | None = None
         self.actions: Service | None = None
         self.rasa: Service | None = None
 
@@ -49,11 +51,20 @@ class Stack:
         self.desk = start_desk(self.config)
         self.memory = start_memory(self.config)
         self.analytics = start_analytics(self.config)
+        self.outreach = start_outreach(self.config)
         self.actions = start_action_server(self.config)
         self.rasa = start_rasa(self.config)
 
     def stop(self) -> None:
-        services = (self.backend, self.desk, self.memory, self.analytics, self.actions, self.rasa)
+        services = (
+            self.backend,
+            self.desk,
+            self.memory,
+            self.analytics,
+            self.outreach,
+            self.actions,
+            self.rasa,
+        )
         stop_all([s for s in services if s])
 
     def restart_rasa(self) -> None:

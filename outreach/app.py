@@ -1,0 +1,176 @@
+"""The outreach HTTP API (FastAPI), on the internal interface only.
+
+Every call but /health takes `Authorization: Bearer OUTREACH_API_TOKEN` (the action
+server's); requests are limited per client address (OUTREACH_RATE_LIMIT) and to 4 KiB;
+every error is `{"detail": reason}`. At start the consent ledger is seeded from the CRM
+fixture (once) and outreach.yml is validated.
+"""
+
+import hmac
+import logging
+import math
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from limits import parse_many, storage, strategies
+from pydantic import BaseModel, Extra, conlist, constr
+from starlette.exceptions import HTTPException
+
+from common.database import create_db_engine
+from common.errors import install_error_handlers
+from common.limits import BodySizeLimit
+from outreach.config import CHANNELS, PURPOSES, Purpose, load_config
+from outreach.consent import ConsentState
+from outreach.ledger import ConsentLedger
+from outreach.settings import Settings
+
+logger = logging.getLogger("outreach")
+MAX_BODY_BYTES = 4 * 1024
+CUSTOMER_ID = re.compile(r"C-\d{4,8}")
+# The input channels a customer can say STOP on (Rasa's channel names).
+InputChannel = Literal["rest", "socketio", "twilio", "twilio_voice", "email"]
+
+
+class OptOutIn(BaseModel):
+    """A customer's STOP: where they said it, which purposes (both when the message
+    named none), and the id of the message, so a retried call is recorded once."""
+
+    via: InputChannel
+    purposes: conlist(Literal["service", "marketing"], min_items=1, max_items=2)  # type: ignore[valid-type]
+    request_id: constr(regex=r"^[A-Za-z0-9._:-]{1,128}$")  # type: ignore[valid-type]
+
+    class Config:
+        extra = Extra.forbid
+
+
+_bearer = HTTPBearer(auto_error=False, description="OUTREACH_API_TOKEN")
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def authorized(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> None:
+    """429 over the rate limit (counted before the token, so guessing is limited too),
+    401 without the right token."""
+    state = request.app.state
+    for item in state.rates:
+        if not state.limiter.hit(item, "client", _client(request)):
+            reset = state.limiter.get_window_stats(item, "client", _client(request)).reset_time
+            retry = max(1, math.ceil(reset - time.time()))
+            raise HTTPException(
+                429, f"too many requests: try again in {retry} s", {"Retry-After": str(retry)}
+            )
+    given = (credentials.credentials if credentials else "").encode("utf-8", "replace")
+    if not hmac.compare_digest(given, state.token):
+        raise HTTPException(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
+
+
+api = APIRouter(dependencies=[Depends(authorized)])
+
+
+def _customer(customer_id: str) -> str:
+    if not CUSTOMER_ID.fullmatch(customer_id):
+        raise HTTPException(400, "customer_id: expected C- and 4 to 8 digits")
+    return customer_id
+
+
+def _ledger(request: Request) -> ConsentLedger:
+    return request.app.state.ledger
+
+
+@api.get("/customers/{customer_id}/consent")
+def consent(customer_id: str, request: Request) -> dict[str, Any]:
+    """The customer's consent per channel and purpose now, and every change, oldest first."""
+    history = _ledger(request).history(_customer(customer_id))
+    state = ConsentState.from_history(customer_id, history)
+    return {
+        "customer_id": customer_id,
+        "consent": {
+            purpose: {ch: state.allows(ch, purpose) for ch in CHANNELS} for purpose in PURPOSES
+        },
+        "history": [
+            {
+                "channel": c.channel,
+                "purpose": c.purpose,
+                "opted_in": c.opted_in,
+                "source": c.source,
+                "at": c.at.isoformat(),
+            }
+            for c in history
+        ],
+    }
+
+
+@api.post("/customers/{customer_id}/opt-out", status_code=201)
+def opt_out(customer_id: str, body: OptOutIn, request: Request) -> JSONResponse:
+    """The customer opts out of each purpose on every channel at once: 201 recorded,
+    200 the same request_id again (recorded once)."""
+    ledger, now, customer_id = _ledger(request), datetime.now(UTC), _customer(customer_id)
+    purposes: list[Purpose] = sorted(set(body.purposes))
+    recorded = [
+        ledger.opt_out(
+            customer_id,
+            purpose,
+            f"customer:{body.via}",
+            now,
+            key=f"optout:{customer_id}:{body.request_id}:{purpose}",
+        )
+        for purpose in purposes
+    ]
+    logger.info(
+        "outreach.opt_out purposes=%s via=%s new=%s",
+        ",".join(purposes),
+        body.via,
+        any(recorded),
+    )
+    return JSONResponse(
+        {"customer_id": customer_id, "opted_out": purposes, "recorded": any(recorded)},
+        status_code=201 if any(recorded) else 200,
+    )
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The outreach API for settings; ValueError without a token, OutreachConfigError
+    for a bad outreach.yml."""
+    if not settings.api_token:
+        raise ValueError("OUTREACH_API_TOKEN is not set")
+    load_config(settings.config_path)
+    engine = create_db_engine(settings.database_url)
+    ledger = ConsentLedger(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        seeded = ledger.seed_from_fixture(settings.fixture, datetime.now(UTC))
+        logger.info("outreach.ledger.seeded new=%d", seeded)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Switchboard outreach",
+        version="1.0.0",
+        lifespan=lifespan,
+        description='The consent ledger. Errors are `{"detail": "<reason>"}`.',
+    )
+    app.state.ledger = ledger
+    app.state.token = settings.api_token.encode()
+    app.state.limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+    app.state.rates = parse_many(settings.rate_limit)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    install_error_handlers(app)
+    app.include_router(api)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,65 @@
+"""The outreach package's settings, read from the environment and checked at start.
+
+- ``OUTREACH_DATABASE_URL``: SQLAlchemy URL of its own store, the consent ledger
+  (default ``sqlite:///<repo>/var/outreach.db``; ``postgresql://…`` by URL).
+- ``OUTREACH_CONFIG``: the rules file (default ``outreach.yml`` in the repository).
+- ``BRIGHTWAVE_FIXTURE``: the CRM fixture whose consent flags seed the ledger, once.
+- ``OUTREACH_API_TOKEN``: bearer token of the outreach API's callers (the action
+  server); the API does not start without it.
+- ``OUTREACH_RATE_LIMIT``: requests per client address (``limits`` notation, 600/minute).
+"""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from limits import parse_many
+from pydantic import Field, validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from common.settings import EnvSettings
+from outreach.config import DEFAULT_PATH
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class SettingsError(ValueError):
+    """A setting outreach cannot use; the message names it."""
+
+
+class Settings(EnvSettings):
+    database_url: str = Field(
+        f"sqlite:///{ROOT / 'var' / 'outreach.db'}",
+        env="OUTREACH_DATABASE_URL",
+        rule="an SQLAlchemy database URL such as sqlite:///var/outreach.db",
+    )
+    config_path: Path = Field(DEFAULT_PATH, env="OUTREACH_CONFIG", rule="a path to outreach.yml")
+    fixture: Path = Field(
+        ROOT / "fixtures" / "brightwave_crm.json",
+        env="BRIGHTWAVE_FIXTURE",
+        rule="a path to the CRM fixture",
+    )
+    api_token: str | None = Field(
+        None, env="OUTREACH_API_TOKEN", min_length=16, secret=True, rule="at least 16 characters"
+    )
+    rate_limit: str = Field(
+        "600/minute", env="OUTREACH_RATE_LIMIT", rule="a rate such as '600/minute'"
+    )
+
+    @validator("rate_limit")
+    def _rate(cls, value: str) -> str:
+        parse_many(value)
+        return value
+
+    @validator("database_url")
+    def _database_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError("not an SQLAlchemy database URL") from None
+        return value
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Settings from env; SettingsError naming the first bad variable."""
+    return Settings.from_env(env, SettingsError)
