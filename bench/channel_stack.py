@@ -40,6 +40,7 @@ def channel_env(twilio: TwilioApi, mailbox: Mailbox) -> dict[str, str]:
         "MEMORY_EVENT_SECRETS": f"crm={'e' * 40}",
         # A benchmark fuzzes or loads the services, not their limiters.
         "ANALYTICS_RATE_LIMIT": "100000/minute",
+        "OUTREACH_RATE_LIMIT": "100000/minute",
     }
 
 

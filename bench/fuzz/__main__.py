@@ -113,6 +113,13 @@ def analytics_cases(stack: Stack) -> tuple[list[Case], st.SearchStrategy[Case]]:
     return openapi_cases(stack.config.analytics_url, lambda op: token, {}, [])
 
 
+def outreach_cases(stack: Stack) -> tuple[list[Case], st.SearchStrategy[Case]]:
+    """The outreach API (the consent ledger) with its caller's token."""
+    token = {"Authorization": f"Bearer {stack.config.outreach_api_token}"}
+    known = {"customer_id": bench_customers(load_crm())[:20]}
+    return openapi_cases(stack.config.outreach_url, lambda op: token, known, [])
+
+
 def entry_points(stack: Stack, creds: Credentials) -> list[EntryPoint]:
     rasa = stack.config.rasa_url
     return [
@@ -159,6 +166,7 @@ def entry_points(stack: Stack, creds: Credentials) -> list[EntryPoint]:
         EntryPoint("Desk API", stack.config.desk_url, lambda: desk_cases(stack, creds)),
         EntryPoint("Memory API", stack.config.memory_url, lambda: memory_cases(stack)),
         EntryPoint("Analytics API", stack.config.analytics_url, lambda: analytics_cases(stack)),
+        EntryPoint("Outreach API", stack.config.outreach_url, lambda: outreach_cases(stack)),
     ]
 
 
@@ -224,6 +232,7 @@ def fuzz(
             stack.desk,
             stack.memory,
             stack.analytics,
+            stack.outreach,
             stack.actions,
             stack.rasa,
         )

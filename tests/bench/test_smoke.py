@@ -32,6 +32,7 @@ FUZZED = (
     "Desk API",
     "Memory API",
     "Analytics API",
+    "Outreach API",
 )
 
 
