@@ -252,14 +252,16 @@ def test_a_card_number_never_reaches_the_conversation_and_the_customer_is_warned
     [said] = [e for e in tracker["events"] if e["event"] == "user"][-1:]
     assert said["text"] == "please charge [card number removed] for my bill"
     assert said["metadata"]["card_number_removed"] is True
-    assert not any(group in str(said) for group in card.split("-"))
+    # Its 4-digit groups alone are no test: the parse data's confidences are long floats.
+    forms = (card, card.replace("-", ""), card.replace("-", " "))
+    assert not any(digits in str(said) for digits in forms)
     for url in (channel_stack.config.tracker_store_url, channel_stack.config.channel_state_url):
         database = url.removeprefix("sqlite:///")
         stored = b"".join(
             path.read_bytes() for path in Path(database).parent.glob(f"{Path(database).name}*")
         )
         assert stored, url
-        for digits in (card, card.replace("-", ""), card.replace("-", " ")):
+        for digits in forms:
             assert digits.encode() not in stored, (url, digits)
 
 
