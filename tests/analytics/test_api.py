@@ -2,6 +2,7 @@
 period's bounds, and the figures of what the broker holds."""
 
 import asyncio
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 
+from analytics.__main__ import LOWER_PRIORITY
 from analytics.broker import UrlSQLEventBroker
 from stack.config import StackConfig, isolated_config
 from stack.launch import analytics
@@ -22,7 +24,8 @@ TIMEOUT = 10
 class Client:
     """The analytics API as a caller reaches it, with the token unless told otherwise."""
 
-    def __init__(self, config: StackConfig) -> None:
+    def __init__(self, config: StackConfig, pid: int) -> None:
+        self.pid = pid
         self.url = config.analytics_url
         self.auth = {"Authorization": f"Bearer {config.analytics_api_token}"}
 
@@ -42,7 +45,7 @@ def serving(home: Path, **env: str) -> Iterator[Client]:
     asyncio.run(broker.close())
     service = analytics(config).start()
     try:
-        yield Client(config)
+        yield Client(config, service.process.pid)
     finally:
         service.stop()
 
@@ -111,3 +114,8 @@ def test_a_bad_period_is_a_4xx_with_the_reason(client: Client, params: dict) -> 
 def test_an_oversized_body_is_refused_before_it_is_read(client: Client) -> None:
     answer = client.get("/figures", params=PERIOD, data=b"x" * 5000)
     assert answer.status_code == 413
+
+
+def test_the_service_runs_below_the_conversations_cpu_priority(client: Client) -> None:
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, client.pid) == min(19, ours + LOWER_PRIORITY)
