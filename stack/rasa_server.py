@@ -18,7 +18,8 @@ internal listener for its HTTP API (`--internal-interface`, `--internal-port`;
 stack/rasa_listeners.py), the desk's thin conversation endpoint
 (stack/desk_endpoint.py), an apology when the action server is away
 (stack/action_fallback.py), an acknowledgement of a message a person will answer
-(stack/handoff_ack.py), and each message's NLU parse on a pool of threads
+(stack/handoff_ack.py), long messages taking turns (stack/long_messages.py), and
+each message's NLU parse on a pool of threads
 instead of the event loop (stack/nlu_pool.py).
 """
 
@@ -41,6 +42,7 @@ from stack import (
     action_fallback,
     desk_endpoint,
     handoff_ack,
+    long_messages,
     nlu_pool,
     rasa_errors,
     rasa_listeners,
@@ -160,6 +162,7 @@ def with_switchboard_serving(listener: InternalListener | None) -> Callable[...,
         app = rasa_configure_app(*args, **kwargs)
         rasa_errors.install(app)
         rasa_listeners.trust_proxies(app, os.environ)
+        long_messages.install(app, os.environ)
         if listener is not None:
             rasa_listeners.install(app, listener)
         app.blueprint(desk_endpoint.blueprint())

@@ -3,8 +3,11 @@ the replies of, a sender without that sender's token; a typed command does not r
 a conversation; hostile bodies get a 4xx and the stack keeps answering; a flood runs
 into the rate limit."""
 
+import itertools
 import json
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -202,6 +205,33 @@ def test_a_long_message_is_read_from_its_start_and_stored_whole(web_stack: Stack
     [said] = [e for e in events(web_stack, chat.sender) if e["event"] == "user"]
     assert said["text"] == said["parse_data"]["text"] == text
     assert [e["value"] for e in said["parse_data"]["entities"]] == [ORDER["id"]]
+
+
+def test_long_messages_take_turns_and_a_short_one_does_not_wait_behind_them(
+    web_stack: Stack,
+) -> None:
+    """Long messages posted at once are read one after another, a share of the time
+    apart (stack/long_messages.py); a short message sent meanwhile is answered before
+    the last of them is read, and every message is kept whole."""
+    text = ("I have been waiting for weeks and nobody tells me anything. " * 80)[:4500].strip()
+    senders = [f"long-{uuid.uuid4().hex[:8]}" for _ in range(4)]
+    with ThreadPoolExecutor(len(senders)) as pool:
+        posted = [
+            pool.submit(post, web_stack, {"sender": s, "message": text}, web_stack.rest_auth(s))
+            for s in senders
+        ]
+        time.sleep(0.2)
+        short = Conversation(web_stack)
+        assert "Brightwave" in short.say("hi")
+        short_answered = time.time()
+        assert [p.result().status_code for p in posted] == [200] * len(senders)
+    read_at = sorted(
+        e["timestamp"] for s in senders for e in events(web_stack, s) if e["event"] == "user"
+    )
+    assert all(user_texts(web_stack, s) == [text] for s in senders)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(read_at)]
+    assert min(gaps) > 0.3, gaps  # unpaced, the four are read within a few ms
+    assert short_answered < read_at[-1]
 
 
 def test_a_flood_from_one_sender_gets_429_with_retry_after(web_stack: Stack) -> None:
