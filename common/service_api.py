@@ -1,7 +1,7 @@
 """The plumbing of the internal FastAPI services (memory, analytics, outreach), written
 once: a bearer token compared in constant time, a moving-window rate limit per client
 address (`limits`, counted before the token so guessing is limited too), the body size
-limit, the JSON error handlers and /health.
+limit, the JSON error handlers and /health. The desk uses its token check and 429.
 
     authorized = bearer_token("MEMORY_API_TOKEN")
     api = APIRouter(dependencies=[Depends(authorized)])
@@ -20,11 +20,32 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from limits import parse_many, storage, strategies
+from limits import RateLimitItem, parse_many, storage, strategies
 from starlette.exceptions import HTTPException
 
 from common.errors import install_error_handlers
 from common.limits import BodySizeLimit
+
+
+class TooMany(HTTPException):
+    """429 with the reason and Retry-After."""
+
+    def __init__(self, what: str, retry_after: int) -> None:
+        super().__init__(
+            429, f"{what}: try again in {retry_after} s", headers={"Retry-After": str(retry_after)}
+        )
+
+
+def retry_after(limiter: strategies.RateLimiter, item: RateLimitItem, *keys: str) -> int:
+    """Whole seconds (at least 1) until item's window for keys admits a request again."""
+    reset = limiter.get_window_stats(item, *keys).reset_time
+    return max(1, math.ceil(reset - time.time()))
+
+
+def token_matches(credentials: HTTPAuthorizationCredentials | None, token: str) -> bool:
+    """Whether the bearer token given is token, compared in constant time."""
+    given = (credentials.credentials if credentials else "").encode("utf-8", "replace")
+    return hmac.compare_digest(given, token.encode())
 
 
 def _client(request: Request) -> str:
@@ -36,12 +57,8 @@ async def limited(request: Request) -> None:
     state = request.app.state
     for item in state.rates:
         if not state.limiter.hit(item, "client", _client(request)):
-            reset = state.limiter.get_window_stats(item, "client", _client(request)).reset_time
-            retry = max(1, math.ceil(reset - time.time()))
-            raise HTTPException(
-                429,
-                f"too many requests: try again in {retry} s",
-                headers={"Retry-After": str(retry)},
+            raise TooMany(
+                "too many requests", retry_after(state.limiter, item, "client", _client(request))
             )
 
 
@@ -55,8 +72,7 @@ def bearer_token(variable: str) -> Callable[..., Awaitable[None]]:
     ) -> None:
         # Checks without I/O, run on the event loop (no thread hop on the hot path).
         await limited(request)
-        given = (credentials.credentials if credentials else "").encode("utf-8", "replace")
-        if not hmac.compare_digest(given, request.app.state.api_token):
+        if not token_matches(credentials, request.app.state.api_token):
             raise HTTPException(
                 401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
             )
@@ -67,7 +83,7 @@ def bearer_token(variable: str) -> Callable[..., Awaitable[None]]:
 def serve_internally(app: FastAPI, token: str, rate_limit: str, max_body_bytes: int) -> None:
     """Give app its token, rate limit (`limits` notation, e.g. "1200/minute"), body
     limit, JSON error handlers and an open GET /health."""
-    app.state.api_token = token.encode()
+    app.state.api_token = token
     app.state.limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
     app.state.rates = parse_many(rate_limit)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
