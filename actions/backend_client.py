@@ -330,6 +330,27 @@ class BackendClient(JourneyWrites):
         return _expect_dict(self.post("/interactions", body), "interaction")
 
 
+class TokenClient(BackendClient):
+    """A client of one of Switchboard's own internal services (memory, outreach): its
+    bearer token on every call, one attempt (a turn does not wait for retries), not
+    bound by the turn's backend budget, and a breaker of its own, so that service
+    failing never opens the backend's."""
+
+    def __init__(self, base_url: str, token: str | None, timeout: float) -> None:
+        session = requests.Session()
+        if token:
+            session.headers["Authorization"] = f"Bearer {token}"
+        super().__init__(
+            base_url,
+            timeout / 2,
+            timeout,
+            retries=0,
+            session=session,
+            breaker=CircuitBreaker(3, 10.0),
+            turn_bound=False,
+        )
+
+
 def _reason(body: Any) -> str:
     return str(body.get("detail", "")) if isinstance(body, dict) else ""
 

@@ -13,9 +13,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
-from actions.backend_client import BackendClient, BackendError, CircuitBreaker, _expect_dict
+from actions.backend_client import BackendError, TokenClient, _expect_dict
 from actions.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -30,22 +28,8 @@ KNOWLEDGE_FACTOR = "knowledge_factor"
 TRUSTED_INTEGRATION = "trusted_integration"
 
 
-class MemoryClient(BackendClient):
+class MemoryClient(TokenClient):
     """The memory's API with its bearer token; no retries (a turn does not wait)."""
-
-    def __init__(self, base_url: str, token: str | None, timeout: float) -> None:
-        session = requests.Session()
-        if token:
-            session.headers["Authorization"] = f"Bearer {token}"
-        super().__init__(
-            base_url,
-            timeout / 2,
-            timeout,
-            retries=0,
-            session=session,
-            breaker=CircuitBreaker(3, 10.0),
-            turn_bound=False,
-        )
 
     def put(self, path: str, body: dict[str, Any]) -> Any:
         """PUT once: the memory's PUTs are upserts, so a repeat is harmless anyway."""

@@ -7,32 +7,16 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
-from actions.backend_client import BackendClient, BackendError, CircuitBreaker, _expect_dict
+from actions.backend_client import BackendError, TokenClient, _expect_dict
 from actions.settings import settings
 
 logger = logging.getLogger(__name__)
 TIMEOUT = 2.0  # seconds; an opt-out is one small insert
 
 
-class OutreachClient(BackendClient):
+class OutreachClient(TokenClient):
     """The outreach API with its bearer token; one attempt per call (the request id
     makes a repeat harmless, but a turn does not wait for retries)."""
-
-    def __init__(self, base_url: str, token: str | None) -> None:
-        session = requests.Session()
-        if token:
-            session.headers["Authorization"] = f"Bearer {token}"
-        super().__init__(
-            base_url,
-            TIMEOUT / 2,
-            TIMEOUT,
-            retries=0,
-            session=session,
-            breaker=CircuitBreaker(3, 10.0),
-            turn_bound=False,
-        )
 
     def opt_out(
         self, customer_id: str, via: str, purposes: list[str], request_id: str
@@ -48,7 +32,7 @@ def client() -> OutreachClient | None:
     config = settings()
     if not config.outreach_url:
         return None
-    return OutreachClient(config.outreach_url, config.outreach_token)
+    return OutreachClient(config.outreach_url, config.outreach_token, TIMEOUT)
 
 
 async def opt_out(

@@ -8,16 +8,12 @@ client address (ANALYTICS_RATE_LIMIT) and to 4 KiB of body; errors are
 
 import asyncio
 import contextlib
-import hmac
-import math
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from limits import parse_many, storage, strategies
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
@@ -28,39 +24,13 @@ from analytics.metrics_config import MetricsConfig
 from analytics.settings import Settings
 from analytics.store import create_schema, last_event_id, session_count, sessions_between
 from common.database import create_db_engine
-from common.errors import install_error_handlers
-from common.limits import BodySizeLimit
+from common.service_api import bearer_token, serve_internally
 
 MAX_BODY_BYTES = 4 * 1024
 DAY = 86400.0
 MAX_PERIOD_DAYS = 366
 
-_bearer = HTTPBearer(auto_error=False, description="ANALYTICS_API_TOKEN")
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-async def authorized(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
-) -> None:
-    """429 with Retry-After over the rate limit; 401 without the right bearer token."""
-    state = request.app.state
-    for item in state.rates:
-        if not state.limiter.hit(item, "client", _client(request)):
-            reset = state.limiter.get_window_stats(item, "client", _client(request)).reset_time
-            retry = max(1, math.ceil(reset - time.time()))
-            raise HTTPException(
-                429, f"too many requests: try again in {retry} s", {"Retry-After": str(retry)}
-            )
-    given = (credentials.credentials if credentials else "").encode("utf-8", "replace")
-    if not hmac.compare_digest(given, state.settings.api_token.encode()):
-        raise HTTPException(
-            401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
-        )
-
-
+authorized = bearer_token("ANALYTICS_API_TOKEN")
 api = APIRouter(dependencies=[Depends(authorized)])
 
 
@@ -122,14 +92,6 @@ def create_app(settings: Settings, metrics: MetricsConfig) -> FastAPI:
     app.state.metrics = metrics
     app.state.store = store
     app.state.broker = broker
-    app.state.limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
-    app.state.rates = parse_many(settings.rate_limit)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
-    install_error_handlers(app)
     app.include_router(api)
-
-    @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
-
+    serve_internally(app, settings.api_token, settings.rate_limit, MAX_BODY_BYTES)
     return app

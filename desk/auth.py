@@ -3,7 +3,6 @@ in (desk.sessions) and present their session's token as a bearer token (API
 clients) or in an HttpOnly, SameSite=Strict cookie (the page). Roles nest: agent <
 supervisor < admin."""
 
-import hmac
 from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -12,6 +11,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
+from common.service_api import token_matches
 from desk import sessions
 from desk.accounts import Identity
 from desk.models import ADMIN, AGENT, SUPERVISOR
@@ -25,17 +25,12 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def _matches(credentials: HTTPAuthorizationCredentials | None, token: str) -> bool:
-    given = (credentials.credentials if credentials else "").encode("utf-8", "replace")
-    return hmac.compare_digest(given, token.encode())
-
-
 def _unauthorized(reason: str) -> HTTPException:
     return HTTPException(401, reason, headers={"WWW-Authenticate": "Bearer"})
 
 
 def integration(request: Request, credentials: Credentials) -> None:
-    if not _matches(credentials, request.app.state.settings.integration_token):
+    if not token_matches(credentials, request.app.state.settings.integration_token):
         raise _unauthorized("missing or wrong bearer token: this needs the integration token")
 
 
@@ -87,7 +82,7 @@ def _role(role: str) -> Callable[[Identity], Identity]:
 
 
 def agent_or_integration(request: Request, credentials: Credentials) -> None:
-    if not _matches(credentials, request.app.state.settings.integration_token):
+    if not token_matches(credentials, request.app.state.settings.integration_token):
         signed_in(request, credentials)
 
 

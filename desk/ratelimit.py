@@ -7,15 +7,13 @@ its account name and client, so that guesses sent at the same moment cannot all
 pass the check before the first failure is counted."""
 
 import hashlib
-import math
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
-from fastapi import HTTPException
-from limits import RateLimitItem, parse_many, storage, strategies
+from limits import parse_many, storage, strategies
 
+from common.service_api import TooMany, retry_after
 from desk.settings import AccountSettings
 
 # Locks striped by key: attempts on different accounts and clients rarely wait for
@@ -25,15 +23,6 @@ LOCK_STRIPES = 64
 
 def _key(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:32]
-
-
-class TooMany(HTTPException):
-    """429 with the reason and Retry-After."""
-
-    def __init__(self, what: str, retry_after: int) -> None:
-        super().__init__(
-            429, f"{what}: try again in {retry_after} s", headers={"Retry-After": str(retry_after)}
-        )
 
 
 class DeskLimits:
@@ -46,10 +35,6 @@ class DeskLimits:
         self.requests = parse_many(settings.requests_per_account)
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
 
-    def _retry_after(self, item: RateLimitItem, *keys: str) -> int:
-        reset = self.limiter.get_window_stats(item, *keys).reset_time
-        return max(1, math.ceil(reset - time.time()))
-
     def _sign_in_keys(self, username: str, client: str) -> list[tuple]:
         return [
             (item, "account", _key(username.strip().casefold())) for item in self.per_account
@@ -61,7 +46,7 @@ class DeskLimits:
             if not self.limiter.test(item, "sign-in", scope, key):
                 raise TooMany(
                     f"too many failed sign-ins for this {scope}",
-                    self._retry_after(item, "sign-in", scope, key),
+                    retry_after(self.limiter, item, "sign-in", scope, key),
                 )
 
     @contextmanager
@@ -87,5 +72,6 @@ class DeskLimits:
         for item in self.requests:
             if not self.limiter.hit(item, "requests", key):
                 raise TooMany(
-                    "too many requests from this account", self._retry_after(item, "requests", key)
+                    "too many requests from this account",
+                    retry_after(self.limiter, item, "requests", key),
                 )

@@ -7,10 +7,8 @@ limited per client address (MEMORY_RATE_LIMIT) and to 64 KiB; every error is
 """
 
 import hashlib
-import hmac
 import json
 import logging
-import math
 import re
 import time
 from collections.abc import AsyncIterator
@@ -20,14 +18,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from limits import parse_many, storage, strategies
 from pydantic import BaseModel, Extra, Field, confloat, conint, conlist, constr, validator
 from starlette.exceptions import HTTPException
 
 from common.database import create_db_engine
-from common.errors import install_error_handlers
-from common.limits import BodySizeLimit
+from common.service_api import bearer_token, limited, serve_internally
 from memory.event_types import InvalidEvent, Sentiment, SentimentShift, parse_event
 from memory.live import OUTPUT_CHANNELS, Deliveries, Rasa
 from memory.settings import Settings
@@ -99,39 +94,7 @@ class MentionedIn(_Strict):
     event_ids: conlist(conint(ge=1), min_items=1, max_items=50)  # type: ignore[valid-type]
 
 
-_bearer = HTTPBearer(auto_error=False, description="MEMORY_API_TOKEN")
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-async def limited(request: Request) -> None:
-    """429 with Retry-After when the client address is over MEMORY_RATE_LIMIT."""
-    state = request.app.state
-    for item in state.rates:
-        if not state.limiter.hit(item, "client", _client(request)):
-            reset = state.limiter.get_window_stats(item, "client", _client(request)).reset_time
-            retry = max(1, math.ceil(reset - time.time()))
-            raise HTTPException(
-                429,
-                f"too many requests: try again in {retry} s",
-                headers={"Retry-After": str(retry)},
-            )
-
-
-async def authorized(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
-) -> None:
-    """Checks without I/O, run on the event loop (no thread hop on the hot path)."""
-    await limited(request)
-    given = (credentials.credentials if credentials else "").encode("utf-8", "replace")
-    if not hmac.compare_digest(given, request.app.state.settings.api_token.encode()):
-        raise HTTPException(
-            401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
-        )
-
-
+authorized = bearer_token("MEMORY_API_TOKEN")
 api = APIRouter(dependencies=[Depends(authorized)])
 
 
@@ -327,15 +290,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.reach = reach
-    app.state.limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
-    app.state.rates = parse_many(settings.rate_limit)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
-    install_error_handlers(app)
     app.include_router(api)
     app.include_router(events_api)
-
-    @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
-
+    serve_internally(app, settings.api_token, settings.rate_limit, MAX_BODY_BYTES)
     return app

@@ -6,11 +6,8 @@ every error is `{"detail": reason}`. At start the consent ledger is seeded from 
 fixture (once) and outreach.yml is validated.
 """
 
-import hmac
 import logging
-import math
 import re
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -18,14 +15,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from limits import parse_many, storage, strategies
 from pydantic import BaseModel, Extra, conlist, constr
 from starlette.exceptions import HTTPException
 
 from common.database import create_db_engine
-from common.errors import install_error_handlers
-from common.limits import BodySizeLimit
+from common.service_api import bearer_token, serve_internally
 from outreach.config import CHANNELS, PURPOSES, Purpose, load_config
 from outreach.consent import ConsentState
 from outreach.ledger import ConsentLedger
@@ -50,31 +44,7 @@ class OptOutIn(BaseModel):
         extra = Extra.forbid
 
 
-_bearer = HTTPBearer(auto_error=False, description="OUTREACH_API_TOKEN")
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-async def authorized(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
-) -> None:
-    """429 over the rate limit (counted before the token, so guessing is limited too),
-    401 without the right token."""
-    state = request.app.state
-    for item in state.rates:
-        if not state.limiter.hit(item, "client", _client(request)):
-            reset = state.limiter.get_window_stats(item, "client", _client(request)).reset_time
-            retry = max(1, math.ceil(reset - time.time()))
-            raise HTTPException(
-                429, f"too many requests: try again in {retry} s", {"Retry-After": str(retry)}
-            )
-    given = (credentials.credentials if credentials else "").encode("utf-8", "replace")
-    if not hmac.compare_digest(given, state.token):
-        raise HTTPException(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
-
-
+authorized = bearer_token("OUTREACH_API_TOKEN")
 api = APIRouter(dependencies=[Depends(authorized)])
 
 
@@ -162,15 +132,6 @@ def create_app(settings: Settings) -> FastAPI:
         description='The consent ledger. Errors are `{"detail": "<reason>"}`.',
     )
     app.state.ledger = ledger
-    app.state.token = settings.api_token.encode()
-    app.state.limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
-    app.state.rates = parse_many(settings.rate_limit)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
-    install_error_handlers(app)
     app.include_router(api)
-
-    @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
-
+    serve_internally(app, settings.api_token, settings.rate_limit, MAX_BODY_BYTES)
     return app
