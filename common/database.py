@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 # How long an SQLite connection waits for another's write before giving up.
 SQLITE_BUSY_SECONDS = 30
@@ -27,13 +28,18 @@ def create_db_engine(database_url: str) -> Engine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         # FastAPI may open, use and close a request's session on different
         # threadpool threads; each connection still serves one request at a time.
+        # A file keeps a few connections open (SQLAlchemy 1.4 opens and closes one
+        # per session by default, a good part of a short request's time); beyond
+        # them, as many as the requests need, as before: none waits for another's.
+        file = bool(url.database and url.database != ":memory:")
         engine = create_engine(
             url,
             future=True,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
+            **({"poolclass": QueuePool, "pool_size": 5, "max_overflow": -1} if file else {}),
         )
         event.listen(engine, "connect", _configure_sqlite)
-        if url.database and url.database != ":memory:":
+        if file:
             # Write-ahead logging, set once (it stays with the file): reads never wait
             # for a write, so concurrent requests do not fail with "database is locked".
             with engine.connect() as connection:
