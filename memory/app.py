@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Extra, Field, confloat, conint, conlist, constr, validator
 from starlette.exceptions import HTTPException
@@ -224,7 +225,9 @@ async def post_event(request: Request) -> JSONResponse:
         reason = str(error) if isinstance(error, InvalidEvent) else "body is not valid JSON"
         raise HTTPException(422 if isinstance(error, InvalidEvent) else 400, reason) from None
     try:
-        stored, created = _store(request).store_event(source, key, event, time.time())
+        stored, created = await run_in_threadpool(
+            _store(request).store_event, source, key, event, time.time()
+        )
     except KeyReused:
         raise HTTPException(409, "Idempotency-Key already used for another event") from None
     logger.info(
@@ -235,7 +238,7 @@ async def post_event(request: Request) -> JSONResponse:
         source,
     )
     if created:
-        request.app.state.reach(stored)
+        await request.app.state.reach(stored)
     return JSONResponse(stored, status_code=201 if created else 200)
 
 
@@ -259,16 +262,18 @@ def create_app(settings: Settings) -> FastAPI:
     rasa = Rasa(settings.rasa_url, settings.rasa_token)
 
     def delivered(event_ids: list[int], conversation_id: str) -> None:
-        for event_id in event_ids:
-            store.delivered(event_id, conversation_id, time.time())
+        store.delivered(event_ids, conversation_id, time.time())
         logger.info("memory.event.delivered ids=%s", ",".join(map(str, event_ids)))
 
     deliveries = Deliveries(rasa, delivered)
 
-    def reach(event: dict[str, Any]) -> None:
+    async def reach(event: dict[str, Any]) -> None:
         """Deliver in the background: the source's POST is answered once stored."""
-        live = store.live_conversation(
-            event["data"]["customer_id"], time.time(), settings.live_minutes * 60
+        live = await run_in_threadpool(
+            store.live_conversation,
+            event["data"]["customer_id"],
+            time.time(),
+            settings.live_minutes * 60,
         )
         if live is not None and live[1] in OUTPUT_CHANNELS:
             deliveries.add(live[0], live[1], event)
@@ -278,6 +283,7 @@ def create_app(settings: Settings) -> FastAPI:
         logger.info("memory.fixture.ingested new=%d", ingest_fixture(store, settings))
         yield
         deliveries.cancel()
+        await rasa.close()
         engine.dispose()
 
     app = FastAPI(

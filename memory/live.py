@@ -29,6 +29,8 @@ OUTPUT_CHANNELS: dict[str, str | None] = {
     "twilio_voice": None,
 }
 TIMEOUT = aiohttp.ClientTimeout(total=15, connect=2)
+# An idle connection is let go before Sanic's keep-alive (5 s) closes it under us.
+KEEPALIVE_SECONDS = 2.0
 
 
 def grouped_entities(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -60,6 +62,20 @@ class Rasa:
 
     def __init__(self, url: str | None, token: str | None) -> None:
         self.url, self.token = url, token
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        """One session (and its kept-alive connections) for every trigger."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=TIMEOUT,
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
     @property
     def configured(self) -> bool:
@@ -77,14 +93,9 @@ class Rasa:
         if output := OUTPUT_CHANNELS.get(channel):
             params["output_channel"] = output
         try:
-            async with (
-                aiohttp.ClientSession(timeout=TIMEOUT) as session,
-                session.post(
-                    url,
-                    params=params,
-                    json={"name": INTENT, "entities": grouped_entities(events)},
-                ) as answer,
-            ):
+            async with self._client().post(
+                url, params=params, json={"name": INTENT, "entities": grouped_entities(events)}
+            ) as answer:
                 if answer.status == 200:
                     return True
                 logger.error("memory.live.failed events=%s status=%s", ids, answer.status)
@@ -112,7 +123,8 @@ class Deliveries:
         try:
             while events := self.waiting.pop(conversation_id, None):
                 if await self.rasa.trigger(conversation_id, channel, events):
-                    self.delivered([event["id"] for event in events], conversation_id)
+                    ids = [event["id"] for event in events]
+                    await asyncio.to_thread(self.delivered, ids, conversation_id)
         finally:
             self.tasks.pop(conversation_id, None)
 

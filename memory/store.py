@@ -299,8 +299,10 @@ class MemoryStore:
         row = self._upsert(write)
         return event_view(row), created
 
-    def delivered(self, event_id: int, conversation_id: str, now: float) -> None:
+    def delivered(self, event_ids: Sequence[int], conversation_id: str, now: float) -> None:
+        """Mark the events as told in conversation_id, in one transaction."""
         with self.sessions.begin() as session:
-            row = session.get(Event, event_id)
-            if row is not None:
+            for row in session.execute(
+                select(Event).where(Event.id.in_(list(event_ids)))
+            ).scalars():
                 row.delivered_conversation, row.delivered_at = conversation_id, now
