@@ -55,7 +55,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import SingletonThreadPool
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -155,6 +156,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                 f"not {cache_conversations!r}"
             )
         super().__init__(domain=domain, host=host, **kwargs)
+        self._keep_sqlite_connection()
         self.save_attempts = save_attempts
         self.retry_delay = retry_delay
         self.journal = Path(journal) if journal else DEFAULT_JOURNAL
@@ -162,6 +164,19 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         self.cache_conversations = cache_conversations
         self.cache: OrderedDict[str, CachedConversation] = OrderedDict()
         self.database_thread = ThreadPoolExecutor(1, thread_name_prefix="tracker-store")
+
+    def _keep_sqlite_connection(self) -> None:
+        """An SQLite file's connection stays open on the thread that uses it.
+        SQLAlchemy 1.4 opens and closes one for every session of an SQLite file
+        (NullPool): most of the cost of reading a conversation, which every web-chat
+        poll and every turn does. PostgreSQL keeps Rasa's pooled engine."""
+        engine: sa.engine.Engine = self.engine  # type: ignore[has-type]  # set by Rasa
+        url = engine.url
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return
+        engine.dispose()
+        self.engine = sa.create_engine(url, poolclass=SingletonThreadPool)
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the turn, or keep it pending and journalled if the database refuses."""
