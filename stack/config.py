@@ -166,11 +166,16 @@ class StackConfig:
         return {"OUTREACH_URL": self.outreach_url, "OUTREACH_API_TOKEN": self.outreach_api_token}
 
     def outreach_env(self) -> dict[str, str]:
-        """Outreach's environment: its database (the consent ledger) and callers' token."""
+        """Outreach's environment: its database (the consent ledger) and callers' token;
+        the memory's feed, the backend and Rasa's API token, to send what it decides."""
         return {
             **self.env(),
             "OUTREACH_API_TOKEN": self.outreach_api_token,
             "OUTREACH_DATABASE_URL": self.outreach_database_url,
+            **self.memory_client_env(),
+            "BACKEND_URL": self.backend_url,
+            "RASA_URL": self.rasa_internal_url,
+            "RASA_API_TOKEN": self.rasa_api_token,
         }
 
     def memory_client_env(self) -> dict[str, str]:
