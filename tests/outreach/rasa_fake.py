@@ -2,8 +2,9 @@
 the tracker), in the wire format Rasa answers with, for the tests that must control
 when a send arrives (the real Rasa is used end to end in test_send_whatsapp.py).
 
-`hold` keeps each trigger_intent unanswered until released (a send in flight when the
-sender is killed); `lose` answers nothing and records nothing (Rasa down mid-send).
+`hold` runs each trigger_intent but keeps it unanswered until released (the message
+went out, the sender is killed before it hears so); `lose` keeps it unanswered and
+runs nothing (the sender is killed before the message went out).
 """
 
 import json
@@ -85,6 +86,7 @@ class RasaStandIn:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.arrived.set()
                 if fake.lose:
+                    fake.release.wait(60)
                     return  # no answer, nothing run
                 fake.triggers.append((route[0], body, route[2]))
                 fake.trackers.setdefault(route[0], []).append(
