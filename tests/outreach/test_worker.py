@@ -198,3 +198,16 @@ def test_an_unreachable_rasa_is_retried_with_backoff_then_recorded_as_failed(
         assert decisions(plans, "C-1048") == []
         worker.tick(at)
     assert decisions(plans, "C-1048") == [("failed", "unreachable", "whatsapp", None)]
+
+
+def test_the_hold_out_group_is_recorded_as_a_decision(
+    running: Sources, rasa: RasaStandIn, tmp_path: Path
+) -> None:
+    """C-1028 falls in outreach.yml's 10 % hold-out: measured, never messaged."""
+    worker, plans, _ = make_worker(running, rasa, tmp_path)
+    running.link_whatsapp("C-1028", "whatsapp-holdout")
+    running.event("C-1028", "INV-900076")
+    worker.tick(MORNING)
+    worker.tick(MORNING + DELAY)
+    assert decisions(plans, "C-1028") == [("suppressed", "holdout", None, None)]
+    assert rasa.sent() == []
