@@ -1,5 +1,5 @@
 """What outreach reads from the other services, over their HTTP APIs only: new events
-(the memory's feed), the customer and their records (the backend), their recent
+(the memory's feed), the customer and the record an event is about (the backend), their recent
 contacts and whether a person holds their conversation (the memory's timeline).
 
 Every call has a connect and a read timeout and is retried with backoff (tenacity);
@@ -94,10 +94,6 @@ class Backend:
     def record(self, collection: str, record_id: str) -> dict[str, Any] | None:
         return self.http.get(f"/{collection}/{quote(record_id, safe='')}")
 
-    def claims(self, customer_id: str) -> list[dict[str, Any]]:
-        found = self.http.get(f"/customers/{quote(customer_id, safe='')}/claims")
-        return (found or {}).get("items", [])
-
 
 def whatsapp_conversation(memory_view: dict[str, Any]) -> str | None:
     """The customer's WhatsApp conversation most recently seen (a confirmed link)."""
@@ -136,10 +132,8 @@ class Facts:
             problem_resolved=self._resolved(event_type, record),
             last_contact_at=datetime.fromtimestamp(last, UTC) if last else None,
             agent_holds_conversation=held,
-            open_complaint=any(
-                c.get("type") == "complaint" and c.get("status") not in ("closed", "resolved")
-                for c in self.backend.claims(customer_id)
-            ),
+            # The sample CRM records neither complaints nor never-automated topics: both
+            # stay False until a CRM that has them is read here.
         )
         return customer, signals
 
