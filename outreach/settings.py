@@ -59,7 +59,7 @@ class Settings(EnvSettings):
     backend_url: str | None = Field(None, env="BACKEND_URL", rule="the backend's URL")
     rasa_url: str | None = Field(None, env="RASA_URL", rule="Rasa's internal URL")
     rasa_token: str | None = Field(
-        None, env="RASA_API_TOKEN", min_length=16, secret=True, rule="at least 16 characters"
+        None, env="RASA_API_TOKEN", secret=True, rule="Rasa's HTTP API token"
     )
     poll_seconds: float = Field(
         5.0, env="OUTREACH_POLL_SECONDS", ge=0.2, le=3600, rule="seconds from 0.2 to 3600"

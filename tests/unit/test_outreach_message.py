@@ -21,7 +21,8 @@ def outreach_turn(**plan: str) -> dict[str, Any]:
 
 
 def tracker(*events: dict[str, Any]) -> Tracker:
-    latest = events[-1]["parse_data"] if events else {}
+    users = [e for e in events if e["event"] == "user"]
+    latest = users[-1]["parse_data"] if users else {}
     return Tracker("whatsapp-1", {}, latest, list(events), False, None, {}, "")
 
 
@@ -79,3 +80,15 @@ def test_yes_carries_the_outreachs_invoice_into_the_payment_update() -> None:
         "invoice_id": "INV-900055",
         "payment_method_update": True,
     }
+
+
+def test_the_payment_link_counts_a_yes_to_the_offer_as_asking_for_it() -> None:
+    from actions.payment_link import latest_goal
+
+    turn = outreach_turn(response="utter_outreach_payment_failed", record="INV-900055")
+    yes = {"event": "user", "text": "yes", "parse_data": {"intent": {"name": "affirm"}}}
+    accepted = {"event": "action", "name": "action_outreach_accept"}
+    assert latest_goal(tracker(turn, yes)) is None
+    assert latest_goal(tracker(turn, yes, accepted)) == "update_payment_method"
+    later = {"event": "user", "parse_data": {"intent": {"name": "check_order_status"}}}
+    assert latest_goal(tracker(turn, yes, accepted, later)) == "check_order_status"
