@@ -184,7 +184,8 @@ class StackConfig:
 
     def memory_env(self) -> dict[str, str]:
         """The memory's environment: its database and callers' token, and Rasa's API
-        token, which it alone holds, to reach a live conversation (trigger_intent)."""
+        token, which only it and outreach hold, to reach a live conversation
+        (trigger_intent)."""
         return {
             **self.env(),
             **self._own("memory"),
