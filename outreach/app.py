@@ -1,8 +1,9 @@
 """The outreach HTTP API (FastAPI), on the internal interface only.
 
 Every call but /health takes `Authorization: Bearer OUTREACH_API_TOKEN` (the action
-server's); requests are limited per client address (OUTREACH_RATE_LIMIT) and to 4 KiB;
-every error is `{"detail": reason}`. At start the consent ledger is seeded from the CRM
+server's); the decision log also takes OUTREACH_READ_TOKEN (the desk's, which reads
+nothing else). Requests are limited per client address (OUTREACH_RATE_LIMIT) and to
+4 KiB; every error is `{"detail": reason}`. At start the consent ledger is seeded from the CRM
 fixture (once) and outreach.yml is validated; with the memory, the backend and Rasa
 configured, the worker (outreach.worker) runs in the service.
 """
@@ -63,11 +64,9 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def authorized(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
-) -> None:
+def _check(request: Request, given: bytes, tokens: list[bytes]) -> None:
     """429 over the rate limit (counted before the token, so guessing is limited too),
-    401 without the right token."""
+    401 without one of tokens."""
     state = request.app.state
     for item in state.rates:
         if not state.limiter.hit(item, "client", _client(request)):
@@ -76,12 +75,32 @@ async def authorized(
             raise HTTPException(
                 429, f"too many requests: try again in {retry} s", {"Retry-After": str(retry)}
             )
-    given = (credentials.credentials if credentials else "").encode("utf-8", "replace")
-    if not hmac.compare_digest(given, state.token):
+    # Every token compared, so the time taken says nothing about which one nearly matched.
+    if not sum(hmac.compare_digest(given, token) for token in tokens):
         raise HTTPException(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
 
 
+def _given(credentials: HTTPAuthorizationCredentials | None) -> bytes:
+    return (credentials.credentials if credentials else "").encode("utf-8", "replace")
+
+
+async def authorized(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> None:
+    """The API's token (the action server's)."""
+    _check(request, _given(credentials), [request.app.state.token])
+
+
+async def log_reader(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> None:
+    """The API's token or the read-only OUTREACH_READ_TOKEN (the desk's)."""
+    state = request.app.state
+    _check(request, _given(credentials), [state.token, *state.read_tokens])
+
+
 api = APIRouter(dependencies=[Depends(authorized)])
+log_api = APIRouter(dependencies=[Depends(log_reader)])
 
 
 def _customer(customer_id: str) -> str:
@@ -150,7 +169,7 @@ def _log(request: Request, customer_id: str | None, after: int, limit: int) -> d
     return {"decisions": entries, "next": entries[-1]["id"] if entries else after}
 
 
-@api.get("/decisions")
+@log_api.get("/decisions")
 def decisions(
     request: Request,
     after: int = Query(0, ge=0, le=2**62),
@@ -161,7 +180,7 @@ def decisions(
     return _log(request, None, after, limit)
 
 
-@api.get("/customers/{customer_id}/decisions")
+@log_api.get("/customers/{customer_id}/decisions")
 def customer_decisions(
     customer_id: str,
     request: Request,
@@ -221,11 +240,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.ledger = ledger
     app.state.plans = plans
     app.state.token = settings.api_token.encode()
+    app.state.read_tokens = [settings.read_token.encode()] if settings.read_token else []
     app.state.limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
     app.state.rates = parse_many(settings.rate_limit)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     install_error_handlers(app)
     app.include_router(api)
+    app.include_router(log_api)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -6,6 +6,8 @@
 - ``BRIGHTWAVE_FIXTURE``: the CRM fixture whose consent flags seed the ledger, once.
 - ``OUTREACH_API_TOKEN``: bearer token of the outreach API's callers (the action
   server); the API does not start without it.
+- ``OUTREACH_READ_TOKEN``: a bearer token that reads the decision log and nothing else
+  (the desk's supervisors' view); unset, only OUTREACH_API_TOKEN reads it.
 - ``OUTREACH_RATE_LIMIT``: requests per client address (``limits`` notation, 600/minute).
 - ``MEMORY_URL``, ``MEMORY_API_TOKEN``: the memory's API, whose event feed starts outreach
   and whose timeline says who contacted us lately; ``BACKEND_URL``: the CRM (is the
@@ -47,6 +49,9 @@ class Settings(EnvSettings):
     )
     api_token: str | None = Field(
         None, env="OUTREACH_API_TOKEN", min_length=16, secret=True, rule="at least 16 characters"
+    )
+    read_token: str | None = Field(
+        None, env="OUTREACH_READ_TOKEN", min_length=16, secret=True, rule="at least 16 characters"
     )
     rate_limit: str = Field(
         "600/minute", env="OUTREACH_RATE_LIMIT", rule="a rate such as '600/minute'"

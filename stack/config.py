@@ -84,6 +84,8 @@ class StackConfig:
     outreach_port: int = 8400
     outreach_database_url: str = ""
     outreach_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # Reads outreach's decision log only (the desk's supervisors' view), random per start.
+    outreach_read_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     # The deployer's secrets for one service each (SERVICE_SECRETS), as configured.
     service_secrets: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -171,6 +173,7 @@ class StackConfig:
         return {
             **self.env(),
             "OUTREACH_API_TOKEN": self.outreach_api_token,
+            "OUTREACH_READ_TOKEN": self.outreach_read_token,
             "OUTREACH_DATABASE_URL": self.outreach_database_url,
             **self.memory_client_env(),
             "BACKEND_URL": self.backend_url,
@@ -216,6 +219,9 @@ class StackConfig:
             "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
             "ACTION_SERVER_BASE_URL": self.action_url,
             **self.memory_client_env(),
+            # Supervisors' view of outreach's decision log: its read-only token.
+            "OUTREACH_URL": self.outreach_url,
+            "OUTREACH_READ_TOKEN": self.outreach_read_token,
             "DESK_DATABASE_URL": self.desk_database_url,
             "RASA_URL": self.rasa_internal_url,
             "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret,
