@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -199,7 +199,7 @@ def _worker(settings: Settings, config: OutreachConfig, engine: Engine) -> Loop 
     memory = Memory(str(settings.memory_url), str(settings.memory_token))
     worker = Worker(
         config,
-        PlanStore(engine),
+        PlanStore(engine, timedelta(seconds=settings.send_lease_seconds)),
         ConsentLedger(engine),
         memory,
         Facts(memory, Backend(str(settings.backend_url))),

@@ -4,10 +4,12 @@ A send is planned once per rule and event (a unique key, so reading the feed aga
 after a restart plans nothing twice). Before a message goes out the plan is marked
 `sending` and committed; after, `sent`. A restart between the two finds it `sending`
 and asks the conversation whether the message arrived before sending (outreach.worker).
+Each change is conditional on the version read, so of several workers on one database
+one moves a plan on and the others skip it (Taken).
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -71,8 +73,13 @@ def _entry(row: DecisionEntry) -> dict[str, Any]:
     }
 
 
+class Taken(Exception):
+    """Another worker moved the plan on first (several outreach processes, one database)."""
+
+
 class PlanStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, lease: timedelta = timedelta(minutes=2)) -> None:
+        self.lease = lease
         Base.metadata.create_all(engine)
         self.sessions = sessionmaker(bind=engine, future=True, expire_on_commit=False)
 
@@ -181,7 +188,20 @@ class PlanStore:
         )
 
     def _set(self, session: Session, plan: Plan, **values: Any) -> None:
-        session.execute(update(PlannedSend).where(PlannedSend.id == plan.id).values(**values))
+        """Move the plan on from the version read (state, attempts, due time); Taken,
+        and nothing of the transaction kept, when another worker moved it first."""
+        moved = session.execute(
+            update(PlannedSend)
+            .where(
+                PlannedSend.id == plan.id,
+                PlannedSend.state == plan.state,
+                PlannedSend.attempts == plan.attempts,
+                PlannedSend.due_at == plan.due_at,
+            )
+            .values(**values)
+        )
+        if moved.rowcount != 1:
+            raise Taken(plan.id)
 
     def decided(self, plan: Plan, decision: Decision, now: datetime) -> None:
         """A defer (due again when quiet hours end) or a suppression, logged."""
@@ -194,7 +214,9 @@ class PlanStore:
                 self._set(session, plan, state="suppressed")
 
     def sending(self, plan: Plan, decision: Decision, now: datetime) -> Plan:
-        """The decision to send, committed before the message goes out."""
+        """The decision to send, committed before the message goes out: the plan is
+        this worker's for the lease (due again after it, should the worker die)."""
+        leased = now + self.lease
         with self.sessions.begin() as session:
             self._set(
                 session,
@@ -203,8 +225,9 @@ class PlanStore:
                 channel=decision.channel,
                 disclose=decision.disclose,
                 sent_at=now,
+                due_at=leased,
             )
-        return Plan(**{**plan.__dict__, "state": "sending", "channel": decision.channel})
+        return replace(plan, state="sending", channel=decision.channel, due_at=leased)
 
     def sent(self, plan: Plan, response: str, now: datetime) -> None:
         with self.sessions.begin() as session:

@@ -15,6 +15,8 @@
   which the message goes out in the customer's WhatsApp conversation. Without all of
   them the worker does not run (the consent API still does).
 - ``OUTREACH_POLL_SECONDS``: how often the worker reads the feed and sends what is due (5).
+- ``OUTREACH_SEND_LEASE_SECONDS``: how long a send is its worker's (120): longer than a
+  send with its retries takes; a worker that dies mid-send has it picked up after this.
 """
 
 from collections.abc import Mapping
@@ -65,6 +67,13 @@ class Settings(EnvSettings):
     rasa_url: str | None = Field(None, env="RASA_URL", rule="Rasa's internal URL")
     rasa_token: str | None = Field(
         None, env="RASA_API_TOKEN", secret=True, rule="Rasa's HTTP API token"
+    )
+    send_lease_seconds: float = Field(
+        120.0,
+        env="OUTREACH_SEND_LEASE_SECONDS",
+        ge=1,
+        le=3600,
+        rule="seconds from 1 to 3600",
     )
     poll_seconds: float = Field(
         5.0, env="OUTREACH_POLL_SECONDS", ge=0.2, le=3600, rule="seconds from 0.2 to 3600"

@@ -16,7 +16,7 @@ from outreach.config import OutreachConfig
 from outreach.delivery import DeliveryFailed, RasaDelivery
 from outreach.governance import decide
 from outreach.ledger import ConsentLedger
-from outreach.plans import Plan, PlanStore
+from outreach.plans import Plan, PlanStore, Taken
 from outreach.sources import Facts, Memory, SourceUnavailable
 
 logger = logging.getLogger("outreach.worker")
@@ -61,6 +61,14 @@ class Worker:
             self.handle(plan, now)
 
     def handle(self, plan: Plan, now: datetime) -> None:
+        """Decide and send (or defer, suppress, retry) one due plan; a plan another
+        worker moved on first is left to it."""
+        try:
+            self._handle(plan, now)
+        except Taken:
+            logger.info("outreach.taken plan=%d: another worker has it", plan.id)
+
+    def _handle(self, plan: Plan, now: datetime) -> None:
         rule = self.config.rules.get(plan.rule)
         if rule is None:
             self.plans.failed(plan, "rule_removed", now)
@@ -93,13 +101,13 @@ class Worker:
                     decision.reason,
                 )
                 return
-            sending = self.plans.sending(plan, decision, now)
+            plan = self.plans.sending(plan, decision, now)
             assert customer.whatsapp is not None  # the only channel with an address
-            self.delivery.send(sending, customer.whatsapp, rule.message, decision.disclose)
-            self.plans.sent(sending, rule.message, now)
+            self.delivery.send(plan, customer.whatsapp, rule.message, decision.disclose)
+            self.plans.sent(plan, rule.message, now)
             logger.info("outreach.sent plan=%d rule=%s channel=%s", plan.id, plan.rule, "whatsapp")
         except (SourceUnavailable, DeliveryFailed) as error:
-            self._later(plan, now, str(error))
+            self._later(plan, now, str(error))  # plan: the version this worker holds
 
     def _later(self, plan: Plan, now: datetime, reason: str) -> None:
         if plan.attempts + 1 >= MAX_ATTEMPTS:

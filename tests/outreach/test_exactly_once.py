@@ -50,6 +50,7 @@ def launch(running: Sources, rasa: RasaStandIn, home: Path) -> Launch:
         "RASA_API_TOKEN": TOKEN,
         "OUTREACH_CONFIG": str(rules),
         "OUTREACH_POLL_SECONDS": "0.3",
+        "OUTREACH_SEND_LEASE_SECONDS": "2",  # the killed worker's send is picked up soon
     }
     return dataclasses.replace(base, env=env)
 

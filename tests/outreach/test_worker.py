@@ -211,3 +211,18 @@ def test_the_hold_out_group_is_recorded_as_a_decision(
     worker.tick(MORNING + DELAY)
     assert decisions(plans, "C-1028") == [("suppressed", "holdout", None, None)]
     assert rasa.sent() == []
+
+
+def test_of_two_workers_on_one_database_one_sends(
+    running: Sources, rasa: RasaStandIn, tmp_path: Path
+) -> None:
+    """Both read the same due plan; the one that moves it first sends, the other skips."""
+    worker, plans, _ = make_worker(running, rasa, tmp_path)
+    running.link_whatsapp("C-1003", "whatsapp-two-workers")
+    running.event("C-1003", "INV-900007")
+    worker.tick(MORNING)
+    [plan] = plans.due(MORNING + DELAY)
+    worker.handle(plan, MORNING + DELAY)
+    worker.handle(plan, MORNING + DELAY)  # the second worker, with what it read before
+    assert [d[:2] for d in decisions(plans, "C-1003")] == [("sent", "allowed")]
+    assert len(rasa.sent("whatsapp-two-workers")) == 1
