@@ -42,9 +42,16 @@ UNPAID_ORDER = ("failed", "overdue", "due")
 GOAL_INTENTS = frozenset({GOAL, "check_order_status", "check_claim_status", "check_invoice"})
 
 
+# A "yes" to outreach's offer to help update the card (actions/outreach_message.py).
+OUTREACH_ACCEPTED = "action_outreach_accept"
+
+
 def latest_goal(tracker: Tracker) -> str | None:
-    """The goal intent the customer asked for last in this conversation."""
+    """The goal intent the customer asked for last in this conversation (a yes to
+    outreach's offer to update the card counts as asking for it)."""
     for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") == OUTREACH_ACCEPTED:
+            return GOAL
         if event.get("event") == "user":
             name = (event.get("parse_data") or {}).get("intent", {}).get("name")
             if name in GOAL_INTENTS:

@@ -16,7 +16,7 @@ WWW-Authenticate: Bearer, 413 for a body over the limit.
 import hmac
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -62,9 +62,10 @@ async def limited(request: Request) -> None:
             )
 
 
-def bearer_token(variable: str) -> Callable[..., Awaitable[None]]:
+def bearer_token(variable: str, readers: bool = False) -> Callable[..., Awaitable[None]]:
     """The dependency that admits a call within the rate limit and with the service's
-    token (`variable` names its setting in the API docs); 429 first, else 401."""
+    token (`variable` names its setting in the API docs), or with readers, also with
+    one of its read-only tokens; 429 first, else 401."""
     scheme = HTTPBearer(auto_error=False, description=variable)
 
     async def authorized(
@@ -72,7 +73,10 @@ def bearer_token(variable: str) -> Callable[..., Awaitable[None]]:
     ) -> None:
         # Checks without I/O, run on the event loop (no thread hop on the hot path).
         await limited(request)
-        if not token_matches(credentials, request.app.state.api_token):
+        state = request.app.state
+        tokens = [state.api_token, *(state.read_tokens if readers else ())]
+        # Every token compared, so the time taken says nothing about which one nearly matched.
+        if not sum(token_matches(credentials, token) for token in tokens):
             raise HTTPException(
                 401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
             )
@@ -80,10 +84,18 @@ def bearer_token(variable: str) -> Callable[..., Awaitable[None]]:
     return authorized
 
 
-def serve_internally(app: FastAPI, token: str, rate_limit: str, max_body_bytes: int) -> None:
-    """Give app its token, rate limit (`limits` notation, e.g. "1200/minute"), body
-    limit, JSON error handlers and an open GET /health."""
+def serve_internally(
+    app: FastAPI,
+    token: str,
+    rate_limit: str,
+    max_body_bytes: int,
+    read_tokens: Sequence[str] = (),
+) -> None:
+    """Give app its token (and read-only tokens for the routes that take them), rate
+    limit (`limits` notation, e.g. "1200/minute"), body limit, JSON error handlers and
+    an open GET /health."""
     app.state.api_token = token
+    app.state.read_tokens = [t for t in read_tokens if t]
     app.state.limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
     app.state.rates = parse_many(rate_limit)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)

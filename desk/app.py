@@ -18,6 +18,8 @@ from common.limits import BodySizeLimit
 from desk.account_routes import accounts_api, audit_api, session_api, unlock_api
 from desk.headers import SecurityHeaders
 from desk.identity_client import IdentityClient, IdentityFailed, IdentityUnreachable
+from desk.outreach_client import OutreachClient, OutreachFailed, OutreachUnreachable
+from desk.outreach_routes import outreach_api
 from desk.rasa_client import RasaFailed, RasaUnreachable
 from desk.ratelimit import DeskLimits
 from desk.routes import agent_api, router
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         identity.connect_timeout_seconds,
         identity.read_timeout_seconds,
     )
+    app.state.outreach = OutreachClient(settings.outreach_url, settings.outreach_read_token)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
@@ -128,8 +131,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RasaFailed, _bad_gateway)
     app.add_exception_handler(IdentityUnreachable, _unreachable)
     app.add_exception_handler(IdentityFailed, _bad_gateway)
+    app.add_exception_handler(OutreachUnreachable, _unreachable)
+    app.add_exception_handler(OutreachFailed, _bad_gateway)
     for api in (router, session_api, agent_api, unlock_api, audit_api, accounts_api):
         app.include_router(api)
+    app.include_router(outreach_api)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.openapi = lambda: _truthful_openapi(app)  # type: ignore[method-assign]
 

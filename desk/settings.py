@@ -10,6 +10,9 @@ Environment:
   Rasa's API token.
 - ``ACTION_SERVER_BASE_URL``, ``IDENTITY_ADMIN_TOKEN``: where agents' unlocks of a
   customer's verification lockout go (optional: without them unlocking answers 503).
+- ``OUTREACH_URL``, ``OUTREACH_READ_TOKEN``: outreach's API and its read-only token for
+  the decision log supervisors read on the desk (optional: without them that view
+  answers 503).
 - ``CCAAS_WEBHOOK_URL``, ``CCAAS_WEBHOOK_SECRET``: optional outbound webhook, and the
   key of its ``X-Switchboard-Signature: sha256=<hex HMAC of the body>`` header.
 - ``DESK_SETTINGS``: the behaviour file (default ``desk/settings.yml``): the queue, the
@@ -141,6 +144,9 @@ class Settings:
     action_server_url: str | None
     identity_admin_token: str | None
     behaviour: Behaviour
+    # Outreach's API, for supervisors' view of its decision log (desk/outreach_routes.py).
+    outreach_url: str | None = None
+    outreach_read_token: str | None = None
 
 
 def load_behaviour(path: Path) -> Behaviour:
@@ -186,8 +192,12 @@ class _Environment(EnvSettings):
     )
     identity_admin_token: str | None = Field(None, env="IDENTITY_ADMIN_TOKEN", secret=True)
     behaviour_path: Path = Field(DEFAULT_BEHAVIOUR, env="DESK_SETTINGS")
+    outreach_url: str | None = Field(None, env="OUTREACH_URL", rule="an http:// or https:// URL")
+    outreach_read_token: str | None = Field(None, env="OUTREACH_READ_TOKEN", secret=True)
 
-    _urls = validator("rasa_url", "webhook_url", "action_server_url", allow_reuse=True)(http_url)
+    _urls = validator(
+        "rasa_url", "webhook_url", "action_server_url", "outreach_url", allow_reuse=True
+    )(http_url)
 
     @validator(
         "integration_token", "desk_rasa_secret", "webhook_secret", "identity_admin_token", pre=True

@@ -183,6 +183,18 @@ def sentiment_shift(customer_id: str, body: SentimentShiftIn, request: Request) 
     return JSONResponse(stored, status_code=201 if created else 200)
 
 
+@api.get("/events")
+def list_events(
+    request: Request,
+    after: int = Query(0, ge=0, le=2**62),
+    limit: int = Query(100, ge=1, le=500),
+) -> dict[str, Any]:
+    """Business events stored after the event id `after`, oldest first, and the cursor
+    to ask from next (`after` again when there is nothing new)."""
+    events = _store(request).events_after(after, limit)
+    return {"events": events, "next": events[-1]["id"] if events else after}
+
+
 @api.put("/conversations")
 def put_conversation(body: ConversationIn, request: Request) -> dict[str, Any]:
     """A conversation session's place in its customer's timeline, from its outcomes."""

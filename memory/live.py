@@ -1,6 +1,6 @@
 """An event reaches the conversation its customer is having now through Rasa's HTTP
 API (`trigger_intent` on the internal listener, with RASA_API_TOKEN, which only this
-service holds): the assistant's action for the intent says it on the customer's
+service and outreach hold): the assistant's action for the intent says it on the customer's
 channel. A failure leaves the event waiting for the customer's next contact.
 
 One trigger is in flight per conversation; the events that arrive for it meanwhile go

@@ -299,6 +299,18 @@ class MemoryStore:
         row = self._upsert(write)
         return event_view(row), created
 
+    def events_after(self, after: int, limit: int) -> list[dict[str, Any]]:
+        """Business events stored after the event with id `after`, oldest first: a
+        reader's cursor (outreach) moves on by the last id it was given."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Event)
+                .where(Event.id > after, Event.type.not_in(CONVERSATION_TYPES))
+                .order_by(Event.id)
+                .limit(limit)
+            ).scalars()
+            return [event_view(row) for row in rows]
+
     def delivered(self, event_ids: Sequence[int], conversation_id: str, now: float) -> None:
         """Mark the events as told in conversation_id, in one transaction."""
         with self.sessions.begin() as session:

@@ -1,29 +1,36 @@
 """The outreach HTTP API (FastAPI), on the internal interface only.
 
 Every call but /health takes `Authorization: Bearer OUTREACH_API_TOKEN` (the action
-server's); requests are limited per client address (OUTREACH_RATE_LIMIT) and to 4 KiB;
-every error is `{"detail": reason}`. At start the consent ledger is seeded from the CRM
-fixture (once) and outreach.yml is validated.
+server's); the decision log also takes OUTREACH_READ_TOKEN (the desk's, which reads
+nothing else). Requests are limited per client address (OUTREACH_RATE_LIMIT) and to
+4 KiB; every error is `{"detail": reason}`. At start the consent ledger is seeded from the CRM
+fixture (once) and outreach.yml is validated; with the memory, the backend and Rasa
+configured, the worker (outreach.worker) runs in the service.
 """
 
 import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Extra, conlist, constr
+from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 
 from common.database import create_db_engine
 from common.service_api import bearer_token, serve_internally
-from outreach.config import CHANNELS, PURPOSES, Purpose, load_config
+from outreach.config import CHANNELS, PURPOSES, OutreachConfig, Purpose, load_config
 from outreach.consent import ConsentState
+from outreach.delivery import RasaDelivery
 from outreach.ledger import ConsentLedger
+from outreach.plans import PlanStore
 from outreach.settings import Settings
+from outreach.sources import Backend, Facts, Memory
+from outreach.worker import Loop, Worker
 
 logger = logging.getLogger("outreach")
 MAX_BODY_BYTES = 4 * 1024
@@ -45,7 +52,12 @@ class OptOutIn(BaseModel):
 
 
 authorized = bearer_token("OUTREACH_API_TOKEN")
+# The API's token or the read-only OUTREACH_READ_TOKEN (the desk's).
+log_reader = bearer_token("OUTREACH_API_TOKEN or OUTREACH_READ_TOKEN", readers=True)
+
+
 api = APIRouter(dependencies=[Depends(authorized)])
+log_api = APIRouter(dependencies=[Depends(log_reader)])
 
 
 def _customer(customer_id: str) -> str:
@@ -109,29 +121,88 @@ def opt_out(customer_id: str, body: OptOutIn, request: Request) -> JSONResponse:
     )
 
 
+def _log(request: Request, customer_id: str | None, after: int, limit: int) -> dict[str, Any]:
+    entries = request.app.state.plans.log(customer_id, after, limit)
+    return {"decisions": entries, "next": entries[-1]["id"] if entries else after}
+
+
+@log_api.get("/decisions")
+def decisions(
+    request: Request,
+    after: int = Query(0, ge=0, le=2**62),
+    limit: int = Query(100, ge=1, le=500),
+) -> dict[str, Any]:
+    """Every outreach decision after id `after`, oldest first: sent (channel, response,
+    when), deferred (until), suppressed (which check) or failed; `next` pages on."""
+    return _log(request, None, after, limit)
+
+
+@log_api.get("/customers/{customer_id}/decisions")
+def customer_decisions(
+    customer_id: str,
+    request: Request,
+    after: int = Query(0, ge=0, le=2**62),
+    limit: int = Query(100, ge=1, le=500),
+) -> dict[str, Any]:
+    """The customer's outreach decisions, as GET /decisions."""
+    return _log(request, _customer(customer_id), after, limit)
+
+
+def _worker(settings: Settings, config: OutreachConfig, engine: Engine) -> Loop | None:
+    """The worker's loop, if the services it reads from and sends through are set."""
+    if not settings.sends:
+        logger.warning("outreach.worker.off: MEMORY_URL, BACKEND_URL or RASA_URL unset")
+        return None
+    memory = Memory(str(settings.memory_url), str(settings.memory_token))
+    worker = Worker(
+        config,
+        PlanStore(engine, timedelta(seconds=settings.send_lease_seconds)),
+        ConsentLedger(engine),
+        memory,
+        Facts(memory, Backend(str(settings.backend_url))),
+        RasaDelivery(str(settings.rasa_url), str(settings.rasa_token)),
+    )
+    return Loop(worker, settings.poll_seconds)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The outreach API for settings; ValueError without a token, OutreachConfigError
     for a bad outreach.yml."""
     if not settings.api_token:
         raise ValueError("OUTREACH_API_TOKEN is not set")
-    load_config(settings.config_path)
+    config = load_config(settings.config_path)
     engine = create_db_engine(settings.database_url)
     ledger = ConsentLedger(engine)
+    plans = PlanStore(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         seeded = ledger.seed_from_fixture(settings.fixture, datetime.now(UTC))
         logger.info("outreach.ledger.seeded new=%d", seeded)
+        loop = _worker(settings, config, engine)
+        if loop:
+            loop.start()
         yield
+        if loop:
+            loop.stop()
         engine.dispose()
 
     app = FastAPI(
         title="Switchboard outreach",
         version="1.0.0",
         lifespan=lifespan,
-        description='The consent ledger. Errors are `{"detail": "<reason>"}`.',
+        description="The consent ledger and the log of outreach decisions. "
+        'Errors are `{"detail": "<reason>"}`.',
     )
     app.state.ledger = ledger
+    app.state.plans = plans
     app.include_router(api)
-    serve_internally(app, settings.api_token, settings.rate_limit, MAX_BODY_BYTES)
+    app.include_router(log_api)
+    serve_internally(
+        app,
+        settings.api_token,
+        settings.rate_limit,
+        MAX_BODY_BYTES,
+        read_tokens=[settings.read_token] if settings.read_token else (),
+    )
     return app

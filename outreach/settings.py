@@ -6,7 +6,17 @@
 - ``BRIGHTWAVE_FIXTURE``: the CRM fixture whose consent flags seed the ledger, once.
 - ``OUTREACH_API_TOKEN``: bearer token of the outreach API's callers (the action
   server); the API does not start without it.
+- ``OUTREACH_READ_TOKEN``: a bearer token that reads the decision log and nothing else
+  (the desk's supervisors' view); unset, only OUTREACH_API_TOKEN reads it.
 - ``OUTREACH_RATE_LIMIT``: requests per client address (``limits`` notation, 600/minute).
+- ``MEMORY_URL``, ``MEMORY_API_TOKEN``: the memory's API, whose event feed starts outreach
+  and whose timeline says who contacted us lately; ``BACKEND_URL``: the CRM (is the
+  invoice paid now?); ``RASA_URL``, ``RASA_API_TOKEN``: Rasa's internal HTTP API, through
+  which the message goes out in the customer's WhatsApp conversation. Without all of
+  them the worker does not run (the consent API still does).
+- ``OUTREACH_POLL_SECONDS``: how often the worker reads the feed and sends what is due (5).
+- ``OUTREACH_SEND_LEASE_SECONDS``: how long a send is its worker's (120): longer than a
+  send with its retries takes; a worker that dies mid-send has it picked up after this.
 """
 
 from collections.abc import Mapping
@@ -42,9 +52,39 @@ class Settings(EnvSettings):
     api_token: str | None = Field(
         None, env="OUTREACH_API_TOKEN", min_length=16, secret=True, rule="at least 16 characters"
     )
+    read_token: str | None = Field(
+        None, env="OUTREACH_READ_TOKEN", min_length=16, secret=True, rule="at least 16 characters"
+    )
     rate_limit: str = Field(
         "600/minute", env="OUTREACH_RATE_LIMIT", rule="a rate such as '600/minute'"
     )
+
+    memory_url: str | None = Field(None, env="MEMORY_URL", rule="the memory's URL")
+    memory_token: str | None = Field(
+        None, env="MEMORY_API_TOKEN", min_length=16, secret=True, rule="at least 16 characters"
+    )
+    backend_url: str | None = Field(None, env="BACKEND_URL", rule="the backend's URL")
+    rasa_url: str | None = Field(None, env="RASA_URL", rule="Rasa's internal URL")
+    rasa_token: str | None = Field(
+        None, env="RASA_API_TOKEN", secret=True, rule="Rasa's HTTP API token"
+    )
+    send_lease_seconds: float = Field(
+        120.0,
+        env="OUTREACH_SEND_LEASE_SECONDS",
+        ge=1,
+        le=3600,
+        rule="seconds from 1 to 3600",
+    )
+    poll_seconds: float = Field(
+        5.0, env="OUTREACH_POLL_SECONDS", ge=0.2, le=3600, rule="seconds from 0.2 to 3600"
+    )
+
+    @property
+    def sends(self) -> bool:
+        """Whether the worker has everything it reads from and sends through."""
+        return all(
+            (self.memory_url, self.memory_token, self.backend_url, self.rasa_url, self.rasa_token)
+        )
 
     @validator("rate_limit")
     def _rate(cls, value: str) -> str:

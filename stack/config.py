@@ -84,6 +84,8 @@ class StackConfig:
     outreach_port: int = 8400
     outreach_database_url: str = ""
     outreach_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # Reads outreach's decision log only (the desk's supervisors' view), random per start.
+    outreach_read_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     # The deployer's secrets for one service each (SERVICE_SECRETS), as configured.
     service_secrets: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -166,11 +168,17 @@ class StackConfig:
         return {"OUTREACH_URL": self.outreach_url, "OUTREACH_API_TOKEN": self.outreach_api_token}
 
     def outreach_env(self) -> dict[str, str]:
-        """Outreach's environment: its database (the consent ledger) and callers' token."""
+        """Outreach's environment: its database (the consent ledger) and callers' token;
+        the memory's feed, the backend and Rasa's API token, to send what it decides."""
         return {
             **self.env(),
             "OUTREACH_API_TOKEN": self.outreach_api_token,
+            "OUTREACH_READ_TOKEN": self.outreach_read_token,
             "OUTREACH_DATABASE_URL": self.outreach_database_url,
+            **self.memory_client_env(),
+            "BACKEND_URL": self.backend_url,
+            "RASA_URL": self.rasa_internal_url,
+            "RASA_API_TOKEN": self.rasa_api_token,
         }
 
     def memory_client_env(self) -> dict[str, str]:
@@ -179,7 +187,8 @@ class StackConfig:
 
     def memory_env(self) -> dict[str, str]:
         """The memory's environment: its database and callers' token, and Rasa's API
-        token, which it alone holds, to reach a live conversation (trigger_intent)."""
+        token, which only it and outreach hold, to reach a live conversation
+        (trigger_intent)."""
         return {
             **self.env(),
             **self._own("memory"),
@@ -210,6 +219,9 @@ class StackConfig:
             "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
             "ACTION_SERVER_BASE_URL": self.action_url,
             **self.memory_client_env(),
+            # Supervisors' view of outreach's decision log: its read-only token.
+            "OUTREACH_URL": self.outreach_url,
+            "OUTREACH_READ_TOKEN": self.outreach_read_token,
             "DESK_DATABASE_URL": self.desk_database_url,
             "RASA_URL": self.rasa_internal_url,
             "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret,

@@ -114,7 +114,7 @@ def analytics_cases(stack: Stack) -> tuple[list[Case], st.SearchStrategy[Case]]:
 
 
 def outreach_cases(stack: Stack) -> tuple[list[Case], st.SearchStrategy[Case]]:
-    """The outreach API (the consent ledger) with its caller's token."""
+    """The outreach API (the consent ledger, the decision log) with its caller's token."""
     token = {"Authorization": f"Bearer {stack.config.outreach_api_token}"}
     known = {"customer_id": bench_customers(load_crm())[:20]}
     return openapi_cases(stack.config.outreach_url, lambda op: token, known, [])

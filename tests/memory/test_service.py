@@ -440,3 +440,30 @@ def test_the_readme_openssl_signature_is_accepted(config: StackConfig) -> None:
         },
     )
     assert answer.status_code == 201, answer.text
+
+
+def test_the_event_feed_pages_business_events_after_a_cursor(
+    config: StackConfig, api: MemoryApi
+) -> None:
+    """Outreach's read: every business event once, oldest first, behind the token;
+    never a sentiment shift; a bad cursor or limit refused with the reason."""
+    assert requests.get(f"{config.memory_url}/events", timeout=10).status_code == 401
+    start = api.get("/events", after=0, limit=500).json()
+    cursor = start["next"]
+    while page := api.get("/events", after=cursor, limit=500).json()["events"]:
+        cursor = page[-1]["id"]
+    stored = post_event(config.memory_url, payment_failed("C-1020", "INV-900055")).json()
+    api.post(
+        "/customers/C-1020/sentiment",
+        {"conversation_id": "feed-1", "to": "negative", "at": time.time()},
+    )
+    fresh = api.get("/events", after=cursor).json()
+    assert [e["id"] for e in fresh["events"]] == [stored["id"]]
+    assert fresh["next"] == stored["id"]
+    assert api.get("/events", after=stored["id"]).json() == {
+        "events": [],
+        "next": stored["id"],
+    }
+    for bad in ({"after": -1}, {"limit": 0}, {"limit": 501}, {"after": "x"}):
+        refused = api.get("/events", **bad)
+        assert refused.status_code == 422 and "detail" in refused.json(), bad

@@ -115,6 +115,17 @@ def test_bad_input_is_refused_with_its_reason_and_changes_nothing(
     assert all(h["source"] == "crm_fixture" for h in history)
 
 
+def test_the_read_token_reads_the_decision_log_and_nothing_else(
+    config: StackConfig, service: Service
+) -> None:
+    read = config.outreach_read_token
+    assert call(config, "GET", "/decisions", token=read).status_code == 200
+    assert call(config, "GET", "/customers/C-1005/decisions", token=read).status_code == 200
+    assert call(config, "GET", "/customers/C-1005/consent", token=read).status_code == 401
+    write = call(config, "POST", "/customers/C-1005/opt-out", token=read, json=STOP)
+    assert write.status_code == 401
+
+
 def test_a_flood_is_limited_with_retry_after(config: StackConfig, service: Service) -> None:
     answers = [call(config, "GET", "/health", token=None) for _ in range(3)]
     assert all(a.status_code == 200 for a in answers)  # health is not limited
@@ -162,5 +173,8 @@ def test_only_outreach_and_the_action_server_hold_its_token() -> None:
     assert config.action_env()["OUTREACH_URL"] == "http://127.0.0.1:8400"
     for env in (config.rasa_env(), config.desk_env(), config.memory_env(), config.backend_env()):
         assert "OUTREACH_API_TOKEN" not in env
+    # The desk reads the decision log with a token of its own that reads nothing else.
+    assert config.desk_env()["OUTREACH_READ_TOKEN"] == config.outreach_env()["OUTREACH_READ_TOKEN"]
+    assert "OUTREACH_READ_TOKEN" not in config.action_env()
     assert "OUTREACH_API_TOKEN" not in inherited({"OUTREACH_API_TOKEN": "from-the-shell"})
     assert config.outreach_env()["OUTREACH_DATABASE_URL"].endswith("var/outreach.db")

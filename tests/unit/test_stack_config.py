@@ -77,9 +77,9 @@ SECRETS_OF = {  # which service is given each secret the stack hands out
     "ACTION_SERVER_TOKEN": {"action-server", "rasa"},
     "DESK_INTEGRATION_TOKEN": {"action-server", "desk"},
     "IDENTITY_ADMIN_TOKEN": {"action-server", "desk"},
-    "MEMORY_API_TOKEN": {"action-server", "desk", "memory"},
+    "MEMORY_API_TOKEN": {"action-server", "desk", "memory", "outreach"},
     "ANALYTICS_API_TOKEN": {"analytics"},
-    "RASA_API_TOKEN": {"memory"},
+    "RASA_API_TOKEN": {"memory", "outreach"},
     "SWITCHBOARD_DESK_RASA_SECRET": {"desk", "rasa"},
     "SWITCHBOARD_REST_JWT_SECRET": {"rasa"},
     "SWITCHBOARD_WEBCHAT_SECRET": {"rasa"},
@@ -101,6 +101,7 @@ def test_each_secret_reaches_only_the_services_that_use_it() -> None:
         "desk": config.desk_env(),
         "memory": config.memory_env(),
         "analytics": config.analytics_env(),
+        "outreach": config.outreach_env(),
         "rasa": config.rasa_env(),
     }
     for name, services in SECRETS_OF.items():

@@ -1,0 +1,95 @@
+"""Outreach in the customer's own conversation: the outreach service triggers the
+intent `EXTERNAL_outreach` over Rasa's HTTP API (outreach/delivery.py) with the plan as
+entities, and this action says the rule's domain response on the customer's channel,
+after the disclosure (Brightwave's automated assistant, reply STOP, reply HUMAN) when
+the plan asks for it. The conversation then holds the offer: a "yes" to the one about a
+failed payment starts the payment-method update (data/rules/outreach_send.yml)."""
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import spoken
+from actions.outcomes import DONE, record
+from actions.slots import REQUEST_TOPIC
+
+logger = logging.getLogger(__name__)
+PREFIX = "outreach_"
+OFFERED = "outreach_payment_offered"
+INVOICE = re.compile(r"INV-\d{6}")
+INTENT = "EXTERNAL_outreach"
+
+
+def plan_from_entities(entities: list[dict[str, Any]]) -> dict[str, str]:
+    """The plan as outreach sent it (`outreach_*` entities)."""
+    return {
+        str(e["entity"])[len(PREFIX) :]: str(e.get("value") or "")
+        for e in entities
+        if str(e.get("entity", "")).startswith(PREFIX)
+    }
+
+
+def latest_plan(tracker: Tracker) -> dict[str, str]:
+    """The plan of the conversation's latest outreach message ({} without one)."""
+    for event in reversed(tracker.events):
+        parsed = event.get("parse_data") or {}
+        if event.get("event") == "user" and (parsed.get("intent") or {}).get("name") == INTENT:
+            return plan_from_entities(parsed.get("entities") or [])
+    return {}
+
+
+class ActionOutreachMessage(Action):
+    def name(self) -> str:
+        return "action_outreach_message"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        plan = plan_from_entities(tracker.latest_message.get("entities") or [])
+        response, record_id = plan.get("response", ""), plan.get("record", "")
+        offered = response == "utter_outreach_payment_failed" and INVOICE.fullmatch(record_id)
+        if not offered and response != "utter_outreach_shipment_delayed":
+            logger.warning("outreach.message.refused plan=%s", plan.get("plan"))
+            return []
+        if plan.get("disclose") == "yes":
+            dispatcher.utter_message(response="utter_outreach_disclosure")
+        if offered:
+            dispatcher.utter_message(
+                response="utter_outreach_payment_failed",
+                invoice_id=record_id,
+                invoice_id_spoken=spoken.spell(record_id),
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_outreach_shipment_delayed",
+                order_id=record_id,
+                order_id_spoken=spoken.spell(record_id),
+            )
+        logger.info("outreach.message.said plan=%s", plan.get("plan"))
+        return [
+            record(tracker, self.name(), "outreach", DONE, record_id or None, None),
+            SlotSet(OFFERED, bool(offered)),
+        ]
+
+
+class ActionOutreachAccept(Action):
+    """The customer said yes to updating the card after a failed payment: the
+    verification form, then the secure link, as when they ask for it themselves."""
+
+    def name(self) -> str:
+        return "action_outreach_accept"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        invoice_id = latest_plan(tracker).get("record", "")
+        return [
+            SlotSet(OFFERED, False),
+            SlotSet(REQUEST_TOPIC, "invoice"),
+            *([SlotSet("invoice_id", invoice_id)] if INVOICE.fullmatch(invoice_id) else []),
+            SlotSet("payment_method_update", True),
+        ]

@@ -1,0 +1,102 @@
+"""Delivery through the real channels: Rasa's HTTP API runs the outreach intent in the
+customer's WhatsApp conversation with the WhatsApp output channel, so the domain
+response goes out through the WhatsApp connector (Twilio's Messages API) and the
+conversation holds the offer the customer then answers.
+
+A send is idempotent by asking first: the conversation's tracker says whether the
+plan's intent already ran (the plan id is one of its entities), so a send decided
+before a restart, or retried after a timeout, goes out once.
+"""
+
+import logging
+from urllib.parse import quote
+
+import requests
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from outreach.plans import Plan
+
+logger = logging.getLogger(__name__)
+INTENT = "EXTERNAL_outreach"
+# The WhatsApp connector's input channel name (connectors/whatsapp.py): its output
+# channel is the one trigger_intent sends through.
+OUTPUT_CHANNELS = {"whatsapp": "twilio"}
+TIMEOUT = (2.0, 20.0)
+
+
+class DeliveryFailed(Exception):
+    """The message could not be handed to the channel (after the retries)."""
+
+
+class RasaDelivery:
+    """Rasa's HTTP API on its internal listener (RASA_URL, RASA_API_TOKEN)."""
+
+    def __init__(self, url: str, token: str, attempts: int = 3, wait: float = 0.5) -> None:
+        self.url, self.token = url.rstrip("/"), token
+        self.attempts, self.wait = attempts, wait
+        self.session = requests.Session()
+
+    def _conversation_url(self, conversation_id: str, path: str) -> str:
+        return f"{self.url}/conversations/{quote(conversation_id, safe='')}/{path}"
+
+    def delivered(self, plan: Plan, conversation_id: str) -> bool:
+        """Whether the plan's intent already ran in the conversation."""
+        try:
+            answer = self.session.get(
+                self._conversation_url(conversation_id, "tracker"),
+                params={"token": self.token},
+                timeout=TIMEOUT,
+            )
+        except requests.RequestException as error:
+            raise DeliveryFailed(f"rasa: {error.__class__.__name__}") from None
+        if answer.status_code != 200:
+            raise DeliveryFailed(f"rasa: tracker status {answer.status_code}")
+        for event in answer.json().get("events") or []:
+            parsed = event.get("parse_data") or {}
+            if event.get("event") == "user" and (parsed.get("intent") or {}).get("name") == INTENT:
+                for entity in parsed.get("entities") or []:
+                    if entity.get("entity") == "outreach_plan" and entity.get("value") == str(
+                        plan.id
+                    ):
+                        return True
+        return False
+
+    def _trigger(self, plan: Plan, conversation_id: str, response: str, disclose: bool) -> None:
+        entities = {
+            "outreach_plan": str(plan.id),
+            "outreach_rule": plan.rule,
+            "outreach_response": response,
+            "outreach_record": plan.record or "",
+            "outreach_disclose": "yes" if disclose else "no",
+        }
+        try:
+            answer = self.session.post(
+                self._conversation_url(conversation_id, "trigger_intent"),
+                params={
+                    "token": self.token,
+                    "output_channel": OUTPUT_CHANNELS[plan.channel or "whatsapp"],
+                },
+                json={
+                    "name": INTENT,
+                    "entities": [{"entity": k, "value": v} for k, v in entities.items()],
+                },
+                timeout=TIMEOUT,
+            )
+        except requests.RequestException as error:
+            raise DeliveryFailed(f"rasa: {error.__class__.__name__}") from None
+        if answer.status_code != 200:
+            raise DeliveryFailed(f"rasa: trigger status {answer.status_code}")
+
+    def send(self, plan: Plan, conversation_id: str, response: str, disclose: bool) -> None:
+        """Run the plan's intent once: before each attempt the conversation is read, so
+        an attempt that timed out but arrived is not repeated. DeliveryFailed after
+        the retries."""
+        for attempt in Retrying(
+            retry=retry_if_exception_type(DeliveryFailed),
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_exponential(multiplier=self.wait, max=10),
+            reraise=True,
+        ):
+            with attempt:
+                if not self.delivered(plan, conversation_id):
+                    self._trigger(plan, conversation_id, response, disclose)

@@ -1,0 +1,142 @@
+"""The outreach worker: a loop over outreach's own database, not a job scheduler.
+
+Why not APScheduler's SQLAlchemy job store: the planned sends must be in the database
+anyway (unique per rule and event, with their state for exactly-once and the log), so
+a second copy of each as a pickled job would be a second truth to keep in step. The
+worker reads the memory's feed into plans, then handles every plan that is due: the
+facts are fetched and `decide()` runs at that moment, every time. One tick is a pure
+function of the clock it is given, so tests drive it with any time.
+"""
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+from outreach.config import OutreachConfig
+from outreach.delivery import DeliveryFailed, RasaDelivery
+from outreach.governance import decide
+from outreach.ledger import ConsentLedger
+from outreach.plans import Plan, PlanStore, Taken
+from outreach.sources import Facts, Memory, SourceUnavailable
+
+logger = logging.getLogger("outreach.worker")
+# A plan whose facts or delivery are unreachable is tried again after 1, 2, 4… minutes,
+# and recorded as failed after MAX_ATTEMPTS.
+MAX_ATTEMPTS = 5
+
+
+class Worker:
+    def __init__(
+        self,
+        config: OutreachConfig,
+        plans: PlanStore,
+        ledger: ConsentLedger,
+        memory: Memory,
+        facts: Facts,
+        delivery: RasaDelivery,
+    ) -> None:
+        self.config, self.plans, self.ledger = config, plans, ledger
+        self.memory, self.facts, self.delivery = memory, facts, delivery
+
+    def read_feed(self, now: datetime) -> int:
+        """Plan the rules the new events trigger; how many sends were planned."""
+        planned = 0
+        while True:
+            after = self.plans.cursor()
+            events, following = self.memory.events_after(after)
+            planned += self.plans.plan(events, self.config.rules, following, now)
+            if not events:
+                return planned
+
+    def tick(self, now: datetime) -> None:
+        """Read the feed, then handle every plan due by now."""
+        try:
+            planned = self.read_feed(now)
+        except SourceUnavailable as error:
+            logger.warning("outreach.feed.unavailable: %s", error)
+        else:
+            if planned:
+                logger.info("outreach.planned new=%d", planned)
+        for plan in self.plans.due(now):
+            self.handle(plan, now)
+
+    def handle(self, plan: Plan, now: datetime) -> None:
+        """Decide and send (or defer, suppress, retry) one due plan; a plan another
+        worker moved on first is left to it."""
+        try:
+            self._handle(plan, now)
+        except Taken:
+            logger.info("outreach.taken plan=%d: another worker has it", plan.id)
+
+    def _handle(self, plan: Plan, now: datetime) -> None:
+        rule = self.config.rules.get(plan.rule)
+        if rule is None:
+            self.plans.failed(plan, "rule_removed", now)
+            return
+        try:
+            customer, signals = self.facts.gather(
+                plan.customer_id, plan.event_type, plan.record, now
+            )
+            # Decided before a restart: it may have gone out.
+            resumed = plan.state == "sending" and customer.whatsapp
+            if resumed and self.delivery.delivered(plan, str(customer.whatsapp)):
+                self.plans.sent(plan, rule.message, now)
+                return
+            decision = decide(
+                self.config,
+                rule,
+                customer,
+                now,
+                self.ledger.state(plan.customer_id),
+                self.plans.recent(plan.customer_id, now, but=plan.id),
+                signals,
+            )
+            if decision.action != "send":
+                self.plans.decided(plan, decision, now)
+                logger.info(
+                    "outreach.%s plan=%d rule=%s reason=%s",
+                    decision.action,
+                    plan.id,
+                    plan.rule,
+                    decision.reason,
+                )
+                return
+            plan = self.plans.sending(plan, decision, now)
+            assert customer.whatsapp is not None  # the only channel with an address
+            self.delivery.send(plan, customer.whatsapp, rule.message, decision.disclose)
+            self.plans.sent(plan, rule.message, now)
+            logger.info("outreach.sent plan=%d rule=%s channel=%s", plan.id, plan.rule, "whatsapp")
+        except (SourceUnavailable, DeliveryFailed) as error:
+            self._later(plan, now, str(error))  # plan: the version this worker holds
+
+    def _later(self, plan: Plan, now: datetime, reason: str) -> None:
+        if plan.attempts + 1 >= MAX_ATTEMPTS:
+            self.plans.failed(plan, "unreachable", now)
+            logger.error("outreach.failed plan=%d: %s", plan.id, reason)
+            return
+        self.plans.retry(plan, now + timedelta(minutes=2**plan.attempts))
+        logger.warning("outreach.retry plan=%d attempt=%d: %s", plan.id, plan.attempts + 1, reason)
+
+
+class Loop:
+    """The worker in a thread of the service, ticking every `seconds` with the clock."""
+
+    def __init__(self, worker: Worker, seconds: float) -> None:
+        self.worker, self.seconds = worker, seconds
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="outreach-worker", daemon=True)
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.worker.tick(datetime.now(UTC))
+            except Exception:  # a bug in one tick must not end outreach for good
+                logger.exception("outreach.tick.failed")
+            self.stopping.wait(self.seconds)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=30)
