@@ -23,6 +23,8 @@ from escalation.names import SENTIMENT_KEY
 logger = logging.getLogger(__name__)
 
 SENTIMENT_EDGE = 0.3
+# Rasa's prefix for the intents other systems trigger over its HTTP API.
+EXTERNAL_PREFIX = "EXTERNAL_"
 
 
 def session_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -120,9 +122,19 @@ def sentiment_shift(call: dict[str, Any], answer: dict[str, Any]) -> dict[str, A
     }
 
 
+def external(call: dict[str, Any]) -> bool:
+    """Whether the turn was started by another system (Rasa's external events: a
+    business event told live, an outreach message), not by the customer."""
+    message = (call.get("tracker") or {}).get("latest_message") or {}
+    intent = (message.get("intent") or {}).get("name")
+    return isinstance(intent, str) and intent.startswith(EXTERNAL_PREFIX)
+
+
 def remember(call: dict[str, Any], answer: dict[str, Any]) -> None:
-    """Send the conversation's record to the memory in the background."""
-    if memory_client.client() is None:
+    """Send the conversation's record to the memory in the background. A turn the
+    customer did not take changes nothing there: it would make a conversation look
+    live (and a contact) with nobody in it."""
+    if memory_client.client() is None or external(call):
         return
     try:
         record = conversation_record(call, answer, time.time())

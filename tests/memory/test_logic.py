@@ -7,7 +7,7 @@ import pytest
 
 from actions import spoken
 from actions.memory_events import events_from_entities
-from actions.memory_turns import conversation_record, sentiment_shift
+from actions.memory_turns import conversation_record, external, sentiment_shift
 from actions.memory_words import event_message, last_contact, when
 from actions.responses import placeholders, render
 from memory.live import grouped_entities
@@ -127,6 +127,25 @@ def test_the_session_facts_go_with_the_record() -> None:
     assert record["customer_id"] == "C-1001" and record["started_at"] == NOW - 100
     assert record["channel"] == "socketio" and record["sentiment"] == "negative"
     assert record["outcomes"] == outcomes and not record["handed_over"]
+
+
+@pytest.mark.parametrize(
+    "intent,taken_by_the_customer",
+    [
+        ("EXTERNAL_memory_event", False),
+        ("EXTERNAL_outreach", False),
+        ("check_order_status", True),
+        (None, True),
+    ],
+)
+def test_a_turn_another_system_started_is_not_the_customers_activity(
+    intent: str | None, taken_by_the_customer: bool
+) -> None:
+    """An event told live or an outreach message would otherwise keep a conversation
+    looking live, and count as the customer's contact."""
+    conversation = tracker([], {"verified_customer_id": "C-1001"})
+    conversation["latest_message"] = {"intent": {"name": intent}} if intent else {}
+    assert external({"tracker": conversation}) is not taken_by_the_customer
 
 
 def test_the_outcomes_slot_is_read_when_present_and_nothing_goes_unverified() -> None:
