@@ -3,7 +3,8 @@ counts as, goal completion, containment, hand-over and abandoned rates, first-co
 resolution and cost per resolution, in total and per channel and per goal."""
 
 import math
-from collections import defaultdict
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from typing import Any
 
 from analytics.metrics_config import MetricsConfig
@@ -18,10 +19,37 @@ EMPTY = "empty"  # no customer message at all: not a conversation
 CLASSES = (RESOLVED, HANDED_OVER, CONTAINED, ABANDONED)
 DAY = 86400.0
 VERIFY_IDENTITY = "verify_identity"  # contract K1's goal of the identity check
+HAND_OVER = "hand_over"  # contract K1's goal of the hand-over
+UNKNOWN_REASON = "unknown"  # paused without a hand-over outcome saying why
 
 
 def handed_over(session: SessionFacts) -> bool:
     return session.handed_over or any(o.get("result") == "handed_over" for o in session.outcomes)
+
+
+def _handover_outcome(session: SessionFacts) -> dict[str, Any] | None:
+    found = [
+        o
+        for o in session.outcomes
+        if o.get("goal") == HAND_OVER and o.get("result") == "handed_over"
+    ]
+    return found[-1] if found else None
+
+
+def handover_reason(session: SessionFacts) -> str:
+    """Why the session was handed over: the hand-over outcome's reason code (K1's
+    `detail.reason_code`, e.g. 'sensitive_topic:fraud'), else 'unknown'."""
+    found = _handover_outcome(session)
+    detail = found.get("detail") if found else None
+    code = detail.get("reason_code") if isinstance(detail, dict) else None
+    return code[:64] if isinstance(code, str) and code else UNKNOWN_REASON
+
+
+def handoff_id(session: SessionFacts) -> str | None:
+    """The desk's hand-over id the hand-over outcome recorded (its `record`)."""
+    found = _handover_outcome(session)
+    record = found.get("record") if found else None
+    return record[:64] if isinstance(record, str) and record else None
 
 
 def attempted_goals(session: SessionFacts, config: MetricsConfig) -> list[str]:
@@ -87,20 +115,26 @@ def contact(session: SessionFacts) -> str:
     return f"customer:{verified[-1]}" if verified else f"sender:{session.sender_id}"
 
 
-def _recontacted(
-    session: SessionFacts, goal: str, later: list[SessionFacts], config: MetricsConfig
-) -> bool:
-    """Whether the same customer came back about the goal within the FCR window, on any
-    channel once verified (an unverified one: in the same conversation id only, until
-    the memory's identity links are read)."""
-    window = config.first_contact_resolution_days * DAY
-    who = contact(session)
-    return any(
-        session.started_at < other.started_at <= session.started_at + window
-        and goal in attempted_goals(other, config)
-        and contact(other) == who
-        for other in later
-    )
+class Recontacts:
+    """When each customer came back about each goal: (contact, goal) -> start times,
+    sorted, so a re-contact is found by bisection instead of a scan of every session."""
+
+    def __init__(self, later: list[SessionFacts], config: MetricsConfig) -> None:
+        self.window = config.first_contact_resolution_days * DAY
+        starts: dict[tuple[str, str], list[float]] = defaultdict(list)
+        for other in later:
+            who = contact(other)
+            for goal in attempted_goals(other, config):
+                starts[(who, goal)].append(other.started_at)
+        self.starts = {key: sorted(times) for key, times in starts.items()}
+
+    def after(self, session: SessionFacts, goal: str) -> bool:
+        """Whether the same customer came back about the goal within the FCR window, on
+        any channel once verified (an unverified one: in the same conversation id only,
+        until the memory's identity links are read)."""
+        times = self.starts.get((contact(session), goal), [])
+        first_later = bisect_right(times, session.started_at)
+        return first_later < len(times) and times[first_later] <= session.started_at + self.window
 
 
 def summarise(
@@ -108,16 +142,21 @@ def summarise(
     config: MetricsConfig,
     now: float,
     later: list[SessionFacts] | None = None,
+    recontacts: Recontacts | None = None,
 ) -> dict[str, Any]:
     """The figures of these sessions; later: the sessions to look for re-contacts in
-    (those of the period and of the FCR window after it)."""
+    (those of the period and of the FCR window after it), or their index."""
+    recontacts = recontacts or Recontacts(later or sessions, config)
     classes = [classify(s, config, now) for s in sessions]
     counts = {name: classes.count(name) for name in (*CLASSES, OPEN)}
     decided = [s for s, c in zip(sessions, classes, strict=True) if c in CLASSES]
     total = len(decided)
     resolutions = [(s, g) for s in decided for g in completed_goals(s, config)]
-    first = sum(1 for s, g in resolutions if not _recontacted(s, g, later or sessions, config))
+    first = sum(1 for s, g in resolutions if not recontacts.after(s, g))
     cost = sum(session_cost(s, config) for s in decided)
+    reasons = Counter(
+        handover_reason(s) for s, c in zip(sessions, classes, strict=True) if c == HANDED_OVER
+    )
     return {
         "conversations": total,
         **counts,
@@ -129,6 +168,7 @@ def summarise(
         "first_contact_resolution_rate": _rate(first, len(resolutions)),
         "cost": round(cost, 4),
         "cost_per_resolution": round(cost / len(resolutions), 4) if resolutions else None,
+        "handover_reasons": dict(sorted(reasons.items())),
     }
 
 
@@ -138,16 +178,18 @@ def summarise_goal(
     config: MetricsConfig,
     now: float,
     later: list[SessionFacts] | None = None,
+    recontacts: Recontacts | None = None,
 ) -> dict[str, Any]:
     """One goal's figures over the decided sessions that attempted it; a session's cost
     is shared equally among the goals it attempted."""
+    recontacts = recontacts or Recontacts(later or sessions, config)
     attempted = [
         s
         for s in sessions
         if classify(s, config, now) in CLASSES and goal in attempted_goals(s, config)
     ]
     completed = [s for s in attempted if goal in completed_goals(s, config)]
-    first = sum(1 for s in completed if not _recontacted(s, goal, later or sessions, config))
+    first = sum(1 for s in completed if not recontacts.after(s, goal))
     cost = sum(session_cost(s, config) / len(attempted_goals(s, config)) for s in attempted)
     classes = [classify(s, config, now) for s in attempted]
     return {
@@ -167,17 +209,22 @@ def figures(
     config: MetricsConfig,
     now: float,
     later: list[SessionFacts] | None = None,
+    recontacts: Recontacts | None = None,
 ) -> dict[str, Any]:
     """The period's figures in total, per channel and per goal."""
     channels: dict[str, list[SessionFacts]] = defaultdict(list)
     for session in sessions:
         channels[session.channel or "unknown"].append(session)
     goals = dict.fromkeys(g for s in sessions for g in attempted_goals(s, config))
+    index = recontacts or Recontacts(later or sessions, config)
     return {
         "currency": config.costs.currency,
-        "total": summarise(sessions, config, now, later),
+        "total": summarise(sessions, config, now, recontacts=index),
         "by_channel": {
-            name: summarise(items, config, now, later) for name, items in sorted(channels.items())
+            name: summarise(items, config, now, recontacts=index)
+            for name, items in sorted(channels.items())
         },
-        "by_goal": {goal: summarise_goal(goal, sessions, config, now, later) for goal in goals},
+        "by_goal": {
+            goal: summarise_goal(goal, sessions, config, now, recontacts=index) for goal in goals
+        },
     }
