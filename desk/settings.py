@@ -10,6 +10,8 @@ Environment:
   Rasa's API token.
 - ``ACTION_SERVER_BASE_URL``, ``IDENTITY_ADMIN_TOKEN``: where agents' unlocks of a
   customer's verification lockout go (optional: without them unlocking answers 503).
+- ``ANALYTICS_URL``, ``ANALYTICS_API_TOKEN``: the analytics service the supervisors'
+  dashboard reads (optional: without them the dashboard's data answers 503).
 - ``CCAAS_WEBHOOK_URL``, ``CCAAS_WEBHOOK_SECRET``: optional outbound webhook, and the
   key of its ``X-Switchboard-Signature: sha256=<hex HMAC of the body>`` header.
 - ``DESK_SETTINGS``: the behaviour file (default ``desk/settings.yml``): the queue, the
@@ -99,6 +101,13 @@ class IdentitySettings(_Strict):
     read_timeout_seconds: PositiveFloat = 5
 
 
+class AnalyticsSettings(_Strict):
+    """Calls to the analytics service (the supervisors' dashboard)."""
+
+    connect_timeout_seconds: PositiveFloat = 2
+    read_timeout_seconds: PositiveFloat = 10
+
+
 class OfflineReplySettings(_Strict):
     """An agent's messages to a customer who is not in a live chat with them (by
     e-mail, or by text message to a caller who has hung up): which moves send one (a
@@ -125,6 +134,7 @@ class Behaviour(_Strict):
     webhook: WebhookSettings
     accounts: AccountSettings = AccountSettings()
     identity: IdentitySettings = IdentitySettings()
+    analytics: AnalyticsSettings = AnalyticsSettings()
     hours: SupportHours
     agent_messages: AgentWording
     offline_replies: OfflineReplySettings = OfflineReplySettings()
@@ -141,6 +151,8 @@ class Settings:
     action_server_url: str | None
     identity_admin_token: str | None
     behaviour: Behaviour
+    analytics_url: str | None = None
+    analytics_token: str | None = None
 
 
 def load_behaviour(path: Path) -> Behaviour:
@@ -185,12 +197,21 @@ class _Environment(EnvSettings):
         None, env="ACTION_SERVER_BASE_URL", rule="an http:// or https:// URL"
     )
     identity_admin_token: str | None = Field(None, env="IDENTITY_ADMIN_TOKEN", secret=True)
+    analytics_url: str | None = Field(None, env="ANALYTICS_URL", rule="an http:// or https:// URL")
+    analytics_token: str | None = Field(None, env="ANALYTICS_API_TOKEN", secret=True)
     behaviour_path: Path = Field(DEFAULT_BEHAVIOUR, env="DESK_SETTINGS")
 
-    _urls = validator("rasa_url", "webhook_url", "action_server_url", allow_reuse=True)(http_url)
+    _urls = validator(
+        "rasa_url", "webhook_url", "action_server_url", "analytics_url", allow_reuse=True
+    )(http_url)
 
     @validator(
-        "integration_token", "desk_rasa_secret", "webhook_secret", "identity_admin_token", pre=True
+        "integration_token",
+        "desk_rasa_secret",
+        "webhook_secret",
+        "identity_admin_token",
+        "analytics_token",
+        pre=True,
     )
     def _stripped(cls, value: str | None) -> str | None:
         return (value or "").strip() or None

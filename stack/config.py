@@ -210,6 +210,9 @@ class StackConfig:
             "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
             "ACTION_SERVER_BASE_URL": self.action_url,
             **self.memory_client_env(),
+            # The supervisors' dashboard reads the analytics service's figures.
+            "ANALYTICS_URL": self.analytics_url,
+            "ANALYTICS_API_TOKEN": self.analytics_api_token,
             "DESK_DATABASE_URL": self.desk_database_url,
             "RASA_URL": self.rasa_internal_url,
             "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret,
