@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 
 from analytics.consumer import broker_events, consume_forever
 from analytics.dashboard import Kind, conversations, daily
-from analytics.figures import Recontacts, figures
+from analytics.figures import Judge, figures
 from analytics.metrics_config import MetricsConfig
 from analytics.settings import Settings
 from analytics.store import create_schema, last_event_id, session_count, sessions_between
@@ -152,9 +152,7 @@ def get_conversations(
     outcome, goals, hand-over reason and the desk's hand-over id; `total` counts all."""
     period, later = _period(request, since, until, MAX_PERIOD_DAYS)
     config: MetricsConfig = request.app.state.metrics
-    rows = conversations(
-        period, Recontacts(later, config), config, time.time(), kind, channel, goal, reason
-    )
+    rows = conversations(period, Judge(config, time.time(), later), kind, channel, goal, reason)
     return {
         "since": since,
         "until": until,

@@ -2,6 +2,7 @@
 conversations behind a number (the drill-down). Both are the figures of
 analytics/figures.py over the same sessions, so a day's number and its list agree."""
 
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,14 +12,10 @@ from zoneinfo import ZoneInfo
 from analytics.figures import (
     CLASSES,
     HANDED_OVER,
-    Recontacts,
-    attempted_goals,
-    classify,
-    completed_goals,
+    Judge,
+    Judged,
     figures,
     handoff_id,
-    handover_reason,
-    session_cost,
 )
 from analytics.metrics_config import MetricsConfig
 from analytics.sessions import SessionFacts
@@ -72,40 +69,45 @@ def daily(
 ) -> dict[str, Any]:
     """The period's figures in total and per day (each in total, per channel and per
     goal), a conversation counted on the day it started."""
-    recontacts = Recontacts(later, config)
+    judge = Judge(config, now, later)
+    starts = [s.started_at for s in period]  # oldest first (the store's order)
     buckets = []
     for day in days(since, until, zone):
-        sessions = [s for s in period if day.since <= s.started_at < day.until]
+        sessions = period[bisect_left(starts, day.since) : bisect_left(starts, day.until)]
         buckets.append(
             {
                 "day": day.label,
                 "since": day.since,
                 "until": day.until,
-                **figures(sessions, config, now, recontacts=recontacts),
+                **figures(sessions, config, now, judge=judge),
             }
         )
-    whole = figures(period, config, now, recontacts=recontacts)
+    whole = figures(period, config, now, judge=judge)
     return {"currency": whole.pop("currency"), "period": whole, "days": buckets}
 
 
-def _matches(
-    kind: str, session: SessionFacts, outcome: str, goal: str | None, config: MetricsConfig
-) -> bool:
+def _matches(kind: str, judged: Judged, goal: str | None) -> bool:
+    outcome = judged.outcome
     if kind == "conversations":
         return outcome in CLASSES
     if kind == "not_handed_over":
         return outcome in CLASSES and outcome != HANDED_OVER
-    if kind in ("goal_completed", "first_contact_resolved", "recontacted"):
-        done = completed_goals(session, config)
-        return outcome in CLASSES and bool([goal] if goal in done else [] if goal else done)
+    if outcome not in CLASSES and kind != "open":
+        return False
+    completed = [g for g in judged.completed if goal in (None, g)]
+    first = [g for g in completed if g in judged.first_contact]
+    if kind == "goal_completed":
+        return bool(completed)
+    if kind == "first_contact_resolved":
+        return bool(first)
+    if kind == "recontacted":
+        return len(first) < len(completed)
     return outcome == kind
 
 
 def conversations(
     period: list[SessionFacts],
-    recontacts: Recontacts,
-    config: MetricsConfig,
-    now: float,
+    judge: Judge,
     kind: str,
     channel: str | None = None,
     goal: str | None = None,
@@ -114,45 +116,37 @@ def conversations(
     """The conversations behind a number: kind (KINDS) among the period's sessions, of
     the channel, that attempted the goal, handed over for the reason (a code such as
     'sensitive_topic:fraud' or its kind 'sensitive_topic'); newest first."""
-    found: list[tuple[SessionFacts, dict[str, Any]]] = []
+    found: list[Judged] = []
     for session in period:
-        outcome = classify(session, config, now)
-        goals = attempted_goals(session, config)
+        judged = judge(session)
         if channel and (session.channel or "unknown") != channel:
             continue
-        if goal and goal not in goals:
+        if goal and goal not in judged.attempted:
             continue
-        if not _matches(kind, session, outcome, goal, config):
+        why = judged.reason or ""
+        if reason and not (why == reason or why.split(":")[0] == reason):
             continue
-        why = handover_reason(session) if outcome == HANDED_OVER else None
-        if reason and not (why == reason or (why or "").split(":")[0] == reason):
-            continue
-        done = completed_goals(session, config)
-        checked = [goal] if goal else done
-        first = [g for g in checked if g in done and not recontacts.after(session, g)]
-        if kind == "first_contact_resolved" and not first:
-            continue
-        if kind == "recontacted" and len(first) == len([g for g in checked if g in done]):
-            continue
-        found.append(
-            (
-                session,
-                {
-                    "conversation_id": session.sender_id,
-                    "session": session.id,
-                    "channel": session.channel or "unknown",
-                    "started_at": session.started_at,
-                    "last_activity_at": session.last_activity_at,
-                    "outcome": outcome,
-                    "goals": goals,
-                    "completed": done,
-                    "first_contact_resolved": first,
-                    "handover_reason": why,
-                    "handoff_id": handoff_id(session) if outcome == HANDED_OVER else None,
-                    "customer_turns": session.user_turns,
-                    "cost": round(session_cost(session, config), 4),
-                },
-            )
-        )
-    found.sort(key=lambda pair: (-pair[0].started_at, -(pair[0].id or 0)))
-    return [row for _, row in found]
+        if _matches(kind, judged, goal):
+            found.append(judged)
+    found.sort(key=lambda j: (-j.session.started_at, -(j.session.id or 0)))
+    return [_row(j, goal) for j in found]
+
+
+def _row(judged: Judged, goal: str | None) -> dict[str, Any]:
+    session = judged.session
+    checked = [g for g in judged.completed if goal in (None, g)]
+    return {
+        "conversation_id": session.sender_id,
+        "session": session.id,
+        "channel": session.channel or "unknown",
+        "started_at": session.started_at,
+        "last_activity_at": session.last_activity_at,
+        "outcome": judged.outcome,
+        "goals": list(judged.attempted),
+        "completed": list(judged.completed),
+        "first_contact_resolved": [g for g in checked if g in judged.first_contact],
+        "handover_reason": judged.reason,
+        "handoff_id": handoff_id(session) if judged.outcome == HANDED_OVER else None,
+        "customer_turns": session.user_turns,
+        "cost": round(judged.cost, 4),
+    }

@@ -5,6 +5,7 @@ resolution and cost per resolution, in total and per channel and per goal."""
 import math
 from bisect import bisect_right
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from analytics.metrics_config import MetricsConfig
@@ -137,37 +138,76 @@ class Recontacts:
         return first_later < len(times) and times[first_later] <= session.started_at + self.window
 
 
+@dataclass(frozen=True)
+class Judged:
+    """What one session counts as at a moment, worked out once per request."""
+
+    session: SessionFacts
+    outcome: str  # classify()
+    attempted: tuple[str, ...]
+    completed: tuple[str, ...]
+    first_contact: frozenset[str]  # completed goals with no re-contact within the window
+    cost: float
+    reason: str | None  # why it was handed over, when it was
+
+
+class Judge:
+    """Judges sessions at `now`, each once (kept by identity while the request runs),
+    re-contacts looked up in the sessions `later` (the period and the FCR window)."""
+
+    def __init__(self, config: MetricsConfig, now: float, later: list[SessionFacts]) -> None:
+        self.config = config
+        self.now = now
+        self.recontacts = Recontacts(later, config)
+        self._judged: dict[int, Judged] = {}
+
+    def __call__(self, session: SessionFacts) -> Judged:
+        found = self._judged.get(id(session))
+        if found is None:
+            outcome = classify(session, self.config, self.now)
+            completed = tuple(completed_goals(session, self.config))
+            found = Judged(
+                session,
+                outcome,
+                tuple(attempted_goals(session, self.config)),
+                completed,
+                frozenset(g for g in completed if not self.recontacts.after(session, g)),
+                session_cost(session, self.config),
+                handover_reason(session) if outcome == HANDED_OVER else None,
+            )
+            self._judged[id(session)] = found
+        return found
+
+
 def summarise(
     sessions: list[SessionFacts],
     config: MetricsConfig,
     now: float,
     later: list[SessionFacts] | None = None,
-    recontacts: Recontacts | None = None,
+    judge: Judge | None = None,
 ) -> dict[str, Any]:
     """The figures of these sessions; later: the sessions to look for re-contacts in
-    (those of the period and of the FCR window after it), or their index."""
-    recontacts = recontacts or Recontacts(later or sessions, config)
-    classes = [classify(s, config, now) for s in sessions]
-    counts = {name: classes.count(name) for name in (*CLASSES, OPEN)}
-    decided = [s for s, c in zip(sessions, classes, strict=True) if c in CLASSES]
+    (those of the period and of the FCR window after it)."""
+    judge = judge or Judge(config, now, later or sessions)
+    judged = [judge(s) for s in sessions]
+    counts = Counter(j.outcome for j in judged)
+    decided = [j for j in judged if j.outcome in CLASSES]
     total = len(decided)
-    resolutions = [(s, g) for s in decided for g in completed_goals(s, config)]
-    first = sum(1 for s, g in resolutions if not recontacts.after(s, g))
-    cost = sum(session_cost(s, config) for s in decided)
-    reasons = Counter(
-        handover_reason(s) for s, c in zip(sessions, classes, strict=True) if c == HANDED_OVER
-    )
+    resolutions = sum(len(j.completed) for j in decided)
+    first = sum(len(j.first_contact) for j in decided)
+    cost = sum(j.cost for j in decided)
+    reasons = Counter(j.reason for j in judged if j.reason is not None)
     return {
         "conversations": total,
-        **counts,
-        "goal_completion_rate": _rate(len({id(s) for s, _ in resolutions}), total),
+        **{name: counts[name] for name in (*CLASSES, OPEN)},
+        "goal_completion_rate": _rate(sum(1 for j in decided if j.completed), total),
         "containment_rate": _rate(total - counts[HANDED_OVER], total),
         "handover_rate": _rate(counts[HANDED_OVER], total),
         "abandoned_rate": _rate(counts[ABANDONED], total),
-        "resolved_goals": len(resolutions),
-        "first_contact_resolution_rate": _rate(first, len(resolutions)),
+        "resolved_goals": resolutions,
+        "first_contact_resolution_rate": _rate(first, resolutions),
         "cost": round(cost, 4),
-        "cost_per_resolution": round(cost / len(resolutions), 4) if resolutions else None,
+        "cost_per_resolution": round(cost / resolutions, 4) if resolutions else None,
         "handover_reasons": dict(sorted(reasons.items())),
     }
 
@@ -178,20 +218,16 @@ def summarise_goal(
     config: MetricsConfig,
     now: float,
     later: list[SessionFacts] | None = None,
-    recontacts: Recontacts | None = None,
+    judge: Judge | None = None,
 ) -> dict[str, Any]:
     """One goal's figures over the decided sessions that attempted it; a session's cost
     is shared equally among the goals it attempted."""
-    recontacts = recontacts or Recontacts(later or sessions, config)
-    attempted = [
-        s
-        for s in sessions
-        if classify(s, config, now) in CLASSES and goal in attempted_goals(s, config)
-    ]
-    completed = [s for s in attempted if goal in completed_goals(s, config)]
-    first = sum(1 for s in completed if not recontacts.after(s, goal))
-    cost = sum(session_cost(s, config) / len(attempted_goals(s, config)) for s in attempted)
-    classes = [classify(s, config, now) for s in attempted]
+    judge = judge or Judge(config, now, later or sessions)
+    attempted = [j for j in map(judge, sessions) if j.outcome in CLASSES and goal in j.attempted]
+    completed = [j for j in attempted if goal in j.completed]
+    first = sum(1 for j in completed if goal in j.first_contact)
+    cost = sum(j.cost / len(j.attempted) for j in attempted)
+    classes = [j.outcome for j in attempted]
     return {
         "attempted": len(attempted),
         "completed": len(completed),
@@ -209,22 +245,26 @@ def figures(
     config: MetricsConfig,
     now: float,
     later: list[SessionFacts] | None = None,
-    recontacts: Recontacts | None = None,
+    judge: Judge | None = None,
 ) -> dict[str, Any]:
-    """The period's figures in total, per channel and per goal."""
+    """The period's figures in total, per channel and per goal; judge: sessions already
+    judged for this request (the dashboard's days share one)."""
+    judge = judge or Judge(config, now, later or sessions)
     channels: dict[str, list[SessionFacts]] = defaultdict(list)
+    goals: dict[str, list[SessionFacts]] = defaultdict(list)
     for session in sessions:
         channels[session.channel or "unknown"].append(session)
-    goals = dict.fromkeys(g for s in sessions for g in attempted_goals(s, config))
-    index = recontacts or Recontacts(later or sessions, config)
+        for goal in judge(session).attempted:
+            goals[goal].append(session)
     return {
         "currency": config.costs.currency,
-        "total": summarise(sessions, config, now, recontacts=index),
+        "total": summarise(sessions, config, now, judge=judge),
         "by_channel": {
-            name: summarise(items, config, now, recontacts=index)
+            name: summarise(items, config, now, judge=judge)
             for name, items in sorted(channels.items())
         },
         "by_goal": {
-            goal: summarise_goal(goal, sessions, config, now, recontacts=index) for goal in goals
+            goal: summarise_goal(goal, items, config, now, judge=judge)
+            for goal, items in goals.items()
         },
     }

@@ -8,7 +8,7 @@ import pytest
 from rasa.shared.core.events import SlotSet
 
 from analytics.dashboard import KINDS, conversations, daily, days
-from analytics.figures import Recontacts, figures
+from analytics.figures import Judge, figures
 from analytics.metrics_config import MetricsConfig, load_metrics_config
 from analytics.sessions import SessionFacts
 from tests.analytics.events import T0, Script, abandoned, contained, handed_over, resolved_order
@@ -99,7 +99,7 @@ def test_each_number_lists_its_conversations(
     config: MetricsConfig, week: list[SessionFacts], kind: str, expected: set[str]
 ) -> None:
     period = [s for s in week if s.started_at < T0 + 2 * DAY]
-    rows = conversations(period, Recontacts(week, config), config, LATER, kind)
+    rows = conversations(period, Judge(config, LATER, week), kind)
     assert {row["conversation_id"] for row in rows} == expected
     summary = figures(period, config, LATER, week)["total"]
     if kind in ("resolved", "handed_over", "contained", "abandoned", "conversations"):
@@ -109,17 +109,17 @@ def test_each_number_lists_its_conversations(
 def test_the_drill_down_filters_by_channel_goal_and_reason(
     config: MetricsConfig, week: list[SessionFacts]
 ) -> None:
-    index = Recontacts(week, config)
-    rows = conversations(week, index, config, LATER, "handed_over", reason="sensitive_topic")
+    judge = Judge(config, LATER, week)
+    rows = conversations(week, judge, "handed_over", reason="sensitive_topic")
     assert [(r["conversation_id"], r["handoff_id"], r["channel"]) for r in rows] == [
         ("erin", "H-123", "twilio")
     ]
     assert rows[0]["handover_reason"] == "sensitive_topic:fraud"
-    by_goal = conversations(week, index, config, LATER, "goal_completed", goal="check_order_status")
+    by_goal = conversations(week, judge, "goal_completed", goal="check_order_status")
     assert [r["first_contact_resolved"] for r in by_goal] == [["check_order_status"], []]
-    assert conversations(week, index, config, LATER, "conversations", channel="email") == []
+    assert conversations(week, judge, "conversations", channel="email") == []
     # the newest first
-    everyone = conversations(week, index, config, LATER, "conversations")
+    everyone = conversations(week, judge, "conversations")
     assert [r["started_at"] for r in everyone] == sorted(
         (r["started_at"] for r in everyone), reverse=True
     )
