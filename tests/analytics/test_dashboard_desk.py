@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.fuzz.openapi import operations
 from tests.analytics.dashboard_stack import END, FORMULA_SENDER, START, Dashboard, dashboard
 from tests.desk.support import admin
 from tests.support.services import free_port
@@ -155,3 +156,12 @@ def test_without_the_analytics_service_the_dashboard_says_so(tmp_path: Path) -> 
         answer = supervisor.get("/api/dashboard/figures", params=PERIOD)
         assert answer.status_code == 503
         assert "analytics service is unreachable" in answer.json()["detail"]
+
+
+def test_the_routes_are_in_the_desks_openapi_the_fuzz_bench_reads(board: Dashboard) -> None:
+    spec = requests.get(f"{board.desk.url}/openapi.json", timeout=10).json()
+    found = {(op.method, op.path) for op in operations(spec)}
+    for path in ("figures", "conversations", "figures.csv", "conversations.csv"):
+        assert ("GET", f"/api/dashboard/{path}") in found
+    csv_answer = spec["paths"]["/api/dashboard/figures.csv"]["get"]["responses"]["200"]
+    assert "text/csv; charset=utf-8" in csv_answer["content"]
