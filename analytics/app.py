@@ -120,6 +120,26 @@ def _zone(name: str) -> ZoneInfo:
         raise HTTPException(400, "tz: not a known IANA time zone such as Europe/Berlin") from None
 
 
+def _funnel_step(
+    config: MetricsConfig, funnel: str | None, step: str | None
+) -> tuple[str, int] | None:
+    """(journey, steps reached at least) for a funnel and one of its steps; 400 for a
+    journey or step metrics.yml does not define."""
+    if funnel is None:
+        if step is not None:
+            raise HTTPException(400, "step: name the funnel too")
+        return None
+    steps = config.funnels.get(funnel)
+    if steps is None:
+        raise HTTPException(400, f"funnel: metrics.yml defines {sorted(config.funnels)}")
+    if step is None:
+        return funnel, 0
+    names = [s.step for s in steps]
+    if step not in names:
+        raise HTTPException(400, f"step: the {funnel} funnel's steps are {names}")
+    return funnel, names.index(step) + 1
+
+
 @api.get("/figures/daily")
 def get_daily_figures(
     request: Request,
@@ -145,6 +165,8 @@ def get_conversations(
     channel: str | None = Query(None, min_length=1, max_length=40),
     goal: str | None = Query(None, min_length=1, max_length=80),
     reason: str | None = Query(None, max_length=64, pattern=r"^[a-z_]+(:[a-z_]+)?$"),
+    funnel: str | None = Query(None, max_length=80, description="a journey of metrics.yml"),
+    step: str | None = Query(None, max_length=80, description="a step of the funnel reached"),
     limit: int = Query(100, ge=1, le=MAX_ROWS),
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> dict[str, Any]:
@@ -152,7 +174,10 @@ def get_conversations(
     outcome, goals, hand-over reason and the desk's hand-over id; `total` counts all."""
     period, later = _period(request, since, until, MAX_PERIOD_DAYS)
     config: MetricsConfig = request.app.state.metrics
-    rows = conversations(period, Judge(config, time.time(), later), kind, channel, goal, reason)
+    reached = _funnel_step(config, funnel, step)
+    rows = conversations(
+        period, Judge(config, time.time(), later), kind, channel, goal, reason, reached
+    )
     return {
         "since": since,
         "until": until,

@@ -112,16 +112,20 @@ def conversations(
     channel: str | None = None,
     goal: str | None = None,
     reason: str | None = None,
+    funnel: tuple[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """The conversations behind a number: kind (KINDS) among the period's sessions, of
     the channel, that attempted the goal, handed over for the reason (a code such as
-    'sensitive_topic:fraud' or its kind 'sensitive_topic'); newest first."""
+    'sensitive_topic:fraud' or its kind 'sensitive_topic'), in a journey's funnel with
+    at least so many of its steps reached (funnel); newest first."""
     found: list[Judged] = []
     for session in period:
         judged = judge(session)
         if channel and (session.channel or "unknown") != channel:
             continue
         if goal and goal not in judged.attempted:
+            continue
+        if funnel and judged.steps.get(funnel[0], -1) < funnel[1]:
             continue
         why = judged.reason or ""
         if reason and not (why == reason or why.split(":")[0] == reason):
@@ -147,6 +151,7 @@ def _row(judged: Judged, goal: str | None) -> dict[str, Any]:
         "first_contact_resolved": [g for g in checked if g in judged.first_contact],
         "handover_reason": judged.reason,
         "handoff_id": handoff_id(session) if judged.outcome == HANDED_OVER else None,
+        "steps_reached": judged.steps,
         "customer_turns": session.user_turns,
         "cost": round(judged.cost, 4),
     }

@@ -138,6 +138,45 @@ class Recontacts:
         return first_later < len(times) and times[first_later] <= session.started_at + self.window
 
 
+def steps_reached(session: SessionFacts, config: MetricsConfig) -> dict[str, int]:
+    """For each funnel of metrics.yml the session is in (its outcome record names the
+    journey's goal): how many of the journey's steps it reached, in order."""
+    found = {}
+    for journey, steps in config.funnels.items():
+        if not any(o.get("goal") == journey for o in session.outcomes):
+            continue
+        reached = 0
+        while reached < len(steps) and any(steps[reached].reached(o) for o in session.outcomes):
+            reached += 1
+        found[journey] = reached
+    return found
+
+
+def funnels(judged: list["Judged"], config: MetricsConfig) -> dict[str, Any]:
+    """Per multi-step journey, over the decided sessions in its funnel: how many entered,
+    and per step how many reached it, the share of those who entered, and how many
+    dropped off since the step before."""
+    decided = [j for j in judged if j.outcome in CLASSES]
+    found: dict[str, Any] = {}
+    for journey, steps in config.funnels.items():
+        reached = [j.steps[journey] for j in decided if journey in j.steps]
+        entered = len(reached)
+        counts = [sum(1 for r in reached if r > index) for index in range(len(steps))]
+        found[journey] = {
+            "entered": entered,
+            "steps": [
+                {
+                    "step": step.step,
+                    "reached": count,
+                    "rate": _rate(count, entered),
+                    "dropped": (counts[index - 1] if index else entered) - count,
+                }
+                for index, (step, count) in enumerate(zip(steps, counts, strict=True))
+            ],
+        }
+    return found
+
+
 @dataclass(frozen=True)
 class Judged:
     """What one session counts as at a moment, worked out once per request."""
@@ -149,6 +188,7 @@ class Judged:
     first_contact: frozenset[str]  # completed goals with no re-contact within the window
     cost: float
     reason: str | None  # why it was handed over, when it was
+    steps: dict[str, int]  # per funnel it is in: how many of its steps were reached
 
 
 class Judge:
@@ -174,6 +214,7 @@ class Judge:
                 frozenset(g for g in completed if not self.recontacts.after(session, g)),
                 session_cost(session, self.config),
                 handover_reason(session) if outcome == HANDED_OVER else None,
+                steps_reached(session, self.config),
             )
             self._judged[id(session)] = found
         return found
@@ -267,4 +308,5 @@ def figures(
             goal: summarise_goal(goal, items, config, now, judge=judge)
             for goal, items in goals.items()
         },
+        "funnels": funnels([judge(s) for s in sessions], config),
     }

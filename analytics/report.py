@@ -42,20 +42,22 @@ RATES = (
     ("handover_rate", "Hand-over rate"),
     ("abandoned_rate", "Abandoned"),
 )
-CANVASES = ("rates", "cost", "channels", "journeys", "reasons")
+CANVASES = ("rates", "cost", "channels", "journeys", "reasons", "funnels")
 CAPTIONS = (
     "Per day: goal completion, first-contact resolution, containment, hand-over rate",
     "Per day: cost per resolution",
     "Per channel",
     "Per journey",
     "Why conversations were handed over",
+    "Step funnels of the multi-step journeys",
 )
 DRAW = """
 FigureCharts.draw(JSON.parse(document.getElementById("figures").textContent), {
   rates: document.getElementById("chart-rates"), cost: document.getElementById("chart-cost"),
   channels: document.getElementById("chart-channels"),
   journeys: document.getElementById("chart-journeys"),
-  reasons: document.getElementById("chart-reasons") }, () => {});
+  reasons: document.getElementById("chart-reasons"),
+  funnels: document.getElementById("chart-funnels") }, () => {});
 """
 STYLE = """
 body { font: 15px/1.4 system-ui, sans-serif; margin: 2em; color: #1d2330; }
@@ -111,6 +113,20 @@ def _table(caption: str, first: str, rows: list[tuple[str, dict[str, Any]]], cur
     return f"<table><caption>{html.escape(caption)}</caption><tr>{header}</tr>{body}</table>"
 
 
+def _funnels(funnels: dict[str, Any]) -> str:
+    head = "".join(
+        f"<th scope='col'>{h}</th>" for h in ("Journey", "Step", "Reached", "Of entered", "Dropped")
+    )
+    rows = "".join(
+        f"<tr data-funnel='{html.escape(journey)}'><td>{html.escape(journey)}</td>"
+        f"<td>{index + 1}. {html.escape(step['step'])}</td><td>{step['reached']}</td>"
+        f"<td>{rate(step['rate'])}</td><td>{step['dropped']}</td></tr>"
+        for journey, funnel in funnels.items()
+        for index, step in enumerate(funnel["steps"])
+    )
+    return f"<table><caption>Step funnels</caption><tr>{head}</tr>{rows}</table>"
+
+
 def render(found: dict[str, Any], title: str) -> str:
     """The whole HTML page for a /figures/daily answer."""
     currency = str(found["currency"])
@@ -135,6 +151,7 @@ def render(found: dict[str, Any], title: str) -> str:
                 for code, count in reasons.items()
             )
             + "</table>",
+            _funnels(period.get("funnels") or {}),
         ]
     )
     return (

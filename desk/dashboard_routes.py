@@ -103,11 +103,14 @@ def drill_down(
     channel: Name = None,
     goal: Name = None,
     reason: Reason = None,
+    funnel: Name = None,
+    step: Name = None,
     limit: Annotated[int, Query(ge=1, le=CSV_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Json:
     """Newest first: conversation id, channel, outcome, goals, hand-over reason and the
-    desk's hand-over id (open it at `/#handoff=<id>`)."""
+    desk's hand-over id (open it at `/#handoff=<id>`); `funnel` and `step`: those of a
+    multi-step journey that reached the step."""
     _, _, since, until = period(request, start, end)
     return _client(request).conversations(
         since,
@@ -116,6 +119,8 @@ def drill_down(
         channel=channel,
         goal=goal,
         reason=reason,
+        funnel=funnel,
+        step=step,
         limit=limit,
         offset=offset,
     )
@@ -149,6 +154,8 @@ def conversations_export(
     channel: Name = None,
     goal: Name = None,
     reason: Reason = None,
+    funnel: Name = None,
+    step: Name = None,
 ) -> CsvResponse:
     first, last, since, until = period(request, start, end)
     rows: list[Json] = []
@@ -160,6 +167,8 @@ def conversations_export(
             channel=channel,
             goal=goal,
             reason=reason,
+            funnel=funnel,
+            step=step,
             limit=CSV_PAGE,
             offset=len(rows),
         )

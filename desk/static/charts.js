@@ -79,6 +79,21 @@
       data: reasons.map(([, count]) => count),
       backgroundColor: "#d9822b",
     }], (set, index) => pick({ kind: "handed_over", reason: reasons[index][0] }), "conversations");
+    const bars = funnelBars(figures);
+    chart(canvases.funnels, "bar", bars.map((bar) => `${goalName(bar.journey)}: ${bar.index + 1}. ${bar.step.replace(/_/g, " ")}`), [{
+      label: "Reached the step (% of those who entered)",
+      data: bars.map((bar) => percent(bar.rate)),
+      backgroundColor: bars.map((bar) => ["#2f6fbf", "#1f9d55", "#8a5cc2", "#d9822b"][bar.index % 4]),
+    }], (set, index) => pick({ kind: "conversations", funnel: bars[index].journey, step: bars[index].step }), "%");
+  }
+
+  // Each journey's funnel: the share of those who entered that reached each step.
+  function funnelBars(figures) {
+    const bars = [];
+    for (const [journey, funnel] of Object.entries(figures.period.funnels || {})) {
+      funnel.steps.forEach((step, index) => bars.push({ journey, step: step.step, index, rate: step.rate }));
+    }
+    return bars;
   }
 
   window.FigureCharts = { draw, RATES, percent, channelName, goalName };

@@ -113,6 +113,26 @@ function tables(figures) {
     Object.entries(figures.period.by_goal).map(([name, f]) => [goalName(name), f, { goal: name }]), currency, true);
 }
 
+// The funnels: a row per journey's step, each count listing the conversations that reached it.
+function funnelTable(figures) {
+  const head = element("tr");
+  ["Journey", "Step", "Reached", "Of those who entered", "Dropped since the step before"]
+    .forEach((title) => head.append(element("th", title, { scope: "col" })));
+  const rows = [];
+  for (const [journey, funnel] of Object.entries(figures.period.funnels || {})) {
+    funnel.steps.forEach((step, index) => {
+      const row = element("tr", null, { "data-testid": "funnel-row", "data-journey": journey, "data-step": step.step });
+      const reached = element("td");
+      reached.append(number(String(step.reached), { kind: "conversations", funnel: journey, step: step.step }));
+      row.append(element("th", index ? "" : goalName(journey), { scope: "row" }),
+                 element("td", `${index + 1}. ${step.step.replace(/_/g, " ")}`), reached,
+                 element("td", rate(step.rate)), element("td", String(step.dropped)));
+      rows.push(row);
+    });
+  }
+  $("funnels").replaceChildren(element("caption", "Step funnels (the period)"), head, ...rows);
+}
+
 async function load(params) {
   showError("");
   const { response, data } = await api(`/api/dashboard/figures?${query(params)}`);
@@ -127,8 +147,9 @@ async function load(params) {
   $("period-note").textContent = `Days in ${data.time_zone}; a conversation counts on the day it started.`;
   totals(data);
   tables(data);
+  funnelTable(data);
   draw(data, { rates: $("chart-rates"), cost: $("chart-cost"), channels: $("chart-channels"),
-               journeys: $("chart-journeys"), reasons: $("chart-reasons") }, drill);
+               journeys: $("chart-journeys"), reasons: $("chart-reasons"), funnels: $("chart-funnels") }, drill);
 }
 
 function describe(filters) {
@@ -136,6 +157,7 @@ function describe(filters) {
   if (filters.channel) parts.push(`on ${channelName(filters.channel)}`);
   if (filters.goal) parts.push(`about ${goalName(filters.goal)}`);
   if (filters.reason) parts.push(`handed over for ${filters.reason.replace(/_/g, " ")}`);
+  if (filters.funnel) parts.push(`in the ${goalName(filters.funnel)} journey${filters.step ? `, reached ${filters.step.replace(/_/g, " ")}` : ""}`);
   parts.push(filters.start === filters.end ? `on ${filters.start}` : `from ${filters.start} to ${filters.end}`);
   return `Conversations: ${parts.join(", ")}`;
 }

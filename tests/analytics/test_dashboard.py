@@ -124,3 +124,42 @@ def test_the_drill_down_filters_by_channel_goal_and_reason(
         (r["started_at"] for r in everyone), reverse=True
     )
     assert set(KINDS) >= {"conversations", "first_contact_resolved"}
+
+
+def payment(sender: str, verified: bool, sent: bool) -> Script:
+    """A payment update: asked (refused until verified), then verified, then the link."""
+    script = Script(sender, "twilio", T0 + 5000).start().user("update_payment_method")
+    script.outcome("update_payment_method", "refused")
+    if verified:
+        script.outcome("verify_identity", "verified")
+    if sent:
+        script.outcome("update_payment_method", "done")
+    return script.bot().user("goodbye").bot()
+
+
+def test_the_step_funnel_of_a_multi_step_journey(config: MetricsConfig) -> None:
+    sessions = sessions_of(
+        payment("p1", True, True),
+        payment("p2", True, True),
+        payment("p3", True, False),  # dropped after verifying
+        payment("p4", False, False),  # dropped at verification
+        resolved_order("q1", "rest", T0),  # not in this funnel
+    )
+    funnel = figures(sessions, config, LATER)["funnels"]["update_payment_method"]
+    assert funnel["entered"] == 4
+    assert [(s["step"], s["reached"], s["dropped"]) for s in funnel["steps"]] == [
+        ("asked", 4, 0),
+        ("verified", 3, 1),
+        ("link_sent", 2, 1),
+    ]
+    assert [s["rate"] for s in funnel["steps"]] == [1.0, 0.75, 0.5]
+    order = figures(sessions, config, LATER)["funnels"]["check_order_status"]
+    assert order["entered"] == 1 and order["steps"][-1]["reached"] == 1
+    listed = conversations(
+        sessions,
+        Judge(config, LATER, sessions),
+        "conversations",
+        funnel=("update_payment_method", 2),
+    )
+    assert {r["conversation_id"] for r in listed} == {"p1", "p2", "p3"}
+    assert {r["steps_reached"]["update_payment_method"] for r in listed} == {2, 3}

@@ -41,6 +41,15 @@ def test_the_days_and_their_conversations_agree_with_the_figures(client: Client)
     assert row["conversations"][0]["channel"] == "rest"
 
 
+def test_a_funnel_steps_conversations(client: Client) -> None:
+    caught_up(client)
+    params = {**PERIOD, "funnel": "check_order_status", "step": "answered"}
+    listed = client.get("/conversations", params=params).json()
+    assert [r["conversation_id"] for r in listed["conversations"]] == ["c-resolved"]
+    funnel = client.get("/figures", params=PERIOD).json()["funnels"]["check_order_status"]
+    assert funnel["entered"] == 1 and funnel["steps"][-1]["reached"] == 1
+
+
 def test_a_page_of_the_drill_down(client: Client) -> None:
     caught_up(client)
     page = client.get("/conversations", params={**PERIOD, "limit": 1, "offset": 1}).json()
@@ -81,6 +90,9 @@ def test_over_the_rate_limit_is_429_with_retry_after(limited: Client) -> None:
         ("/conversations", {**PERIOD, "channel": "x" * 41}),
         ("/conversations", {"since": "nan", "until": "inf"}),
         ("/conversations", {"since": T0, "until": T0 + 400 * 86400}),
+        ("/conversations", {**PERIOD, "funnel": "no_such_journey"}),
+        ("/conversations", {**PERIOD, "funnel": "check_invoice", "step": "paid"}),
+        ("/conversations", {**PERIOD, "step": "asked"}),
     ],
 )
 def test_bad_input_is_a_4xx_with_the_reason(client: Client, path: str, params: dict) -> None:

@@ -15,7 +15,14 @@ from tests.support.browser import browser
 from tests.support.stack import desk_password
 
 WAIT_MS = 15_000
-CANVASES = ("chart-rates", "chart-cost", "chart-channels", "chart-journeys", "chart-reasons")
+CANVASES = (
+    "chart-rates",
+    "chart-cost",
+    "chart-channels",
+    "chart-journeys",
+    "chart-reasons",
+    "chart-funnels",
+)
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +100,14 @@ def test_a_supervisor_sees_the_plots_and_drills_down(page: Page, board: Dashboar
         "href", "/#handoff=H-fraud-1"
     )
     expect(page.get_by_test_id("drill-count")).to_have_text("1 of 1")
+
+    # A step of a journey's funnel lists those who reached it.
+    answered = page.locator(
+        '[data-testid="funnel-row"][data-journey="check_order_status"][data-step="answered"]'
+    )
+    answered.get_by_role("button").click()
+    expect(page.get_by_test_id("drill-title")).to_contain_text("reached answered")
+    expect(rows).to_have_count(2)
 
 
 def test_a_plain_agent_is_refused_and_the_page_says_so(page: Page, board: Dashboard) -> None:

@@ -72,6 +72,16 @@ def test_each_number_lists_its_conversations(supervisor: DeskClient) -> None:
     assert [(r["conversation_id"], r["channel"], r["handoff_id"]) for r in fraud] == [
         ("erin", "twilio", "H-fraud-1")
     ]
+    funnel = supervisor.get(
+        "/api/dashboard/conversations",
+        params={**PERIOD, "funnel": "check_order_status", "step": "answered"},
+    ).json()
+    assert [r["conversation_id"] for r in funnel["conversations"]] == ["alice", "alice"]
+    unknown = supervisor.get(
+        "/api/dashboard/conversations",
+        params={**PERIOD, "funnel": "check_order_status", "step": "x"},
+    )
+    assert unknown.status_code == 400 and "answered" in unknown.json()["detail"]
     one_day = supervisor.get(
         "/api/dashboard/conversations", params={"start": "2025-11-30", "end": "2025-11-30"}
     ).json()

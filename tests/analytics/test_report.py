@@ -87,7 +87,7 @@ def test_the_report_opens_with_no_network_and_draws_its_plots(written: Path) -> 
         page = chromium.new_page()
         page.route(re.compile(r"^(?!file:).*"), refuse)
         page.goto(written.as_uri())
-        for name in ("rates", "cost", "channels", "journeys", "reasons"):
+        for name in ("rates", "cost", "channels", "journeys", "reasons", "funnels"):
             assert page.get_attribute(f"#chart-{name}", "data-drawn") == "true", name
     assert fetched == []
 
