@@ -220,17 +220,8 @@ class Judge:
         return found
 
 
-def summarise(
-    sessions: list[SessionFacts],
-    config: MetricsConfig,
-    now: float,
-    later: list[SessionFacts] | None = None,
-    judge: Judge | None = None,
-) -> dict[str, Any]:
-    """The figures of these sessions; later: the sessions to look for re-contacts in
-    (those of the period and of the FCR window after it)."""
-    judge = judge or Judge(config, now, later or sessions)
-    judged = [judge(s) for s in sessions]
+def summarise(judged: list[Judged]) -> dict[str, Any]:
+    """The figures of these judged sessions."""
     counts = Counter(j.outcome for j in judged)
     decided = [j for j in judged if j.outcome in CLASSES]
     total = len(decided)
@@ -253,18 +244,10 @@ def summarise(
     }
 
 
-def summarise_goal(
-    goal: str,
-    sessions: list[SessionFacts],
-    config: MetricsConfig,
-    now: float,
-    later: list[SessionFacts] | None = None,
-    judge: Judge | None = None,
-) -> dict[str, Any]:
+def summarise_goal(goal: str, judged: list[Judged]) -> dict[str, Any]:
     """One goal's figures over the decided sessions that attempted it; a session's cost
     is shared equally among the goals it attempted."""
-    judge = judge or Judge(config, now, later or sessions)
-    attempted = [j for j in map(judge, sessions) if j.outcome in CLASSES and goal in j.attempted]
+    attempted = [j for j in judged if j.outcome in CLASSES and goal in j.attempted]
     completed = [j for j in attempted if goal in j.completed]
     first = sum(1 for j in completed if goal in j.first_contact)
     cost = sum(j.cost / len(j.attempted) for j in attempted)
@@ -291,22 +274,17 @@ def figures(
     """The period's figures in total, per channel and per goal; judge: sessions already
     judged for this request (the dashboard's days share one)."""
     judge = judge or Judge(config, now, later or sessions)
-    channels: dict[str, list[SessionFacts]] = defaultdict(list)
-    goals: dict[str, list[SessionFacts]] = defaultdict(list)
-    for session in sessions:
-        channels[session.channel or "unknown"].append(session)
-        for goal in judge(session).attempted:
-            goals[goal].append(session)
+    judged = [judge(s) for s in sessions]
+    channels: dict[str, list[Judged]] = defaultdict(list)
+    goals: dict[str, list[Judged]] = defaultdict(list)
+    for one in judged:
+        channels[one.session.channel or "unknown"].append(one)
+        for goal in one.attempted:
+            goals[goal].append(one)
     return {
         "currency": config.costs.currency,
-        "total": summarise(sessions, config, now, judge=judge),
-        "by_channel": {
-            name: summarise(items, config, now, judge=judge)
-            for name, items in sorted(channels.items())
-        },
-        "by_goal": {
-            goal: summarise_goal(goal, items, config, now, judge=judge)
-            for goal, items in goals.items()
-        },
-        "funnels": funnels([judge(s) for s in sessions], config),
+        "total": summarise(judged),
+        "by_channel": {name: summarise(items) for name, items in sorted(channels.items())},
+        "by_goal": {goal: summarise_goal(goal, items) for goal, items in goals.items()},
+        "funnels": funnels(judged, config),
     }
