@@ -148,6 +148,9 @@ async function load(params) {
   totals(data);
   tables(data);
   funnelTable(data);
+  if (typeof window.Chart !== "function") {
+    return showError("The plots cannot be drawn: the chart library is not installed on the desk (make chartjs).");
+  }
   draw(data, { rates: $("chart-rates"), cost: $("chart-cost"), channels: $("chart-channels"),
                journeys: $("chart-journeys"), reasons: $("chart-reasons"), funnels: $("chart-funnels") }, drill);
 }
