@@ -17,7 +17,7 @@ from desk.dashboard_csv import conversations_csv, figures_csv
 from desk.routes import SIGNED_IN_ERRORS, errors
 
 Json = dict[str, Any]
-MAX_DAYS = 92  # the analytics service's per-day limit
+MAX_DAYS = 90  # local days: within the analytics service's 92 days even across a DST change
 DEFAULT_DAYS = 7
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 CSV_PAGE, CSV_MAX_ROWS = 500, 20_000
