@@ -6,13 +6,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from rasa.shared.core.events import SlotSet
-
 from tests.analytics.events import (
     T0,
     Script,
     abandoned,
     contained,
+    fraud_handover,
     handed_over,
     resolved_order,
 )
@@ -26,22 +25,6 @@ DAY = 86400.0
 START, END = "2025-11-29", "2025-12-02"
 # A REST client chooses its sender id: one a spreadsheet would run as a formula.
 FORMULA_SENDER = "=HYPERLINK(x)"
-
-
-def fraud_handover(sender: str, at: float) -> Script:
-    """A WhatsApp conversation handed over for possible fraud, with the desk's id."""
-    script = Script(sender, "twilio", at).start().user("report_fraud")
-    script.outcomes = [
-        {
-            "action": "action_escalate",
-            "goal": "hand_over",
-            "result": "handed_over",
-            "record": "H-fraud-1",
-            "detail": {"reason_code": "sensitive_topic:fraud", "rule": "topics.fraud"},
-            "at": script.at,
-        }
-    ]
-    return script._add(SlotSet("outcomes", script.outcomes)).pause()
 
 
 def scripts() -> list[Script]:

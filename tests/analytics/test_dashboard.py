@@ -5,13 +5,20 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from rasa.shared.core.events import SlotSet
 
 from analytics.dashboard import KINDS, conversations, daily, days
 from analytics.figures import Judge, figures
 from analytics.metrics_config import MetricsConfig, load_metrics_config
 from analytics.sessions import SessionFacts
-from tests.analytics.events import T0, Script, abandoned, contained, handed_over, resolved_order
+from tests.analytics.events import (
+    T0,
+    Script,
+    abandoned,
+    contained,
+    fraud_handover,
+    handed_over,
+    resolved_order,
+)
 from tests.analytics.test_figures import sessions_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,21 +32,6 @@ def config() -> MetricsConfig:
     return load_metrics_config(ROOT / "metrics.yml")
 
 
-def fraud_handover(sender: str, at: float) -> Script:
-    script = Script(sender, "twilio", at).start().user("report_fraud")
-    script.outcomes = [
-        {
-            "action": "action_escalate",
-            "goal": "hand_over",
-            "result": "handed_over",
-            "record": "H-123",
-            "detail": {"reason_code": "sensitive_topic:fraud", "rule": "topics.fraud"},
-            "at": script.at,
-        }
-    ]
-    return script._add(SlotSet("outcomes", script.outcomes)).pause()
-
-
 @pytest.fixture(scope="module")
 def week() -> list[SessionFacts]:
     """Day 1: a resolved order (re-contacted on day 3 by the same sender), a hand-over;
@@ -49,7 +41,7 @@ def week() -> list[SessionFacts]:
         handed_over("bob", "socketio", T0 + 7200),
         abandoned("carol", "rest", T0 + DAY + 3600),
         contained("dave", "socketio", T0 + DAY + 7200),
-        fraud_handover("erin", T0 + DAY + 9000),
+        fraud_handover("erin", T0 + DAY + 9000, "H-123"),
         resolved_order("alice", "rest", T0 + 2 * DAY + 3600),
     )
 
