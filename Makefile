@@ -15,12 +15,18 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
 WEBCHAT := var/webchat/rasa-webchat.js
 WEBCHAT_PACKAGE := rasa-webchat@1.0.1
 WEBCHAT_INTEGRITY := sha512-Ld1zVJvTAaTrs6A5p8t70agNNrKYRyXlvqXZRgBoDvKKUXbA0jhJKECi5bdPGlaR6jsmqWtVylHS+YqIqo0x8w==
+# The dashboard's chart library (npm chart.js, MIT), pinned by version, the registry's
+# integrity of the package and the sha256 of the one file the desk serves and reports inline.
+CHARTJS := var/chartjs/chart.umd.min.js
+CHARTJS_PACKAGE := chart.js@4.5.1
+CHARTJS_INTEGRITY := sha512-GIjfiT9dbmHRiYi6Nl2yFCq7kkwdkp1W/lp2J99rX0yo9tgJGn3lKQATztIjb5tVtevcBtIdICNWqlq5+E8/Pw==
+CHARTJS_SHA256 := 48444a82d4edcb5bec0f1965faacdde18d9c17db3063d042abada2f705c9f54a
 
 # Rasa sends no telemetry or crash reports from any target (nothing leaves the machine).
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install schemathesis browser webchat train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin clean
+.PHONY: help install schemathesis browser webchat chartjs report bench-analytics train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -55,6 +61,16 @@ $(WEBCHAT):
 
 webchat: $(WEBCHAT) ## Fetch the pinned web chat widget (npm rasa-webchat)
 
+$(CHARTJS):
+	rm -rf var/chartjs/pack && mkdir -p var/chartjs/pack
+	cd var/chartjs/pack && npm pack --silent $(CHARTJS_PACKAGE) > /dev/null
+	test "sha512-$$(openssl dgst -sha512 -binary var/chartjs/pack/*.tgz | base64 -w0)" = "$(CHARTJS_INTEGRITY)"
+	tar xzf var/chartjs/pack/*.tgz -O package/dist/chart.umd.min.js > $@.tmp
+	test "$$(sha256sum < $@.tmp | cut -d' ' -f1)" = "$(CHARTJS_SHA256)"
+	mv $@.tmp $@ && rm -rf var/chartjs/pack
+
+chartjs: $(CHARTJS) ## Fetch the pinned chart library of the supervisors' dashboard (npm chart.js)
+
 $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
 	$(BIN)/rasa train --fixed-model-name switchboard --out models
 	touch $@
@@ -64,7 +80,7 @@ train: $(MODEL) ## Train the model when data, domain or config changed
 validate: $(INSTALLED) ## Check data and domain for mistakes
 	$(BIN)/rasa data validate --fail-on-warnings
 
-run: $(MODEL) $(WEBCHAT) ## Start backend, action server and Rasa (Ctrl-C stops all)
+run: $(MODEL) $(WEBCHAT) $(CHARTJS) ## Start backend, action server and Rasa (Ctrl-C stops all)
 	$(BIN)/python -m stack run
 
 shell: $(MODEL) ## Talk to the assistant in the terminal
@@ -81,7 +97,7 @@ fix: $(INSTALLED) ## Apply ruff's fixes and format the code
 	$(BIN)/ruff check --fix --unsafe-fixes .
 	$(BIN)/ruff format .
 
-test: lint $(MODEL) browser $(WEBCHAT) $(SCHEMATHESIS) ## Run every test: lint, unit, backend, conversations, rasa test
+test: lint $(MODEL) browser $(WEBCHAT) $(CHARTJS) $(SCHEMATHESIS) ## Run every test: lint, unit, backend, conversations, rasa test
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out var/results/core
 	$(BIN)/rasa test nlu --nlu tests/nlu --model $(MODEL) --out var/results/nlu
@@ -113,6 +129,12 @@ bench-hostile: $(MODEL) $(WEBCHAT) ## Normal REST traffic's p99 alone and beside
 
 bench-memory: $(MODEL) ## The memory's added latency per turn, and event-to-conversation p95
 	$(BIN)/python -m bench.memory
+
+report: $(INSTALLED) $(CHARTJS) ## The outcome figures and plots as one self-contained HTML file (REPORT=var/report.html)
+	$(BIN)/python -m analytics.report --out $(or $(REPORT),var/report.html)
+
+bench-analytics: $(INSTALLED) ## Ingest 100,000 broker events: events per second and a month's dashboard query time
+	$(BIN)/python -m bench.analytics
 
 clean: ## Remove the model, databases and logs (keeps .venv)
 	rm -rf models/*.tar.gz var results

@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from sqlalchemy import func, select
@@ -19,7 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from analytics.consumer import broker_events, consume_forever
-from analytics.figures import figures
+from analytics.dashboard import Kind, conversations, daily
+from analytics.figures import Judge, figures
 from analytics.metrics_config import MetricsConfig
 from analytics.settings import Settings
 from analytics.store import create_schema, last_event_id, session_count, sessions_between
@@ -29,6 +31,9 @@ from common.service_api import bearer_token, serve_internally
 MAX_BODY_BYTES = 4 * 1024
 DAY = 86400.0
 MAX_PERIOD_DAYS = 366
+MAX_DAILY_DAYS = 92  # the dashboard's per-day buckets
+MAX_ROWS = 500  # conversations in one page of a drill-down
+ZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$"
 
 authorized = bearer_token("ANALYTICS_API_TOKEN")
 api = APIRouter(dependencies=[Depends(authorized)])
@@ -62,6 +67,94 @@ def get_status(request: Request) -> dict[str, Any]:
     except SQLAlchemyError:
         newest = None  # no events table yet, or the broker is unreachable
     return {"last_event_id": folded, "broker_last_event_id": newest, "sessions": sessions}
+
+
+def _period(
+    request: Request, since: float, until: float, max_days: int
+) -> tuple[list[Any], list[Any]]:
+    """The sessions started in [since, until), and those up to the FCR window after it
+    (where re-contacts are looked for); 400 for a period backwards or too long."""
+    if not since < until <= since + max_days * DAY:
+        raise HTTPException(400, f"until must be after since, at most {max_days} days")
+    config: MetricsConfig = request.app.state.metrics
+    window = config.first_contact_resolution_days * DAY
+    with request.app.state.store.connect() as connection:
+        later = sessions_between(connection, since, until + window)
+    return [s for s in later if s.started_at < until], later
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise HTTPException(400, "tz: not a known IANA time zone such as Europe/Berlin") from None
+
+
+def _funnel_step(
+    config: MetricsConfig, funnel: str | None, step: str | None
+) -> tuple[str, int] | None:
+    """(journey, steps reached at least) for a funnel and one of its steps; 400 for a
+    journey or step metrics.yml does not define."""
+    if funnel is None:
+        if step is not None:
+            raise HTTPException(400, "step: name the funnel too")
+        return None
+    steps = config.funnels.get(funnel)
+    if steps is None:
+        raise HTTPException(400, f"funnel: metrics.yml defines {sorted(config.funnels)}")
+    if step is None:
+        return funnel, 0
+    names = [s.step for s in steps]
+    if step not in names:
+        raise HTTPException(400, f"step: the {funnel} funnel's steps are {names}")
+    return funnel, names.index(step) + 1
+
+
+@api.get("/figures/daily")
+def get_daily_figures(
+    request: Request,
+    since: float = Query(..., ge=0, le=1e11, description="period start, Unix seconds"),
+    until: float = Query(..., ge=0, le=1e11, description="period end (excluded), Unix seconds"),
+    tz: str = Query("UTC", max_length=64, pattern=ZONE_PATTERN, description="IANA time zone"),
+) -> dict[str, Any]:
+    """The period's figures in total and per local day of tz (at most 92 days), each in
+    total, per channel and per goal, with the hand-over reasons."""
+    zone = _zone(tz)
+    period, later = _period(request, since, until, MAX_DAILY_DAYS)
+    config: MetricsConfig = request.app.state.metrics
+    found = daily(period, later, config, time.time(), since, until, zone)
+    return {"since": since, "until": until, "tz": tz, **found}
+
+
+@api.get("/conversations")
+def get_conversations(
+    request: Request,
+    since: float = Query(..., ge=0, le=1e11, description="period start, Unix seconds"),
+    until: float = Query(..., ge=0, le=1e11, description="period end (excluded), Unix seconds"),
+    kind: Kind = Query("conversations", description="which number's conversations"),
+    channel: str | None = Query(None, min_length=1, max_length=40),
+    goal: str | None = Query(None, min_length=1, max_length=80),
+    reason: str | None = Query(None, max_length=64, pattern=r"^[a-z_]+(:[a-z_]+)?$"),
+    funnel: str | None = Query(None, max_length=80, description="a journey of metrics.yml"),
+    step: str | None = Query(None, max_length=80, description="a step of the funnel reached"),
+    limit: int = Query(100, ge=1, le=MAX_ROWS),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> dict[str, Any]:
+    """The conversations behind a number (drill-down), newest first: id, channel,
+    outcome, goals, hand-over reason and the desk's hand-over id; `total` counts all."""
+    period, later = _period(request, since, until, MAX_PERIOD_DAYS)
+    config: MetricsConfig = request.app.state.metrics
+    reached = _funnel_step(config, funnel, step)
+    rows = conversations(
+        period, Judge(config, time.time(), later), kind, channel, goal, reason, reached
+    )
+    return {
+        "since": since,
+        "until": until,
+        "kind": kind,
+        "total": len(rows),
+        "conversations": rows[offset : offset + limit],
+    }
 
 
 def create_app(settings: Settings, metrics: MetricsConfig) -> FastAPI:

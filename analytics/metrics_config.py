@@ -56,6 +56,20 @@ class Costs(_Strict):
     agent_minutes_per_handover: float = Field(0.0, ge=0, le=1440)
 
 
+class Step(_Strict):
+    """A step of a multi-step journey: reached when the outcome record holds an entry of
+    this goal with one of these results (any result when none are listed)."""
+
+    step: Name  # type: ignore[valid-type]
+    goal: Name  # type: ignore[valid-type]
+    results: list[Result] = []
+
+    def reached(self, outcome: dict[str, Any]) -> bool:
+        return outcome.get("goal") == self.goal and (
+            not self.results or outcome.get("result") in self.results
+        )
+
+
 class MetricsConfig(_Strict):
     version: Literal[1]
     goals: dict[Name, Goal]  # type: ignore[valid-type]
@@ -63,6 +77,19 @@ class MetricsConfig(_Strict):
     abandoned_after_minutes: float = Field(30, gt=0, le=60 * 24 * 30)
     closing_intents: list[Name] = []  # type: ignore[valid-type]
     costs: Costs = Field(default_factory=lambda: Costs.parse_obj({}))
+    # Multi-step journeys by their goal: a conversation whose outcome record names the
+    # goal is in the funnel; each step is reached once it and the steps before it are.
+    funnels: dict[Name, conlist(Step, min_items=2)] = {}  # type: ignore[valid-type]
+
+    @validator("funnels")
+    def _sound_funnels(cls, funnels: dict[str, list[Step]]) -> dict[str, list[Step]]:
+        for journey, steps in funnels.items():
+            names = [step.step for step in steps]
+            if len(set(names)) < len(names):
+                raise ValueError(f"{journey}: each step needs a name of its own")
+            if not any(step.goal == journey for step in steps):
+                raise ValueError(f"{journey}: no step is of the journey's own goal")
+        return funnels
 
     @validator("goals")
     def _some_goal(cls, goals: dict[str, Goal]) -> dict[str, Goal]:

@@ -72,8 +72,9 @@ def _values(facts: SessionFacts) -> dict:
 
 
 def _facts(row: Row) -> SessionFacts:
-    fields = {name: row._mapping[name] for name in _FACTS}
-    return SessionFacts(**fields, outcomes=json.loads(row.outcomes), id=row.id)
+    mapping = row._mapping  # built on each access: taken once
+    fields = {name: mapping[name] for name in _FACTS}
+    return SessionFacts(**fields, outcomes=json.loads(mapping["outcomes"]), id=mapping["id"])
 
 
 def last_event_id(connection: Connection) -> int:

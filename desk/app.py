@@ -16,6 +16,8 @@ from common.database import create_db_engine, session_factory
 from common.errors import error_response, install_error_handlers
 from common.limits import BodySizeLimit
 from desk.account_routes import accounts_api, audit_api, session_api, unlock_api
+from desk.analytics_client import AnalyticsClient, AnalyticsFailed, AnalyticsUnreachable
+from desk.dashboard_routes import dashboard_api
 from desk.headers import SecurityHeaders
 from desk.identity_client import IdentityClient, IdentityFailed, IdentityUnreachable
 from desk.outreach_client import OutreachClient, OutreachFailed, OutreachUnreachable
@@ -24,9 +26,11 @@ from desk.rasa_client import RasaFailed, RasaUnreachable
 from desk.ratelimit import DeskLimits
 from desk.routes import agent_api, router
 from desk.service import Desk
-from desk.settings import Settings, load_settings
+from desk.settings import ROOT, Settings, load_settings
 
 STATIC = Path(__file__).resolve().parent / "static"
+# The dashboard's chart library (npm chart.js), fetched and checked by `make chartjs`.
+CHART_SCRIPT = ROOT / "var" / "chartjs" / "chart.umd.min.js"
 MAX_BODY_BYTES = 1024 * 1024  # a packet carries the whole transcript
 TAGS = [
     {"name": "health", "description": "Readiness probe."},
@@ -42,6 +46,10 @@ TAGS = [
         "HttpOnly cookie).",
     },
     {"name": "agents", "description": "Agents (and supervisors, admins) work the queue."},
+    {
+        "name": "dashboard",
+        "description": "Outcome figures and the conversations behind them (supervisors, admins).",
+    },
     {"name": "audit", "description": "Who read or did what, when (supervisors, admins)."},
     {"name": "accounts", "description": "Admins manage accounts."},
 ]
@@ -124,6 +132,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         identity.read_timeout_seconds,
     )
     app.state.outreach = OutreachClient(settings.outreach_url, settings.outreach_read_token)
+    app.state.analytics = AnalyticsClient(
+        settings.analytics_url,
+        settings.analytics_token,
+        settings.behaviour.analytics.connect_timeout_seconds,
+        settings.behaviour.analytics.read_timeout_seconds,
+    )
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
@@ -133,7 +147,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(IdentityFailed, _bad_gateway)
     app.add_exception_handler(OutreachUnreachable, _unreachable)
     app.add_exception_handler(OutreachFailed, _bad_gateway)
-    for api in (router, session_api, agent_api, unlock_api, audit_api, accounts_api):
+    app.add_exception_handler(AnalyticsUnreachable, _unreachable)
+    app.add_exception_handler(AnalyticsFailed, _bad_gateway)
+    for api in (
+        router,
+        session_api,
+        agent_api,
+        unlock_api,
+        audit_api,
+        accounts_api,
+        dashboard_api,
+    ):
         app.include_router(api)
     app.include_router(outreach_api)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -142,5 +166,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
+
+    @app.get("/dashboard", include_in_schema=False)
+    def dashboard_page() -> FileResponse:
+        """The page; its data is for supervisors only (/api/dashboard/...)."""
+        return FileResponse(STATIC / "dashboard.html")
+
+    @app.get("/vendor/chart.js", include_in_schema=False, response_model=None)
+    def chart_library() -> FileResponse | JSONResponse:
+        if not CHART_SCRIPT.is_file():
+            return error_response(503, "the chart library is not installed: run `make chartjs`")
+        return FileResponse(CHART_SCRIPT, media_type="text/javascript")
 
     return app

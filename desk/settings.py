@@ -13,6 +13,8 @@ Environment:
 - ``OUTREACH_URL``, ``OUTREACH_READ_TOKEN``: outreach's API and its read-only token for
   the decision log supervisors read on the desk (optional: without them that view
   answers 503).
+- ``ANALYTICS_URL``, ``ANALYTICS_API_TOKEN``: the analytics service the supervisors'
+  dashboard reads (optional: without them the dashboard's data answers 503).
 - ``CCAAS_WEBHOOK_URL``, ``CCAAS_WEBHOOK_SECRET``: optional outbound webhook, and the
   key of its ``X-Switchboard-Signature: sha256=<hex HMAC of the body>`` header.
 - ``DESK_SETTINGS``: the behaviour file (default ``desk/settings.yml``): the queue, the
@@ -102,6 +104,13 @@ class IdentitySettings(_Strict):
     read_timeout_seconds: PositiveFloat = 5
 
 
+class AnalyticsSettings(_Strict):
+    """Calls to the analytics service (the supervisors' dashboard)."""
+
+    connect_timeout_seconds: PositiveFloat = 2
+    read_timeout_seconds: PositiveFloat = 10
+
+
 class OfflineReplySettings(_Strict):
     """An agent's messages to a customer who is not in a live chat with them (by
     e-mail, or by text message to a caller who has hung up): which moves send one (a
@@ -128,6 +137,7 @@ class Behaviour(_Strict):
     webhook: WebhookSettings
     accounts: AccountSettings = AccountSettings()
     identity: IdentitySettings = IdentitySettings()
+    analytics: AnalyticsSettings = AnalyticsSettings()
     hours: SupportHours
     agent_messages: AgentWording
     offline_replies: OfflineReplySettings = OfflineReplySettings()
@@ -147,6 +157,8 @@ class Settings:
     # Outreach's API, for supervisors' view of its decision log (desk/outreach_routes.py).
     outreach_url: str | None = None
     outreach_read_token: str | None = None
+    analytics_url: str | None = None
+    analytics_token: str | None = None
 
 
 def load_behaviour(path: Path) -> Behaviour:
@@ -191,16 +203,28 @@ class _Environment(EnvSettings):
         None, env="ACTION_SERVER_BASE_URL", rule="an http:// or https:// URL"
     )
     identity_admin_token: str | None = Field(None, env="IDENTITY_ADMIN_TOKEN", secret=True)
+    analytics_url: str | None = Field(None, env="ANALYTICS_URL", rule="an http:// or https:// URL")
+    analytics_token: str | None = Field(None, env="ANALYTICS_API_TOKEN", secret=True)
     behaviour_path: Path = Field(DEFAULT_BEHAVIOUR, env="DESK_SETTINGS")
     outreach_url: str | None = Field(None, env="OUTREACH_URL", rule="an http:// or https:// URL")
     outreach_read_token: str | None = Field(None, env="OUTREACH_READ_TOKEN", secret=True)
 
     _urls = validator(
-        "rasa_url", "webhook_url", "action_server_url", "outreach_url", allow_reuse=True
+        "rasa_url",
+        "webhook_url",
+        "action_server_url",
+        "outreach_url",
+        "analytics_url",
+        allow_reuse=True,
     )(http_url)
 
     @validator(
-        "integration_token", "desk_rasa_secret", "webhook_secret", "identity_admin_token", pre=True
+        "integration_token",
+        "desk_rasa_secret",
+        "webhook_secret",
+        "identity_admin_token",
+        "analytics_token",
+        pre=True,
     )
     def _stripped(cls, value: str | None) -> str | None:
         return (value or "").strip() or None

@@ -222,6 +222,9 @@ class StackConfig:
             # Supervisors' view of outreach's decision log: its read-only token.
             "OUTREACH_URL": self.outreach_url,
             "OUTREACH_READ_TOKEN": self.outreach_read_token,
+            # The supervisors' dashboard reads the analytics service's figures.
+            "ANALYTICS_URL": self.analytics_url,
+            "ANALYTICS_API_TOKEN": self.analytics_api_token,
             "DESK_DATABASE_URL": self.desk_database_url,
             "RASA_URL": self.rasa_internal_url,
             "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret,

@@ -56,6 +56,7 @@ function showSignIn(message) {
   $("signin").hidden = false;
   $("desk").hidden = true;
   $("signout").hidden = true;
+  $("dashboard-link").hidden = true;
   $("handoff").hidden = true;
   $("who").textContent = "";
 }
@@ -68,7 +69,11 @@ function showDesk(account) {
   $("who").textContent = `Signed in as ${me.username}`;
   $("who").dataset.role = me.role;
   $("bulk").hidden = !SUPERVISING.includes(me.role);
+  $("dashboard-link").hidden = !SUPERVISING.includes(me.role);
   refreshQueue();
+  // The dashboard's drill-down links a handed-over conversation as /#handoff=<id>.
+  const linked = /^#handoff=(.+)$/.exec(window.location.hash);
+  if (linked) openHandoff(decodeURIComponent(linked[1]));
   timers = [setInterval(refreshQueue, QUEUE_REFRESH_MS),
             setInterval(() => openId && refreshHandoff(), CONVERSATION_REFRESH_MS)];
 }

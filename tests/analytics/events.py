@@ -45,15 +45,17 @@ class Script:
     def bot(self, text: str = "…") -> "Script":
         return self._add(BotUttered(text))
 
-    def outcome(self, goal: str, result: str) -> "Script":
+    def outcome(
+        self, goal: str, result: str, record: str | None = None, detail: dict | None = None
+    ) -> "Script":
         self.outcomes = [
             *self.outcomes,
             {
                 "action": "action_x",
                 "goal": goal,
                 "result": result,
-                "record": None,
-                "detail": {},
+                "record": record,
+                "detail": detail or {},
                 "at": self.at,
             },
         ]
@@ -97,3 +99,15 @@ def abandoned(sender: str = "c-abandoned", channel: str = "rest", at: float = T0
 
 def contained(sender: str = "c-contained", channel: str = "rest", at: float = T0) -> Script:
     return Script(sender, channel, at).start().user("greet").bot().user("goodbye").bot()
+
+
+def fraud_handover(sender: str = "c-fraud", at: float = T0, handoff: str = "H-fraud-1") -> Script:
+    """A WhatsApp conversation handed over for possible fraud, with the desk's id."""
+    detail = {"reason_code": "sensitive_topic:fraud", "rule": "topics.fraud"}
+    return (
+        Script(sender, "twilio", at)
+        .start()
+        .user("report_fraud")
+        .outcome("hand_over", "handed_over", handoff, detail)
+        .pause()
+    )

@@ -15,7 +15,7 @@ from analytics.__main__ import LOWER_PRIORITY
 from analytics.broker import UrlSQLEventBroker
 from stack.config import StackConfig, isolated_config
 from stack.launch import analytics
-from tests.analytics.events import T0, abandoned, handed_over, resolved_order
+from tests.analytics.events import T0, Script, abandoned, handed_over, resolved_order
 
 PERIOD = {"since": T0, "until": T0 + 86400}
 TIMEOUT = 10
@@ -34,12 +34,12 @@ class Client:
         return requests.get(f"{self.url}{path}", headers=given, timeout=TIMEOUT, **kwargs)
 
 
-def serving(home: Path, **env: str) -> Iterator[Client]:
+def serving(home: Path, scripts: list[Script] | None = None, **env: str) -> Iterator[Client]:
     """The analytics service as the stack starts it, over a broker holding three
-    conversations."""
+    conversations (or those scripts)."""
     config = isolated_config(home, {"ANALYTICS_POLL_SECONDS": "0.05", **env})
     broker = UrlSQLEventBroker(config.event_broker_url)
-    for script in (resolved_order(), handed_over(), abandoned()):
+    for script in scripts or (resolved_order(), handed_over(), abandoned()):
         for event in script.events:
             broker.publish(event)
     asyncio.run(broker.close())
@@ -62,7 +62,9 @@ def limited(tmp_path: Path) -> Iterator[Client]:
 
 def caught_up(client: Client) -> None:
     deadline = time.monotonic() + 10
-    while (status := client.get("/status").json())["last_event_id"] < 15:
+    while (status := client.get("/status").json())["last_event_id"] < (
+        status["broker_last_event_id"] or 1
+    ):
         assert time.monotonic() < deadline, status
         time.sleep(0.05)
 

@@ -27,6 +27,11 @@ def test_the_shipped_metrics_yml_loads() -> None:
     assert config.completes("check_order_status", "answered")
     assert not config.completes("check_order_status", "not_found")
     assert not config.completes("verify_identity", "verified")  # a step, not a goal
+    assert [s.step for s in config.funnels["update_payment_method"]] == [
+        "asked",
+        "verified",
+        "link_sent",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -43,6 +48,24 @@ def test_the_shipped_metrics_yml_loads() -> None:
         ({"costs": {"currency": "euro"}}, "costs.currency"),
         ({"version": 2}, "version"),
         ({"dashboards": {}}, "dashboards"),
+        ({"funnels": {"check_invoice": [{"step": "asked", "goal": "check_invoice"}]}}, "funnels"),
+        (
+            {"funnels": {"check_invoice": [{"step": "a", "goal": "check_invoice"}] * 2}},
+            "funnels",
+        ),
+        (
+            {
+                "funnels": {
+                    "check_invoice": [{"step": "a", "goal": "x"}, {"step": "b", "goal": "y"}]
+                }
+            },
+            "funnels",
+        ),
+        (
+            {"funnels": {"x": [{"step": "a", "goal": "x", "results": ["won"]}] * 2}},
+            "funnels.x.0.results.0",
+        ),
+        ({"funnels": {"x": [{"step": "a", "goal": "x", "after": 1}] * 2}}, "funnels.x.0.after"),
     ],
 )
 def test_a_bad_metrics_yml_names_the_key(change: dict[str, Any], key: str) -> None:

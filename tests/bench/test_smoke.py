@@ -19,6 +19,7 @@ SMOKE_RUNS = {
     "turn_latency": (["--smoke"], "turn latency over 3", ["turn_latency_smoke"]),
     "load": (["--smoke"], "load: switchboard", ["load-smoke"]),
     "hostile": (["--smoke"], "hostile: normal traffic", ["hostile-smoke"]),
+    "analytics": (["--smoke"], "dashboard month (figures/daily)", ["analytics_smoke"]),
 }
 FUZZED = (
     "REST webhook",

@@ -1,0 +1,222 @@
+// The supervisors' dashboard: the outcome figures per day, channel and journey as
+// plots (charts.js, Chart.js) and numbers; every number lists the conversations
+// behind it. It speaks only to the desk's own API with the session's HttpOnly cookie;
+// an agent's request is refused (403) and the page says so. Text is set with
+// textContent, never parsed as HTML.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const { draw, RATES, percent, channelName, goalName } = window.FigureCharts;
+const PAGE = 100;
+const OUTCOMES = { resolved: "resolved", handed_over: "handed over", contained: "contained",
+                   abandoned: "abandoned", open: "still open" };
+let period = null; // {start, end} as the desk answered
+let drilled = null; // the drill-down's filters and how many are shown
+
+function element(tag, text, attributes = {}) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = text;
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  return node;
+}
+
+async function api(path) {
+  const response = await fetch(path, { credentials: "same-origin" });
+  const data = await response.json().catch(() => ({}));
+  return { response, data };
+}
+
+function refuse(message) {
+  $("refused").textContent = message;
+  $("refused").hidden = false;
+  $("dashboard").hidden = true;
+}
+
+function showError(message) {
+  $("error").textContent = message;
+  $("error").hidden = !message;
+}
+
+function query(params) {
+  const found = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== "") found.set(key, value);
+  return found.toString();
+}
+
+const rate = (value) => (value === null || value === undefined ? "–" : `${percent(value)} %`);
+const money = (value, currency) => (value === null || value === undefined ? "–" : `${value.toFixed(2)} ${currency}`);
+
+// A number that lists its conversations when clicked.
+function number(text, filters, testid) {
+  const button = element("button", text, { type: "button", "data-testid": testid || "number" });
+  button.addEventListener("click", () => drill(filters));
+  return button;
+}
+
+function totals(figures) {
+  const total = figures.period.total;
+  const items = [
+    ["Conversations", String(total.conversations), { kind: "conversations" }],
+    ["Goal completion", rate(total.goal_completion_rate), { kind: "goal_completed" }],
+    ["First-contact resolution", rate(total.first_contact_resolution_rate), { kind: "first_contact_resolved" }],
+    ["Containment", rate(total.containment_rate), { kind: "not_handed_over" }],
+    ["Hand-over rate", rate(total.handover_rate), { kind: "handed_over" }],
+    ["Abandoned", rate(total.abandoned_rate), { kind: "abandoned" }],
+    ["Cost per resolution", money(total.cost_per_resolution, figures.currency), { kind: "goal_completed" }],
+  ];
+  $("totals").replaceChildren(...items.map(([label, value, filters]) => {
+    const item = element("div", null, { "data-testid": `total-${filters.kind}-${label.toLowerCase().replace(/ /g, "-")}` });
+    const dd = element("dd");
+    dd.append(number(value, filters, "total-value"));
+    item.append(element("dt", label), dd);
+    return item;
+  }));
+}
+
+function reasonsText(reasons) {
+  return Object.entries(reasons || {}).map(([code, count]) => `${code.replace(/_/g, " ")}: ${count}`).join(", ") || "–";
+}
+
+// One table: a row per day, channel or journey, each rate a button to its conversations.
+function table(node, caption, first, rows, currency, journey) {
+  const head = element("tr");
+  const rates = journey ? RATES.filter((r) => r.key !== "containment_rate") : RATES;
+  [first, journey ? "Attempted" : "Conversations", ...rates.map((r) => r.label), "Cost per resolution", "Hand-over reasons"]
+    .forEach((title) => head.append(element("th", title, { scope: "col" })));
+  const body = rows.map(([label, figures, filters]) => {
+    const row = element("tr", null, { "data-testid": "figure-row", "data-name": label });
+    row.append(element("th", label, { scope: "row" }));
+    const count = journey ? figures.attempted : figures.conversations;
+    const cell = element("td");
+    cell.append(number(String(count), { ...filters, kind: "conversations" }));
+    row.append(cell);
+    rates.forEach((r) => {
+      const td = element("td", null, { "data-rate": r.key });
+      td.append(number(rate(figures[r.key]), { ...filters, kind: r.kind }));
+      row.append(td);
+    });
+    const cost = element("td");
+    cost.append(number(money(figures.cost_per_resolution, currency), { ...filters, kind: "goal_completed" }));
+    row.append(cost, element("td", journey ? "–" : reasonsText(figures.handover_reasons)));
+    return row;
+  });
+  node.replaceChildren(element("caption", caption), head, ...body);
+}
+
+function tables(figures) {
+  const currency = figures.currency;
+  table($("by-day"), "Per day", "Day",
+    figures.days.map((day) => [day.day, day.total, { start: day.day, end: day.day }]), currency);
+  table($("by-channel"), "Per channel", "Channel",
+    Object.entries(figures.period.by_channel).map(([name, f]) => [channelName(name), f, { channel: name }]), currency);
+  table($("by-journey"), "Per journey", "Journey",
+    Object.entries(figures.period.by_goal).map(([name, f]) => [goalName(name), f, { goal: name }]), currency, true);
+}
+
+// The funnels: a row per journey's step, each count listing the conversations that reached it.
+function funnelTable(figures) {
+  const head = element("tr");
+  ["Journey", "Step", "Reached", "Of those who entered", "Dropped since the step before"]
+    .forEach((title) => head.append(element("th", title, { scope: "col" })));
+  const rows = [];
+  for (const [journey, funnel] of Object.entries(figures.period.funnels || {})) {
+    funnel.steps.forEach((step, index) => {
+      const row = element("tr", null, { "data-testid": "funnel-row", "data-journey": journey, "data-step": step.step });
+      const reached = element("td");
+      reached.append(number(String(step.reached), { kind: "conversations", funnel: journey, step: step.step }));
+      row.append(element("th", index ? "" : goalName(journey), { scope: "row" }),
+                 element("td", `${index + 1}. ${step.step.replace(/_/g, " ")}`), reached,
+                 element("td", rate(step.rate)), element("td", String(step.dropped)));
+      rows.push(row);
+    });
+  }
+  $("funnels").replaceChildren(element("caption", "Step funnels (the period)"), head, ...rows);
+}
+
+async function load(params) {
+  showError("");
+  const { response, data } = await api(`/api/dashboard/figures?${query(params)}`);
+  if (response.status === 401) return refuse("Please sign in on the agent desk first.");
+  if (response.status === 403) return refuse(`Only supervisors see the dashboard: ${data.detail || "refused"}.`);
+  if (!response.ok) return showError(data.detail || `HTTP ${response.status}`);
+  $("dashboard").hidden = false;
+  period = { start: data.start, end: data.end };
+  $("start").value = data.start;
+  $("end").value = data.end;
+  $("figures-csv").href = `/api/dashboard/figures.csv?${query(period)}`;
+  $("period-note").textContent = `Days in ${data.time_zone}; a conversation counts on the day it started.`;
+  totals(data);
+  tables(data);
+  funnelTable(data);
+  if (typeof window.Chart !== "function") {
+    return showError("The plots cannot be drawn: the chart library is not installed on the desk (make chartjs).");
+  }
+  draw(data, { rates: $("chart-rates"), cost: $("chart-cost"), channels: $("chart-channels"),
+               journeys: $("chart-journeys"), reasons: $("chart-reasons"), funnels: $("chart-funnels") }, drill);
+}
+
+function describe(filters) {
+  const parts = [filters.kind.replace(/_/g, " ")];
+  if (filters.channel) parts.push(`on ${channelName(filters.channel)}`);
+  if (filters.goal) parts.push(`about ${goalName(filters.goal)}`);
+  if (filters.reason) parts.push(`handed over for ${filters.reason.replace(/_/g, " ")}`);
+  if (filters.funnel) parts.push(`in the ${goalName(filters.funnel)} journey${filters.step ? `, reached ${filters.step.replace(/_/g, " ")}` : ""}`);
+  parts.push(filters.start === filters.end ? `on ${filters.start}` : `from ${filters.start} to ${filters.end}`);
+  return `Conversations: ${parts.join(", ")}`;
+}
+
+function drillRow(item) {
+  const row = element("tr", null, { "data-testid": "drill-row", "data-conversation": item.conversation_id,
+                                    "data-outcome": item.outcome });
+  const started = new Date(item.started_at * 1000).toLocaleString("en-GB");
+  const link = element("td");
+  if (item.handoff_id) {
+    link.append(element("a", "Open the hand-over", { href: `/#handoff=${encodeURIComponent(item.handoff_id)}`,
+                                                     "data-testid": "drill-handoff" }));
+  }
+  [item.conversation_id, channelName(item.channel), started, OUTCOMES[item.outcome] || item.outcome,
+   item.goals.map(goalName).join(", ") || "–", item.first_contact_resolved.map(goalName).join(", ") || "–",
+   item.handover_reason ? item.handover_reason.replace(/_/g, " ") : "–"]
+    .forEach((text) => row.append(element("td", text)));
+  row.append(link);
+  return row;
+}
+
+async function drill(filters, more = false) {
+  if (!more) drilled = { filters: { start: period.start, end: period.end, ...filters }, shown: 0 };
+  const params = { ...drilled.filters, limit: PAGE, offset: drilled.shown };
+  const { response, data } = await api(`/api/dashboard/conversations?${query(params)}`);
+  if (!response.ok) return showError(data.detail || `HTTP ${response.status}`);
+  $("drill").hidden = false;
+  $("drill-title").textContent = describe(drilled.filters);
+  $("drill-csv").href = `/api/dashboard/conversations.csv?${query(drilled.filters)}`;
+  const rows = data.conversations.map(drillRow);
+  if (!more) {
+    const head = element("tr");
+    ["Conversation", "Channel", "Started", "Outcome", "Goals", "Resolved first time", "Hand-over reason", ""]
+      .forEach((title) => head.append(element("th", title, { scope: "col" })));
+    $("drill-list").replaceChildren(head, ...rows);
+  } else {
+    $("drill-list").append(...rows);
+  }
+  drilled.shown += rows.length;
+  $("drill-count").textContent = `${drilled.shown} of ${data.total}`;
+  $("drill-more").hidden = drilled.shown >= data.total;
+  if (!more) $("drill").scrollIntoView();
+}
+
+async function start() {
+  const { response, data } = await api("/api/session");
+  if (!response.ok) return refuse("Please sign in on the agent desk first.");
+  $("who").textContent = `Signed in as ${data.username}`;
+  load({});
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("period").addEventListener("submit", (event) => {
+    event.preventDefault();
+    load({ start: $("start").value, end: $("end").value });
+  });
+  $("drill-more").addEventListener("click", () => drill(drilled.filters, true));
+  start();
+});
