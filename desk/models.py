@@ -103,3 +103,5 @@ class AuditEntry(Base):
     subject = Column(String(255), index=True)
     outcome = Column(String(16), nullable=False)
     detail = Column(Text)
+    prev_hash = Column(String(64))  # the hash chain (desk.audit_chain)
+    entry_hash = Column(String(64))
