@@ -16,6 +16,8 @@ from common.database import create_db_engine, session_factory
 from common.errors import error_response, install_error_handlers
 from common.limits import BodySizeLimit
 from desk.account_routes import accounts_api, audit_api, session_api, unlock_api
+from desk.erasure import Eraser
+from desk.erasure_routes import erasure_api
 from desk.headers import SecurityHeaders
 from desk.identity_client import IdentityClient, IdentityFailed, IdentityUnreachable
 from desk.rasa_client import RasaFailed, RasaUnreachable
@@ -41,7 +43,7 @@ TAGS = [
     },
     {"name": "agents", "description": "Agents (and supervisors, admins) work the queue."},
     {"name": "audit", "description": "Who read or did what, when (supervisors, admins)."},
-    {"name": "accounts", "description": "Admins manage accounts."},
+    {"name": "accounts", "description": "Admins manage accounts and erase customers."},
 ]
 
 
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         identity.connect_timeout_seconds,
         identity.read_timeout_seconds,
     )
+    app.state.eraser = Eraser(settings, desk.rasa, desk.sessions, desk.lock)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
@@ -128,7 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RasaFailed, _bad_gateway)
     app.add_exception_handler(IdentityUnreachable, _unreachable)
     app.add_exception_handler(IdentityFailed, _bad_gateway)
-    for api in (router, session_api, agent_api, unlock_api, audit_api, accounts_api):
+    for api in (router, session_api, agent_api, unlock_api, audit_api, accounts_api, erasure_api):
         app.include_router(api)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.openapi = lambda: _truthful_openapi(app)  # type: ignore[method-assign]

@@ -162,7 +162,7 @@ class StackConfig:
         }
 
     def outreach_client_env(self) -> dict[str, str]:
-        """Where the outreach API is and its callers' token (the action server)."""
+        """Where the outreach API is and its callers' token (the action server, the desk)."""
         return {"OUTREACH_URL": self.outreach_url, "OUTREACH_API_TOKEN": self.outreach_api_token}
 
     def outreach_env(self) -> dict[str, str]:
@@ -210,6 +210,10 @@ class StackConfig:
             "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
             "ACTION_SERVER_BASE_URL": self.action_url,
             **self.memory_client_env(),
+            # An admin's erasure asks each of these to erase its part (desk/erasure.py).
+            **self.outreach_client_env(),
+            "ANALYTICS_URL": self.analytics_url,
+            "ANALYTICS_API_TOKEN": self.analytics_api_token,
             "DESK_DATABASE_URL": self.desk_database_url,
             "RASA_URL": self.rasa_internal_url,
             "SWITCHBOARD_DESK_RASA_SECRET": self.desk_rasa_secret,
