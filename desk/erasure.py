@@ -4,7 +4,8 @@ service owns its part and erases it on the desk's call, answering what it remove
 1. The customer's conversations: every one the memory ties to them, and those of
    the desk's hand-overs that name them.
 2. Rasa (the tracker store, the channels' state), analytics (sessions anonymised,
-   broker events removed), per conversation; outreach (the consent ledger).
+   broker events removed), per conversation; outreach (the consent ledger); the
+   action server (the verification lockout count and unlock history).
 3. Only when the conversation-keyed parts are done: the desk's hand-overs and then
    the memory, which name those conversations; until then they are `deferred`, so
    running the erasure again finds the same conversations and completes it.
@@ -39,7 +40,7 @@ Json = dict[str, Any]
 DONE = "done"
 FAILED = "failed"
 DEFERRED = "deferred"
-PARTS = ("rasa", "analytics", "outreach", "desk", "memory")
+PARTS = ("rasa", "analytics", "outreach", "action_server", "desk", "memory")
 
 
 @dataclass
@@ -104,6 +105,9 @@ class Eraser:
         self.analytics = ServiceClient(
             "analytics", settings.analytics_url, settings.analytics_api_token, *timing
         )
+        self.action_server = ServiceClient(
+            "the action server", settings.action_server_url, settings.identity_admin_token, *timing
+        )
         self.rasa = rasa
         self.sessions = sessions
         self.desk_lock = desk_lock
@@ -119,6 +123,7 @@ class Eraser:
                 self._each("rasa", parts, partial(self._rasa, conversation_id))
                 self._each("analytics", parts, partial(self._analytics, conversation_id))
             self._each("outreach", parts, lambda: self._outreach(customer_id))
+            self._each("action_server", parts, lambda: self._action_server(customer_id))
             blocking = [name for name in ("rasa", "analytics") if parts[name].status != DONE]
             if parts["memory"].status != DONE:
                 blocking.append("memory")
@@ -186,6 +191,10 @@ class Eraser:
 
     def _outreach(self, customer_id: str) -> tuple[dict[str, int]]:
         return (counts(self.outreach.call("POST", "/customers/{}/erase", customer_id), "removed"),)
+
+    def _action_server(self, customer_id: str) -> tuple[dict[str, int]]:
+        answer = self.action_server.call("POST", "/identity/lockouts/{}/erase", customer_id)
+        return (counts(answer, "removed"),)
 
     def _memory(self, customer_id: str) -> tuple[dict[str, int]]:
         return (counts(self.memory.call("POST", "/customers/{}/erase", customer_id), "removed"),)
