@@ -440,3 +440,37 @@ def test_the_readme_openssl_signature_is_accepted(config: StackConfig) -> None:
         },
     )
     assert answer.status_code == 201, answer.text
+
+
+def test_an_erased_customer_is_forgotten_and_nobody_else(api: MemoryApi) -> None:
+    """Erasure (issue 17): links, timeline and events of one customer, and the
+    conversation ids the other stores must erase; 0 the second time."""
+    erased, kept = "C-1040", "C-1041"
+    chat, other = f"webchat-{uuid.uuid4().hex}", f"webchat-{uuid.uuid4().hex}"
+    for customer, conversation_id in ((erased, chat), (kept, other)):
+        link = {
+            "channel": "socketio",
+            "identity": conversation_id,
+            "confirmed_by": "knowledge_factor",
+        }
+        assert api.put(f"/customers/{customer}/links", link).status_code == 200
+        record = conversation(
+            customer, conversation_id, "socketio", time.time() - 60, [outcome("order", "answered")]
+        )
+        assert api.put("/conversations", record).status_code == 200
+    assert api.get(f"/customers/{erased}/conversations").json()["conversation_ids"] == [chat]
+    first = api.post(f"/customers/{erased}/erase", None)
+    assert first.status_code == 200
+    assert first.json()["removed"] == {"identity_links": 1, "conversations": 1, "events": 0}
+    assert api.get(f"/customers/{erased}").json() == {
+        "customer_id": erased,
+        "links": [],
+        "timeline": [],
+    }
+    assert api.post(f"/customers/{erased}/erase", None).json()["removed"] == {
+        "identity_links": 0,
+        "conversations": 0,
+        "events": 0,
+    }
+    assert api.get(f"/customers/{kept}/conversations").json()["conversation_ids"] == [other]
+    assert api.post("/customers/nobody/erase", None).status_code == 400
