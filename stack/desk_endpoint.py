@@ -16,9 +16,10 @@ on Rasa's internal listener only, accept nothing else:
   MAX_EVENTS `bot` messages, `resume` and `action_listen`; bot messages are sent on
   the customer's latest channel, as Rasa's own append with `output_channel=latest`;
 - `DELETE /internal/conversations/{id}` (scope "conversation:erase", a customer's
-  erasure, issue 17): the conversation's events in the tracker store and what the
-  channels keep of it (stack/conversation_erasure.py); answers the rows removed per
-  table, all 0 the second time.
+  erasure, issue 17): a customer still in the conversation's session is told it has
+  ended (`utter_details_erased`), then its events in the tracker store and what the
+  channels keep of it go (stack/conversation_erasure.py); answers the rows removed
+  per table (all 0 the second time) and `customer_told`.
 
 Bodies over MAX_BODY_BYTES are refused before parsing, requests are rate-limited
 per client address (before the token is checked) and per conversation, and every
@@ -45,7 +46,7 @@ from connectors.delivery import agent_stamp, ledger, state_of
 from connectors.inbound import clean_text, load_json
 from connectors.ratelimit import RateLimitConfigError, RateLimits, client_address
 from connectors.webhook import BadRequest, refusal
-from stack.conversation_erasure import CannotErase, erase_conversation
+from stack.conversation_erasure import CannotErase, end_politely, erase_conversation
 
 logger = logging.getLogger(__name__)
 
@@ -268,6 +269,10 @@ def blueprint(env: Mapping[str, str] = os.environ) -> Blueprint:
             return refusal(error)
         try:
             async with agent.lock_store.lock(conversation_id):
+                tracker = await agent.tracker_store.retrieve(conversation_id)
+                told = tracker is not None and await end_politely(
+                    agent.processor, tracker, latest_output_channel(request, tracker)
+                )
                 removed = await erase_conversation(agent.tracker_store, conversation_id)
         except CannotErase as error:
             return response.json({"error": str(error)}, status=501)
@@ -275,7 +280,9 @@ def blueprint(env: Mapping[str, str] = os.environ) -> Blueprint:
             logger.exception("desk erasure of a conversation failed")
             return unavailable()
         logger.info("conversation erased: %s", " ".join(f"{k}={v}" for k, v in removed.items()))
-        return response.json({"conversation_id": conversation_id, "removed": removed})
+        return response.json(
+            {"conversation_id": conversation_id, "removed": removed, "customer_told": told}
+        )
 
     return routes
 

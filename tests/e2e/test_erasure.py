@@ -228,6 +228,9 @@ def test_an_erased_customer_is_nowhere_and_the_receipt_says_so(
     assert partial.json()["complete"] is False
     assert parts["rasa"]["removed"]["tracker_events"] == before["rasa"]["tracker_events"]
     assert parts["outreach"]["removed"] == before["outreach"]
+    # The WhatsApp conversation was still in its session: the customer is told it ended.
+    told = " ".join(twilio_api.take(f"whatsapp:{customer(ERASED)['whatsapp']}"))
+    assert "your personal details have been erased" in told
 
     # Run again: what was done is 0 now, the rest is done.
     again = stack.desk_admin().post(f"/admin/customers/{ERASED}/erase")
@@ -236,6 +239,7 @@ def test_an_erased_customer_is_nowhere_and_the_receipt_says_so(
     assert receipt["complete"] is True and receipt["conversations"] == 2
     done = receipt["parts"]
     assert done["rasa"]["removed"]["tracker_events"] == 0
+    assert twilio_api.take(f"whatsapp:{customer(ERASED)['whatsapp']}") == []  # told once
     assert done["analytics"]["removed"]["broker_events"] == before["analytics"]["broker_events"]
     assert done["analytics"]["anonymised"]["sessions"] == before["analytics"]["sessions"]
     assert done["memory"]["removed"] == before["memory"]
