@@ -26,7 +26,7 @@ CHARTJS_SHA256 := 48444a82d4edcb5bec0f1965faacdde18d9c17db3063d042abada2f705c9f5
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install schemathesis browser webchat chartjs report bench-analytics train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin clean
+.PHONY: help install schemathesis browser webchat chartjs report bench-analytics train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin verify-audit clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -120,6 +120,9 @@ bench-load: $(MODEL) ## 20 concurrent conversations against the stack and a stoc
 
 desk-admin: $(INSTALLED) ## Create a desk admin account: make desk-admin NAME=<name> (prints a generated password)
 	$(BIN)/python -m desk create-admin $(NAME) </dev/null
+
+verify-audit: $(INSTALLED) ## Check the desk's audit log hash chain (DESK_DATABASE_URL); names the first broken entry
+	$(BIN)/python -m desk verify-audit
 
 bench-fuzz: $(MODEL) $(WEBCHAT) ## 1,000 fuzz cases per entry point of the whole stack: 0 answers of 5xx
 	$(BIN)/python -m bench.fuzz --cases 1000

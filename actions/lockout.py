@@ -195,6 +195,23 @@ class LockoutStore:
         )
         return LockoutStatus(customer_id, False, 0, None)
 
+    def erase(self, customer_id: str) -> dict[str, int]:
+        """Erasure (issue 17): the record's count, lock and unlock history, removed;
+        the rows per table (0 the second time)."""
+        try:
+            with self.engine.begin() as db:
+                removed = {
+                    "identity_lockouts": db.execute(
+                        sa.delete(lockouts).where(lockouts.c.customer_id == customer_id)
+                    ).rowcount,
+                    "identity_unlocks": db.execute(
+                        sa.delete(unlocks).where(unlocks.c.customer_id == customer_id)
+                    ).rowcount,
+                }
+        except SQLAlchemyError as error:
+            raise LockoutStoreUnavailable(f"lockout erase: {error.__class__.__name__}") from None
+        return {name: int(count) for name, count in removed.items()}
+
     def _count(self, customer_id: str, now: float) -> bool:
         """One UPDATE: +1, or 1 when the window has passed. False: no row yet, or the
         record is locked, or its count is at the limit."""

@@ -4,8 +4,11 @@
                                                      "locked_until"}
     POST /identity/lockouts/{customer_id}/unlock  {"by": "<agent username>"}
                                                   → {"customer_id", "locked": false}
+    POST /identity/lockouts/{customer_id}/erase   (no body; an admin's erasure of the
+                                                  customer, from the desk)
+                                                  → {"removed": {table: rows}}
 
-Both need `Authorization: Bearer $IDENTITY_ADMIN_TOKEN`, a token only the action
+All need `Authorization: Bearer $IDENTITY_ADMIN_TOKEN`, a token only the action
 server and the agent desk hold: Rasa's ACTION_SERVER_TOKEN cannot unlock, so a
 leaked Rasa configuration cannot undo a lock. Each client address is rate-limited
 (IDENTITY_ADMIN_RATE_LIMIT) before the token is checked; the unlock body is read
@@ -116,6 +119,21 @@ def identity_admin(admin_token: str, rate: str) -> Blueprint:
             by,
             body=lambda status: {"customer_id": status.customer_id, "locked": status.locked},
         )
+
+    @blueprint.post("/identity/lockouts/<customer_id:str>/erase", stream=True)
+    async def erase(request: Request, customer_id: str) -> HTTPResponse:
+        try:
+            admitted(request)
+            checked = _customer_id(customer_id)
+            if await _small_body(request):
+                raise BadRequest(400, "the erase takes no body")
+        except BadRequest as error:
+            return refusal(error)
+        try:
+            removed = await asyncio.to_thread(lockout.store().erase, checked)
+        except lockout.LockoutStoreUnavailable:
+            return response.json({"error": "the lockout store is unavailable"}, status=503)
+        return response.json({"removed": removed})
 
     return blueprint
 

@@ -14,8 +14,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from sqlalchemy import func, select
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
@@ -24,7 +24,15 @@ from analytics.dashboard import Kind, conversations, daily
 from analytics.figures import Judge, figures
 from analytics.metrics_config import MetricsConfig
 from analytics.settings import Settings
-from analytics.store import create_schema, last_event_id, session_count, sessions_between
+from analytics.store import (
+    WRITING,
+    anonymise_conversation,
+    create_schema,
+    delete_broker_events,
+    last_event_id,
+    session_count,
+    sessions_between,
+)
 from common.database import create_db_engine
 from common.service_api import bearer_token, serve_internally
 
@@ -155,6 +163,25 @@ def get_conversations(
         "total": len(rows),
         "conversations": rows[offset : offset + limit],
     }
+
+
+@api.post("/conversations/{conversation_id}/erase")
+def erase_conversation(
+    request: Request, conversation_id: str = Path(..., min_length=1, max_length=255)
+) -> dict[str, Any]:
+    """Erasure of one conversation: its sessions anonymised (their figures stay, under a
+    random id, without the records named) and its events deleted from Rasa's event
+    broker table; the rows per table (0 the second time)."""
+    state = request.app.state
+    with WRITING:
+        with state.broker.begin() as connection:
+            published = inspect(connection).has_table(broker_events.name)  # Rasa has published
+            events = (
+                delete_broker_events(connection, broker_events, conversation_id) if published else 0
+            )
+        with state.store.begin() as connection:
+            anonymised = anonymise_conversation(connection, conversation_id)
+    return {"removed": {"broker_events": events}, "anonymised": {"sessions": anonymised}}
 
 
 def create_app(settings: Settings, metrics: MetricsConfig) -> FastAPI:

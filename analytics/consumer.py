@@ -16,7 +16,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.sessions import SessionFacts, fold
-from analytics.store import last_event_id, latest_session, save_session, set_last_event_id
+from analytics.store import (
+    WRITING,
+    last_event_id,
+    latest_session,
+    save_session,
+    set_last_event_id,
+)
 
 logger = logging.getLogger("analytics.consumer")
 
@@ -73,7 +79,7 @@ def _fold_rows(connection: Connection, rows: list) -> None:
 
 def consume_once(broker: Engine, store: Engine, batch_size: int = 500) -> int:
     """Fold the next batch of broker events into the store; how many were read."""
-    with store.begin() as connection:
+    with WRITING, store.begin() as connection:
         after = last_event_id(connection)
         try:
             rows = _new_rows(broker, after, batch_size)

@@ -3,6 +3,8 @@ the id of the last broker event folded into them, written in the same transactio
 that a restart neither loses nor doubles an event."""
 
 import json
+import secrets
+import threading
 
 from sqlalchemy import (
     Boolean,
@@ -13,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     func,
     insert,
     select,
@@ -48,6 +51,9 @@ sessions = Table(
 )
 
 CONSUMER = "rasa-events"
+# The consumer's fold and an erasure never interleave (a fold would write back the
+# conversation id the erasure just replaced).
+WRITING = threading.Lock()
 _FACTS = (
     "sender_id",
     "channel",
@@ -126,3 +132,30 @@ def sessions_between(connection: Connection, since: float, until: float) -> list
 
 def session_count(connection: Connection) -> int:
     return int(connection.execute(select(func.count()).select_from(sessions)).scalar() or 0)
+
+
+def _anonymous(outcome: object) -> object:
+    """An outcome record entry without its record id and detail (what it was about)."""
+    if not isinstance(outcome, dict):
+        return outcome
+    return {**outcome, "record": None, "detail": {}}
+
+
+def anonymise_conversation(connection: Connection, sender_id: str) -> int:
+    """Erasure: the conversation's sessions keep their figures (so totals stay right)
+    under a random id of their own, without the records they were about; how many."""
+    pseudonym = f"erased-{secrets.token_hex(12)}"
+    rows = list(connection.execute(select(sessions).where(sessions.c.sender_id == sender_id)))
+    for row in rows:
+        outcomes = [_anonymous(outcome) for outcome in json.loads(row.outcomes)]
+        connection.execute(
+            update(sessions)
+            .where(sessions.c.id == row.id)
+            .values(sender_id=pseudonym, outcomes=json.dumps(outcomes))
+        )
+    return len(rows)
+
+
+def delete_broker_events(connection: Connection, table: Table, sender_id: str) -> int:
+    """Erasure: the conversation's events in Rasa's event broker table; how many."""
+    return int(connection.execute(delete(table).where(table.c.sender_id == sender_id)).rowcount)

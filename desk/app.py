@@ -18,6 +18,8 @@ from common.limits import BodySizeLimit
 from desk.account_routes import accounts_api, audit_api, session_api, unlock_api
 from desk.analytics_client import AnalyticsClient, AnalyticsFailed, AnalyticsUnreachable
 from desk.dashboard_routes import dashboard_api
+from desk.erasure import Eraser
+from desk.erasure_routes import erasure_api
 from desk.headers import SecurityHeaders
 from desk.identity_client import IdentityClient, IdentityFailed, IdentityUnreachable
 from desk.outreach_client import OutreachClient, OutreachFailed, OutreachUnreachable
@@ -51,7 +53,7 @@ TAGS = [
         "description": "Outcome figures and the conversations behind them (supervisors, admins).",
     },
     {"name": "audit", "description": "Who read or did what, when (supervisors, admins)."},
-    {"name": "accounts", "description": "Admins manage accounts."},
+    {"name": "accounts", "description": "Admins manage accounts and erase customers."},
 ]
 
 
@@ -134,10 +136,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.outreach = OutreachClient(settings.outreach_url, settings.outreach_read_token)
     app.state.analytics = AnalyticsClient(
         settings.analytics_url,
-        settings.analytics_token,
+        settings.analytics_api_token,
         settings.behaviour.analytics.connect_timeout_seconds,
         settings.behaviour.analytics.read_timeout_seconds,
     )
+    app.state.eraser = Eraser(settings, desk.rasa, desk.sessions, desk.lock)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
@@ -157,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_api,
         accounts_api,
         dashboard_api,
+        erasure_api,
     ):
         app.include_router(api)
     app.include_router(outreach_api)

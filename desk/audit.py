@@ -4,7 +4,8 @@ Append-only: this module only adds rows and reads them, a flush that would chang
 or delete a row is refused, and the database itself refuses an UPDATE, DELETE (or,
 on PostgreSQL, TRUNCATE) of the table by triggers installed with the tables, so
 neither code nor someone with the desk's database credentials and a SQL prompt
-rewrites history without dropping the triggers first.
+rewrites history without dropping the triggers first; and if they do, the hash
+chain (desk.audit_chain, `python -m desk verify-audit`) shows where.
 """
 
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from desk import audit_chain  # also chains every entry as it is flushed
 from desk.models import AuditEntry, Base
 from desk.queue import now
 
@@ -52,7 +54,9 @@ _POSTGRESQL_TRIGGERS = [
 
 @event.listens_for(Base.metadata, "after_create")
 def _database_refuses_changes(target: Any, connection: Connection, **kw: Any) -> None:
-    """After every create_all (also on a database made before the triggers existed)."""
+    """After every create_all (also on a database made before the triggers or the
+    hash chain existed)."""
+    audit_chain.add_chain_columns(connection)
     statements = {"sqlite": _SQLITE_TRIGGERS, "postgresql": _POSTGRESQL_TRIGGERS}.get(
         connection.dialect.name, []
     )

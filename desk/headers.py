@@ -32,7 +32,7 @@ class SecurityHeaders:
         path: str = scope["path"]
         policy = DOCS_POLICY if path.startswith(DOCS) else PAGE_POLICY
         extra = {**COMMON, "Content-Security-Policy": policy}
-        if path.startswith("/api/"):
+        if path.startswith(("/api/", "/admin/")):
             extra["Cache-Control"] = "no-store"
 
         async def with_headers(message: Message) -> None:

@@ -1,4 +1,5 @@
-"""The desk's tables: hand-overs, accounts, sign-in sessions and the audit log."""
+"""The desk's tables: hand-overs, accounts, sign-in sessions, the audit log and the
+receipts of erasures."""
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -103,3 +104,18 @@ class AuditEntry(Base):
     subject = Column(String(255), index=True)
     outcome = Column(String(16), nullable=False)
     detail = Column(Text)
+    prev_hash = Column(String(64))  # the hash chain (desk.audit_chain)
+    entry_hash = Column(String(64))
+
+
+class ErasureReceipt(Base):
+    """The receipt of an admin's erasure of a customer, kept to be shown again: what was
+    removed where and the SHA-256 of its canonical JSON. It holds no personal data
+    (no customer id, no conversation id)."""
+
+    __tablename__ = "erasure_receipts"
+
+    id = Column(String(32), primary_key=True)
+    created_at = Column(UTCDateTime, nullable=False, index=True)
+    receipt = Column(JSON, nullable=False)
+    sha256 = Column(String(64), nullable=False)

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 Event = dict[str, Any]
 READ_SCOPE = "conversation:read"
 APPEND_SCOPE = "conversation:append"
+ERASE_SCOPE = "conversation:erase"
 TOKEN_TTL_SECONDS = 60
 
 
@@ -59,9 +60,11 @@ class RasaClient:
         self.timeout = (connect_timeout, read_timeout)
         self.session = requests.Session()
 
-    def _call(self, method: str, conversation_id: str, scope: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(
+        self, method: str, conversation_id: str, scope: str, suffix: str = "/events", **kwargs: Any
+    ) -> dict[str, Any]:
         quoted = quote(conversation_id, safe="")
-        url = f"{self.base_url}/internal/conversations/{quoted}/events"
+        url = f"{self.base_url}/internal/conversations/{quoted}{suffix}"
         headers = {"Authorization": f"Bearer {desk_token(self.secret, scope, conversation_id)}"}
         what = f"{method} conversation {conversation_id}"
         try:
@@ -106,3 +109,11 @@ class RasaClient:
         if not isinstance(events, list):
             raise RasaFailed(f"Rasa answered without events (GET conversation {conversation_id})")
         return events
+
+    def erase(self, conversation_id: str) -> dict[str, int]:
+        """Erase the conversation in Rasa's stores (a customer's erasure): the rows
+        removed per table, as Rasa reports them."""
+        removed = self._call("DELETE", conversation_id, ERASE_SCOPE, suffix="").get("removed")
+        if not isinstance(removed, dict):
+            raise RasaFailed(f"Rasa answered the erasure without counts ({conversation_id})")
+        return {str(name): int(count) for name, count in removed.items()}

@@ -269,3 +269,29 @@ class AuditEntry(_Documented):
 class UnlockResult(_Documented):
     customer_id: str
     locked: bool
+
+
+class ErasurePart(_Documented):
+    """One store's part of an erasure: done, failed (with why) or deferred (kept until
+    the parts that need it are done), and the rows removed or anonymised per table."""
+
+    status: Literal["done", "failed", "deferred"]
+    removed: dict[str, int]
+    anonymised: dict[str, int]
+    error: str | None
+
+
+class ErasureReceiptView(_Documented):
+    """What an erasure removed where, when, by whom, and the SHA-256 of the receipt's
+    canonical JSON (sorted keys, no spaces, ASCII; every field but sha256 and
+    hash_matches). It names neither the customer nor their conversations."""
+
+    erasure_id: str
+    requested_by: str
+    started_at: str
+    finished_at: str
+    complete: bool
+    conversations: int
+    parts: dict[str, ErasurePart]
+    sha256: str
+    hash_matches: bool | None = None

@@ -15,6 +15,10 @@ Environment:
   answers 503).
 - ``ANALYTICS_URL``, ``ANALYTICS_API_TOKEN``: the analytics service the supervisors'
   dashboard reads (optional: without them the dashboard's data answers 503).
+- ``MEMORY_URL``/``MEMORY_API_TOKEN``, ``OUTREACH_URL``/``OUTREACH_API_TOKEN``,
+  ``ANALYTICS_URL``/``ANALYTICS_API_TOKEN``: the services an admin's erasure of a
+  customer asks to erase their part (desk/erasure.py); one not set is reported as
+  a part not done.
 - ``CCAAS_WEBHOOK_URL``, ``CCAAS_WEBHOOK_SECRET``: optional outbound webhook, and the
   key of its ``X-Switchboard-Signature: sha256=<hex HMAC of the body>`` header.
 - ``DESK_SETTINGS``: the behaviour file (default ``desk/settings.yml``): the queue, the
@@ -111,6 +115,13 @@ class AnalyticsSettings(_Strict):
     read_timeout_seconds: PositiveFloat = 10
 
 
+class ErasureSettings(_Strict):
+    """Calls to the services that erase their part of a customer (an admin's erasure)."""
+
+    connect_timeout_seconds: PositiveFloat = 2
+    read_timeout_seconds: PositiveFloat = 15
+
+
 class OfflineReplySettings(_Strict):
     """An agent's messages to a customer who is not in a live chat with them (by
     e-mail, or by text message to a caller who has hung up): which moves send one (a
@@ -138,6 +149,7 @@ class Behaviour(_Strict):
     accounts: AccountSettings = AccountSettings()
     identity: IdentitySettings = IdentitySettings()
     analytics: AnalyticsSettings = AnalyticsSettings()
+    erasure: ErasureSettings = ErasureSettings()
     hours: SupportHours
     agent_messages: AgentWording
     offline_replies: OfflineReplySettings = OfflineReplySettings()
@@ -154,11 +166,15 @@ class Settings:
     action_server_url: str | None
     identity_admin_token: str | None
     behaviour: Behaviour
-    # Outreach's API, for supervisors' view of its decision log (desk/outreach_routes.py).
-    outreach_url: str | None = None
+    # Outreach's read-only token, for supervisors' view of its decision log.
     outreach_read_token: str | None = None
+    # The services that erase their part of a customer: (URL, token) each, or None.
+    memory_url: str | None = None
+    memory_api_token: str | None = None
+    outreach_url: str | None = None
+    outreach_api_token: str | None = None
     analytics_url: str | None = None
-    analytics_token: str | None = None
+    analytics_api_token: str | None = None
 
 
 def load_behaviour(path: Path) -> Behaviour:
@@ -203,16 +219,20 @@ class _Environment(EnvSettings):
         None, env="ACTION_SERVER_BASE_URL", rule="an http:// or https:// URL"
     )
     identity_admin_token: str | None = Field(None, env="IDENTITY_ADMIN_TOKEN", secret=True)
-    analytics_url: str | None = Field(None, env="ANALYTICS_URL", rule="an http:// or https:// URL")
-    analytics_token: str | None = Field(None, env="ANALYTICS_API_TOKEN", secret=True)
-    behaviour_path: Path = Field(DEFAULT_BEHAVIOUR, env="DESK_SETTINGS")
+    memory_url: str | None = Field(None, env="MEMORY_URL", rule="an http:// or https:// URL")
+    memory_api_token: str | None = Field(None, env="MEMORY_API_TOKEN", secret=True)
     outreach_url: str | None = Field(None, env="OUTREACH_URL", rule="an http:// or https:// URL")
+    outreach_api_token: str | None = Field(None, env="OUTREACH_API_TOKEN", secret=True)
+    analytics_url: str | None = Field(None, env="ANALYTICS_URL", rule="an http:// or https:// URL")
+    analytics_api_token: str | None = Field(None, env="ANALYTICS_API_TOKEN", secret=True)
+    behaviour_path: Path = Field(DEFAULT_BEHAVIOUR, env="DESK_SETTINGS")
     outreach_read_token: str | None = Field(None, env="OUTREACH_READ_TOKEN", secret=True)
 
     _urls = validator(
         "rasa_url",
         "webhook_url",
         "action_server_url",
+        "memory_url",
         "outreach_url",
         "analytics_url",
         allow_reuse=True,
@@ -223,7 +243,9 @@ class _Environment(EnvSettings):
         "desk_rasa_secret",
         "webhook_secret",
         "identity_admin_token",
-        "analytics_token",
+        "memory_api_token",
+        "outreach_api_token",
+        "analytics_api_token",
         pre=True,
     )
     def _stripped(cls, value: str | None) -> str | None:

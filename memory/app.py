@@ -195,6 +195,23 @@ def list_events(
     return {"events": events, "next": events[-1]["id"] if events else after}
 
 
+@api.get("/customers/{customer_id}/conversations")
+def conversations(customer_id: str, request: Request) -> dict[str, Any]:
+    """The ids of every conversation the memory ties to the customer (an erasure
+    clears them in the other stores before the memory forgets them)."""
+    found = _store(request).conversation_ids(_customer(customer_id))
+    return {"customer_id": customer_id, "conversation_ids": found}
+
+
+@api.post("/customers/{customer_id}/erase")
+def erase(customer_id: str, request: Request) -> dict[str, Any]:
+    """Erase the customer: identity links, timeline and events; the rows removed
+    per table (idempotent: 0 the second time)."""
+    removed = _store(request).erase(_customer(customer_id))
+    logger.info("memory.erased %s", " ".join(f"{k}={v}" for k, v in removed.items()))
+    return {"removed": removed}
+
+
 @api.put("/conversations")
 def put_conversation(body: ConversationIn, request: Request) -> dict[str, Any]:
     """A conversation session's place in its customer's timeline, from its outcomes."""

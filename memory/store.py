@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -318,3 +318,57 @@ class MemoryStore:
                 select(Event).where(Event.id.in_(list(event_ids)))
             ).scalars():
                 row.delivered_conversation, row.delivered_at = conversation_id, now
+
+    # ------------------------------------------------------------------ erasure
+
+    def conversation_ids(self, customer_id: str) -> list[str]:
+        """Every conversation the memory ties to the customer: linked, recorded in the
+        timeline, or reached by one of their events (what an erasure must also clear
+        in the tracker store, analytics and the desk)."""
+        with self.sessions() as session:
+            found = set(
+                session.scalars(select(IdentityLink.identity).filter_by(customer_id=customer_id))
+            )
+            found.update(
+                session.scalars(
+                    select(Conversation.conversation_id).filter_by(customer_id=customer_id)
+                )
+            )
+            for delivered, mentioned in session.execute(
+                select(Event.delivered_conversation, Event.mentioned_conversation).filter_by(
+                    customer_id=customer_id
+                )
+            ):
+                found.update(value for value in (delivered, mentioned) if value)
+        return sorted(found)
+
+    def erase(self, customer_id: str) -> dict[str, int]:
+        """Delete the customer's identity links, conversations and events, and any
+        event that reached one of their conversations, in one transaction; the rows
+        removed per table (all 0 the second time)."""
+        conversations = self.conversation_ids(customer_id)
+        with self.sessions() as session:
+            removed = {
+                "identity_links": session.execute(
+                    delete(IdentityLink).where(IdentityLink.customer_id == customer_id)
+                ).rowcount,
+                "conversations": session.execute(
+                    delete(Conversation).where(
+                        or_(
+                            Conversation.customer_id == customer_id,
+                            Conversation.conversation_id.in_(conversations),
+                        )
+                    )
+                ).rowcount,
+                "events": session.execute(
+                    delete(Event).where(
+                        or_(
+                            Event.customer_id == customer_id,
+                            Event.delivered_conversation.in_(conversations),
+                            Event.mentioned_conversation.in_(conversations),
+                        )
+                    )
+                ).rowcount,
+            }
+            session.commit()
+        return removed

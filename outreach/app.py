@@ -165,6 +165,14 @@ def _worker(settings: Settings, config: OutreachConfig, engine: Engine) -> Loop 
     return Loop(worker, settings.poll_seconds)
 
 
+@api.post("/customers/{customer_id}/erase")
+def erase(customer_id: str, request: Request) -> dict[str, Any]:
+    """Erase the customer's consent ledger rows; the rows removed (0 the second time)."""
+    removed = _ledger(request).erase(_customer(customer_id))
+    logger.info("outreach.erased consent_changes=%d", removed)
+    return {"removed": {"consent_changes": removed}}
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The outreach API for settings; ValueError without a token, OutreachConfigError
     for a bad outreach.yml."""

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
@@ -77,6 +77,16 @@ class ConsentLedger:
         return self.record(
             (ConsentChange(customer_id, ch, purpose, False, source, at) for ch in CHANNELS), key
         )
+
+    def erase(self, customer_id: str) -> int:
+        """Erasure (issue 17): the customer's rows, removed; how many. The one exception
+        to append-only: a ledger of a customer who is gone holds nothing to prove."""
+        with self.sessions() as session:
+            removed = session.execute(
+                delete(ConsentEntry).where(ConsentEntry.customer_id == customer_id)
+            ).rowcount
+            session.commit()
+        return int(removed)
 
     def history(self, customer_id: str) -> list[ConsentChange]:
         """Every change for the customer, oldest first."""

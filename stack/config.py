@@ -164,7 +164,7 @@ class StackConfig:
         }
 
     def outreach_client_env(self) -> dict[str, str]:
-        """Where the outreach API is and its callers' token (the action server)."""
+        """Where the outreach API is and its callers' token (the action server, the desk)."""
         return {"OUTREACH_URL": self.outreach_url, "OUTREACH_API_TOKEN": self.outreach_api_token}
 
     def outreach_env(self) -> dict[str, str]:
@@ -219,10 +219,11 @@ class StackConfig:
             "IDENTITY_ADMIN_TOKEN": self.identity_admin_token,
             "ACTION_SERVER_BASE_URL": self.action_url,
             **self.memory_client_env(),
-            # Supervisors' view of outreach's decision log: its read-only token.
-            "OUTREACH_URL": self.outreach_url,
+            # An admin's erasure asks each of these to erase its part (desk/erasure.py);
+            # supervisors' view of outreach's decision log reads with the read-only token.
+            **self.outreach_client_env(),
             "OUTREACH_READ_TOKEN": self.outreach_read_token,
-            # The supervisors' dashboard reads the analytics service's figures.
+            # The supervisors' dashboard and an erasure's analytics part.
             "ANALYTICS_URL": self.analytics_url,
             "ANALYTICS_API_TOKEN": self.analytics_api_token,
             "DESK_DATABASE_URL": self.desk_database_url,

@@ -14,7 +14,12 @@ on Rasa's internal listener only, accept nothing else:
   agent's message with `delivery`: waiting, delivered, failed or not_sent);
 - `POST /internal/conversations/{id}/events` (append): a JSON list of at most
   MAX_EVENTS `bot` messages, `resume` and `action_listen`; bot messages are sent on
-  the customer's latest channel, as Rasa's own append with `output_channel=latest`.
+  the customer's latest channel, as Rasa's own append with `output_channel=latest`;
+- `DELETE /internal/conversations/{id}` (scope "conversation:erase", a customer's
+  erasure, issue 17): a customer still in the conversation's session is told it has
+  ended (`utter_details_erased`), then its events in the tracker store and what the
+  channels keep of it go (stack/conversation_erasure.py); answers the rows removed
+  per table (all 0 the second time) and `customer_told`.
 
 Bodies over MAX_BODY_BYTES are refused before parsing, requests are rate-limited
 per client address (before the token is checked) and per conversation, and every
@@ -41,6 +46,7 @@ from connectors.delivery import agent_stamp, ledger, state_of
 from connectors.inbound import clean_text, load_json
 from connectors.ratelimit import RateLimitConfigError, RateLimits, client_address
 from connectors.webhook import BadRequest, refusal
+from stack.conversation_erasure import CannotErase, end_politely, erase_conversation
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +54,7 @@ SECRET_ENV = "SWITCHBOARD_DESK_RASA_SECRET"
 RATE_ENV = "SWITCHBOARD_DESK_RASA_RATE_LIMIT"
 READ_SCOPE = "conversation:read"
 APPEND_SCOPE = "conversation:append"
+ERASE_SCOPE = "conversation:erase"
 ALGORITHM = "HS256"
 MIN_SECRET_CHARS = 32  # HS256 wants a key of at least 256 bits (RFC 7518 3.2)
 MAX_TTL_SECONDS = 300
@@ -196,7 +203,7 @@ def latest_output_channel(request: Request, tracker: DialogueStateTracker) -> Ou
 
 
 def blueprint(env: Mapping[str, str] = os.environ) -> Blueprint:
-    """The two routes, with the secret and limits read (and checked) now."""
+    """The routes, with the secret and limits read (and checked) now."""
     secret = desk_secret(env)
     limits = rate_limits(env)
     routes = Blueprint("desk_internal", url_prefix="/internal/conversations")
@@ -253,6 +260,29 @@ def blueprint(env: Mapping[str, str] = os.environ) -> Blueprint:
             return unavailable()
         logger.info("desk appended %s", ", ".join(type(event).__name__ for event in events))
         return response.json({"conversation_id": conversation_id, "appended": len(events)})
+
+    @routes.delete("/<conversation_id:str>")
+    async def erase(request: Request, conversation_id: str) -> HTTPResponse:
+        try:
+            agent = admit(request, conversation_id, ERASE_SCOPE)
+        except BadRequest as error:
+            return refusal(error)
+        try:
+            async with agent.lock_store.lock(conversation_id):
+                tracker = await agent.tracker_store.retrieve(conversation_id)
+                told = tracker is not None and await end_politely(
+                    agent.processor, tracker, latest_output_channel(request, tracker)
+                )
+                removed = await erase_conversation(agent.tracker_store, conversation_id)
+        except CannotErase as error:
+            return response.json({"error": str(error)}, status=501)
+        except Exception:
+            logger.exception("desk erasure of a conversation failed")
+            return unavailable()
+        logger.info("conversation erased: %s", " ".join(f"{k}={v}" for k, v in removed.items()))
+        return response.json(
+            {"conversation_id": conversation_id, "removed": removed, "customer_told": told}
+        )
 
     return routes
 

@@ -40,6 +40,7 @@ optionally `journal`, `cache_conversations` (0 switches the cache off).
 import asyncio
 import json
 import logging
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -209,6 +210,48 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         return DialogueStateTracker.from_dict(
             sender_id, [json.loads(row.data) for row in rows], self.domain.slots
         )
+
+    async def erase(self, sender_id: str) -> dict[str, int]:
+        """Erasure (issue 17): every stored event of the conversation, of every
+        session, its cached and pending state and its journal entries, removed; how
+        many rows and entries. The caller holds the conversation's lock."""
+        self.pending.pop(sender_id, None)
+        events = await self._in_database(partial(self._delete, sender_id))
+        journalled = await self._in_database(partial(self._unjournal, sender_id))
+        return {"tracker_events": events, "journal_entries": journalled}
+
+    def _delete(self, sender_id: str) -> int:
+        self.cache.pop(sender_id, None)
+        with self.session_scope() as session:
+            removed = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        return int(removed)
+
+    def _unjournal(self, sender_id: str) -> int:
+        """The journal rewritten without the conversation's entries (atomically)."""
+        if not self.journal.exists():
+            return 0
+        kept: list[str] = []
+        removed = 0
+        with self.journal.open(encoding="utf-8") as journal:
+            for line in journal:
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    entry = None
+                if isinstance(entry, dict) and entry.get("sender_id") == sender_id:
+                    removed += 1
+                else:
+                    kept.append(line)
+        if removed:
+            rewritten = self.journal.with_suffix(".erasing")
+            rewritten.write_text("".join(kept), encoding="utf-8")
+            os.replace(rewritten, self.journal)
+        return removed
 
     async def _save_with_retries(self, tracker: DialogueStateTracker) -> None:
         def log_retry(state: RetryCallState) -> None:

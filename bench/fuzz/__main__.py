@@ -9,7 +9,8 @@ ports in a temp dir, then sends each entry point first every reproduction of
 issue #20's table, then hypothesis-generated cases (fixed seeds: the same cases
 on every run) up to --cases: the REST webhook and poll, WhatsApp signed and
 unsigned, voice (signed; with ?silence=), e-mail (with the secret), the web chat
-page and socket, and the desk's and the sample backend's APIs from their
+page and socket, the erase routes on Rasa's internal listener and the action
+server, and the desk's and the sample backend's APIs from their
 /openapi.json. Prints a table per entry point (cases, answers by class, 429s,
 crashes = no answer, tracebacks in the services' logs, the first 5xx
 reproductions), then checks the stack still answers a normal REST conversation
@@ -30,7 +31,7 @@ import requests
 from hypothesis import strategies as st
 
 from bench.channel_stack import channel_stack
-from bench.fuzz import channels
+from bench.fuzz import channels, erasure
 from bench.fuzz.cases import Case, Request
 from bench.fuzz.credentials import Credentials
 from bench.fuzz.driver import Tally, draw_cases, run_cases
@@ -83,9 +84,12 @@ def desk_cases(stack: Stack, creds: Credentials) -> tuple[list[Case], st.SearchS
     ]
 
     def credentials(op: Operation) -> dict[str, str]:
+        if op.path.startswith("/admin/"):  # an admin's erasure and its receipts
+            return creds.desk_admin
         return creds.desk_integration if "integration" in op.tags else creds.desk_agent
 
-    return openapi_cases(stack.config.desk_url, credentials, {"handoff_id": ids}, listing)
+    known = {"handoff_id": ids, "customer_id": bench_customers(load_crm())[:20]}
+    return openapi_cases(stack.config.desk_url, credentials, known, listing)
 
 
 def backend_cases(stack: Stack) -> tuple[list[Case], st.SearchStrategy[Case]]:
@@ -167,6 +171,19 @@ def entry_points(stack: Stack, creds: Credentials) -> list[EntryPoint]:
         EntryPoint("Memory API", stack.config.memory_url, lambda: memory_cases(stack)),
         EntryPoint("Analytics API", stack.config.analytics_url, lambda: analytics_cases(stack)),
         EntryPoint("Outreach API", stack.config.outreach_url, lambda: outreach_cases(stack)),
+        EntryPoint(
+            "Rasa erase (internal)",
+            stack.config.rasa_internal_url,
+            lambda: (
+                erasure.rasa_erase_reproductions(stack.config),
+                erasure.rasa_erase_cases(stack.config),
+            ),
+        ),
+        EntryPoint(
+            "Lockout erase (action server)",
+            stack.config.action_url,
+            lambda: ([], erasure.lockout_erase_cases(stack.config)),
+        ),
     ]
 
 

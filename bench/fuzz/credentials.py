@@ -37,6 +37,7 @@ class Credentials:
     rest: Callable[[str], dict[str, str]]  # sender → headers
     email: dict[str, str]
     desk_agent: dict[str, str]
+    desk_admin: dict[str, str]
     desk_integration: dict[str, str]
     twilio_public_url: str
     whatsapp_signer: TwilioWebhook
@@ -49,6 +50,7 @@ class Credentials:
             rest=_rest_headers(config),
             email={"Authorization": f"Bearer {EMAIL_SECRET}"},
             desk_agent=_desk_agent(stack),
+            desk_admin={"Authorization": str(stack.desk_admin().session.headers["Authorization"])},
             desk_integration={"Authorization": f"Bearer {config.desk_integration_token}"},
             twilio_public_url=PUBLIC_URL,
             whatsapp_signer=TwilioWebhook(config.rasa_url, "/webhooks/twilio/webhook"),

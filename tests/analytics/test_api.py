@@ -3,6 +3,7 @@ period's bounds, and the figures of what the broker holds."""
 
 import asyncio
 import os
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -121,3 +122,24 @@ def test_an_oversized_body_is_refused_before_it_is_read(client: Client) -> None:
 def test_the_service_runs_below_the_conversations_cpu_priority(client: Client) -> None:
     ours = os.getpriority(os.PRIO_PROCESS, 0)
     assert os.getpriority(os.PRIO_PROCESS, client.pid) == min(19, ours + LOWER_PRIORITY)
+
+
+def test_an_erased_conversation_keeps_its_figures_under_another_id(tmp_path: Path) -> None:
+    """Erasure (issue 17): the conversation's broker events go, its session stays in
+    the totals under a random id, without the record it was about; the token is
+    needed and a second erasure finds nothing."""
+    for client in serving(tmp_path):
+        caught_up(client)
+        before = client.get("/figures", params=PERIOD).json()["total"]
+        path = f"{client.url}/conversations/c-resolved/erase"
+        assert requests.post(path, timeout=TIMEOUT).status_code == 401
+        first = requests.post(path, headers=client.auth, timeout=TIMEOUT)
+        assert first.status_code == 200, first.text
+        assert first.json()["anonymised"] == {"sessions": 1}
+        assert first.json()["removed"]["broker_events"] > 3
+        assert client.get("/figures", params=PERIOD).json()["total"] == before
+        again = requests.post(path, headers=client.auth, timeout=TIMEOUT).json()
+        assert again == {"removed": {"broker_events": 0}, "anonymised": {"sessions": 0}}
+        with sqlite3.connect(tmp_path / "analytics.db") as db:
+            ids = [row[0] for row in db.execute("SELECT sender_id FROM sessions")]
+        assert "c-resolved" not in ids and len(ids) == 3

@@ -467,3 +467,38 @@ def test_the_event_feed_pages_business_events_after_a_cursor(
     for bad in ({"after": -1}, {"limit": 0}, {"limit": 501}, {"after": "x"}):
         refused = api.get("/events", **bad)
         assert refused.status_code == 422 and "detail" in refused.json(), bad
+
+
+def test_an_erased_customer_is_forgotten_and_nobody_else(api: MemoryApi) -> None:
+    """Erasure (issue 17): links, timeline and events of one customer, and the
+    conversation ids the other stores must erase; 0 the second time."""
+    erased, kept = "C-1040", "C-1041"
+    chat, other = f"webchat-{uuid.uuid4().hex}", f"webchat-{uuid.uuid4().hex}"
+    for customer, conversation_id in ((erased, chat), (kept, other)):
+        link = {
+            "channel": "socketio",
+            "identity": conversation_id,
+            "confirmed_by": "knowledge_factor",
+        }
+        assert api.put(f"/customers/{customer}/links", link).status_code == 200
+        record = conversation(
+            customer, conversation_id, "socketio", time.time() - 60, [outcome("order", "answered")]
+        )
+        assert api.put("/conversations", record).status_code == 200
+    assert api.get(f"/customers/{erased}/conversations").json()["conversation_ids"] == [chat]
+    events = len(api.events_of(erased))  # the fixture's, if any
+    first = api.post(f"/customers/{erased}/erase", None)
+    assert first.status_code == 200
+    assert first.json()["removed"] == {"identity_links": 1, "conversations": 1, "events": events}
+    assert api.get(f"/customers/{erased}").json() == {
+        "customer_id": erased,
+        "links": [],
+        "timeline": [],
+    }
+    assert api.post(f"/customers/{erased}/erase", None).json()["removed"] == {
+        "identity_links": 0,
+        "conversations": 0,
+        "events": 0,
+    }
+    assert api.get(f"/customers/{kept}/conversations").json()["conversation_ids"] == [other]
+    assert api.post("/customers/nobody/erase", None).status_code == 400

@@ -163,7 +163,7 @@ def test_the_service_refuses_to_start_without_a_token_or_with_a_bad_rules_file(
         assert run.returncode == 2 and said in run.stderr, run.stderr
 
 
-def test_only_outreach_and_the_action_server_hold_its_token() -> None:
+def test_only_outreach_the_action_server_and_the_desk_hold_its_token() -> None:
     from stack.config import load_config
     from stack.processes import inherited
 
@@ -171,7 +171,8 @@ def test_only_outreach_and_the_action_server_hold_its_token() -> None:
     assert config.outreach_env()["OUTREACH_API_TOKEN"] == "the-outreach-token-1234"
     assert config.action_env()["OUTREACH_API_TOKEN"] == "the-outreach-token-1234"
     assert config.action_env()["OUTREACH_URL"] == "http://127.0.0.1:8400"
-    for env in (config.rasa_env(), config.desk_env(), config.memory_env(), config.backend_env()):
+    assert config.desk_env()["OUTREACH_API_TOKEN"] == "the-outreach-token-1234"  # erasure
+    for env in (config.rasa_env(), config.memory_env(), config.backend_env()):
         assert "OUTREACH_API_TOKEN" not in env
     # The desk reads the decision log with a token of its own that reads nothing else.
     assert config.desk_env()["OUTREACH_READ_TOKEN"] == config.outreach_env()["OUTREACH_READ_TOKEN"]

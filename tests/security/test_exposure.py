@@ -18,7 +18,7 @@ import jwt
 import pytest
 import requests
 
-from desk.rasa_client import APPEND_SCOPE, READ_SCOPE, desk_token
+from desk.rasa_client import APPEND_SCOPE, ERASE_SCOPE, READ_SCOPE, desk_token
 from stack.config import StackConfig, isolated_config
 from stack.launch import start_rasa
 from stack.rasa_listeners import MAX_REQUEST_BYTES
@@ -96,6 +96,7 @@ API_CALLS = [
     ("POST", "/conversations/someone/trigger_intent"),
     ("GET", "/internal/conversations/someone/events"),
     ("POST", "/internal/conversations/someone/events"),
+    ("DELETE", "/internal/conversations/someone"),
 ]
 
 
@@ -233,7 +234,7 @@ def test_the_desk_token_opens_nothing_of_rasas_api(
 ) -> None:
     talk = conversation()
     url = f"{rasa.rasa_internal_url}{path.format(id=talk)}"
-    for scope in (READ_SCOPE, APPEND_SCOPE):
+    for scope in (READ_SCOPE, APPEND_SCOPE, ERASE_SCOPE):
         token = desk_token(DESK_SECRET, scope, talk)
         for how in (
             {"params": {"token": token}},

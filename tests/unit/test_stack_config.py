@@ -78,7 +78,7 @@ SECRETS_OF = {  # which service is given each secret the stack hands out
     "DESK_INTEGRATION_TOKEN": {"action-server", "desk"},
     "IDENTITY_ADMIN_TOKEN": {"action-server", "desk"},
     "MEMORY_API_TOKEN": {"action-server", "desk", "memory", "outreach"},
-    "ANALYTICS_API_TOKEN": {"analytics", "desk"},  # the desk: the supervisors' dashboard
+    "ANALYTICS_API_TOKEN": {"analytics", "desk"},  # the desk: the dashboard, an erasure
     "RASA_API_TOKEN": {"memory", "outreach"},
     "SWITCHBOARD_DESK_RASA_SECRET": {"desk", "rasa"},
     "SWITCHBOARD_REST_JWT_SECRET": {"rasa"},

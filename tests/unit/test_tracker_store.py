@@ -302,3 +302,31 @@ def test_an_unknown_conversation_is_none(store: DurableSQLTrackerStore) -> None:
 def test_cache_size_is_validated(db: Path, journal: Path, value: Any) -> None:
     with pytest.raises(ValueError, match="cache_conversations"):
         make_store(db, journal, cache_conversations=value)
+
+
+def test_an_erased_conversation_is_gone_from_the_database_cache_pending_and_journal(
+    store: DurableSQLTrackerStore, db: Path, journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Erasure (issue 17): every session's rows, the cache, a pending turn and the
+    journal's entries of one conversation; another conversation keeps all of its."""
+    say(store, session_start() + turn("first session"))
+    say(store, session_start() + turn("second session"))
+    say(store, session_start() + turn("someone else"), sender="other")
+    monkeypatch.setattr(
+        store, "_record", lambda *_: (_ for _ in ()).throw(OperationalError("", {}, Exception()))
+    )
+    say(store, turn("pending", "BW-9"))
+    say(store, session_start() + turn("other pending"), sender="other")
+    monkeypatch.undo()
+    assert SENDER in store.pending and len(journal.read_text().splitlines()) == 2
+    removed = run(store.erase(SENDER))
+    assert removed["journal_entries"] == 1 and removed["tracker_events"] > 10
+    assert SENDER not in store.cache and SENDER not in store.pending
+    assert run(store.retrieve(SENDER)) is None
+    assert stored_texts(db, journal) == []
+    with closing(sqlite3.connect(db)) as connection:
+        left = connection.execute("SELECT count(*) FROM events WHERE sender_id = ?", (SENDER,))
+        assert left.fetchone()[0] == 0
+    assert [json.loads(line)["sender_id"] for line in journal.read_text().splitlines()] == ["other"]
+    assert stored_texts(db, journal, "other") == ["someone else"]
+    assert run(store.erase(SENDER)) == {"tracker_events": 0, "journal_entries": 0}
