@@ -40,8 +40,10 @@ class Unprocessable(RequestRejected):
 
 
 def error_response(status_code: int, detail: str) -> JSONResponse:
-    """The JSON body every error uses."""
-    return JSONResponse({"detail": detail}, status_code=status_code)
+    """The JSON body every error uses. A reason naming what the client sent (a field's
+    name) may hold a lone surrogate, which UTF-8 cannot carry: it becomes "?"."""
+    readable = detail.encode("utf-8", "replace").decode("utf-8")
+    return JSONResponse({"detail": readable}, status_code=status_code)
 
 
 def _describe(error: dict[str, Any]) -> str:

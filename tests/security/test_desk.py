@@ -449,6 +449,18 @@ def test_hostile_text_is_stored_listed_and_shown(desk: Service, name: str) -> No
         assert stored == text  # valid text is kept as sent
 
 
+def test_a_field_named_with_a_lone_surrogate_is_refused_with_a_reason(desk: Service) -> None:
+    """The validation error names the field the client sent; UTF-8 cannot carry its
+    lone surrogate, which made the answer a 500 (found by the fuzz bench)."""
+    refused = integration(desk.url).post(
+        "/api/handoffs/HO-1/enrichment",
+        data=b'{"\\udfff0": false}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert refused.status_code == 422, refused.text
+    assert "?0" in refused.json()["detail"]
+
+
 def test_a_row_poisoned_before_the_fix_is_still_served(desk: Service, home: Path) -> None:
     """A packet stored by an older desk with a lone surrogate in it."""
     created = integration(desk.url).post("/api/handoffs", json=packet()).json()
