@@ -167,10 +167,15 @@ def _worker(settings: Settings, config: OutreachConfig, engine: Engine) -> Loop 
 
 @api.post("/customers/{customer_id}/erase")
 def erase(customer_id: str, request: Request) -> dict[str, Any]:
-    """Erase the customer's consent ledger rows; the rows removed (0 the second time)."""
-    removed = _ledger(request).erase(_customer(customer_id))
-    logger.info("outreach.erased consent_changes=%d", removed)
-    return {"removed": {"consent_changes": removed}}
+    """Erase the customer's consent ledger rows, planned sends and decisions; the rows
+    removed per table (0 the second time)."""
+    customer = _customer(customer_id)
+    removed = {
+        "consent_changes": _ledger(request).erase(customer),
+        **request.app.state.plans.erase(customer),
+    }
+    logger.info("outreach.erased %s", " ".join(f"{k}={v}" for k, v in removed.items()))
+    return {"removed": removed}
 
 
 def create_app(settings: Settings) -> FastAPI:

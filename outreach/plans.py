@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -243,6 +243,17 @@ class PlanStore:
         with self.sessions.begin() as session:
             self._log(session, plan, "failed", reason, now)
             self._set(session, plan, state="failed", attempts=plan.attempts + 1)
+
+    def erase(self, customer_id: str) -> dict[str, int]:
+        """Erasure (issue 17): the customer's planned sends and their decisions, removed;
+        how many of each."""
+        with self.sessions.begin() as session:
+            return {
+                table.__tablename__: int(
+                    session.execute(delete(table).where(table.customer_id == customer_id)).rowcount
+                )
+                for table in (DecisionEntry, PlannedSend)
+            }
 
     def log(self, customer_id: str | None, after: int, limit: int) -> list[dict[str, Any]]:
         """Decisions after id `after`, oldest first, of one customer or everyone."""

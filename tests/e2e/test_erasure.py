@@ -172,7 +172,8 @@ def what_there_is(stack: Stack, conversations: list[str]) -> dict[str, dict[str,
             "sessions": count(at / "analytics.db", "sessions", "sender_id", conversations),
         },
         "outreach": {
-            "consent_changes": count(at / "outreach.db", "consent_changes", "customer_id", [ERASED])
+            table: count(at / "outreach.db", table, "customer_id", [ERASED])
+            for table in ("consent_changes", "outreach_decisions", "planned_sends")
         },
         "memory": {
             table: count(at / "memory.db", table, "customer_id", [ERASED])
