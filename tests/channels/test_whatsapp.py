@@ -281,3 +281,25 @@ def test_a_failed_payment_is_fixed_with_a_secure_link_on_whatsapp(
     assert invoice["id"] in answer and "expires on" in answer
     [link] = [word for word in answer.split() if word.startswith("https://")]
     assert link in " ".join(chat.say("I need to update my card details"))
+
+
+def test_a_device_claim_is_filed_on_whatsapp_and_a_repeated_yes_files_once(
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
+    """The number names the customer, the postcode confirms it; the confirmation's
+    options are numbered and "1" files the claim; the same "1" again files nothing."""
+    owner = customer("C-1024")  # plus plan on an AirX 14 laptop (POL-50017)
+    claims = f"{channel_stack.config.backend_url}/customers/{owner['id']}/claims"
+    before = requests.get(claims, timeout=10).json()["items"]
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    assert "postcode" in " ".join(chat.say("I spilled coffee on my laptop and want to claim"))
+    assert "On which day" in " ".join(chat.say(owner["postcode"]))
+    assert "describe briefly" in " ".join(chat.say("on 18 November"))
+    confirmation = " ".join(chat.say("A full mug went over the keyboard at my desk."))
+    assert "water damage claim on your AirX 14 laptop (policy POL-50017)" in confirmation
+    assert "excess of €29.00" in confirmation and "1" in confirmation
+    filed = " ".join(chat.say("1"))
+    new = [c for c in requests.get(claims, timeout=10).json()["items"] if c not in before]
+    assert len(new) == 1 and f"Your claim {new[0]['id']} is filed" in filed
+    chat.say("1")
+    assert len(requests.get(claims, timeout=10).json()["items"]) == len(before) + 1
