@@ -303,3 +303,16 @@ def test_a_device_claim_is_filed_on_whatsapp_and_a_repeated_yes_files_once(
     assert len(new) == 1 and f"Your claim {new[0]['id']} is filed" in filed
     chat.say("1")
     assert len(requests.get(claims, timeout=10).json()["items"]) == len(before) + 1
+
+
+def test_a_return_is_started_on_whatsapp(channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    """The number names the customer, the postcode confirms it; the only delivered
+    order is the one returned, and "1" (the numbered yes) starts it."""
+    owner = customer("C-1037")  # one delivered order, BW-100064
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    assert "postcode" in " ".join(chat.say("I want to return my order"))
+    assert "Why are you returning it?" in " ".join(chat.say(owner["postcode"]))
+    confirmation = " ".join(chat.say("it arrived damaged"))
+    assert "a return of order BW-100064" in confirmation and "damaged in delivery" in confirmation
+    authorised = " ".join(chat.say("1"))
+    assert "for order BW-100064 is authorised" in authorised and "€228.00" in authorised
