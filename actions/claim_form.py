@@ -168,7 +168,8 @@ class ValidateClaimForm(FormValidationAction):
         if asking is None:
             # The opening message often says what happened ("my phone was stolen").
             updates[INCIDENT] = incident_type(opening_text(tracker))
-        elif asking in (POLICY, INCIDENT) and not tracker.get_slot(INCIDENT):
+        elif asking == INCIDENT or (asking == POLICY and not tracker.get_slot(INCIDENT)):
+            # Asked, the slot holds the raw answer; a device named may say what happened.
             updates[INCIDENT] = incident_type(text)
         if asking == DATE:
             found_day = incident_day(text, date.today())
