@@ -15,7 +15,22 @@ from dateutil import parser as dateparser
 INCIDENT_WORDS: dict[str, tuple[str, ...]] = {
     "theft": ("stolen", "theft", "stole", "robbed", "pickpocket", "burglary", "mugged"),
     "loss": ("lost", "loss", "missing", "can't find", "cannot find", "left it"),
-    "water_damage": ("water", "liquid", "wet", "rain", "drink", "spilled", "spilt", "toilet"),
+    "water_damage": (
+        "water",
+        "liquid",
+        "wet",
+        "rain",
+        "drink",
+        "spilled",
+        "spilt",
+        "toilet",
+        "sink",
+        "bath",
+        "pool",
+        "soaked",
+        "puddle",
+        "coffee",
+    ),
     "screen_damage": ("screen", "display", "cracked", "smashed", "shattered", "glass"),
     "malfunction": (
         "malfunction",

@@ -45,7 +45,8 @@ def test_an_unreadable_file_says_so(tmp_path: Path) -> None:
     ("said", "kind"),
     [
         ("someone stole my phone with its cracked screen", "theft"),
-        ("I dropped it in the bath", None),
+        ("I dropped it in the bath", "water_damage"),
+        ("I dropped it", None),
         ("it fell in water", "water_damage"),
         ("the display is shattered", "screen_damage"),
         ("it won’t turn on", "malfunction"),
