@@ -49,6 +49,8 @@ IN_COVER = "active"
 POLICY_ID = re.compile(r"\bpol[\s_-]?(\d{5})\b", re.IGNORECASE)
 ORDINALS = ("first", "second", "third", "fourth", "fifth")
 STOP_INTENTS = frozenset({"deny", "goodbye"})
+# A description this long is one, whatever its intent reads as.
+LONG_ANSWER_WORDS = 4
 
 
 def policy_summary(policy: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +83,17 @@ def chosen_policy(text: str, policies: list[dict[str, Any]]) -> str | None:
 def _device_named(device: str, said: str) -> bool:
     words = [w for w in re.findall(r"[a-z]+", device.lower()) if len(w) > 2]
     return any(re.search(rf"\b{w}\b", said) for w in words)
+
+
+def stops(
+    asking: str | None, intent: Any, answered: bool, text: str, long_answer: bool = False
+) -> bool:
+    """Whether the customer's reply to a question stops the journey: a no or a goodbye
+    that answers nothing ("it's the wrong item" reads as a no, and is an answer). The
+    answer to the confirmation is never a stop: its no is an answer."""
+    if asking is None or intent not in STOP_INTENTS:
+        return False
+    return len(text.split()) <= LONG_ANSWER_WORDS if long_answer else not answered
 
 
 def opening_text(tracker: Tracker) -> str:
@@ -145,8 +158,6 @@ class ValidateClaimForm(FormValidationAction):
             return {STOP: NOT_SERVED}
         asking = tracker.get_slot("requested_slot")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if asking and asking != CONFIRMED and intent in STOP_INTENTS:
-            return {STOP: STOPPED}
         updates: dict[str, Any] = {}
         policies = tracker.get_slot(POLICIES)
         if policies is None:
@@ -179,6 +190,14 @@ class ValidateClaimForm(FormValidationAction):
             updates[DESCRIPTION] = " ".join(text.split())[:limit] or None
         if asking == CONFIRMED:
             updates[CONFIRMED] = {"affirm": YES, "deny": NO}.get(str(intent))
+        if stops(
+            asking,
+            intent,
+            updates.get(asking or "") is not None,
+            text,
+            long_answer=asking == DESCRIPTION,
+        ):
+            return {STOP: STOPPED}
         return {**updates, **self._limits(tracker, {**updates})}
 
     @staticmethod

@@ -17,7 +17,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import backend_client as backend
-from actions.claim_form import BACKEND, NO, NOT_SERVED, OTHER_GOAL, STOP_INTENTS, STOPPED, YES
+from actions.claim_form import BACKEND, NO, NOT_SERVED, OTHER_GOAL, STOPPED, YES, stops
 from actions.journey import latest_goal, serving
 from actions.records import ORDER
 from actions.render import day, items, join_words, money
@@ -34,19 +34,34 @@ SLOTS = [ORDERS, *ASKED, STOP, "return_starting"]
 NO_ORDER = "no_order"
 NOT_RETURNABLE = "not_returnable"
 DELIVERED = "delivered"
+OTHER_REASON = "other"
 # The backend's return reasons and their usual words, checked in this order.
 REASON_WORDS: dict[str, tuple[str, ...]] = {
     "damaged_in_delivery": ("arrived damaged", "arrived broken", "damaged in", "dented", "box"),
     "wrong_item": ("wrong", "not what i ordered", "different", "mistake"),
-    "faulty": ("faulty", "broken", "defective", "doesn't work", "not working", "stopped", "dead"),
+    "faulty": (
+        "faulty",
+        "broken",
+        "defective",
+        "doesn't work",
+        "not working",
+        "stopped",
+        "dead",
+        "switching itself off",
+        "switches off",
+        "turns off",
+        "won't",
+        "crash",
+    ),
     "changed_mind": ("changed my mind", "don't need", "don't want", "don't like", "no longer"),
 }
+# The reasons as the confirmation says them: "... because it arrived damaged".
 REASON_LABELS = {
-    "damaged_in_delivery": "damaged in delivery",
-    "wrong_item": "wrong item",
-    "faulty": "faulty",
-    "changed_mind": "changed your mind",
-    "other": "other reason",
+    "damaged_in_delivery": "it arrived damaged",
+    "wrong_item": "it's the wrong item",
+    "faulty": "it's faulty",
+    "changed_mind": "you changed your mind",
+    OTHER_REASON: "of another reason",
 }
 
 
@@ -68,7 +83,7 @@ def return_reason(text: str) -> str:
     for reason, words in REASON_WORDS.items():
         if any(word in said for word in words):
             return reason
-    return "other"
+    return OTHER_REASON
 
 
 def chosen_order(text: str, orders: list[dict[str, Any]]) -> str | None:
@@ -97,7 +112,7 @@ def return_words(tracker: Tracker) -> dict[str, str]:
         "items": str(order.get("items", "")),
         "total": str(order.get("total", "")),
         "delivered_on": day(order.get("delivered_at")),
-        "reason": REASON_LABELS.get(str(tracker.get_slot(REASON)), "other reason"),
+        "reason": REASON_LABELS.get(str(tracker.get_slot(REASON)), REASON_LABELS[OTHER_REASON]),
     }
 
 
@@ -133,18 +148,18 @@ class ValidateReturnForm(FormValidationAction):
             return {STOP: NOT_SERVED}
         asking = tracker.get_slot("requested_slot")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if asking and asking != CONFIRMED and intent in STOP_INTENTS:
-            return {STOP: STOPPED}
         text = tracker.latest_message.get("text") or ""
         if tracker.get_slot(ORDERS) is None:
             return await self._start(tracker, customer_id)
+        answer: dict[str, Any] = {}
         if asking == ORDER_CHOSEN:
-            return {ORDER_CHOSEN: chosen_order(text, returnable(tracker.get_slot(ORDERS)))}
+            answer[ORDER_CHOSEN] = chosen_order(text, returnable(tracker.get_slot(ORDERS)))
         if asking == REASON:
-            return {REASON: return_reason(text)}
+            answer[REASON] = return_reason(text)
         if asking == CONFIRMED:
-            return {CONFIRMED: {"affirm": YES, "deny": NO}.get(str(intent))}
-        return {}
+            answer[CONFIRMED] = {"affirm": YES, "deny": NO}.get(str(intent))
+        read = answer.get(asking or "") not in (None, OTHER_REASON)
+        return {STOP: STOPPED} if stops(asking, intent, read, text) else answer
 
     @staticmethod
     async def _start(tracker: Tracker, customer_id: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ def test_a_customer_verifies_confirms_and_the_return_is_authorised_once(
     assert CONFIRMATION in confirmation
     assert (
         "a return of order BW-100019 (Orbit 12 Lite smartphone, delivered 1 November 2026), "
-        "because faulty" in confirmation
+        "because it's faulty" in confirmation
     )
     authorised = chat.say("yes")
     assert "for order BW-100019 is authorised" in authorised
@@ -46,7 +46,7 @@ def test_several_orders_are_listed_and_a_no_starts_nothing(stack: Stack) -> None
     for order in ("BW-100025", "BW-100026", "BW-100027"):
         assert order in listed
     assert "Why are you returning it?" in chat.say("BW-100025")
-    assert "because changed your mind" in chat.say("I changed my mind")
+    assert "because you changed your mind" in chat.say("I changed my mind")
     assert "haven't started a return" in chat.say("no")
     assert ("start_return", "declined") in outcomes(stack, chat.sender)
 

@@ -162,6 +162,9 @@ def test_dates_descriptions_and_the_yes_are_read_and_a_no_mid_form_stops(backend
     assert form_turn({**known, "requested_slot": DATE}, "no, forget it", intent="deny")[STOP] == (
         STOPPED
     )
+    said = "No, it wasn't dropped, it just died overnight."
+    described = form_turn({**known, "requested_slot": DESCRIPTION}, said, intent="deny")
+    assert described == {DESCRIPTION: said}
 
 
 def test_another_request_since_ends_the_form_for_it() -> None:

@@ -106,11 +106,17 @@ def test_answers_are_read_and_a_no_mid_form_stops() -> None:
     yes = form_turn({**known, "requested_slot": CONFIRMED}, "yes", intent="affirm")
     assert yes[CONFIRMED] == "yes"
     assert form_turn({**known, "requested_slot": REASON}, "stop", intent="deny")[STOP] == STOPPED
+    # An answer the NLU reads as a no is still an answer.
+    wrong = form_turn({**known, "requested_slot": REASON}, "it's the wrong item", intent="deny")
+    assert wrong == {REASON: "wrong_item"}
+    no = form_turn({**known, "requested_slot": CONFIRMED}, "no", intent="deny")
+    assert no == {CONFIRMED: "no"}
 
 
 def test_the_words_name_the_reason_and_the_order() -> None:
     assert return_reason("it's the wrong colour, not what I ordered") == "wrong_item"
     assert return_reason("It stopped charging") == "faulty"
+    assert return_reason("it keeps switching itself off") == "faulty"
     assert return_reason("I changed my mind") == "changed_mind"
     assert return_reason("just because") == "other"
     orders = [{"id": "BW-100027"}, {"id": "BW-100026"}]
@@ -138,7 +144,7 @@ def test_a_confirmed_return_is_authorised_once_however_often_the_yes_comes() -> 
     assert responses(first) == ["utter_return_authorised"] == responses(again)
     words = first[0][1]
     assert words["return_id"].startswith("RMA-") and words["return_id"] == again[0][1]["return_id"]
-    assert words["items"] == "Orbit 12 protective case" and words["reason"] == "faulty"
+    assert words["items"] == "Orbit 12 protective case" and words["reason"] == "it's faulty"
     assert words["refund"].startswith("€") and words["return_by"] == "14 December 2026"
     assert outcomes(first_events) == [(*GOAL, "done")]
     assert recorded(first_events)[0]["record"] == words["return_id"]
