@@ -20,7 +20,16 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend_client as backend
 from actions.claim_facts import incident_day, incident_type, incident_words
-from actions.journey import latest_goal, serving
+from actions.journey import (
+    BACKEND,
+    NO,
+    NOT_SERVED,
+    OTHER_GOAL,
+    YES,
+    latest_goal,
+    leaving,
+    serving,
+)
 from actions.lifecycle_config import lifecycle_config
 from actions.render import day, join_words, money
 
@@ -36,21 +45,12 @@ STOP = "claim_stop"
 ASKED = [POLICY, INCIDENT, DATE, DESCRIPTION, CONFIRMED]
 SLOTS = [POLICIES, *ASKED, STOP, "claim_filing"]
 # Why the form ended without a yes or no (claim_stop).
-STOPPED = "stopped"
-OTHER_GOAL = "other_goal"
-NOT_SERVED = "not_served"
-BACKEND = "backend"
 NO_POLICY = "no_policy"
 NOT_COVERED = "not_covered"
 HAND_OVER = "hand_over"
-YES = "yes"
-NO = "no"
 IN_COVER = "active"
 POLICY_ID = re.compile(r"\bpol[\s_-]?(\d{5})\b", re.IGNORECASE)
 ORDINALS = ("first", "second", "third", "fourth", "fifth")
-STOP_INTENTS = frozenset({"deny", "goodbye"})
-# A description this long is one, whatever its intent reads as.
-LONG_ANSWER_WORDS = 4
 
 
 def policy_summary(policy: dict[str, Any]) -> dict[str, Any]:
@@ -83,17 +83,6 @@ def chosen_policy(text: str, policies: list[dict[str, Any]]) -> str | None:
 def _device_named(device: str, said: str) -> bool:
     words = [w for w in re.findall(r"[a-z]+", device.lower()) if len(w) > 2]
     return any(re.search(rf"\b{w}\b", said) for w in words)
-
-
-def stops(
-    asking: str | None, intent: Any, answered: bool, text: str, long_answer: bool = False
-) -> bool:
-    """Whether the customer's reply to a question stops the journey: a no or a goodbye
-    that answers nothing ("it's the wrong item" reads as a no, and is an answer). The
-    answer to the confirmation is never a stop: its no is an answer."""
-    if asking is None or intent not in STOP_INTENTS:
-        return False
-    return len(text.split()) <= LONG_ANSWER_WORDS if long_answer else not answered
 
 
 def opening_text(tracker: Tracker) -> str:
@@ -151,12 +140,12 @@ class ValidateClaimForm(FormValidationAction):
         return [SlotSet(name, value) for name, value in updates.items()]
 
     async def _updates(self, tracker: Tracker) -> dict[str, Any]:
-        if latest_goal(tracker) != GOAL:
-            return {STOP: OTHER_GOAL}
+        asking = tracker.get_slot("requested_slot")
+        if asking is None and latest_goal(tracker) != GOAL:
+            return {STOP: OTHER_GOAL}  # left for another request while verifying
         customer_id = serving(tracker)
         if customer_id is None:
             return {STOP: NOT_SERVED}
-        asking = tracker.get_slot("requested_slot")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         updates: dict[str, Any] = {}
         policies = tracker.get_slot(POLICIES)
@@ -190,14 +179,10 @@ class ValidateClaimForm(FormValidationAction):
             updates[DESCRIPTION] = " ".join(text.split())[:limit] or None
         if asking == CONFIRMED:
             updates[CONFIRMED] = {"affirm": YES, "deny": NO}.get(str(intent))
-        if stops(
-            asking,
-            intent,
-            updates.get(asking or "") is not None,
-            text,
-            long_answer=asking == DESCRIPTION,
-        ):
-            return {STOP: STOPPED}
+        answered = updates.get(asking or "") is not None
+        left = leaving(asking, intent, GOAL, answered, text, long_answer=asking == DESCRIPTION)
+        if left:
+            return {STOP: left}
         return {**updates, **self._limits(tracker, {**updates})}
 
     @staticmethod

@@ -18,7 +18,6 @@ from actions import backend_client as backend
 from actions.answers import ActionAnswerRequest
 from actions.backend_writes import idempotency_key
 from actions.claim_form import (
-    BACKEND,
     CONFIRMED,
     DATE,
     DESCRIPTION,
@@ -27,15 +26,13 @@ from actions.claim_form import (
     INCIDENT,
     NO_POLICY,
     NOT_COVERED,
-    OTHER_GOAL,
     POLICY,
     SLOTS,
     STOP,
-    YES,
     claim_words,
 )
 from actions.failures import backend_trouble
-from actions.journey import unproven
+from actions.journey import BACKEND, OTHER_GOAL, YES, unproven
 from actions.outcomes import (
     DECLINED,
     DONE,

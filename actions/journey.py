@@ -3,6 +3,7 @@ journey the customer asked for last, and that the customer is proven, with the
 truthful answer (and the outcome) when not."""
 
 from collections.abc import Callable
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -25,6 +26,17 @@ GOAL_INTENTS = frozenset(
     }
 )
 Outcome = Callable[..., EventType]
+# Why a journey's form ended without a yes or no (its stop slot), for the action after it.
+STOPPED = "stopped"  # the customer said no or goodbye instead of an answer
+OTHER_GOAL = "other_goal"  # the customer asked for something else instead
+NOT_SERVED = "not_served"  # identity not proven, record locked, backend down verifying
+BACKEND = "backend"  # the backend failed while the form read from it
+# The confirmation's answers.
+YES = "yes"
+NO = "no"
+STOP_INTENTS = frozenset({"deny", "goodbye"})
+# A free-text answer this long is one, whatever its intent reads as.
+LONG_ANSWER_WORDS = 4
 
 
 def latest_goal(tracker: Tracker) -> str | None:
@@ -67,3 +79,24 @@ def serving(tracker: Tracker) -> str | None:
     ):
         return None
     return verified_customer(tracker)
+
+
+def leaving(
+    asking: str | None,
+    intent: Any,
+    goal: str,
+    answered: bool,
+    text: str,
+    long_answer: bool = False,
+) -> str | None:
+    """Why the customer's reply to a form's question ends the journey (STOPPED: a no
+    or a goodbye; OTHER_GOAL: another request), or None. A reply that answers the
+    question is an answer whatever the NLU made of it ("it's the wrong item" reads as
+    a no, "it arrived damaged" as an order question); a confirmation's no answers it."""
+    if asking is None or (intent not in STOP_INTENTS and intent not in GOAL_INTENTS):
+        return None
+    if intent == goal:
+        return None
+    if (len(text.split()) > LONG_ANSWER_WORDS) if long_answer else answered:
+        return None
+    return STOPPED if intent in STOP_INTENTS else OTHER_GOAL

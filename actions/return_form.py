@@ -17,8 +17,16 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import backend_client as backend
-from actions.claim_form import BACKEND, NO, NOT_SERVED, OTHER_GOAL, STOPPED, YES, stops
-from actions.journey import latest_goal, serving
+from actions.journey import (
+    BACKEND,
+    NO,
+    NOT_SERVED,
+    OTHER_GOAL,
+    YES,
+    latest_goal,
+    leaving,
+    serving,
+)
 from actions.records import ORDER
 from actions.render import day, items, join_words, money
 
@@ -141,12 +149,12 @@ class ValidateReturnForm(FormValidationAction):
         return [SlotSet(name, value) for name, value in (await self._updates(tracker)).items()]
 
     async def _updates(self, tracker: Tracker) -> dict[str, Any]:
-        if latest_goal(tracker) != GOAL:
-            return {STOP: OTHER_GOAL}
+        asking = tracker.get_slot("requested_slot")
+        if asking is None and latest_goal(tracker) != GOAL:
+            return {STOP: OTHER_GOAL}  # left for another request while verifying
         customer_id = serving(tracker)
         if customer_id is None:
             return {STOP: NOT_SERVED}
-        asking = tracker.get_slot("requested_slot")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = tracker.latest_message.get("text") or ""
         if tracker.get_slot(ORDERS) is None:
@@ -159,7 +167,8 @@ class ValidateReturnForm(FormValidationAction):
         if asking == CONFIRMED:
             answer[CONFIRMED] = {"affirm": YES, "deny": NO}.get(str(intent))
         read = answer.get(asking or "") not in (None, OTHER_REASON)
-        return {STOP: STOPPED} if stops(asking, intent, read, text) else answer
+        left = leaving(asking, intent, GOAL, read, text)
+        return {STOP: left} if left else answer
 
     @staticmethod
     async def _start(tracker: Tracker, customer_id: str) -> dict[str, Any]:

@@ -14,9 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client as backend
 from actions.answers import ActionAnswerRequest
 from actions.backend_writes import idempotency_key
-from actions.claim_form import BACKEND, OTHER_GOAL, YES
 from actions.failures import backend_trouble
-from actions.journey import unproven
+from actions.journey import BACKEND, OTHER_GOAL, YES, unproven
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, REFUSED, UNAVAILABLE, record
 from actions.render import day, money
 from actions.return_form import (

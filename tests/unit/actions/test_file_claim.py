@@ -12,21 +12,19 @@ from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 
 from actions.claim_form import (
-    BACKEND,
     CONFIRMED,
     DATE,
     DESCRIPTION,
     HAND_OVER,
     INCIDENT,
     NOT_COVERED,
-    OTHER_GOAL,
     POLICIES,
     POLICY,
     STOP,
-    STOPPED,
     ValidateClaimForm,
 )
 from actions.file_claim import LIMIT_RULE, ActionFileClaim
+from actions.journey import BACKEND, OTHER_GOAL, STOPPED
 from actions.slots import BACKEND_FAILURES, HUMAN_OFFERED, VERIFIED_CUSTOMER_ID
 from stack.processes import ROOT
 from tests.support.services import Service

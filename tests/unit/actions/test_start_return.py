@@ -13,7 +13,7 @@ import pytest
 from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 
-from actions.claim_form import BACKEND, STOPPED
+from actions.journey import BACKEND, OTHER_GOAL, STOPPED
 from actions.return_form import (
     CONFIRMED,
     NO_ORDER,
@@ -111,6 +111,13 @@ def test_answers_are_read_and_a_no_mid_form_stops() -> None:
     assert wrong == {REASON: "wrong_item"}
     no = form_turn({**known, "requested_slot": CONFIRMED}, "no", intent="deny")
     assert no == {CONFIRMED: "no"}
+    damaged = {**known, "requested_slot": REASON}
+    assert form_turn(damaged, "it arrived damaged", intent="check_order_status") == {
+        REASON: "damaged_in_delivery"
+    }
+    # A question that answers nothing leaves the form for it.
+    asked = form_turn(damaged, "where is my other parcel", intent="check_order_status")
+    assert asked[STOP] == OTHER_GOAL and asked["requested_slot"] is None  # the form ends
 
 
 def test_the_words_name_the_reason_and_the_order() -> None:
