@@ -28,6 +28,7 @@ from actions.journey import (
     YES,
     latest_goal,
     leaving,
+    opening_text,
     serving,
 )
 from actions.lifecycle_config import lifecycle_config
@@ -83,15 +84,6 @@ def chosen_policy(text: str, policies: list[dict[str, Any]]) -> str | None:
 def _device_named(device: str, said: str) -> bool:
     words = [w for w in re.findall(r"[a-z]+", device.lower()) if len(w) > 2]
     return any(re.search(rf"\b{w}\b", said) for w in words)
-
-
-def opening_text(tracker: Tracker) -> str:
-    """What the customer said when asking to file the claim."""
-    for event in reversed(tracker.events):
-        intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
-        if event.get("event") == "user" and intent == GOAL:
-            return str(event.get("text") or "")
-    return ""
 
 
 def the_policy(tracker: Tracker) -> dict[str, Any] | None:
@@ -167,7 +159,7 @@ class ValidateClaimForm(FormValidationAction):
             updates[POLICY] = chosen_policy(text, policies)
         if asking is None:
             # The opening message often says what happened ("my phone was stolen").
-            updates[INCIDENT] = incident_type(opening_text(tracker))
+            updates[INCIDENT] = incident_type(opening_text(tracker, GOAL))
         elif asking == INCIDENT or (asking == POLICY and not tracker.get_slot(INCIDENT)):
             # Asked, the slot holds the raw answer; a device named may say what happened.
             updates[INCIDENT] = incident_type(text)

@@ -23,6 +23,7 @@ GOAL_INTENTS = frozenset(
         "check_invoice",
         "file_claim",
         "start_return",
+        "book_appointment",
     }
 )
 Outcome = Callable[..., EventType]
@@ -100,3 +101,13 @@ def leaving(
     if (len(text.split()) > LONG_ANSWER_WORDS) if long_answer else answered:
         return None
     return STOPPED if intent in STOP_INTENTS else OTHER_GOAL
+
+
+def opening_text(tracker: Tracker, goal: str) -> str:
+    """What the customer said when asking for this journey (it may already say what
+    happened, or what for)."""
+    for event in reversed(tracker.events):
+        intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+        if event.get("event") == "user" and intent == goal:
+            return str(event.get("text") or "")
+    return ""
