@@ -319,3 +319,16 @@ def test_a_return_is_started_on_whatsapp(channel_stack: Stack, twilio_api: Twili
     )
     authorised = " ".join(chat.say("1"))
     assert "for order BW-100064 is authorised" in authorised and "€228.00" in authorised
+
+
+def test_an_appointment_is_booked_on_whatsapp(channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    """The store and the slot are numbered options: numbers pick them, and the yes."""
+    owner = customer("C-1045")
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    assert "postcode" in " ".join(chat.say("I'd like to book a repair appointment"))
+    stores = " ".join(chat.say(owner["postcode"]))
+    assert "Which store suits you" in stores and "1. " in stores
+    slots = " ".join(chat.say("2"))  # Brightwave Manchester
+    assert "free at Brightwave Manchester" in slots
+    assert "Shall I book this appointment?" in " ".join(chat.say("1"))
+    assert "You're booked" in " ".join(chat.say("1"))
