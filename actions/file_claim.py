@@ -97,21 +97,21 @@ class ActionFileClaim(Action):
         if stop == BACKEND:
             return events + backend_trouble(dispatcher, tracker) + [outcome(UNAVAILABLE)]
         if stop == NO_POLICY:
-            dispatcher.utter_message(response="utter_claim_no_policy")
+            dispatcher.utter_message(response="utter_new_claim_no_policy")
             return events + [outcome(NOT_FOUND, reason="no_policy_in_cover")]
         words = claim_words(tracker)
         if stop == NOT_COVERED:
-            dispatcher.utter_message(response="utter_claim_not_covered", **words)
+            dispatcher.utter_message(response="utter_new_claim_not_covered", **words)
             return events + [SlotSet(HUMAN_OFFERED, True), outcome(REFUSED, reason="not_covered")]
         if stop == HAND_OVER:
-            dispatcher.utter_message(response="utter_claim_to_person", **words)
+            dispatcher.utter_message(response="utter_new_claim_to_person", **words)
             return events + [
                 outcome(HANDED_OVER, reason="limit", rule=LIMIT_RULE),
                 SlotSet(DECISION_SLOT, limit_decision(tracker, str(incident))),
                 FollowupAction(ESCALATE_ACTION),
             ]
         if tracker.get_slot(CONFIRMED) != YES:
-            dispatcher.utter_message(response="utter_claim_not_filed")
+            dispatcher.utter_message(response="utter_new_claim_not_filed")
             return events + [outcome(DECLINED)]
         return events + await self._file(dispatcher, tracker, words, outcome)
 
@@ -138,13 +138,13 @@ class ActionFileClaim(Action):
             backend.BackendRejected,
             backend.RecordNotFound,
         ):  # refused, e.g. a day out of cover
-            dispatcher.utter_message(response="utter_claim_refused_by_backend", **words)
+            dispatcher.utter_message(response="utter_new_claim_refused", **words)
             return [SlotSet(HUMAN_OFFERED, True), outcome(FAILED, reason="rejected")]
         except backend.BackendError:  # nothing was filed: the customer hears so
             return backend_trouble(dispatcher, tracker) + [outcome(UNAVAILABLE, reason="backend")]
         claim_id = str(claim["id"])
         dispatcher.utter_message(
-            response="utter_claim_filed",
+            response="utter_new_claim_filed",
             claim_id=claim_id,
             next_step=str(claim.get("next_step") or ""),
             **words,

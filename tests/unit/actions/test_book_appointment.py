@@ -20,6 +20,9 @@ from actions.appointment_form import (
     STOP,
     STORE,
     STORES,
+    ActionAskAppointmentConfirmed,
+    ActionAskAppointmentSlot,
+    ActionAskAppointmentStore,
     ValidateAppointmentForm,
     chosen_slot,
     chosen_store,
@@ -28,13 +31,32 @@ from actions.appointment_form import (
 )
 from actions.book_appointment import ActionBookAppointment, nearest
 from actions.journey import BACKEND
+from actions.responses import placeholders
+from actions.responses import responses as domain_responses
 from actions.slots import VERIFIED_CUSTOMER_ID
 from stack.processes import ROOT
 from tests.support.services import Service
-from tests.unit.actions.conftest import backend_down, outcomes, responses, run, slots_set, tracker
+from tests.unit.actions.conftest import (
+    backend_down,
+    outcomes,
+    responses,
+    slots_set,
+    tracker,
+)
+from tests.unit.actions.conftest import (
+    run as run_in,
+)
 
 GOAL = ("action_book_appointment", "book_appointment")
 CUSTOMER = "C-1013"
+
+
+def run(action: Any, track: Tracker, domain: dict[str, Any] | None = None) -> Any:
+    """run() that also checks every response said exists with all its variables."""
+    events, said = run_in(action, track, domain)
+    for name, words in said:
+        assert name in domain_responses() and placeholders(str(name)) <= set(words), name
+    return events, said
 
 
 @lru_cache(maxsize=1)
@@ -172,3 +194,14 @@ def test_the_backend_down_books_nothing_and_says_so(
     events, said = run(ActionBookAppointment(), tracker(slots, "yes", "affirm"))
     assert responses(said) == ["utter_backend_down"]
     assert outcomes(events) == [(*GOAL, "unavailable")]
+
+
+def test_the_questions_list_stores_and_slots_and_restate_the_booking(backend: Service) -> None:
+    start = free(backend, "ST-MAN")[0]
+    slots = confirmed(backend, "ST-MAN", start)
+    _, stores = run(ActionAskAppointmentStore(), tracker(slots))
+    assert "Brightwave Manchester (Mon-Sat 09:00-18:00)" in stores[0][1]["stores"]
+    _, offered = run(ActionAskAppointmentSlot(), tracker(slots))
+    assert offered[0][1]["slots"] == when(start)
+    _, restated = run(ActionAskAppointmentConfirmed(), tracker(slots))
+    assert restated[0][1]["purpose"] == "a repair" and restated[0][1]["start"] == when(start)

@@ -21,10 +21,15 @@ from actions.claim_form import (
     POLICIES,
     POLICY,
     STOP,
+    ActionAskClaimConfirmed,
+    ActionAskClaimIncident,
+    ActionAskClaimPolicy,
     ValidateClaimForm,
 )
 from actions.file_claim import LIMIT_RULE, ActionFileClaim
 from actions.journey import BACKEND, OTHER_GOAL, STOPPED
+from actions.responses import placeholders
+from actions.responses import responses as domain_responses
 from actions.slots import BACKEND_FAILURES, HUMAN_OFFERED, VERIFIED_CUSTOMER_ID
 from stack.processes import ROOT
 from tests.support.services import Service
@@ -33,14 +38,24 @@ from tests.unit.actions.conftest import (
     outcomes,
     recorded,
     responses,
-    run,
     slots_set,
     tracker,
+)
+from tests.unit.actions.conftest import (
+    run as run_in,
 )
 
 TWO_POLICIES = "C-1014"  # POL-50011 Orbit 12 smartphone (basic), POL-50012 Pulse 2 (plus)
 ONE_POLICY = "C-1001"  # POL-50001 Pulse 2 smartwatch (basic)
 GOAL = ("action_file_claim", "file_claim")
+
+
+def run(action: Any, track: Tracker, domain: dict[str, Any] | None = None) -> Any:
+    """run() that also checks every response said exists with all its variables."""
+    events, said = run_in(action, track, domain)
+    for name, words in said:
+        assert name in domain_responses() and placeholders(str(name)) <= set(words), name
+    return events, said
 
 
 @lru_cache(maxsize=1)
@@ -206,7 +221,7 @@ def test_a_confirmed_claim_is_filed_once_however_often_the_yes_comes(backend: Se
     before = claims_of(backend, ONE_POLICY)
     first_events, first = run(ActionFileClaim(), tracker(confirmed(backend), "yes", "affirm"))
     again_events, again = run(ActionFileClaim(), tracker(confirmed(backend), "yes", "affirm"))
-    assert responses(first) == ["utter_claim_filed"] == responses(again)
+    assert responses(first) == ["utter_new_claim_filed"] == responses(again)
     words = first[0][1]
     assert words["claim_id"].startswith("CLM-") and words["claim_id"] == again[0][1]["claim_id"]
     assert words["excess"] == "€49.00" and words["incident_date"] == "20 November 2026"
@@ -223,7 +238,7 @@ def test_a_no_files_nothing(backend: Service) -> None:
     events, said = run(
         ActionFileClaim(), tracker(confirmed(backend, **{CONFIRMED: "no"}), "no", "deny")
     )
-    assert responses(said) == ["utter_claim_not_filed"]
+    assert responses(said) == ["utter_new_claim_not_filed"]
     assert outcomes(events) == [(*GOAL, "declined")]
     assert claims_of(backend, ONE_POLICY) == before
 
@@ -232,7 +247,7 @@ def test_an_uncovered_incident_is_explained_with_what_the_plan_covers(backend: S
     slots = confirmed(backend, **{INCIDENT: "water_damage", STOP: NOT_COVERED, CONFIRMED: None})
     events, said = run(ActionFileClaim(), tracker(slots, "water", "inform"))
     [(response, words)] = said
-    assert response == "utter_claim_not_covered"
+    assert response == "utter_new_claim_not_covered"
     assert words["incident"] == "water damage" and words["plan"] == "basic"
     assert words["covered"] == "screen damage or malfunction"
     assert slots_set(events)[HUMAN_OFFERED] is True
@@ -246,7 +261,7 @@ def test_a_theft_goes_to_a_person_with_the_limit_as_the_reason(backend: Service)
     slots[POLICIES] = policies_of(backend, TWO_POLICIES)
     before = claims_of(backend, TWO_POLICIES)
     events, said = run(ActionFileClaim(), tracker(slots, "stolen", "inform"))
-    assert responses(said) == ["utter_claim_to_person"]
+    assert responses(said) == ["utter_new_claim_to_person"]
     assert {"event": "followup", "name": "action_escalate", "timestamp": None} in events
     decision = slots_set(events)["escalation_decision"]
     assert decision["escalate"] is True and decision["rule"] == LIMIT_RULE
@@ -270,5 +285,21 @@ def test_the_backend_failing_at_the_filing_files_nothing_and_says_so(
 def test_a_claim_the_backend_refuses_is_not_told_as_filed(backend: Service) -> None:
     slots = confirmed(backend, **{DATE: "2026-01-02"})  # before the policy started
     events, said = run(ActionFileClaim(), tracker(slots, "yes", "affirm"))
-    assert responses(said) == ["utter_claim_refused_by_backend"]
+    assert responses(said) == ["utter_new_claim_refused"]
     assert outcomes(events) == [(*GOAL, "failed")]
+
+
+def test_the_questions_name_the_policies_the_cover_and_restate_the_claim(
+    backend: Service,
+) -> None:
+    slots = confirmed(backend)
+    _, which = run(ActionAskClaimPolicy(), tracker({POLICIES: policies_of(backend, TWO_POLICIES)}))
+    assert which[0][1]["policies"] == (
+        "Pulse 2 smartwatch (POL-50012) or Orbit 12 smartphone (POL-50011)"
+    )
+    _, what = run(ActionAskClaimIncident(), tracker(slots))
+    assert what[0][1]["covered"] == "screen damage or malfunction"
+    _, restated = run(ActionAskClaimConfirmed(), tracker(slots))
+    assert restated[0][1]["incident"] == "screen damage"
+    assert restated[0][1]["excess"] == "€49.00"
+    assert restated[0][1]["description"] == slots[DESCRIPTION]

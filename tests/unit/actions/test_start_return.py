@@ -14,6 +14,8 @@ from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 
 from actions.journey import BACKEND, OTHER_GOAL, STOPPED
+from actions.responses import placeholders
+from actions.responses import responses as domain_responses
 from actions.return_form import (
     CONFIRMED,
     NO_ORDER,
@@ -22,6 +24,8 @@ from actions.return_form import (
     ORDERS,
     REASON,
     STOP,
+    ActionAskReturnConfirmed,
+    ActionAskReturnOrder,
     ValidateReturnForm,
     chosen_order,
     return_reason,
@@ -37,15 +41,25 @@ from tests.unit.actions.conftest import (
     outcomes,
     recorded,
     responses,
-    run,
     slots_set,
     tracker,
+)
+from tests.unit.actions.conftest import (
+    run as run_in,
 )
 
 GOAL = ("action_start_return", "start_return")
 THREE_ORDERS = "C-1011"  # BW-100025, BW-100026, BW-100027: delivered, returnable
 ONE_ORDER = "C-1008"  # BW-100019
 NOT_RETURNABLE_ONLY = "C-1016"  # BW-100036: delivered, not returnable
+
+
+def run(action: Any, track: Tracker, domain: dict[str, Any] | None = None) -> Any:
+    """run() that also checks every response said exists with all its variables."""
+    events, said = run_in(action, track, domain)
+    for name, words in said:
+        assert name in domain_responses() and placeholders(str(name)) <= set(words), name
+    return events, said
 
 
 @lru_cache(maxsize=1)
@@ -210,3 +224,14 @@ def test_outside_the_window_the_policy_is_explained_and_a_person_offered(
     assert words["window_days"] == "30" and words["delivered_on"] == "1 November 2026"
     assert slots_set(events)[HUMAN_OFFERED] is True
     assert outcomes(events) == [(*GOAL, "refused")]
+
+
+def test_the_questions_list_the_orders_and_restate_the_return() -> None:
+    slots = confirmed(THREE_ORDERS, "BW-100025")
+    _, which = run(ActionAskReturnOrder(), tracker(slots))
+    assert (
+        "BW-100025 (Hush 3 noise-cancelling headphones, 65W fast charger, delivered"
+        in (which[0][1]["orders"])
+    )
+    _, restated = run(ActionAskReturnConfirmed(), tracker(slots))
+    assert restated[0][1]["order_id"] == "BW-100025" and restated[0][1]["reason"] == "it's faulty"
