@@ -60,8 +60,9 @@ def parse_config(raw: Any) -> LifecycleConfig:
         raise LifecycleConfigError("\n".join(problems)) from None
 
 
-def load_config(path: Path = DEFAULT_PATH) -> LifecycleConfig:
-    """lifecycle.yml at path, validated."""
+def load_config(path: Path | None = None) -> LifecycleConfig:
+    """lifecycle.yml (or the file at path), validated."""
+    path = path or DEFAULT_PATH
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:

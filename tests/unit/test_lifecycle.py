@@ -6,9 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from actions import lifecycle_config as lifecycle_config_module
 from actions.claim_facts import incident_day, incident_type
 from actions.claim_form import chosen_policy
-from actions.lifecycle_config import LifecycleConfigError, load_config, parse_config
+from actions.lifecycle_config import (
+    LifecycleConfigError,
+    lifecycle_config,
+    load_config,
+    parse_config,
+)
+from actions.settings import settings
+from stack import action_server
 
 TODAY = date(2026, 11, 30)  # a Monday
 
@@ -89,3 +97,24 @@ def test_the_policy_is_picked_by_id_device_or_place() -> None:
     assert chosen_policy("the orbit", policies) == "POL-50011"
     assert chosen_policy("the second one", policies) == "POL-50012"
     assert chosen_policy("my car", policies) is None
+
+
+def test_the_action_server_refuses_to_start_on_a_bad_lifecycle_yml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "lifecycle.yml"
+    bad.write_text("claims:\n  hand_over_incidents: [arson]\n", encoding="utf-8")
+    monkeypatch.setattr(lifecycle_config_module, "DEFAULT_PATH", bad)
+    lifecycle_config.cache_clear()
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "a" * 32)
+    monkeypatch.setenv("IDENTITY_ADMIN_TOKEN", "b" * 32)
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", f"sqlite:///{tmp_path / 'assistant.db'}")
+    settings.cache_clear()
+    try:
+        assert action_server.main(["--port", "0"]) == 2
+    finally:
+        lifecycle_config.cache_clear()
+        settings.cache_clear()
+    assert "lifecycle.yml: claims.hand_over_incidents.0: unknown incident type 'arson'" in (
+        capsys.readouterr().err
+    )
