@@ -24,6 +24,7 @@ GOAL_INTENTS = frozenset(
         "file_claim",
         "start_return",
         "book_appointment",
+        "change_appointment",
     }
 )
 Outcome = Callable[..., EventType]

@@ -332,3 +332,28 @@ def test_an_appointment_is_booked_on_whatsapp(channel_stack: Stack, twilio_api: 
     assert "free at Brightwave Manchester" in slots
     assert "Shall I book this appointment?" in " ".join(chat.say("1"))
     assert "You're booked" in " ".join(chat.say("1"))
+
+
+def test_an_appointment_is_cancelled_on_whatsapp(
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
+    owner = customer("C-1038")
+    backend = channel_stack.config.backend_url
+    start = requests.get(f"{backend}/appointment_slots?store_id=ST-BER", timeout=10).json()[
+        "items"
+    ][-1]["start"]
+    booked = requests.post(
+        f"{backend}/appointments",
+        json={
+            "customer_id": owner["id"],
+            "store_id": "ST-BER",
+            "start": start,
+            "purpose": "advice",
+        },
+        timeout=10,
+    )
+    assert booked.status_code == 201
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    assert "postcode" in " ".join(chat.say("please cancel my appointment"))
+    assert "Shall I cancel it?" in " ".join(chat.say(owner["postcode"]))
+    assert f"is cancelled (appointment {booked.json()['id']})" in " ".join(chat.say("1"))
