@@ -19,6 +19,7 @@ from actions import spoken
 from actions.answers import ActionAnswerRequest
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
+from actions.journey import latest_goal
 from actions.outcomes import DECLINED, DONE, NOT_FOUND, REFUSED, UNAVAILABLE, record
 from actions.records import INVOICE
 from actions.render import day, money, not_on_account
@@ -39,24 +40,6 @@ WANTED = "payment_method_update"
 VOICE = "twilio_voice"
 # Which unpaid invoice a customer who names none means: a failed payment first.
 UNPAID_ORDER = ("failed", "overdue", "due")
-GOAL_INTENTS = frozenset({GOAL, "check_order_status", "check_claim_status", "check_invoice"})
-
-
-# A "yes" to outreach's offer to help update the card (actions/outreach_message.py).
-OUTREACH_ACCEPTED = "action_outreach_accept"
-
-
-def latest_goal(tracker: Tracker) -> str | None:
-    """The goal intent the customer asked for last in this conversation (a yes to
-    outreach's offer to update the card counts as asking for it)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "action" and event.get("name") == OUTREACH_ACCEPTED:
-            return GOAL
-        if event.get("event") == "user":
-            name = (event.get("parse_data") or {}).get("intent", {}).get("name")
-            if name in GOAL_INTENTS:
-                return str(name)
-    return None
 
 
 def unpaid_invoice(invoices: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -12,6 +12,8 @@ import sys
 import time
 import warnings
 
+from actions.lifecycle_config import LifecycleConfigError
+from actions.lifecycle_config import load_config as load_lifecycle_config
 from connectors.rest_auth import SECRET_ENV, checked_sender, rest_token
 from connectors.webhook import BadRequest
 from outreach.config import OutreachConfigError
@@ -102,6 +104,11 @@ def run(config: StackConfig) -> int:
         load_outreach_config()
     except OutreachConfigError as error:
         print(f"outreach.yml: {error}", file=sys.stderr)
+        return 2
+    try:  # lifecycle.yml too: what the assistant may do alone
+        load_lifecycle_config()
+    except LifecycleConfigError as error:
+        print(f"lifecycle.yml: {error}", file=sys.stderr)
         return 2
     desk = desk_line(config)
     supervisor = Supervisor(

@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 
 from actions import lockout, memory_turns, outbox
 from actions.backend_client import start_turn
+from actions.lifecycle_config import LifecycleConfigError, lifecycle_config
 from actions.lockout_api import identity_admin, is_identity_admin
 from actions.settings import SettingsError, settings
 
@@ -115,10 +116,14 @@ def main(argv: list | None = None) -> int:
         return 2
     try:
         config = settings()
+        lifecycle_config()
         lockout.store()
         outbox.store()
     except SettingsError as error:
         print(f"action server settings: {error}", file=sys.stderr)
+        return 2
+    except LifecycleConfigError as error:
+        print(f"lifecycle.yml: {error}", file=sys.stderr)
         return 2
     except (lockout.LockoutStoreUnavailable, outbox.OutboxUnavailable) as error:
         print(f"action server: the assistant database cannot be opened ({error})", file=sys.stderr)

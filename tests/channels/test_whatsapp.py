@@ -281,3 +281,79 @@ def test_a_failed_payment_is_fixed_with_a_secure_link_on_whatsapp(
     assert invoice["id"] in answer and "expires on" in answer
     [link] = [word for word in answer.split() if word.startswith("https://")]
     assert link in " ".join(chat.say("I need to update my card details"))
+
+
+def test_a_device_claim_is_filed_on_whatsapp_and_a_repeated_yes_files_once(
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
+    """The number names the customer, the postcode confirms it; the confirmation's
+    options are numbered and "1" files the claim; the same "1" again files nothing."""
+    owner = customer("C-1024")  # plus plan on an AirX 14 laptop (POL-50017)
+    claims = f"{channel_stack.config.backend_url}/customers/{owner['id']}/claims"
+    before = requests.get(claims, timeout=10).json()["items"]
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    assert "postcode" in " ".join(chat.say("I spilled coffee on my laptop and want to claim"))
+    assert "On which day" in " ".join(chat.say(owner["postcode"]))
+    assert "describe briefly" in " ".join(chat.say("on 18 November"))
+    confirmation = " ".join(chat.say("A full mug went over the keyboard at my desk."))
+    assert "water damage claim on your AirX 14 laptop (policy POL-50017)" in confirmation
+    assert "excess of €29.00" in confirmation and "1" in confirmation
+    filed = " ".join(chat.say("1"))
+    new = [c for c in requests.get(claims, timeout=10).json()["items"] if c not in before]
+    assert len(new) == 1 and f"Your claim {new[0]['id']} is filed" in filed
+    chat.say("1")
+    assert len(requests.get(claims, timeout=10).json()["items"]) == len(before) + 1
+
+
+def test_a_return_is_started_on_whatsapp(channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    """The number names the customer, the postcode confirms it; the only delivered
+    order is the one returned, and "1" (the numbered yes) starts it."""
+    owner = customer("C-1037")  # one delivered order, BW-100064
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    assert "postcode" in " ".join(chat.say("I want to return my order"))
+    assert "Why are you returning it?" in " ".join(chat.say(owner["postcode"]))
+    confirmation = " ".join(chat.say("it arrived damaged"))
+    assert (
+        "a return of order BW-100064" in confirmation
+        and "because it arrived damaged" in confirmation
+    )
+    authorised = " ".join(chat.say("1"))
+    assert "for order BW-100064 is authorised" in authorised and "€228.00" in authorised
+
+
+def test_an_appointment_is_booked_on_whatsapp(channel_stack: Stack, twilio_api: TwilioApi) -> None:
+    """The store and the slot are numbered options: numbers pick them, and the yes."""
+    owner = customer("C-1045")
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    assert "postcode" in " ".join(chat.say("I'd like to book a repair appointment"))
+    stores = " ".join(chat.say(owner["postcode"]))
+    assert "Which store suits you" in stores and "1. " in stores
+    slots = " ".join(chat.say("2"))  # Brightwave Manchester
+    assert "free at Brightwave Manchester" in slots
+    assert "Shall I book this appointment?" in " ".join(chat.say("1"))
+    assert "You're booked" in " ".join(chat.say("1"))
+
+
+def test_an_appointment_is_cancelled_on_whatsapp(
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
+    owner = customer("C-1038")
+    backend = channel_stack.config.backend_url
+    start = requests.get(f"{backend}/appointment_slots?store_id=ST-BER", timeout=10).json()[
+        "items"
+    ][-1]["start"]
+    booked = requests.post(
+        f"{backend}/appointments",
+        json={
+            "customer_id": owner["id"],
+            "store_id": "ST-BER",
+            "start": start,
+            "purpose": "advice",
+        },
+        timeout=10,
+    )
+    assert booked.status_code == 201
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    assert "postcode" in " ".join(chat.say("please cancel my appointment"))
+    assert "Shall I cancel it?" in " ".join(chat.say(owner["postcode"]))
+    assert f"is cancelled (appointment {booked.json()['id']})" in " ".join(chat.say("1"))

@@ -1,0 +1,226 @@
+"""The appointment form: repair or advice, which store, which free slot, and the
+customer's yes to exactly what will be booked (actions/book_appointment.py books it).
+
+Stores and free slots come from the backend only; the slots offered are kept in
+`appointment_offered`, so the answer picks one of them (by its place, its time or
+the button's value). A slot taken between the offer and the yes is refused by the
+backend, and the booking action offers the nearest free ones instead."""
+
+import re
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import backend_client as backend
+from actions.journey import (
+    BACKEND,
+    NO,
+    NOT_SERVED,
+    OTHER_GOAL,
+    YES,
+    latest_goal,
+    leaving,
+    opening_text,
+    serving,
+)
+from actions.render import join_words
+
+GOAL = "book_appointment"
+FORM = "appointment_form"
+STORES = "appointment_stores"
+OFFERED = "appointment_offered"  # the free slots offered, ISO local times
+PURPOSE = "appointment_purpose"
+STORE = "appointment_store"
+SLOT = "appointment_slot"
+CONFIRMED = "appointment_confirmed"
+STOP = "appointment_stop"
+ASKED = [PURPOSE, STORE, SLOT, CONFIRMED]
+SLOTS = [STORES, OFFERED, *ASKED, STOP, "appointment_booking"]
+NO_SLOTS = "no_slots"
+OFFER_COUNT = 5
+PURPOSE_WORDS: dict[str, tuple[str, ...]] = {
+    "repair": ("repair", "fix", "broken", "damaged", "cracked", "screen", "claim", "faulty"),
+    "advice": ("advice", "advise", "choose", "choosing", "buy", "set up", "setup", "help with"),
+}
+PURPOSE_LABELS = {"repair": "a repair", "advice": "an advice session"}
+PLACES = ("first", "second", "third", "fourth", "fifth")
+CLOCK = re.compile(r"\b([01]?\d|2[0-3])[:.h]([0-5]\d)\b")
+STORE_ID = re.compile(r"\bst[-\s]?([a-z]{3})\b", re.IGNORECASE)
+
+
+def purpose_of(text: str) -> str | None:
+    said = text.lower()
+    return next((p for p, words in PURPOSE_WORDS.items() if any(w in said for w in words)), None)
+
+
+def when(iso: str) -> str:
+    """'2026-11-25T14:00:00' → 'Wednesday 25 November at 14:00' (the store's local time)."""
+    start = datetime.fromisoformat(iso)
+    return f"{start:%A} {start.day} {start:%B} at {start:%H:%M}"
+
+
+def chosen_store(text: str, stores: list[dict[str, Any]]) -> str | None:
+    """The store the answer names: its id, its city, or its place in the list."""
+    said = text.lower()
+    if match := STORE_ID.search(said):
+        wanted = f"ST-{match[1].upper()}"
+        return wanted if any(s["id"] == wanted for s in stores) else None
+    by_city = [s["id"] for s in stores if str(s.get("city", "")).lower() in said]
+    if len(by_city) == 1:
+        return str(by_city[0])
+    return _by_place(said, [str(s["id"]) for s in stores])
+
+
+def chosen_slot(text: str, offered: list[str]) -> str | None:
+    """The offered slot the answer names: its ISO time, its clock time, or its place."""
+    said = text.strip()
+    if said in offered:
+        return said
+    if match := CLOCK.search(said):
+        at = f"{int(match[1]):02d}:{match[2]}"
+        same = [iso for iso in offered if iso[11:16] == at]
+        if len(same) == 1:
+            return same[0]
+    return _by_place(said.lower(), offered)
+
+
+def _by_place(said: str, choices: list[str]) -> str | None:
+    for index, choice in enumerate(choices[: len(PLACES)]):
+        if re.search(rf"\b({PLACES[index]}|{index + 1})\b", said):
+            return choice
+    return None
+
+
+def appointment_words(tracker: Tracker) -> dict[str, str]:
+    """The variables that restate the booking."""
+    store_id = tracker.get_slot(STORE)
+    stores: list[dict[str, Any]] = tracker.get_slot(STORES) or []
+    store: dict[str, Any] = next((s for s in stores if s["id"] == store_id), {})
+    start = tracker.get_slot(SLOT)
+    return {
+        "purpose": PURPOSE_LABELS.get(str(tracker.get_slot(PURPOSE)), "an appointment"),
+        "store": str(store.get("name", "")),
+        "store_hours": str(store.get("hours", "")),
+        "start": when(start) if start else "",
+    }
+
+
+async def free_slots(store_id: str) -> list[str]:
+    """The store's free slots, earliest first, as ISO local times."""
+    found = await backend.call(backend.client().get, "/appointment_slots", {"store_id": store_id})
+    items = found.get("items") if isinstance(found, dict) else None
+    return [str(item["start"]) for item in items or [] if isinstance(item, dict)]
+
+
+class ValidateAppointmentForm(FormValidationAction):
+    """Reads each answer and checks it against the stores' free slots."""
+
+    def name(self) -> str:
+        return f"validate_{FORM}"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        return [] if tracker.get_slot(STOP) else ASKED
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return [SlotSet(name, value) for name, value in (await self._updates(tracker)).items()]
+
+    async def _updates(self, tracker: Tracker) -> dict[str, Any]:
+        asking = tracker.get_slot("requested_slot")
+        if asking is None and latest_goal(tracker) != GOAL:
+            return {STOP: OTHER_GOAL}
+        if serving(tracker) is None:
+            return {STOP: NOT_SERVED}
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        text = tracker.latest_message.get("text") or ""
+        updates: dict[str, Any] = {}
+        try:
+            if tracker.get_slot(STORES) is None:
+                found = await backend.call(backend.client().get, "/stores")
+                updates[STORES] = [
+                    {k: s.get(k) for k in ("id", "name", "city", "hours")}
+                    for s in (found.get("items") or [])
+                ]
+            if asking is None and not tracker.get_slot(PURPOSE):
+                updates[PURPOSE] = purpose_of(opening_text(tracker, GOAL))
+            if asking == PURPOSE:
+                updates[PURPOSE] = purpose_of(text)
+            if asking == STORE:
+                store = chosen_store(text, updates.get(STORES) or tracker.get_slot(STORES) or [])
+                updates[STORE] = store
+                if store:
+                    offered = (await free_slots(store))[:OFFER_COUNT]
+                    updates[OFFERED] = offered
+                    if not offered:
+                        updates[STOP] = NO_SLOTS
+            if asking == SLOT:
+                updates[SLOT] = chosen_slot(text, tracker.get_slot(OFFERED) or [])
+            if asking == CONFIRMED:
+                updates[CONFIRMED] = {"affirm": YES, "deny": NO}.get(str(intent))
+        except backend.BackendError:
+            return {STOP: BACKEND}
+        left = leaving(asking, intent, GOAL, updates.get(asking or "") is not None, text)
+        return {STOP: left} if left else updates
+
+
+class ActionAskAppointmentStore(Action):
+    """Which store: the stores from the backend, with their hours."""
+
+    def name(self) -> str:
+        return "action_ask_appointment_store"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        stores = tracker.get_slot(STORES) or []
+        dispatcher.utter_message(
+            response="utter_ask_appointment_store",
+            stores=join_words([f"{s['name']} ({s['hours']})" for s in stores], "or"),
+            buttons=[{"title": str(s["name"]), "payload": str(s["id"])} for s in stores],
+        )
+        return []
+
+
+class ActionAskAppointmentSlot(Action):
+    """Which slot: the free slots offered, earliest (or nearest) first."""
+
+    def name(self) -> str:
+        return "action_ask_appointment_slot"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        offered = tracker.get_slot(OFFERED) or []
+        dispatcher.utter_message(
+            response="utter_ask_appointment_slot",
+            store=appointment_words(tracker)["store"],
+            slots=join_words([when(iso) for iso in offered], "or"),
+            buttons=[{"title": when(iso), "payload": iso} for iso in offered],
+        )
+        return []
+
+
+class ActionAskAppointmentConfirmed(Action):
+    """The booking restated exactly before anything is booked."""
+
+    def name(self) -> str:
+        return "action_ask_appointment_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        words = appointment_words(tracker)
+        dispatcher.utter_message(response="utter_ask_appointment_confirmed", **words)
+        return []

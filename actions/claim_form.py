@@ -1,0 +1,243 @@
+"""The claim form: which device policy, what happened, when, and a short description,
+then the customer's yes to exactly what will be filed (actions/file_claim.py files it).
+
+The policies and what each covers come from the backend only. The form ends early,
+with the reason in `claim_stop`, when there is nothing it may file: the customer
+stopped, no policy in cover, an incident the plan does not cover, an incident
+lifecycle.yml hands to a person, the backend down, or another journey asked for
+since. The action after the form tells the customer which.
+"""
+
+import re
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import backend_client as backend
+from actions.claim_facts import incident_day, incident_type, incident_words
+from actions.journey import (
+    BACKEND,
+    NO,
+    NOT_SERVED,
+    OTHER_GOAL,
+    YES,
+    latest_goal,
+    leaving,
+    opening_text,
+    serving,
+)
+from actions.lifecycle_config import lifecycle_config
+from actions.render import day, join_words, money
+
+GOAL = "file_claim"
+FORM = "claim_form"
+POLICIES = "claim_policies"  # the customer's policies in cover, as the backend has them
+POLICY = "claim_policy"
+INCIDENT = "claim_incident"
+DATE = "claim_date"
+DESCRIPTION = "claim_description"
+CONFIRMED = "claim_confirmed"
+STOP = "claim_stop"
+ASKED = [POLICY, INCIDENT, DATE, DESCRIPTION, CONFIRMED]
+SLOTS = [POLICIES, *ASKED, STOP, "claim_filing"]
+# Why the form ended without a yes or no (claim_stop).
+NO_POLICY = "no_policy"
+NOT_COVERED = "not_covered"
+HAND_OVER = "hand_over"
+IN_COVER = "active"
+POLICY_ID = re.compile(r"\bpol[\s_-]?(\d{5})\b", re.IGNORECASE)
+ORDINALS = ("first", "second", "third", "fourth", "fifth")
+
+
+def policy_summary(policy: dict[str, Any]) -> dict[str, Any]:
+    """What the journey keeps of a policy: no personal data, only what it says."""
+    return {
+        "id": str(policy["id"]),
+        "device": str(policy.get("device") or "device"),
+        "plan": str(policy.get("plan") or ""),
+        "covers": [str(kind) for kind in policy.get("covers") or []],
+        "excess": float(policy.get("excess") or 0),
+        "currency": str(policy.get("currency") or "EUR"),
+    }
+
+
+def chosen_policy(text: str, policies: list[dict[str, Any]]) -> str | None:
+    """The policy the customer's answer names: its id, its device, or its place in the list."""
+    said = " ".join(text.lower().split())
+    if match := POLICY_ID.search(said):
+        wanted = f"POL-{match[1]}"
+        return wanted if any(p["id"] == wanted for p in policies) else None
+    by_device = [p["id"] for p in policies if _device_named(p["device"], said)]
+    if len(by_device) == 1:
+        return str(by_device[0])
+    for index, policy in enumerate(policies):
+        if re.search(rf"\b({ORDINALS[index]}|{index + 1})\b", said) if index < 5 else False:
+            return str(policy["id"])
+    return None
+
+
+def _device_named(device: str, said: str) -> bool:
+    words = [w for w in re.findall(r"[a-z]+", device.lower()) if len(w) > 2]
+    return any(re.search(rf"\b{w}\b", said) for w in words)
+
+
+def the_policy(tracker: Tracker) -> dict[str, Any] | None:
+    """The chosen policy's summary."""
+    wanted = tracker.get_slot(POLICY)
+    return next((p for p in tracker.get_slot(POLICIES) or [] if p["id"] == wanted), None)
+
+
+def claim_words(tracker: Tracker) -> dict[str, str]:
+    """The variables that restate the claim: policy, device, incident, day, description,
+    what the plan covers and the excess."""
+    policy = the_policy(tracker) or {}
+    incident = tracker.get_slot(INCIDENT)
+    when = tracker.get_slot(DATE)
+    return {
+        "policy_id": str(policy.get("id", "")),
+        "device": str(policy.get("device", "")),
+        "plan": str(policy.get("plan", "")),
+        "covered": join_words([incident_words(k) for k in policy.get("covers", [])], "or"),
+        "excess": money(policy.get("excess", 0), str(policy.get("currency", "EUR"))),
+        "incident": incident_words(incident) if incident else "",
+        "incident_date": day(when) if when else "",
+        "description": str(tracker.get_slot(DESCRIPTION) or ""),
+    }
+
+
+class ValidateClaimForm(FormValidationAction):
+    """Reads each answer and checks it against the customer's policies."""
+
+    def name(self) -> str:
+        return f"validate_{FORM}"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        return [] if tracker.get_slot(STOP) else ASKED
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        updates = await self._updates(tracker)
+        return [SlotSet(name, value) for name, value in updates.items()]
+
+    async def _updates(self, tracker: Tracker) -> dict[str, Any]:
+        asking = tracker.get_slot("requested_slot")
+        if asking is None and latest_goal(tracker) != GOAL:
+            return {STOP: OTHER_GOAL}  # left for another request while verifying
+        customer_id = serving(tracker)
+        if customer_id is None:
+            return {STOP: NOT_SERVED}
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        updates: dict[str, Any] = {}
+        policies = tracker.get_slot(POLICIES)
+        if policies is None:
+            try:
+                found = await backend.call(
+                    backend.client().customer_records, customer_id, "device_policies"
+                )
+            except backend.BackendError:
+                return {STOP: BACKEND}
+            policies = [policy_summary(p) for p in found if p.get("status") == IN_COVER]
+            updates[POLICIES] = policies
+            if not policies:
+                return {**updates, STOP: NO_POLICY}
+            if len(policies) == 1:
+                updates[POLICY] = policies[0]["id"]
+        text = tracker.latest_message.get("text") or ""
+        if asking == POLICY:
+            updates[POLICY] = chosen_policy(text, policies)
+        if asking is None:
+            # The opening message often says what happened ("my phone was stolen").
+            updates[INCIDENT] = incident_type(opening_text(tracker, GOAL))
+        elif asking == INCIDENT or (asking == POLICY and not tracker.get_slot(INCIDENT)):
+            # Asked, the slot holds the raw answer; a device named may say what happened.
+            updates[INCIDENT] = incident_type(text)
+        if asking == DATE:
+            found_day = incident_day(text, date.today())
+            updates[DATE] = found_day.isoformat() if found_day else None
+        if asking == DESCRIPTION:
+            limit = lifecycle_config().claims.description_max_chars
+            updates[DESCRIPTION] = " ".join(text.split())[:limit] or None
+        if asking == CONFIRMED:
+            updates[CONFIRMED] = {"affirm": YES, "deny": NO}.get(str(intent))
+        answered = updates.get(asking or "") is not None
+        left = leaving(asking, intent, GOAL, answered, text, long_answer=asking == DESCRIPTION)
+        if left:
+            return {STOP: left}
+        return {**updates, **self._limits(tracker, {**updates})}
+
+    @staticmethod
+    def _limits(tracker: Tracker, updates: dict[str, Any]) -> dict[str, Any]:
+        """Stop at an incident the chosen plan does not cover or a person must take."""
+        policies = updates.get(POLICIES, tracker.get_slot(POLICIES)) or []
+        wanted = updates.get(POLICY, tracker.get_slot(POLICY))
+        incident = updates.get(INCIDENT, tracker.get_slot(INCIDENT))
+        policy = next((p for p in policies if p["id"] == wanted), None)
+        if policy is None or not incident:
+            return {}
+        if incident not in policy["covers"]:
+            return {STOP: NOT_COVERED}
+        if incident in lifecycle_config().claims.hand_over_incidents:
+            return {STOP: HAND_OVER}
+        return {}
+
+
+class ActionAskClaimPolicy(Action):
+    """Which policy: the customer's policies in cover, by device."""
+
+    def name(self) -> str:
+        return "action_ask_claim_policy"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        policies = tracker.get_slot(POLICIES) or []
+        dispatcher.utter_message(
+            response="utter_ask_claim_policy",
+            policies=join_words([f"{p['device']} ({p['id']})" for p in policies], "or"),
+            buttons=[{"title": f"{p['device']} ({p['id']})", "payload": p["id"]} for p in policies],
+        )
+        return []
+
+
+class ActionAskClaimIncident(Action):
+    """What happened, with what the chosen plan covers."""
+
+    def name(self) -> str:
+        return "action_ask_claim_incident"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        words = claim_words(tracker)
+        dispatcher.utter_message(
+            response="utter_ask_claim_incident",
+            device=words["device"],
+            plan=words["plan"],
+            covered=words["covered"],
+        )
+        return []
+
+
+class ActionAskClaimConfirmed(Action):
+    """The claim restated exactly, with the excess, before anything is filed."""
+
+    def name(self) -> str:
+        return "action_ask_claim_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_ask_claim_confirmed", **claim_words(tracker))
+        return []

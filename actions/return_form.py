@@ -1,0 +1,228 @@
+"""The return form: which delivered order, why, and the customer's yes to exactly
+what will be returned and refunded (actions/start_return.py asks the backend).
+
+The orders come from the backend: a delivered, returnable order of the verified
+customer's, the one named while verifying or chosen from a list. Whether the return
+window is still open is the backend's answer at the write (it keeps the company's
+today); an order that cannot be returned at all is said so before anything is asked.
+The form ends early, with the reason in `return_stop`, as the claim form does."""
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import backend_client as backend
+from actions.journey import (
+    BACKEND,
+    NO,
+    NOT_SERVED,
+    OTHER_GOAL,
+    YES,
+    latest_goal,
+    leaving,
+    serving,
+)
+from actions.records import ORDER
+from actions.render import day, items, join_words, money
+
+GOAL = "start_return"
+FORM = "return_form"
+ORDERS = "return_orders"  # the customer's delivered orders, as the backend has them
+ORDER_CHOSEN = "return_order"
+REASON = "return_reason"
+CONFIRMED = "return_confirmed"
+STOP = "return_stop"
+ASKED = [ORDER_CHOSEN, REASON, CONFIRMED]
+SLOTS = [ORDERS, *ASKED, STOP, "return_starting"]
+NO_ORDER = "no_order"
+NOT_RETURNABLE = "not_returnable"
+DELIVERED = "delivered"
+OTHER_REASON = "other"
+# The backend's return reasons and their usual words, checked in this order.
+REASON_WORDS: dict[str, tuple[str, ...]] = {
+    "damaged_in_delivery": ("arrived damaged", "arrived broken", "damaged in", "dented", "box"),
+    "wrong_item": ("wrong", "not what i ordered", "different", "mistake"),
+    "faulty": (
+        "faulty",
+        "broken",
+        "defective",
+        "doesn't work",
+        "not working",
+        "stopped",
+        "dead",
+        "switching itself off",
+        "switches off",
+        "turns off",
+        "won't",
+        "crash",
+    ),
+    "changed_mind": ("changed my mind", "don't need", "don't want", "don't like", "no longer"),
+}
+# The reasons as the confirmation says them: "... because it arrived damaged".
+REASON_LABELS = {
+    "damaged_in_delivery": "it arrived damaged",
+    "wrong_item": "it's the wrong item",
+    "faulty": "it's faulty",
+    "changed_mind": "you changed your mind",
+    OTHER_REASON: "of another reason",
+}
+
+
+def order_summary(order: dict[str, Any]) -> dict[str, Any]:
+    """What the journey keeps of an order: no personal data."""
+    return {
+        "id": str(order["id"]),
+        "status": str(order.get("status") or ""),
+        "returnable": bool(order.get("returnable")),
+        "delivered_at": order.get("delivered_at"),
+        "items": items(order),
+        "total": money(order.get("total", 0), str(order.get("currency") or "EUR")),
+    }
+
+
+def return_reason(text: str) -> str:
+    """The backend's reason code for the customer's words; 'other' when none fits."""
+    said = " ".join(text.lower().replace("’", "'").split())
+    for reason, words in REASON_WORDS.items():
+        if any(word in said for word in words):
+            return reason
+    return OTHER_REASON
+
+
+def chosen_order(text: str, orders: list[dict[str, Any]]) -> str | None:
+    """The order the answer names by number or by place in the list."""
+    named = ORDER.normalize(text)
+    if named:
+        return named if any(o["id"] == named for o in orders) else None
+    said = text.lower()
+    for index, order in enumerate(orders[:5]):
+        place = ("first", "second", "third", "fourth", "fifth")[index]
+        if re.search(rf"\b({place}|{index + 1})\b", said):
+            return str(order["id"])
+    return None
+
+
+def the_order(tracker: Tracker) -> dict[str, Any]:
+    wanted = tracker.get_slot(ORDER_CHOSEN)
+    return next((o for o in tracker.get_slot(ORDERS) or [] if o["id"] == wanted), {})
+
+
+def return_words(tracker: Tracker) -> dict[str, str]:
+    """The variables that restate the return."""
+    order = the_order(tracker)
+    return {
+        "order_id": str(order.get("id", "")),
+        "items": str(order.get("items", "")),
+        "total": str(order.get("total", "")),
+        "delivered_on": day(order.get("delivered_at")),
+        "reason": REASON_LABELS.get(str(tracker.get_slot(REASON)), REASON_LABELS[OTHER_REASON]),
+    }
+
+
+def returnable(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [o for o in orders if o["status"] == DELIVERED and o["returnable"]]
+
+
+class ValidateReturnForm(FormValidationAction):
+    """Reads each answer and checks it against the customer's orders."""
+
+    def name(self) -> str:
+        return f"validate_{FORM}"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        return [] if tracker.get_slot(STOP) else ASKED
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return [SlotSet(name, value) for name, value in (await self._updates(tracker)).items()]
+
+    async def _updates(self, tracker: Tracker) -> dict[str, Any]:
+        asking = tracker.get_slot("requested_slot")
+        if asking is None and latest_goal(tracker) != GOAL:
+            return {STOP: OTHER_GOAL}  # left for another request while verifying
+        customer_id = serving(tracker)
+        if customer_id is None:
+            return {STOP: NOT_SERVED}
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        text = tracker.latest_message.get("text") or ""
+        if tracker.get_slot(ORDERS) is None:
+            return await self._start(tracker, customer_id)
+        answer: dict[str, Any] = {}
+        if asking == ORDER_CHOSEN:
+            answer[ORDER_CHOSEN] = chosen_order(text, returnable(tracker.get_slot(ORDERS)))
+        if asking == REASON:
+            answer[REASON] = return_reason(text)
+        if asking == CONFIRMED:
+            answer[CONFIRMED] = {"affirm": YES, "deny": NO}.get(str(intent))
+        read = answer.get(asking or "") not in (None, OTHER_REASON)
+        left = leaving(asking, intent, GOAL, read, text)
+        return {STOP: left} if left else answer
+
+    @staticmethod
+    async def _start(tracker: Tracker, customer_id: str) -> dict[str, Any]:
+        """The customer's orders; the one named while verifying, or the only one."""
+        try:
+            found = await backend.call(backend.client().customer_records, customer_id, "orders")
+        except backend.BackendError:
+            return {STOP: BACKEND}
+        orders = [order_summary(o) for o in found]
+        updates: dict[str, Any] = {ORDERS: orders}
+        named = ORDER.normalize(tracker.get_slot(ORDER.slot))
+        if named:
+            order = next((o for o in orders if o["id"] == named), None)
+            if order is None:
+                return {**updates, STOP: NO_ORDER}
+            updates[ORDER_CHOSEN] = named
+            if order not in returnable(orders):
+                updates[STOP] = NOT_RETURNABLE
+            return updates
+        candidates = returnable(orders)
+        if not candidates:
+            return {**updates, STOP: NO_ORDER}
+        if len(candidates) == 1:
+            updates[ORDER_CHOSEN] = candidates[0]["id"]
+        return updates
+
+
+class ActionAskReturnOrder(Action):
+    """Which order: the customer's delivered, returnable orders."""
+
+    def name(self) -> str:
+        return "action_ask_return_order"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        orders = returnable(tracker.get_slot(ORDERS) or [])
+        listed = [f"{o['id']} ({o['items']}, delivered {day(o['delivered_at'])})" for o in orders]
+        dispatcher.utter_message(
+            response="utter_ask_return_order",
+            orders=join_words(listed, "or"),
+            buttons=[{"title": o["id"], "payload": o["id"]} for o in orders],
+        )
+        return []
+
+
+class ActionAskReturnConfirmed(Action):
+    """The return restated exactly before anything is asked of the backend."""
+
+    def name(self) -> str:
+        return "action_ask_return_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_ask_return_confirmed", **return_words(tracker))
+        return []

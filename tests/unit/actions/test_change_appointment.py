@@ -1,0 +1,184 @@
+"""Moving or cancelling an appointment against the real backend: the change form's
+reading (the customer's booked appointments, move or cancel, the store's free
+slots), then action_change_appointment: moved or cancelled once for a doubled yes, a
+new time taken since the offer refused with the nearest free ones, a no, the backend
+down."""
+
+from functools import lru_cache
+from typing import Any
+
+import pytest
+import requests
+from rasa.shared.core.domain import Domain
+from rasa_sdk import Tracker
+
+from actions.appointment_form import when
+from actions.change_appointment import ActionChangeAppointment
+from actions.change_form import (
+    APPOINTMENT,
+    BOOKED_LIST,
+    CONFIRMED,
+    KIND,
+    OFFERED,
+    SLOT,
+    STOP,
+    ActionAskChangeConfirmed,
+    ValidateChangeForm,
+    chosen_appointment,
+    kind_of,
+)
+from actions.journey import BACKEND
+from actions.responses import placeholders
+from actions.responses import responses as domain_responses
+from actions.slots import VERIFIED_CUSTOMER_ID
+from stack.processes import ROOT
+from tests.support.services import Service
+from tests.unit.actions.conftest import backend_down, outcomes, responses, slots_set, tracker
+from tests.unit.actions.conftest import run as run_in
+
+GOAL = ("action_change_appointment", "change_appointment")
+CUSTOMER = "C-1030"  # no appointment in the fixture: each test books its own
+
+
+def run(action: Any, track: Tracker, domain: dict[str, Any] | None = None) -> Any:
+    """run() that also checks every response said exists with all its variables."""
+    events, said = run_in(action, track, domain)
+    for name, words in said:
+        assert name in domain_responses() and placeholders(str(name)) <= set(words), name
+    return events, said
+
+
+@lru_cache(maxsize=1)
+def domain() -> dict[str, Any]:
+    return Domain.load(str(ROOT / "domain.yml")).as_dict()
+
+
+def free(backend: Service, store: str) -> list[str]:
+    reply = requests.get(f"{backend.url}/appointment_slots", params={"store_id": store}, timeout=5)
+    return [item["start"] for item in reply.json()["items"]]
+
+
+def booked(backend: Service, store: str, index: int) -> tuple[str, str]:
+    """A new appointment of CUSTOMER's at the store's index-th free slot: (id, start)."""
+    start = free(backend, store)[index]
+    reply = requests.post(
+        f"{backend.url}/appointments",
+        json={"customer_id": CUSTOMER, "store_id": store, "start": start, "purpose": "repair"},
+        timeout=5,
+    )
+    assert reply.status_code == 201, reply.text
+    return reply.json()["id"], start
+
+
+def changing(slots: dict[str, Any], text: str, opening: str, intent: str = "inform") -> Tracker:
+    track = tracker(slots, text=text, intent=intent, active_loop="change_form")
+    track.events.insert(
+        3,
+        {
+            "event": "user",
+            "text": opening,
+            "timestamp": 1.5,
+            "parse_data": {"intent": {"name": "change_appointment", "confidence": 0.9}},
+        },
+    )
+    return track
+
+
+def form_turn(slots: dict[str, Any], text: str, opening: str, **kwargs: Any) -> dict[str, Any]:
+    events, said = run(ValidateChangeForm(), changing(slots, text, opening, **kwargs), domain())
+    assert said == []
+    return slots_set(events)
+
+
+def ready(backend: Service, opening: str, appointment: str) -> dict[str, Any]:
+    """The form after its first turn and the appointment chosen."""
+    first = form_turn({VERIFIED_CUSTOMER_ID: CUSTOMER}, "hi", opening)
+    slots = {VERIFIED_CUSTOMER_ID: CUSTOMER, **first, APPOINTMENT: appointment}
+    if first.get(KIND) == "move" and OFFERED not in first:
+        slots.update(form_turn(slots, appointment, opening))
+    return slots
+
+
+def test_the_form_reads_the_appointments_and_offers_free_times_for_a_move(
+    backend: Service,
+) -> None:
+    appointment, start = booked(backend, "ST-MAN", 0)
+    first = form_turn({VERIFIED_CUSTOMER_ID: CUSTOMER}, "hi", "I need to move my appointment")
+    assert appointment in [a["id"] for a in first[BOOKED_LIST]]
+    assert first[KIND] == "move"
+    slots = ready(backend, "I need to move my appointment", appointment)
+    assert slots[OFFERED] == free(backend, "ST-MAN")[:5] and start not in slots[OFFERED]
+    cancel = form_turn({VERIFIED_CUSTOMER_ID: CUSTOMER}, "hi", "cancel my appointment please")
+    assert cancel[KIND] == "cancel" and OFFERED not in cancel
+
+
+def test_answers_name_the_appointment_and_the_change() -> None:
+    listed = [{"id": "APT-3005"}, {"id": "APT-3009"}]
+    assert chosen_appointment("apt 3009", listed) == "APT-3009"
+    assert chosen_appointment("the first", listed) == "APT-3005"
+    assert chosen_appointment("APT-1234", listed) is None
+    assert kind_of("can we reschedule") == "move" and kind_of("call it off") is None
+    assert kind_of("please call off the visit") == "cancel"
+
+
+def test_a_move_is_made_once_however_often_the_yes_comes(backend: Service) -> None:
+    appointment, start = booked(backend, "ST-BER", 3)
+    slots = ready(backend, "move my appointment", appointment)
+    new = slots[OFFERED][0]
+    slots = {**slots, SLOT: new, CONFIRMED: "yes", "appointment_changing": True}
+    _, asked = run(ActionAskChangeConfirmed(), tracker(slots))
+    assert asked[0][1]["start"] == when(start) and asked[0][1]["new_start"] == when(new)
+    events, said = run(ActionChangeAppointment(), tracker(slots, "yes", "affirm"))
+    _, again = run(ActionChangeAppointment(), tracker(slots, "yes", "affirm"))
+    assert responses(said) == ["utter_appointment_moved"] == responses(again)
+    assert start in free(backend, "ST-BER") and new not in free(backend, "ST-BER")
+    assert outcomes(events) == [(*GOAL, "done")]
+
+
+def test_a_new_time_taken_since_the_offer_is_refused_with_the_nearest_free_ones(
+    backend: Service,
+) -> None:
+    appointment, _ = booked(backend, "ST-PAR", 4)
+    slots = ready(backend, "reschedule my appointment", appointment)
+    new = slots[OFFERED][1]
+    taken = requests.post(
+        f"{backend.url}/appointments",
+        json={"customer_id": "C-1002", "store_id": "ST-PAR", "start": new, "purpose": "advice"},
+        timeout=5,
+    )
+    assert taken.status_code == 201
+    slots = {**slots, SLOT: new, CONFIRMED: "yes", "appointment_changing": True}
+    events, said = run(ActionChangeAppointment(), tracker(slots, "yes", "affirm"))
+    assert responses(said) == ["utter_appointment_slot_taken"]
+    alternatives = slots_set(events)[OFFERED]
+    assert alternatives and new not in alternatives
+    assert {"event": "followup", "name": "change_form", "timestamp": None} in events
+    assert outcomes(events) == [(*GOAL, "failed")]
+
+
+def test_a_cancellation_frees_the_slot_and_a_no_changes_nothing(backend: Service) -> None:
+    appointment, start = booked(backend, "ST-LON", 5)
+    slots = ready(backend, "cancel my appointment", appointment)
+    no = {**slots, CONFIRMED: "no", "appointment_changing": True}
+    events, said = run(ActionChangeAppointment(), tracker(no, "no", "deny"))
+    assert responses(said) == ["utter_appointment_not_changed"]
+    assert start not in free(backend, "ST-LON")
+    yes = {**slots, CONFIRMED: "yes", "appointment_changing": True}
+    events, said = run(ActionChangeAppointment(), tracker(yes, "yes", "affirm"))
+    assert responses(said) == ["utter_appointment_cancelled"]
+    assert said[0][1]["appointment_id"] == appointment
+    assert start in free(backend, "ST-LON")
+    assert outcomes(events) == [(*GOAL, "done")]
+
+
+def test_the_backend_down_changes_nothing_and_says_so(
+    backend: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    appointment, _ = booked(backend, "ST-MAN", 6)
+    slots = ready(backend, "cancel my appointment", appointment)
+    backend_down(monkeypatch)
+    assert form_turn({VERIFIED_CUSTOMER_ID: CUSTOMER}, "hi", "cancel it")[STOP] == BACKEND
+    yes = {**slots, CONFIRMED: "yes", "appointment_changing": True}
+    events, said = run(ActionChangeAppointment(), tracker(yes, "yes", "affirm"))
+    assert responses(said) == ["utter_backend_down"]
+    assert outcomes(events) == [(*GOAL, "unavailable")]
