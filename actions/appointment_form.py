@@ -11,23 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
-from rasa_sdk.types import DomainDict
 
 from actions import backend_client as backend
-from actions.journey import (
-    BACKEND,
-    NO,
-    NOT_SERVED,
-    OTHER_GOAL,
-    YES,
-    latest_goal,
-    leaving,
-    opening_text,
-    serving,
-)
+from actions.journey import BACKEND, JourneyForm, Reply, leaving, opening_text
 from actions.render import join_words
 
 GOAL = "book_appointment"
@@ -117,34 +105,23 @@ async def free_slots(store_id: str) -> list[str]:
     return [str(item["start"]) for item in items or [] if isinstance(item, dict)]
 
 
-class ValidateAppointmentForm(FormValidationAction):
+def offer_slots(dispatcher: CollectingDispatcher, store: str, offered: list[str] | None) -> None:
+    """Ask which of the free slots offered at the store (booking or moving)."""
+    dispatcher.utter_message(
+        response="utter_ask_appointment_slot",
+        store=store,
+        slots=join_words([when(iso) for iso in offered or []], "or"),
+        buttons=[{"title": when(iso), "payload": iso} for iso in offered or []],
+    )
+
+
+class ValidateAppointmentForm(JourneyForm):
     """Reads each answer and checks it against the stores' free slots."""
 
-    def name(self) -> str:
-        return f"validate_{FORM}"
+    goal, form, stop, asked = GOAL, FORM, STOP, ASKED
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        return [] if tracker.get_slot(STOP) else ASKED
-
-    async def get_validation_events(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        return [SlotSet(name, value) for name, value in (await self._updates(tracker)).items()]
-
-    async def _updates(self, tracker: Tracker) -> dict[str, Any]:
-        asking = tracker.get_slot("requested_slot")
-        if asking is None and latest_goal(tracker) != GOAL:
-            return {STOP: OTHER_GOAL}
-        if serving(tracker) is None:
-            return {STOP: NOT_SERVED}
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        text = tracker.latest_message.get("text") or ""
+    async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
+        asking, text = reply.asking, reply.text
         updates: dict[str, Any] = {}
         try:
             if tracker.get_slot(STORES) is None:
@@ -168,10 +145,10 @@ class ValidateAppointmentForm(FormValidationAction):
             if asking == SLOT:
                 updates[SLOT] = chosen_slot(text, tracker.get_slot(OFFERED) or [])
             if asking == CONFIRMED:
-                updates[CONFIRMED] = {"affirm": YES, "deny": NO}.get(str(intent))
+                updates[CONFIRMED] = reply.confirmation
         except backend.BackendError:
             return {STOP: BACKEND}
-        left = leaving(asking, intent, GOAL, updates.get(asking or "") is not None, text)
+        left = leaving(asking, reply.intent, GOAL, updates.get(asking or "") is not None, text)
         return {STOP: left} if left else updates
 
 
@@ -202,13 +179,7 @@ class ActionAskAppointmentSlot(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        offered = tracker.get_slot(OFFERED) or []
-        dispatcher.utter_message(
-            response="utter_ask_appointment_slot",
-            store=appointment_words(tracker)["store"],
-            slots=join_words([when(iso) for iso in offered], "or"),
-            buttons=[{"title": when(iso), "payload": iso} for iso in offered],
-        )
+        offer_slots(dispatcher, appointment_words(tracker)["store"], tracker.get_slot(OFFERED))
         return []
 
 

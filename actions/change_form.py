@@ -7,10 +7,8 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
-from rasa_sdk.types import DomainDict
 
 from actions import backend_client as backend
 from actions.appointment_form import (
@@ -19,19 +17,10 @@ from actions.appointment_form import (
     PURPOSE_LABELS,
     chosen_slot,
     free_slots,
+    offer_slots,
     when,
 )
-from actions.journey import (
-    BACKEND,
-    NO,
-    NOT_SERVED,
-    OTHER_GOAL,
-    YES,
-    latest_goal,
-    leaving,
-    opening_text,
-    serving,
-)
+from actions.journey import BACKEND, JourneyForm, Reply, leaving, opening_text
 from actions.render import join_words
 
 GOAL = "change_appointment"
@@ -90,44 +79,25 @@ def change_words(tracker: Tracker) -> dict[str, str]:
     }
 
 
-class ValidateChangeForm(FormValidationAction):
+class ValidateChangeForm(JourneyForm):
     """Reads each answer and checks it against the customer's appointments."""
 
-    def name(self) -> str:
-        return f"validate_{FORM}"
+    goal, form, stop = GOAL, FORM, STOP
+    asked = [APPOINTMENT, KIND, SLOT, CONFIRMED]
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        if tracker.get_slot(STOP):
-            return []
+    def still_asked(self, tracker: Tracker) -> list[str]:
+        """A cancellation asks for no new time."""
         if tracker.get_slot(KIND) == CANCEL:
             return [APPOINTMENT, KIND, CONFIRMED]
-        return [APPOINTMENT, KIND, SLOT, CONFIRMED]
+        return self.asked
 
-    async def get_validation_events(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        return [SlotSet(name, value) for name, value in (await self._updates(tracker)).items()]
-
-    async def _updates(self, tracker: Tracker) -> dict[str, Any]:
-        asking = tracker.get_slot("requested_slot")
-        if asking is None and latest_goal(tracker) != GOAL:
-            return {STOP: OTHER_GOAL}
-        customer_id = serving(tracker)
-        if customer_id is None:
-            return {STOP: NOT_SERVED}
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        text = tracker.latest_message.get("text") or ""
+    async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
+        asking, text = reply.asking, reply.text
         updates: dict[str, Any] = {}
         try:
             booked = tracker.get_slot(BOOKED_LIST)
             if booked is None:
-                booked = await self._booked(customer_id)
+                booked = await self._booked(reply.customer_id)
                 updates[BOOKED_LIST] = booked
                 if not booked:
                     return {**updates, STOP: NO_APPOINTMENT}
@@ -141,8 +111,8 @@ class ValidateChangeForm(FormValidationAction):
             if asking == SLOT:
                 updates[SLOT] = chosen_slot(text, tracker.get_slot(OFFERED) or [])
             if asking == CONFIRMED:
-                updates[CONFIRMED] = {"affirm": YES, "deny": NO}.get(str(intent))
-            left = leaving(asking, intent, GOAL, updates.get(asking or "") is not None, text)
+                updates[CONFIRMED] = reply.confirmation
+            left = leaving(asking, reply.intent, GOAL, updates.get(asking or "") is not None, text)
             if left:
                 return {STOP: left}
             known = {**tracker.slots, **updates}
@@ -206,13 +176,7 @@ class ActionAskChangeSlot(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        offered = tracker.get_slot(OFFERED) or []
-        dispatcher.utter_message(
-            response="utter_ask_appointment_slot",
-            store=change_words(tracker)["store"],
-            slots=join_words([when(iso) for iso in offered], "or"),
-            buttons=[{"title": when(iso), "payload": iso} for iso in offered],
-        )
+        offer_slots(dispatcher, change_words(tracker)["store"], tracker.get_slot(OFFERED))
         return []
 
 

@@ -13,24 +13,12 @@ from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
-from rasa_sdk.types import DomainDict
 
 from actions import backend_client as backend
 from actions.claim_facts import incident_day, incident_type, incident_words
-from actions.journey import (
-    BACKEND,
-    NO,
-    NOT_SERVED,
-    OTHER_GOAL,
-    YES,
-    latest_goal,
-    leaving,
-    opening_text,
-    serving,
-)
+from actions.journey import BACKEND, JourneyForm, Reply, leaving, opening_text
 from actions.lifecycle_config import lifecycle_config
 from actions.render import day, join_words, money
 
@@ -110,41 +98,19 @@ def claim_words(tracker: Tracker) -> dict[str, str]:
     }
 
 
-class ValidateClaimForm(FormValidationAction):
+class ValidateClaimForm(JourneyForm):
     """Reads each answer and checks it against the customer's policies."""
 
-    def name(self) -> str:
-        return f"validate_{FORM}"
+    goal, form, stop, asked = GOAL, FORM, STOP, ASKED
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        return [] if tracker.get_slot(STOP) else ASKED
-
-    async def get_validation_events(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        updates = await self._updates(tracker)
-        return [SlotSet(name, value) for name, value in updates.items()]
-
-    async def _updates(self, tracker: Tracker) -> dict[str, Any]:
-        asking = tracker.get_slot("requested_slot")
-        if asking is None and latest_goal(tracker) != GOAL:
-            return {STOP: OTHER_GOAL}  # left for another request while verifying
-        customer_id = serving(tracker)
-        if customer_id is None:
-            return {STOP: NOT_SERVED}
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+    async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
+        asking, text = reply.asking, reply.text
         updates: dict[str, Any] = {}
         policies = tracker.get_slot(POLICIES)
         if policies is None:
             try:
                 found = await backend.call(
-                    backend.client().customer_records, customer_id, "device_policies"
+                    backend.client().customer_records, reply.customer_id, "device_policies"
                 )
             except backend.BackendError:
                 return {STOP: BACKEND}
@@ -154,7 +120,6 @@ class ValidateClaimForm(FormValidationAction):
                 return {**updates, STOP: NO_POLICY}
             if len(policies) == 1:
                 updates[POLICY] = policies[0]["id"]
-        text = tracker.latest_message.get("text") or ""
         if asking == POLICY:
             updates[POLICY] = chosen_policy(text, policies)
         if asking is None:
@@ -170,9 +135,11 @@ class ValidateClaimForm(FormValidationAction):
             limit = lifecycle_config().claims.description_max_chars
             updates[DESCRIPTION] = " ".join(text.split())[:limit] or None
         if asking == CONFIRMED:
-            updates[CONFIRMED] = {"affirm": YES, "deny": NO}.get(str(intent))
+            updates[CONFIRMED] = reply.confirmation
         answered = updates.get(asking or "") is not None
-        left = leaving(asking, intent, GOAL, answered, text, long_answer=asking == DESCRIPTION)
+        left = leaving(
+            asking, reply.intent, GOAL, answered, text, long_answer=asking == DESCRIPTION
+        )
         if left:
             return {STOP: left}
         return {**updates, **self._limits(tracker, {**updates})}

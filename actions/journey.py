@@ -3,11 +3,14 @@ journey the customer asked for last, and that the customer is proven, with the
 truthful answer (and the outcome) when not."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
 
 from actions.failures import backend_trouble
 from actions.outcomes import REFUSED, UNAVAILABLE
@@ -118,3 +121,66 @@ def opening_text(tracker: Tracker, goal: str) -> str:
         if event.get("event") == "user" and intent == goal:
             return str(event.get("text") or "")
     return ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The customer's reply a journey's form reads: the slot it asked for (None when
+    the form has just started), what the NLU made of it, and the customer served."""
+
+    asking: str | None
+    intent: Any
+    text: str
+    customer_id: str
+
+    @property
+    def confirmation(self) -> str | None:
+        """The answer to a confirmation: YES, NO, or None for anything else."""
+        return {"affirm": YES, "deny": NO}.get(str(self.intent))
+
+
+class JourneyForm(FormValidationAction):
+    """A journey's form: it asks `asked` in turn until `stop` holds why it ended.
+    Before a reply is read (`answers`), it checks that this is still the journey the
+    customer asked for last and that the customer is proven."""
+
+    goal: str
+    form: str
+    stop: str
+    asked: list[str]
+
+    def name(self) -> str:
+        return f"validate_{self.form}"
+
+    def still_asked(self, tracker: Tracker) -> list[str]:
+        """The slots the form asks for, given what it knows."""
+        return self.asked
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        return [] if tracker.get_slot(self.stop) else self.still_asked(tracker)
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return [SlotSet(name, value) for name, value in (await self._updates(tracker)).items()]
+
+    async def _updates(self, tracker: Tracker) -> dict[str, Any]:
+        asking = tracker.get_slot("requested_slot")
+        if asking is None and latest_goal(tracker) != self.goal:
+            return {self.stop: OTHER_GOAL}  # left for another request while verifying
+        customer_id = serving(tracker)
+        if customer_id is None:
+            return {self.stop: NOT_SERVED}
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        text = tracker.latest_message.get("text") or ""
+        return await self.answers(tracker, Reply(asking, intent, text, customer_id))
+
+    async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
+        """The slots the reply sets, the stop slot among them when the journey ends."""
+        raise NotImplementedError

@@ -11,22 +11,11 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
-from rasa_sdk.types import DomainDict
 
 from actions import backend_client as backend
-from actions.journey import (
-    BACKEND,
-    NO,
-    NOT_SERVED,
-    OTHER_GOAL,
-    YES,
-    latest_goal,
-    leaving,
-    serving,
-)
+from actions.journey import BACKEND, JourneyForm, Reply, leaving
 from actions.records import ORDER
 from actions.render import day, items, join_words, money
 
@@ -128,46 +117,24 @@ def returnable(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [o for o in orders if o["status"] == DELIVERED and o["returnable"]]
 
 
-class ValidateReturnForm(FormValidationAction):
+class ValidateReturnForm(JourneyForm):
     """Reads each answer and checks it against the customer's orders."""
 
-    def name(self) -> str:
-        return f"validate_{FORM}"
+    goal, form, stop, asked = GOAL, FORM, STOP, ASKED
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        return [] if tracker.get_slot(STOP) else ASKED
-
-    async def get_validation_events(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        return [SlotSet(name, value) for name, value in (await self._updates(tracker)).items()]
-
-    async def _updates(self, tracker: Tracker) -> dict[str, Any]:
-        asking = tracker.get_slot("requested_slot")
-        if asking is None and latest_goal(tracker) != GOAL:
-            return {STOP: OTHER_GOAL}  # left for another request while verifying
-        customer_id = serving(tracker)
-        if customer_id is None:
-            return {STOP: NOT_SERVED}
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        text = tracker.latest_message.get("text") or ""
+    async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
         if tracker.get_slot(ORDERS) is None:
-            return await self._start(tracker, customer_id)
+            return await self._start(tracker, reply.customer_id)
+        asking, text = reply.asking, reply.text
         answer: dict[str, Any] = {}
         if asking == ORDER_CHOSEN:
             answer[ORDER_CHOSEN] = chosen_order(text, returnable(tracker.get_slot(ORDERS)))
         if asking == REASON:
             answer[REASON] = return_reason(text)
         if asking == CONFIRMED:
-            answer[CONFIRMED] = {"affirm": YES, "deny": NO}.get(str(intent))
+            answer[CONFIRMED] = reply.confirmation
         read = answer.get(asking or "") not in (None, OTHER_REASON)
-        left = leaving(asking, intent, GOAL, read, text)
+        left = leaving(asking, reply.intent, GOAL, read, text)
         return {STOP: left} if left else answer
 
     @staticmethod
