@@ -4,12 +4,10 @@ booked once for a doubled yes, not booked on a no, a slot taken between the offe
 and the yes refused with the nearest free ones (and the form asked again), the
 backend down."""
 
-from functools import lru_cache
 from typing import Any
 
 import pytest
 import requests
-from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 
 from actions.appointment_form import (
@@ -31,10 +29,7 @@ from actions.appointment_form import (
 )
 from actions.book_appointment import ActionBookAppointment, nearest
 from actions.journey import BACKEND
-from actions.responses import placeholders
-from actions.responses import responses as domain_responses
 from actions.slots import VERIFIED_CUSTOMER_ID
-from stack.processes import ROOT
 from tests.support.services import Service
 from tests.unit.actions.conftest import (
     backend_down,
@@ -43,45 +38,20 @@ from tests.unit.actions.conftest import (
     slots_set,
     tracker,
 )
-from tests.unit.actions.conftest import (
-    run as run_in,
-)
+from tests.unit.actions.journeys import form_turn as journey_turn
+from tests.unit.actions.journeys import in_form, run
 
 GOAL = ("action_book_appointment", "book_appointment")
 CUSTOMER = "C-1013"
 
 
-def run(action: Any, track: Tracker, domain: dict[str, Any] | None = None) -> Any:
-    """run() that also checks every response said exists with all its variables."""
-    events, said = run_in(action, track, domain)
-    for name, words in said:
-        assert name in domain_responses() and placeholders(str(name)) <= set(words), name
-    return events, said
-
-
-@lru_cache(maxsize=1)
-def domain() -> dict[str, Any]:
-    return Domain.load(str(ROOT / "domain.yml")).as_dict()
-
-
 def booking(slots: dict[str, Any], text: str, intent: str = "inform") -> Tracker:
-    track = tracker(slots, text=text, intent=intent, active_loop="appointment_form")
-    track.events.insert(
-        3,
-        {
-            "event": "user",
-            "text": "I need my screen repaired in store",
-            "timestamp": 1.5,
-            "parse_data": {"intent": {"name": "book_appointment", "confidence": 0.9}},
-        },
-    )
-    return track
+    opening = "I need my screen repaired in store"
+    return in_form("appointment_form", "book_appointment", opening, slots, text, intent)
 
 
 def form_turn(slots: dict[str, Any], text: str, **kwargs: Any) -> dict[str, Any]:
-    events, said = run(ValidateAppointmentForm(), booking(slots, text, **kwargs), domain())
-    assert said == []
-    return slots_set(events)
+    return journey_turn(ValidateAppointmentForm(), booking(slots, text, **kwargs))
 
 
 def free(backend: Service, store: str) -> list[str]:

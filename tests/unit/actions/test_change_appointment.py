@@ -4,12 +4,10 @@ slots), then action_change_appointment: moved or cancelled once for a doubled ye
 new time taken since the offer refused with the nearest free ones, a no, the backend
 down."""
 
-from functools import lru_cache
 from typing import Any
 
 import pytest
 import requests
-from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 
 from actions.appointment_form import when
@@ -28,29 +26,14 @@ from actions.change_form import (
     kind_of,
 )
 from actions.journey import BACKEND
-from actions.responses import placeholders
-from actions.responses import responses as domain_responses
 from actions.slots import VERIFIED_CUSTOMER_ID
-from stack.processes import ROOT
 from tests.support.services import Service
 from tests.unit.actions.conftest import backend_down, outcomes, responses, slots_set, tracker
-from tests.unit.actions.conftest import run as run_in
+from tests.unit.actions.journeys import form_turn as journey_turn
+from tests.unit.actions.journeys import in_form, run
 
 GOAL = ("action_change_appointment", "change_appointment")
 CUSTOMER = "C-1030"  # no appointment in the fixture: each test books its own
-
-
-def run(action: Any, track: Tracker, domain: dict[str, Any] | None = None) -> Any:
-    """run() that also checks every response said exists with all its variables."""
-    events, said = run_in(action, track, domain)
-    for name, words in said:
-        assert name in domain_responses() and placeholders(str(name)) <= set(words), name
-    return events, said
-
-
-@lru_cache(maxsize=1)
-def domain() -> dict[str, Any]:
-    return Domain.load(str(ROOT / "domain.yml")).as_dict()
 
 
 def free(backend: Service, store: str) -> list[str]:
@@ -71,23 +54,11 @@ def booked(backend: Service, store: str, index: int) -> tuple[str, str]:
 
 
 def changing(slots: dict[str, Any], text: str, opening: str, intent: str = "inform") -> Tracker:
-    track = tracker(slots, text=text, intent=intent, active_loop="change_form")
-    track.events.insert(
-        3,
-        {
-            "event": "user",
-            "text": opening,
-            "timestamp": 1.5,
-            "parse_data": {"intent": {"name": "change_appointment", "confidence": 0.9}},
-        },
-    )
-    return track
+    return in_form("change_form", "change_appointment", opening, slots, text, intent)
 
 
 def form_turn(slots: dict[str, Any], text: str, opening: str, **kwargs: Any) -> dict[str, Any]:
-    events, said = run(ValidateChangeForm(), changing(slots, text, opening, **kwargs), domain())
-    assert said == []
-    return slots_set(events)
+    return journey_turn(ValidateChangeForm(), changing(slots, text, opening, **kwargs))
 
 
 def ready(backend: Service, opening: str, appointment: str) -> dict[str, Any]:

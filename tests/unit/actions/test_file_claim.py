@@ -3,12 +3,10 @@ answer (policies from the backend, the plan's cover, lifecycle.yml's limit), the
 action_file_claim: filed once for a doubled yes, not filed on a no, an uncovered
 incident explained, a theft handed to a person, the backend failing mid-journey."""
 
-from functools import lru_cache
 from typing import Any
 
 import pytest
 import requests
-from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 
 from actions.claim_form import (
@@ -28,10 +26,7 @@ from actions.claim_form import (
 )
 from actions.file_claim import LIMIT_RULE, ActionFileClaim
 from actions.journey import BACKEND, OTHER_GOAL, STOPPED
-from actions.responses import placeholders
-from actions.responses import responses as domain_responses
 from actions.slots import BACKEND_FAILURES, HUMAN_OFFERED, VERIFIED_CUSTOMER_ID
-from stack.processes import ROOT
 from tests.support.services import Service
 from tests.unit.actions.conftest import (
     backend_down,
@@ -41,49 +36,23 @@ from tests.unit.actions.conftest import (
     slots_set,
     tracker,
 )
-from tests.unit.actions.conftest import (
-    run as run_in,
-)
+from tests.unit.actions.journeys import domain, in_form, run
+from tests.unit.actions.journeys import form_turn as journey_turn
 
 TWO_POLICIES = "C-1014"  # POL-50011 Orbit 12 smartphone (basic), POL-50012 Pulse 2 (plus)
 ONE_POLICY = "C-1001"  # POL-50001 Pulse 2 smartwatch (basic)
 GOAL = ("action_file_claim", "file_claim")
 
 
-def run(action: Any, track: Tracker, domain: dict[str, Any] | None = None) -> Any:
-    """run() that also checks every response said exists with all its variables."""
-    events, said = run_in(action, track, domain)
-    for name, words in said:
-        assert name in domain_responses() and placeholders(str(name)) <= set(words), name
-    return events, said
-
-
-@lru_cache(maxsize=1)
-def domain() -> dict[str, Any]:
-    return Domain.load(str(ROOT / "domain.yml")).as_dict()
-
-
 def claiming(
     slots: dict[str, Any], text: str, intent: str = "inform", opening: str = "I want to claim"
 ) -> Tracker:
     """The claim form running for a verified customer who opened with `opening`."""
-    track = tracker(slots, text=text, intent=intent, active_loop="claim_form")
-    track.events.insert(
-        3,
-        {
-            "event": "user",
-            "text": opening,
-            "timestamp": 1.5,
-            "parse_data": {"text": opening, "intent": {"name": "file_claim", "confidence": 0.9}},
-        },
-    )
-    return track
+    return in_form("claim_form", "file_claim", opening, slots, text, intent)
 
 
 def form_turn(slots: dict[str, Any], text: str, **kwargs: Any) -> dict[str, Any]:
-    events, said = run(ValidateClaimForm(), claiming(slots, text, **kwargs), domain())
-    assert said == []
-    return slots_set(events)
+    return journey_turn(ValidateClaimForm(), claiming(slots, text, **kwargs))
 
 
 def policies_of(backend: Service, customer: str) -> list[dict[str, Any]]:

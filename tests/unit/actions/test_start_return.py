@@ -5,17 +5,13 @@ on a no, outside the window (a backend whose today is later) explained with the
 policy and a person offered, the backend failing mid-journey."""
 
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 
 from actions.journey import BACKEND, OTHER_GOAL, STOPPED
-from actions.responses import placeholders
-from actions.responses import responses as domain_responses
 from actions.return_form import (
     CONFIRMED,
     NO_ORDER,
@@ -32,7 +28,6 @@ from actions.return_form import (
 )
 from actions.slots import HUMAN_OFFERED, VERIFIED_CUSTOMER_ID
 from actions.start_return import ActionStartReturn
-from stack.processes import ROOT
 from tests.backend.support import start_backend
 from tests.support.services import Service
 from tests.unit.actions.conftest import (
@@ -44,9 +39,8 @@ from tests.unit.actions.conftest import (
     slots_set,
     tracker,
 )
-from tests.unit.actions.conftest import (
-    run as run_in,
-)
+from tests.unit.actions.journeys import form_turn as journey_turn
+from tests.unit.actions.journeys import in_form, run
 
 GOAL = ("action_start_return", "start_return")
 THREE_ORDERS = "C-1011"  # BW-100025, BW-100026, BW-100027: delivered, returnable
@@ -54,37 +48,12 @@ ONE_ORDER = "C-1008"  # BW-100019
 NOT_RETURNABLE_ONLY = "C-1016"  # BW-100036: delivered, not returnable
 
 
-def run(action: Any, track: Tracker, domain: dict[str, Any] | None = None) -> Any:
-    """run() that also checks every response said exists with all its variables."""
-    events, said = run_in(action, track, domain)
-    for name, words in said:
-        assert name in domain_responses() and placeholders(str(name)) <= set(words), name
-    return events, said
-
-
-@lru_cache(maxsize=1)
-def domain() -> dict[str, Any]:
-    return Domain.load(str(ROOT / "domain.yml")).as_dict()
-
-
 def returning(slots: dict[str, Any], text: str, intent: str = "inform") -> Tracker:
-    track = tracker(slots, text=text, intent=intent, active_loop="return_form")
-    track.events.insert(
-        3,
-        {
-            "event": "user",
-            "text": "I want to return something",
-            "timestamp": 1.5,
-            "parse_data": {"intent": {"name": "start_return", "confidence": 0.9}},
-        },
-    )
-    return track
+    return in_form("return_form", "start_return", "I want to return something", slots, text, intent)
 
 
 def form_turn(slots: dict[str, Any], text: str, **kwargs: Any) -> dict[str, Any]:
-    events, said = run(ValidateReturnForm(), returning(slots, text, **kwargs), domain())
-    assert said == []
-    return slots_set(events)
+    return journey_turn(ValidateReturnForm(), returning(slots, text, **kwargs))
 
 
 def started(customer: str) -> dict[str, Any]:
