@@ -13,13 +13,13 @@ from typing import Any
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from common.reading import READ_CHARS
+from common.reading import SENTENCE_CHARS
 
 
 def model_text(message: Message) -> str:
-    """The first READ_CHARS characters (common/reading.py), each entity inside them
-    read as its name."""
-    text: str = (message.get(TEXT) or "")[:READ_CHARS]
+    """The first SENTENCE_CHARS characters (common/reading.py), each entity inside
+    them read as its name."""
+    text: str = (message.get(TEXT) or "")[:SENTENCE_CHARS]
     spans: list[dict[str, Any]] = sorted(
         (
             e

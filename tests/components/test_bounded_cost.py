@@ -8,7 +8,7 @@ import pytest
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from common.reading import READ_CHARS
+from common.reading import SENTENCE_CHARS
 from components.minilm_encoder import (
     MAX_READ_CHARS,
     MAX_SEQ_LEN,
@@ -60,7 +60,7 @@ def test_model_text_is_capped_and_linear_in_the_entities() -> None:
     started = time.perf_counter()
     text = model_text(message)
     assert time.perf_counter() - started < BOUND_SECONDS
-    assert len(text) <= READ_CHARS
+    assert len(text) <= SENTENCE_CHARS
     assert text.startswith("where is my order order_id please help")
     assert "BW-" not in text[:-9]  # only an id the cap cut in two may remain
 
