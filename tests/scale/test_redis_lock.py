@@ -1,6 +1,10 @@
 """Two Rasa processes of the stack on one tracker store and Rasa's RedisLockStore
 (issue #16): two messages for one conversation, one to each process at the same
-moment, are processed one after the other. Starts its own redis-server."""
+moment, are processed one after the other. Starts its own redis-server.
+
+Without the lock store (each process with Rasa's in-memory lock) the same race was seen
+to lose a turn: both messages answered, but the stored conversation held only one of
+them, because each process saved its tracker as read before the other's turn."""
 
 import dataclasses
 import shutil
