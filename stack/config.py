@@ -66,6 +66,9 @@ class StackConfig:
     desk_rasa_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # The supervisor's first wait before restarting a service that stopped.
     restart_backoff_seconds: float = 1.0
+    # The endpoints file Rasa runs with; another for a second Rasa process (e.g. one
+    # with a Redis lock store, tests/scale/test_redis_lock.py).
+    endpoints: str = "endpoints.yml"
     # The action server's own store (verification lockouts) and the agents' token
     # for its identity-lock endpoints (contract C3).
     assistant_database_url: str = ""
@@ -328,7 +331,7 @@ class StackConfig:
             "--model",
             str(self.model),
             "--endpoints",
-            "endpoints.yml",
+            self.endpoints,
             "--credentials",
             str(self.credentials),
             "--port",
