@@ -26,7 +26,7 @@ CHARTJS_SHA256 := 48444a82d4edcb5bec0f1965faacdde18d9c17db3063d042abada2f705c9f5
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install schemathesis browser webchat chartjs report bench-analytics train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin verify-audit clean
+.PHONY: help install schemathesis browser servers webchat chartjs report bench-analytics train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin verify-audit clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -51,6 +51,14 @@ CHROMIUM := /usr/bin/chromium
 browser: ## Install Debian's chromium for the headless page tests, if missing
 	@test -x $(CHROMIUM) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; }
+
+# The scale-out tests start Debian's redis-server themselves and check deploy/ with
+# haproxy -c and docker-compose config.
+SERVERS := /usr/bin/redis-server /usr/sbin/haproxy /usr/bin/docker-compose
+servers: ## Install Debian's redis-server, haproxy and docker-compose for the scale-out tests, if missing
+	@for f in $(SERVERS); do test -x $$f || missing=1; done; [ -z "$$missing" ] || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y redis-server haproxy docker-compose; }
 
 $(WEBCHAT):
 	rm -rf var/webchat/pack && mkdir -p var/webchat/pack
@@ -97,7 +105,7 @@ fix: $(INSTALLED) ## Apply ruff's fixes and format the code
 	$(BIN)/ruff check --fix --unsafe-fixes .
 	$(BIN)/ruff format .
 
-test: lint $(MODEL) browser $(WEBCHAT) $(CHARTJS) $(SCHEMATHESIS) ## Run every test: lint, unit, backend, conversations, rasa test
+test: lint $(MODEL) browser servers $(WEBCHAT) $(CHARTJS) $(SCHEMATHESIS) ## Run every test: lint, unit, backend, conversations, rasa test
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out var/results/core
 	$(BIN)/rasa test nlu --nlu tests/nlu --model $(MODEL) --out var/results/nlu
