@@ -2,6 +2,7 @@
 journey the customer asked for last, and that the customer is proven, with the
 truthful answer (and the outcome) when not."""
 
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -139,10 +140,11 @@ class Reply:
         return {"affirm": YES, "deny": NO}.get(str(self.intent))
 
 
-class JourneyForm(FormValidationAction):
+class JourneyForm(FormValidationAction, metaclass=ABCMeta):
     """A journey's form: it asks `asked` in turn until `stop` holds why it ended.
     Before a reply is read (`answers`), it checks that this is still the journey the
-    customer asked for last and that the customer is proven."""
+    customer asked for last and that the customer is proven. Abstract, so that the
+    action server registers only its subclasses (rasa_sdk skips abstract actions)."""
 
     goal: str
     form: str
@@ -181,6 +183,6 @@ class JourneyForm(FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         return await self.answers(tracker, Reply(asking, intent, text, customer_id))
 
+    @abstractmethod
     async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
         """The slots the reply sets, the stop slot among them when the journey ends."""
-        raise NotImplementedError
