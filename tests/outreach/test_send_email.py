@@ -1,8 +1,9 @@
 """End to end through the whole stack and the SMTP stand-in: a signed `payment_failed`
 event for a customer with no WhatsApp conversation becomes an e-mail from the outreach
 service (Rasa's trigger_intent with the e-mail output channel), automated, with the
-disclosure and the opt-out; the customer's STOP, replied in its thread, opts them out
-on every channel, and the next event's outreach is suppressed for consent."""
+disclosure and the opt-out; a STOP replied in its thread opts the customer out on
+every channel, the conversation goes on with the outreach's context (a "yes" starts the
+payment-method update), and the next event's outreach is suppressed for consent."""
 
 import uuid
 from collections.abc import Iterator
@@ -48,6 +49,23 @@ def stack(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterato
         yield running
 
 
+def reply_in_thread(stack: Stack, mail: EmailMessage, text: str) -> requests.Response:
+    """The customer's reply to the outreach e-mail, as the inbound-parse service posts it."""
+    return requests.post(
+        f"{stack.config.rasa_url}/webhooks/email/webhook",
+        json={
+            "from": mail["To"],
+            "subject": f"Re: {mail['Subject']}",
+            "message_id": f"<{uuid.uuid4().hex}@mail.example>",
+            "in_reply_to": mail["Message-ID"],
+            "references": mail["Message-ID"],
+            "text": text,
+        },
+        headers={"Authorization": f"Bearer {SECRET}"},
+        timeout=120,
+    )
+
+
 def body(message: EmailMessage) -> str:
     part = message.get_body(("plain",))
     assert part is not None
@@ -77,22 +95,17 @@ def test_a_failed_payment_reaches_email_and_a_stop_reply_ends_outreach(
     )
 
     # The customer replies STOP in the outreach's thread.
-    reply = requests.post(
-        f"{config.rasa_url}/webhooks/email/webhook",
-        json={
-            "from": address,
-            "subject": f"Re: {mail['Subject']}",
-            "message_id": f"<{uuid.uuid4().hex}@mail.example>",
-            "in_reply_to": mail["Message-ID"],
-            "references": mail["Message-ID"],
-            "text": "STOP",
-        },
-        headers={"Authorization": f"Bearer {SECRET}"},
-        timeout=120,
-    )
-    assert reply.status_code == 200, reply.text
+    assert reply_in_thread(stack, mail, "STOP").status_code == 200
     [_, confirmation] = mailbox.wait_for(address, 2)
     assert "will not send you any more automated messages" in body(confirmation)
+    assert confirmation["Auto-Submitted"] == "auto-replied"  # the assistant's, threaded
+    assert mail["Message-ID"] in confirmation["References"]
+
+    # The conversation goes on with the outreach's context: a "yes" to its offer
+    # starts the payment-method update, which asks for the proof of the account first.
+    assert reply_in_thread(stack, mail, "Yes please.").status_code == 200
+    [_, _, asked] = mailbox.wait_for(address, 3)
+    assert "postcode" in body(asked) and "https://" not in body(asked)
     consent = requests.get(
         f"{config.outreach_url}/customers/{CUSTOMER}/consent",
         headers={"Authorization": f"Bearer {config.outreach_api_token}"},
@@ -116,4 +129,4 @@ def test_a_failed_payment_reaches_email_and_a_stop_reply_ends_outreach(
         ["email", "consent"],
         ["voice", "consent"],
     ]
-    assert len([m for m in mailbox.messages if address in str(m["To"])]) == 2
+    assert len([m for m in mailbox.messages if address in str(m["To"])]) == 3
