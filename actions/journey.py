@@ -143,7 +143,8 @@ class Reply:
 class JourneyForm(FormValidationAction):
     """A journey's form: it asks `asked` in turn until `stop` holds why it ended.
     Before a reply is read (`answers`), it checks that this is still the journey the
-    customer asked for last and that the customer is proven."""
+    customer asked for last and that the customer is proven. Abstract, so that the
+    action server registers only its subclasses (rasa_sdk skips abstract actions)."""
 
     goal: str
     form: str

@@ -42,6 +42,14 @@ def latest_plan(tracker: Tracker) -> dict[str, str]:
     return {}
 
 
+def email_mark(plan: dict[str, str]) -> dict[str, Any]:
+    """For an outreach by e-mail, the mark the e-mail channel mails it by (the address
+    and the thread outreach named the conversation from: connectors/mail.py); {} else."""
+    if plan.get("address") and plan.get("thread"):
+        return {"outreach_mail": {"address": plan["address"], "thread": plan["thread"]}}
+    return {}
+
+
 class ActionOutreachMessage(Action):
     def name(self) -> str:
         return "action_outreach_message"
@@ -55,19 +63,22 @@ class ActionOutreachMessage(Action):
         if not offered and response != "utter_outreach_shipment_delayed":
             logger.warning("outreach.message.refused plan=%s", plan.get("plan"))
             return []
-        if plan.get("disclose") == "yes":
+        mail = email_mark(plan)
+        if plan.get("disclose") == "yes" and not mail:  # an e-mail carries it itself
             dispatcher.utter_message(response="utter_outreach_disclosure")
         if offered:
             dispatcher.utter_message(
                 response="utter_outreach_payment_failed",
                 invoice_id=record_id,
                 invoice_id_spoken=spoken.spell(record_id),
+                **mail,
             )
         else:
             dispatcher.utter_message(
                 response="utter_outreach_shipment_delayed",
                 order_id=record_id,
                 order_id_spoken=spoken.spell(record_id),
+                **mail,
             )
         logger.info("outreach.message.said plan=%s", plan.get("plan"))
         return [

@@ -2,10 +2,10 @@
 any channel: opted out of outreach on every channel at once, in the consent ledger, and
 told so; the conversation goes on as before.
 
-Whose outreach: the verified customer's, else, on WhatsApp and calls, the owner of the
-number Twilio's signature vouches for (the number outreach would reach). Nothing else
-names a customer here: on e-mail the From address is forgeable, on REST and web chat
-the client chooses its id. Without a customer the assistant says how to stop instead.
+Whose outreach: the verified customer's, else the customer outreach wrote to in this
+conversation, else, on WhatsApp and calls, the owner of the number Twilio's signature
+vouches for (the number outreach would reach). Nothing else names a customer here: on
+e-mail the From address alone is forgeable, on REST and web chat the client chooses its id. Without a customer the assistant says how to stop instead.
 """
 
 import hashlib
@@ -20,6 +20,7 @@ from actions import backend_client as backend
 from actions import outreach_client
 from actions.identity import channel_number
 from actions.outcomes import DONE, REFUSED, UNAVAILABLE, record
+from actions.outreach_message import latest_plan
 from actions.slots import CLAIMED_CUSTOMER_ID
 from actions.verification import verified_customer
 
@@ -34,6 +35,12 @@ async def _whose(tracker: Tracker) -> str | None:
     customer = verified_customer(tracker) or tracker.get_slot(CLAIMED_CUSTOMER_ID)
     if customer:
         return str(customer)
+    # A conversation outreach wrote into (only it can trigger there, with Rasa's API
+    # token) is the customer's: on e-mail, the thread's root is unguessable and with
+    # the From address names the conversation (outreach/delivery.py).
+    addressed = latest_plan(tracker).get("customer")
+    if addressed:
+        return addressed
     found = channel_number(
         tracker.get_latest_input_channel(), tracker.latest_message.get("metadata")
     )

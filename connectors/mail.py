@@ -48,6 +48,8 @@ from connectors.inbound import card_flag, customer_text
 from connectors.mail_message import (
     InboundMail,
     MailWords,
+    OutreachMark,
+    compose_outreach,
     compose_reply,
     first_name,
     parse_inbound,
@@ -89,12 +91,17 @@ class EmailCollector(CollectingOutputChannel):
 class AgentMail(OutputChannel):
     """An agent's message (sent through Rasa's HTTP API by the desk, with
     `output_channel=latest`) mailed as a reply in the customer's thread, to the
-    latest message the channel database holds for the conversation."""
+    latest message the channel database holds for the conversation; an outreach
+    message (trigger_intent by the outreach service, marked by the outreach action)
+    mailed as a new automated message opening the thread the customer replies in."""
 
-    def __init__(self, smtp: Smtp, from_address: str, state: ChannelState) -> None:
+    def __init__(
+        self, smtp: Smtp, from_address: str, state: ChannelState, secret: str | None = None
+    ) -> None:
         self.smtp = smtp
         self.from_address = from_address
         self.state = state
+        self.secret = secret
 
     @classmethod
     def name(cls) -> str:
@@ -105,6 +112,9 @@ class AgentMail(OutputChannel):
         settings), whether it is mailed (an internal move such as a claim is not) and
         the agent's signature; a message without it (Rasa's HTTP API) is mailed, signed
         by the team."""
+        if "outreach_mail" in kwargs:
+            await self._outreach(recipient_id, text, OutreachMark.from_kwargs(kwargs))
+            return
         by_desk = offline_mark(kwargs)
         stamp = agent_stamp(kwargs)
         if by_desk.get("send") is False:
@@ -115,6 +125,30 @@ class AgentMail(OutputChannel):
             signature = say("utter_email_team_signature", CHANNEL)
         sent = await self._mail(recipient_id, text, signature)
         await ledger().record(recipient_id, stamp, DELIVERED if sent else FAILED)
+
+    async def _outreach(self, recipient_id: str, text: str, mark: OutreachMark | None) -> None:
+        """Mail an outreach message, only to the address and thread the conversation
+        was named from with the channel's secret (a trigger into any other conversation
+        mails nothing). A refused send raises, so that Rasa's API answers with an error
+        and outreach tries again."""
+        if mark is None or not self.secret or mark.conversation_id(self.secret) != recipient_id:
+            logger.error("email.outreach.refused: the mark does not name %s", recipient_id)
+            return
+        words = MailWords(
+            say("utter_email_greeting_anonymous", CHANNEL),
+            "",
+            say("utter_email_outreach_subject", CHANNEL),
+        )
+        message = compose_outreach(
+            mark,
+            text,
+            self.from_address,
+            words,
+            say("utter_outreach_disclosure", CHANNEL),
+            say("utter_email_team_signature", CHANNEL),
+        )
+        await asyncio.to_thread(self.smtp.send, message)
+        logger.info("email.outreach.sent %s", recipient_id)
 
     async def _mail(self, recipient_id: str, text: str, signature: str) -> bool:
         """Whether the SMTP relay took the reply."""
@@ -195,7 +229,7 @@ class EmailInput(InputChannel):
         )
 
     def get_output_channel(self) -> OutputChannel:
-        return AgentMail(self.smtp, self.from_address, self.state)
+        return AgentMail(self.smtp, self.from_address, self.state, self.secret)
 
     def _authenticate(self, request: Request) -> None:
         if not self.secret:

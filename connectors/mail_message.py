@@ -246,3 +246,49 @@ def compose_reply(
         reply["Auto-Submitted"] = "auto-replied"
     reply.set_content(body + "\n")
     return reply
+
+
+@dataclass(frozen=True)
+class OutreachMark:
+    """What the outreach action marks its message with (actions/outreach_message.py):
+    the customer's address and the thread's root Message-ID, which outreach chose and
+    from which, with the channel's secret, it named the conversation."""
+
+    address: str
+    thread: str
+
+    @classmethod
+    def from_kwargs(cls, kwargs: dict[str, Any]) -> "OutreachMark | None":
+        mark = kwargs.get("outreach_mail")
+        if not isinstance(mark, dict):
+            return None
+        address, thread = mark.get("address"), mark.get("thread")
+        if not (isinstance(address, str) and isinstance(thread, str)):
+            return None
+        if not MESSAGE_ID.fullmatch(thread) or HEADER_ILLEGAL.search(address + thread):
+            return None
+        return cls(address, thread)
+
+    def conversation_id(self, secret: str) -> str:
+        """The conversation the customer's reply in this thread will come in on."""
+        return conversation_id("email", f"{self.thread} {self.address.lower()}", secret)
+
+
+def compose_outreach(
+    mark: OutreachMark, text: str, sender: str, words: MailWords, disclosure: str, signature: str
+) -> EmailMessage:
+    """A new automated message opening the outreach thread (RFC 3834's
+    auto-generated, not a person's reply): the greeting, the text, the disclosure (who
+    writes, how to stop, how to reach a person) on every outreach e-mail, since each is
+    read on its own, the signature, and a List-Unsubscribe (RFC 2369) asking for STOP."""
+    message = EmailMessage()
+    name, address = parseaddr(sender)
+    message["From"] = str(Address(name, addr_spec=address)) if name else address
+    message["To"] = mark.address
+    message["Subject"] = words.subject
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = mark.thread
+    message["Auto-Submitted"] = "auto-generated"
+    message["List-Unsubscribe"] = f"<mailto:{address}?subject=STOP>"
+    message.set_content("\n\n".join([words.greeting, text, disclosure, signature]) + "\n")
+    return message

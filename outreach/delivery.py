@@ -1,7 +1,8 @@
 """Delivery through the real channels: Rasa's HTTP API runs the outreach intent in the
-customer's WhatsApp conversation with the WhatsApp output channel, so the domain
-response goes out through the WhatsApp connector (Twilio's Messages API) and the
-conversation holds the offer the customer then answers.
+customer's WhatsApp (or e-mail) conversation with that channel's output channel, so the
+domain response goes out through its connector (Twilio's Messages API, or SMTP as a new
+automated e-mail: connectors/mail.py) and the conversation holds the offer the customer
+then answers.
 
 A send is idempotent by asking first: the conversation's tracker says whether the
 plan's intent already ran (the plan id is one of its entities), so a send decided
@@ -9,6 +10,7 @@ before a restart, or retried after a timeout, goes out once.
 """
 
 import logging
+from collections.abc import Mapping
 from urllib.parse import quote
 
 import requests
@@ -20,7 +22,7 @@ logger = logging.getLogger(__name__)
 INTENT = "EXTERNAL_outreach"
 # The WhatsApp connector's input channel name (connectors/whatsapp.py): its output
 # channel is the one trigger_intent sends through.
-OUTPUT_CHANNELS = {"whatsapp": "twilio"}
+OUTPUT_CHANNELS = {"whatsapp": "twilio", "email": "email"}
 TIMEOUT = (2.0, 20.0)
 
 
@@ -61,13 +63,22 @@ class RasaDelivery:
                         return True
         return False
 
-    def _trigger(self, plan: Plan, conversation_id: str, response: str, disclose: bool) -> None:
+    def _trigger(
+        self,
+        plan: Plan,
+        conversation_id: str,
+        response: str,
+        disclose: bool,
+        extra: Mapping[str, str],
+    ) -> None:
         entities = {
             "outreach_plan": str(plan.id),
             "outreach_rule": plan.rule,
             "outreach_response": response,
             "outreach_record": plan.record or "",
             "outreach_disclose": "yes" if disclose else "no",
+            "outreach_customer": plan.customer_id,
+            **{f"outreach_{key}": value for key, value in extra.items()},
         }
         try:
             answer = self.session.post(
@@ -87,10 +98,18 @@ class RasaDelivery:
         if answer.status_code != 200:
             raise DeliveryFailed(f"rasa: trigger status {answer.status_code}")
 
-    def send(self, plan: Plan, conversation_id: str, response: str, disclose: bool) -> None:
+    def send(
+        self,
+        plan: Plan,
+        conversation_id: str,
+        response: str,
+        disclose: bool,
+        extra: Mapping[str, str] | None = None,
+    ) -> None:
         """Run the plan's intent once: before each attempt the conversation is read, so
         an attempt that timed out but arrived is not repeated. DeliveryFailed after
-        the retries."""
+        the retries. `extra`: more of the plan for the channel (an e-mail's address
+        and thread), as `outreach_<key>` entities."""
         for attempt in Retrying(
             retry=retry_if_exception_type(DeliveryFailed),
             stop=stop_after_attempt(self.attempts),
@@ -99,4 +118,4 @@ class RasaDelivery:
         ):
             with attempt:
                 if not self.delivered(plan, conversation_id):
-                    self._trigger(plan, conversation_id, response, disclose)
+                    self._trigger(plan, conversation_id, response, disclose, extra or {})

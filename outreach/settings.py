@@ -68,6 +68,18 @@ class Settings(EnvSettings):
     rasa_token: str | None = Field(
         None, env="RASA_API_TOKEN", secret=True, rule="Rasa's HTTP API token"
     )
+    # The e-mail channel's secret: outreach names the customer's e-mail conversation
+    # the way the channel will name their reply's (outreach/mail.py); without it, no
+    # outreach goes out by e-mail.
+    email_secret: str | None = Field(
+        None, env="SWITCHBOARD_EMAIL_SECRET", secret=True, rule="the e-mail channel's secret"
+    )
+    email_domain: str = Field(
+        "brightwave.example",
+        env="OUTREACH_EMAIL_DOMAIN",
+        regex=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$",
+        rule="the domain of outreach e-mails' Message-IDs, such as brightwave.example",
+    )
     send_lease_seconds: float = Field(
         120.0,
         env="OUTREACH_SEND_LEASE_SECONDS",

@@ -104,14 +104,15 @@ def whatsapp_conversation(memory_view: dict[str, Any]) -> str | None:
 class Facts:
     """The facts decide() needs, fetched at send time."""
 
-    def __init__(self, memory: Memory, backend: Backend) -> None:
-        self.memory, self.backend = memory, backend
+    def __init__(self, memory: Memory, backend: Backend, email: bool = False) -> None:
+        self.memory, self.backend, self.email = memory, backend, email
 
     def gather(
         self, customer_id: str, event_type: str, record: str | None, now: datetime
     ) -> tuple[Customer, Signals]:
         """The customer as governance sees them (only the addresses outreach can
-        deliver to: a WhatsApp conversation) and the signals about the problem."""
+        deliver to: a WhatsApp conversation, the CRM's e-mail address when e-mail
+        delivery is set up) and the signals about the problem."""
         crm = self.backend.record("customers", customer_id) or {}
         view = self.memory.customer(customer_id)
         conversations = [i for i in view["timeline"] if i["kind"] == "conversation"]
@@ -126,7 +127,7 @@ class Facts:
             city=crm.get("city"),
             phone=None,  # no voice delivery yet
             whatsapp=whatsapp_conversation(view),
-            email=None,  # no e-mail delivery yet
+            email=crm.get("email") if self.email else None,
         )
         signals = Signals(
             problem_resolved=self._resolved(event_type, record),

@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 from outreach.config import OutreachConfig
 from outreach.delivery import DeliveryFailed, RasaDelivery
-from outreach.governance import decide
+from outreach.governance import Customer, decide
 from outreach.ledger import ConsentLedger
+from outreach.mail import mail_thread
 from outreach.plans import Plan, PlanStore, Taken
 from outreach.sources import Facts, Memory, SourceUnavailable
 
@@ -23,6 +24,8 @@ logger = logging.getLogger("outreach.worker")
 # A plan whose facts or delivery are unreachable is tried again after 1, 2, 4… minutes,
 # and recorded as failed after MAX_ATTEMPTS.
 MAX_ATTEMPTS = 5
+# The e-mail channel's secret and the Message-ID domain (outreach/mail.py).
+MailNaming = tuple[str, str]
 
 
 class Worker:
@@ -34,9 +37,22 @@ class Worker:
         memory: Memory,
         facts: Facts,
         delivery: RasaDelivery,
+        mail: MailNaming | None = None,
     ) -> None:
         self.config, self.plans, self.ledger = config, plans, ledger
         self.memory, self.facts, self.delivery = memory, facts, delivery
+        self.mail = mail
+
+    def _address(self, plan: Plan, customer: Customer) -> tuple[str, dict[str, str]] | None:
+        """The conversation plan's channel reaches the customer in, and what its
+        channel needs besides (an e-mail's address and thread); None without one."""
+        if plan.channel == "email" and customer.email and self.mail is not None:
+            secret, domain = self.mail
+            thread = mail_thread(plan.id, plan.customer_id, customer.email, secret, domain)
+            return thread.conversation, {"address": thread.address, "thread": thread.thread}
+        if plan.channel in (None, "whatsapp") and customer.whatsapp:
+            return customer.whatsapp, {}
+        return None
 
     def read_feed(self, now: datetime) -> int:
         """Plan the rules the new events trigger; how many sends were planned."""
@@ -78,8 +94,8 @@ class Worker:
                 plan.customer_id, plan.event_type, plan.record, now
             )
             # Decided before a restart: it may have gone out.
-            resumed = plan.state == "sending" and customer.whatsapp
-            if resumed and self.delivery.delivered(plan, str(customer.whatsapp)):
+            before = self._address(plan, customer) if plan.state == "sending" else None
+            if before is not None and self.delivery.delivered(plan, before[0]):
                 self.plans.sent(plan, rule.message, now)
                 return
             decision = decide(
@@ -102,10 +118,13 @@ class Worker:
                 )
                 return
             plan = self.plans.sending(plan, decision, now)
-            assert customer.whatsapp is not None  # the only channel with an address
-            self.delivery.send(plan, customer.whatsapp, rule.message, decision.disclose)
+            address = self._address(plan, customer)
+            assert address is not None  # decide() chose a channel the customer is reachable on
+            self.delivery.send(plan, address[0], rule.message, decision.disclose, address[1])
             self.plans.sent(plan, rule.message, now)
-            logger.info("outreach.sent plan=%d rule=%s channel=%s", plan.id, plan.rule, "whatsapp")
+            logger.info(
+                "outreach.sent plan=%d rule=%s channel=%s", plan.id, plan.rule, plan.channel
+            )
         except (SourceUnavailable, DeliveryFailed) as error:
             self._later(plan, now, str(error))  # plan: the version this worker holds
 

@@ -31,6 +31,8 @@ SERVICE_SECRETS: dict[str, frozenset[str]] = {
     "rasa": frozenset(
         {"TWILIO_AUTH_TOKEN", "SWITCHBOARD_SMTP_PASSWORD", "SWITCHBOARD_EMAIL_SECRET"}
     ),
+    # To name a customer's e-mail conversation as the e-mail channel does (outreach/mail.py).
+    "outreach": frozenset({"SWITCHBOARD_EMAIL_SECRET"}),
 }
 
 
@@ -175,6 +177,7 @@ class StackConfig:
         the memory's feed, the backend and Rasa's API token, to send what it decides."""
         return {
             **self.env(),
+            **self._own("outreach"),
             "OUTREACH_API_TOKEN": self.outreach_api_token,
             "OUTREACH_READ_TOKEN": self.outreach_read_token,
             "OUTREACH_DATABASE_URL": self.outreach_database_url,

@@ -120,3 +120,32 @@ def test_a_wrong_token_is_refused_and_said(
     _, said = run(ActionOutreachStop(), tracker({VERIFIED_CUSTOMER_ID: "C-1005"}, text="STOP"))
     assert said == [("utter_outreach_stop_failed", {})]
     assert consent(api, "C-1005")["history"] == before
+
+
+def test_stop_replied_in_an_outreach_emails_conversation_opts_its_customer_out(
+    api: StackConfig,
+) -> None:
+    """Only outreach (with Rasa's API token) triggers EXTERNAL_outreach, and an e-mail
+    reply reaches that conversation only from the address in the unguessable thread."""
+    stop = tracker(text="STOP", intent="stop_outreach", channel="email", sender="email-x")
+    outreach = {
+        "event": "user",
+        "text": "EXTERNAL: EXTERNAL_outreach",
+        "timestamp": 1.5,
+        "parse_data": {
+            "intent": {"name": "EXTERNAL_outreach"},
+            "entities": [{"entity": "outreach_customer", "value": "C-1007"}],
+        },
+    }
+    stop.events.insert(len(stop.events) - 1, outreach)
+    events, said = run(ActionOutreachStop(), stop)
+    assert said == [("utter_outreach_stopped", {})]
+    assert outcomes(events) == [
+        (
+            "action_outreach_stop",
+            "stop_outreach",
+            "done",
+        )
+    ]
+    after = consent(api, "C-1007")["consent"]
+    assert after["service"] == {"whatsapp": False, "email": False, "voice": False}

@@ -18,7 +18,7 @@ from outreach.delivery import RasaDelivery
 from outreach.ledger import ConsentLedger
 from outreach.plans import PlanStore
 from outreach.sources import Backend, Facts, Memory
-from outreach.worker import Worker
+from outreach.worker import MailNaming, Worker
 from tests.outreach.rasa_fake import TOKEN, RasaStandIn
 from tests.outreach.support import FIXTURE, Sources, sources
 
@@ -40,9 +40,14 @@ def rasa() -> Iterator[RasaStandIn]:
 
 
 def make_worker(
-    running: Sources, rasa: RasaStandIn, home: Path, config: OutreachConfig | None = None
+    running: Sources,
+    rasa: RasaStandIn,
+    home: Path,
+    config: OutreachConfig | None = None,
+    mail: MailNaming | None = None,
 ) -> tuple[Worker, PlanStore, ConsentLedger]:
-    """A worker with its own database, reading the feed from now on."""
+    """A worker with its own database, reading the feed from now on (and sending
+    e-mail too when given the e-mail secret and domain)."""
     engine = create_db_engine(f"sqlite:///{home / 'outreach.db'}")
     plans, ledger = PlanStore(engine), ConsentLedger(engine)
     ledger.seed_from_fixture(FIXTURE, MORNING - timedelta(days=30))
@@ -52,8 +57,9 @@ def make_worker(
         plans,
         ledger,
         memory,
-        Facts(memory, Backend(running.config.backend_url)),
+        Facts(memory, Backend(running.config.backend_url), email=mail is not None),
         RasaDelivery(rasa.url, TOKEN, wait=0.01),
+        mail,
     )
     head = plans.cursor()
     while events := memory.events_after(head)[0]:

@@ -89,7 +89,7 @@ SECRETS_OF = {  # which service is given each secret the stack hands out
     "MEMORY_EVENT_SECRETS": {"memory"},
     "TWILIO_AUTH_TOKEN": {"rasa"},
     "SWITCHBOARD_SMTP_PASSWORD": {"rasa"},
-    "SWITCHBOARD_EMAIL_SECRET": {"rasa"},
+    "SWITCHBOARD_EMAIL_SECRET": {"rasa", "outreach"},
 }
 
 
