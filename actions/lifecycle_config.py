@@ -42,8 +42,15 @@ class ClaimLimits(Strict):
         return value
 
 
+class ActivationTerms(Strict):
+    """What activating a pending device policy sends the backend as accepted."""
+
+    terms_version: str = Field("2026-01", min_length=1, max_length=32, regex=r"^[A-Za-z0-9._-]+$")
+
+
 class LifecycleConfig(Strict):
     claims: ClaimLimits
+    activation: ActivationTerms
 
 
 def parse_config(raw: Any) -> LifecycleConfig:

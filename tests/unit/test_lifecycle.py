@@ -23,6 +23,7 @@ TODAY = date(2026, 11, 30)  # a Monday
 
 def test_the_shipped_file_is_valid_and_keeps_theft_from_the_assistant() -> None:
     assert load_config().claims.hand_over_incidents == ("theft",)
+    assert load_config().activation.terms_version == "2026-01"
 
 
 @pytest.mark.parametrize(
@@ -33,6 +34,9 @@ def test_the_shipped_file_is_valid_and_keeps_theft_from_the_assistant() -> None:
         ({"claims": {"limit": 3}}, "claims.limit: extra fields not permitted"),
         ({"claim": {}}, "claim: extra fields not permitted"),
         (["theft"], "(top level)"),
+        ({"claims": {}}, "activation: field required"),
+        ({"claims": {}, "activation": {"terms_version": "v 1"}}, "activation.terms_version: "),
+        ({"claims": {}, "activation": {"terms_version": ""}}, "activation.terms_version: "),
     ],
 )
 def test_a_bad_key_is_named_with_its_reason(raw: object, problem: str) -> None:
