@@ -29,6 +29,7 @@ GOAL_INTENTS = frozenset(
         "book_appointment",
         "change_appointment",
         "activate_policy",
+        "cancel_policy",
     }
 )
 # The action that takes a yes to an outreach's offer, and the journey it offered
