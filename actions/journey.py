@@ -2,6 +2,7 @@
 journey the customer asked for last, and that the customer is proven, with the
 truthful answer (and the outcome) when not."""
 
+from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -183,6 +184,7 @@ class JourneyForm(FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         return await self.answers(tracker, Reply(asking, intent, text, customer_id))
 
+    @abstractmethod
     async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
-        """The slots the reply sets, the stop slot among them when the journey ends."""
-        raise NotImplementedError
+        """The slots the reply sets, the stop slot among them when the journey ends.
+        (Abstract, so that the action server registers the journeys' forms, not this.)"""
