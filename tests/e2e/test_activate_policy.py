@@ -67,7 +67,7 @@ def test_a_doubled_yes_activates_once(stack: Stack) -> None:
     chat = vouched(stack, "C-1012")  # POL-50009, plus plan on an Orbit 12 Lite smartphone
     assert DEVICE_QUESTION in chat.say("please activate my device protection")
     chat.say("yes")
-    assert TERMS in chat.say("49 015420 323751 8")
+    assert TERMS in chat.say("490154203237518")
     first = chat.say("yes")
     again = chat.say("yes")
     assert "is active" in first and "is active" not in again
