@@ -53,19 +53,16 @@ LIMIT_RULE = "lifecycle.claims.hand_over_incidents"
 LIMIT_REASON = "action_limit:claim"
 
 
-def limit_decision(tracker: Tracker, incident: str) -> dict[str, Any]:
-    """The escalation decision a claim kept from the assistant hands over with; the
-    turn's emotion score is kept for the next turn's history."""
+def limit_decision(
+    tracker: Tracker,
+    values: dict[str, Any],
+    reason: str = LIMIT_REASON,
+    rule: str = LIMIT_RULE,
+) -> dict[str, Any]:
+    """The escalation decision an action kept from the assistant by lifecycle.yml hands
+    over with; the turn's emotion score is kept for the next turn's history."""
     previous = decision_from_record(tracker.get_slot(DECISION_SLOT) or {})
-    decision = Decision(
-        True,
-        False,
-        LIMIT_REASON,
-        LIMIT_RULE,
-        {"incident_type": incident},
-        previous.emotion_score,
-        False,
-    )
+    decision = Decision(True, False, reason, rule, values, previous.emotion_score, False)
     return decision_record(decision, tracker.get_latest_input_channel() or "rest")
 
 
@@ -107,7 +104,7 @@ class ActionFileClaim(Action):
             dispatcher.utter_message(response="utter_new_claim_to_person", **words)
             return events + [
                 outcome(HANDED_OVER, reason="limit", rule=LIMIT_RULE),
-                SlotSet(DECISION_SLOT, limit_decision(tracker, str(incident))),
+                SlotSet(DECISION_SLOT, limit_decision(tracker, {"incident_type": str(incident)})),
                 FollowupAction(ESCALATE_ACTION),
             ]
         if tracker.get_slot(CONFIRMED) != YES:

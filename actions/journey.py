@@ -29,6 +29,8 @@ GOAL_INTENTS = frozenset(
         "start_return",
         "book_appointment",
         "change_appointment",
+        "activate_policy",
+        "cancel_policy",
     }
 )
 # The action that takes a yes to an outreach's offer, and the journey it offered

@@ -13,6 +13,14 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "lifecycle.yml"
 # The incident types the backend's protection plans know (fixtures' protection_plans).
 INCIDENT_TYPES = ("screen_damage", "malfunction", "water_damage", "theft", "loss")
 BACKEND_DESCRIPTION_LIMIT = 500
+# Why a customer cancels (the backend's cancellation reasons the assistant asks about).
+CANCEL_REASONS = ("too_expensive", "no_longer_needed", "switching_provider", "other")
+# The protection plans (fixtures' protection_plans) and the customers' tiers.
+PLANS = ("basic", "plus")
+TIERS = ("standard", "plus", "premium")
+# What a retention rule may offer; the sample backend has no write for either, so an
+# accepted offer goes to a person with a packet (actions/cancel_policy.py).
+OFFERS = ("switch_to_basic", "month_free")
 
 
 class LifecycleConfigError(ValueError):
@@ -42,8 +50,77 @@ class ClaimLimits(Strict):
         return value
 
 
+class ActivationTerms(Strict):
+    """What activating a pending device policy sends the backend as accepted."""
+
+    terms_version: str = Field("2026-01", min_length=1, max_length=32, regex=r"^[A-Za-z0-9._-]+$")
+
+
+class RetentionOffer(Strict):
+    """One rule: when every condition given holds, the offer is made (first rule wins)."""
+
+    offer: str
+    reasons: tuple[str, ...] = ()  # empty: any reason
+    plans: tuple[str, ...] = ()  # the policy's plan; empty: any
+    tiers: tuple[str, ...] = ()  # the customer's tier; empty: any
+    min_tenure_months: int = Field(0, ge=0, le=600)
+
+    @validator("offer")
+    def _known_offer(cls, value: str) -> str:
+        return _one_of(value, OFFERS, "offer")
+
+    @validator("reasons", each_item=True)
+    def _known_reason(cls, value: str) -> str:
+        return _one_of(value, CANCEL_REASONS, "reason")
+
+    @validator("plans", each_item=True)
+    def _known_plan(cls, value: str) -> str:
+        return _one_of(value, PLANS, "plan")
+
+    @validator("tiers", each_item=True)
+    def _known_tier(cls, value: str) -> str:
+        return _one_of(value, TIERS, "tier")
+
+    @validator("plans", always=True)
+    def _not_to_its_own_plan(
+        cls, value: tuple[str, ...], values: dict[str, Any]
+    ) -> tuple[str, ...]:
+        if values.get("offer") == "switch_to_basic" and (not value or "basic" in value):
+            raise ValueError("switch_to_basic needs plans without basic (it is already basic)")
+        return value
+
+    def applies(self, reason: str, plan: str, tier: str, tenure_months: int) -> bool:
+        """Every condition this rule gives holds."""
+        return (
+            (not self.reasons or reason in self.reasons)
+            and (not self.plans or plan in self.plans)
+            and (not self.tiers or tier in self.tiers)
+            and tenure_months >= self.min_tenure_months
+        )
+
+
+class RetentionRules(Strict):
+    offers: tuple[RetentionOffer, ...] = ()
+    # Cancellations a customer may make with the assistant in a calendar year; the
+    # next one goes to a person with a packet.
+    max_cancellations_per_year: int = Field(..., ge=0, le=50)
+
+    def offer_for(self, reason: str, plan: str, tier: str, tenure_months: int) -> str | None:
+        """The first rule's offer that applies, or None."""
+        rule = next((r for r in self.offers if r.applies(reason, plan, tier, tenure_months)), None)
+        return rule.offer if rule else None
+
+
 class LifecycleConfig(Strict):
     claims: ClaimLimits
+    activation: ActivationTerms
+    retention: RetentionRules
+
+
+def _one_of(value: str, known: tuple[str, ...], what: str) -> str:
+    if value not in known:
+        raise ValueError(f"unknown {what} {value!r}; one of {', '.join(known)}")
+    return value
 
 
 def parse_config(raw: Any) -> LifecycleConfig:

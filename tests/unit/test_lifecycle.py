@@ -23,6 +23,13 @@ TODAY = date(2026, 11, 30)  # a Monday
 
 def test_the_shipped_file_is_valid_and_keeps_theft_from_the_assistant() -> None:
     assert load_config().claims.hand_over_incidents == ("theft",)
+    assert load_config().activation.terms_version == "2026-01"
+    retention = load_config().retention
+    assert retention.max_cancellations_per_year == 2
+    assert retention.offer_for("too_expensive", "plus", "premium", 3) == "switch_to_basic"
+    assert retention.offer_for("too_expensive", "basic", "standard", 13) == "month_free"
+    assert retention.offer_for("too_expensive", "basic", "standard", 11) is None
+    assert retention.offer_for("no_longer_needed", "plus", "premium", 40) is None
 
 
 @pytest.mark.parametrize(
@@ -33,6 +40,26 @@ def test_the_shipped_file_is_valid_and_keeps_theft_from_the_assistant() -> None:
         ({"claims": {"limit": 3}}, "claims.limit: extra fields not permitted"),
         ({"claim": {}}, "claim: extra fields not permitted"),
         (["theft"], "(top level)"),
+        ({"claims": {}}, "activation: field required"),
+        ({"claims": {}}, "retention: field required"),
+        (
+            {"retention": {"max_cancellations_per_year": -1}},
+            "retention.max_cancellations_per_year: ",
+        ),
+        (
+            {"retention": {"offers": [{"offer": "free_phone"}]}},
+            "retention.offers.0.offer: unknown offer 'free_phone'",
+        ),
+        (
+            {"retention": {"offers": [{"offer": "month_free", "reasons": ["bored"]}]}},
+            "retention.offers.0.reasons.0: unknown reason 'bored'",
+        ),
+        (
+            {"retention": {"offers": [{"offer": "switch_to_basic", "plans": ["basic"]}]}},
+            "retention.offers.0.plans: switch_to_basic needs plans without basic",
+        ),
+        ({"claims": {}, "activation": {"terms_version": "v 1"}}, "activation.terms_version: "),
+        ({"claims": {}, "activation": {"terms_version": ""}}, "activation.terms_version: "),
     ],
 )
 def test_a_bad_key_is_named_with_its_reason(raw: object, problem: str) -> None:
