@@ -30,14 +30,13 @@ from actions.activation_form import (
     activation_words,
     the_policy,
 )
-from actions.answers import ActionAnswerRequest
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, OTHER_GOAL, YES, unproven
+from actions.journey import BACKEND, OTHER_GOAL, YES, answer_instead, ended, unproven
 from actions.lifecycle_config import lifecycle_config
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, REFUSED, UNAVAILABLE, record
 from actions.render import day
-from actions.slots import HUMAN_OFFERED, request_finished
+from actions.slots import HUMAN_OFFERED
 from actions.verification import verified_customer
 
 ACTION = "action_activate_policy"
@@ -63,12 +62,10 @@ class ActionActivatePolicy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        events: list[EventType] = [*request_finished(), *(SlotSet(name, None) for name in SLOTS)]
+        events = ended(SLOTS)
         stop = tracker.get_slot(STOP)
         if stop == OTHER_GOAL:
-            # Left half-way for another request, which the form ended for: answered here.
-            answered = await ActionAnswerRequest().run(dispatcher, tracker, domain)
-            return [*answered, *(SlotSet(name, None) for name in SLOTS)]
+            return await answer_instead(dispatcher, tracker, domain, SLOTS)
         policy_id = tracker.get_slot(POLICY)
 
         def outcome(result: str, **detail: Any) -> EventType:

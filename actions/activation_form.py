@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client as backend
 from actions.claim_facts import incident_words
 from actions.claim_form import chosen_policy, policy_summary
-from actions.journey import BACKEND, NO, JourneyForm, Reply, leaving
+from actions.journey import BACKEND, NO, JourneyForm, Reply, ask_which_policy, leaving
 from actions.render import join_words, money
 
 GOAL = "activate_policy"
@@ -138,11 +138,8 @@ class ActionAskActivationPolicy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        policies = tracker.get_slot(POLICIES) or []
-        dispatcher.utter_message(
-            response="utter_ask_activation_policy",
-            policies=join_words([f"{p['device']} ({p['id']})" for p in policies], "or"),
-            buttons=[{"title": f"{p['device']} ({p['id']})", "payload": p["id"]} for p in policies],
+        ask_which_policy(
+            dispatcher, "utter_ask_activation_policy", tracker.get_slot(POLICIES) or []
         )
         return []
 

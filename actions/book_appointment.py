@@ -12,7 +12,6 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
-from actions.answers import ActionAnswerRequest
 from actions.appointment_form import (
     CONFIRMED,
     FORM,
@@ -31,7 +30,7 @@ from actions.appointment_form import (
 )
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, OTHER_GOAL, YES, unproven
+from actions.journey import BACKEND, OTHER_GOAL, YES, answer_instead, ended, unproven
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, UNAVAILABLE, record
 from actions.render import join_words
 from actions.slots import HUMAN_OFFERED, request_finished
@@ -56,12 +55,10 @@ class ActionBookAppointment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        cleared = [SlotSet(name, None) for name in SLOTS]
-        events: list[EventType] = [*request_finished(), *cleared]
+        events = ended(SLOTS)
         stop = tracker.get_slot(STOP)
         if stop == OTHER_GOAL:
-            answered = await ActionAnswerRequest().run(dispatcher, tracker, domain)
-            return [*answered, *cleared]
+            return await answer_instead(dispatcher, tracker, domain, SLOTS)
         start = tracker.get_slot(SLOT)
 
         def outcome(result: str, record_id: str | None = None, **detail: Any) -> EventType:

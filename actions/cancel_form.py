@@ -20,9 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
 from actions.claim_form import chosen_policy, policy_summary
-from actions.journey import BACKEND, YES, JourneyForm, Reply, leaving
+from actions.journey import BACKEND, YES, JourneyForm, Reply, ask_which_policy, leaving
 from actions.lifecycle_config import lifecycle_config
-from actions.render import join_words
 
 GOAL = "cancel_policy"
 FORM = "cancel_form"
@@ -181,12 +180,7 @@ class ActionAskCancelPolicyId(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        policies = tracker.get_slot(POLICIES) or []
-        dispatcher.utter_message(
-            response="utter_ask_cancel_policy_id",
-            policies=join_words([f"{p['device']} ({p['id']})" for p in policies], "or"),
-            buttons=[{"title": f"{p['device']} ({p['id']})", "payload": p["id"]} for p in policies],
-        )
+        ask_which_policy(dispatcher, "utter_ask_cancel_policy_id", tracker.get_slot(POLICIES) or [])
         return []
 
 

@@ -16,7 +16,6 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
-from actions.answers import ActionAnswerRequest
 from actions.backend_writes import idempotency_key
 from actions.cancel_form import (
     CONFIRMED,
@@ -34,7 +33,7 @@ from actions.cancel_form import (
 )
 from actions.failures import backend_trouble
 from actions.file_claim import limit_decision
-from actions.journey import BACKEND, OTHER_GOAL, YES, unproven
+from actions.journey import BACKEND, OTHER_GOAL, YES, answer_instead, ended, unproven
 from actions.outcomes import (
     DECLINED,
     DONE,
@@ -45,7 +44,7 @@ from actions.outcomes import (
     record,
 )
 from actions.render import day
-from actions.slots import HUMAN_OFFERED, request_finished
+from actions.slots import HUMAN_OFFERED
 from actions.verification import verified_customer
 from escalation.names import DECISION_SLOT, ESCALATE_ACTION
 
@@ -77,12 +76,10 @@ class ActionCancelPolicy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        events: list[EventType] = [*request_finished(), *(SlotSet(name, None) for name in SLOTS)]
+        events = ended(SLOTS)
         stop = tracker.get_slot(STOP)
         if stop == OTHER_GOAL:
-            # Left half-way for another request, which the form ended for: answered here.
-            answered = await ActionAnswerRequest().run(dispatcher, tracker, domain)
-            return [*answered, *(SlotSet(name, None) for name in SLOTS)]
+            return await answer_instead(dispatcher, tracker, domain, SLOTS)
         policy_id, offer = tracker.get_slot(POLICY), tracker.get_slot(OFFER)
 
         def outcome(result: str, **detail: Any) -> EventType:

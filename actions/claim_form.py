@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
 from actions.claim_facts import incident_day, incident_type, incident_words
-from actions.journey import BACKEND, JourneyForm, Reply, leaving, opening_text
+from actions.journey import BACKEND, JourneyForm, Reply, ask_which_policy, leaving, opening_text
 from actions.lifecycle_config import lifecycle_config
 from actions.render import day, join_words, money
 
@@ -169,12 +169,7 @@ class ActionAskClaimPolicy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        policies = tracker.get_slot(POLICIES) or []
-        dispatcher.utter_message(
-            response="utter_ask_claim_policy",
-            policies=join_words([f"{p['device']} ({p['id']})" for p in policies], "or"),
-            buttons=[{"title": f"{p['device']} ({p['id']})", "payload": p["id"]} for p in policies],
-        )
+        ask_which_policy(dispatcher, "utter_ask_claim_policy", tracker.get_slot(POLICIES) or [])
         return []
 
 

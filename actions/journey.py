@@ -13,9 +13,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.answers import ActionAnswerRequest
 from actions.failures import backend_trouble
 from actions.outcomes import REFUSED, UNAVAILABLE
-from actions.slots import BACKEND_ERROR, HUMAN_OFFERED, VERIFICATION_FAILED, VERIFICATION_LOCKED
+from actions.render import join_words
+from actions.slots import (
+    BACKEND_ERROR,
+    HUMAN_OFFERED,
+    VERIFICATION_FAILED,
+    VERIFICATION_LOCKED,
+    request_finished,
+)
 from actions.verification import verified_customer
 
 # The intents that start a journey: the last one asked for is the one under way.
@@ -189,3 +197,30 @@ class JourneyForm(FormValidationAction):
     async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
         """The slots the reply sets, the stop slot among them when the journey ends.
         (Abstract, so that the action server registers the journeys' forms, not this.)"""
+
+
+def ended(slots: list[str]) -> list[EventType]:
+    """The events that end a journey's turn: the request finished, its slots cleared."""
+    return [*request_finished(), *(SlotSet(name, None) for name in slots)]
+
+
+async def answer_instead(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], slots: list[str]
+) -> list[EventType]:
+    """The journey was left half-way for another request, which its form ended for:
+    that request answered here, the journey's slots cleared."""
+    answered = await ActionAnswerRequest().run(dispatcher, tracker, domain)
+    return [*answered, *(SlotSet(name, None) for name in slots)]
+
+
+def ask_which_policy(
+    dispatcher: CollectingDispatcher, response: str, policies: list[dict[str, Any]]
+) -> None:
+    """Ask which of the customer's device policies, each named by device and id, with
+    a button for each."""
+    named = [f"{p['device']} ({p['id']})" for p in policies]
+    dispatcher.utter_message(
+        response=response,
+        policies=join_words(named, "or"),
+        buttons=[{"title": n, "payload": p["id"]} for n, p in zip(named, policies, strict=True)],
+    )

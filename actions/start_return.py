@@ -12,10 +12,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
-from actions.answers import ActionAnswerRequest
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, OTHER_GOAL, YES, unproven
+from actions.journey import BACKEND, OTHER_GOAL, YES, answer_instead, ended, unproven
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, REFUSED, UNAVAILABLE, record
 from actions.render import day, money
 from actions.return_form import (
@@ -29,7 +28,7 @@ from actions.return_form import (
     STOP,
     return_words,
 )
-from actions.slots import HUMAN_OFFERED, request_finished
+from actions.slots import HUMAN_OFFERED
 from actions.verification import verified_customer
 
 ACTION = "action_start_return"
@@ -45,12 +44,10 @@ class ActionStartReturn(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        cleared = [SlotSet(name, None) for name in SLOTS]
-        events: list[EventType] = [*request_finished(), *cleared]
+        events = ended(SLOTS)
         stop = tracker.get_slot(STOP)
         if stop == OTHER_GOAL:
-            answered = await ActionAnswerRequest().run(dispatcher, tracker, domain)
-            return [*answered, *cleared]
+            return await answer_instead(dispatcher, tracker, domain, SLOTS)
         order_id = tracker.get_slot(ORDER_CHOSEN)
 
         def outcome(result: str, record_id: str | None = None, **detail: Any) -> EventType:
