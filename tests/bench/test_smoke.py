@@ -34,6 +34,8 @@ FUZZED = (
     "Memory API",
     "Analytics API",
     "Outreach API",
+    "Rasa erase (internal)",
+    "Lockout erase (action server)",
 )
 
 
