@@ -76,8 +76,8 @@ async def _bad_gateway(request: Request, error: Exception) -> JSONResponse:
 
 
 def _truthful_openapi(app: FastAPI) -> dict[str, Any]:
-    """The schema with FastAPI's default 422 body (a list of errors) replaced by what
-    the desk sends: {"detail": reason}."""
+    """The schema with every error body as the desk sends it, {"detail": reason}: not
+    FastAPI's default 422 (a list of errors), and JSON on the routes that answer CSV."""
     if app.openapi_schema is None:
         schema = get_openapi(
             title=app.title,
@@ -86,13 +86,17 @@ def _truthful_openapi(app: FastAPI) -> dict[str, Any]:
             description=app.description,
             tags=app.openapi_tags,
         )
+        error_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
         for path in schema["paths"].values():
             for operation in path.values():
-                answer = operation.get("responses", {}).get("422")
-                if answer and "HTTPValidationError" in str(answer):
-                    answer["content"] = {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
-                    }
+                for code, answer in operation.get("responses", {}).items():
+                    # A 422 is FastAPI's list of errors there; an error of a route that
+                    # answers CSV is documented as CSV: both are {"detail": reason}.
+                    if code.startswith(("4", "5")) and (
+                        "HTTPValidationError" in str(answer)
+                        or set(answer.get("content") or {}) - {"application/json"}
+                    ):
+                        answer["content"] = error_body
         components = schema.get("components", {}).get("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
