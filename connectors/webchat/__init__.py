@@ -166,17 +166,23 @@ def has_customer_spoken(tracker: DialogueStateTracker | None) -> bool:
 
 
 # An Engine.IO v4 payload: packets separated by a record separator, each starting
-# with its type, an ASCII digit from 0 to 6 ("b": base64 binary).
+# with its type. What a client may POST: close (1), pong (3), message (4), upgrade
+# (5), "b" base64 binary; open (0), ping (2) and noop (6) come only from the server.
 ENGINEIO_SEPARATOR = "\x1e"
-ENGINEIO_TYPES = frozenset("0123456b")
+CLIENT_PACKET_TYPES = frozenset("1345b")
 
 
 def engineio_payload_ok(body: bytes) -> bool:
-    """False when a packet's type is not one Engine.IO knows. python-engineio reads it
-    with int(), which also takes other scripts' digits ("৫" is 5, an upgrade), and a
-    polling request with such a packet was never answered."""
-    text = body.decode("utf-8", errors="replace")
-    return all(packet[:1] in ENGINEIO_TYPES for packet in text.split(ENGINEIO_SEPARATOR))
+    """False when the body is not UTF-8 or a packet's type is not one a client sends.
+    python-engineio reads the type with int(), which also takes other scripts' digits
+    ("৫" is 5, an upgrade); and a packet type it does not expect from a client makes
+    it close the socket and wait for a poll that never comes: the request was never
+    answered."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(packet[:1] in CLIENT_PACKET_TYPES for packet in text.split(ENGINEIO_SEPARATOR))
 
 
 def engineio_checked(
@@ -185,9 +191,16 @@ def engineio_checked(
     """Engine.IO's request handler behind a check of what a client POSTs."""
 
     async def checked(request: Request, *args: Any, **kwargs: Any) -> Any:
-        if request.method == "POST" and not engineio_payload_ok(request.body or b""):
+        if request.method != "POST":
+            return await handle_request(request, *args, **kwargs)
+        if not engineio_payload_ok(request.body or b""):
             return response.json({"error": "the body is not an Engine.IO payload"}, status=400)
-        return await handle_request(request, *args, **kwargs)
+        try:
+            return await handle_request(request, *args, **kwargs)
+        except KeyError:
+            # python-engineio looks a POST's socket up without catching the KeyError
+            # of one its client has closed (it does for a GET).
+            return response.json({"error": "this session is closed: open a new one"}, status=400)
 
     return checked
 

@@ -3,6 +3,7 @@ only in the session bound to it, a forged token gets a fresh session, the id oth
 see does not open the conversation, other origins are refused, typed commands are
 text, and a flood runs into the rate limit."""
 
+import json
 import queue
 import time
 from typing import Any
@@ -197,3 +198,40 @@ def test_a_flood_in_one_session_is_cut_off(web_stack: Stack, alice: ChatSocket) 
         assert "Brightwave" in other.say("hello")
     finally:
         other.close()
+
+
+def _polling_socket(stack: Stack) -> tuple[requests.Session, str]:
+    """An Engine.IO polling connection opened as a browser would, and its sid."""
+    session = requests.Session()
+    opened = session.get(f"{stack.config.rasa_url}/socket.io/?EIO=4&transport=polling", timeout=10)
+    assert opened.status_code == 200 and opened.text.startswith("0"), opened.text
+    return session, json.loads(opened.text[1:])["sid"]
+
+
+def _post(stack: Stack, session: requests.Session, sid: str, body: bytes) -> requests.Response:
+    return session.post(
+        f"{stack.config.rasa_url}/socket.io/?EIO=4&transport=polling&sid={sid}",
+        data=body,
+        headers={"Content-Type": "text/plain;charset=UTF-8"},
+        timeout=10,
+    )
+
+
+@pytest.mark.parametrize("body", [b"0000", b"2probe", b"6", b"40\x1e2"])
+def test_a_packet_only_a_server_sends_is_refused_not_left_hanging(
+    web_stack: Stack, body: bytes
+) -> None:
+    """python-engineio closed the socket on such a packet and waited for a poll that
+    never came: the request was answered after 120 s or never (found by the fuzz bench)."""
+    session, sid = _polling_socket(web_stack)
+    refused = _post(web_stack, session, sid, body)
+    assert refused.status_code == 400 and "Engine.IO" in refused.json()["error"]
+
+
+def test_a_post_to_a_socket_its_client_closed_is_a_400(web_stack: Stack) -> None:
+    """python-engineio answered it with an uncaught KeyError (a 500)."""
+    session, sid = _polling_socket(web_stack)
+    assert _post(web_stack, session, sid, b"40").status_code == 200
+    assert _post(web_stack, session, sid, b"1").status_code == 200
+    again = _post(web_stack, session, sid, b"41")
+    assert again.status_code == 400 and "closed" in again.json()["error"], again.text

@@ -97,7 +97,13 @@ def test_a_bad_setting_stops_the_start_naming_it(credentials: dict, key: str) ->
     [
         (b"40", True),
         (b'42["user_uttered",{"message":"hi"}]\x1e1', True),
-        (b"2", True),
+        (b"3", True),
+        (b"1", True),
+        (b"2", False),  # ping, open and noop come from the server only: python-engineio
+        (b"0000", False),  # closed the socket and waited for a poll, never answering
+        (b"6", False),
+        (b"40\x1e2probe", False),
+        ("42x\ud800".encode("utf-8", "surrogatepass"), False),  # not UTF-8
         ("৫".encode(), False),
         ("৬³‮".encode(), False),
         ("²".encode(), False),
@@ -106,9 +112,10 @@ def test_a_bad_setting_stops_the_start_naming_it(credentials: dict, key: str) ->
         (b"9", False),
     ],
 )
-def test_only_engineio_packet_types_reach_engineio(body: bytes, ok: bool) -> None:
+def test_only_packets_a_client_sends_reach_engineio(body: bytes, ok: bool) -> None:
     """python-engineio reads a packet's type with int(), which takes other scripts'
-    digits too: such a polling request was never answered."""
+    digits too; such a polling request was never answered, nor one with a packet type
+    only a server sends."""
     assert engineio_payload_ok(body) is ok
 
 
