@@ -26,7 +26,7 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, IS_EXTERNAL
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -129,6 +129,12 @@ def _since_window(events: Sequence[Event]) -> list[Event]:
     return list(events)
 
 
+def _external(event: Event) -> bool:
+    """A message another system sent through Rasa's HTTP API (a business event told
+    live, an outreach message): not the customer's turn, so not the rules' business."""
+    return isinstance(event, UserUttered) and bool((event.metadata or {}).get(IS_EXTERNAL))
+
+
 def _backend_failures(events: Sequence[Event]) -> int:
     """Backend failures the actions counted among these events."""
     return sum(
@@ -211,7 +217,7 @@ class EscalationPolicy(Policy):
             ESCALATE_ACTION,
         ):
             return self._predict(domain, ACTION_LISTEN_NAME)
-        window = _since_window(events)
+        window = [event for event in _since_window(events) if not _external(event)]
         latest_user = _last_index(window, UserUttered)
         if latest_user < 0 or any(
             isinstance(event, ActionExecuted) and event.action_name == ESCALATE_ACTION

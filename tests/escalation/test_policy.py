@@ -278,3 +278,18 @@ def test_the_nlu_scores_emotion_as_the_policy_would():
         round(signal.sentiment, 3),
         signal.cues,
     )
+
+
+def test_turns_another_system_started_never_escalate_nor_count_as_the_customers(policy):
+    """A burst of business events told live (EXTERNAL_memory_event over Rasa's HTTP
+    API) once looked like a customer repeating themselves: the fourth was handed to
+    a person. Such turns are not the customer's: no decision on them, none counted."""
+    told: list[Event] = [UserUttered.create_external("EXTERNAL_memory_event", [], "rest")]
+    events = start() + said("where is my order BW-100002") + did("action_answer_request")
+    for _ in range(12):
+        events += told
+        action, record, _ = predict(policy, events)
+        assert action is None and record is None
+        events += [*did("action_memory_event"), *did(ACTION_LISTEN_NAME)]
+    action, record, _ = predict(policy, events + said("thanks, and my invoice?"))
+    assert action is None and record["escalate"] is False
