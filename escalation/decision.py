@@ -36,6 +36,15 @@ class TurnFacts:
     intent: str | None = None
     confidence: float = 1.0
     margin: float = 1.0  # top intent's confidence minus the runner-up's
+    # The NLU's own confidence in `intent` when it differs: inside a form `confidence`
+    # counts as 1.0 (an answer is not a miss), but a request for a person still needs
+    # the NLU sure.
+    intent_confidence: float | None = None
+
+    @property
+    def nlu_confidence(self) -> float:
+        return self.confidence if self.intent_confidence is None else self.intent_confidence
+
     # The emotion the NLU pipeline already scored off the event loop (score,
     # sentiment, (cue, matched) pairs); None: score the text here.
     scored_emotion: tuple[float, float, tuple[tuple[str, str], ...]] | None = None
@@ -182,14 +191,14 @@ def _human_requested(turn: _Turn) -> _Fired | None:
     request = turn.config.human_request
     if (
         turn.facts.intent in request.intents
-        and turn.facts.confidence >= request.min_intent_confidence
+        and turn.facts.nlu_confidence >= request.min_intent_confidence
     ):
         return _Fired(
             "human_requested",
             "human_request.intents",
             {
                 "intent": turn.facts.intent,
-                "confidence": turn.facts.confidence,
+                "confidence": turn.facts.nlu_confidence,
                 "min_intent_confidence": request.min_intent_confidence,
             },
         )

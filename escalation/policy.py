@@ -85,7 +85,7 @@ def turn_facts(message: UserUttered, in_form: bool) -> TurnFacts:
             }
         ]
     top = ranking[0]
-    confidence = float(top.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+    intent_confidence = confidence = float(top.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
     runner_up = float(ranking[1].get(PREDICTED_CONFIDENCE_KEY) or 0.0) if len(ranking) > 1 else 0.0
     if in_form:
         confidence, runner_up = 1.0, 0.0
@@ -96,6 +96,7 @@ def turn_facts(message: UserUttered, in_form: bool) -> TurnFacts:
         intent=top.get(INTENT_NAME_KEY),
         confidence=confidence,
         margin=confidence - runner_up,
+        intent_confidence=intent_confidence,
         scored_emotion=scored_emotion(parse_data.get(SENTIMENT_KEY)),
     )
 

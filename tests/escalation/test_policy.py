@@ -293,3 +293,22 @@ def test_turns_another_system_started_never_escalate_nor_count_as_the_customers(
         events += [*did("action_memory_event"), *did(ACTION_LISTEN_NAME)]
     action, record, _ = predict(policy, events + said("thanks, and my invoice?"))
     assert action is None and record["escalate"] is False
+
+
+def test_an_answer_in_a_form_the_nlu_half_reads_as_a_request_for_a_person_is_an_answer(
+    policy,
+):
+    """A store picked by its number on WhatsApp arrives as its id ("ST-MAN"), which the
+    NLU ranked first as request_human at 0.4: inside the form that was handed over."""
+    events = [
+        *start(),
+        *said("I'd like to book a repair appointment", intent="book_appointment"),
+        ActiveLoop("appointment_form"),
+        *did(ACTION_LISTEN_NAME),
+        *said("ST-MAN", intent="request_human", confidence=0.4, runner_up=0.3),
+    ]
+    action, record, _ = predict(policy, events)
+    assert action is None and record["escalate"] is False
+    sure = said("I want to talk to a person", intent="request_human", confidence=0.93)
+    action, record, _ = predict(policy, events[:-1] + sure)
+    assert action == "action_escalate" and record["reason_code"] == "human_requested"
