@@ -24,6 +24,8 @@ BACKEND_FAILURES = "backend_failures"
 HUMAN_OFFERED = "human_offered"
 HUMAN_REQUESTED = "human_requested"
 HANDOFF_ID = "handoff_id"
+# The conversation's language (languages.yml); unset means languages.yml's default.
+LANGUAGE = "language"
 
 # Values that fill knowledge_factor once the check is over, so the form can end.
 FACTOR_CONFIRMED = "confirmed"

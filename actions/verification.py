@@ -39,6 +39,7 @@ from actions.identity import (
     volunteers_factor,
     vouched_customer_id,
 )
+from actions.language import recorded_language
 from actions.outcomes import (
     FAILED,
     NOT_FOUND,
@@ -380,6 +381,7 @@ class ValidateVerificationForm(FormValidationAction):
                     KNOWLEDGE_FACTOR: FACTOR_CONFIRMED,
                     VERIFIED_CUSTOMER_ID: claimed,
                     VERIFICATION_ATTEMPTS: 0,
+                    **recorded_language(customer, slots),
                 }
         if (await asyncio.to_thread(store.lock_if_reached, claimed)).locked:
             return LOCKED

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+from babel import Locale, UnknownLocaleError
 
 from desk.settings import ROOT
 from escalation.config import EscalationConfigError, escalation_config
@@ -80,6 +81,14 @@ NUMBER_WORDS = {
 def channel_name(channel: str) -> str:
     """'twilio_voice' → 'Phone'; an unknown channel by its own name, readable."""
     return CHANNEL_NAMES.get(channel, channel.replace("_", " ").capitalize() or "Unknown")
+
+
+def language_name(code: str) -> str:
+    """'de' → 'German' (the desk's own language); an unknown code as it is."""
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name("en") or code
+    except (ValueError, UnknownLocaleError):
+        return code or "Unknown"
 
 
 # ------------------------------------------------------------------ why
@@ -417,6 +426,7 @@ def plain_view(
     escalation = packet.get("escalation") or {}
     return {
         "channel": channel_name(channel),
+        "language": language_name(str(packet.get("language") or "en")),
         "why": why(escalation),
         "why_evidence": why_evidence(escalation),
         "received": local_time(created_at, time_zone),

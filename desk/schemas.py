@@ -145,6 +145,7 @@ class PlainView(_Documented):
     """The packet in an agent's words (desk/plain.py)."""
 
     channel: str = Field(description="Web chat, WhatsApp, Phone, E-mail or API")
+    language: str = Field("English", description="The customer's language, in English")
     why: str = Field(description="The escalation rule's description, in words")
     why_evidence: str | None = Field(description="The customer's words that fired it")
     received: str = Field(description="When the hand-over came in, local time")

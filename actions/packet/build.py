@@ -9,6 +9,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from actions.language import conversation_language
 from actions.outcomes import recorded
 from actions.packet import story
 from actions.packet.account import account, customer
@@ -18,8 +19,6 @@ from actions.slots import VERIFIED_CUSTOMER_ID
 from escalation.decision import Decision
 
 PACKET_VERSION = "1"
-# The assistant's responses (domain.yml) are all in English.
-ASSISTANT_LANGUAGE = "en"
 
 Json = dict[str, Any]
 
@@ -82,7 +81,7 @@ def build_packet(
         "packet_version": PACKET_VERSION,
         "conversation_id": str(state.get("sender_id")),
         "channel": channel,
-        "language": ASSISTANT_LANGUAGE,
+        "language": conversation_language(state.get("slots") or {}),
         "created_at": created_at,
         "conversation_started_at": started,
         "escalation": {

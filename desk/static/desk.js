@@ -282,6 +282,7 @@ function showHandoff(handoff) {
   $("handoff").hidden = false;
   $("handoff-title").textContent = customerName(handoff.packet);
   $("handoff-channel").textContent = handoff.plain.channel;
+  $("handoff-language").textContent = handoff.plain.language;
   $("handoff-received").textContent = handoff.plain.received;
   $("handoff-age").textContent = handoff.plain.age;
   $("handoff-status").textContent = handoff.status.replace("_", " ") + (handoff.agent ? ` (${handoff.agent})` : "");

@@ -20,6 +20,7 @@ SMOKE_RUNS = {
     "load": (["--smoke"], "load: switchboard", ["load-smoke"]),
     "hostile": (["--smoke"], "hostile: normal traffic", ["hostile-smoke"]),
     "analytics": (["--smoke"], "dashboard month (figures/daily)", ["analytics_smoke"]),
+    "language": ([], "short messages (target 98 %)", ["language"]),
 }
 FUZZED = (
     "REST webhook",

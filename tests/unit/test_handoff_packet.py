@@ -317,6 +317,16 @@ def test_verified_conversation_packet_is_valid_and_names_the_customer(angry_pack
     }
 
 
+def test_the_packet_states_the_conversations_language():
+    conversation = verified_order_then_angry()
+    conversation["slots"] = {**conversation.get("slots", {}), "language": "de"}
+    packet = build_packet(
+        conversation, ANGRY, noah_snapshot(), crm.customer("C-1001"), WEDNESDAY_MORNING
+    )
+    validate_packet(packet)
+    assert packet["language"] == "de"
+
+
 def test_only_the_current_session_counts(angry_packet):
     session = verified_order_then_angry()["events"]
     started = [e for e in session if e["event"] == "session_started"][-1]["timestamp"]

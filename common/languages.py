@@ -1,0 +1,73 @@
+"""languages.yml: the customers' languages and how a message's language is read
+(components/language.py). Validated at load: a bad key stops the start, naming the key
+and the reason."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from lingua import IsoCode639_1
+from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "languages.yml"
+
+
+class LanguageConfigError(ValueError):
+    """languages.yml cannot be used; the message names each bad key and its reason."""
+
+
+class LanguageConfig(BaseModel):
+    """languages.yml."""
+
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+    version: int = Field(..., ge=1, le=1)
+    languages: list[str] = Field(..., min_items=1)
+    default: str
+    min_confidence: float = Field(..., gt=0, le=1)
+    min_letters: int = Field(..., ge=1, le=100)
+    words: dict[str, tuple[str, ...]] = {}
+    asked_for: dict[str, tuple[str, ...]] = {}
+    negations: tuple[str, ...] = ()
+
+    @validator("languages", each_item=True)
+    def _iso_code(cls, value: str) -> str:
+        if not hasattr(IsoCode639_1, value.upper()):
+            raise ValueError(f"{value!r} is not an ISO 639-1 language code")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _known_languages(cls, values: dict[str, Any]) -> dict[str, Any]:
+        known = values["languages"]
+        if values["default"] not in known:
+            raise ValueError(f"default {values['default']!r} is not one of languages")
+        for key in ("words", "asked_for"):
+            for language in values[key]:
+                if language not in known:
+                    raise ValueError(f"{key}.{language}: not one of languages")
+        return values
+
+
+def load_config(path: Path = DEFAULT_PATH) -> LanguageConfig:
+    """languages.yml validated; LanguageConfigError names every bad key and its reason."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise LanguageConfigError(f"{path}: {error}") from error
+    try:
+        return LanguageConfig.parse_obj(raw if isinstance(raw, dict) else {})
+    except ValidationError as error:
+        problems = (
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        raise LanguageConfigError(f"{path}:\n" + "\n".join(problems)) from error
+
+
+@lru_cache(maxsize=1)
+def languages() -> LanguageConfig:
+    """The project's languages.yml, read once per process."""
+    return load_config()

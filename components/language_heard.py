@@ -1,0 +1,67 @@
+"""The language a message tells (components/language.py), as the entity `language`
+that fills the slot of the same name; a message that tells none ("ok", "BW-100045")
+has no such entity, so the slot keeps the conversation's language."""
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from common.reading import SENTENCE_CHARS, head
+from components.language import LanguageReader, reader
+
+LANGUAGE = "language"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class LanguageHeard(GraphComponent):
+    """Adds the entity `language` (with how it was told) to a message that tells one."""
+
+    def __init__(self, languages: LanguageReader) -> None:
+        self.languages = languages
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LanguageHeard":
+        languages = reader()
+        languages.detector  # noqa: B018 - the models load with the assistant, not on a turn
+        return cls(languages)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = head(message.get(TEXT) or "", SENTENCE_CHARS)
+            heard = self.languages.heard(text)
+            if heard is None:
+                continue
+            entity = {
+                ENTITY_ATTRIBUTE_TYPE: LANGUAGE,
+                ENTITY_ATTRIBUTE_VALUE: heard.language,
+                ENTITY_ATTRIBUTE_START: 0,
+                ENTITY_ATTRIBUTE_END: len(text),
+                "how": heard.how,
+                EXTRACTOR: self.__class__.__name__,
+            }
+            message.set(ENTITIES, [*message.get(ENTITIES, []), entity], add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing learns from it."""
+        return training_data

@@ -1,0 +1,43 @@
+"""The conversation's language over the REST channel: what the customer's messages
+tell, kept through messages that tell none, changed when they ask, the customer's
+recorded one once they are known, and shown to the agent who takes over."""
+
+from typing import Any
+
+from tests.support.crm import customer, of_customer
+from tests.support.stack import Conversation, Stack
+
+
+def language(stack: Stack, chat: Conversation) -> Any:
+    return stack.tracker(chat.sender)["slots"]["language"]
+
+
+def test_the_conversation_follows_what_the_customers_messages_tell(
+    stack: Stack, chat: Conversation
+) -> None:
+    chat.say("hello")
+    assert language(stack, chat) == "en"
+    chat.say("Wo ist meine Bestellung? Ich warte seit einer Woche.")
+    assert language(stack, chat) == "de"
+    chat.say("ok")
+    chat.say("BW-100045")
+    assert language(stack, chat) == "de"
+    chat.say("can we speak English?")
+    assert language(stack, chat) == "en"
+
+
+def test_a_known_customer_is_in_their_recorded_language_and_the_agent_sees_it(
+    stack: Stack, chat: Conversation
+) -> None:
+    german = customer("C-1026")
+    assert german["language"] == "de"
+    [order] = of_customer("orders", german["id"])
+    chat.say(order["id"])
+    assert language(stack, chat) is None  # nothing told yet: the default
+    chat.say(german["postcode"])
+    assert language(stack, chat) == "de"
+    chat.say("human")
+    listed = stack.agent().get("/api/handoffs").json()
+    [handoff] = [h for h in listed if h["conversation_id"] == chat.sender]
+    assert handoff["packet"]["language"] == "de"
+    assert handoff["plain"]["language"] == "German"
