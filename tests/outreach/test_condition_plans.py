@@ -31,7 +31,8 @@ def test_a_condition_seen_on_every_scan_is_planned_once_per_rule_and_record(
     # The same customer under another rule is another plan.
     checkin = RULES["at_risk_checkin"]
     assert plans.plan_conditions("at_risk_checkin", checkin, [Seen("C-1012", "C-1012")], NOW) == 1
-    due = plans.due(NOW)
+    assert plans.due(NOW) == []  # an hour after it is found
+    due = plans.due(NOW + timedelta(hours=1))
     assert [(p.rule, p.event_type, p.record, p.customer_id) for p in due] == [
         ("activation_reminder", "pending_activation", "POL-50009", "C-1012"),
         ("activation_reminder", "pending_activation", "POL-50013", "C-1018"),
@@ -54,4 +55,4 @@ def test_erasure_removes_the_conditions_seen_for_the_customer(tmp_path: Path) ->
         "planned_sends": 1,
         "condition_keys": 1,
     }
-    assert [p.customer_id for p in plans.due(NOW)] == ["C-1018"]
+    assert [p.customer_id for p in plans.due(NOW + timedelta(hours=1))] == ["C-1018"]

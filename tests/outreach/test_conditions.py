@@ -46,7 +46,7 @@ def test_a_policy_pending_three_days_gets_one_reminder_however_often_it_is_scann
     worker.tick(datetime(2026, 11, 8, 10, 0, tzinfo=UTC))  # pending two days: not yet
     assert decisions(plans, "C-1012") == []
     day = datetime(2026, 11, 9, 10, 0, tzinfo=UTC)
-    for minutes in (0, 1, 6, 12, 60 * 24):  # scanned again and again
+    for minutes in (0, 1, 6, 12, 60, 60 * 24):  # scanned again and again; due after an hour
         worker.tick(day + timedelta(minutes=minutes))
     assert worker.scan(day + timedelta(days=2)) == 0
     assert decisions(plans, "C-1012") == [
@@ -66,6 +66,7 @@ def test_a_policy_activated_before_the_reminder_goes_is_resolved(
     """POL-50013 (C-1018, Manchester): planned at night, activated before the morning."""
     worker, plans, _ = make_worker(running, rasa, tmp_path, lists=True)
     running.link_whatsapp("C-1018", "whatsapp-activated")
+    worker.tick(datetime(2026, 11, 9, 21, 0, tzinfo=UTC))  # planned, due an hour later
     worker.tick(datetime(2026, 11, 9, 22, 0, tzinfo=UTC))  # 22:00 in Manchester
     assert reasons(running, plans, "C-1018") == [("deferred", "quiet_hours")]
     activated = requests.post(
@@ -95,6 +96,7 @@ def test_an_open_complaint_in_the_crm_stops_the_reminder(
     worker, plans, _ = make_worker(running, rasa, tmp_path, lists=True)
     running.link_whatsapp(COMPLAINT, "whatsapp-complaint")
     worker.tick(datetime(2026, 11, 9, 10, 0, tzinfo=UTC))
+    worker.tick(datetime(2026, 11, 9, 11, 0, tzinfo=UTC))
     assert decisions(plans, COMPLAINT) == [("suppressed", "stop:open_complaint", None, None)]
     assert rasa.sent("whatsapp-complaint") == []
 
@@ -148,6 +150,8 @@ def test_the_service_plans_a_reminder_once_across_its_scans_and_respects_the_com
     policy of the fixture is weeks old), scanning twice a second."""
     raw = yaml.safe_load(DEFAULT_PATH.read_text())
     raw["holdout_share"] = 0
+    for rule in ("activation_reminder", "at_risk_checkin"):
+        raw["rules"][rule]["delay_minutes"] = 0
     away = datetime.now(UTC) + timedelta(hours=12)  # quiet hours far from now everywhere
     raw["quiet_hours"] = {
         "start": away.strftime("%H:%M"),
