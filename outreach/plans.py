@@ -152,13 +152,9 @@ class PlanStore:
         """Plan rule `name` once for each record its condition holds for (none planned
         before, now or by another process); how many were planned now."""
         planned = 0
-        for seen in found:
+        for seen in self._unseen(name, list(found)):
             try:
                 with self.sessions.begin() as session:
-                    if session.execute(
-                        select(ConditionKey.id).filter_by(rule=name, record=seen.record)
-                    ).first():
-                        continue
                     key = ConditionKey(rule=name, record=seen.record, customer_id=seen.customer_id)
                     session.add(key)
                     session.flush()
@@ -180,6 +176,24 @@ class PlanStore:
             except IntegrityError:  # another process planned it first
                 continue
         return planned
+
+    def _unseen(self, name: str, found: list[Seen], chunk: int = 500) -> list[Seen]:
+        """Those of found not yet planned for rule `name` (a few queries per scan, so
+        that a scan finding nothing new costs little)."""
+        unseen = []
+        with self.sessions() as session:
+            for start in range(0, len(found), chunk):
+                part = found[start : start + chunk]
+                known = set(
+                    session.execute(
+                        select(ConditionKey.record).where(
+                            ConditionKey.rule == name,
+                            ConditionKey.record.in_([s.record for s in part]),
+                        )
+                    ).scalars()
+                )
+                unseen += [s for s in part if s.record not in known]
+        return unseen
 
     def due(self, now: datetime, limit: int = 50) -> list[Plan]:
         with self.sessions() as session:

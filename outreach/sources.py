@@ -27,18 +27,14 @@ T = TypeVar("T")
 RESOLVED: dict[str, tuple[str, str, frozenset[str]]] = {
     "payment_failed": ("invoices", "status", frozenset({"paid"})),
     "shipment_delayed": ("orders", "status", frozenset({"delivered", "cancelled"})),
+    # Conditions and stages (outreach.yml's trigger keys): their record has moved on.
+    "pending_activation": (
+        "device_policies",
+        "status",
+        frozenset({"active", "cancelled", "lapsed"}),
+    ),
+    "at_risk": ("customers", "lifecycle_stage", frozenset({"prospect", "onboarding", "active"})),
 }
-# Conditions (outreach.yml's trigger keys) resolve when their record moved on.
-RESOLVED["pending_activation"] = (
-    "device_policies",
-    "status",
-    frozenset({"active", "cancelled", "lapsed"}),
-)
-RESOLVED["at_risk"] = (
-    "customers",
-    "lifecycle_stage",
-    frozenset({"prospect", "onboarding", "active"}),
-)
 # A hand-over for one of these reasons (escalation.yml's topics) puts a topic never
 # automated on the customer's file: no automated outreach after it.
 NEVER_AUTOMATED = "sensitive_topic:"
