@@ -99,6 +99,13 @@ def test_bad_input_is_refused_naming_the_field(
     assert field in answer.json()["detail"]
 
 
+def test_a_body_over_the_limit_is_refused_unread(lists: Api) -> None:
+    answer = lists.request(
+        "GET", PENDING, params={"before": "2026-11-20"}, headers=RIGHT, data=b"x" * 70_000
+    )
+    assert answer.status_code == 413, answer.text
+
+
 def test_the_lists_are_rate_limited_before_the_token_is_checked(lists: Api) -> None:
     statuses = [
         lists.get("/lists/customers", params={"lifecycle_stage": "active"}).status_code
