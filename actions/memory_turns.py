@@ -70,6 +70,14 @@ def _verified_session(
     )
 
 
+def _kept(outcome: dict[str, Any]) -> dict[str, Any]:
+    """The outcome with a hand-over's reason code beside it (escalation's, e.g.
+    sensitive_topic:legal), so outreach can tell a never-automated topic is on file."""
+    detail = outcome.get("detail")
+    reason = detail.get("reason_code") if isinstance(detail, dict) else None
+    return {**outcome, "reason": reason} if isinstance(reason, str) else outcome
+
+
 def conversation_record(
     call: dict[str, Any], answer: dict[str, Any], now: float
 ) -> dict[str, Any] | None:
@@ -92,7 +100,7 @@ def conversation_record(
         "channel": call["tracker"].get("latest_input_channel") or "default",
         "started_at": started,
         "last_at": now,
-        "outcomes": [o for o in outcomes if isinstance(o, dict)][-200:],
+        "outcomes": [_kept(o) for o in outcomes if isinstance(o, dict)][-200:],
         "handed_over": any(e.get("event") == "pause" for e in events),
         "sentiment": _label(messages[-1]) if messages else None,
     }

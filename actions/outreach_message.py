@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 PREFIX = "outreach_"
 OFFERED = "outreach_payment_offered"
 INVOICE = re.compile(r"INV-\d{6}")
+POLICY = re.compile(r"POL-\d{5}")
 INTENT = "EXTERNAL_outreach"
 
 
@@ -50,6 +51,20 @@ def email_mark(plan: dict[str, str]) -> dict[str, Any]:
     return {}
 
 
+def _variables(response: str, record_id: str) -> dict[str, str] | None:
+    """The named variables of an outreach response about record_id; None for a
+    response outreach may not say (or a record it cannot be about)."""
+    if response == "utter_outreach_payment_failed" and INVOICE.fullmatch(record_id):
+        return {"invoice_id": record_id, "invoice_id_spoken": spoken.spell(record_id)}
+    if response == "utter_outreach_shipment_delayed":
+        return {"order_id": record_id, "order_id_spoken": spoken.spell(record_id)}
+    if response == "utter_outreach_activation_reminder" and POLICY.fullmatch(record_id):
+        return {"policy_id": record_id, "policy_id_spoken": spoken.spell(record_id)}
+    if response == "utter_outreach_checkin":
+        return {}
+    return None
+
+
 class ActionOutreachMessage(Action):
     def name(self) -> str:
         return "action_outreach_message"
@@ -59,27 +74,15 @@ class ActionOutreachMessage(Action):
     ) -> list[EventType]:
         plan = plan_from_entities(tracker.latest_message.get("entities") or [])
         response, record_id = plan.get("response", ""), plan.get("record", "")
-        offered = response == "utter_outreach_payment_failed" and INVOICE.fullmatch(record_id)
-        if not offered and response != "utter_outreach_shipment_delayed":
+        variables = _variables(response, record_id)
+        if variables is None:
             logger.warning("outreach.message.refused plan=%s", plan.get("plan"))
             return []
+        offered = response == "utter_outreach_payment_failed"
         mail = email_mark(plan)
         if plan.get("disclose") == "yes" and not mail:  # an e-mail carries it itself
             dispatcher.utter_message(response="utter_outreach_disclosure")
-        if offered:
-            dispatcher.utter_message(
-                response="utter_outreach_payment_failed",
-                invoice_id=record_id,
-                invoice_id_spoken=spoken.spell(record_id),
-                **mail,
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_outreach_shipment_delayed",
-                order_id=record_id,
-                order_id_spoken=spoken.spell(record_id),
-                **mail,
-            )
+        dispatcher.utter_message(response=response, **variables, **mail)
         logger.info("outreach.message.said plan=%s", plan.get("plan"))
         return [
             record(tracker, self.name(), "outreach", DONE, record_id or None, None),

@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from limits import storage, strategies
 
 from backend import loader
+from backend.lists import router as list_router
 from backend.routes import router
 from backend.settings import Settings, load_settings
 from backend.write_routes import router as write_router
@@ -32,6 +34,7 @@ TAGS = [
     {"name": "returns", "description": "Return authorisations for delivered orders."},
     {"name": "payments", "description": "Links to update a payment method (no card data here)."},
     {"name": "interactions", "description": "The assistant's log of conversations."},
+    {"name": "lists", "description": "Ids for proactive outreach, behind BACKEND_LIST_TOKEN."},
     {"name": "admin", "description": "Rebuilding the database from the fixture."},
 ]
 
@@ -67,4 +70,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(write_router)
+    app.state.list_limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+    app.include_router(list_router)
     return app

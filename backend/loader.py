@@ -174,6 +174,16 @@ def add_request_ids(engine: Engine) -> bool:
     return True
 
 
+def add_complaint_flags(engine: Engine) -> bool:
+    """Give a database built before customers had open_complaint that column (null:
+    none open), keeping its rows; True if it was added."""
+    if "open_complaint" in {c["name"] for c in inspect(engine).get_columns("customers")}:
+        return False
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE customers ADD COLUMN open_complaint BOOLEAN"))
+    return True
+
+
 def fixture_date(path: Path) -> date:
     """The fixture's ``as_of``: the day its data describes."""
     try:
@@ -187,6 +197,7 @@ def ensure_loaded(engine: Engine, fixture_path: Path) -> bool:
     A database built before the writes' tables existed keeps its rows and gains them."""
     if is_loaded(engine):
         add_request_ids(engine)
+        add_complaint_flags(engine)
         Base.metadata.create_all(engine)  # only the missing ones, e.g. IdempotencyKey's
         return False
     rebuild(engine, fixture_path)

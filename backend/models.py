@@ -78,6 +78,7 @@ class Customer(Base):
 
     __tablename__ = "customers"
     __noun__ = "customer"
+    __omit_null__ = frozenset({"open_complaint"})
 
     id = Column(ID, primary_key=True)
     first_name = Column(NAME, nullable=False)
@@ -95,6 +96,9 @@ class Customer(Base):
     marketing_consent = Column(Boolean, nullable=False)
     outreach_opt_out = Column(Boolean, nullable=False)
     account_activated = Column(Boolean, nullable=False)
+    # A complaint is open with Brightwave's complaints team: no automated outreach until
+    # it is closed (outreach's `open_complaint` stop condition). Most records leave it out.
+    open_complaint = Column(Boolean)
 
 
 class Store(Base):

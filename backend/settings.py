@@ -6,6 +6,9 @@
   (default ``<repo>/fixtures/brightwave_crm.json``).
 - ``BACKEND_ADMIN_TOKEN``: optional; when set, ``POST /admin/rebuild`` needs
   ``Authorization: Bearer <token>``, when unset it is open to loopback clients only.
+- ``BACKEND_LIST_TOKEN``: optional; the bearer token of the outreach lists
+  (``GET /lists/...``, backend/lists.py); unset, those lists are off (403).
+- ``BACKEND_LIST_RATE_LIMIT``: requests per client to the lists (default ``60/minute``).
 - ``BACKEND_TODAY``: the date the writes treat as today (claim dates, return windows,
   notice periods), e.g. ``2026-11-24``; default: the fixture's ``as_of``.
 - ``BACKEND_PAYMENT_LINK_URL``: the https address a payment-update link starts with
@@ -20,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
+from limits import parse_many
 from pydantic import Field, validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -50,6 +54,12 @@ class Settings(EnvSettings):
     database_url: str = Field(DEFAULT_DATABASE_URL, env="DATABASE_URL", show=_masked)
     fixture_path: Path = Field(DEFAULT_FIXTURE, env="BRIGHTWAVE_FIXTURE")
     admin_token: str | None = Field(None, env="BACKEND_ADMIN_TOKEN")
+    list_token: str | None = Field(
+        None, env="BACKEND_LIST_TOKEN", min_length=16, secret=True, rule="at least 16 characters"
+    )
+    list_rate_limit: str = Field(
+        "60/minute", env="BACKEND_LIST_RATE_LIMIT", rule="a rate such as '60/minute'"
+    )
     today: date | None = Field(None, env="BACKEND_TODAY", rule="a date such as 2026-11-24")
     payment_link_url: str = Field(
         "https://pay.brightwave.example/update/", env="BACKEND_PAYMENT_LINK_URL"
@@ -87,6 +97,11 @@ class Settings(EnvSettings):
         url = urlparse(value)
         if url.scheme != "https" or not url.hostname or url.query or url.fragment:
             raise ValueError("expected an https address without query or fragment")
+        return value
+
+    @validator("list_rate_limit")
+    def _rate(cls, value: str) -> str:
+        parse_many(value)
         return value
 
     @validator("admin_token")

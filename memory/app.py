@@ -59,6 +59,9 @@ class OutcomeIn(BaseModel):
     goal: constr(max_length=80) | None = None  # type: ignore[valid-type]
     result: constr(max_length=40)  # type: ignore[valid-type]
     record: constr(max_length=40) | None = None  # type: ignore[valid-type]
+    # A hand-over's reason code (escalation's, e.g. sensitive_topic:bereavement): outreach
+    # reads it to leave a customer with a never-automated topic on file alone.
+    reason: constr(max_length=80, regex=r"^[a-z0-9_:.-]+$") | None = None  # type: ignore[valid-type]
     at: float | None = None
 
 

@@ -48,6 +48,7 @@ def conversation_view(row: Conversation, now: float, live_seconds: float) -> dic
         "records": row.records,
         "sentiment": row.sentiment,
         "summary": row.summary,
+        "handover_reasons": sorted({o["reason"] for o in row.outcomes if o.get("reason")}),
     }
 
 

@@ -159,9 +159,14 @@ def _worker(settings: Settings, config: OutreachConfig, engine: Engine) -> Loop 
         PlanStore(engine, timedelta(seconds=settings.send_lease_seconds)),
         ConsentLedger(engine),
         memory,
-        Facts(memory, Backend(str(settings.backend_url)), email=bool(settings.email_secret)),
+        Facts(
+            memory,
+            Backend(str(settings.backend_url), settings.backend_list_token),
+            email=bool(settings.email_secret),
+        ),
         RasaDelivery(str(settings.rasa_url), str(settings.rasa_token)),
         (settings.email_secret, settings.email_domain) if settings.email_secret else None,
+        timedelta(seconds=settings.scan_seconds),
     )
     return Loop(worker, settings.poll_seconds)
 

@@ -1,5 +1,5 @@
 """Outreach's own tables (OUTREACH_DATABASE_URL): the consent ledger (append-only), the
-feed cursor, the planned sends and the decision log (append-only)."""
+feed cursor, the conditions seen, the planned sends and the decision log (append-only)."""
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -47,8 +47,24 @@ class FeedCursor(Base):
     after = Column(Integer, nullable=False)
 
 
+class ConditionKey(Base):
+    """A rule's condition seen for one record (a policy pending activation, a customer
+    at risk): unique per rule and record, so a condition seen on every scan is planned
+    once. Its id, negated, is the plan's event_id (event ids are positive), so
+    planned_sends' unique (rule, event_id) holds for conditions as for events."""
+
+    __tablename__ = "condition_keys"
+    __table_args__ = (UniqueConstraint("rule", "record"),)
+
+    id = Column(Integer, primary_key=True)
+    rule = Column(String(40), nullable=False)
+    record = Column(String(40), nullable=False)
+    customer_id = Column(String(40), nullable=False, index=True)
+
+
 class PlannedSend(Base):
-    """One rule's outreach for one event: planned once (unique per rule and event),
+    """One rule's outreach for one event or condition: planned once (unique per rule and
+    event; a condition's event_id is its ConditionKey's id, negated),
     then sent, suppressed or failed. `state` `sending` means a send was decided and may
     have gone out: after a restart the conversation is read before sending again."""
 

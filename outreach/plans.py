@@ -1,7 +1,8 @@
 """Planned sends and the decision log in outreach's own database, one transaction each.
 
-A send is planned once per rule and event (a unique key, so reading the feed again
-after a restart plans nothing twice). Before a message goes out the plan is marked
+A send is planned once per rule and event, or per rule and record for a condition (a
+policy pending activation, a customer at risk), by a unique key, so reading the feed or
+scanning the records again plans nothing twice. Before a message goes out the plan is marked
 `sending` and committed; after, `sent`. A restart between the two finds it `sending`
 and asks the conversation whether the message arrived before sending (outreach.worker).
 Each change is conditional on the version read, so of several workers on one database
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.config import Rule
 from outreach.governance import WEEK, Decision, Send
-from outreach.models import Base, DecisionEntry, FeedCursor, PlannedSend
+from outreach.models import Base, ConditionKey, DecisionEntry, FeedCursor, PlannedSend
 
 FEED = "memory"
 OPEN_STATES = ("planned", "sending")
@@ -71,6 +72,14 @@ def _entry(row: DecisionEntry) -> dict[str, Any]:
         "skipped": row.skipped,
         "at": row.at.isoformat(),
     }
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A record a rule's condition holds for, and whose customer it is."""
+
+    customer_id: str
+    record: str
 
 
 class Taken(Exception):
@@ -138,6 +147,53 @@ class PlanStore:
             )
             planned += 1
         return planned
+
+    def plan_conditions(self, name: str, rule: Rule, found: Iterable[Seen], now: datetime) -> int:
+        """Plan rule `name` once for each record its condition holds for (none planned
+        before, now or by another process); how many were planned now."""
+        planned = 0
+        for seen in self._unseen(name, list(found)):
+            try:
+                with self.sessions.begin() as session:
+                    key = ConditionKey(rule=name, record=seen.record, customer_id=seen.customer_id)
+                    session.add(key)
+                    session.flush()
+                    session.add(
+                        PlannedSend(
+                            rule=name,
+                            event_id=-key.id,
+                            event_type=rule.trigger.key,
+                            customer_id=seen.customer_id,
+                            record=seen.record,
+                            planned_at=now,
+                            due_at=now + timedelta(minutes=rule.delay_minutes),
+                            state="planned",
+                            attempts=0,
+                            disclose=False,
+                        )
+                    )
+                planned += 1
+            except IntegrityError:  # another process planned it first
+                continue
+        return planned
+
+    def _unseen(self, name: str, found: list[Seen], chunk: int = 500) -> list[Seen]:
+        """Those of found not yet planned for rule `name` (a few queries per scan, so
+        that a scan finding nothing new costs little)."""
+        unseen = []
+        with self.sessions() as session:
+            for start in range(0, len(found), chunk):
+                part = found[start : start + chunk]
+                known = set(
+                    session.execute(
+                        select(ConditionKey.record).where(
+                            ConditionKey.rule == name,
+                            ConditionKey.record.in_([s.record for s in part]),
+                        )
+                    ).scalars()
+                )
+                unseen += [s for s in part if s.record not in known]
+        return unseen
 
     def due(self, now: datetime, limit: int = 50) -> list[Plan]:
         with self.sessions() as session:
@@ -245,14 +301,14 @@ class PlanStore:
             self._set(session, plan, state="failed", attempts=plan.attempts + 1)
 
     def erase(self, customer_id: str) -> dict[str, int]:
-        """Erasure (issue 17): the customer's planned sends and their decisions, removed;
-        how many of each."""
+        """Erasure (issue 17): the customer's planned sends, their decisions and the
+        conditions seen for them, removed; how many of each."""
         with self.sessions.begin() as session:
             return {
                 table.__tablename__: int(
                     session.execute(delete(table).where(table.customer_id == customer_id)).rowcount
                 )
-                for table in (DecisionEntry, PlannedSend)
+                for table in (DecisionEntry, PlannedSend, ConditionKey)
             }
 
     def log(self, customer_id: str | None, after: int, limit: int) -> list[dict[str, Any]]:

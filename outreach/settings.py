@@ -15,6 +15,10 @@
   which the message goes out in the customer's WhatsApp conversation. Without all of
   them the worker does not run (the consent API still does).
 - ``OUTREACH_POLL_SECONDS``: how often the worker reads the feed and sends what is due (5).
+- ``BACKEND_LIST_TOKEN``: the backend's outreach lists (policies pending activation,
+  customers by lifecycle stage); unset, the rules triggered by a condition or a
+  lifecycle stage plan nothing (a warning each scan).
+- ``OUTREACH_SCAN_SECONDS``: how often the worker scans those lists (300).
 - ``OUTREACH_SEND_LEASE_SECONDS``: how long a send is its worker's (120): longer than a
   send with its retries takes; a worker that dies mid-send has it picked up after this.
 """
@@ -64,6 +68,9 @@ class Settings(EnvSettings):
         None, env="MEMORY_API_TOKEN", min_length=16, secret=True, rule="at least 16 characters"
     )
     backend_url: str | None = Field(None, env="BACKEND_URL", rule="the backend's URL")
+    backend_list_token: str | None = Field(
+        None, env="BACKEND_LIST_TOKEN", min_length=16, secret=True, rule="at least 16 characters"
+    )
     rasa_url: str | None = Field(None, env="RASA_URL", rule="Rasa's internal URL")
     rasa_token: str | None = Field(
         None, env="RASA_API_TOKEN", secret=True, rule="Rasa's HTTP API token"
@@ -86,6 +93,9 @@ class Settings(EnvSettings):
         ge=1,
         le=3600,
         rule="seconds from 1 to 3600",
+    )
+    scan_seconds: float = Field(
+        300.0, env="OUTREACH_SCAN_SECONDS", ge=0.2, le=86400, rule="seconds from 0.2 to 86400"
     )
     poll_seconds: float = Field(
         5.0, env="OUTREACH_POLL_SECONDS", ge=0.2, le=3600, rule="seconds from 0.2 to 3600"

@@ -1,6 +1,9 @@
 """What outreach reads from the other services, over their HTTP APIs only: new events
-(the memory's feed), the customer and the record an event is about (the backend), their recent
-contacts and whether a person holds their conversation (the memory's timeline).
+(the memory's feed), the records a condition holds for (the backend's lists: policies
+pending activation, customers at risk), the customer and the record a plan is about
+(the backend: is it resolved, is a complaint open?), their recent contacts, whether a
+person holds their conversation and whether a never-automated topic is on file (the
+memory's timeline: the hand-overs' reasons).
 
 Every call has a connect and a read timeout and is retried with backoff (tenacity);
 a service that stays unreachable raises SourceUnavailable, and the plan waits.
@@ -8,7 +11,7 @@ a service that stays unreachable raises SourceUnavailable, and the plan waits.
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -24,7 +27,17 @@ T = TypeVar("T")
 RESOLVED: dict[str, tuple[str, str, frozenset[str]]] = {
     "payment_failed": ("invoices", "status", frozenset({"paid"})),
     "shipment_delayed": ("orders", "status", frozenset({"delivered", "cancelled"})),
+    # Conditions and stages (outreach.yml's trigger keys): their record has moved on.
+    "pending_activation": (
+        "device_policies",
+        "status",
+        frozenset({"active", "cancelled", "lapsed"}),
+    ),
+    "at_risk": ("customers", "lifecycle_stage", frozenset({"prospect", "onboarding", "active"})),
 }
+# A hand-over for one of these reasons (escalation.yml's topics) puts a topic never
+# automated on the customer's file: no automated outreach after it.
+NEVER_AUTOMATED = "sensitive_topic:"
 # How long after its last message a conversation handed to a person counts as held.
 HELD_FOR = timedelta(hours=12)
 
@@ -86,13 +99,37 @@ class Memory:
 
 
 class Backend:
-    """The CRM's read API (BACKEND_URL)."""
+    """The CRM's read API (BACKEND_URL) and its outreach lists (BACKEND_LIST_TOKEN)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, list_token: str | None = None) -> None:
         self.http = Http("backend", url)
+        self.lists = Http("backend lists", url, list_token) if list_token else None
 
     def record(self, collection: str, record_id: str) -> dict[str, Any] | None:
         return self.http.get(f"/{collection}/{quote(record_id, safe='')}")
+
+    def _listed(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        """Every page of a list; SourceUnavailable without the list token."""
+        if self.lists is None:
+            raise SourceUnavailable("backend lists: BACKEND_LIST_TOKEN is not set")
+        items: list[dict[str, Any]] = []
+        after = None
+        while True:
+            page = self.lists.get(path, **params, **({"after": after} if after else {}))
+            if page is None:
+                raise SourceUnavailable(f"backend lists: {path} not found")
+            items += page["items"]
+            after = page["next"]
+            if not after:
+                return items
+
+    def pending_activations(self, before: date) -> list[dict[str, Any]]:
+        """Device policies pending activation since before that day (id, customer_id)."""
+        return self._listed("/lists/pending_activations", before=before.isoformat())
+
+    def customers_in(self, stage: str) -> list[dict[str, Any]]:
+        """The customers in a lifecycle stage (id)."""
+        return self._listed("/lists/customers", lifecycle_stage=stage)
 
 
 def whatsapp_conversation(memory_view: dict[str, Any]) -> str | None:
@@ -133,8 +170,12 @@ class Facts:
             problem_resolved=self._resolved(event_type, record),
             last_contact_at=datetime.fromtimestamp(last, UTC) if last else None,
             agent_holds_conversation=held,
-            # The sample CRM records neither complaints nor never-automated topics: both
-            # stay False until a CRM that has them is read here.
+            open_complaint=crm.get("open_complaint") is True,
+            never_automated_topic=any(
+                reason.startswith(NEVER_AUTOMATED)
+                for c in conversations
+                for reason in c.get("handover_reasons") or ()
+            ),
         )
         return customer, signals
 

@@ -3,8 +3,10 @@
 Why not APScheduler's SQLAlchemy job store: the planned sends must be in the database
 anyway (unique per rule and event, with their state for exactly-once and the log), so
 a second copy of each as a pickled job would be a second truth to keep in step. The
-worker reads the memory's feed into plans, then handles every plan that is due: the
-facts are fetched and `decide()` runs at that moment, every time. One tick is a pure
+worker reads the memory's feed into plans, every `scan_every` scans the backend's
+records for the rules' conditions (a policy pending activation for N days, a customer
+at risk) into plans, then handles every plan that is due: the facts are fetched and
+`decide()` runs at that moment, every time. One tick is a pure
 function of the clock it is given, so tests drive it with any time.
 """
 
@@ -12,12 +14,12 @@ import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
-from outreach.config import OutreachConfig
+from outreach.config import OutreachConfig, Rule
 from outreach.delivery import DeliveryFailed, RasaDelivery
 from outreach.governance import Customer, decide
 from outreach.ledger import ConsentLedger
 from outreach.mail import mail_thread
-from outreach.plans import Plan, PlanStore, Taken
+from outreach.plans import Plan, PlanStore, Seen, Taken
 from outreach.sources import Facts, Memory, SourceUnavailable
 
 logger = logging.getLogger("outreach.worker")
@@ -38,10 +40,12 @@ class Worker:
         facts: Facts,
         delivery: RasaDelivery,
         mail: MailNaming | None = None,
+        scan_every: timedelta = timedelta(minutes=5),
     ) -> None:
         self.config, self.plans, self.ledger = config, plans, ledger
         self.memory, self.facts, self.delivery = memory, facts, delivery
         self.mail = mail
+        self.scan_every, self.scanned_at = scan_every, datetime.min.replace(tzinfo=UTC)
 
     def _address(self, plan: Plan, customer: Customer) -> tuple[str, dict[str, str]] | None:
         """The conversation plan's channel reaches the customer in, and what its
@@ -64,15 +68,44 @@ class Worker:
             if not events:
                 return planned
 
+    def _holding(self, rule: Rule, now: datetime) -> list[Seen]:
+        """The records rule's condition or lifecycle stage holds for now."""
+        trigger, backend = rule.trigger, self.facts.backend
+        if trigger.condition == "pending_activation" and trigger.days:
+            # Pending for N days: since a day before today - N + 1.
+            before = now.date() - timedelta(days=trigger.days - 1)
+            return [Seen(p["customer_id"], p["id"]) for p in backend.pending_activations(before)]
+        if trigger.lifecycle_stage:
+            return [Seen(c["id"], c["id"]) for c in backend.customers_in(trigger.lifecycle_stage)]
+        return []
+
+    def scan(self, now: datetime) -> int:
+        """Plan each condition rule once per record it holds for; how many were new.
+        A rule whose records cannot be read now is scanned again next time."""
+        self.scanned_at, planned = now, 0
+        for name, rule in self.config.rules.items():
+            if rule.trigger.event:
+                continue
+            try:
+                found = self._holding(rule, now)
+            except SourceUnavailable as error:
+                logger.warning("outreach.scan.unavailable rule=%s: %s", name, error)
+                continue
+            planned += self.plans.plan_conditions(name, rule, found, now)
+        return planned
+
     def tick(self, now: datetime) -> None:
-        """Read the feed, then handle every plan due by now."""
+        """Read the feed (and scan the conditions when due), then handle every plan
+        due by now."""
         try:
             planned = self.read_feed(now)
         except SourceUnavailable as error:
             logger.warning("outreach.feed.unavailable: %s", error)
-        else:
-            if planned:
-                logger.info("outreach.planned new=%d", planned)
+            planned = 0
+        if now - self.scanned_at >= self.scan_every:
+            planned += self.scan(now)
+        if planned:
+            logger.info("outreach.planned new=%d", planned)
         for plan in self.plans.due(now):
             self.handle(plan, now)
 

@@ -91,6 +91,8 @@ class StackConfig:
     outreach_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     # Reads outreach's decision log only (the desk's supervisors' view), random per start.
     outreach_read_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # Reads the backend's outreach lists (BACKEND_LIST_TOKEN), random per start.
+    backend_list_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     # The deployer's secrets for one service each (SERVICE_SECRETS), as configured.
     service_secrets: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -148,8 +150,14 @@ class StackConfig:
         }
 
     def backend_env(self) -> dict[str, str]:
-        """The sample backend's environment: its database (and admin token, if set)."""
-        return {**self.env(), **self._own("backend"), "DATABASE_URL": self.database_url}
+        """The sample backend's environment: its database, its admin token (if set) and the
+        token of its outreach lists."""
+        return {
+            **self.env(),
+            **self._own("backend"),
+            "DATABASE_URL": self.database_url,
+            "BACKEND_LIST_TOKEN": self.backend_list_token,
+        }
 
     def action_env(self) -> dict[str, str]:
         """The action server's environment: the CRM and the desk it calls, the token
@@ -183,6 +191,7 @@ class StackConfig:
             "OUTREACH_DATABASE_URL": self.outreach_database_url,
             **self.memory_client_env(),
             "BACKEND_URL": self.backend_url,
+            "BACKEND_LIST_TOKEN": self.backend_list_token,
             "RASA_URL": self.rasa_internal_url,
             "RASA_API_TOKEN": self.rasa_api_token,
         }

@@ -100,7 +100,13 @@ def backend_cases(stack: Stack) -> tuple[list[Case], st.SearchStrategy[Case]]:
     }
     for collection in ("orders", "claims", "invoices", "policies_", "customers"):
         known[f"{collection.rstrip('s_')}_id"] = known["record_id"]
-    return openapi_cases(stack.config.backend_url, lambda op: {}, known, [])
+    lists = {"Authorization": f"Bearer {stack.config.backend_list_token}"}  # outreach's lists
+    return openapi_cases(
+        stack.config.backend_url,
+        lambda op: lists if op.path.startswith("/lists/") else {},
+        known,
+        [],
+    )
 
 
 def memory_cases(stack: Stack) -> tuple[list[Case], st.SearchStrategy[Case]]:

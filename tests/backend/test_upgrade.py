@@ -47,3 +47,15 @@ def test_an_older_database_gains_the_writes_tables_and_keeps_its_bookings(tmp_pa
     with engine.connect() as db:
         status = db.execute(text("SELECT status FROM appointments WHERE id = 'APT-3001'"))
         assert status.scalar_one() == "cancelled"
+
+
+def test_an_older_database_gains_the_complaint_flag_and_keeps_its_customers(
+    tmp_path: Path,
+) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    loader.rebuild(engine, FIXTURE)
+    with engine.begin() as db:
+        db.execute(text("ALTER TABLE customers DROP COLUMN open_complaint"))
+    assert loader.ensure_loaded(engine, FIXTURE) is False  # not rebuilt: rows kept
+    assert "open_complaint" in {c["name"] for c in inspect(engine).get_columns("customers")}
+    assert loader.add_complaint_flags(engine) is False  # once only

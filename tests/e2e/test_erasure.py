@@ -173,7 +173,12 @@ def what_there_is(stack: Stack, conversations: list[str]) -> dict[str, dict[str,
         },
         "outreach": {
             table: count(at / "outreach.db", table, "customer_id", [ERASED])
-            for table in ("consent_changes", "outreach_decisions", "planned_sends")
+            for table in (
+                "consent_changes",
+                "outreach_decisions",
+                "planned_sends",
+                "condition_keys",
+            )
         },
         "memory": {
             table: count(at / "memory.db", table, "customer_id", [ERASED])

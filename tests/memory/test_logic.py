@@ -163,6 +163,21 @@ def test_the_outcomes_slot_is_read_when_present_and_nothing_goes_unverified() ->
     assert conversation_record(call, {"events": []}, NOW) is None  # not verified
 
 
+def test_a_hand_overs_reason_code_goes_with_its_outcome() -> None:
+    """Outreach reads it from the timeline: a never-automated topic on file."""
+    handed = {
+        **k1("hand_over", "handed_over", "HO-1"),
+        "detail": {"reason_code": "sensitive_topic:bereavement", "note": "n"},
+    }
+    answered = k1("check_order_status", "answered", "BW-100002")
+    call = {
+        "next_action": "action_x",
+        "tracker": tracker([], {"verified_customer_id": "C-1001", "outcomes": [answered, handed]}),
+    }
+    kept = conversation_record(call, {"events": []}, NOW)["outcomes"]
+    assert kept == [answered, {**handed, "reason": "sensitive_topic:bereavement"}]
+
+
 def said(score: float | None, at: float) -> dict:
     parse_data = {"sentiment": {"score": score}} if score is not None else {}
     return {"event": "user", "text": "(never sent)", "timestamp": at, "parse_data": parse_data}

@@ -42,25 +42,31 @@ class Sources:
         answer = self.memory.put(f"/customers/{customer_id}/links", link)
         assert answer.status_code == 200, answer.text
 
-    def pay(self, invoice_id: str) -> None:
-        """The invoice is paid in the CRM (its fixture changed, the backend rebuilt)."""
+    def change(self, collection: str, record_id: str, **fields: object) -> None:
+        """A record changed in the CRM (its fixture changed, the backend rebuilt)."""
         data = json.loads(self.fixture.read_text())
-        for invoice in data["invoices"]:
-            if invoice["id"] == invoice_id:
-                invoice["status"] = "paid"
+        for record in data[collection]:
+            if record["id"] == record_id:
+                record.update(fields)
         self.fixture.write_text(json.dumps(data))
         answer = requests.post(f"{self.config.backend_url}/admin/rebuild", timeout=30)
         assert answer.status_code == 200, answer.text
 
+    def pay(self, invoice_id: str) -> None:
+        """The invoice is paid in the CRM."""
+        self.change("invoices", invoice_id, status="paid")
+
 
 @contextmanager
-def sources(home: Path) -> Iterator[Sources]:
+def sources(home: Path, env: dict[str, str] | None = None) -> Iterator[Sources]:
+    """The backend and the memory (with env added to every service's environment)."""
     fixture = home / "crm.json"
     fixture.write_text(FIXTURE.read_text())
     no_events = home / "no-events.json"
     no_events.write_text('{"events": []}')
     config = isolated_config(
-        home, {"MEMORY_EVENT_SECRETS": EVENT_SECRETS, "BRIGHTWAVE_FIXTURE": str(fixture)}
+        home,
+        {"MEMORY_EVENT_SECRETS": EVENT_SECRETS, "BRIGHTWAVE_FIXTURE": str(fixture), **(env or {})},
     )
     started: list[Service] = []
     try:

@@ -130,9 +130,32 @@ def test_a_recent_contact_about_it_suppresses_within_the_rules_hours() -> None:
 
 
 def test_a_stop_condition_the_rule_does_not_name_is_not_checked() -> None:
+    topic = Signals(never_automated_topic=True)  # activation_reminder does not name it
+    assert run(NOON, rule="activation_reminder", signals=topic).action == "send"
+
+
+@pytest.mark.parametrize(
+    ("rule", "signals", "reason"),
+    [
+        ("activation_reminder", Signals(problem_resolved=True), "stop:problem_resolved"),
+        ("activation_reminder", Signals(open_complaint=True), "stop:open_complaint"),
+        ("at_risk_checkin", Signals(problem_resolved=True), "stop:problem_resolved"),
+        ("at_risk_checkin", Signals(never_automated_topic=True), "stop:never_automated_topic"),
+        (
+            "at_risk_checkin",
+            Signals(last_contact_at=NOON - timedelta(days=6)),
+            "stop:contacted_recently",
+        ),
+    ],
+)
+def test_the_condition_rules_stop_when_resolved_or_left_alone(
+    rule: str, signals: Signals, reason: str
+) -> None:
+    """An activated policy, a customer no longer at risk, a complaint, a topic on file."""
     marketing = consent("C-1001", ("email", "marketing", True))
-    resolved = Signals(problem_resolved=True)  # at_risk_checkin has no problem_resolved
-    assert run(NOON, rule="at_risk_checkin", state=marketing, signals=resolved).action == "send"
+    assert run(NOON, rule=rule, state=marketing).action == "send"
+    decision = run(NOON, rule=rule, state=marketing, signals=signals)
+    assert (decision.action, decision.reason) == ("suppress", reason)
 
 
 def test_an_opted_out_channel_is_skipped_for_the_next_in_the_rules_order() -> None:

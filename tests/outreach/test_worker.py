@@ -45,9 +45,11 @@ def make_worker(
     home: Path,
     config: OutreachConfig | None = None,
     mail: MailNaming | None = None,
+    lists: bool = False,
 ) -> tuple[Worker, PlanStore, ConsentLedger]:
     """A worker with its own database, reading the feed from now on (and sending
-    e-mail too when given the e-mail secret and domain)."""
+    e-mail too when given the e-mail secret and domain; scanning the backend's lists
+    for the condition rules when given `lists`)."""
     engine = create_db_engine(f"sqlite:///{home / 'outreach.db'}")
     plans, ledger = PlanStore(engine), ConsentLedger(engine)
     ledger.seed_from_fixture(FIXTURE, MORNING - timedelta(days=30))
@@ -57,7 +59,13 @@ def make_worker(
         plans,
         ledger,
         memory,
-        Facts(memory, Backend(running.config.backend_url), email=mail is not None),
+        Facts(
+            memory,
+            Backend(
+                running.config.backend_url, running.config.backend_list_token if lists else None
+            ),
+            email=mail is not None,
+        ),
         RasaDelivery(rasa.url, TOKEN, wait=0.01),
         mail,
     )

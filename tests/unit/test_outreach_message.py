@@ -60,10 +60,27 @@ def test_a_later_message_has_no_disclosure_and_a_delay_offers_nothing() -> None:
     assert slots(events) == {"outreach_payment_offered": False}
 
 
+def test_the_condition_rules_say_their_reminder_and_check_in() -> None:
+    reminder = outreach_turn(
+        plan="9", response="utter_outreach_activation_reminder", record="POL-50008", disclose="no"
+    )
+    [said], events = run(ActionOutreachMessage(), tracker(reminder))
+    assert (said["response"], said["policy_id"]) == (
+        "utter_outreach_activation_reminder",
+        "POL-50008",
+    )
+    assert said["policy_id_spoken"] != "POL-50008"  # spelled out for a voice call
+    checkin = outreach_turn(plan="10", response="utter_outreach_checkin", record="C-1001")
+    [said], events = run(ActionOutreachMessage(), tracker(checkin))
+    assert said["response"] == "utter_outreach_checkin"
+    assert slots(events) == {"outreach_payment_offered": False}
+
+
 def test_an_unknown_response_or_a_malformed_invoice_says_nothing() -> None:
     for plan in (
         {"response": "utter_greet", "record": "INV-900055"},
         {"response": "utter_outreach_payment_failed", "record": "INV-9; DROP"},
+        {"response": "utter_outreach_activation_reminder", "record": "INV-900055"},
     ):
         said, events = run(ActionOutreachMessage(), tracker(outreach_turn(**plan)))
         assert (said, events) == ([], []), plan

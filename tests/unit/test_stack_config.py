@@ -80,6 +80,7 @@ SECRETS_OF = {  # which service is given each secret the stack hands out
     "MEMORY_API_TOKEN": {"action-server", "desk", "memory", "outreach"},
     "ANALYTICS_API_TOKEN": {"analytics", "desk"},  # the desk: the dashboard, an erasure
     "RASA_API_TOKEN": {"memory", "outreach"},
+    "BACKEND_LIST_TOKEN": {"backend", "outreach"},  # the outreach lists
     "SWITCHBOARD_DESK_RASA_SECRET": {"desk", "rasa"},
     "SWITCHBOARD_REST_JWT_SECRET": {"rasa"},
     "SWITCHBOARD_WEBCHAT_SECRET": {"rasa"},
