@@ -1,6 +1,10 @@
 """The language a message tells (components/language.py), as the entity `language`
 that fills the slot of the same name; a message that tells none ("ok", "BW-100045")
-has no such entity, so the slot keeps the conversation's language."""
+has no such entity, so the slot keeps the conversation's language.
+
+The entity is about the whole message, not a part of it, so it has no span and no
+extractor: the sentence models read spans as their entity's name
+(components/model_text.py), and `rasa test nlu` scores extractors' spans."""
 
 from typing import Any
 
@@ -10,11 +14,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     ENTITIES,
-    ENTITY_ATTRIBUTE_END,
-    ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
-    EXTRACTOR,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -47,17 +48,13 @@ class LanguageHeard(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            text = head(message.get(TEXT) or "", SENTENCE_CHARS)
-            heard = self.languages.heard(text)
+            heard = self.languages.heard(head(message.get(TEXT) or "", SENTENCE_CHARS))
             if heard is None:
                 continue
             entity = {
                 ENTITY_ATTRIBUTE_TYPE: LANGUAGE,
                 ENTITY_ATTRIBUTE_VALUE: heard.language,
-                ENTITY_ATTRIBUTE_START: 0,
-                ENTITY_ATTRIBUTE_END: len(text),
                 "how": heard.how,
-                EXTRACTOR: self.__class__.__name__,
             }
             message.set(ENTITIES, [*message.get(ENTITIES, []), entity], add_to_output=True)
         return messages
