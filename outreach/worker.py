@@ -120,10 +120,22 @@ class Worker:
             plan = self.plans.sending(plan, decision, now)
             address = self._address(plan, customer)
             assert address is not None  # decide() chose a channel the customer is reachable on
-            self.delivery.send(plan, address[0], rule.message, decision.disclose, address[1])
+            sent = self.delivery.send(
+                plan,
+                address[0],
+                rule.message,
+                decision.disclose,
+                address[1],
+                rule.whatsapp_template if plan.channel == "whatsapp" else None,
+                now,
+            )
             self.plans.sent(plan, rule.message, now)
             logger.info(
-                "outreach.sent plan=%d rule=%s channel=%s", plan.id, plan.rule, plan.channel
+                "outreach.sent plan=%d rule=%s channel=%s as=%s",
+                plan.id,
+                plan.rule,
+                plan.channel,
+                sent,
             )
         except (SourceUnavailable, DeliveryFailed) as error:
             self._later(plan, now, str(error))  # plan: the version this worker holds
