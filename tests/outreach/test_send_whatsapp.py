@@ -251,3 +251,26 @@ def test_a_customer_reachable_by_phone_gets_a_call_that_says_who_calls(
     )
     assert answer.status_code == 200, answer.text
     assert "postcode" in say_of(answer.text)
+
+
+def test_an_outreach_call_cannot_be_forged_nor_its_plan_bent(stack: Stack) -> None:
+    """Only a URL Twilio signed (so outreach made) runs an outreach; a signed request
+    whose plan is malformed is refused naming the field, and runs nothing."""
+    webhook = TwilioWebhook(stack.config.rasa_url, "/webhooks/twilio_voice/webhook")
+    call = {
+        "CallSid": "CA" + "8" * 32,
+        "AccountSid": ACCOUNT_SID,
+        "From": VOICE_NUMBER,
+        "To": customer(CALLED)["phone"],
+        "CallStatus": "in-progress",
+        "Direction": "outbound-api",
+    }
+    plan = (
+        "outreach_plan=99&outreach_rule=payment_failed&outreach_response="
+        "utter_outreach_payment_failed&outreach_record=INV-900022&outreach_customer=C-1008"
+    )
+    forged = webhook.post(call, query=plan, signature="forged")
+    assert forged.status_code == 403, forged.text
+    bent = webhook.post(call, query=plan.replace("INV-900022", "INV-900022%3CSay%3E"))
+    assert bent.status_code == 400
+    assert "outreach_record" in bent.json()["error"]
