@@ -2,9 +2,14 @@
 intent `EXTERNAL_outreach` over Rasa's HTTP API (outreach/delivery.py) with the plan as
 entities, and this action says the rule's domain response on the customer's channel,
 after the disclosure (Brightwave's automated assistant, reply STOP, reply HUMAN) when
-the plan asks for it. The conversation then holds the offer: a "yes" to the one about a
+the plan asks for it. Outside the customer's WhatsApp 24-hour window the plan carries
+the rule's approved template (outreach/whatsapp_window.py): both messages are said as
+usual (the conversation holds what the customer reads) and marked, so that the WhatsApp
+channel sends the template in their place (connectors/whatsapp.py). The conversation
+then holds the offer: a "yes" to the one about a
 failed payment starts the payment-method update (data/rules/outreach_send.yml)."""
 
+import json
 import logging
 import re
 from typing import Any
@@ -23,6 +28,10 @@ OFFERED = "outreach_payment_offered"
 INVOICE = re.compile(r"INV-\d{6}")
 POLICY = re.compile(r"POL-\d{5}")
 INTENT = "EXTERNAL_outreach"
+CONTENT_SID = re.compile(r"HX[0-9a-f]{32}")
+PLACEHOLDER = re.compile(r"[1-9][0-9]?")
+# The marks the WhatsApp channel reads (connectors/whatsapp.py).
+TEMPLATE, IN_TEMPLATE = "whatsapp_template", "whatsapp_in_template"
 
 
 def plan_from_entities(entities: list[dict[str, Any]]) -> dict[str, str]:
@@ -65,6 +74,30 @@ def _variables(response: str, record_id: str) -> dict[str, str] | None:
     return None
 
 
+def template_marks(plan: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """For a plan sent as a WhatsApp template: the marks of the disclosure (said by the
+    template) and of the message (sent as the template); ({}, {}) without a template;
+    None when the template is malformed (nothing may go out free-form instead)."""
+    if not plan.get("template"):
+        return {}, {}
+    try:
+        template = json.loads(plan["template"])
+        sid, variables = template["content_sid"], template["variables"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not (
+        isinstance(sid, str)
+        and CONTENT_SID.fullmatch(sid)
+        and isinstance(variables, dict)
+        and all(
+            isinstance(k, str) and PLACEHOLDER.fullmatch(k) and isinstance(v, str) and len(v) < 100
+            for k, v in variables.items()
+        )
+    ):
+        return None
+    return {IN_TEMPLATE: True}, {TEMPLATE: {"content_sid": sid, "variables": variables}}
+
+
 class ActionOutreachMessage(Action):
     def name(self) -> str:
         return "action_outreach_message"
@@ -75,14 +108,16 @@ class ActionOutreachMessage(Action):
         plan = plan_from_entities(tracker.latest_message.get("entities") or [])
         response, record_id = plan.get("response", ""), plan.get("record", "")
         variables = _variables(response, record_id)
-        if variables is None:
+        marks = template_marks(plan)
+        if variables is None or marks is None:
             logger.warning("outreach.message.refused plan=%s", plan.get("plan"))
             return []
+        in_template, template = marks
         offered = response == "utter_outreach_payment_failed"
         mail = email_mark(plan)
         if plan.get("disclose") == "yes" and not mail:  # an e-mail carries it itself
-            dispatcher.utter_message(response="utter_outreach_disclosure")
-        dispatcher.utter_message(response=response, **variables, **mail)
+            dispatcher.utter_message(response="utter_outreach_disclosure", **in_template)
+        dispatcher.utter_message(response=response, **variables, **mail, **template)
         logger.info("outreach.message.said plan=%s", plan.get("plan"))
         return [
             record(tracker, self.name(), "outreach", DONE, record_id or None, None),

@@ -22,6 +22,13 @@ up in the CRM. A call is one conversation: its id is derived from the CallSid wi
 the auth token (connectors/conversation_ids.py), so nothing confirmed in one call
 carries to the next call from the same number (caller ID is easily spoofed).
 
+An outreach call (outreach/voice.py) is one outbound call: the customer is its `To`
+(Twilio's `Direction` says outbound), and the first request's URL carries the plan
+(connectors/voice_outreach.py, signed by Twilio like all of it). That request runs the
+outreach intent in the call's conversation as Rasa's trigger_intent would, and says
+the disclosure and the message in their voice wording; what the customer answers then
+continues the call's conversation, which holds the offer.
+
 Twilio retries a webhook call it got no answer to. Each request is claimed in the
 channel database (connectors/state.py) by what Twilio signed (the URL, with a fresh
 `turn` token in each Gather's action, and the form), and its TwiML is kept there: a
@@ -79,6 +86,8 @@ from connectors.settings import TwilioSettings
 from connectors.speech import heard, last_sentence, spoken_turn
 from connectors.state import DONE, ChannelState, channel_state
 from connectors.twilio_signature import TwilioSignature
+from connectors.voice_outreach import INTENT as OUTREACH_INTENT
+from connectors.voice_outreach import BadPlan, call_plan, plan_entities
 from connectors.webhook import (
     BadRequest,
     public_url,
@@ -156,6 +165,13 @@ def put_through_asked(tracker: DialogueStateTracker) -> bool:
         isinstance(event, BotUttered) and (event.metadata or {}).get(PUT_THROUGH)
         for event in _this_turn(tracker)
     )
+
+
+def customer_number(params: dict[str, str]) -> str:
+    """The customer's number: the caller's, or on a call we placed (an outreach call,
+    Twilio's Direction `outbound-api`) the number called."""
+    outbound = params.get("Direction", "").startswith("outbound")
+    return required(params, "To" if outbound else "From").strip()
 
 
 def _this_turn(tracker: DialogueStateTracker) -> list[Any]:
@@ -263,9 +279,17 @@ class VoiceInput(TwilioVoiceInput):
         self.limits.check(client=client_address(request))
         params = read_form(request, self.max_body_bytes)
         self.signature.check(request, params)
-        self.limits.check(sender=required(params, "From"))
+        self.limits.check(sender=customer_number(params))
         required(params, "CallSid")
         return params
+
+    @staticmethod
+    def _plan(request: Request) -> dict[str, str] | None:
+        """The outreach plan an outreach call's first request carries (None: none)."""
+        try:
+            return call_plan({key: request.args.get(key) for key in request.args})
+        except BadPlan as bad:
+            raise BadRequest(400, str(bad)) from None
 
     @staticmethod
     def _silences(request: Request) -> int:
@@ -388,11 +412,16 @@ class VoiceInput(TwilioVoiceInput):
         agent: Agent,
         params: dict[str, str],
         silences: int,
+        plan: dict[str, str] | None = None,
     ) -> str:
-        """The TwiML for one request: the caller's turn, a re-prompt, or the way to a person."""
-        number = params["From"].strip()
+        """The TwiML for one request: the caller's turn, a re-prompt, or the way to a
+        person; on an outreach call answered, the outreach message."""
+        number = customer_number(params)
         caller = conversation_id("voice", params["CallSid"].strip(), str(self.signature.auth_token))
         said = self._said(params)
+        if plan is not None and not said:
+            await self._remember(caller, number)
+            return await self._outreach(agent, caller, number, plan)
         tracker = await agent.tracker_store.retrieve(caller)
         if tracker is not None and tracker.is_paused() and tracker.get_slot(CALLBACK_OFFER):
             return await self.callback_choice(agent, tracker, caller, said)
@@ -433,6 +462,25 @@ class VoiceInput(TwilioVoiceInput):
             return self.goodbye(text)
         return self.twiml(text or say(NOT_HEARD, self.name()))
 
+    async def _outreach(self, agent: Agent, caller: str, number: str, plan: dict[str, str]) -> str:
+        """The outreach intent run in the call's conversation (as Rasa's trigger_intent
+        runs it), its messages said in a Gather that listens for the answer; a plan the
+        action refuses says nothing and the call ends."""
+        collector = VoiceCollector()
+        try:
+            async with agent.lock_store.lock(caller):
+                assert agent.processor is not None
+                tracker = await agent.processor.fetch_tracker_and_update_session(
+                    caller, collector, {CHANNEL_NUMBER: number}
+                )
+                await agent.trigger_intent(OUTREACH_INTENT, plan_entities(plan), collector, tracker)
+        except Exception:
+            logger.exception("voice.outreach.failure caller=%s", caller)
+            return self.goodbye(say(TROUBLE, self.name()))
+        text = spoken_turn(m.get("text", "") for m in collector.messages)
+        logger.info("voice.outreach.said plan=%s caller=%s", plan["plan"], caller)
+        return self.twiml(text) if text else self.goodbye("")
+
     async def _spoken(
         self, agent: Agent, tracker: DialogueStateTracker | None, event: BotUttered
     ) -> str:
@@ -466,6 +514,7 @@ class VoiceInput(TwilioVoiceInput):
         async def receive(request: Request) -> HTTPResponse:
             params = self._read(request)
             silences = self._silences(request)
+            plan = self._plan(request)
             key = (
                 public_url(request, self.signature.public_base_url)
                 + "\n"
@@ -481,7 +530,7 @@ class VoiceInput(TwilioVoiceInput):
             if twiml is None:
                 try:
                     twiml = await self._answer(
-                        on_new_message, request.app.ctx.agent, params, silences
+                        on_new_message, request.app.ctx.agent, params, silences, plan
                     )
                 except BaseException:
                     await self.state.release(CHANNEL, key)

@@ -61,6 +61,9 @@ DEFAULT_SESSION_MINUTES = 3 * 24 * 60
 DEFAULT_RATE_LIMITS = {"client": "600/minute", "sender": "20/minute;200/hour"}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 RETRY_SECONDS = "5"
+# An outreach message's marks (actions/outreach_message.py): send this template instead
+# of the text; this text is said by the template.
+TEMPLATE, IN_TEMPLATE = "whatsapp_template", "whatsapp_in_template"
 Work = Callable[[], Awaitable[Any]] | None
 
 
@@ -93,13 +96,23 @@ class WhatsAppOutput(TwilioOutput):
         return number
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """Each paragraph a message, as Rasa's TwilioOutput sends them."""
-        sent = [
-            await self._send_message(
-                {"to": recipient_id, "from_": self.twilio_number, "body": part}
-            )
-            for part in text.strip().split("\n\n")
-        ]
+        """Each paragraph a message, as Rasa's TwilioOutput sends them; an outreach
+        message marked with its approved template (outside the customer's 24-hour
+        window: actions/outreach_message.py) goes as that template instead, and one the
+        template says (the disclosure) is not sent on its own."""
+        if kwargs.get(IN_TEMPLATE):
+            return
+        template = kwargs.get(TEMPLATE)
+        if isinstance(template, dict):
+            message = template_message(recipient_id, self.twilio_number, template)
+            sent = [await self._send_message(message)]
+        else:
+            sent = [
+                await self._send_message(
+                    {"to": recipient_id, "from_": self.twilio_number, "body": part}
+                )
+                for part in text.strip().split("\n\n")
+            ]
         await ledger().record(
             recipient_id,
             agent_stamp(kwargs),
@@ -132,6 +145,19 @@ class WhatsAppOutput(TwilioOutput):
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         await self.send_text_message(recipient_id, numbered(text, buttons, self.name()))
+
+
+def template_message(
+    recipient_id: str, sender: str | None, template: dict[str, Any]
+) -> dict[str, Any]:
+    """The Messages API's arguments for an approved template: its content SID and the
+    values of its placeholders as JSON (Twilio's ContentVariables), no body."""
+    return {
+        "to": recipient_id,
+        "from_": sender,
+        "content_sid": str(template["content_sid"]),
+        "content_variables": json.dumps(template.get("variables") or {}, sort_keys=True),
+    }
 
 
 class InOrder:

@@ -30,6 +30,7 @@ from outreach.ledger import ConsentLedger
 from outreach.plans import PlanStore
 from outreach.settings import Settings
 from outreach.sources import Backend, Facts, Memory
+from outreach.voice import TwilioCalls
 from outreach.worker import Loop, Worker
 
 logger = logging.getLogger("outreach")
@@ -148,6 +149,20 @@ def customer_decisions(
     return _log(request, _customer(customer_id), after, limit)
 
 
+def _calls(settings: Settings) -> TwilioCalls | None:
+    """Twilio's Calls API, when outreach calls (TWILIO_VOICE_NUMBER, validated with
+    what it needs at start)."""
+    if not settings.calls:
+        return None
+    return TwilioCalls(
+        str(settings.twilio_account_sid),
+        str(settings.twilio_auth_token),
+        str(settings.voice_number),
+        str(settings.public_url),
+        settings.twilio_api_url,
+    )
+
+
 def _worker(settings: Settings, config: OutreachConfig, engine: Engine) -> Loop | None:
     """The worker's loop, if the services it reads from and sends through are set."""
     if not settings.sends:
@@ -163,9 +178,11 @@ def _worker(settings: Settings, config: OutreachConfig, engine: Engine) -> Loop 
             memory,
             Backend(str(settings.backend_url), settings.backend_list_token),
             email=bool(settings.email_secret),
+            voice=settings.calls,
         ),
         RasaDelivery(str(settings.rasa_url), str(settings.rasa_token)),
         (settings.email_secret, settings.email_domain) if settings.email_secret else None,
+        _calls(settings),
         timedelta(seconds=settings.scan_seconds),
     )
     return Loop(worker, settings.poll_seconds)

@@ -47,6 +47,11 @@ RESPONSE_NAME = re.compile(r"utter_[a-z0-9]+(_[a-z0-9]+)*")
 RULE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 COUNTRY_CODE = re.compile(r"\+[1-9][0-9]{0,2}")
+# A Twilio Content API template (a WhatsApp template approved by Meta): its SID, and
+# what fills each of its numbered placeholders (outreach/whatsapp_window.py).
+CONTENT_SID = re.compile(r"HX[0-9a-f]{32}")
+TEMPLATE_PLACEHOLDER = re.compile(r"[1-9][0-9]?")
+TEMPLATE_VALUES = ("record",)  # the invoice or order the event is about
 
 
 class OutreachConfigError(ValueError):
@@ -135,6 +140,31 @@ def _stop_condition(value: Any) -> StopCondition:
         raise ValueError(f"{name}.hours: {invalid.errors()[0]['msg']}") from None
 
 
+class WhatsAppTemplate(Strict):
+    """What goes out on WhatsApp outside the customer's 24-hour window, when WhatsApp
+    takes only a pre-approved template: its content SID, and per numbered placeholder
+    which of the plan's values fills it. The approved text must say what the
+    disclosure says (Brightwave's automated assistant, reply STOP, reply HUMAN)."""
+
+    content_sid: str
+    variables: dict[str, Literal[TEMPLATE_VALUES]] = Field(  # type: ignore[valid-type]
+        default_factory=dict
+    )
+
+    @validator("content_sid")
+    def _sid(cls, value: str) -> str:
+        if not CONTENT_SID.fullmatch(value):
+            raise ValueError("expected a Twilio content SID: HX and 32 hexadecimal digits")
+        return value
+
+    @validator("variables")
+    def _placeholders(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not TEMPLATE_PLACEHOLDER.fullmatch(key):
+                raise ValueError(f"{key!r} is not a template placeholder number such as '1'")
+        return value
+
+
 class Rule(Strict):
     trigger: Trigger
     purpose: Purpose
@@ -142,8 +172,19 @@ class Rule(Strict):
     message: str
     delay_minutes: int = Field(..., ge=0, le=7 * 24 * 60)
     stop_when: list[StopCondition] = Field(default_factory=list)
+    whatsapp_template: WhatsAppTemplate | None = None
 
     _message = validator("message", allow_reuse=True)(_response_name)
+
+    @root_validator(skip_on_failure=True)
+    def _template_for_whatsapp(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if "whatsapp" in values["channels"] and values.get("whatsapp_template") is None:
+            raise ValueError(
+                "whatsapp_template: a rule with whatsapp in its channels needs its approved "
+                "template ({content_sid: HX..., variables: {'1': record}}) for customers "
+                "outside WhatsApp's 24-hour window"
+            )
+        return values
 
     @validator("channels")
     def _unique_channels(cls, value: list[Channel]) -> list[Channel]:

@@ -14,6 +14,11 @@
   invoice paid now?); ``RASA_URL``, ``RASA_API_TOKEN``: Rasa's internal HTTP API, through
   which the message goes out in the customer's WhatsApp conversation. Without all of
   them the worker does not run (the consent API still does).
+- ``TWILIO_VOICE_NUMBER``: the number outreach calls customers from (``+`` and the
+  country code); set, outreach calls through Twilio's Calls API (outreach/voice.py) and
+  needs ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN`` and ``SWITCHBOARD_PUBLIC_URL``
+  (where Twilio reaches the voice webhook when the customer answers); ``TWILIO_API_URL``
+  only for another address than Twilio's. Unset, no outreach goes out by phone.
 - ``OUTREACH_POLL_SECONDS``: how often the worker reads the feed and sends what is due (5).
 - ``BACKEND_LIST_TOKEN``: the backend's outreach lists (policies pending activation,
   customers by lifecycle stage); unset, the rules triggered by a condition or a
@@ -23,18 +28,23 @@
   send with its retries takes; a worker that dies mid-send has it picked up after this.
 """
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from limits import parse_many
 from pydantic import Field, validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from common.settings import EnvSettings
+from common.settings import EnvSettings, http_url
+from connectors.settings import TWILIO_API_URL
 from outreach.config import DEFAULT_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
+PHONE_NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
+ACCOUNT_SID = re.compile(r"AC[0-9a-f]{32}")
 
 
 class SettingsError(ValueError):
@@ -87,6 +97,13 @@ class Settings(EnvSettings):
         regex=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$",
         rule="the domain of outreach e-mails' Message-IDs, such as brightwave.example",
     )
+    # Calls (outreach/voice.py): the account, and where Twilio reaches our voice webhook;
+    # read (and checked) only when TWILIO_VOICE_NUMBER is set.
+    twilio_account_sid: str | None = Field(None, env="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str | None = Field(None, env="TWILIO_AUTH_TOKEN", secret=True)
+    twilio_api_url: str = Field(TWILIO_API_URL, env="TWILIO_API_URL")
+    public_url: str | None = Field(None, env="SWITCHBOARD_PUBLIC_URL")
+    voice_number: str | None = Field(None, env="TWILIO_VOICE_NUMBER")
     send_lease_seconds: float = Field(
         120.0,
         env="OUTREACH_SEND_LEASE_SECONDS",
@@ -108,6 +125,29 @@ class Settings(EnvSettings):
             (self.memory_url, self.memory_token, self.backend_url, self.rasa_url, self.rasa_token)
         )
 
+    @property
+    def calls(self) -> bool:
+        """Whether outreach calls customers (TWILIO_VOICE_NUMBER and what it needs)."""
+        return self.voice_number is not None
+
+    @validator("voice_number")
+    def _voice(cls, value: str | None, values: dict[str, Any]) -> str | None:
+        """Calls need the account and an https address for Twilio to call back."""
+        if value is None:
+            return None
+        if not PHONE_NUMBER.fullmatch(value):
+            raise ValueError("expected a phone number: + and the country code, no spaces")
+        account, public = values.get("twilio_account_sid"), values.get("public_url")
+        if not (account and ACCOUNT_SID.fullmatch(account)):
+            raise ValueError("calls need TWILIO_ACCOUNT_SID: AC and 32 hexadecimal digits")
+        if not values.get("twilio_auth_token"):
+            raise ValueError("calls need TWILIO_AUTH_TOKEN")
+        if not (public and public.startswith("https://") and _url(public)):
+            raise ValueError("calls need SWITCHBOARD_PUBLIC_URL: the https URL of Rasa")
+        if not _url(values.get("twilio_api_url")):
+            raise ValueError("calls need TWILIO_API_URL as an http(s) URL")
+        return value
+
     @validator("rate_limit")
     def _rate(cls, value: str) -> str:
         parse_many(value)
@@ -120,6 +160,13 @@ class Settings(EnvSettings):
         except ArgumentError:
             raise ValueError("not an SQLAlchemy database URL") from None
         return value
+
+
+def _url(value: str | None) -> bool:
+    try:
+        return http_url(value) is not None
+    except ValueError:
+        return False
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:

@@ -141,15 +141,18 @@ def whatsapp_conversation(memory_view: dict[str, Any]) -> str | None:
 class Facts:
     """The facts decide() needs, fetched at send time."""
 
-    def __init__(self, memory: Memory, backend: Backend, email: bool = False) -> None:
+    def __init__(
+        self, memory: Memory, backend: Backend, email: bool = False, voice: bool = False
+    ) -> None:
         self.memory, self.backend, self.email = memory, backend, email
+        self.voice = voice  # calls are set up (outreach/voice.py): the CRM's phone number
 
     def gather(
         self, customer_id: str, event_type: str, record: str | None, now: datetime
     ) -> tuple[Customer, Signals]:
         """The customer as governance sees them (only the addresses outreach can
-        deliver to: a WhatsApp conversation, the CRM's e-mail address when e-mail
-        delivery is set up) and the signals about the problem."""
+        deliver to: a WhatsApp conversation, the CRM's e-mail address and phone number
+        when e-mail and calls are set up) and the signals about the problem."""
         crm = self.backend.record("customers", customer_id) or {}
         view = self.memory.customer(customer_id)
         conversations = [i for i in view["timeline"] if i["kind"] == "conversation"]
@@ -162,7 +165,7 @@ class Facts:
         customer = Customer(
             id=customer_id,
             city=crm.get("city"),
-            phone=None,  # no voice delivery yet
+            phone=crm.get("phone") if self.voice else None,
             whatsapp=whatsapp_conversation(view),
             email=crm.get("email") if self.email else None,
         )

@@ -21,6 +21,7 @@ from outreach.ledger import ConsentLedger
 from outreach.mail import mail_thread
 from outreach.plans import Plan, PlanStore, Seen, Taken
 from outreach.sources import Facts, Memory, SourceUnavailable
+from outreach.voice import TwilioCalls
 
 logger = logging.getLogger("outreach.worker")
 # A plan whose facts or delivery are unreachable is tried again after 1, 2, 4… minutes,
@@ -40,11 +41,12 @@ class Worker:
         facts: Facts,
         delivery: RasaDelivery,
         mail: MailNaming | None = None,
+        calls: TwilioCalls | None = None,
         scan_every: timedelta = timedelta(minutes=5),
     ) -> None:
         self.config, self.plans, self.ledger = config, plans, ledger
         self.memory, self.facts, self.delivery = memory, facts, delivery
-        self.mail = mail
+        self.mail, self.calls = mail, calls
         self.scan_every, self.scanned_at = scan_every, datetime.min.replace(tzinfo=UTC)
 
     def _address(self, plan: Plan, customer: Customer) -> tuple[str, dict[str, str]] | None:
@@ -56,6 +58,8 @@ class Worker:
             return thread.conversation, {"address": thread.address, "thread": thread.thread}
         if plan.channel in (None, "whatsapp") and customer.whatsapp:
             return customer.whatsapp, {}
+        if plan.channel == "voice" and customer.phone and self.calls is not None:
+            return customer.phone, {}
         return None
 
     def read_feed(self, now: datetime) -> int:
@@ -126,6 +130,10 @@ class Worker:
             customer, signals = self.facts.gather(
                 plan.customer_id, plan.event_type, plan.record, now
             )
+            if plan.state == "sending" and plan.channel == "voice":
+                # Placed or not before a restart: a call is never placed twice.
+                self.plans.failed(plan, "call_unknown", now)
+                return
             # Decided before a restart: it may have gone out.
             before = self._address(plan, customer) if plan.state == "sending" else None
             if before is not None and self.delivery.delivered(plan, before[0]):
@@ -153,13 +161,40 @@ class Worker:
             plan = self.plans.sending(plan, decision, now)
             address = self._address(plan, customer)
             assert address is not None  # decide() chose a channel the customer is reachable on
-            self.delivery.send(plan, address[0], rule.message, decision.disclose, address[1])
+            sent = self._deliver(plan, rule, decision.disclose, address, now)
             self.plans.sent(plan, rule.message, now)
             logger.info(
-                "outreach.sent plan=%d rule=%s channel=%s", plan.id, plan.rule, plan.channel
+                "outreach.sent plan=%d rule=%s channel=%s as=%s",
+                plan.id,
+                plan.rule,
+                plan.channel,
+                sent,
             )
         except (SourceUnavailable, DeliveryFailed) as error:
             self._later(plan, now, str(error))  # plan: the version this worker holds
+
+    def _deliver(
+        self,
+        plan: Plan,
+        rule: Rule,
+        disclose: bool,
+        address: tuple[str, dict[str, str]],
+        now: datetime,
+    ) -> str:
+        """Send on the plan's channel: a call (which always discloses), else the intent
+        run in the customer's conversation; what went out, for the log."""
+        if plan.channel == "voice" and self.calls is not None:
+            self.calls.call(plan, address[0], rule.message)
+            return "call"
+        return self.delivery.send(
+            plan,
+            address[0],
+            rule.message,
+            disclose,
+            address[1],
+            rule.whatsapp_template if plan.channel == "whatsapp" else None,
+            now,
+        )
 
     def _later(self, plan: Plan, now: datetime, reason: str) -> None:
         if plan.attempts + 1 >= MAX_ATTEMPTS:

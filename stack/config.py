@@ -31,8 +31,9 @@ SERVICE_SECRETS: dict[str, frozenset[str]] = {
     "rasa": frozenset(
         {"TWILIO_AUTH_TOKEN", "SWITCHBOARD_SMTP_PASSWORD", "SWITCHBOARD_EMAIL_SECRET"}
     ),
-    # To name a customer's e-mail conversation as the e-mail channel does (outreach/mail.py).
-    "outreach": frozenset({"SWITCHBOARD_EMAIL_SECRET"}),
+    # To name a customer's e-mail conversation as the e-mail channel does (outreach/mail.py),
+    # and to place outreach calls through Twilio's Calls API (outreach/voice.py).
+    "outreach": frozenset({"SWITCHBOARD_EMAIL_SECRET", "TWILIO_AUTH_TOKEN"}),
 }
 
 

@@ -8,7 +8,7 @@ the tests' recorder, e-mail replies going to the tests' SMTP server) on free
 ports in a temp dir, then sends each entry point first every reproduction of
 issue #20's table, then hypothesis-generated cases (fixed seeds: the same cases
 on every run) up to --cases: the REST webhook and poll, WhatsApp signed and
-unsigned, voice (signed; with ?silence=), e-mail (with the secret), the web chat
+unsigned, voice (signed; with ?silence= and an outreach call's plan), e-mail (with the secret), the web chat
 page and socket, the erase routes on Rasa's internal listener and the action
 server, and the desk's and the sample backend's APIs from their
 /openapi.json. Prints a table per entry point (cases, answers by class, 429s,

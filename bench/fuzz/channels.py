@@ -35,6 +35,14 @@ REST_WEBHOOK = "/webhooks/rest/webhook"
 REST_POLL = "/webhooks/rest/messages"
 WHATSAPP = "/webhooks/twilio/webhook"
 VOICE = "/webhooks/twilio_voice/webhook"
+# The plan an outreach call's URL carries (connectors/voice_outreach.py).
+OUTREACH_PLAN = (
+    ("outreach_plan", "7"),
+    ("outreach_rule", "payment_failed"),
+    ("outreach_response", "utter_outreach_payment_failed"),
+    ("outreach_record", "INV-900055"),
+    ("outreach_customer", "C-1021"),
+)
 EMAIL = "/webhooks/email/webhook"
 # Senders of REST conversations: a few, so the fuzz also reaches later turns.
 SENDERS = tuple(f"fuzz-{i}" for i in range(12))
@@ -273,7 +281,11 @@ def voice_cases(creds: Credentials) -> st.SearchStrategy[Case]:
         if draw(mostly(1)):
             pairs.pop(draw(st.integers(0, len(pairs) - 1)))
         silence = draw(st.one_of(st.none(), number_text()))
-        query_string = query((("silence", silence),)) if silence is not None else ""
+        params = [("silence", silence)] if silence is not None else []
+        if draw(mostly(2)):  # an outreach call answered: its plan as outreach gives it, or bent
+            params += [(k, draw(st.one_of(st.just(v), hostile_text(1)))) for k, v in OUTREACH_PLAN]
+            pairs.append(("Direction", "outbound-api"))
+        query_string = query(tuple(params)) if params else ""
         request = twilio_request(creds, VOICE, tuple(pairs), draw(mostly(9)), query_string)
         if draw(mostly(1)):
             request.headers["Content-Type"] = draw(content_types(FORM))

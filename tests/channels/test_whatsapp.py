@@ -1,7 +1,6 @@
 """WhatsApp through Twilio: signed form posts in, Messages API calls out."""
 
 import base64
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from tests.channels.twilio_fake import (
     TwilioWebhook,
 )
 from tests.support.channels import WHATSAPP_PATH as PATH
-from tests.support.channels import WhatsAppChat, agent_message, handled
+from tests.support.channels import WhatsAppChat, age_conversation, agent_message, handled
 from tests.support.crm import crm, customer, first_with, of_customer
 from tests.support.stack import Conversation, Stack
 
@@ -98,17 +97,6 @@ def test_options_are_numbered_and_a_number_picks_one(
     assert said[-1].startswith("/")  # the option's payload, not the digit
 
 
-def _age_conversation(stack: Stack, sender: str, seconds: int) -> None:
-    """Move a stored conversation back in time, as if the customer had been away."""
-    database = stack.config.tracker_store_url.removeprefix("sqlite:///")
-    with sqlite3.connect(database) as db:
-        db.execute(
-            "UPDATE events SET timestamp = timestamp - ?, data = json_set(data, "
-            "'$.timestamp', json_extract(data, '$.timestamp') - ?) WHERE sender_id = ?",
-            (seconds, seconds, sender),
-        )
-
-
 def test_a_whatsapp_thread_outlives_a_live_chat_session(
     channel_stack: Stack, twilio_api: TwilioApi
 ) -> None:
@@ -123,8 +111,8 @@ def test_a_whatsapp_thread_outlives_a_live_chat_session(
     live.say(f"where is my order {order['id']}")
     assert order["id"] in live.say(owner["postcode"])
 
-    _age_conversation(channel_stack, chat.conversation, TWO_HOURS)
-    _age_conversation(channel_stack, live.sender, TWO_HOURS)
+    age_conversation(channel_stack, chat.conversation, TWO_HOURS)
+    age_conversation(channel_stack, live.sender, TWO_HOURS)
 
     assert day(order["eta"]) in " ".join(chat.say(f"and where is {order['id']} now?"))
     assert "postcode" in live.say(f"and where is {order['id']} now?")

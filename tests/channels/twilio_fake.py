@@ -1,6 +1,7 @@
 """A stand-in for Twilio in the tests: a local HTTP server that records what the
-assistant sends to the Messages API (real wire format: form-encoded POSTs to
-/2010-04-01/Accounts/<sid>/Messages.json with basic auth), and a client that
+assistant sends to the Messages API and the calls outreach places through the Calls API
+(real wire format: form-encoded POSTs to /2010-04-01/Accounts/<sid>/Messages.json or
+Calls.json with basic auth), and a client that
 signs webhook calls the way Twilio does."""
 
 import json
@@ -54,10 +55,11 @@ class TwilioApi:
                     )
                     return
                 api.sent.append(SentMessage(self.path, self.headers.get("Authorization", ""), form))
+                kind = "CA" if self.path.endswith("/Calls.json") else "SM"  # a call, a message
                 self.answer(
                     201,
                     {
-                        "sid": f"SM{len(api.sent):032d}",
+                        "sid": f"{kind}{len(api.sent):032d}",
                         "status": "queued",
                         "to": form.get("To"),
                         "from": form.get("From"),
@@ -91,6 +93,10 @@ class TwilioApi:
 
     def messages_to(self, recipient: str) -> list[SentMessage]:
         return [m for m in self.sent if m.form.get("To") == recipient]
+
+    def calls_to(self, number: str) -> list[SentMessage]:
+        """The calls placed to number (Calls API requests)."""
+        return [m for m in self.messages_to(number) if m.path.endswith("/Calls.json")]
 
     def take(self, recipient: str) -> list[str]:
         """The bodies sent to recipient since the last take (forgetting them)."""

@@ -119,6 +119,27 @@ REFUSALS = [
         "named twice",
     ),
     (_set(f"{PF}.stop_when", "open_complaint"), f"{PF}.stop_when", "a list"),
+    (_drop(f"{PF}.whatsapp_template"), PF, "whatsapp_template: a rule with whatsapp"),
+    (
+        _set(f"{PF}.whatsapp_template", {"content_sid": "HX123", "variables": {}}),
+        f"{PF}.whatsapp_template.content_sid",
+        "HX and 32 hexadecimal digits",
+    ),
+    (
+        _set(
+            f"{PF}.whatsapp_template",
+            {"content_sid": "HX" + "a" * 32, "variables": {"x": "record"}},
+        ),
+        f"{PF}.whatsapp_template.variables",
+        "placeholder number",
+    ),
+    (
+        _set(
+            f"{PF}.whatsapp_template", {"content_sid": "HX" + "a" * 32, "variables": {"1": "name"}}
+        ),
+        f"{PF}.whatsapp_template.variables.1",
+        "permitted",
+    ),
 ]
 
 

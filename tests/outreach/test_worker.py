@@ -8,19 +8,25 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import yaml
 
 from common.database import create_db_engine
+from connectors.voice_outreach import call_plan
 from outreach.config import DEFAULT_PATH, OutreachConfig, load_config, parse_config
 from outreach.delivery import RasaDelivery
+from outreach.governance import Decision
 from outreach.ledger import ConsentLedger
 from outreach.plans import PlanStore
 from outreach.sources import Backend, Facts, Memory
+from outreach.voice import TwilioCalls
 from outreach.worker import MailNaming, Worker
+from tests.channels.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, VOICE_NUMBER, TwilioApi
 from tests.outreach.rasa_fake import TOKEN, RasaStandIn
 from tests.outreach.support import FIXTURE, Sources, sources
+from tests.support.crm import customer
 
 # Mid-morning in London and Berlin: outside quiet hours everywhere the fixture lives.
 MORNING = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -46,6 +52,7 @@ def make_worker(
     config: OutreachConfig | None = None,
     mail: MailNaming | None = None,
     lists: bool = False,
+    calls: TwilioCalls | None = None,
 ) -> tuple[Worker, PlanStore, ConsentLedger]:
     """A worker with its own database, reading the feed from now on (and sending
     e-mail too when given the e-mail secret and domain; scanning the backend's lists
@@ -65,9 +72,11 @@ def make_worker(
                 running.config.backend_url, running.config.backend_list_token if lists else None
             ),
             email=mail is not None,
+            voice=calls is not None,
         ),
         RasaDelivery(rasa.url, TOKEN, wait=0.01),
         mail,
+        calls,
     )
     head = plans.cursor()
     while events := memory.events_after(head)[0]:
@@ -240,3 +249,33 @@ def test_of_two_workers_on_one_database_one_sends(
     worker.handle(plan, MORNING + DELAY)  # the second worker, with what it read before
     assert [d[:2] for d in decisions(plans, "C-1003")] == [("sent", "allowed")]
     assert len(rasa.sent("whatsapp-two-workers")) == 1
+
+
+def test_a_call_is_placed_once_and_one_cut_short_by_a_restart_is_not_placed_again(
+    running: Sources, rasa: RasaStandIn, tmp_path: Path
+) -> None:
+    """No WhatsApp conversation, no e-mail: the CRM's phone, through the Calls API."""
+    with TwilioApi() as twilio:
+        calls = TwilioCalls(ACCOUNT_SID, AUTH_TOKEN, VOICE_NUMBER, PUBLIC_URL, twilio.url)
+        worker, plans, _ = make_worker(running, rasa, tmp_path, calls=calls)
+        running.event("C-1005", "INV-900013")
+        worker.tick(MORNING)
+        worker.tick(MORNING + DELAY)
+        [call] = twilio.calls_to(customer("C-1005")["phone"])
+        assert call.form["From"] == VOICE_NUMBER and call.path.endswith("/Calls.json")
+        plan = call_plan(dict(parse_qsl(urlsplit(call.form["Url"]).query)))
+        assert plan is not None and plan["record"] == "INV-900013"
+        assert decisions(plans, "C-1005") == [
+            ("sent", "allowed", "voice", "utter_outreach_payment_failed")
+        ]
+        worker.tick(MORNING + 3 * DELAY)
+        assert len(twilio.calls_to(customer("C-1005")["phone"])) == 1
+
+        # A worker that died while placing a call leaves its plan `sending`.
+        running.event("C-1008", "INV-900022")
+        worker.tick(MORNING + DELAY)
+        [cut] = plans.due(MORNING + 2 * DELAY)
+        plans.sending(cut, Decision("send", "allowed", "voice", disclose=True), MORNING)
+        worker.tick(MORNING + 2 * DELAY + timedelta(minutes=3))  # its lease is over
+        assert twilio.calls_to(customer("C-1008")["phone"]) == []
+        assert [d[:2] for d in decisions(plans, "C-1008")] == [("failed", "call_unknown")]

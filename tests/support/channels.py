@@ -3,6 +3,7 @@ Twilio's API replaced by a local recorder, e-mail replies going to a local SMTP
 server (both started first), and customers writing on WhatsApp."""
 
 import asyncio
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -65,6 +66,17 @@ def channel_stack(
     )
     with running_stack(config) as running:
         yield running
+
+
+def age_conversation(stack: Stack, sender: str, seconds: int) -> None:
+    """Move a stored conversation back in time, as if the customer had been away."""
+    database = stack.config.tracker_store_url.removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "UPDATE events SET timestamp = timestamp - ?, data = json_set(data, "
+            "'$.timestamp', json_extract(data, '$.timestamp') - ?) WHERE sender_id = ?",
+            (seconds, seconds, sender),
+        )
 
 
 def handled(stack: Stack, channel: str, key: str, timeout: float = TURN_SECONDS) -> None:

@@ -109,3 +109,40 @@ def test_the_payment_link_counts_a_yes_to_the_offer_as_asking_for_it() -> None:
     assert latest_goal(tracker(turn, yes, accepted)) == "update_payment_method"
     later = {"event": "user", "parse_data": {"intent": {"name": "check_order_status"}}}
     assert latest_goal(tracker(turn, yes, accepted, later)) == "check_order_status"
+
+
+TEMPLATE = '{"content_sid": "HX' + "ab" * 16 + '", "variables": {"1": "INV-900055"}}'
+
+
+def test_outside_the_window_both_messages_are_marked_for_the_template() -> None:
+    """Both are said (the conversation holds what the customer reads); the disclosure is
+    marked as said by the template, the message carries the template to send instead."""
+    turn = outreach_turn(
+        plan="9",
+        response="utter_outreach_payment_failed",
+        record="INV-900055",
+        disclose="yes",
+        template=TEMPLATE,
+    )
+    said, _ = run(ActionOutreachMessage(), tracker(turn))
+    assert [m["response"] for m in said] == [
+        "utter_outreach_disclosure",
+        "utter_outreach_payment_failed",
+    ]
+    assert said[0]["whatsapp_in_template"] is True and "whatsapp_template" not in said[0]
+    assert said[1]["whatsapp_template"] == {
+        "content_sid": "HX" + "ab" * 16,
+        "variables": {"1": "INV-900055"},
+    }
+
+
+def test_a_malformed_template_sends_nothing_rather_than_free_form() -> None:
+    for template in ("{", '{"content_sid": "SM1", "variables": {}}', '{"content_sid": 1}'):
+        turn = outreach_turn(
+            plan="10",
+            response="utter_outreach_payment_failed",
+            record="INV-900055",
+            disclose="no",
+            template=template,
+        )
+        assert run(ActionOutreachMessage(), tracker(turn)) == ([], [])

@@ -88,7 +88,7 @@ SECRETS_OF = {  # which service is given each secret the stack hands out
     "SWITCHBOARD_INTEGRATION_SECRET": {"action-server"},
     "CCAAS_WEBHOOK_SECRET": {"desk"},
     "MEMORY_EVENT_SECRETS": {"memory"},
-    "TWILIO_AUTH_TOKEN": {"rasa"},
+    "TWILIO_AUTH_TOKEN": {"rasa", "outreach"},  # outreach: its calls (outreach/voice.py)
     "SWITCHBOARD_SMTP_PASSWORD": {"rasa"},
     "SWITCHBOARD_EMAIL_SECRET": {"rasa", "outreach"},
 }
