@@ -80,7 +80,7 @@ ABANDONED_ORDERS = ("BW-100037", "BW-100038", "BW-100061", "BW-100065")
 # Unpaid invoices of customers without a fixture event, for the dropped payment journey.
 UNPAID_INVOICES = ("INV-900013", "INV-900028", "INV-900031", "INV-900076", "INV-900079")
 WRONG_POSTCODES = ("11111", "22222", "33333")
-HUMAN_REASON = "customer_request"  # the hand-over outcome's reason code for "a human"
+HUMAN_REASON = "human_requested"  # the hand-over outcome's reason code for "a human"
 REST, WHATSAPP = "rest", "twilio"
 CLASSES = ("resolved", "handed_over", "contained", "abandoned")
 ORDER_GOAL = "check_order_status"
@@ -176,8 +176,7 @@ def plan(start: date, days: int, per_day: int) -> list[Planned]:
                     next(starts),
                     ["I want to update my payment method", invoice, *WRONG_POSTCODES],
                     "abandoned",
-                    attempted=(PAYMENT_GOAL,),
-                    funnels={PAYMENT_GOAL: 1},
+                    funnels={PAYMENT_GOAL: 1},  # asked; not verified, so no link
                 )
             )
             count += 1
