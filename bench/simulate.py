@@ -104,10 +104,6 @@ class Planned:
     sender: str = field(default_factory=lambda: f"sim-{uuid.uuid4().hex[:12]}")
     bot_messages: int = 0  # read from Rasa's record once played
 
-    @property
-    def day(self) -> int:
-        return int(self.start // DAY)
-
     def at(self, index: int) -> float:
         """When its index-th message is sent: a minute apart."""
         return self.start + index * MINUTE
