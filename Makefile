@@ -26,7 +26,7 @@ CHARTJS_SHA256 := 48444a82d4edcb5bec0f1965faacdde18d9c17db3063d042abada2f705c9f5
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install schemathesis browser servers webchat chartjs report bench-analytics bench-language train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin verify-audit clean
+.PHONY: help install schemathesis browser servers webchat chartjs report simulate bench-analytics bench-language train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin verify-audit clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -146,6 +146,9 @@ report: $(INSTALLED) $(CHARTJS) ## The outcome figures and plots as one self-con
 
 bench-language: $(INSTALLED) ## Language detection on 400 short messages with the conversation's language (target 98 %)
 	$(BIN)/python -m bench.language
+
+simulate: $(MODEL) $(CHARTJS) ## A simulated week of traffic on its own stack: the dashboard's and report's figures against the ground truth
+	$(BIN)/python -m bench.simulate
 
 bench-analytics: $(INSTALLED) ## Ingest 100,000 broker events: events per second and a month's dashboard query time
 	$(BIN)/python -m bench.analytics

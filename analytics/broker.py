@@ -13,6 +13,9 @@ sender_id, data), which analytics/consumer.py reads. endpoints.yml names this cl
 A write the database refuses never fails a turn: the events stay queued, in order,
 and are written with the next ones once it takes writes again (lost only if Rasa
 stops during the outage). `close()` (Rasa's shutdown) writes what is queued.
+
+With SWITCHBOARD_CLOCK_FILE set (common/clock.py: the traffic simulator's clock, never
+in production) each event is stamped with that clock's time as it is published.
 """
 
 import asyncio
@@ -30,6 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from common import clock
 from common.database import create_db_engine
 
 logger = logging.getLogger(__name__)
@@ -66,6 +70,7 @@ class UrlSQLEventBroker(SQLEventBroker):
         self.writing = False
         self.failing = False
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="event-broker")
+        self.clock_file = clock.clock_file()
 
     @classmethod
     async def from_endpoint_config(
@@ -77,6 +82,8 @@ class UrlSQLEventBroker(SQLEventBroker):
 
     def publish(self, event: dict[str, Any]) -> None:
         """Queue the event for the writer thread; returns at once."""
+        if self.clock_file is not None:
+            event = {**event, "timestamp": clock.now(self.clock_file)}
         with self.lock:
             if len(self.pending) >= MAX_PENDING:
                 self.pending.popleft()

@@ -32,6 +32,7 @@ Kind = Literal[
     "goal_completed",  # a goal completed (hand-over or not): goal completion
     "first_contact_resolved",  # a goal completed with no re-contact about it: FCR
     "recontacted",  # a goal completed, then the customer came back about it
+    "rated",  # the customer answered the satisfaction prompt
 ]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 
@@ -94,6 +95,8 @@ def _matches(kind: str, judged: Judged, goal: str | None) -> bool:
         return outcome in CLASSES and outcome != HANDED_OVER
     if outcome not in CLASSES and kind != "open":
         return False
+    if kind == "rated":
+        return judged.session.satisfaction is not None
     completed = [g for g in judged.completed if goal in (None, g)]
     first = [g for g in completed if g in judged.first_contact]
     if kind == "goal_completed":
@@ -153,5 +156,7 @@ def _row(judged: Judged, goal: str | None) -> dict[str, Any]:
         "handoff_id": handoff_id(session) if judged.outcome == HANDED_OVER else None,
         "steps_reached": judged.steps,
         "customer_turns": session.user_turns,
+        "agent_minutes": round((session.agent_seconds or 0.0) / 60, 4),
+        "satisfaction": session.satisfaction,
         "cost": round(judged.cost, 4),
     }

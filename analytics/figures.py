@@ -82,10 +82,21 @@ def classify(session: SessionFacts, config: MetricsConfig, now: float) -> str:
     return OPEN
 
 
+def agent_cost(session: SessionFacts, config: MetricsConfig) -> float:
+    """The agents' time on the session: the desk's claim-to-close times (carried by its
+    closing message) times the hourly rate; a hand-over the desk has not closed yet is
+    estimated at `agent_minutes_per_handover`."""
+    costs = config.costs
+    if session.agent_seconds is not None:
+        return costs.agent_hourly_rate * session.agent_seconds / 3600
+    if handed_over(session):
+        return costs.agent_hourly_rate * costs.agent_minutes_per_handover / 60
+    return 0.0
+
+
 def session_cost(session: SessionFacts, config: MetricsConfig) -> float:
-    """What the session cost: the channel's units, compute per turn and (for a hand-over)
-    the agent's time, estimated per hand-over until the desk's claim-to-close times
-    are read."""
+    """What the session cost: the channel's units, compute per turn and the agents'
+    time (agent_cost)."""
     costs = config.costs
     channel = costs.channels.get(session.channel or "")
     total = costs.compute_per_turn * session.user_turns
@@ -96,9 +107,7 @@ def session_cost(session: SessionFacts, config: MetricsConfig) -> float:
         total += channel.per_conversation
         total += channel.per_message * (session.user_turns + session.bot_messages)
         total += channel.per_minute * minutes
-    if handed_over(session):
-        total += costs.agent_hourly_rate * costs.agent_minutes_per_handover / 60
-    return total
+    return total + agent_cost(session, config)
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -187,6 +196,7 @@ class Judged:
     completed: tuple[str, ...]
     first_contact: frozenset[str]  # completed goals with no re-contact within the window
     cost: float
+    agent_cost: float  # part of cost
     reason: str | None  # why it was handed over, when it was
     steps: dict[str, int]  # per funnel it is in: how many of its steps were reached
 
@@ -213,11 +223,23 @@ class Judge:
                 completed,
                 frozenset(g for g in completed if not self.recontacts.after(session, g)),
                 session_cost(session, self.config),
+                agent_cost(session, self.config),
                 handover_reason(session) if outcome == HANDED_OVER else None,
                 steps_reached(session, self.config),
             )
             self._judged[id(session)] = found
         return found
+
+
+def satisfaction(judged: list[Judged]) -> dict[str, Any]:
+    """The answers to the satisfaction prompt among these sessions: how many, their
+    mean and how many gave each score."""
+    scores = [j.session.satisfaction for j in judged if j.session.satisfaction is not None]
+    return {
+        "satisfaction_answers": len(scores),
+        "satisfaction_mean": round(sum(scores) / len(scores), 4) if scores else None,
+        "satisfaction_scores": {str(score): n for score, n in sorted(Counter(scores).items())},
+    }
 
 
 def summarise(judged: list[Judged]) -> dict[str, Any]:
@@ -240,6 +262,9 @@ def summarise(judged: list[Judged]) -> dict[str, Any]:
         "first_contact_resolution_rate": _rate(first, resolutions),
         "cost": round(cost, 4),
         "cost_per_resolution": round(cost / resolutions, 4) if resolutions else None,
+        "agent_minutes": round(sum(j.session.agent_seconds or 0.0 for j in decided) / 60, 4),
+        "agent_cost": round(sum(j.agent_cost for j in decided), 4),
+        **satisfaction(decided),
         "handover_reasons": dict(sorted(reasons.items())),
     }
 

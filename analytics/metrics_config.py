@@ -7,6 +7,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, conlist, constr, validator
 
+from common.satisfaction import Satisfaction
+
 # contract K1's results (actions/outcomes.py; analytics never imports the actions)
 Result = Literal[
     "answered",
@@ -51,8 +53,9 @@ class Costs(_Strict):
     currency: constr(regex=r"^[A-Z]{3}$") = "EUR"  # type: ignore[valid-type]
     compute_per_turn: float = _money()
     channels: dict[Name, ChannelCost] = {}  # type: ignore[valid-type]
+    # Agent time is the desk's claim-to-close time of each hand-over times this rate.
     agent_hourly_rate: float = Field(0.0, ge=0, le=10000)
-    # A placeholder until the desk's claim-to-close times are read per hand-over.
+    # The estimate for a hand-over the desk has not closed yet.
     agent_minutes_per_handover: float = Field(0.0, ge=0, le=1440)
 
 
@@ -80,6 +83,8 @@ class MetricsConfig(_Strict):
     # Multi-step journeys by their goal: a conversation whose outcome record names the
     # goal is in the funnel; each step is reached once it and the steps before it are.
     funnels: dict[Name, conlist(Step, min_items=2)] = {}  # type: ignore[valid-type]
+    # The one-question prompt at the end of chat and WhatsApp conversations.
+    satisfaction: Satisfaction = Field(default_factory=Satisfaction)
 
     @validator("funnels")
     def _sound_funnels(cls, funnels: dict[str, list[Step]]) -> dict[str, list[Step]]:

@@ -82,6 +82,19 @@ def money(value: float | None, currency: str) -> str:
     return "–" if value is None else f"{value:.2f} {currency}"
 
 
+def agent_time(figures: dict[str, Any], currency: str) -> str:
+    """'12.5 min, 6.25 EUR' (the desk's claim-to-close times); '–' for a journey."""
+    if "agent_minutes" not in figures:
+        return "–"
+    return f"{figures['agent_minutes']:g} min, {money(figures['agent_cost'], currency)}"
+
+
+def satisfaction(figures: dict[str, Any]) -> str:
+    """'4.25 of 5 (4 answers)' (the dashboard's wording); '–' without answers."""
+    answers = figures.get("satisfaction_answers") or 0
+    return f"{figures['satisfaction_mean']:.2f} of 5 ({answers} answers)" if answers else "–"
+
+
 def _script(path: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
@@ -93,13 +106,22 @@ def _script(path: Path) -> str:
 
 
 def _table(caption: str, first: str, rows: list[tuple[str, dict[str, Any]]], currency: str) -> str:
-    head = [first, "Conversations", *(label for _, label in RATES), "Cost per resolution"]
+    head = [
+        first,
+        "Conversations",
+        *(label for _, label in RATES),
+        "Cost per resolution",
+        "Agent time",
+        "Satisfaction",
+    ]
     cells = [
         [
             name,
             str(f.get("conversations", f.get("attempted"))),
             *(rate(f.get(key)) for key, _ in RATES),
             money(f.get("cost_per_resolution"), currency),
+            agent_time(f, currency),
+            satisfaction(f),
         ]
         for name, f in rows
     ]

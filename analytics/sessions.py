@@ -9,7 +9,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.satisfaction import SCORES
+
 OUTCOMES_SLOT = "outcomes"  # contract K1
+SATISFACTION_SLOT = "satisfaction"  # the customer's answer to the satisfaction prompt
+# The desk's message ending a hand-over carries the agent's claim-to-close time.
+AGENT_SECONDS = "agent_seconds"
+MAX_AGENT_SECONDS = 30 * 86400.0
 # Intents Rasa is told over its HTTP API (the memory's events), not a customer's turn.
 EXTERNAL_PREFIX = "EXTERNAL_"
 
@@ -26,6 +32,8 @@ class SessionFacts:
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     handed_over: bool = False
     last_intent: str | None = None
+    agent_seconds: float | None = None  # the desk's claim-to-close times, once closed
+    satisfaction: int | None = None  # the customer's last answer to the prompt
     id: int | None = None  # the store's row, once stored
 
 
@@ -39,6 +47,20 @@ def _intent(event: dict[str, Any]) -> str | None:
     intent = parse_data.get("intent") if isinstance(parse_data, dict) else None
     name = intent.get("name") if isinstance(intent, dict) else None
     return name[:80] if isinstance(name, str) else None
+
+
+def _agent_seconds(event: dict[str, Any]) -> float | None:
+    metadata = event.get("metadata")
+    value = metadata.get(AGENT_SECONDS) if isinstance(metadata, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 0 <= value <= MAX_AGENT_SECONDS else None
+
+
+def _score(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value) if value == int(value) and value in SCORES else None
 
 
 def _blank(session: SessionFacts) -> bool:
@@ -72,6 +94,13 @@ def fold(current: SessionFacts | None, sender_id: str, event: dict[str, Any]) ->
     elif kind == "bot":
         current.bot_messages += 1
         current.last_activity_at = at
+        seconds = _agent_seconds(event)
+        if seconds is not None:
+            current.agent_seconds = (current.agent_seconds or 0.0) + seconds
+    elif kind == "slot" and event.get("name") == SATISFACTION_SLOT:
+        score = _score(event.get("value"))
+        if score is not None:
+            current.satisfaction = score
     elif kind == "slot" and event.get("name") == OUTCOMES_SLOT:
         value = event.get("value")
         # The slot holds the whole record so far: the newest value is the session's.

@@ -18,7 +18,9 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, Engine, Row
@@ -48,7 +50,11 @@ sessions = Table(
     Column("outcomes", Text, nullable=False),  # the outcome record (K1), as JSON
     Column("handed_over", Boolean, nullable=False),
     Column("last_intent", String(80)),
+    Column("agent_seconds", Float),
+    Column("satisfaction", Integer),
 )
+# Columns added after the table was first created, added to an older store at start.
+ADDED_COLUMNS = ("agent_seconds", "satisfaction")
 
 CONSUMER = "rasa-events"
 # The consumer's fold and an erasure never interleave (a fold would write back the
@@ -64,11 +70,20 @@ _FACTS = (
     "bot_messages",
     "handed_over",
     "last_intent",
+    *ADDED_COLUMNS,
 )
 
 
 def create_schema(engine: Engine) -> None:
+    """The tables, and on a store made before them, the columns added since."""
     metadata.create_all(engine)
+    present = {column["name"] for column in inspect(engine).get_columns(sessions.name)}
+    with engine.begin() as connection:
+        for name in ADDED_COLUMNS:
+            if name not in present:
+                column = sessions.c[name]
+                kind = column.type.compile(dialect=engine.dialect)
+                connection.execute(text(f"ALTER TABLE {sessions.name} ADD COLUMN {name} {kind}"))
 
 
 def _values(facts: SessionFacts) -> dict:

@@ -4,7 +4,7 @@ to the tests' SMTP server. For the benchmarks that drive every channel."""
 
 import dataclasses
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,16 +45,17 @@ def channel_env(twilio: TwilioApi, mailbox: Mailbox) -> dict[str, str]:
 
 
 @contextmanager
-def channel_stack(prefix: str) -> Iterator[Stack]:
+def channel_stack(prefix: str, extra_env: Mapping[str, str] | None = None) -> Iterator[Stack]:
     """The stack on free ports in a temp dir, its channels without rate limits (a
     benchmark fuzzes or loads the assistant, not the limiter), stopped (with the
-    fakes) on leaving."""
+    fakes) on leaving; extra_env added to every service's environment."""
     with (
         tempfile.TemporaryDirectory(prefix=prefix) as home,
         TwilioApi() as twilio,
         Mailbox() as mailbox,
     ):
-        config = isolated_config(Path(home), channel_env(twilio, mailbox), rasa_api_token=API_TOKEN)
+        env = {**channel_env(twilio, mailbox), **(extra_env or {})}
+        config = isolated_config(Path(home), env, rasa_api_token=API_TOKEN)
         config = dataclasses.replace(config, credentials=without_rate_limits(Path(home)))
         with running_stack(config) as stack:
             yield stack

@@ -27,6 +27,10 @@ FIGURE_COLUMNS = (
     "resolved_goals",
     "cost",
     "cost_per_resolution",
+    "agent_minutes",
+    "agent_cost",
+    "satisfaction_answers",
+    "satisfaction_mean",
 )
 CONVERSATION_COLUMNS = (
     "conversation_id",
@@ -39,6 +43,8 @@ CONVERSATION_COLUMNS = (
     "handover_reason",
     "handoff_id",
     "customer_turns",
+    "agent_minutes",
+    "satisfaction",
     "cost",
 )
 

@@ -33,6 +33,7 @@ Kind = Literal[
     "goal_completed",
     "first_contact_resolved",
     "recontacted",
+    "rated",
 ]
 
 dashboard_api = APIRouter(

@@ -5,11 +5,13 @@ move is written to the audit log in the same transaction as the change."""
 
 import logging
 import threading
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from common import clock
 from common.errors import Conflict, RequestRejected, Unprocessable
 from desk import audit, queue, transitions
 from desk.accounts import Identity
@@ -211,10 +213,12 @@ class Desk:
                     )
                     action = "take_over" if taking_over else name
                     detail = f"from {handoff.agent}" if taking_over else None
+                    moment = clock.now_utc()
                     self.rasa.append(
-                        handoff.conversation_id, self._events(move, handoff, agent.username, text)
+                        handoff.conversation_id,
+                        self._events(move, handoff, agent.username, text, moment),
                     )
-                    self._record(handoff, move, agent.username)
+                    self._record(handoff, move, agent.username, moment)
                     audit.record(
                         session,
                         agent.username,
@@ -259,18 +263,19 @@ class Desk:
                 if handoff is not None and handoff.status not in OPEN:
                     problem = f"it is {handoff.status.replace('_', ' ')}"
                 outcome = audit.REFUSED
+                moment = clock.now_utc()
                 if problem is None:
                     try:
                         self.rasa.append(
                             handoff.conversation_id,
-                            self._events(move, handoff, supervisor.username, ""),
+                            self._events(move, handoff, supervisor.username, "", moment),
                         )
                     except RasaError as error:
                         problem, outcome = str(error), audit.FAILED
                 if problem is not None:
                     skipped.append({"id": handoff_id, "reason": problem})
                 else:
-                    self._record(handoff, move, supervisor.username)
+                    self._record(handoff, move, supervisor.username, moment)
                     closed.append(handoff_id)
                 audit.record(
                     session,
@@ -292,26 +297,31 @@ class Desk:
         return {"closed": closed, "skipped": skipped}
 
     def _events(
-        self, move: transitions.Move, handoff: Handoff, agent: str, text: str
+        self, move: transitions.Move, handoff: Handoff, agent: str, text: str, moment: datetime
     ) -> list[Event]:
-        """What the move appends to the conversation, marked for offline channels."""
+        """What the move appends to the conversation, marked for offline channels; a
+        move that ends the hand-over carries the agent's claim-to-close time."""
+        events = move.events(handoff, agent, text, self.wording)
+        if move.to in transitions.ENDING:
+            events = transitions.with_agent_time(events, handoff, moment)
         return offline_marked(
-            move.events(handoff, agent, text, self.wording),
+            events,
             move.name,
             agent,
             self.settings.behaviour.offline_replies,
         )
 
     @staticmethod
-    def _record(handoff: Handoff, move: transitions.Move, agent: str) -> None:
+    def _record(handoff: Handoff, move: transitions.Move, agent: str, moment: datetime) -> None:
+        """The move's new state; claim and end times on the figures' clock (common.clock)."""
         if move.to is None:
             return
         handoff.status = move.to
         handoff.agent = agent
         if move.to == CLAIMED:
-            handoff.claimed_at = queue.now()
+            handoff.claimed_at = moment
         else:
-            handoff.ended_at = queue.now()
+            handoff.ended_at = moment
 
     def rate(
         self,

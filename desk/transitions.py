@@ -8,6 +8,7 @@ nothing changes and the agent can try again.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from common.errors import Conflict
 from desk.models import CLAIMED, CLOSED, HANDED_BACK, OPEN, UNCLAIMED, Handoff
@@ -68,6 +69,26 @@ MOVES: dict[str, Move] = {
         ),
     )
 }
+
+
+ENDING = frozenset({HANDED_BACK, CLOSED})  # the moves that end an agent's work on it
+
+
+def with_agent_time(events: list[Event], handoff: Handoff, moment: datetime) -> list[Event]:
+    """A move that ends the hand-over: its message to the customer carries the agent's
+    claim-to-close time (`agent_seconds` in its metadata, 0 when nobody claimed it),
+    so that the analytics service reads it from Rasa's events (issue #15's agent time)
+    without reading the desk's tables."""
+    claimed = handoff.claimed_at
+    seconds = max(0, round((moment - claimed).total_seconds())) if claimed else 0
+    marked = False
+    found = []
+    for event in events:
+        if not marked and event.get("event") == "bot":
+            event = {**event, "metadata": {**event.get("metadata", {}), "agent_seconds": seconds}}
+            marked = True
+        found.append(event)
+    return found
 
 
 def check(move: Move, handoff: Handoff, agent: str, may_take_over: bool = False) -> None:

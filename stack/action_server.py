@@ -30,7 +30,9 @@ from actions import lockout, memory_turns, outbox
 from actions.backend_client import start_turn
 from actions.lifecycle_config import LifecycleConfigError, lifecycle_config
 from actions.lockout_api import identity_admin, is_identity_admin
+from actions.satisfaction import satisfaction_config
 from actions.settings import SettingsError, settings
+from common.satisfaction import SatisfactionConfigError
 
 logger = logging.getLogger("stack.action_server")
 OPEN_PATHS = {"/health"}
@@ -117,6 +119,7 @@ def main(argv: list | None = None) -> int:
     try:
         config = settings()
         lifecycle_config()
+        satisfaction_config()
         lockout.store()
         outbox.store()
     except SettingsError as error:
@@ -124,6 +127,9 @@ def main(argv: list | None = None) -> int:
         return 2
     except LifecycleConfigError as error:
         print(f"lifecycle.yml: {error}", file=sys.stderr)
+        return 2
+    except SatisfactionConfigError as error:
+        print(str(error), file=sys.stderr)
         return 2
     except (lockout.LockoutStoreUnavailable, outbox.OutboxUnavailable) as error:
         print(f"action server: the assistant database cannot be opened ({error})", file=sys.stderr)

@@ -63,6 +63,8 @@ function totals(figures) {
     ["Hand-over rate", rate(total.handover_rate), { kind: "handed_over" }],
     ["Abandoned", rate(total.abandoned_rate), { kind: "abandoned" }],
     ["Cost per resolution", money(total.cost_per_resolution, figures.currency), { kind: "goal_completed" }],
+    ["Agent time", `${total.agent_minutes} min, ${money(total.agent_cost, figures.currency)}`, { kind: "handed_over" }],
+    ["Satisfaction", satisfactionText(total), { kind: "rated" }],
   ];
   $("totals").replaceChildren(...items.map(([label, value, filters]) => {
     const item = element("div", null, { "data-testid": `total-${filters.kind}-${label.toLowerCase().replace(/ /g, "-")}` });
@@ -73,6 +75,12 @@ function totals(figures) {
   }));
 }
 
+// The satisfaction answers: their mean on the 1-5 scale and how many answered.
+function satisfactionText(figures) {
+  const answers = figures.satisfaction_answers || 0;
+  return answers ? `${figures.satisfaction_mean.toFixed(2)} of 5 (${answers} answers)` : "–";
+}
+
 function reasonsText(reasons) {
   return Object.entries(reasons || {}).map(([code, count]) => `${code.replace(/_/g, " ")}: ${count}`).join(", ") || "–";
 }
@@ -81,7 +89,7 @@ function reasonsText(reasons) {
 function table(node, caption, first, rows, currency, journey) {
   const head = element("tr");
   const rates = journey ? RATES.filter((r) => r.key !== "containment_rate") : RATES;
-  [first, journey ? "Attempted" : "Conversations", ...rates.map((r) => r.label), "Cost per resolution", "Hand-over reasons"]
+  [first, journey ? "Attempted" : "Conversations", ...rates.map((r) => r.label), "Cost per resolution", "Satisfaction", "Hand-over reasons"]
     .forEach((title) => head.append(element("th", title, { scope: "col" })));
   const body = rows.map(([label, figures, filters]) => {
     const row = element("tr", null, { "data-testid": "figure-row", "data-name": label });
@@ -97,7 +105,9 @@ function table(node, caption, first, rows, currency, journey) {
     });
     const cost = element("td");
     cost.append(number(money(figures.cost_per_resolution, currency), { ...filters, kind: "goal_completed" }));
-    row.append(cost, element("td", journey ? "–" : reasonsText(figures.handover_reasons)));
+    const rated = element("td", null, { "data-figure": "satisfaction" });
+    rated.append(journey ? "–" : number(satisfactionText(figures), { ...filters, kind: "rated" }));
+    row.append(cost, rated, element("td", journey ? "–" : reasonsText(figures.handover_reasons)));
     return row;
   });
   node.replaceChildren(element("caption", caption), head, ...body);
