@@ -19,8 +19,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import spoken
+from actions.language import recorded_language
 from actions.outcomes import DONE, record
-from actions.slots import REQUEST_TOPIC
+from actions.slots import LANGUAGE, REQUEST_TOPIC
 
 logger = logging.getLogger(__name__)
 PREFIX = "outreach_"
@@ -115,13 +116,19 @@ class ActionOutreachMessage(Action):
         in_template, template = marks
         offered = response == "utter_outreach_payment_failed"
         mail = email_mark(plan)
+        # The customer's recorded language, unless the conversation already has one;
+        # said with the messages too, which are worded before the slot is set.
+        spoken_in = recorded_language({"language": plan.get("language")}, tracker.slots)
         if plan.get("disclose") == "yes" and not mail:  # an e-mail carries it itself
-            dispatcher.utter_message(response="utter_outreach_disclosure", **in_template)
-        dispatcher.utter_message(response=response, **variables, **mail, **template)
+            dispatcher.utter_message(
+                response="utter_outreach_disclosure", **in_template, **spoken_in
+            )
+        dispatcher.utter_message(response=response, **variables, **mail, **template, **spoken_in)
         logger.info("outreach.message.said plan=%s", plan.get("plan"))
         return [
             record(tracker, self.name(), "outreach", DONE, record_id or None, None),
             SlotSet(OFFERED, bool(offered)),
+            *(SlotSet(LANGUAGE, language) for language in spoken_in.values()),
         ]
 
 

@@ -21,6 +21,7 @@ from rasa.core.nlg.generator import ResponseVariationFilter
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.constants import RESPONSE_CONDITION
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from common.languages import LanguageConfig, languages
@@ -137,6 +138,20 @@ class LocalisedNLG(TemplatedNaturalLanguageGenerator):
         folder = (endpoint_config.kwargs if endpoint_config else {}).get("locales")
         super().__init__(localised(domain.responses, config, Path(folder) if folder else LOCALES))
         self.default = config.default
+
+    async def generate(
+        self,
+        utter_action: str,
+        tracker: DialogueStateTracker,
+        output_channel: str,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        """As Rasa's, except that an action may name the language (the variable
+        `language`) of a response it says before the slot is set."""
+        filled_slots = tracker.current_slot_values()
+        if kwargs.get(LANGUAGE_SLOT):
+            filled_slots = {**filled_slots, LANGUAGE_SLOT: kwargs[LANGUAGE_SLOT]}
+        return self.generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)
 
     def _random_response_for(
         self, utter_action: str, output_channel: str, filled_slots: dict[str, Any]

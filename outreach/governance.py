@@ -30,6 +30,7 @@ class Customer:
     phone: str | None = None
     whatsapp: str | None = None
     email: str | None = None
+    language: str | None = None  # the CRM's, what outreach messages are worded in
 
     def reachable(self, channel: Channel) -> bool:
         address = {"whatsapp": self.whatsapp, "email": self.email, "voice": self.phone}[channel]

@@ -168,6 +168,7 @@ class Facts:
             phone=crm.get("phone") if self.voice else None,
             whatsapp=whatsapp_conversation(view),
             email=crm.get("email") if self.email else None,
+            language=crm.get("language"),
         )
         signals = Signals(
             problem_resolved=self._resolved(event_type, record),

@@ -51,13 +51,19 @@ class Worker:
 
     def _address(self, plan: Plan, customer: Customer) -> tuple[str, dict[str, str]] | None:
         """The conversation plan's channel reaches the customer in, and what its
-        channel needs besides (an e-mail's address and thread); None without one."""
+        channel needs besides (an e-mail's address and thread, the customer's language);
+        None without one."""
+        language = {"language": customer.language} if customer.language else {}
         if plan.channel == "email" and customer.email and self.mail is not None:
             secret, domain = self.mail
             thread = mail_thread(plan.id, plan.customer_id, customer.email, secret, domain)
-            return thread.conversation, {"address": thread.address, "thread": thread.thread}
+            return thread.conversation, {
+                "address": thread.address,
+                "thread": thread.thread,
+                **language,
+            }
         if plan.channel in (None, "whatsapp") and customer.whatsapp:
-            return customer.whatsapp, {}
+            return customer.whatsapp, language
         if plan.channel == "voice" and customer.phone and self.calls is not None:
             return customer.phone, {}
         return None

@@ -2,12 +2,14 @@
 locale files' checks, the language chosen before the channel, the default language
 for a response not translated, and Rasa's own generator over the real domain."""
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from common.languages import languages
@@ -115,3 +117,18 @@ def test_rasa_fills_the_translated_response_of_the_real_domain(tmp_path: Path) -
 def test_the_projects_endpoints_use_it() -> None:
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     assert endpoints["nlg"]["type"] == "components.localised_nlg.LocalisedNLG"
+
+
+def test_an_action_may_name_the_language_of_what_it_says_before_the_slot_is_set(
+    tmp_path: Path,
+) -> None:
+    folder = locale(tmp_path / "locales", "fr", {"utter_greet": [{"text": "Bonjour !"}]})
+    nlg = LocalisedNLG(
+        EndpointConfig(type="components.localised_nlg.LocalisedNLG", locales=str(folder)),
+        Domain.load(str(ROOT / "domain.yml")),
+    )
+    conversation = DialogueStateTracker("c-1", [])
+    said = asyncio.run(nlg.generate("utter_greet", conversation, "rest", language="fr"))
+    unnamed = asyncio.run(nlg.generate("utter_greet", conversation, "rest"))
+    assert said and said["text"] == "Bonjour !"
+    assert unnamed and unnamed["text"] != "Bonjour !"

@@ -146,3 +146,24 @@ def test_a_malformed_template_sends_nothing_rather_than_free_form() -> None:
             template=template,
         )
         assert run(ActionOutreachMessage(), tracker(turn)) == ([], [])
+
+
+def test_the_message_is_in_the_customers_recorded_language_unless_the_conversation_has_one() -> (
+    None
+):
+    turn = outreach_turn(
+        plan="9",
+        response="utter_outreach_payment_failed",
+        record="INV-900055",
+        disclose="yes",
+        language="de",
+    )
+    said, events = run(ActionOutreachMessage(), tracker(turn))
+    assert [m.get("language") for m in said] == ["de", "de"]
+    assert slots(events)["language"] == "de"
+    english = Tracker(
+        "whatsapp-1", {"language": "en"}, turn["parse_data"], [turn], False, None, {}, ""
+    )
+    said, events = run(ActionOutreachMessage(), english)
+    assert [m.get("language") for m in said] == [None, None]
+    assert "language" not in slots(events)
