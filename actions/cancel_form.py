@@ -131,6 +131,7 @@ class ValidateCancelForm(JourneyForm):
         found = await backend.call(client.customer_records, customer_id, "device_policies")
         who = await backend.call(client.record, "customers", customer_id)
         company = await backend.call(client.policies)
+        today = await backend.call(client.today)  # tenure as the backend counts days
         policies = [
             {**policy_summary(p), "status": str(p.get("status"))}
             for p in found
@@ -139,10 +140,10 @@ class ValidateCancelForm(JourneyForm):
         # The backend's list gives no cancellation date: every cancelled policy on the
         # account counts towards this year's limit (the fixture's are all this year's).
         cancelled = sum(1 for p in found if p.get("status") == CANCELLED)
-        since = str(who.get("customer_since") or date.today().isoformat())
+        since = str(who.get("customer_since") or today.isoformat())
         facts = {
             "tier": str(who.get("tier") or ""),
-            "tenure_months": months_between(date.fromisoformat(since[:10]), date.today()),
+            "tenure_months": months_between(date.fromisoformat(since[:10]), today),
             "cancelled": cancelled,
             "notice_days": int(company.get("cancellation_notice_days") or 0),
         }

@@ -9,7 +9,6 @@ since. The action after the form tells the customer which.
 """
 
 import re
-from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -129,7 +128,11 @@ class ValidateClaimForm(JourneyForm):
             # Asked, the slot holds the raw answer; a device named may say what happened.
             updates[INCIDENT] = incident_type(text)
         if asking == DATE:
-            found_day = incident_day(text, date.today())
+            try:  # the backend's today, which it judges the claim's date against
+                today = await backend.call(backend.client().today)
+            except backend.BackendError:
+                return {STOP: BACKEND}
+            found_day = incident_day(text, today)
             updates[DATE] = found_day.isoformat() if found_day else None
         if asking == DESCRIPTION:
             limit = lifecycle_config().claims.description_max_chars
