@@ -133,7 +133,11 @@ class ValidateCancelForm(JourneyForm):
         company = await backend.call(client.policies)
         today = await backend.call(client.today)  # tenure as the backend counts days
         policies = [
-            {**policy_summary(p), "status": str(p.get("status"))}
+            {
+                **policy_summary(p),
+                "status": str(p.get("status")),
+                "premium": float(p.get("premium_monthly") or 0),
+            }
             for p in found
             if p.get("status") in CANCELLABLE
         ]
