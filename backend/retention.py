@@ -6,12 +6,12 @@ year; only an active policy takes one."""
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.database import write_lock
 from backend.models import DevicePolicy, ProtectionPlan
-from backend.records import customer_record
+from backend.records import customer_record, next_id
 from backend.write_models import RetentionOffer
 from backend.write_schemas import RetentionRequest
 from common.errors import Conflict
@@ -38,9 +38,8 @@ def carry_out(session: Session, policy_id: str, request: RetentionRequest, today
             _switch_to_basic(session, policy)
         else:
             credit, free_month = policy.premium_monthly, next_month(today)
-        count = session.scalar(select(func.count()).select_from(RetentionOffer)) or 0
         applied = RetentionOffer(
-            id=f"RET-{count + 1:05d}",
+            id=next_id(session, RetentionOffer, "RET", 5),
             policy_id=policy.id,
             offer=request.offer,
             previous_plan=previous_plan,
