@@ -89,6 +89,28 @@ class ValidateCancelForm(JourneyForm):
     """Reads each answer; the offer comes from lifecycle.yml's rules once the reason is known."""
 
     goal, form, stop, asked = GOAL, FORM, STOP, ASKED
+    kept = [POLICY, REASON]
+
+    def given(self, tracker: Tracker, answers: dict[str, str]) -> list[str]:
+        policy = next(
+            (p for p in tracker.get_slot(POLICIES) or [] if p["id"] == answers.get(POLICY)), None
+        )
+        return [
+            *([f"{policy['device']} ({policy['id']})"] if policy else []),
+            *([answers[REASON].replace("_", " ")] if answers.get(REASON) else []),
+        ]
+
+    def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
+        """A policy no longer cancellable is asked again; the offer is made as the rules
+        say now."""
+        if not any(p["id"] == answers.get(POLICY) for p in tracker.get_slot(POLICIES) or []):
+            answers = {k: v for k, v in answers.items() if k != POLICY}
+        if answers.get(REASON) in REASON_WORDS:
+            return {**answers, OFFER: self._offer(tracker, answers)}
+        return {k: v for k, v in answers.items() if k != REASON}
+
+    def finished(self, updates: dict[str, Any]) -> bool:
+        return updates.get(OFFER_ANSWER) == YES or super().finished(updates)
 
     def still_asked(self, tracker: Tracker) -> list[str]:
         """The offer is asked only when there is one; the cancellation only if it is declined."""
