@@ -1,8 +1,10 @@
-"""Service journeys on the phone and by e-mail against the real backend, sharing the
-channels' one stack: an appointment booked in a call (the caller's number names the
-customer, the postcode keyed in, the store said, every turn shaped for speech), and a
-return started by e-mail over a thread of replies (the reason, the restatement, the
-yes, the authorisation in writing)."""
+"""Service journeys across channels against the real backend, sharing the channels'
+one stack: an appointment booked in a call (the caller's number names the customer,
+the postcode keyed in, the store said, every turn shaped for speech); a return
+started by e-mail over a thread of replies (the reason, the restatement, the yes, the
+authorisation in writing); and a claim started on WhatsApp, left at the description
+and resumed over REST after verification with what was already given (the customer
+memory keeps it)."""
 
 import uuid
 from typing import Any
@@ -12,8 +14,10 @@ import requests
 from tests.channels.mailbox import Mailbox
 from tests.channels.test_email import body, message_id, post
 from tests.channels.test_voice import Call, assert_voice_shaped
+from tests.channels.twilio_fake import TwilioApi
+from tests.support.channels import WhatsAppChat
 from tests.support.crm import customer
-from tests.support.stack import Stack
+from tests.support.stack import Conversation, Stack
 
 
 def records(stack: Stack, customer_id: str, collection: str) -> list[dict[str, Any]]:
@@ -94,3 +98,39 @@ def test_a_return_is_started_by_email_over_a_thread(channel_stack: Stack, mailbo
     assert again.status_code == 409, again.text
     return_id = again.json()["detail"].rsplit(" ", 1)[1]
     assert f"Your return {return_id} for order BW-100019 is authorised" in authorised
+
+
+def test_a_claim_left_on_whatsapp_is_resumed_over_rest_with_what_was_given(
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
+    owner = customer("C-1036")  # two basic policies: Pulse 2 smartwatch, Orbit 12 Lite
+    before = records(channel_stack, owner["id"], "claims")
+    whatsapp = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    assert "postcode" in " ".join(whatsapp.say("I cracked my phone screen, I need to claim"))
+    assert "Which device" in " ".join(whatsapp.say(owner["postcode"]))
+    assert "On which day" in " ".join(whatsapp.say("the Orbit 12 Lite"))
+    # Read against the backend's today (the fixture's 24 November), not the clock's.
+    assert "describe briefly" in " ".join(whatsapp.say("yesterday"))
+    # The customer leaves WhatsApp here, and later writes on the web site instead.
+    chat = Conversation(channel_stack)
+    assert "order number" in chat.say("I want to make a claim")
+    assert "postcode" in chat.say("BW-100062")
+    offer = chat.say(owner["postcode"])
+    assert "You started a claim earlier and had already given me" in offer
+    assert "Orbit 12 Lite smartphone (POL-50027), screen damage and 23 November 2026" in offer
+    assert "describe briefly" in chat.say("yes")
+    confirmation = chat.say("It slipped off the table onto the tiles and the glass cracked.")
+    assert "screen damage claim on your Orbit 12 Lite smartphone (policy POL-50027)" in (
+        confirmation
+    )
+    assert "23 November 2026" in confirmation and "Shall I file this claim?" in confirmation
+    filed = chat.say("yes")
+    [claim] = [c for c in records(channel_stack, owner["id"], "claims") if c not in before]
+    assert f"Your claim {claim['id']} is filed" in filed and claim["type"] == "screen_damage"
+    memory = channel_stack.config
+    kept = requests.get(
+        f"{memory.memory_url}/customers/{owner['id']}/journeys",
+        headers={"Authorization": f"Bearer {memory.memory_api_token}"},
+        timeout=10,
+    )
+    assert kept.json() == {"journeys": []}  # filed: nothing left to resume
