@@ -489,7 +489,12 @@ def test_an_erased_customer_is_forgotten_and_nobody_else(api: MemoryApi) -> None
     events = len(api.events_of(erased))  # the fixture's, if any
     first = api.post(f"/customers/{erased}/erase", None)
     assert first.status_code == 200
-    assert first.json()["removed"] == {"identity_links": 1, "conversations": 1, "events": events}
+    assert first.json()["removed"] == {
+        "identity_links": 1,
+        "conversations": 1,
+        "events": events,
+        "paused_journeys": 0,
+    }
     assert api.get(f"/customers/{erased}").json() == {
         "customer_id": erased,
         "links": [],
@@ -499,6 +504,7 @@ def test_an_erased_customer_is_forgotten_and_nobody_else(api: MemoryApi) -> None
         "identity_links": 0,
         "conversations": 0,
         "events": 0,
+        "paused_journeys": 0,
     }
     assert api.get(f"/customers/{kept}/conversations").json()["conversation_ids"] == [other]
     assert api.post("/customers/nobody/erase", None).status_code == 400
