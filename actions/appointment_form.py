@@ -30,6 +30,7 @@ STOP = "appointment_stop"
 ASKED = [PURPOSE, STORE, SLOT, CONFIRMED]
 SLOTS = [STORES, OFFERED, *ASKED, STOP, "appointment_booking"]
 NO_SLOTS = "no_slots"
+SPOKEN = "twilio_voice"  # the channel whose questions are heard, not read
 OFFER_COUNT = 5
 PURPOSE_WORDS: dict[str, tuple[str, ...]] = {
     "repair": ("repair", "fix", "broken", "damaged", "cracked", "screen", "claim", "faulty"),
@@ -153,7 +154,8 @@ class ValidateAppointmentForm(JourneyForm):
 
 
 class ActionAskAppointmentStore(Action):
-    """Which store: the stores from the backend, with their hours."""
+    """Which store: the stores from the backend, with their hours (on the phone the
+    names alone: four stores' hours make a sentence no caller can follow)."""
 
     def name(self) -> str:
         return "action_ask_appointment_store"
@@ -162,9 +164,11 @@ class ActionAskAppointmentStore(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         stores = tracker.get_slot(STORES) or []
+        spoken = tracker.get_latest_input_channel() == SPOKEN
+        named = [s["name"] if spoken else f"{s['name']} ({s['hours']})" for s in stores]
         dispatcher.utter_message(
             response="utter_ask_appointment_store",
-            stores=join_words([f"{s['name']} ({s['hours']})" for s in stores], "or"),
+            stores=join_words(named, "or"),
             buttons=[{"title": str(s["name"]), "payload": str(s["id"])} for s in stores],
         )
         return []

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -301,6 +302,14 @@ class BackendClient(JourneyWrites):
             return None
         customer_id = items[0].get("id")
         return customer_id if isinstance(customer_id, str) else None
+
+    def today(self) -> date:
+        """The enterprise's today, as the backend judges dates (claim days, windows)."""
+        answer = _expect_dict(self.get("/today"), "today")
+        try:
+            return date.fromisoformat(str(answer.get("today")))
+        except ValueError:
+            raise BackendBadResponse("today: not an ISO date") from None
 
     def policies(self) -> dict[str, Any]:
         """The company policies the assistant may quote."""

@@ -117,6 +117,14 @@ class JourneyWrites:
         body = _given({"customer_id": customer_id, "reason": reason}, comment=comment)
         return self.write(f"/device_policies/{policy_id}/cancellation", body, key)
 
+    def retain_policy(
+        self, key: str, policy_id: str, customer_id: str, offer: str
+    ) -> dict[str, Any]:
+        """Carry out a retention offer the customer accepted instead of cancelling
+        (switch_to_basic, month_free); answers the policy as it now stands."""
+        body = {"customer_id": customer_id, "offer": offer}
+        return self.write(f"/device_policies/{policy_id}/retention", body, key)
+
     def start_return(
         self,
         key: str,

@@ -89,6 +89,28 @@ class ValidateCancelForm(JourneyForm):
     """Reads each answer; the offer comes from lifecycle.yml's rules once the reason is known."""
 
     goal, form, stop, asked = GOAL, FORM, STOP, ASKED
+    kept = [POLICY, REASON]
+
+    def given(self, tracker: Tracker, answers: dict[str, str]) -> list[str]:
+        policy = next(
+            (p for p in tracker.get_slot(POLICIES) or [] if p["id"] == answers.get(POLICY)), None
+        )
+        return [
+            *([f"{policy['device']} ({policy['id']})"] if policy else []),
+            *([answers[REASON].replace("_", " ")] if answers.get(REASON) else []),
+        ]
+
+    def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
+        """A policy no longer cancellable is asked again; the offer is made as the rules
+        say now."""
+        if not any(p["id"] == answers.get(POLICY) for p in tracker.get_slot(POLICIES) or []):
+            answers = {k: v for k, v in answers.items() if k != POLICY}
+        if answers.get(REASON) in REASON_WORDS:
+            return {**answers, OFFER: self._offer(tracker, answers)}
+        return {k: v for k, v in answers.items() if k != REASON}
+
+    def finished(self, updates: dict[str, Any]) -> bool:
+        return updates.get(OFFER_ANSWER) == YES or super().finished(updates)
 
     def still_asked(self, tracker: Tracker) -> list[str]:
         """The offer is asked only when there is one; the cancellation only if it is declined."""
@@ -131,18 +153,23 @@ class ValidateCancelForm(JourneyForm):
         found = await backend.call(client.customer_records, customer_id, "device_policies")
         who = await backend.call(client.record, "customers", customer_id)
         company = await backend.call(client.policies)
+        today = await backend.call(client.today)  # tenure as the backend counts days
         policies = [
-            {**policy_summary(p), "status": str(p.get("status"))}
+            {
+                **policy_summary(p),
+                "status": str(p.get("status")),
+                "premium": float(p.get("premium_monthly") or 0),
+            }
             for p in found
             if p.get("status") in CANCELLABLE
         ]
         # The backend's list gives no cancellation date: every cancelled policy on the
         # account counts towards this year's limit (the fixture's are all this year's).
         cancelled = sum(1 for p in found if p.get("status") == CANCELLED)
-        since = str(who.get("customer_since") or date.today().isoformat())
+        since = str(who.get("customer_since") or today.isoformat())
         facts = {
             "tier": str(who.get("tier") or ""),
-            "tenure_months": months_between(date.fromisoformat(since[:10]), date.today()),
+            "tenure_months": months_between(date.fromisoformat(since[:10]), today),
             "cancelled": cancelled,
             "notice_days": int(company.get("cancellation_notice_days") or 0),
         }

@@ -1,10 +1,11 @@
 """Carry out what a customer who wanted to cancel a device policy chose
 (actions/cancel_form.py asked why and made lifecycle.yml's offer).
 
-An accepted offer (switch to the basic plan, a month free) is recorded and handed to a
-person with a packet: the sample backend has no write for either, so the customer is
-told a colleague will set it up and that nothing has changed yet. A declined offer (or
-none) and a yes to the cancellation restated cancel through the backend client with an
+An accepted offer (switch to the basic plan, a month free) is carried out through the
+backend client with an idempotency key from (conversation, action, policy, offer) and
+confirmed in writing with what changed (the new plan, cover, excess and premium, or the
+month credited); a month free dearer than lifecycle.yml's limit is handed to a person
+with a packet, nothing changed yet. A declined offer (or none) and a yes to the cancellation restated cancel through the backend client with an
 idempotency key from (conversation, action, policy, reason): a doubled yes cancels once
 and hears the same end date, which the backend computes from the company's notice
 period. A customer at lifecycle.yml's yearly limit goes to a person with a packet."""
@@ -25,6 +26,7 @@ from actions.cancel_form import (
     OFFER,
     OFFER_ANSWER,
     OVER_LIMIT,
+    POLICIES,
     POLICY,
     REASON,
     SLOTS,
@@ -34,6 +36,7 @@ from actions.cancel_form import (
 from actions.failures import backend_trouble
 from actions.file_claim import limit_decision
 from actions.journey import BACKEND, OTHER_GOAL, YES, answer_instead, ended, unproven
+from actions.lifecycle_config import lifecycle_config
 from actions.outcomes import (
     DECLINED,
     DONE,
@@ -43,14 +46,15 @@ from actions.outcomes import (
     UNAVAILABLE,
     record,
 )
-from actions.render import day
+from actions.render import day, join_words, money
 from actions.slots import HUMAN_OFFERED
 from actions.verification import verified_customer
 from escalation.names import DECISION_SLOT, ESCALATE_ACTION
 
 ACTION = "action_cancel_policy"
 LIMIT_RULE = "lifecycle.retention.max_cancellations_per_year"
-OFFER_RULE = "lifecycle.retention.offers"
+OFFER_LIMIT_RULE = "lifecycle.retention.month_free_max_credit"
+MONTH_FREE = "month_free"
 
 
 def steps_taken(tracker: Tracker) -> list[str]:
@@ -105,8 +109,12 @@ class ActionCancelPolicy(Action):
             dispatcher.utter_message(response="utter_cancel_to_person")
             return events + self._hand_over(tracker, outcome, LIMIT_RULE, "cancellation", {})
         if tracker.get_slot(OFFER_ANSWER) == YES:
-            dispatcher.utter_message(response=f"utter_cancel_offer_accepted_{offer}", **words)
-            return events + self._hand_over(tracker, outcome, OFFER_RULE, "offer", {"offer": offer})
+            premium = float(the_premium(tracker))
+            if offer == MONTH_FREE and premium > lifecycle_config().retention.month_free_max_credit:
+                dispatcher.utter_message(response=f"utter_cancel_offer_accepted_{offer}", **words)
+                values = {"offer": offer, "credit": premium}
+                return events + self._hand_over(tracker, outcome, OFFER_LIMIT_RULE, "offer", values)
+            return events + await self._retain(dispatcher, tracker, words, outcome)
         if tracker.get_slot(CONFIRMED) != YES:
             dispatcher.utter_message(response="utter_cancel_not_done", **words)
             return events + [outcome(DECLINED)]
@@ -123,6 +131,29 @@ class ActionCancelPolicy(Action):
             SlotSet(DECISION_SLOT, decision),
             FollowupAction(ESCALATE_ACTION),
         ]
+
+    @staticmethod
+    async def _retain(
+        dispatcher: CollectingDispatcher, tracker: Tracker, words: dict[str, str], outcome: Any
+    ) -> list[EventType]:
+        """Carry the accepted offer out and confirm in writing what changed."""
+        policy_id, offer = str(tracker.get_slot(POLICY)), str(tracker.get_slot(OFFER))
+        key = idempotency_key(tracker.sender_id, ACTION, policy_id, offer)
+        try:
+            kept = await backend.call(
+                backend.client().retain_policy,
+                key,
+                policy_id,
+                str(verified_customer(tracker)),
+                offer,
+            )
+        except (backend.BackendRejected, backend.RecordNotFound):
+            dispatcher.utter_message(response="utter_cancel_offer_refused", **words)
+            return [SlotSet(HUMAN_OFFERED, True), outcome(FAILED, reason="rejected")]
+        except backend.BackendError:  # nothing was changed: the customer hears so
+            return backend_trouble(dispatcher, tracker) + [outcome(UNAVAILABLE, reason="backend")]
+        dispatcher.utter_message(response=f"utter_cancel_offer_done_{offer}", **offer_words(kept))
+        return [outcome(DONE, kept=offer, retention_id=kept.get("retention_id"))]
 
     @staticmethod
     async def _cancel(
@@ -150,3 +181,35 @@ class ActionCancelPolicy(Action):
             **{**words, "notice_days": str(cancelled.get("notice_days", words["notice_days"]))},
         )
         return [outcome(DONE, effective_date=ends)]
+
+
+def the_premium(tracker: Tracker) -> float:
+    """The chosen policy's monthly premium, as the backend gave it to the form."""
+    wanted = tracker.get_slot(POLICY)
+    policies: list[dict[str, Any]] = tracker.get_slot(POLICIES) or []
+    policy = next((p for p in policies if p["id"] == wanted), {})
+    return float(policy.get("premium", 0))
+
+
+def offer_words(kept: dict[str, Any]) -> dict[str, str]:
+    """What the written confirmation of a carried-out offer says, from the backend's
+    answer: the policy as it now stands and what changed."""
+    currency = str(kept.get("currency") or "EUR")
+    free_month = str(kept.get("free_month") or "")
+    return {
+        "policy_id": str(kept.get("id", "")),
+        "device": str(kept.get("device", "")),
+        "plan": str(kept.get("plan", "")),
+        "previous_plan": str(kept.get("previous_plan", "")),
+        "covered": join_words([str(k).replace("_", " ") for k in kept.get("covers") or []]),
+        "excess": money(float(kept.get("excess") or 0), currency),
+        "premium": money(float(kept.get("premium_monthly") or 0), currency),
+        "credit": money(float(kept.get("credit") or 0), currency),
+        "free_month": month_words(free_month),
+        "applied_on": day(str(kept.get("applied_on") or "")),
+    }
+
+
+def month_words(iso: str) -> str:
+    """'2026-12-01' → 'December 2026'."""
+    return day(iso).split(" ", 1)[1] if iso else ""

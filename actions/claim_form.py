@@ -9,7 +9,6 @@ since. The action after the form tells the customer which.
 """
 
 import re
-from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -102,6 +101,24 @@ class ValidateClaimForm(JourneyForm):
     """Reads each answer and checks it against the customer's policies."""
 
     goal, form, stop, asked = GOAL, FORM, STOP, ASKED
+    kept = [POLICY, INCIDENT, DATE, DESCRIPTION]
+
+    def given(self, tracker: Tracker, answers: dict[str, str]) -> list[str]:
+        policies = tracker.get_slot(POLICIES) or []
+        policy = next((p for p in policies if p["id"] == answers.get(POLICY)), None)
+        return [
+            *([f"{policy['device']} ({policy['id']})"] if policy else []),
+            *([incident_words(answers[INCIDENT])] if answers.get(INCIDENT) else []),
+            *([day(answers[DATE])] if answers.get(DATE) else []),
+            *([f"“{answers[DESCRIPTION]}”"] if answers.get(DESCRIPTION) else []),
+        ]
+
+    def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
+        """A policy no longer in cover is asked again; the cover and limits hold as now."""
+        policies = tracker.get_slot(POLICIES) or []
+        if not any(p["id"] == answers.get(POLICY) for p in policies):
+            answers = {k: v for k, v in answers.items() if k != POLICY}
+        return {**answers, **self._limits(tracker, answers)}
 
     async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
         asking, text = reply.asking, reply.text
@@ -129,7 +146,11 @@ class ValidateClaimForm(JourneyForm):
             # Asked, the slot holds the raw answer; a device named may say what happened.
             updates[INCIDENT] = incident_type(text)
         if asking == DATE:
-            found_day = incident_day(text, date.today())
+            try:  # the backend's today, which it judges the claim's date against
+                today = await backend.call(backend.client().today)
+            except backend.BackendError:
+                return {STOP: BACKEND}
+            found_day = incident_day(text, today)
             updates[DATE] = found_day.isoformat() if found_day else None
         if asking == DESCRIPTION:
             limit = lifecycle_config().claims.description_max_chars

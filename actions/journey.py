@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions import resume
 from actions.answers import ActionAnswerRequest
 from actions.failures import backend_trouble
 from actions.outcomes import REFUSED, UNAVAILABLE
@@ -150,19 +151,49 @@ class Reply:
         return {"affirm": YES, "deny": NO}.get(str(self.intent))
 
 
+_RESUMABLE: dict[str, type["JourneyForm"]] = {}
+
+
+def resumable() -> dict[str, type["JourneyForm"]]:
+    """The journeys that can be resumed, by goal."""
+    return dict(_RESUMABLE)
+
+
 class JourneyForm(FormValidationAction):
     """A journey's form: it asks `asked` in turn until `stop` holds why it ended.
     Before a reply is read (`answers`), it checks that this is still the journey the
     customer asked for last and that the customer is proven. Abstract, so that the
-    action server registers only its subclasses (rasa_sdk skips abstract actions)."""
+    action server registers only its subclasses (rasa_sdk skips abstract actions).
+
+    A journey naming `kept` answers can be resumed (actions/resume.py): they are kept
+    in the memory after each answer, and when the customer asks for the journey again
+    the form first offers to go on with them (`journey_resume`)."""
 
     goal: str
     form: str
     stop: str
     asked: list[str]
+    kept: list[str] = []
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.kept:
+            _RESUMABLE[cls.goal] = cls
 
     def name(self) -> str:
         return f"validate_{self.form}"
+
+    def given(self, tracker: Tracker, answers: dict[str, str]) -> list[str]:
+        """What the kept answers say, for the offer to go on ("your Orbit 12 …")."""
+        return []
+
+    def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
+        """The kept answers that still hold now, with what follows from them."""
+        return answers
+
+    def finished(self, updates: dict[str, Any]) -> bool:
+        """The reply ends the journey: its last question (the yes to it) was answered."""
+        return updates.get(self.asked[-1]) is not None
 
     def still_asked(self, tracker: Tracker) -> list[str]:
         """The slots the form asks for, given what it knows."""
@@ -175,7 +206,10 @@ class JourneyForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        return [] if tracker.get_slot(self.stop) else self.still_asked(tracker)
+        if tracker.get_slot(self.stop):
+            return []
+        offer = [resume.RESUME] if tracker.get_slot(resume.PAUSED) else []
+        return offer + self.still_asked(tracker)
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -191,7 +225,45 @@ class JourneyForm(FormValidationAction):
             return {self.stop: NOT_SERVED}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = tracker.latest_message.get("text") or ""
-        return await self.answers(tracker, Reply(asking, intent, text, customer_id))
+        reply = Reply(asking, intent, text, customer_id)
+        if asking == resume.RESUME:
+            return self._resumed(tracker, reply)
+        updates = await self.answers(tracker, reply)
+        if asking is None and self.kept and self.stop not in updates:
+            paused = await resume.kept(customer_id, self.goal, self.kept)
+            if paused:
+                updates[resume.PAUSED] = paused
+        self._remember(tracker, reply, updates)
+        return updates
+
+    def _resumed(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
+        """The answer to the offer to go on: yes restores what was given, no starts afresh."""
+        answer = reply.confirmation
+        left = leaving(resume.RESUME, reply.intent, self.goal, answer is not None, reply.text)
+        if left:
+            return {self.stop: left}
+        if answer is None:
+            return {resume.RESUME: None}
+        paused = tracker.get_slot(resume.PAUSED) or {}
+        updates: dict[str, Any] = {resume.RESUME: answer, resume.PAUSED: None}
+        if answer == NO:
+            resume.forget(reply.customer_id, self.goal)
+            return updates
+        given = {slot: value for slot, value in paused.items() if slot in self.kept}
+        return {**updates, **self.restored(tracker, given)}
+
+    def _remember(self, tracker: Tracker, reply: Reply, updates: dict[str, Any]) -> None:
+        """Keep the answers so far after one was given; forget them once it ended."""
+        if not self.kept:
+            return
+        stop = updates.get(self.stop)
+        if stop in (OTHER_GOAL, BACKEND, NOT_SERVED):
+            return  # left half-way: what was kept stays for later
+        if stop or self.finished(updates):
+            resume.forget(reply.customer_id, self.goal)
+        elif reply.asking in self.kept and updates.get(reply.asking) is not None:
+            answers = {slot: updates.get(slot, tracker.get_slot(slot)) for slot in self.kept}
+            resume.keep(tracker, reply.customer_id, self.goal, answers)
 
     @abstractmethod
     async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
@@ -199,9 +271,12 @@ class JourneyForm(FormValidationAction):
         (Abstract, so that the action server registers the journeys' forms, not this.)"""
 
 
+RESUME_SLOTS = [resume.RESUME, resume.PAUSED]
+
+
 def ended(slots: list[str]) -> list[EventType]:
     """The events that end a journey's turn: the request finished, its slots cleared."""
-    return [*request_finished(), *(SlotSet(name, None) for name in slots)]
+    return [*request_finished(), *(SlotSet(name, None) for name in [*slots, *RESUME_SLOTS])]
 
 
 async def answer_instead(
@@ -210,7 +285,7 @@ async def answer_instead(
     """The journey was left half-way for another request, which its form ended for:
     that request answered here, the journey's slots cleared."""
     answered = await ActionAnswerRequest().run(dispatcher, tracker, domain)
-    return [*answered, *(SlotSet(name, None) for name in slots)]
+    return [*answered, *(SlotSet(name, None) for name in [*slots, *RESUME_SLOTS])]
 
 
 def ask_which_policy(

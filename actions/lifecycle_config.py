@@ -18,8 +18,8 @@ CANCEL_REASONS = ("too_expensive", "no_longer_needed", "switching_provider", "ot
 # The protection plans (fixtures' protection_plans) and the customers' tiers.
 PLANS = ("basic", "plus")
 TIERS = ("standard", "plus", "premium")
-# What a retention rule may offer; the sample backend has no write for either, so an
-# accepted offer goes to a person with a packet (actions/cancel_policy.py).
+# What a retention rule may offer; an accepted one is carried out through the backend
+# (actions/cancel_policy.py), a month free worth more than the limit by a person.
 OFFERS = ("switch_to_basic", "month_free")
 
 
@@ -104,6 +104,9 @@ class RetentionRules(Strict):
     # Cancellations a customer may make with the assistant in a calendar year; the
     # next one goes to a person with a packet.
     max_cancellations_per_year: int = Field(..., ge=0, le=50)
+    # The largest month's premium (in the policy's currency) the assistant credits
+    # alone as a month free; a dearer one goes to a person with a packet.
+    month_free_max_credit: float = Field(..., ge=0, le=1000)
 
     def offer_for(self, reason: str, plan: str, tier: str, tenure_months: int) -> str | None:
         """The first rule's offer that applies, or None."""

@@ -76,6 +76,20 @@ class MemoryClient(TokenClient):
     def conversation(self, body: dict[str, Any]) -> dict[str, Any]:
         return _expect_dict(self.put("/conversations", body), "conversation")
 
+    def journey(self, customer_id: str, goal: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        """Keep a journey's answers so far (body), or forget it (None): one method, so
+        that newest() keeps a journey's writes in order."""
+        path = f"/customers/{quote(customer_id, safe='')}/journeys/{quote(goal, safe='')}"
+        if body is None:
+            return _expect_dict(self._request("DELETE", path, 1), "journey")
+        return _expect_dict(self.put(path, body), "journey")
+
+    def journeys(self, customer_id: str) -> dict[str, Any]:
+        """The customer's journeys left half-way, newest first."""
+        return _expect_dict(
+            self.get(f"/customers/{quote(customer_id, safe='')}/journeys"), "journeys"
+        )
+
     def customer(self, customer_id: str, limit: int = 20) -> dict[str, Any]:
         return _expect_dict(
             self.get(f"/customers/{quote(customer_id, safe='')}", {"limit": str(limit)}), "customer"

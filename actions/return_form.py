@@ -121,6 +121,26 @@ class ValidateReturnForm(JourneyForm):
     """Reads each answer and checks it against the customer's orders."""
 
     goal, form, stop, asked = GOAL, FORM, STOP, ASKED
+    kept = [ORDER_CHOSEN, REASON]
+
+    def given(self, tracker: Tracker, answers: dict[str, str]) -> list[str]:
+        order = next(
+            (o for o in tracker.get_slot(ORDERS) or [] if o["id"] == answers.get(ORDER_CHOSEN)),
+            None,
+        )
+        return [
+            *([f"{order['id']} ({order['items']})"] if order else []),
+            *([REASON_LABELS[answers[REASON]]] if answers.get(REASON) in REASON_LABELS else []),
+        ]
+
+    def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
+        """An order no longer returnable is asked again; a reason kept as it was."""
+        orders = returnable(tracker.get_slot(ORDERS) or [])
+        if not any(o["id"] == answers.get(ORDER_CHOSEN) for o in orders):
+            answers = {k: v for k, v in answers.items() if k != ORDER_CHOSEN}
+        if answers.get(REASON) not in REASON_LABELS:
+            answers = {k: v for k, v in answers.items() if k != REASON}
+        return answers
 
     async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
         if tracker.get_slot(ORDERS) is None:

@@ -104,3 +104,19 @@ class IdempotencyKey(Base):
     fingerprint = Column(String(64), nullable=False)
     answer = Column(JSON)  # None only if the process stopped between write and answer
     created_at = Column(UTCDateTime, nullable=False)
+
+
+class RetentionOffer(Base):
+    """A retention offer carried out on a device policy: a switch to the basic plan
+    (the plan it left) or a month free (the premium credited and the month it covers)."""
+
+    __tablename__ = "retention_offers"
+    __noun__ = "retention offer"
+
+    id = Column(ID, primary_key=True)
+    policy_id = Column(ID, ForeignKey("device_policies.id"), nullable=False, index=True)
+    offer = Column(CODE, nullable=False)
+    previous_plan = Column(CODE)
+    credit = Column(Float, nullable=False)
+    free_month = Column(Date)
+    applied_on = Column(Date, nullable=False)

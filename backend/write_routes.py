@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from backend import bookings, claims, leads, payment_links, policy_writes, returns
+from backend import bookings, claims, leads, payment_links, policy_writes, retention, returns
 from backend.idempotency import RequiredKey, once
 from backend.routes import Body, RecordIdPath, SessionDep, _errors
 from backend.schemas import MoveRequest
@@ -17,6 +17,7 @@ from backend.write_schemas import (
     ClaimRequest,
     LeadRequest,
     PaymentLinkRequest,
+    RetentionRequest,
     ReturnRequest,
 )
 
@@ -30,6 +31,17 @@ def today(request: Request) -> date:
 
 
 TodayDep = Annotated[date, Depends(today)]
+
+
+@router.get(
+    "/today",
+    tags=["reference"],
+    summary="The day the backend treats as today",
+)
+def read_today(day: TodayDep) -> dict[str, str]:
+    """What relative dates ("yesterday", "last Friday") are read against, so that a
+    caller and the backend judge a date on the same day."""
+    return {"today": day.isoformat()}
 
 
 def _request(body: Any, record_id: str | None = None) -> Any:
@@ -128,6 +140,33 @@ def cancel_policy(
         "cancel_policy",
         _request(request, record_id),
         lambda: policy_writes.cancel(session, record_id, request, day),
+    )
+
+
+@router.post(
+    "/device_policies/{record_id}/retention",
+    tags=["device policies"],
+    responses=_errors(404, 409),
+    summary="Carry out a retention offer the customer accepted instead of cancelling",
+)
+def retain_policy(
+    record_id: RecordIdPath,
+    request: RetentionRequest,
+    session: SessionDep,
+    response: Response,
+    key: RequiredKey,
+    day: TodayDep,
+) -> Body:
+    """switch_to_basic moves an active policy to the basic plan's cover, excess and rate;
+    month_free credits the next month's premium (free_month). Each offer once a year
+    per policy (409 otherwise)."""
+    return once(
+        session,
+        response,
+        key,
+        "retain_policy",
+        _request(request, record_id),
+        lambda: retention.carry_out(session, record_id, request, day),
     )
 
 

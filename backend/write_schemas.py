@@ -35,6 +35,7 @@ ContactChannel = Literal["email", "phone", "sms", "whatsapp"]
 CancellationReason = Literal[
     "too_expensive", "no_longer_needed", "device_replaced", "switching_provider", "other"
 ]
+RetentionOfferName = Literal["switch_to_basic", "month_free"]
 ReturnReason = Literal["changed_mind", "faulty", "wrong_item", "damaged_in_delivery", "other"]
 
 
@@ -97,6 +98,13 @@ class CancellationRequest(StrictModel):
     customer_id: RecordId
     reason: CancellationReason
     comment: Comment | None = None
+
+
+class RetentionRequest(StrictModel):
+    """A retention offer the customer accepted instead of cancelling a device policy."""
+
+    customer_id: RecordId
+    offer: RetentionOfferName
 
 
 class ReturnRequest(StrictModel):

@@ -98,6 +98,23 @@ class MentionedIn(_Strict):
     event_ids: conlist(conint(ge=1), min_items=1, max_items=50)  # type: ignore[valid-type]
 
 
+AnswerText = constr(max_length=500, regex=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")
+
+
+class JourneyIn(_Strict):
+    """A journey's answers so far (slot name to value, never a yes to a change)."""
+
+    conversation_id: Text200  # type: ignore[valid-type]
+    channel: Name  # type: ignore[valid-type]
+    answers: dict[Name, AnswerText]  # type: ignore[valid-type]
+
+    @validator("answers")
+    def _few(cls, answers: dict[str, str]) -> dict[str, str]:
+        if not 1 <= len(answers) <= 12:
+            raise ValueError("expected 1 to 12 answers")
+        return answers
+
+
 authorized = bearer_token("MEMORY_API_TOKEN")
 api = APIRouter(dependencies=[Depends(authorized)])
 
@@ -204,6 +221,38 @@ def conversations(customer_id: str, request: Request) -> dict[str, Any]:
     clears them in the other stores before the memory forgets them)."""
     found = _store(request).conversation_ids(_customer(customer_id))
     return {"customer_id": customer_id, "conversation_ids": found}
+
+
+def _goal(goal: str) -> str:
+    if not re.fullmatch(r"[a-z_]{1,40}", goal):
+        raise HTTPException(400, "goal: expected 1 to 40 lower-case letters or '_'")
+    return goal
+
+
+@api.put("/customers/{customer_id}/journeys/{goal}")
+def put_journey(customer_id: str, goal: str, body: JourneyIn, request: Request) -> dict[str, Any]:
+    """A journey left half-way: its answers so far, replacing the ones kept before."""
+    return _store(request).save_journey(
+        _customer(customer_id),
+        _goal(goal),
+        body.conversation_id,
+        body.channel,
+        body.answers,
+        time.time(),
+    )
+
+
+@api.get("/customers/{customer_id}/journeys")
+def get_journeys(customer_id: str, request: Request) -> dict[str, Any]:
+    """The journeys the customer left half-way within MEMORY_JOURNEY_DAYS, newest first."""
+    since = time.time() - request.app.state.settings.journey_days * 86400
+    return {"journeys": _store(request).journeys(_customer(customer_id), since)}
+
+
+@api.delete("/customers/{customer_id}/journeys/{goal}")
+def delete_journey(customer_id: str, goal: str, request: Request) -> dict[str, int]:
+    """Forget a journey finished, declined or not to be resumed (idempotent)."""
+    return {"removed": _store(request).drop_journey(_customer(customer_id), _goal(goal))}
 
 
 @api.post("/customers/{customer_id}/erase")

@@ -1,4 +1,5 @@
-"""The memory's tables: identity links, conversations and business events.
+"""The memory's tables: identity links, conversations, business events and journeys
+left half-way.
 
 Times are unix seconds (floats), as Rasa's events carry them. An event is stored
 once per (source, idempotency key); `delivered_*` says which live conversation it
@@ -96,3 +97,19 @@ class Event(Base):
     delivered_at = Column(Float, nullable=True)
     mentioned_conversation = Column(String(200), nullable=True)
     mentioned_at = Column(Float, nullable=True)
+
+
+class PausedJourney(Base):
+    """A multi-step journey a customer left half-way: the answers given so far (never
+    a yes to a change), where, and when, so that any channel can offer to go on."""
+
+    __tablename__ = "paused_journeys"
+    __table_args__ = (UniqueConstraint("customer_id", "goal"),)
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(String(40), nullable=False)
+    goal = Column(String(40), nullable=False)
+    conversation_id = Column(String(200), nullable=False)
+    channel = Column(String(40), nullable=False)
+    answers = Column(JSON, nullable=False)
+    saved_at = Column(Float, nullable=False)

@@ -10,6 +10,7 @@
 - ``MEMORY_RATE_LIMIT``: requests per client address (``limits`` notation, 1200/minute).
 - ``MEMORY_LIVE_MINUTES``: a conversation active this recently is live (10): an event for
   its customer goes to it at once.
+- ``MEMORY_JOURNEY_DAYS``: a journey left half-way is offered for resuming this long (7).
 - ``RASA_URL``, ``RASA_API_TOKEN``: Rasa's internal listener and HTTP API token, held by
   this service alone, to reach a live conversation (``trigger_intent``).
 - ``BRIGHTWAVE_FIXTURE``: the fixture whose ``events`` are ingested at start.
@@ -41,6 +42,7 @@ class Settings:
     event_max_skew: float = 300.0
     rate_limit: str = "1200/minute"
     live_minutes: float = 10.0
+    journey_days: float = 7.0
     rasa_url: str | None = None
     rasa_token: str | None = None
     fixture: Path | None = None
@@ -100,6 +102,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         event_max_skew=_number(env, "MEMORY_EVENT_MAX_SKEW", 300, 1, 3600),
         rate_limit=rate,
         live_minutes=_number(env, "MEMORY_LIVE_MINUTES", 10, 0.1, 24 * 60),
+        journey_days=_number(env, "MEMORY_JOURNEY_DAYS", 7, 0.01, 90),
         rasa_url=(env.get("RASA_URL") or "").rstrip("/") or None,
         rasa_token=env.get("RASA_API_TOKEN") or None,
         fixture=Path(fixture) if fixture else None,

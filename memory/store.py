@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.event_types import CONVERSATION_TYPES, EventBase
-from memory.models import Base, Conversation, Event, IdentityLink
+from memory.models import Base, Conversation, Event, IdentityLink, PausedJourney
 from memory.summary import summarise
 
 OPEN_EVENTS = 5
@@ -49,6 +49,16 @@ def conversation_view(row: Conversation, now: float, live_seconds: float) -> dic
         "sentiment": row.sentiment,
         "summary": row.summary,
         "handover_reasons": sorted({o["reason"] for o in row.outcomes if o.get("reason")}),
+    }
+
+
+def _journey(row: PausedJourney) -> dict[str, Any]:
+    return {
+        "goal": row.goal,
+        "conversation_id": row.conversation_id,
+        "channel": row.channel,
+        "answers": dict(row.answers),
+        "saved_at": row.saved_at,
     }
 
 
@@ -320,6 +330,52 @@ class MemoryStore:
             ).scalars():
                 row.delivered_conversation, row.delivered_at = conversation_id, now
 
+    # ------------------------------------------------------------------ paused journeys
+
+    def save_journey(
+        self,
+        customer_id: str,
+        goal: str,
+        conversation_id: str,
+        channel: str,
+        answers: dict[str, str],
+        now: float,
+    ) -> dict[str, Any]:
+        """The journey's answers so far, replacing what was kept for it before."""
+
+        def write(session: Session) -> PausedJourney:
+            row = session.execute(
+                select(PausedJourney).filter_by(customer_id=customer_id, goal=goal)
+            ).scalar_one_or_none()
+            if row is None:
+                row = PausedJourney(customer_id=customer_id, goal=goal)
+                session.add(row)
+            row.conversation_id, row.channel = conversation_id, channel
+            row.answers, row.saved_at = answers, now
+            return row
+
+        return _journey(self._upsert(write))
+
+    def journeys(self, customer_id: str, since: float) -> list[dict[str, Any]]:
+        """The customer's journeys left half-way since then, newest first."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(PausedJourney)
+                .filter_by(customer_id=customer_id)
+                .where(PausedJourney.saved_at >= since)
+                .order_by(PausedJourney.saved_at.desc())
+            ).scalars()
+            return [_journey(row) for row in rows]
+
+    def drop_journey(self, customer_id: str, goal: str) -> int:
+        """Forget a journey once finished or declined; how many were kept (0 or 1)."""
+        with self.sessions() as session:
+            removed = session.execute(
+                delete(PausedJourney).filter_by(customer_id=customer_id, goal=goal)
+            ).rowcount
+            session.commit()
+        return int(removed)
+
     # ------------------------------------------------------------------ erasure
 
     def conversation_ids(self, customer_id: str) -> list[str]:
@@ -344,9 +400,9 @@ class MemoryStore:
         return sorted(found)
 
     def erase(self, customer_id: str) -> dict[str, int]:
-        """Delete the customer's identity links, conversations and events, and any
-        event that reached one of their conversations, in one transaction; the rows
-        removed per table (all 0 the second time)."""
+        """Delete the customer's identity links, conversations, paused journeys and
+        events, and any event that reached one of their conversations, in one
+        transaction; the rows removed per table (all 0 the second time)."""
         conversations = self.conversation_ids(customer_id)
         with self.sessions() as session:
             removed = {
@@ -358,6 +414,14 @@ class MemoryStore:
                         or_(
                             Conversation.customer_id == customer_id,
                             Conversation.conversation_id.in_(conversations),
+                        )
+                    )
+                ).rowcount,
+                "paused_journeys": session.execute(
+                    delete(PausedJourney).where(
+                        or_(
+                            PausedJourney.customer_id == customer_id,
+                            PausedJourney.conversation_id.in_(conversations),
                         )
                     )
                 ).rowcount,

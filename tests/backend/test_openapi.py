@@ -28,6 +28,7 @@ PATHS = {
     "/appointments/{record_id}/cancel",
     "/interactions",
     "/admin/rebuild",
+    "/today",
 }
 NEW_WRITES = {
     "/appointments/{record_id}/move",
@@ -35,6 +36,7 @@ NEW_WRITES = {
     "/claims",
     "/device_policies/{record_id}/activation",
     "/device_policies/{record_id}/cancellation",
+    "/device_policies/{record_id}/retention",
     "/returns",
     "/invoices/{record_id}/payment-link",
 }

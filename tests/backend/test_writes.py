@@ -72,6 +72,15 @@ def later(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     service.stop()
 
 
+# Today
+
+
+def test_today_is_the_fixtures_day_or_backend_today(api: Api, later: Api) -> None:
+    """What callers read relative dates against: the day the writes judge dates on."""
+    assert api.get("/today").json() == {"today": "2026-11-24"}
+    assert later.get("/today").json() == {"today": "2027-01-15"}
+
+
 # Leads
 
 
@@ -311,6 +320,72 @@ def test_cancellation_refused(
 ) -> None:
     response = post(api, f"/device_policies/{policy}/cancellation", {**CANCELLATION, **change})
     assert reason in refused(response, status)
+
+
+# Retention offers
+
+
+def test_switch_to_basic_moves_the_policy_to_the_basic_cover_and_rate(
+    api: Api, reset: None
+) -> None:
+    body = {"customer_id": "C-1004", "offer": "switch_to_basic"}  # POL-50002, plus, 7.41
+    key = uuid.uuid4().hex
+    response = post(api, "/device_policies/POL-50002/retention", body, key)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (answer["plan"], answer["previous_plan"], answer["excess"]) == ("basic", "plus", 49.0)
+    assert answer["covers"] == ["screen_damage", "malfunction"]
+    assert answer["premium_monthly"] == round(7.41 * 0.9 / 1.4, 2) == 4.76
+    assert answer["status"] == "active" and answer["applied_on"] == "2026-11-24"
+    replayed = post(api, "/device_policies/POL-50002/retention", body, key)
+    assert replayed.json() == answer and replayed.headers["Idempotent-Replayed"] == "true"
+    assert api.get("/device_policies/POL-50002").json()["plan"] == "basic"
+    again = post(api, "/device_policies/POL-50002/retention", body)
+    assert "already took switch_to_basic on 2026-11-24" in refused(again, 409)
+
+
+def test_a_month_free_credits_the_next_months_premium_once_a_year(api: Api, reset: None) -> None:
+    body = {"customer_id": "C-1001", "offer": "month_free"}  # POL-50001, basic, active
+    answer = post(api, "/device_policies/POL-50001/retention", body).json()
+    before = api.get("/device_policies/POL-50001").json()
+    assert (answer["credit"], answer["free_month"]) == (before["premium_monthly"], "2026-12-01")
+    assert answer["plan"] == before["plan"] == "basic"
+    again = post(api, "/device_policies/POL-50001/retention", body)
+    assert "already took month_free" in refused(again, 409)
+
+
+@pytest.mark.parametrize(
+    "policy, body, status, reason",
+    [
+        (
+            "POL-50001",
+            {"customer_id": "C-1001", "offer": "switch_to_basic"},
+            409,
+            "already on the basic plan",
+        ),
+        (
+            "POL-50015",
+            {"customer_id": "C-1022", "offer": "month_free"},
+            409,
+            "device policy POL-50015 is lapsed: only an active policy",
+        ),
+        ("POL-50001", {"customer_id": "C-1001", "offer": "free_phone"}, 422, "body.offer"),
+        ("POL-50001", {"customer_id": "C-1002", "offer": "month_free"}, 422, "is not a device"),
+        ("POL-99999", {"customer_id": "C-1001", "offer": "month_free"}, 404, "not found"),
+        ("POL-50001", {"customer_id": "C-1001"}, 422, "body.offer"),
+    ],
+)
+def test_retention_refused(
+    api: Api, policy: str, body: dict[str, Any], status: int, reason: str
+) -> None:
+    response = post(api, f"/device_policies/{policy}/retention", body)
+    assert reason in refused(response, status)
+
+
+def test_retention_needs_an_idempotency_key(api: Api) -> None:
+    body = {"customer_id": "C-1001", "offer": "month_free"}
+    response = api.post("/device_policies/POL-50001/retention", json=body)
+    assert "idempotency-key" in refused(response, 422).lower()
 
 
 # Returns

@@ -2,8 +2,8 @@
 verified, asked why, lifecycle.yml's offer made (a month free for a long-standing
 customer, the basic plan for a plus plan that is too expensive), and, declined, the
 cancellation restated with the notice period and carried out in the sample backend
-with the end date confirmed in writing. An accepted offer goes to a person with
-nothing changed; a doubled yes cancels once; the backend failing at the yes cancels
+with the end date confirmed in writing. An accepted offer is carried out in the
+backend and confirmed in writing with what changed; a doubled yes cancels once; the backend failing at the yes cancels
 nothing and the customer hears so."""
 
 from typing import Any
@@ -52,17 +52,21 @@ def test_a_customer_declines_the_offer_and_the_cancellation_is_confirmed_with_it
     assert ("cancel_policy", "done") in outcomes(stack, chat.sender)
 
 
-def test_an_accepted_offer_goes_to_a_person_and_nothing_is_cancelled(stack: Stack) -> None:
+def test_an_accepted_switch_to_basic_is_carried_out_and_confirmed_in_writing(
+    stack: Stack,
+) -> None:
     chat = vouched(stack, "C-1006")  # plus plan on an Orbit 12 smartphone, since 2026-09
     assert WHY in chat.say("cancel my phone insurance please")
     assert "switch your Orbit 12 smartphone" in chat.say("it costs too much")
     answer = chat.say("yes")
-    assert "Nothing has changed yet" in answer
-    assert policy_of(stack, "C-1006")["status"] == "active"
+    assert "moved from the plus plan to the basic plan on 24 November 2026" in answer
+    assert "screen damage and malfunction with an excess of €49.00" in answer
+    assert "your premium is €7.19 a month" in answer and "written confirmation" in answer
+    kept = policy_of(stack, "C-1006")
+    assert (kept["status"], kept["plan"], kept["premium_monthly"]) == ("active", "basic", 7.19)
     tracker = stack.tracker(chat.sender)
-    assert tracker["paused"] is True
-    assert ("cancel_policy", "handed_over") in outcomes(stack, chat.sender)
-    assert tracker["slots"]["escalation_decision"]["rule"] == "lifecycle.retention.offers"
+    assert tracker["paused"] is False
+    assert ("cancel_policy", "done") in outcomes(stack, chat.sender)
 
 
 def test_a_doubled_yes_cancels_once(stack: Stack) -> None:

@@ -182,7 +182,7 @@ def what_there_is(stack: Stack, conversations: list[str]) -> dict[str, dict[str,
         },
         "memory": {
             table: count(at / "memory.db", table, "customer_id", [ERASED])
-            for table in ("identity_links", "conversations", "events")
+            for table in ("identity_links", "conversations", "events", "paused_journeys")
         },
         "desk": {"handoffs": count(at / "desk.db", "handoffs", "conversation_id", conversations)},
         "action_server": {

@@ -32,6 +32,7 @@ def test_only_the_memory_holds_rasas_api_token() -> None:
         ({"MEMORY_EVENT_MAX_SKEW": "0"}, "MEMORY_EVENT_MAX_SKEW"),
         ({"MEMORY_RATE_LIMIT": "lots"}, "MEMORY_RATE_LIMIT"),
         ({"MEMORY_LIVE_MINUTES": "soon"}, "MEMORY_LIVE_MINUTES"),
+        ({"MEMORY_JOURNEY_DAYS": "365"}, "MEMORY_JOURNEY_DAYS"),
     ],
 )
 def test_a_bad_setting_is_named(env: dict, name: str) -> None:

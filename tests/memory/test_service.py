@@ -489,7 +489,12 @@ def test_an_erased_customer_is_forgotten_and_nobody_else(api: MemoryApi) -> None
     events = len(api.events_of(erased))  # the fixture's, if any
     first = api.post(f"/customers/{erased}/erase", None)
     assert first.status_code == 200
-    assert first.json()["removed"] == {"identity_links": 1, "conversations": 1, "events": events}
+    assert first.json()["removed"] == {
+        "identity_links": 1,
+        "conversations": 1,
+        "events": events,
+        "paused_journeys": 0,
+    }
     assert api.get(f"/customers/{erased}").json() == {
         "customer_id": erased,
         "links": [],
@@ -499,6 +504,58 @@ def test_an_erased_customer_is_forgotten_and_nobody_else(api: MemoryApi) -> None
         "identity_links": 0,
         "conversations": 0,
         "events": 0,
+        "paused_journeys": 0,
     }
     assert api.get(f"/customers/{kept}/conversations").json()["conversation_ids"] == [other]
     assert api.post("/customers/nobody/erase", None).status_code == 400
+
+
+def test_a_journey_left_half_way_is_kept_replaced_listed_forgotten_and_erased(
+    api: MemoryApi, config: StackConfig
+) -> None:
+    path = "/customers/C-1036/journeys/file_claim"
+    first = {"conversation_id": "wa-1", "channel": "twilio", "answers": {"claim_policy": "P-1"}}
+    assert api.put(path, first).status_code == 200
+    later = {**first, "answers": {"claim_policy": "POL-50027", "claim_date": "2026-11-23"}}
+    saved = api.put(path, later).json()
+    assert saved["answers"] == later["answers"] and saved["channel"] == "twilio"
+    listed = api.get("/customers/C-1036/journeys").json()["journeys"]
+    assert [(j["goal"], j["answers"]) for j in listed] == [("file_claim", later["answers"])]
+    assert api.get("/customers/C-1037/journeys").json() == {"journeys": []}
+    removed = api.session.delete(f"{api.url}{path}", timeout=10)
+    assert removed.json() == {"removed": 1}
+    assert api.session.delete(f"{api.url}{path}", timeout=10).json() == {"removed": 0}
+    assert api.get("/customers/C-1036/journeys").json() == {"journeys": []}
+    api.put(path, later)
+    erased = api.post("/customers/C-1036/erase", {}).json()["removed"]
+    assert erased["paused_journeys"] == 1
+    assert api.get("/customers/C-1036/journeys").json() == {"journeys": []}
+    unauthorised = requests.get(f"{config.memory_url}/customers/C-1036/journeys", timeout=10)
+    assert unauthorised.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "reason"),
+    [
+        ("/customers/C-1/journeys/file_claim", {"answers": {"a": "b"}}, 400, "customer_id"),
+        ("/customers/C-1036/journeys/File-Claim", {"answers": {"a": "b"}}, 400, "goal"),
+        ("/customers/C-1036/journeys/file_claim", {"answers": {}}, 422, "1 to 12 answers"),
+        ("/customers/C-1036/journeys/file_claim", {"answers": {"a": "x" * 501}}, 422, "answers"),
+        ("/customers/C-1036/journeys/file_claim", {"answers": {"Bad Key": "b"}}, 422, "answers"),
+        ("/customers/C-1036/journeys/file_claim", {"answers": {"a": "\x00"}}, 422, "answers"),
+        (
+            "/customers/C-1036/journeys/file_claim",
+            {"answers": {f"k_{chr(97 + i)}": "v" for i in range(13)}},
+            422,
+            "1 to 12 answers",
+        ),
+        ("/customers/C-1036/journeys/file_claim", {"answers": {"a": "b"}, "x": 1}, 422, "x"),
+    ],
+)
+def test_a_bad_journey_is_refused_with_the_reason_and_nothing_kept(
+    api: MemoryApi, path: str, body: dict, status: int, reason: str
+) -> None:
+    answer = api.put(path, {"conversation_id": "c-1", "channel": "rest", **body})
+    assert answer.status_code == status, answer.text
+    assert reason in str(answer.json()["detail"])
+    assert api.get("/customers/C-1036/journeys").json() == {"journeys": []}

@@ -26,6 +26,7 @@ def test_the_shipped_file_is_valid_and_keeps_theft_from_the_assistant() -> None:
     assert load_config().activation.terms_version == "2026-01"
     retention = load_config().retention
     assert retention.max_cancellations_per_year == 2
+    assert retention.month_free_max_credit == 15.0
     assert retention.offer_for("too_expensive", "plus", "premium", 3) == "switch_to_basic"
     assert retention.offer_for("too_expensive", "basic", "standard", 13) == "month_free"
     assert retention.offer_for("too_expensive", "basic", "standard", 11) is None
@@ -46,6 +47,8 @@ def test_the_shipped_file_is_valid_and_keeps_theft_from_the_assistant() -> None:
             {"retention": {"max_cancellations_per_year": -1}},
             "retention.max_cancellations_per_year: ",
         ),
+        ({"retention": {"month_free_max_credit": -5}}, "retention.month_free_max_credit: "),
+        ({"retention": {"max_cancellations_per_year": 2}}, "retention.month_free_max_credit: "),
         (
             {"retention": {"offers": [{"offer": "free_phone"}]}},
             "retention.offers.0.offer: unknown offer 'free_phone'",

@@ -171,6 +171,8 @@ def test_the_questions_list_stores_and_slots_and_restate_the_booking(backend: Se
     slots = confirmed(backend, "ST-MAN", start)
     _, stores = run(ActionAskAppointmentStore(), tracker(slots))
     assert "Brightwave Manchester (Mon-Sat 09:00-18:00)" in stores[0][1]["stores"]
+    _, heard = run(ActionAskAppointmentStore(), tracker(slots, channel="twilio_voice"))
+    assert "Brightwave Manchester, " in heard[0][1]["stores"] and "09:00" not in str(heard)
     _, offered = run(ActionAskAppointmentSlot(), tracker(slots))
     assert offered[0][1]["slots"] == when(start)
     _, restated = run(ActionAskAppointmentConfirmed(), tracker(slots))

@@ -1,8 +1,8 @@
 """Cancelling a device policy with retention against the real backend: the cancel
 form's reading of each answer (policies, tier, tenure and notice period from the
 backend, the reason, lifecycle.yml's offer), then action_cancel_policy: cancelled once
-for a doubled yes with the notice period's end date, an accepted offer handed to a
-person with nothing changed, a no, the yearly limit, the backend failing mid-journey."""
+for a doubled yes with the notice period's end date, an accepted offer carried out
+once and confirmed in writing (a dear month free handed to a person unchanged), a no, the yearly limit, the backend failing mid-journey."""
 
 from functools import lru_cache
 from typing import Any
@@ -30,7 +30,7 @@ from actions.cancel_form import (
     ValidateCancelForm,
     cancel_reason,
 )
-from actions.cancel_policy import LIMIT_RULE, OFFER_RULE, ActionCancelPolicy
+from actions.cancel_policy import LIMIT_RULE, OFFER_LIMIT_RULE, ActionCancelPolicy
 from actions.journey import BACKEND, STOPPED
 from actions.responses import placeholders
 from actions.responses import responses as domain_responses
@@ -52,6 +52,7 @@ LONG_BASIC = "C-1001"  # plus tier since 2024-04, POL-50001 basic plan
 LONG_PLUS = "C-1005"  # premium tier since 2025-04, POL-50003 plus plan
 TWO_POLICIES = "C-1028"  # POL-50019 plus, POL-50020 basic (no other test uses them)
 CANCELLED_ONLY = "C-1025"
+DEAR_PLUS = "C-1024"  # POL-50017 plus plan on an AirX 14 laptop, €18.19 a month
 GOAL = ("action_cancel_policy", "cancel_policy")
 
 
@@ -179,7 +180,14 @@ def test_a_confirmed_cancellation_happens_once_with_the_notice_periods_end(
     assert slots_set(again_events)["cancel_starting"] is None
 
 
-def test_an_accepted_offer_goes_to_a_person_and_nothing_is_cancelled(backend: Service) -> None:
+def policy(backend: Service, customer: str, policy_id: str) -> dict[str, Any]:
+    reply = requests.get(f"{backend.url}/customers/{customer}/device_policies", timeout=5)
+    return dict(next(p for p in reply.json()["items"] if p["id"] == policy_id))
+
+
+def test_an_accepted_switch_to_basic_is_carried_out_once_and_confirmed_in_writing(
+    backend: Service,
+) -> None:
     slots = {
         **started(SHORT_PLUS),
         REASON: "too_expensive",
@@ -187,14 +195,54 @@ def test_an_accepted_offer_goes_to_a_person_and_nothing_is_cancelled(backend: Se
         OFFER_ANSWER: "yes",
     }
     events, said = run(ActionCancelPolicy(), tracker(slots, "yes", "affirm"))
-    assert responses(said) == ["utter_cancel_offer_accepted_switch_to_basic"]
+    again_events, again = run(ActionCancelPolicy(), tracker(slots, "yes", "affirm"))
+    assert responses(said) == ["utter_cancel_offer_done_switch_to_basic"] == responses(again)
+    words = said[0][1]
+    assert (words["previous_plan"], words["plan"], words["excess"]) == ("plus", "basic", "€49.00")
+    assert words["premium"] == "€7.19" and words["covered"] == "screen damage and malfunction"
+    assert words["applied_on"] == "24 November 2026" and again[0][1] == words
+    kept = policy(backend, SHORT_PLUS, "POL-50004")
+    assert (kept["status"], kept["plan"], kept["premium_monthly"]) == ("active", "basic", 7.19)
+    assert outcomes(events) == [(*GOAL, "done")] == outcomes(again_events)
+    detail = recorded(events)[0]["detail"]
+    assert detail["kept"] == "switch_to_basic" and detail["retention_id"].startswith("RET-")
+    assert "offer_accepted" in detail["steps"]
+    assert "escalation_decision" not in slots_set(events)
+
+
+def test_an_accepted_month_free_is_credited_and_a_second_one_refused_truthfully(
+    backend: Service,
+) -> None:
+    slots = {**started(LONG_BASIC), REASON: "too_expensive", OFFER: "month_free"}
+    slots[OFFER_ANSWER] = "yes"
+    events, said = run(ActionCancelPolicy(), tracker(slots, "yes", "affirm"))
+    assert responses(said) == ["utter_cancel_offer_done_month_free"]
+    assert (said[0][1]["credit"], said[0][1]["free_month"]) == ("€2.24", "December 2026")
+    assert said[0][1]["plan"] == "basic" and outcomes(events) == [(*GOAL, "done")]
+    # Another conversation asks again: the backend refuses, and the customer hears so.
+    other = tracker(slots, "yes", "affirm", sender="actions-test-other")
+    refused_events, refused = run(ActionCancelPolicy(), other)
+    assert responses(refused) == ["utter_cancel_offer_refused"]
+    assert slots_set(refused_events)[HUMAN_OFFERED] is True
+    assert outcomes(refused_events) == [(*GOAL, "failed")]
+    assert status(backend, LONG_BASIC, "POL-50001") == "active"
+
+
+def test_a_month_free_above_lifecycle_yml_limit_goes_to_a_person_unchanged(
+    backend: Service,
+) -> None:
+    """lifecycle.yml credits at most €15.00 alone; the laptop's month is €18.19."""
+    slots = {**started(DEAR_PLUS), REASON: "too_expensive", OFFER: "month_free"}
+    slots[OFFER_ANSWER] = "yes"
+    before = policy(backend, DEAR_PLUS, "POL-50017")
+    events, said = run(ActionCancelPolicy(), tracker(slots, "yes", "affirm"))
+    assert responses(said) == ["utter_cancel_offer_accepted_month_free"]
     assert {"event": "followup", "name": "action_escalate", "timestamp": None} in events
     decision = slots_set(events)["escalation_decision"]
-    assert decision["rule"] == OFFER_RULE and decision["values"] == {"offer": "switch_to_basic"}
+    assert decision["rule"] == OFFER_LIMIT_RULE
+    assert decision["values"] == {"offer": "month_free", "credit": 18.19}
     assert outcomes(events) == [(*GOAL, "handed_over")]
-    assert recorded(events)[0]["detail"]["offer"] == "switch_to_basic"
-    assert "offer_accepted" in recorded(events)[0]["detail"]["steps"]
-    assert status(backend, SHORT_PLUS, "POL-50004") == "active"
+    assert policy(backend, DEAR_PLUS, "POL-50017") == before
 
 
 def test_a_declined_offer_and_a_no_cancel_nothing(backend: Service) -> None:

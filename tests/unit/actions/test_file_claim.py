@@ -149,6 +149,44 @@ def test_dates_descriptions_and_the_yes_are_read_and_a_no_mid_form_stops(backend
     assert described == {DESCRIPTION: said}
 
 
+def test_relative_days_are_read_against_the_backends_today_not_the_clock(
+    backend: Service,
+) -> None:
+    """The backend's today is the fixture's 2026-11-24 (a Tuesday), whatever the clock
+    says: "yesterday" is the day before it, so the backend never sees a future date."""
+    today = requests.get(f"{backend.url}/today", timeout=5).json()["today"]
+    assert today == "2026-11-24"
+    known = {
+        VERIFIED_CUSTOMER_ID: ONE_POLICY,
+        POLICIES: policies_of(backend, ONE_POLICY),
+        POLICY: "POL-50001",
+        INCIDENT: "malfunction",
+        "requested_slot": DATE,
+    }
+    for said, meant in (
+        ("yesterday", "2026-11-23"),
+        ("last Friday", "2026-11-20"),
+        ("3 days ago", "2026-11-21"),
+        ("today", "2026-11-24"),
+    ):
+        assert form_turn({**known, DATE: said}, said)[DATE] == meant, said
+    assert form_turn({**known, DATE: "on 28 November"}, "on 28 November")[DATE] == "2025-11-28"
+
+
+def test_the_backend_down_when_the_day_is_read_ends_the_form_truthfully(
+    backend: Service, monkeypatch: Any
+) -> None:
+    known = {
+        VERIFIED_CUSTOMER_ID: ONE_POLICY,
+        POLICIES: policies_of(backend, ONE_POLICY),
+        POLICY: "POL-50001",
+        INCIDENT: "malfunction",
+        "requested_slot": DATE,
+    }
+    backend_down(monkeypatch)
+    assert form_turn({**known, DATE: "yesterday"}, "yesterday")[STOP] == BACKEND
+
+
 def test_another_request_since_ends_the_form_for_it() -> None:
     track = tracker(
         {VERIFIED_CUSTOMER_ID: ONE_POLICY},
