@@ -39,6 +39,7 @@ GOAL_INTENTS = frozenset(
         "change_appointment",
         "activate_policy",
         "cancel_policy",
+        "request_sales_contact",
     }
 )
 # The action that takes a yes to an outreach's offer, and the journey it offered
@@ -160,6 +161,9 @@ class JourneyForm(FormValidationAction):
     form: str
     stop: str
     asked: list[str]
+    # False for a journey a prospect may take unproven (a lead): the reply's customer
+    # is then the proven one if any, else "".
+    proven_only = True
 
     def name(self) -> str:
         return f"validate_{self.form}"
@@ -187,11 +191,11 @@ class JourneyForm(FormValidationAction):
         if asking is None and latest_goal(tracker) != self.goal:
             return {self.stop: OTHER_GOAL}  # left for another request while verifying
         customer_id = serving(tracker)
-        if customer_id is None:
+        if customer_id is None and self.proven_only:
             return {self.stop: NOT_SERVED}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = tracker.latest_message.get("text") or ""
-        return await self.answers(tracker, Reply(asking, intent, text, customer_id))
+        return await self.answers(tracker, Reply(asking, intent, text, customer_id or ""))
 
     @abstractmethod
     async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
