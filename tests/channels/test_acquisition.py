@@ -9,7 +9,7 @@ from typing import Any
 from tests.channels.twilio_fake import TwilioApi
 from tests.support.channels import WhatsAppChat
 from tests.support.crm import customer
-from tests.support.stack import Conversation, Stack, vouched
+from tests.support.stack import Conversation, Stack
 
 
 def outcomes(stack: Stack, sender: str) -> list[tuple[str, str]]:
@@ -79,8 +79,11 @@ def test_a_prospect_who_says_no_to_the_consent_leaves_nothing_behind(channel_sta
 
 
 def test_an_account_not_activated_hears_what_it_can_do_on_rest(channel_stack: Stack) -> None:
-    chat = vouched(channel_stack, "C-1012")  # onboarding; POL-50009 pending activation
-    help_text = chat.say("my account isn't activated yet, what can I do?")
+    owner = customer("C-1012")  # onboarding; POL-50009 pending activation
+    chat = Conversation(channel_stack)
+    assert "order number" in chat.say("my account isn't activated yet, what can I do?")
+    assert "postcode" in chat.say("BW-100028")
+    help_text = chat.say(owner["postcode"])
     assert "Your account isn't activated yet" in help_text
     assert "activate the protection for your Orbit 12 Lite smartphone (policy POL-50009)" in (
         help_text
@@ -112,6 +115,12 @@ def test_a_prospect_on_whatsapp_is_quoted_books_advice_and_leaves_a_lead(
     stored = lead(channel_stack, lead_id(kept))
     assert stored["phone"] == prospect["phone"] and stored["consent_channel"] == "phone"
     assert stored["customer_id"] == "C-1019"  # verified for the booking
+    assert outcomes(channel_stack, chat.conversation) == [
+        ("get_plan_quote", "answered"),
+        ("verify_identity", "verified"),
+        ("book_appointment", "done"),
+        ("request_sales_contact", "done"),
+    ]
 
 
 def test_an_account_not_activated_hears_what_it_can_do_on_whatsapp(
