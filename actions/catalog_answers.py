@@ -140,7 +140,8 @@ async def protectable_words() -> dict[str, Any]:
 
 
 class ActionAskQuoteDevice(Action):
-    """Which device: the ones a plan protects, from the catalog."""
+    """Which device: the ones a plan protects, from the catalog. Without the catalog
+    the form ends at once (requested_slot None), and the quote action says why."""
 
     def name(self) -> str:
         return f"action_ask_{DEVICE}"
@@ -150,8 +151,8 @@ class ActionAskQuoteDevice(Action):
     ) -> list[EventType]:
         try:
             words = await protectable_words()
-        except backend.BackendError:
-            return backend_trouble(dispatcher, tracker) + [SlotSet(STOP, BACKEND)]
+        except backend.BackendError:  # the form ends now; action_give_quote apologises
+            return [SlotSet(STOP, BACKEND), SlotSet("requested_slot", None)]
         dispatcher.utter_message(response="utter_ask_quote_device", **words)
         return []
 

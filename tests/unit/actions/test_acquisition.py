@@ -21,7 +21,7 @@ from actions.catalog_answers import (
     ActionGiveQuote,
     ValidateQuoteForm,
 )
-from actions.journey import OTHER_GOAL, STOPPED
+from actions.journey import BACKEND, OTHER_GOAL, STOPPED
 from actions.lead_form import (
     CONFIRMED,
     CONTACT,
@@ -150,6 +150,17 @@ def test_the_device_is_asked_among_the_protected_ones() -> None:
     [(response, words)] = said
     assert response == "utter_ask_quote_device" and "charger" not in words["devices"]
     assert "Slate 10 tablet" in words["devices"] and len(words["buttons"]) == 6
+
+
+def test_without_the_catalog_the_form_ends_and_the_quote_action_apologises_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    backend_down(monkeypatch)
+    events, said = run(ActionAskQuoteDevice(), tracker(), domain())
+    assert said == [] and slots_set(events) == {STOP: BACKEND, "requested_slot": None}
+    events, said = run(ActionGiveQuote(), tracker({STOP: BACKEND}), domain())
+    assert responses(said) == ["utter_backend_down"]
+    assert outcomes(events) == [("action_give_quote", "get_plan_quote", "unavailable")]
 
 
 def test_the_quote_is_given_per_plan_with_its_working_and_nothing_is_sold() -> None:
