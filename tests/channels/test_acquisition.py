@@ -94,7 +94,8 @@ def test_an_account_not_activated_hears_what_it_can_do_on_rest(channel_stack: St
 def test_a_prospect_on_whatsapp_is_quoted_books_advice_and_leaves_a_lead(
     channel_stack: Stack, twilio_api: TwilioApi
 ) -> None:
-    """The device to quote for, the store, the slot and each yes are numbered options."""
+    """The device to quote for, the store, the slot and each yes are numbered options; a
+    plan question while verifying is answered and the verification goes on."""
     prospect = customer("C-1019")  # a prospect: no orders, no policies
     chat = WhatsAppChat(channel_stack, twilio_api, prospect["whatsapp"])
     devices = " ".join(chat.say("can I get a quote for device protection?"))
@@ -103,6 +104,8 @@ def test_a_prospect_on_whatsapp_is_quoted_books_advice_and_leaves_a_lead(
     assert "Plus plan on the Orbit 12 smartphone: 1.4% of €799.00 = €11.19 a month" in quote
     asked = " ".join(chat.say("I'd like to book an advice session in a store before I buy"))
     assert "postcode" in asked
+    basic = " ".join(chat.say("before that, what's the excess on the basic plan?"))
+    assert "excess is €49.00" in basic and "postcode" in basic  # answered, then asked again
     assert "Which store suits you" in " ".join(chat.say(prospect["postcode"]))
     assert "free at Brightwave Manchester" in " ".join(chat.say("2"))
     assert "an advice session at Brightwave Manchester" in " ".join(chat.say("1"))
@@ -117,6 +120,7 @@ def test_a_prospect_on_whatsapp_is_quoted_books_advice_and_leaves_a_lead(
     assert stored["customer_id"] == "C-1019"  # verified for the booking
     assert outcomes(channel_stack, chat.conversation) == [
         ("get_plan_quote", "answered"),
+        ("ask_protection_plans", "answered"),
         ("verify_identity", "verified"),
         ("book_appointment", "done"),
         ("request_sales_contact", "done"),
