@@ -40,6 +40,7 @@ GOAL_INTENTS = frozenset(
         "change_appointment",
         "activate_policy",
         "cancel_policy",
+        "request_sales_contact",
     }
 )
 # The action that takes a yes to an outreach's offer, and the journey it offered
@@ -180,6 +181,10 @@ class JourneyForm(FormValidationAction):
         if cls.kept:
             _RESUMABLE[cls.goal] = cls
 
+    # False for a journey a prospect may take unproven (a lead): the reply's customer
+    # is then the proven one if any, else "".
+    proven_only = True
+
     def name(self) -> str:
         return f"validate_{self.form}"
 
@@ -221,16 +226,16 @@ class JourneyForm(FormValidationAction):
         if asking is None and latest_goal(tracker) != self.goal:
             return {self.stop: OTHER_GOAL}  # left for another request while verifying
         customer_id = serving(tracker)
-        if customer_id is None:
+        if customer_id is None and self.proven_only:
             return {self.stop: NOT_SERVED}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = tracker.latest_message.get("text") or ""
-        reply = Reply(asking, intent, text, customer_id)
+        reply = Reply(asking, intent, text, customer_id or "")
         if asking == resume.RESUME:
             return self._resumed(tracker, reply)
         updates = await self.answers(tracker, reply)
         if asking is None and self.kept and self.stop not in updates:
-            paused = await resume.kept(customer_id, self.goal, self.kept)
+            paused = await resume.kept(reply.customer_id, self.goal, self.kept)
             if paused:
                 updates[resume.PAUSED] = paused
         self._remember(tracker, reply, updates)

@@ -56,6 +56,23 @@ class ActivationTerms(Strict):
     terms_version: str = Field("2026-01", min_length=1, max_length=32, regex=r"^[A-Za-z0-9._-]+$")
 
 
+class Acquisition(Strict):
+    """What a prospect is told and asked: the devices a protection plan is quoted for
+    (catalog categories), and the version of the contact-consent text they say yes to
+    (sent to the backend with the lead)."""
+
+    protected_categories: tuple[str, ...] = ("phone", "tablet", "laptop", "watch", "audio")
+    consent_text_version: str = Field(
+        "2026-11", min_length=1, max_length=32, regex=r"^[A-Za-z0-9._-]+$"
+    )
+
+    @validator("protected_categories")
+    def _some_category(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one catalog category, or no quote can be given")
+        return value
+
+
 class RetentionOffer(Strict):
     """One rule: when every condition given holds, the offer is made (first rule wins)."""
 
@@ -118,6 +135,7 @@ class LifecycleConfig(Strict):
     claims: ClaimLimits
     activation: ActivationTerms
     retention: RetentionRules
+    acquisition: Acquisition
 
 
 def _one_of(value: str, known: tuple[str, ...], what: str) -> str:
