@@ -107,10 +107,10 @@ class Servers:
 
 
 def binary(name: str, pattern: str | None = None) -> str:
-    """A server's program: the newest matching pattern if given (PostgreSQL's own folder,
-    RabbitMQ's script rather than Debian's wrapper that switches user), else on PATH."""
-    newest = sorted(glob.glob(pattern))[-1:] if pattern else []
-    found = newest[0] if newest else shutil.which(name)
+    """A server's program: the newest matching pattern if given (PostgreSQL's own folder;
+    RabbitMQ's script, not Debian's wrapper on PATH that switches user), else on PATH."""
+    matches = sorted(glob.glob(pattern)) if pattern else []
+    found = matches[-1] if matches else None if pattern else shutil.which(name)
     if not found:
         raise ServerError(f"{name} is not installed: `make servers` installs it (apt-get)")
     return found
@@ -118,6 +118,28 @@ def binary(name: str, pattern: str | None = None) -> str:
 
 def pg_binary(name: str) -> str:
     return binary(name, f"/usr/lib/postgresql/*/bin/{name}")
+
+
+RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+PROGRAMS: dict[str, Callable[[], str]] = {
+    "postgres": lambda: pg_binary("postgres"),
+    "initdb": lambda: pg_binary("initdb"),
+    "redis-server": lambda: binary("redis-server"),
+    "epmd": lambda: binary("epmd"),
+    "rabbitmq-server": lambda: binary("rabbitmq-server", RABBITMQ_SERVER),
+    "haproxy": lambda: binary("haproxy"),
+}
+
+
+def missing_programs() -> list[str]:
+    """The profile's programs that are not installed."""
+    absent = []
+    for name, find in PROGRAMS.items():
+        try:
+            find()
+        except ServerError:
+            absent.append(name)
+    return absent
 
 
 def _postgres_user() -> str | None:
@@ -307,7 +329,7 @@ def start_rabbitmq(servers: Servers) -> Server:
     }
     server = spawn_server(
         "rabbitmq",
-        [binary("rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server")],
+        [binary("rabbitmq-server", RABBITMQ_SERVER)],
         home / "log",
         env,
     )

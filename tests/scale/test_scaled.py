@@ -21,13 +21,12 @@ from analytics.consumer import broker_events
 from stack.config import isolated_config
 from stack.processes import ROOT
 from stack.scaled import Running, start
-from stack.servers import restart_rabbitmq
+from stack.servers import missing_programs, restart_rabbitmq
 from tests.support.stack import API_TOKEN, INTEGRATION_SECRET, Conversation, Stack, vouched
 
+MISSING = missing_programs()
 pytestmark = pytest.mark.skipif(
-    not all(shutil.which(name) for name in ("redis-server", "haproxy", "initdb", "epmd"))
-    or not Path("/usr/lib/rabbitmq/bin/rabbitmq-server").exists(),
-    reason="the scaled profile's servers are not installed (`make servers`)",
+    bool(MISSING), reason=f"not installed: {', '.join(MISSING)} (`make servers` installs them)"
 )
 EVENTS_TIMEOUT = 60.0
 
