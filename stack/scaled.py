@@ -30,7 +30,7 @@ from stack.balancer import Balancer
 from stack.config import VAR, ConfigError, StackConfig, load_config
 from stack.launch import Launch
 from stack.processes import ROOT, free_port, wait_ready
-from stack.servers import POSTGRES_USER, Servers, start_servers
+from stack.servers import USER, Servers, start_servers
 from stack.supervisor import Backoff, Supervisor
 
 DATABASES = ("tracker", "channels", "assistant", "events")
@@ -111,7 +111,7 @@ class Profile:
             "REDIS_PASSWORD": servers.passwords.redis,
             "RABBITMQ_HOST": "127.0.0.1",
             "RABBITMQ_PORT": str(servers.rabbitmq_port),
-            "RABBITMQ_USERNAME": POSTGRES_USER,
+            "RABBITMQ_USERNAME": USER,
             "RABBITMQ_PASSWORD": servers.passwords.rabbitmq,
             "RABBITMQ_QUEUE": RABBITMQ_QUEUE,
             # The channels' rate-limit counters, shared by every process.

@@ -12,6 +12,7 @@ import glob
 import json
 import os
 import pwd
+import re
 import secrets
 import shutil
 import signal
@@ -25,33 +26,15 @@ from pathlib import Path
 import psycopg2
 import redis
 
-from stack.processes import Service, free_port
+from stack.processes import Service, free_port, inherited
 
 START_TIMEOUT = 120.0
-POSTGRES_USER = "switchboard"
+USER = "switchboard"  # the user of PostgreSQL and RabbitMQ
 AMQP_HEADER = b"AMQP\x00\x00\x09\x01"
 
 
 class ServerError(RuntimeError):
     """A server is not installed or did not start; the message says which and why."""
-
-
-@dataclass
-class Server(Service):
-    """A server process of the profile; stopped with its own signal (PostgreSQL's fast
-    shutdown is SIGINT: SIGTERM would wait for every client to leave)."""
-
-    stop_signal: int = signal.SIGTERM
-
-    def stop(self, timeout: float = 20.0) -> None:
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, self.stop_signal)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout)
 
 
 @dataclass(frozen=True)
@@ -83,12 +66,11 @@ class Servers:
     redis_port: int
     rabbitmq_port: int
     epmd_port: int
-    running: list[Server] = field(default_factory=list)
+    running: list[Service] = field(default_factory=list)
 
     def database_url(self, name: str) -> str:
         return (
-            f"postgresql://{POSTGRES_USER}:{self.passwords.postgres}"
-            f"@127.0.0.1:{self.postgres_port}/{name}"
+            f"postgresql://{USER}:{self.passwords.postgres}@127.0.0.1:{self.postgres_port}/{name}"
         )
 
     def redis_url(self, db: int) -> str:
@@ -96,9 +78,9 @@ class Servers:
 
     @property
     def rabbitmq_url(self) -> str:
-        return f"amqp://{POSTGRES_USER}:{self.passwords.rabbitmq}@127.0.0.1:{self.rabbitmq_port}/"
+        return f"amqp://{USER}:{self.passwords.rabbitmq}@127.0.0.1:{self.rabbitmq_port}/"
 
-    def server(self, name: str) -> Server:
+    def server(self, name: str) -> Service:
         return next(s for s in self.running if s.name == name)
 
     def stop(self) -> None:
@@ -106,10 +88,15 @@ class Servers:
             server.stop()
 
 
+def _version(path: str) -> list[int]:
+    """/usr/lib/postgresql/15/bin/initdb → [15]: 15 is newer than 9.6."""
+    return [int(number) for number in re.findall(r"\d+", path)]
+
+
 def binary(name: str, pattern: str | None = None) -> str:
     """A server's program: the newest matching pattern if given (PostgreSQL's own folder;
     RabbitMQ's script, not Debian's wrapper on PATH that switches user), else on PATH."""
-    matches = sorted(glob.glob(pattern)) if pattern else []
+    matches = sorted(glob.glob(pattern), key=_version) if pattern else []
     found = matches[-1] if matches else None if pattern else shutil.which(name)
     if not found:
         raise ServerError(f"{name} is not installed: `make servers` installs it (apt-get)")
@@ -160,14 +147,14 @@ def spawn_server(
     env: Mapping[str, str] | None = None,
     stop_signal: int = signal.SIGTERM,
     user: str | None = None,
-) -> Server:
+) -> Service:
     """argv in the foreground, leading its own process group, output to log_dir/name.log."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             list(argv),
-            env={**os.environ, **(env or {})},
+            env={**inherited(os.environ), **(env or {})},  # none of the services' secrets
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -175,10 +162,10 @@ def spawn_server(
             group=user,
             extra_groups=[] if user else None,
         )
-    return Server(name, process, "127.0.0.1", log_path, stop_signal)
+    return Service(name, process, "127.0.0.1", log_path, stop_signal)
 
 
-def wait_until(server: Server, ready: Callable[[], bool], timeout: float = START_TIMEOUT) -> None:
+def wait_until(server: Service, ready: Callable[[], bool], timeout: float = START_TIMEOUT) -> None:
     """Until ready() holds; ServerError with the log's tail if the server exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -199,7 +186,7 @@ def wait_until(server: Server, ready: Callable[[], bool], timeout: float = START
 # --- PostgreSQL -------------------------------------------------------------------
 
 
-def start_postgres(home: Path, password: str, port: int, databases: Sequence[str]) -> Server:
+def start_postgres(home: Path, password: str, port: int, databases: Sequence[str]) -> Service:
     """PostgreSQL on 127.0.0.1:port, data in home/postgres (initdb on the first start),
     password login only; the databases created if missing."""
     data = home / "postgres"
@@ -212,7 +199,7 @@ def start_postgres(home: Path, password: str, port: int, databases: Sequence[str
         _chown_postgres(pwfile)
         try:
             subprocess.run(
-                [pg_binary("initdb"), "-D", str(data), "-U", POSTGRES_USER]
+                [pg_binary("initdb"), "-D", str(data), "-U", USER]
                 + ["--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8"],
                 check=True,
                 capture_output=True,
@@ -236,7 +223,7 @@ def start_postgres(home: Path, password: str, port: int, databases: Sequence[str
 
     def connect() -> "psycopg2.extensions.connection":
         return psycopg2.connect(
-            host="127.0.0.1", port=port, user=POSTGRES_USER, password=password, dbname="postgres"
+            host="127.0.0.1", port=port, user=USER, password=password, dbname="postgres"
         )
 
     wait_until(server, lambda: bool(connect().close() or True))
@@ -254,7 +241,7 @@ def start_postgres(home: Path, password: str, port: int, databases: Sequence[str
 # --- Redis ------------------------------------------------------------------------
 
 
-def start_redis(home: Path, password: str, port: int) -> Server:
+def start_redis(home: Path, password: str, port: int) -> Service:
     """Redis on 127.0.0.1:port with a password, appending to home/redis."""
     data = home / "redis"
     data.mkdir(parents=True, exist_ok=True)
@@ -281,7 +268,7 @@ log.file = false
 """
 
 
-def start_epmd(home: Path, port: int) -> Server:
+def start_epmd(home: Path, port: int) -> Service:
     """Erlang's port mapper of our own, so that stopping the stack stops it too."""
     server = spawn_server(
         "epmd", [binary("epmd"), "-port", str(port), "-address", "127.0.0.1"], home / "log"
@@ -302,14 +289,14 @@ def amqp_answers(port: int) -> bool:
         return sock.recv(1) == b"\x01"
 
 
-def start_rabbitmq(servers: Servers) -> Server:
+def start_rabbitmq(servers: Servers) -> Service:
     """RabbitMQ on 127.0.0.1 at servers' port (node data in home/rabbitmq, no plugins);
     its user `switchboard` is made on the first start."""
     home, port, password = servers.home, servers.rabbitmq_port, servers.passwords.rabbitmq
     data = home / "rabbitmq"
     data.mkdir(parents=True, exist_ok=True)
     (data / "rabbitmq.conf").write_text(
-        RABBITMQ_CONF.format(port=port, user=POSTGRES_USER, password=password)
+        RABBITMQ_CONF.format(port=port, user=USER, password=password)
     )
     (data / "enabled_plugins").write_text("[].\n")
     env = {
