@@ -30,7 +30,11 @@ defaults
     # A turn that hits a process going down is not retried: a message must not be
     # processed twice. Channels retry on their own.
     retries 0
-    default-server inter 1s rise 1 fall 2
+    # A process busy with a queue of turns answers its health check late, not never:
+    # only three checks unanswered for 10 s each take it out (a 1 s check timeout took
+    # the only process out under bench-load and answered 503).
+    timeout check 10s
+    default-server inter 1s rise 1 fall 3
 
 frontend monitor
     bind {host}:{monitor_port}
