@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import Field
+from sqlalchemy import create_engine
 
 from common.settings import EnvSettings
 from stack import launch
@@ -175,6 +176,23 @@ class ScaledSupervisor(Supervisor):
             raise
 
 
+def create_channel_tables(config: StackConfig) -> None:
+    """The channels' tables, made once before the Rasa processes start: each process makes
+    them when missing, and PostgreSQL refuses one of two concurrent CREATE TABLEs of the
+    same table (seen: a process exiting with IntegrityError at start)."""
+    # Imported here: the web chat package loads Rasa's channels (TensorFlow), seconds that
+    # only this start needs, not every importer of the profile's plan.
+    from connectors import delivery, state
+    from connectors.webchat import outbox
+
+    engine = create_engine(config.channel_state_url)
+    try:
+        for metadata in (state.metadata, delivery.metadata, outbox.metadata):
+            metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+
 def wait_balanced(balancer: Balancer, timeout: float = BALANCED_TIMEOUT) -> None:
     """Until HAProxy's health checks see every process up."""
     deadline = time.monotonic() + timeout
@@ -210,6 +228,7 @@ def start(
     servers = start_servers(home, DATABASES)
     try:
         profile = plan(base, servers, rasa_processes, action_servers)
+        create_channel_tables(profile.balanced)
         supervisor = ScaledSupervisor(
             profile.launches(),
             report=report,

@@ -42,11 +42,13 @@ def scaled() -> Iterator[Running]:
     )
     if not base.model.exists():
         pytest.fail(f"No trained model at {base.model}: `make test` trains it first.")
-    running = start(base, home / "servers", rasa_processes=2, action_servers=2, report=print)
     try:
-        yield running
+        running = start(base, home / "servers", rasa_processes=2, action_servers=2, report=print)
+        try:
+            yield running
+        finally:
+            running.stop()
     finally:
-        running.stop()
         shutil.rmtree(home, ignore_errors=True)
 
 
