@@ -26,7 +26,7 @@ CHARTJS_SHA256 := 48444a82d4edcb5bec0f1965faacdde18d9c17db3063d042abada2f705c9f5
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install schemathesis browser servers webchat chartjs report simulate bench-analytics bench-language train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin verify-audit clean
+.PHONY: help install schemathesis browser servers webchat chartjs report simulate bench-analytics bench-language train run run-scaled shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin verify-audit clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -52,13 +52,15 @@ browser: ## Install Debian's chromium for the headless page tests, if missing
 	@test -x $(CHROMIUM) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; }
 
-# The scale-out tests start Debian's redis-server themselves and check deploy/ with
-# haproxy -c and docker-compose config.
-SERVERS := /usr/bin/redis-server /usr/sbin/haproxy /usr/bin/docker-compose
-servers: ## Install Debian's redis-server, haproxy and docker-compose for the scale-out tests, if missing
+# The scale-out tests and `make run-scaled` start Debian's redis-server, PostgreSQL,
+# RabbitMQ and HAProxy themselves (stack/servers.py); deploy/ is checked with haproxy -c
+# and docker-compose config.
+SERVERS := /usr/bin/redis-server /usr/sbin/haproxy /usr/bin/docker-compose /usr/bin/pg_ctlcluster /usr/lib/rabbitmq/bin/rabbitmq-server
+SERVER_PACKAGES := redis-server haproxy docker-compose postgresql rabbitmq-server
+servers: ## Install Debian's redis-server, haproxy, postgresql, rabbitmq-server and docker-compose, if missing
 	@for f in $(SERVERS); do test -x $$f || missing=1; done; [ -z "$$missing" ] || { \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-		$$SUDO apt-get update && $$SUDO apt-get install -y redis-server haproxy docker-compose; }
+		$$SUDO apt-get update && $$SUDO apt-get install -y $(SERVER_PACKAGES); }
 
 $(WEBCHAT):
 	rm -rf var/webchat/pack && mkdir -p var/webchat/pack
@@ -90,6 +92,9 @@ validate: $(INSTALLED) ## Check data and domain for mistakes
 
 run: $(MODEL) $(WEBCHAT) $(CHARTJS) ## Start backend, action server and Rasa (Ctrl-C stops all)
 	$(BIN)/python -m stack run
+
+run-scaled: $(MODEL) $(WEBCHAT) $(CHARTJS) servers ## The scaled profile: PostgreSQL, Redis, RabbitMQ, HAProxy, N Rasa processes (Ctrl-C stops all)
+	$(BIN)/python -m stack.scaled
 
 shell: $(MODEL) ## Talk to the assistant in the terminal
 	$(BIN)/python -m stack shell
@@ -123,7 +128,7 @@ bench-nlu: $(INSTALLED) ## The NLU pipeline on BANKING77 and CLINC150
 bench-training: $(INSTALLED) ## Full and incremental training time of the assistant
 	$(BIN)/python -m bench.training
 
-bench-load: $(MODEL) ## 20 concurrent conversations against the stack and a stock rasa init bot
+bench-load: $(MODEL) servers ## 20 concurrent conversations: stock rasa init bot, the stack, the scaled profile with 1, 2, N Rasa processes
 	$(BIN)/python -m bench.load
 
 desk-admin: $(INSTALLED) ## Create a desk admin account: make desk-admin NAME=<name> (prints a generated password)

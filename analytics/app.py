@@ -23,6 +23,7 @@ from analytics.consumer import broker_events, consume_forever
 from analytics.dashboard import Kind, conversations, daily
 from analytics.figures import Judge, figures
 from analytics.metrics_config import MetricsConfig
+from analytics.rabbit import relay_forever
 from analytics.settings import Settings
 from analytics.store import (
     WRITING,
@@ -192,13 +193,28 @@ def create_app(settings: Settings, metrics: MetricsConfig) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(
-            consume_forever(broker, store, settings.poll_seconds, settings.batch_size)
-        )
+        tasks = [
+            asyncio.create_task(
+                consume_forever(broker, store, settings.poll_seconds, settings.batch_size)
+            )
+        ]
+        if settings.rabbitmq_url:
+            tasks.append(
+                asyncio.create_task(
+                    relay_forever(
+                        settings.rabbitmq_url,
+                        settings.rabbitmq_queue,
+                        broker,
+                        settings.poll_seconds,
+                        settings.batch_size,
+                    )
+                )
+            )
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         store.dispose()
         broker.dispose()
 

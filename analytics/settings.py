@@ -1,6 +1,7 @@
 """The analytics service's settings, read from the environment and checked at start."""
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 from limits import parse_many
 from pydantic import Field, validator
@@ -38,6 +39,28 @@ class Settings(EnvSettings):
     rate_limit: str = Field(
         "120/minute", env="ANALYTICS_RATE_LIMIT", rule="a rate such as '120/minute'"
     )
+
+    # The scaled profile's path: Rasa's Pika broker publishes to this RabbitMQ queue and
+    # the service relays it into the broker table (analytics/rabbit.py); empty: off.
+    rabbitmq_url: str = Field(
+        "",
+        env="ANALYTICS_RABBITMQ_URL",
+        secret=True,
+        rule="an amqp:// or amqps:// URL such as amqp://user:password@127.0.0.1:5672/",
+    )
+    rabbitmq_queue: str = Field(
+        "switchboard_events",
+        env="ANALYTICS_RABBITMQ_QUEUE",
+        regex=r"^[A-Za-z0-9_.:-]{1,255}$",
+        rule="a queue name of letters, digits, '_', '.', ':' or '-' (at most 255)",
+    )
+
+    @validator("rabbitmq_url")
+    def _amqp_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if value and (parsed.scheme not in ("amqp", "amqps") or not parsed.hostname):
+            raise ValueError("not an amqp:// or amqps:// URL with a host")
+        return value
 
     @validator("database_url", "event_broker_url")
     def _database_url(cls, value: str) -> str:

@@ -18,6 +18,11 @@ Prints a table and a one-line summary, writes bench/results/load.json (or
 load-smoke.json with --smoke: 2 conversations x 2 turns, the run the tests use
 so the benchmark cannot rot). Exits 1 when any turn failed.
 
+The scaled profile (stack/scaled.py: PostgreSQL, Redis, RabbitMQ, HAProxy, N Rasa
+processes, N = the cores unless `--processes`) is measured in the same run with 1, 2 and
+N of its Rasa processes in HAProxy's rotation (the others stay up, idle), so the scaling
+curve is printed beside the stock bot and the embedded stack.
+
 `--profile DIR` instead runs Switchboard alone with Rasa and the action server
 under cProfile, switched on for the load only (not start-up or warm-up), and
 prints and keeps in DIR their top entries by cumulative and by own time.
@@ -32,6 +37,7 @@ import json
 import os
 import platform
 import pstats
+import shutil
 import signal
 import statistics
 import sys
@@ -56,6 +62,8 @@ from connectors.rest_auth import authorization
 from stack.config import VENV_BIN, StackConfig
 from stack.launch import start_stack, stop_all
 from stack.processes import ROOT, Service
+from stack.scaled import Running
+from stack.scaled import start as start_scaled
 
 # The data the sample backend serves: its variable and default, relative to the root.
 FIXTURE = ROOT / (os.environ.get("BRIGHTWAVE_FIXTURE") or "fixtures/brightwave_crm.json")
@@ -387,6 +395,41 @@ def switchboard_target(home: Path) -> Target:
     )
 
 
+@dataclass
+class ScaledTarget(Target):
+    """The scaled profile; rotate(k) leaves k Rasa processes in the balancer's rotation."""
+
+    running: Running | None = None
+
+    def rotate(self, processes: int) -> None:
+        assert self.running
+        self.running.profile.balancer.rotate(processes)
+        self.name = f"scaled x{processes}"
+
+
+def scaled_target(home: Path, processes: int) -> Target:
+    """The scaled profile with processes Rasa processes and as many action servers. Its
+    servers' data lives under var/ (PostgreSQL's own user must reach it)."""
+    config = bench_config(home / "scaled")
+    servers_home = Path(tempfile.mkdtemp(prefix="bench-scaled-", dir=ROOT / "var"))
+    servers_home.chmod(0o755)
+    running = start_scaled(config, servers_home, processes, processes, report=lambda _: None)
+    services: list[Service] = [*running.profile.servers.running]
+    services += running.supervisor.services.values()
+    return ScaledTarget(
+        "scaled",
+        running.profile.balanced.rasa_url,
+        services,  # stopped in reverse: the stack, then its servers
+        switchboard_scripts(load_crm(), SECRET, config.rest_jwt_secret),
+        running,
+    )
+
+
+def scaling_steps(processes: int) -> list[int]:
+    """1, 2 and N processes, each once."""
+    return sorted({1, min(2, processes), processes})
+
+
 def stock_target(home: Path) -> Target:
     service = start_stock_bot(home / "stock" / "log")
     return Target("stock", service.url, [service], stock_script)
@@ -460,7 +503,13 @@ def _breakdown(values: dict[str, float], unit: str) -> str:
 def summary(results: dict[str, dict[str, Any]], plan: Plan) -> str:
     sb, stock = results["switchboard"], results["stock"]
     ratio = sb["load"]["msg_per_s"] / max(stock["load"]["msg_per_s"], 1e-9)
+    curve = "; ".join(
+        f"{name} {_rate(r)} ({r['load']['msg_per_s'] / max(stock['load']['msg_per_s'], 1e-9):.2f}x)"
+        for name, r in results.items()
+        if name.startswith("scaled")
+    )
     return (
+        f"scaling: {curve}\n"
         f"load: switchboard {_rate(sb)} vs stock {_rate(stock)} ({ratio:.2f}x); "
         f"1-conversation p50 {sb['single']['p50_ms']:.0f} vs "
         f"{stock['single']['p50_ms']:.0f} ms; peak memory "
@@ -594,17 +643,36 @@ def profile(plan: Plan, out_dir: Path) -> int:
 # --- main --------------------------------------------------------------------------
 
 
-def benchmark(plan: Plan, results_file: Path) -> int:
+def measure_all(targets: Sequence[Target], plan: Plan, processes: int) -> dict[str, Any]:
+    """Each target in turn; the scaled one once per step of its scaling curve."""
+    results = {}
+    for target in targets:
+        if isinstance(target, ScaledTarget):
+            for step in scaling_steps(processes):
+                target.rotate(step)
+                results[target.name] = measure(target, plan)
+        else:
+            results[target.name] = measure(target, plan)
+    return results
+
+
+def benchmark(plan: Plan, results_file: Path, processes: int) -> int:
     host = machine()  # before starting anything: the load average is other work's
     with tempfile.TemporaryDirectory(prefix="bench-load-") as home:
         targets = start_targets(
-            [lambda: switchboard_target(Path(home)), lambda: stock_target(Path(home))]
+            [
+                lambda: switchboard_target(Path(home)),
+                lambda: stock_target(Path(home)),
+                lambda: scaled_target(Path(home), processes),
+            ]
         )
         try:
-            results = {target.name: measure(target, plan) for target in targets}
+            results = measure_all(targets, plan, processes)
         finally:
             for target in targets:
                 stop_all(target.services)
+                if isinstance(target, ScaledTarget) and target.running:
+                    shutil.rmtree(target.running.profile.servers.home, ignore_errors=True)
     report = {
         "plan": dataclasses.asdict(plan),
         "targets": results,
@@ -637,13 +705,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="profile Switchboard's Rasa and action server instead",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="N, the scaled profile's Rasa processes (default: the cores)",
+    )
     args = parser.parse_args(argv)
-    if args.conversations < 1 or args.turns < 1:
-        parser.error("--conversations and --turns must be at least 1")
+    if args.conversations < 1 or args.turns < 1 or not 1 <= args.processes <= 32:
+        parser.error("--conversations and --turns must be at least 1, --processes 1 to 32")
     plan = SMOKE if args.smoke else Plan(args.conversations, args.turns)
     if args.profile:
         return profile(plan, args.profile)
-    return benchmark(plan, RESULTS / ("load-smoke.json" if args.smoke else "load.json"))
+    results = RESULTS / ("load-smoke.json" if args.smoke else "load.json")
+    return benchmark(plan, results, args.processes)
 
 
 if __name__ == "__main__":

@@ -96,19 +96,41 @@ def channels_ready(config: StackConfig) -> bool:
     return not refused
 
 
-def run(config: StackConfig) -> int:
-    print(f"Starting Switchboard (logs in {config.log_dir}) ...", flush=True)
+def settings_accepted(config: StackConfig) -> bool:
+    """The channels', outreach.yml's and lifecycle.yml's settings, checked before any
+    service runs; False (each refusal printed) when one would not start."""
     if not channels_ready(config):
-        return 2
+        return False
     try:  # outreach.yml is checked at start, before any service runs
         load_outreach_config()
     except OutreachConfigError as error:
         print(f"outreach.yml: {error}", file=sys.stderr)
-        return 2
+        return False
     try:  # lifecycle.yml too: what the assistant may do alone
         load_lifecycle_config()
     except LifecycleConfigError as error:
         print(f"lifecycle.yml: {error}", file=sys.stderr)
+        return False
+    return True
+
+
+def ready_text(config: StackConfig, desk: str) -> str:
+    """What `make run` prints once everything answers: where to talk to it, a token."""
+    token = rest_token(config.rest_jwt_secret, EXAMPLE_SENDER, TOKEN_HOURS * 3600)
+    return READY.format(
+        rasa=config.rasa_url,
+        backend=config.backend_url,
+        token=token,
+        sender=EXAMPLE_SENDER,
+        hours=TOKEN_HOURS,
+        actions=config.action_url,
+        desk_line=desk,
+    )
+
+
+def run(config: StackConfig) -> int:
+    print(f"Starting Switchboard (logs in {config.log_dir}) ...", flush=True)
+    if not settings_accepted(config):
         return 2
     desk = desk_line(config)
     supervisor = Supervisor(
@@ -117,19 +139,7 @@ def run(config: StackConfig) -> int:
     )
     try:
         supervisor.start()
-        token = rest_token(config.rest_jwt_secret, EXAMPLE_SENDER, TOKEN_HOURS * 3600)
-        print(
-            READY.format(
-                rasa=config.rasa_url,
-                backend=config.backend_url,
-                token=token,
-                sender=EXAMPLE_SENDER,
-                hours=TOKEN_HOURS,
-                actions=config.action_url,
-                desk_line=desk,
-            ),
-            flush=True,
-        )
+        print(ready_text(config, desk), flush=True)
         supervisor.watch()
         while True:
             time.sleep(1)
@@ -179,6 +189,13 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def stop_on_signals() -> None:
+    """SIGTERM (say, from a supervisor) stops the stack as cleanly as Ctrl-C, and
+    Ctrl-C works even where the shell started us with SIGINT ignored."""
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _interrupt)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__)
     parser.add_argument("command", choices=["run", "shell", "token"])
@@ -194,10 +211,7 @@ def main() -> int:
     if not config.model.exists():
         print(f"No trained model at {config.model}: run `make train` first.", file=sys.stderr)
         return 2
-    # SIGTERM (say, from a supervisor) stops the stack as cleanly as Ctrl-C, and
-    # Ctrl-C works even where the shell started us with SIGINT ignored.
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop_signal, _interrupt)
+    stop_on_signals()
     try:
         return run(config) if args.command == "run" else shell(config)
     except RuntimeError as error:  # a service that would not start, with its log

@@ -44,6 +44,9 @@ class Service:
     process: subprocess.Popen
     url: str
     log_path: Path
+    # What stops it cleanly (PostgreSQL's fast shutdown is SIGINT: its SIGTERM waits for
+    # every client to leave).
+    stop_signal: int = signal.SIGTERM
 
     def log_tail(self) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -53,7 +56,7 @@ class Service:
         """Stop the service and every process it started (it leads its own group)."""
         if self.process.poll() is not None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        os.killpg(self.process.pid, self.stop_signal)
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -93,6 +93,9 @@ def test_metrics_yml_that_is_not_a_mapping_or_not_yaml(tmp_path: Path) -> None:
         ("ANALYTICS_POLL_SECONDS", "0"),
         ("ANALYTICS_BATCH_SIZE", "many"),
         ("ANALYTICS_RATE_LIMIT", "often"),
+        ("ANALYTICS_RABBITMQ_URL", "http://127.0.0.1:5672/"),
+        ("ANALYTICS_RABBITMQ_URL", "amqp:///"),
+        ("ANALYTICS_RABBITMQ_QUEUE", "events; drop"),
     ],
 )
 def test_a_bad_setting_names_the_variable(name: str, value: str) -> None:
@@ -106,6 +109,23 @@ def test_the_token_is_required_and_never_shown() -> None:
     with pytest.raises(SettingsError, match="ANALYTICS_API_TOKEN") as refused:
         Settings.from_env({"ANALYTICS_API_TOKEN": "too-short-1"}, SettingsError)
     assert "too-short-1" not in str(refused.value)
+
+
+def test_the_rabbitmq_path_is_off_by_default_and_its_password_never_shown() -> None:
+    assert Settings.from_env({"ANALYTICS_API_TOKEN": TOKEN}).rabbitmq_url == ""
+    given = Settings.from_env(
+        {"ANALYTICS_API_TOKEN": TOKEN, "ANALYTICS_RABBITMQ_URL": "amqps://u:p@mq:5671/vh"}
+    )
+    assert (given.rabbitmq_url, given.rabbitmq_queue) == (
+        "amqps://u:p@mq:5671/vh",
+        "switchboard_events",
+    )
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(
+            {"ANALYTICS_API_TOKEN": TOKEN, "ANALYTICS_RABBITMQ_URL": "amqx://u:hunter2@mq/"},
+            SettingsError,
+        )
+    assert "hunter2" not in str(refused.value)
 
 
 def test_the_service_does_not_start_with_a_bad_metrics_yml(tmp_path: Path) -> None:
