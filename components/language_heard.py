@@ -2,9 +2,10 @@
 that fills the slot of the same name; a message that tells none ("ok", "BW-100045")
 has no such entity, so the slot keeps the conversation's language.
 
-The entity is about the whole message, not a part of it, so it has no span and no
-extractor: the sentence models read spans as their entity's name
-(components/model_text.py), and `rasa test nlu` scores extractors' spans."""
+The entity is about the whole message, not a part of it, so its span is empty (at
+the start): the sentence models read a span as its entity's name
+(components/model_text.py), and `rasa test nlu` scores each extractor's spans, which
+an empty one never overlaps."""
 
 from typing import Any
 
@@ -14,8 +15,11 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -54,7 +58,10 @@ class LanguageHeard(GraphComponent):
             entity = {
                 ENTITY_ATTRIBUTE_TYPE: LANGUAGE,
                 ENTITY_ATTRIBUTE_VALUE: heard.language,
+                ENTITY_ATTRIBUTE_START: 0,
+                ENTITY_ATTRIBUTE_END: 0,
                 "how": heard.how,
+                EXTRACTOR: self.__class__.__name__,
             }
             message.set(ENTITIES, [*message.get(ENTITIES, []), entity], add_to_output=True)
         return messages

@@ -26,7 +26,7 @@ def model_text(message: Message) -> str:
             for e in message.get(ENTITIES) or []
             if isinstance(e.get("start"), int)
             and isinstance(e.get("end"), int)
-            and 0 <= e["start"] <= e["end"] <= len(text)
+            and 0 <= e["start"] < e["end"] <= len(text)  # an empty span names no text
         ),
         key=lambda e: e["start"],
     )

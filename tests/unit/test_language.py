@@ -89,9 +89,10 @@ def test_the_nlu_component_adds_the_language_entity_only_when_told() -> None:
     told, silent = Message({TEXT: "Wo ist meine Bestellung?"}), Message({TEXT: "ok"})
     component.process([told, silent])
     [entity] = told.get(ENTITIES)
-    assert entity == {"entity": "language", "value": "de", "how": "detected"}
+    assert (entity["entity"], entity["value"], entity["how"]) == ("language", "de", "detected")
+    assert (entity["start"], entity["end"], entity["extractor"]) == (0, 0, "LanguageHeard")
     assert not silent.get(ENTITIES)
-    # No span: the sentence models still read the message, not the entity's name.
+    # An empty span: the sentence models still read the message, not the entity's name.
     assert model_text(told) == "Wo ist meine Bestellung?"
 
 
