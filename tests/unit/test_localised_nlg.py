@@ -115,3 +115,18 @@ def test_rasa_fills_the_translated_response_of_the_real_domain(tmp_path: Path) -
 def test_the_projects_endpoints_use_it() -> None:
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     assert endpoints["nlg"]["type"] == "components.localised_nlg.LocalisedNLG"
+
+
+def test_the_locales_join_the_domain_rasas_server_loads_after_creating_it(
+    tmp_path: Path,
+) -> None:
+    # Rasa's Agent creates the generator with an empty domain, then sets the model's
+    # domain's responses on it (rasa/core/agent.py: load_model).
+    folder = locale(tmp_path / "locales", "de", {"utter_greet": [{"text": "Guten Tag!"}]})
+    nlg = LocalisedNLG(
+        EndpointConfig(type="components.localised_nlg.LocalisedNLG", locales=str(folder)),
+        Domain.empty(),
+    )
+    nlg.responses = Domain.load(str(ROOT / "domain.yml")).responses
+    german = nlg.generate_from_slots("utter_greet", {"language": "de"}, "rest")
+    assert german and german["text"] == "Guten Tag!"
