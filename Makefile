@@ -114,6 +114,7 @@ test: lint $(MODEL) browser servers $(WEBCHAT) $(CHARTJS) $(SCHEMATHESIS) ## Run
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out var/results/core
 	$(BIN)/rasa test nlu --nlu tests/nlu --model $(MODEL) --out var/results/nlu
+	$(BIN)/rasa test nlu --nlu tests/nlu_de --model $(MODEL) --out var/results/nlu_de
 	$(BIN)/python -m pytest tests -q --durations=30
 
 bench-latency: $(MODEL) ## Latency of a backend-calling turn over REST (p50/p95 over 100 turns)

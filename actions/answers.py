@@ -14,7 +14,13 @@ from actions import one_at_a_time as one_by_one
 from actions.failures import backend_trouble
 from actions.outcomes import ANSWERED, FAILED, NOT_FOUND, REFUSED, UNAVAILABLE, record, topic_goal
 from actions.records import RecordKind
-from actions.render import RECORD_ANSWERS, Answer, not_on_account, open_records
+from actions.render import (
+    DEFAULT_LOCALE,
+    RECORD_ANSWERS,
+    Answer,
+    not_on_account,
+    open_records,
+)
 from actions.slots import (
     BACKEND_ERROR,
     HUMAN_OFFERED,
@@ -27,9 +33,11 @@ from actions.verification import current_topic, verified_customer
 ACTION = "action_answer_request"
 
 
-async def _answers(topic: RecordKind, record_id: Any, customer_id: str) -> list[Answer]:
+async def _answers(
+    topic: RecordKind, record_id: Any, customer_id: str, locale: str
+) -> list[Answer]:
     """The responses (and their variables) that answer the request, from the backend's
-    records."""
+    records, their dates and amounts in the conversation's language."""
     client = backend.client()
     policies: dict[str, Any] = {}
     if topic.topic == "invoice":
@@ -38,9 +46,9 @@ async def _answers(topic: RecordKind, record_id: Any, customer_id: str) -> list[
         record = await backend.call(client.record, topic.collection, str(record_id))
         if record.get("customer_id") != customer_id:
             raise PermissionError(record_id)
-        return [RECORD_ANSWERS[topic.topic](record, policies)]
+        return [RECORD_ANSWERS[topic.topic](record, policies, locale)]
     records = await backend.call(client.customer_records, customer_id, topic.collection)
-    return open_records(topic.topic, records, policies)
+    return open_records(topic.topic, records, policies, locale)
 
 
 class ActionAnswerRequest(Action):
@@ -89,7 +97,8 @@ class ActionAnswerRequest(Action):
             if (await asyncio.to_thread(lockout.store().status, customer_id)).locked:
                 dispatcher.utter_message(response="utter_account_locked")
                 return events + [SlotSet(HUMAN_OFFERED, True), outcome(REFUSED, reason="locked")]
-            answers = await _answers(topic, tracker.get_slot(topic.slot), customer_id)
+            locale = tracker.get_slot("language") or DEFAULT_LOCALE
+            answers = await _answers(topic, tracker.get_slot(topic.slot), customer_id, locale)
         except (PermissionError, backend.RecordNotFound):
             # Unknown and someone else's read the same (the form says so too).
             dispatcher.utter_message(

@@ -17,7 +17,7 @@ from actions import backend_client as backend
 from actions import memory_client
 from actions.memory_words import event_message, last_contact, record_topic
 from actions.records import TOPICS
-from actions.render import RECORD_ANSWERS
+from actions.render import DEFAULT_LOCALE, RECORD_ANSWERS
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ async def _current_state(record_id: str, customer_id: str) -> list[Any] | None:
         return None
     if record.get("customer_id") != customer_id:
         return None
-    return [RECORD_ANSWERS[topic](record, policies)]
+    return [RECORD_ANSWERS[topic](record, policies, DEFAULT_LOCALE)]
 
 
 async def identified(

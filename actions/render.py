@@ -11,6 +11,9 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from babel.dates import format_date
+from babel.numbers import format_currency
+
 from actions import spoken
 from actions.records import RecordKind
 from actions.support_hours import hours_words
@@ -20,20 +23,27 @@ Variables = dict[str, Any]
 Answer = tuple[str, Variables]  # a response name and its variables
 
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+# The language whose formats are written here; any other is formatted by Babel.
+DEFAULT_LOCALE = "en"
 
 
 # ------------------------------------------------------------------ formatting of values
 
 
-def day(iso: str | None) -> str:
-    """'2026-11-25' → '25 November 2026'."""
+def day(iso: str | None, locale: str = DEFAULT_LOCALE) -> str:
+    """'2026-11-25' → '25 November 2026' ('25. November 2026' in German)."""
     if not iso:
         return "an unknown date"
     parsed = date.fromisoformat(iso[:10])
+    if locale != DEFAULT_LOCALE:
+        return format_date(parsed, format="long", locale=locale)
     return f"{parsed.day} {parsed:%B %Y}"
 
 
-def money(amount: Any, currency: str = "EUR") -> str:
+def money(amount: Any, currency: str = "EUR", locale: str = DEFAULT_LOCALE) -> str:
+    """29 EUR → '€29.00' ('29,00\xa0€' in German)."""
+    if locale != DEFAULT_LOCALE:
+        return format_currency(float(amount), currency, locale=locale)
     symbol = CURRENCY_SYMBOLS.get(currency, "")
     return f"{symbol}{float(amount):.2f}" if symbol else f"{float(amount):.2f} {currency}"
 
@@ -72,8 +82,8 @@ def spoken_items(order: Record) -> str:
     )
 
 
-def _dated(variables: Variables, name: str, iso: str | None) -> None:
-    variables[name] = day(iso)
+def _dated(variables: Variables, name: str, iso: str | None, locale: str = DEFAULT_LOCALE) -> None:
+    variables[name] = day(iso, locale)
     variables[f"{name}_spoken"] = spoken.day(iso)
 
 
@@ -87,7 +97,7 @@ def _id(variables: Variables, name: str, record_id: Any) -> None:
 TRACKED = ("shipped", "out_for_delivery", "delayed")
 
 
-def order_answer(order: Record) -> Answer:
+def order_answer(order: Record, locale: str = DEFAULT_LOCALE) -> Answer:
     """utter_order_<status>[_tracked], e.g. utter_order_delayed_tracked with {order_id},
     {items}, {delay_reason}, {eta}, {carrier}, {tracking_number}."""
     status = str(order.get("status"))
@@ -95,8 +105,8 @@ def order_answer(order: Record) -> Answer:
     _id(variables, "order_id", order["id"])
     if status not in ORDER_RESPONSES:
         return "utter_order_other_status", {**variables, "status": status}
-    _dated(variables, "eta", order.get("eta"))
-    _dated(variables, "delivered_at", order.get("delivered_at"))
+    _dated(variables, "eta", order.get("eta"), locale)
+    _dated(variables, "delivered_at", order.get("delivered_at"), locale)
     name = f"utter_order_{status}"
     if status == "delayed":
         if order.get("delay_reason"):
@@ -123,7 +133,7 @@ ORDER_RESPONSES = (
 # ------------------------------------------------------------------ claims
 
 
-def claim_answer(claim: Record) -> Answer:
+def claim_answer(claim: Record, locale: str = DEFAULT_LOCALE) -> Answer:
     """utter_claim_status[_payout][_no_next_step] with {claim_type}, {claim_id},
     {status}, {last_update}, {payout}, {next_step}."""
     variables: Variables = {
@@ -131,11 +141,14 @@ def claim_answer(claim: Record) -> Answer:
         "status": str(claim.get("status") or "unknown").replace("_", " "),
     }
     _id(variables, "claim_id", claim["id"])
-    _dated(variables, "last_update", claim.get("last_update"))
+    _dated(variables, "last_update", claim.get("last_update"), locale)
     name = "utter_claim_status"
     if claim.get("payout"):
         name += "_payout"
-        variables.update(payout=money(claim["payout"]), payout_spoken=spoken.money(claim["payout"]))
+        variables.update(
+            payout=money(claim["payout"], locale=locale),
+            payout_spoken=spoken.money(claim["payout"]),
+        )
     if claim.get("next_step"):
         variables["next_step"] = claim["next_step"]
     else:
@@ -156,19 +169,21 @@ def payment_alternatives(policies: Record | None) -> str:
     return join_words(methods, "or")
 
 
-def invoice_answer(invoice: Record, policies: Record | None = None) -> Answer:
+def invoice_answer(
+    invoice: Record, policies: Record | None = None, locale: str = DEFAULT_LOCALE
+) -> Answer:
     """utter_invoice_<status> (utter_invoice_failed_card_expired for an expired card)
     with {invoice_id}, {amount}, {due_date}, {method}, {failure_reason}, {alternatives}."""
     currency = str(invoice.get("currency") or "EUR")
     status = str(invoice.get("status"))
     variables: Variables = {
-        "amount": money(invoice.get("amount", 0), currency),
+        "amount": money(invoice.get("amount", 0), currency, locale),
         "amount_spoken": spoken.money(invoice.get("amount", 0), currency),
         "method": str(invoice.get("method") or "payment method"),
         "alternatives": payment_alternatives(policies),
     }
     _id(variables, "invoice_id", invoice["id"])
-    _dated(variables, "due_date", invoice.get("due_date"))
+    _dated(variables, "due_date", invoice.get("due_date"), locale)
     if status not in INVOICE_STATUSES:
         return "utter_invoice_other_status", {**variables, "status": status}
     name = f"utter_invoice_{status}"
@@ -180,9 +195,10 @@ def invoice_answer(invoice: Record, policies: Record | None = None) -> Answer:
     return name, variables
 
 
-RECORD_ANSWERS: dict[str, Callable[[Record, Record], Answer]] = {
-    "order": lambda record, policies: order_answer(record),
-    "claim": lambda record, policies: claim_answer(record),
+# Each answers a record, given the policies and the locale its dates and amounts are in.
+RECORD_ANSWERS: dict[str, Callable[[Record, Record, str], Answer]] = {
+    "order": lambda record, policies, locale: order_answer(record, locale),
+    "claim": lambda record, policies, locale: claim_answer(record, locale),
     "invoice": invoice_answer,
 }
 
@@ -200,12 +216,14 @@ NOTHING_OPEN = {
 MAX_LISTED = 3
 
 
-def open_records(topic: str, records: list[Record], policies: Record) -> list[Answer]:
+def open_records(
+    topic: str, records: list[Record], policies: Record, locale: str = DEFAULT_LOCALE
+) -> list[Answer]:
     """The customer's open records of a topic, one answer each, newest first."""
     wanted = [r for r in records if OPEN_RECORDS[topic](r)][:MAX_LISTED]
     if not wanted:
         return [(NOTHING_OPEN[topic], {})]
-    return [RECORD_ANSWERS[topic](r, policies) for r in wanted]
+    return [RECORD_ANSWERS[topic](r, policies, locale) for r in wanted]
 
 
 # ------------------------------------------------------------------ company policy

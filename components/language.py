@@ -62,7 +62,10 @@ class LanguageReader:
         return self.heard(text) or Reading(current or self.config.default, "kept")
 
     def heard(self, text: str) -> Reading | None:
-        """The language text tells, or None when it tells none ("ok", "BW-100045")."""
+        """The language text tells, or None when it tells none ("ok", "BW-100045", a
+        button's payload such as "/affirm")."""
+        if text.lstrip().startswith("/"):
+            return None
         words = _phrase(_NOT_LANGUAGE.sub(" ", text))
         if not words:
             return None

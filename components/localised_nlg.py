@@ -131,13 +131,28 @@ def variations_for(
 
 
 class LocalisedNLG(TemplatedNaturalLanguageGenerator):
-    """Rasa's response generator over the domain's responses in every language."""
+    """Rasa's response generator over the domain's responses in every language.
+
+    Rasa's server creates it with an empty domain before the model is loaded, then sets
+    `responses` to the model's domain's: each setting adds the locales' variations."""
 
     def __init__(self, endpoint_config: EndpointConfig | None, domain: Domain) -> None:
-        config = languages()
+        self.config = languages()
         folder = (endpoint_config.kwargs if endpoint_config else {}).get("locales")
-        super().__init__(localised(domain.responses, config, Path(folder) if folder else LOCALES))
-        self.default = config.default
+        self.folder = Path(folder) if folder else LOCALES
+        self.default = self.config.default
+        super().__init__(domain.responses)
+
+    @property
+    def responses(self) -> Responses:
+        return self._responses
+
+    @responses.setter
+    def responses(self, domain_responses: Responses) -> None:
+        # An empty domain (no model loaded yet) has nothing to translate.
+        self._responses = (
+            localised(domain_responses, self.config, self.folder) if domain_responses else {}
+        )
 
     async def generate(
         self,

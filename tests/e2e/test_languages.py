@@ -4,7 +4,7 @@ recorded one once they are known, and shown to the agent who takes over."""
 
 from typing import Any
 
-from tests.support.crm import customer, of_customer
+from tests.support.crm import customer, first_with, of_customer
 from tests.support.stack import Conversation, Stack
 
 
@@ -41,3 +41,19 @@ def test_a_known_customer_is_in_their_recorded_language_and_the_agent_sees_it(
     [handoff] = [h for h in listed if h["conversation_id"] == chat.sender]
     assert handoff["packet"]["language"] == "de"
     assert handoff["plain"]["language"] == "German"
+
+
+def test_a_german_customer_is_verified_and_answered_in_german(
+    stack: Stack, chat: Conversation
+) -> None:
+    order = first_with("orders", id="BW-100045")
+    owner = customer(order["customer_id"])
+    assert order["status"] == "delivered" and order["delivered_at"] == "2026-11-05"
+    asked = chat.say("Wo ist meine Bestellung BW-100045?")
+    assert "Nennen Sie mir bitte die Postleitzahl" in asked
+    assert "postcode" not in asked
+    answer = chat.say(owner["postcode"])
+    assert "Ihre Bestellung BW-100045" in answer
+    # The date formatted by Babel for German ("5 November 2026" in English).
+    assert "wurde am 5. November 2026 zugestellt" in answer
+    assert language(stack, chat) == "de"

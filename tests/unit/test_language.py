@@ -46,6 +46,8 @@ def test_a_message_tells_its_language_or_keeps_the_conversations(
 def test_a_message_that_tells_nothing_is_heard_as_nothing() -> None:
     assert reader().heard("ok 👍") is None
     assert reader().heard("+49 151 23456789") is None
+    # A button pressed sends its payload, in no customer's language.
+    assert reader().heard('/rate_satisfaction{"satisfaction_score": "4"}') is None
 
 
 def write(tmp_path: Path, **changes: object) -> Path:

@@ -132,3 +132,18 @@ def test_an_action_may_name_the_language_of_what_it_says_before_the_slot_is_set(
     unnamed = asyncio.run(nlg.generate("utter_greet", conversation, "rest"))
     assert said and said["text"] == "Bonjour !"
     assert unnamed and unnamed["text"] != "Bonjour !"
+
+
+def test_the_locales_join_the_domain_rasas_server_loads_after_creating_it(
+    tmp_path: Path,
+) -> None:
+    # Rasa's Agent creates the generator with an empty domain, then sets the model's
+    # domain's responses on it (rasa/core/agent.py: load_model).
+    folder = locale(tmp_path / "locales", "de", {"utter_greet": [{"text": "Guten Tag!"}]})
+    nlg = LocalisedNLG(
+        EndpointConfig(type="components.localised_nlg.LocalisedNLG", locales=str(folder)),
+        Domain.empty(),
+    )
+    nlg.responses = Domain.load(str(ROOT / "domain.yml")).responses
+    german = nlg.generate_from_slots("utter_greet", {"language": "de"}, "rest")
+    assert german and german["text"] == "Guten Tag!"

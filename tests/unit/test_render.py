@@ -524,3 +524,13 @@ def test_amounts_and_hours_on_voice():
         "Standard delivery takes two to four business days. Express delivery takes one "
         "business day."
     )
+
+
+def test_dates_and_amounts_in_german_are_formatted_by_babel_and_english_is_unchanged():
+    order = {"id": "BW-9", "status": "delivered", "delivered_at": "2026-11-05"}
+    invoice = {"id": "INV-9", "amount": "1234.5", "currency": "EUR", "status": "paid"}
+    assert order_answer(order, "de")[1]["delivered_at"] == "5. November 2026"
+    assert invoice_answer(invoice, locale="de")[1]["amount"] == "1.234,50\xa0€"
+    assert RECORD_ANSWERS["order"](order, {}, "de") == order_answer(order, "de")
+    assert order_answer(order)[1]["delivered_at"] == day("2026-11-05") == "5 November 2026"
+    assert invoice_answer(invoice)[1]["amount"] == money("1234.5") == "€1234.50"
