@@ -22,12 +22,12 @@ Rasa's running conversation keeps the values during the turn: only what is writt
 
 import copy
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from actions.identity import DATE_PATTERNS, EMAIL, volunteers_factor
 from actions.records import ALL_KINDS
-from actions.redaction import mask_pii
+from actions.redaction import mask_contacts
 from actions.slots import FACTOR_CONFIRMED, FACTOR_REFUSED, KNOWLEDGE_FACTOR, PENDING_FACTOR
 from common.channel_metadata import CARD_MASK
 
@@ -112,24 +112,35 @@ _WRITTEN = ("text", "parse_data", "metadata", "data")
 
 def minimise_text(text: str) -> str:
     """The text with card numbers removed and e-mail addresses and phone numbers masked."""
-    return mask_pii(mask_card_numbers(text))
+    return mask_contacts(mask_card_numbers(text))
 
 
 def withhold_factors(text: str) -> str:
     """A message carrying a verification answer, minimised, with its e-mail addresses,
     dates and every other word holding a digit (postcodes, dates written as numbers)
     withheld; record ids stay, so the desk still reads what the customer asked about."""
-    text = EMAIL.sub(WITHHELD, mask_card_numbers(text))
+    return _withheld(text)[0]
+
+
+def _withheld(text: str) -> tuple[str, list[str]]:
+    """withhold_factors' text, and the parts it withheld."""
+    parts: list[str] = []
+
+    def withhold(match: "re.Match[str]") -> str:
+        parts.append(match.group(0))
+        return WITHHELD
+
+    text = EMAIL.sub(withhold, mask_card_numbers(text))
     for pattern in DATE_PATTERNS:
-        text = pattern.sub(WITHHELD, text)
+        text = pattern.sub(withhold, text)
     kept = [m.span() for m in _RECORD_ID.finditer(text)]
     kept += [m.span() for kind in ALL_KINDS for m in kind.pattern.finditer(text)]
 
-    def withhold(match: "re.Match[str]") -> str:
+    def unless_id(match: "re.Match[str]") -> str:
         inside = any(start <= match.start() < end for start, end in kept)
-        return match.group(0) if inside else WITHHELD
+        return match.group(0) if inside else withhold(match)
 
-    return _WITH_DIGIT.sub(withhold, text)
+    return _WITH_DIGIT.sub(unless_id, text), parts
 
 
 def _strings(value: Any, rule: Callable[[str], str]) -> Any:
@@ -170,18 +181,26 @@ def answer_messages(events: Sequence[Mapping[str, Any]]) -> set[int]:
     return found
 
 
-def minimise_event(event: Mapping[str, Any], answer: bool = False) -> dict[str, Any]:
+def minimise_event(
+    event: Mapping[str, Any], answer: bool = False, secrets: Collection[str] = ()
+) -> dict[str, Any]:
     """One event (Rasa's `as_dict`) as it may be kept; `answer` when it is a user
-    message carrying a verification answer."""
+    message carrying a verification answer; `secrets` are the answers typed in its
+    batch, withheld wherever they are repeated (a bot's words, another slot)."""
     kept = copy.deepcopy(dict(event))
     if is_typed_answer(kept):
         kept["value"] = None
         return kept
+
+    def rule(text: str) -> str:
+        for secret in secrets:
+            text = text.replace(secret, WITHHELD)
+        return withhold_factors(text) if answer else minimise_text(text)
+
     kind = kept.get("event")
     if kind == "slot":
-        kept["value"] = _strings(kept.get("value"), minimise_text)
+        kept["value"] = _strings(kept.get("value"), rule)
     elif kind in ("user", "bot"):
-        rule = withhold_factors if answer else minimise_text
         for key in _WRITTEN:
             if key in kept:
                 kept[key] = _strings(kept[key], rule)
@@ -189,7 +208,12 @@ def minimise_event(event: Mapping[str, Any], answer: bool = False) -> dict[str, 
 
 
 def minimise_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Events (Rasa's `as_dict`, in order) as they may be kept."""
+    """Events (Rasa's `as_dict`, in order; a turn or more) as they may be kept."""
     listed = list(events)
     answers = answer_messages(listed)
-    return [minimise_event(event, place in answers) for place, event in enumerate(listed)]
+    secrets = {str(event["value"]).strip() for event in listed if is_typed_answer(event)}
+    for place in answers:
+        secrets.update(p for p in _withheld(str(listed[place].get("text") or ""))[1] if len(p) > 2)
+    # Longest first, so a shorter one inside a longer one leaves nothing of it.
+    ordered = sorted((s for s in secrets if s), key=len, reverse=True)
+    return [minimise_event(event, place in answers, ordered) for place, event in enumerate(listed)]
