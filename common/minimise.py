@@ -21,6 +21,7 @@ Rasa's running conversation keeps the values during the turn: only what is writt
 """
 
 import copy
+import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
@@ -28,7 +29,6 @@ from typing import Any
 from actions.identity import DATE_PATTERNS, EMAIL, volunteers_factor
 from actions.records import ALL_KINDS
 from actions.redaction import mask_contacts
-from actions.slots import FACTOR_CONFIRMED, FACTOR_REFUSED, KNOWLEDGE_FACTOR, PENDING_FACTOR
 from common.channel_metadata import CARD_MASK
 
 CARD_DIGITS = range(13, 20)
@@ -99,9 +99,10 @@ def mask_card_numbers(text: str) -> str:
 
 
 WITHHELD = "[withheld]"
-# Slots a verification answer is typed into, and the values that only say how it went.
-ANSWER_SLOTS = (KNOWLEDGE_FACTOR, PENDING_FACTOR)
-VERDICTS = (FACTOR_CONFIRMED, FACTOR_REFUSED)
+# Slots a verification answer is typed into, and the values that only say how it went
+# (actions/slots.py's names, spelled out so that no service imports rasa_sdk for them).
+ANSWER_SLOTS = ("knowledge_factor", "pending_factor")
+VERDICTS = ("confirmed", "refused")
 # A record id the customer needs read back: a prefix of letters glued to its digits
 # (POL-50001, APT-3001, TRK7828088552), or one of the kinds written with a space.
 _RECORD_ID = re.compile(r"\b[A-Za-z]{1,4}-?\d{3,}\b")
@@ -217,3 +218,37 @@ def minimise_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]
     # Longest first, so a shorter one inside a longer one leaves nothing of it.
     ordered = sorted((s for s in secrets if s), key=len, reverse=True)
     return [minimise_event(event, place in answers, ordered) for place, event in enumerate(listed)]
+
+
+def _minimised_record(make: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    def minimised(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple):
+            # (client, method, path with query, HTTP version, status): a query such as
+            # `?whatsapp=%2B44…` is percent-encoded, so it goes as a whole.
+            fields = list(record.args)
+            if len(fields) > 2:
+                fields[2] = str(fields[2]).split("?", 1)[0]
+            record.args = tuple(fields)
+            return record
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a bad format string: logging reports it
+            return record
+        record.msg, record.args = minimise_text(message), ()
+        return record
+
+    setattr(minimised, _MINIMISING, True)
+    return minimised
+
+
+_MINIMISING = "minimises_personal_data"
+
+
+def minimise_logs() -> None:
+    """Every log record this process makes is minimised as it is made, whichever
+    library logs it and whatever handler writes it; an HTTP access line loses its
+    query string. Each service calls this first thing in its main()."""
+    make = logging.getLogRecordFactory()
+    if not getattr(make, _MINIMISING, False):
+        logging.setLogRecordFactory(_minimised_record(make))

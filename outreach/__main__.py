@@ -13,6 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from common.database import create_db_engine
+from common.minimise import minimise_logs
 from outreach.app import create_app
 from outreach.config import OutreachConfigError, load_config
 from outreach.ledger import ConsentLedger
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8400)
     args = parser.parse_args(argv)
+    minimise_logs()
     try:
         settings = load_settings(os.environ if env is None else env)
         if args.command == "check":

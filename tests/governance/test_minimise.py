@@ -2,13 +2,22 @@
 phone number or verification answer survives a turn's events as they are stored, and
 what the contact centre must read back (record ids, amounts, other dates) does."""
 
+import io
 import json
+import logging
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from common.minimise import WITHHELD, minimise_events, minimise_text, withhold_factors
+from common.minimise import (
+    WITHHELD,
+    minimise_events,
+    minimise_logs,
+    minimise_text,
+    withhold_factors,
+)
 from tests.governance.corpus import Message, corpus, survivors
 
 KINDS = Counter(message.kind for message in corpus())
@@ -135,3 +144,49 @@ def test_a_card_number_is_removed_not_masked_and_an_imei_is_kept() -> None:
 def test_events_other_than_messages_and_slots_are_untouched() -> None:
     action = {"event": "action", "name": "action_listen", "policy": "+44 7700 900123"}
     assert minimise_events([action]) == [action]
+
+
+def test_the_answer_slots_are_the_verification_forms() -> None:
+    from actions import slots
+    from common import minimise
+
+    assert minimise.ANSWER_SLOTS == (slots.KNOWLEDGE_FACTOR, slots.PENDING_FACTOR)
+    assert minimise.VERDICTS == (slots.FACTOR_CONFIRMED, slots.FACTOR_REFUSED)
+
+
+@pytest.fixture
+def minimised_logs() -> Iterator[io.StringIO]:
+    """minimise_logs() installed for the test, and what the log wrote."""
+    original = logging.getLogRecordFactory()
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    logging.getLogger().addHandler(handler)
+    minimise_logs()
+    minimise_logs()  # twice is once
+    try:
+        yield written
+    finally:
+        logging.setLogRecordFactory(original)
+        logging.getLogger().removeHandler(handler)
+
+
+def test_a_log_line_is_minimised_whoever_writes_it(minimised_logs: io.StringIO) -> None:
+    logging.getLogger("any.library").warning(
+        "lookup for %s by %s failed on %s",
+        "+44 7700 900123",
+        "noah.obrien0@example.com",
+        "BW-100045",
+    )
+    logging.getLogger("uvicorn.access").warning(
+        '%s - "%s %s HTTP/%s" %d',
+        "127.0.0.1:5000",
+        "GET",
+        "/customers?whatsapp=%2B447700998515",
+        "1.1",
+        200,
+    )
+    written = minimised_logs.getvalue()
+    assert "7700 900123" not in written and "noah.obrien0" not in written
+    assert "BW-100045" in written
+    assert "/customers HTTP/1.1" in written and "447700998515" not in written
