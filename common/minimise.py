@@ -7,7 +7,7 @@ every store applies to what it writes.
   them again from whatever else reaches it (metadata, a bot's words, an API client).
 - Verification answers are never kept in clear. A user message is one when its turn
   filled `knowledge_factor` or `pending_factor` with what the customer typed, or when
-  it volunteers a factor ("postcode 98096", an e-mail address): its postcode-, date-
+  it names one ("my postcode is 98096", "born 5 Dec 2000"): its postcode-, date-
   and e-mail-shaped parts are withheld, record ids (BW-100045, CLM-70001) stay. The
   slots' typed values are not kept; that the check passed is (`knowledge_factor` is
   then "confirmed", `verified_customer_id` is set, the outcome record says "verified").
@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from actions.identity import DATE_PATTERNS, EMAIL, volunteers_factor
+from actions.identity import DATE_PATTERNS, EMAIL, FACTOR_CUES
 from actions.records import ALL_KINDS
 from actions.redaction import mask_contacts
 from common.channel_metadata import CARD_MASK
@@ -106,6 +106,8 @@ VERDICTS = ("confirmed", "refused")
 # A record id the customer needs read back: a prefix of letters glued to its digits
 # (POL-50001, APT-3001, TRK7828088552), or one of the kinds written with a space.
 _RECORD_ID = re.compile(r"\b[A-Za-z]{1,4}-?\d{3,}\b")
+# An amount or a time ("£35.37", "1,299.00", "14:30"), which no factor is written as.
+_AMOUNT = re.compile(r"[£€$]\s?\d[\d,]*(?:\.\d+)?|\b\d+(?:[.,:]\d+)+\b")
 _WITH_DIGIT = re.compile(r"[^\W_]*\d[^\W_]*")
 # The parts of an event that hold what someone wrote.
 _WRITTEN = ("text", "parse_data", "metadata", "data")
@@ -135,6 +137,7 @@ def _withheld(text: str) -> tuple[str, list[str]]:
     for pattern in DATE_PATTERNS:
         text = pattern.sub(withhold, text)
     kept = [m.span() for m in _RECORD_ID.finditer(text)]
+    kept += [m.span() for m in _AMOUNT.finditer(text)]
     kept += [m.span() for kind in ALL_KINDS for m in kind.pattern.finditer(text)]
 
     def unless_id(match: "re.Match[str]") -> str:
@@ -169,13 +172,13 @@ def is_typed_answer(event: Mapping[str, Any]) -> bool:
 def answer_messages(events: Sequence[Mapping[str, Any]]) -> set[int]:
     """The places of the user messages that carry a verification answer: their turn
     (up to the next user message) fills an answer slot with typed text, or they
-    volunteer a factor."""
+    name one ("postcode", "born", "e-mail": actions/identity.py's cues)."""
     found: set[int] = set()
     current: int | None = None
     for place, event in enumerate(events):
         if event.get("event") == "user":
             current = place
-            if volunteers_factor(str(event.get("text") or "")):
+            if FACTOR_CUES.search(str(event.get("text") or "")):
                 found.add(place)
         elif current is not None and is_typed_answer(event):
             found.add(current)
@@ -194,9 +197,11 @@ def minimise_event(
         return kept
 
     def rule(text: str) -> str:
+        # The answer's own words first, so "my postcode is 98096" keeps its words.
+        text = withhold_factors(text) if answer else text
         for secret in secrets:
             text = text.replace(secret, WITHHELD)
-        return withhold_factors(text) if answer else minimise_text(text)
+        return text if answer else minimise_text(text)
 
     kind = kept.get("event")
     if kind == "slot":
