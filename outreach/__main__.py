@@ -30,7 +30,6 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8400)
     args = parser.parse_args(argv)
-    minimise_logs()
     try:
         settings = load_settings(os.environ if env is None else env)
         if args.command == "check":
@@ -38,6 +37,7 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
             print(f"outreach.yml: {len(config.rules)} rules, valid")
             return 0
         if args.command == "serve":
+            minimise_logs()
             logging.basicConfig(
                 level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
             )
