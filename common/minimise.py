@@ -169,6 +169,13 @@ def is_typed_answer(event: Mapping[str, Any]) -> bool:
     )
 
 
+def is_withheld_answer(event: Mapping[str, Any]) -> bool:
+    """A slot event as a typed verification answer is stored: its value withheld. A
+    store gives back the answer it holds in memory, or nothing (the slot empty), so
+    that no check ever reads the mark as an answer."""
+    return event.get("name") in ANSWER_SLOTS and event.get("value") == WITHHELD
+
+
 def answer_messages(events: Sequence[Mapping[str, Any]]) -> set[int]:
     """The places of the user messages that carry a verification answer: their turn
     (up to the next user message) fills an answer slot with typed text, or they
@@ -193,16 +200,22 @@ def minimise_event(
     batch, withheld wherever they are repeated (a bot's words, another slot)."""
     kept = copy.deepcopy(dict(event))
     if is_typed_answer(kept):
-        kept["value"] = None
+        kept["value"] = WITHHELD
         return kept
 
     def rule(text: str) -> str:
-        # The answer's own words first, so "my postcode is 98096" keeps its words.
-        text = withhold_factors(text) if answer else text
         for secret in secrets:
             text = text.replace(secret, WITHHELD)
-        return text if answer else minimise_text(text)
+        return minimise_text(text)
 
+    if answer:
+        # The answer's own words first, so that "my postcode is 98096" keeps its
+        # words; the metadata's ids (a model id holds digits) stay.
+        parse_data = kept.get("parse_data") or {}
+        for holder in (kept, parse_data, *(parse_data.get("entities") or [])):
+            for key in ("text", "value"):
+                if isinstance(holder.get(key), str):
+                    holder[key] = withhold_factors(holder[key])
     kind = kept.get("event")
     if kind == "slot":
         kept["value"] = _strings(kept.get("value"), rule)

@@ -74,7 +74,7 @@ from tenacity import (
     wait_incrementing,
 )
 
-from common.minimise import is_typed_answer, minimise_events
+from common.minimise import is_typed_answer, is_withheld_answer, minimise_events
 
 logger = logging.getLogger(__name__)
 
@@ -219,13 +219,12 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         rows = await self._in_database(partial(self._read, sender_id))
         if not self.domain or not rows:
             return None
-        tracker = DialogueStateTracker.from_dict(
-            sender_id, [json.loads(row.data) for row in rows], self.domain.slots
-        )
-        for name, value in self.held.get(sender_id, {}).items():
-            if name in tracker.slots and tracker.slots[name].value is None:
-                tracker.slots[name].value = value
-        return tracker
+        events = [json.loads(row.data) for row in rows]
+        held = self.held.get(sender_id, {})
+        for event in events:
+            if event.get("event") == "slot" and is_withheld_answer(event):
+                event["value"] = held.get(str(event.get("name")))
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
 
     def _hold(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         """Remembers (in memory) the typed verification answers these events leave in

@@ -94,7 +94,7 @@ def test_the_verdict_is_kept_and_the_typed_answer_is_not() -> None:
         ]
     )
     assert events[0]["text"] == WITHHELD
-    assert [e["value"] for e in events[1:]] == [None, "confirmed", "C-1001"]
+    assert [e["value"] for e in events[1:]] == [WITHHELD, "confirmed", "C-1001"]
 
 
 def test_an_answer_kept_over_an_outage_is_not_stored_and_only_its_own_turn_is_withheld() -> None:
@@ -114,7 +114,17 @@ def test_an_answer_kept_over_an_outage_is_not_stored_and_only_its_own_turn_is_wi
         None,
         "where is order 42",
     ]
-    assert events[3]["value"] is None
+    assert events[3]["value"] == WITHHELD
+
+
+def test_an_answer_keeps_its_metadata_ids() -> None:
+    """A model id holds digits too: only what the customer wrote is withheld."""
+    [stored, _] = minimise_events(
+        [user("98096", model_id="cc94abfc04144e2b"), slot("knowledge_factor", "98096")]
+    )
+    assert stored["text"] == stored["parse_data"]["text"] == WITHHELD
+    assert stored["parse_data"]["entities"][0]["value"] == WITHHELD
+    assert stored["metadata"] == {"note": WITHHELD, "model_id": "cc94abfc04144e2b"}
 
 
 def test_the_answer_is_withheld_from_the_next_turns_too() -> None:
