@@ -16,6 +16,7 @@ import uvicorn
 from analytics.app import create_app
 from analytics.metrics_config import MetricsConfigError, load_metrics_config
 from analytics.settings import Settings, SettingsError
+from common.minimise import minimise_logs
 
 LOWER_PRIORITY = 10  # added to the nice value the stack started it with
 
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8300)
     args = parser.parse_args(argv)
+    minimise_logs()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -21,6 +21,7 @@ from backend import loader
 from backend.app import create_app
 from backend.settings import Settings, SettingsError, load_settings
 from common.database import create_db_engine
+from common.minimise import minimise_logs
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -58,6 +59,7 @@ def _rebuild(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parse(argv)
+    minimise_logs()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings(os.environ)

@@ -9,7 +9,7 @@
   of a button the assistant offered in its last turn (the channel vouches that it
   offered it); anything else goes on as text with its leading slashes removed.
 - A card number (13 to 19 digits, spaced or dashed, passing the Luhn check) is
-  replaced by CARD_MASK before anything keeps or reads the text: the assistant never
+  replaced by CARD_MASK (common/minimise.py) before anything keeps or reads the text: the assistant never
   takes card details in a conversation, so the tracker store, the desk, the memory
   and the logs never get them. The channel then flags the message's metadata
   (`card_flag`), and the NLU reads the masked message as `give_card_number`.
@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from common.channel_metadata import CARD_MASK, CARD_NUMBER_REMOVED
+from common.minimise import mask_card_numbers
 from connectors.webhook import BadRequest
 
 COMMAND_PREFIX = "/"
@@ -31,15 +32,6 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]")
 MAX_JSON_DEPTH = 8
-CARD_DIGITS = range(13, 20)
-# A 15-digit card is an American Express one (34…, 37…); any other 15 digits passing
-# the Luhn check are far likelier a device's IMEI, which a customer gives on purpose.
-IMEI_DIGITS = 15
-AMEX_PREFIXES = ("34", "37")
-# Groups of digits joined by one space or dash, letters-and-digits groups included so
-# that an IBAN's country group ("DE89 3704 …") stays with the digits after it.
-_DIGIT_CHAIN = re.compile(r"(?<![\w-])[A-Za-z0-9]+(?:[ -][A-Za-z0-9]+)*(?![\w-])")
-_IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
 
 
 def load_json(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
@@ -71,62 +63,6 @@ def valid_unicode(value: Any, field: str) -> Any:
     except UnicodeEncodeError:
         raise BadRequest(400, f"'{field}' holds text that is not valid Unicode") from None
     return value
-
-
-def luhn_valid(digits: str) -> bool:
-    """The Luhn check every payment card number passes (ISO/IEC 7812)."""
-    total = 0
-    for position, digit in enumerate(reversed(digits)):
-        value = int(digit) * (2 if position % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
-
-
-def is_card_number(digits: str) -> bool:
-    """Whether a run of ASCII digits is a payment card number (not an IMEI)."""
-    if len(digits) not in CARD_DIGITS or not luhn_valid(digits):
-        return False
-    return len(digits) != IMEI_DIGITS or digits.startswith(AMEX_PREFIXES)
-
-
-def _masked_chain(chain: str) -> str:
-    """The chain of groups with each card number in it (whole digit groups making
-    13 to 19 Luhn-valid digits, the longest first) replaced by CARD_MASK."""
-    groups = re.split(r"([ -])", chain)  # groups at even places, separators between
-    words, joints = groups[::2], groups[1::2]
-    if _IBAN_START.fullmatch(words[0]):  # an account number, not a card
-        return chain
-    out: list[str] = []
-    start = 0
-    while start < len(words):
-        end = _card_end(words, start)
-        if end is None:
-            out.append(words[start] + (joints[start] if start < len(joints) else ""))
-            start += 1
-            continue
-        out.append(CARD_MASK + (joints[end - 1] if end - 1 < len(joints) else ""))
-        start = end
-    return "".join(out)
-
-
-def _card_end(words: list[str], start: int) -> int | None:
-    """Where the longest card number made of words[start:] ends, if one starts there."""
-    digits = ""
-    found = None
-    for end in range(start, len(words)):
-        if not (words[end].isascii() and words[end].isdecimal()):
-            break
-        digits += words[end]
-        if len(digits) > CARD_DIGITS.stop - 1:
-            break
-        if is_card_number(digits):
-            found = end + 1
-    return found
-
-
-def mask_card_numbers(text: str) -> str:
-    """The text with every card number in it replaced by CARD_MASK."""
-    return _DIGIT_CHAIN.sub(lambda match: _masked_chain(match[0]), text)
 
 
 def card_flag(text: str) -> dict[str, bool]:

@@ -15,6 +15,7 @@ import sys
 
 import uvicorn
 
+from common.minimise import minimise_logs
 from desk import first_admin, verify_audit
 from desk.app import create_app
 from desk.settings import SettingsError, load_settings
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8100, help="port to listen on (default 8100)")
     args = parser.parse_args(argv)
+    minimise_logs()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

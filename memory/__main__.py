@@ -10,6 +10,7 @@ import sys
 
 import uvicorn
 
+from common.minimise import minimise_logs
 from memory.app import create_app
 from memory.settings import SettingsError, load_settings
 
@@ -19,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8200)
     args = parser.parse_args(argv)
+    minimise_logs()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from common.database import create_db_engine
+from common.minimise import minimise_logs
 from outreach.app import create_app
 from outreach.config import OutreachConfigError, load_config
 from outreach.ledger import ConsentLedger
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
             print(f"outreach.yml: {len(config.rules)} rules, valid")
             return 0
         if args.command == "serve":
+            minimise_logs()
             logging.basicConfig(
                 level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
             )

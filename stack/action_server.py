@@ -32,6 +32,7 @@ from actions.lifecycle_config import LifecycleConfigError, lifecycle_config
 from actions.lockout_api import identity_admin, is_identity_admin
 from actions.satisfaction import satisfaction_config
 from actions.settings import SettingsError, settings
+from common.minimise import minimise_logs
 from common.satisfaction import SatisfactionConfigError
 
 logger = logging.getLogger("stack.action_server")
@@ -97,6 +98,7 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5055)
     args = parser.parse_args(argv)
+    minimise_logs()
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

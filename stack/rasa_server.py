@@ -37,6 +37,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 from sanic import Sanic
 
+from common.minimise import minimise_logs
 from common.schemas import schema_validator
 from stack import (
     action_fallback,
@@ -172,6 +173,7 @@ def with_switchboard_serving(listener: InternalListener | None) -> Callable[...,
 
 
 def main() -> None:
+    minimise_logs()
     RemoteAction._validate_action_result = validate_action_result
     Event.resolve_by_type = staticmethod(resolve_event_type)
     action_fallback.install()

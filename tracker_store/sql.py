@@ -33,6 +33,13 @@ and the HTTP API write through this process too.
 The database work runs on one thread of the store's own, so that the event loop
 goes on with other conversations while a commit waits for the disk.
 
+Minimised at rest (issue 17, common/minimise.py): the rows, the journal and the
+events streamed to the broker are what `minimise_events` leaves of the turn; the
+conversation Rasa holds during the turn keeps the values it needs. A verification
+answer kept across turns while the CRM is down (`pending_factor`) is held in this
+process's memory only (`held`), and given back to the conversation it belongs to;
+after a restart the customer is asked again.
+
 endpoints.yml: `type: tracker_store.sql.DurableSQLTrackerStore`, `url: <SQLAlchemy URL>`,
 optionally `journal`, `cache_conversations` (0 switches the cache off).
 """
@@ -51,6 +58,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
@@ -65,6 +73,8 @@ from tenacity import (
     stop_after_attempt,
     wait_incrementing,
 )
+
+from common.minimise import is_typed_answer, is_withheld_answer, minimise_events
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +175,8 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         self.cache_conversations = cache_conversations
         self.cache: OrderedDict[str, CachedConversation] = OrderedDict()
         self.database_thread = ThreadPoolExecutor(1, thread_name_prefix="tracker-store")
+        # Verification answers typed while the CRM was down, by conversation and slot.
+        self.held: dict[str, dict[str, str]] = {}
 
     def _keep_sqlite_connection(self) -> None:
         """An SQLite file's connection stays open on the thread that uses it.
@@ -207,15 +219,42 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         rows = await self._in_database(partial(self._read, sender_id))
         if not self.domain or not rows:
             return None
-        return DialogueStateTracker.from_dict(
-            sender_id, [json.loads(row.data) for row in rows], self.domain.slots
-        )
+        events = [json.loads(row.data) for row in rows]
+        held = self.held.get(sender_id, {})
+        for event in events:
+            if event.get("event") == "slot" and is_withheld_answer(event):
+                event["value"] = held.get(str(event.get("name")))
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    def _hold(self, sender_id: str, events: list[dict[str, Any]]) -> None:
+        """Remembers (in memory) the typed verification answers these events leave in
+        a slot, and forgets those a later event clears."""
+        held = self.held.setdefault(sender_id, {})
+        for event in events:
+            if event.get("event") in ("restart", "session_started"):
+                held.clear()
+            if event.get("event") == "slot" and event.get("name") in held:
+                held.pop(str(event["name"]))
+            if is_typed_answer(event):
+                held[str(event["name"])] = str(event["value"])
+        if not held:
+            del self.held[sender_id]
+        elif len(self.held) > max(self.cache_conversations, 1):
+            self.held.pop(next(iter(self.held)))
+
+    async def _stream_new_events(
+        self, event_broker: EventBroker, new_events: list[Event], sender_id: str
+    ) -> None:
+        """Rasa's, with the events minimised as the rows are."""
+        for data in minimise_events(event.as_dict() for event in new_events):
+            event_broker.publish({"sender_id": sender_id, **data})
 
     async def erase(self, sender_id: str) -> dict[str, int]:
         """Erasure (issue 17): every stored event of the conversation, of every
         session, its cached and pending state and its journal entries, removed; how
         many rows and entries. The caller holds the conversation's lock."""
         self.pending.pop(sender_id, None)
+        self.held.pop(sender_id, None)
         events = await self._in_database(partial(self._delete, sender_id))
         journalled = await self._in_database(partial(self._unjournal, sender_id))
         return {"tracker_events": events, "journal_entries": journalled}
@@ -295,7 +334,9 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             # Read before writing, and dropped from the cache until the commit succeeds.
             known = self._known_rows(session, sender_id)
             stored = self.cache.pop(sender_id).stored if sender_id in self.cache else None
-            records = [self._record(sender_id, event) for event in events[len(known) :]]
+            new = [event.as_dict() for event in events[len(known) :]]
+            self._hold(sender_id, new)
+            records = [self._record(sender_id, data) for data in minimise_events(new)]
             session.add_all(records)
             session.flush()  # assigns the ids, which the commit would expire
             stored = stored.after(records) if stored is not None else None
@@ -307,12 +348,12 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             )
         logger.debug("Tracker with sender_id '%s' stored to database", sender_id)
 
-    def _record(self, sender_id: str, event: Event) -> Any:
-        """A row of the events table for one event, as SQLTrackerStore.save writes it."""
-        data = event.as_dict()
+    def _record(self, sender_id: str, data: dict[str, Any]) -> Any:
+        """A row of the events table for one event (its minimised `as_dict`), as
+        SQLTrackerStore.save writes it."""
         return self.SQLEvent(
             sender_id=sender_id,
-            type_name=event.type_name,
+            type_name=data.get("event"),
             timestamp=data.get("timestamp"),
             intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
             action_name=data.get("name"),
@@ -381,7 +422,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             "at": time.time(),
             "sender_id": tracker.sender_id,
             "error": str(error),
-            "events": [event.as_dict() for event in tracker.events],
+            "events": minimise_events(event.as_dict() for event in tracker.events),
         }
         self.journal.parent.mkdir(parents=True, exist_ok=True)
         with self.journal.open("a", encoding="utf-8") as journal:

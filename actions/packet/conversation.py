@@ -1,6 +1,7 @@
 """What the current session's messages say: the transcript, the customer's first
 statement of their problem, the intents, the sentiment of each message and the
-records named. Every text is masked (actions.redaction). What the actions did is
+records named. Every text is minimised (common/minimise.py: no card number, e-mail
+address, phone number or verification answer). What the actions did is
 not read here: that is the outcome record's (actions/outcomes.py)."""
 
 import re
@@ -11,7 +12,7 @@ from typing import Any
 
 from actions.packet.account import SNAPSHOT_KINDS
 from actions.records import TOPICS
-from actions.redaction import mask_pii
+from common.minimise import minimise_events
 
 # Messages that do not state the customer's problem.
 SMALL_TALK_INTENTS = frozenset(
@@ -78,7 +79,7 @@ def _customer_said(found: Conversation, event: Mapping[str, Any]) -> None:
     if isinstance(score, (int, float)):
         found.sentiment.append(max(-1.0, min(1.0, float(score))))
     if found.customer_words is None and _states_issue(text, intent):
-        found.customer_words, found.issue_intent = mask_pii(text), intent
+        found.customer_words, found.issue_intent = text, intent
     found.named_ids += [
         f"{kind.prefix}-{match.group(1)}"
         for kind in TOPICS.values()
@@ -89,7 +90,7 @@ def _customer_said(found: Conversation, event: Mapping[str, Any]) -> None:
 def read_conversation(events: list[Mapping[str, Any]]) -> Conversation:
     """The current session's messages, from a tracker's events."""
     found = Conversation()
-    for event in current_session(events):
+    for event in minimise_events(current_session(events)):
         if found.started is None and "timestamp" in event:
             found.started = float(event["timestamp"])
         kind = event.get("event")
@@ -99,7 +100,7 @@ def read_conversation(events: list[Mapping[str, Any]]) -> Conversation:
             found.transcript.append(
                 {
                     "from": "customer" if kind == "user" else "assistant",
-                    "text": mask_pii(str(event["text"])),
+                    "text": str(event["text"]),
                     "at": iso(event["timestamp"]),
                 }
             )

@@ -11,6 +11,7 @@ import socketio
 from playwright.sync_api import Browser, Page, expect
 
 from actions.render import day
+from common.minimise import WITHHELD
 from connectors.webchat.sessions import SessionTokens
 from tests.support.browser import browser
 from tests.support.crm import customer, first_with
@@ -74,9 +75,10 @@ def test_a_verified_order_question_and_a_reload_that_keeps_the_conversation(
     expect(answer).to_contain_text(day(order["eta"]), timeout=WAIT_MS)
 
     token = session_token(page)
+    # The session's conversation holds the answer, withheld at rest (issue 17).
     assert (
         channel_stack.tracker(conversation(channel_stack, token))["latest_message"]["text"]
-        == owner["postcode"]
+        == WITHHELD
     )
     page.reload()
     # The answer is there again (with the memory's "welcome back" when another test

@@ -7,14 +7,8 @@ import re
 
 import pytest
 
-from connectors.inbound import (
-    CARD_MASK,
-    CARD_NUMBER_REMOVED,
-    card_flag,
-    clean_text,
-    luhn_valid,
-    mask_card_numbers,
-)
+from common.minimise import luhn_valid, mask_card_numbers
+from connectors.inbound import CARD_MASK, CARD_NUMBER_REMOVED, card_flag, clean_text
 from connectors.mail_message import parse_inbound
 
 # Test numbers of the card schemes (all Luhn-valid), as customers type them.

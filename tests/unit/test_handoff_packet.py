@@ -397,7 +397,8 @@ def test_transcript_speakers_and_masking(angry_packet):
     assert "07700 998515" not in last and "***** ****15" in last
     assert "noah.obrien0@example.com" not in last and "n***@example.com" in last
     assert "25 November 2026" in transcript[-2]["text"]  # the assistant's answer, unmasked
-    assert "98096" in transcript[4]["text"]  # a postcode is not personal enough to mask
+    # A verification answer is withheld (issue 17: never kept in clear).
+    assert transcript[4]["text"] == "my postcode is [withheld]"
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", e["at"]) for e in transcript)
 
 
@@ -461,7 +462,7 @@ def test_fraud_report_is_masked_but_keeps_ids_and_amounts(fraud_packet):
     words = fraud_packet["stated_issue"]["customer_words"]
     assert words == (
         "There's a charge of €35.37 on invoice INV-900001 that I didn't make, my "
-        "card is **** **** **** 1111 and my email n***@example.com"
+        "card is [card number removed] and my email [withheld]"
     )
     texts = all_texts(fraud_packet)
     assert "4111 1111 1111 1111" not in texts and "noah.obrien0" not in texts
