@@ -26,7 +26,7 @@ CHARTJS_SHA256 := 48444a82d4edcb5bec0f1965faacdde18d9c17db3063d042abada2f705c9f5
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install schemathesis browser servers webchat chartjs report bench-analytics train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin verify-audit clean
+.PHONY: help install schemathesis browser servers webchat chartjs report bench-analytics train run shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin verify-audit release rollback clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -131,6 +131,12 @@ desk-admin: $(INSTALLED) ## Create a desk admin account: make desk-admin NAME=<n
 
 verify-audit: $(INSTALLED) ## Check the desk's audit log hash chain (DESK_DATABASE_URL); names the first broken entry
 	$(BIN)/python -m desk verify-audit
+
+release: $(MODEL) ## Gate the trained model (release.yml) and promote it as the next numbered release
+	$(BIN)/python -m release gate --model $(MODEL)
+
+rollback: $(INSTALLED) ## Put the release the current one replaced back in service
+	$(BIN)/python -m release rollback
 
 bench-fuzz: $(MODEL) $(WEBCHAT) ## 1,000 fuzz cases per entry point of the whole stack: 0 answers of 5xx
 	$(BIN)/python -m bench.fuzz --cases 1000
