@@ -15,8 +15,12 @@ from release import checks
 from release.config import ReleaseConfig
 from release.replay import Recorded, replay_all
 from release.store import Release, Releases
+from stack.processes import ROOT
 
 NOTABLE_F1_CHANGE = 0.02
+# Released with the model, so a report names the behaviour files changed since the last
+# release (between releases they change only through the desk's /admin/changes).
+BEHAVIOUR_FILES = ("escalation.yml", "outreach.yml", "metrics.yml", "lifecycle.yml")
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,10 @@ def changes(results: dict[str, Any], current: dict[str, Any] | None) -> list[str
         old, new = before_f1.get(intent, 0.0), now_f1.get(intent, 0.0)
         if abs(new - old) >= NOTABLE_F1_CHANGE:
             lines.append(f"intent {intent} F1: {old:.3f} → {new:.3f}")
+    before_files = current.get("behaviour", {})
+    for name, digest in sorted(results.get("behaviour", {}).items()):
+        if before_files.get(name) != digest:
+            lines.append(f"{name} changed (sha256 {digest[:16]}…)")
     old_out, new_out = current["regression"]["outcomes"], results["regression"]["outcomes"]
     for conversation in sorted(new_out):
         if old_out.get(conversation) != new_out[conversation]:
@@ -201,6 +209,7 @@ def run_gate(
         "sha256": sha256(model),
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    results["behaviour"] = {name: sha256(ROOT / name) for name in BEHAVIOUR_FILES}
     current_release = releases.current()
     current = current_release.results() if current_release else None
     found = judge(results, config, recorded, current)

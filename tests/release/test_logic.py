@@ -71,8 +71,10 @@ def test_a_candidate_losing_one_journey_is_refused_for_that_journey_only() -> No
         "intent file_claim F1",
         "journey file_claim",
     ]
-    said = "\n".join(changes(worse, results()))
+    worse["behaviour"] = {"escalation.yml": "ab" * 32}
+    said = "\n".join(changes(worse, {**results(), "behaviour": {"escalation.yml": "cd" * 32}}))
     assert "intent file_claim F1: 1.000 → 0.200" in said and "conversation claim" in said
+    assert "escalation.yml changed (sha256 abababababababab…)" in said
 
 
 def test_thresholds_hold_without_a_release_in_service() -> None:
