@@ -9,6 +9,7 @@ smoke run (which trained twice), and prepares its inputs with the bench's own
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from release.gate import sha256
 from stack.processes import ROOT
 
 MODEL = ROOT / "models" / "switchboard.tar.gz"
+KEPT = ROOT / "var" / "results" / "release"  # the run's reports, for the closing note
 
 
 def gate(releases: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -65,3 +67,4 @@ def test_an_unchanged_model_is_promoted_and_a_worse_one_refused(tmp_path: Path) 
     assert pointer.resolve() == (releases / "001" / "model.tar.gz").resolve()
     assert not (releases / "002").exists()
     assert len(list((releases / "reports").glob("*.json"))) == 2
+    shutil.copytree(releases / "reports", KEPT, dirs_exist_ok=True)
