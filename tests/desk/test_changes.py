@@ -93,8 +93,10 @@ def test_an_approved_change_is_written_and_each_step_audited(engine: Engine, fol
         ("metrics.yml", "- a list\n", "metrics.yml:"),
         ("outreach.yml", "rules: [\n", "not YAML"),
         ("metrics.yml", "a: &x [1, 2]\nb: [*x, *x]\n", "aliases"),
-        ("lifecycle.yml", "[" * 5000 + "]" * 5000, "nested too deeply"),
+        ("lifecycle.yml", "[" * 5000 + "]" * 5000, "not YAML"),
+        ("lifecycle.yml", "[" * 990 + "]" * 990, "(top level)"),
     ],
+    ids=["escalation", "lifecycle", "metrics", "outreach", "aliases", "5000 deep", "990 deep"],
 )
 def test_an_invalid_change_is_refused_naming_the_key(
     engine: Engine, folder: Path, file: str, content: str, named: str

@@ -57,13 +57,15 @@ def test_an_unchanged_model_is_promoted_and_a_worse_one_refused(tmp_path: Path) 
     report = worse.stdout
     assert "REFUSED" in report
     for reason in (
-        "| rasa data validate | errors or warnings | clean | **FAIL** |",
-        "| intent file_claim F1 | 1.000 → 0.000 |",
-        "| journey file_claim | 2 lost (claim-filed, claim-filed-after-verification) |",
+        "| intent file_claim F1 | 1.000 → 0.000 | drop ≤ 0.1 | **FAIL** |",
+        "| journey file_claim | 2 lost (claim-filed, claim-filed-after-verification) | ≤ 0 lost | **FAIL** |",
     ):
         assert reason in report, report
     assert "| journey start_return | 0 lost | ≤ 0 lost | pass |" in report
     assert "Compared with release 001." in report
+    assert (
+        "conversation claim-filed: ['verify_identity: verified', 'file_claim: done'] → " in report
+    )
     assert pointer.resolve() == (releases / "001" / "model.tar.gz").resolve()
     assert not (releases / "002").exists()
     assert len(list((releases / "reports").glob("*.json"))) == 2
