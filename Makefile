@@ -26,7 +26,7 @@ CHARTJS_SHA256 := 48444a82d4edcb5bec0f1965faacdde18d9c17db3063d042abada2f705c9f5
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install schemathesis browser servers webchat chartjs report simulate bench-analytics bench-language train run run-scaled shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin verify-audit clean
+.PHONY: help install schemathesis browser servers webchat chartjs report simulate bench-analytics bench-language train run run-scaled shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin verify-audit release rollback clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -111,9 +111,9 @@ fix: $(INSTALLED) ## Apply ruff's fixes and format the code
 	$(BIN)/ruff format .
 
 test: lint $(MODEL) browser servers $(WEBCHAT) $(CHARTJS) $(SCHEMATHESIS) ## Run every test: lint, unit, backend, conversations, rasa test
-	$(BIN)/rasa data validate --fail-on-warnings
-	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out var/results/core
-	$(BIN)/rasa test nlu --nlu tests/nlu --model $(MODEL) --out var/results/nlu
+	# rasa data validate, rasa test (stories, English held-out NLU) run in
+	# tests/release/test_gate.py, whose release gate reports are kept in var/results/release/;
+	# the German held-out set is measured here (not gated yet: see README, Languages).
 	$(BIN)/rasa test nlu --nlu tests/nlu_de --model $(MODEL) --out var/results/nlu_de
 	$(BIN)/python -m pytest tests -q --durations=30
 
@@ -137,6 +137,12 @@ desk-admin: $(INSTALLED) ## Create a desk admin account: make desk-admin NAME=<n
 
 verify-audit: $(INSTALLED) ## Check the desk's audit log hash chain (DESK_DATABASE_URL); names the first broken entry
 	$(BIN)/python -m desk verify-audit
+
+release: $(MODEL) ## Gate the trained model (release.yml) and promote it as the next numbered release
+	$(BIN)/python -m release gate --model $(MODEL)
+
+rollback: $(INSTALLED) ## Put the release the current one replaced back in service
+	$(BIN)/python -m release rollback
 
 bench-fuzz: $(MODEL) $(WEBCHAT) ## 1,000 fuzz cases per entry point of the whole stack: 0 answers of 5xx
 	$(BIN)/python -m bench.fuzz --cases 1000

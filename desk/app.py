@@ -17,6 +17,7 @@ from common.errors import error_response, install_error_handlers
 from common.limits import BodySizeLimit
 from desk.account_routes import accounts_api, audit_api, session_api, unlock_api
 from desk.analytics_client import AnalyticsClient, AnalyticsFailed, AnalyticsUnreachable
+from desk.change_routes import changes_api
 from desk.dashboard_routes import dashboard_api
 from desk.erasure import Eraser
 from desk.erasure_routes import erasure_api
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts_api,
         dashboard_api,
         erasure_api,
+        changes_api,
     ):
         app.include_router(api)
     app.include_router(outreach_api)

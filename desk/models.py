@@ -1,5 +1,5 @@
 """The desk's tables: hand-overs, accounts, sign-in sessions, the audit log and the
-receipts of erasures."""
+receipts of erasures, and the proposed changes to behaviour files."""
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -119,3 +119,23 @@ class ErasureReceipt(Base):
     created_at = Column(UTCDateTime, nullable=False, index=True)
     receipt = Column(JSON, nullable=False)
     sha256 = Column(String(64), nullable=False)
+
+
+class BehaviourChange(Base):
+    """A change to one behaviour file (desk.changes): the whole new content, who
+    proposed it and why, and who approved (applied) or rejected it."""
+
+    __tablename__ = "behaviour_changes"
+
+    id = Column(String(32), primary_key=True)
+    file = Column(String(32), nullable=False)
+    content = Column(Text, nullable=False)
+    content_sha256 = Column(String(64), nullable=False)
+    base_sha256 = Column(String(64), nullable=False)  # the file when the change was proposed
+    reason = Column(Text, nullable=False)
+    author = Column(String(64), nullable=False)
+    status = Column(String(16), nullable=False, index=True)  # proposed, applied, rejected
+    created_at = Column(UTCDateTime, nullable=False, index=True)
+    decided_by = Column(String(64))
+    decided_at = Column(UTCDateTime)
+    decision_note = Column(Text)

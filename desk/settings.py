@@ -24,6 +24,8 @@ Environment:
 - ``DESK_SETTINGS``: the behaviour file (default ``desk/settings.yml``): the queue, the
   support hours (`desk/hours.py`), what the customer is told when an agent moves
   (`desk/wording.py`), timeouts and sign-in limits.
+- ``DESK_BEHAVIOUR_FILES_DIR``: the folder of the behaviour files supervisors change
+  through the desk with a second approver (desk/changes.py; default the repository).
 
 A wrong value stops the desk at start-up with a message naming it.
 """
@@ -175,6 +177,8 @@ class Settings:
     outreach_api_token: str | None = None
     analytics_url: str | None = None
     analytics_api_token: str | None = None
+    # Where escalation.yml, outreach.yml, metrics.yml and lifecycle.yml live (desk.changes).
+    behaviour_files_dir: Path = ROOT
 
 
 def load_behaviour(path: Path) -> Behaviour:
@@ -227,6 +231,7 @@ class _Environment(EnvSettings):
     analytics_api_token: str | None = Field(None, env="ANALYTICS_API_TOKEN", secret=True)
     behaviour_path: Path = Field(DEFAULT_BEHAVIOUR, env="DESK_SETTINGS")
     outreach_read_token: str | None = Field(None, env="OUTREACH_READ_TOKEN", secret=True)
+    behaviour_files_dir: Path = Field(ROOT, env="DESK_BEHAVIOUR_FILES_DIR")
 
     _urls = validator(
         "rasa_url",

@@ -1,5 +1,6 @@
 """Every benchmark runs in its quick smoke mode, so none of them can rot; the
-real runs (`make bench-*`) are too long for the test suite."""
+real runs (`make bench-*`) are too long for the test suite. The training bench has no
+smoke run of its own: tests/release/test_gate.py trains from its `copy_inputs`."""
 
 import json
 import subprocess
@@ -15,7 +16,6 @@ from stack.processes import ROOT
 SMOKE_RUNS = {
     "escalation": (["--smoke"], "summary: dev P", []),
     "nlu": (["--smoke"], "nlu clinc150:", ["nlu_banking77_smoke", "nlu_clinc150_smoke"]),
-    "training": (["--smoke"], "training: full", ["training_smoke"]),
     "turn_latency": (["--smoke"], "turn latency over 3", ["turn_latency_smoke"]),
     "load": (["--smoke"], "load: switchboard", ["load-smoke"]),
     "hostile": (["--smoke"], "hostile: normal traffic", ["hostile-smoke"]),
