@@ -9,6 +9,7 @@ Passwords are made on the first start and kept in `<home>/secrets.json` (mode 60
 """
 
 import glob
+import hashlib
 import json
 import os
 import pwd
@@ -17,7 +18,9 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -140,6 +143,30 @@ def _chown_postgres(path: Path) -> None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
+def _others_may_enter(path: Path) -> bool:
+    """Whether a user who owns none of path's folders can reach into it."""
+    resolved = path.resolve()
+    return all(
+        folder.stat().st_mode & stat.S_IXOTH
+        for folder in (resolved, *resolved.parents)
+        if folder.exists()
+    )
+
+
+def postgres_home(home: Path) -> Path:
+    """The folder of PostgreSQL's cluster and its first password: home itself, unless
+    PostgreSQL runs as Debian's postgres user (we are root) and that user cannot reach
+    into home (a checkout in a private folder): then a folder of that user's in the
+    system's temporary folder, named after home, so the next start finds it again."""
+    if _postgres_user() is None or _others_may_enter(home):
+        return home
+    digest = hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / f"switchboard-postgres-{digest}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    _chown_postgres(folder)
+    return folder
+
+
 def spawn_server(
     name: str,
     argv: Sequence[str],
@@ -187,14 +214,15 @@ def wait_until(server: Service, ready: Callable[[], bool], timeout: float = STAR
 
 
 def start_postgres(home: Path, password: str, port: int, databases: Sequence[str]) -> Service:
-    """PostgreSQL on 127.0.0.1:port, data in home/postgres (initdb on the first start),
-    password login only; the databases created if missing."""
-    data = home / "postgres"
+    """PostgreSQL on 127.0.0.1:port, data in home/postgres (initdb on the first start;
+    see postgres_home), password login only; the databases created if missing."""
+    cluster = postgres_home(home)
+    data = cluster / "postgres"
     if not (data / "PG_VERSION").exists():
         data.mkdir(parents=True, exist_ok=True)
         data.chmod(0o700)
         _chown_postgres(data)
-        pwfile = home / "postgres.pw"
+        pwfile = cluster / "postgres.pw"
         pwfile.write_text(password)
         _chown_postgres(pwfile)
         try:

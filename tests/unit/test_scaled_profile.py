@@ -2,6 +2,7 @@
 (checked by haproxy itself), the plan of ports and stores, and the relay's table writes."""
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,8 +13,9 @@ from sqlalchemy import create_engine, select
 from analytics.consumer import broker_events
 from analytics.rabbit import store
 from stack.config import ConfigError, isolated_config
+from stack.processes import free_port
 from stack.scaled import ENDPOINTS, ScaledSettings, plan
-from stack.servers import Passwords, Servers
+from stack.servers import Passwords, Servers, postgres_home, start_postgres
 
 
 def test_the_process_counts_are_validated_naming_the_variable() -> None:
@@ -99,3 +101,21 @@ def test_the_relay_writes_a_batch_in_order_with_its_conversation(tmp_path: Path)
         ("c-2", bodies[1].decode()),
         (None, "not json"),
     ]
+
+
+def test_postgresql_starts_from_a_checkout_in_a_private_folder(tmp_path: Path) -> None:
+    # A fresh clone in a folder only its owner may enter (mktemp -d): as root,
+    # PostgreSQL runs as Debian's postgres user, who could not reach the cluster there.
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    home = private / "var" / "scaled"
+    home.mkdir(parents=True)
+    cluster = postgres_home(home)
+    assert (cluster == home) is (os.geteuid() != 0)
+    server = start_postgres(home, "a-password-for-the-test", free_port(), ["tracker"])
+    try:
+        assert (cluster / "postgres" / "PG_VERSION").exists()
+        assert postgres_home(home) == cluster  # the next start finds the same cluster
+    finally:
+        server.stop()
+        shutil.rmtree(cluster / "postgres", ignore_errors=True)
