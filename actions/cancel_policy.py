@@ -12,7 +12,7 @@ period. A customer at lifecycle.yml's yearly limit goes to a person with a packe
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -35,7 +35,7 @@ from actions.cancel_form import (
 )
 from actions.failures import backend_trouble
 from actions.file_claim import limit_decision
-from actions.journey import BACKEND, OTHER_GOAL, YES, answer_instead, ended, unproven
+from actions.journey import BACKEND, YES, JourneyEnd, unproven
 from actions.lifecycle_config import lifecycle_config
 from actions.outcomes import (
     DECLINED,
@@ -71,19 +71,18 @@ def steps_taken(tracker: Tracker) -> list[str]:
     return ["verified", *(step for step, taken in done.items() if taken)]
 
 
-class ActionCancelPolicy(Action):
+class ActionCancelPolicy(JourneyEnd):
     """Cancels the confirmed policy, hands an accepted offer over, or says why not."""
 
-    def name(self) -> str:
-        return ACTION
+    action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    async def finish(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        events: list[EventType],
+        stop: str | None,
     ) -> list[EventType]:
-        events = ended(SLOTS)
-        stop = tracker.get_slot(STOP)
-        if stop == OTHER_GOAL:
-            return await answer_instead(dispatcher, tracker, domain, SLOTS)
         policy_id, offer = tracker.get_slot(POLICY), tracker.get_slot(OFFER)
 
         def outcome(result: str, **detail: Any) -> EventType:
