@@ -32,7 +32,7 @@ from actions.activation_form import (
 )
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, YES, JourneyEnd, unproven
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
 from actions.lifecycle_config import lifecycle_config
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, REFUSED, UNAVAILABLE, record
 from actions.render import day
@@ -58,13 +58,8 @@ class ActionActivatePolicy(JourneyEnd):
 
     action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def finish(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        events: list[EventType],
-        stop: str | None,
-    ) -> list[EventType]:
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         policy_id = tracker.get_slot(POLICY)
 
         def outcome(result: str, **detail: Any) -> EventType:

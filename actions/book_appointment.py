@@ -30,7 +30,7 @@ from actions.appointment_form import (
 )
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, YES, JourneyEnd, unproven
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, UNAVAILABLE, record
 from actions.render import join_words
 from actions.slots import HUMAN_OFFERED, request_finished
@@ -51,13 +51,8 @@ class ActionBookAppointment(JourneyEnd):
 
     action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def finish(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        events: list[EventType],
-        stop: str | None,
-    ) -> list[EventType]:
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         start = tracker.get_slot(SLOT)
 
         def outcome(result: str, record_id: str | None = None, **detail: Any) -> EventType:

@@ -35,7 +35,7 @@ from actions.cancel_form import (
 )
 from actions.failures import backend_trouble
 from actions.file_claim import limit_decision
-from actions.journey import BACKEND, YES, JourneyEnd, unproven
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
 from actions.lifecycle_config import lifecycle_config
 from actions.outcomes import (
     DECLINED,
@@ -76,13 +76,8 @@ class ActionCancelPolicy(JourneyEnd):
 
     action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def finish(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        events: list[EventType],
-        stop: str | None,
-    ) -> list[EventType]:
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         policy_id, offer = tracker.get_slot(POLICY), tracker.get_slot(OFFER)
 
         def outcome(result: str, **detail: Any) -> EventType:

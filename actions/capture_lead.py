@@ -11,12 +11,11 @@ from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, YES, JourneyEnd, serving
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, serving
 from actions.lead_form import CONFIRMED, CONTACT, GOAL, NAME, SLOTS, STOP, lead_words
 from actions.lifecycle_config import lifecycle_config
 from actions.outcomes import DECLINED, DONE, FAILED, UNAVAILABLE, record
@@ -39,13 +38,8 @@ class ActionCaptureLead(JourneyEnd):
 
     action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def finish(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        events: list[EventType],
-        stop: str | None,
-    ) -> list[EventType]:
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         channel, contact = tracker.get_slot(CONTACT) or (None, None)
 
         def outcome(result: str, record_id: str | None = None, **detail: Any) -> EventType:

@@ -31,7 +31,7 @@ from actions.change_form import (
     the_appointment,
 )
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, YES, JourneyEnd, unproven
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, UNAVAILABLE, record
 from actions.render import join_words
 from actions.slots import HUMAN_OFFERED, request_finished
@@ -44,13 +44,8 @@ class ActionChangeAppointment(JourneyEnd):
 
     action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def finish(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        events: list[EventType],
-        stop: str | None,
-    ) -> list[EventType]:
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         appointment_id = tracker.get_slot(APPOINTMENT)
         kind = tracker.get_slot(KIND)
 

@@ -31,7 +31,7 @@ from actions.claim_form import (
     claim_words,
 )
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, YES, JourneyEnd, unproven
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
 from actions.outcomes import (
     DECLINED,
     DONE,
@@ -70,13 +70,8 @@ class ActionFileClaim(JourneyEnd):
 
     action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def finish(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        events: list[EventType],
-        stop: str | None,
-    ) -> list[EventType]:
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         policy_id = tracker.get_slot(POLICY)
         incident = tracker.get_slot(INCIDENT)
 

@@ -5,7 +5,7 @@ truthful answer (and the outcome) when not."""
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -284,6 +284,16 @@ def ended(slots: list[str]) -> list[EventType]:
     return [*request_finished(), *(SlotSet(name, None) for name in [*slots, *RESUME_SLOTS])]
 
 
+class Ending(NamedTuple):
+    """What a journey's end works with: the dispatcher, the conversation, the events
+    that end the journey, and why its form stopped (None when it ran to the end)."""
+
+    dispatcher: CollectingDispatcher
+    tracker: Tracker
+    events: list[EventType]
+    stop: str | None
+
+
 class JourneyEnd(Action, metaclass=ABCMeta):
     """The action after a journey's form: when the customer left the journey for another
     request, that request answered instead; otherwise `finish` does what the journey
@@ -303,17 +313,11 @@ class JourneyEnd(Action, metaclass=ABCMeta):
         stop = tracker.get_slot(self.stop_slot)
         if stop == OTHER_GOAL:
             return await answer_instead(dispatcher, tracker, domain, self.slots)
-        return await self.finish(dispatcher, tracker, ended(self.slots), stop)
+        return await self.finish(Ending(dispatcher, tracker, ended(self.slots), stop))
 
     @abstractmethod
-    async def finish(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        events: list[EventType],
-        stop: str | None,
-    ) -> list[EventType]:
-        """The journey's end: its change made (or why not said), with `events`."""
+    async def finish(self, ending: Ending) -> list[EventType]:
+        """The journey's end: its change made (or why not said), with its events."""
 
 
 async def answer_instead(

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client as backend
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, YES, JourneyEnd, unproven
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, REFUSED, UNAVAILABLE, record
 from actions.render import day, money
 from actions.return_form import (
@@ -40,13 +40,8 @@ class ActionStartReturn(JourneyEnd):
 
     action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def finish(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        events: list[EventType],
-        stop: str | None,
-    ) -> list[EventType]:
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         order_id = tracker.get_slot(ORDER_CHOSEN)
 
         def outcome(result: str, record_id: str | None = None, **detail: Any) -> EventType:
