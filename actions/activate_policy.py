@@ -11,7 +11,7 @@ activated, and a person is offered. The outcome lists the steps the journey went
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -32,7 +32,7 @@ from actions.activation_form import (
 )
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, OTHER_GOAL, YES, answer_instead, ended, unproven
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
 from actions.lifecycle_config import lifecycle_config
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, REFUSED, UNAVAILABLE, record
 from actions.render import day
@@ -53,19 +53,13 @@ def steps_taken(tracker: Tracker) -> list[str]:
     return ["verified", *(step for step, taken in done.items() if taken)]
 
 
-class ActionActivatePolicy(Action):
+class ActionActivatePolicy(JourneyEnd):
     """Activates the confirmed policy, or says truthfully why it was not activated."""
 
-    def name(self) -> str:
-        return ACTION
+    action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        events = ended(SLOTS)
-        stop = tracker.get_slot(STOP)
-        if stop == OTHER_GOAL:
-            return await answer_instead(dispatcher, tracker, domain, SLOTS)
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         policy_id = tracker.get_slot(POLICY)
 
         def outcome(result: str, **detail: Any) -> EventType:

@@ -7,7 +7,7 @@ nearest free slots, and the form asks again among them."""
 from datetime import datetime
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -30,7 +30,7 @@ from actions.appointment_form import (
 )
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, OTHER_GOAL, YES, answer_instead, ended, unproven
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, UNAVAILABLE, record
 from actions.render import join_words
 from actions.slots import HUMAN_OFFERED, request_finished
@@ -46,19 +46,13 @@ def nearest(free: list[str], wanted: str, count: int = 3) -> list[str]:
     return sorted(close)
 
 
-class ActionBookAppointment(Action):
+class ActionBookAppointment(JourneyEnd):
     """Books the confirmed slot, or says truthfully why not."""
 
-    def name(self) -> str:
-        return ACTION
+    action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        events = ended(SLOTS)
-        stop = tracker.get_slot(STOP)
-        if stop == OTHER_GOAL:
-            return await answer_instead(dispatcher, tracker, domain, SLOTS)
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         start = tracker.get_slot(SLOT)
 
         def outcome(result: str, record_id: str | None = None, **detail: Any) -> EventType:

@@ -10,11 +10,11 @@ idempotency key from (conversation, action, policy, reason): a doubled yes cance
 and hears the same end date, which the backend computes from the company's notice
 period. A customer at lifecycle.yml's yearly limit goes to a person with a packet."""
 
+from collections.abc import Callable
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
 from actions.backend_writes import idempotency_key
@@ -35,7 +35,7 @@ from actions.cancel_form import (
 )
 from actions.failures import backend_trouble
 from actions.file_claim import limit_decision
-from actions.journey import BACKEND, OTHER_GOAL, YES, answer_instead, ended, unproven
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
 from actions.lifecycle_config import lifecycle_config
 from actions.outcomes import (
     DECLINED,
@@ -71,19 +71,13 @@ def steps_taken(tracker: Tracker) -> list[str]:
     return ["verified", *(step for step, taken in done.items() if taken)]
 
 
-class ActionCancelPolicy(Action):
+class ActionCancelPolicy(JourneyEnd):
     """Cancels the confirmed policy, hands an accepted offer over, or says why not."""
 
-    def name(self) -> str:
-        return ACTION
+    action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        events = ended(SLOTS)
-        stop = tracker.get_slot(STOP)
-        if stop == OTHER_GOAL:
-            return await answer_instead(dispatcher, tracker, domain, SLOTS)
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         policy_id, offer = tracker.get_slot(POLICY), tracker.get_slot(OFFER)
 
         def outcome(result: str, **detail: Any) -> EventType:
@@ -114,11 +108,11 @@ class ActionCancelPolicy(Action):
                 dispatcher.utter_message(response=f"utter_cancel_offer_accepted_{offer}", **words)
                 values = {"offer": offer, "credit": premium}
                 return events + self._hand_over(tracker, outcome, OFFER_LIMIT_RULE, "offer", values)
-            return events + await self._retain(dispatcher, tracker, words, outcome)
+            return events + await self._retain(ending, words, outcome)
         if tracker.get_slot(CONFIRMED) != YES:
             dispatcher.utter_message(response="utter_cancel_not_done", **words)
             return events + [outcome(DECLINED)]
-        return events + await self._cancel(dispatcher, tracker, words, outcome)
+        return events + await self._cancel(ending, words, outcome)
 
     @staticmethod
     def _hand_over(
@@ -133,49 +127,57 @@ class ActionCancelPolicy(Action):
         ]
 
     @staticmethod
-    async def _retain(
-        dispatcher: CollectingDispatcher, tracker: Tracker, words: dict[str, str], outcome: Any
-    ) -> list[EventType]:
-        """Carry the accepted offer out and confirm in writing what changed."""
-        policy_id, offer = str(tracker.get_slot(POLICY)), str(tracker.get_slot(OFFER))
-        key = idempotency_key(tracker.sender_id, ACTION, policy_id, offer)
+    async def _write(
+        ending: Ending,
+        words: dict[str, str],
+        outcome: Any,
+        write: Callable[..., dict[str, Any]],
+        choice: str,
+        refused: str,
+    ) -> dict[str, Any] | list[EventType]:
+        """One write on the chosen policy (choice: the offer or the reason), with its
+        own idempotency key: the backend's answer, or the events that say truthfully
+        nothing was changed."""
+        dispatcher, tracker = ending.dispatcher, ending.tracker
+        policy_id = str(tracker.get_slot(POLICY))
+        key = idempotency_key(tracker.sender_id, ACTION, policy_id, choice)
         try:
-            kept = await backend.call(
-                backend.client().retain_policy,
-                key,
-                policy_id,
-                str(verified_customer(tracker)),
-                offer,
+            return await backend.call(
+                write, key, policy_id, str(verified_customer(tracker)), choice
             )
         except (backend.BackendRejected, backend.RecordNotFound):
-            dispatcher.utter_message(response="utter_cancel_offer_refused", **words)
+            dispatcher.utter_message(response=refused, **words)
             return [SlotSet(HUMAN_OFFERED, True), outcome(FAILED, reason="rejected")]
         except backend.BackendError:  # nothing was changed: the customer hears so
             return backend_trouble(dispatcher, tracker) + [outcome(UNAVAILABLE, reason="backend")]
-        dispatcher.utter_message(response=f"utter_cancel_offer_done_{offer}", **offer_words(kept))
+
+    async def _retain(self, ending: Ending, words: dict[str, str], outcome: Any) -> list[EventType]:
+        """Carry the accepted offer out and confirm in writing what changed."""
+        offer = str(ending.tracker.get_slot(OFFER))
+        kept = await self._write(
+            ending,
+            words,
+            outcome,
+            backend.client().retain_policy,
+            offer,
+            "utter_cancel_offer_refused",
+        )
+        if isinstance(kept, list):
+            return kept
+        ending.dispatcher.utter_message(
+            response=f"utter_cancel_offer_done_{offer}", **offer_words(kept)
+        )
         return [outcome(DONE, kept=offer, retention_id=kept.get("retention_id"))]
 
-    @staticmethod
-    async def _cancel(
-        dispatcher: CollectingDispatcher, tracker: Tracker, words: dict[str, str], outcome: Any
-    ) -> list[EventType]:
-        policy_id, reason = str(tracker.get_slot(POLICY)), str(tracker.get_slot(REASON))
-        key = idempotency_key(tracker.sender_id, ACTION, policy_id, reason)
-        try:
-            cancelled = await backend.call(
-                backend.client().cancel_policy,
-                key,
-                policy_id,
-                str(verified_customer(tracker)),
-                reason,
-            )
-        except (backend.BackendRejected, backend.RecordNotFound):
-            dispatcher.utter_message(response="utter_cancel_refused", **words)
-            return [SlotSet(HUMAN_OFFERED, True), outcome(FAILED, reason="rejected")]
-        except backend.BackendError:  # nothing was cancelled: the customer hears so
-            return backend_trouble(dispatcher, tracker) + [outcome(UNAVAILABLE, reason="backend")]
+    async def _cancel(self, ending: Ending, words: dict[str, str], outcome: Any) -> list[EventType]:
+        reason = str(ending.tracker.get_slot(REASON))
+        cancelled = await self._write(
+            ending, words, outcome, backend.client().cancel_policy, reason, "utter_cancel_refused"
+        )
+        if isinstance(cancelled, list):
+            return cancelled
         ends = str(cancelled.get("effective_date") or "")
-        dispatcher.utter_message(
+        ending.dispatcher.utter_message(
             response="utter_cancel_done",
             end_date=day(ends),
             **{**words, "notice_days": str(cancelled.get("notice_days", words["notice_days"]))},

@@ -9,14 +9,13 @@ holds the lead's id and the channel only."""
 from datetime import UTC, datetime
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, OTHER_GOAL, YES, answer_instead, ended, serving
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, serving
 from actions.lead_form import CONFIRMED, CONTACT, GOAL, NAME, SLOTS, STOP, lead_words
 from actions.lifecycle_config import lifecycle_config
 from actions.outcomes import DECLINED, DONE, FAILED, UNAVAILABLE, record
@@ -34,19 +33,13 @@ def consent_time(tracker: Tracker) -> datetime:
     return datetime.fromtimestamp(float(stamp), UTC) if stamp else datetime.now(UTC)
 
 
-class ActionCaptureLead(Action):
+class ActionCaptureLead(JourneyEnd):
     """Stores the consented lead, or says truthfully why nothing was kept."""
 
-    def name(self) -> str:
-        return ACTION
+    action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        events = ended(SLOTS)
-        stop = tracker.get_slot(STOP)
-        if stop == OTHER_GOAL:
-            return await answer_instead(dispatcher, tracker, domain, SLOTS)
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         channel, contact = tracker.get_slot(CONTACT) or (None, None)
 
         def outcome(result: str, record_id: str | None = None, **detail: Any) -> EventType:

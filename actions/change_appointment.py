@@ -7,7 +7,7 @@ hears so, with the nearest free times, and the form asks again among them."""
 from datetime import datetime
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -31,7 +31,7 @@ from actions.change_form import (
     the_appointment,
 )
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, OTHER_GOAL, YES, answer_instead, ended, unproven
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, UNAVAILABLE, record
 from actions.render import join_words
 from actions.slots import HUMAN_OFFERED, request_finished
@@ -39,19 +39,13 @@ from actions.slots import HUMAN_OFFERED, request_finished
 ACTION = "action_change_appointment"
 
 
-class ActionChangeAppointment(Action):
+class ActionChangeAppointment(JourneyEnd):
     """Moves or cancels the confirmed appointment, or says truthfully why not."""
 
-    def name(self) -> str:
-        return ACTION
+    action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        events = ended(SLOTS)
-        stop = tracker.get_slot(STOP)
-        if stop == OTHER_GOAL:
-            return await answer_instead(dispatcher, tracker, domain, SLOTS)
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         appointment_id = tracker.get_slot(APPOINTMENT)
         kind = tracker.get_slot(KIND)
 

@@ -10,7 +10,7 @@ as it is: nothing was filed, and a person is offered."""
 from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -31,7 +31,7 @@ from actions.claim_form import (
     claim_words,
 )
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, OTHER_GOAL, YES, answer_instead, ended, unproven
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
 from actions.outcomes import (
     DECLINED,
     DONE,
@@ -65,19 +65,13 @@ def limit_decision(
     return decision_record(decision, tracker.get_latest_input_channel() or "rest")
 
 
-class ActionFileClaim(Action):
+class ActionFileClaim(JourneyEnd):
     """Files the confirmed claim, or says truthfully why it was not filed."""
 
-    def name(self) -> str:
-        return ACTION
+    action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        events = ended(SLOTS)
-        stop = tracker.get_slot(STOP)
-        if stop == OTHER_GOAL:
-            return await answer_instead(dispatcher, tracker, domain, SLOTS)
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         policy_id = tracker.get_slot(POLICY)
         incident = tracker.get_slot(INCIDENT)
 

@@ -2,12 +2,12 @@
 journey the customer asked for last, and that the customer is proven, with the
 truthful answer (and the outcome) when not."""
 
-from abc import abstractmethod
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
@@ -282,6 +282,42 @@ RESUME_SLOTS = [resume.RESUME, resume.PAUSED]
 def ended(slots: list[str]) -> list[EventType]:
     """The events that end a journey's turn: the request finished, its slots cleared."""
     return [*request_finished(), *(SlotSet(name, None) for name in [*slots, *RESUME_SLOTS])]
+
+
+class Ending(NamedTuple):
+    """What a journey's end works with: the dispatcher, the conversation, the events
+    that end the journey, and why its form stopped (None when it ran to the end)."""
+
+    dispatcher: CollectingDispatcher
+    tracker: Tracker
+    events: list[EventType]
+    stop: str | None
+
+
+class JourneyEnd(Action, metaclass=ABCMeta):
+    """The action after a journey's form: when the customer left the journey for another
+    request, that request answered instead; otherwise `finish` does what the journey
+    was for, with the events that end it. Abstract, so that the action server registers
+    only its subclasses."""
+
+    action: str
+    slots: list[str]
+    stop_slot: str
+
+    def name(self) -> str:
+        return self.action
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        stop = tracker.get_slot(self.stop_slot)
+        if stop == OTHER_GOAL:
+            return await answer_instead(dispatcher, tracker, domain, self.slots)
+        return await self.finish(Ending(dispatcher, tracker, ended(self.slots), stop))
+
+    @abstractmethod
+    async def finish(self, ending: Ending) -> list[EventType]:
+        """The journey's end: its change made (or why not said), with its events."""
 
 
 async def answer_instead(

@@ -7,14 +7,14 @@ failure at the backend is told as it is, with nothing authorised."""
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
-from actions.journey import BACKEND, OTHER_GOAL, YES, answer_instead, ended, unproven
+from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, REFUSED, UNAVAILABLE, record
 from actions.render import day, money
 from actions.return_form import (
@@ -35,19 +35,13 @@ ACTION = "action_start_return"
 WINDOW = "return window"  # the backend's refusal outside the window names it
 
 
-class ActionStartReturn(Action):
+class ActionStartReturn(JourneyEnd):
     """Asks the backend for the confirmed return, or says truthfully why not."""
 
-    def name(self) -> str:
-        return ACTION
+    action, slots, stop_slot = ACTION, SLOTS, STOP
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        events = ended(SLOTS)
-        stop = tracker.get_slot(STOP)
-        if stop == OTHER_GOAL:
-            return await answer_instead(dispatcher, tracker, domain, SLOTS)
+    async def finish(self, ending: Ending) -> list[EventType]:
+        dispatcher, tracker, events, stop = ending
         order_id = tracker.get_slot(ORDER_CHOSEN)
 
         def outcome(result: str, record_id: str | None = None, **detail: Any) -> EventType:
