@@ -12,9 +12,10 @@ every store applies to what it writes.
   slots' typed values are not kept; that the check passed is (`knowledge_factor` is
   then "confirmed", `verified_customer_id` is set, the outcome record says "verified").
 - E-mail addresses and phone numbers are masked (actions/redaction.py: the first
-  letter and the domain, the last two digits): nothing stored needs them to serve the
-  customer, since the channels keep where replies go (connectors/state.py) and the
-  CRM keeps the customer's contact details.
+  letter and the domain, the last two digits): the channels keep where replies go
+  (connectors/state.py) and the CRM keeps the customer's contact details. The one
+  exception is a contact a prospect gives to be contacted on (CONTACT_SLOTS): the
+  lead form needs it on the next turns, until the lead is stored in the CRM.
 
 Rasa's running conversation keeps the values during the turn: only what is written
 (tracker store rows, its journal, the event broker) goes through here.
@@ -111,6 +112,9 @@ _AMOUNT = re.compile(r"[£€$]\s?\d[\d,]*(?:\.\d+)?|\b\d+(?:[.,:]\d+)+\b")
 _WITH_DIGIT = re.compile(r"[^\W_]*\d[^\W_]*")
 # The parts of an event that hold what someone wrote.
 _WRITTEN = ("text", "parse_data", "metadata", "data")
+# Slots holding a contact given to be contacted on (actions/lead_form.py): only card
+# numbers are removed from them.
+CONTACT_SLOTS = ("lead_contact",)
 
 
 def minimise_text(text: str) -> str:
@@ -217,7 +221,9 @@ def minimise_event(
                 if isinstance(holder.get(key), str):
                     holder[key] = withhold_factors(holder[key])
     kind = kept.get("event")
-    if kind == "slot":
+    if kind == "slot" and kept.get("name") in CONTACT_SLOTS:
+        kept["value"] = _strings(kept.get("value"), mask_card_numbers)
+    elif kind == "slot":
         kept["value"] = _strings(kept.get("value"), rule)
     elif kind in ("user", "bot"):
         for key in _WRITTEN:

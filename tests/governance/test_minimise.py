@@ -156,6 +156,24 @@ def test_events_other_than_messages_and_slots_are_untouched() -> None:
     assert minimise_events([action]) == [action]
 
 
+def test_a_contact_given_to_be_contacted_on_is_kept_for_the_lead() -> None:
+    # The lead form asks for consent on the next turn and stores the lead after it.
+    contact = {"event": "slot", "name": "lead_contact", "value": ["email", "sam.lee@example.com"]}
+    carded = {"event": "slot", "name": "lead_contact", "value": ["phone", "4111 1111 1111 1111"]}
+    other = {"event": "slot", "name": "lead_name", "value": "reach me at sam.lee@example.com"}
+    kept, removed, masked = minimise_events([contact, carded, other])
+    assert kept["value"] == ["email", "sam.lee@example.com"]
+    assert removed["value"] == ["phone", "[card number removed]"]
+    assert "sam.lee@example.com" not in masked["value"]
+
+
+def test_the_contact_slots_are_the_lead_forms() -> None:
+    from actions import lead_form
+    from common import minimise
+
+    assert minimise.CONTACT_SLOTS == (lead_form.CONTACT,)
+
+
 def test_the_answer_slots_are_the_verification_forms() -> None:
     from actions import slots
     from common import minimise
