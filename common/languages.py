@@ -32,6 +32,7 @@ class LanguageConfig(BaseModel):
     words: dict[str, tuple[str, ...]] = {}
     asked_for: dict[str, tuple[str, ...]] = {}
     negations: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
 
     @validator("languages", each_item=True)
     def _iso_code(cls, value: str) -> str:

@@ -46,6 +46,7 @@ class LanguageReader:
             for phrase in phrases
         ]
         self._negations = [f" {_phrase(negation)} " for negation in config.negations]
+        self._names = {_phrase(name) for name in config.names}
 
     @cached_property
     def detector(self) -> LanguageDetector:
@@ -66,7 +67,11 @@ class LanguageReader:
         button's payload such as "/affirm")."""
         if text.lstrip().startswith("/"):
             return None
-        words = _phrase(_NOT_LANGUAGE.sub(" ", text))
+        words = " ".join(
+            word
+            for word in _phrase(_NOT_LANGUAGE.sub(" ", text)).split()
+            if word not in self._names
+        )
         if not words:
             return None
         for phrase, language in self._asked:

@@ -85,12 +85,15 @@ def test_an_uncovered_incident_is_explained_and_nothing_filed(stack: Stack) -> N
 
 
 def test_a_theft_goes_to_a_person_with_a_packet_instead(stack: Stack) -> None:
-    chat = vouched(stack, "C-1006")  # plus plan: theft is covered, but kept from the assistant
-    before = claims_of(stack, "C-1006")
-    answer = chat.say("my phone was stolen, I want to file a claim")
+    # Plus plan on a Pulse 2 smartwatch: theft is covered, but kept from the assistant.
+    # (Nobody else in the session's stack: test_cancel_policy moves C-1006 to basic.)
+    chat = vouched(stack, "C-1014")
+    before = claims_of(stack, "C-1014")
+    assert "Which device" in chat.say("my watch was stolen, I want to file a claim")
+    answer = chat.say("the Pulse 2 smartwatch")
     assert "handled by our claims team in person" in answer
     assert "Nothing has been filed yet" in answer
-    assert claims_of(stack, "C-1006") == before
+    assert claims_of(stack, "C-1014") == before
     tracker = stack.tracker(chat.sender)
     assert tracker["paused"] is True
     assert ("file_claim", "handed_over") in outcomes(stack, chat.sender)

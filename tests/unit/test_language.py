@@ -34,6 +34,8 @@ from stack.processes import ROOT
         ("auf Deutsch bitte", "fr", "de", "asked"),
         ("sorry, I don't speak Spanish", "es", "en", "detected"),
         ("iPhone 15", "fr", "fr", "kept"),
+        ("the Pulse 2 smartwatch", "en", "en", "kept"),  # names tell no language
+        ("Brightwave Berlin Mitte", "fr", "fr", "kept"),
     ],
 )
 def test_a_message_tells_its_language_or_keeps_the_conversations(
