@@ -25,6 +25,17 @@ AGENT_NUMBER = "+441614960000"  # where a handed-over call is put through
 PUBLIC_URL = "https://switchboard.example.test"
 
 
+def whatsapp_env(api_url: str) -> dict[str, str]:
+    """A stack's settings for the WhatsApp channel on the Twilio stand-in at api_url."""
+    return {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_WHATSAPP_NUMBER": WHATSAPP_NUMBER,
+        "TWILIO_API_URL": api_url,
+        "SWITCHBOARD_PUBLIC_URL": PUBLIC_URL,
+    }
+
+
 @dataclass(frozen=True)
 class SentMessage:
     path: str

@@ -20,11 +20,8 @@ from desk.rasa_client import READ_SCOPE, desk_token
 from stack.config import isolated_config
 from stack.launch import start_analytics
 from tests.channels.twilio_fake import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    PUBLIC_URL,
-    WHATSAPP_NUMBER,
     TwilioApi,
+    whatsapp_env,
 )
 from tests.support.channels import WhatsAppChat
 from tests.support.crm import customer
@@ -49,11 +46,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, twilio_api: TwilioApi) -> It
     config = isolated_config(
         tmp_path_factory.mktemp("erasure"),
         {
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_WHATSAPP_NUMBER": WHATSAPP_NUMBER,
-            "TWILIO_API_URL": twilio_api.url,
-            "SWITCHBOARD_PUBLIC_URL": PUBLIC_URL,
+            **whatsapp_env(twilio_api.url),
             "ANALYTICS_POLL_SECONDS": "0.2",
             "MEMORY_TIMEOUT": "5",
         },

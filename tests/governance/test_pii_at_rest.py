@@ -20,11 +20,8 @@ import requests
 
 from stack.config import isolated_config
 from tests.channels.twilio_fake import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    PUBLIC_URL,
-    WHATSAPP_NUMBER,
     TwilioApi,
+    whatsapp_env,
 )
 from tests.governance.corpus import Message, corpus
 from tests.support.channels import WhatsAppChat
@@ -55,11 +52,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, twilio_api: TwilioApi) -> It
     config = isolated_config(
         tmp_path_factory.mktemp("pii"),
         {
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_WHATSAPP_NUMBER": WHATSAPP_NUMBER,
-            "TWILIO_API_URL": twilio_api.url,
-            "SWITCHBOARD_PUBLIC_URL": PUBLIC_URL,
+            **whatsapp_env(twilio_api.url),
             "ANALYTICS_POLL_SECONDS": "0.2",
         },
         rasa_api_token=API_TOKEN,

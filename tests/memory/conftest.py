@@ -7,12 +7,9 @@ import pytest
 
 from stack.config import isolated_config
 from tests.channels.twilio_fake import (
-    ACCOUNT_SID,
     AGENT_NUMBER,
-    AUTH_TOKEN,
-    PUBLIC_URL,
-    WHATSAPP_NUMBER,
     TwilioApi,
+    whatsapp_env,
 )
 from tests.memory.support import EVENT_SECRETS
 from tests.support.stack import API_TOKEN, INTEGRATION_SECRET, Stack, running_stack
@@ -31,11 +28,7 @@ def memory_stack(
     config = isolated_config(
         tmp_path_factory.mktemp("memory-stack"),
         {
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_WHATSAPP_NUMBER": WHATSAPP_NUMBER,
-            "TWILIO_API_URL": twilio_api.url,
-            "SWITCHBOARD_PUBLIC_URL": PUBLIC_URL,
+            **whatsapp_env(twilio_api.url),
             "TWILIO_VOICE_AGENT_NUMBER": AGENT_NUMBER,
             "SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET,
             "MEMORY_EVENT_SECRETS": EVENT_SECRETS,

@@ -25,12 +25,11 @@ from stack.config import StackConfig, isolated_config
 from stack.launch import outreach
 from tests.channels.twilio_fake import (
     ACCOUNT_SID,
-    AUTH_TOKEN,
     PUBLIC_URL,
     VOICE_NUMBER,
-    WHATSAPP_NUMBER,
     TwilioApi,
     TwilioWebhook,
+    whatsapp_env,
 )
 from tests.memory.support import EVENT_SECRETS, payment_failed, post_event
 from tests.outreach.support import wait_for
@@ -72,11 +71,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, twilio_api: TwilioApi) -> It
     config = isolated_config(
         home,
         {
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_WHATSAPP_NUMBER": WHATSAPP_NUMBER,
-            "TWILIO_API_URL": twilio_api.url,
-            "SWITCHBOARD_PUBLIC_URL": PUBLIC_URL,
+            **whatsapp_env(twilio_api.url),
             "MEMORY_EVENT_SECRETS": EVENT_SECRETS,
             "OUTREACH_CONFIG": str(rules_now(home)),
             "OUTREACH_POLL_SECONDS": "1",

@@ -19,10 +19,10 @@ from tests.channels.twilio_fake import (
     ACCOUNT_SID,
     AGENT_NUMBER,
     AUTH_TOKEN,
-    PUBLIC_URL,
     WHATSAPP_NUMBER,
     TwilioApi,
     TwilioWebhook,
+    whatsapp_env,
 )
 from tests.support.stack import API_TOKEN, Stack, running_stack
 
@@ -51,11 +51,7 @@ def channel_stack(
     config = isolated_config(
         tmp_path_factory.mktemp("channels"),
         {
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_WHATSAPP_NUMBER": WHATSAPP_NUMBER,
-            "TWILIO_API_URL": twilio_api.url,
-            "SWITCHBOARD_PUBLIC_URL": PUBLIC_URL,
+            **whatsapp_env(twilio_api.url),
             "TWILIO_VOICE_AGENT_NUMBER": AGENT_NUMBER,
             "SWITCHBOARD_SMTP_HOST": mailbox.host,
             "SWITCHBOARD_SMTP_PORT": str(mailbox.port),
