@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Extra, Field, ValidationError, validator
+from pydantic import Field, ValidationError, validator
+
+from common.config_files import Strict, problems
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "lifecycle.yml"
 # The incident types the backend's protection plans know (fixtures' protection_plans).
@@ -25,12 +27,6 @@ OFFERS = ("switch_to_basic", "month_free")
 
 class LifecycleConfigError(ValueError):
     """lifecycle.yml cannot be used; the message names each bad key and its reason."""
-
-
-class Strict(BaseModel):
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
 
 
 class ClaimLimits(Strict):
@@ -151,11 +147,7 @@ def parse_config(raw: Any) -> LifecycleConfig:
     try:
         return LifecycleConfig.parse_obj(raw)
     except ValidationError as invalid:
-        problems = [
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in invalid.errors()
-        ]
-        raise LifecycleConfigError("\n".join(problems)) from None
+        raise LifecycleConfigError("\n".join(problems(invalid))) from None
 
 
 def load_config(path: Path | None = None) -> LifecycleConfig:

@@ -8,7 +8,9 @@ from typing import Any
 
 import yaml
 from lingua import IsoCode639_1
-from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
+from pydantic import Field, ValidationError, root_validator, validator
+
+from common.config_files import Strict, problems
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "languages.yml"
 
@@ -17,12 +19,8 @@ class LanguageConfigError(ValueError):
     """languages.yml cannot be used; the message names each bad key and its reason."""
 
 
-class LanguageConfig(BaseModel):
+class LanguageConfig(Strict):
     """languages.yml."""
-
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
 
     version: int = Field(..., ge=1, le=1)
     languages: list[str] = Field(..., min_items=1)
@@ -61,11 +59,7 @@ def load_config(path: Path = DEFAULT_PATH) -> LanguageConfig:
     try:
         return LanguageConfig.parse_obj(raw if isinstance(raw, dict) else {})
     except ValidationError as error:
-        problems = (
-            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
-            for problem in error.errors()
-        )
-        raise LanguageConfigError(f"{path}:\n" + "\n".join(problems)) from error
+        raise LanguageConfigError(f"{path}:\n" + "\n".join(problems(error))) from error
 
 
 @lru_cache(maxsize=1)

@@ -47,6 +47,7 @@ from pydantic import (
     validator,
 )
 
+from common.config_files import problems
 from common.settings import EnvSettings, http_url
 from desk.hours import SupportHours
 from desk.wording import AgentWording
@@ -192,11 +193,7 @@ def load_behaviour(path: Path) -> Behaviour:
     try:
         return Behaviour.parse_obj(raw)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
-            for item in error.errors()
-        )
-        raise SettingsError(f"{path}: {problems}") from None
+        raise SettingsError(f"{path}: {'; '.join(problems(error))}") from None
 
 
 MIN_SECRET_CHARS = 32  # HS256 wants a key of at least 256 bits (RFC 7518 3.2)

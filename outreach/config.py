@@ -15,7 +15,9 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
+from pydantic import Field, ValidationError, root_validator, validator
+
+from common.config_files import Strict
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "outreach.yml"
 
@@ -56,12 +58,6 @@ TEMPLATE_VALUES = ("record",)  # the invoice or order the event is about
 
 class OutreachConfigError(ValueError):
     """outreach.yml cannot be used; the message names each bad key and its reason."""
-
-
-class Strict(BaseModel):
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
 
 
 def _response_name(value: str) -> str:

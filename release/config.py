@@ -4,8 +4,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Extra, Field, ValidationError
+from pydantic import Field, ValidationError
 
+from common.config_files import Strict, problems
 from stack.processes import ROOT
 
 DEFAULT_PATH = ROOT / "release.yml"
@@ -13,12 +14,6 @@ DEFAULT_PATH = ROOT / "release.yml"
 
 class ReleaseConfigError(ValueError):
     """release.yml is missing or has a bad value; the message names the key."""
-
-
-class Strict(BaseModel):
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
 
 
 class HeldOut(Strict):
@@ -52,12 +47,7 @@ def parse_config(raw: Any) -> ReleaseConfig:
     try:
         return ReleaseConfig.parse_obj(raw)
     except ValidationError as invalid:
-        raise ReleaseConfigError(
-            "\n".join(
-                f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-                for error in invalid.errors()
-            )
-        ) from None
+        raise ReleaseConfigError("\n".join(problems(invalid))) from None
 
 
 def load_config(path: Path = DEFAULT_PATH) -> ReleaseConfig:
