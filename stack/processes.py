@@ -6,6 +6,7 @@ service that exits early is reported at once with the tail of its log. Used by
 """
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,11 +21,39 @@ ROOT = Path(__file__).resolve().parents[1]
 LOG_TAIL = 4000
 
 
+# Below the kernel's ephemeral range: a port from that range that is free now can become
+# the local end of any outgoing connection (a Rasa process connecting to PostgreSQL) before
+# the service meant for it binds it (seen: HAProxy refused to start, address in use).
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST_PORT = 10000
+_handed_out: set[int] = set()
+
+
+def _below_ephemeral() -> int:
+    try:
+        low = int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return low if low > LOWEST_PORT + 1000 else 0
+
+
 def free_port() -> int:
-    """A TCP port on the loopback interface that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on the loopback interface that nothing listens on right now, outside
+    the ephemeral range when the kernel says where that is, and never one this process
+    handed out before."""
+    ceiling = _below_ephemeral()
+    for _ in range(200):
+        with socket.socket() as sock:
+            wanted = random.randrange(LOWEST_PORT, ceiling) if ceiling else 0
+            try:
+                sock.bind(("127.0.0.1", wanted))
+            except OSError:
+                continue
+            port = int(sock.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+    raise RuntimeError("no free TCP port on the loopback interface")
 
 
 def http_ok(url: str, timeout: float = 2.0) -> bool:
