@@ -95,6 +95,22 @@ class ValidateActivationForm(JourneyForm):
     """Reads each answer and checks it against the customer's pending policies."""
 
     goal, form, stop, asked = GOAL, FORM, STOP, ASKED
+    kept = [POLICY, DEVICE, SERIAL]
+
+    def given(self, tracker: Tracker, answers: dict[str, str]) -> list[str]:
+        policies = tracker.get_slot(POLICIES) or []
+        policy = next((p for p in policies if p["id"] == answers.get(POLICY)), None)
+        serial = answers.get(SERIAL) or ""
+        return [
+            *([f"{policy['device']} ({policy['id']})"] if policy else []),
+            *([f"the serial number or IMEI ending {serial[-4:]}"] if serial else []),
+        ]
+
+    async def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
+        """A policy no longer pending is asked again, with its device and serial."""
+        if any(p["id"] == answers.get(POLICY) for p in tracker.get_slot(POLICIES) or []):
+            return answers
+        return {}
 
     async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
         asking, text = reply.asking, reply.text

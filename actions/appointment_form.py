@@ -116,10 +116,37 @@ def offer_slots(dispatcher: CollectingDispatcher, store: str, offered: list[str]
     )
 
 
+async def offered_at(store_id: str, offer: str = OFFERED, stop: str = STOP) -> dict[str, Any]:
+    """The store's earliest free slots in the offer slot; the journey stopped (the stop
+    slot set) when there are none. Booking and moving each name their own slots."""
+    offered = (await free_slots(store_id))[:OFFER_COUNT]
+    return {offer: offered} if offered else {offer: offered, stop: NO_SLOTS}
+
+
 class ValidateAppointmentForm(JourneyForm):
     """Reads each answer and checks it against the stores' free slots."""
 
     goal, form, stop, asked = GOAL, FORM, STOP, ASKED
+    kept = [PURPOSE, STORE]
+
+    def given(self, tracker: Tracker, answers: dict[str, str]) -> list[str]:
+        store = next(
+            (s for s in tracker.get_slot(STORES) or [] if s["id"] == answers.get(STORE)), None
+        )
+        return [
+            *([PURPOSE_LABELS[answers[PURPOSE]]] if answers.get(PURPOSE) in PURPOSE_LABELS else []),
+            *([str(store["name"])] if store else []),
+        ]
+
+    async def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
+        """A store no longer listed is asked again; the free slots are the ones free now."""
+        answers = {k: v for k, v in answers.items() if k != PURPOSE or v in PURPOSE_LABELS}
+        if not any(s["id"] == answers.get(STORE) for s in tracker.get_slot(STORES) or []):
+            return {k: v for k, v in answers.items() if k != STORE}
+        try:
+            return {**answers, **(await offered_at(answers[STORE]))}
+        except backend.BackendError:
+            return {STOP: BACKEND}
 
     async def answers(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
         asking, text = reply.asking, reply.text
@@ -139,10 +166,7 @@ class ValidateAppointmentForm(JourneyForm):
                 store = chosen_store(text, updates.get(STORES) or tracker.get_slot(STORES) or [])
                 updates[STORE] = store
                 if store:
-                    offered = (await free_slots(store))[:OFFER_COUNT]
-                    updates[OFFERED] = offered
-                    if not offered:
-                        updates[STOP] = NO_SLOTS
+                    updates |= await offered_at(store)
             if asking == SLOT:
                 updates[SLOT] = chosen_slot(text, tracker.get_slot(OFFERED) or [])
             if asking == CONFIRMED:

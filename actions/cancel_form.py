@@ -100,7 +100,7 @@ class ValidateCancelForm(JourneyForm):
             *([answers[REASON].replace("_", " ")] if answers.get(REASON) else []),
         ]
 
-    def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
+    async def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
         """A policy no longer cancellable is asked again; the offer is made as the rules
         say now."""
         if not any(p["id"] == answers.get(POLICY) for p in tracker.get_slot(POLICIES) or []):

@@ -11,15 +11,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
-from actions.appointment_form import (
-    NO_SLOTS,
-    OFFER_COUNT,
-    PURPOSE_LABELS,
-    chosen_slot,
-    free_slots,
-    offer_slots,
-    when,
-)
+from actions.appointment_form import PURPOSE_LABELS, chosen_slot, offer_slots, offered_at, when
 from actions.journey import BACKEND, JourneyForm, Reply, leaving, opening_text
 from actions.render import join_words
 
@@ -42,6 +34,7 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
     MOVE: ("move", "reschedule", "another time", "different time", "change the time", "later"),
 }
 APPOINTMENT_ID = re.compile(r"\bapt[\s-]?(\d{4})\b", re.IGNORECASE)
+KIND_LABELS = {MOVE: "to move it", CANCEL: "to cancel it"}
 PLACES = ("first", "second", "third", "fourth", "fifth")
 
 
@@ -84,6 +77,30 @@ class ValidateChangeForm(JourneyForm):
 
     goal, form, stop = GOAL, FORM, STOP
     asked = [APPOINTMENT, KIND, SLOT, CONFIRMED]
+    kept = [APPOINTMENT, KIND]
+
+    def given(self, tracker: Tracker, answers: dict[str, str]) -> list[str]:
+        booked = tracker.get_slot(BOOKED_LIST) or []
+        chosen = next((a for a in booked if a["id"] == answers.get(APPOINTMENT)), None)
+        return [
+            *([f"{chosen['id']} ({chosen['store']}, {when(chosen['start'])})"] if chosen else []),
+            *([KIND_LABELS[answers[KIND]]] if answers.get(KIND) in KIND_LABELS else []),
+        ]
+
+    async def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
+        """An appointment no longer booked is asked again; a move offers the times free now."""
+        booked = tracker.get_slot(BOOKED_LIST) or []
+        answers = {
+            k: v
+            for k, v in answers.items()
+            if (k != APPOINTMENT or any(a["id"] == v for a in booked))
+            and (k != KIND or v in KIND_LABELS)
+        }
+        try:
+            offer = await self._offer(booked, {**tracker.slots, OFFERED: None, **answers})
+        except backend.BackendError:
+            return {STOP: BACKEND}
+        return {**answers, **offer}
 
     def still_asked(self, tracker: Tracker) -> list[str]:
         """A cancellation asks for no new time."""
@@ -115,16 +132,18 @@ class ValidateChangeForm(JourneyForm):
             left = leaving(asking, reply.intent, GOAL, updates.get(asking or "") is not None, text)
             if left:
                 return {STOP: left}
-            known = {**tracker.slots, **updates}
-            if known.get(KIND) == MOVE and known.get(APPOINTMENT) and known.get(OFFERED) is None:
-                appointment = next(a for a in booked if a["id"] == known[APPOINTMENT])
-                free = await free_slots(appointment["store_id"])
-                updates[OFFERED] = free[:OFFER_COUNT]
-                if not free:
-                    updates[STOP] = NO_SLOTS
+            updates |= await self._offer(booked, {**tracker.slots, **updates})
         except backend.BackendError:
             return {STOP: BACKEND}
         return updates
+
+    @staticmethod
+    async def _offer(booked: list[dict[str, Any]], known: dict[str, Any]) -> dict[str, Any]:
+        """For a move of a chosen appointment, the free times at its store (once)."""
+        if known.get(KIND) != MOVE or not known.get(APPOINTMENT) or known.get(OFFERED) is not None:
+            return {}
+        appointment = next(a for a in booked if a["id"] == known[APPOINTMENT])
+        return await offered_at(appointment["store_id"], OFFERED, STOP)
 
     @staticmethod
     async def _booked(customer_id: str) -> list[dict[str, Any]]:

@@ -113,7 +113,7 @@ class ValidateClaimForm(JourneyForm):
             *([f"“{answers[DESCRIPTION]}”"] if answers.get(DESCRIPTION) else []),
         ]
 
-    def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
+    async def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
         """A policy no longer in cover is asked again; the cover and limits hold as now."""
         policies = tracker.get_slot(POLICIES) or []
         if not any(p["id"] == answers.get(POLICY) for p in policies):

@@ -192,8 +192,9 @@ class JourneyForm(FormValidationAction):
         """What the kept answers say, for the offer to go on ("your Orbit 12 …")."""
         return []
 
-    def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
-        """The kept answers that still hold now, with what follows from them."""
+    async def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
+        """The kept answers that still hold now, with what follows from them (the stop
+        slot set when the backend, asked again, is down)."""
         return answers
 
     def finished(self, updates: dict[str, Any]) -> bool:
@@ -232,7 +233,7 @@ class JourneyForm(FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         reply = Reply(asking, intent, text, customer_id or "")
         if asking == resume.RESUME:
-            return self._resumed(tracker, reply)
+            return await self._resumed(tracker, reply)
         updates = await self.answers(tracker, reply)
         if asking is None and self.kept and self.stop not in updates:
             paused = await resume.kept(reply.customer_id, self.goal, self.kept)
@@ -241,7 +242,7 @@ class JourneyForm(FormValidationAction):
         self._remember(tracker, reply, updates)
         return updates
 
-    def _resumed(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
+    async def _resumed(self, tracker: Tracker, reply: Reply) -> dict[str, Any]:
         """The answer to the offer to go on: yes restores what was given, no starts afresh."""
         answer = reply.confirmation
         left = leaving(resume.RESUME, reply.intent, self.goal, answer is not None, reply.text)
@@ -255,7 +256,7 @@ class JourneyForm(FormValidationAction):
             resume.forget(reply.customer_id, self.goal)
             return updates
         given = {slot: value for slot, value in paused.items() if slot in self.kept}
-        return {**updates, **self.restored(tracker, given)}
+        return {**updates, **(await self.restored(tracker, given))}
 
     def _remember(self, tracker: Tracker, reply: Reply, updates: dict[str, Any]) -> None:
         """Keep the answers so far after one was given; forget them once it ended."""

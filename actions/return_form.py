@@ -133,7 +133,7 @@ class ValidateReturnForm(JourneyForm):
             *([REASON_LABELS[answers[REASON]]] if answers.get(REASON) in REASON_LABELS else []),
         ]
 
-    def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
+    async def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
         """An order no longer returnable is asked again; a reason kept as it was."""
         orders = returnable(tracker.get_slot(ORDERS) or [])
         if not any(o["id"] == answers.get(ORDER_CHOSEN) for o in orders):

@@ -13,9 +13,12 @@ import requests
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import memory_client
+from actions import activation_form, appointment_form, change_form, memory_client
+from actions.activation_form import ValidateActivationForm
+from actions.appointment_form import ValidateAppointmentForm
 from actions.cancel_form import REASON as CANCEL_REASON
 from actions.cancel_form import ValidateCancelForm
+from actions.change_form import ValidateChangeForm
 from actions.claim_form import (
     CONFIRMED,
     DATE,
@@ -26,7 +29,7 @@ from actions.claim_form import (
     STOP,
     ValidateClaimForm,
 )
-from actions.journey import OTHER_GOAL, STOPPED, ended
+from actions.journey import OTHER_GOAL, STOPPED, JourneyForm, ended
 from actions.resume import PAUSED, RESUME
 from actions.resume_offer import ActionAskJourneyResume
 from actions.settings import settings
@@ -94,12 +97,42 @@ def settled(action: Action, track: Tracker) -> tuple[list[dict[str, Any]], list[
     return asyncio.run(turn())
 
 
-def claim_turn(slots: dict[str, Any], text: str, sender: str, **kwargs: Any) -> dict[str, Any]:
-    track = in_form("claim_form", "file_claim", "I want to claim", slots, text, **kwargs)
+def journey_turn(
+    form: JourneyForm, opening: str, slots: dict[str, Any], text: str, sender: str, **kwargs: Any
+) -> dict[str, Any]:
+    """The slots one reply in the journey's form sets, in the conversation `sender`."""
+    track = in_form(form.form, form.goal, opening, slots, text, **kwargs)
     track.sender_id = sender
-    events, said = settled(ValidateClaimForm(), track)
+    events, said = settled(form, track)
     assert said == []
     return slots_set(events)
+
+
+def claim_turn(slots: dict[str, Any], text: str, sender: str, **kwargs: Any) -> dict[str, Any]:
+    return journey_turn(ValidateClaimForm(), "I want to claim", slots, text, sender, **kwargs)
+
+
+def offered(form: JourneyForm, opening: str, slots: dict[str, Any]) -> str:
+    """The offer to go on, as the customer reads it: what was given."""
+    _, said = settled(ActionAskJourneyResume(), in_form(form.form, form.goal, opening, slots, "hi"))
+    [offer] = said
+    assert offer["response"] == f"utter_ask_journey_resume_{form.goal}"
+    return str(offer["given"])
+
+
+def resumed_elsewhere(
+    form: JourneyForm, opening: str, expected: dict[str, str]
+) -> tuple[str, dict[str, Any]]:
+    """In another conversation the journey is asked for again: what the offer names,
+    and the slots after the yes to it."""
+    slots = {VERIFIED_CUSTOMER_ID: OWNER}
+    slots |= journey_turn(form, opening, slots, "hi", "later-conversation")
+    assert slots[PAUSED] == expected
+    given = offered(form, opening, slots)
+    yes = {**slots, "requested_slot": RESUME}
+    slots |= journey_turn(form, opening, yes, "yes", "later-conversation", intent="affirm")
+    assert slots[RESUME] == "yes" and slots[PAUSED] is None and form.stop not in slots
+    return given, slots
 
 
 def started(sender: str) -> dict[str, Any]:
@@ -189,20 +222,24 @@ def test_the_journeys_end_clears_the_offer_and_a_cancellation_resumes_with_its_o
     cleared = {e["name"]: e["value"] for e in ended([]) if e.get("event") == "slot"}
     assert cleared[RESUME] is None and cleared[PAUSED] is None
     form = ValidateCancelForm()
-    restored = form.restored(
-        in_form(
-            "cancel_form",
-            "cancel_policy",
-            "cancel",
-            {"cancel_policies": [{"id": "POL-50027", "plan": "basic"}], "cancel_facts": {}},
-            "yes",
-        ),
-        {"cancel_policy_id": "POL-50027", CANCEL_REASON: "too_expensive"},
+    restored = asyncio.run(
+        form.restored(
+            in_form(
+                "cancel_form",
+                "cancel_policy",
+                "cancel",
+                {"cancel_policies": [{"id": "POL-50027", "plan": "basic"}], "cancel_facts": {}},
+                "yes",
+            ),
+            {"cancel_policy_id": "POL-50027", CANCEL_REASON: "too_expensive"},
+        )
     )
     assert restored["cancel_offer"] == "none" and restored[CANCEL_REASON] == "too_expensive"
-    gone = form.restored(
-        in_form("cancel_form", "cancel_policy", "cancel", {}, "yes"),
-        {"cancel_policy_id": "POL-99999", CANCEL_REASON: "bored"},
+    gone = asyncio.run(
+        form.restored(
+            in_form("cancel_form", "cancel_policy", "cancel", {}, "yes"),
+            {"cancel_policy_id": "POL-99999", CANCEL_REASON: "bored"},
+        )
     )
     assert gone == {}
 
@@ -215,3 +252,114 @@ def test_with_the_memory_down_the_claim_starts_afresh(
     fresh_clients()
     slots = started("fifth")
     assert PAUSED not in slots and slots[POLICIES]
+
+
+def test_a_booking_left_at_the_store_goes_on_with_the_times_free_now(
+    remembering: StackConfig, backend: Service
+) -> None:
+    form, opening = ValidateAppointmentForm(), "I need an appointment to get my screen repaired"
+    slots = {VERIFIED_CUSTOMER_ID: OWNER}
+    slots |= journey_turn(form, opening, slots, "hi", "first-conversation")
+    asked = {**slots, "requested_slot": appointment_form.STORE}
+    slots |= journey_turn(form, opening, asked, "Manchester", "first-conversation")
+    expected = {appointment_form.PURPOSE: "repair", appointment_form.STORE: "ST-MAN"}
+    assert kept(remembering) == {"book_appointment": expected}
+    given, slots = resumed_elsewhere(form, opening, expected)
+    assert given == "a repair and Brightwave Manchester"
+    free = requests.get(
+        f"{backend.url}/appointment_slots", params={"store_id": "ST-MAN"}, timeout=5
+    ).json()["items"]
+    assert slots[appointment_form.OFFERED] == [item["start"] for item in free][:5]
+    assert slots[appointment_form.STORE] == "ST-MAN"
+
+
+def test_a_move_left_after_choosing_the_appointment_goes_on_at_its_store(
+    remembering: StackConfig, backend: Service
+) -> None:
+    def book(store: str) -> str:
+        free = requests.get(
+            f"{backend.url}/appointment_slots", params={"store_id": store}, timeout=5
+        ).json()["items"]
+        reply = requests.post(
+            f"{backend.url}/appointments",
+            json={
+                "customer_id": OWNER,
+                "store_id": store,
+                "start": free[-1]["start"],
+                "purpose": "repair",
+            },
+            timeout=5,
+        )
+        assert reply.status_code == 201, reply.text
+        return str(reply.json()["id"])
+
+    booked = [book("ST-LON"), book("ST-PAR")]
+    form, opening = ValidateChangeForm(), "I need to move my appointment"
+    slots = {VERIFIED_CUSTOMER_ID: OWNER}
+    slots |= journey_turn(form, opening, slots, "hi", "first-conversation")
+    assert change_form.OFFERED not in slots  # two booked: which one is asked first
+    asked = {**slots, "requested_slot": change_form.APPOINTMENT}
+    slots |= journey_turn(form, opening, asked, booked[1], "first-conversation")
+    expected = {change_form.APPOINTMENT: booked[1], change_form.KIND: "move"}
+    assert kept(remembering) == {"change_appointment": expected}
+    given, slots = resumed_elsewhere(form, opening, expected)
+    assert given.startswith(f"{booked[1]} (Brightwave Paris Opéra, ")
+    assert given.endswith(" and to move it")
+    free = requests.get(
+        f"{backend.url}/appointment_slots", params={"store_id": "ST-PAR"}, timeout=5
+    ).json()["items"]
+    assert slots[change_form.OFFERED] == [item["start"] for item in free][:5]
+
+
+def test_an_activation_left_after_the_serial_asks_only_for_the_terms(
+    remembering: StackConfig,
+) -> None:
+    owner = "C-1032"  # POL-50024, Orbit 12 Lite smartphone, pending activation
+    form, opening = ValidateActivationForm(), "I want to activate my protection plan"
+    slots = {VERIFIED_CUSTOMER_ID: owner}
+    slots |= journey_turn(form, opening, slots, "hi", "first-conversation")
+    slots |= journey_turn(
+        form,
+        opening,
+        {**slots, "requested_slot": activation_form.DEVICE},
+        "yes",
+        "first-conversation",
+        intent="affirm",
+    )
+    asked = {**slots, "requested_slot": activation_form.SERIAL}
+    slots |= journey_turn(form, opening, asked, "it is 352099001761481", "first-conversation")
+    expected = {
+        activation_form.POLICY: "POL-50024",
+        activation_form.DEVICE: "yes",
+        activation_form.SERIAL: "352099001761481",
+    }
+    found = requests.get(
+        f"{remembering.memory_url}/customers/{owner}/journeys",
+        headers={"Authorization": f"Bearer {remembering.memory_api_token}"},
+        timeout=10,
+    ).json()["journeys"]
+    assert [(j["goal"], j["answers"]) for j in found] == [("activate_policy", expected)]
+    later = {VERIFIED_CUSTOMER_ID: owner}
+    later |= journey_turn(form, opening, later, "hi", "later-conversation")
+    assert later[PAUSED] == expected
+    given = offered(form, opening, later)
+    assert given == "Orbit 12 Lite smartphone (POL-50024) and the serial number or IMEI ending 1481"
+    yes = {**later, "requested_slot": RESUME}
+    later |= journey_turn(form, opening, yes, "yes", "later-conversation", intent="affirm")
+    required = asyncio.run(
+        form.required_slots(
+            [],
+            CollectingDispatcher(),
+            in_form(form.form, form.goal, opening, later, "yes"),
+            domain(),
+        )
+    )
+    assert required[-1] == activation_form.CONFIRMED
+    assert [slot for slot in required if later.get(slot) is None] == [activation_form.CONFIRMED]
+    gone = asyncio.run(form.restored(in_form(form.form, form.goal, opening, {}, "yes"), expected))
+    assert gone == {}  # no longer pending: chosen again, with its device and serial
+    requests.post(
+        f"{remembering.memory_url}/customers/{owner}/erase",
+        headers={"Authorization": f"Bearer {remembering.memory_api_token}"},
+        timeout=10,
+    )
