@@ -1,18 +1,22 @@
 """The language a message tells (components/language.py), as the entity `language`
 that fills the slot of the same name; a message that tells none ("ok", "BW-100045")
-has no such entity, so the slot keeps the conversation's language.
+has no such entity, so the slot keeps the conversation's language. Nor does a message
+that is the payload of a button the assistant just offered ("It's too expensive",
+a store's name): the assistant wrote it, in its wording, not the customer in theirs,
+so tapping it in a German conversation keeps the conversation German.
 
 The entity is about the whole message, not a part of it, so its span is empty (at
 the start): the sentence models read a span as its entity's name
 (components/model_text.py), and `rasa test nlu` scores each extractor's spans, which
 an empty one never overlaps."""
 
-from typing import Any
+from typing import Any, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
@@ -27,6 +31,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from common.reading import SENTENCE_CHARS, head
 from components.language import LanguageReader, reader
+from connectors.options import offered_buttons
 
 LANGUAGE = "language"
 
@@ -50,9 +55,24 @@ class LanguageHeard(GraphComponent):
         languages.detector  # noqa: B018 - the models load with the assistant, not on a turn
         return cls(languages)
 
-    def process(self, messages: list[Message]) -> list[Message]:
+    def process(
+        self,
+        messages: list[Message],
+        tracker: Optional[DialogueStateTracker] = None,  # noqa: UP045
+    ) -> list[Message]:
+        """The tracker (Rasa passes the conversation's, before this message) tells the
+        buttons just offered; without one (`rasa test nlu`, /model/parse) none were.
+        Optional, not `X | None`: Rasa's graph validation reads only the former."""
+        offered = {
+            str(button["payload"]).strip()
+            for button in offered_buttons(tracker)
+            if button.get("payload")
+        }
         for message in messages:
-            heard = self.languages.heard(head(message.get(TEXT) or "", SENTENCE_CHARS))
+            text = message.get(TEXT) or ""
+            if text.strip() in offered:
+                continue
+            heard = self.languages.heard(head(text, SENTENCE_CHARS))
             if heard is None:
                 continue
             entity = {

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
@@ -98,6 +100,66 @@ def test_the_nlu_component_adds_the_language_entity_only_when_told() -> None:
     assert not silent.get(ENTITIES)
     # An empty span: the sentence models still read the message, not the entity's name.
     assert model_text(told) == "Wo ist meine Bestellung?"
+
+
+def plain_text_buttons() -> list[tuple[str, str]]:
+    """(response, payload) of every button in the domain and the locales whose payload
+    is plain text (the cancellation reasons' "It's too expensive"), not an /intent."""
+    found = []
+    for path in (ROOT / "domain.yml", *sorted((ROOT / "locales").glob("*.yml"))):
+        for name, variations in yaml.safe_load(path.read_text())["responses"].items():
+            for variation in variations:
+                for button in variation.get("buttons") or []:
+                    if not str(button["payload"]).startswith("/"):
+                        found.append((name, str(button["payload"])))
+    return sorted(set(found))
+
+
+def test_the_cancellation_reasons_buttons_send_text_that_reads_as_english() -> None:
+    payloads = {payload for _, payload in plain_text_buttons()}
+    assert {"It's too expensive", "I no longer have the device"} <= payloads
+    assert reader().read("I no longer have the device", "de").language == "en"
+
+
+@pytest.mark.parametrize(("response", "payload"), plain_text_buttons())
+def test_a_tapped_button_keeps_a_german_conversation_german(response: str, payload: str) -> None:
+    """The assistant wrote the payload, not the customer: tapping "It's too expensive"
+    in a German conversation tells no language (the slot stays German)."""
+    [button] = [b for b in buttons_of(response) if b["payload"] == payload][:1]
+    offered = DialogueStateTracker.from_events(
+        "c",
+        [
+            SlotSet("language", "de"),
+            UserUttered("Ich möchte meine Versicherung kündigen"),
+            BotUttered("Darf ich fragen, warum?", data={"buttons": [button]}),
+        ],
+    )
+    tapped = Message({TEXT: payload})
+    LanguageHeard(reader()).process([tapped], offered)
+    assert not tapped.get(ENTITIES)
+
+
+def buttons_of(response: str) -> list[dict[str, str]]:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    return [b for v in domain["responses"][response] for b in v.get("buttons") or []]
+
+
+def test_only_a_button_offered_in_the_last_turn_tells_nothing() -> None:
+    """The same words typed after the customer answered (or with no conversation, as in
+    `rasa test nlu`) are the customer's: English."""
+    reason = {"title": "Zu teuer", "payload": "I no longer have the device"}
+    answered = DialogueStateTracker.from_events(
+        "c",
+        [
+            SlotSet("language", "de"),
+            BotUttered("Darf ich fragen, warum?", data={"buttons": [reason]}),
+            UserUttered("Zu teuer"),
+        ],
+    )
+    for tracker in (answered, None):
+        typed = Message({TEXT: "I no longer have the device"})
+        LanguageHeard(reader()).process([typed], tracker)
+        assert [e["value"] for e in typed.get(ENTITIES)] == ["en"]
 
 
 def test_the_recorded_language_counts_only_until_a_message_told_one() -> None:
