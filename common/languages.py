@@ -19,6 +19,13 @@ class LanguageConfigError(ValueError):
     """languages.yml cannot be used; the message names each bad key and its reason."""
 
 
+class Voice(Strict):
+    """How a call speaks one language: Twilio's language code and a voice that speaks it."""
+
+    language: str = Field(..., regex=r"^[a-z]{2,3}-[A-Z]{2}$")
+    voice: str = Field(..., regex=r"^[A-Za-z][A-Za-z0-9._-]{0,63}$")
+
+
 class LanguageConfig(Strict):
     """languages.yml."""
 
@@ -31,6 +38,7 @@ class LanguageConfig(Strict):
     asked_for: dict[str, tuple[str, ...]] = {}
     negations: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    voice: dict[str, Voice] = {}
 
     @validator("languages", each_item=True)
     def _iso_code(cls, value: str) -> str:
@@ -43,10 +51,13 @@ class LanguageConfig(Strict):
         known = values["languages"]
         if values["default"] not in known:
             raise ValueError(f"default {values['default']!r} is not one of languages")
-        for key in ("words", "asked_for"):
+        for key in ("words", "asked_for", "voice"):
             for language in values[key]:
                 if language not in known:
                     raise ValueError(f"{key}.{language}: not one of languages")
+        for language, voice in values["voice"].items():
+            if voice.language.split("-")[0] != language:
+                raise ValueError(f"voice.{language}.language: {voice.language!r} is not {language}")
         return values
 
 

@@ -13,7 +13,10 @@ notice asks for it (a person takes the call now, by the desk's receipt); outside
 support hours the caller is offered a call back or a text message and their one
 answer is confirmed (actions/callback.py, run here while the conversation stays
 paused); otherwise the caller has heard when a person will call back and their
-reference, and the call ends. Should a paused call still reach us, what the caller says is
+reference, and the call ends. The call speaks and listens in the conversation's language
+(the slot `language`): languages.yml's `voice` gives Twilio's language code for <Say>
+and <Gather> and a voice that speaks it; the channel's own `language` and
+`assistant_voice` serve any language not listed there. Should a paused call still reach us, what the caller says is
 acknowledged (stack/handoff_ack.py) and silence ends the call with the domain's
 goodbye; an agent's later reply reaches the caller as a text message
 (connectors/caller_reply.py). Each turn passes the caller's number (verified by
@@ -45,7 +48,7 @@ import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from rasa.core.agent import Agent
@@ -76,6 +79,7 @@ from common.channel_metadata import (
     PUT_THROUGH,
     SEND_AS_TEXT,
 )
+from common.languages import languages
 from connectors.caller_reply import CallerReply
 from connectors.conversation_ids import conversation_id
 from connectors.inbound import card_flag, clean_text
@@ -116,6 +120,7 @@ GOODBYE = "utter_goodbye"
 NOT_HEARD = "utter_not_heard"
 TROUBLE = "utter_call_trouble"
 CALLBACK_ACTION = "action_callback_choice"
+LANGUAGE_SLOT = "language"
 
 
 class VoiceCollector(CollectingOutputChannel):
@@ -132,6 +137,13 @@ class VoiceCollector(CollectingOutputChannel):
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         """Images are not spoken."""
+
+
+class Speech(NamedTuple):
+    """How a call speaks and listens: Twilio's language code and text-to-speech voice."""
+
+    language: str
+    voice: str
 
 
 def last_turn(tracker: DialogueStateTracker | None) -> list[str]:
@@ -215,6 +227,10 @@ class VoiceInput(TwilioVoiceInput):
         self.signature = TwilioSignature(auth_token, public_url)
         self.agent_number = agent_number
         self.language = language
+        # Read at the start: a bad languages.yml stops it, naming the key.
+        self.voices = {
+            code: Speech(voice.language, voice.voice) for code, voice in languages().voice.items()
+        }
         self.max_body_bytes = max_body_bytes
         self.max_message_chars = max_message_chars
         self.limits = limits or RateLimits(CHANNEL, DEFAULT_RATE_LIMITS)
@@ -310,8 +326,14 @@ class VoiceInput(TwilioVoiceInput):
                 return clean_text(text, self.max_message_chars, field)
         return ""
 
-    def twiml(self, text: str, silences: int = 0) -> str:
+    def speech(self, tracker: DialogueStateTracker | None) -> Speech:
+        """How the call speaks and listens now: in the conversation's language."""
+        language = tracker.get_slot(LANGUAGE_SLOT) if tracker is not None else None
+        return self.voices.get(str(language), Speech(self.language, self.assistant_voice))
+
+    def twiml(self, text: str, silences: int = 0, speech: Speech | None = None) -> str:
         """Say text inside a Gather, so the caller may interrupt with speech or keys."""
+        speech = speech or self.speech(None)
         voice = VoiceResponse()
         # A fresh token per turn: the next request is told apart from a retry of this one.
         action = (
@@ -322,33 +344,45 @@ class VoiceInput(TwilioVoiceInput):
             action=action,
             method="POST",
             action_on_empty_result=True,
-            language=self.language,
+            language=speech.language,
             speech_timeout=self.speech_timeout,
             speech_model=self.speech_model,
             finish_on_key="#",
             timeout=5,
         )
-        gather.say(text, voice=self.assistant_voice, language=self.language)
+        gather.say(text, voice=speech.voice, language=speech.language)
         return str(voice)
 
-    def goodbye(self, text: str) -> str:
+    def goodbye(self, text: str, speech: Speech | None = None) -> str:
         """Say text in full, then end the call."""
+        speech = speech or self.speech(None)
         voice = VoiceResponse()
         if text:
-            voice.say(text, voice=self.assistant_voice, language=self.language)
+            voice.say(text, voice=speech.voice, language=speech.language)
         voice.hangup()
         return str(voice)
+
+    async def wording(self, agent: Agent, tracker: DialogueStateTracker | None, name: str) -> str:
+        """The call's own sentence (utter_not_heard) in the conversation's language:
+        the assistant's generator with its locales, the domain's wording without a
+        conversation."""
+        if tracker is not None:
+            message = await agent.nlg.generate(name, tracker, self.name()) or {}
+            if message.get("text"):
+                return str(message["text"])
+        return say(name, self.name())
 
     async def farewell(self, agent: Agent, tracker: DialogueStateTracker) -> str:
         """Silence once the team has the call's request: the domain's goodbye, and the
         call ends (no re-prompt: the caller has been told what happens next)."""
         message = await agent.nlg.generate(GOODBYE, tracker, self.name()) or {}
-        return self.goodbye(spoken_turn([message.get("text") or ""]))
+        return self.goodbye(spoken_turn([message.get("text") or ""]), self.speech(tracker))
 
-    def put_through(self, text: str) -> str:
+    def put_through(self, text: str, speech: Speech | None = None) -> str:
         """Say text, then connect the caller to the agents' number."""
+        speech = speech or self.speech(None)
         voice = VoiceResponse()
-        voice.say(text, voice=self.assistant_voice, language=self.language)
+        voice.say(text, voice=speech.voice, language=speech.language)
         voice.dial(self.agent_number)
         return str(voice)
 
@@ -389,9 +423,10 @@ class VoiceInput(TwilioVoiceInput):
         text = spoken_turn(
             event.text or "" for event in uttered if not (event.metadata or {}).get(SEND_AS_TEXT)
         )
+        speech = self.speech(after)
         if any((event.metadata or {}).get(CALLBACK_DONE) for event in uttered):
-            return self.goodbye(text)
-        return self.twiml(text or say(NOT_HEARD, self.name()))
+            return self.goodbye(text, speech)
+        return self.twiml(text or await self.wording(agent, tracker, NOT_HEARD), speech=speech)
 
     async def _turn(
         self,
@@ -432,8 +467,14 @@ class VoiceInput(TwilioVoiceInput):
             return await self.farewell(agent, tracker)
         elif not said and silences < MAX_REPROMPTS:
             return self.twiml(
-                spoken_turn([say(NOT_HEARD, self.name()), last_sentence(last_turn(tracker))]),
+                spoken_turn(
+                    [
+                        await self.wording(agent, tracker, NOT_HEARD),
+                        last_sentence(last_turn(tracker)),
+                    ]
+                ),
                 silences + 1,
+                self.speech(tracker),
             )
         elif not said:
             said = HUMAN_REQUEST
@@ -452,15 +493,16 @@ class VoiceInput(TwilioVoiceInput):
             text = say(TROUBLE, self.name())
         text = spoken_turn([*news, text]) if news else text
         tracker = await agent.tracker_store.retrieve(caller)
+        speech = self.speech(tracker)
         if tracker and tracker.is_paused():
             # Handed over: put through when a person is there now, else the caller has
             # heard when a person calls back and their reference, and the call ends.
             if self.agent_number and put_through_asked(tracker):
-                return self.put_through(text)
+                return self.put_through(text, speech)
             if tracker.get_slot(CALLBACK_OFFER):  # outside hours: a call back or a message
-                return self.twiml(text)
-            return self.goodbye(text)
-        return self.twiml(text or say(NOT_HEARD, self.name()))
+                return self.twiml(text, speech=speech)
+            return self.goodbye(text, speech)
+        return self.twiml(text or await self.wording(agent, tracker, NOT_HEARD), speech=speech)
 
     async def _outreach(self, agent: Agent, caller: str, number: str, plan: dict[str, str]) -> str:
         """The outreach intent run in the call's conversation (as Rasa's trigger_intent
@@ -479,7 +521,8 @@ class VoiceInput(TwilioVoiceInput):
             return self.goodbye(say(TROUBLE, self.name()))
         text = spoken_turn(m.get("text", "") for m in collector.messages)
         logger.info("voice.outreach.said plan=%s caller=%s", plan["plan"], caller)
-        return self.twiml(text) if text else self.goodbye("")
+        speech = self.speech(await agent.tracker_store.retrieve(caller))
+        return self.twiml(text, speech=speech) if text else self.goodbye("")
 
     async def _spoken(
         self, agent: Agent, tracker: DialogueStateTracker | None, event: BotUttered
