@@ -8,7 +8,7 @@ reported at once, each on its own line, as `key.path: problem`.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from common.languages import languages as known_languages
 from common.schemas import schema_validator
 from escalation.config_schema import SCHEMA
 from escalation.topics import PhraseSet, any_of, phrase_pattern
@@ -103,6 +104,11 @@ class SentimentSettings:
     trend: TrendSettings
     shouting: ShoutingCue
     cues: tuple[Cue, ...]
+    # VADER's lexicon (with lexicon_overrides) reads the default language; a message in
+    # another language is scored with that language's own lexicon (languages.<code>.lexicon)
+    # or, with none, by its cues alone: "die" is an article in German, not a death.
+    default_language: str = "en"
+    lexicons: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +206,7 @@ class _Builder:
         self.problems: list[tuple[str, str]] = []
 
     def config(self, raw: dict[str, Any]) -> EscalationConfig:
+        self.languages = self.other_languages(raw)
         defaults = raw["defaults"]
         channels = {
             name: self.channel(name, defaults, overrides)
@@ -213,13 +220,47 @@ class _Builder:
             human_request=HumanRequestSettings(
                 intents=frozenset(human["intents"]),
                 min_intent_confidence=human["min_intent_confidence"],
-                wording=self.phrase_set("human_request.wording", human["wording"]),
+                wording=self.phrase_set(
+                    "human_request.wording", human["wording"], self.wordings("human_request")
+                ),
             ),
             topics=tuple(
-                self.phrase_set(f"topics.{name}", spec) for name, spec in raw["topics"].items()
+                self.phrase_set(f"topics.{name}", spec, self.wordings("topics", name))
+                for name, spec in raw["topics"].items()
             ),
             goal_actions=frozenset(raw.get("goal_actions", ())),
         )
+
+    def other_languages(self, raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """languages.<code>: each one of languages.yml's other languages, naming only
+        cues and topics the sections above have."""
+        config = known_languages()
+        found = {}
+        for code, spec in raw.get("languages", {}).items():
+            if code not in config.languages:
+                self.problems.append((f"languages.{code}", "not one of languages.yml's languages"))
+                continue
+            if code == config.default:
+                self.problems.append((f"languages.{code}", "the sections above are in it"))
+                continue
+            for section, known in (("cues", raw["sentiment"]["cues"]), ("topics", raw["topics"])):
+                for name in spec.get(section, {}):
+                    if name not in known:
+                        self.problems.append(
+                            (f"languages.{code}.{section}.{name}", f"not one of {section}")
+                        )
+            found[code] = spec
+        return found
+
+    def wordings(self, section: str, name: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """The other languages' wording of one phrase set, each with its key."""
+        found = []
+        for code, spec in self.languages.items():
+            wording = spec.get(section, {}) if name is None else spec.get(section, {}).get(name)
+            if wording:
+                key = f"languages.{code}.{section}" + (f".{name}" if name else "")
+                found.append((key, wording))
+        return found
 
     @staticmethod
     def channel(name: str, defaults: dict[str, Any], overrides: dict[str, Any]) -> ChannelSettings:
@@ -255,27 +296,43 @@ class _Builder:
                 Cue(
                     name=name,
                     weight=spec["weight"],
-                    phrases=self.phrase_set(f"sentiment.cues.{name}", spec),
+                    phrases=self.phrase_set(
+                        f"sentiment.cues.{name}", spec, self.wordings("cues", name)
+                    ),
                     positive_sentiment=spec.get("positive_sentiment", "keep"),
                 )
                 for name, spec in raw["cues"].items()
             ),
+            default_language=known_languages().default,
+            lexicons=tuple(
+                (code, tuple(sorted((w.lower(), float(v)) for w, v in spec["lexicon"].items())))
+                for code, spec in self.languages.items()
+                if "lexicon" in spec
+            ),
         )
 
-    def phrase_set(self, key: str, spec: dict[str, Any]) -> PhraseSet:
-        patterns = [phrase_pattern(phrase) for phrase in spec.get("phrases", [])]
-        patterns += self.regexes(f"{key}.patterns", spec.get("patterns", []))
-        if not spec.get("phrases") and not spec.get("patterns"):
-            self.problems.append((key, "needs at least one entry in phrases or patterns"))
-        exclude = self.regexes(f"{key}.exclude", spec.get("exclude", []))
-        negation = spec.get("negated_by")
+    def phrase_set(
+        self, key: str, spec: dict[str, Any], wordings: Sequence[tuple[str, dict[str, Any]]] = ()
+    ) -> PhraseSet:
+        """One phrase set, with its wording in other languages (matched in every message:
+        a customer may mix languages)."""
+        patterns: list[str] = []
+        exclude: list[str] = []
+        negations: list[str] = []
+        for part_key, part in [(key, spec), *wordings]:
+            patterns += [phrase_pattern(phrase) for phrase in part.get("phrases", [])]
+            patterns += self.regexes(f"{part_key}.patterns", part.get("patterns", []))
+            if not part.get("phrases") and not part.get("patterns"):
+                self.problems.append((part_key, "needs at least one entry in phrases or patterns"))
+            exclude += self.regexes(f"{part_key}.exclude", part.get("exclude", []))
+            negation = part.get("negated_by")
+            if negation is not None and self.usable(f"{part_key}.negated_by", negation):
+                negations.append(negation)
         return PhraseSet(
             name=key.rsplit(".", 1)[-1],
             pattern=any_of(patterns),
             exclude=any_of(exclude) if exclude else None,
-            negated_by=re.compile(negation)
-            if negation is not None and self.usable(f"{key}.negated_by", negation)
-            else None,
+            negated_by=any_of(negations) if negations else None,
         )
 
     def regexes(self, key: str, patterns: list[str]) -> list[str]:

@@ -74,6 +74,22 @@ _CUE: dict[str, Any] = {
     },
 }
 
+# Another language's wording for the cues, the requests for a person and the topics
+# (by their names in the sections above), and its own sentiment lexicon.
+_LANGUAGE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "lexicon": {
+            "type": "object",
+            "additionalProperties": {"type": "number", "minimum": -4, "maximum": 4},
+        },
+        "cues": {"type": "object", "additionalProperties": _PHRASE_SET},
+        "human_request": _PHRASE_SET,
+        "topics": {"type": "object", "additionalProperties": _PHRASE_SET},
+    },
+}
+
 SCHEMA: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
@@ -131,5 +147,6 @@ SCHEMA: dict[str, Any] = {
         },
         "topics": {"type": "object", "minProperties": 1, "additionalProperties": _PHRASE_SET},
         "goal_actions": {**_STRINGS, "uniqueItems": True},
+        "languages": {"type": "object", "additionalProperties": _LANGUAGE},
     },
 }

@@ -9,21 +9,28 @@ VADER's cost grows with the square of a message's words, and it spells every
 emoji out as words: 10,000 emoji took minutes of the event loop. So only the
 first `max_chars` characters are scored, with at most `max_emoji` emoji among
 them (escalation.signals.bounded); both are this component's config.
+
+A message is scored in its language: the one it tells (the entity `language`,
+components/language_heard.py, earlier in the pipeline), else the conversation's (the
+slot `language` of the tracker Rasa passes), else the default.
 """
 
-from typing import Any
+from typing import Any, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_TYPE, ENTITY_ATTRIBUTE_VALUE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from escalation.config import SentimentSettings, escalation_config
 from escalation.names import SENTIMENT_KEY
 from escalation.signals import DEFAULT_MAX_CHARS, DEFAULT_MAX_EMOJI, score_emotion, warm_up
+
+LANGUAGE = "language"  # the entity and the slot (components/language_heard.py)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -63,12 +70,25 @@ class EmotionAnalyzer(GraphComponent):
             config.get("max_emoji", DEFAULT_MAX_EMOJI),
         )
 
-    def process(self, messages: list[Message]) -> list[Message]:
+    def process(
+        self,
+        messages: list[Message],
+        tracker: Optional[DialogueStateTracker] = None,  # noqa: UP045 - Rasa's graph reads Optional
+    ) -> list[Message]:
+        kept = tracker.get_slot(LANGUAGE) if tracker is not None else None
         for message in messages:
             text: str | None = message.get(TEXT)
             if not text or text.startswith("/"):  # button payloads carry no feeling
                 continue
-            signal = score_emotion(text, self.settings, self.max_chars, self.max_emoji)
+            told = [
+                entity[ENTITY_ATTRIBUTE_VALUE]
+                for entity in message.get(ENTITIES) or []
+                if entity.get(ENTITY_ATTRIBUTE_TYPE) == LANGUAGE
+            ]
+            language = told[0] if told else kept
+            signal = score_emotion(
+                text, self.settings, self.max_chars, self.max_emoji, language=language
+            )
             message.set(
                 SENTIMENT_KEY,
                 {

@@ -54,8 +54,10 @@ class EmotionSignal:
 
 
 def warm_up(settings: SentimentSettings) -> None:
-    """Reads VADER's lexicon now rather than on the first scored message."""
+    """Reads VADER's lexicons now rather than on the first scored message."""
     _analyzer(settings.lexicon_overrides)
+    for language, _ in settings.lexicons:
+        _analyzer_for(settings, language)
 
 
 def bounded(text: str, max_chars: int, max_emoji: int) -> str:
@@ -78,10 +80,13 @@ def score_emotion(
     settings: SentimentSettings,
     max_chars: int = DEFAULT_MAX_CHARS,
     max_emoji: int = DEFAULT_MAX_EMOJI,
+    language: str | None = None,
 ) -> EmotionSignal:
-    """VADER's score of the (bounded) text, corrected by the cues found in it."""
+    """VADER's score of the (bounded) text in language (None: the default one), with
+    that language's lexicon, corrected by the cues found in it."""
     text = bounded(text, max_chars, max_emoji)
-    sentiment = _analyzer(settings.lexicon_overrides).polarity_scores(text)["compound"]
+    analyzer = _analyzer_for(settings, language)
+    sentiment = analyzer.polarity_scores(text)["compound"] if analyzer else 0.0
     normalised = normalise(text)
     cues: list[tuple[str, str]] = []
     weight = 0.0
@@ -117,8 +122,23 @@ def _shouted_words(text: str, shouting: ShoutingCue) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4)
-def _analyzer(lexicon_overrides: tuple[tuple[str, float], ...]) -> SentimentIntensityAnalyzer:
+def _analyzer_for(
+    settings: SentimentSettings, language: str | None
+) -> SentimentIntensityAnalyzer | None:
+    """VADER with the language's lexicon; None for a language that has none."""
+    if language is None or language == settings.default_language:
+        return _analyzer(settings.lexicon_overrides)
+    own = dict(settings.lexicons).get(language)
+    return _analyzer(own, replaced=True) if own is not None else None
+
+
+@lru_cache(maxsize=8)
+def _analyzer(
+    lexicon_overrides: tuple[tuple[str, float], ...], replaced: bool = False
+) -> SentimentIntensityAnalyzer:
+    """VADER with its English lexicon overridden, or replaced by another language's."""
     analyzer = SentimentIntensityAnalyzer()
+    if replaced:
+        analyzer.lexicon = {}
     analyzer.lexicon.update(lexicon_overrides)
     return analyzer

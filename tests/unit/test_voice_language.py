@@ -87,10 +87,10 @@ def test_a_call_in_the_default_language_keeps_the_channels_voice(tmp_path: Path)
 
 def test_a_goodbye_and_a_put_through_speak_the_language_given() -> None:
     channel = VoiceInput(TOKEN, "https://switchboard.example", state=ChannelState("sqlite://"))
-    german = DialogueStateTracker.from_events("c", [SlotSet("language", "fr")])
+    french = DialogueStateTracker.from_events("c", [SlotSet("language", "fr")])
     for twiml in (
-        channel.goodbye("Au revoir", channel.speech(german)),
-        channel.put_through("Je vous passe un conseiller", channel.speech(german)),
+        channel.goodbye("Au revoir", channel.speech(french)),
+        channel.put_through("Je vous passe un conseiller", channel.speech(french)),
     ):
         say = ElementTree.fromstring(twiml).find("Say")
         assert say is not None

@@ -1,0 +1,161 @@
+"""Escalation in German (escalation.yml's `languages.de`): an angry German message, a
+request for a person or a never-automated topic is handled like its English
+counterpart; a calm German message is not read as upset by VADER's English lexicon;
+and the languages' section is validated like the rest of the file."""
+
+from typing import Any
+
+import pytest
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from escalation.config import EscalationConfig, EscalationConfigError, parse_escalation_config
+from escalation.decision import ConversationFacts, Decision, TurnFacts, decide
+from escalation.emotion import EmotionAnalyzer
+from escalation.names import SENTIMENT_KEY
+from escalation.signals import score_emotion
+
+
+def _decide(config: EscalationConfig, text: str, language: str) -> Decision:
+    """As the policy decides: on the emotion the NLU scored in the message's language."""
+    signal = score_emotion(text, config.sentiment, language=language)
+    scored = (signal.score, signal.sentiment, signal.cues)
+    return decide(TurnFacts(text, scored_emotion=scored), ConversationFacts(), config, "rest")
+
+
+@pytest.mark.parametrize(
+    ("german", "english", "reason"),
+    [
+        (
+            "Das ist eine Frechheit! Ich bin stinksauer, die Bestellung ist immer noch nicht da!",
+            "This is a disgrace! I'm furious, the order still isn't here!",
+            "negative_emotion",
+        ),
+        (
+            "Ich bin wütend, das ist unverschämt",
+            "I am furious, this is outrageous",
+            "negative_emotion",
+        ),
+        (
+            "ich möchte mit einem Menschen sprechen",
+            "I want to speak to a person",
+            "human_requested",
+        ),
+        (
+            "Verbinden Sie mich mit einem Mitarbeiter",
+            "Put me through to an agent",
+            "human_requested",
+        ),
+        (
+            "Mein Mann ist letzte Woche verstorben",
+            "My husband passed away last week",
+            "sensitive_topic:bereavement",
+        ),
+        (
+            "Jemand hat mit meiner Kreditkarte bestellt",
+            "Someone used my card to order",
+            "sensitive_topic:fraud",
+        ),
+        (
+            "Ich werde Sie verklagen, mein Anwalt meldet sich",
+            "I will sue you, my lawyer will be in touch",
+            "sensitive_topic:legal",
+        ),
+    ],
+)
+def test_a_german_message_is_handled_like_its_english_counterpart(
+    config: EscalationConfig, german: str, english: str, reason: str
+) -> None:
+    in_english = _decide(config, english, "en")
+    in_german = _decide(config, german, "de")
+    assert (in_german.escalate, in_german.reason_code) == (True, reason)
+    assert (in_english.escalate, in_english.reason_code) == (True, reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ich möchte die Rechnung sehen, die ich bekommen habe",  # "die" is no death
+        "Wo ist die Bestellung, die ich letzte Woche aufgegeben habe?",
+        "Ich möchte nicht mit einem Menschen sprechen, sagen Sie mir nur, wo mein Paket ist",
+        "Wann kann ich mit einem Mitarbeiter sprechen?",  # the support hours
+        "Bin ich mit einem echten Menschen verbunden?",  # what the assistant is
+        "Mein Handy ist gestorben, ist das von der Garantie gedeckt?",
+        "Danke, das war sehr hilfreich",
+    ],
+)
+def test_calm_german_messages_and_false_friends_do_not_escalate(
+    config: EscalationConfig, text: str
+) -> None:
+    decision = _decide(config, text, "de")
+    assert (decision.escalate, decision.reason_code) == (False, "none")
+    assert score_emotion(text, config.sentiment, language="de").score >= 0
+
+
+def test_german_is_not_scored_with_the_english_lexicon(config: EscalationConfig) -> None:
+    calm = "Ich möchte die Rechnung sehen, die ich bekommen habe"
+    # Read as English, the two articles "die" are two deaths: the trend would escalate.
+    assert score_emotion(calm, config.sentiment).sentiment < -0.3
+    assert score_emotion(calm, config.sentiment, language="de").sentiment == 0
+    # A language without a lexicon of its own is scored by its cues alone.
+    assert score_emotion("je suis très content", config.sentiment, language="fr").sentiment == 0
+
+
+def test_the_nlu_scores_a_message_in_its_language_or_the_conversations(
+    config: EscalationConfig,
+) -> None:
+    analyzer = EmotionAnalyzer(config.sentiment)
+    german = DialogueStateTracker.from_events("c", [SlotSet("language", "de")])
+    told = {"entity": "language", "value": "de", "start": 0, "end": 0}
+    calm = "Ich möchte die Rechnung sehen, die ich bekommen habe"
+    kept, heard, unknown = (
+        Message({TEXT: calm}),
+        Message({TEXT: calm, ENTITIES: [told]}),
+        Message({TEXT: calm}),
+    )
+    analyzer.process([kept], german)
+    analyzer.process([heard])
+    analyzer.process([unknown])
+    assert kept.get(SENTIMENT_KEY)["sentiment"] == heard.get(SENTIMENT_KEY)["sentiment"] == 0
+    assert unknown.get(SENTIMENT_KEY)["sentiment"] < 0  # the default language: English
+
+
+def _problems(raw: Any) -> str:
+    with pytest.raises(EscalationConfigError) as error:
+        parse_escalation_config(raw)
+    return str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda r: r["languages"].update(it={"cues": {}}), "languages.it: not one of languages"),
+        (lambda r: r["languages"].update(en={"cues": {}}), "languages.en: the sections above"),
+        (
+            lambda r: r["languages"]["de"]["cues"].update(grumpy={"patterns": ["grr"]}),
+            "languages.de.cues.grumpy: not one of cues",
+        ),
+        (
+            lambda r: r["languages"]["de"]["topics"].update(weather={"patterns": ["regen"]}),
+            "languages.de.topics.weather: not one of topics",
+        ),
+        (
+            lambda r: r["languages"]["de"]["human_request"].update(patterns=["(mensch"]),
+            "languages.de.human_request.patterns[0]: is not a valid regular expression",
+        ),
+        (
+            lambda r: r["languages"]["de"]["human_request"].update(patterns=["Mensch"]),
+            "languages.de.human_request.patterns[0]: has capital letters",
+        ),
+        (lambda r: r["languages"]["de"]["lexicon"].update(wütend=-9), "languages.de.lexicon"),
+        (
+            lambda r: r["languages"]["de"]["cues"].update(profanity={"exclude": ["x"]}),
+            "languages.de.cues.profanity: needs at least one entry",
+        ),
+    ],
+)
+def test_a_bad_language_entry_is_named(raw: dict[str, Any], change: Any, named: str) -> None:
+    change(raw)
+    assert named in _problems(raw)
