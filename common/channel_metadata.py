@@ -25,6 +25,9 @@ SEND_AS_TEXT = "send_as_text"
 # Bot message: a business event the customer memory brought into a live conversation
 # (actions/memory_events.py); a call says it at the caller's next turn.
 LIVE_EVENT = "live_event"
+# User message from the web chat: the browser's language (navigator.language, "de-DE"),
+# the language of the first messages that tell none (components/language_heard.py).
+BROWSER_LANGUAGE = "browser_language"
 # Slots (not metadata) the voice channel and actions/callback.py share: the offer of a
 # call back made outside support hours (set by the hand-over), and the caller's answer.
 CALLBACK_OFFER = "callback_offer"

@@ -15,6 +15,8 @@ from common.languages import LanguageConfig, languages
 # space (CLM 70001), and any word with a digit (BW-100045, SW1A, 12.03.1985).
 _NOT_LANGUAGE = re.compile(r"https?://\S+|\S+@\S+|\b[a-z]{1,3} \d{3,}\b|\S*\d\S*", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# A browser's language tag (BCP 47, as navigator.language gives it): "de-DE", "es-419".
+_TAG = re.compile(r"([A-Za-z]{2,3})(?:-[A-Za-z0-9]{1,8}){0,4}")
 
 
 def _phrase(text: str) -> str:
@@ -87,6 +89,13 @@ class LanguageReader:
         if best.value < self.config.min_confidence:
             return None
         return Reading(best.language.iso_code_639_1.name.lower(), "detected")
+
+    def of_tag(self, tag: object) -> str | None:
+        """The language of a browser's language tag ("de-DE" → "de") when it is one of
+        ours; None for anything else."""
+        found = _TAG.fullmatch(tag) if isinstance(tag, str) and len(tag) <= 35 else None
+        language = found.group(1).lower() if found else None
+        return language if language in self.config.languages else None
 
     def _listed(self, words: str) -> str | None:
         """The one language whose short replies make up words ('' when more than one

@@ -5,6 +5,10 @@ that is the payload of a button the assistant just offered ("It's too expensive"
 a store's name): the assistant wrote it, in its wording, not the customer in theirs,
 so tapping it in a German conversation keeps the conversation German.
 
+Until a language is known (the slot is empty), the browser's language the web chat
+sends (the message metadata's `browser_language`, connectors/webchat) is the
+language of a message that tells none: a German browser's "ok" starts in German.
+
 The entity is about the whole message, not a part of it, so its span is empty (at
 the start): the sentence models read a span as its entity's name
 (components/model_text.py), and `rasa test nlu` scores each extractor's spans, which
@@ -29,11 +33,13 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from common.channel_metadata import BROWSER_LANGUAGE
 from common.reading import SENTENCE_CHARS, head
-from components.language import LanguageReader, reader
+from components.language import LanguageReader, Reading, reader
 from connectors.options import offered_buttons
 
 LANGUAGE = "language"
+METADATA = "metadata"  # the message's metadata, as Rasa hands it to the NLU
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -73,6 +79,8 @@ class LanguageHeard(GraphComponent):
             if text.strip() in offered:
                 continue
             heard = self.languages.heard(head(text, SENTENCE_CHARS))
+            if heard is None and tracker is not None and tracker.get_slot(LANGUAGE) is None:
+                heard = self._browser(message)
             if heard is None:
                 continue
             entity = {
@@ -85,6 +93,12 @@ class LanguageHeard(GraphComponent):
             }
             message.set(ENTITIES, [*message.get(ENTITIES, []), entity], add_to_output=True)
         return messages
+
+    def _browser(self, message: Message) -> Reading | None:
+        metadata = message.get(METADATA) or {}
+        tag = metadata.get(BROWSER_LANGUAGE) if isinstance(metadata, dict) else None
+        language = self.languages.of_tag(tag)
+        return Reading(language, "browser") if language else None
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Nothing learns from it."""

@@ -50,6 +50,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from common.channel_metadata import BROWSER_LANGUAGE
 from connectors.delivery import DELIVERED, agent_stamp, ledger
 from connectors.inbound import clean_text, customer_text, valid_unicode
 from connectors.options import offered_buttons
@@ -73,6 +74,8 @@ DEFAULT_SESSION_MINUTES = 30
 DEFAULT_TOKEN_DAYS = 7  # how long a browser may come back to its conversation
 DEFAULT_INIT_PAYLOAD = "/greet"  # chat.js's initPayload
 DEFAULT_FRAME_ANCESTORS = "'self'"
+CUSTOM_DATA = "customData"  # what rasa-webchat sends beside a message (chat.js's customData)
+BROWSER_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}")  # BCP 47: "de-DE", "es-419"
 DEFAULT_RATE_LIMITS = {"client": "120/minute", "session": "30/minute"}
 AGENT_CLASS = "rw-agent"  # chat.css and chat.js know it
 SECRET_ENV = "SWITCHBOARD_WEBCHAT_SECRET"
@@ -159,6 +162,18 @@ class WebChatOutput(SocketIOOutput):
             await self.sio.emit(
                 self.bot_message_evt, message, to=sid, namespace=self.namespace, callback=confirmed
             )
+
+
+def browser_language(data: dict[str, Any]) -> dict[str, str]:
+    """The browser's language the chat page sends in the widget's customData
+    (navigator.language), as the metadata the language reader takes as the first
+    message's language (components/language_heard.py); nothing when it is no short
+    language tag."""
+    custom = data.get(CUSTOM_DATA)
+    tag = custom.get("language") if isinstance(custom, dict) else None
+    if isinstance(tag, str) and BROWSER_TAG.fullmatch(tag):
+        return {BROWSER_LANGUAGE: tag}
+    return {}
 
 
 def has_customer_spoken(tracker: DialogueStateTracker | None) -> bool:
@@ -351,6 +366,7 @@ class WebChatInput(SocketIOInput):
                 metadata = (
                     valid_unicode(metadata, "metadata") if isinstance(metadata, dict) else None
                 )
+                metadata = {**(metadata or {}), **browser_language(data)} or None
             except BadRequest as error:
                 logger.warning(
                     "webchat.message.refused conversation=%s: %s", conversation, error.reason

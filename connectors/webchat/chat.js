@@ -33,7 +33,8 @@
     embedded: true,
     showFullScreenButton: false,
     params: { storage: "local" },
-    customData: { language: "en" },
+    // The browser's language: the first messages' language until one tells another.
+    customData: { language: navigator.language || "" },
     // The server keeps each message until a browser confirms it, and sends what is
     // still waiting when the customer comes back (connectors/webchat/outbox.py).
     onSocketEvent: {

@@ -15,6 +15,7 @@ from common.languages import DEFAULT_PATH, LanguageConfigError, languages, load_
 from components.language import reader
 from components.language_heard import LanguageHeard
 from components.model_text import model_text
+from connectors.webchat import browser_language
 from desk.plain import language_name
 from stack.processes import ROOT
 
@@ -160,6 +161,43 @@ def test_only_a_button_offered_in_the_last_turn_tells_nothing() -> None:
         typed = Message({TEXT: "I no longer have the device"})
         LanguageHeard(reader()).process([typed], tracker)
         assert [e["value"] for e in typed.get(ENTITIES)] == ["en"]
+
+
+@pytest.mark.parametrize(
+    ("data", "metadata"),
+    [
+        ({"customData": {"language": "de-DE"}}, {"browser_language": "de-DE"}),
+        ({"customData": {"language": "es-419"}}, {"browser_language": "es-419"}),
+        ({"customData": {"language": "<script>"}}, {}),
+        ({"customData": {"language": "de-DE" * 20}}, {}),
+        ({"customData": {"language": ["de"]}}, {}),
+        ({"customData": "de"}, {}),
+        ({"message": "hi"}, {}),
+    ],
+)
+def test_the_web_chat_passes_on_the_browsers_language_tag_only(
+    data: dict[str, object], metadata: dict[str, str]
+) -> None:
+    assert browser_language(data) == metadata
+
+
+def heard_with_browser(text: str, tag: str, slot: str | None, tracked: bool = True) -> list[str]:
+    """The language entity a message gets from a web chat page in a browser set to tag,
+    in a conversation whose language slot is slot."""
+    tracker = DialogueStateTracker.from_events("c", [SlotSet("language", slot)])
+    message = Message({TEXT: text, "metadata": browser_language({"customData": {"language": tag}})})
+    LanguageHeard(reader()).process([message], tracker if tracked else None)
+    return [f"{e['value']}:{e['how']}" for e in message.get(ENTITIES, [])]
+
+
+def test_the_browsers_language_is_the_first_messages_until_one_tells_another() -> None:
+    assert heard_with_browser("ok", "de-DE", None) == ["de:browser"]
+    assert heard_with_browser("BW-100045", "fr-CA", None) == ["fr:browser"]
+    # What the message tells comes first; a known language stays; an unknown one tells nothing.
+    assert heard_with_browser("Where is my order, please?", "de-DE", None) == ["en:detected"]
+    assert heard_with_browser("ok", "de-DE", "en") == []
+    assert heard_with_browser("ok", "it-IT", None) == []
+    assert heard_with_browser("ok", "de-DE", None, tracked=False) == []
 
 
 def test_the_recorded_language_counts_only_until_a_message_told_one() -> None:
