@@ -5,7 +5,7 @@ recorded one once they are known, and shown to the agent who takes over."""
 from typing import Any
 
 from tests.support.crm import customer, first_with, of_customer
-from tests.support.stack import Conversation, Stack
+from tests.support.stack import Conversation, Stack, vouched
 
 
 def language(stack: Stack, chat: Conversation) -> Any:
@@ -56,4 +56,24 @@ def test_a_german_customer_is_verified_and_answered_in_german(
     assert "Ihre Bestellung BW-100045" in answer
     # The date formatted by Babel for German ("5 November 2026" in English).
     assert "wurde am 5. November 2026 zugestellt" in answer
+    assert language(stack, chat) == "de"
+
+
+def test_a_german_conversation_stays_german_after_tapping_an_english_worded_button(
+    stack: Stack,
+) -> None:
+    """The cancellation reasons' buttons send English text ("I no longer have the
+    device"): tapped in a German conversation, it tells no language."""
+    chat = vouched(stack, "C-1030")  # German, one active policy (basic, Slate 10 tablet)
+    asked = chat.send("Ich möchte die Versicherung für mein Tablet kündigen")
+    assert "Darf ich fragen, warum?" in "\n".join(m.get("text", "") for m in asked)
+    [tapped] = [
+        button["payload"]
+        for message in asked
+        for button in message.get("buttons") or []
+        if button["title"] == "Ich habe das Gerät nicht mehr"
+    ]
+    assert tapped == "I no longer have the device"
+    restated = chat.say(tapped)
+    assert "Soll ich kündigen?" in restated and "Shall I" not in restated
     assert language(stack, chat) == "de"

@@ -1,7 +1,9 @@
 """Which language a message is in (components/language.py), languages.yml's checks,
 the slot the assistant keeps it in, and what the desk and the packet show of it."""
 
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -140,9 +142,13 @@ def test_a_tapped_button_keeps_a_german_conversation_german(response: str, paylo
     assert not tapped.get(ENTITIES)
 
 
+@lru_cache(maxsize=1)
+def domain_responses() -> dict[str, Any]:
+    return dict(yaml.safe_load((ROOT / "domain.yml").read_text())["responses"])
+
+
 def buttons_of(response: str) -> list[dict[str, str]]:
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
-    return [b for v in domain["responses"][response] for b in v.get("buttons") or []]
+    return [b for v in domain_responses()[response] for b in v.get("buttons") or []]
 
 
 def test_only_a_button_offered_in_the_last_turn_tells_nothing() -> None:
