@@ -11,6 +11,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,6 +25,7 @@ from analytics.dashboard import Kind, conversations, daily
 from analytics.figures import Judge, figures
 from analytics.metrics_config import MetricsConfig
 from analytics.rabbit import relay_forever
+from analytics.retention import purge
 from analytics.settings import Settings
 from analytics.store import (
     WRITING,
@@ -35,6 +37,8 @@ from analytics.store import (
     sessions_between,
 )
 from common.database import create_db_engine
+from common.retention import RetentionJob
+from common.retention_api import retention_routes
 from common.service_api import bearer_token, serve_internally
 
 MAX_BODY_BYTES = 4 * 1024
@@ -190,6 +194,7 @@ def create_app(settings: Settings, metrics: MetricsConfig) -> FastAPI:
     store = create_db_engine(settings.database_url)
     broker = create_db_engine(settings.event_broker_url)
     create_schema(store)
+    retention = RetentionJob("analytics", partial(purge, store, broker))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -210,7 +215,9 @@ def create_app(settings: Settings, metrics: MetricsConfig) -> FastAPI:
                     )
                 )
             )
+        retention.start()
         yield
+        retention.stop()
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -229,5 +236,6 @@ def create_app(settings: Settings, metrics: MetricsConfig) -> FastAPI:
     app.state.store = store
     app.state.broker = broker
     app.include_router(api)
+    app.include_router(retention_routes(retention, authorized))
     serve_internally(app, settings.api_token, settings.rate_limit, MAX_BODY_BYTES)
     return app
