@@ -25,6 +25,7 @@ from pydantic import Field, ValidationError, conint, validator
 
 from common import clock
 from common.config_files import Strict, problems
+from common.periodic import every
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PATH = ROOT / "retention.yml"
@@ -161,10 +162,7 @@ class RetentionJob:
 
     def start(self) -> None:
         """Run every run_every_minutes (the first one after that much time)."""
-        self._scheduler = BackgroundScheduler(daemon=True, timezone=UTC)
-        minutes = self.config.run_every_minutes
-        self._scheduler.add_job(self._scheduled, "interval", minutes=minutes, max_instances=1)
-        self._scheduler.start()
+        self._scheduler = every(self.config.run_every_minutes * 60, self._scheduled)
 
     def stop(self) -> None:
         if self._scheduler is not None:
