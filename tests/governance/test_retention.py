@@ -5,6 +5,7 @@ keep of it, a newer one stays, and the report counts what went."""
 
 import asyncio
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from common.clock import CLOCK_FILE, set_clock
+from common.periodic import every
 from common.retention import (
     DEFAULT_PATH,
     RetentionConfigError,
@@ -165,3 +167,19 @@ def test_rasa_deletes_the_conversations_past_their_channels_period(
     logged = caplog.text
     assert "deleted 1 conversations (twilio_voice) older than 2030-02-15" in logged
     assert "rest-old" not in logged and "where replies go" not in logged
+
+
+def test_the_scheduler_runs_the_job_again_and_again() -> None:
+    runs: list[int] = []
+    twice = threading.Event()
+
+    def work() -> None:
+        runs.append(1)
+        if len(runs) >= 2:
+            twice.set()
+
+    scheduler = every(0.1, work)
+    try:
+        assert twice.wait(5)
+    finally:
+        scheduler.shutdown(wait=False)
