@@ -36,7 +36,8 @@ def purge(
             )
         )
         for handoff in ended:
-            channel = (handoff.packet or {}).get("channel")
+            packet = handoff.packet if isinstance(handoff.packet, dict) else {}
+            channel = packet.get("channel")
             if handoff.ended_at < _moment(cutoff(now, period.days_for(channel))):
                 session.delete(handoff)
                 gone[channel] += 1
