@@ -6,13 +6,11 @@ with the conversation's lock held. The job runs in a thread of Rasa's process ev
 run_every_minutes and reports in Rasa's log."""
 
 import asyncio
-import json
 import logging
 from collections import Counter
 from typing import Any
 
 from sanic import Sanic
-from sqlalchemy import func
 
 from common.retention import Deletion, RetentionConfig, RetentionJob, cutoff
 from stack.conversation_erasure import durable_store, erase_conversation
@@ -21,36 +19,24 @@ from tracker_store.sql import DurableSQLTrackerStore
 logger = logging.getLogger(__name__)
 
 
-def expired(store: DurableSQLTrackerStore, config: RetentionConfig, now: float) -> list[tuple]:
+async def expired(
+    store: DurableSQLTrackerStore, config: RetentionConfig, now: float
+) -> list[tuple[str, str | None]]:
     """(conversation id, channel) of each conversation past its channel's period."""
     period = config.conversations
     soonest = cutoff(now, min([period.days, *period.channels.values()]))
-    events = store.SQLEvent
-    found = []
-    with store.session_scope() as session:
-        quiet = (
-            session.query(events.sender_id, func.max(events.timestamp))
-            .group_by(events.sender_id)
-            .having(func.max(events.timestamp) < soonest)
-        )
-        for conversation_id, last in quiet.all():
-            latest = (
-                session.query(events.data)
-                .filter(events.sender_id == conversation_id, events.type_name == "user")
-                .order_by(events.id.desc())
-                .first()
-            )
-            channel = json.loads(latest[0]).get("input_channel") if latest else None
-            if last < cutoff(now, period.days_for(channel)):
-                found.append((conversation_id, channel))
-    return found
+    return [
+        (conversation_id, channel)
+        for conversation_id, last, channel in await store.quiet_since(soonest)
+        if last < cutoff(now, period.days_for(channel))
+    ]
 
 
 async def purge(agent: Any, config: RetentionConfig, now: float) -> list[Deletion]:
     store = durable_store(agent.tracker_store)
     conversations: Counter = Counter()
     rows: Counter = Counter()
-    for conversation_id, channel in await asyncio.to_thread(expired, store, config, now):
+    for conversation_id, channel in await expired(store, config, now):
         async with agent.lock_store.lock(conversation_id):
             removed = await erase_conversation(agent.tracker_store, conversation_id)
         conversations[channel] += 1
