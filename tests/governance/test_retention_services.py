@@ -25,8 +25,8 @@ from outreach.models import Base as OutreachBase
 from outreach.models import DecisionEntry
 from stack.config import StackConfig, isolated_config
 from stack.desk_admin import first_desk_admin
-from stack.launch import analytics, desk, memory, outreach
-from stack.processes import Service
+from stack.launch import Launch, analytics, desk, memory, outreach
+from stack.processes import Service, spawn, wait_ready
 from tests.analytics.events import resolved_order
 from tests.support.stack import DeskClient
 
@@ -34,6 +34,10 @@ DAY = 86400.0
 NOW = float(int(time.time()))  # the services' clock, frozen (what the fixtures seed is new)
 RAN_AT = datetime.fromtimestamp(NOW, UTC).isoformat(timespec="seconds")
 TIMEOUT = 10
+
+
+def _spawned(launch: Launch) -> tuple:
+    return launch.name, launch.argv, launch.url, launch.log_dir, launch.env
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +53,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]:
             broker.publish(event)
     asyncio.run(broker.close())
     services: list[Service] = []
-    try:
+    try:  # started side by side: the desk once its first admin is written
+        launches = [launch(config) for launch in (analytics, memory, outreach)]
+        services += [spawn(*_spawned(launch)) for launch in launches]
         first_desk_admin(config)
-        for launch in (analytics, memory, outreach, desk):
-            services.append(launch(config).start())
+        launches.append(desk(config))
+        services.append(spawn(*_spawned(launches[-1])))
+        for service, launch in zip(services, launches, strict=True):
+            wait_ready(service, launch.ready_url, 120)
         yield config
     finally:
         for service in services:
@@ -174,8 +182,8 @@ def test_outreach_deletes_its_expired_decisions(stack: StackConfig) -> None:
         session.commit()
     assert run(stack.outreach_url, stack.outreach_api_token) == {"outreach_decisions": 1}
     assert rows(
-        stack.outreach_database_url, "SELECT plan_id FROM outreach_decisions WHERE plan_id < 3"
-    ) == [(2,)]
+        stack.outreach_database_url, "SELECT plan_id FROM outreach_decisions WHERE plan_id > 900000"
+    ) == [(900002,)]
 
 
 def _handoff(name: str, channel: str, status: str, ended_days_ago: float | None) -> Handoff:
