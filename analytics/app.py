@@ -11,19 +11,23 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from analytics.alerts import Watch
 from analytics.consumer import broker_events, consume_forever
 from analytics.dashboard import Kind, conversations, daily
 from analytics.figures import Judge, figures
 from analytics.metrics_config import MetricsConfig
 from analytics.rabbit import relay_forever
+from analytics.retention import purge
 from analytics.settings import Settings
 from analytics.store import (
     WRITING,
@@ -35,6 +39,9 @@ from analytics.store import (
     sessions_between,
 )
 from common.database import create_db_engine
+from common.periodic import every
+from common.retention import RetentionJob
+from common.retention_api import retention_routes
 from common.service_api import bearer_token, serve_internally
 
 MAX_BODY_BYTES = 4 * 1024
@@ -132,7 +139,8 @@ def get_daily_figures(
     period, later = _period(request, since, until, MAX_DAILY_DAYS)
     config: MetricsConfig = request.app.state.metrics
     found = daily(period, later, config, time.time(), since, until, zone)
-    return {"since": since, "until": until, "tz": tz, **found}
+    alerts = request.app.state.watch.view()
+    return {"since": since, "until": until, "tz": tz, **found, "alerts": alerts}
 
 
 @api.get("/conversations")
@@ -166,6 +174,19 @@ def get_conversations(
     }
 
 
+@api.get("/alerts")
+def get_alerts(request: Request) -> dict[str, Any]:
+    """The alerts raised now, the latest raised or cleared, the last evaluation."""
+    return request.app.state.watch.view()
+
+
+@api.post("/alerts/evaluate")
+async def evaluate_alerts(request: Request) -> dict[str, Any]:
+    """Evaluate the bounds now (as the scheduler does every evaluate_every_seconds);
+    the alerts raised or cleared by it."""
+    return {"changed": await run_in_threadpool(request.app.state.watch.evaluate)}
+
+
 @api.post("/conversations/{conversation_id}/erase")
 def erase_conversation(
     request: Request, conversation_id: str = Path(..., min_length=1, max_length=255)
@@ -190,6 +211,8 @@ def create_app(settings: Settings, metrics: MetricsConfig) -> FastAPI:
     store = create_db_engine(settings.database_url)
     broker = create_db_engine(settings.event_broker_url)
     create_schema(store)
+    retention = RetentionJob("analytics", partial(purge, store, broker))
+    watch = Watch(store, metrics, settings.alert_webhook_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -210,7 +233,11 @@ def create_app(settings: Settings, metrics: MetricsConfig) -> FastAPI:
                     )
                 )
             )
+        retention.start()
+        watching = every(metrics.alerts.evaluate_every_seconds, watch.scheduled)
         yield
+        watching.shutdown(wait=False)
+        retention.stop()
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -228,6 +255,8 @@ def create_app(settings: Settings, metrics: MetricsConfig) -> FastAPI:
     app.state.metrics = metrics
     app.state.store = store
     app.state.broker = broker
+    app.state.watch = watch
     app.include_router(api)
+    app.include_router(retention_routes(retention, authorized))
     serve_internally(app, settings.api_token, settings.rate_limit, MAX_BODY_BYTES)
     return app

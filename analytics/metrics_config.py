@@ -73,6 +73,44 @@ class Step(_Strict):
         )
 
 
+AlertMetric = Literal[
+    "fallback_rate", "handover_rate", "verification_failure_rate", "satisfaction_mean"
+]
+
+
+class Bound(_Strict):
+    """The range a figure should stay in over the window (either end may be open)."""
+
+    min: float | None = Field(None, ge=0, le=5)
+    max: float | None = Field(None, ge=0, le=5)
+
+    @validator("max", always=True)
+    def _ordered(cls, value: float | None, values: dict[str, Any]) -> float | None:
+        if value is None and values.get("min") is None:
+            raise ValueError("give min, max or both")
+        low = values.get("min")
+        if value is not None and low is not None and value < low:
+            raise ValueError("max is below min")
+        return value
+
+    def breached(self, value: float) -> bool:
+        return (self.min is not None and value < self.min) or (
+            self.max is not None and value > self.max
+        )
+
+
+class Alerts(_Strict):
+    """Watching after launch (issue 17): each figure over the last window_hours is
+    checked against its bound every evaluate_every_seconds."""
+
+    window_hours: float = Field(24, gt=0, le=24 * 31)
+    evaluate_every_seconds: float = Field(300, ge=1, le=86400)
+    # Fewer conversations (or satisfaction answers) in the window: not judged.
+    min_conversations: int = Field(20, ge=1, le=1_000_000)
+    webhook_timeout_seconds: float = Field(5, gt=0, le=60)
+    bounds: dict[AlertMetric, Bound] = {}
+
+
 class MetricsConfig(_Strict):
     version: Literal[1]
     goals: dict[Name, Goal]  # type: ignore[valid-type]
@@ -85,6 +123,7 @@ class MetricsConfig(_Strict):
     funnels: dict[Name, conlist(Step, min_items=2)] = {}  # type: ignore[valid-type]
     # The one-question prompt at the end of chat and WhatsApp conversations.
     satisfaction: Satisfaction = Field(default_factory=Satisfaction)
+    alerts: Alerts = Field(default_factory=lambda: Alerts.parse_obj({}))
 
     @validator("funnels")
     def _sound_funnels(cls, funnels: dict[str, list[Step]]) -> dict[str, list[Step]]:

@@ -55,6 +55,21 @@ class Settings(EnvSettings):
         rule="a queue name of letters, digits, '_', '.', ':' or '-' (at most 255)",
     )
 
+    # Where a raised or cleared alert is POSTed (analytics/alerts.py); empty: no webhook.
+    alert_webhook_url: str = Field(
+        "",
+        env="ANALYTICS_ALERT_WEBHOOK_URL",
+        secret=True,
+        rule="an http:// or https:// URL such as https://alerts.example.com/switchboard",
+    )
+
+    @validator("alert_webhook_url")
+    def _http_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if value and (parsed.scheme not in ("http", "https") or not parsed.hostname):
+            raise ValueError("not an http:// or https:// URL with a host")
+        return value
+
     @validator("rabbitmq_url")
     def _amqp_url(cls, value: str) -> str:
         parsed = urlparse(value)

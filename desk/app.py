@@ -4,6 +4,7 @@ import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from common.database import create_db_engine, session_factory
 from common.errors import error_response, install_error_handlers
 from common.limits import BodySizeLimit
+from common.retention import RetentionJob
 from desk.account_routes import accounts_api, audit_api, session_api, unlock_api
 from desk.analytics_client import AnalyticsClient, AnalyticsFailed, AnalyticsUnreachable
 from desk.change_routes import changes_api
@@ -27,6 +29,8 @@ from desk.outreach_client import OutreachClient, OutreachFailed, OutreachUnreach
 from desk.outreach_routes import outreach_api
 from desk.rasa_client import RasaFailed, RasaUnreachable
 from desk.ratelimit import DeskLimits
+from desk.retention import purge as purge_handoffs
+from desk.retention_routes import retention_api
 from desk.routes import agent_api, router
 from desk.service import Desk
 from desk.settings import ROOT, Settings, load_settings
@@ -110,11 +114,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings(os.environ)
     engine = create_db_engine(settings.database_url)
     desk = Desk(settings, engine, session_factory(engine))
+    retention = RetentionJob("desk", partial(purge_handoffs, desk.sessions, desk.lock))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         desk.start()
+        retention.start()
         yield
+        retention.stop()
         desk.stop()
         engine.dispose()
 
@@ -145,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.behaviour.analytics.connect_timeout_seconds,
         settings.behaviour.analytics.read_timeout_seconds,
     )
+    app.state.retention = retention
     app.state.eraser = Eraser(settings, desk.rasa, desk.sessions, desk.lock)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)
@@ -167,6 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_api,
         erasure_api,
         changes_api,
+        retention_api,
     ):
         app.include_router(api)
     app.include_router(outreach_api)

@@ -20,7 +20,9 @@ from desk.schemas import _safe_text, _Strict
 MAX_CONTENT = 200_000
 MAX_REASON = 500
 ChangeId = Annotated[str, Path(min_length=32, max_length=32, pattern=r"^[0-9a-f]{32}$")]
-BehaviourFile = Literal["escalation.yml", "outreach.yml", "metrics.yml", "lifecycle.yml"]
+BehaviourFile = Literal[
+    "escalation.yml", "outreach.yml", "metrics.yml", "lifecycle.yml", "retention.yml"
+]
 Reason = constr(strip_whitespace=True, min_length=3, max_length=MAX_REASON)
 
 changes_api = APIRouter(

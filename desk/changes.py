@@ -1,5 +1,6 @@
 """Controlled changes to the behaviour files (issue #17): in production escalation.yml,
-outreach.yml, metrics.yml and lifecycle.yml change only through a release or here.
+outreach.yml, metrics.yml, lifecycle.yml and retention.yml change only through a release or
+here.
 
 A supervisor or admin proposes a file's whole new content with a reason; it is checked
 with the file's own validator (a bad one is refused naming the key and why). A second
@@ -8,7 +9,8 @@ again, against the file as it is now (a file changed meanwhile refuses the appro
 and written atomically. Every step, refusals included, is an entry of the audit hash
 chain (desk.audit_chain) naming the change and the SHA-256 of what was written, so
 `make verify-audit` shows any later edit of the record. The services read a file at
-their start: an applied change takes effect when they next start.
+their start: an applied change takes effect when they next start (retention.yml at the
+next retention run).
 """
 
 import hashlib
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from actions.lifecycle_config import parse_config as parse_lifecycle
 from analytics.metrics_config import parse_metrics_config
+from common.retention import parse_retention
 from desk import audit
 from desk.accounts import Identity
 from desk.models import BehaviourChange
@@ -38,6 +41,7 @@ VALIDATORS: dict[str, Callable[[Any], object]] = {
     "outreach.yml": parse_outreach,
     "metrics.yml": parse_metrics_config,
     "lifecycle.yml": parse_lifecycle,
+    "retention.yml": parse_retention,
 }
 FILES = tuple(VALIDATORS)
 

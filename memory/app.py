@@ -23,6 +23,8 @@ from pydantic import BaseModel, Extra, Field, confloat, conint, conlist, constr,
 from starlette.exceptions import HTTPException
 
 from common.database import create_db_engine
+from common.retention import RetentionJob
+from common.retention_api import retention_routes
 from common.service_api import bearer_token, limited, serve_internally
 from memory.event_types import InvalidEvent, Sentiment, SentimentShift, parse_event
 from memory.live import OUTPUT_CHANNELS, Deliveries, Rasa
@@ -340,6 +342,7 @@ def create_app(settings: Settings) -> FastAPI:
     """The memory service for settings."""
     engine = create_db_engine(settings.database_url)
     store = MemoryStore(engine)
+    retention = RetentionJob("memory", store.expire)
     rasa = Rasa(settings.rasa_url, settings.rasa_token)
 
     def delivered(event_ids: list[int], conversation_id: str) -> None:
@@ -362,7 +365,9 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.info("memory.fixture.ingested new=%d", ingest_fixture(store, settings))
+        retention.start()
         yield
+        retention.stop()
         deliveries.cancel()
         await rasa.close()
         engine.dispose()
@@ -379,5 +384,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.reach = reach
     app.include_router(api)
     app.include_router(events_api)
+    app.include_router(retention_routes(retention, authorized))
     serve_internally(app, settings.api_token, settings.rate_limit, MAX_BODY_BYTES)
     return app

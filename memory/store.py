@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.retention import Deletion, RetentionConfig, cutoff
 from memory.event_types import CONVERSATION_TYPES, EventBase
 from memory.models import Base, Conversation, Event, IdentityLink, PausedJourney
 from memory.summary import summarise
@@ -437,3 +438,18 @@ class MemoryStore:
             }
             session.commit()
         return removed
+
+    def expire(self, config: RetentionConfig, now: float) -> list[Deletion]:
+        """Retention (common/retention.py): the timeline's conversations whose last
+        turn and the business events received before memory_timeline's cut-off."""
+        before = cutoff(now, config.memory_timeline.days)
+        with self.sessions() as session:
+            conversations = session.execute(
+                delete(Conversation).where(Conversation.last_at < before)
+            ).rowcount
+            events = session.execute(delete(Event).where(Event.received_at < before)).rowcount
+            session.commit()
+        return [
+            Deletion("memory_conversations", int(conversations), before),
+            Deletion("memory_events", int(events), before),
+        ]

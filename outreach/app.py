@@ -22,6 +22,8 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 
 from common.database import create_db_engine
+from common.retention import RetentionJob
+from common.retention_api import retention_routes
 from common.service_api import bearer_token, serve_internally
 from outreach.config import CHANNELS, PURPOSES, OutreachConfig, Purpose, load_config
 from outreach.consent import ConsentState
@@ -210,6 +212,7 @@ def create_app(settings: Settings) -> FastAPI:
     engine = create_db_engine(settings.database_url)
     ledger = ConsentLedger(engine)
     plans = PlanStore(engine)
+    retention = RetentionJob("outreach", plans.expire)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -218,7 +221,9 @@ def create_app(settings: Settings) -> FastAPI:
         loop = _worker(settings, config, engine)
         if loop:
             loop.start()
+        retention.start()
         yield
+        retention.stop()
         if loop:
             loop.stop()
         engine.dispose()
@@ -234,6 +239,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.plans = plans
     app.include_router(api)
     app.include_router(log_api)
+    app.include_router(retention_routes(retention, authorized))
     serve_internally(
         app,
         settings.api_token,

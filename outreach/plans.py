@@ -11,7 +11,7 @@ one moves a plan on and the others skip it (Taken).
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.retention import Deletion, RetentionConfig, cutoff
 from outreach.config import Rule
 from outreach.governance import WEEK, Decision, Send
 from outreach.models import Base, ConditionKey, DecisionEntry, FeedCursor, PlannedSend
@@ -310,6 +311,15 @@ class PlanStore:
                 )
                 for table in (DecisionEntry, PlannedSend, ConditionKey)
             }
+
+    def expire(self, config: RetentionConfig, now: float) -> list[Deletion]:
+        """Retention (common/retention.py): decisions older than outreach_decisions'
+        cut-off (the consent ledger is kept: it is the proof of consent)."""
+        before = cutoff(now, config.outreach_decisions.days)
+        with self.sessions.begin() as session:
+            at = datetime.fromtimestamp(before, UTC)
+            removed = session.execute(delete(DecisionEntry).where(DecisionEntry.at < at)).rowcount
+        return [Deletion("outreach_decisions", int(removed), before)]
 
     def log(self, customer_id: str | None, after: int, limit: int) -> list[dict[str, Any]]:
         """Decisions after id `after`, oldest first, of one customer or everyone."""

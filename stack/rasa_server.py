@@ -41,6 +41,7 @@ from common.minimise import minimise_logs
 from common.schemas import schema_validator
 from stack import (
     action_fallback,
+    conversation_retention,
     desk_endpoint,
     handoff_ack,
     long_messages,
@@ -167,6 +168,7 @@ def with_switchboard_serving(listener: InternalListener | None) -> Callable[...,
         if listener is not None:
             rasa_listeners.install(app, listener)
         app.blueprint(desk_endpoint.blueprint())
+        conversation_retention.install(app)
         return app
 
     return configure_app

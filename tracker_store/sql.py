@@ -259,6 +259,29 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         journalled = await self._in_database(partial(self._unjournal, sender_id))
         return {"tracker_events": events, "journal_entries": journalled}
 
+    async def quiet_since(self, before: float) -> list[tuple[str, float, str | None]]:
+        """Retention (issue 17): each conversation whose last event is older than
+        `before` (Unix seconds), with that time and the channel the customer last
+        wrote on (None when they never wrote)."""
+        return await self._in_database(partial(self._quiet_since, before))
+
+    def _quiet_since(self, before: float) -> list[tuple[str, float, str | None]]:
+        events = self.SQLEvent
+        found = []
+        with self.session_scope() as session:
+            last = sa.func.max(events.timestamp)
+            quiet = session.query(events.sender_id, last).group_by(events.sender_id)
+            for sender_id, at in quiet.having(last < before).all():
+                latest = (
+                    session.query(events.data)
+                    .filter(events.sender_id == sender_id, events.type_name == "user")
+                    .order_by(events.id.desc())
+                    .first()
+                )
+                channel = json.loads(latest[0]).get("input_channel") if latest else None
+                found.append((sender_id, float(at), channel))
+        return found
+
     def _delete(self, sender_id: str) -> int:
         self.cache.pop(sender_id, None)
         with self.session_scope() as session:

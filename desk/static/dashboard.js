@@ -75,6 +75,19 @@ function totals(figures) {
   }));
 }
 
+// The analytics service's alerts raised now: a figure of the last hours outside its bound.
+function alertsList(figures) {
+  const active = (figures.alerts && figures.alerts.active) || [];
+  $("alerts").hidden = active.length === 0;
+  $("alerts-list").replaceChildren(...active.map((alert) => {
+    const bound = alert.min === null ? `at most ${alert.max}`
+      : alert.max === null ? `at least ${alert.min}` : `between ${alert.min} and ${alert.max}`;
+    const text = `${alert.metric.replace(/_/g, " ")}: ${alert.value} over the last ${alert.window_hours} h `
+      + `(${alert.conversations} conversations; should be ${bound}), since ${alert.at}`;
+    return element("li", text, { "data-testid": `alert-${alert.metric}` });
+  }));
+}
+
 // The satisfaction answers: their mean on the 1-5 scale and how many answered.
 function satisfactionText(figures) {
   const answers = figures.satisfaction_answers || 0;
@@ -155,6 +168,7 @@ async function load(params) {
   $("end").value = data.end;
   $("figures-csv").href = `/api/dashboard/figures.csv?${query(period)}`;
   $("period-note").textContent = `Days in ${data.time_zone}; a conversation counts on the day it started.`;
+  alertsList(data);
   totals(data);
   tables(data);
   funnelTable(data);

@@ -95,8 +95,18 @@ def test_an_approved_change_is_written_and_each_step_audited(engine: Engine, fol
         ("metrics.yml", "a: &x [1, 2]\nb: [*x, *x]\n", "aliases"),
         ("lifecycle.yml", "[" * 5000 + "]" * 5000, "not YAML"),
         ("lifecycle.yml", "[" * 990 + "]" * 990, "(top level)"),
+        ("retention.yml", "conversations: {days: 0}\n", "conversations.days"),
     ],
-    ids=["escalation", "lifecycle", "metrics", "outreach", "aliases", "5000 deep", "990 deep"],
+    ids=[
+        "escalation",
+        "lifecycle",
+        "metrics",
+        "outreach",
+        "aliases",
+        "5000 deep",
+        "990 deep",
+        "retention",
+    ],
 )
 def test_an_invalid_change_is_refused_naming_the_key(
     engine: Engine, folder: Path, file: str, content: str, named: str
