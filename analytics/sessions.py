@@ -68,6 +68,20 @@ def _blank(session: SessionFacts) -> bool:
     return not (session.user_turns or session.bot_messages or session.outcomes)
 
 
+def timestamp(event: dict[str, Any]) -> float:
+    """The event's time; 0.0 when it has none Rasa would give (such an event is skipped)."""
+    return _timestamp(event)
+
+
+def late(current: SessionFacts | None, event: dict[str, Any]) -> bool:
+    """Whether event is older than the last one folded into the sender's sessions: one
+    published late (Rasa's broker kept it through an outage) or republished (a retried
+    save). Folding it in place would be wrong either way; the consumer re-folds the
+    sender's events in time order instead (analytics/consumer.py)."""
+    at = _timestamp(event)
+    return current is not None and 0.0 < at < current.last_event_at
+
+
 def fold(current: SessionFacts | None, sender_id: str, event: dict[str, Any]) -> SessionFacts:
     """The sender's session after event: current changed in place, or a new session when
     the event starts one (or none was seen yet). An event older than the last one

@@ -135,6 +135,13 @@ def save_session(connection: Connection, facts: SessionFacts) -> None:
         )
 
 
+def delete_sessions(connection: Connection, sender_id: str) -> int:
+    """The conversation's sessions, removed before its events are folded again; how many."""
+    return int(
+        connection.execute(delete(sessions).where(sessions.c.sender_id == sender_id)).rowcount
+    )
+
+
 def sessions_between(connection: Connection, since: float, until: float) -> list[SessionFacts]:
     """Sessions started in [since, until), oldest first."""
     rows = connection.execute(
