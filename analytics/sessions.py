@@ -18,6 +18,7 @@ AGENT_SECONDS = "agent_seconds"
 MAX_AGENT_SECONDS = 30 * 86400.0
 # Intents Rasa is told over its HTTP API (the memory's events), not a customer's turn.
 EXTERNAL_PREFIX = "EXTERNAL_"
+OUTREACH_INTENT = "EXTERNAL_outreach"  # outreach's message (outreach/delivery.py)
 
 
 @dataclass
@@ -34,6 +35,7 @@ class SessionFacts:
     last_intent: str | None = None
     agent_seconds: float | None = None  # the desk's claim-to-close times, once closed
     satisfaction: int | None = None  # the customer's last answer to the prompt
+    outreach: bool | None = None  # it holds an outreach message: not an inbound contact
     id: int | None = None  # the store's row, once stored
 
 
@@ -98,6 +100,8 @@ def fold(current: SessionFacts | None, sender_id: str, event: dict[str, Any]) ->
     if kind == "user":
         intent = _intent(event)
         if intent and intent.startswith(EXTERNAL_PREFIX):
+            if intent == OUTREACH_INTENT:
+                current.outreach = True
             return current
         current.user_turns += 1
         current.last_intent = intent
