@@ -6,6 +6,8 @@ the preventable contacts against the hold-out group must be exactly what was see
 in total, per rule and per day, and the drill-down must name the customers."""
 
 import asyncio
+import csv
+import io
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ from outreach.plans import PlanStore
 from stack.config import StackConfig, isolated_config
 from stack.launch import analytics, outreach
 from tests.analytics.events import T0, Script
+from tests.desk.support import agent, start_desk
+from tests.support.services import free_port
 
 HOUR, DAY = 3600.0, 86400.0
 PERIOD = {"since": T0, "until": T0 + 3 * DAY}
@@ -126,7 +130,8 @@ def seed(config: StackConfig) -> int:
 class Api:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
-        self.auth = {"Authorization": f"Bearer {config.analytics_api_token}"}
+        self.auth_token = str(config.analytics_api_token)
+        self.auth = {"Authorization": f"Bearer {self.auth_token}"}
 
     def get(self, path: str, **params: Any) -> requests.Response:
         return requests.get(
@@ -277,3 +282,41 @@ def test_the_fuzz_bench_reaches_the_new_routes(api: Api) -> None:
     """bench/fuzz's Analytics API entry point draws its requests from /openapi.json."""
     paths = {op.path for op in operations(api.get("/openapi.json").json())}
     assert {"/outreach/decisions", "/customers/{customer_id}/erase"} <= paths
+
+
+def test_the_desk_shows_them_to_a_supervisor_with_the_csv(
+    api: Api, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The desk's dashboard API over the analytics service: the held-out customer who
+    came back, the decisions' CSV and the outreach rows of the figures' CSV; an agent
+    is refused."""
+    home = tmp_path_factory.mktemp("outreach-desk")
+    env = {"ANALYTICS_URL": api.config.analytics_url, "ANALYTICS_API_TOKEN": api.auth_token}
+    desk = start_desk("desk", home, f"http://127.0.0.1:{free_port()}", env)
+    try:
+        days = {"start": "2025-11-29", "end": "2025-12-03"}  # the desk's days (Berlin)
+        supervisor = agent(desk.url, "Sofia", "supervisor")
+        found = supervisor.get(
+            "/api/dashboard/outreach", params={**days, "group": "held_out", "came_back": "true"}
+        )
+        assert found.status_code == 200, found.text
+        assert [(r["customer_id"], r["came_back"]) for r in found.json()["decisions"]] == [
+            ("C-1002", ["back-1002"])
+        ]
+        listed = supervisor.get("/api/dashboard/outreach.csv", params={**days, "action": "failed"})
+        (row,) = list(csv.DictReader(io.StringIO(listed.text)))
+        assert (row["customer_id"], row["reason"]) == ("C-1009", "delivery_failed")
+        figures = supervisor.get("/api/dashboard/figures.csv", params=days)
+        rows = list(csv.DictReader(io.StringIO(figures.text)))
+        rule = next(r for r in rows if r["day"] == "period" and r["name"] == "payment_failed")
+        assert (rule["scope"], rule["sent"], rule["preventable_contacts"]) == (
+            "outreach_rule",
+            "4",
+            "0.33",
+        )
+        assert "holdout=3" in rule["suppressed_reasons"]
+        plain = agent(desk.url, "Dana", "agent")
+        for path in ("/api/dashboard/outreach", "/api/dashboard/outreach.csv"):
+            assert plain.get(path, params=days).status_code == 403
+    finally:
+        desk.stop()
