@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from analytics.store import (
@@ -98,15 +97,6 @@ class OutreachLog:
         return [decision_row(entry) for entry in entries]
 
 
-def _insert(engine: Engine) -> Any:
-    """An insert that skips a decision copied already (outreach's id)."""
-    if engine.dialect.name == "postgresql":
-        return postgresql.insert(outreach_decisions).on_conflict_do_nothing()
-    if engine.dialect.name == "sqlite":
-        return sqlite.insert(outreach_decisions).on_conflict_do_nothing()
-    return outreach_decisions.insert()
-
-
 def pull_once(log: OutreachLog, store: Engine, limit: int = PAGE) -> int:
     """Copy the next page of outreach's log into the store; how many decisions."""
     with store.connect() as connection:
@@ -115,7 +105,7 @@ def pull_once(log: OutreachLog, store: Engine, limit: int = PAGE) -> int:
     if not rows:
         return 0
     with WRITING, store.begin() as connection:
-        connection.execute(_insert(store), rows)
+        connection.execute(outreach_decisions.insert(), rows)
         set_last_event_id(connection, max(row["id"] for row in rows), OUTREACH_FEED)
     return len(rows)
 

@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import requests
+from playwright.sync_api import Page, expect
 
 from analytics.broker import UrlSQLEventBroker
+from analytics.outreach_feed import FeedFailed, decision_row
 from analytics.report import figures_of, render
 from analytics.settings import ROOT
 from bench.fuzz.openapi import operations
@@ -28,8 +30,11 @@ from outreach.governance import Decision
 from outreach.plans import PlanStore
 from stack.config import StackConfig, isolated_config
 from stack.launch import analytics, outreach
+from tests.analytics.dashboard_stack import Dashboard
 from tests.analytics.events import T0, Script
-from tests.desk.support import agent, start_desk
+from tests.analytics.test_api import Client
+from tests.analytics.test_dashboard_browser import page, painted, sign_in  # noqa: F401 (page: a fixture)
+from tests.desk.support import start_desk
 from tests.support.services import free_port
 
 HOUR, DAY = 3600.0, 86400.0
@@ -255,20 +260,6 @@ def test_the_report_shows_the_same_outreach_figures(api: Api, tmp_path: Path) ->
     assert "chart-outreach" in page and "chart-holdout" in page
 
 
-def test_an_erased_customers_decisions_keep_their_figures_under_another_id(api: Api) -> None:
-    path = f"{api.config.analytics_url}/customers/C-1007/erase"
-    assert requests.post(path, timeout=TIMEOUT).status_code == 401
-    first = requests.post(path, headers=api.auth, timeout=TIMEOUT)
-    assert first.json() == {"removed": {}, "anonymised": {"outreach_decisions": 1}}
-    again = requests.post(path, headers=api.auth, timeout=TIMEOUT)
-    assert again.json()["anonymised"] == {"outreach_decisions": 0}
-    (pseudonym,) = customers(api, reason="consent")
-    assert pseudonym.startswith("erased-")
-    assert (
-        api.get("/figures/daily", **PERIOD).json()["period"]["outreach"]["total"]["suppressed"] == 6
-    )
-
-
 def test_the_decisions_need_the_token_and_a_small_request(api: Api) -> None:
     url = f"{api.config.analytics_url}/outreach/decisions"
     for headers in ({}, {"Authorization": f"Bearer {api.config.outreach_read_token}"}):
@@ -284,39 +275,110 @@ def test_the_fuzz_bench_reaches_the_new_routes(api: Api) -> None:
     assert {"/outreach/decisions", "/customers/{customer_id}/erase"} <= paths
 
 
-def test_the_desk_shows_them_to_a_supervisor_with_the_csv(
-    api: Api, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """The desk's dashboard API over the analytics service: the held-out customer who
-    came back, the decisions' CSV and the outreach rows of the figures' CSV; an agent
-    is refused."""
+@pytest.fixture(scope="module")
+def board(api: Api, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    """A desk reading the analytics service (its dashboard)."""
     home = tmp_path_factory.mktemp("outreach-desk")
     env = {"ANALYTICS_URL": api.config.analytics_url, "ANALYTICS_API_TOKEN": api.auth_token}
     desk = start_desk("desk", home, f"http://127.0.0.1:{free_port()}", env)
     try:
-        days = {"start": "2025-11-29", "end": "2025-12-03"}  # the desk's days (Berlin)
-        supervisor = agent(desk.url, "Sofia", "supervisor")
-        found = supervisor.get(
-            "/api/dashboard/outreach", params={**days, "group": "held_out", "came_back": "true"}
-        )
-        assert found.status_code == 200, found.text
-        assert [(r["customer_id"], r["came_back"]) for r in found.json()["decisions"]] == [
-            ("C-1002", ["back-1002"])
-        ]
-        listed = supervisor.get("/api/dashboard/outreach.csv", params={**days, "action": "failed"})
-        (row,) = list(csv.DictReader(io.StringIO(listed.text)))
-        assert (row["customer_id"], row["reason"]) == ("C-1009", "delivery_failed")
-        figures = supervisor.get("/api/dashboard/figures.csv", params=days)
-        rows = list(csv.DictReader(io.StringIO(figures.text)))
-        rule = next(r for r in rows if r["day"] == "period" and r["name"] == "payment_failed")
-        assert (rule["scope"], rule["sent"], rule["preventable_contacts"]) == (
-            "outreach_rule",
-            "4",
-            "0.33",
-        )
-        assert "holdout=3" in rule["suppressed_reasons"]
-        plain = agent(desk.url, "Dana", "agent")
-        for path in ("/api/dashboard/outreach", "/api/dashboard/outreach.csv"):
-            assert plain.get(path, params=days).status_code == 403
+        yield Dashboard(cast(Client, None), desk)
     finally:
         desk.stop()
+
+
+DAYS = {"start": "2025-11-29", "end": "2025-12-03"}  # the desk's days (Europe/Berlin)
+
+
+def test_the_desk_shows_them_to_a_supervisor_with_the_csv(board: Dashboard) -> None:
+    """The desk's dashboard API over the analytics service: the held-out customer who
+    came back, the decisions' CSV and the outreach rows of the figures' CSV; an agent
+    is refused."""
+    supervisor = board.account("Sofia", "supervisor")
+    found = supervisor.get(
+        "/api/dashboard/outreach", params={**DAYS, "group": "held_out", "came_back": "true"}
+    )
+    assert found.status_code == 200, found.text
+    assert [(r["customer_id"], r["came_back"]) for r in found.json()["decisions"]] == [
+        ("C-1002", ["back-1002"])
+    ]
+    listed = supervisor.get("/api/dashboard/outreach.csv", params={**DAYS, "action": "failed"})
+    (row,) = list(csv.DictReader(io.StringIO(listed.text)))
+    assert (row["customer_id"], row["reason"]) == ("C-1009", "delivery_failed")
+    figures = supervisor.get("/api/dashboard/figures.csv", params=DAYS)
+    rows = list(csv.DictReader(io.StringIO(figures.text)))
+    rule = next(r for r in rows if r["day"] == "period" and r["name"] == "payment_failed")
+    assert (rule["scope"], rule["sent"], rule["preventable_contacts"]) == (
+        "outreach_rule",
+        "4",
+        "0.33",
+    )
+    assert "holdout=3" in rule["suppressed_reasons"]
+    plain = board.account("Dana", "agent")
+    for path in ("/api/dashboard/outreach", "/api/dashboard/outreach.csv"):
+        assert plain.get(path, params=DAYS).status_code == 403
+
+
+def test_a_supervisor_sees_the_outreach_plots_and_drills_to_the_customers(
+    page: Page, board: Dashboard
+) -> None:
+    errors = sign_in(page, board, "Sofia", "supervisor")
+    page.goto(f"{board.desk.url}/dashboard")
+    page.fill("#start", DAYS["start"])
+    page.fill("#end", DAYS["end"])
+    page.click("#period button[type=submit]")
+    rule = page.locator('[data-testid="outreach-row"][data-rule="payment_failed"]')
+    expect(rule.locator("td").nth(0)).to_have_text("4")
+    for canvas in ("chart-outreach", "chart-holdout"):
+        expect(page.get_by_test_id(canvas)).to_have_attribute("data-drawn", "true")
+        assert painted(page, canvas), canvas
+    # The held-out customers who came back on their own: C-1002, in back-1002.
+    rule.locator("td").nth(7).get_by_role("button").click()
+    expect(page.get_by_test_id("drill-title")).to_contain_text("held out, of payment failed")
+    rows = page.get_by_test_id("drill-row")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-customer", "C-1002")
+    expect(rows.first).to_contain_text("back-1002")
+    assert not errors, errors
+
+
+def test_an_erased_customers_decisions_keep_their_figures_under_another_id(api: Api) -> None:
+    path = f"{api.config.analytics_url}/customers/C-1007/erase"
+    assert requests.post(path, timeout=TIMEOUT).status_code == 401
+    first = requests.post(path, headers=api.auth, timeout=TIMEOUT)
+    assert first.json() == {"removed": {}, "anonymised": {"outreach_decisions": 1}}
+    again = requests.post(path, headers=api.auth, timeout=TIMEOUT)
+    assert again.json()["anonymised"] == {"outreach_decisions": 0}
+    (pseudonym,) = customers(api, reason="consent")
+    assert pseudonym.startswith("erased-")
+    assert (
+        api.get("/figures/daily", **PERIOD).json()["period"]["outreach"]["total"]["suppressed"] == 6
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"id": 0},
+        {"id": True},
+        {"action": "exploded"},
+        {"at": "yesterday"},
+        {"customer_id": "C" * 41},
+        {"rule": None},
+        {"channel": 7},
+    ],
+)
+def test_a_malformed_decision_stops_the_copy_naming_the_field(change: dict) -> None:
+    """Outreach's page is copied whole or not at all: a malformed entry is refused."""
+    entry = {
+        "id": 3,
+        "customer_id": "C-1001",
+        "rule": "payment_failed",
+        "action": "sent",
+        "reason": "allowed",
+        "channel": "whatsapp",
+        "at": "2025-11-30T01:00:00+00:00",
+    }
+    assert decision_row(entry)["at"] == T0 + HOUR
+    with pytest.raises(FeedFailed, match=next(iter(change)) if "at" not in change else "time"):
+        decision_row({**entry, **change})
