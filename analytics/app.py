@@ -12,7 +12,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
@@ -26,13 +26,26 @@ from analytics.consumer import broker_events, consume_forever
 from analytics.dashboard import Kind, conversations, daily
 from analytics.figures import Judge, figures
 from analytics.metrics_config import MetricsConfig
+from analytics.outreach_feed import OutreachLog, pull_forever
+from analytics.outreach_figures import (
+    CONTACTED,
+    FINAL,
+    HELD_OUT,
+    Comebacks,
+    Decision,
+    decision_rows,
+    decisions_of,
+)
 from analytics.rabbit import relay_forever
 from analytics.retention import purge
 from analytics.settings import Settings
 from analytics.store import (
+    OUTREACH_FEED,
     WRITING,
     anonymise_conversation,
+    anonymise_customer,
     create_schema,
+    decisions_between,
     delete_broker_events,
     last_event_id,
     session_count,
@@ -50,6 +63,9 @@ MAX_PERIOD_DAYS = 366
 MAX_DAILY_DAYS = 92  # the dashboard's per-day buckets
 MAX_ROWS = 500  # conversations in one page of a drill-down
 ZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$"
+CUSTOMER_ID = r"^C-\d{4,8}$"
+Action = Literal[FINAL]  # type: ignore[valid-type]
+Group = Literal[CONTACTED, HELD_OUT]  # type: ignore[valid-type]
 
 authorized = bearer_token("ANALYTICS_API_TOKEN")
 api = APIRouter(dependencies=[Depends(authorized)])
@@ -77,12 +93,18 @@ def get_status(request: Request) -> dict[str, Any]:
     """How far the consumer is: the last event folded and the broker's newest."""
     with request.app.state.store.connect() as connection:
         folded, sessions = last_event_id(connection), session_count(connection)
+        copied = last_event_id(connection, OUTREACH_FEED)
     try:
         with request.app.state.broker.connect() as connection:
             newest = connection.execute(select(func.max(broker_events.c.id))).scalar() or 0
     except SQLAlchemyError:
         newest = None  # no events table yet, or the broker is unreachable
-    return {"last_event_id": folded, "broker_last_event_id": newest, "sessions": sessions}
+    return {
+        "last_event_id": folded,
+        "broker_last_event_id": newest,
+        "sessions": sessions,
+        "outreach_last_decision_id": copied,
+    }
 
 
 def _period(
@@ -97,6 +119,12 @@ def _period(
     with request.app.state.store.connect() as connection:
         later = sessions_between(connection, since, until + window)
     return [s for s in later if s.started_at < until], later
+
+
+def _decisions(request: Request, since: float, until: float) -> list[Decision]:
+    """The outreach decisions made in [since, until) (the copy of outreach's log)."""
+    with request.app.state.store.connect() as connection:
+        return decisions_of(decisions_between(connection, since, until))
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -138,7 +166,8 @@ def get_daily_figures(
     zone = _zone(tz)
     period, later = _period(request, since, until, MAX_DAILY_DAYS)
     config: MetricsConfig = request.app.state.metrics
-    found = daily(period, later, config, time.time(), since, until, zone)
+    decisions = _decisions(request, since, until)
+    found = daily(period, later, config, time.time(), since, until, zone, decisions)
     alerts = request.app.state.watch.view()
     return {"since": since, "until": until, "tz": tz, **found, "alerts": alerts}
 
@@ -187,6 +216,54 @@ async def evaluate_alerts(request: Request) -> dict[str, Any]:
     return {"changed": await run_in_threadpool(request.app.state.watch.evaluate)}
 
 
+@api.get("/outreach/decisions")
+def get_outreach_decisions(
+    request: Request,
+    since: float = Query(..., ge=0, le=1e11, description="period start, Unix seconds"),
+    until: float = Query(..., ge=0, le=1e11, description="period end (excluded), Unix seconds"),
+    rule: str | None = Query(None, max_length=40, pattern=r"^[a-z][a-z0-9_]*$"),
+    action: Action | None = Query(None, description="sent, suppressed or failed"),
+    reason: str | None = Query(None, max_length=40, pattern=r"^[a-z_]+(:[a-z_]+)?$"),
+    channel: str | None = Query(None, max_length=20, pattern=r"^[a-z_]+$"),
+    group: Group | None = Query(None, description="contacted or held_out (the hold-out)"),
+    came_back: bool | None = Query(None, description="came back about the rule's goals"),
+    limit: int = Query(100, ge=1, le=MAX_ROWS),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> dict[str, Any]:
+    """The outreach decisions behind a number (drill-down), newest first: customer,
+    rule, what was decided and why, and the conversations in which the customer came
+    back about the rule's goals within the FCR window; `total` counts all."""
+    _, later = _period(request, since, until, MAX_PERIOD_DAYS)
+    decisions = _decisions(request, since, until)
+    rows = decision_rows(
+        decisions,
+        Comebacks(later, request.app.state.metrics),
+        rule,
+        action,
+        reason,
+        channel,
+        group,
+        came_back,
+    )
+    return {
+        "since": since,
+        "until": until,
+        "total": len(rows),
+        "decisions": rows[offset : offset + limit],
+    }
+
+
+@api.post("/customers/{customer_id}/erase")
+def erase_customer(
+    request: Request, customer_id: str = Path(..., max_length=12, pattern=CUSTOMER_ID)
+) -> dict[str, Any]:
+    """Erasure of a customer's outreach decisions copied from outreach: their figures
+    stay, under a random id; the rows (0 the second time)."""
+    with WRITING, request.app.state.store.begin() as connection:
+        anonymised = anonymise_customer(connection, customer_id)
+    return {"removed": {}, "anonymised": {"outreach_decisions": anonymised}}
+
+
 @api.post("/conversations/{conversation_id}/erase")
 def erase_conversation(
     request: Request, conversation_id: str = Path(..., min_length=1, max_length=255)
@@ -221,6 +298,11 @@ def create_app(settings: Settings, metrics: MetricsConfig) -> FastAPI:
                 consume_forever(broker, store, settings.poll_seconds, settings.batch_size)
             )
         ]
+        if settings.outreach_url and settings.outreach_token:
+            log = OutreachLog(settings.outreach_url, settings.outreach_token)
+            tasks.append(
+                asyncio.create_task(pull_forever(log, store, settings.outreach_poll_seconds))
+            )
         if settings.rabbitmq_url:
             tasks.append(
                 asyncio.create_task(

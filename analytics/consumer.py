@@ -5,19 +5,26 @@ The position (the last event id folded) is written in the same transaction as th
 sessions it changed: a restart, or a crash mid-batch, starts again right after the
 last committed event, so nothing is lost or counted twice. Rasa's tracker store is
 never read.
+
+Events usually arrive in time order; one that does not (published late after a
+RabbitMQ outage, behind newer ones, or republished by a retried save) makes the
+consumer fold its conversation again from the broker table, in time order, each
+event once: the figures are the same whatever order the events arrived in.
 """
 
 import asyncio
 import json
 import logging
+from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from analytics.sessions import SessionFacts, fold
+from analytics.sessions import SessionFacts, fold, late, timestamp
 from analytics.store import (
     WRITING,
+    delete_sessions,
     last_event_id,
     latest_session,
     save_session,
@@ -49,27 +56,75 @@ def _new_rows(broker: Engine, after: int, limit: int) -> list:
         )
 
 
-def _fold_rows(connection: Connection, rows: list) -> None:
+def _event(row: Any) -> dict[str, Any] | None:
+    try:
+        event = json.loads(row.data)
+    except (TypeError, ValueError):
+        logger.warning("analytics.event.unreadable id=%d", row.id)
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def _folded(
+    current: SessionFacts | None, sender: str, row: Any, event: dict
+) -> SessionFacts | None:
+    """current after event; current unchanged for an event that cannot be folded."""
+    try:
+        return fold(current, sender, event)
+    except (TypeError, ValueError, AttributeError):
+        # An event of a shape Rasa never publishes: skipped, not a stuck consumer.
+        logger.warning("analytics.event.unexpected id=%d", row.id)
+        return current
+
+
+def _refold(broker: Engine, sender: str, upto: int) -> list[SessionFacts]:
+    """The sender's sessions from their broker events up to id `upto`, folded in time
+    order (the id breaking a tie), an event published twice counted once."""
+    with broker.connect() as connection:
+        rows = list(
+            connection.execute(
+                select(broker_events).where(
+                    broker_events.c.sender_id == sender, broker_events.c.id <= upto
+                )
+            )
+        )
+    events: dict[str, tuple[float, int, Any, dict]] = {}
+    for row in rows:
+        event = _event(row)
+        if event is not None and timestamp(event) > 0:
+            key = json.dumps(event, sort_keys=True)
+            events.setdefault(key, (timestamp(event), row.id, row, event))
+    found: list[SessionFacts] = []
+    current: SessionFacts | None = None
+    for _, _, row, event in sorted(events.values(), key=lambda item: item[:2]):
+        after = _folded(current, sender, row, event)
+        if after is not None and after is not current:
+            found.append(after)
+        current = after
+    return found
+
+
+def _fold_rows(connection: Connection, broker: Engine, rows: list) -> None:
     current: dict[str, SessionFacts | None] = {}
     touched: dict[int, SessionFacts] = {}  # by object identity, in first-touched order
     for row in rows:
-        try:
-            event = json.loads(row.data)
-        except (TypeError, ValueError):
-            logger.warning("analytics.event.unreadable id=%d", row.id)
-            continue
-        if not isinstance(event, dict):
+        event = _event(row)
+        if event is None:
             continue
         sender = row.sender_id or event.get("sender_id")
         if not isinstance(sender, str) or not sender:
             continue
         if sender not in current:
             current[sender] = latest_session(connection, sender)
-        try:
-            facts = fold(current[sender], sender, event)
-        except (TypeError, ValueError, AttributeError):
-            # An event of a shape Rasa never publishes: skipped, not a stuck consumer.
-            logger.warning("analytics.event.unexpected id=%d", row.id)
+        if late(current[sender], event):
+            refolded = _refold(broker, sender, row.id)
+            delete_sessions(connection, sender)
+            touched = {k: f for k, f in touched.items() if f.sender_id != sender}
+            touched.update((id(facts), facts) for facts in refolded)
+            current[sender] = refolded[-1] if refolded else None
+            continue
+        facts = _folded(current[sender], sender, row, event)
+        if facts is None:
             continue
         current[sender] = facts
         touched.setdefault(id(facts), facts)
@@ -89,7 +144,7 @@ def consume_once(broker: Engine, store: Engine, batch_size: int = 500) -> int:
             return 0
         if not rows:
             return 0
-        _fold_rows(connection, rows)
+        _fold_rows(connection, broker, rows)
         set_last_event_id(connection, rows[-1].id)
     return len(rows)
 

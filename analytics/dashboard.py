@@ -18,6 +18,7 @@ from analytics.figures import (
     handoff_id,
 )
 from analytics.metrics_config import MetricsConfig
+from analytics.outreach_figures import Comebacks, Decision, outreach_figures
 from analytics.sessions import SessionFacts
 
 # The numbers a supervisor can drill into, each a filter over the period's sessions.
@@ -67,23 +68,31 @@ def daily(
     since: float,
     until: float,
     zone: ZoneInfo,
+    decisions: list[Decision] | None = None,
 ) -> dict[str, Any]:
     """The period's figures in total and per day (each in total, per channel and per
-    goal), a conversation counted on the day it started."""
+    goal, and outreach's), a conversation counted on the day it started, an outreach
+    decision on the day it was made."""
     judge = Judge(config, now, later)
+    comebacks = Comebacks(later, config)
+    decisions = decisions or []
     starts = [s.started_at for s in period]  # oldest first (the store's order)
+    made = [d.at for d in decisions]  # oldest first (the store's order)
     buckets = []
     for day in days(since, until, zone):
         sessions = period[bisect_left(starts, day.since) : bisect_left(starts, day.until)]
+        decided = decisions[bisect_left(made, day.since) : bisect_left(made, day.until)]
         buckets.append(
             {
                 "day": day.label,
                 "since": day.since,
                 "until": day.until,
                 **figures(sessions, config, now, judge=judge),
+                "outreach": outreach_figures(decided, comebacks),
             }
         )
     whole = figures(period, config, now, judge=judge)
+    whole["outreach"] = outreach_figures(decisions, comebacks)
     return {"currency": whole.pop("currency"), "period": whole, "days": buckets}
 
 

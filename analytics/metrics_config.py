@@ -121,6 +121,10 @@ class MetricsConfig(_Strict):
     # Multi-step journeys by their goal: a conversation whose outcome record names the
     # goal is in the funnel; each step is reached once it and the steps before it are.
     funnels: dict[Name, conlist(Step, min_items=2)] = {}  # type: ignore[valid-type]
+    # Per outreach rule (outreach.yml): the goals of an inbound conversation about what
+    # its message was about. Such a conversation within the FCR window after the rule
+    # selected the customer is a contact outreach may prevent (against the hold-out).
+    outreach_goals: dict[Name, conlist(Name, min_items=1)] = {}  # type: ignore[valid-type]
     # The one-question prompt at the end of chat and WhatsApp conversations.
     satisfaction: Satisfaction = Field(default_factory=Satisfaction)
     alerts: Alerts = Field(default_factory=lambda: Alerts.parse_obj({}))

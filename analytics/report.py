@@ -27,8 +27,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.dashboard import daily
 from analytics.metrics_config import MetricsConfigError, load_metrics_config
+from analytics.outreach_figures import decisions_of
 from analytics.settings import ROOT, Settings
-from analytics.store import sessions_between
+from analytics.store import decisions_between, sessions_between
 from common.database import create_db_engine
 
 CHART_LIBRARY = ROOT / "var" / "chartjs" / "chart.umd.min.js"  # `make chartjs`
@@ -42,7 +43,7 @@ RATES = (
     ("handover_rate", "Hand-over rate"),
     ("abandoned_rate", "Abandoned"),
 )
-CANVASES = ("rates", "cost", "channels", "journeys", "reasons", "funnels")
+CANVASES = ("rates", "cost", "channels", "journeys", "reasons", "funnels", "outreach", "holdout")
 CAPTIONS = (
     "Per day: goal completion, first-contact resolution, containment, hand-over rate",
     "Per day: cost per resolution",
@@ -50,15 +51,27 @@ CAPTIONS = (
     "Per journey",
     "Why conversations were handed over",
     "Step funnels of the multi-step journeys",
+    "Per day: outreach sent, suppressed and failed",
+    "Per outreach rule: came back about it on their own, contacted vs held out",
 )
-DRAW = """
-FigureCharts.draw(JSON.parse(document.getElementById("figures").textContent), {
-  rates: document.getElementById("chart-rates"), cost: document.getElementById("chart-cost"),
-  channels: document.getElementById("chart-channels"),
-  journeys: document.getElementById("chart-journeys"),
-  reasons: document.getElementById("chart-reasons"),
-  funnels: document.getElementById("chart-funnels") }, () => {});
+DRAW = (
+    f"const names = {json.dumps(CANVASES)};"
+    """
+const canvases = Object.fromEntries(names.map((n) => [n, document.getElementById(`chart-${n}`)]));
+FigureCharts.draw(JSON.parse(document.getElementById("figures").textContent), canvases, () => {});
 """
+)
+OUTREACH_HEAD = (
+    "Sent",
+    "Suppressed",
+    "Failed",
+    "Suppressed for",
+    "Contacted",
+    "Came back",
+    "Held out",
+    "Came back",
+    "Preventable contacts",
+)
 STYLE = """
 body { font: 15px/1.4 system-ui, sans-serif; margin: 2em; color: #1d2330; }
 .plots { display: grid; grid-template-columns: repeat(auto-fit, minmax(28em, 1fr)); gap: 1em; }
@@ -149,6 +162,41 @@ def _funnels(funnels: dict[str, Any]) -> str:
     return f"<table><caption>Step funnels</caption><tr>{head}</tr>{rows}</table>"
 
 
+def _pairs(counts: dict[str, Any] | None) -> str:
+    return ", ".join(f"{name}: {count}" for name, count in (counts or {}).items()) or "–"
+
+
+def _back(figures: dict[str, Any], group: str) -> str:
+    """'1 (33.3 %)': how many of the group came back, and their share."""
+    return f"{figures[group + '_came_back']} ({rate(figures[group + '_came_back_rate'])})"
+
+
+def _outreach(caption: str, first: str, rows: list[tuple[str, dict[str, Any]]]) -> str:
+    """Outreach's figures (analytics/outreach_figures.py), a row per day or rule."""
+    head = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in (first, *OUTREACH_HEAD))
+    body = "".join(
+        f"<tr data-outreach='{html.escape(name)}'>"
+        + "".join(
+            f"<td>{html.escape(str(cell))}</td>"
+            for cell in (
+                name,
+                f["sent"],
+                f["suppressed"],
+                f["failed"],
+                _pairs(f["suppressed_reasons"]),
+                f["contacted"],
+                _back(f, "contacted"),
+                f["held_out"],
+                _back(f, "held_out"),
+                "–" if f["preventable_contacts"] is None else f["preventable_contacts"],
+            )
+        )
+        + "</tr>"
+        for name, f in rows
+    )
+    return f"<table><caption>{html.escape(caption)}</caption><tr>{head}</tr>{body}</table>"
+
+
 def render(found: dict[str, Any], title: str) -> str:
     """The whole HTML page for a /figures/daily answer."""
     currency = str(found["currency"])
@@ -174,6 +222,13 @@ def render(found: dict[str, Any], title: str) -> str:
             )
             + "</table>",
             _funnels(period.get("funnels") or {}),
+            _outreach(
+                "Outreach per day",
+                "Day",
+                [("all", period["outreach"]["total"])]
+                + [(d["day"], d["outreach"]["total"]) for d in found["days"]],
+            ),
+            _outreach("Outreach per rule", "Rule", list(period["outreach"]["by_rule"].items())),
         ]
     )
     return (
@@ -203,6 +258,7 @@ def figures_of(database_url: str, metrics_file: Path, start: date, end: date, tz
             later = sessions_between(
                 connection, since, until + config.first_contact_resolution_days * DAY
             )
+            decisions = decisions_of(decisions_between(connection, since, until))
     except SQLAlchemyError as error:
         raise ReportError(
             f"cannot read the analytics store ({type(error).__name__}): has the analytics "
@@ -211,7 +267,7 @@ def figures_of(database_url: str, metrics_file: Path, start: date, end: date, tz
     finally:
         engine.dispose()
     period = [s for s in later if s.started_at < until]
-    found = daily(period, later, config, time.time(), since, until, zone)
+    found = daily(period, later, config, time.time(), since, until, zone, decisions)
     return {"since": since, "until": until, "tz": tz, **found}
 
 

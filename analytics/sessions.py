@@ -18,6 +18,7 @@ AGENT_SECONDS = "agent_seconds"
 MAX_AGENT_SECONDS = 30 * 86400.0
 # Intents Rasa is told over its HTTP API (the memory's events), not a customer's turn.
 EXTERNAL_PREFIX = "EXTERNAL_"
+OUTREACH_INTENT = "EXTERNAL_outreach"  # outreach's message (outreach/delivery.py)
 
 
 @dataclass
@@ -34,6 +35,7 @@ class SessionFacts:
     last_intent: str | None = None
     agent_seconds: float | None = None  # the desk's claim-to-close times, once closed
     satisfaction: int | None = None  # the customer's last answer to the prompt
+    outreach: bool | None = None  # it holds an outreach message: not an inbound contact
     id: int | None = None  # the store's row, once stored
 
 
@@ -68,6 +70,20 @@ def _blank(session: SessionFacts) -> bool:
     return not (session.user_turns or session.bot_messages or session.outcomes)
 
 
+def timestamp(event: dict[str, Any]) -> float:
+    """The event's time; 0.0 when it has none Rasa would give (such an event is skipped)."""
+    return _timestamp(event)
+
+
+def late(current: SessionFacts | None, event: dict[str, Any]) -> bool:
+    """Whether event is older than the last one folded into the sender's sessions: one
+    published late (Rasa's broker kept it through an outage) or republished (a retried
+    save). Folding it in place would be wrong either way; the consumer re-folds the
+    sender's events in time order instead (analytics/consumer.py)."""
+    at = _timestamp(event)
+    return current is not None and 0.0 < at < current.last_event_at
+
+
 def fold(current: SessionFacts | None, sender_id: str, event: dict[str, Any]) -> SessionFacts:
     """The sender's session after event: current changed in place, or a new session when
     the event starts one (or none was seen yet). An event older than the last one
@@ -84,6 +100,8 @@ def fold(current: SessionFacts | None, sender_id: str, event: dict[str, Any]) ->
     if kind == "user":
         intent = _intent(event)
         if intent and intent.startswith(EXTERNAL_PREFIX):
+            if intent == OUTREACH_INTENT:
+                current.outreach = True
             return current
         current.user_turns += 1
         current.last_intent = intent

@@ -62,8 +62,17 @@ class Settings(EnvSettings):
         secret=True,
         rule="an http:// or https:// URL such as https://alerts.example.com/switchboard",
     )
+    # Outreach's decision log (GET /decisions, its read-only token), copied into the
+    # store for the dashboard's outreach figures (analytics/outreach_feed.py); unset: off.
+    outreach_url: str = Field("", env="OUTREACH_URL", rule="the outreach API's URL")
+    outreach_token: str = Field(
+        "", env="OUTREACH_READ_TOKEN", secret=True, rule="outreach's read-only token"
+    )
+    outreach_poll_seconds: float = Field(
+        5.0, env="ANALYTICS_OUTREACH_POLL_SECONDS", ge=0.05, le=600, rule="seconds from 0.05 to 600"
+    )
 
-    @validator("alert_webhook_url")
+    @validator("alert_webhook_url", "outreach_url")
     def _http_url(cls, value: str) -> str:
         parsed = urlparse(value)
         if value and (parsed.scheme not in ("http", "https") or not parsed.hostname):

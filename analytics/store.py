@@ -52,9 +52,25 @@ sessions = Table(
     Column("last_intent", String(80)),
     Column("agent_seconds", Float),
     Column("satisfaction", Integer),
+    Column("outreach", Boolean),
 )
 # Columns added after the table was first created, added to an older store at start.
-ADDED_COLUMNS = ("agent_seconds", "satisfaction")
+ADDED_COLUMNS = ("agent_seconds", "satisfaction", "outreach")
+
+# Outreach's decision log as the outreach API gives it (analytics/outreach_feed.py),
+# under outreach's own ids: what was sent, suppressed (why) or failed, to whom, when.
+outreach_decisions = Table(
+    "outreach_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("customer_id", String(40), nullable=False, index=True),
+    Column("rule", String(40), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("channel", String(20)),
+    Column("at", Float, nullable=False, index=True),
+)
+OUTREACH_FEED = "outreach-decisions"
 
 CONSUMER = "rasa-events"
 # The consumer's fold and an erasure never interleave (a fold would write back the
@@ -98,19 +114,20 @@ def _facts(row: Row) -> SessionFacts:
     return SessionFacts(**fields, outcomes=json.loads(mapping["outcomes"]), id=mapping["id"])
 
 
-def last_event_id(connection: Connection) -> int:
+def last_event_id(connection: Connection, feed: str = CONSUMER) -> int:
+    """How far a feed was read: the broker's events (CONSUMER) or OUTREACH_FEED."""
     found = connection.execute(
-        select(position.c.last_event_id).where(position.c.name == CONSUMER)
+        select(position.c.last_event_id).where(position.c.name == feed)
     ).scalar()
     return int(found or 0)
 
 
-def set_last_event_id(connection: Connection, event_id: int) -> None:
+def set_last_event_id(connection: Connection, event_id: int, feed: str = CONSUMER) -> None:
     done = connection.execute(
-        update(position).where(position.c.name == CONSUMER).values(last_event_id=event_id)
+        update(position).where(position.c.name == feed).values(last_event_id=event_id)
     )
     if done.rowcount == 0:
-        connection.execute(insert(position).values(name=CONSUMER, last_event_id=event_id))
+        connection.execute(insert(position).values(name=feed, last_event_id=event_id))
 
 
 def latest_session(connection: Connection, sender_id: str) -> SessionFacts | None:
@@ -133,6 +150,13 @@ def save_session(connection: Connection, facts: SessionFacts) -> None:
         connection.execute(
             update(sessions).where(sessions.c.id == facts.id).values(**_values(facts))
         )
+
+
+def delete_sessions(connection: Connection, sender_id: str) -> int:
+    """The conversation's sessions, removed before its events are folded again; how many."""
+    return int(
+        connection.execute(delete(sessions).where(sessions.c.sender_id == sender_id)).rowcount
+    )
 
 
 def sessions_between(connection: Connection, since: float, until: float) -> list[SessionFacts]:
@@ -169,6 +193,29 @@ def anonymise_conversation(connection: Connection, sender_id: str) -> int:
             .values(sender_id=pseudonym, outcomes=json.dumps(outcomes))
         )
     return len(rows)
+
+
+def decisions_between(connection: Connection, since: float, until: float) -> list[Row]:
+    """Outreach decisions made in [since, until), oldest first."""
+    return list(
+        connection.execute(
+            select(outreach_decisions)
+            .where(outreach_decisions.c.at >= since, outreach_decisions.c.at < until)
+            .order_by(outreach_decisions.c.at, outreach_decisions.c.id)
+        )
+    )
+
+
+def anonymise_customer(connection: Connection, customer_id: str) -> int:
+    """Erasure: the customer's outreach decisions keep their figures under a random id
+    of their own; how many."""
+    pseudonym = f"erased-{secrets.token_hex(12)}"
+    done = connection.execute(
+        update(outreach_decisions)
+        .where(outreach_decisions.c.customer_id == customer_id)
+        .values(customer_id=pseudonym)
+    )
+    return int(done.rowcount)
 
 
 def delete_broker_events(connection: Connection, table: Table, sender_id: str) -> int:

@@ -1,5 +1,6 @@
 """The one client through which the desk reads the analytics service (contract K5) for
-the supervisors' dashboard: `GET /figures/daily` and `GET /conversations` with the
+the supervisors' dashboard: `GET /figures/daily`, `GET /conversations` and
+`GET /outreach/decisions` with the
 service's bearer token. Every call has a connect and a read timeout and fails with a
 typed error: the app answers AnalyticsUnreachable with 503 and AnalyticsFailed with
 502, each with the reason; a period the service refuses is the caller's 400."""
@@ -51,6 +52,12 @@ class AnalyticsClient:
         """The conversations behind a number (kind, channel, goal, reason, limit, offset)."""
         given = {name: value for name, value in filters.items() if value is not None}
         return self._get("/conversations", {"since": since, "until": until, **given})
+
+    def outreach_decisions(self, since: float, until: float, **filters: Any) -> dict[str, Any]:
+        """The outreach decisions behind a number (rule, action, reason, channel, group,
+        came_back, limit, offset)."""
+        given = {name: value for name, value in filters.items() if value is not None}
+        return self._get("/outreach/decisions", {"since": since, "until": until, **given})
 
     def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         if not (self.base_url and self.token):

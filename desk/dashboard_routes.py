@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from common.errors import RequestRejected
 from desk.analytics_client import AnalyticsClient
 from desk.auth import Supervisor
-from desk.dashboard_csv import conversations_csv, figures_csv
+from desk.dashboard_csv import conversations_csv, decisions_csv, figures_csv
 from desk.routes import SIGNED_IN_ERRORS, errors
 
 Json = dict[str, Any]
@@ -45,6 +45,11 @@ Start = Annotated[date | None, Query(description="first day (local), default a w
 End = Annotated[date | None, Query(description="last day (local, included), default today")]
 Name = Annotated[str | None, Query(min_length=1, max_length=80, pattern=r"^[a-z][a-z0-9_]*$")]
 Reason = Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+(:[a-z_]+)?$")]
+Action = Annotated[Literal["sent", "suppressed", "failed"] | None, Query()]
+Group = Annotated[
+    Literal["contacted", "held_out"] | None, Query(description="held_out: the hold-out group")
+]
+CameBack = Annotated[bool | None, Query(description="came back about the rule's goals")]
 
 
 class CsvResponse(Response):
@@ -179,3 +184,65 @@ def conversations_export(
             break
     body = conversations_csv(rows, _zone(request))
     return _attachment(body, f"conversations-{kind}-{first}-{last}.csv")
+
+
+def _decisions(
+    request: Request, since: float, until: float, limit: int, offset: int, **filters: Any
+) -> Json:
+    return _client(request).outreach_decisions(since, until, limit=limit, offset=offset, **filters)
+
+
+@dashboard_api.get("/outreach", summary="The outreach decisions behind a number")
+def outreach_drill_down(
+    me: Supervisor,
+    request: Request,
+    start: Start = None,
+    end: End = None,
+    rule: Name = None,
+    action: Action = None,
+    reason: Reason = None,
+    channel: Name = None,
+    group: Group = None,
+    came_back: CameBack = None,
+    limit: Annotated[int, Query(ge=1, le=CSV_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Json:
+    """Newest first: the customer, the rule, sent / suppressed (why) / failed, the
+    group (contacted or held out) and the conversations in which the customer came back
+    about the rule's goals within the FCR window (the preventable contacts)."""
+    _, _, since, until = period(request, start, end)
+    filters = {"rule": rule, "action": action, "reason": reason, "channel": channel}
+    return _decisions(
+        request, since, until, limit, offset, group=group, came_back=came_back, **filters
+    )
+
+
+@dashboard_api.get(
+    "/outreach.csv",
+    response_class=CsvResponse,
+    summary="The outreach decisions behind a number as CSV (at most 20,000)",
+)
+def outreach_export(
+    me: Supervisor,
+    request: Request,
+    start: Start = None,
+    end: End = None,
+    rule: Name = None,
+    action: Action = None,
+    reason: Reason = None,
+    channel: Name = None,
+    group: Group = None,
+    came_back: CameBack = None,
+) -> CsvResponse:
+    first, last, since, until = period(request, start, end)
+    filters = {"rule": rule, "action": action, "reason": reason, "channel": channel}
+    rows: list[Json] = []
+    while len(rows) < CSV_MAX_ROWS:
+        page = _decisions(
+            request, since, until, CSV_PAGE, len(rows), group=group, came_back=came_back, **filters
+        )
+        found = page.get("decisions") or []
+        rows += found
+        if len(found) < CSV_PAGE or len(rows) >= int(page.get("total") or 0):
+            break
+    return _attachment(decisions_csv(rows, _zone(request)), f"outreach-{first}-{last}.csv")

@@ -4,7 +4,8 @@ service owns its part and erases it on the desk's call, answering what it remove
 1. The customer's conversations: every one the memory ties to them, and those of
    the desk's hand-overs that name them.
 2. Rasa (the tracker store, the channels' state), analytics (sessions anonymised,
-   broker events removed), per conversation; outreach (the consent ledger); the
+   broker events removed), per conversation, and analytics' copy of the customer's
+   outreach decisions (anonymised); outreach (the consent ledger); the
    action server (the verification lockout count and unlock history).
 3. Only when the conversation-keyed parts are done: the desk's hand-overs and then
    the memory, which name those conversations; until then they are `deferred`, so
@@ -123,6 +124,7 @@ class Eraser:
                 self._each("rasa", parts, partial(self._rasa, conversation_id))
                 self._each("analytics", parts, partial(self._analytics, conversation_id))
             self._each("outreach", parts, lambda: self._outreach(customer_id))
+            self._each("analytics", parts, lambda: self._analytics_customer(customer_id))
             self._each("action_server", parts, lambda: self._action_server(customer_id))
             blocking = [name for name in ("rasa", "analytics") if parts[name].status != DONE]
             if parts["memory"].status != DONE:
@@ -187,6 +189,11 @@ class Eraser:
 
     def _analytics(self, conversation_id: str) -> tuple[dict[str, int], dict[str, int]]:
         body = self.analytics.call("POST", "/conversations/{}/erase", conversation_id)
+        return counts(body, "removed"), counts(body, "anonymised")
+
+    def _analytics_customer(self, customer_id: str) -> tuple[dict[str, int], dict[str, int]]:
+        """Analytics' copy of outreach's decisions about the customer, anonymised."""
+        body = self.analytics.call("POST", "/customers/{}/erase", customer_id)
         return counts(body, "removed"), counts(body, "anonymised")
 
     def _outreach(self, customer_id: str) -> tuple[dict[str, int]]:

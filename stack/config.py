@@ -222,6 +222,9 @@ class StackConfig:
             "EVENT_BROKER_URL": self.event_broker_url,
             "ANALYTICS_DATABASE_URL": self.analytics_database_url,
             "ANALYTICS_API_TOKEN": self.analytics_api_token,
+            # Outreach's decision log, for the dashboard's outreach figures (read-only).
+            "OUTREACH_URL": self.outreach_url,
+            "OUTREACH_READ_TOKEN": self.outreach_read_token,
         }
 
     def desk_env(self) -> dict[str, str]:

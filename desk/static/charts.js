@@ -3,7 +3,8 @@
 // file). draw(figures, canvases, pick) plots the answer of GET /figures/daily (the
 // desk's /api/dashboard/figures); clicking a point or bar calls pick({kind, day,
 // channel, goal, reason}) with the number's filter, so the page can list its
-// conversations. No text is ever parsed as HTML.
+// conversations, or, on the outreach plots, pick({outreach: {action | rule, group,
+// came_back}, start, end}) to list the outreach decisions. No text is ever parsed as HTML.
 "use strict";
 
 (function () {
@@ -85,6 +86,39 @@
       data: bars.map((bar) => percent(bar.rate)),
       backgroundColor: bars.map((bar) => ["#2f6fbf", "#1f9d55", "#8a5cc2", "#d9822b"][bar.index % 4]),
     }], (set, index) => pick({ kind: "conversations", funnel: bars[index].journey, step: bars[index].step }), "%");
+    drawOutreach(figures, canvases, pick);
+  }
+
+  // Outreach: per day sent, suppressed and failed (stacked); per rule, the share who
+  // came back about it on their own, contacted vs held out (the preventable contacts).
+  const ACTIONS = [
+    { key: "sent", label: "Sent", color: "#2f6fbf" },
+    { key: "suppressed", label: "Suppressed", color: "#d9822b" },
+    { key: "failed", label: "Failed", color: "#b83232" },
+  ];
+  const GROUPS = [
+    { key: "contacted", label: "Contacted: came back (%)", color: "#2f6fbf" },
+    { key: "held_out", label: "Held out: came back (%)", color: "#8a8f99" },
+  ];
+
+  function drawOutreach(figures, canvases, pick) {
+    if (!canvases.outreach || !figures.period.outreach) return;
+    const days = figures.days;
+    const made = chart(canvases.outreach, "bar", days.map((day) => day.day), ACTIONS.map((action) => ({
+      label: action.label,
+      data: days.map((day) => day.outreach.total[action.key]),
+      backgroundColor: action.color,
+      stack: "decisions",
+    })), (set, index) => pick({ outreach: { action: ACTIONS[set].key }, start: days[index].day, end: days[index].day }), "decisions");
+    made.options.scales.x = { stacked: true };
+    made.options.scales.y.stacked = true;
+    made.update();
+    const rules = Object.keys(figures.period.outreach.by_rule);
+    chart(canvases.holdout, "bar", rules.map(goalName), GROUPS.map((group) => ({
+      label: group.label,
+      data: rules.map((rule) => percent(figures.period.outreach.by_rule[rule][`${group.key}_came_back_rate`])),
+      backgroundColor: group.color,
+    })), (set, index) => pick({ outreach: { rule: rules[index], group: GROUPS[set].key, came_back: true } }), "%");
   }
 
   // Each journey's funnel: the share of those who entered that reached each step.

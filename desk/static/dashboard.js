@@ -156,6 +156,38 @@ function funnelTable(figures) {
   $("funnels").replaceChildren(element("caption", "Step funnels (the period)"), head, ...rows);
 }
 
+// Outreach per rule: sent, suppressed (why), failed, and those contacted against the
+// hold-out group on coming back about the rule's goals; each count lists its decisions.
+function outreachTable(figures) {
+  const outreach = figures.period.outreach;
+  const head = element("tr");
+  ["Rule", "Sent", "Suppressed", "Failed", "Suppressed for", "Contacted", "Came back",
+   "Held out", "Came back", "Preventable contacts"]
+    .forEach((title) => head.append(element("th", title, { scope: "col" })));
+  const cell = (text, filters) => {
+    const td = element("td");
+    td.append(number(text, { outreach: filters }, "outreach-number"));
+    return td;
+  };
+  const back = (f, group) => `${f[`${group}_came_back`]} (${rate(f[`${group}_came_back_rate`])})`;
+  const rows = [["all", outreach.total, {}], ...Object.entries(outreach.by_rule).map(([rule, f]) => [rule, f, { rule }])]
+    .map(([name, f, filters]) => {
+      const row = element("tr", null, { "data-testid": "outreach-row", "data-rule": name });
+      row.append(element("th", name === "all" ? "All rules" : goalName(name), { scope: "row" }),
+                 cell(String(f.sent), { ...filters, action: "sent" }),
+                 cell(String(f.suppressed), { ...filters, action: "suppressed" }),
+                 cell(String(f.failed), { ...filters, action: "failed" }),
+                 element("td", reasonsText(f.suppressed_reasons)),
+                 cell(String(f.contacted), { ...filters, group: "contacted" }),
+                 cell(back(f, "contacted"), { ...filters, group: "contacted", came_back: true }),
+                 cell(String(f.held_out), { ...filters, group: "held_out" }),
+                 cell(back(f, "held_out"), { ...filters, group: "held_out", came_back: true }),
+                 element("td", f.preventable_contacts === null ? "–" : String(f.preventable_contacts)));
+      return row;
+    });
+  $("outreach").replaceChildren(element("caption", "Outreach (the period): decisions per rule"), head, ...rows);
+}
+
 async function load(params) {
   showError("");
   const { response, data } = await api(`/api/dashboard/figures?${query(params)}`);
@@ -172,11 +204,13 @@ async function load(params) {
   totals(data);
   tables(data);
   funnelTable(data);
+  outreachTable(data);
   if (typeof window.Chart !== "function") {
     return showError("The plots cannot be drawn: the chart library is not installed on the desk (make chartjs).");
   }
   draw(data, { rates: $("chart-rates"), cost: $("chart-cost"), channels: $("chart-channels"),
-               journeys: $("chart-journeys"), reasons: $("chart-reasons"), funnels: $("chart-funnels") }, drill);
+               journeys: $("chart-journeys"), reasons: $("chart-reasons"), funnels: $("chart-funnels"),
+               outreach: $("chart-outreach"), holdout: $("chart-holdout") }, drill);
 }
 
 function describe(filters) {
@@ -206,8 +240,54 @@ function drillRow(item) {
   return row;
 }
 
+function describeOutreach(filters) {
+  const parts = [filters.action || (filters.group === "held_out" ? "held out" : filters.group) || "all decisions"];
+  if (filters.rule) parts.push(`of ${goalName(filters.rule)}`);
+  if (filters.came_back) parts.push("who came back about it on their own");
+  parts.push(filters.start === filters.end ? `on ${filters.start}` : `from ${filters.start} to ${filters.end}`);
+  return `Outreach decisions: ${parts.join(", ")}`;
+}
+
+function outreachRow(item) {
+  const row = element("tr", null, { "data-testid": "drill-row", "data-customer": item.customer_id,
+                                    "data-action": item.action });
+  [item.customer_id, goalName(item.rule), item.action, item.reason.replace(/_/g, " "),
+   item.channel ? channelName(item.channel) : "–", new Date(item.at * 1000).toLocaleString("en-GB"),
+   item.came_back.join(", ") || "–"]
+    .forEach((text) => row.append(element("td", text)));
+  return row;
+}
+
+// The outreach decisions behind a number, in the drill-down's place.
+async function drillOutreach(filters, more) {
+  const params = { ...drilled.filters, limit: PAGE, offset: drilled.shown };
+  const { response, data } = await api(`/api/dashboard/outreach?${query(params)}`);
+  if (!response.ok) return showError(data.detail || `HTTP ${response.status}`);
+  $("drill").hidden = false;
+  $("drill-title").textContent = describeOutreach(drilled.filters);
+  $("drill-csv").href = `/api/dashboard/outreach.csv?${query(drilled.filters)}`;
+  const rows = data.decisions.map(outreachRow);
+  if (!more) {
+    const head = element("tr");
+    ["Customer", "Rule", "Decision", "Reason", "Channel", "When", "Came back in"]
+      .forEach((title) => head.append(element("th", title, { scope: "col" })));
+    $("drill-list").replaceChildren(head, ...rows);
+  } else {
+    $("drill-list").append(...rows);
+  }
+  drilled.shown += rows.length;
+  $("drill-count").textContent = `${drilled.shown} of ${data.total}`;
+  $("drill-more").hidden = drilled.shown >= data.total;
+  if (!more) $("drill").scrollIntoView();
+}
+
 async function drill(filters, more = false) {
-  if (!more) drilled = { filters: { start: period.start, end: period.end, ...filters }, shown: 0 };
+  if (!more) {
+    const { outreach, ...rest } = filters;
+    drilled = { filters: { start: period.start, end: period.end, ...rest, ...(outreach || {}) },
+                shown: 0, outreach: Boolean(outreach) };
+  }
+  if (drilled.outreach) return drillOutreach(drilled.filters, more);
   const params = { ...drilled.filters, limit: PAGE, offset: drilled.shown };
   const { response, data } = await api(`/api/dashboard/conversations?${query(params)}`);
   if (!response.ok) return showError(data.detail || `HTTP ${response.status}`);

@@ -4,6 +4,7 @@ nothing."""
 
 import asyncio
 import json
+import random
 import time
 from pathlib import Path
 
@@ -13,10 +14,20 @@ from sqlalchemy.engine import Engine
 
 from analytics.broker import UrlSQLEventBroker, broker_engine
 from analytics.consumer import broker_events, consume_once
+from analytics.figures import figures
+from analytics.metrics_config import load_metrics_config
 from analytics.sessions import SessionFacts
-from analytics.store import create_schema, last_event_id, latest_session, session_count
+from analytics.store import (
+    create_schema,
+    last_event_id,
+    latest_session,
+    session_count,
+    sessions_between,
+)
 from common.database import create_db_engine
-from tests.analytics.events import Script, abandoned, contained, handed_over, resolved_order
+from tests.analytics.events import T0, Script, abandoned, contained, handed_over, resolved_order
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def published(broker: UrlSQLEventBroker, *scripts: Script) -> int:
@@ -172,3 +183,50 @@ def test_events_published_while_the_broker_database_refuses_writes_are_kept_in_o
     store = a_store(tmp_path / "analytics.db")
     assert drain(broker.engine, store, batch_size=100) == len(events)
     assert facts(store, "c-resolved").outcomes[-1]["result"] == "answered"
+
+
+def stored_sessions(store: Engine) -> list[tuple]:
+    """Every stored session's facts but its row id, oldest first."""
+    with store.connect() as connection:
+        found = sessions_between(connection, 0, 1e11)
+    return sorted((s.sender_id, s.started_at, repr({**vars(s), "id": None})) for s in found)
+
+
+def written(engine: Engine, events: list[dict]) -> None:
+    """Events as the relay writes them to the broker table, in the order given."""
+    with engine.begin() as connection:
+        connection.execute(
+            insert(broker_events),
+            [{"sender_id": e["sender_id"], "data": json.dumps(e)} for e in events],
+        )
+
+
+@pytest.mark.parametrize("batch_size", [1, 5, 1000])
+def test_events_arriving_late_or_out_of_order_give_the_same_figures(
+    broker: UrlSQLEventBroker, tmp_path: Path, batch_size: int
+) -> None:
+    """An outage: a turn of each conversation (and a whole later session) reaches the
+    broker table only after newer events were folded; a shuffled stream with events
+    published twice; both fold to the sessions and figures of the ordered stream."""
+    scripts = [make() for make in SCRIPTS]
+    scripts.append(resolved_order("c-resolved", at=T0 + 3 * 3600))  # its second session
+    ordered = sorted((e for s in scripts for e in s.events), key=lambda e: e["timestamp"])
+    kept = [e for s in scripts for e in s.events[3:6]]  # held back by the outage
+    outage = [e for e in ordered if e not in kept] + kept
+    shuffled = ordered + ordered[5:9]
+    random.Random(15).shuffle(shuffled)
+    config = load_metrics_config(ROOT / "metrics.yml")
+    results = []
+    for name, events in (("ordered", ordered), ("outage", outage), ("shuffled", shuffled)):
+        engine = create_db_engine(f"sqlite:///{tmp_path / name}-events.db")
+        broker_events.metadata.create_all(engine)
+        written(engine, events)
+        store = a_store(tmp_path / f"{name}.db")
+        assert drain(engine, store, batch_size) == len(events)
+        with store.connect() as connection:
+            period = sessions_between(connection, 0, 1e11)
+        results.append((stored_sessions(store), figures(period, config, T0 + 30 * 86400)))
+    assert len(results[0][0]) == len(scripts)
+    assert results[1] == results[0]
+    assert results[2] == results[0]
+    assert results[0][1]["total"]["resolved"] == 2

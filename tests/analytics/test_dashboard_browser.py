@@ -22,6 +22,8 @@ CANVASES = (
     "chart-journeys",
     "chart-reasons",
     "chart-funnels",
+    "chart-outreach",  # no outreach here: its axes (tests/analytics/test_outreach_figures.py)
+    "chart-holdout",
 )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Route
 
-from analytics.report import rate
+from analytics.report import CANVASES, rate
 from stack.processes import ROOT
 from tests.analytics.dashboard_stack import END, START, scripts
 from tests.analytics.test_api import Client, caught_up, serving
@@ -87,7 +87,7 @@ def test_the_report_opens_with_no_network_and_draws_its_plots(written: Path) -> 
         page = chromium.new_page()
         page.route(re.compile(r"^(?!file:).*"), refuse)
         page.goto(written.as_uri())
-        for name in ("rates", "cost", "channels", "journeys", "reasons", "funnels"):
+        for name in CANVASES:
             assert page.get_attribute(f"#chart-{name}", "data-drawn") == "true", name
     assert fetched == []
 

@@ -303,6 +303,7 @@ def test_each_services_erase_route_needs_its_token(stack: Stack) -> None:
         (config.memory_url, f"/customers/{OTHER}/erase"),
         (config.outreach_url, f"/customers/{OTHER}/erase"),
         (config.analytics_url, "/conversations/anything/erase"),
+        (config.analytics_url, f"/customers/{OTHER}/erase"),
     ):
         assert requests.post(f"{url}{path}", timeout=10).status_code == 401
         wrong = {"Authorization": f"Bearer {config.desk_integration_token}"}

@@ -140,6 +140,24 @@ def test_a_rabbitmq_outage_loses_no_event(scaled: Running) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"the analytics consumer did not catch up: {status}")
         time.sleep(0.5)
+    # ...and counted every turn, those published late (behind newer ones) included.
+    assert [row["customer_turns"] for row in analytics_rows(stack, customer.sender)] == [4]
+
+
+def analytics_rows(stack: Stack, sender: str) -> list[dict[str, Any]]:
+    """The analytics drill-down's rows of the conversation (decided or still open)."""
+    now = time.time()
+    found = []
+    for kind in ("conversations", "open"):
+        response = requests.get(
+            f"{stack.config.analytics_url}/conversations",
+            params={"since": now - 3600, "until": now + 60, "kind": kind},
+            headers={"Authorization": f"Bearer {stack.config.analytics_api_token}"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        found += [r for r in response.json()["conversations"] if r["conversation_id"] == sender]
+    return found
 
 
 def analytics_status(stack: Stack) -> dict[str, Any]:
