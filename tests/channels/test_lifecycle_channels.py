@@ -4,7 +4,9 @@ the postcode keyed in, the store said, every turn shaped for speech); a return
 started by e-mail over a thread of replies (the reason, the restatement, the yes, the
 authorisation in writing); and a claim started on WhatsApp, left at the description
 and resumed over REST after verification with what was already given (the customer
-memory keeps it)."""
+memory keeps it); an appointment moved on WhatsApp with numbered times; an activation
+left on the web site after the serial and resumed on
+WhatsApp, where only the terms are left to answer."""
 
 import uuid
 from typing import Any
@@ -140,3 +142,52 @@ def test_a_claim_left_on_whatsapp_is_resumed_over_rest_with_what_was_given(
         timeout=10,
     )
     assert kept.json() == {"journeys": []}  # filed: nothing left to resume
+
+
+def test_an_activation_left_over_rest_is_resumed_on_whatsapp_at_the_terms(
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
+    owner = customer("C-1012")  # POL-50009, plus plan on an Orbit 12 Lite smartphone, pending
+    chat = Conversation(channel_stack)
+    assert "order number" in chat.say("I want to activate my device protection")
+    assert "postcode" in chat.say("BW-100028")
+    assert "Orbit 12 Lite smartphone" in chat.say(owner["postcode"])
+    assert "IMEI" in chat.say("yes")
+    assert "Do you accept these terms?" in chat.say("it's 35 209900 176148 1")
+    # The customer leaves the web site here, and later writes on WhatsApp instead.
+    whatsapp = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    assert "postcode" in " ".join(whatsapp.say("I'd like to activate my protection plan"))
+    offer = " ".join(whatsapp.say(owner["postcode"]))
+    assert "You started activating your device protection earlier" in offer
+    assert "Orbit 12 Lite smartphone (POL-50009) and the serial number or IMEI ending 1481" in (
+        offer
+    )
+    terms = " ".join(whatsapp.say("1"))
+    assert "Do you accept these terms?" in terms and "serial ending 1481" in terms
+    assert "I haven't activated anything" in " ".join(whatsapp.say("2"))
+    [policy] = records(channel_stack, owner["id"], "device_policies")
+    assert policy["status"] == "pending_activation"  # declined: nothing changed
+
+
+def test_an_appointment_is_moved_on_whatsapp_with_numbered_times(
+    channel_stack: Stack, twilio_api: TwilioApi
+) -> None:
+    owner = customer("C-1023")  # APT-3001, a repair at Brightwave London Soho
+    free = requests.get(
+        f"{channel_stack.config.backend_url}/appointment_slots",
+        params={"store_id": "ST-LON"},
+        timeout=10,
+    ).json()["items"]
+    chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
+    assert "postcode" in " ".join(chat.say("I need to move my appointment"))
+    offered = " ".join(chat.say(owner["postcode"]))
+    assert "free at Brightwave London Soho" in offered and "1. " in offered
+    confirmation = " ".join(chat.say("1"))
+    assert "move a repair at Brightwave London Soho from Friday 4 December at 10:30" in (
+        confirmation
+    )
+    assert "Shall I move it?" in confirmation
+    moved = " ".join(chat.say("1"))
+    assert "(appointment APT-3001)" in moved
+    [appointment] = records(channel_stack, owner["id"], "appointments")
+    assert appointment["start"] == free[0]["start"] and appointment["status"] == "booked"
