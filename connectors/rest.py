@@ -11,6 +11,8 @@ Rasa's own RestInput reads `request.json` without checks, lets the client name a
   unless it is a button the assistant just offered;
 - rate limits per client address and per sender (credentials.yml `rate_limits`),
   429 with Retry-After;
+- while the tracker store cannot read its database, 503 with Retry-After: the
+  message is not processed (not on a new, empty conversation either);
 - the channel is always recorded as `rest`. The URL stays Rasa's:
   POST /webhooks/rest/webhook.
 
@@ -41,6 +43,7 @@ from connectors.ratelimit import RateLimits, client_address
 from connectors.rest_auth import SECRET_ENV, check_sender, checked_secret, checked_sender
 from connectors.settings import setting
 from connectors.webhook import BadRequest, refusal, webhook_blueprint
+from tracker_store.sql import unreachable
 
 structlogger = structlog.get_logger()
 
@@ -55,6 +58,8 @@ DEFAULT_RATE_LIMITS = {
     "poll_client": "1200/minute",
     "poll_sender": "60/minute",
 }
+
+STORE_RETRY_AFTER_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,13 @@ class RestInput(InputChannel):
             self.authorize(request, message.sender)
             self.rate_limits.check(sender=message.sender)
             text = customer_text(message.text, await self.offered_payloads(request, message.sender))
+            if unreachable(request.app.ctx.agent.tracker_store):
+                # Not a new, empty conversation: the client sends the message again.
+                raise BadRequest(
+                    503,
+                    "the conversation store is unavailable; send the message again",
+                    headers={"Retry-After": str(STORE_RETRY_AFTER_SECONDS)},
+                )
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
