@@ -15,6 +15,10 @@ MAX_BODY_BYTES = 1024 * 1024
 # Engine.IO's polling requests of one web chat session must reach the process holding
 # it: a cookie names the replica (its websocket needs no more than its first request).
 WEBCHAT_COOKIE = "switchboard_replica"
+RETRY_LATER = (
+    "http-error status 503 content-type application/json hdr Retry-After 2 "
+    'string \'{"error": "no assistant process is available now; retry"}\''
+)
 TEMPLATE = """\
 # Written by stack/balancer.py for this start of `make run-scaled`; not edited by hand.
 global
@@ -26,10 +30,18 @@ defaults
     option forwardfor
     timeout connect 5s
     timeout client 60s
-    timeout server 60s
-    # A turn that hits a process going down is not retried: a message must not be
-    # processed twice. Channels retry on their own.
-    retries 0
+    # Longer than Rasa's conversation lock (60 s): a message queued behind the lock of a
+    # process killed mid-turn, or behind a save outlasting a database restart, is
+    # answered late, not with a 504.
+    timeout server 90s
+    # A turn that hits a process going down is not retried once sent: a message must
+    # not be processed twice. A connection the process refused (killed, restarting)
+    # never reached it: that one goes to another process.
+    retries 2
+    retry-on conn-failure
+    option redispatch 1
+    # No process to take it: a 503 a channel may retry, saying when (the soak bench).
+    {retry_later}
     # A process busy with a queue of turns answers its health check late, not never:
     # only three checks unanswered for 10 s each take it out (a 1 s check timeout took
     # the only process out under bench-load and answered 503).
@@ -120,6 +132,7 @@ class Balancer:
                 action_port=balanced.action_port,
                 max_body=MAX_BODY_BYTES,
                 cookie=WEBCHAT_COOKIE,
+                retry_later=RETRY_LATER,
                 public_servers=servers("rasa_port", check_port=True),
                 webchat_servers=servers("rasa_port", check_port=True, cookie=True),
                 internal_servers=servers("rasa_internal_port"),
