@@ -11,9 +11,11 @@ process is killed (SIGKILL; the supervisor starts it again); at two thirds Postg
 stopped for `--outage` seconds and started again.
 
 The client behaves as a channel that retries: a 503 or 429 with Retry-After is waited
-out and the same message sent again. Every other answer is final. Each message carries
-its number in its metadata (`soak_seq`), so the checks read the PostgreSQL tracker
-store itself, which is what another process or a restart sees:
+out and the same message sent again, as is a message whose connection broke before an
+answer; every other answer is final. Each message carries an id (the REST channel's
+`message_id`: a message sent again is answered from the conversation, not processed
+twice) and its number in its metadata (`soak_seq`), so the checks read the PostgreSQL
+tracker store itself, which is what another process or a restart sees:
 
 - turns lost: a message answered 200 that is not in its conversation's stored events;
 - order: each conversation's messages stored in the order sent, and its events' times
@@ -84,8 +86,10 @@ class Sent:
     seq: int
     status: int = 0
     retries: int = 0
+    reconnects: int = 0
     error: str | None = None
     ms: float = 0.0
+    answer: str = ""  # the answer's start, kept when it was not right
 
     @property
     def acknowledged(self) -> bool:
@@ -118,6 +122,7 @@ async def send(
         "sender": script.sender,
         "message": turn.text,
         "metadata": {**(script.metadata or {}), "soak_seq": seq},
+        "message_id": f"soak-{seq}",
     }
     start = time.perf_counter()
     while True:
@@ -130,13 +135,20 @@ async def send(
             break
         except aiohttp.ClientError:
             sent.status, sent.error = 0, "connection"
+            if time.perf_counter() - start < RETRY_DEADLINE:
+                sent.reconnects += 1
+                await asyncio.sleep(1.0)
+                continue
             break
+        sent.error = None
         waited = time.perf_counter() - start
         if sent.status in RETRYABLE and retry_after is not None and waited < RETRY_DEADLINE:
             sent.retries += 1
             await asyncio.sleep(min(MAX_RETRY_WAIT, max(0.1, float(retry_after))))
             continue
         sent.error = judge(sent.status, answer, turn)
+        if sent.error:
+            sent.answer = f"{turn.text!r} -> {answer[:200]}"
         if sent.status in RETRYABLE and retry_after is None:
             sent.error = f"http-{sent.status}-without-retry-after"
         break
@@ -269,12 +281,14 @@ def summarize(sent: Sequence[Sent], wall: float, checks: dict[str, Any]) -> dict
         "acknowledged": acknowledged,
         "retried_messages": sum(m.retries > 0 for m in sent),
         "retries": sum(m.retries for m in sent),
+        "reconnects": sum(m.reconnects for m in sent),
         "wall_s": round(wall, 1),
         "msg_per_s": round(acknowledged / wall, 2),
         "p50_ms": round(percentile(timings, 0.50), 1),
         "p99_ms": round(percentile(timings, 0.99), 1),
         "max_ms": round(max(timings), 1),
         "answer_errors": kinds,
+        "answers_not_right": [m.answer for m in sent if m.answer][:5],
         **{key: len(value) if isinstance(value, list) else value for key, value in checks.items()},
         "examples": {k: v[:10] for k, v in checks.items() if isinstance(v, list) and v},
     }
@@ -326,6 +340,7 @@ def report(result: dict[str, Any], plan: SoakPlan, results_file: Path) -> str:
         lines.append(f"examples: {json.dumps(result['examples'])}")
     if result["answer_errors"]:
         lines.append(f"answers not right (not counted as lost): {result['answer_errors']}")
+        lines += [f"  {answer}" for answer in result["answers_not_right"]]
     lines.append(
         f"soak: {result['acknowledged']}/{result['messages']} messages answered over "
         f"{plan.conversations} conversations in {result['wall_s']} s "
@@ -333,7 +348,8 @@ def report(result: dict[str, Any], plan: SoakPlan, results_file: Path) -> str:
         f"p99 {result['p99_ms']:.0f} ms); lost {result['lost']}, answered twice "
         f"{result['answered_twice']}, out of order {result['messages_out_of_order']} "
         f"(event times {result['event_times_out_of_order']}), 5xx {result['server_errors']}, "
-        f"{result['retries']} retries after 503/429; rasa-1 restarted "
+        f"{result['retries']} retries after 503/429, {result['reconnects']} after a broken "
+        f"connection; rasa-1 restarted "
         f"{result['rasa_restarts']}x; {'PASSED' if passed(result) else 'FAILED'}"
     )
     return "\n".join(lines)

@@ -15,9 +15,18 @@ MAX_BODY_BYTES = 1024 * 1024
 # Engine.IO's polling requests of one web chat session must reach the process holding
 # it: a cookie names the replica (its websocket needs no more than its first request).
 WEBCHAT_COOKIE = "switchboard_replica"
+# HAProxy's own answer when no process answered: no process up (503), one that died
+# mid-turn (502) or did not answer in time (504). A 503 with Retry-After, which channels
+# send again: the REST channel's message_id, the WhatsApp channel's message SID keep a
+# message sent again from being processed twice.
 RETRY_LATER = (
-    "http-error status 503 content-type application/json hdr Retry-After 2 "
-    'string \'{"error": "no assistant process is available now; retry"}\''
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/json\r\n"
+    "Retry-After: 2\r\n"
+    "Cache-Control: no-cache\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    '{"error": "no assistant process could answer now; send the message again"}\n'
 )
 TEMPLATE = """\
 # Written by stack/balancer.py for this start of `make run-scaled`; not edited by hand.
@@ -40,8 +49,10 @@ defaults
     retries 2
     retry-on conn-failure
     option redispatch 1
-    # No process to take it: a 503 a channel may retry, saying when (the soak bench).
-    {retry_later}
+    # No process answered (see RETRY_LATER): a 503 a channel may retry, saying when.
+    errorfile 502 {retry_later}
+    errorfile 503 {retry_later}
+    errorfile 504 {retry_later}
     # A process busy with a queue of turns answers its health check late, not never:
     # only three checks unanswered for 10 s each take it out (a 1 s check timeout took
     # the only process out under bench-load and answered 503).
@@ -101,6 +112,10 @@ class Balancer:
     socket_path: Path
     monitor_port: int
 
+    @property
+    def retry_later_path(self) -> Path:
+        return self.config_path.with_name("retry-later.http")
+
     def argv(self) -> list[str]:
         haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
         return [haproxy, "-f", str(self.config_path), "-db"]
@@ -109,6 +124,7 @@ class Balancer:
         self, balanced: StackConfig, rasas: Sequence[StackConfig], action_ports: Sequence[int]
     ) -> None:
         """The configuration: balanced's ports are the balancer's, rasas the processes'."""
+        self.retry_later_path.write_text(RETRY_LATER)
 
         def servers(port: str, check_port: bool = False, cookie: bool = False) -> str:
             lines = []
@@ -132,7 +148,7 @@ class Balancer:
                 action_port=balanced.action_port,
                 max_body=MAX_BODY_BYTES,
                 cookie=WEBCHAT_COOKIE,
-                retry_later=RETRY_LATER,
+                retry_later=self.retry_later_path,
                 public_servers=servers("rasa_port", check_port=True),
                 webchat_servers=servers("rasa_port", check_port=True, cookie=True),
                 internal_servers=servers("rasa_internal_port"),
