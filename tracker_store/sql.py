@@ -150,6 +150,27 @@ def latest_session(rows: Sequence[Row]) -> list[Row]:
     return [r for r in rows if r.timestamp is not None and r.timestamp >= start]
 
 
+def unstored(sender_id: str, known: Sequence[Row], events: Sequence[Event]) -> list[Event]:
+    """The events the database lacks: those after the stored ones when the tracker
+    extends what is stored (the usual case). A tracker that does not (Rasa's new, empty
+    conversation when a read failed, see `unreachable`) gets its events newer than the
+    newest stored one appended, so the turn is stored after them, not dropped."""
+    at = len(known) - 1
+    if at < 0 or (
+        at < len(events)
+        and known[at].type_name == events[at].type_name
+        and known[at].timestamp == events[at].timestamp
+    ):
+        return list(events[len(known) :])
+    newest = max((row.timestamp for row in known if row.timestamp is not None), default=0.0)
+    logger.warning(
+        "tracker_store.save.diverged sender=%s: the turn does not extend the stored "
+        "conversation; its events after the newest stored one are appended",
+        sender_id,
+    )
+    return [event for event in events if event.timestamp > newest]
+
+
 def unreachable(store: Any) -> bool:
     """True while the durable store behind store (Rasa wraps it in its
     FailSafeTrackerStore) cannot read the database."""
@@ -362,7 +383,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             # Read before writing, and dropped from the cache until the commit succeeds.
             known = self._known_rows(session, sender_id)
             stored = self.cache.pop(sender_id).stored if sender_id in self.cache else None
-            new = [event.as_dict() for event in events[len(known) :]]
+            new = [event.as_dict() for event in unstored(sender_id, known, events)]
             self._hold(sender_id, new)
             records = [self._record(sender_id, data) for data in minimise_events(new)]
             session.add_all(records)

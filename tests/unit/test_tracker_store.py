@@ -422,3 +422,19 @@ def test_an_unreadable_database_is_told_not_served_as_a_new_conversation(
     monkeypatch.undo()
     assert run(failsafe.retrieve(SENDER)) is not None
     assert not unreachable(failsafe)
+
+
+def test_a_turn_built_on_a_failed_read_is_stored_after_the_conversation_not_dropped(
+    store: DurableSQLTrackerStore, db: Path, journal: Path
+) -> None:
+    """Rasa hands a turn whose read failed a new, empty conversation (in the gap between
+    the channel's check and the turn); what that turn adds is appended, in order."""
+    say(store, session_start() + turn("stored"))
+    say(store, turn("stored too"))
+    fresh = DialogueStateTracker(SENDER, DOMAIN.slots)
+    for event in session_start() + turn("on a failed read"):
+        fresh.update(event)
+    run(store.save(fresh))
+    assert stored_texts(db, journal) == ["stored", "stored too", "on a failed read"]
+    say(store, turn("next"))
+    assert stored_texts(db, journal) == ["stored", "stored too", "on a failed read", "next"]
