@@ -172,10 +172,13 @@ def unstored(sender_id: str, known: Sequence[Row], events: Sequence[Event]) -> l
 
 
 def unreachable(store: Any) -> bool:
-    """True while the durable store behind store (Rasa wraps it in its
-    FailSafeTrackerStore) cannot read the database."""
-    inner = getattr(store, "_tracker_store", store)
-    return isinstance(inner, DurableSQLTrackerStore) and inner.unreachable
+    """True while the durable store behind store (inside Rasa's FailSafe and Awaitable
+    wrappers) cannot read the database."""
+    for _ in range(4):
+        if isinstance(store, DurableSQLTrackerStore):
+            return store.unreachable
+        store = getattr(store, "_tracker_store", None)
+    return False
 
 
 class DurableSQLTrackerStore(SQLTrackerStore):
