@@ -25,7 +25,8 @@ tracker store itself, which is what another process or a restart sees:
 - messages/s: answered messages over the wall time.
 
 Prints the figures and a summary line, writes bench/results/soak.json (soak-smoke.json
-with --smoke: 4 conversations x 5 messages, a 3 s outage). Exits 1 when a check fails.
+with --smoke: 4 conversations x 5 messages, a 3 s outage, the process killed
+between two of its turns). Exits 1 when a check fails.
 `run_soak` also runs on a profile already started: `python -m bench.load --smoke --soak`
 (the tests' smoke run) shares the load smoke's scaled profile.
 """
@@ -72,9 +73,13 @@ class SoakPlan:
     messages: int = 50
     outage_seconds: float = 30.0
     kill_replica: bool = True
+    # Kill the process between two of its turns. A process killed mid-turn leaves that
+    # conversation's Redis lock to expire (Rasa's 60 s): the smoke run would wait it out.
+    kill_while_idle: bool = False
 
 
-SMOKE = SoakPlan(4, 5, 3.0)
+SMOKE = SoakPlan(4, 5, 3.0, kill_while_idle=True)
+IDLE_WAIT_SECONDS = 30.0
 
 
 @dataclass
@@ -178,6 +183,8 @@ async def disrupt(
 
     if plan.kill_replica:
         await progress.reach(total // 3)
+        if plan.kill_while_idle:
+            await idle(running, "rasa-1")
         rasa = running.supervisor.services["rasa-1"]
         os.kill(rasa.process.pid, signal.SIGKILL)
         note(f"rasa-1 killed at message {progress.done}")
@@ -188,6 +195,21 @@ async def disrupt(
             pause_postgres, running.profile.servers, plan.outage_seconds, DATABASES
         )
         note(f"PostgreSQL back at message {progress.done}")
+
+
+def sessions(running: Running, server: str) -> int:
+    """The requests HAProxy has open to one Rasa process, on any of its backends."""
+    rows = running.profile.balancer.command("show stat").splitlines()
+    header = rows[0].lstrip("# ").split(",")
+    fields = [dict(zip(header, row.split(","), strict=False)) for row in rows[1:]]
+    return sum(int(f.get("scur") or 0) for f in fields if f.get("svname") == server)
+
+
+async def idle(running: Running, server: str) -> None:
+    """Until the process has no request open (at most IDLE_WAIT_SECONDS)."""
+    deadline = time.monotonic() + IDLE_WAIT_SECONDS
+    while sessions(running, server) and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
 
 
 async def drive(
@@ -380,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         running.stop()
     print(report(result, plan, RESULTS / ("soak-smoke.json" if args.smoke else "soak.json")))
-    if passed(result):
+    if passed(result) and not result["answer_errors"]:
         shutil.rmtree(work, ignore_errors=True)
     else:
         print(f"logs kept in {config.log_dir} and {work / 'servers' / 'log'}")
