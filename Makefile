@@ -26,7 +26,7 @@ CHARTJS_SHA256 := 48444a82d4edcb5bec0f1965faacdde18d9c17db3063d042abada2f705c9f5
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install schemathesis browser servers webchat chartjs report simulate bench-analytics bench-language train run run-scaled shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-fuzz bench-hostile bench-memory desk-admin verify-audit release rollback clean
+.PHONY: help install schemathesis browser servers webchat chartjs report simulate bench-analytics bench-language train run run-scaled shell lint fix test validate bench-latency bench-escalation bench-nlu bench-training bench-load bench-soak bench-fuzz bench-hostile bench-memory desk-admin verify-audit release rollback clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -131,6 +131,9 @@ bench-training: $(INSTALLED) ## Full and incremental training time of the assist
 
 bench-load: $(MODEL) servers ## 20 concurrent conversations: stock rasa init bot, the stack, the scaled profile with 1, 2, N Rasa processes
 	$(BIN)/python -m bench.load
+
+bench-soak: $(MODEL) servers ## 200 conversations x 50 messages on the scaled profile, a Rasa process killed and PostgreSQL stopped 30 s: 0 turns lost
+	$(BIN)/python -m bench.soak
 
 desk-admin: $(INSTALLED) ## Create a desk admin account: make desk-admin NAME=<name> (prints a generated password)
 	$(BIN)/python -m desk create-admin $(NAME) </dev/null

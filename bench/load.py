@@ -656,8 +656,9 @@ def measure_all(targets: Sequence[Target], plan: Plan, processes: int) -> dict[s
     return results
 
 
-def benchmark(plan: Plan, results_file: Path, processes: int) -> int:
+def benchmark(plan: Plan, results_file: Path, processes: int, soak: bool = False) -> int:
     host = machine()  # before starting anything: the load average is other work's
+    soaked = 0
     with tempfile.TemporaryDirectory(prefix="bench-load-") as home:
         targets = start_targets(
             [
@@ -668,11 +669,15 @@ def benchmark(plan: Plan, results_file: Path, processes: int) -> int:
         )
         try:
             results = measure_all(targets, plan, processes)
+            if soak:
+                soaked = soak_smoke(targets)
         finally:
             for target in targets:
-                stop_all(target.services)
                 if isinstance(target, ScaledTarget) and target.running:
+                    target.running.stop()  # the supervisor's processes, restarted ones too
                     shutil.rmtree(target.running.profile.servers.home, ignore_errors=True)
+                else:
+                    stop_all(target.services)
     report = {
         "plan": dataclasses.asdict(plan),
         "targets": results,
@@ -687,7 +692,22 @@ def benchmark(plan: Plan, results_file: Path, processes: int) -> int:
         f"{host['loadavg_1_5_15'][0]} (1 min)"
     )
     print(summary(results, plan))
-    return 1 if any(errors(r) for r in results.values()) else 0
+    return 1 if soaked or any(errors(r) for r in results.values()) else 0
+
+
+def soak_smoke(targets: Sequence[Target]) -> int:
+    """bench/soak.py's smoke plan on the scaled profile already started (a second start
+    would cost the tests another minute); its exit status."""
+    # Imported here: bench.soak builds on this module.
+    from bench import soak
+
+    scaled = next(t for t in targets if isinstance(t, ScaledTarget))
+    assert scaled.running
+    scaled.rotate(len(scaled.running.profile.rasas))
+    secret = scaled.running.profile.balanced.rest_jwt_secret
+    result = soak.run_soak(scaled.running, secret, soak.SMOKE)
+    print(soak.report(result, soak.SMOKE, RESULTS / "soak-smoke.json"))
+    return 0 if soak.passed(result) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -706,6 +726,11 @@ def main(argv: list[str] | None = None) -> int:
         help="profile Switchboard's Rasa and action server instead",
     )
     parser.add_argument(
+        "--soak",
+        action="store_true",
+        help="with --smoke: then bench/soak.py's smoke plan on the same scaled profile",
+    )
+    parser.add_argument(
         "--processes",
         type=int,
         default=os.cpu_count() or 1,
@@ -718,7 +743,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         return profile(plan, args.profile)
     results = RESULTS / ("load-smoke.json" if args.smoke else "load.json")
-    return benchmark(plan, results, args.processes)
+    return benchmark(plan, results, args.processes, soak=args.smoke and args.soak)
 
 
 if __name__ == "__main__":

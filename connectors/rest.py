@@ -11,6 +11,11 @@ Rasa's own RestInput reads `request.json` without checks, lets the client name a
   unless it is a button the assistant just offered;
 - rate limits per client address and per sender (credentials.yml `rate_limits`),
   429 with Retry-After;
+- while the tracker store cannot read its database, 503 with Retry-After: the
+  message is not processed (not on a new, empty conversation either);
+- an optional `message_id` makes sending again safe: a message whose id the
+  conversation already holds is not processed again, its stored replies are sent
+  back (a client whose answer was lost to a failing process sends it again);
 - the channel is always recorded as `rest`. The URL stays Rasa's:
   POST /webhooks/rest/webhook.
 
@@ -22,13 +27,14 @@ wrote it, if any.
 """
 
 import math
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import BotUttered
+from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -41,6 +47,7 @@ from connectors.ratelimit import RateLimits, client_address
 from connectors.rest_auth import SECRET_ENV, check_sender, checked_secret, checked_sender
 from connectors.settings import setting
 from connectors.webhook import BadRequest, refusal, webhook_blueprint
+from tracker_store.sql import unreachable
 
 structlogger = structlog.get_logger()
 
@@ -56,6 +63,10 @@ DEFAULT_RATE_LIMITS = {
     "poll_sender": "60/minute",
 }
 
+STORE_RETRY_AFTER_SECONDS = 2
+MESSAGE_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
+REPLY_FIELDS = ("image", "buttons", "attachment", "custom")
+
 
 @dataclass(frozen=True)
 class RestMessage:
@@ -64,6 +75,7 @@ class RestMessage:
     sender: str
     text: str
     metadata: dict[str, Any] | None
+    message_id: str | None = None
 
 
 def parse_request(body: bytes, max_message_chars: int, max_body_bytes: int) -> RestMessage:
@@ -80,7 +92,38 @@ def parse_request(body: bytes, max_message_chars: int, max_body_bytes: int) -> R
     text = clean_text(text, max_message_chars)
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest(400, "'metadata' must be a JSON object")
-    return RestMessage(sender, text, valid_unicode(metadata, "metadata"))
+    message_id = payload.get("message_id")
+    if message_id is not None and not (
+        isinstance(message_id, str) and MESSAGE_ID.fullmatch(message_id)
+    ):
+        raise BadRequest(400, "'message_id' must be 1 to 100 letters, digits or . _ : -")
+    return RestMessage(sender, text, valid_unicode(metadata, "metadata"), message_id)
+
+
+def replies_to(
+    tracker: DialogueStateTracker | None, message_id: str | None
+) -> list[dict[str, Any]] | None:
+    """The assistant's replies to the message of this id, as the channel sent them,
+    or None when the conversation does not hold it."""
+    if tracker is None or message_id is None:
+        return None
+    events = list(tracker.events)
+    for index, event in enumerate(events):
+        if isinstance(event, UserUttered) and event.message_id == message_id:
+            replies = []
+            for later in events[index + 1 :]:
+                if isinstance(later, UserUttered):
+                    break
+                if isinstance(later, BotUttered):
+                    fields = {"text": later.text, **{k: later.data.get(k) for k in REPLY_FIELDS}}
+                    replies.append(
+                        {
+                            "recipient_id": tracker.sender_id,
+                            **{k: v for k, v in fields.items() if v is not None},
+                        }
+                    )
+            return replies
+    return None
 
 
 def parse_poll(args: Mapping[str, str]) -> tuple[str, float]:
@@ -153,10 +196,18 @@ class RestInput(InputChannel):
             raise BadRequest(503, f"the REST channel is not configured: {SECRET_ENV} is unset")
         check_sender(request.headers, self.jwt_secret, sender)
 
-    async def offered_payloads(self, request: Request, sender: str) -> list[str]:
-        """The payloads of the buttons the assistant offered in its last turn."""
-        tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
-        return [str(button.get("payload")) for button in offered_buttons(tracker)]
+    async def conversation(self, request: Request, sender: str) -> DialogueStateTracker | None:
+        """The sender's conversation as stored; 503 with Retry-After while the store
+        cannot read it (Rasa would start the message on a new, empty one)."""
+        store = request.app.ctx.agent.tracker_store
+        tracker = await store.retrieve(sender)
+        if unreachable(store):
+            raise BadRequest(
+                503,
+                "the conversation store is unavailable; send the message again",
+                headers={"Retry-After": str(STORE_RETRY_AFTER_SECONDS)},
+            )
+        return tracker
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def receive(request: Request) -> HTTPResponse:
@@ -166,7 +217,12 @@ class RestInput(InputChannel):
             )
             self.authorize(request, message.sender)
             self.rate_limits.check(sender=message.sender)
-            text = customer_text(message.text, await self.offered_payloads(request, message.sender))
+            tracker = await self.conversation(request, message.sender)
+            answered = replies_to(tracker, message.message_id)
+            if answered is not None:  # sent again: not processed twice
+                return response.json(answered)
+            offered = [str(button.get("payload")) for button in offered_buttons(tracker)]
+            text = customer_text(message.text, offered)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
@@ -175,6 +231,7 @@ class RestInput(InputChannel):
                         collector,
                         message.sender,
                         input_channel=self.name(),
+                        message_id=message.message_id,
                         metadata={**(message.metadata or {}), **card_flag(text)} or None,
                     )
                 )

@@ -15,6 +15,19 @@ MAX_BODY_BYTES = 1024 * 1024
 # Engine.IO's polling requests of one web chat session must reach the process holding
 # it: a cookie names the replica (its websocket needs no more than its first request).
 WEBCHAT_COOKIE = "switchboard_replica"
+# HAProxy's own answer when no process answered: no process up (503), one that died
+# mid-turn (502) or did not answer in time (504). A 503 with Retry-After, which channels
+# send again: the REST channel's message_id, the WhatsApp channel's message SID keep a
+# message sent again from being processed twice.
+RETRY_LATER = (
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/json\r\n"
+    "Retry-After: 2\r\n"
+    "Cache-Control: no-cache\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    '{"error": "no assistant process could answer now; send the message again"}\n'
+)
 TEMPLATE = """\
 # Written by stack/balancer.py for this start of `make run-scaled`; not edited by hand.
 global
@@ -26,10 +39,20 @@ defaults
     option forwardfor
     timeout connect 5s
     timeout client 60s
-    timeout server 60s
-    # A turn that hits a process going down is not retried: a message must not be
-    # processed twice. Channels retry on their own.
-    retries 0
+    # Longer than Rasa's conversation lock (60 s): a message queued behind the lock of a
+    # process killed mid-turn, or behind a save outlasting a database restart, is
+    # answered late, not with a 504.
+    timeout server 90s
+    # A turn that hits a process going down is not retried once sent: a message must
+    # not be processed twice. A connection the process refused (killed, restarting)
+    # never reached it: that one goes to another process.
+    retries 2
+    retry-on conn-failure
+    option redispatch 1
+    # No process answered (see RETRY_LATER): a 503 a channel may retry, saying when.
+    errorfile 502 {retry_later}
+    errorfile 503 {retry_later}
+    errorfile 504 {retry_later}
     # A process busy with a queue of turns answers its health check late, not never:
     # only three checks unanswered for 10 s each take it out (a 1 s check timeout took
     # the only process out under bench-load and answered 503).
@@ -89,6 +112,10 @@ class Balancer:
     socket_path: Path
     monitor_port: int
 
+    @property
+    def retry_later_path(self) -> Path:
+        return self.config_path.with_name("retry-later.http")
+
     def argv(self) -> list[str]:
         haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
         return [haproxy, "-f", str(self.config_path), "-db"]
@@ -97,6 +124,7 @@ class Balancer:
         self, balanced: StackConfig, rasas: Sequence[StackConfig], action_ports: Sequence[int]
     ) -> None:
         """The configuration: balanced's ports are the balancer's, rasas the processes'."""
+        self.retry_later_path.write_text(RETRY_LATER)
 
         def servers(port: str, check_port: bool = False, cookie: bool = False) -> str:
             lines = []
@@ -120,6 +148,7 @@ class Balancer:
                 action_port=balanced.action_port,
                 max_body=MAX_BODY_BYTES,
                 cookie=WEBCHAT_COOKIE,
+                retry_later=self.retry_later_path,
                 public_servers=servers("rasa_port", check_port=True),
                 webchat_servers=servers("rasa_port", check_port=True, cookie=True),
                 internal_servers=servers("rasa_internal_port"),

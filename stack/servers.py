@@ -378,3 +378,14 @@ def restart_rabbitmq(servers: Servers) -> None:
     index = next(i for i, s in enumerate(servers.running) if s.name == "rabbitmq")
     servers.running[index].stop()
     servers.running[index] = start_rabbitmq(servers)
+
+
+def pause_postgres(servers: Servers, seconds: float, databases: Sequence[str]) -> None:
+    """PostgreSQL stopped for seconds, then started again on the same port with the same
+    data (the soak benchmark's outage)."""
+    index = next(i for i, s in enumerate(servers.running) if s.name == "postgres")
+    servers.running[index].stop()
+    time.sleep(seconds)
+    servers.running[index] = start_postgres(
+        servers.home, servers.passwords.postgres, servers.postgres_port, databases
+    )

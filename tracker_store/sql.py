@@ -12,7 +12,16 @@ lost one is gone for good. This store instead
   appends it to a journal file on disk so it survives a crash;
 - writes what is pending as soon as the database takes writes again;
 - says so loudly: `tracker_store.save.failed` and `tracker_store.save.recovered`
-  at error/warning level, with the number of conversations not yet stored.
+  at error/warning level, with the number of conversations not yet stored;
+- replays the journal when it starts: what a process that stopped before the
+  database came back left unsaved is written then (only the events newer than the
+  conversation's newest stored one, so a replay never doubles a turn, and a
+  conversation another process carried on is not rewritten); a turn written once
+  the database is back leaves the journal.
+
+While a read fails, `unreachable(store)` is true: a channel answers 503 with
+Retry-After then (Rasa's FailSafeTrackerStore would otherwise hand the turn a new,
+empty conversation).
 
 Conversation cache (write-through). Every save still goes to the database, as
 above. The store also keeps, for the `cache_conversations` most recently used
@@ -141,6 +150,37 @@ def latest_session(rows: Sequence[Row]) -> list[Row]:
     return [r for r in rows if r.timestamp is not None and r.timestamp >= start]
 
 
+def unstored(sender_id: str, known: Sequence[Row], events: Sequence[Event]) -> list[Event]:
+    """The events the database lacks: those after the stored ones when the tracker
+    extends what is stored (the usual case). A tracker that does not (Rasa's new, empty
+    conversation when a read failed, see `unreachable`) gets its events newer than the
+    newest stored one appended, so the turn is stored after them, not dropped."""
+    at = len(known) - 1
+    if at < 0 or (
+        at < len(events)
+        and known[at].type_name == events[at].type_name
+        and known[at].timestamp == events[at].timestamp
+    ):
+        return list(events[len(known) :])
+    newest = max((row.timestamp for row in known if row.timestamp is not None), default=0.0)
+    logger.warning(
+        "tracker_store.save.diverged sender=%s: the turn does not extend the stored "
+        "conversation; its events after the newest stored one are appended",
+        sender_id,
+    )
+    return [event for event in events if event.timestamp > newest]
+
+
+def unreachable(store: Any) -> bool:
+    """True while the durable store behind store (inside Rasa's FailSafe and Awaitable
+    wrappers) cannot read the database."""
+    for _ in range(4):
+        if isinstance(store, DurableSQLTrackerStore):
+            return store.unreachable
+        store = getattr(store, "_tracker_store", None)
+    return False
+
+
 class DurableSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore with retries, a pending buffer, an on-disk journal and a
     write-through cache of recent conversations."""
@@ -177,6 +217,8 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         self.database_thread = ThreadPoolExecutor(1, thread_name_prefix="tracker-store")
         # Verification answers typed while the CRM was down, by conversation and slot.
         self.held: dict[str, dict[str, str]] = {}
+        self.unreachable = False  # the last read failed
+        self.replay_journal()
 
     def _keep_sqlite_connection(self) -> None:
         """An SQLite file's connection stays open on the thread that uses it.
@@ -209,14 +251,24 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             )
             return
         if self.pending.pop(tracker.sender_id, None) is not None:
-            self._recovered(tracker.sender_id)
+            await self._recovered(tracker.sender_id)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The newest state: the pending one when the database has not got it yet,
-        else the latest session as the database holds it."""
+        else the latest session as the database holds it. A failed read is tried once
+        more (a pooled connection the database closed on restart fails once)."""
         if sender_id in self.pending:
             return self.pending[sender_id]
-        rows = await self._in_database(partial(self._read, sender_id))
+        try:
+            rows: list[Row] = await AsyncRetrying(
+                stop=stop_after_attempt(2),
+                retry=retry_if_exception_type(SQLAlchemyError),
+                reraise=True,
+            )(self._in_database, partial(self._read, sender_id))
+        except SQLAlchemyError:
+            self.unreachable = True
+            raise
+        self.unreachable = False
         if not self.domain or not rows:
             return None
         events = [json.loads(row.data) for row in rows]
@@ -357,7 +409,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             # Read before writing, and dropped from the cache until the commit succeeds.
             known = self._known_rows(session, sender_id)
             stored = self.cache.pop(sender_id).stored if sender_id in self.cache else None
-            new = [event.as_dict() for event in events[len(known) :]]
+            new = [event.as_dict() for event in unstored(sender_id, known, events)]
             self._hold(sender_id, new)
             records = [self._record(sender_id, data) for data in minimise_events(new)]
             session.add_all(records)
@@ -433,12 +485,61 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             except SQLAlchemyError:
                 return
             del self.pending[sender_id]
-            self._recovered(sender_id)
+            await self._recovered(sender_id)
 
-    def _recovered(self, sender_id: str) -> None:
+    async def _recovered(self, sender_id: str) -> None:
+        """A pending turn is stored: its journal entries are done with."""
+        await self._in_database(partial(self._unjournal, sender_id))
         logger.warning(
             "tracker_store.save.recovered sender=%s pending=%d", sender_id, len(self.pending)
         )
+
+    def replay_journal(self) -> None:
+        """Writes what the journal holds that the database lacks, then empties the
+        journal; if the database refuses, the journal stays for the next start."""
+        newest: dict[str, list[dict[str, Any]]] = {}
+        if self.journal.exists():
+            for line in self.journal.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                    newest[str(entry["sender_id"])] = list(entry["events"])
+                except (ValueError, KeyError, TypeError):
+                    logger.error("tracker_store.journal.unreadable file=%s", self.journal)
+        if not newest:
+            return
+        try:
+            written = {
+                sender: self._append_newer(sender, events) for sender, events in newest.items()
+            }
+        except SQLAlchemyError as error:
+            logger.error(
+                "tracker_store.journal.not_replayed conversations=%d error=%s; kept in %s",
+                len(newest),
+                error,
+                self.journal,
+            )
+            return
+        self.journal.unlink()
+        logger.warning(
+            "tracker_store.journal.replayed conversations=%d events=%d",
+            len(written),
+            sum(written.values()),
+        )
+
+    def _append_newer(self, sender_id: str, events: list[dict[str, Any]]) -> int:
+        """The journalled events newer than the sender's newest stored one, appended
+        in one transaction; how many."""
+        with self.session_scope() as session:
+            last_time = self._stored(session, sender_id).last_time
+            newer = [
+                data
+                for data in events
+                if last_time is None or (data.get("timestamp") or 0.0) > last_time
+            ]
+            session.add_all([self._record(sender_id, data) for data in newer])
+            session.commit()
+        self.cache.pop(sender_id, None)
+        return len(newer)
 
     def _journal(self, tracker: DialogueStateTracker, error: Exception) -> None:
         entry = {

@@ -17,7 +17,8 @@ SMOKE_RUNS = {
     "escalation": (["--smoke"], "summary: dev P", []),
     "nlu": (["--smoke"], "nlu clinc150:", ["nlu_banking77_smoke", "nlu_clinc150_smoke"]),
     "turn_latency": (["--smoke"], "turn latency over 3", ["turn_latency_smoke"]),
-    "load": (["--smoke"], "load: switchboard", ["load-smoke"]),
+    # The soak smoke (issue #16) runs on the load smoke's scaled profile: one start.
+    "load": (["--smoke", "--soak"], "soak: ", ["load-smoke", "soak-smoke"]),
     "hostile": (["--smoke"], "hostile: normal traffic", ["hostile-smoke"]),
     "analytics": (["--smoke"], "dashboard month (figures/daily)", ["analytics_smoke"]),
     "language": ([], "short messages (target 98 %)", ["language"]),

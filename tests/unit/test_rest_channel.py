@@ -3,8 +3,10 @@
 import json
 
 import pytest
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
-from connectors.rest import parse_poll, parse_request
+from connectors.rest import parse_poll, parse_request, replies_to
 from connectors.webhook import BadRequest
 
 
@@ -59,3 +61,39 @@ def test_polls_check_the_sender_and_the_moment() -> None:
     ):
         with pytest.raises(BadRequest):
             parse_poll(query)
+
+
+def test_a_message_id_is_checked() -> None:
+    assert parsed({"sender": "c-1", "message": "hi", "message_id": "m-1:a.b_c"}).message_id == (
+        "m-1:a.b_c"
+    )
+    assert parsed({"sender": "c-1", "message": "hi"}).message_id is None
+    for bad in ("", "a" * 101, "a b", "x\n", 5, ["m"]):
+        error = refused({"sender": "c-1", "message": "hi", "message_id": bad})
+        assert error.status == 400 and "'message_id'" in error.reason
+
+
+def test_a_message_sent_again_gets_its_stored_replies_not_a_second_turn() -> None:
+    tracker = DialogueStateTracker.from_events(
+        "c-1",
+        [
+            UserUttered("first", message_id="m-1"),
+            BotUttered("one"),
+            BotUttered("pick", data={"buttons": [{"title": "Yes", "payload": "/affirm"}]}),
+            ActionExecuted("action_listen"),
+            UserUttered("second", message_id="m-2"),
+            BotUttered("two"),
+        ],
+    )
+    assert replies_to(tracker, "m-1") == [
+        {"recipient_id": "c-1", "text": "one"},
+        {
+            "recipient_id": "c-1",
+            "text": "pick",
+            "buttons": [{"title": "Yes", "payload": "/affirm"}],
+        },
+    ]
+    assert replies_to(tracker, "m-2") == [{"recipient_id": "c-1", "text": "two"}]
+    assert replies_to(tracker, "m-3") is None
+    assert replies_to(tracker, None) is None
+    assert replies_to(None, "m-1") is None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -25,7 +26,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from tracker_store.sql import DurableSQLTrackerStore
+from tracker_store.sql import DurableSQLTrackerStore, unreachable
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
@@ -116,8 +117,9 @@ def dump(tracker: DialogueStateTracker | None) -> Any:
 
 
 def stored_texts(db: Path, journal: Path, sender: str = SENDER) -> list[str]:
-    """What a fresh process (no cache) reads back from the database."""
-    tracker = run(make_store(db, journal, cache_conversations=0).retrieve_full_tracker(sender))
+    """What a fresh process (no cache, a journal of its own) reads back from the database."""
+    reader = make_store(db, journal.with_name("reader.jsonl"), cache_conversations=0)
+    tracker = run(reader.retrieve_full_tracker(sender))
     return [e.text for e in tracker.events if isinstance(e, UserUttered)] if tracker else []
 
 
@@ -330,3 +332,109 @@ def test_an_erased_conversation_is_gone_from_the_database_cache_pending_and_jour
     assert [json.loads(line)["sender_id"] for line in journal.read_text().splitlines()] == ["other"]
     assert stored_texts(db, journal, "other") == ["someone else"]
     assert run(store.erase(SENDER)) == {"tracker_events": 0, "journal_entries": 0}
+
+
+def refuse_writes(store: DurableSQLTrackerStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: Any) -> None:
+        raise OperationalError("INSERT", {}, Exception("the database is not running"))
+
+    monkeypatch.setattr(store, "_record", refuse)
+
+
+def test_a_journalled_turn_is_written_at_the_next_start_once(
+    store: DurableSQLTrackerStore, db: Path, journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process stops before the database is back: its pending turns are gone from
+    memory, the journal has them; the next start writes them, and a start after that
+    writes nothing again."""
+    say(store, session_start() + turn("stored"))
+    say(store, session_start() + turn("someone else"), sender="other")
+    refuse_writes(store, monkeypatch)
+    say(store, turn("refused", "BW-9"))
+    say(store, turn("refused too"))
+    say(store, turn("other refused"), sender="other")
+    monkeypatch.undo()
+    assert stored_texts(db, journal) == ["stored"]
+    restarted = make_store(db, journal)
+    assert not journal.exists()
+    assert stored_texts(db, journal) == ["stored", "refused", "refused too"]
+    assert stored_texts(db, journal, "other") == ["someone else", "other refused"]
+    assert run(restarted.retrieve(SENDER)).get_slot("order_id") == "BW-9"
+    make_store(db, journal)
+    assert stored_texts(db, journal) == ["stored", "refused", "refused too"]
+    say(restarted, turn("after the restart"))
+    assert stored_texts(db, journal) == ["stored", "refused", "refused too", "after the restart"]
+
+
+def test_a_replay_does_not_double_a_turn_written_once_the_database_came_back(
+    store: DurableSQLTrackerStore, db: Path, journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    say(store, session_start() + turn("stored"))
+    refuse_writes(store, monkeypatch)
+    say(store, turn("refused"))
+    monkeypatch.undo()
+    say(store, turn("database back"))  # writes the pending turn first
+    assert not journal.read_text().strip()  # done with: out of the journal
+    # Even a journal that still had it (a crash between the write and the rewrite):
+    journal.write_text(
+        json.dumps(
+            {
+                "sender_id": SENDER,
+                "events": [e.as_dict() for e in run(store.retrieve(SENDER)).events],
+            }
+        )
+        + "\n"
+    )
+    make_store(db, journal)
+    assert stored_texts(db, journal) == ["stored", "refused", "database back"]
+
+
+def test_a_journal_the_database_refuses_is_kept_for_the_next_start(
+    store: DurableSQLTrackerStore, db: Path, journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    say(store, session_start() + turn("stored"))
+    refuse_writes(store, monkeypatch)
+    say(store, turn("refused"))
+    monkeypatch.setattr(DurableSQLTrackerStore, "_record", store._record)  # still down
+    make_store(db, journal)
+    monkeypatch.undo()
+    assert journal.exists()
+    make_store(db, journal)
+    assert stored_texts(db, journal) == ["stored", "refused"]
+
+
+def test_an_unreadable_database_is_told_not_served_as_a_new_conversation(
+    store: DurableSQLTrackerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rasa's FailSafeTrackerStore turns a failed read into no conversation at all: the
+    REST channel asks `unreachable` and answers 503 with Retry-After instead."""
+    say(store, session_start() + turn("stored"))
+    failsafe = FailSafeTrackerStore(store)
+    reads: list[int] = []
+
+    def down(*_: Any) -> None:
+        reads.append(1)
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(store, "_read", down)
+    assert run(failsafe.retrieve(SENDER)) is None
+    assert unreachable(failsafe) and len(reads) == 2  # tried once more
+    monkeypatch.undo()
+    assert run(failsafe.retrieve(SENDER)) is not None
+    assert not unreachable(failsafe)
+
+
+def test_a_turn_built_on_a_failed_read_is_stored_after_the_conversation_not_dropped(
+    store: DurableSQLTrackerStore, db: Path, journal: Path
+) -> None:
+    """Rasa hands a turn whose read failed a new, empty conversation (in the gap between
+    the channel's check and the turn); what that turn adds is appended, in order."""
+    say(store, session_start() + turn("stored"))
+    say(store, turn("stored too"))
+    fresh = DialogueStateTracker(SENDER, DOMAIN.slots)
+    for event in session_start() + turn("on a failed read"):
+        fresh.update(event)
+    run(store.save(fresh))
+    assert stored_texts(db, journal) == ["stored", "stored too", "on a failed read"]
+    say(store, turn("next"))
+    assert stored_texts(db, journal) == ["stored", "stored too", "on a failed read", "next"]
