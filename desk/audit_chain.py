@@ -9,8 +9,8 @@ their canonical content in id order (64 zeros on a new database), so an edit to 
 breaks the chain too. Removing the newest entries leaves a shorter chain that still
 verifies; the command prints the head (id and hash) so it can be recorded elsewhere.
 
-The desk runs as one process: a lock held from a session's first write flush to the
-end of its transaction serialises the desk's write transactions (SQLite serialises
+The desk runs as one process: a lock held from a session's first write (a flush or a
+bulk statement) to the end of its transaction serialises the desk's write transactions (SQLite serialises
 them anyway), so two entries never chain to the same predecessor.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from desk.models import AuditEntry, Base
 
@@ -79,14 +79,30 @@ def _is_desk_row(row: object) -> bool:
     return isinstance(row, Base)
 
 
+def _hold(session: Session) -> None:
+    """Take the write lock for the rest of the session's transaction (once)."""
+    if not session.info.get(_HOLDS):
+        _WRITING.acquire()
+        session.info[_HOLDS] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_write(state: ORMExecuteState) -> None:
+    """A DELETE, UPDATE or INSERT statement writes as a flush does, so it takes the lock
+    first too: else it holds SQLite's write lock while a later flush of its transaction
+    waits for this one, held by a flush that waits for SQLite's (seen: a sign-in and a
+    hand-over's enrichment stuck for SQLite's 30 s busy timeout)."""
+    writes = state.is_delete or state.is_update or state.is_insert
+    if writes and any(issubclass(mapper.class_, Base) for mapper in state.all_mappers):
+        _hold(state.session)
+
+
 @event.listens_for(Session, "before_flush")
 def _chain(session: Session, flush_context: Any, instances: Any) -> None:
     changed = [*session.new, *session.dirty, *session.deleted]
     if not any(_is_desk_row(row) for row in changed):
         return
-    if not session.info.get(_HOLDS):
-        _WRITING.acquire()
-        session.info[_HOLDS] = True
+    _hold(session)
     new = [row for row in session.new if isinstance(row, AuditEntry)]
     if not new:
         return

@@ -7,18 +7,19 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlalchemy.engine import Engine
 
 from common.database import create_db_engine, session_factory
 from desk import audit, audit_chain
-from desk.models import Base
+from desk.models import Base, SignedIn
 
 ROOT = Path(__file__).resolve().parents[2]
 DROP_TRIGGERS = [f"DROP TRIGGER audit_log_no_{verb}" for verb in ("update", "delete")]
@@ -84,6 +85,41 @@ def test_entries_written_by_threads_at_once_form_one_chain(engine: Engine) -> No
         thread.join()
     found = verdict(engine)
     assert found.intact and found.checked == 60
+
+
+def test_a_bulk_delete_and_another_sessions_entry_never_wait_on_each_other(
+    engine: Engine,
+) -> None:
+    """A sign-in deletes expired sessions before its entry; an enrichment writes its
+    entry meanwhile. Both finish at once, chained (they once waited on each other for
+    SQLite's 30 s busy timeout, and the enrichment failed)."""
+    deleted = threading.Event()
+    failures: list[BaseException] = []
+
+    def sign_in() -> None:
+        with session_factory(engine)() as session:
+            session.execute(delete(SignedIn).where(SignedIn.expires_at < datetime.now(UTC)))
+            deleted.set()
+            time.sleep(0.5)  # the enrichment reaches its write meanwhile
+            audit.record(session, "Dana", "sign_in")
+            session.commit()
+
+    def enrich() -> None:
+        deleted.wait(5)
+        try:
+            write(engine, 1, "integration")
+        except BaseException as error:  # reported by the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=sign_in), threading.Thread(target=enrich)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == [] and time.monotonic() - started < 10
+    found = verdict(engine)
+    assert found.intact and found.checked == 2
 
 
 def test_an_edited_entry_is_named(engine: Engine) -> None:
