@@ -3,6 +3,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -62,12 +63,38 @@ def _story_names(text: str) -> list[str]:
     return [line.split(":", 1)[1].strip() for line in text.splitlines() if "- story:" in line]
 
 
-def held_out(model: Path, out: Path) -> dict[str, Any]:
-    """`rasa test nlu` on tests/nlu: intent accuracy and each intent's F1."""
-    rasa(["test", "nlu", "--nlu", "tests/nlu", "--model", str(model), "--out", str(out)], ROOT)
+def held_out(model: Path, out: Path, sets: dict[str, Path]) -> dict[str, Any]:
+    """`rasa test nlu` once on every language's held-out set (`sets`, by language, the
+    default language's first): each language's intent accuracy, and each intent's F1
+    over them all. The default language's accuracy is `intent_accuracy`."""
+    together = out / "sets"
+    together.mkdir(parents=True, exist_ok=True)
+    language_of: dict[str, set[str]] = {}
+    for code, folder in sets.items():
+        for path in sorted(folder.glob("*.yml")):
+            shutil.copyfile(path, together / f"{code}-{path.name}")
+            for text in _texts(path):
+                language_of.setdefault(text, set()).add(code)
+    rasa(
+        ["test", "nlu", "--nlu", str(together), "--model", str(model), "--out", str(out)]
+        + ["--successes"],
+        ROOT,
+    )
     report = json.loads((out / "intent_report.json").read_text())
+    right = dict.fromkeys(sets, 0)
+    total = dict.fromkeys(sets, 0)
+    for name, correct in (("intent_successes.json", 1), ("intent_errors.json", 0)):
+        path = out / name
+        for prediction in json.loads(path.read_text()) if path.is_file() else []:
+            for code in language_of.get(prediction["text"], ()):
+                right[code] += correct
+                total[code] += 1
+    accuracy = {code: right[code] / total[code] if total[code] else 0.0 for code in sets}
     return {
-        "intent_accuracy": report["accuracy"],
+        "intent_accuracy": accuracy[next(iter(sets))],
+        "languages": {
+            code: {"intent_accuracy": accuracy[code], "messages": total[code]} for code in sets
+        },
         "macro_f1": report["macro avg"]["f1-score"],
         "intent_f1": {
             name: round(entry["f1-score"], 3)
@@ -75,6 +102,12 @@ def held_out(model: Path, out: Path) -> dict[str, Any]:
             if isinstance(entry, dict) and "support" in entry and " avg" not in name
         },
     }
+
+
+def _texts(path: Path) -> list[str]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return [example.get("text") for example in load_data(str(path)).intent_examples]
 
 
 def escalation() -> dict[str, Any]:

@@ -3,10 +3,10 @@
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, validator
 
-from common.config_files import Strict, problems
+from common.config_files import Strict, problems, read_yaml
+from common.languages import languages
 from stack.processes import ROOT
 
 DEFAULT_PATH = ROOT / "release.yml"
@@ -16,9 +16,41 @@ class ReleaseConfigError(ValueError):
     """release.yml is missing or has a bad value; the message names the key."""
 
 
-class HeldOut(Strict):
+class LanguageSet(Strict):
+    path: str
     min_intent_accuracy: float = Field(..., ge=0, le=1)
+
+    @validator("path")
+    def _a_folder(cls, value: str) -> str:
+        if not (ROOT / value).is_dir():
+            raise ValueError(f"{value!r} is not a folder of the project")
+        return value
+
+
+class HeldOut(Strict):
+    languages: dict[str, LanguageSet]
+    max_below_default: float = Field(..., ge=0, le=1)
     max_intent_f1_drop: float = Field(..., ge=0, le=1)
+
+    @validator("languages")
+    def _the_default_first(cls, value: dict[str, LanguageSet]) -> dict[str, LanguageSet]:
+        known = languages()
+        if not value:
+            raise ValueError("at least the default language's set")
+        for code in value:
+            if code not in known.languages:
+                raise ValueError(f"{code!r} is not one of languages.yml's languages")
+        if next(iter(value)) != known.default:
+            raise ValueError(f"the default language {known.default!r} comes first")
+        return value
+
+    @property
+    def min_intent_accuracy(self) -> float:
+        """The default language's threshold."""
+        return next(iter(self.languages.values())).min_intent_accuracy
+
+    def sets(self) -> dict[str, Path]:
+        return {code: ROOT / entry.path for code, entry in self.languages.items()}
 
 
 class Stories(Strict):
@@ -51,7 +83,4 @@ def parse_config(raw: Any) -> ReleaseConfig:
 
 
 def load_config(path: Path = DEFAULT_PATH) -> ReleaseConfig:
-    try:
-        return parse_config(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as error:
-        raise ReleaseConfigError(f"{path.name}: {error}") from None
+    return parse_config(read_yaml(path, ReleaseConfigError))

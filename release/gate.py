@@ -51,12 +51,14 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def measure(model: Path, inputs: Path, recorded: list[Recorded], work: Path) -> dict[str, Any]:
+def measure(
+    model: Path, inputs: Path, config: ReleaseConfig, recorded: list[Recorded], work: Path
+) -> dict[str, Any]:
     """Every measurement of the candidate, with the seconds each took."""
     steps: dict[str, Callable[[], Any]] = {
         "validate": lambda: checks.validate(inputs),
         "stories": lambda: checks.stories(model, work / "core"),
-        "held_out": lambda: checks.held_out(model, work / "nlu"),
+        "held_out": lambda: checks.held_out(model, work / "nlu", config.held_out.sets()),
         "escalation": checks.escalation,
         "regression": lambda: {"outcomes": replay_all(model, recorded)},
     }
@@ -96,6 +98,7 @@ def judge(
         _at_least(
             "held-out intent accuracy", held["intent_accuracy"], config.held_out.min_intent_accuracy
         ),
+        *_languages(held, config),
         _at_least(
             "story conversation accuracy",
             stories["conversation_accuracy"],
@@ -122,6 +125,25 @@ def judge(
     return found
 
 
+def _languages(held: dict[str, Any], config: ReleaseConfig) -> list[Check]:
+    """Each other language's accuracy, and how far it is below the default language's."""
+    default = held["intent_accuracy"]
+    limit = config.held_out.max_below_default
+    found = []
+    for code, entry in list(config.held_out.languages.items())[1:]:
+        accuracy = held.get("languages", {}).get(code, {}).get("intent_accuracy", 0.0)
+        found.append(
+            _at_least(f"held-out intent accuracy ({code})", accuracy, entry.min_intent_accuracy)
+        )
+        below = default - accuracy
+        found.append(
+            Check(
+                f"{code} below the default language", below <= limit, f"{below:.3f}", f"≤ {limit}"
+            )
+        )
+    return found
+
+
 def _ok(step: dict[str, Any]) -> str:
     return "clean" if step["passed"] else "errors or warnings"
 
@@ -145,6 +167,14 @@ def changes(results: dict[str, Any], current: dict[str, Any] | None) -> list[str
         before, now = current[part][key], results[part][key]
         if before != now:
             lines.append(f"{label}: {before:.3f} → {now:.3f}")
+    before_languages = current["held_out"].get("languages", {})
+    for code, now_language in list(results["held_out"].get("languages", {}).items())[1:]:
+        old, new = (
+            before_languages.get(code, {}).get("intent_accuracy", 0.0),
+            now_language["intent_accuracy"],
+        )
+        if old != new:
+            lines.append(f"held-out intent accuracy ({code}): {old:.3f} → {new:.3f}")
     before_f1, now_f1 = current["held_out"]["intent_f1"], results["held_out"]["intent_f1"]
     for intent in sorted(set(before_f1) | set(now_f1)):
         old, new = before_f1.get(intent, 0.0), now_f1.get(intent, 0.0)
@@ -203,7 +233,7 @@ def run_gate(
     work: Path,
 ) -> Verdict:
     """Measure, judge, and promote the candidate if every check passed."""
-    results = measure(model, inputs, recorded, work)
+    results = measure(model, inputs, config, recorded, work)
     results["candidate"] = {
         "model": str(model),
         "sha256": sha256(model),

@@ -9,6 +9,7 @@ smoke run (which trained twice), and prepares its inputs with the bench's own
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,17 +48,27 @@ def test_an_unchanged_model_is_promoted_and_a_worse_one_refused(tmp_path: Path) 
     assert sha256(pointer) == sha256(MODEL)
     kept = json.loads((releases / "001" / "release.json").read_text())
     assert all(check["passed"] for check in kept["checks"])
+    measured = kept["held_out"]["languages"]
+    assert list(measured) == ["en", *list(measured)[1:]] and len(measured) >= 2
+    for code, entry in list(measured.items())[1:]:
+        assert entry["messages"] >= 100, code
+        assert f"| held-out intent accuracy ({code}) | {entry['intent_accuracy']:.3f} |" in (
+            unchanged.stdout
+        )
 
     inputs = tmp_path / "worse"
     inputs.mkdir()
     copy_inputs(inputs, smoke=True)
-    (inputs / "data" / "nlu" / "file_claim.yml").unlink()
+    for examples in (inputs / "data" / "nlu").glob("**/file_claim.yml"):
+        examples.unlink()  # in every language
     worse = gate(releases, "--inputs", str(inputs))
     assert worse.returncode == 1, worse.stdout[-4000:] + worse.stderr[-4000:]
     report = worse.stdout
     assert "REFUSED" in report
+    assert re.search(
+        r"\| intent file_claim F1 \| \d\.\d{3} → 0\.000 \| drop ≤ 0\.1 \| \*\*FAIL", report
+    )
     for reason in (
-        "| intent file_claim F1 | 1.000 → 0.000 | drop ≤ 0.1 | **FAIL** |",
         "| journey file_claim | 2 lost (claim-filed, claim-filed-after-verification) | ≤ 0 lost | **FAIL** |",
     ):
         assert reason in report, report

@@ -20,11 +20,16 @@ RECORDED = [
 
 
 def results(
-    accuracy: float = 0.98, claim: tuple[str, ...] = CLAIM, f1: float = 1.0
+    accuracy: float = 0.98, claim: tuple[str, ...] = CLAIM, f1: float = 1.0, other: float = 0.97
 ) -> dict[str, Any]:
+    languages = {code: {"intent_accuracy": other} for code in load_config().held_out.languages}
     return {
         "validate": {"passed": True},
-        "held_out": {"intent_accuracy": accuracy, "intent_f1": {"file_claim": f1, "greet": 1.0}},
+        "held_out": {
+            "intent_accuracy": accuracy,
+            "languages": {**languages, "en": {"intent_accuracy": accuracy}},
+            "intent_f1": {"file_claim": f1, "greet": 1.0},
+        },
         "stories": {"conversation_accuracy": 1.0, "failed_stories": []},
         "escalation": {"precision": 0.95, "recall": 0.97},
         "regression": {
@@ -49,7 +54,29 @@ def test_the_shipped_release_yml_and_regression_set_load() -> None:
 @pytest.mark.parametrize(
     ("raw", "named"),
     [
-        ({"held_out": {"min_intent_accuracy": 1.5}}, "held_out.min_intent_accuracy"),
+        (
+            {"held_out": {"languages": {"en": {"path": "tests/nlu", "min_intent_accuracy": 1.5}}}},
+            "held_out.languages.en.min_intent_accuracy",
+        ),
+        (
+            {"held_out": {"languages": {"de": {"path": "tests/nlu_de", "min_intent_accuracy": 1}}}},
+            "held_out.languages: the default language 'en' comes first",
+        ),
+        (
+            {"held_out": {"languages": {"en": {"path": "tests/nope", "min_intent_accuracy": 1}}}},
+            "held_out.languages.en.path: 'tests/nope' is not a folder",
+        ),
+        (
+            {
+                "held_out": {
+                    "languages": {
+                        "en": {"path": "tests/nlu", "min_intent_accuracy": 1},
+                        "xx": {"path": "tests/nlu", "min_intent_accuracy": 1},
+                    }
+                }
+            },
+            "held_out.languages: 'xx' is not one of",
+        ),
         ([], "(top level)"),
     ],
 )
@@ -79,9 +106,27 @@ def test_a_candidate_losing_one_journey_is_refused_for_that_journey_only() -> No
 
 def test_thresholds_hold_without_a_release_in_service() -> None:
     config = load_config()
-    assert failed(judge(results(accuracy=0.5), config, RECORDED, None)) == [
-        "held-out intent accuracy"
+    assert failed(judge(results(accuracy=0.5, other=0.5), config, RECORDED, None)) == [
+        "held-out intent accuracy",
+        *(f"held-out intent accuracy ({code})" for code in list(config.held_out.languages)[1:]),
     ]
+
+
+def test_a_language_below_its_threshold_or_too_far_below_english_is_refused() -> None:
+    config = load_config()
+    others = list(config.held_out.languages)[1:]
+    assert others, "release.yml gates at least one language besides the default"
+    weak = results(other=0.5)
+    assert failed(judge(weak, config, RECORDED, None)) == [
+        name
+        for code in others
+        for name in (f"held-out intent accuracy ({code})", f"{code} below the default language")
+    ]
+    behind = results(accuracy=1.0, other=1.0 - config.held_out.max_below_default - 0.001)
+    assert failed(judge(behind, config, RECORDED, None)) == [
+        f"{code} below the default language" for code in others
+    ]
+    assert "held-out intent accuracy (" in "\n".join(changes(weak, results()))
 
 
 def test_a_conversation_the_current_release_already_lost_is_not_counted_again() -> None:
