@@ -6,10 +6,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field, ValidationError, validator
 
-from common.config_files import Strict, problems
+from common.config_files import Strict, problems, read_yaml
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "lifecycle.yml"
 # The incident types the backend's protection plans know (fixtures' protection_plans).
@@ -153,13 +152,7 @@ def parse_config(raw: Any) -> LifecycleConfig:
 def load_config(path: Path | None = None) -> LifecycleConfig:
     """lifecycle.yml (or the file at path), validated."""
     path = path or DEFAULT_PATH
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise LifecycleConfigError(f"{path}: cannot be read ({error.strerror})") from None
-    except yaml.YAMLError as error:
-        raise LifecycleConfigError(f"{path}: not valid YAML ({error})") from None
-    return parse_config(raw)
+    return parse_config(read_yaml(path, LifecycleConfigError))
 
 
 @lru_cache(maxsize=1)

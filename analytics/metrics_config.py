@@ -4,9 +4,9 @@ when the analytics service starts (a bad key stops it, named with the reason).""
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, conlist, constr, validator
 
+from common.config_files import read_yaml
 from common.satisfaction import Satisfaction
 
 # contract K1's results (actions/outcomes.py; analytics never imports the actions)
@@ -168,10 +168,4 @@ def parse_metrics_config(data: object) -> MetricsConfig:
 
 def load_metrics_config(path: Path) -> MetricsConfig:
     """metrics.yml read and checked."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise MetricsConfigError(f"metrics.yml: cannot read {path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise MetricsConfigError(f"metrics.yml: not valid YAML ({error})") from None
-    return parse_metrics_config(data)
+    return parse_metrics_config(read_yaml(path, MetricsConfigError))

@@ -6,11 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from lingua import IsoCode639_1
 from pydantic import Field, ValidationError, root_validator, validator
 
-from common.config_files import Strict, problems
+from common.config_files import Strict, problems, read_yaml
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "languages.yml"
 
@@ -63,10 +62,7 @@ class LanguageConfig(Strict):
 
 def load_config(path: Path = DEFAULT_PATH) -> LanguageConfig:
     """languages.yml validated; LanguageConfigError names every bad key and its reason."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise LanguageConfigError(f"{path}: {error}") from error
+    raw = read_yaml(path, LanguageConfigError)
     try:
         return LanguageConfig.parse_obj(raw if isinstance(raw, dict) else {})
     except ValidationError as error:

@@ -19,12 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import Field, ValidationError, conint, validator
 
 from common import clock
-from common.config_files import Strict, problems
+from common.config_files import Strict, problems, read_yaml
 from common.periodic import every
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,13 +81,7 @@ def parse_retention(data: object) -> RetentionConfig:
 
 
 def load_retention(path: Path = DEFAULT_PATH) -> RetentionConfig:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise RetentionConfigError(f"retention.yml: cannot read {path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise RetentionConfigError(f"retention.yml: not valid YAML ({error})") from None
-    return parse_retention(data)
+    return parse_retention(read_yaml(path, RetentionConfigError))
 
 
 def cutoff(now: float, days: int) -> float:

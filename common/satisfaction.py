@@ -6,8 +6,9 @@ imports the other."""
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, Extra, ValidationError, validator
+
+from common.config_files import read_yaml
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "metrics.yml"
 # Where a one-question prompt with buttons suits: web chat, REST and WhatsApp. A call
@@ -42,10 +43,7 @@ class Satisfaction(BaseModel):
 
 def load_satisfaction(path: Path = DEFAULT_PATH) -> Satisfaction:
     """metrics.yml's satisfaction settings, checked (the action server's read of it)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise SatisfactionConfigError(f"metrics.yml: cannot be read ({error})") from None
+    data = read_yaml(path, SatisfactionConfigError)
     section = data.get("satisfaction", {}) if isinstance(data, dict) else None
     if not isinstance(section, dict):
         raise SatisfactionConfigError("metrics.yml: satisfaction: expected a mapping")

@@ -33,9 +33,8 @@ A wrong value stops the desk at start-up with a message naming it.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
 from limits import parse_many
 from pydantic import (
     BaseModel,
@@ -47,7 +46,7 @@ from pydantic import (
     validator,
 )
 
-from common.config_files import problems
+from common.config_files import problems, read_yaml
 from common.settings import EnvSettings, http_url
 from desk.hours import SupportHours
 from desk.wording import AgentWording
@@ -184,10 +183,7 @@ class Settings:
 
 def load_behaviour(path: Path) -> Behaviour:
     """The validated behaviour file; SettingsError says which value is wrong and why."""
-    try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise SettingsError(f"{path}: {error}") from None
+    raw = read_yaml(path, SettingsError)
     if not isinstance(raw, dict):
         raise SettingsError(f"{path}: expected a mapping with queue, rasa and webhook")
     try:

@@ -15,8 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
+from common.config_files import read_yaml
 from common.languages import languages as known_languages
 from common.schemas import schema_validator
 from escalation.config_schema import SCHEMA
@@ -140,13 +139,7 @@ class EscalationConfig:
 def load_escalation_config(path: str | Path | None = None) -> EscalationConfig:
     """Reads and validates escalation.yml (the project root's unless `path` is given)."""
     source = Path(path) if path is not None else DEFAULT_PATH
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise EscalationConfigError(f"{source}: cannot be read: {error.strerror}") from error
-    except yaml.YAMLError as error:
-        raise EscalationConfigError(f"{source}: is not valid YAML: {error}") from error
-    return parse_escalation_config(raw, str(source))
+    return parse_escalation_config(read_yaml(source, EscalationConfigError), str(source))
 
 
 @lru_cache(maxsize=4)

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import Field, ValidationError, root_validator, validator
 
-from common.config_files import Strict
+from common.config_files import Strict, read_yaml
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "outreach.yml"
 
@@ -301,10 +300,4 @@ def parse_config(raw: Any) -> OutreachConfig:
 
 def load_config(path: Path = DEFAULT_PATH) -> OutreachConfig:
     """outreach.yml at path, validated; OutreachConfigError naming each bad key."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise OutreachConfigError(f"{path}: cannot be read ({error.strerror})") from None
-    except yaml.YAMLError as error:
-        raise OutreachConfigError(f"{path}: not valid YAML ({error})") from None
-    return parse_config(raw)
+    return parse_config(read_yaml(path, OutreachConfigError))

@@ -80,7 +80,7 @@ def test_metrics_yml_that_is_not_a_mapping_or_not_yaml(tmp_path: Path) -> None:
     broken.write_text("goals: [\n")
     with pytest.raises(MetricsConfigError, match="not valid YAML"):
         load_metrics_config(broken)
-    with pytest.raises(MetricsConfigError, match="cannot read"):
+    with pytest.raises(MetricsConfigError, match="cannot be read"):
         load_metrics_config(tmp_path / "missing.yml")
 
 

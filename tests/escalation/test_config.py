@@ -148,7 +148,7 @@ def test_a_missing_file_is_named(tmp_path: Path):
 def test_a_file_that_is_not_yaml_is_named(tmp_path: Path):
     broken = tmp_path / "escalation.yml"
     broken.write_text("defaults: [unclosed\n", encoding="utf-8")
-    with pytest.raises(EscalationConfigError, match=f"{broken}: is not valid YAML"):
+    with pytest.raises(EscalationConfigError, match=f"{broken}: not valid YAML"):
         load_escalation_config(broken)
 
 
