@@ -85,13 +85,15 @@ def test_the_scaled_profile_answers_a_conversation_through_the_balancer(
     assert sum(served(scaled, "actions").values()) >= 1
     # Each turn took the conversation's lock in Redis.
     assert lock.info("commandstats")["cmdstat_set"]["calls"] - locks_before >= 3
-    # The conversation is in PostgreSQL's tracker database, read back whole.
-    events = stack.tracker(customer.sender)["events"]
-    assert [e["text"] for e in events if e["event"] == "user"] == [
-        "hello there",
-        "where is my order BW-100002",
-        "thanks a lot",
-    ]
+    # The conversation is in PostgreSQL's tracker database, read back whole through
+    # each process: each one's conversation cache shows the other's turns too.
+    for rasa in scaled.profile.rasas:
+        events = Stack(rasa).tracker(customer.sender)["events"]
+        assert [e["text"] for e in events if e["event"] == "user"] == [
+            "hello there",
+            "where is my order BW-100002",
+            "thanks a lot",
+        ], rasa.rasa_port
     assert scaled.profile.balanced.tracker_store_url.startswith("postgresql://")
 
 
