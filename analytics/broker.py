@@ -34,7 +34,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from common import clock
-from common.database import create_db_engine
+from common.database import create_db_engine, create_tables
 
 logger = logging.getLogger(__name__)
 # Events kept while the database refuses writes; beyond, the oldest are dropped (logged).
@@ -62,7 +62,7 @@ class UrlSQLEventBroker(SQLEventBroker):
 
     def __init__(self, url: str) -> None:
         self.engine = broker_engine(url)
-        self.Base.metadata.create_all(self.engine)
+        create_tables(self.Base.metadata, self.engine)
         self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
         self.pending: deque[dict[str, Any]] = deque()
         self.dropped = 0

@@ -3,8 +3,9 @@
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -51,3 +52,14 @@ def create_db_engine(database_url: str) -> Engine:
 def session_factory(engine: Engine) -> sessionmaker:
     """Sessions bound to engine; the API opens one per request."""
     return sessionmaker(bind=engine, future=True)
+
+
+def create_tables(metadata: MetaData, engine: Engine) -> None:
+    """metadata's missing tables. Processes starting together (several Rasa processes
+    on one database) may each find a table missing and create it: the one that loses
+    the race is refused (SQLite "already exists", PostgreSQL a duplicate in its
+    catalogue), and finds every table there when it looks again."""
+    try:
+        metadata.create_all(engine)
+    except (OperationalError, ProgrammingError, IntegrityError):
+        metadata.create_all(engine)

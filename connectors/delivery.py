@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from common.database import create_tables
 from connectors.state import ChannelState, channel_state
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class Deliveries:
 
     def __init__(self, state: ChannelState) -> None:
         self.engine = state.engine
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
 
     def _record(self, conversation: str, stamp: float, state: str) -> None:
         now = time.time()

@@ -30,6 +30,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from common.database import create_tables
+
 STATE_URL_ENV = "CHANNEL_STATE_URL"
 DEFAULT_URL = f"sqlite:///{Path(__file__).resolve().parents[1] / 'var' / 'channels.db'}"
 STALE_CLAIM_SECONDS = 600.0  # far beyond a turn (Rasa's lock expires after 60 s)
@@ -81,7 +83,7 @@ class ChannelState:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             options["connect_args"] = {"timeout": 15}
         self.engine: Engine = sa.create_engine(url, future=True, **options)
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
         self._pruned_at = 0.0
 
     # Claims

@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from common.database import create_tables
 from connectors.state import ChannelState
 
 RETENTION_SECONDS = 30 * 24 * 3600.0
@@ -38,7 +39,7 @@ class Outbox:
 
     def __init__(self, state: ChannelState) -> None:
         self.engine = state.engine
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
 
     def _put(self, conversation: str, message: dict[str, Any]) -> int:
         now = time.time()
