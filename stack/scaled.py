@@ -117,6 +117,8 @@ class Profile:
             "RABBITMQ_QUEUE": RABBITMQ_QUEUE,
             # The channels' rate-limit counters, shared by every process.
             "SWITCHBOARD_RATE_LIMIT_STORAGE": servers.redis_url(2),
+            # The web chat's sockets: a message reaches the process holding the browser's.
+            "SWITCHBOARD_WEBCHAT_REDIS_URL": servers.redis_url(3),
         }
 
     def analytics_env(self) -> dict[str, str]:

@@ -27,6 +27,12 @@ binding the session again, so a reply written while the tab was closed is shown 
 return. An agent's message (the desk's bot event with `metadata.agent`) carries the
 agent's name for the page to show (chat.js); no customer-facing text is made here.
 
+Several Rasa processes (the scaled profile): with `SWITCHBOARD_WEBCHAT_REDIS_URL` set,
+the socket server's client manager is python-socketio's AsyncRedisManager, so a message
+written by one process (an agent's reply through the desk, which reaches any process)
+is emitted by the process holding the browser's socket, and the browser's confirmation
+comes back to the writer. Without it, sockets are the process's own.
+
 Two fixes to Rasa 3.6's socket.io channel with the pinned libraries: its session
 handshake does not await python-socketio 5's `enter_room` (so replies reach no
 one), and Sanic 21.12's websockets fail on Python 3.11 ("Passing coroutines is
@@ -42,6 +48,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import socketio
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import UserUttered
@@ -79,6 +86,7 @@ BROWSER_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}")  # BCP 47: "d
 DEFAULT_RATE_LIMITS = {"client": "120/minute", "session": "30/minute"}
 AGENT_CLASS = "rw-agent"  # chat.css and chat.js know it
 SECRET_ENV = "SWITCHBOARD_WEBCHAT_SECRET"
+QUEUE_ENV = "SWITCHBOARD_WEBCHAT_REDIS_URL"
 PUBLIC_URL_ENV = "SWITCHBOARD_PUBLIC_URL"
 FRAME_ANCESTORS = re.compile(r"[^;,\s]+( [^;,\s]+)*")  # space-separated sources, one directive
 # Everything from Switchboard itself (the widget's web font is not fetched).
@@ -153,15 +161,14 @@ class WebChatOutput(SocketIOOutput):
             if isinstance(stamp, float):
                 await ledger().record(conversation, stamp, DELIVERED)
 
-        sockets = (
-            [to]
-            if to
-            else [sid for sid, _ in self.sio.manager.get_participants(self.namespace, conversation)]
+        # To the conversation's room: every socket of it, in whichever process holds it.
+        await self.sio.emit(
+            self.bot_message_evt,
+            message,
+            to=to or conversation,
+            namespace=self.namespace,
+            callback=confirmed,
         )
-        for sid in sockets:
-            await self.sio.emit(
-                self.bot_message_evt, message, to=sid, namespace=self.namespace, callback=confirmed
-            )
 
 
 def browser_language(data: dict[str, Any]) -> dict[str, str]:
@@ -321,6 +328,19 @@ class WebChatInput(SocketIOInput):
         webhook = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None
+        queue = os.environ.get(QUEUE_ENV)
+        if queue:  # before the first connection initialises the manager
+            sio.manager = socketio.AsyncRedisManager(queue)
+            sio.manager.set_server(sio)
+
+            @webhook.listener("after_server_start")
+            async def listen_to_the_queue(*_: Any) -> None:
+                # From the start, not from the first browser: a process no browser
+                # uses still hears the confirmations of what it wrote.
+                if not sio.manager_initialized:
+                    sio.manager_initialized = True
+                    sio.manager.initialize()
+
         sio.eio.transports = ["polling"]
         sio.eio.cors_allowed_origins = self.origin_allowed
         sio.eio.handle_request = engineio_checked(sio.eio.handle_request)

@@ -1,12 +1,15 @@
 """Two Rasa processes of the stack on one tracker store and Rasa's RedisLockStore
 (issue #16): two messages for one conversation, one to each process at the same
-moment, are processed one after the other. Starts its own redis-server.
+moment, are processed one after the other; an agent's reply written through one
+process reaches the web chat browser connected to the other, and its confirmation
+comes back (the web chat's sockets shared through Redis). Starts its own redis-server.
 
 Without the lock store (each process with Rasa's in-memory lock) the same race was seen
 to lose a turn: both messages answered, but the stored conversation held only one of
 them, because each process saved its tracker as read before the other's turn."""
 
 import dataclasses
+import queue
 import shutil
 import subprocess
 import threading
@@ -17,7 +20,11 @@ from typing import Any
 
 import pytest
 import redis
+import requests
+import socketio
 
+from connectors.webchat import QUEUE_ENV
+from desk.rasa_client import APPEND_SCOPE, READ_SCOPE, desk_token
 from stack.config import StackConfig, isolated_config
 from stack.launch import (
     rasa,
@@ -31,6 +38,7 @@ from stack.launch import (
     stop_all,
 )
 from stack.processes import ROOT, Service, free_port, wait_ready
+from tests.channels.test_webchat import conversation
 from tests.support.stack import API_TOKEN, INTEGRATION_SECRET, Conversation, Stack
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -97,7 +105,12 @@ def two_rasas(
     endpoints.write_text((ROOT / "endpoints.yml").read_text() + LOCK_STORE.format(port=redis_port))
     config = dataclasses.replace(
         isolated_config(
-            home, {"SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET}, rasa_api_token=API_TOKEN
+            home,
+            {
+                "SWITCHBOARD_INTEGRATION_SECRET": INTEGRATION_SECRET,
+                QUEUE_ENV: f"redis://127.0.0.1:{redis_port}/3",
+            },
+            rasa_api_token=API_TOKEN,
         ),
         endpoints=str(endpoints),
     )
@@ -194,3 +207,48 @@ def test_two_messages_at_two_processes_are_processed_one_after_the_other(
             assert "bot" in turn, cut
             assert turn[-1] == "action:action_listen", cut
             assert [e for e in turn if e.startswith("user:")] == [turn[0]], cut
+
+
+def internal(stack: Stack, scope: str, conversation_id: str) -> tuple[str, dict[str, str]]:
+    """The desk's door into one process for one conversation: its URL and token."""
+    token = desk_token(stack.config.desk_rasa_secret, scope, conversation_id)
+    url = f"{stack.config.rasa_internal_url}/internal/conversations/{conversation_id}/events"
+    return url, {"Authorization": f"Bearer {token}"}
+
+
+def test_an_agents_reply_written_by_one_process_reaches_the_browser_on_the_other(
+    two_rasas: tuple[Stack, Stack],
+) -> None:
+    first, second = two_rasas
+    confirmed: queue.Queue[str] = queue.Queue()
+    said: queue.Queue[dict[str, Any]] = queue.Queue()
+    browser = socketio.Client()
+    browser.on("session_confirm", confirmed.put)
+    browser.on("bot_uttered", said.put)  # answering confirms the message
+    browser.connect(first.config.rasa_url, transports=["polling"])
+    try:
+        browser.emit("session_request", {"session_id": None})
+        token = confirmed.get(timeout=30)
+        browser.emit("user_uttered", {"message": "hello", "session_id": token})
+        assert "Brightwave" in said.get(timeout=60)["text"]
+        conversation_id = conversation(first, token)
+
+        reply = "Hi, it's Dana from Brightwave: I have your order in front of me."
+        url, headers = internal(second, APPEND_SCOPE, conversation_id)
+        event = {"event": "bot", "text": reply, "metadata": {"agent": "Dana"}}
+        appended = requests.post(url, json=[event], headers=headers, timeout=30)
+        assert appended.status_code == 200, appended.text
+        assert said.get(timeout=30)["text"] == reply
+
+        # The browser's confirmation reached the process that wrote it.
+        url, headers = internal(second, READ_SCOPE, conversation_id)
+        deadline = time.monotonic() + 30
+        while True:
+            read = requests.get(url, headers=headers, timeout=30).json()
+            states = [m.get("delivery") for m in read["events"] if m.get("text") == reply]
+            if states == ["delivered"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert states == ["delivered"], read
+    finally:
+        browser.eio.disconnect(abort=True)  # a clean one waits out the long poll
