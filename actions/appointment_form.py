@@ -16,7 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
 from actions.journey import BACKEND, JourneyForm, Reply, leaving, opening_text
-from actions.render import join_words
+from actions.language import conversation_language
+from actions.render import join_words, value_text
 
 GOAL = "book_appointment"
 FORM = "appointment_form"
@@ -37,6 +38,14 @@ PURPOSE_WORDS: dict[str, tuple[str, ...]] = {
     "advice": ("advice", "advise", "choose", "choosing", "buy", "set up", "setup", "help with"),
 }
 PURPOSE_LABELS = {"repair": "a repair", "advice": "an advice session"}
+
+
+def purpose_words(purpose: object, language: str) -> str:
+    """An appointment's purpose as the restatement says it: 'a repair'."""
+    english = PURPOSE_LABELS.get(str(purpose), "an appointment")
+    return value_text("appointment_purpose", purpose, language, english)
+
+
 PLACES = ("first", "second", "third", "fourth", "fifth")
 CLOCK = re.compile(r"\b([01]?\d|2[0-3])[:.h]([0-5]\d)\b")
 STORE_ID = re.compile(r"\bst[-\s]?([a-z]{3})\b", re.IGNORECASE)
@@ -92,7 +101,7 @@ def appointment_words(tracker: Tracker) -> dict[str, str]:
     store: dict[str, Any] = next((s for s in stores if s["id"] == store_id), {})
     start = tracker.get_slot(SLOT)
     return {
-        "purpose": PURPOSE_LABELS.get(str(tracker.get_slot(PURPOSE)), "an appointment"),
+        "purpose": purpose_words(tracker.get_slot(PURPOSE), conversation_language(tracker.slots)),
         "store": str(store.get("name", "")),
         "store_hours": str(store.get("hours", "")),
         "start": when(start) if start else "",

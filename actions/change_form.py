@@ -11,8 +11,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
-from actions.appointment_form import PURPOSE_LABELS, chosen_slot, offer_slots, offered_at, when
+from actions.appointment_form import chosen_slot, offer_slots, offered_at, purpose_words, when
 from actions.journey import BACKEND, JourneyForm, Reply, leaving, opening_text
+from actions.language import conversation_language
 from actions.render import join_words
 
 GOAL = "change_appointment"
@@ -65,7 +66,7 @@ def change_words(tracker: Tracker) -> dict[str, str]:
     new = tracker.get_slot(SLOT)
     return {
         "appointment_id": str(appointment.get("id", "")),
-        "purpose": PURPOSE_LABELS.get(str(appointment.get("purpose")), "an appointment"),
+        "purpose": purpose_words(appointment.get("purpose"), conversation_language(tracker.slots)),
         "store": str(appointment.get("store", "")),
         "start": when(appointment["start"]) if appointment.get("start") else "",
         "new_start": when(new) if new else "",

@@ -17,6 +17,7 @@ from babel.numbers import format_currency
 from actions import spoken
 from actions.records import RecordKind
 from actions.support_hours import hours_words
+from common.locale_values import value_words
 
 Record = Mapping[str, Any]
 Variables = dict[str, Any]
@@ -46,6 +47,15 @@ def money(amount: Any, currency: str = "EUR", locale: str = DEFAULT_LOCALE) -> s
         return format_currency(float(amount), currency, locale=locale)
     symbol = CURRENCY_SYMBOLS.get(currency, "")
     return f"{symbol}{float(amount):.2f}" if symbol else f"{float(amount):.2f} {currency}"
+
+
+def value_text(
+    kind: str, code: Any, locale: str = DEFAULT_LOCALE, default: str | None = None
+) -> str:
+    """A backend value in the locale's words (locales/<code>.yml's `values`); else in the
+    default language's, `default` or the code as words ('under_review' → 'under review')."""
+    english = str(code).replace("_", " ") if default is None else default
+    return value_words(kind, code, locale, english)
 
 
 def join_words(words: list[str], conjunction: str = "and") -> str:
@@ -104,13 +114,16 @@ def order_answer(order: Record, locale: str = DEFAULT_LOCALE) -> Answer:
     variables: Variables = {"items": items(order), "items_spoken": spoken_items(order)}
     _id(variables, "order_id", order["id"])
     if status not in ORDER_RESPONSES:
-        return "utter_order_other_status", {**variables, "status": status}
+        return "utter_order_other_status", {
+            **variables,
+            "status": value_text("order_status", status, locale),
+        }
     _dated(variables, "eta", order.get("eta"), locale)
     _dated(variables, "delivered_at", order.get("delivered_at"), locale)
     name = f"utter_order_{status}"
     if status == "delayed":
         if order.get("delay_reason"):
-            variables["delay_reason"] = order["delay_reason"]
+            variables["delay_reason"] = value_text("delay_reason", order["delay_reason"], locale)
         else:
             name = "utter_order_delayed_unexplained"
     if status in TRACKED and order.get("carrier") and order.get("tracking_number"):
@@ -137,8 +150,8 @@ def claim_answer(claim: Record, locale: str = DEFAULT_LOCALE) -> Answer:
     """utter_claim_status[_payout][_no_next_step] with {claim_type}, {claim_id},
     {status}, {last_update}, {payout}, {next_step}."""
     variables: Variables = {
-        "claim_type": str(claim.get("type") or "device").replace("_", " "),
-        "status": str(claim.get("status") or "unknown").replace("_", " "),
+        "claim_type": value_text("incident", claim.get("type") or "device", locale),
+        "status": value_text("claim_status", claim.get("status") or "unknown", locale),
     }
     _id(variables, "claim_id", claim["id"])
     _dated(variables, "last_update", claim.get("last_update"), locale)
@@ -150,7 +163,7 @@ def claim_answer(claim: Record, locale: str = DEFAULT_LOCALE) -> Answer:
             payout_spoken=spoken.money(claim["payout"]),
         )
     if claim.get("next_step"):
-        variables["next_step"] = claim["next_step"]
+        variables["next_step"] = value_text("next_step", claim["next_step"], locale)
     else:
         name += "_no_next_step"
     return name, variables
@@ -185,11 +198,14 @@ def invoice_answer(
     _id(variables, "invoice_id", invoice["id"])
     _dated(variables, "due_date", invoice.get("due_date"), locale)
     if status not in INVOICE_STATUSES:
-        return "utter_invoice_other_status", {**variables, "status": status}
+        return "utter_invoice_other_status", {
+            **variables,
+            "status": value_text("invoice_status", status, locale),
+        }
     name = f"utter_invoice_{status}"
     if status == "failed":
         reason = str(invoice.get("failure_reason") or "payment was declined")
-        variables["failure_reason"] = reason
+        variables["failure_reason"] = value_text("failure_reason", reason, locale)
         if reason in INVOICE_FIXES:
             name += "_" + INVOICE_FIXES[reason]
     return name, variables
