@@ -81,7 +81,9 @@ def activation_words(tracker: Tracker) -> dict[str, str]:
         "policy_id": str(policy.get("id", "")),
         "device": str(policy.get("device", "")),
         "plan": value_text("plan", policy.get("plan", ""), language),
-        "covered": join_words([incident_words(k, language) for k in policy.get("covers", [])]),
+        "covered": join_words(
+            [incident_words(k, language) for k in policy.get("covers", [])], "and", language
+        ),
         "excess": money(policy.get("excess", 0), currency, language),
         "premium": money(policy.get("premium_monthly", 0), currency, language),
         "serial_end": str(tracker.get_slot(SERIAL) or "")[-4:],
@@ -157,7 +159,10 @@ class ActionAskActivationPolicy(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         ask_which_policy(
-            dispatcher, "utter_ask_activation_policy", tracker.get_slot(POLICIES) or []
+            dispatcher,
+            "utter_ask_activation_policy",
+            tracker.get_slot(POLICIES) or [],
+            conversation_language(tracker.slots),
         )
         return []
 

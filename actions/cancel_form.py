@@ -219,7 +219,12 @@ class ActionAskCancelPolicyId(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        ask_which_policy(dispatcher, "utter_ask_cancel_policy_id", tracker.get_slot(POLICIES) or [])
+        ask_which_policy(
+            dispatcher,
+            "utter_ask_cancel_policy_id",
+            tracker.get_slot(POLICIES) or [],
+            conversation_language(tracker.slots),
+        )
         return []
 
 

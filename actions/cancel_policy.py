@@ -206,7 +206,9 @@ def offer_words(kept: dict[str, Any], language: str = DEFAULT_LOCALE) -> dict[st
         "device": str(kept.get("device", "")),
         "plan": value_text("plan", kept.get("plan", ""), language),
         "previous_plan": value_text("plan", kept.get("previous_plan", ""), language),
-        "covered": join_words([incident_words(k, language) for k in kept.get("covers") or []]),
+        "covered": join_words(
+            [incident_words(k, language) for k in kept.get("covers") or []], "and", language
+        ),
         "excess": money(float(kept.get("excess") or 0), currency, language),
         "premium": money(float(kept.get("premium_monthly") or 0), currency, language),
         "credit": money(float(kept.get("credit") or 0), currency, language),

@@ -92,7 +92,7 @@ def claim_words(tracker: Tracker) -> dict[str, str]:
         "device": str(policy.get("device", "")),
         "plan": value_text("plan", policy.get("plan", ""), language),
         "covered": join_words(
-            [incident_words(k, language) for k in policy.get("covers", [])], "or"
+            [incident_words(k, language) for k in policy.get("covers", [])], "or", language
         ),
         "excess": money(policy.get("excess", 0), str(policy.get("currency", "EUR")), language),
         "incident": incident_words(incident, language) if incident else "",
@@ -195,7 +195,12 @@ class ActionAskClaimPolicy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        ask_which_policy(dispatcher, "utter_ask_claim_policy", tracker.get_slot(POLICIES) or [])
+        ask_which_policy(
+            dispatcher,
+            "utter_ask_claim_policy",
+            tracker.get_slot(POLICIES) or [],
+            conversation_language(tracker.slots),
+        )
         return []
 
 

@@ -9,9 +9,10 @@ channels and `*_spoken` ones for the voice variants. Pure functions of the recor
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.numbers import format_currency
 
 from actions import spoken
@@ -26,6 +27,8 @@ Answer = tuple[str, Variables]  # a response name and its variables
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 # The language whose formats are written here; any other is formatted by Babel.
 DEFAULT_LOCALE = "en"
+# Babel's list style for each conjunction join_words is given.
+LIST_STYLES: dict[str, Literal["standard", "or"]] = {"and": "standard", "or": "or"}
 
 
 # ------------------------------------------------------------------ formatting of values
@@ -58,8 +61,10 @@ def value_text(
     return value_words(kind, code, locale, english)
 
 
-def join_words(words: list[str], conjunction: str = "and") -> str:
-    """['a', 'b', 'c'] → 'a, b and c'."""
+def join_words(words: list[str], conjunction: str = "and", locale: str = DEFAULT_LOCALE) -> str:
+    """['a', 'b', 'c'] → 'a, b and c' ('a, b und c' in German)."""
+    if locale != DEFAULT_LOCALE:
+        return format_list(words, style=LIST_STYLES[conjunction], locale=locale)
     if len(words) <= 1:
         return "".join(words)
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
@@ -177,9 +182,9 @@ INVOICE_FIXES = {"card expired": "card_expired"}
 INVOICE_STATUSES = ("paid", "due", "overdue", "failed")
 
 
-def payment_alternatives(policies: Record | None) -> str:
+def payment_alternatives(policies: Record | None, locale: str = DEFAULT_LOCALE) -> str:
     methods = list((policies or {}).get("payment_methods") or ["card", "PayPal", "bank transfer"])
-    return join_words(methods, "or")
+    return join_words(methods, "or", locale)
 
 
 def invoice_answer(
@@ -193,7 +198,7 @@ def invoice_answer(
         "amount": money(invoice.get("amount", 0), currency, locale),
         "amount_spoken": spoken.money(invoice.get("amount", 0), currency),
         "method": str(invoice.get("method") or "payment method"),
-        "alternatives": payment_alternatives(policies),
+        "alternatives": payment_alternatives(policies, locale),
     }
     _id(variables, "invoice_id", invoice["id"])
     _dated(variables, "due_date", invoice.get("due_date"), locale)

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
+from actions.appointment_form import when
 from actions.cancel_form import cancel_reason
-from actions.render import claim_answer, invoice_answer, order_answer, value_text
+from actions.render import claim_answer, invoice_answer, join_words, order_answer, value_text
 from common.languages import languages
 from common.locale_values import KINDS, LocaleValuesError, read_values, value_words
 from components.localised_nlg import LocaleError, localised
@@ -115,3 +116,12 @@ def test_a_reason_the_nlu_found_in_another_language_is_read(typed: str, reason: 
     assert cancel_reason(typed, found) == reason
     assert cancel_reason(typed, [{"entity": "language", "value": "de"}]) is None
     assert cancel_reason("It's too expensive") == "too_expensive"
+
+
+def test_lists_and_appointment_times_are_worded_by_babel_in_the_conversations_language() -> None:
+    covers = ["Displayschaden", "Defekt", "Wasserschaden"]
+    assert join_words(covers, "or", "de") == "Displayschaden, Defekt oder Wasserschaden"
+    assert join_words(covers[:2], "and", "de") == "Displayschaden und Defekt"
+    assert join_words(["screen damage", "malfunction"], "or") == "screen damage or malfunction"
+    assert when("2026-12-02T10:30:00", "de") == "Mittwoch, 2. Dezember 2026, 10:30"
+    assert when("2026-12-02T10:30:00") == "Wednesday 2 December at 10:30"
