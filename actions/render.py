@@ -97,9 +97,16 @@ def spoken_items(order: Record) -> str:
     )
 
 
+def said(written: str, words: str, locale: str) -> str:
+    """A value as the voice variant says it: actions/spoken.py's English words, or in
+    another language Babel's written form, which that language's voice reads aloud
+    ('28. November 2026', '29,00 €')."""
+    return words if locale == DEFAULT_LOCALE else written
+
+
 def _dated(variables: Variables, name: str, iso: str | None, locale: str = DEFAULT_LOCALE) -> None:
     variables[name] = day(iso, locale)
-    variables[f"{name}_spoken"] = spoken.day(iso)
+    variables[f"{name}_spoken"] = said(variables[name], spoken.day(iso), locale)
 
 
 def _id(variables: Variables, name: str, record_id: Any) -> None:
@@ -163,9 +170,9 @@ def claim_answer(claim: Record, locale: str = DEFAULT_LOCALE) -> Answer:
     name = "utter_claim_status"
     if claim.get("payout"):
         name += "_payout"
+        payout = money(claim["payout"], locale=locale)
         variables.update(
-            payout=money(claim["payout"], locale=locale),
-            payout_spoken=spoken.money(claim["payout"]),
+            payout=payout, payout_spoken=said(payout, spoken.money(claim["payout"]), locale)
         )
     if claim.get("next_step"):
         variables["next_step"] = value_text("next_step", claim["next_step"], locale)
@@ -194,9 +201,10 @@ def invoice_answer(
     with {invoice_id}, {amount}, {due_date}, {method}, {failure_reason}, {alternatives}."""
     currency = str(invoice.get("currency") or "EUR")
     status = str(invoice.get("status"))
+    amount = money(invoice.get("amount", 0), currency, locale)
     variables: Variables = {
-        "amount": money(invoice.get("amount", 0), currency, locale),
-        "amount_spoken": spoken.money(invoice.get("amount", 0), currency),
+        "amount": amount,
+        "amount_spoken": said(amount, spoken.money(invoice.get("amount", 0), currency), locale),
         "method": str(invoice.get("method") or "payment method"),
         "alternatives": payment_alternatives(policies, locale),
     }

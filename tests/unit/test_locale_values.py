@@ -10,7 +10,14 @@ import yaml
 
 from actions.appointment_form import when
 from actions.cancel_form import cancel_reason
-from actions.render import claim_answer, invoice_answer, join_words, order_answer, value_text
+from actions.render import (
+    claim_answer,
+    day,
+    invoice_answer,
+    join_words,
+    order_answer,
+    value_text,
+)
 from common.languages import languages
 from common.locale_values import KINDS, LocaleValuesError, read_values, value_words
 from components.localised_nlg import LocaleError, localised
@@ -125,3 +132,14 @@ def test_lists_and_appointment_times_are_worded_by_babel_in_the_conversations_la
     assert join_words(["screen damage", "malfunction"], "or") == "screen damage or malfunction"
     assert when("2026-12-02T10:30:00", "de") == "Mittwoch, 2. Dezember 2026, 10:30"
     assert when("2026-12-02T10:30:00") == "Wednesday 2 December at 10:30"
+
+
+def test_a_german_voice_variant_says_dates_and_amounts_as_babel_writes_them() -> None:
+    order = first_with("orders", id="BW-100055")
+    _, german = order_answer(order, "de")
+    _, english = order_answer(order)
+    assert german["eta_spoken"] == german["eta"] == day(order["eta"], "de")
+    assert english["eta_spoken"].endswith("of November")  # actions/spoken.py's words
+    invoice = first_with("invoices", status="failed")
+    _, german = invoice_answer(invoice, None, "de")
+    assert german["amount_spoken"] == german["amount"] and german["amount"].endswith("€")
