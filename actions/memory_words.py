@@ -9,6 +9,7 @@ from typing import Any
 
 from actions import spoken
 from actions.records import ALL_KINDS
+from actions.render import DEFAULT_LOCALE, value_text
 
 CHANNEL_NAMES = {
     "socketio": "web chat",
@@ -24,6 +25,12 @@ EVENT_RESPONSES: dict[str, tuple[str, str]] = {
     "order_delivered": ("utter_memory_event_order_delivered", "order_id"),
     "claim_updated": ("utter_memory_event_claim_updated", "claim_id"),
     "appointment_missed": ("utter_memory_event_appointment_missed", "appointment_id"),
+}
+# The kind of value (locales' `values`) each event's detail is.
+EVENT_DETAILS = {
+    "payment_failed": "failure_reason",
+    "shipment_delayed": "delay_reason",
+    "claim_updated": "claim_status",
 }
 LAST_CONTACT_RESPONSES = {
     "resolved": "utter_memory_last_contact_resolved",
@@ -82,14 +89,19 @@ def last_contact(
     }
 
 
-def event_message(event: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """The response that tells the customer about a business event, and its variables;
-    None for a type the assistant does not bring up in conversation (page_viewed)."""
+def event_message(
+    event: Mapping[str, Any], language: str = DEFAULT_LOCALE
+) -> tuple[str, dict[str, Any]] | None:
+    """The response that tells the customer about a business event, and its variables
+    (its detail in the conversation's language); None for a type the assistant does not
+    bring up in conversation (page_viewed)."""
     found = EVENT_RESPONSES.get(str(event.get("type")))
     if found is None:
         return None
     response, id_name = found
     data = event.get("data") or {}
     record = str(event.get("record") or data.get(id_name) or "")
-    detail = str(data.get("detail") or data.get("status") or "").replace("_", " ")
+    detail = str(data.get("detail") or data.get("status") or "")
+    kind = EVENT_DETAILS.get(str(event.get("type")))
+    detail = value_text(kind, detail, language) if kind else detail.replace("_", " ")
     return response, {id_name: record, f"{id_name}_spoken": spoken.spell(record), "detail": detail}

@@ -10,6 +10,7 @@ import yaml
 
 from actions.appointment_form import when
 from actions.cancel_form import cancel_reason
+from actions.memory_words import event_message
 from actions.render import (
     claim_answer,
     day,
@@ -143,3 +144,18 @@ def test_a_german_voice_variant_says_dates_and_amounts_as_babel_writes_them() ->
     invoice = first_with("invoices", status="failed")
     _, german = invoice_answer(invoice, None, "de")
     assert german["amount_spoken"] == german["amount"] and german["amount"].endswith("€")
+
+
+def test_a_business_event_is_told_with_its_detail_in_the_conversations_language() -> None:
+    event = {"type": "payment_failed", "record": "INV-900085", "data": {"detail": "card expired"}}
+    assert event_message(event, "de") == (
+        "utter_memory_event_payment_failed",
+        {
+            "invoice_id": "INV-900085",
+            "invoice_id_spoken": "I N V 9 0 0 0 8 5",
+            "detail": "Karte abgelaufen",
+        },
+    )
+    claim = {"type": "claim_updated", "record": "CLM-70007", "data": {"status": "under_review"}}
+    assert event_message(claim)[1]["detail"] == "under review"  # type: ignore[index]
+    assert event_message(claim, "de")[1]["detail"] == "in Prüfung"  # type: ignore[index]
