@@ -72,7 +72,9 @@ async def identified(
             customer = None  # the answer that follows apologises for the backend
     if customer is not None:
         first_name = str(customer.get("first_name") or "")
-        recalled_contact = last_contact(contact, first_name, time.time()) if contact else None
+        recalled_contact = (
+            last_contact(contact, first_name, time.time(), language) if contact else None
+        )
         if recalled_contact:
             response, variables = recalled_contact
             dispatcher.utter_message(response=response, **variables)

@@ -38,6 +38,11 @@ KINDS: dict[str, frozenset[str] | None] = {
     "return_reason": frozenset(
         {"changed_mind", "faulty", "wrong_item", "damaged_in_delivery", "other"}
     ),
+    # The memory's recall of a last contact: its channel, its record's kind ("order
+    # BW-100002") and when ("earlier today", "yesterday", "on" before a weekday or a date).
+    "channel": frozenset({"socketio", "twilio", "twilio_voice", "email", "rest", "other"}),
+    "record": frozenset({"order", "claim", "invoice", "customer number"}),
+    "relative_day": frozenset({"earlier_today", "yesterday", "on"}),
     "delay_reason": None,
     "failure_reason": None,
     "next_step": None,

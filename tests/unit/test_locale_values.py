@@ -2,6 +2,7 @@
 `values` checked when the assistant loads, and the words an order's, claim's or
 invoice's answer is filled with in German, English when a locale has none."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import yaml
 
 from actions.appointment_form import when
 from actions.cancel_form import cancel_reason
-from actions.memory_words import event_message
+from actions.memory_words import event_message, last_contact
 from actions.render import (
     claim_answer,
     day,
@@ -159,3 +160,21 @@ def test_a_business_event_is_told_with_its_detail_in_the_conversations_language(
     claim = {"type": "claim_updated", "record": "CLM-70007", "data": {"status": "under_review"}}
     assert event_message(claim)[1]["detail"] == "under review"  # type: ignore[index]
     assert event_message(claim, "de")[1]["detail"] == "in Prüfung"  # type: ignore[index]
+
+
+def test_the_last_contact_is_recalled_in_the_conversations_language() -> None:
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC).timestamp()
+    contact = {"records": ["BW-100002"], "channel": "twilio_voice", "outcome": "resolved"}
+    for days, english, german in (
+        (0, "earlier today", "heute"),
+        (1, "yesterday", "gestern"),
+        (3, "on Friday", "am Freitag"),
+        (9, "on 21 November", "am 21. November"),
+    ):
+        at = {**contact, "started_at": now - days * 86400}
+        recalled = last_contact(at, "Jonas", now)
+        assert recalled is not None and recalled[1]["last_when"] == english
+        recalled = last_contact(at, "Jonas", now, "de")
+        assert recalled is not None
+        assert (recalled[1]["last_when"], recalled[1]["last_channel"]) == (german, "Telefon")
+        assert recalled[1]["last_subject"] == "Bestellung BW-100002"
