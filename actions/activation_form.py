@@ -20,7 +20,8 @@ from actions import backend_client as backend
 from actions.claim_facts import incident_words
 from actions.claim_form import chosen_policy, policy_summary
 from actions.journey import BACKEND, NO, JourneyForm, Reply, ask_which_policy, leaving
-from actions.render import join_words, money
+from actions.language import conversation_language
+from actions.render import join_words, money, value_text
 
 GOAL = "activate_policy"
 FORM = "activation_form"
@@ -75,13 +76,16 @@ def activation_words(tracker: Tracker) -> dict[str, str]:
     the excess, the monthly premium and the serial's last four characters."""
     policy = the_policy(tracker) or {}
     currency = str(policy.get("currency", "EUR"))
+    language = conversation_language(tracker.slots)
     return {
         "policy_id": str(policy.get("id", "")),
         "device": str(policy.get("device", "")),
-        "plan": str(policy.get("plan", "")),
-        "covered": join_words([incident_words(k) for k in policy.get("covers", [])], "and"),
-        "excess": money(policy.get("excess", 0), currency),
-        "premium": money(policy.get("premium_monthly", 0), currency),
+        "plan": value_text("plan", policy.get("plan", ""), language),
+        "covered": join_words(
+            [incident_words(k, language) for k in policy.get("covers", [])], "and", language
+        ),
+        "excess": money(policy.get("excess", 0), currency, language),
+        "premium": money(policy.get("premium_monthly", 0), currency, language),
         "serial_end": str(tracker.get_slot(SERIAL) or "")[-4:],
     }
 
@@ -155,7 +159,10 @@ class ActionAskActivationPolicy(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         ask_which_policy(
-            dispatcher, "utter_ask_activation_policy", tracker.get_slot(POLICIES) or []
+            dispatcher,
+            "utter_ask_activation_policy",
+            tracker.get_slot(POLICIES) or [],
+            conversation_language(tracker.slots),
         )
         return []
 

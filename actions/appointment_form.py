@@ -10,13 +10,15 @@ import re
 from datetime import datetime
 from typing import Any
 
+from babel.dates import format_date, format_time
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
 from actions.journey import BACKEND, JourneyForm, Reply, leaving, opening_text
-from actions.render import join_words
+from actions.language import conversation_language
+from actions.render import DEFAULT_LOCALE, join_words, value_text
 
 GOAL = "book_appointment"
 FORM = "appointment_form"
@@ -37,6 +39,14 @@ PURPOSE_WORDS: dict[str, tuple[str, ...]] = {
     "advice": ("advice", "advise", "choose", "choosing", "buy", "set up", "setup", "help with"),
 }
 PURPOSE_LABELS = {"repair": "a repair", "advice": "an advice session"}
+
+
+def purpose_words(purpose: object, language: str) -> str:
+    """An appointment's purpose as the restatement says it: 'a repair'."""
+    english = PURPOSE_LABELS.get(str(purpose), "an appointment")
+    return value_text("appointment_purpose", purpose, language, english)
+
+
 PLACES = ("first", "second", "third", "fourth", "fifth")
 CLOCK = re.compile(r"\b([01]?\d|2[0-3])[:.h]([0-5]\d)\b")
 STORE_ID = re.compile(r"\bst[-\s]?([a-z]{3})\b", re.IGNORECASE)
@@ -47,9 +57,13 @@ def purpose_of(text: str) -> str | None:
     return next((p for p, words in PURPOSE_WORDS.items() if any(w in said for w in words)), None)
 
 
-def when(iso: str) -> str:
-    """'2026-11-25T14:00:00' → 'Wednesday 25 November at 14:00' (the store's local time)."""
+def when(iso: str, language: str = DEFAULT_LOCALE) -> str:
+    """'2026-11-25T14:00:00' → 'Wednesday 25 November at 14:00' (the store's local time;
+    'Mittwoch, 25. November 2026, 14:00' in German, by Babel)."""
     start = datetime.fromisoformat(iso)
+    if language != DEFAULT_LOCALE:
+        weekday = format_date(start, "full", locale=language)
+        return f"{weekday}, {format_time(start, 'short', locale=language)}"
     return f"{start:%A} {start.day} {start:%B} at {start:%H:%M}"
 
 
@@ -91,11 +105,12 @@ def appointment_words(tracker: Tracker) -> dict[str, str]:
     stores: list[dict[str, Any]] = tracker.get_slot(STORES) or []
     store: dict[str, Any] = next((s for s in stores if s["id"] == store_id), {})
     start = tracker.get_slot(SLOT)
+    language = conversation_language(tracker.slots)
     return {
-        "purpose": PURPOSE_LABELS.get(str(tracker.get_slot(PURPOSE)), "an appointment"),
+        "purpose": purpose_words(tracker.get_slot(PURPOSE), language),
         "store": str(store.get("name", "")),
         "store_hours": str(store.get("hours", "")),
-        "start": when(start) if start else "",
+        "start": when(start, language) if start else "",
     }
 
 
@@ -106,13 +121,15 @@ async def free_slots(store_id: str) -> list[str]:
     return [str(item["start"]) for item in items or [] if isinstance(item, dict)]
 
 
-def offer_slots(dispatcher: CollectingDispatcher, store: str, offered: list[str] | None) -> None:
+def offer_slots(
+    dispatcher: CollectingDispatcher, store: str, offered: list[str] | None, language: str
+) -> None:
     """Ask which of the free slots offered at the store (booking or moving)."""
     dispatcher.utter_message(
         response="utter_ask_appointment_slot",
         store=store,
-        slots=join_words([when(iso) for iso in offered or []], "or"),
-        buttons=[{"title": when(iso), "payload": iso} for iso in offered or []],
+        slots=join_words([when(iso, language) for iso in offered or []], "or", language),
+        buttons=[{"title": when(iso, language), "payload": iso} for iso in offered or []],
     )
 
 
@@ -207,7 +224,12 @@ class ActionAskAppointmentSlot(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        offer_slots(dispatcher, appointment_words(tracker)["store"], tracker.get_slot(OFFERED))
+        offer_slots(
+            dispatcher,
+            appointment_words(tracker)["store"],
+            tracker.get_slot(OFFERED),
+            conversation_language(tracker.slots),
+        )
         return []
 
 

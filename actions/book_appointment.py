@@ -31,6 +31,7 @@ from actions.appointment_form import (
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
 from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
+from actions.language import conversation_language
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, UNAVAILABLE, record
 from actions.render import join_words
 from actions.slots import HUMAN_OFFERED, request_finished
@@ -115,10 +116,11 @@ class ActionBookAppointment(JourneyEnd):
         if not alternatives:
             dispatcher.utter_message(response="utter_appointment_no_slots", **words)
             return [*request_finished(), *(SlotSet(n, None) for n in SLOTS), outcome(FAILED)]
+        language = conversation_language(tracker.slots)
         dispatcher.utter_message(
             response="utter_appointment_slot_taken",
             taken=words["start"],
-            alternatives=join_words([when(iso) for iso in alternatives], "or"),
+            alternatives=join_words([when(iso, language) for iso in alternatives], "or", language),
         )
         return [
             SlotSet(SLOT, None),

@@ -21,7 +21,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client as backend
 from actions.claim_form import chosen_policy, policy_summary
 from actions.journey import BACKEND, YES, JourneyForm, Reply, ask_which_policy, leaving
+from actions.language import conversation_language
 from actions.lifecycle_config import lifecycle_config
+from actions.render import value_text
 
 GOAL = "cancel_policy"
 FORM = "cancel_form"
@@ -41,7 +43,9 @@ OVER_LIMIT = "over_limit"
 CANCELLABLE = ("active", "pending_activation")
 CANCELLED = "cancelled"
 NO_OFFER = "none"
-# The customer's words for each reason (lifecycle.yml's reasons).
+# The customer's English words for each reason (lifecycle.yml's reasons). Another
+# language's are the NLU's regex entities cancel_reason_<reason> (data/nlu/<code>/).
+REASON_ENTITY = "cancel_reason_"
 REASON_WORDS = {
     "too_expensive": r"expensive|cost|price|afford|cheaper|money|pay less|too much",
     "no_longer_needed": r"no longer|don'?t have|sold|lost|broke|gave away|replac|don'?t need|"
@@ -52,12 +56,16 @@ REASON_WORDS = {
 }
 
 
-def cancel_reason(text: str) -> str | None:
-    """The reason the customer's answer gives (a button's payload is the reason itself)."""
+def cancel_reason(text: str, entities: list[dict[str, Any]] | None = None) -> str | None:
+    """The reason the customer's answer gives (a button's payload is the reason itself):
+    the first of REASON_WORDS' order the NLU found as an entity, else the English words."""
     said = " ".join(text.lower().split())
     if said in REASON_WORDS:
         return said
-    return next((reason for reason, words in REASON_WORDS.items() if re.search(words, said)), None)
+    found = {str(e.get("entity", "")).removeprefix(REASON_ENTITY) for e in entities or []}
+    return next((reason for reason in REASON_WORDS if reason in found), None) or next(
+        (reason for reason, words in REASON_WORDS.items() if re.search(words, said)), None
+    )
 
 
 def months_between(since: date, today: date) -> int:
@@ -80,7 +88,7 @@ def cancel_words(tracker: Tracker) -> dict[str, str]:
     return {
         "policy_id": str(policy.get("id", "")),
         "device": str(policy.get("device", "")),
-        "plan": str(policy.get("plan", "")),
+        "plan": value_text("plan", policy.get("plan", ""), conversation_language(tracker.slots)),
         "notice_days": str(facts.get("notice_days", 0)),
     }
 
@@ -97,7 +105,11 @@ class ValidateCancelForm(JourneyForm):
         )
         return [
             *([f"{policy['device']} ({policy['id']})"] if policy else []),
-            *([answers[REASON].replace("_", " ")] if answers.get(REASON) else []),
+            *(
+                [value_text("cancel_reason", answers[REASON], conversation_language(tracker.slots))]
+                if answers.get(REASON)
+                else []
+            ),
         ]
 
     async def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +147,7 @@ class ValidateCancelForm(JourneyForm):
         if asking == POLICY:
             updates[POLICY] = chosen_policy(text, policies)
         if asking == REASON:
-            updates[REASON] = cancel_reason(text)
+            updates[REASON] = cancel_reason(text, tracker.latest_message.get("entities"))
         if asking in (OFFER_ANSWER, CONFIRMED):
             updates[asking] = reply.confirmation
         answered = updates.get(asking or "") is not None
@@ -207,7 +219,12 @@ class ActionAskCancelPolicyId(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        ask_which_policy(dispatcher, "utter_ask_cancel_policy_id", tracker.get_slot(POLICIES) or [])
+        ask_which_policy(
+            dispatcher,
+            "utter_ask_cancel_policy_id",
+            tracker.get_slot(POLICIES) or [],
+            conversation_language(tracker.slots),
+        )
         return []
 
 

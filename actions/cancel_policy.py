@@ -33,9 +33,11 @@ from actions.cancel_form import (
     STOP,
     cancel_words,
 )
+from actions.claim_facts import incident_words
 from actions.failures import backend_trouble
 from actions.file_claim import limit_decision
 from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
+from actions.language import conversation_language
 from actions.lifecycle_config import lifecycle_config
 from actions.outcomes import (
     DECLINED,
@@ -46,7 +48,7 @@ from actions.outcomes import (
     UNAVAILABLE,
     record,
 )
-from actions.render import day, join_words, money
+from actions.render import DEFAULT_LOCALE, day, join_words, money, value_text
 from actions.slots import HUMAN_OFFERED
 from actions.verification import verified_customer
 from escalation.names import DECISION_SLOT, ESCALATE_ACTION
@@ -165,7 +167,8 @@ class ActionCancelPolicy(JourneyEnd):
         if isinstance(kept, list):
             return kept
         ending.dispatcher.utter_message(
-            response=f"utter_cancel_offer_done_{offer}", **offer_words(kept)
+            response=f"utter_cancel_offer_done_{offer}",
+            **offer_words(kept, conversation_language(ending.tracker.slots)),
         )
         return [outcome(DONE, kept=offer, retention_id=kept.get("retention_id"))]
 
@@ -193,7 +196,7 @@ def the_premium(tracker: Tracker) -> float:
     return float(policy.get("premium", 0))
 
 
-def offer_words(kept: dict[str, Any]) -> dict[str, str]:
+def offer_words(kept: dict[str, Any], language: str = DEFAULT_LOCALE) -> dict[str, str]:
     """What the written confirmation of a carried-out offer says, from the backend's
     answer: the policy as it now stands and what changed."""
     currency = str(kept.get("currency") or "EUR")
@@ -201,12 +204,14 @@ def offer_words(kept: dict[str, Any]) -> dict[str, str]:
     return {
         "policy_id": str(kept.get("id", "")),
         "device": str(kept.get("device", "")),
-        "plan": str(kept.get("plan", "")),
-        "previous_plan": str(kept.get("previous_plan", "")),
-        "covered": join_words([str(k).replace("_", " ") for k in kept.get("covers") or []]),
-        "excess": money(float(kept.get("excess") or 0), currency),
-        "premium": money(float(kept.get("premium_monthly") or 0), currency),
-        "credit": money(float(kept.get("credit") or 0), currency),
+        "plan": value_text("plan", kept.get("plan", ""), language),
+        "previous_plan": value_text("plan", kept.get("previous_plan", ""), language),
+        "covered": join_words(
+            [incident_words(k, language) for k in kept.get("covers") or []], "and", language
+        ),
+        "excess": money(float(kept.get("excess") or 0), currency, language),
+        "premium": money(float(kept.get("premium_monthly") or 0), currency, language),
+        "credit": money(float(kept.get("credit") or 0), currency, language),
         "free_month": month_words(free_month),
         "applied_on": day(str(kept.get("applied_on") or "")),
     }

@@ -11,8 +11,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
-from actions.appointment_form import PURPOSE_LABELS, chosen_slot, offer_slots, offered_at, when
+from actions.appointment_form import chosen_slot, offer_slots, offered_at, purpose_words, when
 from actions.journey import BACKEND, JourneyForm, Reply, leaving, opening_text
+from actions.language import conversation_language
 from actions.render import join_words
 
 GOAL = "change_appointment"
@@ -63,12 +64,13 @@ def change_words(tracker: Tracker) -> dict[str, str]:
     """The variables that name the appointment and, for a move, its new time."""
     appointment = the_appointment(tracker)
     new = tracker.get_slot(SLOT)
+    language = conversation_language(tracker.slots)
     return {
         "appointment_id": str(appointment.get("id", "")),
-        "purpose": PURPOSE_LABELS.get(str(appointment.get("purpose")), "an appointment"),
+        "purpose": purpose_words(appointment.get("purpose"), language),
         "store": str(appointment.get("store", "")),
-        "start": when(appointment["start"]) if appointment.get("start") else "",
-        "new_start": when(new) if new else "",
+        "start": when(appointment["start"], language) if appointment.get("start") else "",
+        "new_start": when(new, language) if new else "",
     }
 
 
@@ -82,8 +84,13 @@ class ValidateChangeForm(JourneyForm):
     def given(self, tracker: Tracker, answers: dict[str, str]) -> list[str]:
         booked = tracker.get_slot(BOOKED_LIST) or []
         chosen = next((a for a in booked if a["id"] == answers.get(APPOINTMENT)), None)
+        language = conversation_language(tracker.slots)
         return [
-            *([f"{chosen['id']} ({chosen['store']}, {when(chosen['start'])})"] if chosen else []),
+            *(
+                [f"{chosen['id']} ({chosen['store']}, {when(chosen['start'], language)})"]
+                if chosen
+                else []
+            ),
             *([KIND_LABELS[answers[KIND]]] if answers.get(KIND) in KIND_LABELS else []),
         ]
 
@@ -177,10 +184,11 @@ class ActionAskChangeAppointmentId(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         booked = tracker.get_slot(BOOKED_LIST) or []
-        listed = [f"{a['id']} ({a['store']}, {when(a['start'])})" for a in booked]
+        language = conversation_language(tracker.slots)
+        listed = [f"{a['id']} ({a['store']}, {when(a['start'], language)})" for a in booked]
         dispatcher.utter_message(
             response="utter_ask_change_appointment_id",
-            appointments=join_words(listed, "or"),
+            appointments=join_words(listed, "or", language),
             buttons=[{"title": a["id"], "payload": a["id"]} for a in booked],
         )
         return []
@@ -195,7 +203,12 @@ class ActionAskChangeSlot(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        offer_slots(dispatcher, change_words(tracker)["store"], tracker.get_slot(OFFERED))
+        offer_slots(
+            dispatcher,
+            change_words(tracker)["store"],
+            tracker.get_slot(OFFERED),
+            conversation_language(tracker.slots),
+        )
         return []
 
 

@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 
 from dateutil import parser as dateparser
 
+from actions.render import DEFAULT_LOCALE, value_text
+
 # The words that name each incident type, checked in this order (theft before
 # screen_damage: "stolen phone with a cracked screen" is a theft).
 INCIDENT_WORDS: dict[str, tuple[str, ...]] = {
@@ -72,9 +74,9 @@ def incident_type(text: str) -> str | None:
     return None
 
 
-def incident_words(kind: str) -> str:
-    """'screen_damage' → 'screen damage'."""
-    return kind.replace("_", " ")
+def incident_words(kind: str, language: str = DEFAULT_LOCALE) -> str:
+    """'screen_damage' → 'screen damage' ('Displayschaden' in German)."""
+    return value_text("incident", kind, language)
 
 
 def incident_day(text: str, today: date) -> date | None:

@@ -18,8 +18,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client as backend
 from actions.claim_facts import incident_day, incident_type, incident_words
 from actions.journey import BACKEND, JourneyForm, Reply, ask_which_policy, leaving, opening_text
+from actions.language import conversation_language
 from actions.lifecycle_config import lifecycle_config
-from actions.render import day, join_words, money
+from actions.render import day, join_words, money, value_text
 
 GOAL = "file_claim"
 FORM = "claim_form"
@@ -85,14 +86,17 @@ def claim_words(tracker: Tracker) -> dict[str, str]:
     policy = the_policy(tracker) or {}
     incident = tracker.get_slot(INCIDENT)
     when = tracker.get_slot(DATE)
+    language = conversation_language(tracker.slots)
     return {
         "policy_id": str(policy.get("id", "")),
         "device": str(policy.get("device", "")),
-        "plan": str(policy.get("plan", "")),
-        "covered": join_words([incident_words(k) for k in policy.get("covers", [])], "or"),
-        "excess": money(policy.get("excess", 0), str(policy.get("currency", "EUR"))),
-        "incident": incident_words(incident) if incident else "",
-        "incident_date": day(when) if when else "",
+        "plan": value_text("plan", policy.get("plan", ""), language),
+        "covered": join_words(
+            [incident_words(k, language) for k in policy.get("covers", [])], "or", language
+        ),
+        "excess": money(policy.get("excess", 0), str(policy.get("currency", "EUR")), language),
+        "incident": incident_words(incident, language) if incident else "",
+        "incident_date": day(when, language) if when else "",
         "description": str(tracker.get_slot(DESCRIPTION) or ""),
     }
 
@@ -106,10 +110,11 @@ class ValidateClaimForm(JourneyForm):
     def given(self, tracker: Tracker, answers: dict[str, str]) -> list[str]:
         policies = tracker.get_slot(POLICIES) or []
         policy = next((p for p in policies if p["id"] == answers.get(POLICY)), None)
+        language = conversation_language(tracker.slots)
         return [
             *([f"{policy['device']} ({policy['id']})"] if policy else []),
-            *([incident_words(answers[INCIDENT])] if answers.get(INCIDENT) else []),
-            *([day(answers[DATE])] if answers.get(DATE) else []),
+            *([incident_words(answers[INCIDENT], language)] if answers.get(INCIDENT) else []),
+            *([day(answers[DATE], language)] if answers.get(DATE) else []),
             *([f"“{answers[DESCRIPTION]}”"] if answers.get(DESCRIPTION) else []),
         ]
 
@@ -190,7 +195,12 @@ class ActionAskClaimPolicy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        ask_which_policy(dispatcher, "utter_ask_claim_policy", tracker.get_slot(POLICIES) or [])
+        ask_which_policy(
+            dispatcher,
+            "utter_ask_claim_policy",
+            tracker.get_slot(POLICIES) or [],
+            conversation_language(tracker.slots),
+        )
         return []
 
 

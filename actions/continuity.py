@@ -15,14 +15,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
 from actions import memory_client
+from actions.language import conversation_language
 from actions.memory_words import event_message, last_contact, record_topic
 from actions.records import TOPICS
-from actions.render import DEFAULT_LOCALE, RECORD_ANSWERS
+from actions.render import RECORD_ANSWERS
 
 logger = logging.getLogger(__name__)
 
 
-async def _current_state(record_id: str, customer_id: str) -> list[Any] | None:
+async def _current_state(record_id: str, customer_id: str, language: str) -> list[Any] | None:
     """The record's answer as it stands now, when it is the customer's."""
     topic = record_topic(record_id)
     if topic is None:
@@ -35,7 +36,7 @@ async def _current_state(record_id: str, customer_id: str) -> list[Any] | None:
         return None
     if record.get("customer_id") != customer_id:
         return None
-    return [RECORD_ANSWERS[topic](record, policies, DEFAULT_LOCALE)]
+    return [RECORD_ANSWERS[topic](record, policies, language)]
 
 
 async def identified(
@@ -49,6 +50,7 @@ async def identified(
     """Link the identity, then say what the memory holds for this customer."""
     conversation = tracker.sender_id
     channel = tracker.get_latest_input_channel() or "default"
+    language = conversation_language(tracker.slots)
     # The link is a write no answer depends on: the turn waits for the recall only.
     memory_client.later(
         "linking an identity", "link", customer_id, channel, conversation, confirmed_by
@@ -70,19 +72,21 @@ async def identified(
             customer = None  # the answer that follows apologises for the backend
     if customer is not None:
         first_name = str(customer.get("first_name") or "")
-        recalled_contact = last_contact(contact, first_name, time.time()) if contact else None
+        recalled_contact = (
+            last_contact(contact, first_name, time.time(), language) if contact else None
+        )
         if recalled_contact:
             response, variables = recalled_contact
             dispatcher.utter_message(response=response, **variables)
             record = variables["last_subject"].rsplit(" ", 1)[1]
             if record != asking_about and (contact or {}).get("outcome") != "resolved":
-                for answer, values in await _current_state(record, customer_id) or []:
+                for answer, values in await _current_state(record, customer_id, language) or []:
                     dispatcher.utter_message(response="utter_memory_since")
                     dispatcher.utter_message(response=answer, **values)
         elif events:
             dispatcher.utter_message(response="utter_memory_welcome", first_name=first_name)
         for event in events:
-            response, variables = event_message(event)  # type: ignore[misc]
+            response, variables = event_message(event, language)  # type: ignore[misc]
             dispatcher.utter_message(response=response, **variables)
             covered.append(event["id"])
     if covered:

@@ -32,6 +32,7 @@ from actions.claim_form import (
 )
 from actions.failures import backend_trouble
 from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
+from actions.language import conversation_language
 from actions.outcomes import (
     DECLINED,
     DONE,
@@ -42,6 +43,7 @@ from actions.outcomes import (
     UNAVAILABLE,
     record,
 )
+from actions.render import value_text
 from actions.slots import HUMAN_OFFERED
 from actions.verification import verified_customer
 from escalation.decision import Decision, decision_from_record, decision_record
@@ -134,7 +136,9 @@ class ActionFileClaim(JourneyEnd):
         dispatcher.utter_message(
             response="utter_new_claim_filed",
             claim_id=claim_id,
-            next_step=str(claim.get("next_step") or ""),
+            next_step=value_text(
+                "next_step", claim.get("next_step") or "", conversation_language(tracker.slots)
+            ),
             **words,
         )
         return [outcome(DONE, claim_id)]

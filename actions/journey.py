@@ -17,7 +17,7 @@ from actions import resume
 from actions.answers import ActionAnswerRequest
 from actions.failures import backend_trouble
 from actions.outcomes import REFUSED, UNAVAILABLE
-from actions.render import join_words
+from actions.render import DEFAULT_LOCALE, join_words
 from actions.slots import (
     BACKEND_ERROR,
     HUMAN_OFFERED,
@@ -331,13 +331,16 @@ async def answer_instead(
 
 
 def ask_which_policy(
-    dispatcher: CollectingDispatcher, response: str, policies: list[dict[str, Any]]
+    dispatcher: CollectingDispatcher,
+    response: str,
+    policies: list[dict[str, Any]],
+    language: str = DEFAULT_LOCALE,
 ) -> None:
     """Ask which of the customer's device policies, each named by device and id, with
     a button for each."""
     named = [f"{p['device']} ({p['id']})" for p in policies]
     dispatcher.utter_message(
         response=response,
-        policies=join_words(named, "or"),
+        policies=join_words(named, "or", language),
         buttons=[{"title": n, "payload": p["id"]} for n, p in zip(named, policies, strict=True)],
     )

@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.language import conversation_language
 from actions.memory_words import event_message
 from actions.slots import VERIFIED_CUSTOMER_ID
 from common.channel_metadata import LIVE_EVENT
@@ -52,7 +53,7 @@ class ActionMemoryEvent(Action):
                     event["id"],
                 )
                 continue
-            message = event_message(event)
+            message = event_message(event, conversation_language(tracker.slots))
             if message:
                 dispatcher.utter_message(response=message[0], **message[1], **{LIVE_EVENT: True})
         return []

@@ -9,14 +9,16 @@ channels and `*_spoken` ones for the voice variants. Pure functions of the recor
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.numbers import format_currency
 
 from actions import spoken
 from actions.records import RecordKind
 from actions.support_hours import hours_words
+from common.locale_values import value_words
 
 Record = Mapping[str, Any]
 Variables = dict[str, Any]
@@ -25,6 +27,8 @@ Answer = tuple[str, Variables]  # a response name and its variables
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 # The language whose formats are written here; any other is formatted by Babel.
 DEFAULT_LOCALE = "en"
+# Babel's list style for each conjunction join_words is given.
+LIST_STYLES: dict[str, Literal["standard", "or"]] = {"and": "standard", "or": "or"}
 
 
 # ------------------------------------------------------------------ formatting of values
@@ -48,8 +52,19 @@ def money(amount: Any, currency: str = "EUR", locale: str = DEFAULT_LOCALE) -> s
     return f"{symbol}{float(amount):.2f}" if symbol else f"{float(amount):.2f} {currency}"
 
 
-def join_words(words: list[str], conjunction: str = "and") -> str:
-    """['a', 'b', 'c'] → 'a, b and c'."""
+def value_text(
+    kind: str, code: Any, locale: str = DEFAULT_LOCALE, default: str | None = None
+) -> str:
+    """A backend value in the locale's words (locales/<code>.yml's `values`); else in the
+    default language's, `default` or the code as words ('under_review' → 'under review')."""
+    english = str(code).replace("_", " ") if default is None else default
+    return value_words(kind, code, locale, english)
+
+
+def join_words(words: list[str], conjunction: str = "and", locale: str = DEFAULT_LOCALE) -> str:
+    """['a', 'b', 'c'] → 'a, b and c' ('a, b und c' in German)."""
+    if locale != DEFAULT_LOCALE:
+        return format_list(words, style=LIST_STYLES[conjunction], locale=locale)
     if len(words) <= 1:
         return "".join(words)
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
@@ -82,9 +97,16 @@ def spoken_items(order: Record) -> str:
     )
 
 
+def said(written: str, words: str, locale: str) -> str:
+    """A value as the voice variant says it: actions/spoken.py's English words, or in
+    another language Babel's written form, which that language's voice reads aloud
+    ('28. November 2026', '29,00 €')."""
+    return words if locale == DEFAULT_LOCALE else written
+
+
 def _dated(variables: Variables, name: str, iso: str | None, locale: str = DEFAULT_LOCALE) -> None:
     variables[name] = day(iso, locale)
-    variables[f"{name}_spoken"] = spoken.day(iso)
+    variables[f"{name}_spoken"] = said(variables[name], spoken.day(iso), locale)
 
 
 def _id(variables: Variables, name: str, record_id: Any) -> None:
@@ -104,13 +126,16 @@ def order_answer(order: Record, locale: str = DEFAULT_LOCALE) -> Answer:
     variables: Variables = {"items": items(order), "items_spoken": spoken_items(order)}
     _id(variables, "order_id", order["id"])
     if status not in ORDER_RESPONSES:
-        return "utter_order_other_status", {**variables, "status": status}
+        return "utter_order_other_status", {
+            **variables,
+            "status": value_text("order_status", status, locale),
+        }
     _dated(variables, "eta", order.get("eta"), locale)
     _dated(variables, "delivered_at", order.get("delivered_at"), locale)
     name = f"utter_order_{status}"
     if status == "delayed":
         if order.get("delay_reason"):
-            variables["delay_reason"] = order["delay_reason"]
+            variables["delay_reason"] = value_text("delay_reason", order["delay_reason"], locale)
         else:
             name = "utter_order_delayed_unexplained"
     if status in TRACKED and order.get("carrier") and order.get("tracking_number"):
@@ -137,20 +162,20 @@ def claim_answer(claim: Record, locale: str = DEFAULT_LOCALE) -> Answer:
     """utter_claim_status[_payout][_no_next_step] with {claim_type}, {claim_id},
     {status}, {last_update}, {payout}, {next_step}."""
     variables: Variables = {
-        "claim_type": str(claim.get("type") or "device").replace("_", " "),
-        "status": str(claim.get("status") or "unknown").replace("_", " "),
+        "claim_type": value_text("incident", claim.get("type") or "device", locale),
+        "status": value_text("claim_status", claim.get("status") or "unknown", locale),
     }
     _id(variables, "claim_id", claim["id"])
     _dated(variables, "last_update", claim.get("last_update"), locale)
     name = "utter_claim_status"
     if claim.get("payout"):
         name += "_payout"
+        payout = money(claim["payout"], locale=locale)
         variables.update(
-            payout=money(claim["payout"], locale=locale),
-            payout_spoken=spoken.money(claim["payout"]),
+            payout=payout, payout_spoken=said(payout, spoken.money(claim["payout"]), locale)
         )
     if claim.get("next_step"):
-        variables["next_step"] = claim["next_step"]
+        variables["next_step"] = value_text("next_step", claim["next_step"], locale)
     else:
         name += "_no_next_step"
     return name, variables
@@ -164,9 +189,9 @@ INVOICE_FIXES = {"card expired": "card_expired"}
 INVOICE_STATUSES = ("paid", "due", "overdue", "failed")
 
 
-def payment_alternatives(policies: Record | None) -> str:
+def payment_alternatives(policies: Record | None, locale: str = DEFAULT_LOCALE) -> str:
     methods = list((policies or {}).get("payment_methods") or ["card", "PayPal", "bank transfer"])
-    return join_words(methods, "or")
+    return join_words(methods, "or", locale)
 
 
 def invoice_answer(
@@ -176,20 +201,24 @@ def invoice_answer(
     with {invoice_id}, {amount}, {due_date}, {method}, {failure_reason}, {alternatives}."""
     currency = str(invoice.get("currency") or "EUR")
     status = str(invoice.get("status"))
+    amount = money(invoice.get("amount", 0), currency, locale)
     variables: Variables = {
-        "amount": money(invoice.get("amount", 0), currency, locale),
-        "amount_spoken": spoken.money(invoice.get("amount", 0), currency),
+        "amount": amount,
+        "amount_spoken": said(amount, spoken.money(invoice.get("amount", 0), currency), locale),
         "method": str(invoice.get("method") or "payment method"),
-        "alternatives": payment_alternatives(policies),
+        "alternatives": payment_alternatives(policies, locale),
     }
     _id(variables, "invoice_id", invoice["id"])
     _dated(variables, "due_date", invoice.get("due_date"), locale)
     if status not in INVOICE_STATUSES:
-        return "utter_invoice_other_status", {**variables, "status": status}
+        return "utter_invoice_other_status", {
+            **variables,
+            "status": value_text("invoice_status", status, locale),
+        }
     name = f"utter_invoice_{status}"
     if status == "failed":
         reason = str(invoice.get("failure_reason") or "payment was declined")
-        variables["failure_reason"] = reason
+        variables["failure_reason"] = value_text("failure_reason", reason, locale)
         if reason in INVOICE_FIXES:
             name += "_" + INVOICE_FIXES[reason]
     return name, variables

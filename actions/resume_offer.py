@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.journey import latest_goal, resumable
+from actions.language import conversation_language
 from actions.render import join_words
 from actions.resume import PAUSED
 
@@ -25,6 +26,7 @@ class ActionAskJourneyResume(Action):
         form = resumable().get(goal)
         given = form().given(tracker, tracker.get_slot(PAUSED) or {}) if form else []
         dispatcher.utter_message(
-            response=f"utter_ask_journey_resume_{goal}", given=join_words(given)
+            response=f"utter_ask_journey_resume_{goal}",
+            given=join_words(given, "and", conversation_language(tracker.slots)),
         )
         return []

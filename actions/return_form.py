@@ -16,8 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
 from actions.journey import BACKEND, JourneyForm, Reply, leaving
+from actions.language import conversation_language
 from actions.records import ORDER
-from actions.render import day, items, join_words, money
+from actions.render import day, items, join_words, money, value_text
 
 GOAL = "start_return"
 FORM = "return_form"
@@ -62,6 +63,12 @@ REASON_LABELS = {
 }
 
 
+def reason_words(reason: object, language: str) -> str:
+    """The reason as the confirmation says it."""
+    code = str(reason) if reason in REASON_LABELS else OTHER_REASON
+    return value_text("return_reason", code, language, REASON_LABELS[code])
+
+
 def order_summary(order: dict[str, Any]) -> dict[str, Any]:
     """What the journey keeps of an order: no personal data."""
     return {
@@ -104,12 +111,13 @@ def the_order(tracker: Tracker) -> dict[str, Any]:
 def return_words(tracker: Tracker) -> dict[str, str]:
     """The variables that restate the return."""
     order = the_order(tracker)
+    language = conversation_language(tracker.slots)
     return {
         "order_id": str(order.get("id", "")),
         "items": str(order.get("items", "")),
         "total": str(order.get("total", "")),
-        "delivered_on": day(order.get("delivered_at")),
-        "reason": REASON_LABELS.get(str(tracker.get_slot(REASON)), REASON_LABELS[OTHER_REASON]),
+        "delivered_on": day(order.get("delivered_at"), language),
+        "reason": reason_words(tracker.get_slot(REASON), language),
     }
 
 
@@ -130,7 +138,11 @@ class ValidateReturnForm(JourneyForm):
         )
         return [
             *([f"{order['id']} ({order['items']})"] if order else []),
-            *([REASON_LABELS[answers[REASON]]] if answers.get(REASON) in REASON_LABELS else []),
+            *(
+                [reason_words(answers[REASON], conversation_language(tracker.slots))]
+                if answers.get(REASON) in REASON_LABELS
+                else []
+            ),
         ]
 
     async def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:

@@ -18,11 +18,37 @@ class LanguageConfigError(ValueError):
     """languages.yml cannot be used; the message names each bad key and its reason."""
 
 
+# Twilio's <Gather> speechModel values (twilio.com/docs/voice/twiml/gather): the generic
+# models, and a specific provider's (Google STT V2, Deepgram). The channel never asks for
+# Twilio's `enhanced` phone_call model (en-US only): phone_call here is the standard one.
+SPEECH_MODELS = (
+    "default",
+    "numbers_and_commands",
+    "phone_call",
+    "experimental_conversations",
+    "experimental_utterances",
+    "googlev2_long",
+    "googlev2_short",
+    "googlev2_telephony",
+    "googlev2_telephony_short",
+    "deepgram_nova-2",
+    "deepgram_nova-3",
+)
+
+
 class Voice(Strict):
-    """How a call speaks one language: Twilio's language code and a voice that speaks it."""
+    """How a call speaks one language: Twilio's language code, a voice that speaks it and
+    the speech model that listens to it (None: the voice channel's `speech_model`)."""
 
     language: str = Field(..., regex=r"^[a-z]{2,3}-[A-Z]{2}$")
     voice: str = Field(..., regex=r"^[A-Za-z][A-Za-z0-9._-]{0,63}$")
+    speech_model: str | None = None
+
+    @validator("speech_model")
+    def _twilio_speech_model(cls, value: str | None) -> str | None:
+        if value is not None and value not in SPEECH_MODELS:
+            raise ValueError(f"{value!r} is not one of Twilio's: {', '.join(SPEECH_MODELS)}")
+        return value
 
 
 class LanguageConfig(Strict):

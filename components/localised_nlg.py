@@ -25,6 +25,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from common.languages import LanguageConfig, languages
+from common.locale_values import value_problems
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGE_SLOT = "language"
@@ -60,7 +61,8 @@ def _without_language(variation: Variation) -> Variation:
 
 def read_locale(path: Path, domain_responses: Mapping[str, Any]) -> Responses:
     """A locale file's responses, checked against the domain's: each is a response of
-    the domain, each variation a mapping of known keys with a text or buttons."""
+    the domain, each variation a mapping of known keys with a text or buttons; and its
+    words for the backend's values (common/locale_values.py)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
@@ -68,7 +70,7 @@ def read_locale(path: Path, domain_responses: Mapping[str, Any]) -> Responses:
     responses = raw.get("responses") if isinstance(raw, dict) else None
     if not isinstance(responses, dict):
         raise LocaleError(f"{path}: responses: a mapping of response names is needed")
-    problems = []
+    problems = value_problems(raw.get("values"))
     for name, variations in responses.items():
         if name not in domain_responses:
             problems.append(f"responses.{name}: not a response of the domain")

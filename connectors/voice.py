@@ -15,8 +15,8 @@ answer is confirmed (actions/callback.py, run here while the conversation stays
 paused); otherwise the caller has heard when a person will call back and their
 reference, and the call ends. The call speaks and listens in the conversation's language
 (the slot `language`): languages.yml's `voice` gives Twilio's language code for <Say>
-and <Gather> and a voice that speaks it; the channel's own `language` and
-`assistant_voice` serve any language not listed there. Should a paused call still reach us, what the caller says is
+and <Gather>, a voice that speaks it and optionally the <Gather>'s speech model; the
+channel's own `language`, `assistant_voice` and `speech_model` serve what it does not. Should a paused call still reach us, what the caller says is
 acknowledged (stack/handoff_ack.py) and silence ends the call with the domain's
 goodbye; an agent's later reply reaches the caller as a text message
 (connectors/caller_reply.py). Each turn passes the caller's number (verified by
@@ -79,7 +79,7 @@ from common.channel_metadata import (
     PUT_THROUGH,
     SEND_AS_TEXT,
 )
-from common.languages import languages
+from common.languages import LanguageConfig, languages
 from connectors.caller_reply import CallerReply
 from connectors.conversation_ids import conversation_id
 from connectors.inbound import card_flag, clean_text
@@ -104,6 +104,8 @@ from connectors.wording import say
 logger = logging.getLogger(__name__)
 
 CHANNEL = "twilio_voice"
+# The only speech model Twilio takes with speech_timeout "auto" (Rasa's channel checks the same).
+AUTO_TIMEOUT_MODEL = "numbers_and_commands"
 DEFAULT_MAX_BODY_BYTES = 32 * 1024
 DEFAULT_MAX_MESSAGE_CHARS = 1000
 DEFAULT_SESSION_MINUTES = 10
@@ -140,10 +142,12 @@ class VoiceCollector(CollectingOutputChannel):
 
 
 class Speech(NamedTuple):
-    """How a call speaks and listens: Twilio's language code and text-to-speech voice."""
+    """How a call speaks and listens: Twilio's language code, text-to-speech voice and
+    speech model (None: the channel's)."""
 
     language: str
     voice: str
+    speech_model: str | None = None
 
 
 def last_turn(tracker: DialogueStateTracker | None) -> list[str]:
@@ -213,6 +217,7 @@ class VoiceInput(TwilioVoiceInput):
         limits: RateLimits | None = None,
         state: ChannelState | None = None,
         twilio: TwilioSettings | None = None,
+        spoken: LanguageConfig | None = None,
     ) -> None:
         super().__init__(
             # Rasa's own re-prompt is never used: silence is answered in _answer.
@@ -229,8 +234,16 @@ class VoiceInput(TwilioVoiceInput):
         self.language = language
         # Read at the start: a bad languages.yml stops it, naming the key.
         self.voices = {
-            code: Speech(voice.language, voice.voice) for code, voice in languages().voice.items()
+            code: Speech(voice.language, voice.voice, voice.speech_model)
+            for code, voice in (spoken or languages()).voice.items()
         }
+        for code, speech in self.voices.items():
+            if speech_timeout == "auto" and speech.speech_model not in (None, AUTO_TIMEOUT_MODEL):
+                raise ValueError(
+                    f"languages.yml: voice.{code}.speech_model: {speech.speech_model!r} needs a "
+                    f"number of seconds as the channel's speech_timeout ('auto' is taken "
+                    f"with {AUTO_TIMEOUT_MODEL} only)"
+                )
         self.max_body_bytes = max_body_bytes
         self.max_message_chars = max_message_chars
         self.limits = limits or RateLimits(CHANNEL, DEFAULT_RATE_LIMITS)
@@ -346,7 +359,7 @@ class VoiceInput(TwilioVoiceInput):
             action_on_empty_result=True,
             language=speech.language,
             speech_timeout=self.speech_timeout,
-            speech_model=self.speech_model,
+            speech_model=speech.speech_model or self.speech_model,
             finish_on_key="#",
             timeout=5,
         )

@@ -72,7 +72,7 @@ class Call:
         reply = self.webhook.post(params, query=query)
         assert reply.status_code == 200, reply.text
         assert reply.headers["content-type"].startswith("text/xml")
-        turn = spoken(reply.text)
+        turn = spoken(reply.content.decode())  # TwiML is UTF-8 ("Bestellung verzögert")
         self.action = turn.action
         return turn
 

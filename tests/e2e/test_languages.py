@@ -77,3 +77,48 @@ def test_a_german_conversation_stays_german_after_tapping_an_english_worded_butt
     restated = chat.say(tapped)
     assert "Soll ich kündigen?" in restated and "Shall I" not in restated
     assert language(stack, chat) == "de"
+
+
+def test_a_german_order_and_claim_answer_say_the_backends_values_in_german(
+    stack: Stack, chat: Conversation
+) -> None:
+    order = first_with("orders", id="BW-100055")
+    owner = customer(order["customer_id"])
+    assert owner["language"] == "de"
+    assert (order["status"], order["delay_reason"]) == ("delayed", "customs inspection")
+    chat.say("Wo ist meine Bestellung BW-100055?")
+    answer = chat.say(owner["postcode"])
+    assert "Ihre Bestellung BW-100055" in answer
+    # locales/de.yml's values: the backend's English reason in German.
+    assert "verzögert sich wegen einer Zollkontrolle" in answer
+    assert "customs" not in answer
+
+    claim = first_with("claims", id="CLM-70009")
+    assert (claim["status"], claim["type"]) == ("paid", "screen_damage")
+    answer = vouched(stack, claim["customer_id"]).say(
+        "Wie ist der Stand meiner Schadensmeldung CLM-70009?"
+    )
+    assert "Ihre Schadensmeldung CLM-70009 (Displayschaden) ist ausgezahlt" in answer
+    assert "Die Auszahlung wurde auf Ihr hinterlegtes Konto überwiesen." in answer
+
+
+def cancelling_in_german(stack: Stack, customer_id: str) -> Conversation:
+    """A German customer with one active policy, asked why they cancel."""
+    assert customer(customer_id)["language"] == "de"
+    [policy] = [p for p in of_customer("device_policies", customer_id) if p["status"] == "active"]
+    chat = vouched(stack, customer_id)
+    asked = chat.say(f"Ich möchte den Geräteschutz für mein {policy['device']} kündigen")
+    assert "Darf ich fragen, warum?" in asked
+    return chat
+
+
+def test_a_german_customer_types_why_they_cancel(stack: Stack) -> None:
+    # Too expensive, a customer since 2021 on the basic plan: lifecycle.yml offers a month free.
+    offered = cancelling_in_german(stack, "C-1031").say("zu teuer")
+    assert "den nächsten Monat geschenkt" in offered
+    assert "Tarif Basis" in offered
+
+    # No longer needed: no offer, the cancellation restated.
+    restated = cancelling_in_german(stack, "C-1029").say("ich brauche es nicht mehr")
+    assert "Soll ich kündigen?" in restated
+    assert "Tarifs Plus" in restated or "Tarif Plus" in restated

@@ -37,8 +37,9 @@ def the_domain() -> Domain:
     return Domain.load(str(ROOT / "domain.yml"))
 
 
-def reprompt(tmp_path: Path, language: str | None) -> ElementTree.Element:
-    """The TwiML of a silent turn in a conversation in language (None: not told yet)."""
+def reprompt(tmp_path: Path, language: str | None, **options: Any) -> ElementTree.Element:
+    """The TwiML of a silent turn in a conversation in language (None: not told yet),
+    on a channel made with options."""
     domain = the_domain()
     store = InMemoryTrackerStore(domain)
     caller = conversation_id("voice", CALL, TOKEN)
@@ -54,6 +55,7 @@ def reprompt(tmp_path: Path, language: str | None) -> ElementTree.Element:
         TOKEN,
         "https://switchboard.example",
         state=ChannelState(f"sqlite:///{tmp_path / 'channels.db'}"),
+        **options,
     )
     agent = Agent(domain=domain, generator=LocalisedNLG(None, domain), tracker_store=store)
     params = {"CallSid": CALL, "From": "+4915123456789", "CallStatus": "in-progress"}
@@ -112,8 +114,52 @@ def write(tmp_path: Path, voice: object) -> Path:
         ({"de": {"language": "german", "voice": "Polly.Vicki"}}, "voice.de.language: string does"),
         ({"de": {"language": "de-DE", "voice": "<Play>"}}, "voice.de.voice: string does not"),
         ({"de": {"language": "de-DE"}}, "voice.de.voice: field required"),
+        (
+            {"de": {"language": "de-DE", "voice": "Polly.Vicki", "speech_model": "nova-3"}},
+            "voice.de.speech_model: 'nova-3' is not one of Twilio's",
+        ),
     ],
 )
 def test_a_bad_voice_entry_is_named(tmp_path: Path, voice: object, named: str) -> None:
     with pytest.raises(LanguageConfigError, match=named.replace(".", r"\.")):
         load_config(write(tmp_path, voice))
+
+
+def speech_models(tmp_path: Path, **options: Any) -> dict[str | None, str | None]:
+    """The <Gather>'s speechModel in a German, an English and a not yet told conversation."""
+    found = {}
+    for language in ("de", "en", None):
+        gather = reprompt(tmp_path, language, **options).find("Gather")
+        assert gather is not None
+        found[language] = gather.get("speechModel")
+    return found
+
+
+def test_a_german_call_listens_with_the_speech_model_languages_yml_gives_german(
+    tmp_path: Path,
+) -> None:
+    german = {"de": {"language": "de-DE", "voice": "Polly.Vicki", "speech_model": "phone_call"}}
+    spoken_in = load_config(write(tmp_path, german))
+    assert speech_models(tmp_path, spoken=spoken_in, speech_timeout="3") == {
+        "de": "phone_call",
+        "en": "numbers_and_commands",  # credentials.yml's, the channel's own
+        None: "numbers_and_commands",
+    }
+
+
+def test_a_language_without_a_speech_model_listens_with_the_channels(tmp_path: Path) -> None:
+    assert set(speech_models(tmp_path).values()) == {"numbers_and_commands"}
+    assert load_config().voice["de"].speech_model is None
+
+
+def test_a_speech_model_twilio_takes_without_auto_timeout_is_refused_at_start(
+    tmp_path: Path,
+) -> None:
+    german = {"de": {"language": "de-DE", "voice": "Polly.Vicki", "speech_model": "googlev2_long"}}
+    with pytest.raises(ValueError, match=r"voice\.de\.speech_model: 'googlev2_long' needs a"):
+        VoiceInput(
+            TOKEN,
+            "https://switchboard.example",
+            state=ChannelState("sqlite://"),
+            spoken=load_config(write(tmp_path, german)),
+        )
