@@ -4,17 +4,14 @@ values (a delay's reason) and dates in German too."""
 from actions.render import day
 from tests.channels.twilio_fake import TwilioApi
 from tests.support.channels import WhatsAppChat
-from tests.support.crm import customer, first_with
+from tests.support.crm import german_delayed_order
 from tests.support.stack import Stack
 
 
 def test_a_german_order_question_on_whatsapp_is_verified_and_answered_in_german(
     channel_stack: Stack, twilio_api: TwilioApi
 ) -> None:
-    order = first_with("orders", id="BW-100055")
-    owner = customer(order["customer_id"])
-    assert owner["language"] == "de"
-    assert (order["status"], order["delay_reason"]) == ("delayed", "customs inspection")
+    order, owner = german_delayed_order()
     chat = WhatsAppChat(channel_stack, twilio_api, owner["whatsapp"])
     [asked] = chat.say("Hallo, wo bleibt meine Bestellung BW-100055?")
     assert "Postleitzahl" in asked and "postcode" not in asked

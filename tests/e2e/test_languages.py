@@ -4,7 +4,7 @@ recorded one once they are known, and shown to the agent who takes over."""
 
 from typing import Any
 
-from tests.support.crm import customer, first_with, of_customer
+from tests.support.crm import customer, first_with, german_delayed_order, of_customer
 from tests.support.stack import Conversation, Stack, vouched
 
 
@@ -82,10 +82,7 @@ def test_a_german_conversation_stays_german_after_tapping_an_english_worded_butt
 def test_a_german_order_and_claim_answer_say_the_backends_values_in_german(
     stack: Stack, chat: Conversation
 ) -> None:
-    order = first_with("orders", id="BW-100055")
-    owner = customer(order["customer_id"])
-    assert owner["language"] == "de"
-    assert (order["status"], order["delay_reason"]) == ("delayed", "customs inspection")
+    _, owner = german_delayed_order()
     chat.say("Wo ist meine Bestellung BW-100055?")
     answer = chat.say(owner["postcode"])
     assert "Ihre Bestellung BW-100055" in answer

@@ -25,3 +25,12 @@ def first_with(collection: str, **fields: Any) -> dict[str, Any]:
 
 def of_customer(collection: str, customer_id: str) -> list[dict[str, Any]]:
     return [r for r in crm()[collection] if r.get("customer_id") == customer_id]
+
+
+def german_delayed_order() -> tuple[dict[str, Any], dict[str, Any]]:
+    """BW-100055 and its owner: a German-speaking customer's order held in customs."""
+    order = first_with("orders", id="BW-100055")
+    owner = customer(order["customer_id"])
+    assert owner["language"] == "de"
+    assert (order["status"], order["delay_reason"]) == ("delayed", "customs inspection")
+    return order, owner
