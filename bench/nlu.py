@@ -1,6 +1,6 @@
 """Intent classification of the assistant's own NLU pipeline on public data sets.
 
-`python -m bench.nlu [--dataset banking77|clinc150|all] [--config FILE] [--smoke]`
+`python -m bench.nlu [--dataset banking77|clinc150|held_out|all] [--config FILE] [--smoke]`
 trains the NLU pipeline of config.yml (same components, same settings), or of
 another Rasa config such as bench/pipelines/diet.yml, on the data set's
 training split and evaluates it on the test split:
@@ -11,6 +11,10 @@ training split and evaluates it on the test split:
   intent trained on `oos_train` plus the FallbackClassifier's confidence
   threshold, the threshold tuned on `val` + `oos_val` only, never on `test`
   (the best val in-scope accuracy with oos_val recall ≥ 0.90).
+- held_out: the assistant's own training data (data/, every language) and each
+  language's held-out set (tests/nlu/held_out.yml for English,
+  tests/nlu_<code>/held_out.yml for the others): intent accuracy per language
+  as `rasa test nlu` counts it (the top intent, before the fallback).
 
 Both report training time and single-message parse latency (p50/p99), print a
 summary line and write bench/results/nlu_<dataset>.json (nlu_<dataset>_<name>.json
@@ -133,11 +137,17 @@ def write_nlu(examples: Sequence[Example], path: Path) -> None:
 
 def train(config: dict[str, Any], examples: Sequence[Example], workdir: Path) -> tuple[str, float]:
     """Train an NLU model from scratch (empty cache); return its path and the seconds."""
+    data_path = workdir / "nlu.yml"
+    write_nlu(examples, data_path)
+    return train_on(config, data_path, workdir)
+
+
+def train_on(config: dict[str, Any], data_path: Path, workdir: Path) -> tuple[str, float]:
+    """Train an NLU model on Rasa training data (a file or folder) from scratch."""
     from rasa.model_training import train_nlu
 
-    config_path, data_path = workdir / "config.yml", workdir / "nlu.yml"
+    config_path = workdir / "config.yml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
-    write_nlu(examples, data_path)
     os.environ["RASA_CACHE_DIRECTORY"] = str(workdir / "cache")
     start = time.perf_counter()
     model = train_nlu(
@@ -248,15 +258,54 @@ def run_clinc150(config: dict[str, Any], smoke: bool, workdir: Path) -> dict[str
     }
 
 
+def held_out_sets() -> dict[str, Path]:
+    """Each language's held-out set: English's in tests/nlu, another's in tests/nlu_<code>."""
+    sets = {"en": ROOT / "tests" / "nlu" / "held_out.yml"}
+    for path in sorted((ROOT / "tests").glob("nlu_*/held_out.yml")):
+        sets[path.parent.name.removeprefix("nlu_")] = path
+    return sets
+
+
+def held_out_examples(path: Path) -> list[Example]:
+    from rasa.shared.nlu.constants import INTENT, TEXT
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return [(m.get(TEXT), m.get(INTENT)) for m in load_data(str(path)).intent_examples]
+
+
+def run_held_out(config: dict[str, Any], smoke: bool, workdir: Path) -> dict[str, Any]:
+    model, seconds = train_on(config, ROOT / "data", workdir)
+    languages: dict[str, dict[str, Any]] = {}
+    latencies: list[float] = []
+    for language, path in held_out_sets().items():
+        examples = held_out_examples(path)[: 10 if smoke else None]
+        predictions, parse_ms = predict(model, [text for text, _ in examples])
+        latencies += parse_ms
+        right = sum(p.intent == label for (_, label), p in zip(examples, predictions, strict=True))
+        languages[language] = {"accuracy": right / len(examples), "messages": len(examples)}
+    return {
+        "languages": languages,
+        "train_seconds": seconds,
+        "parse_p50_ms": percentile(latencies, 0.5),
+        "parse_p99_ms": percentile(latencies, 0.99),
+    }
+
+
 DATASETS: dict[str, Callable[[dict[str, Any], bool, Path], dict[str, Any]]] = {
     "banking77": run_banking77,
     "clinc150": run_clinc150,
+    "held_out": run_held_out,
 }
 
 
 def summary(name: str, result: dict[str, Any]) -> str:
     if name == "banking77":
         quality = f"accuracy {result['accuracy']:.2%}, macro-F1 {result['macro_f1']:.3f}"
+    elif name == "held_out":
+        quality = ", ".join(
+            f"{language} {figures['accuracy']:.2%} of {figures['messages']}"
+            for language, figures in result["languages"].items()
+        )
     else:
         quality = (
             f"in-scope accuracy {result['in_scope_accuracy']:.2%}, oos recall "

@@ -15,7 +15,11 @@ from stack.processes import ROOT
 
 SMOKE_RUNS = {
     "escalation": (["--smoke"], "summary: dev P", []),
-    "nlu": (["--smoke"], "nlu clinc150:", ["nlu_banking77_smoke", "nlu_clinc150_smoke"]),
+    "nlu": (
+        ["--smoke"],
+        "nlu held_out: en ",
+        ["nlu_banking77_smoke", "nlu_clinc150_smoke", "nlu_held_out_smoke"],
+    ),
     "turn_latency": (["--smoke"], "turn latency over 3", ["turn_latency_smoke"]),
     # The soak smoke (issue #16) runs on the load smoke's scaled profile: one start.
     "load": (["--smoke", "--soak"], "soak: ", ["load-smoke", "soak-smoke"]),
