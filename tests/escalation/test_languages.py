@@ -167,6 +167,10 @@ def test_a_french_message_is_handled_like_its_english_counterpart(
         "J'étais mort de rire en lisant votre message, merci",
         "Merci, c'est parfait, très utile",
         "Un avis sur la livraison : elle était rapide, bravo",
+        "Ma commande, elle est partie ?",  # shipped, not a death
+        "Je peux payer en 3 fois ?",  # instalments, not contacts
+        "Pourquoi je ne peux pas payer par PayPal ?",
+        "Je craque pour le Pulse 2, il coûte combien ?",
     ],
 )
 def test_calm_french_messages_and_false_friends_do_not_escalate(
