@@ -1,6 +1,6 @@
-"""Escalation in German (escalation.yml's `languages.de`): an angry German message, a
-request for a person or a never-automated topic is handled like its English
-counterpart; a calm German message is not read as upset by VADER's English lexicon;
+"""Escalation in German and French (escalation.yml's `languages.de` and `languages.fr`):
+an angry message, a request for a person or a never-automated topic is handled like its
+English counterpart; a calm message is not read as upset by VADER's English lexicon;
 and the languages' section is validated like the rest of the file."""
 
 from typing import Any
@@ -99,8 +99,99 @@ def test_german_is_not_scored_with_the_english_lexicon(config: EscalationConfig)
     # Read as English, the two articles "die" are two deaths: the trend would escalate.
     assert score_emotion(calm, config.sentiment).sentiment < -0.3
     assert score_emotion(calm, config.sentiment, language="de").sentiment == 0
+
+
+@pytest.mark.parametrize(
+    ("french", "english", "reason"),
+    [
+        (
+            "C'est scandaleux ! Je suis furieux, ma commande n'est toujours pas arrivée !",
+            "This is a disgrace! I'm furious, the order still isn't here!",
+            "negative_emotion",
+        ),
+        (
+            "J'en ai marre, c'est la troisième fois que j'écris, vous êtes des incompétents",
+            "I've had enough, this is the third time I write, you are incompetent",
+            "negative_emotion",
+        ),
+        (
+            "je veux parler à un conseiller",
+            "I want to speak to an agent",
+            "human_requested",
+        ),
+        (
+            "Passez-moi quelqu'un de votre service client, s'il vous plaît",
+            "Put me through to someone from customer service, please",
+            "human_requested",
+        ),
+        (
+            "Mon mari est décédé la semaine dernière",
+            "My husband passed away last week",
+            "sensitive_topic:bereavement",
+        ),
+        (
+            "Quelqu'un a utilisé ma carte pour commander",
+            "Someone used my card to order",
+            "sensitive_topic:fraud",
+        ),
+        (
+            "Je vais porter plainte, mon avocat va vous contacter",
+            "I will sue you, my lawyer will be in touch",
+            "sensitive_topic:legal",
+        ),
+        (
+            "Je suis au chômage et je ne peux plus payer la facture",
+            "I lost my job and I can't afford to pay the invoice",
+            "sensitive_topic:vulnerability",
+        ),
+    ],
+)
+def test_a_french_message_is_handled_like_its_english_counterpart(
+    config: EscalationConfig, french: str, english: str, reason: str
+) -> None:
+    in_english = _decide(config, english, "en")
+    in_french = _decide(config, french, "fr")
+    assert (in_french.escalate, in_french.reason_code) == (True, reason)
+    assert (in_english.escalate, in_english.reason_code) == (True, reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Où est la commande que j'ai passée la semaine dernière ?",
+        "Je voudrais voir la facture que j'ai reçue",
+        "Je ne veux pas parler à un conseiller, dites-moi juste où est mon colis",
+        "Quand est-ce que je peux parler à un conseiller ?",  # the support hours
+        "Est-ce que je parle à un vrai humain ?",  # what the assistant is
+        "Mon téléphone est mort, est-ce couvert par la garantie ?",
+        "J'étais mort de rire en lisant votre message, merci",
+        "Merci, c'est parfait, très utile",
+        "Un avis sur la livraison : elle était rapide, bravo",
+        "Ma commande, elle est partie ?",  # shipped, not a death
+        "Je peux payer en 3 fois ?",  # instalments, not contacts
+        "Pourquoi je ne peux pas payer par PayPal ?",
+        "Je craque pour le Pulse 2, il coûte combien ?",
+    ],
+)
+def test_calm_french_messages_and_false_friends_do_not_escalate(
+    config: EscalationConfig, text: str
+) -> None:
+    decision = _decide(config, text, "fr")
+    assert (decision.escalate, decision.reason_code) == (False, "none")
+    assert score_emotion(text, config.sentiment, language="fr").score >= 0
+
+
+def test_french_is_scored_with_its_own_lexicon(
+    config: EscalationConfig, raw: dict[str, Any]
+) -> None:
+    assert score_emotion("je suis très content", config.sentiment, language="fr").sentiment > 0
+    assert (
+        score_emotion("service nul, c'est honteux", config.sentiment, language="fr").sentiment < 0
+    )
     # A language without a lexicon of its own is scored by its cues alone.
-    assert score_emotion("je suis très content", config.sentiment, language="fr").sentiment == 0
+    del raw["languages"]["fr"]["lexicon"]
+    unscored = parse_escalation_config(raw)
+    assert score_emotion("je suis très content", unscored.sentiment, language="fr").sentiment == 0
 
 
 def test_the_nlu_scores_a_message_in_its_language_or_the_conversations(
