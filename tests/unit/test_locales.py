@@ -15,7 +15,7 @@ from stack.processes import ROOT
 
 LOCALES = sorted((ROOT / "locales").glob("*.yml"))
 # Locales that must translate every response of the domain.
-COMPLETE = {"de"}
+COMPLETE = {"de", "es"}
 VARIABLE = re.compile(r"\{(\w+)\}")
 
 
