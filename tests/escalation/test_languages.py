@@ -250,3 +250,55 @@ def _problems(raw: Any) -> str:
 def test_a_bad_language_entry_is_named(raw: dict[str, Any], change: Any, named: str) -> None:
     change(raw)
     assert named in _problems(raw)
+
+
+@pytest.mark.parametrize(
+    ("spanish", "reason"),
+    [
+        ("¡Es una vergüenza! Estoy furioso, el pedido sigue sin llegar", "negative_emotion"),
+        ("Estoy hasta las narices, sois unos incompetentes", "negative_emotion"),
+        ("Esto es una mierda, joder", "negative_emotion"),
+        ("quiero hablar con una persona", "human_requested"),
+        ("Páseme con un agente, por favor", "human_requested"),
+        ("agente", "human_requested"),
+        ("Mi marido ha fallecido y quiero dar de baja su seguro", "sensitive_topic:bereavement"),
+        ("Hay un cargo en mi tarjeta que no reconozco", "sensitive_topic:fraud"),
+        ("Voy a hablar con mi abogado y les voy a demandar", "sensitive_topic:legal"),
+        ("Tengo 84 años y no entiendo nada de esto", "sensitive_topic:vulnerability"),
+        ("Estoy en paro y no puedo pagar la factura", "sensitive_topic:vulnerability"),
+    ],
+)
+def test_a_spanish_message_escalates_for_its_reason(
+    config: EscalationConfig, spanish: str, reason: str
+) -> None:
+    decision = _decide(config, spanish, "es")
+    assert (decision.escalate, decision.reason_code) == (True, reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quiero un envío sin prisa, ¿cuánto tarda el estándar?",  # "sin" is no sin
+        "¿Dónde está el pedido que hice la semana pasada?",
+        "No quiero hablar con una persona, solo dígame dónde está mi paquete",
+        "¿Cuándo puedo hablar con un agente?",  # the support hours
+        "¿Estoy hablando con una persona real?",  # what the assistant is
+        "Mi móvil se ha muerto, ¿lo cubre la garantía?",
+        "Me robaron el móvil, ya puse la denuncia en la policía",  # a claim, not legal
+        "¿Cómo va mi reclamación al seguro?",  # a claim's status, not a complaint
+        "Muchas gracias, me ha sido muy útil",
+    ],
+)
+def test_calm_spanish_messages_and_false_friends_do_not_escalate(
+    config: EscalationConfig, text: str
+) -> None:
+    decision = _decide(config, text, "es")
+    assert (decision.escalate, decision.reason_code) == (False, "none")
+    assert score_emotion(text, config.sentiment, language="es").score >= 0
+
+
+def test_spanish_is_not_scored_with_the_english_lexicon(config: EscalationConfig) -> None:
+    calm = "Quiero un envío sin prisa, sin gastos y sin complicaciones"
+    # Read as English, each "sin" is a sin.
+    assert score_emotion(calm, config.sentiment).sentiment < 0
+    assert score_emotion(calm, config.sentiment, language="es").sentiment == 0

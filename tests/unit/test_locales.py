@@ -15,7 +15,7 @@ from stack.processes import ROOT
 
 LOCALES = sorted((ROOT / "locales").glob("*.yml"))
 # Locales that must translate every response of the domain.
-COMPLETE = {"de", "fr"}
+COMPLETE = {"de", "es", "fr"}
 VARIABLE = re.compile(r"\{(\w+)\}")
 
 
