@@ -84,4 +84,8 @@ def test_a_french_customer_is_verified_and_answered_in_french_on_whatsapp(
     assert "code postal" in asked and "postcode" not in asked
     answer = " ".join(chat.say(owner["postcode"]))
     assert f"Votre commande {order['id']}" in answer and "est retardée" in answer
+    # The backend's reason in French (locales/fr.yml's values), not its English words.
+    assert order["delay_reason"] == "item back-ordered at the warehouse"
+    assert "(motif : article en réapprovisionnement à l'entrepôt)" in answer
+    assert "back-ordered" not in answer
     assert day(order["eta"], "fr") in answer

@@ -178,3 +178,12 @@ def test_the_last_contact_is_recalled_in_the_conversations_language() -> None:
         assert recalled is not None
         assert (recalled[1]["last_when"], recalled[1]["last_channel"]) == (german, "Telefon")
         assert recalled[1]["last_subject"] == "Bestellung BW-100002"
+
+
+@pytest.mark.parametrize("code", sorted(set(languages().languages) - {languages().default}))
+def test_each_language_words_every_value_whose_codes_are_known(code: str) -> None:
+    values = yaml.safe_load((ROOT / "locales" / f"{code}.yml").read_text(encoding="utf-8"))
+    worded = values.get("values") or {}
+    for kind, codes in KINDS.items():
+        if codes is not None:
+            assert set(worded.get(kind) or {}) == codes, (code, kind)
