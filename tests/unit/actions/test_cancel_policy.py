@@ -35,6 +35,7 @@ from actions.journey import BACKEND, STOPPED
 from actions.responses import placeholders
 from actions.responses import responses as domain_responses
 from actions.slots import BACKEND_FAILURES, HUMAN_OFFERED, VERIFIED_CUSTOMER_ID
+from common.config_files import read_yaml
 from stack.processes import ROOT
 from tests.support.services import Service
 from tests.unit.actions.conftest import (
@@ -269,7 +270,7 @@ def test_a_cancellation_over_the_yearly_limit_goes_to_a_person(
         headers={"Idempotency-Key": "unit-test-limit-0001"},
         timeout=5,
     ).raise_for_status()
-    raw = config_module.yaml.safe_load(config_module.DEFAULT_PATH.read_text(encoding="utf-8"))
+    raw = read_yaml(config_module.DEFAULT_PATH, ValueError)
     raw["retention"]["max_cancellations_per_year"] = 1
     monkeypatch.setattr(
         "actions.cancel_form.lifecycle_config", lambda: config_module.parse_config(raw)
