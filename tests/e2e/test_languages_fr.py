@@ -39,7 +39,7 @@ def test_a_french_customer_is_verified_and_answered_in_french(channel_stack: Sta
 
 def test_a_policy_question_is_answered_in_french(channel_stack: Stack) -> None:
     chat = Conversation(channel_stack)
-    answer = chat.say("Bonjour, si un article ne me convient pas, je peux vous le renvoyer ?")
+    answer = chat.say("Bonjour, vous acceptez les retours jusqu'à combien de jours après l'achat ?")
     assert "Vous pouvez retourner un article dans les 30 jours" in answer
     assert "You can return" not in answer
     assert language(channel_stack, chat) == "fr"

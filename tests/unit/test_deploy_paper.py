@@ -32,6 +32,9 @@ SERVICES: dict[str, Callable[[StackConfig], dict[str, str]]] = {
 # Rasa's API token goes on its command line in the stack (rasa_argv); in a container
 # it comes from the env file so that the command line does not hold it.
 RASA_COMMAND_LINE = {"RASA_API_TOKEN"}
+# What several Rasa processes share besides stack/config.py's environment (the scaled
+# profile's rasa_env, stack/scaled.py): Redis URLs, which carry Redis's password.
+SHARED_BY_REPLICAS = {"SWITCHBOARD_RATE_LIMIT_STORAGE", "SWITCHBOARD_WEBCHAT_REDIS_URL"}
 
 
 def compose() -> dict[str, Any]:
@@ -63,7 +66,7 @@ def secret_names(stack: StackConfig) -> set[str]:
         for n in {*everything, *endpoint_variables()}
         if re.search(r"(TOKEN|SECRETS?|PASSWORD)$", n)
     }
-    return marked | urls | tokens | RASA_COMMAND_LINE
+    return marked | urls | tokens | RASA_COMMAND_LINE | SHARED_BY_REPLICAS
 
 
 def endpoint_variables() -> set[str]:
@@ -85,7 +88,7 @@ def test_each_service_gets_exactly_what_stack_config_gives_it(name: str) -> None
     stack = config()
     needed = set(SERVICES[name](stack))
     if name == "rasa":
-        needed |= endpoint_variables() | RASA_COMMAND_LINE
+        needed |= endpoint_variables() | RASA_COMMAND_LINE | SHARED_BY_REPLICAS
     inline, files = given(compose()["services"][name])
     assert inline & files == set(), "set twice"
     assert needed - (inline | files) == set(), "missing"
@@ -114,8 +117,8 @@ def test_the_scaled_endpoints_load_with_rasas_reader(monkeypatch: pytest.MonkeyP
     assert endpoints.lock_store.type == "redis"
     assert endpoints.lock_store.url == "redis"  # the Compose service
     assert endpoints.tracker_store.type == "tracker_store.sql.DurableSQLTrackerStore"
-    # Several writers: the tracker store's cache is off (issue #16 item 2).
-    assert endpoints.tracker_store.kwargs["cache_conversations"] == 0
+    # Several writers: the cache is checked against the database on every turn.
+    assert endpoints.tracker_store.kwargs["cache_conversations"] > 0
     assert endpoints.event_broker.type == "analytics.broker.UrlSQLEventBroker"
     assert endpoints.action.headers["Authorization"].startswith("Bearer ")
 
