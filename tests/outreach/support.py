@@ -7,11 +7,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import requests
+import yaml
 
+from outreach.config import DEFAULT_PATH
 from stack.config import StackConfig, isolated_config
 from stack.launch import backend, memory
 from stack.processes import ROOT, Service
@@ -88,3 +91,19 @@ def wait_for(check: Callable[[], T], timeout: float = 30.0) -> T:
             return found
         time.sleep(0.2)
     raise AssertionError("timed out waiting")
+
+
+def rules_now(home: Path) -> Path:
+    """outreach.yml sending at once (no delay) and quiet hours far from now, whenever
+    the test runs (every fixture customer lives within two hours of UTC): a service on
+    the real clock would otherwise defer its sends from 21:00 to 08:00."""
+    raw = yaml.safe_load(DEFAULT_PATH.read_text())
+    raw["rules"]["payment_failed"]["delay_minutes"] = 0
+    now = datetime.now(UTC)
+    raw["quiet_hours"] = {
+        "start": (now + timedelta(hours=8)).strftime("%H:00"),
+        "end": (now + timedelta(hours=9)).strftime("%H:00"),
+    }
+    path = home / "outreach.yml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True))
+    return path

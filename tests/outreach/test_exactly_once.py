@@ -12,13 +12,11 @@ from typing import Any
 
 import pytest
 import requests
-import yaml
 
-from outreach.config import DEFAULT_PATH
 from stack.launch import Launch, outreach
 from stack.processes import Service
 from tests.outreach.rasa_fake import TOKEN, RasaStandIn
-from tests.outreach.support import Sources, sources, wait_for
+from tests.outreach.support import Sources, rules_now, sources, wait_for
 
 
 @pytest.fixture
@@ -35,11 +33,9 @@ def rasa() -> Iterator[RasaStandIn]:
 
 
 def launch(running: Sources, rasa: RasaStandIn, home: Path) -> Launch:
-    """Outreach sending at once (no delay), ticking often, through the stand-in."""
-    raw = yaml.safe_load(DEFAULT_PATH.read_text())
-    raw["rules"]["payment_failed"]["delay_minutes"] = 0
-    rules = home / "outreach.yml"
-    rules.write_text(yaml.safe_dump(raw, allow_unicode=True))
+    """Outreach sending at once (no delay, no quiet hours now), ticking often, through
+    the stand-in."""
+    rules = rules_now(home)
     config = dataclasses.replace(
         running.config, outreach_database_url=f"sqlite:///{home / 'outreach.db'}"
     )

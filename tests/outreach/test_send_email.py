@@ -15,8 +15,8 @@ import requests
 from stack.config import isolated_config
 from tests.channels.mailbox import Mailbox
 from tests.memory.support import EVENT_SECRETS, payment_failed, post_event
-from tests.outreach.support import wait_for
-from tests.outreach.test_send_whatsapp import decisions, rules_now
+from tests.outreach.support import rules_now, wait_for
+from tests.outreach.test_send_whatsapp import decisions
 from tests.support.crm import customer
 from tests.support.stack import API_TOKEN, Stack, running_stack
 

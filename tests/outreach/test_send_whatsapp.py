@@ -11,8 +11,6 @@ import dataclasses
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,7 +30,7 @@ from tests.channels.twilio_fake import (
     whatsapp_env,
 )
 from tests.memory.support import EVENT_SECRETS, payment_failed, post_event
-from tests.outreach.support import wait_for
+from tests.outreach.support import rules_now, wait_for
 from tests.support.channels import WhatsAppChat, age_conversation
 from tests.support.crm import customer
 from tests.support.stack import API_TOKEN, Stack, running_stack
@@ -42,21 +40,6 @@ CUSTOMER, INVOICE = "C-1021", "INV-900055"  # London; a failed payment in the fi
 AWAY, AWAY_INVOICE = "C-1005", "INV-900013"
 CALLED, CALLED_INVOICE = "C-1008", "INV-900022"
 HOUR = 3600
-
-
-def rules_now(home: Path) -> Path:
-    """outreach.yml sending at once (no delay) and quiet hours far from now, whenever
-    the test runs (every fixture customer lives within two hours of UTC)."""
-    raw = yaml.safe_load(DEFAULT_PATH.read_text())
-    raw["rules"]["payment_failed"]["delay_minutes"] = 0
-    now = datetime.now(UTC)
-    raw["quiet_hours"] = {
-        "start": (now + timedelta(hours=8)).strftime("%H:00"),
-        "end": (now + timedelta(hours=9)).strftime("%H:00"),
-    }
-    path = home / "outreach.yml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True))
-    return path
 
 
 @pytest.fixture(scope="module")
