@@ -2,14 +2,9 @@
 tell, kept through messages that tell none, changed when they ask, the customer's
 recorded one once they are known, and shown to the agent who takes over."""
 
-from typing import Any
-
 from tests.support.crm import customer, first_with, german_delayed_order, of_customer
+from tests.support.languages import language, order_answered_in
 from tests.support.stack import Conversation, Stack, vouched
-
-
-def language(stack: Stack, chat: Conversation) -> Any:
-    return stack.tracker(chat.sender)["slots"]["language"]
 
 
 def test_the_conversation_follows_what_the_customers_messages_tell(
@@ -47,13 +42,15 @@ def test_a_german_customer_is_verified_and_answered_in_german(
     stack: Stack, chat: Conversation
 ) -> None:
     order = first_with("orders", id="BW-100045")
-    owner = customer(order["customer_id"])
     assert order["status"] == "delivered" and order["delivered_at"] == "2026-11-05"
-    asked = chat.say("Wo ist meine Bestellung BW-100045?")
-    assert "Nennen Sie mir bitte die Postleitzahl" in asked
-    assert "postcode" not in asked
-    answer = chat.say(owner["postcode"])
-    assert "Ihre Bestellung BW-100045" in answer
+    answer = order_answered_in(
+        stack,
+        chat,
+        "BW-100045",
+        "Wo ist meine Bestellung BW-100045?",
+        asked="Nennen Sie mir bitte die Postleitzahl",
+        said="Ihre Bestellung BW-100045",
+    )
     # The date formatted by Babel for German ("5 November 2026" in English).
     assert "wurde am 5. November 2026 zugestellt" in answer
     assert language(stack, chat) == "de"

@@ -2,26 +2,24 @@
 question answered in Spanish, handed to a person with the packet's language Spanish,
 and a conversation that switches to English and back when the customer asks."""
 
-from tests.support.crm import customer, first_with
+from tests.support.crm import first_with
+from tests.support.languages import language, order_answered_in
 from tests.support.stack import Conversation, Stack
-
-
-def language(stack: Stack, chat: Conversation) -> str | None:
-    slots: dict[str, str | None] = stack.tracker(chat.sender)["slots"]
-    return slots["language"]
 
 
 def test_a_spanish_customer_is_verified_and_answered_in_spanish(
     stack: Stack, chat: Conversation
 ) -> None:
     order = first_with("orders", id="BW-100070")
-    owner = customer(order["customer_id"])
     assert order["status"] == "delivered" and order["delivered_at"] == "2026-11-11"
-    asked = chat.say("Hola, ¿me dice dónde está mi pedido BW-100070?")
-    assert "indíqueme, por favor, el código postal" in asked
-    assert "postcode" not in asked
-    answer = chat.say(owner["postcode"])
-    assert "Su pedido BW-100070" in answer
+    answer = order_answered_in(
+        stack,
+        chat,
+        "BW-100070",
+        "Hola, ¿me dice dónde está mi pedido BW-100070?",
+        asked="indíqueme, por favor, el código postal",
+        said="Su pedido BW-100070",
+    )
     # The date formatted by Babel for Spanish ("11 November 2026" in English).
     assert "se entregó el 11 de noviembre de 2026" in answer
     assert language(stack, chat) == "es"

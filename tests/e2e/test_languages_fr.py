@@ -3,8 +3,6 @@ WhatsApp, a policy question answered in French, a request for a person handed ov
 the packet's language French, and a conversation that moves between French and English.
 One stack (the channels' shared one, tests/support/channels.py) serves REST and WhatsApp."""
 
-from typing import Any
-
 from actions.render import day
 from tests.channels.twilio_fake import TwilioApi
 from tests.support.channels import (  # noqa: F401 (fixtures)
@@ -14,11 +12,8 @@ from tests.support.channels import (  # noqa: F401 (fixtures)
     twilio_api,
 )
 from tests.support.crm import customer, first_with
+from tests.support.languages import language, order_answered_in
 from tests.support.stack import Conversation, Stack
-
-
-def language(stack: Stack, chat: Conversation) -> Any:
-    return stack.tracker(chat.sender)["slots"]["language"]
 
 
 def test_a_french_customer_is_verified_and_answered_in_french(channel_stack: Stack) -> None:
@@ -27,11 +22,14 @@ def test_a_french_customer_is_verified_and_answered_in_french(channel_stack: Sta
     assert owner["language"] != "fr"  # French because the messages are, not the record
     assert order["status"] == "delivered" and order["delivered_at"] == "2026-11-05"
     chat = Conversation(channel_stack)
-    asked = chat.say("Bonjour, où en est ma commande BW-100045 ?")
-    assert "pouvez-vous m'indiquer le code postal" in asked
-    assert "postcode" not in asked
-    answer = chat.say(owner["postcode"])
-    assert "Votre commande BW-100045" in answer
+    answer = order_answered_in(
+        channel_stack,
+        chat,
+        "BW-100045",
+        "Bonjour, où en est ma commande BW-100045 ?",
+        asked="pouvez-vous m'indiquer le code postal",
+        said="Votre commande BW-100045",
+    )
     # The date formatted by Babel for French ("5 November 2026" in English).
     assert "a été livrée le 5 novembre 2026" in answer
     assert language(channel_stack, chat) == "fr"
