@@ -26,11 +26,10 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.exceptions import InvalidConfigException
-from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.model_text import model_text
+from components.minilm_featurizer import add_sentence_embeddings
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -88,15 +87,12 @@ class MultilingualFeaturizer(DenseFeaturizer, GraphComponent):
     ) -> "MultilingualFeaturizer":
         return cls(config, execution_context.node_name)
 
+    def _normalised(self, texts: list[str]) -> np.ndarray:
+        embeddings = self.encode(texts)
+        return embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+
     def _featurize(self, messages: list[Message]) -> None:
-        with_text = [m for m in messages if m.get(TEXT)]
-        if not with_text:
-            return
-        embeddings = self.encode([model_text(m) for m in with_text])
-        embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
-        embeddings *= np.float32(self._config["scale"])
-        for message, embedding in zip(with_text, embeddings, strict=True):
-            self.add_features_to_message(None, embedding[np.newaxis, :], TEXT, message)
+        add_sentence_embeddings(self, messages, self._normalised, float(self._config["scale"]))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self._featurize(training_data.training_examples)

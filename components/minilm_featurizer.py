@@ -10,6 +10,7 @@ classifier tell an unseen topic from a known one; only those tuned layers are
 persisted (NumPy archive, no pickle). With 0 the shipped encoder is used as is.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,23 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from components.minilm_encoder import Encoder
 from components.minilm_tuning import fine_tune
 from components.model_text import model_text
+
+
+def add_sentence_embeddings(
+    featurizer: DenseFeaturizer,
+    messages: list[Message],
+    encode: Callable[[list[str]], np.ndarray],
+    scale: float,
+) -> None:
+    """Each message with a text gets its sentence embedding, times scale, as its
+    sentence features (the text the models read: components/model_text.py)."""
+    with_text = [m for m in messages if m.get(TEXT)]
+    if not with_text:
+        return
+    embeddings = encode([model_text(m) for m in with_text]) * np.float32(scale)
+    for message, embedding in zip(with_text, embeddings, strict=True):
+        featurizer.add_features_to_message(None, embedding[np.newaxis, :], TEXT, message)
+
 
 TUNED_FILE = "tuned_layers.npz"
 
@@ -127,15 +145,13 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         return cls(config, execution_context.node_name, model_storage, resource, tuned)
 
     def _featurize(self, messages: list[Message]) -> None:
-        with_text = [m for m in messages if m.get(TEXT)]
-        if not with_text:
-            return
-        embeddings = self.encoder.encode(
-            [model_text(m) for m in with_text], batch_size=int(self._config["batch_size"])
+        batch_size = int(self._config["batch_size"])
+        add_sentence_embeddings(
+            self,
+            messages,
+            lambda texts: self.encoder.encode(texts, batch_size=batch_size),
+            float(self._config["scale"]),
         )
-        embeddings *= np.float32(self._config["scale"])
-        for message, embedding in zip(with_text, embeddings, strict=True):
-            self.add_features_to_message(None, embedding[np.newaxis, :], TEXT, message)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Embeds every training text in length-sorted batches."""
