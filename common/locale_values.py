@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from common.config_files import read_yaml
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 VALUES = "values"
@@ -81,10 +81,7 @@ def value_problems(values: Any) -> list[str]:
 
 def read_values(path: Path) -> Values:
     """A locale file's `values`, checked; empty when the file has none."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise LocaleValuesError(f"{path}: {error}") from error
+    raw = read_yaml(path, LocaleValuesError) or {}
     values = raw.get(VALUES) if isinstance(raw, dict) else None
     if found := value_problems(values):
         raise LocaleValuesError(f"{path}:\n" + "\n".join(found))
