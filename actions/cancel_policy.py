@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_skeleton
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 
@@ -223,4 +223,4 @@ def month_words(iso: str, language: str = DEFAULT_LOCALE) -> str:
     """'2026-12-01' → 'December 2026' ('Dezember 2026' in German)."""
     if not iso:
         return ""
-    return format_date(date.fromisoformat(iso[:10]), "MMMM y", locale=language)
+    return format_skeleton("yMMMM", date.fromisoformat(iso[:10]), locale=language)
