@@ -42,7 +42,10 @@ class ActionAnswerPolicy(Action):
                     backend.call(backend.client().policies), backend.call(desk().queue)
                 )
                 response, variables = support_hours_answer(
-                    queue["hours"], policies, datetime.now(UTC)
+                    queue["hours"],
+                    policies,
+                    datetime.now(UTC),
+                    conversation_language(tracker.slots),
                 )
             else:
                 policies = await backend.call(backend.client().policies)

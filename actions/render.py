@@ -282,15 +282,17 @@ def open_records(
 # ------------------------------------------------------------------ company policy
 
 
-def support_hours_answer(hours: Record, p: Record, now: datetime) -> Answer:
+def support_hours_answer(
+    hours: Record, p: Record, now: datetime, locale: str = DEFAULT_LOCALE
+) -> Answer:
     """The team's hours from the desk's structured `hours` (the desk owns them, so
     this answer and the hand-over notice always agree); the assistant's own from
     the policies."""
     assistant = p.get("assistant_hours", "24/7")
     return "utter_policy_support_hours", {
-        **hours_words(hours, now),
+        **hours_words(hours, now, locale),
         "assistant_hours": assistant,
-        "assistant_hours_spoken": spoken.hours(assistant),
+        "assistant_hours_spoken": said(assistant, spoken.hours(assistant), locale),
     }
 
 

@@ -34,6 +34,10 @@ PHRASES: dict[str, str] = {
     "can_activate": "activate the protection for your {device} (policy {policy_id})",
     "can_follow_order": "follow your order {order_id}",
     "can_book_advice": "book an advice appointment at one of our stores",
+    "every_day": "every day",
+    "day_range": "{first} to {last}",
+    "around_the_clock": "{days}, around the clock",
+    "open_hours": "{days}, {open} to {close} {zone}",
 }
 PLACEHOLDER = re.compile(r"{(\w+)}")
 

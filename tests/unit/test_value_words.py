@@ -6,8 +6,10 @@ checked to hold no English word in German, French or Spanish, and to be unchange
 English; the locale's phrases must fill the same placeholders as the default's."""
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -16,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.account_help import what_they_can_do
 from actions.cancel_policy import month_words
 from actions.catalog import named_plan, plan_words, quote_words
+from actions.handoff_notice import handoff_notice
 from actions.one_at_a_time import first_of_many
 from actions.payment_link import link_words
 from actions.records import CLAIM, INVOICE, ORDER
@@ -30,6 +33,7 @@ from actions.render import (
     record_label,
     spoken_items,
 )
+from actions.support_hours import WEEK, hours_words, moment_words
 from common.locale_values import PHRASES, LocaleValuesError, phrase, read_values
 from stack.processes import ROOT
 from tests.support.crm import crm
@@ -233,3 +237,47 @@ def test_a_phrase_a_locale_does_not_word_is_the_default_languages(tmp_path: Path
 def test_each_language_words_every_phrase_with_its_placeholders(code: str) -> None:
     worded = read_values(ROOT / "locales" / f"{code}.yml")["phrase"]
     assert set(worded) == set(PHRASES)
+
+
+HOURS = {"time_zone": "Europe/Berlin", "days": ["mon", "tue", "wed", "thu", "fri"]}
+DECEMBER = datetime(2026, 12, 1, 3, tzinfo=UTC)
+
+
+def test_the_support_hours_and_the_next_opening_are_in_the_language() -> None:
+    hours = {**HOURS, "open": "08:00", "close": "20:00"}
+    assert hours_words(hours, DECEMBER)["support_hours"] == "Monday to Friday, 08:00 to 20:00 CET"
+    german = hours_words(hours, DECEMBER, "de")
+    assert (
+        german["support_hours"]
+        == german["support_hours_spoken"]
+        == ("Montag bis Freitag von 08:00 bis 20:00 Uhr (CET)")
+    )
+    always = {**HOURS, "days": ["mon", "wed"], "open": "00:00", "close": "24:00"}
+    assert (
+        hours_words(always, DECEMBER, "fr")["support_hours"]
+        == "lundi et mercredi, 24 heures sur 24"
+    )
+    opening = datetime(2026, 12, 2, 8, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert moment_words(opening) == (
+        "Wednesday 2 December at 08:00 CET",
+        "Wednesday the second of December at eight a m",
+    )
+    assert moment_words(opening, "es")[1] == "miércoles, 2 de diciembre de 2026, 8:00 CET"
+    for language in OTHERS:
+        every = hours_words({**HOURS, "days": list(WEEK), "open": "09:00", "close": "17:00"},
+                            DECEMBER, language)  # fmt: skip
+        assert english_in(" ".join(every.values())) == set(), language
+
+
+def test_a_hand_over_after_hours_is_told_in_the_language() -> None:
+    receipt = {
+        "id": "H-1",
+        "reference": "HO-1234",
+        "open_now": False,
+        "hours": {**HOURS, "open": "08:00", "close": "20:00"},
+        "next_open": "2026-12-01T08:00:00+01:00",
+    }
+    notice = handoff_notice("human_requested", receipt, "rest", False, DECEMBER, language="de")
+    after = next(m for m in notice.messages if m["response"] == "utter_handoff_after_hours")
+    assert after["variables"]["available_at"] == "Dienstag, 1. Dezember 2026, 08:00 CET"
+    assert "Montag bis Freitag" in notice.packet_part["text"]
