@@ -91,8 +91,8 @@ def items(order: Record, locale: str = DEFAULT_LOCALE) -> str:
 
 
 def spoken_items(order: Record, locale: str = DEFAULT_LOCALE) -> str:
-    """The items as said: 'two times 65W fast charger and Slate 10 tablet' ('zwei Mal …
-    und …' in German)."""
+    """The items as said: 'two times 65W fast charger and Slate 10 tablet' ('65W fast
+    charger, zwei Stück und Slate 10 tablet' in German)."""
     listed = [
         phrase("item_count_spoken", locale, count=spoken.number(n, locale), item=name)
         if n > 1
