@@ -48,7 +48,7 @@ def test_the_payment_methods_are_named_in_french(chat: Conversation) -> None:
 
 
 def test_the_plans_are_described_in_german(stack: Stack, chat: Conversation) -> None:
-    answer = chat.say("Welche Schutzpakete haben Sie denn im Angebot?")
+    answer = chat.say("welche Schutzpakete gibt es bei euch?")
     assert language(stack, chat) == "de"
     assert "Displayschaden und Defekt" in answer, answer
     assert "49,00\xa0€" in answer and "0,9\xa0%" in answer, answer
@@ -56,7 +56,7 @@ def test_the_plans_are_described_in_german(stack: Stack, chat: Conversation) -> 
 
 
 def test_a_plan_is_quoted_in_german(chat: Conversation) -> None:
-    answer = chat.say("Was würde der Basis-Schutz für das Orbit 12 smartphone im Monat kosten?")
+    answer = chat.say("was würde der Basis-Schutz fürs Orbit 12 smartphone kosten")
     # The Basic plan only (named by its German name), with its working in German figures.
     assert "Basis" in answer and "0,9\xa0%" in answer and "799,00\xa0€" in answer, answer
     assert "7,19\xa0€" in answer, answer
