@@ -14,10 +14,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client as backend
 from actions.failures import backend_trouble
 from actions.journey import unproven
+from actions.language import conversation_language
 from actions.outcomes import ANSWERED, UNAVAILABLE, record
-from actions.render import join_words
+from actions.render import DEFAULT_LOCALE, join_words
 from actions.slots import HUMAN_OFFERED, request_finished
 from actions.verification import verified_customer
+from common.locale_values import phrase
 
 ACTION = "action_help_account_activation"
 GOAL = "ask_account_activation"
@@ -25,16 +27,18 @@ STARTING = "account_help"
 PENDING = "pending_activation"
 
 
-def what_they_can_do(policies: list[dict[str, Any]], orders: list[dict[str, Any]]) -> list[str]:
+def what_they_can_do(
+    policies: list[dict[str, Any]], orders: list[dict[str, Any]], language: str = DEFAULT_LOCALE
+) -> list[str]:
     """What a customer whose account is not activated can already do with the assistant."""
     can = [
-        f"activate the protection for your {p['device']} (policy {p['id']})"
+        phrase("can_activate", language, device=p["device"], policy_id=p["id"])
         for p in policies
         if p.get("status") == PENDING
     ]
     if orders:
-        can.append(f"follow your order {orders[0]['id']}")
-    can.append("book an advice appointment at one of our stores")
+        can.append(phrase("can_follow_order", language, order_id=orders[0]["id"]))
+    can.append(phrase("can_book_advice", language))
     return can
 
 
@@ -68,9 +72,9 @@ class ActionHelpAccountActivation(Action):
         if customer.get("account_activated"):
             dispatcher.utter_message(response="utter_account_already_activated")
             return events + [outcome(ANSWERED, activated=True)]
-        can = what_they_can_do(policies, orders)
+        language = conversation_language(tracker.slots)
         dispatcher.utter_message(
             response="utter_account_not_activated",
-            can_do=join_words(can),
+            can_do=join_words(what_they_can_do(policies, orders, language), "and", language),
         )
         return events + [SlotSet(HUMAN_OFFERED, True), outcome(ANSWERED, activated=False)]

@@ -33,6 +33,7 @@ from actions.activation_form import (
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
 from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
+from actions.language import conversation_language
 from actions.lifecycle_config import lifecycle_config
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, REFUSED, UNAVAILABLE, record
 from actions.render import day
@@ -112,7 +113,9 @@ class ActionActivatePolicy(JourneyEnd):
             return backend_trouble(dispatcher, tracker) + [outcome(UNAVAILABLE, reason="backend")]
         dispatcher.utter_message(
             response="utter_activation_done",
-            start_date=day(str(active.get("start_date") or "")),
+            start_date=day(
+                str(active.get("start_date") or ""), conversation_language(tracker.slots)
+            ),
             **words,
         )
         return [outcome(DONE, terms_version=terms)]

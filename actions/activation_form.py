@@ -22,6 +22,7 @@ from actions.claim_form import chosen_policy, policy_summary
 from actions.journey import BACKEND, NO, JourneyForm, Reply, ask_which_policy, leaving
 from actions.language import conversation_language
 from actions.render import join_words, money, value_text
+from common.locale_values import phrase
 
 GOAL = "activate_policy"
 FORM = "activation_form"
@@ -107,7 +108,11 @@ class ValidateActivationForm(JourneyForm):
         serial = answers.get(SERIAL) or ""
         return [
             *([f"{policy['device']} ({policy['id']})"] if policy else []),
-            *([f"the serial number or IMEI ending {serial[-4:]}"] if serial else []),
+            *(
+                [phrase("serial_ending", conversation_language(tracker.slots), digits=serial[-4:])]
+                if serial
+                else []
+            ),
         ]
 
     async def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:

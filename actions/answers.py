@@ -12,10 +12,10 @@ from actions import backend_client as backend
 from actions import lockout
 from actions import one_at_a_time as one_by_one
 from actions.failures import backend_trouble
+from actions.language import conversation_language
 from actions.outcomes import ANSWERED, FAILED, NOT_FOUND, REFUSED, UNAVAILABLE, record, topic_goal
 from actions.records import RecordKind
 from actions.render import (
-    DEFAULT_LOCALE,
     RECORD_ANSWERS,
     Answer,
     not_on_account,
@@ -86,10 +86,13 @@ class ActionAnswerRequest(Action):
             dispatcher.utter_message(response="utter_default")
             return events + [outcome(FAILED, reason="unclear")]
         record_named = bool(tracker.get_slot(topic.slot))
+        locale = conversation_language(tracker.slots)
         kept = None if record_named else one_by_one.pending(tracker, topic.topic)
         if kept is not None:  # "what about my other order?" on a call: the next one
             return (
-                events + one_by_one.tell_next(dispatcher, kept) + [outcome(ANSWERED, scope="open")]
+                events
+                + one_by_one.tell_next(dispatcher, kept, locale)
+                + [outcome(ANSWERED, scope="open")]
             )
         try:
             # A record locked after someone else's guesses is locked on every channel,
@@ -97,13 +100,12 @@ class ActionAnswerRequest(Action):
             if (await asyncio.to_thread(lockout.store().status, customer_id)).locked:
                 dispatcher.utter_message(response="utter_account_locked")
                 return events + [SlotSet(HUMAN_OFFERED, True), outcome(REFUSED, reason="locked")]
-            locale = tracker.get_slot("language") or DEFAULT_LOCALE
             answers = await _answers(topic, tracker.get_slot(topic.slot), customer_id, locale)
         except (PermissionError, backend.RecordNotFound):
             # Unknown and someone else's read the same (the form says so too).
             dispatcher.utter_message(
                 response="utter_record_not_on_account",
-                **not_on_account(topic, tracker.get_slot(topic.slot)),
+                **not_on_account(topic, tracker.get_slot(topic.slot), locale),
             )
             return events + [outcome(NOT_FOUND)]
         except backend.BackendError:
@@ -115,7 +117,11 @@ class ActionAnswerRequest(Action):
         # Without a record id the customer's open records were listed.
         answered = outcome(ANSWERED) if record_id else outcome(ANSWERED, scope="open")
         if one_by_one.one_at_a_time(tracker, record_named, answers):
-            return events + one_by_one.first_of_many(dispatcher, topic.topic, answers) + [answered]
+            return (
+                events
+                + one_by_one.first_of_many(dispatcher, topic.topic, answers, locale)
+                + [answered]
+            )
         for response, variables in answers:
             dispatcher.utter_message(response=response, **variables)
         return events + one_by_one.stop() + [answered]

@@ -209,7 +209,7 @@ class ActionAskAppointmentStore(Action):
         named = [s["name"] if spoken else f"{s['name']} ({s['hours']})" for s in stores]
         dispatcher.utter_message(
             response="utter_ask_appointment_store",
-            stores=join_words(named, "or"),
+            stores=join_words(named, "or", conversation_language(tracker.slots)),
             buttons=[{"title": str(s["name"]), "payload": str(s["id"])} for s in stores],
         )
         return []

@@ -23,18 +23,15 @@ from actions import backend_client as backend
 from actions import spoken
 from actions.callback_time import CALL, MESSAGE, Choice, read_choice
 from actions.desk_client import desk
+from actions.language import conversation_language
 from actions.outcomes import DONE, record
-from actions.support_hours import clock_spoken
+from actions.support_hours import clock_spoken, moment_words
 from common.channel_metadata import CALLBACK_ANSWER, CALLBACK_DONE, CALLBACK_OFFER, SEND_AS_TEXT
 
 logger = logging.getLogger(__name__)
 
 ACTION = "action_callback_choice"
 GOAL = "callback"
-
-
-def _written(moment: datetime) -> str:
-    return f"on {moment:%A} {moment.day} {moment:%B} at {moment:%H:%M} {moment.tzname()}"
 
 
 class ActionCallbackChoice(Action):
@@ -51,6 +48,7 @@ class ActionCallbackChoice(Action):
             return []
         hours, next_open = offer["hours"], offer.get("next_open")
         said = str(tracker.get_slot(CALLBACK_ANSWER) or "")
+        language = conversation_language(tracker.slots)
         choice = read_choice(said, datetime.now(UTC), hours, next_open)
         if choice is not None and choice.by == MESSAGE and not offer.get("can_text"):
             choice = None  # not offered: nothing could send it
@@ -59,8 +57,8 @@ class ActionCallbackChoice(Action):
                 response="utter_callback_again"
                 if offer.get("can_text")
                 else "utter_callback_again_call",
-                open_spoken=clock_spoken(hours["open"]),
-                close_spoken=clock_spoken(hours["close"]),
+                open_spoken=clock_spoken(hours["open"], language),
+                close_spoken=clock_spoken(hours["close"], language),
             )
             return [
                 SlotSet(CALLBACK_OFFER, {**offer, "asked_again": True}),
@@ -68,7 +66,7 @@ class ActionCallbackChoice(Action):
             ]
         if choice is None:
             choice = Choice(CALL, datetime.fromisoformat(next_open) if next_open else None)
-        self._confirm(dispatcher, offer, choice)
+        self._confirm(dispatcher, offer, choice, language)
         at = choice.at.isoformat() if choice.at else None
         await self._tell_desk(offer.get("handoff_id"), {"at": at, "by": choice.by})
         return [
@@ -85,7 +83,9 @@ class ActionCallbackChoice(Action):
         ]
 
     @staticmethod
-    def _confirm(dispatcher: CollectingDispatcher, offer: dict[str, Any], choice: Choice) -> None:
+    def _confirm(
+        dispatcher: CollectingDispatcher, offer: dict[str, Any], choice: Choice, language: str
+    ) -> None:
         reference = offer["reference"]
         words = {"reference": reference, "reference_spoken": spoken.spell(reference)}
         if choice.by == MESSAGE:
@@ -102,10 +102,11 @@ class ActionCallbackChoice(Action):
                 response="utter_callback_confirm_call_soon", **words, **{CALLBACK_DONE: True}
             )
             return
+        written, said = moment_words(at, language)
         dispatcher.utter_message(
             response="utter_callback_confirm_call",
-            at=_written(at),
-            at_spoken=spoken.moment(at),
+            at=written,
+            at_spoken=said,
             **words,
             **{CALLBACK_DONE: True},
         )

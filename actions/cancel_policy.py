@@ -11,8 +11,10 @@ and hears the same end date, which the backend computes from the company's notic
 period. A customer at lifecycle.yml's yearly limit goes to a person with a packet."""
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
+from babel.dates import format_skeleton
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 
@@ -182,7 +184,7 @@ class ActionCancelPolicy(JourneyEnd):
         ends = str(cancelled.get("effective_date") or "")
         ending.dispatcher.utter_message(
             response="utter_cancel_done",
-            end_date=day(ends),
+            end_date=day(ends, conversation_language(ending.tracker.slots)),
             **{**words, "notice_days": str(cancelled.get("notice_days", words["notice_days"]))},
         )
         return [outcome(DONE, effective_date=ends)]
@@ -212,11 +214,13 @@ def offer_words(kept: dict[str, Any], language: str = DEFAULT_LOCALE) -> dict[st
         "excess": money(float(kept.get("excess") or 0), currency, language),
         "premium": money(float(kept.get("premium_monthly") or 0), currency, language),
         "credit": money(float(kept.get("credit") or 0), currency, language),
-        "free_month": month_words(free_month),
-        "applied_on": day(str(kept.get("applied_on") or "")),
+        "free_month": month_words(free_month, language),
+        "applied_on": day(str(kept.get("applied_on") or ""), language),
     }
 
 
-def month_words(iso: str) -> str:
-    """'2026-12-01' → 'December 2026'."""
-    return day(iso).split(" ", 1)[1] if iso else ""
+def month_words(iso: str, language: str = DEFAULT_LOCALE) -> str:
+    """'2026-12-01' → 'December 2026' ('Dezember 2026' in German)."""
+    if not iso:
+        return ""
+    return format_skeleton("yMMMM", date.fromisoformat(iso[:10]), locale=language)

@@ -8,19 +8,13 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from actions.render import Variables, join_words, money
+from babel.numbers import format_percent
+
+from actions.render import DEFAULT_LOCALE, Variables, join_words, money, value_text
 
 Record = Mapping[str, Any]
 CENT = Decimal("0.01")
-WORD = re.compile(r"[a-z0-9]+")
-# How customers say the incident types a plan covers.
-COVER_WORDS = {
-    "screen_damage": "screen damage",
-    "malfunction": "malfunction",
-    "water_damage": "water damage",
-    "theft": "theft",
-    "loss": "loss",
-}
+WORD = re.compile(r"[^\W_]+")
 
 
 def _words(text: str) -> set[str]:
@@ -45,33 +39,54 @@ def named_product(text: str, catalog: list[Record]) -> Record | None:
     return found
 
 
-def named_plan(text: str, plans: list[Record]) -> Record | None:
-    """The plan the message names by its name ('plus', 'the basic plan')."""
+def plan_name(plan: Record, locale: str = DEFAULT_LOCALE) -> str:
+    """A plan's name as the locale words it: 'Basic' ('Basis' in German)."""
+    code = str(plan.get("plan", ""))
+    return value_text("plan", code, locale, code.capitalize())
+
+
+def named_plan(text: str, plans: list[Record], locale: str = DEFAULT_LOCALE) -> Record | None:
+    """The plan the message names by its code or by its name in the locale ('plus', 'the
+    basic plan', 'den Basis-Tarif')."""
     said = _words(text)
-    return next((p for p in plans if str(p.get("plan", "")).lower() in said), None)
+    return next(
+        (
+            p
+            for p in plans
+            if {str(p.get("plan", "")).lower(), *_words(plan_name(p, locale))} & said
+        ),
+        None,
+    )
 
 
-def product_words(product: Record) -> Variables:
-    return {"product": str(product["name"]), "price": money(product["price"])}
+def product_words(product: Record, locale: str = DEFAULT_LOCALE) -> Variables:
+    return {"product": str(product["name"]), "price": money(product["price"], locale=locale)}
 
 
-def catalog_words(catalog: list[Record]) -> Variables:
+def catalog_words(catalog: list[Record], locale: str = DEFAULT_LOCALE) -> Variables:
     """Every product with its price, for the list."""
-    listed = [f"{p['name']} ({money(p['price'])})" for p in catalog]
-    return {"products": join_words(listed)}
+    listed = [f"{p['name']} ({money(p['price'], locale=locale)})" for p in catalog]
+    return {"products": join_words(listed, "and", locale)}
 
 
-def covers(plan: Record) -> str:
-    return join_words([COVER_WORDS.get(str(c), str(c).replace("_", " ")) for c in plan["covers"]])
+def covers(plan: Record, locale: str = DEFAULT_LOCALE) -> str:
+    """The incident types a plan covers: 'screen damage and theft' ('Displayschaden und
+    Diebstahl')."""
+    return join_words([value_text("incident", c, locale) for c in plan["covers"]], "and", locale)
 
 
-def plan_words(plan: Record) -> Variables:
+def rate(rate_pct: Any, locale: str = DEFAULT_LOCALE) -> str:
+    """A monthly rate: 0.9 → '0.9%' ('0,9 %' in German)."""
+    return format_percent(Decimal(str(rate_pct)) / 100, locale=locale, decimal_quantization=False)
+
+
+def plan_words(plan: Record, locale: str = DEFAULT_LOCALE) -> Variables:
     """What a plan covers, its excess and its monthly rate."""
     return {
-        "plan": str(plan["plan"]).capitalize(),
-        "covers": covers(plan),
-        "excess": money(plan["excess"]),
-        "rate": f"{Decimal(str(plan['monthly_rate_pct'])).normalize()}%",
+        "plan": plan_name(plan, locale),
+        "covers": covers(plan, locale),
+        "excess": money(plan["excess"], locale=locale),
+        "rate": rate(plan["monthly_rate_pct"], locale),
     }
 
 
@@ -82,13 +97,13 @@ def monthly(price: Any, rate_pct: Any) -> Decimal:
     return exact.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def quote_words(product: Record, plan: Record) -> Variables:
+def quote_words(product: Record, plan: Record, locale: str = DEFAULT_LOCALE) -> Variables:
     """A plan's quote for a device, with its working: rate × price = monthly."""
     return {
-        **plan_words(plan),
+        **plan_words(plan, locale),
         "device": str(product["name"]),
-        "price": money(product["price"]),
-        "monthly": money(monthly(product["price"], plan["monthly_rate_pct"])),
+        "price": money(product["price"], locale=locale),
+        "monthly": money(monthly(product["price"], plan["monthly_rate_pct"]), locale=locale),
     }
 
 

@@ -24,6 +24,7 @@ from actions.catalog import (
 )
 from actions.failures import backend_trouble
 from actions.journey import BACKEND, OTHER_GOAL, STOPPED, answer_instead, leaving, opening_text
+from actions.language import conversation_language
 from actions.lifecycle_config import lifecycle_config
 from actions.outcomes import ANSWERED, DECLINED, NOT_FOUND, UNAVAILABLE, record
 from actions.render import join_words
@@ -58,12 +59,15 @@ class ActionAnswerCatalog(Action):
     ) -> list[EventType]:
         goal = tracker.get_intent_of_latest_message() or PRODUCTS
         text = tracker.latest_message.get("text") or ""
+        language = conversation_language(tracker.slots)
         try:
             if goal == PLANS:
                 plans = await reference("protection_plans")
-                chosen = named_plan(text, plans)
+                chosen = named_plan(text, plans, language)
                 for plan in [chosen] if chosen else plans:
-                    dispatcher.utter_message(response="utter_protection_plan", **plan_words(plan))
+                    dispatcher.utter_message(
+                        response="utter_protection_plan", **plan_words(plan, language)
+                    )
                 detail = {"plan": chosen["plan"] if chosen else "all"}
             else:
                 goal = PRODUCTS
@@ -71,10 +75,12 @@ class ActionAnswerCatalog(Action):
                 product = named_product(text, catalog)
                 if product:
                     dispatcher.utter_message(
-                        response="utter_product_price", **product_words(product)
+                        response="utter_product_price", **product_words(product, language)
                     )
                 else:
-                    dispatcher.utter_message(response="utter_catalog", **catalog_words(catalog))
+                    dispatcher.utter_message(
+                        response="utter_catalog", **catalog_words(catalog, language)
+                    )
                 detail = {"sku": product["sku"] if product else "all"}
         except backend.BackendError:
             return backend_trouble(dispatcher, tracker) + [
@@ -114,7 +120,7 @@ class ValidateQuoteForm(FormValidationAction):
             return {STOP: BACKEND}
         product = named_product(text, catalog)
         updates: dict[str, Any] = {}
-        if plan := named_plan(text, plans):
+        if plan := named_plan(text, plans, conversation_language(tracker.slots)):
             updates[PLAN] = plan["plan"]
         if product is None:
             if asking is None:
@@ -128,13 +134,13 @@ class ValidateQuoteForm(FormValidationAction):
         return {**updates, DEVICE: product["sku"]}
 
 
-async def protectable_words() -> dict[str, Any]:
+async def protectable_words(language: str) -> dict[str, Any]:
     """The devices a plan is quoted for, as a list and as buttons."""
     catalog = protected(
         await reference("catalog"), lifecycle_config().acquisition.protected_categories
     )
     return {
-        "devices": join_words([str(p["name"]) for p in catalog], "or"),
+        "devices": join_words([str(p["name"]) for p in catalog], "or", language),
         "buttons": [{"title": str(p["name"]), "payload": str(p["name"])} for p in catalog],
     }
 
@@ -150,7 +156,7 @@ class ActionAskQuoteDevice(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         try:
-            words = await protectable_words()
+            words = await protectable_words(conversation_language(tracker.slots))
         except backend.BackendError:  # the form ends now; action_give_quote apologises
             return [SlotSet(STOP, BACKEND), SlotSet("requested_slot", None)]
         dispatcher.utter_message(response="utter_ask_quote_device", **words)
@@ -169,6 +175,7 @@ class ActionGiveQuote(Action):
     ) -> list[EventType]:
         events: list[EventType] = [SlotSet(name, None) for name in SLOTS]
         stop, sku = tracker.get_slot(STOP), tracker.get_slot(DEVICE)
+        language = conversation_language(tracker.slots)
 
         def outcome(result: str, **detail: Any) -> EventType:
             return record(tracker, self.name(), QUOTE, result, sku, detail)
@@ -190,7 +197,11 @@ class ActionGiveQuote(Action):
                     if product is None
                     else "utter_quote_not_protected",
                     device=str(product["name"]) if product else "",
-                    **{k: v for k, v in (await protectable_words()).items() if k != "buttons"},
+                    **{
+                        k: v
+                        for k, v in (await protectable_words(language)).items()
+                        if k != "buttons"
+                    },
                 )
                 return events + [outcome(NOT_FOUND, reason=stop)]
         except backend.BackendError:
@@ -198,7 +209,9 @@ class ActionGiveQuote(Action):
         wanted = tracker.get_slot(PLAN)
         quoted = [p for p in plans if p["plan"] == wanted] or plans
         for plan in quoted:
-            dispatcher.utter_message(response="utter_plan_quote", **quote_words(product, plan))
+            dispatcher.utter_message(
+                response="utter_plan_quote", **quote_words(product, plan, language)
+            )
         dispatcher.utter_message(response="utter_quote_next")
         plan_names = [str(p["plan"]) for p in quoted]
         return events + [outcome(ANSWERED, plans=plan_names)]

@@ -14,7 +14,7 @@ from actions import backend_client as backend
 from actions.appointment_form import chosen_slot, offer_slots, offered_at, purpose_words, when
 from actions.journey import BACKEND, JourneyForm, Reply, leaving, opening_text
 from actions.language import conversation_language
-from actions.render import join_words
+from actions.render import join_words, value_text
 
 GOAL = "change_appointment"
 FORM = "change_form"
@@ -35,6 +35,7 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
     MOVE: ("move", "reschedule", "another time", "different time", "change the time", "later"),
 }
 APPOINTMENT_ID = re.compile(r"\bapt[\s-]?(\d{4})\b", re.IGNORECASE)
+# What each kind of change does, as a journey resumed later restates it.
 KIND_LABELS = {MOVE: "to move it", CANCEL: "to cancel it"}
 PLACES = ("first", "second", "third", "fourth", "fifth")
 
@@ -91,7 +92,11 @@ class ValidateChangeForm(JourneyForm):
                 if chosen
                 else []
             ),
-            *([KIND_LABELS[answers[KIND]]] if answers.get(KIND) in KIND_LABELS else []),
+            *(
+                [value_text("change_kind", answers[KIND], language, KIND_LABELS[answers[KIND]])]
+                if answers.get(KIND) in KIND_LABELS
+                else []
+            ),
         ]
 
     async def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client as backend
+from actions.language import conversation_language
 from actions.outcomes import CLARIFIED, UNKNOWN_GOAL, record
 from actions.responses import render, responses
 from actions.slots import VERIFIED_CUSTOMER_ID
@@ -38,19 +39,20 @@ OPEN_RECORDS: tuple[tuple[str, str, frozenset[str]], ...] = (
 )
 
 
-def option_titles() -> dict[str, str]:
-    """Each goal that may be offered and its title, from domain.yml."""
+def option_titles(language: str | None = None) -> dict[str, str]:
+    """Each goal that may be offered and its title, from domain.yml (in the language's
+    words when its locale has them)."""
     return {
-        name.removeprefix(OPTION_PREFIX): render(name, {})
+        name.removeprefix(OPTION_PREFIX): render(name, {}, language=language)
         for name in responses()
         if name.startswith(OPTION_PREFIX)
     }
 
 
-def options(parse_data: dict[str, Any]) -> list[dict[str, str]]:
+def options(parse_data: dict[str, Any], language: str | None = None) -> list[dict[str, str]]:
     """Buttons for the goals the message named as alternatives, in its order; else up
     to MAX_OPTIONS for the likeliest goals, likeliest first."""
-    titles = option_titles()
+    titles = option_titles(language)
     named = [name for name in parse_data.get(NAMED_GOALS_KEY) or [] if name in titles]
     if len(named) > 1:
         return [{"title": titles[name], "payload": f"/{name}"} for name in named]
@@ -104,7 +106,7 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        buttons = options(tracker.latest_message)
+        buttons = options(tracker.latest_message, conversation_language(tracker.slots))
         customer_id = tracker.get_slot(VERIFIED_CUSTOMER_ID)
         if len(buttons) > 1 and customer_id:
             buttons = await open_first(buttons, str(customer_id))

@@ -25,6 +25,7 @@ from actions import backend_client as backend
 from actions import late_enrichment, memory_client, outbox
 from actions.desk_client import desk
 from actions.handoff_notice import CAN_PUT_THROUGH, CAN_TEXT, PUT_THROUGH, Notice, handoff_notice
+from actions.language import conversation_language
 from actions.late_enrichment import enrichment_write, needs_enrichment
 from actions.outcomes import HAND_OVER, HANDED_OVER, UNAVAILABLE, record
 from actions.packet.account import BACKEND_DOWN_NOTE, empty_snapshot, fetch_snapshot
@@ -167,6 +168,7 @@ class ActionEscalate(Action):
             bool(metadata.get(CAN_PUT_THROUGH)),
             now,
             can_text=bool(metadata.get(CAN_TEXT)),
+            language=conversation_language(tracker.slots),
         )
         await self._tell_desk(receipt, notice)
         last = {PUT_THROUGH: True} if notice.put_through else {}

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from actions import spoken
 from actions.responses import render
-from actions.support_hours import hours_words
+from actions.support_hours import ENGLISH, hours_words, moment_words
 from common.channel_metadata import CAN_PUT_THROUGH, CAN_TEXT, PUT_THROUGH
 
 Json = dict[str, Any]
@@ -57,11 +57,6 @@ def reason_response(reason_code: str) -> str:
     )
 
 
-def _written(moment: datetime) -> str:
-    """'Monday 30 November at 08:00 CET'."""
-    return f"{moment:%A} {moment.day} {moment:%B} at {moment:%H:%M} {moment.tzname()}"
-
-
 # ------------------------------------------------------------------ the notice
 
 
@@ -82,12 +77,12 @@ def _said(response: str, **variables: Any) -> Json:
 
 
 def _next_step(
-    receipt: Mapping[str, Any], voice: bool, put_through: bool, now: datetime
+    receipt: Mapping[str, Any], voice: bool, put_through: bool, now: datetime, language: str
 ) -> list[Json]:
     """What happens next: the queue and the wait, a call back, or the next opening."""
     wait = receipt.get("expected_wait_minutes")
     if receipt.get("open_now") and isinstance(wait, int):
-        minutes = {"wait_minutes": wait, "wait_minutes_spoken": spoken.number(wait)}
+        minutes = {"wait_minutes": wait, "wait_minutes_spoken": spoken.number(wait, language)}
         position = receipt.get("position")
         if voice and not put_through:
             return [_said("utter_handoff_call_back", **minutes)]
@@ -96,7 +91,7 @@ def _next_step(
                 _said(
                     "utter_handoff_queued",
                     position=position,
-                    position_spoken=spoken.number(position),
+                    position_spoken=spoken.number(position, language),
                     **minutes,
                 )
             ]
@@ -105,15 +100,20 @@ def _next_step(
     if not (isinstance(hours, dict) and isinstance(next_open, str)):
         return [_said("utter_handoff_when_possible")]
     return [
-        _said("utter_handoff_after_hours", **hours_words(hours, now), **_available_at(receipt, now))
+        _said(
+            "utter_handoff_after_hours",
+            **hours_words(hours, now, language),
+            **_available_at(receipt, language),
+        )
     ]
 
 
-def _available_at(receipt: Mapping[str, Any], now: datetime) -> dict[str, str]:
+def _available_at(receipt: Mapping[str, Any], language: str) -> dict[str, str]:
     back = datetime.fromisoformat(receipt["next_open"]).astimezone(
         ZoneInfo(receipt["hours"]["time_zone"])
     )
-    return {"available_at": _written(back), "available_at_spoken": spoken.moment(back)}
+    written, said = moment_words(back, language)
+    return {"available_at": written, "available_at_spoken": said}
 
 
 def callback_offer(
@@ -143,6 +143,7 @@ def handoff_notice(
     can_put_through: bool,
     now: datetime,
     can_text: bool = False,
+    language: str = ENGLISH,
 ) -> Notice:
     """Why the customer is handed over, what happens next and their reference (not
     said to a caller who is put through to a person at once)."""
@@ -152,16 +153,16 @@ def handoff_notice(
     offer = callback_offer(receipt, voice, put_through, can_text)
     messages = [_said(reason_response(reason_code))]
     if offer:  # the hours, then the offer: the reference comes with the confirmation
-        hours = hours_words(offer["hours"], now)
+        hours = hours_words(offer["hours"], now, language)
         messages.append(
             _said(
                 "utter_callback_offer" if can_text else "utter_callback_offer_call",
                 **hours,
-                **_available_at(offer, now),
+                **_available_at(offer, language),
             )
         )
     else:
-        messages += _next_step(receipt, voice, put_through, now)
+        messages += _next_step(receipt, voice, put_through, now, language)
     if reference and not put_through and not offer:
         messages.append(
             _said(
@@ -170,7 +171,7 @@ def handoff_notice(
                 reference_spoken=spoken.spell(reference),
             )
         )
-    text = "\n".join(render(m["response"], m["variables"], channel) for m in messages)
+    text = "\n".join(render(m["response"], m["variables"], channel, language) for m in messages)
     live = bool(receipt.get("open_now"))
     return Notice(
         messages,

@@ -11,7 +11,7 @@ from babel.dates import format_date, format_skeleton
 
 from actions import spoken
 from actions.records import ALL_KINDS
-from actions.render import DEFAULT_LOCALE, value_text
+from actions.render import DEFAULT_LOCALE, record_label, value_text
 
 CHANNEL_NAMES = {
     "socketio": "web chat",
@@ -64,10 +64,10 @@ def when(at: float, now: float, language: str = DEFAULT_LOCALE) -> str:
     return f"{on} {format_skeleton('MMMMd', then, locale=language)}"
 
 
-def record_label(record_id: str, language: str = DEFAULT_LOCALE) -> str | None:
+def named_record(record_id: str, language: str = DEFAULT_LOCALE) -> str | None:
     """'BW-100002' → 'order BW-100002' ('Bestellung BW-100002' in German)."""
     kind = next((k for k in ALL_KINDS if k.normalize(record_id) == record_id), None)
-    return f"{value_text('record', kind.label, language, kind.label)} {record_id}" if kind else None
+    return f"{record_label(kind, language)} {record_id}" if kind else None
 
 
 def record_topic(record_id: str) -> str | None:
@@ -82,7 +82,7 @@ def last_contact(
     """The response recalling the last contact and its variables; None when it
     touched no record worth naming."""
     labels = [
-        record_label(r, language) for r in contact.get("records") or [] if record_topic(str(r))
+        named_record(r, language) for r in contact.get("records") or [] if record_topic(str(r))
     ]
     if not labels or labels[0] is None:
         return None

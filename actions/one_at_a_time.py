@@ -18,9 +18,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.language import conversation_language
 from actions.outcomes import ANSWERED, record, topic_goal
 from actions.records import TOPICS
-from actions.render import Answer
+from actions.render import Answer, value_text
 from actions.slots import HUMAN_OFFERED
 
 SPOKEN = "twilio_voice"
@@ -43,32 +44,39 @@ def pending(tracker: Tracker, topic: str | None = None) -> dict[str, Any] | None
 
 
 def first_of_many(
-    dispatcher: CollectingDispatcher, topic: str, answers: list[Answer]
+    dispatcher: CollectingDispatcher, topic: str, answers: list[Answer], language: str
 ) -> list[EventType]:
     """How many there are, the first, and the offer of the next."""
     dispatcher.utter_message(
         response="utter_list_intro",
         count=len(answers),
-        count_spoken=num2words(len(answers)),
-        records=RECORD_WORDS.get(topic, topic),
+        count_spoken=num2words(len(answers), lang=language),
+        records=value_text("records", topic, language, RECORD_WORDS.get(topic, topic)),
     )
-    return _tell({"topic": topic, "next": 1, "answers": answers}, dispatcher)
+    return _tell({"topic": topic, "next": 1, "answers": answers}, dispatcher, language)
 
 
-def tell_next(dispatcher: CollectingDispatcher, kept: dict[str, Any]) -> list[EventType]:
-    return _tell(kept, dispatcher)
+def tell_next(
+    dispatcher: CollectingDispatcher, kept: dict[str, Any], language: str
+) -> list[EventType]:
+    return _tell(kept, dispatcher, language)
 
 
-def _tell(kept: dict[str, Any], dispatcher: CollectingDispatcher) -> list[EventType]:
+def ordinal(position: int, language: str) -> str:
+    """2 → 'second' ('zweiten' where German's response needs that form)."""
+    return value_text(
+        "ordinal", position, language, str(num2words(position, to="ordinal", lang=language))
+    )
+
+
+def _tell(kept: dict[str, Any], dispatcher: CollectingDispatcher, language: str) -> list[EventType]:
     """The first answer still to tell, and the offer of the one after it."""
     (response, variables), *rest = kept["answers"]
     dispatcher.utter_message(response=response, **variables)
     if not rest:
         return stop()
     position = int(kept["next"]) + 1
-    dispatcher.utter_message(
-        response="utter_list_more", ordinal_spoken=num2words(position, to="ordinal")
-    )
+    dispatcher.utter_message(response="utter_list_more", ordinal_spoken=ordinal(position, language))
     return [
         SlotSet(PENDING, {**kept, "next": position, "answers": rest}),
         SlotSet(MORE, True),
@@ -94,6 +102,6 @@ class ActionListNext(Action):
             dispatcher.utter_message(response="utter_anything_else")
             return stop()
         goal = topic_goal(TOPICS.get(str(kept.get("topic"))))
-        return tell_next(dispatcher, kept) + [
+        return tell_next(dispatcher, kept, conversation_language(tracker.slots)) + [
             record(tracker, self.name(), goal, ANSWERED, detail={"scope": "open"})
         ]

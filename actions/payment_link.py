@@ -10,6 +10,7 @@ second one. On a call the link goes by text message when the channel can send on
 from datetime import UTC, datetime
 from typing import Any
 
+from babel.dates import format_time
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -20,9 +21,10 @@ from actions.answers import ActionAnswerRequest
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
 from actions.journey import latest_goal
+from actions.language import conversation_language
 from actions.outcomes import DECLINED, DONE, NOT_FOUND, REFUSED, UNAVAILABLE, record
 from actions.records import INVOICE
-from actions.render import day, money, not_on_account
+from actions.render import DEFAULT_LOCALE, day, money, not_on_account, said
 from actions.slots import (
     BACKEND_ERROR,
     HUMAN_OFFERED,
@@ -50,18 +52,30 @@ def unpaid_invoice(invoices: list[dict[str, Any]]) -> dict[str, Any] | None:
     return unpaid[0] if unpaid else None
 
 
-def link_words(invoice_id: str, link: dict[str, Any]) -> dict[str, str]:
-    """The variables of the link's responses: the link, its invoice, amount and expiry."""
+def link_words(
+    invoice_id: str, link: dict[str, Any], locale: str = DEFAULT_LOCALE
+) -> dict[str, str]:
+    """The variables of the link's responses: the link, its invoice, amount and expiry
+    (formatted for the conversation's language)."""
     expires = datetime.fromisoformat(str(link["expires_at"])).astimezone(UTC)
     currency = str(link.get("currency") or "EUR")
+    amount = money(link.get("amount", 0), currency, locale)
+    at = (
+        f"{expires:%H:%M}"
+        if locale == DEFAULT_LOCALE
+        else format_time(expires, "short", locale=locale)
+    )
+    expires_at = f"{day(expires.date().isoformat(), locale)}, {at} {expires:%Z}".strip()
     return {
         "url": str(link["url"]),
         "invoice_id": invoice_id,
         "invoice_id_spoken": spoken.spell(invoice_id),
-        "amount": money(link.get("amount", 0), currency),
-        "amount_spoken": spoken.money(link.get("amount", 0), currency),
-        "expires_at": f"{day(expires.date().isoformat())}, {expires:%H:%M} {expires:%Z}".strip(),
-        "expires_at_spoken": f"{spoken.moment(expires)} {spoken.hours(f'{expires:%Z}')}".strip(),
+        "amount": amount,
+        "amount_spoken": said(amount, spoken.money(link.get("amount", 0), currency), locale),
+        "expires_at": expires_at,
+        "expires_at_spoken": said(
+            expires_at, f"{spoken.moment(expires)} {spoken.hours(f'{expires:%Z}')}".strip(), locale
+        ),
     }
 
 
@@ -128,7 +142,9 @@ class ActionPaymentLink(Action):
         except (backend.RecordNotFound, backend.BackendRejected):  # unknown, or not theirs
             dispatcher.utter_message(
                 response="utter_record_not_on_account",
-                **not_on_account(INVOICE, tracker.get_slot(INVOICE.slot)),
+                **not_on_account(
+                    INVOICE, tracker.get_slot(INVOICE.slot), conversation_language(tracker.slots)
+                ),
             )
             return events + [outcome(NOT_FOUND)]
         except backend.BackendError:
@@ -137,7 +153,7 @@ class ActionPaymentLink(Action):
                 + backend_trouble(dispatcher, tracker)
                 + [outcome(UNAVAILABLE, invoice_id, reason="backend")]
             )
-        words = link_words(invoice_id, link)
+        words = link_words(invoice_id, link, conversation_language(tracker.slots))
         if on_call:
             dispatcher.utter_message(
                 response="utter_payment_link_text",

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend_client as backend
 from actions.desk_client import desk
 from actions.failures import backend_trouble
+from actions.language import conversation_language
 from actions.outcomes import ANSWERED, FAILED, UNAVAILABLE, UNKNOWN_GOAL, record
 from actions.render import POLICY_ANSWERS, support_hours_answer
 
@@ -41,10 +42,14 @@ class ActionAnswerPolicy(Action):
                     backend.call(backend.client().policies), backend.call(desk().queue)
                 )
                 response, variables = support_hours_answer(
-                    queue["hours"], policies, datetime.now(UTC)
+                    queue["hours"],
+                    policies,
+                    datetime.now(UTC),
+                    conversation_language(tracker.slots),
                 )
             else:
-                response, variables = answer(await backend.call(backend.client().policies))
+                policies = await backend.call(backend.client().policies)
+                response, variables = answer(policies, conversation_language(tracker.slots))
         except (backend.BackendError, KeyError, TypeError):
             return backend_trouble(dispatcher, tracker) + [
                 record(tracker, ACTION, intent, UNAVAILABLE, detail={"reason": "backend"})

@@ -6,6 +6,7 @@ channels and `*_spoken` ones for the voice variants. Pure functions of the recor
 (and the company policies), unit-tested without a server.
 """
 
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -18,7 +19,7 @@ from babel.numbers import format_currency
 from actions import spoken
 from actions.records import RecordKind
 from actions.support_hours import hours_words
-from common.locale_values import value_words
+from common.locale_values import phrase, value_words
 
 Record = Mapping[str, Any]
 Variables = dict[str, Any]
@@ -29,6 +30,8 @@ CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 DEFAULT_LOCALE = "en"
 # Babel's list style for each conjunction join_words is given.
 LIST_STYLES: dict[str, Literal["standard", "or"]] = {"and": "standard", "or": "or"}
+# How the backend writes a card an invoice is charged to.
+CARD_ENDING = re.compile(r"^card ending (\d{4})$", re.IGNORECASE)
 
 
 # ------------------------------------------------------------------ formatting of values
@@ -37,7 +40,7 @@ LIST_STYLES: dict[str, Literal["standard", "or"]] = {"and": "standard", "or": "o
 def day(iso: str | None, locale: str = DEFAULT_LOCALE) -> str:
     """'2026-11-25' → '25 November 2026' ('25. November 2026' in German)."""
     if not iso:
-        return "an unknown date"
+        return phrase("unknown_date", locale)
     parsed = date.fromisoformat(iso[:10])
     if locale != DEFAULT_LOCALE:
         return format_date(parsed, format="long", locale=locale)
@@ -70,31 +73,33 @@ def join_words(words: list[str], conjunction: str = "and", locale: str = DEFAULT
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
 
 
-def items(order: Record) -> str:
+def _counted(order: Record) -> Counter[str]:
+    return Counter(
+        str(item.get("name"))
+        for item in order.get("items") or []
+        for _ in range(int(item.get("qty") or 1))
+    )
+
+
+def items(order: Record, locale: str = DEFAULT_LOCALE) -> str:
     """The order's items, repeated ones counted: '2 x 65W fast charger, Slate 10 tablet'."""
-    counts = Counter(
-        str(item.get("name"))
-        for item in order.get("items") or []
-        for _ in range(int(item.get("qty") or 1))
-    )
-    return (
-        ", ".join(f"{n} x {name}" if n > 1 else name for name, n in counts.items()) or "your items"
-    )
+    listed = [
+        phrase("item_count", locale, count=n, item=name) if n > 1 else name
+        for name, n in _counted(order).items()
+    ]
+    return ", ".join(listed) or phrase("no_items", locale)
 
 
-def spoken_items(order: Record) -> str:
-    """The items as said: 'two times 65W fast charger and Slate 10 tablet'."""
-    counts = Counter(
-        str(item.get("name"))
-        for item in order.get("items") or []
-        for _ in range(int(item.get("qty") or 1))
-    )
-    return (
-        join_words(
-            [f"{spoken.number(n)} times {name}" if n > 1 else name for name, n in counts.items()]
-        )
-        or "your items"
-    )
+def spoken_items(order: Record, locale: str = DEFAULT_LOCALE) -> str:
+    """The items as said: 'two times 65W fast charger and Slate 10 tablet' ('65W fast
+    charger, zwei Stück und Slate 10 tablet' in German)."""
+    listed = [
+        phrase("item_count_spoken", locale, count=spoken.number(n, locale), item=name)
+        if n > 1
+        else name
+        for name, n in _counted(order).items()
+    ]
+    return join_words(listed, "and", locale) or phrase("no_items", locale)
 
 
 def said(written: str, words: str, locale: str) -> str:
@@ -123,7 +128,10 @@ def order_answer(order: Record, locale: str = DEFAULT_LOCALE) -> Answer:
     """utter_order_<status>[_tracked], e.g. utter_order_delayed_tracked with {order_id},
     {items}, {delay_reason}, {eta}, {carrier}, {tracking_number}."""
     status = str(order.get("status"))
-    variables: Variables = {"items": items(order), "items_spoken": spoken_items(order)}
+    variables: Variables = {
+        "items": items(order, locale),
+        "items_spoken": spoken_items(order, locale),
+    }
     _id(variables, "order_id", order["id"])
     if status not in ORDER_RESPONSES:
         return "utter_order_other_status", {
@@ -189,9 +197,25 @@ INVOICE_FIXES = {"card expired": "card_expired"}
 INVOICE_STATUSES = ("paid", "due", "overdue", "failed")
 
 
-def payment_alternatives(policies: Record | None, locale: str = DEFAULT_LOCALE) -> str:
-    methods = list((policies or {}).get("payment_methods") or ["card", "PayPal", "bank transfer"])
-    return join_words(methods, "or", locale)
+def payment_methods(
+    policies: Record | None, conjunction: str = "or", locale: str = DEFAULT_LOCALE
+) -> str:
+    """The methods the company accepts, in the locale's words: 'card, PayPal or bank
+    transfer' ('Karte, PayPal oder Überweisung')."""
+    methods = (policies or {}).get("payment_methods") or ["card", "PayPal", "bank transfer"]
+    return join_words(
+        [value_text("payment_method", m, locale, str(m)) for m in methods], conjunction, locale
+    )
+
+
+def method_words(method: Any, locale: str = DEFAULT_LOCALE) -> str:
+    """How an invoice is paid, as the backend names it: 'card ending 8648' ('Karte mit
+    der Endung 8648'), 'PayPal'."""
+    if not method:
+        return phrase("no_method", locale)
+    if card := CARD_ENDING.match(str(method).strip()):
+        return phrase("card_ending", locale, digits=card[1])
+    return value_text("payment_method", method, locale, str(method))
 
 
 def invoice_answer(
@@ -205,8 +229,8 @@ def invoice_answer(
     variables: Variables = {
         "amount": amount,
         "amount_spoken": said(amount, spoken.money(invoice.get("amount", 0), currency), locale),
-        "method": str(invoice.get("method") or "payment method"),
-        "alternatives": payment_alternatives(policies, locale),
+        "method": method_words(invoice.get("method"), locale),
+        "alternatives": payment_methods(policies, "or", locale),
     }
     _id(variables, "invoice_id", invoice["id"])
     _dated(variables, "due_date", invoice.get("due_date"), locale)
@@ -258,58 +282,73 @@ def open_records(
 # ------------------------------------------------------------------ company policy
 
 
-def support_hours_answer(hours: Record, p: Record, now: datetime) -> Answer:
+def support_hours_answer(
+    hours: Record, p: Record, now: datetime, locale: str = DEFAULT_LOCALE
+) -> Answer:
     """The team's hours from the desk's structured `hours` (the desk owns them, so
     this answer and the hand-over notice always agree); the assistant's own from
     the policies."""
     assistant = p.get("assistant_hours", "24/7")
     return "utter_policy_support_hours", {
-        **hours_words(hours, now),
+        **hours_words(hours, now, locale),
         "assistant_hours": assistant,
-        "assistant_hours_spoken": spoken.hours(assistant),
+        "assistant_hours_spoken": said(assistant, spoken.hours(assistant), locale),
     }
 
 
-POLICY_ANSWERS: dict[str, Callable[[Record], Answer]] = {
-    "ask_return_policy": lambda p: (
+# Each answers a policy question, given the policies and the locale its words are in.
+POLICY_ANSWERS: dict[str, Callable[[Record, str], Answer]] = {
+    "ask_return_policy": lambda p, locale: (
         "utter_policy_returns",
         {
             "return_window_days": p["return_window_days"],
-            "return_window_days_spoken": spoken.number(p["return_window_days"]),
+            "return_window_days_spoken": spoken.number(p["return_window_days"], locale),
         },
     ),
-    "ask_shipping_time": lambda p: (
+    "ask_shipping_time": lambda p, locale: (
         "utter_policy_shipping_time",
         {
             "standard_days": p["standard_shipping_business_days"],
-            "standard_days_spoken": spoken.span(p["standard_shipping_business_days"]),
+            "standard_days_spoken": spoken.span(p["standard_shipping_business_days"], locale),
             "express_days": p["express_shipping_business_days"],
-            "express_days_spoken": spoken.span(p["express_shipping_business_days"]),
+            "express_days_spoken": spoken.span(p["express_shipping_business_days"], locale),
         },
     ),
-    "ask_free_shipping": lambda p: (
+    "ask_free_shipping": lambda p, locale: (
         "utter_policy_free_shipping",
         {
-            "threshold": money(p["free_shipping_threshold_eur"]),
-            "threshold_spoken": spoken.money(p["free_shipping_threshold_eur"]),
+            "threshold": money(p["free_shipping_threshold_eur"], locale=locale),
+            "threshold_spoken": said(
+                money(p["free_shipping_threshold_eur"], locale=locale),
+                spoken.money(p["free_shipping_threshold_eur"]),
+                locale,
+            ),
         },
     ),
-    "ask_warranty": lambda p: ("utter_policy_warranty", {"warranty_months": p["warranty_months"]}),
-    "ask_payment_methods": lambda p: (
-        "utter_policy_payment_methods",
-        {"payment_methods": join_words(list(p["payment_methods"]))},
+    "ask_warranty": lambda p, locale: (
+        "utter_policy_warranty",
+        {"warranty_months": p["warranty_months"]},
     ),
-    "ask_claim_decision_time": lambda p: (
+    "ask_payment_methods": lambda p, locale: (
+        "utter_policy_payment_methods",
+        {"payment_methods": payment_methods(p, "and", locale)},
+    ),
+    "ask_claim_decision_time": lambda p, locale: (
         "utter_policy_claim_decision_time",
         {"decision_days": p["claim_decision_business_days"]},
     ),
 }
 
 
-def not_on_account(kind: RecordKind, record_id: Any) -> Variables:
+def record_label(kind: RecordKind, locale: str = DEFAULT_LOCALE) -> str:
+    """How a kind of record is named inside a sentence: 'order' ('Bestellung')."""
+    return value_text("record", kind.label, locale, kind.label)
+
+
+def not_on_account(kind: RecordKind, record_id: Any, locale: str = DEFAULT_LOCALE) -> Variables:
     """utter_record_not_on_account's {record_label}, {record_id} and {record_id_spoken}."""
     return {
-        "record_label": kind.label,
+        "record_label": record_label(kind, locale),
         "record_id": str(record_id),
         "record_id_spoken": spoken.spell(record_id),
     }

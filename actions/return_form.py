@@ -18,7 +18,8 @@ from actions import backend_client as backend
 from actions.journey import BACKEND, JourneyForm, Reply, leaving
 from actions.language import conversation_language
 from actions.records import ORDER
-from actions.render import day, items, join_words, money, value_text
+from actions.render import DEFAULT_LOCALE, day, items, join_words, money, value_text
+from common.locale_values import phrase
 
 GOAL = "start_return"
 FORM = "return_form"
@@ -69,15 +70,16 @@ def reason_words(reason: object, language: str) -> str:
     return value_text("return_reason", code, language, REASON_LABELS[code])
 
 
-def order_summary(order: dict[str, Any]) -> dict[str, Any]:
-    """What the journey keeps of an order: no personal data."""
+def order_summary(order: dict[str, Any], language: str = DEFAULT_LOCALE) -> dict[str, Any]:
+    """What the journey keeps of an order, its items and total in the conversation's
+    language: no personal data."""
     return {
         "id": str(order["id"]),
         "status": str(order.get("status") or ""),
         "returnable": bool(order.get("returnable")),
         "delivered_at": order.get("delivered_at"),
-        "items": items(order),
-        "total": money(order.get("total", 0), str(order.get("currency") or "EUR")),
+        "items": items(order, language),
+        "total": money(order.get("total", 0), str(order.get("currency") or "EUR"), language),
     }
 
 
@@ -176,7 +178,7 @@ class ValidateReturnForm(JourneyForm):
             found = await backend.call(backend.client().customer_records, customer_id, "orders")
         except backend.BackendError:
             return {STOP: BACKEND}
-        orders = [order_summary(o) for o in found]
+        orders = [order_summary(o, conversation_language(tracker.slots)) for o in found]
         updates: dict[str, Any] = {ORDERS: orders}
         named = ORDER.normalize(tracker.get_slot(ORDER.slot))
         if named:
@@ -205,10 +207,20 @@ class ActionAskReturnOrder(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         orders = returnable(tracker.get_slot(ORDERS) or [])
-        listed = [f"{o['id']} ({o['items']}, delivered {day(o['delivered_at'])})" for o in orders]
+        language = conversation_language(tracker.slots)
+        listed = [
+            phrase(
+                "order_delivered",
+                language,
+                order_id=o["id"],
+                items=o["items"],
+                date=day(o["delivered_at"], language),
+            )
+            for o in orders
+        ]
         dispatcher.utter_message(
             response="utter_ask_return_order",
-            orders=join_words(listed, "or"),
+            orders=join_words(listed, "or", language),
             buttons=[{"title": o["id"], "payload": o["id"]} for o in orders],
         )
         return []

@@ -10,6 +10,8 @@ from typing import Any
 
 from num2words import num2words
 
+from common.locale_values import phrase
+
 CURRENCY_WORDS = {
     "EUR": ("euro", "euros", "cent"),
     "GBP": ("pound", "pounds", "pence"),
@@ -22,14 +24,17 @@ def spell(record_id: Any) -> str:
     return " ".join(ch for ch in str(record_id) if ch.isalnum())
 
 
-def number(value: Any) -> str:
-    """3 → 'three'."""
-    return str(num2words(int(value)))
+def number(value: Any, language: str = "en") -> str:
+    """3 → 'three' ('drei' in German)."""
+    return str(num2words(int(value), lang=language))
 
 
-def span(value: Any) -> str:
-    """'2-4' → 'two to four', 1 → 'one'."""
-    return " to ".join(number(part) for part in str(value).replace("–", "-").split("-"))
+def span(value: Any, language: str = "en") -> str:
+    """'2-4' → 'two to four' ('zwei bis vier' in German), 1 → 'one'."""
+    parts = [number(part, language) for part in str(value).replace("–", "-").split("-")]
+    if len(parts) == 1:
+        return parts[0]
+    return phrase("span", language, low=parts[0], high=parts[-1])
 
 
 def money(amount: Any, currency: str = "EUR") -> str:

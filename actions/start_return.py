@@ -15,6 +15,7 @@ from actions import backend_client as backend
 from actions.backend_writes import idempotency_key
 from actions.failures import backend_trouble
 from actions.journey import BACKEND, YES, Ending, JourneyEnd, unproven
+from actions.language import conversation_language
 from actions.outcomes import DECLINED, DONE, FAILED, NOT_FOUND, REFUSED, UNAVAILABLE, record
 from actions.render import day, money
 from actions.return_form import (
@@ -98,11 +99,14 @@ class ActionStartReturn(JourneyEnd):
         except backend.BackendError:
             return backend_trouble(dispatcher, tracker) + [outcome(UNAVAILABLE, reason="backend")]
         return_id = str(authorised["id"])
+        language = conversation_language(tracker.slots)
         dispatcher.utter_message(
             response="utter_return_authorised",
             return_id=return_id,
-            refund=money(authorised.get("refund", 0), str(authorised.get("currency") or "EUR")),
-            return_by=day(str(authorised.get("return_by") or "")),
+            refund=money(
+                authorised.get("refund", 0), str(authorised.get("currency") or "EUR"), language
+            ),
+            return_by=day(str(authorised.get("return_by") or ""), language),
             **words,
         )
         return [outcome(DONE, return_id)]

@@ -39,7 +39,7 @@ from actions.identity import (
     volunteers_factor,
     vouched_customer_id,
 )
-from actions.language import recorded_language
+from actions.language import conversation_language, recorded_language
 from actions.outcomes import (
     FAILED,
     NOT_FOUND,
@@ -50,7 +50,7 @@ from actions.outcomes import (
     topic_goal,
 )
 from actions.records import ALL_KINDS, CUSTOMER, TOPICS, RecordKind
-from actions.render import not_on_account
+from actions.render import not_on_account, record_label
 from actions.settings import settings
 from actions.slots import (
     BACKEND_ERROR,
@@ -192,7 +192,12 @@ class ValidateVerificationForm(FormValidationAction):
                         CLAIMED_CUSTOMER_ID
                     )
                     checked = await self._check_reference(
-                        kind, candidates[kind.slot], verified, claimed, dispatcher
+                        kind,
+                        candidates[kind.slot],
+                        verified,
+                        claimed,
+                        dispatcher,
+                        conversation_language(tracker.slots),
                     )
                     record_id = kind.normalize(candidates[kind.slot])
                     if verified and record_id and checked[kind.slot] is None:
@@ -306,10 +311,13 @@ class ValidateVerificationForm(FormValidationAction):
         verified: str | None,
         claimed: str | None,
         dispatcher: CollectingDispatcher,
+        language: str,
     ) -> dict[str, Any]:
         record_id = kind.normalize(raw)
         if record_id is None:
-            dispatcher.utter_message(response="utter_reference_malformed", record_label=kind.label)
+            dispatcher.utter_message(
+                response="utter_reference_malformed", record_label=record_label(kind, language)
+            )
             return {kind.slot: None}
         try:
             record = await backend.call(backend.client().record, kind.collection, record_id)
@@ -320,7 +328,8 @@ class ValidateVerificationForm(FormValidationAction):
             if owner != verified:
                 # Unknown and someone else's read the same: nothing leaks either way.
                 dispatcher.utter_message(
-                    response="utter_record_not_on_account", **not_on_account(kind, record_id)
+                    response="utter_record_not_on_account",
+                    **not_on_account(kind, record_id, language),
                 )
                 return {kind.slot: None}
             return {kind.slot: record_id}

@@ -8,6 +8,7 @@ assistant loads (components/localised_nlg.py) and when the action server reads t
 unknown kind, or an unknown code of a kind whose codes are fixed, stops it, naming the key.
 """
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,28 @@ from common.config_files import read_yaml
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 VALUES = "values"
+PHRASE = "phrase"
+# The few words the answers put around a value ("2 x Slate 10", "card ending 8648"), in
+# the default language; a locale's wording of one must fill the same {placeholders}.
+PHRASES: dict[str, str] = {
+    "item_count": "{count} x {item}",
+    "item_count_spoken": "{count} times {item}",
+    "no_items": "your items",
+    "card_ending": "card ending {digits}",
+    "no_method": "payment method",
+    "serial_ending": "the serial number or IMEI ending {digits}",
+    "unknown_date": "an unknown date",
+    "span": "{low} to {high}",
+    "order_delivered": "{order_id} ({items}, delivered {date})",
+    "can_activate": "activate the protection for your {device} (policy {policy_id})",
+    "can_follow_order": "follow your order {order_id}",
+    "can_book_advice": "book an advice appointment at one of our stores",
+    "every_day": "every day",
+    "day_range": "{first} to {last}",
+    "around_the_clock": "{days}, around the clock",
+    "open_hours": "{days}, {open} to {close} {zone}",
+}
+PLACEHOLDER = re.compile(r"{(\w+)}")
 
 # Each kind of value with the backend's codes for it; None: codes or text the backend
 # may add to (a new status, a delay's reason, a claim's next step), keyed as it sends them.
@@ -42,10 +65,20 @@ KINDS: dict[str, frozenset[str] | None] = {
     # BW-100002") and when ("earlier today", "yesterday", "on" before a weekday or a date).
     "channel": frozenset({"socketio", "twilio", "twilio_voice", "email", "rest", "other"}),
     "record": frozenset({"order", "claim", "invoice", "customer number"}),
+    # A call's listing of open records: how many of a kind ("two open orders") and which
+    # comes next ("the second"), the ordinal as the response's grammar needs it.
+    "records": frozenset({"order", "claim", "invoice"}),
+    "ordinal": frozenset({"2", "3", "4", "5", "6", "7", "8", "9", "10"}),
     "relative_day": frozenset({"earlier_today", "yesterday", "on"}),
     "delay_reason": None,
     "failure_reason": None,
     "next_step": None,
+    # How an invoice is paid and the methods accepted, as the backend names them ("card",
+    # "PayPal", "bank transfer"); a card's last digits are the phrase card_ending.
+    "payment_method": None,
+    # What a change of an appointment does, as a journey resumed later restates it.
+    "change_kind": frozenset({"move", "cancel"}),
+    PHRASE: frozenset(PHRASES),
 }
 
 Values = dict[str, dict[str, str]]
@@ -76,7 +109,14 @@ def value_problems(values: Any) -> list[str]:
                     )
                 elif not isinstance(word, str) or not word.strip():
                     found.append(f"{VALUES}.{kind}.{code}: a text is needed")
+                elif kind == PHRASE and placeholders(word) != placeholders(PHRASES[code]):
+                    wanted = ", ".join(sorted(placeholders(PHRASES[code]))) or "none"
+                    found.append(f"{VALUES}.{kind}.{code}: the placeholders must be {wanted}")
     return found
+
+
+def placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
 
 
 def read_values(path: Path) -> Values:
@@ -102,3 +142,8 @@ def value_words(kind: str, code: Any, language: str, default: str, folder: Path 
         raise KeyError(f"{kind!r} is not a kind of value")
     words: Mapping[str, str] = locale_values(language, folder).get(kind) or {}
     return words.get(str(code), default)
+
+
+def phrase(code: str, language: str, folder: Path = LOCALES, **fill: Any) -> str:
+    """One of PHRASES as `language` words it (else the default language's), filled."""
+    return value_words(PHRASE, code, language, PHRASES[code], folder).format(**fill)

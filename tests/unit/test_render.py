@@ -67,7 +67,7 @@ def invoice_status(
 def policy_answer(key: str, policies: Mapping[str, Any], channel: str | None = "rest") -> str:
     if key == "ask_support_hours":  # the team's hours are the desk's
         return said(support_hours_answer(DESK_HOURS, policies, WEDNESDAY), channel)
-    return said(POLICY_ANSWERS[key](policies), channel)
+    return said(POLICY_ANSWERS[key](policies, "en"), channel)
 
 
 # The desk's shipped hours (desk/settings.yml), as its receipts and queue give them.
@@ -486,7 +486,7 @@ ALL_ANSWERS = (
     [order_answer(o) for o in ORDERS]
     + [claim_answer(c) for c in CLAIMS]
     + [invoice_answer(i, POLICIES) for i in INVOICES]
-    + [answer(POLICIES) for answer in POLICY_ANSWERS.values()]
+    + [answer(POLICIES, "en") for answer in POLICY_ANSWERS.values()]
 )
 WRITTEN_FORMS = re.compile(r"\b[A-Z]{2,3}-\d+|[€£$]|\d{1,2}:\d{2}|\(|\)| > |\b20\d\d\b")
 

@@ -128,7 +128,7 @@ def built_answers() -> list[Answer]:
         [order_answer(o) for o in data["orders"] + orders]
         + [claim_answer(c) for c in data["claims"] + claims]
         + [invoice_answer(i, POLICIES) for i in data["invoices"] + invoices]
-        + [answer(POLICIES) for answer in POLICY_ANSWERS.values()]
+        + [answer(POLICIES, "en") for answer in POLICY_ANSWERS.values()]
         + [support_hours_answer(HOURS, POLICIES, datetime(2026, 11, 25, 9, tzinfo=UTC))]
         + [(name, {}) for name in NOTHING_OPEN.values()]
         + [
@@ -324,7 +324,7 @@ def test_every_policy_answer_names_its_response_and_fills_it(
     action_server: None, intent: str
 ) -> None:
     messages = run(ActionAnswerPolicy(), tracker({}, intent))
-    assert [m["response"] for m in messages] == [POLICY_ANSWERS[intent](POLICIES)[0]]
+    assert [m["response"] for m in messages] == [POLICY_ANSWERS[intent](POLICIES, "en")[0]]
     filled(messages[0])
 
 

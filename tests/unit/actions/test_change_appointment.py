@@ -153,3 +153,30 @@ def test_the_backend_down_changes_nothing_and_says_so(
     events, said = run(ActionChangeAppointment(), tracker(yes, "yes", "affirm"))
     assert responses(said) == ["utter_backend_down"]
     assert outcomes(events) == [(*GOAL, "unavailable")]
+
+
+@pytest.mark.parametrize(
+    ("language", "kind", "said"),
+    [
+        ("en", "move", "to move it"),
+        ("de", "move", "Verschieben"),
+        ("fr", "cancel", "l'annuler"),
+        ("es", "cancel", "cancelarla"),
+    ],
+)
+def test_a_change_left_half_way_is_restated_in_the_conversations_language(
+    language: str, kind: str, said: str
+) -> None:
+    booked = [
+        {
+            "id": "APT-0001",
+            "store": "Berlin Mitte",
+            "start": "2026-12-03T10:00:00",
+            "purpose": "repair",
+        }
+    ]
+    track = tracker({"language": language, BOOKED_LIST: booked})
+    given = ValidateChangeForm().given(
+        track, {"change_appointment_id": "APT-0001", "change_kind": kind}
+    )
+    assert given == [f"APT-0001 (Berlin Mitte, {when(booked[0]['start'], language)})", said]
