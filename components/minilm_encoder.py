@@ -203,22 +203,30 @@ class Encoder:
         self.use(tuned or {})
 
     def use(self, tuned: dict[str, np.ndarray]) -> None:
-        """Serve these tensors from now on in place of the shipped ones of the same name."""
+        """Serve these tensors from now on in place of the shipped ones of the same name
+        (the ONNX session is built when first needed: training may never need it)."""
+        self.weights.update(tuned)
+        self._session: Any = None
+
+    def start(self) -> None:
+        """Builds the ONNX session now, if not yet built (about a second)."""
         import onnxruntime
 
-        self.weights.update(tuned)
+        if self._session is not None:
+            return
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = self.threads
         # Idle intra-op threads sleep instead of spinning: spinning threads burn the
         # cores that other conversations' parses (stack/nlu_pool.py) are waiting for.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = onnxruntime.InferenceSession(
+        self._session = onnxruntime.InferenceSession(
             build_onnx(self.weights), options, providers=["CPUExecutionProvider"]
         )
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Embed in length-sorted batches, so little of each batch is padding."""
+        self.start()
         ids = self.tokenizer.encode_batch(texts)
         order = np.argsort([len(x) for x in ids], kind="stable")
         embeddings = np.zeros((len(ids), DIMENSION), dtype=np.float32)
@@ -230,7 +238,7 @@ class Encoder:
             for row, i in enumerate(batch):
                 input_ids[row, : len(ids[i])] = ids[i]
                 attention[row, : len(ids[i])] = 1
-            embeddings[batch] = self.session.run(
+            embeddings[batch] = self._session.run(
                 ["sentence_embedding"], {"input_ids": input_ids, "attention_mask": attention}
             )[0]
         return embeddings

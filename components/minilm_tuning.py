@@ -8,15 +8,19 @@ each intent's messages together and push other topics away.
 The encoder is the same 6-layer BERT as the ONNX graph in `minilm_encoder`,
 written with `tf.Variable`s and trained with a cosine-softmax head (scale 20)
 initialised from the class centroids of the frozen embeddings, AdamW, linear
-warm-up and decay. The token, position and type embeddings stay frozen: they
-are half of the weights and barely move, so the model stores and trains only
-the transformer layers. `fine_tune` returns the updated tensors under the
-safetensors names, which `build_onnx` serves unchanged.
+warm-up and decay. Only the top `layers` transformer layers are tuned: the
+embeddings and the layers below stay frozen, so their output for each text is
+computed once, in inference mode, and every step runs forward and backward
+through the tuned layers alone (the cost of training falls with them). The
+model stores only the tuned tensors; `fine_tune` returns them under the
+safetensors names, which `build_onnx` serves unchanged, with the texts'
+embeddings by the tuned encoder.
 """
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
@@ -28,7 +32,20 @@ logger = logging.getLogger(__name__)
 HEAD_SCALE = 20.0  # cosine-softmax temperature
 WARMUP_SHARE = 0.06  # share of the steps with a rising learning rate
 MAX_TRAINING_TOKENS = 64
-FROZEN_PREFIX = "embeddings."
+LAYERS = 6  # all-MiniLM-L6-v2's transformer layers
+INFERENCE_BATCH = 128  # texts per pass through the frozen layers, and per embedding pass
+
+_IDS = [tf.TensorSpec([None, None], tf.int64)] * 2
+_STATES = [
+    tf.TensorSpec([None, None, DIMENSION], tf.float32),
+    tf.TensorSpec([None, None], tf.int64),
+]
+
+
+@dataclass
+class Tuning:
+    layers: dict[str, np.ndarray]  # the tuned tensors, by safetensors name
+    embeddings: np.ndarray  # each text's embedding by the tuned encoder
 
 
 def _pad(ids: Sequence[list[int]]) -> tuple:
@@ -39,6 +56,16 @@ def _pad(ids: Sequence[list[int]]) -> tuple:
         input_ids[row, : len(tokens)] = tokens
         mask[row, : len(tokens)] = 1
     return input_ids, mask
+
+
+def _pad_states(states: Sequence[np.ndarray]) -> tuple:
+    width = max(len(x) for x in states)
+    padded = np.zeros((len(states), width, DIMENSION), dtype=np.float32)
+    mask = np.zeros((len(states), width), dtype=np.int64)
+    for row, state in enumerate(states):
+        padded[row, : len(state)] = state
+        mask[row, : len(state)] = 1
+    return padded, mask
 
 
 def _batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -54,6 +81,19 @@ def _batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator) 
     return batches
 
 
+def _by_length(items: Sequence, run: Callable[[list], np.ndarray]) -> list[np.ndarray]:
+    """`run` over length-sorted batches of items; each item's row of the result,
+    cut to the item's length when the result has a length axis."""
+    order = np.argsort([len(x) for x in items], kind="stable")
+    rows: list[np.ndarray] = [np.zeros(0)] * len(items)
+    for start in range(0, len(order), INFERENCE_BATCH):
+        batch = order[start : start + INFERENCE_BATCH]
+        result = run([items[i] for i in batch])
+        for row, i in enumerate(batch):
+            rows[i] = result[row, : len(items[i])] if result.ndim == 3 else result[row]
+    return rows
+
+
 def fine_tune(
     encoder: Encoder,
     texts: Sequence[str],
@@ -61,9 +101,11 @@ def fine_tune(
     epochs: int,
     batch_size: int = 32,
     learning_rate: float = 1e-4,
+    layers: int = LAYERS,
     seed: int = 0,
-) -> dict[str, np.ndarray]:
-    """The transformer-layer tensors after `epochs` of intent classification."""
+) -> Tuning:
+    """The top `layers` transformer layers' tensors after `epochs` of intent
+    classification, and the texts' embeddings with them."""
     tf.random.set_seed(seed)
     rng = np.random.default_rng(seed)
     classes = sorted(set(labels))
@@ -72,9 +114,10 @@ def fine_tune(
         x[: MAX_TRAINING_TOKENS - 1] + [x[-1]] if len(x) > MAX_TRAINING_TOKENS else x
         for x in encoder.tokenizer.encode_batch(texts)
     ]
-    model = _TrainableBert(encoder.weights)
+    model = _TrainableBert(encoder.weights, tuned_layers=layers)
+    states = model.lower_states(ids)
 
-    frozen = encoder.encode(texts)
+    frozen = model.embed(states)
     centroids = np.stack([frozen[targets == c].mean(axis=0) for c in range(len(classes))])
     head = tf.Variable(centroids / np.linalg.norm(centroids, axis=1, keepdims=True))
 
@@ -86,13 +129,10 @@ def fine_tune(
     variables = list(model.trainable.values()) + [head]
     loss_of = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
-    @tf.function(
-        input_signature=[tf.TensorSpec([None, None], tf.int64)] * 2
-        + [tf.TensorSpec([None], tf.int32)]
-    )
-    def step(input_ids: tf.Tensor, mask: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
+    @tf.function(input_signature=[*_STATES, tf.TensorSpec([None], tf.int32)])
+    def step(lower: tf.Tensor, mask: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
         with tf.GradientTape() as tape:
-            embedding = model(input_ids, mask, training=True)
+            embedding = model.upper(lower, mask, training=True)
             logits = HEAD_SCALE * tf.matmul(
                 embedding, tf.math.l2_normalize(head, axis=1), transpose_b=True
             )
@@ -103,11 +143,14 @@ def fine_tune(
 
     for epoch in range(epochs):
         losses = [
-            float(step(*_pad([ids[i] for i in batch]), targets[batch]))
+            float(step(*_pad_states([states[i] for i in batch]), targets[batch]))
             for batch in _batches([len(x) for x in ids], batch_size, rng)
         ]
         logger.info("MiniLM fine-tuning epoch %d/%d: loss %.4f", epoch + 1, epochs, np.mean(losses))
-    return {name: variable.numpy() for name, variable in model.trainable.items()}
+    return Tuning(
+        {name: variable.numpy() for name, variable in model.trainable.items()},
+        model.embed(states),
+    )
 
 
 class _WarmupLinear(tf.keras.optimizers.schedules.LearningRateSchedule):
@@ -125,18 +168,42 @@ class _WarmupLinear(tf.keras.optimizers.schedules.LearningRateSchedule):
 
 
 class _TrainableBert:
-    """BERT forward pass with mean pooling and L2 norm; the layers are `tf.Variable`s."""
+    """BERT forward pass with mean pooling and L2 norm, in two parts: `lower` (the
+    embeddings and the frozen layers, constants) and `upper` (the top
+    `tuned_layers` layers, `tf.Variable`s, then the pooling)."""
 
     def __init__(
-        self, weights: dict[str, np.ndarray], layers: int = 6, heads: int = 12, dropout: float = 0.1
+        self,
+        weights: dict[str, np.ndarray],
+        tuned_layers: int = LAYERS,
+        heads: int = 12,
+        dropout: float = 0.1,
     ) -> None:
+        self.first_tuned = LAYERS - tuned_layers
+        self.trainable = {k: tf.Variable(v) for k, v in weights.items() if self._tuned(k)}
         self.frozen = {
             k: tf.constant(v)
             for k, v in weights.items()
-            if k.startswith(FROZEN_PREFIX) and not k.endswith("position_ids")
+            if k.startswith(("embeddings.", "encoder."))
+            and not self._tuned(k)
+            and not k.endswith("position_ids")
         }
-        self.trainable = {k: tf.Variable(v) for k, v in weights.items() if k.startswith("encoder.")}
-        self.layers, self.heads, self.dropout = layers, heads, dropout
+        self.heads, self.dropout = heads, dropout
+        self._lower = tf.function(self.lower, input_signature=_IDS)
+        self._embed = tf.function(
+            lambda lower, mask: self.upper(lower, mask, training=False), input_signature=_STATES
+        )
+
+    def _tuned(self, name: str) -> bool:
+        return name.startswith("encoder.layer.") and int(name.split(".")[2]) >= self.first_tuned
+
+    def lower_states(self, ids: Sequence[list[int]]) -> list[np.ndarray]:
+        """Each token list's hidden states below the tuned layers, [tokens, 384]."""
+        return _by_length(ids, lambda batch: self._lower(*_pad(batch)).numpy())
+
+    def embed(self, states: Sequence[np.ndarray]) -> np.ndarray:
+        """The embeddings of `lower_states`' output by the layers as they are now."""
+        return np.stack(_by_length(states, lambda batch: self._embed(*_pad_states(batch)).numpy()))
 
     def _get(self, name: str):
         return self.trainable[name] if name in self.trainable else self.frozen[name]
@@ -155,23 +222,16 @@ class _TrainableBert:
     def _drop(self, x, training: bool):
         return tf.nn.dropout(x, self.dropout) if training and self.dropout else x
 
-    def __call__(self, input_ids, mask, training: bool = False):
+    def _layers(self, x, mask, layers: range, training: bool):
         heads = self.heads
         head_dim = DIMENSION // heads
-        batch, length = tf.shape(input_ids)[0], tf.shape(input_ids)[1]
-        x = (
-            tf.gather(self._get("embeddings.word_embeddings.weight"), input_ids)
-            + self._get("embeddings.position_embeddings.weight")[None, :length]
-            + self._get("embeddings.token_type_embeddings.weight")[0]
-        )
-        x = self._drop(self._norm(x, "embeddings.LayerNorm"), training)
-        mask = tf.cast(mask, tf.float32)
-        bias = (1.0 - mask)[:, None, None, :] * -1e9
+        batch, length = tf.shape(x)[0], tf.shape(x)[1]
+        bias = (1.0 - tf.cast(mask, tf.float32))[:, None, None, :] * -1e9
 
         def split(t):
             return tf.transpose(tf.reshape(t, [batch, length, heads, head_dim]), [0, 2, 1, 3])
 
-        for i in range(self.layers):
+        for i in layers:
             p = f"encoder.layer.{i}."
             q, k, v = (
                 split(self._dense(x, p + "attention.self." + n)) for n in ("query", "key", "value")
@@ -190,7 +250,27 @@ class _TrainableBert:
                 p + "output.dense",
             )
             x = self._norm(self._drop(f, training) + h, p + "output.LayerNorm")
+        return x
+
+    def lower(self, input_ids, mask):
+        """Hidden states after the embeddings and the frozen layers (no dropout)."""
+        length = tf.shape(input_ids)[1]
+        x = (
+            tf.gather(self._get("embeddings.word_embeddings.weight"), input_ids)
+            + self._get("embeddings.position_embeddings.weight")[None, :length]
+            + self._get("embeddings.token_type_embeddings.weight")[0]
+        )
+        x = self._norm(x, "embeddings.LayerNorm")
+        return self._layers(x, mask, range(self.first_tuned), training=False)
+
+    def upper(self, lower, mask, training: bool = False):
+        """The tuned layers over `lower`'s states, mean-pooled and L2-normalised."""
+        x = self._layers(lower, mask, range(self.first_tuned, LAYERS), training)
+        mask = tf.cast(mask, tf.float32)
         pooled = tf.reduce_sum(x * mask[..., None], 1) / tf.maximum(
             tf.reduce_sum(mask, 1, keepdims=True), 1e-9
         )
         return tf.math.l2_normalize(pooled, axis=1, epsilon=1e-24)
+
+    def __call__(self, input_ids, mask, training: bool = False):
+        return self.upper(self.lower(input_ids, mask), mask, training)

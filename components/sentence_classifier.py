@@ -170,6 +170,7 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
         )
         self.model = _Model(word, char, dense.shape[1], regression, novelty)
         regression.fit(self._features(texts, dense, self.model), labels)
+        logger.info("Logistic regression converged in %d iterations.", regression.n_iter_[0])
         self.persist()
         return self._resource
 

@@ -13,8 +13,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.minilm_encoder import Encoder
-from components.minilm_featurizer import MiniLMFeaturizer
-from components.minilm_tuning import _pad, _TrainableBert, fine_tune
+from components.minilm_featurizer import MiniLMFeaturizer, _TunedEmbeddings
+from components.minilm_tuning import Tuning, _pad, _TrainableBert, fine_tune
 from tests.components.test_sentence_intents import EXAMPLES, context, training_data
 
 TEXTS = [text for texts in EXAMPLES.values() for text in texts]
@@ -27,7 +27,7 @@ def encoder() -> Encoder:
 
 
 @pytest.fixture(scope="module")
-def tuned(encoder: Encoder) -> dict[str, np.ndarray]:
+def tuned(encoder: Encoder) -> Tuning:
     return fine_tune(encoder, TEXTS, LABELS, epochs=3, batch_size=8, learning_rate=3e-4)
 
 
@@ -47,13 +47,24 @@ def test_tensorflow_forward_pass_matches_the_served_onnx_graph(encoder: Encoder)
 
 
 def test_tuning_changes_only_the_layers_and_pulls_intents_together(
-    encoder: Encoder, tuned: dict[str, np.ndarray]
+    encoder: Encoder, tuned: Tuning
 ) -> None:
-    assert tuned and all(name.startswith("encoder.layer.") for name in tuned)
-    assert any(not np.allclose(tuned[name], encoder.weights[name]) for name in tuned)
+    layers = tuned.layers
+    assert layers and all(name.startswith("encoder.layer.") for name in layers)
+    assert any(not np.allclose(layers[name], encoder.weights[name]) for name in layers)
     before = encoder.encode(TEXTS)
-    after = Encoder(threads=1, tuned=tuned).encode(TEXTS)
+    after = Encoder(threads=1, tuned=layers).encode(TEXTS)
     assert separation(after) > separation(before) + 0.05
+    # the embeddings tuning returns are the served encoder's
+    assert np.allclose(tuned.embeddings, after, atol=1e-4)
+
+
+def test_tuning_the_top_layers_leaves_the_ones_below_as_shipped(encoder: Encoder) -> None:
+    top = fine_tune(encoder, TEXTS, LABELS, epochs=3, batch_size=8, learning_rate=3e-4, layers=2)
+    assert {name.split(".")[2] for name in top.layers} == {"4", "5"}
+    after = Encoder(threads=1, tuned=top.layers).encode(TEXTS)
+    assert separation(after) > separation(encoder.encode(TEXTS)) + 0.05
+    assert np.allclose(top.embeddings, after, atol=1e-4)
 
 
 def test_featurizer_persists_and_restores_the_tuned_encoder(tmp_path: Path) -> None:
@@ -91,8 +102,42 @@ def test_featurizer_without_tuning_stores_nothing_and_loads_the_shipped_encoder(
 
 @pytest.mark.parametrize(
     "setting",
-    [{"fine_tune_epochs": -1}, {"fine_tune_learning_rate": 0}, {"fine_tune_batch_size": 0}],
+    [
+        {"fine_tune_epochs": -1},
+        {"fine_tune_learning_rate": 0},
+        {"fine_tune_batch_size": 0},
+        {"fine_tune_layers": 0},
+        {"fine_tune_layers": 7},
+    ],
 )
 def test_invalid_tuning_settings_are_refused(setting: dict[str, float]) -> None:
     with pytest.raises(InvalidConfigException):
         MiniLMFeaturizer.validate_config({**MiniLMFeaturizer.get_default_config(), **setting})
+
+
+def test_training_data_is_featurized_with_the_embeddings_tuning_computed(tmp_path: Path) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("minilm")
+    config = {
+        **MiniLMFeaturizer.get_default_config(),
+        "threads": 1,
+        "fine_tune_epochs": 1,
+        "fine_tune_batch_size": 8,
+        "fine_tune_layers": 2,
+    }
+    MiniLMFeaturizer.create(config, storage, resource, context("minilm")).train(training_data())
+    loaded = MiniLMFeaturizer.load(config, storage, resource, context("minilm"))
+    data = loaded.process_training_data(training_data())
+    features = [m.get_dense_features(TEXT)[1].features[0] for m in data.training_examples]
+    assert np.allclose(features, 2.0 * loaded.encoder.encode(TEXTS), atol=1e-4)
+
+
+def test_tuned_embeddings_are_handed_over_once_and_only_for_their_layers() -> None:
+    layers = {"encoder.layer.5.output.dense.bias": np.ones(3, np.float32)}
+    other = {"encoder.layer.5.output.dense.bias": np.zeros(3, np.float32)}
+    embeddings = np.eye(2, dtype=np.float32)
+    handover = _TunedEmbeddings()
+    handover.keep(layers, ["a", "b"], embeddings)
+    assert handover.take(other) == {}
+    handover.keep(layers, ["a", "b"], embeddings)
+    assert list(handover.take(layers)) == ["a", "b"]
+    assert handover.take(layers) == {}
