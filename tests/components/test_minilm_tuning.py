@@ -3,6 +3,7 @@ tuning pulls an intent's messages together, and the featurizer persists and
 restores exactly the tuned encoder."""
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -67,14 +68,20 @@ def test_tuning_the_top_layers_leaves_the_ones_below_as_shipped(encoder: Encoder
     assert np.allclose(top.embeddings, after, atol=1e-4)
 
 
-def test_featurizer_persists_and_restores_the_tuned_encoder(tmp_path: Path) -> None:
-    storage, resource = LocalModelStorage(tmp_path), Resource("minilm")
-    config = {
+def quick_tuning(**settings: Any) -> dict[str, Any]:
+    """The featurizer's config with one short epoch of tuning on one thread."""
+    return {
         **MiniLMFeaturizer.get_default_config(),
         "threads": 1,
         "fine_tune_epochs": 1,
         "fine_tune_batch_size": 8,
+        **settings,
     }
+
+
+def test_featurizer_persists_and_restores_the_tuned_encoder(tmp_path: Path) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("minilm")
+    config = quick_tuning()
     trained = MiniLMFeaturizer.create(config, storage, resource, context("minilm"))
     trained.train(training_data())
     loaded = MiniLMFeaturizer.load(config, storage, resource, context("minilm"))
@@ -117,13 +124,7 @@ def test_invalid_tuning_settings_are_refused(setting: dict[str, float]) -> None:
 
 def test_training_data_is_featurized_with_the_embeddings_tuning_computed(tmp_path: Path) -> None:
     storage, resource = LocalModelStorage(tmp_path), Resource("minilm")
-    config = {
-        **MiniLMFeaturizer.get_default_config(),
-        "threads": 1,
-        "fine_tune_epochs": 1,
-        "fine_tune_batch_size": 8,
-        "fine_tune_layers": 2,
-    }
+    config = quick_tuning(fine_tune_layers=2)
     MiniLMFeaturizer.create(config, storage, resource, context("minilm")).train(training_data())
     loaded = MiniLMFeaturizer.load(config, storage, resource, context("minilm"))
     data = loaded.process_training_data(training_data())

@@ -36,6 +36,7 @@ from actions.render import (
 from actions.support_hours import WEEK, hours_words, moment_words
 from common.locale_values import PHRASES, LocaleValuesError, phrase, read_values
 from stack.processes import ROOT
+from tests.support.catalog import PLANS
 from tests.support.crm import crm
 
 OTHERS = ("de", "fr", "es")
@@ -51,12 +52,6 @@ ORDER_OF_TWO = {
     "eta": "2026-12-03",
     "items": [{"name": "Slate 10 tablet", "qty": 1}, {"name": "65W charger", "qty": 2}],
 }
-PLANS = [
-    {"plan": "basic", "covers": ["screen_damage", "malfunction"], "excess": 49.0,
-     "monthly_rate_pct": 0.9},
-    {"plan": "plus", "covers": ["screen_damage", "malfunction", "water_damage", "theft"],
-     "excess": 29.0, "monthly_rate_pct": 1.4},
-]  # fmt: skip
 PHONE = {"sku": "PH-ORB-12", "name": "Orbit 12 smartphone", "category": "phone", "price": 799.0}
 
 

@@ -34,6 +34,7 @@ from actions.lead_form import (
 )
 from actions.lifecycle_config import LifecycleConfigError, load_config, parse_config
 from actions.slots import VERIFIED_CUSTOMER_ID
+from tests.support.catalog import PLANS
 from tests.unit.actions.conftest import backend_down, outcomes, responses, slots_set, tracker
 from tests.unit.actions.journeys import domain, form_turn, in_form, run
 
@@ -43,12 +44,6 @@ CATALOG = [
     {"sku": "TB-SLT-10", "name": "Slate 10 tablet", "category": "tablet", "price": 529.0},
     {"sku": "AC-CASE-12", "name": "Orbit 12 protective case", "category": "accessory", "price": 29},
 ]
-PLANS = [
-    {"plan": "basic", "covers": ["screen_damage", "malfunction"], "excess": 49.0,
-     "monthly_rate_pct": 0.9},
-    {"plan": "plus", "covers": ["screen_damage", "malfunction", "water_damage", "theft"],
-     "excess": 29.0, "monthly_rate_pct": 1.4},
-]  # fmt: skip
 
 
 @pytest.mark.parametrize(
