@@ -14,11 +14,12 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, TEXT
+from rasa.shared.nlu.constants import METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from common.channel_metadata import CARD_MASK, CARD_NUMBER_REMOVED
+from components.read_as import read_as
 
 GIVE_CARD_NUMBER = "give_card_number"
 
@@ -48,14 +49,7 @@ class CardNumberGiven(GraphComponent):
         for message in messages:
             if not card_number_removed(message):
                 continue
-            intent = {"name": GIVE_CARD_NUMBER, "confidence": 1.0}
-            others = [
-                ranked
-                for ranked in message.get(INTENT_RANKING_KEY) or []
-                if ranked.get("name") != GIVE_CARD_NUMBER
-            ]
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *others], add_to_output=True)
+            read_as(message, GIVE_CARD_NUMBER)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
