@@ -8,18 +8,12 @@ read "my payment failed, charge [card number removed]" as check_invoice would le
 the customer believe the number was taken. The other intents stay in the ranking
 (after this one), for what reads them."""
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from common.channel_metadata import CARD_MASK, CARD_NUMBER_REMOVED
-from components.read_as import read_as
+from components.read_as import ReadAs
 
 GIVE_CARD_NUMBER = "give_card_number"
 
@@ -32,26 +26,10 @@ def card_number_removed(message: Message) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class CardNumberGiven(GraphComponent):
+class CardNumberGiven(ReadAs):
     """Sets the intent `give_card_number` on a message a card number was removed from."""
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "CardNumberGiven":
-        return cls()
+    intent = GIVE_CARD_NUMBER
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            if not card_number_removed(message):
-                continue
-            read_as(message, GIVE_CARD_NUMBER)
-        return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Nothing learns from it."""
-        return training_data
+    def applies(self, message: Message) -> bool:
+        return card_number_removed(message)

@@ -7,18 +7,13 @@ a price, nor have the postcode kept in clear. The other intents stay in the rank
 (after this one)."""
 
 import re
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.identity import DATE_PATTERNS, EMAIL
-from components.read_as import read_as
+from components.read_as import ReadAs
 
 INFORM = "inform"
 POSTCODES = [
@@ -35,26 +30,10 @@ def is_factor_alone(text: str) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class FactorAnswer(GraphComponent):
+class FactorAnswer(ReadAs):
     """Sets the intent `inform` on a message that is only a verification answer."""
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "FactorAnswer":
-        return cls()
+    intent = INFORM
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            if not is_factor_alone(message.get(TEXT) or ""):
-                continue
-            read_as(message, INFORM)
-        return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Nothing learns from it."""
-        return training_data
+    def applies(self, message: Message) -> bool:
+        return is_factor_alone(message.get(TEXT) or "")
