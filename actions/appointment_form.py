@@ -38,13 +38,13 @@ PURPOSE_WORDS: dict[str, tuple[str, ...]] = {
     "repair": ("repair", "fix", "broken", "damaged", "cracked", "screen", "claim", "faulty"),
     "advice": ("advice", "advise", "choose", "choosing", "buy", "set up", "setup", "help with"),
 }
-PURPOSE_LABELS = {"repair": "a repair", "advice": "an advice session"}
 
 
 def purpose_words(purpose: object, language: str) -> str:
-    """An appointment's purpose as the restatement says it: 'a repair'."""
-    english = PURPOSE_LABELS.get(str(purpose), "an appointment")
-    return value_text("appointment_purpose", purpose, language, english)
+    """An appointment's purpose as the restatement says it: 'a repair' (locales'
+    `appointment_purpose`; 'an appointment' for one it does not know)."""
+    code = purpose if purpose in PURPOSE_WORDS else "other"
+    return value_text("appointment_purpose", code, language)
 
 
 PLACES = ("first", "second", "third", "fourth", "fifth")
@@ -151,13 +151,17 @@ class ValidateAppointmentForm(JourneyForm):
             (s for s in tracker.get_slot(STORES) or [] if s["id"] == answers.get(STORE)), None
         )
         return [
-            *([PURPOSE_LABELS[answers[PURPOSE]]] if answers.get(PURPOSE) in PURPOSE_LABELS else []),
+            *(
+                [purpose_words(answers[PURPOSE], conversation_language(tracker.slots))]
+                if answers.get(PURPOSE) in PURPOSE_WORDS
+                else []
+            ),
             *([str(store["name"])] if store else []),
         ]
 
     async def restored(self, tracker: Tracker, answers: dict[str, Any]) -> dict[str, Any]:
         """A store no longer listed is asked again; the free slots are the ones free now."""
-        answers = {k: v for k, v in answers.items() if k != PURPOSE or v in PURPOSE_LABELS}
+        answers = {k: v for k, v in answers.items() if k != PURPOSE or v in PURPOSE_WORDS}
         if not any(s["id"] == answers.get(STORE) for s in tracker.get_slot(STORES) or []):
             return {k: v for k, v in answers.items() if k != STORE}
         try:

@@ -15,6 +15,7 @@ from actions.appointment_form import chosen_slot, offer_slots, offered_at, purpo
 from actions.journey import BACKEND, JourneyForm, Reply, leaving, opening_text
 from actions.language import conversation_language
 from actions.render import join_words, value_text
+from common.locale_values import codes
 
 GOAL = "change_appointment"
 FORM = "change_form"
@@ -35,8 +36,6 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
     MOVE: ("move", "reschedule", "another time", "different time", "change the time", "later"),
 }
 APPOINTMENT_ID = re.compile(r"\bapt[\s-]?(\d{4})\b", re.IGNORECASE)
-# What each kind of change does, as a journey resumed later restates it.
-KIND_LABELS = {MOVE: "to move it", CANCEL: "to cancel it"}
 PLACES = ("first", "second", "third", "fourth", "fifth")
 
 
@@ -93,8 +92,8 @@ class ValidateChangeForm(JourneyForm):
                 else []
             ),
             *(
-                [value_text("change_kind", answers[KIND], language, KIND_LABELS[answers[KIND]])]
-                if answers.get(KIND) in KIND_LABELS
+                [value_text("change_kind", answers[KIND], language)]
+                if answers.get(KIND) in codes("change_kind")
                 else []
             ),
         ]
@@ -106,7 +105,7 @@ class ValidateChangeForm(JourneyForm):
             k: v
             for k, v in answers.items()
             if (k != APPOINTMENT or any(a["id"] == v for a in booked))
-            and (k != KIND or v in KIND_LABELS)
+            and (k != KIND or v in codes("change_kind"))
         }
         try:
             offer = await self._offer(booked, {**tracker.slots, OFFERED: None, **answers})

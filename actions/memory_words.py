@@ -12,14 +12,8 @@ from babel.dates import format_date, format_skeleton
 from actions import spoken
 from actions.records import ALL_KINDS
 from actions.render import DEFAULT_LOCALE, record_label, value_text
+from common.locale_values import codes
 
-CHANNEL_NAMES = {
-    "socketio": "web chat",
-    "twilio": "WhatsApp",
-    "twilio_voice": "the phone",
-    "email": "e-mail",
-    "rest": "our app",
-}
 # Business events the assistant brings up, by type, and the record's variable name.
 EVENT_RESPONSES: dict[str, tuple[str, str]] = {
     "payment_failed": ("utter_memory_event_payment_failed", "invoice_id"),
@@ -42,8 +36,7 @@ LAST_CONTACT_OPEN = "utter_memory_last_contact_open"
 
 
 def channel_name(channel: str | None, language: str = DEFAULT_LOCALE) -> str:
-    known = channel if channel in CHANNEL_NAMES else "other"
-    return value_text("channel", known, language, CHANNEL_NAMES.get(known, "another channel"))
+    return value_text("channel", channel if channel in codes("channel") else "other", language)
 
 
 def when(at: float, now: float, language: str = DEFAULT_LOCALE) -> str:
@@ -53,10 +46,10 @@ def when(at: float, now: float, language: str = DEFAULT_LOCALE) -> str:
     today = datetime.fromtimestamp(now, UTC).date()
     days = (today - then).days
     if days <= 0:
-        return value_text("relative_day", "earlier_today", language, "earlier today")
+        return value_text("relative_day", "earlier_today", language)
     if days == 1:
-        return value_text("relative_day", "yesterday", language, "yesterday")
-    on = value_text("relative_day", "on", language, "on")
+        return value_text("relative_day", "yesterday", language)
+    on = value_text("relative_day", "on", language)
     if language == DEFAULT_LOCALE:
         return f"{on} {then:%A}" if days < 7 else f"{on} {then.day} {then:%B}"
     if days < 7:

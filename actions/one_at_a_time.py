@@ -27,7 +27,6 @@ from actions.slots import HUMAN_OFFERED
 SPOKEN = "twilio_voice"
 PENDING = "answers_pending"
 MORE = "more_to_tell"
-RECORD_WORDS = {"order": "orders", "claim": "claims", "invoice": "invoices"}
 
 
 def one_at_a_time(tracker: Tracker, record_named: bool, answers: list[Answer]) -> bool:
@@ -51,7 +50,7 @@ def first_of_many(
         response="utter_list_intro",
         count=len(answers),
         count_spoken=num2words(len(answers), lang=language),
-        records=value_text("records", topic, language, RECORD_WORDS.get(topic, topic)),
+        records=value_text("records", topic, language),
     )
     return _tell({"topic": topic, "next": 1, "answers": answers}, dispatcher, language)
 

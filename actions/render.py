@@ -60,8 +60,7 @@ def value_text(
 ) -> str:
     """A backend value in the locale's words (locales/<code>.yml's `values`); else in the
     default language's, `default` or the code as words ('under_review' → 'under review')."""
-    english = str(code).replace("_", " ") if default is None else default
-    return value_words(kind, code, locale, english)
+    return value_words(kind, code, locale, default)
 
 
 def join_words(words: list[str], conjunction: str = "and", locale: str = DEFAULT_LOCALE) -> str:

@@ -19,7 +19,7 @@ from actions.journey import BACKEND, JourneyForm, Reply, leaving
 from actions.language import conversation_language
 from actions.records import ORDER
 from actions.render import DEFAULT_LOCALE, day, items, join_words, money, value_text
-from common.locale_values import phrase
+from common.locale_values import codes, phrase
 
 GOAL = "start_return"
 FORM = "return_form"
@@ -54,20 +54,14 @@ REASON_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "changed_mind": ("changed my mind", "don't need", "don't want", "don't like", "no longer"),
 }
-# The reasons as the confirmation says them: "... because it arrived damaged".
-REASON_LABELS = {
-    "damaged_in_delivery": "it arrived damaged",
-    "wrong_item": "it's the wrong item",
-    "faulty": "it's faulty",
-    "changed_mind": "you changed your mind",
-    OTHER_REASON: "of another reason",
-}
+# The reasons as the confirmation says them (locales' `return_reason`): "... because it
+# arrived damaged".
+REASONS = codes("return_reason")
 
 
 def reason_words(reason: object, language: str) -> str:
     """The reason as the confirmation says it."""
-    code = str(reason) if reason in REASON_LABELS else OTHER_REASON
-    return value_text("return_reason", code, language, REASON_LABELS[code])
+    return value_text("return_reason", reason if reason in REASONS else OTHER_REASON, language)
 
 
 def order_summary(order: dict[str, Any], language: str = DEFAULT_LOCALE) -> dict[str, Any]:
@@ -142,7 +136,7 @@ class ValidateReturnForm(JourneyForm):
             *([f"{order['id']} ({order['items']})"] if order else []),
             *(
                 [reason_words(answers[REASON], conversation_language(tracker.slots))]
-                if answers.get(REASON) in REASON_LABELS
+                if answers.get(REASON) in REASONS
                 else []
             ),
         ]
@@ -152,7 +146,7 @@ class ValidateReturnForm(JourneyForm):
         orders = returnable(tracker.get_slot(ORDERS) or [])
         if not any(o["id"] == answers.get(ORDER_CHOSEN) for o in orders):
             answers = {k: v for k, v in answers.items() if k != ORDER_CHOSEN}
-        if answers.get(REASON) not in REASON_LABELS:
+        if answers.get(REASON) not in REASONS:
             answers = {k: v for k, v in answers.items() if k != REASON}
         return answers
 

@@ -3,7 +3,8 @@
 An order's status, a claim's type, an appointment's purpose and the like come from the
 backend as English codes or words and fill a response's variables. `locales/<code>.yml`
 words them per kind of value (`values: {order_status: {shipped: versandt}}`); a value a
-locale does not word is said as the default language says it. Validated when the
+locale does not word is said as the default language's locale says it, or as its code
+when that has no words for it either. Validated when the
 assistant loads (components/localised_nlg.py) and when the action server reads them: an
 unknown kind, or an unknown code of a kind whose codes are fixed, stops it, naming the key.
 """
@@ -15,30 +16,34 @@ from pathlib import Path
 from typing import Any
 
 from common.config_files import read_yaml
+from common.languages import languages
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 VALUES = "values"
 PHRASE = "phrase"
-# The few words the answers put around a value ("2 x Slate 10", "card ending 8648"), in
-# the default language; a locale's wording of one must fill the same {placeholders}.
-PHRASES: dict[str, str] = {
-    "item_count": "{count} x {item}",
-    "item_count_spoken": "{count} times {item}",
-    "no_items": "your items",
-    "card_ending": "card ending {digits}",
-    "no_method": "payment method",
-    "serial_ending": "the serial number or IMEI ending {digits}",
-    "unknown_date": "an unknown date",
-    "span": "{low} to {high}",
-    "order_delivered": "{order_id} ({items}, delivered {date})",
-    "can_activate": "activate the protection for your {device} (policy {policy_id})",
-    "can_follow_order": "follow your order {order_id}",
-    "can_book_advice": "book an advice appointment at one of our stores",
-    "every_day": "every day",
-    "day_range": "{first} to {last}",
-    "around_the_clock": "{days}, around the clock",
-    "open_hours": "{days}, {open} to {close} {zone}",
-}
+# The few words the answers put around a value ("2 x Slate 10", "card ending 8648"), by
+# code; the default language's locale words each, and another's must fill the same
+# {placeholders}.
+PHRASES = frozenset(
+    {
+        "item_count",
+        "item_count_spoken",
+        "no_items",
+        "card_ending",
+        "no_method",
+        "serial_ending",
+        "unknown_date",
+        "span",
+        "order_delivered",
+        "can_activate",
+        "can_follow_order",
+        "can_book_advice",
+        "every_day",
+        "day_range",
+        "around_the_clock",
+        "open_hours",
+    }
+)
 PLACEHOLDER = re.compile(r"{(\w+)}")
 
 # Each kind of value with the backend's codes for it; None: codes or text the backend
@@ -54,7 +59,7 @@ KINDS: dict[str, frozenset[str] | None] = {
     # A claim's type, and what a plan covers.
     "incident": frozenset({"screen_damage", "malfunction", "water_damage", "theft", "loss"}),
     "plan": frozenset({"basic", "plus"}),
-    "appointment_purpose": frozenset({"repair", "advice"}),
+    "appointment_purpose": frozenset({"repair", "advice", "other"}),
     "cancel_reason": frozenset(
         {"too_expensive", "no_longer_needed", "device_replaced", "switching_provider", "other"}
     ),
@@ -78,10 +83,18 @@ KINDS: dict[str, frozenset[str] | None] = {
     "payment_method": None,
     # What a change of an appointment does, as a journey resumed later restates it.
     "change_kind": frozenset({"move", "cancel"}),
-    PHRASE: frozenset(PHRASES),
+    PHRASE: PHRASES,
 }
 
 Values = dict[str, dict[str, str]]
+
+
+def codes(kind: str) -> frozenset[str]:
+    """The backend's codes of a kind whose codes are fixed."""
+    fixed = KINDS[kind]
+    if fixed is None:
+        raise KeyError(f"{kind!r} has no fixed codes")
+    return fixed
 
 
 class LocaleValuesError(ValueError):
@@ -109,8 +122,8 @@ def value_problems(values: Any) -> list[str]:
                     )
                 elif not isinstance(word, str) or not word.strip():
                     found.append(f"{VALUES}.{kind}.{code}: a text is needed")
-                elif kind == PHRASE and placeholders(word) != placeholders(PHRASES[code]):
-                    wanted = ", ".join(sorted(placeholders(PHRASES[code]))) or "none"
+                elif kind == PHRASE and placeholders(word) != placeholders(default_phrases()[code]):
+                    wanted = ", ".join(sorted(placeholders(default_phrases()[code]))) or "none"
                     found.append(f"{VALUES}.{kind}.{code}: the placeholders must be {wanted}")
     return found
 
@@ -135,15 +148,34 @@ def locale_values(language: str, folder: Path = LOCALES) -> Values:
     return read_values(path) if path.exists() else {}
 
 
-def value_words(kind: str, code: Any, language: str, default: str, folder: Path = LOCALES) -> str:
-    """`code` (a value of `kind`) as `language` words it, else `default` (its words in the
-    default language)."""
+@lru_cache(maxsize=1)
+def default_phrases() -> Mapping[str, str]:
+    """The default language's wording of every phrase (its locale file's), which another
+    language's must fill with the same placeholders."""
+    path = LOCALES / f"{languages().default}.yml"
+    raw = read_yaml(path, LocaleValuesError) or {}
+    worded = ((raw.get(VALUES) if isinstance(raw, dict) else None) or {}).get(PHRASE) or {}
+    if missing := sorted(PHRASES - set(worded)):
+        raise LocaleValuesError(f"{path}: {VALUES}.{PHRASE}: not worded: {', '.join(missing)}")
+    return dict(worded)
+
+
+def value_words(
+    kind: str, code: Any, language: str, default: str | None = None, folder: Path = LOCALES
+) -> str:
+    """`code` (a value of `kind`) as `language` words it, else as the default language
+    does, else `default`, else the code as words ('under_review' → 'under review')."""
     if kind not in KINDS:
         raise KeyError(f"{kind!r} is not a kind of value")
-    words: Mapping[str, str] = locale_values(language, folder).get(kind) or {}
-    return words.get(str(code), default)
+    for words in (
+        locale_values(language, folder).get(kind),
+        locale_values(languages().default).get(kind),
+    ):
+        if words and str(code) in words:
+            return words[str(code)]
+    return str(code).replace("_", " ") if default is None else default
 
 
 def phrase(code: str, language: str, folder: Path = LOCALES, **fill: Any) -> str:
     """One of PHRASES as `language` words it (else the default language's), filled."""
-    return value_words(PHRASE, code, language, PHRASES[code], folder).format(**fill)
+    return value_words(PHRASE, code, language, default_phrases()[code], folder).format(**fill)

@@ -25,7 +25,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from common.languages import LanguageConfig, languages
-from common.locale_values import value_problems
+from common.locale_values import locale_values, value_problems
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGE_SLOT = "language"
@@ -143,6 +143,9 @@ class LocalisedNLG(TemplatedNaturalLanguageGenerator):
         folder = (endpoint_config.kwargs if endpoint_config else {}).get("locales")
         self.folder = Path(folder) if folder else LOCALES
         self.default = self.config.default
+        # The default language's words for values (and the phrases every locale fills),
+        # checked before the first turn needs them.
+        locale_values(self.default)
         super().__init__(domain.responses)
 
     @property

@@ -110,7 +110,7 @@ def plain_text_buttons() -> list[tuple[str, str]]:
     is plain text (the cancellation reasons' "It's too expensive"), not an /intent."""
     found = []
     for path in (ROOT / "domain.yml", *sorted((ROOT / "locales").glob("*.yml"))):
-        for name, variations in yaml.safe_load(path.read_text())["responses"].items():
+        for name, variations in (yaml.safe_load(path.read_text()).get("responses") or {}).items():
             for variation in variations:
                 for button in variation.get("buttons") or []:
                     if not str(button["payload"]).startswith("/"):

@@ -69,7 +69,9 @@ def test_a_value_a_locale_does_not_word_is_said_in_english(tmp_path: Path) -> No
     folder = locale(tmp_path / "locales", "fr", {"claim_status": {"approved": "acceptée"}})
     assert value_words("claim_status", "approved", "fr", "approved", folder) == "acceptée"
     assert value_words("claim_status", "paid", "fr", "paid", folder) == "paid"
-    assert value_words("plan", "plus", "fr", "plus", folder) == "plus"
+    # As the default language's locale (locales/en.yml) words it, before the code.
+    assert value_words("channel", "rest", "fr", None, folder) == "our app"
+    assert value_words("claim_status", "under_review", "fr", None, folder) == "under review"
     assert value_words("plan", "plus", "it", "plus", folder) == "plus"  # no locale file
 
 

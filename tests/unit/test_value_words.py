@@ -228,7 +228,7 @@ def test_a_phrase_a_locale_does_not_word_is_the_default_languages(tmp_path: Path
     assert phrase("card_ending", "fr", folder, digits="1234") == "card ending 1234"
 
 
-@pytest.mark.parametrize("code", OTHERS)
+@pytest.mark.parametrize("code", ("en", *OTHERS))
 def test_each_language_words_every_phrase_with_its_placeholders(code: str) -> None:
     worded = read_values(ROOT / "locales" / f"{code}.yml")["phrase"]
     assert set(worded) == set(PHRASES)
