@@ -74,7 +74,7 @@ def test_a_record_not_on_the_account_is_named_in_german(stack: Stack) -> None:
     assert other["customer_id"] != german["id"]
     chat = vouched(stack, german["id"])
     answer = chat.say(f"Wo ist meine Bestellung {other['id']}?")
-    assert f"Ich finde Bestellung {other['id']} nicht" in answer, answer
+    assert f"Ich finde die Bestellung {other['id']} nicht" in answer, answer
 
 
 def test_the_support_hours_are_said_in_german(chat: Conversation) -> None:
