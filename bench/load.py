@@ -23,6 +23,11 @@ processes, N = the cores unless `--processes`) is measured in the same run with 
 N of its Rasa processes in HAProxy's rotation (the others stay up, idle), so the scaling
 curve is printed beside the stock bot and the embedded stack.
 
+`--single [--turns T]` instead runs the embedded stack alone, warms it up, and drives
+one conversation of T turns (default 30), the figure `make bench-load` prints as
+"one conversation p50": prints its p50, p95 and the CPU each service spent per turn
+(in seconds, not minutes; no other target is started, nothing is written).
+
 `--profile DIR` instead runs Switchboard alone with Rasa and the action server
 under cProfile, switched on for the load only (not start-up or warm-up), and
 prints and keeps in DIR their top entries by cumulative and by own time.
@@ -640,6 +645,33 @@ def profile(plan: Plan, out_dir: Path) -> int:
     return 1 if load["errors"] else 0
 
 
+def single(turns: int) -> int:
+    """The embedded stack alone: one conversation of turns turns after the warm-up."""
+    plan = Plan(1, turns, single_turns=turns)
+    with tempfile.TemporaryDirectory(prefix="bench-single-") as home:
+        target = switchboard_target(Path(home))
+        try:
+            run_id = uuid.uuid4().hex[:8]
+            run_phase(target, "warmup", plan.warmup_conversations, plan.warmup_turns, run_id)
+            cpu_before = per_service(target.services, cpu_seconds)
+            outcomes, wall = run_phase(target, "single", 1, turns, run_id)
+            cpu_after = per_service(target.services, cpu_seconds)
+        finally:
+            stop_all(target.services)
+    result = summarize(outcomes, wall, 1)
+    cpu_ms = {
+        name: round((cpu_after[name] - cpu_before[name]) * 1000 / len(outcomes), 1)
+        for name in cpu_after
+    }
+    print(
+        f"one conversation, {turns} turns: p50 {result['p50_ms']:.1f} ms, "
+        f"p95 {result['p95_ms']:.1f} ms, errors {result['errors']}; "
+        f"CPU ms per turn {json.dumps(cpu_ms)}"
+    )
+    print("p50 by turn " + _breakdown(result["p50_ms_by_turn"], "ms"))
+    return 1 if result["errors"] else 0
+
+
 # --- main --------------------------------------------------------------------------
 
 
@@ -713,7 +745,7 @@ def soak_smoke(targets: Sequence[Target]) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=20)
-    parser.add_argument("--turns", type=int, default=10)
+    parser.add_argument("--turns", type=int, help="per conversation (default 10; --single: 30)")
     parser.add_argument(
         "--smoke",
         action="store_true",
@@ -724,6 +756,11 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         metavar="DIR",
         help="profile Switchboard's Rasa and action server instead",
+    )
+    parser.add_argument(
+        "--single",
+        action="store_true",
+        help="only one conversation on the embedded stack (its p50 and CPU per turn)",
     )
     parser.add_argument(
         "--soak",
@@ -737,6 +774,9 @@ def main(argv: list[str] | None = None) -> int:
         help="N, the scaled profile's Rasa processes (default: the cores)",
     )
     args = parser.parse_args(argv)
+    if args.single:
+        return single(args.turns or Plan(1, 1).single_turns)
+    args.turns = args.turns or 10
     if args.conversations < 1 or args.turns < 1 or not 1 <= args.processes <= 32:
         parser.error("--conversations and --turns must be at least 1, --processes 1 to 32")
     plan = SMOKE if args.smoke else Plan(args.conversations, args.turns)

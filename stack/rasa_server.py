@@ -20,7 +20,8 @@ stack/rasa_listeners.py), the desk's thin conversation endpoint
 (stack/action_fallback.py), an acknowledgement of a message a person will answer
 (stack/handoff_ack.py), long messages taking turns (stack/long_messages.py), and
 each message's NLU parse on a pool of threads
-instead of the event loop (stack/nlu_pool.py).
+instead of the event loop (stack/nlu_pool.py), and a tracker's past states computed
+once per step of a turn for all the policies (stack/shared_states.py).
 """
 
 import argparse
@@ -48,6 +49,7 @@ from stack import (
     nlu_pool,
     rasa_errors,
     rasa_listeners,
+    shared_states,
 )
 from stack.rasa_listeners import InternalListener
 
@@ -181,6 +183,7 @@ def main() -> None:
     action_fallback.install()
     handoff_ack.install(os.environ)
     nlu_pool.install()
+    shared_states.install()
     listener, rasa_argv = internal_listener(sys.argv[1:])
     rasa.core.run.configure_app = with_switchboard_serving(listener)
     from rasa.__main__ import main as rasa_main

@@ -54,6 +54,7 @@ optionally `journal`, `cache_conversations` (0 switches the cache off).
 """
 
 import asyncio
+import itertools
 import json
 import logging
 import os
@@ -83,7 +84,8 @@ from tenacity import (
     wait_incrementing,
 )
 
-from common.minimise import is_typed_answer, is_withheld_answer, minimise_events
+from common.minimise import is_typed_answer, minimise_events
+from tracker_store.decoded import DecodedEvents
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +216,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         self.pending: dict[str, DialogueStateTracker] = {}
         self.cache_conversations = cache_conversations
         self.cache: OrderedDict[str, CachedConversation] = OrderedDict()
+        self.decoded = DecodedEvents(max(cache_conversations, 1))
         self.database_thread = ThreadPoolExecutor(1, thread_name_prefix="tracker-store")
         # Verification answers typed while the CRM was down, by conversation and slot.
         self.held: dict[str, dict[str, str]] = {}
@@ -255,10 +258,32 @@ class DurableSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The newest state: the pending one when the database has not got it yet,
-        else the latest session as the database holds it. A failed read is tried once
-        more (a pooled connection the database closed on restart fails once)."""
+        else the latest session as the database holds it."""
         if sender_id in self.pending:
             return self.pending[sender_id]
+        events = await self._stored_events(sender_id)
+        if events is None:
+            return None
+        return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's: the tracker's events after those retrieve would give, to the
+        broker; counted without building the stored conversation's tracker."""
+        if self.event_broker is None:
+            return
+        sender_id = tracker.sender_id
+        if sender_id in self.pending:
+            offset = len(self.pending[sender_id].events)
+        else:
+            offset = len(await self._stored_events(sender_id) or ())
+        new_events = list(itertools.islice(tracker.events, offset, len(tracker.events)))
+        await self._stream_new_events(self.event_broker, new_events, sender_id)
+
+    async def _stored_events(self, sender_id: str) -> list[Event] | None:
+        """The events of the latest session as the database holds them (None when
+        there are none, or no domain to build a tracker with). A failed read is
+        tried once more (a pooled connection the database closed on restart fails
+        once)."""
         try:
             rows: list[Row] = await AsyncRetrying(
                 stop=stop_after_attempt(2),
@@ -271,12 +296,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         self.unreachable = False
         if not self.domain or not rows:
             return None
-        events = [json.loads(row.data) for row in rows]
-        held = self.held.get(sender_id, {})
-        for event in events:
-            if event.get("event") == "slot" and is_withheld_answer(event):
-                event["value"] = held.get(str(event.get("name")))
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return self.decoded.events(sender_id, rows, self.held.get(sender_id, {}))
 
     def _hold(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         """Remembers (in memory) the typed verification answers these events leave in
@@ -307,6 +327,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         many rows and entries. The caller holds the conversation's lock."""
         self.pending.pop(sender_id, None)
         self.held.pop(sender_id, None)
+        self.decoded.forget(sender_id)
         events = await self._in_database(partial(self._delete, sender_id))
         journalled = await self._in_database(partial(self._unjournal, sender_id))
         return {"tracker_events": events, "journal_entries": journalled}

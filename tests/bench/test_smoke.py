@@ -74,6 +74,12 @@ def test_load_benchmark_profiles_rasa_and_the_action_server(tmp_path: Path) -> N
         assert "handle_request" in (tmp_path / f"{name}.cumulative.txt").read_text()
 
 
+def test_load_benchmark_measures_one_conversation_alone() -> None:
+    output = run_bench("load", ["--single", "--turns", "3"])
+    assert "one conversation, 3 turns: p50 " in output
+    assert "errors 0; CPU ms per turn" in output and '"rasa": ' in output
+
+
 def test_nlu_benchmark_smoke_run_with_another_config() -> None:
     output = run_bench(
         "nlu", ["--dataset", "banking77", "--smoke", "--config", "bench/pipelines/diet.yml"]

@@ -38,6 +38,7 @@ slots:
 actions: [action_order_status]
 """)
 SENDER = "customer-1"
+FACTOR = "pending_factor"
 
 
 def run(coroutine: Any) -> Any:
@@ -438,3 +439,40 @@ def test_a_turn_built_on_a_failed_read_is_stored_after_the_conversation_not_drop
     assert stored_texts(db, journal) == ["stored", "stored too", "on a failed read"]
     say(store, turn("next"))
     assert stored_texts(db, journal) == ["stored", "stored too", "on a failed read", "next"]
+
+
+def test_a_verification_answer_is_given_back_as_held_at_every_read(
+    store: DurableSQLTrackerStore,
+) -> None:
+    def answers() -> list[Any]:
+        tracker = run(store.retrieve(SENDER))
+        return [e.value for e in tracker.events if isinstance(e, SlotSet) and e.key == FACTOR]
+
+    say(store, session_start() + [UserUttered("CR2 6XH"), SlotSet(FACTOR, "CR2 6XH")])
+    assert answers() == ["CR2 6XH"]
+    say(store, [SlotSet(FACTOR, None)])  # cleared: the store forgets the answer
+    assert answers() == [None, None]
+
+
+class Published:
+    """An event broker that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def publish(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+
+
+def test_each_save_streams_the_events_the_database_did_not_hold(
+    store: DurableSQLTrackerStore, db: Path, journal: Path
+) -> None:
+    broker = Published()
+    store.event_broker = broker  # type: ignore[assignment]
+    say(store, session_start() + turn("first"))
+    say(make_store(db, journal), turn("from another process"))
+    say(store, turn("second"))
+    texts = [e.get("text") for e in broker.events if e["event"] == "user"]
+    assert texts == ["first", "second"]
+    assert len(broker.events) == len(session_start()) + 2 * len(turn("first"))
+    assert {e["sender_id"] for e in broker.events} == {SENDER}
