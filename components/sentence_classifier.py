@@ -3,8 +3,8 @@
 The features of a message are its dense sentence features (from
 `MiniLMFeaturizer`, or whichever dense featurizers `dense_featurizers` names)
 next to TF-IDF of word 1–2-grams and of character 2–5-grams within word
-boundaries, fitted on the training texts; with `language_blocks` the TF-IDF
-columns appear again in a block of the message's language (components/language_blocks.py).
+boundaries, fitted on the training texts; with `language_blocks` > 0 the TF-IDF
+columns appear again, times that weight, in a block of the message's language (components/language_blocks.py).
 A multinomial
 logistic regression (components/softmax_regression.py: scikit-learn's objective, the
 dense block kept dense) gives a probability per intent, so `intent` and
@@ -85,7 +85,7 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
             "C": 10.0,  # inverse regularisation strength
             "max_iter": 3000,
             "tolerance": 1e-4,  # L-BFGS stops when no gradient entry is larger
-            "language_blocks": False,  # TF-IDF again per message language
+            "language_blocks": 0.0,  # weight of TF-IDF again per language; 0 = none
             "dense_featurizers": None,  # names of dense featurizers to use; None = all
             "word_ngram_range": [1, 2],  # [] switches the word TF-IDF block off
             "char_ngram_range": [2, 5],  # char_wb n-grams; [] switches the block off
@@ -103,11 +103,12 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
                 f"{cls.__name__}: 'novelty_neighbours' must be >= 0 and 'novelty_quantile' "
                 f"in (0, 1]."
             )
-        if not isinstance(config["language_blocks"], bool):
+        weight = config["language_blocks"]
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
             raise InvalidConfigException(
-                f"{cls.__name__}: 'language_blocks' must be true or false (whether the "
-                f"TF-IDF features appear again per message language), not "
-                f"{config['language_blocks']!r}."
+                f"{cls.__name__}: 'language_blocks' must be a number >= 0 (the weight of "
+                f"the TF-IDF features repeated per message language; 0 = not repeated), "
+                f"not {weight!r}."
             )
         if float(config["tolerance"]) <= 0 or int(config["max_iter"]) < 1:
             raise InvalidConfigException(
@@ -191,7 +192,9 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
         sparse = self.model.sparse(texts, [])
         if self.config["language_blocks"]:
             languages = [example_language(m) for m in examples]
-            self.model.blocks = LanguageBlocks.fit(sparse, languages)
+            self.model.blocks = LanguageBlocks.fit(
+                sparse, languages, float(self.config["language_blocks"])
+            )
             sparse = self.model.blocks.expand(sparse, languages)
         self.model.regression = SoftmaxRegression.fit(
             dense,
@@ -291,7 +294,9 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
             _restore(word, stored["word"], arrays["word_idf"]),
             _restore(char, stored["char"], arrays["char_idf"]),
             stored["dense_size"],
-            LanguageBlocks.from_arrays(arrays) if config["language_blocks"] else None,
+            LanguageBlocks.from_arrays(arrays, float(config["language_blocks"]))
+            if config["language_blocks"]
+            else None,
             regression,
             Novelty.from_arrays(arrays) if "novelty_k" in arrays else None,
         )

@@ -40,7 +40,7 @@ def told(text: str, language: str | None, how: str = "detected") -> Message:
 
 
 def classifier(
-    tmp_path: Path, featurizer: MiniLMFeaturizer, language_blocks: bool
+    tmp_path: Path, featurizer: MiniLMFeaturizer, language_blocks: float
 ) -> SentenceIntentClassifier:
     storage, resource = LocalModelStorage(tmp_path), Resource("intents")
     config = {
@@ -69,7 +69,7 @@ def test_the_language_a_message_tells_weighs_its_words_by_that_language(
     tmp_path: Path,
     featurizer: MiniLMFeaturizer,
 ) -> None:
-    model = classifier(tmp_path, featurizer, language_blocks=True)
+    model = classifier(tmp_path, featurizer, language_blocks=3.0)
     german, english = (poison(model, featurizer, told("Gift", code)) for code in ("de", "en"))
     untold = poison(model, featurizer, told("Gift", None))
     assert german > untold + 0.05 > english + 0.1
@@ -79,20 +79,20 @@ def test_without_language_blocks_the_language_changes_nothing(
     tmp_path: Path,
     featurizer: MiniLMFeaturizer,
 ) -> None:
-    model = classifier(tmp_path, featurizer, language_blocks=False)
+    model = classifier(tmp_path, featurizer, language_blocks=0.0)
     german, english = (poison(model, featurizer, told("Gift", code)) for code in ("de", "en"))
     assert german == pytest.approx(english)
 
 
 def test_a_message_of_no_or_an_unknown_language_has_only_the_shared_block() -> None:
     shared = sp.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]]))
-    blocks = LanguageBlocks.fit(shared, ["de", "en"])
+    blocks = LanguageBlocks.fit(shared, ["de", "en"], 2.0)
     assert {k: list(v) for k, v in blocks.columns.items()} == {"de": [0, 2], "en": [1]}
     expanded = blocks.expand(shared, [None, "it"]).toarray()
     assert expanded.tolist() == [[1, 0, 2, 0, 0, 0], [0, 3, 0, 0, 0, 0]]
     assert blocks.expand(shared, ["de", "en"]).toarray().tolist() == [
-        [1, 0, 2, 1, 2, 0],
-        [0, 3, 0, 0, 0, 3],
+        [1, 0, 2, 2, 4, 0],
+        [0, 3, 0, 0, 0, 6],
     ]
 
 
@@ -102,7 +102,8 @@ def test_the_browser_language_is_not_the_message_language() -> None:
     assert told_language(told("BW-100045", None)) is None
 
 
-def test_language_blocks_must_be_a_boolean() -> None:
-    config = {**SentenceIntentClassifier.get_default_config(), "language_blocks": "yes"}
+@pytest.mark.parametrize("weight", ["yes", True, -1.0])
+def test_language_blocks_must_be_a_weight(weight: object) -> None:
+    config = {**SentenceIntentClassifier.get_default_config(), "language_blocks": weight}
     with pytest.raises(InvalidConfigException, match="language_blocks"):
         SentenceIntentClassifier.validate_config(config)
