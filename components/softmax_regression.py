@@ -28,6 +28,9 @@ class SoftmaxRegression:
         self.classes_ = classes
         self.dense_coef, self.sparse_coef, self.intercept = dense_coef, sparse_coef, intercept
         self.iterations = iterations
+        # Features × classes, contiguous: a transposed view would be copied on every call.
+        self._dense_t = np.ascontiguousarray(dense_coef.T)
+        self._sparse_t = np.ascontiguousarray(sparse_coef.T)
 
     @classmethod
     def fit(
@@ -76,6 +79,6 @@ class SoftmaxRegression:
         return cls(classes, wd.copy(), ws.copy(), b.copy(), int(result.nit))
 
     def predict_proba(self, dense: np.ndarray, sparse: sp.csr_matrix) -> np.ndarray:
-        scores = dense @ self.dense_coef.T + np.asarray(sparse @ self.sparse_coef.T)
+        scores = dense @ self._dense_t + np.asarray(sparse @ self._sparse_t)
         scores += self.intercept
         return np.exp(scores - logsumexp(scores, axis=1)[:, np.newaxis])
