@@ -3,8 +3,11 @@
 The features of a message are its dense sentence features (from
 `MiniLMFeaturizer`, or whichever dense featurizers `dense_featurizers` names)
 next to TF-IDF of word 1–2-grams and of character 2–5-grams within word
-boundaries, fitted on the training texts. A multinomial scikit-learn
-`LogisticRegression` gives a probability per intent, so `intent` and
+boundaries, fitted on the training texts; with `language_blocks` > 0 the TF-IDF
+columns appear again, times that weight, in a block of the message's language (components/language_blocks.py).
+A multinomial
+logistic regression (components/softmax_regression.py: scikit-learn's objective, the
+dense block kept dense) gives a probability per intent, so `intent` and
 `intent_ranking` carry probabilities for the FallbackClassifier and the
 escalation policy's confidence and margin rules. With `novelty_neighbours` > 0
 those probabilities are scaled down for a message unlike every in-scope training
@@ -34,10 +37,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
+from components.language_blocks import LanguageBlocks, example_language, told_language
 from components.model_text import model_text
 from components.novelty import Novelty
+from components.softmax_regression import SoftmaxRegression
 
 logger = logging.getLogger(__name__)
 
@@ -46,20 +50,29 @@ WEIGHTS_FILE = "weights.npz"
 
 
 class _Model:
-    """The fitted parts: TF-IDF vectorizers, the dense feature size, the regression."""
+    """The fitted parts: TF-IDF vectorizers, the dense feature size, the language
+    blocks, the regression."""
 
     def __init__(
         self,
         word: TfidfVectorizer | None,
         char: TfidfVectorizer | None,
         dense_size: int,
-        regression: LogisticRegression,
+        blocks: LanguageBlocks | None,
+        regression: SoftmaxRegression | None,
         novelty: Novelty | None,
     ) -> None:
         self.word, self.char = word, char
         self.dense_size = dense_size
+        self.blocks = blocks
         self.regression = regression
         self.novelty = novelty
+
+    def sparse(self, texts: list[str], languages: list[str | None]) -> sp.csr_matrix:
+        """The TF-IDF columns, shared and (with language blocks) per language."""
+        blocks = [v.transform(texts) for v in (self.word, self.char) if v is not None]
+        shared = sp.hstack(blocks).tocsr() if blocks else sp.csr_matrix((len(texts), 0))
+        return self.blocks.expand(shared, languages) if self.blocks else shared
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -71,6 +84,8 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
         return {
             "C": 10.0,  # inverse regularisation strength
             "max_iter": 3000,
+            "tolerance": 1e-4,  # L-BFGS stops when no gradient entry is larger
+            "language_blocks": 0.0,  # weight of TF-IDF again per language; 0 = none
             "dense_featurizers": None,  # names of dense featurizers to use; None = all
             "word_ngram_range": [1, 2],  # [] switches the word TF-IDF block off
             "char_ngram_range": [2, 5],  # char_wb n-grams; [] switches the block off
@@ -88,10 +103,22 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
                 f"{cls.__name__}: 'novelty_neighbours' must be >= 0 and 'novelty_quantile' "
                 f"in (0, 1]."
             )
+        weight = config["language_blocks"]
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+            raise InvalidConfigException(
+                f"{cls.__name__}: 'language_blocks' must be a number >= 0 (the weight of "
+                f"the TF-IDF features repeated per message language; 0 = not repeated), "
+                f"not {weight!r}."
+            )
+        if float(config["tolerance"]) <= 0 or int(config["max_iter"]) < 1:
+            raise InvalidConfigException(
+                f"{cls.__name__}: 'tolerance' must be > 0 and 'max_iter' >= 1: they say "
+                f"when the regression's fit stops."
+            )
 
     @classmethod
     def required_packages(cls) -> list[str]:
-        return ["sklearn"]
+        return ["sklearn", "scipy"]
 
     def __init__(
         self,
@@ -140,12 +167,6 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
             len(messages), size
         )
 
-    @staticmethod
-    def _features(texts: list[str], dense: np.ndarray, model: _Model) -> sp.csr_matrix:
-        blocks = [sp.csr_matrix(dense)]
-        blocks += [v.transform(texts) for v in (model.word, model.char) if v is not None]
-        return sp.hstack(blocks).tocsr()
-
     def train(self, training_data: TrainingData) -> Resource:
         """Fits TF-IDF on the training texts, then the regression on all features."""
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
@@ -161,28 +182,44 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
             if vectorizer is not None:
                 vectorizer.fit(texts)
         dense = self._dense(examples, None)
-        regression = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"])
         in_scope = dense[[label != self.config["out_of_scope_intent"] for label in labels]]
         novelty = (
             Novelty.fit(in_scope, int(self.config["novelty_neighbours"]))
             if self.config["novelty_neighbours"] and len(in_scope) > 1 and dense.shape[1]
             else None
         )
-        self.model = _Model(word, char, dense.shape[1], regression, novelty)
-        regression.fit(self._features(texts, dense, self.model), labels)
-        logger.info("Logistic regression converged in %d iterations.", regression.n_iter_[0])
+        self.model = _Model(word, char, dense.shape[1], None, None, novelty)
+        sparse = self.model.sparse(texts, [])
+        if self.config["language_blocks"]:
+            languages = [example_language(m) for m in examples]
+            self.model.blocks = LanguageBlocks.fit(
+                sparse, languages, float(self.config["language_blocks"])
+            )
+            sparse = self.model.blocks.expand(sparse, languages)
+        self.model.regression = SoftmaxRegression.fit(
+            dense,
+            sparse,
+            labels,
+            float(self.config["C"]),
+            int(self.config["max_iter"]),
+            float(self.config["tolerance"]),
+        )
+        logger.info(
+            "Logistic regression fitted in %d iterations.", self.model.regression.iterations
+        )
         self.persist()
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Sets `intent` and `intent_ranking` (probabilities, scaled by novelty, best first)."""
-        if self.model is None or not messages:
+        if self.model is None or self.model.regression is None or not messages:
             return messages
         dense = self._dense(messages, self.model.dense_size)
-        probabilities = self.model.regression.predict_proba(
-            self._features([model_text(m) for m in messages], dense, self.model)
-        )
-        names = self.model.regression.classes_
+        texts = [model_text(m) for m in messages]
+        languages = [told_language(m) for m in messages]
+        regression = self.model.regression
+        probabilities = regression.predict_proba(dense, self.model.sparse(texts, languages))
+        names = regression.classes_
         if self.model.novelty is not None:
             # A message already read as out of scope keeps that reading.
             factor = self.model.novelty.factor(dense, float(self.config["novelty_quantile"]))
@@ -203,7 +240,7 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
     def persist(self) -> None:
         """Writes vocabularies and intent names (JSON) and weights (npz), no pickle."""
         model = self.model
-        if model is None:
+        if model is None or model.regression is None:
             raise RuntimeError(f"{self.__class__.__name__}: persist() before train()")
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(
@@ -218,11 +255,13 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
             )
             np.savez(
                 directory / WEIGHTS_FILE,
-                coef=model.regression.coef_,
-                intercept=model.regression.intercept_,
+                dense_coef=model.regression.dense_coef,
+                sparse_coef=model.regression.sparse_coef,
+                intercept=model.regression.intercept,
                 word_idf=model.word.idf_ if model.word else np.zeros(0),
                 char_idf=model.char.idf_ if model.char else np.zeros(0),
                 **(model.novelty.arrays() if model.novelty else {}),
+                **(model.blocks.arrays() if model.blocks else {}),
             )
 
     @classmethod
@@ -245,13 +284,19 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
             logger.debug("%s: no trained model in '%s'.", cls.__name__, resource.name)
             return component
         word, char = component._vectorizers()
-        regression = LogisticRegression(C=config["C"], max_iter=config["max_iter"])
-        regression.classes_ = np.array(stored["classes"])
-        regression.coef_, regression.intercept_ = arrays["coef"], arrays["intercept"]
+        regression = SoftmaxRegression(
+            np.array(stored["classes"]),
+            arrays["dense_coef"],
+            arrays["sparse_coef"],
+            arrays["intercept"],
+        )
         component.model = _Model(
             _restore(word, stored["word"], arrays["word_idf"]),
             _restore(char, stored["char"], arrays["char_idf"]),
             stored["dense_size"],
+            LanguageBlocks.from_arrays(arrays, float(config["language_blocks"]))
+            if config["language_blocks"]
+            else None,
             regression,
             Novelty.from_arrays(arrays) if "novelty_k" in arrays else None,
         )
