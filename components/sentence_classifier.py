@@ -4,10 +4,10 @@ The features of a message are its dense sentence features (from
 `MiniLMFeaturizer`, or whichever dense featurizers `dense_featurizers` names)
 next to TF-IDF of word 1–2-grams and of character 2–5-grams within word
 boundaries, fitted on the training texts; with `language_blocks` > 0 the TF-IDF
-columns appear again, times that weight, in a block of the message's language (components/language_blocks.py).
-A multinomial
-logistic regression (components/softmax_regression.py: scikit-learn's objective, the
-dense block kept dense) gives a probability per intent, so `intent` and
+columns appear again, times that weight, in a block of the message's language
+(components/language_blocks.py). A multinomial logistic regression
+(components/softmax_regression.py: scikit-learn's objective, the dense block kept
+dense) gives a probability per intent, so `intent` and
 `intent_ranking` carry probabilities for the FallbackClassifier and the
 escalation policy's confidence and margin rules. With `novelty_neighbours` > 0
 those probabilities are scaled down for a message unlike every in-scope training

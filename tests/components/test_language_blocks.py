@@ -65,23 +65,25 @@ def poison(
     return float(next(r["confidence"] for r in ranking if r["name"] == "report_poison"))
 
 
+def gift(tmp_path: Path, featurizer: MiniLMFeaturizer, weight: float) -> dict[str | None, float]:
+    """The confidence that "Gift" reports poison, told as German, English and neither,
+    by a classifier with language blocks of that weight."""
+    model = classifier(tmp_path, featurizer, language_blocks=weight)
+    return {code: poison(model, featurizer, told("Gift", code)) for code in ("de", "en", None)}
+
+
 def test_the_language_a_message_tells_weighs_its_words_by_that_language(
-    tmp_path: Path,
-    featurizer: MiniLMFeaturizer,
+    tmp_path: Path, featurizer: MiniLMFeaturizer
 ) -> None:
-    model = classifier(tmp_path, featurizer, language_blocks=3.0)
-    german, english = (poison(model, featurizer, told("Gift", code)) for code in ("de", "en"))
-    untold = poison(model, featurizer, told("Gift", None))
-    assert german > untold + 0.05 > english + 0.1
+    confidence = gift(tmp_path, featurizer, 3.0)
+    assert confidence["de"] > confidence[None] + 0.05 > confidence["en"] + 0.1
 
 
 def test_without_language_blocks_the_language_changes_nothing(
-    tmp_path: Path,
-    featurizer: MiniLMFeaturizer,
+    tmp_path: Path, featurizer: MiniLMFeaturizer
 ) -> None:
-    model = classifier(tmp_path, featurizer, language_blocks=0.0)
-    german, english = (poison(model, featurizer, told("Gift", code)) for code in ("de", "en"))
-    assert german == pytest.approx(english)
+    confidence = gift(tmp_path, featurizer, 0.0)
+    assert confidence["de"] == pytest.approx(confidence["en"])
 
 
 def test_a_message_of_no_or_an_unknown_language_has_only_the_shared_block() -> None:
