@@ -155,6 +155,8 @@ def test_unicode_digits_and_huge_numbers_never_break_voice(
             query=call.action.partition("?")[2],
         )
         assert reply.status_code < 500, reply.text
+        if reply.status_code == 200 and "<Dial>" in reply.text:
+            break  # not understood several times over: the caller is put through to a person
         if reply.status_code == 200:
             call.action = spoken(reply.text).action
 
