@@ -90,9 +90,7 @@ class ActionAnswerRequest(Action):
         kept = None if record_named else one_by_one.pending(tracker, topic.topic)
         if kept is not None:  # "what about my other order?" on a call: the next one
             return (
-                events
-                + one_by_one.tell_next(dispatcher, kept, locale)
-                + [outcome(ANSWERED, scope="open")]
+                events + one_by_one.tell_next(dispatcher, kept) + [outcome(ANSWERED, scope="open")]
             )
         try:
             # A record locked after someone else's guesses is locked on every channel,

@@ -18,10 +18,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.language import conversation_language
 from actions.outcomes import ANSWERED, record, topic_goal
 from actions.records import TOPICS
-from actions.render import Answer, value_text
+from actions.render import Answer
 from actions.slots import HUMAN_OFFERED
 
 SPOKEN = "twilio_voice"
@@ -47,37 +46,22 @@ def first_of_many(
 ) -> list[EventType]:
     """How many there are, the first, and the offer of the next."""
     dispatcher.utter_message(
-        response="utter_list_intro",
+        response=f"utter_list_intro_{topic}",
         count=len(answers),
         count_spoken=num2words(len(answers), lang=language),
-        records=value_text("records", topic, language),
     )
-    return _tell({"topic": topic, "next": 1, "answers": answers}, dispatcher, language)
+    return tell_next(dispatcher, {"topic": topic, "answers": answers})
 
 
-def tell_next(
-    dispatcher: CollectingDispatcher, kept: dict[str, Any], language: str
-) -> list[EventType]:
-    return _tell(kept, dispatcher, language)
-
-
-def ordinal(position: int, language: str) -> str:
-    """2 → 'second' ('zweiten' where German's response needs that form)."""
-    return value_text(
-        "ordinal", position, language, str(num2words(position, to="ordinal", lang=language))
-    )
-
-
-def _tell(kept: dict[str, Any], dispatcher: CollectingDispatcher, language: str) -> list[EventType]:
+def tell_next(dispatcher: CollectingDispatcher, kept: dict[str, Any]) -> list[EventType]:
     """The first answer still to tell, and the offer of the one after it."""
     (response, variables), *rest = kept["answers"]
     dispatcher.utter_message(response=response, **variables)
     if not rest:
         return stop()
-    position = int(kept["next"]) + 1
-    dispatcher.utter_message(response="utter_list_more", ordinal_spoken=ordinal(position, language))
+    dispatcher.utter_message(response=f"utter_list_more_{kept['topic']}")
     return [
-        SlotSet(PENDING, {**kept, "next": position, "answers": rest}),
+        SlotSet(PENDING, {**kept, "answers": rest}),
         SlotSet(MORE, True),
         SlotSet(HUMAN_OFFERED, False),
     ]
@@ -101,6 +85,6 @@ class ActionListNext(Action):
             dispatcher.utter_message(response="utter_anything_else")
             return stop()
         goal = topic_goal(TOPICS.get(str(kept.get("topic"))))
-        return tell_next(dispatcher, kept, conversation_language(tracker.slots)) + [
+        return tell_next(dispatcher, kept) + [
             record(tracker, self.name(), goal, ANSWERED, detail={"scope": "open"})
         ]

@@ -70,10 +70,6 @@ KINDS: dict[str, frozenset[str] | None] = {
     # BW-100002") and when ("earlier today", "yesterday", "on" before a weekday or a date).
     "channel": frozenset({"socketio", "twilio", "twilio_voice", "email", "rest", "other"}),
     "record": frozenset({"order", "claim", "invoice", "customer number"}),
-    # A call's listing of open records: how many of a kind ("two open orders") and which
-    # comes next ("the second"), the ordinal as the response's grammar needs it.
-    "records": frozenset({"order", "claim", "invoice"}),
-    "ordinal": frozenset({"2", "3", "4", "5", "6", "7", "8", "9", "10"}),
     "relative_day": frozenset({"earlier_today", "yesterday", "on"}),
     "delay_reason": None,
     "failure_reason": None,

@@ -405,7 +405,7 @@ def test_a_date_of_birth_said_in_words_confirms_the_caller(channel_stack: Stack)
 
 def test_open_orders_are_offered_one_at_a_time(channel_stack: Stack) -> None:
     """'You have two open orders. Here's the first. … Shall I tell you about the
-    second?': yes (or 'what about my other order?') tells the second, once."""
+    next order?': yes (or 'what about my other order?') tells the second, once."""
     owner = customer("C-1007")
     first, second = [
         o
@@ -420,7 +420,7 @@ def test_open_orders_are_offered_one_at_a_time(channel_stack: Stack) -> None:
         assert "You have two open orders. Here's the first." in listed.text
         told = [o for o in (first, second) if " ".join(o["id"].replace("-", "")) in listed.text]
         assert len(told) == 1, listed.text  # one at a time
-        assert listed.text.endswith("Shall I tell you about the second?")
+        assert listed.text.endswith("Shall I tell you about the next order?")
         other = second if told == [first] else first
         nxt = call.say(follow_up)
         assert " ".join(other["id"].replace("-", "")) in nxt.text, nxt.text

@@ -49,19 +49,21 @@ def test_only_a_listing_of_several_on_a_call_goes_one_by_one() -> None:
 def test_the_count_the_first_and_the_offer_of_the_second_then_each_in_turn() -> None:
     dispatcher = CollectingDispatcher()
     events = first_of_many(dispatcher, "order", list(ANSWERS), "en")
-    assert said(dispatcher) == ["utter_list_intro", "utter_order_delayed", "utter_list_more"]
+    assert said(dispatcher) == [
+        "utter_list_intro_order",
+        "utter_order_delayed",
+        "utter_list_more_order",
+    ]
     assert dispatcher.messages[0]["count_spoken"] == "three"
-    assert dispatcher.messages[2]["ordinal_spoken"] == "second"
     slots = {e["name"]: e["value"] for e in events}
     assert slots[MORE] is True and len(slots[PENDING]["answers"]) == 2
 
     kept = pending(tracker(slots=slots), "order")
     assert kept is not None and pending(tracker(slots=slots), "claim") is None
     dispatcher = CollectingDispatcher()
-    events = tell_next(dispatcher, kept, "en")
-    assert said(dispatcher) == ["utter_order_processing", "utter_list_more"]
-    assert dispatcher.messages[1]["ordinal_spoken"] == "third"
+    events = tell_next(dispatcher, kept)
+    assert said(dispatcher) == ["utter_order_processing", "utter_list_more_order"]
     slots = {e["name"]: e["value"] for e in events}
     dispatcher = CollectingDispatcher()
-    assert tell_next(dispatcher, slots[PENDING], "en") == stop()  # the last: nothing more offered
+    assert tell_next(dispatcher, slots[PENDING]) == stop()  # the last: nothing more offered
     assert said(dispatcher) == ["utter_order_shipped"]

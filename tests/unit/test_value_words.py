@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from rasa.shared.core.domain import Domain
+from rasa.utils.endpoints import EndpointConfig
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account_help import what_they_can_do
@@ -35,6 +37,7 @@ from actions.render import (
 )
 from actions.support_hours import WEEK, hours_words, moment_words
 from common.locale_values import PHRASES, LocaleValuesError, phrase, read_values
+from components.localised_nlg import LocalisedNLG
 from stack.processes import ROOT
 from tests.support.catalog import PLANS
 from tests.support.crm import crm
@@ -183,19 +186,49 @@ def test_a_month_is_named_in_the_language() -> None:
     assert month_words("2026-12-01", "es") == "diciembre de 2026"
 
 
-def test_a_calls_listing_counts_and_orders_in_the_language() -> None:
+@pytest.mark.parametrize(
+    ("language", "kind", "heard"),
+    [
+        (
+            "fr",
+            "claim",
+            ["Vous avez deux sinistres en cours. Voici le premier.", "du sinistre suivant"],
+        ),
+        (
+            "fr",
+            "order",
+            ["Vous avez deux commandes en cours. Voici la première.", "de la commande"],
+        ),
+        (
+            "es",
+            "invoice",
+            ["Tiene dos facturas pendientes. Empiezo por la primera.", "la siguiente"],
+        ),
+        ("es", "order", ["Tiene dos pedidos en curso. Empiezo por el primero.", "el siguiente"]),
+        ("de", "claim", ["Sie haben zwei offene Schadensmeldungen.", "zur nächsten"]),
+        ("en", "invoice", ["You have two open invoices. Here's the first.", "the next invoice?"]),
+    ],
+)
+def test_a_calls_listing_is_worded_for_the_kind_of_record(
+    language: str, kind: str, heard: list[str]
+) -> None:
+    """Each kind of record has its own listing sentences, so a language words them with
+    the kind's grammatical gender (French sinistres are masculine, commandes feminine)."""
+    nlg = LocalisedNLG(
+        EndpointConfig(type="components.localised_nlg.LocalisedNLG", locales=str(ROOT / "locales")),
+        Domain.load(str(ROOT / "domain.yml")),
+    )
     dispatcher = CollectingDispatcher()
     answers = [("utter_order_shipped", {"order_id": "BW-1"}), ("utter_order_shipped", {})]
-    first_of_many(dispatcher, "order", answers, "de")
-    intro, _, more = dispatcher.messages
-    assert (intro["count_spoken"], intro["records"]) == ("zwei", "Bestellungen")
-    assert more["ordinal_spoken"] == "zweiten"
-    dispatcher = CollectingDispatcher()
-    first_of_many(dispatcher, "claim", answers, "en")
-    assert (dispatcher.messages[0]["records"], dispatcher.messages[2]["ordinal_spoken"]) == (
-        "claims",
-        "second",
+    first_of_many(dispatcher, kind, answers, language)
+    # rasa-sdk keeps a response's variables beside its name in the message
+    intro, _, more = (
+        nlg.generate_from_slots(m.pop("response"), {"language": language}, "twilio_voice", **m)
+        for m in dispatcher.messages
     )
+    assert intro and more
+    assert heard[0] in intro["text"]
+    assert heard[1] in more["text"]
 
 
 def locale(folder: Path, values: Any) -> Path:
