@@ -1,7 +1,8 @@
 """`python -m release gate [--model M | --inputs DIR] [--releases DIR]`: gate a candidate
 and promote it if it passes (exit 0), or refuse it (exit 1); the report is printed and
-kept under <releases>/reports/. `python -m release rollback`: back to the release before.
-Without --model the candidate is trained from --inputs (config.yml, domain.yml, data/)."""
+kept under <releases>/reports/. `python -m release rollback`: back to the release
+before, if its model loads with this code. Without --model the candidate is trained
+from --inputs (config.yml, domain.yml, data/)."""
 
 import argparse
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from release.config import DEFAULT_PATH, load_config
 from release.gate import run_gate
+from release.loadable import check_loads
 from release.replay import REGRESSION_SET, load_set
 from release.store import DEFAULT_DIR, ReleaseError, Releases
 from stack.config import VENV_BIN
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     releases = Releases(args.releases)
     if args.command == "rollback":
         try:
-            release = releases.rollback()
+            release = releases.rollback(check_loads)
         except ReleaseError as error:
             print(f"rollback refused: {error}", file=sys.stderr)
             return 1

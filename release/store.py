@@ -13,6 +13,7 @@ stack on a release with SWITCHBOARD_MODEL=models/releases/current.tar.gz.
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,8 +80,9 @@ class Releases:
         self._point(release, "promoted", previous)
         return release
 
-    def rollback(self) -> Release:
-        """Point the stack back at the release the current one replaced."""
+    def rollback(self, check: Callable[[Path], None] = lambda model: None) -> Release:
+        """Point the stack back at the release the current one replaced, once `check`
+        (which raises ReleaseError) accepts its model."""
         current = self.current()
         if current is None:
             raise ReleaseError("no release is in service")
@@ -90,6 +92,10 @@ class Releases:
         target = Release(int(previous), self.folder / previous)
         if not target.model.is_file():
             raise ReleaseError(f"release {previous} has no model any more")
+        try:
+            check(target.model)
+        except ReleaseError as error:
+            raise ReleaseError(f"release {previous}: {error}") from error
         self._point(target, "rolled back", current)
         return target
 

@@ -19,6 +19,7 @@ import pytest
 
 from bench.training import copy_inputs
 from release.gate import sha256
+from release.store import Releases
 from stack.processes import ROOT
 
 MODEL = ROOT / "models" / "switchboard.tar.gz"
@@ -81,3 +82,36 @@ def test_an_unchanged_model_is_promoted_and_a_worse_one_refused(tmp_path: Path) 
     assert not (releases / "002").exists()
     assert len(list((releases / "reports").glob("*.json"))) == 2
     shutil.copytree(releases / "reports", KEPT, dirs_exist_ok=True)
+
+
+def rollback(releases: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "release", "rollback", "--releases", str(releases)],
+        cwd=ROOT,
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_a_rollback_to_a_model_this_code_cannot_load_is_refused(tmp_path: Path) -> None:
+    """A release trained before a component changed its stored format would stop the
+    stack at its next start: the rollback refuses it and the pointer stays."""
+    releases = Releases(tmp_path / "releases")
+    old = tmp_path / "old.tar.gz"
+    old.write_bytes(MODEL.read_bytes()[:100_000])  # not a model this code can read
+    releases.promote(old, {}, "# old")
+    releases.promote(MODEL, {}, "# now")
+    refused = rollback(releases.folder)
+    assert refused.returncode == 1 and "rollback refused: release 001: its model does not load" in (
+        refused.stderr
+    ), refused.stderr[-2000:]
+    current = releases.current()
+    assert current is not None and current.name == "002"
+
+    shutil.copyfile(MODEL, releases.folder / "001" / "model.tar.gz")
+    done = rollback(releases.folder)
+    assert done.returncode == 0, done.stderr[-2000:]
+    current = releases.current()
+    assert current is not None and current.name == "001"
