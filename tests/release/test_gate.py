@@ -26,15 +26,20 @@ MODEL = ROOT / "models" / "switchboard.tar.gz"
 KEPT = ROOT / "var" / "results" / "release"  # the run's reports, for the closing note
 
 
-def gate(releases: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def release(command: str, releases: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m release <command> --releases <releases> ...`, as an operator runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "release", "gate", "--releases", str(releases), *args],
+        [sys.executable, "-m", "release", command, "--releases", str(releases), *args],
         cwd=ROOT,
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
         capture_output=True,
         text=True,
         timeout=2400,
     )
+
+
+def gate(releases: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return release("gate", releases, *args)
 
 
 def test_an_unchanged_model_is_promoted_and_a_worse_one_refused(tmp_path: Path) -> None:
@@ -85,14 +90,7 @@ def test_an_unchanged_model_is_promoted_and_a_worse_one_refused(tmp_path: Path) 
 
 
 def rollback(releases: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "release", "rollback", "--releases", str(releases)],
-        cwd=ROOT,
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return release("rollback", releases)
 
 
 def test_a_rollback_to_a_model_this_code_cannot_load_is_refused(tmp_path: Path) -> None:
