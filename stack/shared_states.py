@@ -11,6 +11,9 @@ so a memo is kept only for the same number of events ending in the same event
 object. Callers edit the states they get (the featurizer deletes a user sub-state's
 text or intent), so each gets its own copy.
 
+The states themselves are built on from those the conversation's earlier events
+gave (stack/state_history.py), for the conversations most recently asked for.
+
 Rasa's training trackers (TrackerWithCachedStates) keep their own cache and are not
 touched.
 """
@@ -22,8 +25,13 @@ from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from stack.state_history import Arguments, Histories
+
 MEMO = "_switchboard_past_states"
+# As many conversations as the tracker store keeps decoded (tracker_store/sql.py).
+CONVERSATIONS = 1000
 _rasa_past_states = DialogueStateTracker.past_states
+HISTORIES = Histories(CONVERSATIONS)
 
 
 @dataclass
@@ -61,12 +69,10 @@ def past_states(
     if found is None or found[0] is not domain:
         found = (
             domain,
-            _rasa_past_states(
+            HISTORIES.past_states(
                 tracker,
                 domain,
-                omit_unset_slots=omit_unset_slots,
-                ignore_rule_only_turns=ignore_rule_only_turns,
-                rule_only_data=rule_only_data,
+                Arguments(omit_unset_slots, ignore_rule_only_turns, rule_only_data),
             ),
         )
         memo.states[key] = found

@@ -1,0 +1,171 @@
+"""A conversation's past states built on from those of its earlier events.
+
+Rasa's `past_states` (Domain.states_for_tracker_history) replays every applied event
+of the conversation on a fresh tracker and builds a state at each action, so a turn
+costs more the longer the conversation. Yet the state at an action depends only on
+the applied events before it and on what the loop carried from the states before
+(for rule-only turns: whether the turn is hidden, the last ML action, the last
+state). So the states, and what the loop carried after each, are kept per
+conversation; a later call reuses those of the actions within the applied events it
+shares with the earlier one, and builds the rest. Only the last state (the tracker
+after every event, not at an action) is always built, since events after it change
+it.
+
+Two calls share an applied event when it is the same object (the store's decoded
+events and a turn's running tracker keep them) or when it serialises the same (a
+turn's events come back from the store as new objects, and a minimised event as a
+different one, from which the states are then built again). The running tracker is
+kept when the new applied events extend all of the earlier ones; otherwise the
+shared ones are replayed on a fresh tracker without building their states.
+
+Used from Rasa's event loop only (the policies' predictions), so it needs no lock.
+"""
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa.shared.core.constants import PREVIOUS_ACTION
+from rasa.shared.core.domain import Domain, State, SubState
+from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.trackers import DialogueStateTracker
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What Rasa's loop carries from one state to the next (rule-only turns only)."""
+
+    last_ml_action: SubState | None = None
+    turn_was_hidden: bool = False
+    last_state: State | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """The state built at the applied event `index` (an action), and what is carried
+    after it; `state` is None for a hidden rule-only turn."""
+
+    index: int
+    state: State | None
+    carried: Carried
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """past_states' arguments; equal when the rule-only data reads the same."""
+
+    omit_unset_slots: bool = False
+    ignore_rule_only_turns: bool = False
+    rule_only_data: dict[str, Any] | None = field(default=None, compare=False)
+    rule_only_key: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rule_only_key", repr(self.rule_only_data))
+
+
+@dataclass
+class History:
+    """A conversation's applied events, the steps at their actions, and a tracker
+    with every one of them applied (None once the events it holds are not all
+    shared with the next call)."""
+
+    domain: Domain
+    applied: list[Event] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    tracker: DialogueStateTracker | None = None
+
+
+def build_state(
+    domain: Domain,
+    tracker: DialogueStateTracker,
+    hide_rule_turn: bool,
+    carried: Carried,
+    arguments: Arguments,
+) -> tuple[State | None, Carried]:
+    """One iteration of Domain.states_for_tracker_history's loop: the state of the
+    tracker before an action (or after the last event), None for a hidden turn."""
+    last_ml_action, turn_was_hidden = carried.last_ml_action, carried.turn_was_hidden
+    if arguments.ignore_rule_only_turns:
+        if not turn_was_hidden:
+            last_ml_action = domain._get_prev_action_sub_state(tracker)
+        if not tracker.followup_action and tracker.latest_action_name != tracker.active_loop_name:
+            turn_was_hidden = hide_rule_turn
+        if turn_was_hidden:
+            return None, Carried(last_ml_action, turn_was_hidden, carried.last_state)
+    state = domain.get_active_state(tracker, omit_unset_slots=arguments.omit_unset_slots)
+    if arguments.ignore_rule_only_turns:
+        domain._remove_rule_only_features(state, arguments.rule_only_data)
+        if carried.last_state is not None:
+            domain._substitute_rule_only_user_input(state, carried.last_state)
+        if last_ml_action:
+            state[PREVIOUS_ACTION] = last_ml_action
+    state = domain._clean_state(state)
+    return state, Carried(last_ml_action, turn_was_hidden, state)
+
+
+def same_event(earlier: Event, later: Event) -> bool:
+    return earlier is later or (
+        type(earlier) is type(later) and earlier.as_dict() == later.as_dict()
+    )
+
+
+def shared_length(earlier: list[Event], later: list[Event]) -> int:
+    """How many applied events, from the first, the two lists share."""
+    length = 0
+    for old, new in zip(earlier, later, strict=False):
+        if not same_event(old, new):
+            break
+        length += 1
+    return length
+
+
+def states(history: History, tracker: DialogueStateTracker, arguments: Arguments) -> list[State]:
+    """Rasa's past states of `tracker`, reusing and extending `history`."""
+    domain = history.domain
+    applied = tracker.applied_events()
+    shared = shared_length(history.applied, applied)
+    steps = history.steps
+    while steps and steps[-1].index >= shared:
+        steps.pop()
+    running = history.tracker
+    if running is None or shared < len(history.applied):
+        running = tracker.init_copy()
+        for event in applied[:shared]:
+            running.update(event)
+    carried = steps[-1].carried if steps else Carried()
+    for index in range(shared, len(applied)):
+        event = applied[index]
+        if isinstance(event, ActionExecuted):
+            state, carried = build_state(domain, running, event.hide_rule_turn, carried, arguments)
+            steps.append(Step(index, state, carried))
+        running.update(event)
+    history.applied, history.tracker = applied, running
+    last, _ = build_state(domain, running, False, carried, arguments)
+    built = [step.state for step in steps if step.state is not None]
+    return [*built, last] if last is not None else built
+
+
+class Histories:
+    """The histories of the `conversations` most recently asked for conversations,
+    one per domain and set of arguments."""
+
+    def __init__(self, conversations: int) -> None:
+        if conversations < 1:
+            raise ValueError("conversations must be at least 1")
+        self.conversations = conversations
+        self.by_sender: OrderedDict[str, dict[Arguments, History]] = OrderedDict()
+
+    def past_states(
+        self, tracker: DialogueStateTracker, domain: Domain, arguments: Arguments
+    ) -> list[State]:
+        """The states Rasa's `past_states` gives (shared with later calls: copy them
+        before changing them)."""
+        sender = tracker.sender_id
+        histories = self.by_sender.pop(sender, {})
+        self.by_sender[sender] = histories
+        while len(self.by_sender) > self.conversations:
+            self.by_sender.popitem(last=False)
+        history = histories.get(arguments)
+        if history is None or history.domain is not domain:
+            history = histories[arguments] = History(domain)
+        return states(history, tracker, arguments)
