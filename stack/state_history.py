@@ -21,13 +21,23 @@ shared ones are replayed on a fresh tracker without building their states.
 Used from Rasa's event loop only (the policies' predictions), so it needs no lock.
 """
 
+import operator
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State, SubState
-from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Event,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 
@@ -65,11 +75,12 @@ class Arguments:
 
 @dataclass
 class History:
-    """A conversation's applied events, the steps at their actions, and a tracker
-    with every one of them applied (None once the events it holds are not all
-    shared with the next call)."""
+    """A conversation's events, the names of the loops they activate, the events
+    they apply, the steps at those actions, and a tracker with all of them applied."""
 
     domain: Domain
+    events: list[Event] = field(default_factory=list)
+    loop_names: set[str] = field(default_factory=set)
     applied: list[Event] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     tracker: DialogueStateTracker | None = None
@@ -110,20 +121,65 @@ def same_event(earlier: Event, later: Event) -> bool:
 
 
 def shared_length(earlier: list[Event], later: list[Event]) -> int:
-    """How many applied events, from the first, the two lists share."""
+    """How many events, from the first, the two lists share."""
+    identical = list(map(operator.is_, earlier, later))  # in C: most are the same objects
     length = 0
-    for old, new in zip(earlier, later, strict=False):
-        if not same_event(old, new):
-            break
+    while True:
+        try:
+            length = identical.index(False, length)
+        except ValueError:
+            return len(identical)
+        if not same_event(earlier[length], later[length]):
+            return length
         length += 1
-    return length
+
+
+def apply(
+    tracker: DialogueStateTracker, applied: list[Event], event: Event, loops: set[str]
+) -> None:
+    """One iteration of DialogueStateTracker.applied_events' loop: `event` applied to
+    (or undoing events of) `applied`."""
+    if isinstance(event, Restarted | SessionStarted):
+        applied.clear()
+    elif isinstance(event, ActionReverted):
+        tracker._undo_till_previous(ActionExecuted, applied)
+    elif isinstance(event, UserUtteranceReverted):
+        tracker._undo_till_previous(UserUttered, applied)
+        tracker._undo_till_previous(ActionExecuted, applied)
+    elif (
+        isinstance(event, ActionExecuted)
+        and event.action_name in loops
+        and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)
+    ):
+        tracker._undo_till_previous_loop_execution(event.action_name, applied)
+    else:
+        applied.append(event)
+
+
+def applied_events(history: History, tracker: DialogueStateTracker) -> tuple[list[Event], int]:
+    """`tracker.applied_events()`, and how many of them, from the first, are those of
+    `history`. Rasa undoes a repeated loop action only for a loop some event activates,
+    anywhere in the conversation: when a new event names a new loop, the applied
+    events are found again from the first."""
+    events = list(tracker.events)
+    known = shared_length(history.events, events)
+    loops = {e.name for e in events[known:] if isinstance(e, ActiveLoop) and e.name}
+    if known < len(history.events) or not loops <= history.loop_names:
+        applied = tracker.applied_events()
+        history.loop_names = {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
+    else:
+        applied = list(history.applied)
+        for event in events[known:]:
+            apply(tracker, applied, event, history.loop_names)
+    history.events = events
+    # An undone loop action can take events from within the list, not only its end.
+    return applied, shared_length(history.applied, applied)
 
 
 def states(history: History, tracker: DialogueStateTracker, arguments: Arguments) -> list[State]:
     """Rasa's past states of `tracker`, reusing and extending `history`."""
     domain = history.domain
-    applied = tracker.applied_events()
-    shared = shared_length(history.applied, applied)
+    applied, shared = applied_events(history, tracker)
     steps = history.steps
     while steps and steps[-1].index >= shared:
         steps.pop()
