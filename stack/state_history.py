@@ -16,11 +16,14 @@ events and a turn's running tracker keep them) or when it serialises the same (a
 turn's events come back from the store as new objects, and a minimised event as a
 different one, from which the states are then built again). The running tracker is
 kept when the new applied events extend all of the earlier ones; otherwise the
-shared ones are replayed on a fresh tracker without building their states.
+shared ones are replayed on a fresh tracker without building their states (a form's
+repeated action undoes events within the list). The applied events themselves are
+found on from the earlier ones in the same way, event by event with Rasa's own loop.
 
 Used from Rasa's event loop only (the policies' predictions), so it needs no lock.
 """
 
+import json
 import operator
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -75,8 +78,9 @@ class Arguments:
 
 @dataclass
 class History:
-    """A conversation's events, the names of the loops they activate, the events
-    they apply, the steps at those actions, and a tracker with all of them applied."""
+    """A conversation's events from its session's start, the names of the loops all
+    its events activate, the events they apply, the steps at those actions, and a
+    tracker with all of them applied."""
 
     domain: Domain
     events: list[Event] = field(default_factory=list)
@@ -115,9 +119,21 @@ def build_state(
 
 
 def same_event(earlier: Event, later: Event) -> bool:
-    return earlier is later or (
-        type(earlier) is type(later) and earlier.as_dict() == later.as_dict()
-    )
+    """The same object, or the same JSON (a turn's events read back from the store
+    hold lists where the turn's own held tuples)."""
+    if earlier is later:
+        return True
+    if type(earlier) is not type(later):
+        return False
+    text = as_json(earlier)
+    return text is not None and text == as_json(later)
+
+
+def as_json(event: Event) -> str | None:
+    try:
+        return json.dumps(event.as_dict(), sort_keys=True)
+    except (TypeError, ValueError):  # not the store's JSON: no other event is the same
+        return None
 
 
 def shared_length(earlier: list[Event], later: list[Event]) -> int:
@@ -156,22 +172,34 @@ def apply(
         applied.append(event)
 
 
+def session(events: list[Event]) -> tuple[list[Event], set[str]]:
+    """The events from the last restart or session start (applying one clears the
+    applied events), and the names of the loops any event activates."""
+    start, loops = 0, set()
+    for index, event in enumerate(events):
+        if isinstance(event, Restarted | SessionStarted):
+            start = index
+        elif isinstance(event, ActiveLoop) and event.name:
+            loops.add(event.name)
+    return events[start:], loops
+
+
 def applied_events(history: History, tracker: DialogueStateTracker) -> tuple[list[Event], int]:
     """`tracker.applied_events()`, and how many of them, from the first, are those of
-    `history`. Rasa undoes a repeated loop action only for a loop some event activates,
-    anywhere in the conversation: when a new event names a new loop, the applied
-    events are found again from the first."""
-    events = list(tracker.events)
+    `history`. They are found on from the earlier ones while the session's events
+    extend the earlier call's and name the same loops (Rasa undoes a repeated loop
+    action only for a loop some event activates, anywhere in the conversation);
+    otherwise as Rasa finds them. A turn's tracker holds the events before its session
+    started, the store's from the session on: only the session's are compared."""
+    events, loops = session(list(tracker.events))
     known = shared_length(history.events, events)
-    loops = {e.name for e in events[known:] if isinstance(e, ActiveLoop) and e.name}
-    if known < len(history.events) or not loops <= history.loop_names:
+    if known < len(history.events) or loops != history.loop_names:
         applied = tracker.applied_events()
-        history.loop_names = {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
     else:
         applied = list(history.applied)
         for event in events[known:]:
-            apply(tracker, applied, event, history.loop_names)
-    history.events = events
+            apply(tracker, applied, event, loops)
+    history.events, history.loop_names = events, loops
     # An undone loop action can take events from within the list, not only its end.
     return applied, shared_length(history.applied, applied)
 

@@ -16,6 +16,7 @@ from rasa.shared.core.events import (
     ActionReverted,
     Event,
     Restarted,
+    SessionStarted,
     SlotSet,
     UserUtteranceReverted,
 )
@@ -90,8 +91,9 @@ def hidden(events: list[Event], every: int | None) -> list[Event]:
 
 REWINDS = [UserUtteranceReverted, ActionReverted, Restarted]
 
-# One call: (prefix length as a share of the story, read back from JSON, an event
-# changed at a share of the prefix, a rewind inserted at a share of the prefix).
+# One call: (prefix length as a share of the story, read back from JSON from its
+# session's start, an event changed at a share of the prefix, a rewind inserted at a
+# share of the prefix).
 CALL = st.tuples(
     st.floats(0, 1),
     st.booleans(),
@@ -106,8 +108,9 @@ def conversation_events(events: list[Event], call: tuple[Any, ...]) -> list[Even
     if rewind is not None and prefix:
         place, kind = rewind
         prefix.insert(round(place * len(prefix)), kind())
-    if from_json:
-        prefix = read_back(prefix)
+    if from_json:  # the store reads back from the last session start or restart on
+        starts = [i for i, e in enumerate(prefix) if isinstance(e, Restarted | SessionStarted)]
+        prefix = read_back(prefix[starts[-1] if starts else 0 :])
     if changed is not None and prefix:
         place = min(round(changed * len(prefix)), len(prefix) - 1)
         prefix[place:place] = [SlotSet("knowledge_factor", "changed"), ActionExecuted("x")]
