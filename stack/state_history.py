@@ -25,6 +25,7 @@ Used from Rasa's event loop only (the policies' predictions), so it needs no loc
 
 import json
 import operator
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,14 +78,22 @@ class Arguments:
 
 
 @dataclass
-class History:
+class Applied:
     """A conversation's events from its session's start, the names of the loops all
-    its events activate, the events they apply, the steps at those actions, and a
-    tracker with all of them applied."""
+    its events activate, and the events they apply (found once for every set of
+    arguments)."""
 
-    domain: Domain
     events: list[Event] = field(default_factory=list)
     loop_names: set[str] = field(default_factory=set)
+    applied: list[Event] = field(default_factory=list)
+
+
+@dataclass
+class History:
+    """For one set of arguments: the applied events the states were last built from,
+    the steps at their actions, and a tracker with all of them applied."""
+
+    domain: Domain
     applied: list[Event] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     tracker: DialogueStateTracker | None = None
@@ -172,42 +181,59 @@ def apply(
         applied.append(event)
 
 
+def kind(event: Event) -> type[Event] | None:
+    """Restarted or SessionStarted (which clear the applied events), ActiveLoop, or
+    None: by the event's class, remembered (isinstance on Rasa's event classes walks
+    their ABC machinery on every call)."""
+    cls = type(event)
+    if cls not in _KINDS:
+        found = [k for k in (Restarted, SessionStarted, ActiveLoop) if issubclass(cls, k)]
+        _KINDS[cls] = found[0] if found else None
+    return _KINDS[cls]
+
+
+_KINDS: dict[type[Event], type[Event] | None] = {}
+
+
 def session(events: list[Event]) -> tuple[list[Event], set[str]]:
     """The events from the last restart or session start (applying one clears the
     applied events), and the names of the loops any event activates."""
     start, loops = 0, set()
     for index, event in enumerate(events):
-        if isinstance(event, Restarted | SessionStarted):
+        found = kind(event)
+        if found is Restarted or found is SessionStarted:
             start = index
-        elif isinstance(event, ActiveLoop) and event.name:
+        elif found is ActiveLoop and event.name:
             loops.add(event.name)
     return events[start:], loops
 
 
-def applied_events(history: History, tracker: DialogueStateTracker) -> tuple[list[Event], int]:
-    """`tracker.applied_events()`, and how many of them, from the first, are those of
-    `history`. They are found on from the earlier ones while the session's events
-    extend the earlier call's and name the same loops (Rasa undoes a repeated loop
-    action only for a loop some event activates, anywhere in the conversation);
+def applied_events(known: Applied, tracker: DialogueStateTracker) -> list[Event]:
+    """`tracker.applied_events()`, found on from `known` while the session's events
+    extend those of the earlier call and name the same loops (Rasa undoes a repeated
+    loop action only for a loop some event activates, anywhere in the conversation);
     otherwise as Rasa finds them. A turn's tracker holds the events before its session
     started, the store's from the session on: only the session's are compared."""
     events, loops = session(list(tracker.events))
-    known = shared_length(history.events, events)
-    if known < len(history.events) or loops != history.loop_names:
+    shared = shared_length(known.events, events)
+    if shared < len(known.events) or loops != known.loop_names:
         applied = tracker.applied_events()
     else:
-        applied = list(history.applied)
-        for event in events[known:]:
+        applied = list(known.applied)
+        for event in events[shared:]:
             apply(tracker, applied, event, loops)
-    history.events, history.loop_names = events, loops
-    # An undone loop action can take events from within the list, not only its end.
-    return applied, shared_length(history.applied, applied)
+    known.events, known.loop_names, known.applied = events, loops, applied
+    return applied
 
 
-def states(history: History, tracker: DialogueStateTracker, arguments: Arguments) -> list[State]:
-    """Rasa's past states of `tracker`, reusing and extending `history`."""
+def states(
+    history: History, applied: list[Event], tracker: DialogueStateTracker, arguments: Arguments
+) -> list[State]:
+    """Rasa's past states of `tracker` (whose applied events are `applied`), reusing
+    and extending `history`."""
     domain = history.domain
-    applied, shared = applied_events(history, tracker)
+    # An undone loop action can take events from within the list, not only its end.
+    shared = shared_length(history.applied, applied)
     steps = history.steps
     while steps and steps[-1].index >= shared:
         steps.pop()
@@ -229,15 +255,26 @@ def states(history: History, tracker: DialogueStateTracker, arguments: Arguments
     return [*built, last] if last is not None else built
 
 
+@dataclass
+class Conversation:
+    """A conversation's applied events, the tracker they were found for (to find them
+    once while it is unchanged), and a history per set of arguments."""
+
+    applied: Applied = field(default_factory=Applied)
+    tracker: weakref.ref[DialogueStateTracker] | None = None
+    length: int = 0
+    last: Event | None = None
+    histories: dict[Arguments, History] = field(default_factory=dict)
+
+
 class Histories:
-    """The histories of the `conversations` most recently asked for conversations,
-    one per domain and set of arguments."""
+    """The histories of the `conversations` most recently asked for conversations."""
 
     def __init__(self, conversations: int) -> None:
         if conversations < 1:
             raise ValueError("conversations must be at least 1")
         self.conversations = conversations
-        self.by_sender: OrderedDict[str, dict[Arguments, History]] = OrderedDict()
+        self.by_sender: OrderedDict[str, Conversation] = OrderedDict()
 
     def past_states(
         self, tracker: DialogueStateTracker, domain: Domain, arguments: Arguments
@@ -245,11 +282,23 @@ class Histories:
         """The states Rasa's `past_states` gives (shared with later calls: copy them
         before changing them)."""
         sender = tracker.sender_id
-        histories = self.by_sender.pop(sender, {})
-        self.by_sender[sender] = histories
+        conversation = self.by_sender.pop(sender, None) or Conversation()
+        self.by_sender[sender] = conversation
         while len(self.by_sender) > self.conversations:
             self.by_sender.popitem(last=False)
-        history = histories.get(arguments)
+        # Rasa changes a tracker's events only by adding to or replacing them.
+        events = tracker.events
+        last = events[-1] if events else None
+        if (
+            conversation.tracker is None
+            or conversation.tracker() is not tracker
+            or conversation.length != len(events)
+            or conversation.last is not last
+        ):
+            applied_events(conversation.applied, tracker)
+            conversation.tracker = weakref.ref(tracker)
+            conversation.length, conversation.last = len(events), last
+        history = conversation.histories.get(arguments)
         if history is None or history.domain is not domain:
-            history = histories[arguments] = History(domain)
-        return states(history, tracker, arguments)
+            history = conversation.histories[arguments] = History(domain)
+        return states(history, conversation.applied.applied, tracker, arguments)

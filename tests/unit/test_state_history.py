@@ -157,9 +157,9 @@ def test_another_domain_builds_the_states_again() -> None:
     histories = Histories(conversations=1)
     tracker = DialogueStateTracker.from_events("c", max(all_events, key=len), domain.slots)
     histories.past_states(tracker, domain, Arguments())
-    history = histories.by_sender["c"][Arguments()]
+    history = histories.by_sender["c"].histories[Arguments()]
     histories.past_states(tracker, other, Arguments())
-    assert histories.by_sender["c"][Arguments()] is not history
+    assert histories.by_sender["c"].histories[Arguments()] is not history
 
 
 def test_only_the_latest_conversations_are_kept() -> None:
@@ -174,3 +174,31 @@ def test_only_the_latest_conversations_are_kept() -> None:
 def test_at_least_one_conversation() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Histories(conversations=0)
+
+
+def test_a_conversation_read_back_from_its_session_start_is_carried_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The turn's tracker holds the events before its session started, the store's
+    read starts at the session: the applied events are still found on from the
+    earlier call's, not again from the first."""
+    domain, all_events = stories()
+    story = [e for e in max(all_events, key=len) if not isinstance(e, Restarted | SessionStarted)]
+    events = [ActionExecuted("action_session_start"), SessionStarted(), *story]
+    histories = Histories(conversations=1)
+    first = DialogueStateTracker.from_events("c", events, domain.slots)
+    histories.past_states(first, domain, Arguments())
+    found: list[int] = []
+    rasa = DialogueStateTracker.applied_events
+
+    def counting(tracker: DialogueStateTracker) -> list[Event]:
+        found.append(len(tracker.events))
+        return rasa(tracker)
+
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", counting)
+    later = [*read_back(events[1:]), ActionExecuted("action_listen")]
+    second = DialogueStateTracker.from_events("c", later, domain.slots)
+    assert histories.past_states(second, domain, Arguments()) == rasa_states(
+        second, domain, Arguments()
+    )
+    assert found == [len(later)]  # Rasa's own, for the comparison only
