@@ -28,8 +28,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from stack.state_history import Arguments, Histories
 
 MEMO = "_switchboard_past_states"
-# As many conversations as the tracker store keeps decoded (tracker_store/sql.py).
-CONVERSATIONS = 1000
+# A conversation's kept states take about a third of a megabyte at 300 events
+# (three sets of arguments): a hundred conversations stay well under Rasa's model in
+# memory, and more than a process on two cores serves at once (a conversation
+# evicted has its states built in full once, as Rasa does on every call).
+CONVERSATIONS = 100
 _rasa_past_states = DialogueStateTracker.past_states
 HISTORIES = Histories(CONVERSATIONS)
 
