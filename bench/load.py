@@ -25,8 +25,9 @@ curve is printed beside the stock bot and the embedded stack.
 
 `--single [--turns T]` instead runs the embedded stack alone, warms it up, and drives
 one conversation of T turns (default 30), the figure `make bench-load` prints as
-"one conversation p50": prints its p50, p95 and the CPU each service spent per turn
-(in seconds, not minutes; no other target is started, nothing is written).
+"one conversation p50": prints its p50, p95, the CPU each service spent per turn and,
+of Rasa's, its event loop's (in seconds, not minutes; no other target is started,
+nothing is written).
 
 `--profile DIR` instead runs Switchboard alone with Rasa and the action server
 under cProfile, switched on for the load only (not start-up or warm-up), and
@@ -276,9 +277,11 @@ def p50_by_turn(outcomes: list[Outcome]) -> dict[str, float]:
 # --- processes: peak memory and CPU --------------------------------------------
 
 
-def _stat_fields(pid: int) -> list[str]:
-    """/proc/<pid>/stat from field 3 (state) on; the name before it may hold spaces."""
-    text = Path(f"/proc/{pid}/stat").read_text()
+def _stat_fields(pid: int, thread: int | None = None) -> list[str]:
+    """/proc/<pid>/stat (or one thread's) from field 3 (state) on; the name before it
+    may hold spaces."""
+    path = Path(f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat")
+    text = path.read_text()
     return text[text.rindex(")") + 2 :].split()
 
 
@@ -311,13 +314,21 @@ def vm_hwm_kib(pid: int) -> int:
     return 0
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far; 0 if it is gone."""
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """User + system CPU time of a process (or one of its threads) so far; 0 if it is
+    gone."""
     try:
-        fields = _stat_fields(pid)
+        fields = _stat_fields(pid, thread)
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def event_loop_cpu_seconds(service: Service) -> float:
+    """The CPU time of Rasa's main thread, its event loop: it handles every message
+    (policies, actions, the store's reads); the NLU parse and the store's writes run
+    on other threads."""
+    return cpu_seconds(service.process.pid, thread=service.process.pid)
 
 
 def per_service(services: Sequence[Service], measure: Callable[[int], float]) -> dict[str, float]:
@@ -653,9 +664,12 @@ def single(turns: int) -> int:
         try:
             run_id = uuid.uuid4().hex[:8]
             run_phase(target, "warmup", plan.warmup_conversations, plan.warmup_turns, run_id)
+            rasa = next(s for s in target.services if s.name == "rasa")
             cpu_before = per_service(target.services, cpu_seconds)
+            loop_before = event_loop_cpu_seconds(rasa)
             outcomes, wall = run_phase(target, "single", 1, turns, run_id)
             cpu_after = per_service(target.services, cpu_seconds)
+            loop_ms = (event_loop_cpu_seconds(rasa) - loop_before) * 1000 / max(turns, 1)
         finally:
             stop_all(target.services)
     result = summarize(outcomes, wall, 1)
@@ -666,7 +680,7 @@ def single(turns: int) -> int:
     print(
         f"one conversation, {turns} turns: p50 {result['p50_ms']:.1f} ms, "
         f"p95 {result['p95_ms']:.1f} ms, errors {result['errors']}; "
-        f"CPU ms per turn {json.dumps(cpu_ms)}"
+        f"CPU ms per turn {json.dumps(cpu_ms)}; Rasa's event loop {loop_ms:.1f}"
     )
     print("p50 by turn " + _breakdown(result["p50_ms_by_turn"], "ms"))
     return 1 if result["errors"] else 0

@@ -11,6 +11,9 @@ so a memo is kept only for the same number of events ending in the same event
 object. Callers edit the states they get (the featurizer deletes a user sub-state's
 text or intent), so each gets its own copy.
 
+The states themselves are built on from those the conversation's earlier events
+gave (stack/state_history.py), for the conversations most recently asked for.
+
 Rasa's training trackers (TrackerWithCachedStates) keep their own cache and are not
 touched.
 """
@@ -22,8 +25,16 @@ from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from stack.state_history import Arguments, Histories
+
 MEMO = "_switchboard_past_states"
+# A conversation's kept states take about a third of a megabyte at 300 events
+# (three sets of arguments): a hundred conversations stay well under Rasa's model in
+# memory, and more than a process on two cores serves at once (a conversation
+# evicted has its states built in full once, as Rasa does on every call).
+CONVERSATIONS = 100
 _rasa_past_states = DialogueStateTracker.past_states
+HISTORIES = Histories(CONVERSATIONS)
 
 
 @dataclass
@@ -61,12 +72,10 @@ def past_states(
     if found is None or found[0] is not domain:
         found = (
             domain,
-            _rasa_past_states(
+            HISTORIES.past_states(
                 tracker,
                 domain,
-                omit_unset_slots=omit_unset_slots,
-                ignore_rule_only_turns=ignore_rule_only_turns,
-                rule_only_data=rule_only_data,
+                Arguments(omit_unset_slots, ignore_rule_only_turns, rule_only_data),
             ),
         )
         memo.states[key] = found

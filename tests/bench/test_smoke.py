@@ -3,6 +3,7 @@ real runs (`make bench-*`) are too long for the test suite. The training bench h
 smoke run of its own: tests/release/test_gate.py trains from its `copy_inputs`."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -78,6 +79,8 @@ def test_load_benchmark_measures_one_conversation_alone() -> None:
     output = run_bench("load", ["--single", "--turns", "3"])
     assert "one conversation, 3 turns: p50 " in output
     assert "errors 0; CPU ms per turn" in output and '"rasa": ' in output
+    loop = re.search(r"Rasa's event loop (\d+\.\d)", output)
+    assert loop and float(loop.group(1)) > 0
 
 
 def test_nlu_benchmark_smoke_run_with_another_config() -> None:

@@ -10,6 +10,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from stack import shared_states
+from stack.state_history import Arguments, Histories
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
@@ -37,16 +38,19 @@ ARGUMENTS: list[dict[str, Any]] = [
 
 
 @pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    """shared_states installed; each time it asks Rasa to compute the states."""
-    made: list[dict[str, Any]] = []
-    rasa = shared_states._rasa_past_states
+def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Arguments]]:
+    """shared_states installed (with histories of its own); each time it asks them
+    for the states."""
+    made: list[Arguments] = []
+    histories = Histories(conversations=10)
+    build = histories.past_states
 
-    def counting(tracker: DialogueStateTracker, domain: Domain, **kwargs: Any) -> Any:
-        made.append(kwargs)
-        return rasa(tracker, domain, **kwargs)
+    def counting(tracker: DialogueStateTracker, domain: Domain, arguments: Arguments) -> Any:
+        made.append(arguments)
+        return build(tracker, domain, arguments)
 
-    monkeypatch.setattr(shared_states, "_rasa_past_states", counting)
+    monkeypatch.setattr(histories, "past_states", counting)
+    monkeypatch.setattr(shared_states, "HISTORIES", histories)
     monkeypatch.setattr(DialogueStateTracker, "past_states", shared_states.past_states)
     yield made
 
@@ -75,13 +79,13 @@ def conversation() -> DialogueStateTracker:
 
 
 @pytest.mark.parametrize("kwargs", ARGUMENTS)
-def test_the_states_are_rasas(calls: list[dict[str, Any]], kwargs: dict[str, Any]) -> None:
+def test_the_states_are_rasas(calls: list[Arguments], kwargs: dict[str, Any]) -> None:
     tracker = conversation()
     assert tracker.past_states(DOMAIN, **kwargs) == rasa_states(tracker, **kwargs)
     assert tracker.past_states(DOMAIN, **kwargs) == rasa_states(tracker, **kwargs)
 
 
-def test_the_same_question_is_answered_once_per_step(calls: list[dict[str, Any]]) -> None:
+def test_the_same_question_is_answered_once_per_step(calls: list[Arguments]) -> None:
     tracker = conversation()
     for kwargs in ARGUMENTS + ARGUMENTS:
         tracker.past_states(DOMAIN, **kwargs)
@@ -89,7 +93,7 @@ def test_the_same_question_is_answered_once_per_step(calls: list[dict[str, Any]]
 
 
 def test_a_tracker_that_moved_on_is_not_given_its_earlier_states(
-    calls: list[dict[str, Any]],
+    calls: list[Arguments],
 ) -> None:
     tracker = conversation()
     before = tracker.past_states(DOMAIN)
@@ -105,7 +109,7 @@ def test_a_tracker_that_moved_on_is_not_given_its_earlier_states(
     assert other.past_states(DOMAIN) == rasa_states(other) != after
 
 
-def test_each_caller_gets_its_own_copy(calls: list[dict[str, Any]]) -> None:
+def test_each_caller_gets_its_own_copy(calls: list[Arguments]) -> None:
     tracker = conversation()
     first = tracker.past_states(DOMAIN)
     for state in first:  # as the featurizer does to the last user sub-state
@@ -115,7 +119,7 @@ def test_each_caller_gets_its_own_copy(calls: list[dict[str, Any]]) -> None:
     assert tracker.past_states(DOMAIN) == rasa_states(tracker)
 
 
-def test_the_sub_states_hold_only_strings_and_tuples(calls: list[dict[str, Any]]) -> None:
+def test_the_sub_states_hold_only_strings_and_tuples(calls: list[Arguments]) -> None:
     """What makes `copied` a deep copy."""
     tracker = conversation()
     tracker.update(SlotSet("order_id", "BW-1"))
