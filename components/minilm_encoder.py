@@ -58,8 +58,12 @@ class BertTokenizer:
         ]
 
 
-def build_onnx(weights: dict[str, np.ndarray], layers: int = 6, heads: int = 12) -> bytes:
-    """The encoder with mean pooling and L2 norm as a serialised ONNX model (opset 17)."""
+def build_onnx(
+    weights: dict[str, np.ndarray], layers: int = 6, heads: int = 12, pooled: bool = True
+) -> bytes:
+    """The encoder with mean pooling and L2 norm as a serialised ONNX model (opset 17);
+    with `pooled` False, its output is the hidden states after `layers` layers instead
+    ("hidden_states", [B, L, 384]), what fine-tuning the layers above starts from."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -168,11 +172,21 @@ def build_onnx(weights: dict[str, np.ndarray], layers: int = 6, heads: int = 12)
         )
         f = dense(f, f"ffn_out{i}", w[p + "output.dense.weight"], w[p + "output.dense.bias"])
         x = layer_norm(node("Add", [f, h]), p + "output.LayerNorm")
-    mask3 = node("Unsqueeze", [mask, "im1"])
-    total = node("ReduceSum", [node("Mul", [x, mask3]), "i1"], keepdims=0)
-    mean = node("Div", [total, node("Max", [node("ReduceSum", [mask3, "i1"], keepdims=0), "eps9"])])
-    norm = node("Max", [node("ReduceL2", [mean], axes=[-1], keepdims=1), "eps12"])
-    node("Div", [mean, norm], "sentence_embedding")
+    if pooled:
+        mask3 = node("Unsqueeze", [mask, "im1"])
+        total = node("ReduceSum", [node("Mul", [x, mask3]), "i1"], keepdims=0)
+        count = node("Max", [node("ReduceSum", [mask3, "i1"], keepdims=0), "eps9"])
+        mean = node("Div", [total, count])
+        norm = node("Max", [node("ReduceL2", [mean], axes=[-1], keepdims=1), "eps12"])
+        node("Div", [mean, norm], "sentence_embedding")
+        output = helper.make_tensor_value_info(
+            "sentence_embedding", TensorProto.FLOAT, ["B", DIMENSION]
+        )
+    else:
+        node("Identity", [x], "hidden_states")
+        output = helper.make_tensor_value_info(
+            "hidden_states", TensorProto.FLOAT, ["B", "L", DIMENSION]
+        )
     graph = helper.make_graph(
         nodes,
         "all-MiniLM-L6-v2",
@@ -180,7 +194,7 @@ def build_onnx(weights: dict[str, np.ndarray], layers: int = 6, heads: int = 12)
             helper.make_tensor_value_info(n, TensorProto.INT64, ["B", "L"])
             for n in ("input_ids", "attention_mask")
         ],
-        [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["B", DIMENSION])],
+        [output],
         initializers,
     )
     model = helper.make_model(
@@ -189,6 +203,19 @@ def build_onnx(weights: dict[str, np.ndarray], layers: int = 6, heads: int = 12)
     model.ir_version = 8
     onnx.checker.check_model(model)
     return model.SerializeToString()
+
+
+def onnx_session(model: bytes, threads: int) -> Any:
+    """An onnxruntime session of the model on `threads` intra-op threads (0 = one per core)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
+    # Idle intra-op threads sleep instead of spinning: spinning threads burn the
+    # cores that other conversations' parses (stack/nlu_pool.py) are waiting for.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
 class Encoder:
@@ -210,19 +237,8 @@ class Encoder:
 
     def start(self) -> None:
         """Builds the ONNX session now, if not yet built (about a second)."""
-        import onnxruntime
-
-        if self._session is not None:
-            return
-        options = onnxruntime.SessionOptions()
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = self.threads
-        # Idle intra-op threads sleep instead of spinning: spinning threads burn the
-        # cores that other conversations' parses (stack/nlu_pool.py) are waiting for.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
-            build_onnx(self.weights), options, providers=["CPUExecutionProvider"]
-        )
+        if self._session is None:
+            self._session = onnx_session(build_onnx(self.weights), self.threads)
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Embed in length-sorted batches, so little of each batch is padding."""

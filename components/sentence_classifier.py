@@ -86,6 +86,7 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
             "max_iter": 3000,
             "tolerance": 1e-4,  # L-BFGS stops when no gradient entry is larger
             "language_blocks": 0.0,  # weight of TF-IDF again per language; 0 = none
+            "lbfgs_memory": 10,  # L-BFGS-B's past steps (scipy's maxcor)
             "dense_featurizers": None,  # names of dense featurizers to use; None = all
             "word_ngram_range": [1, 2],  # [] switches the word TF-IDF block off
             "char_ngram_range": [2, 5],  # char_wb n-grams; [] switches the block off
@@ -109,6 +110,12 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
                 f"{cls.__name__}: 'language_blocks' must be a number >= 0 (the weight of "
                 f"the TF-IDF features repeated per message language; 0 = not repeated), "
                 f"not {weight!r}."
+            )
+        memory = config["lbfgs_memory"]
+        if isinstance(memory, bool) or not isinstance(memory, int) or memory < 1:
+            raise InvalidConfigException(
+                f"{cls.__name__}: 'lbfgs_memory' must be a whole number >= 1 (the past "
+                f"steps L-BFGS-B keeps), not {memory!r}."
             )
         if float(config["tolerance"]) <= 0 or int(config["max_iter"]) < 1:
             raise InvalidConfigException(
@@ -203,6 +210,7 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
             float(self.config["C"]),
             int(self.config["max_iter"]),
             float(self.config["tolerance"]),
+            int(self.config["lbfgs_memory"]),
         )
         logger.info(
             "Logistic regression fitted in %d iterations.", self.model.regression.iterations

@@ -41,7 +41,10 @@ class SoftmaxRegression:
         C: float,
         max_iter: int,
         tol: float = 1e-4,
+        memory: int = 10,
     ) -> "SoftmaxRegression":
+        """L-BFGS-B keeps `memory` past steps of every weight: its own work per
+        iteration grows with memory × weights, beside the objective's."""
         classes, y = np.unique(np.asarray(labels), return_inverse=True)
         n, k = len(y), len(classes)
         d, s = dense.shape[1], sparse.shape[1]
@@ -73,7 +76,7 @@ class SoftmaxRegression:
             np.zeros(k * (d + s + 1)),
             jac=True,
             method="L-BFGS-B",
-            options={"maxiter": max_iter, "gtol": tol},
+            options={"maxiter": max_iter, "gtol": tol, "maxcor": memory},
         )
         wd, ws, b = split(result.x)
         return cls(classes, wd.copy(), ws.copy(), b.copy(), int(result.nit))

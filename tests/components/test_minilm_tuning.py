@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.exceptions import InvalidConfigException
@@ -45,6 +46,21 @@ def test_tensorflow_forward_pass_matches_the_served_onnx_graph(encoder: Encoder)
     ids = [encoder.tokenizer.encode(text) for text in TEXTS[:6]]
     tensorflow = _TrainableBert(encoder.weights)(*_pad(ids)).numpy()
     assert np.allclose(tensorflow, encoder.encode(TEXTS[:6]), atol=1e-4)
+
+
+@pytest.mark.parametrize("tuned_layers", [2, 6])
+def test_onnx_states_below_the_tuned_layers_match_tensorflow(
+    encoder: Encoder, tuned_layers: int
+) -> None:
+    """Tuning starts from onnxruntime's states below the tuned layers; TensorFlow's
+    forward pass (which serves the tests above) computes the same states."""
+    ids = [encoder.tokenizer.encode(text) for text in TEXTS[:6]]
+    model = _TrainableBert(encoder.weights, tuned_layers=tuned_layers)
+    tensorflow = model.lower(*(tf.constant(a) for a in _pad(ids))).numpy()
+    onnx = model.lower_states(ids)
+    assert [len(state) for state in onnx] == [len(x) for x in ids]
+    for row, state in enumerate(onnx):
+        assert np.allclose(state, tensorflow[row, : len(ids[row])], atol=1e-4)
 
 
 def test_tuning_changes_only_the_layers_and_pulls_intents_together(
