@@ -81,9 +81,8 @@ $(CHARTJS):
 
 chartjs: $(CHARTJS) ## Fetch the pinned chart library of the supervisors' dashboard (npm chart.js)
 
-# `rasa train` with its graph's independent nodes side by side (stack/rasa_train.py).
 $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
-	$(BIN)/python -m stack.rasa_train --fixed-model-name switchboard --out models
+	$(BIN)/rasa train --fixed-model-name switchboard --out models
 	touch $@
 
 train: $(MODEL) ## Train the model when data, domain or config changed
