@@ -86,7 +86,7 @@ def test_a_no_to_the_terms_activates_nothing(stack: Stack) -> None:
 
 
 def test_a_customer_whose_policy_is_active_hears_so(stack: Stack) -> None:
-    chat = vouched(stack, "C-1001")  # POL-50001, active
+    chat = vouched(stack, "C-1024")  # POL-50017, active; no other e2e test changes it
     assert "already active" in chat.say("how do I activate my device protection")
     assert ("activate_policy", "not_found") in outcomes(stack, chat.sender)
 
