@@ -82,7 +82,7 @@ $(CHARTJS):
 chartjs: $(CHARTJS) ## Fetch the pinned chart library of the supervisors' dashboard (npm chart.js)
 
 $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
-	$(BIN)/rasa train --fixed-model-name switchboard --out models
+	$(BIN)/rasa train --augmentation 0 --skip-validation --fixed-model-name switchboard --out models
 	touch $@
 
 train: $(MODEL) ## Train the model when data, domain or config changed

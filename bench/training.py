@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from bench.results_file import write_result
-from stack.config import VENV_BIN
+from stack.config import RASA_TRAIN
 from stack.processes import ROOT
 
 CHANGED_FILE = Path("data/nlu/orders.yml")
@@ -59,7 +59,7 @@ def timed_train(workdir: Path) -> float:
     }
     start = time.perf_counter()
     subprocess.run(
-        [str(VENV_BIN / "rasa"), "train", "--out", "models"],
+        [*RASA_TRAIN, "--out", "models"],
         cwd=workdir,
         env=env,
         check=True,

@@ -16,14 +16,14 @@ from release.gate import run_gate
 from release.loadable import check_loads
 from release.replay import REGRESSION_SET, load_set
 from release.store import DEFAULT_DIR, ReleaseError, Releases
-from stack.config import VENV_BIN
+from stack.config import RASA_TRAIN
 from stack.processes import ROOT
 
 
 def train(inputs: Path, out: Path) -> Path:
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
     subprocess.run(
-        [str(VENV_BIN / "rasa"), "train", "--fixed-model-name", "candidate", "--out", str(out)],
+        [*RASA_TRAIN, "--fixed-model-name", "candidate", "--out", str(out)],
         cwd=inputs,
         env=env,
         check=True,

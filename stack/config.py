@@ -15,6 +15,12 @@ from common.settings import EnvSettings
 from stack.processes import ROOT, free_port
 
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV") or ROOT / ".venv") / "bin"
+# `rasa train` as the Makefile runs it. No story augmentation: MemoizationPolicy and
+# RulePolicy train on the original trackers only, so augmented ones were made and thrown
+# away (the same policies either way; a test compares them). No validation: it loaded
+# the data a second time, and `make validate` and the release gate run the stricter
+# `rasa data validate --fail-on-warnings`.
+RASA_TRAIN = [str(VENV_BIN / "rasa"), "train", "--augmentation", "0", "--skip-validation"]
 
 
 class ConfigError(ValueError):
