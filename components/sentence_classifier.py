@@ -89,6 +89,7 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
             "lbfgs_memory": 10,  # L-BFGS-B's past steps (scipy's maxcor)
             "dense_featurizers": None,  # names of dense featurizers to use; None = all
             "word_ngram_range": [1, 2],  # [] switches the word TF-IDF block off
+            "word_min_df": 1,  # training examples an n-gram must be in to be a column
             "char_ngram_range": [2, 5],  # char_wb n-grams; [] switches the block off
             "char_min_df": 2,
             "novelty_neighbours": 0,  # k nearest training examples; 0 = no novelty
@@ -111,12 +112,17 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
                 f"the TF-IDF features repeated per message language; 0 = not repeated), "
                 f"not {weight!r}."
             )
-        memory = config["lbfgs_memory"]
-        if isinstance(memory, bool) or not isinstance(memory, int) or memory < 1:
-            raise InvalidConfigException(
-                f"{cls.__name__}: 'lbfgs_memory' must be a whole number >= 1 (the past "
-                f"steps L-BFGS-B keeps), not {memory!r}."
-            )
+        for key, meaning in (
+            ("lbfgs_memory", "the past steps L-BFGS-B keeps"),
+            ("word_min_df", "the training examples a word n-gram must be in"),
+            ("char_min_df", "the training examples a character n-gram must be in"),
+        ):
+            value = config[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidConfigException(
+                    f"{cls.__name__}: '{key}' must be a whole number >= 1 ({meaning}), "
+                    f"not {value!r}."
+                )
         if float(config["tolerance"]) <= 0 or int(config["max_iter"]) < 1:
             raise InvalidConfigException(
                 f"{cls.__name__}: 'tolerance' must be > 0 and 'max_iter' >= 1: they say "
@@ -152,7 +158,11 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
     def _vectorizers(self) -> tuple[TfidfVectorizer | None, TfidfVectorizer | None]:
         word, char = self.config["word_ngram_range"], self.config["char_ngram_range"]
         return (
-            TfidfVectorizer(ngram_range=tuple(word), sublinear_tf=True) if word else None,
+            TfidfVectorizer(
+                ngram_range=tuple(word), sublinear_tf=True, min_df=self.config["word_min_df"]
+            )
+            if word
+            else None,
             TfidfVectorizer(
                 analyzer="char_wb",
                 ngram_range=tuple(char),

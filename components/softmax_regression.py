@@ -5,12 +5,31 @@ beside the sparse TF-IDF columns became 384 stored non-zeros per row: four fifth
 the matrix, multiplied as sparse on every L-BFGS step. Here the dense block is a NumPy
 array (BLAS) and only the TF-IDF is sparse; the objective is scikit-learn's (summed
 log-loss plus ||W||² / 2C, intercept unpenalised) and so is the solver (L-BFGS-B).
+The sparse products, about half the objective's time, run on a thread per core: SciPy
+releases the GIL in them, and each thread takes its own rows, so the result is the same.
 """
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import logsumexp
+
+
+class _RowSplitProduct:
+    """`matrix @ dense` with the matrix's rows cut into one part per core."""
+
+    def __init__(self, matrix: sp.csr_matrix, pool: ThreadPoolExecutor, parts: int) -> None:
+        bounds = np.linspace(0, matrix.shape[0], parts + 1).astype(int)
+        self._parts = [matrix[a:b] for a, b in pairwise(bounds)]
+        self._pool = pool
+
+    def __matmul__(self, dense: np.ndarray) -> np.ndarray:
+        dense = np.ascontiguousarray(dense)
+        return np.vstack(list(self._pool.map(lambda part: part @ dense, self._parts)))
 
 
 class SoftmaxRegression:
@@ -50,7 +69,10 @@ class SoftmaxRegression:
         d, s = dense.shape[1], sparse.shape[1]
         dense = np.ascontiguousarray(dense, dtype=np.float64)
         sparse = sp.csr_matrix(sparse, dtype=np.float64)
-        sparse_t = sparse.T.tocsr()
+        parts = os.cpu_count() or 1
+        pool = ThreadPoolExecutor(parts)
+        by_example = _RowSplitProduct(sparse, pool, parts)
+        by_column = _RowSplitProduct(sparse.T.tocsr(), pool, parts)
         onehot = np.zeros((n, k))
         onehot[np.arange(n), y] = 1.0
 
@@ -60,24 +82,25 @@ class SoftmaxRegression:
 
         def loss_and_gradient(w: np.ndarray) -> tuple[float, np.ndarray]:
             wd, ws, b = split(w)
-            scores = dense @ wd.T + np.asarray(sparse @ ws.T) + b
+            scores = dense @ wd.T + by_example @ ws.T + b
             norm = logsumexp(scores, axis=1)
             loss = float((norm - scores[np.arange(n), y]).sum())
             residual = np.exp(scores - norm[:, np.newaxis]) - onehot
             grad = np.empty((k, d + s + 1))
             grad[:, :d] = residual.T @ dense + wd / C
-            grad[:, d : d + s] = np.asarray(sparse_t @ residual).T + ws / C
+            grad[:, d : d + s] = (by_column @ residual).T + ws / C
             grad[:, -1] = residual.sum(axis=0)
             loss += float((wd**2).sum() + (ws**2).sum()) / (2 * C)
             return loss, grad.ravel()
 
-        result = minimize(
-            loss_and_gradient,
-            np.zeros(k * (d + s + 1)),
-            jac=True,
-            method="L-BFGS-B",
-            options={"maxiter": max_iter, "gtol": tol, "maxcor": memory},
-        )
+        with pool:
+            result = minimize(
+                loss_and_gradient,
+                np.zeros(k * (d + s + 1)),
+                jac=True,
+                method="L-BFGS-B",
+                options={"maxiter": max_iter, "gtol": tol, "maxcor": memory},
+            )
         wd, ws, b = split(result.x)
         return cls(classes, wd.copy(), ws.copy(), b.copy(), int(result.nit))
 

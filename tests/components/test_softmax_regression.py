@@ -1,5 +1,6 @@
 """The classifier's regression: scikit-learn's objective and optimum, however many
-past steps L-BFGS-B keeps (the classifier's `lbfgs_memory`, checked at start)."""
+past steps L-BFGS-B keeps (the classifier's `lbfgs_memory`, checked at start, as are its
+other whole-number settings)."""
 
 import numpy as np
 import pytest
@@ -46,8 +47,9 @@ def test_fewer_past_steps_take_more_iterations(
     assert iterations[1] > iterations[10]
 
 
-@pytest.mark.parametrize("memory", [0, 2.5, True, "5"])
-def test_lbfgs_memory_must_be_a_whole_number(memory: object) -> None:
-    config = {**SentenceIntentClassifier.get_default_config(), "lbfgs_memory": memory}
-    with pytest.raises(InvalidConfigException, match="lbfgs_memory"):
+@pytest.mark.parametrize("key", ["lbfgs_memory", "word_min_df", "char_min_df"])
+@pytest.mark.parametrize("value", [0, 2.5, True, "5"])
+def test_whole_number_settings_must_be_whole_numbers(key: str, value: object) -> None:
+    config = {**SentenceIntentClassifier.get_default_config(), key: value}
+    with pytest.raises(InvalidConfigException, match=key):
         SentenceIntentClassifier.validate_config(config)
